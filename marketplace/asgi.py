@@ -1,0 +1,110 @@
+"""The composition root: builds the Litestar app, mounts every router, registers subscribers and jobs.
+
+This is the only module that imports every package; everything else depends
+only downwards (see the import-linter contracts in pyproject.toml).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketplace import health
+from marketplace.hub.controllers import HubController
+from marketplace.identity.controllers import AuthController, MeController
+from marketplace.identity.dependencies import provide_principal
+from marketplace.identity.service import purge_login_failures
+from marketplace.organization.controllers import InvitationController, OrganizationController
+from marketplace.kernel.db import create_engine, session_factory, transaction
+from marketplace.kernel.logging import configure_logging
+from marketplace.kernel.outbox import Registry, registry
+from marketplace.kernel.settings import Settings, ensure_jwt_secret, load_settings
+from marketplace.kernel.web import RequestContextMiddleware, exception_handlers
+from marketplace.kernel.worker import run_worker
+from marketplace.money.controllers import FxController
+from marketplace.place.controllers import PlaceController
+
+
+def build_registry(target: Registry | None = None) -> Registry:
+    """Register every outbox subscriber and scheduled job of every package (once)."""
+    reg = target or registry()
+    if "purge_login_failures" not in reg.schedules:
+        reg.schedule("purge_login_failures", "17 3 * * *", purge_login_failures)
+    return reg
+
+
+async def provide_db_session(state: State) -> AsyncIterator[AsyncSession]:
+    """One transaction per request, committed after the handler returns and before the
+    response is sent — so a failed COMMIT becomes an error response, never a false 2xx."""
+    async with transaction(state.sessions) as session:
+        yield session
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = ensure_jwt_secret(settings or load_settings())
+    if settings.database_url is None:
+        raise RuntimeError("create_app needs DATABASE_URL; `borderhub serve` starts the embedded server and sets it")
+    configure_logging(settings.log_level, settings.log_format)
+    reg = build_registry()
+    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+    sessions = session_factory(engine)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        worker = None
+        if settings.worker_in_process:
+            assert settings.database_url is not None  # noqa: S101 - checked above
+            worker = asyncio.create_task(run_worker(settings.database_url, sessions, reg, stop=stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker is not None:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await asyncio.wait_for(worker, timeout=10)
+            await engine.dispose()
+
+    state: dict[str, Any] = {"settings": settings, "engine": engine, "sessions": sessions, "registry": reg}
+    return Litestar(
+        route_handlers=[
+            health.health,
+            health.ready,
+            AuthController,
+            MeController,
+            OrganizationController,
+            InvitationController,
+            HubController,
+            PlaceController,
+            FxController,
+        ],
+        dependencies={
+            "db_session": Provide(provide_db_session),
+            "principal": Provide(provide_principal),
+        },
+        state=State(state),
+        lifespan=[lifespan],
+        exception_handlers=exception_handlers,
+        middleware=[RequestContextMiddleware()],
+        request_max_body_size=settings.max_request_body_bytes,
+        cors_config=CORSConfig(allow_origins=[]),
+        openapi_config=OpenAPIConfig(
+            title="Borderhub API",
+            version="1",
+            description="Cross-border B2B marketplace and pooled procurement for joint micro-enterprise hubs.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+        ),
+        logging_config=None,
+        debug=False,
+    )

@@ -1,0 +1,188 @@
+"""The `borderhub` command: serve, worker, database, administration and data import."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import click
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketplace.kernel import embedded, migrate
+from marketplace.kernel.db import create_engine, session_factory, transaction
+from marketplace.kernel.logging import configure_logging
+from marketplace.kernel.settings import Settings, ensure_jwt_secret, load_settings
+
+T = TypeVar("T")
+
+
+def _settings(data_dir: Path | None = None) -> Settings:
+    """Settings from the environment; with no DATABASE_URL, start the embedded server and point at it."""
+    settings = load_settings(data_dir=data_dir)
+    configure_logging(settings.log_level, settings.log_format)
+    if settings.database_url is None:
+        url = embedded.start(settings.data_dir / "pgdata")
+        settings = msgspec.structs.replace(settings, database_url=url)
+    return ensure_jwt_secret(settings)
+
+
+def _url(settings: Settings) -> str:
+    assert settings.database_url is not None  # noqa: S101 - _settings always sets it
+    return settings.database_url
+
+
+def _in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def run() -> T:
+        engine = create_engine(_url(settings), pool_size=2)
+        try:
+            async with transaction(session_factory(engine)) as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+data_dir_option = click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where the embedded database and generated secrets live (env BORDERHUB_DATA_DIR).",
+)
+
+
+@click.group()
+def main() -> None:
+    """Borderhub: cross-border B2B marketplace and pooled procurement."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--demo", is_flag=True, help="Load a small demo hub and print its credentials.")
+@data_dir_option
+def serve(host: str, port: int, demo: bool, data_dir: Path | None) -> None:
+    """Run the API (migrating the database first; with the embedded database, the worker too)."""
+    import uvicorn
+
+    from marketplace.asgi import create_app
+
+    settings = _settings(data_dir)
+    migrate.upgrade(_url(settings))
+    if demo:
+        from marketplace.demo import load_demo
+
+        click.echo(_in_transaction(settings, load_demo).describe())
+    click.echo(f"Borderhub API on http://{host}:{port}/api/v1 — interactive docs at http://{host}:{port}/schema")
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
+
+
+@main.command()
+@click.option("--drain", is_flag=True, help="Exit once the queue is empty instead of waiting for more.")
+@data_dir_option
+def worker(drain: bool, data_dir: Path | None) -> None:
+    """Deliver outbox events to subscribers and run scheduled jobs."""
+    from marketplace.asgi import build_registry
+    from marketplace.kernel.worker import run_worker
+
+    settings = _settings(data_dir)
+
+    async def run() -> None:
+        engine = create_engine(_url(settings), pool_size=4)
+        try:
+            await run_worker(_url(settings), session_factory(engine), build_registry(), drain=drain)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
+@main.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command()
+@data_dir_option
+def upgrade(data_dir: Path | None) -> None:
+    """Apply all pending migrations."""
+    migrate.upgrade(_url(_settings(data_dir)))
+    click.echo(f"database at {migrate.head_revision()}")
+
+
+@db.command()
+@data_dir_option
+def check(data_dir: Path | None) -> None:
+    """Fail if the models and the migrations disagree (runs the migrations first)."""
+    url = _url(_settings(data_dir))
+    migrate.upgrade(url)
+    migrate.check(url)
+    click.echo("models and migrations agree")
+
+
+@main.group()
+def admin() -> None:
+    """Platform administration."""
+
+
+@admin.command("create")
+@click.option("--email", required=True)
+@click.option("--name", "full_name", default="Platform administrator", show_default=True)
+@click.option("--password", default=None, help="Prompted for when omitted (env BORDERHUB_ADMIN_PASSWORD also works).")
+@data_dir_option
+def create_admin(email: str, full_name: str, password: str | None, data_dir: Path | None) -> None:
+    """Create a platform administrator, or promote an existing account."""
+    import os
+
+    from marketplace.identity.service import bootstrap_platform_admin
+
+    password = password or os.environ.get("BORDERHUB_ADMIN_PASSWORD") or getpass.getpass("Password: ")
+    settings = _settings(data_dir)
+    migrate.upgrade(_url(settings))
+
+    async def work(session: AsyncSession) -> str:
+        return await bootstrap_platform_admin(session, settings, email=email, full_name=full_name, password=password)
+
+    try:
+        click.echo(_in_transaction(settings, work))
+    except Exception as exc:  # surfaced as a clean CLI error, not a traceback
+        from marketplace.kernel.errors import DomainError
+
+        if isinstance(exc, DomainError):
+            raise click.ClickException(exc.detail) from exc
+        raise
+
+
+@main.group()
+def fx() -> None:
+    """Foreign-exchange reference rates."""
+
+
+@fx.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--source", default="ECB", show_default=True, help="Recorded as the rates' source.")
+@data_dir_option
+def fx_import(file: click.utils.LazyFile, source: str, data_dir: Path | None) -> None:
+    """Import reference rates in the ECB CSV format (eurofxref.csv or eurofxref-hist.csv; '-' for stdin)."""
+    from marketplace.kernel.errors import DomainError
+    from marketplace.kernel.fx import parse_ecb_csv, store_rates
+
+    try:
+        rows = parse_ecb_csv(file.read(), source=source)
+    except DomainError as exc:
+        raise click.ClickException(exc.detail) from exc
+    settings = _settings(data_dir)
+    migrate.upgrade(_url(settings))
+    count = _in_transaction(settings, lambda session: store_rates(session, rows))
+    dates = sorted({r.as_of for r in rows})
+    span = f" from {dates[0]} to {dates[-1]}" if dates else ""
+    click.echo(f"imported {count} rates{span} (source {source})")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

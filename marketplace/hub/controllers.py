@@ -1,0 +1,5 @@
+from litestar import Controller
+
+
+class HubController(Controller):
+    path = "/api/v1/hubs"

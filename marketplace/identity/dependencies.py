@@ -1,0 +1,30 @@
+"""Request dependencies that resolve the caller (used app-wide by `marketplace.asgi`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import State
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketplace.identity.service import IdentityService
+from marketplace.kernel.auth import Principal
+from marketplace.kernel.errors import Unauthenticated
+
+
+def credential_of(request: Request[Any, Any, Any]) -> str | None:
+    """`Authorization: Bearer <token or API key>` or `X-API-Key: <API key>`."""
+    authorization = request.headers.get("authorization", "")
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    api_key = request.headers.get("x-api-key", "").strip()
+    return api_key or None
+
+
+async def provide_principal(request: Request[Any, Any, Any], db_session: AsyncSession, state: State) -> Principal:
+    credential = credential_of(request)
+    if credential is None:
+        raise Unauthenticated("send 'Authorization: Bearer <token>' or 'X-API-Key: <key>'")
+    return await IdentityService(db_session, state.settings).authenticate(credential)

@@ -1,0 +1,47 @@
+"""People, their API keys and login attempts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity
+
+
+class User(Entity):
+    __tablename__ = "user_account"
+    __table_args__ = {"schema": MARKETPLACE_SCHEMA}
+
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    """Stored lower-cased; the unique index makes registration race-safe."""
+    password_hash: Mapped[str] = mapped_column(String(255))
+    full_name: Mapped[str] = mapped_column(String(200))
+    preferred_language: Mapped[str | None] = mapped_column(String(35))
+    is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ApiKey(Entity):
+    __tablename__ = "api_key"
+    __table_args__ = {"schema": MARKETPLACE_SCHEMA}
+
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.user_account.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(20), unique=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginFailure(Entity):
+    """A failed login, kept for the rate limit window (purged daily by a scheduled job)."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = {"schema": MARKETPLACE_SCHEMA}
+
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    client: Mapped[str | None] = mapped_column(String(64))

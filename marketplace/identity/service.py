@@ -1,0 +1,215 @@
+"""Identity use cases: register, log in (rate-limited), authenticate requests, manage API keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketplace.identity.models import ApiKey, LoginFailure, User
+from marketplace.identity.repository import IdentityRepository
+from marketplace.identity.schemas import (
+    AccessToken,
+    ApiKeyCreate,
+    ApiKeyIssued,
+    ApiKeyRead,
+    LoginRequest,
+    UserRead,
+    UserRegister,
+)
+from marketplace.kernel import audit, codes
+from marketplace.kernel.auth import (
+    API_KEY_PREFIX,
+    DUMMY_PASSWORD_HASH,
+    Principal,
+    api_key_digest,
+    api_key_prefix,
+    hash_password,
+    issue_access_token,
+    new_api_key,
+    read_access_token,
+    verify_password,
+)
+from marketplace.kernel.errors import Conflict, InvalidInput, NotFound, TooManyRequests, Unauthenticated
+from marketplace.kernel.settings import Settings
+
+
+class EmailTaken(Conflict):
+    slug = "email-taken"
+
+
+def user_read(user: User) -> UserRead:
+    return UserRead(
+        id=user.id,
+        email=user.email,
+        full_name=user.full_name,
+        preferred_language=user.preferred_language,
+        is_platform_admin=user.is_platform_admin,
+        created_at=user.created_at,
+    )
+
+
+def api_key_read(key: ApiKey) -> ApiKeyRead:
+    return ApiKeyRead(
+        id=key.id,
+        name=key.name,
+        prefix=key.prefix,
+        created_at=key.created_at,
+        expires_at=key.expires_at,
+        revoked_at=key.revoked_at,
+        last_used_at=key.last_used_at,
+    )
+
+
+def principal_of(user: User, via: str = "token") -> Principal:
+    return Principal(user_id=user.id, email=user.email, is_platform_admin=user.is_platform_admin, via=via)  # type: ignore[arg-type]
+
+
+class IdentityService:
+    def __init__(self, session: AsyncSession, settings: Settings) -> None:
+        self.session = session
+        self.settings = settings
+        self.repo = IdentityRepository(session)
+
+    async def register(self, data: UserRegister, *, platform_admin: bool = False) -> UserRead:
+        """Create an account. Raises `EmailTaken` (409) if the e-mail is registered already."""
+        email = data.email.strip().lower()
+        language = codes.language(data.preferred_language, "preferred_language") if data.preferred_language else None
+        if await self.repo.user_by_email(email) is not None:
+            raise EmailTaken(f"an account with e-mail {email} already exists")
+        user = User(
+            email=email,
+            password_hash=hash_password(data.password),
+            full_name=data.full_name.strip(),
+            preferred_language=language,
+            is_platform_admin=platform_admin,
+        )
+        await self.repo.add(user)
+        read = user_read(user)
+        await audit.record(
+            self.session, principal_of(user), "user.registered", object_type="user", object_id=user.id, after=read
+        )
+        return read
+
+    async def login(
+        self, data: LoginRequest, *, client: str | None, now: dt.datetime | None = None
+    ) -> AccessToken | None:
+        """Exchange e-mail and password for a bearer token.
+
+        Returns None for a wrong password or unknown e-mail (indistinguishable to
+        the caller) after recording the failure: the caller must commit and answer
+        401, so the failure counts. Raises `TooManyRequests` (429) once
+        `login_max_failures` failures for the e-mail fall within the window.
+        """
+        now = now or dt.datetime.now(dt.UTC)
+        email = data.email.strip().lower()
+        window = dt.timedelta(seconds=self.settings.login_failure_window_seconds)
+        failures, oldest = await self.repo.recent_failures(email, now - window)
+        if failures >= self.settings.login_max_failures and oldest is not None:
+            retry_after = int((oldest + window - now).total_seconds()) + 1
+            raise TooManyRequests(
+                "too many failed logins for this account; try again later", retry_after_seconds=max(retry_after, 1)
+            )
+        user = await self.repo.user_by_email(email)
+        valid = verify_password(data.password, user.password_hash if user else DUMMY_PASSWORD_HASH)
+        if user is None or not valid or not user.is_active:
+            await self.repo.add(LoginFailure(email=email, client=client))
+            return None
+        await self.repo.clear_failures(email)
+        assert self.settings.jwt_secret is not None  # noqa: S101 - ensured at start-up
+        token = issue_access_token(user.id, self.settings.jwt_secret, self.settings.access_token_ttl_seconds, now=now)
+        return AccessToken(access_token=token, expires_in=self.settings.access_token_ttl_seconds)
+
+    async def authenticate(self, credential: str) -> Principal:
+        """Resolve a bearer token or an API key to the calling user; 401 otherwise."""
+        if credential.startswith(API_KEY_PREFIX):
+            return await self._authenticate_api_key(credential)
+        assert self.settings.jwt_secret is not None  # noqa: S101 - ensured at start-up
+        user = await self.repo.user_by_id(read_access_token(credential, self.settings.jwt_secret))
+        if user is None or not user.is_active:
+            raise Unauthenticated("the account behind this token no longer exists")
+        return principal_of(user)
+
+    async def _authenticate_api_key(self, secret: str) -> Principal:
+        now = dt.datetime.now(dt.UTC)
+        key = await self.repo.api_key_by_prefix(api_key_prefix(secret))
+        if key is None or not hmac.compare_digest(key.digest, api_key_digest(secret)):
+            raise Unauthenticated("the API key is invalid")
+        if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
+            raise Unauthenticated("the API key has been revoked or has expired")
+        user = await self.repo.user_by_id(key.user_id)
+        if user is None or not user.is_active:
+            raise Unauthenticated("the account behind this API key is inactive")
+        await self.repo.touch_api_key(key.id, now)
+        return principal_of(user, via="api_key")
+
+    async def me(self, principal: Principal) -> UserRead:
+        user = await self.repo.user_by_id(principal.user_id)
+        if user is None:
+            raise Unauthenticated("the account no longer exists")
+        return user_read(user)
+
+    async def create_api_key(self, principal: Principal, data: ApiKeyCreate) -> ApiKeyIssued:
+        """Issue an API key acting as the caller; the secret is returned once."""
+        secret, prefix, digest = new_api_key()
+        expires_at = (
+            dt.datetime.now(dt.UTC) + dt.timedelta(days=data.expires_in_days) if data.expires_in_days else None
+        )
+        key = ApiKey(user_id=principal.user_id, name=data.name, prefix=prefix, digest=digest, expires_at=expires_at)
+        await self.repo.add(key)
+        read = api_key_read(key)
+        await audit.record(self.session, principal, "api_key.created", object_type="api_key", object_id=key.id, after=read)
+        return ApiKeyIssued(api_key=read, key=secret)
+
+    async def list_api_keys(self, principal: Principal) -> list[ApiKeyRead]:
+        return [api_key_read(k) for k in await self.repo.api_keys_of(principal.user_id)]
+
+    async def revoke_api_key(self, principal: Principal, key_id: uuid.UUID) -> None:
+        """Revoke one of the caller's keys; another user's key is `NotFound`."""
+        keys = {k.id: k for k in await self.repo.api_keys_of(principal.user_id)}
+        key = keys.get(key_id)
+        if key is None:
+            raise NotFound("no such API key")
+        if key.revoked_at is None:
+            before = api_key_read(key)
+            key.revoked_at = dt.datetime.now(dt.UTC)
+            await self.session.flush()
+            await audit.record(
+                self.session,
+                principal,
+                "api_key.revoked",
+                object_type="api_key",
+                object_id=key.id,
+                before=before,
+                after=api_key_read(key),
+            )
+
+
+async def purge_login_failures(session: AsyncSession) -> None:
+    """Scheduled daily: forget failed logins older than a day (they no longer count)."""
+    await IdentityRepository(session).purge_failures_before(dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
+
+
+async def bootstrap_platform_admin(
+    session: AsyncSession, settings: Settings, *, email: str, full_name: str, password: str
+) -> str:
+    """Create a platform administrator, or promote the existing account with that e-mail."""
+    repo = IdentityRepository(session)
+    existing = await repo.user_by_email(email)
+    if existing is not None:
+        before = user_read(existing)
+        existing.is_platform_admin = True
+        await session.flush()
+        await audit.record(
+            session, None, "user.promoted_to_platform_admin", object_type="user", object_id=existing.id,
+            before=before, after=user_read(existing),
+        )
+        return f"{existing.email} is now a platform administrator"
+    if len(password) < 10:
+        raise InvalidInput.field("password", "must be at least 10 characters")
+    user = await IdentityService(session, settings).register(
+        UserRegister(email=email, password=password, full_name=full_name), platform_admin=True
+    )
+    return f"created platform administrator {user.email}"

@@ -1,0 +1,78 @@
+"""Validation and normalisation of standard codes, from maintained data (pycountry, babel, langcodes).
+
+Each function takes the field name it validates so the resulting 422 names it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import langcodes
+import pycountry
+from babel.numbers import get_currency_precision
+
+from marketplace.kernel.errors import InvalidInput
+
+
+def country(value: str, field: str = "country") -> str:
+    """An ISO 3166-1 alpha-2 country code, upper-cased."""
+    code = value.strip().upper()
+    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+        raise InvalidInput.field(field, f"unknown ISO 3166-1 alpha-2 country code {value!r}")
+    return code
+
+
+def subdivision(value: str, field: str = "subdivision", *, country_code: str | None = None) -> str:
+    """An ISO 3166-2 subdivision code (`FR-57`), upper-cased, inside `country_code` if given."""
+    code = value.strip().upper()
+    if pycountry.subdivisions.get(code=code) is None:
+        raise InvalidInput.field(field, f"unknown ISO 3166-2 subdivision code {value!r}")
+    if country_code is not None and not code.startswith(country_code + "-"):
+        raise InvalidInput.field(field, f"subdivision {code} is not in country {country_code}")
+    return code
+
+
+def jurisdiction(value: str, field: str = "jurisdiction") -> str:
+    """A country (`FR`) or a subdivision (`FR-57`): where rules and deliveries apply."""
+    if "-" in value:
+        return subdivision(value, field)
+    return country(value, field)
+
+
+def jurisdiction_country(code: str) -> str:
+    return code.split("-", 1)[0]
+
+
+def currency(value: str, field: str = "currency") -> str:
+    """An active ISO 4217 currency code, upper-cased."""
+    code = value.strip().upper()
+    if len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
+        raise InvalidInput.field(field, f"unknown ISO 4217 currency code {value!r}")
+    return code
+
+
+@lru_cache(maxsize=512)
+def currency_exponent(code: str) -> int:
+    """Number of minor-unit digits of a currency (EUR 2, JPY 0, BHD 3)."""
+    return int(get_currency_precision(code))
+
+
+def language(value: str, field: str = "language") -> str:
+    """A BCP 47 language tag whose language is registered, in canonical form (`pt-BR`, `sr-Latn`)."""
+    try:
+        tag = langcodes.standardize_tag(value.strip())
+        parsed = langcodes.Language.get(tag)
+    except (ValueError, langcodes.tag_parser.LanguageTagError):
+        raise InvalidInput.field(field, f"malformed BCP 47 language tag {value!r}") from None
+    if not parsed.language or not parsed.is_valid():
+        raise InvalidInput.field(field, f"unknown language in tag {value!r}")
+    return tag
+
+
+def languages(values: list[str], field: str = "languages") -> list[str]:
+    result: list[str] = []
+    for index, value in enumerate(values):
+        tag = language(value, f"{field}[{index}]")
+        if tag not in result:
+            result.append(tag)
+    return result

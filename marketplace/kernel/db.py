@@ -1,0 +1,54 @@
+"""Database kernel: declarative bases, engine, and the one-transaction-per-unit-of-work helpers.
+
+Services receive an `AsyncSession` that is already inside a transaction; they flush,
+never commit. Whoever opened the transaction (a request, a job, a CLI command)
+commits it, so a failed COMMIT always surfaces as an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from advanced_alchemy.base import UUIDv7AuditBase, orm_registry
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+#: One Postgres schema per package keeps package boundaries visible in the database.
+MARKETPLACE_SCHEMA = "marketplace"
+OWNED_SCHEMAS = ("marketplace", "procurement", "search")
+
+metadata: MetaData = orm_registry.metadata
+
+
+class Entity(UUIDv7AuditBase):
+    """Base of every owned table: UUIDv7 `id`, `created_at`, `updated_at` (UTC)."""
+
+    __abstract__ = True
+
+
+def create_engine(url: str, *, pool_size: int = 10, **kwargs: Any) -> AsyncEngine:
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        **kwargs,
+    )
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+@asynccontextmanager
+async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """Open a session inside a transaction; commit on success, roll back on any error."""
+    async with sessions() as session, session.begin():
+        yield session
+
+
+def asyncpg_dsn(url: str) -> str:
+    """The plain libpq DSN for a SQLAlchemy asyncpg URL (for asyncpg and the job queue)."""
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)

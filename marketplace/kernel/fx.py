@@ -1,0 +1,151 @@
+"""Foreign-exchange rates and conversion.
+
+Rates are stored as published (`1 base = rate quote`, e.g. the ECB's EUR
+reference rates) with their date and source. Every conversion returns the rate,
+its date and its source so callers can record exactly what they used.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal, InvalidOperation
+
+import msgspec
+from sqlalchemy import CHAR, Date, Numeric, String, UniqueConstraint, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marketplace.kernel.codes import currency as check_currency
+from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity
+from marketplace.kernel.errors import InvalidInput, NotFound
+from marketplace.kernel.money import Money, from_minor, money
+
+RATE_DIGITS = Decimal("1e-10")
+
+
+class FxRate(Entity):
+    __tablename__ = "fx_rate"
+    __table_args__ = (
+        UniqueConstraint("base", "quote", "as_of", "source"),
+        {"schema": MARKETPLACE_SCHEMA},
+    )
+
+    base: Mapped[str] = mapped_column(CHAR(3))
+    quote: Mapped[str] = mapped_column(CHAR(3))
+    rate: Mapped[Decimal] = mapped_column(Numeric(24, 10))
+    as_of: Mapped[dt.date] = mapped_column(Date, index=True)
+    source: Mapped[str] = mapped_column(String(40))
+
+
+class Conversion(msgspec.Struct, frozen=True, kw_only=True):
+    original: Money
+    converted: Money
+    rate: Decimal
+    """Units of the target currency per unit of the original currency."""
+    as_of: dt.date
+    source: str
+
+
+class RateRow(msgspec.Struct, frozen=True, kw_only=True):
+    base: str
+    quote: str
+    rate: Decimal
+    as_of: dt.date
+    source: str
+
+
+def parse_ecb_csv(text: str, source: str = "ECB") -> list[RateRow]:
+    """Parse the ECB reference-rate CSV (`Date, USD, JPY, ...` with `N/A` gaps), EUR as base.
+
+    Accepts both the daily file and the historical file; raises `InvalidInput`
+    naming the line of the first malformed value.
+    """
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = [cell.strip() for cell in next(reader)]
+    except StopIteration:
+        raise InvalidInput("the ECB file is empty") from None
+    if not header or header[0] != "Date":
+        raise InvalidInput("not an ECB reference-rate file: the first column must be 'Date'")
+    quotes = [check_currency(code, f"header[{i}]") if code else "" for i, code in enumerate(header[1:], 1)]
+    rows: list[RateRow] = []
+    for line_number, cells in enumerate(reader, start=2):
+        if not cells or not cells[0].strip():
+            continue
+        try:
+            as_of = dt.date.fromisoformat(cells[0].strip())
+        except ValueError:
+            try:
+                as_of = dt.datetime.strptime(cells[0].strip(), "%d %B %Y").date()  # noqa: DTZ007 - a date, not a time
+            except ValueError:
+                raise InvalidInput(f"line {line_number}: bad date {cells[0]!r}") from None
+        for quote, cell in zip(quotes, cells[1:], strict=False):
+            value = cell.strip()
+            if not quote or not value or value == "N/A":
+                continue
+            try:
+                rate = Decimal(value)
+            except InvalidOperation:
+                raise InvalidInput(f"line {line_number}: bad rate {value!r} for {quote}") from None
+            if rate <= 0:
+                raise InvalidInput(f"line {line_number}: rate for {quote} must be positive")
+            rows.append(RateRow(base="EUR", quote=quote, rate=rate, as_of=as_of, source=source))
+    return rows
+
+
+async def store_rates(session: AsyncSession, rows: list[RateRow]) -> int:
+    """Insert or correct rates (same base, quote, date and source replaces the rate)."""
+    batch = 5000
+    for start in range(0, len(rows), batch):
+        chunk = rows[start : start + batch]
+        statement = insert(FxRate).values([msgspec.structs.asdict(r) for r in chunk])
+        statement = statement.on_conflict_do_update(
+            index_elements=["base", "quote", "as_of", "source"], set_={"rate": statement.excluded.rate}
+        )
+        await session.execute(statement)
+    return len(rows)
+
+
+async def _latest(session: AsyncSession, base: str, quote: str, on: dt.date) -> FxRate | None:
+    result = await session.execute(
+        select(FxRate)
+        .where(FxRate.base == base, FxRate.quote == quote, FxRate.as_of <= on)
+        .order_by(FxRate.as_of.desc(), FxRate.source)
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def find_rate(session: AsyncSession, base: str, quote: str, on: dt.date) -> tuple[Decimal, dt.date, str]:
+    """The most recent rate on or before `on`: direct, inverted, or crossed through EUR.
+
+    Raises `NotFound` when no published rate connects the two currencies.
+    """
+    if base == quote:
+        return Decimal(1), on, "identity"
+    direct = await _latest(session, base, quote, on)
+    if direct is not None:
+        return direct.rate, direct.as_of, direct.source
+    inverse = await _latest(session, quote, base, on)
+    if inverse is not None:
+        return (Decimal(1) / inverse.rate).quantize(RATE_DIGITS), inverse.as_of, inverse.source
+    pivot = "EUR"
+    if pivot not in (base, quote):
+        to_base = await _latest(session, pivot, base, on)
+        to_quote = await _latest(session, pivot, quote, on)
+        if to_base is not None and to_quote is not None:
+            rate = (to_quote.rate / to_base.rate).quantize(RATE_DIGITS)
+            as_of = min(to_base.as_of, to_quote.as_of)
+            source = to_base.source if to_base.source == to_quote.source else f"{to_base.source}+{to_quote.source}"
+            return rate, as_of, f"{source} via {pivot}"
+    raise NotFound(f"no exchange rate from {base} to {quote} on or before {on.isoformat()}")
+
+
+async def convert(session: AsyncSession, amount: Money, to_currency: str, on: dt.date) -> Conversion:
+    """Convert money at the most recent rate on or before `on`, returning the rate used."""
+    rate, as_of, source = await find_rate(session, amount.currency, to_currency, on)
+    converted = money(from_minor(amount.amount_minor, amount.currency) * rate, to_currency)
+    return Conversion(original=amount, converted=converted, rate=rate, as_of=as_of, source=source)

@@ -1,0 +1,57 @@
+"""Money: integer minor units plus an ISO 4217 code. Never floats.
+
+Unit prices are `Decimal`s (a price per kilogram may carry more digits than the
+currency); totals are rounded half-up to the currency's exponent only when they
+become money.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+import msgspec
+
+from marketplace.kernel.codes import currency_exponent
+from marketplace.kernel.errors import InvalidInput
+
+
+class Money(msgspec.Struct, frozen=True, kw_only=True):
+    amount_minor: int
+    currency: str
+
+    def __add__(self, other: Money) -> Money:
+        if other.currency != self.currency:
+            raise InvalidInput(f"cannot add {other.currency} to {self.currency}")
+        return Money(amount_minor=self.amount_minor + other.amount_minor, currency=self.currency)
+
+    @property
+    def decimal(self) -> Decimal:
+        return from_minor(self.amount_minor, self.currency)
+
+
+def to_minor(amount: Decimal, currency: str) -> int:
+    """Round a decimal amount half-up to the currency's minor units (EUR 12.345 -> 1235)."""
+    exponent = currency_exponent(currency)
+    scaled = (amount * (Decimal(10) ** exponent)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return int(scaled)
+
+
+def from_minor(amount_minor: int, currency: str) -> Decimal:
+    return Decimal(amount_minor).scaleb(-currency_exponent(currency))
+
+
+def money(amount: Decimal, currency: str) -> Money:
+    return Money(amount_minor=to_minor(amount, currency), currency=currency)
+
+
+def line_total(unit_price: Decimal, quantity: Decimal, currency: str) -> Money:
+    """Price of `quantity` units, rounded once at the end (not per unit)."""
+    return money(unit_price * quantity, currency)
+
+
+def check_price_precision(amount: Decimal, currency: str, field: str) -> Decimal:
+    """Refuse an amount with more decimals than the currency allows (JPY 10.5 is invalid)."""
+    exponent = currency_exponent(currency)
+    if amount != amount.quantize(Decimal(1).scaleb(-exponent)):
+        raise InvalidInput.field(field, f"{currency} allows at most {exponent} decimal places")
+    return amount

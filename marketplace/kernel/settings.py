@@ -1,0 +1,92 @@
+"""Service settings, read once from the environment (see `.env.example`).
+
+Every process (web, worker, CLI, tests) builds one `Settings` and passes it
+down explicitly; nothing reads `os.environ` after start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+import platformdirs
+
+LogFormat = Literal["console", "json"]
+
+
+class Settings(msgspec.Struct, kw_only=True, frozen=True):
+    database_url: str | None = None
+    """SQLAlchemy URL (`postgresql+asyncpg://...`). Unset: the embedded server."""
+    data_dir: Path = Path(platformdirs.user_data_dir("borderhub"))
+    jwt_secret: str | None = None
+    """HS256 signing key. Unset: generated once and kept in `data_dir/jwt-secret`."""
+    access_token_ttl_seconds: int = 3600
+    max_request_body_bytes: int = 1_048_576
+    login_max_failures: int = 5
+    login_failure_window_seconds: int = 900
+    log_level: str = "INFO"
+    log_format: LogFormat = "console"
+    run_worker_in_process: bool | None = None
+    """Run the job worker inside `serve`. Unset: only for the embedded database."""
+    db_pool_size: int = 10
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def worker_in_process(self) -> bool:
+        if self.run_worker_in_process is None:
+            return self.embedded
+        return self.run_worker_in_process
+
+
+_ENV = {
+    "database_url": "DATABASE_URL",
+    "data_dir": "BORDERHUB_DATA_DIR",
+    "jwt_secret": "JWT_SECRET",
+    "access_token_ttl_seconds": "ACCESS_TOKEN_TTL_SECONDS",
+    "max_request_body_bytes": "MAX_REQUEST_BODY_BYTES",
+    "login_max_failures": "LOGIN_MAX_FAILURES",
+    "login_failure_window_seconds": "LOGIN_FAILURE_WINDOW_SECONDS",
+    "log_level": "LOG_LEVEL",
+    "log_format": "LOG_FORMAT",
+    "run_worker_in_process": "RUN_WORKER_IN_PROCESS",
+    "db_pool_size": "DB_POOL_SIZE",
+}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment; keyword overrides (from CLI flags) win."""
+    raw: dict[str, object] = {
+        field: os.environ[var] for field, var in _ENV.items() if os.environ.get(var, "") != ""
+    }
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    # strict=False lets "8000"/"true" from the environment decode to int/bool.
+    return msgspec.convert(raw, Settings, strict=False, dec_hook=_decode)
+
+
+def _decode(type_: type, obj: object) -> object:
+    if type_ is Path and isinstance(obj, str):
+        return Path(obj)
+    raise NotImplementedError
+
+
+def ensure_jwt_secret(settings: Settings) -> Settings:
+    """Return settings with a signing key: the configured one, or one kept in the data dir.
+
+    The key is generated on first start and reused after, so tokens survive restarts
+    without any secret ever being hard-coded.
+    """
+    if settings.jwt_secret:
+        return settings
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.data_dir / "jwt-secret"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return msgspec.structs.replace(settings, jwt_secret=path.read_text().strip())

@@ -1,0 +1,222 @@
+"""HTTP edge shared by every router: RFC 9457 problem+json, request ids, pagination.
+
+One mapping turns every error — domain errors, Litestar's own (404 route, 405,
+malformed JSON, validation, 413) and database constraint violations that slipped
+past the services — into `application/problem+json`. Nothing a caller sends
+produces a 500.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from typing import Any, Generic, TypeVar
+
+import msgspec
+import structlog
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from marketplace.kernel.context import request_id_var
+from marketplace.kernel.errors import DomainError, FieldError, InvalidInput, TooManyRequests
+
+PROBLEM_TYPE_BASE = "https://borderhub.example/problems/"
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+_log = structlog.get_logger("borderhub.http")
+
+
+class Problem(msgspec.Struct, kw_only=True, omit_defaults=True):
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[FieldError] = msgspec.field(default_factory=list)
+
+
+def problem_response(
+    request: Request[Any, Any, Any],
+    *,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[bytes]:
+    body = Problem(
+        type=PROBLEM_TYPE_BASE + slug,
+        title=title,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        request_id=request_id_var.get(),
+        errors=errors or [],
+    )
+    return Response(
+        content=msgspec.json.encode(body),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[bytes]:
+    headers = None
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after_seconds)}
+    return problem_response(
+        request, status=exc.status, slug=exc.slug, title=exc.title, detail=exc.detail, errors=exc.errors, headers=headers
+    )
+
+
+_MSGSPEC_PATH = re.compile(r"at `(\$[^`]*)`")
+
+
+def _validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[bytes]:
+    errors: list[FieldError] = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if not isinstance(item, dict):
+            continue
+        message = str(item.get("message", "invalid value"))
+        match = _MSGSPEC_PATH.search(message)
+        if match:
+            field = match.group(1)
+        elif item.get("key") and item.get("source", "body") == "body":
+            field = f"$.{item['key']}"
+        elif item.get("key"):
+            field = f"{item.get('source')}:{item['key']}"
+        else:
+            field = "$"
+        errors.append(FieldError(field=field, message=message))
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors) or exc.detail
+    return problem_response(
+        request, status=422 if errors else 400, slug="validation-error", title="Invalid request", detail=detail, errors=errors
+    )
+
+
+_HTTP_SLUGS = {
+    400: ("malformed-request", "Malformed request"),
+    401: ("unauthenticated", "Authentication required"),
+    403: ("forbidden", "Forbidden"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    413: ("request-too-large", "Request body too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+}
+
+
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    slug, title = _HTTP_SLUGS.get(exc.status_code, ("http-error", "Request failed"))
+    return problem_response(
+        request,
+        status=exc.status_code,
+        slug=slug,
+        title=title,
+        detail=exc.detail,
+        headers=dict(exc.headers) if exc.headers else None,
+    )
+
+
+def _integrity_error(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[bytes]:
+    # Services check rules first; this is the database's last line of defence
+    # (e.g. two concurrent requests racing on a unique constraint).
+    constraint = getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None)
+    detail = f"conflicts with existing data ({constraint})" if constraint else "conflicts with existing data"
+    return problem_response(request, status=409, slug="conflict", title="Conflict", detail=detail)
+
+
+def _database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[bytes]:
+    _log.error("database error", exc_info=exc)
+    return problem_response(
+        request, status=503, slug="unavailable", title="Service unavailable", detail="the database is unavailable; retry later"
+    )
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    _log.error("unhandled error", exc_info=exc)
+    return problem_response(
+        request, status=500, slug="internal-error", title="Internal error", detail="an unexpected error occurred"
+    )
+
+
+exception_handlers: dict[type[Exception], Any] = {
+    DomainError: _domain_error,
+    ValidationException: _validation_error,
+    HTTPException: _http_error,
+    IntegrityError: _integrity_error,
+    DBAPIError: _database_error,
+    Exception: _unexpected,
+}
+
+
+class RequestContextMiddleware(ASGIMiddleware):
+    """Assigns each request an id (honouring a sane incoming `X-Request-ID`) and logs it."""
+
+    _VALID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        incoming = dict(scope.get("headers", [])).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if self._VALID.match(incoming) else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await next_app(scope, receive, send_with_id)
+        finally:
+            _log.info(
+                "request",
+                method=scope.get("method"),
+                path=scope.get("path"),
+                status=status,
+                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                request_id=request_id,
+            )
+            request_id_var.reset(token)
+
+
+T = TypeVar("T")
+
+MAX_PER_PAGE = 100
+
+
+class Page(msgspec.Struct, Generic[T], kw_only=True, frozen=True):
+    items: list[T]
+    page: int
+    per_page: int
+    total: int
+
+
+class PageParams(msgspec.Struct, kw_only=True, frozen=True):
+    page: int = 1
+    per_page: int = 20
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+
+def page_params(page: int = 1, per_page: int = 20) -> PageParams:
+    """Validated pagination parameters (`page` from 1, `per_page` from 1 to 100)."""
+    if page < 1:
+        raise InvalidInput.field("page", "must be 1 or more")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise InvalidInput.field("per_page", f"must be between 1 and {MAX_PER_PAGE}")
+    return PageParams(page=page, per_page=per_page)
+

@@ -1,0 +1,132 @@
+"""Organisations (producers and buyers), their members, invitations and inclusion attributes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+
+from sqlalchemy import (
+    CHAR,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity
+
+
+class OrganizationKind(enum.StrEnum):
+    producer = "producer"
+    buyer = "buyer"
+    both = "both"
+
+
+class Role(enum.StrEnum):
+    """Membership roles, ordered: an owner can do all an admin can, an admin all a member can."""
+
+    member = "member"
+    admin = "admin"
+    owner = "owner"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    def at_least(self, other: Role) -> bool:
+        return self.rank >= other.rank
+
+
+class InclusionAttribute(enum.StrEnum):
+    women_led = "women_led"
+    youth_led = "youth_led"
+    minority_led = "minority_led"
+    cooperative = "cooperative"
+
+
+class InvitationStatus(enum.StrEnum):
+    pending = "pending"
+    accepted = "accepted"
+    revoked = "revoked"
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, schema=MARKETPLACE_SCHEMA, values_callable=lambda e: [m.value for m in e])
+
+
+class Organization(Entity):
+    __tablename__ = "organization"
+    __table_args__ = (
+        UniqueConstraint("country", "registration_scheme", "registration_id", name="uq_organization_registration"),
+        CheckConstraint("employee_count >= 0", name="employee_count_not_negative"),
+        {"schema": MARKETPLACE_SCHEMA},
+    )
+
+    legal_name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[OrganizationKind] = mapped_column(_enum(OrganizationKind, "organization_kind"))
+    registration_scheme: Mapped[str] = mapped_column(String(40))
+    registration_id: Mapped[str] = mapped_column(String(80))
+    country: Mapped[str] = mapped_column(CHAR(2), index=True)
+    subdivision: Mapped[str | None] = mapped_column(String(6))
+    municipality: Mapped[str | None] = mapped_column(String(200))
+    default_currency: Mapped[str] = mapped_column(CHAR(3))
+    languages: Mapped[list[str]] = mapped_column(ARRAY(String(35)))
+    employee_count: Mapped[int] = mapped_column(Integer)
+
+    @property
+    def sells(self) -> bool:
+        return self.kind in (OrganizationKind.producer, OrganizationKind.both)
+
+    @property
+    def buys(self) -> bool:
+        return self.kind in (OrganizationKind.buyer, OrganizationKind.both)
+
+
+class Membership(Entity):
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("organization_id", "user_id"), {"schema": MARKETPLACE_SCHEMA})
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.organization.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.user_account.id"), index=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "membership_role"))
+
+
+class Invitation(Entity):
+    __tablename__ = "invitation"
+    __table_args__ = {"schema": MARKETPLACE_SCHEMA}
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.organization.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "membership_role"))
+    status: Mapped[InvitationStatus] = mapped_column(_enum(InvitationStatus, "invitation_status"))
+    invited_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Inclusion(Entity):
+    """One inclusion attribute of an organisation: self-declared, and separately hub-verified."""
+
+    __tablename__ = "inclusion"
+    __table_args__ = (UniqueConstraint("organization_id", "attribute"), {"schema": MARKETPLACE_SCHEMA})
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.organization.id", ondelete="CASCADE"), index=True
+    )
+    attribute: Mapped[InclusionAttribute] = mapped_column(_enum(InclusionAttribute, "inclusion_attribute"))
+    declared: Mapped[bool] = mapped_column(Boolean, default=False)
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    verified_by_hub_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    verified_by_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,57 @@
+"""Alembic environment: async engine from DATABASE_URL, only Borderhub's own schemas compared."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from alembic import context
+from sqlalchemy import pool
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from marketplace.kernel.db import OWNED_SCHEMAS, metadata
+# Every package's models, so autogenerate and `alembic check` see all tables.
+import marketplace.hub.models
+import marketplace.identity.models
+import marketplace.kernel.audit
+import marketplace.kernel.fx
+import marketplace.kernel.outbox
+import marketplace.organization.models  # noqa: F401
+config = context.config
+
+
+def _include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    # Only our schemas; the job queue's tables (public schema) are pgqueuer's to manage.
+    if type_ == "schema":
+        return name in OWNED_SCHEMAS
+    return True
+
+
+def _configure(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        include_schemas=True,
+        include_name=_include_name,
+        version_table_schema="public",
+        compare_type=True,
+        compare_server_default=False,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run() -> None:
+    url = config.attributes.get("database_url") or os.environ["DATABASE_URL"]
+    engine = create_async_engine(url, poolclass=pool.NullPool)
+    async with engine.connect() as connection:
+        await connection.run_sync(_configure)
+    await engine.dispose()
+
+
+connection = config.attributes.get("connection")
+if connection is not None:
+    _configure(connection)
+else:
+    asyncio.run(_run())

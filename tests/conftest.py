@@ -1,0 +1,107 @@
+"""Test harness: one embedded PostgreSQL per test session, migrated with Alembic, truncated after each test.
+
+Every test that touches data runs against this real server. Tests commit for
+real (as the service does), and the autouse `_clean_database` fixture empties
+every table afterwards, so tests are independent and commit behaviour is tested.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from marketplace.asgi import create_app
+from marketplace.kernel import embedded, migrate
+from marketplace.kernel.db import OWNED_SCHEMAS, asyncpg_dsn, create_engine, session_factory, transaction
+from marketplace.kernel.settings import Settings
+
+TEST_JWT_SECRET = "test-only-signing-key-" + "x" * 24
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    external = os.environ.get("TEST_DATABASE_URL")
+    if external:
+        migrate.upgrade(external)
+        yield external
+        return
+    root = Path(tempfile.mkdtemp(prefix="borderhub-test-"))
+    url = embedded.start(root / "pgdata", database="borderhub_test", cleanup="delete")
+    migrate.upgrade(url)
+    yield url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path_factory.mktemp("data"),
+        jwt_secret=TEST_JWT_SECRET,
+        run_worker_in_process=False,
+        login_max_failures=5,
+    )
+
+
+@pytest.fixture(scope="session")
+async def _table_names(database_url: str) -> list[str]:
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        rows = await connection.fetch(
+            """
+            SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables
+            WHERE schemaname = ANY($1::text[])
+               OR (schemaname = 'public' AND tablename LIKE 'pgqueuer%' AND tablename <> 'pgqueuer_schedules')
+            """,
+            list(OWNED_SCHEMAS),
+        )
+        return [row["name"] for row in rows]
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(autouse=True)
+async def _clean_database(database_url: str, _table_names: list[str]) -> AsyncIterator[None]:
+    yield
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        await connection.execute(f"TRUNCATE {', '.join(_table_names)} RESTART IDENTITY CASCADE")
+    finally:
+        await connection.close()
+
+
+@pytest.fixture
+def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url, pool_size=2)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return session_factory(engine)
+
+
+@pytest.fixture
+async def db(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A committed unit of work for service-level tests (committed when the test ends)."""
+    async with transaction(sessions) as session:
+        yield session
