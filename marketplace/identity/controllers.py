@@ -7,6 +7,8 @@ from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.identity.schemas import (
@@ -22,18 +24,21 @@ from marketplace.identity.service import IdentityService
 from marketplace.kernel.auth import Principal
 from marketplace.kernel.web import problem_response
 
+Session = NamedDependency[AsyncSession]
+Caller = NamedDependency[Principal]
+
 
 class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["identity"]
 
     @post("/register", summary="Create an account")
-    async def register(self, data: UserRegister, db_session: AsyncSession, state: State) -> UserRead:
+    async def register(self, data: JSONBody[UserRegister], db_session: Session, state: State) -> UserRead:
         return await IdentityService(db_session, state.settings).register(data)
 
     @post("/login", summary="Exchange e-mail and password for a bearer token", status_code=200)
     async def login(
-        self, data: LoginRequest, db_session: AsyncSession, state: State, request: Request[Any, Any, Any]
+        self, data: JSONBody[LoginRequest], db_session: Session, state: State, request: Request[Any, Any, Any]
     ) -> AccessToken | Response[bytes]:
         client = request.client.host if request.client else None
         token = await IdentityService(db_session, state.settings).login(data, client=client)
@@ -54,21 +59,21 @@ class MeController(Controller):
     tags = ["identity"]
 
     @get("/", summary="The calling user")
-    async def me(self, principal: Principal, db_session: AsyncSession, state: State) -> UserRead:
+    async def me(self, principal: Caller, db_session: Session, state: State) -> UserRead:
         return await IdentityService(db_session, state.settings).me(principal)
 
     @post("/api-keys", summary="Issue an API key (shown once)")
     async def create_api_key(
-        self, data: ApiKeyCreate, principal: Principal, db_session: AsyncSession, state: State
+        self, data: JSONBody[ApiKeyCreate], principal: Caller, db_session: Session, state: State
     ) -> ApiKeyIssued:
         return await IdentityService(db_session, state.settings).create_api_key(principal, data)
 
     @get("/api-keys", summary="The caller's API keys (without secrets)")
-    async def list_api_keys(self, principal: Principal, db_session: AsyncSession, state: State) -> list[ApiKeyRead]:
+    async def list_api_keys(self, principal: Caller, db_session: Session, state: State) -> list[ApiKeyRead]:
         return await IdentityService(db_session, state.settings).list_api_keys(principal)
 
     @delete("/api-keys/{key_id:uuid}", summary="Revoke an API key")
     async def revoke_api_key(
-        self, key_id: uuid.UUID, principal: Principal, db_session: AsyncSession, state: State
+        self, key_id: FromPath[uuid.UUID], principal: Caller, db_session: Session, state: State
     ) -> None:
         await IdentityService(db_session, state.settings).revoke_api_key(principal, key_id)

@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.identity.service import IdentityService
@@ -23,7 +24,7 @@ def credential_of(request: Request[Any, Any, Any]) -> str | None:
     return api_key or None
 
 
-async def provide_principal(request: Request[Any, Any, Any], db_session: AsyncSession, state: State) -> Principal:
+async def provide_principal(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], state: State) -> Principal:
     credential = credential_of(request)
     if credential is None:
         raise Unauthenticated("send 'Authorization: Bearer <token>' or 'X-API-Key: <key>'")

@@ -1,0 +1,88 @@
+"""All SQL of hubs."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketplace.hub.models import Hub, HubCoordinator, HubMembership, HubMembershipStatus
+from marketplace.identity.models import User
+from marketplace.kernel.audit import AuditEntry
+from marketplace.organization.models import Organization
+
+
+class HubRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, *objects: object) -> None:
+        self.session.add_all(objects)
+        await self.session.flush()
+
+    async def get(self, hub_id: uuid.UUID) -> Hub | None:
+        return await self.session.get(Hub, hub_id)
+
+    async def by_name(self, name: str) -> Hub | None:
+        return (await self.session.execute(select(Hub).where(func.lower(Hub.name) == name.lower()))).scalar_one_or_none()
+
+    async def page(self, offset: int, limit: int) -> tuple[list[Hub], int]:
+        total = (await self.session.execute(select(func.count()).select_from(Hub))).scalar_one()
+        rows = await self.session.execute(select(Hub).order_by(Hub.name, Hub.id).offset(offset).limit(limit))
+        return list(rows.scalars()), int(total)
+
+    async def coordinated_by(self, user_id: uuid.UUID) -> set[uuid.UUID]:
+        rows = await self.session.execute(select(HubCoordinator.hub_id).where(HubCoordinator.user_id == user_id))
+        return set(rows.scalars())
+
+    async def is_coordinator(self, hub_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+        found = await self.session.execute(
+            select(HubCoordinator.id).where(HubCoordinator.hub_id == hub_id, HubCoordinator.user_id == user_id)
+        )
+        return found.first() is not None
+
+    async def coordinators(self, hub_id: uuid.UUID) -> list[tuple[HubCoordinator, User]]:
+        rows = await self.session.execute(
+            select(HubCoordinator, User)
+            .join(User, User.id == HubCoordinator.user_id)
+            .where(HubCoordinator.hub_id == hub_id)
+            .order_by(HubCoordinator.created_at)
+        )
+        return [(c, u) for c, u in rows.tuples()]
+
+    async def membership(self, hub_id: uuid.UUID, organization_id: uuid.UUID) -> HubMembership | None:
+        return (
+            await self.session.execute(
+                select(HubMembership)
+                .where(HubMembership.hub_id == hub_id, HubMembership.organization_id == organization_id)
+                .with_for_update()
+            )
+        ).scalar_one_or_none()
+
+    async def memberships(
+        self, hub_id: uuid.UUID, status: HubMembershipStatus | None, offset: int, limit: int
+    ) -> tuple[list[tuple[HubMembership, Organization]], int]:
+        condition = [HubMembership.hub_id == hub_id]
+        if status is not None:
+            condition.append(HubMembership.status == status)
+        total = (await self.session.execute(select(func.count()).select_from(HubMembership).where(*condition))).scalar_one()
+        rows = await self.session.execute(
+            select(HubMembership, Organization)
+            .join(Organization, Organization.id == HubMembership.organization_id)
+            .where(*condition)
+            .order_by(HubMembership.created_at, HubMembership.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        return [(m, o) for m, o in rows.tuples()], int(total)
+
+    async def audit_page(self, hub_id: uuid.UUID, offset: int, limit: int) -> tuple[list[AuditEntry], int]:
+        """Entries about the hub itself or about organisations that belong or applied to it."""
+        organizations = select(HubMembership.organization_id).where(HubMembership.hub_id == hub_id)
+        condition = or_(AuditEntry.hub_id == hub_id, AuditEntry.organization_id.in_(organizations))
+        total = (await self.session.execute(select(func.count()).select_from(AuditEntry).where(condition))).scalar_one()
+        rows = await self.session.execute(
+            select(AuditEntry).where(condition).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).offset(offset).limit(limit)
+        )
+        return list(rows.scalars()), int(total)

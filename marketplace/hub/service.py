@@ -1,0 +1,314 @@
+"""Hub use cases: create hubs, appoint coordinators, admit organisations, verify inclusion, read the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketplace.events import InclusionVerificationChanged, OrganizationAdmitted, OrganizationRejected
+from marketplace.hub.models import Hub, HubCoordinator, HubMembership, HubMembershipStatus
+from marketplace.hub.repository import HubRepository
+from marketplace.hub.schemas import (
+    AuditEntryRead,
+    CoordinatorRead,
+    HubApplication,
+    HubCreate,
+    HubMembershipRead,
+    HubRead,
+    InclusionVerificationRead,
+    NamedPlace,
+)
+from marketplace.identity.repository import IdentityRepository
+from marketplace.kernel import audit, codes
+from marketplace.kernel.audit import AuditEntry
+from marketplace.kernel.auth import Principal, require_platform_admin
+from marketplace.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from marketplace.kernel.outbox import emit
+from marketplace.kernel.web import Page, PageParams
+from marketplace.organization.models import InclusionAttribute, Organization, Role
+from marketplace.organization.repository import OrganizationRepository
+from marketplace.organization.service import OrganizationService
+
+
+class HubNotFound(NotFound):
+    slug = "hub-not-found"
+
+
+class NotACoordinator(Forbidden):
+    slug = "not-a-coordinator"
+
+
+class OutsideHub(InvalidInput):
+    slug = "outside-hub"
+
+
+def within(jurisdiction_codes: list[str], country: str, subdivision: str | None) -> bool:
+    """Whether a place (country, optional subdivision) lies inside any of the jurisdictions."""
+    return any(code in (country, subdivision) for code in jurisdiction_codes)
+
+
+class HubService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.repo = HubRepository(session)
+        self.organizations = OrganizationRepository(session)
+        self.identity = IdentityRepository(session)
+
+    async def _hub(self, hub_id: uuid.UUID) -> Hub:
+        hub = await self.repo.get(hub_id)
+        if hub is None:
+            raise HubNotFound("no such hub")
+        return hub
+
+    async def require_coordinator(self, principal: Principal, hub_id: uuid.UUID) -> Hub:
+        """The hub, if the caller coordinates it. Hubs are public, so a non-coordinator gets 403."""
+        hub = await self._hub(hub_id)
+        if not await self.repo.is_coordinator(hub_id, principal.user_id):
+            raise NotACoordinator("only a coordinator of this hub may do this")
+        return hub
+
+    def _read(self, hub: Hub, coordinated: set[uuid.UUID]) -> HubRead:
+        return HubRead(
+            id=hub.id,
+            name=hub.name,
+            jurisdictions=list(hub.jurisdictions),
+            municipalities=[NamedPlace(**m) for m in hub.municipalities],
+            reporting_currency=hub.reporting_currency,
+            languages=list(hub.languages),
+            i_coordinate=hub.id in coordinated,
+            created_at=hub.created_at,
+        )
+
+    async def create(self, principal: Principal, data: HubCreate) -> HubRead:
+        """Create a hub (platform admins only) spanning at least two jurisdictions.
+
+        Raises `InvalidInput` (422) for unknown codes, a municipality outside the
+        hub, or a coordinator e-mail with no account; `Conflict` (409) for a taken name.
+        """
+        require_platform_admin(principal)
+        jurisdictions: list[str] = []
+        for index, code in enumerate(data.jurisdictions):
+            normalised = codes.jurisdiction(code, f"jurisdictions[{index}]")
+            if normalised not in jurisdictions:
+                jurisdictions.append(normalised)
+        if len(jurisdictions) < 2:  # noqa: PLR2004 - a hub joins at least two places
+            raise InvalidInput.field("jurisdictions", "a hub spans at least two distinct jurisdictions")
+        municipalities: list[dict[str, str]] = []
+        for index, place in enumerate(data.municipalities):
+            code = codes.jurisdiction(place.jurisdiction, f"municipalities[{index}].jurisdiction")
+            if not within(jurisdictions, codes.jurisdiction_country(code), code):
+                raise InvalidInput.field(f"municipalities[{index}].jurisdiction", f"{code} is not inside the hub's jurisdictions")
+            municipalities.append({"name": place.name.strip(), "jurisdiction": code})
+        currency = codes.currency(data.reporting_currency, "reporting_currency")
+        languages = codes.languages(data.languages)
+        if await self.repo.by_name(data.name.strip()) is not None:
+            raise Conflict(f"a hub named {data.name.strip()!r} already exists")
+        coordinators = []
+        for index, email in enumerate(data.coordinator_emails):
+            user = await self.identity.user_by_email(email.strip())
+            if user is None:
+                raise InvalidInput.field(f"coordinator_emails[{index}]", f"no account with e-mail {email}; register first")
+            coordinators.append(user)
+        hub = Hub(
+            name=data.name.strip(),
+            jurisdictions=jurisdictions,
+            municipalities=municipalities,
+            reporting_currency=currency,
+            languages=languages,
+        )
+        await self.repo.add(hub)
+        for user in {u.id: u for u in coordinators}.values():
+            await self.repo.add(HubCoordinator(hub_id=hub.id, user_id=user.id))
+        read = self._read(hub, set())
+        await audit.record(self.session, principal, "hub.created", object_type="hub", object_id=hub.id, hub_id=hub.id, after=read)
+        return read
+
+    async def list(self, principal: Principal, page: PageParams) -> Page[HubRead]:
+        hubs, total = await self.repo.page(page.offset, page.per_page)
+        mine = await self.repo.coordinated_by(principal.user_id)
+        return Page(items=[self._read(h, mine) for h in hubs], page=page.page, per_page=page.per_page, total=total)
+
+    async def read(self, principal: Principal, hub_id: uuid.UUID) -> HubRead:
+        return self._read(await self._hub(hub_id), await self.repo.coordinated_by(principal.user_id))
+
+    # --- coordinators -----------------------------------------------------------
+
+    async def coordinators(self, principal: Principal, hub_id: uuid.UUID) -> list[CoordinatorRead]:
+        await self._hub(hub_id)
+        return [
+            CoordinatorRead(user_id=u.id, email=u.email, full_name=u.full_name, since=c.created_at)
+            for c, u in await self.repo.coordinators(hub_id)
+        ]
+
+    async def appoint(self, principal: Principal, hub_id: uuid.UUID, email: str) -> CoordinatorRead:
+        """Appoint a registered user as coordinator (by a coordinator or a platform admin)."""
+        if not principal.is_platform_admin:
+            await self.require_coordinator(principal, hub_id)
+        else:
+            await self._hub(hub_id)
+        user = await self.identity.user_by_email(email.strip())
+        if user is None:
+            raise InvalidInput.field("email", f"no account with e-mail {email}; register first")
+        if await self.repo.is_coordinator(hub_id, user.id):
+            raise Conflict(f"{user.email} already coordinates this hub")
+        coordinator = HubCoordinator(hub_id=hub_id, user_id=user.id)
+        await self.repo.add(coordinator)
+        await audit.record(
+            self.session, principal, "hub.coordinator_appointed", object_type="hub", object_id=hub_id, hub_id=hub_id,
+            after={"user_id": str(user.id), "email": user.email},
+        )
+        return CoordinatorRead(user_id=user.id, email=user.email, full_name=user.full_name, since=coordinator.created_at)
+
+    async def dismiss(self, principal: Principal, hub_id: uuid.UUID, user_id: uuid.UUID) -> None:
+        """Remove a coordinator; a hub keeps at least one (409)."""
+        if not principal.is_platform_admin:
+            await self.require_coordinator(principal, hub_id)
+        current = {c.user_id: c for c, _ in await self.repo.coordinators(hub_id)}
+        if user_id not in current:
+            raise NotFound("no such coordinator")
+        if len(current) <= 1:
+            raise Conflict("a hub keeps at least one coordinator")
+        await self.session.delete(current[user_id])
+        await self.session.flush()
+        await audit.record(
+            self.session, principal, "hub.coordinator_dismissed", object_type="hub", object_id=hub_id, hub_id=hub_id,
+            before={"user_id": str(user_id)},
+        )
+
+    # --- membership of organisations ---------------------------------------------
+
+    async def apply(self, principal: Principal, hub_id: uuid.UUID, data: HubApplication) -> HubMembershipRead:
+        """An organisation's owner or admin asks to join a hub its seat lies in.
+
+        Raises `OutsideHub` (422) when the organisation is not located in any of the
+        hub's jurisdictions and `Conflict` (409) when it is already pending or admitted.
+        """
+        hub = await self._hub(hub_id)
+        await OrganizationService(self.session).require_role(principal, data.organization_id, Role.admin)
+        organization = await self.organizations.get(data.organization_id)
+        assert organization is not None  # noqa: S101 - checked by require_role
+        if not within(list(hub.jurisdictions), organization.country, organization.subdivision):
+            raise OutsideHub.field(
+                "organization_id",
+                f"{organization.legal_name} is in {organization.subdivision or organization.country}, "
+                f"outside the hub's jurisdictions {', '.join(hub.jurisdictions)}",
+            )
+        membership = await self.repo.membership(hub_id, organization.id)
+        if membership is not None and membership.status is not HubMembershipStatus.rejected:
+            raise Conflict(f"the organization is already {membership.status.value} in this hub")
+        if membership is None:
+            membership = HubMembership(hub_id=hub_id, organization_id=organization.id, status=HubMembershipStatus.pending, note=data.note)
+            await self.repo.add(membership)
+        else:
+            membership.status, membership.note = HubMembershipStatus.pending, data.note
+            membership.decided_at = membership.decided_by = None
+            await self.session.flush()
+        await audit.record(
+            self.session, principal, "hub.membership_requested", object_type="hub_membership", object_id=membership.id,
+            hub_id=hub_id, organization_id=organization.id, after={"status": membership.status.value},
+        )
+        return _membership_read(membership, organization)
+
+    async def decide(
+        self, principal: Principal, hub_id: uuid.UUID, organization_id: uuid.UUID, *, admit: bool, note: str | None
+    ) -> HubMembershipRead:
+        """A coordinator admits or rejects an application (or suspends an admitted member by rejecting)."""
+        await self.require_coordinator(principal, hub_id)
+        membership = await self.repo.membership(hub_id, organization_id)
+        organization = await self.organizations.get(organization_id)
+        if membership is None or organization is None:
+            raise NotFound("this organization has not applied to this hub")
+        target = HubMembershipStatus.admitted if admit else HubMembershipStatus.rejected
+        if membership.status is target:
+            raise Conflict(f"the organization is already {target.value}")
+        before = membership.status.value
+        membership.status = target
+        membership.decided_by = principal.user_id
+        membership.decided_at = dt.datetime.now(dt.UTC)
+        if note is not None:
+            membership.note = note
+        await self.session.flush()
+        await audit.record(
+            self.session, principal, f"hub.membership_{target.value}", object_type="hub_membership", object_id=membership.id,
+            hub_id=hub_id, organization_id=organization_id, before={"status": before}, after={"status": target.value, "note": note},
+        )
+        event = OrganizationAdmitted if admit else OrganizationRejected
+        await emit(self.session, event(hub_id=hub_id, organization_id=organization_id))
+        return _membership_read(membership, organization)
+
+    async def memberships(
+        self, principal: Principal, hub_id: uuid.UUID, status: HubMembershipStatus | None, page: PageParams
+    ) -> Page[HubMembershipRead]:
+        await self.require_coordinator(principal, hub_id)
+        rows, total = await self.repo.memberships(hub_id, status, page.offset, page.per_page)
+        return Page(items=[_membership_read(m, o) for m, o in rows], page=page.page, per_page=page.per_page, total=total)
+
+    # --- inclusion verification -------------------------------------------------
+
+    async def verify_inclusion(
+        self, principal: Principal, hub_id: uuid.UUID, organization_id: uuid.UUID, attribute: InclusionAttribute, verified: bool
+    ) -> InclusionVerificationRead:
+        """A coordinator of a hub the organisation is admitted to verifies (or withdraws) a declared attribute.
+
+        Raises `NotACoordinator` (403) for anyone else, `NotFound` (404) when the
+        organisation is not admitted to this hub, `InvalidInput` (422) when the
+        attribute is not declared.
+        """
+        await self.require_coordinator(principal, hub_id)
+        membership = await self.repo.membership(hub_id, organization_id)
+        if membership is None or membership.status is not HubMembershipStatus.admitted:
+            raise NotFound("the organization is not admitted to this hub")
+        row = await self.organizations.inclusion_row(organization_id, attribute.value)
+        if row is None or not row.declared:
+            raise InvalidInput.field("attribute", f"the organization has not declared itself {attribute.value}")
+        before = {"verified": row.verified, "verified_by_hub_id": str(row.verified_by_hub_id) if row.verified_by_hub_id else None}
+        row.verified = verified
+        row.verified_by_hub_id = hub_id if verified else None
+        row.verified_by_user_id = principal.user_id if verified else None
+        row.verified_at = dt.datetime.now(dt.UTC) if verified else None
+        await self.session.flush()
+        await audit.record(
+            self.session, principal, "organization.inclusion_verified" if verified else "organization.inclusion_unverified",
+            object_type="organization", object_id=organization_id, hub_id=hub_id, organization_id=organization_id,
+            before=before, after={"attribute": attribute.value, "verified": verified},
+        )
+        await emit(
+            self.session,
+            InclusionVerificationChanged(hub_id=hub_id, organization_id=organization_id, attribute=attribute.value, verified=verified),
+        )
+        return InclusionVerificationRead(
+            organization_id=organization_id, attribute=attribute, declared=row.declared, verified_by_hub=row.verified,
+            verified_by_hub_id=row.verified_by_hub_id, verified_at=row.verified_at,
+        )
+
+    # --- audit ------------------------------------------------------------------
+
+    async def audit_log(self, principal: Principal, hub_id: uuid.UUID, page: PageParams) -> Page[AuditEntryRead]:
+        await self.require_coordinator(principal, hub_id)
+        entries, total = await self.repo.audit_page(hub_id, page.offset, page.per_page)
+        return Page(items=[_audit_read(e) for e in entries], page=page.page, per_page=page.per_page, total=total)
+
+
+def _membership_read(membership: HubMembership, organization: Organization) -> HubMembershipRead:
+    return HubMembershipRead(
+        hub_id=membership.hub_id,
+        organization_id=organization.id,
+        organization_name=organization.legal_name,
+        organization_kind=organization.kind.value,
+        country=organization.country,
+        subdivision=organization.subdivision,
+        status=membership.status,
+        note=membership.note,
+        applied_at=membership.created_at,
+        decided_at=membership.decided_at,
+    )
+
+
+def _audit_read(entry: AuditEntry) -> AuditEntryRead:
+    return AuditEntryRead(
+        id=entry.id, at=entry.created_at, actor_id=entry.actor_id, actor_email=entry.actor_email, action=entry.action,
+        object_type=entry.object_type, object_id=entry.object_id, organization_id=entry.organization_id,
+        hub_id=entry.hub_id, before=entry.before, after=entry.after, request_id=entry.request_id,
+    )

@@ -1,0 +1,144 @@
+"""All SQL of organisations. Reads that list things are scoped to what the caller may see."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketplace.hub.models import HubCoordinator, HubMembership
+from marketplace.identity.models import User
+from marketplace.organization.models import Inclusion, Invitation, InvitationStatus, Membership, Organization, Role
+
+
+class OrganizationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, *objects: object) -> None:
+        self.session.add_all(objects)
+        await self.session.flush()
+
+    async def get(self, organization_id: uuid.UUID, *, for_update: bool = False) -> Organization | None:
+        statement = select(Organization).where(Organization.id == organization_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def by_registration(self, country: str, scheme: str, registration_id: str) -> Organization | None:
+        return (
+            await self.session.execute(
+                select(Organization).where(
+                    Organization.country == country,
+                    Organization.registration_scheme == scheme,
+                    Organization.registration_id == registration_id,
+                )
+            )
+        ).scalar_one_or_none()
+
+    async def role_of(self, user_id: uuid.UUID, organization_id: uuid.UUID) -> Role | None:
+        role = (
+            await self.session.execute(
+                select(Membership.role).where(
+                    Membership.user_id == user_id, Membership.organization_id == organization_id
+                )
+            )
+        ).scalar_one_or_none()
+        return role
+
+    async def coordinates_hub_of(self, user_id: uuid.UUID, organization_id: uuid.UUID) -> bool:
+        """Whether the user coordinates a hub the organisation belongs to or applied to."""
+        found = await self.session.execute(
+            select(HubMembership.id)
+            .join(HubCoordinator, HubCoordinator.hub_id == HubMembership.hub_id)
+            .where(HubMembership.organization_id == organization_id, HubCoordinator.user_id == user_id)
+            .limit(1)
+        )
+        return found.first() is not None
+
+    async def page_for_member(self, user_id: uuid.UUID, offset: int, limit: int) -> tuple[list[Organization], int]:
+        scope = select(Membership.organization_id).where(Membership.user_id == user_id)
+        total = (
+            await self.session.execute(select(func.count()).select_from(Organization).where(Organization.id.in_(scope)))
+        ).scalar_one()
+        rows = await self.session.execute(
+            select(Organization)
+            .where(Organization.id.in_(scope))
+            .order_by(Organization.legal_name, Organization.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        return list(rows.scalars()), int(total)
+
+    async def inclusion_of(self, organization_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Inclusion]]:
+        result: dict[uuid.UUID, list[Inclusion]] = {oid: [] for oid in organization_ids}
+        if organization_ids:
+            rows = await self.session.execute(select(Inclusion).where(Inclusion.organization_id.in_(organization_ids)))
+            for row in rows.scalars():
+                result[row.organization_id].append(row)
+        return result
+
+    async def inclusion_row(self, organization_id: uuid.UUID, attribute: str) -> Inclusion | None:
+        return (
+            await self.session.execute(
+                select(Inclusion).where(Inclusion.organization_id == organization_id, Inclusion.attribute == attribute)
+            )
+        ).scalar_one_or_none()
+
+    async def hub_memberships_of(self, organization_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[HubMembership]]:
+        result: dict[uuid.UUID, list[HubMembership]] = {oid: [] for oid in organization_ids}
+        if organization_ids:
+            rows = await self.session.execute(
+                select(HubMembership)
+                .where(HubMembership.organization_id.in_(organization_ids))
+                .order_by(HubMembership.created_at)
+            )
+            for row in rows.scalars():
+                result[row.organization_id].append(row)
+        return result
+
+    async def members(self, organization_id: uuid.UUID) -> list[tuple[Membership, User]]:
+        rows = await self.session.execute(
+            select(Membership, User)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.organization_id == organization_id)
+            .order_by(Membership.created_at)
+        )
+        return [(m, u) for m, u in rows.tuples()]
+
+    async def membership(self, organization_id: uuid.UUID, user_id: uuid.UUID) -> Membership | None:
+        return (
+            await self.session.execute(
+                select(Membership).where(Membership.organization_id == organization_id, Membership.user_id == user_id)
+            )
+        ).scalar_one_or_none()
+
+    async def count_owners(self, organization_id: uuid.UUID) -> int:
+        return int(
+            (
+                await self.session.execute(
+                    select(func.count()).where(
+                        Membership.organization_id == organization_id, Membership.role == Role.owner
+                    )
+                )
+            ).scalar_one()
+        )
+
+    async def invitation(self, invitation_id: uuid.UUID) -> Invitation | None:
+        return await self.session.get(Invitation, invitation_id, with_for_update=True)
+
+    async def invitations_of(self, organization_id: uuid.UUID) -> list[Invitation]:
+        rows = await self.session.execute(
+            select(Invitation).where(Invitation.organization_id == organization_id).order_by(Invitation.created_at)
+        )
+        return list(rows.scalars())
+
+    async def pending_invitations_for(self, email: str) -> list[tuple[Invitation, Organization]]:
+        rows = await self.session.execute(
+            select(Invitation, Organization)
+            .join(Organization, Organization.id == Invitation.organization_id)
+            .where(Invitation.email == email.lower(), Invitation.status == InvitationStatus.pending)
+            .order_by(Invitation.created_at)
+        )
+        return [(i, o) for i, o in rows.tuples()]
