@@ -70,7 +70,7 @@ def load_settings(**overrides: object) -> Settings:
 
 
 def _decode(type_: type, obj: object) -> object:
-    if type_ is Path and isinstance(obj, str):
+    if type_ is Path and isinstance(obj, str | Path):
         return Path(obj)
     raise NotImplementedError
 
