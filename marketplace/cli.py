@@ -77,7 +77,7 @@ def serve(host: str, port: int, demo: bool, data_dir: Path | None) -> None:
     if demo:
         from marketplace.demo import load_demo
 
-        click.echo(_in_transaction(settings, load_demo).describe())
+        click.echo(_in_transaction(settings, lambda session: load_demo(session, settings)).describe())
     click.echo(f"Borderhub API on http://{host}:{port}/api/v1 — interactive docs at http://{host}:{port}/schema")
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
 

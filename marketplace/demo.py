@@ -1,0 +1,164 @@
+"""Demo data for `borderhub serve --demo`: a small living cross-border hub.
+
+Görlitz (Saxony, DE, euro, German) and Zgorzelec (Lower Silesia, PL, złoty,
+Polish) face each other across the Neisse. The demo creates their joint hub, a
+coordinator, three producers and two buyers on both sides, verified inclusion
+attributes and a few illustrative EUR/PLN rates. Everything goes through the
+same services as the API (so it is validated and audited), and loading twice
+changes nothing. Later capabilities extend `load_demo`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketplace.hub.schemas import HubApplication, HubCreate, NamedPlace
+from marketplace.hub.service import HubService
+from marketplace.identity.models import User
+from marketplace.identity.repository import IdentityRepository
+from marketplace.identity.schemas import UserRegister
+from marketplace.identity.service import IdentityService, principal_of
+from marketplace.kernel.auth import Principal
+from marketplace.kernel.fx import RateRow, store_rates
+from marketplace.kernel.settings import Settings
+from marketplace.organization.models import InclusionAttribute, OrganizationKind
+from marketplace.organization.schemas import InclusionDeclaration, OrganizationCreate, RegistrationIdentifier
+from marketplace.organization.service import OrganizationService
+
+DEMO_PASSWORD = "borderhub-demo"  # noqa: S105 - published demo credential, printed at start-up
+HUB_NAME = "Görlitz–Zgorzelec Europastadt Hub"
+ADMIN_EMAIL = "admin@demo.borderhub.eu"
+COORDINATOR_EMAIL = "coordinator@demo.borderhub.eu"
+
+
+@dataclass(frozen=True)
+class DemoOrganization:
+    owner_email: str
+    owner_name: str
+    legal_name: str
+    kind: OrganizationKind
+    scheme: str
+    registration_id: str
+    country: str
+    subdivision: str
+    municipality: str
+    currency: str
+    languages: list[str]
+    employees: int
+    declared: list[InclusionAttribute] = field(default_factory=list)
+    verified: list[InclusionAttribute] = field(default_factory=list)
+
+
+ORGANIZATIONS = [
+    DemoOrganization(
+        "anna@piekarnia-nowak.demo", "Anna Nowak", "Piekarnia Nowak s.c.", OrganizationKind.producer, "PL-NIP",
+        "6151000001", "PL", "PL-02", "Zgorzelec", "PLN", ["pl", "de"], 6,
+        declared=[InclusionAttribute.women_led], verified=[InclusionAttribute.women_led],
+    ),
+    DemoOrganization(
+        "jan@mleczarnia-nysa.demo", "Jan Kowalczyk", "Spółdzielnia Mleczarska Nysa", OrganizationKind.producer,
+        "PL-KRS", "0000123456", "PL", "PL-02", "Bogatynia", "PLN", ["pl"], 23,
+        declared=[InclusionAttribute.cooperative], verified=[InclusionAttribute.cooperative],
+    ),
+    DemoOrganization(
+        "lena@lausitzer-honig.demo", "Lena Schulz", "Lausitzer Honig GbR", OrganizationKind.producer, "DE-USTID",
+        "DE301234567", "DE", "DE-SN", "Görlitz", "EUR", ["de", "pl"], 2,
+        declared=[InclusionAttribute.youth_led, InclusionAttribute.women_led],
+    ),
+    DemoOrganization(
+        "einkauf@goerlitz.demo", "Markus Weber", "Stadt Görlitz – Schulverpflegung", OrganizationKind.buyer,
+        "DE-GKZ", "14626110", "DE", "DE-SN", "Görlitz", "EUR", ["de"], 40,
+    ),
+    DemoOrganization(
+        "zakupy@hotel-zgorzelec.demo", "Ewa Lis", "Hotel Nad Nysą Sp. z o.o.", OrganizationKind.buyer, "PL-KRS",
+        "0000654321", "PL", "PL-02", "Zgorzelec", "PLN", ["pl", "en"], 18,
+    ),
+]
+
+# Illustrative rates so conversions work offline; import real ones with `borderhub fx import`.
+DEMO_RATES = [("2026-11-16", "4.2310"), ("2026-11-17", "4.2285"), ("2026-11-18", "4.2342"), ("2026-11-19", "4.2401")]
+
+
+@dataclass
+class DemoSummary:
+    created: bool
+    lines: list[str]
+
+    def describe(self) -> str:
+        state = "loaded" if self.created else "already present"
+        return "\n".join([f"Demo hub {state}: {HUB_NAME}", *self.lines])
+
+
+async def _user(session: AsyncSession, settings: Settings, email: str, name: str, *, admin: bool = False) -> User:
+    repo = IdentityRepository(session)
+    user = await repo.user_by_email(email)
+    if user is None:
+        await IdentityService(session, settings).register(
+            UserRegister(email=email, password=DEMO_PASSWORD, full_name=name), platform_admin=admin
+        )
+        user = await repo.user_by_email(email)
+    assert user is not None  # noqa: S101 - just created
+    return user
+
+
+async def load_demo(session: AsyncSession, settings: Settings) -> DemoSummary:
+    lines = [
+        f"  every demo account's password: {DEMO_PASSWORD}",
+        f"  platform admin:  {ADMIN_EMAIL}",
+        f"  hub coordinator: {COORDINATOR_EMAIL}",
+        *(f"  {o.kind.value:<8} {o.owner_email:<30} {o.legal_name} ({o.municipality}, {o.country})" for o in ORGANIZATIONS),
+    ]
+    hubs = HubService(session)
+    if await hubs.repo.by_name(HUB_NAME) is not None:
+        return DemoSummary(created=False, lines=lines)
+    admin = principal_of(await _user(session, settings, ADMIN_EMAIL, "Demo Administrator", admin=True))
+    coordinator = principal_of(await _user(session, settings, COORDINATOR_EMAIL, "Katarzyna Müller"))
+    hub = await hubs.create(
+        admin,
+        HubCreate(
+            name=HUB_NAME,
+            jurisdictions=["DE-SN", "PL-02"],
+            municipalities=[
+                NamedPlace(name="Görlitz", jurisdiction="DE-SN"),
+                NamedPlace(name="Zgorzelec", jurisdiction="PL-02"),
+                NamedPlace(name="Bogatynia", jurisdiction="PL-02"),
+            ],
+            reporting_currency="EUR",
+            languages=["de", "pl"],
+            coordinator_emails=[COORDINATOR_EMAIL],
+        ),
+    )
+    organizations = OrganizationService(session)
+    for demo in ORGANIZATIONS:
+        owner: Principal = principal_of(await _user(session, settings, demo.owner_email, demo.owner_name))
+        created = await organizations.create(
+            owner,
+            OrganizationCreate(
+                legal_name=demo.legal_name,
+                kind=demo.kind,
+                registration=RegistrationIdentifier(scheme=demo.scheme, id=demo.registration_id),
+                country=demo.country,
+                subdivision=demo.subdivision,
+                municipality=demo.municipality,
+                default_currency=demo.currency,
+                languages=demo.languages,
+                employee_count=demo.employees,
+                inclusion=InclusionDeclaration(**{a.value: True for a in demo.declared}),
+            ),
+        )
+        await hubs.apply(owner, hub.id, HubApplication(organization_id=created.id))
+        await hubs.decide(coordinator, hub.id, created.id, admit=True, note="demo member")
+        for attribute in demo.verified:
+            await hubs.verify_inclusion(coordinator, hub.id, created.id, attribute, verified=True)
+    await store_rates(
+        session,
+        [
+            RateRow(base="EUR", quote="PLN", rate=Decimal(rate), as_of=dt.date.fromisoformat(day), source="demo (illustrative)")
+            for day, rate in DEMO_RATES
+        ],
+    )
+    return DemoSummary(created=True, lines=lines)

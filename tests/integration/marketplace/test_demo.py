@@ -1,0 +1,33 @@
+"""The demo hub a new user sees with `borderhub serve --demo`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from marketplace.demo import COORDINATOR_EMAIL, DEMO_PASSWORD, HUB_NAME, load_demo
+from marketplace.kernel.db import transaction
+from marketplace.kernel.settings import Settings
+
+
+async def test_demo_hub_is_usable_by_its_coordinator_and_loading_twice_changes_nothing(
+    client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    async with transaction(sessions) as session:
+        first = await load_demo(session, settings)
+    async with transaction(sessions) as session:
+        second = await load_demo(session, settings)
+    assert first.created is True
+    assert second.created is False
+    login = await client.post("/api/v1/auth/login", json={"email": COORDINATOR_EMAIL, "password": DEMO_PASSWORD})
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    hubs = (await client.get("/api/v1/hubs", headers=headers)).json()["items"]
+    assert [(h["name"], h["i_coordinate"]) for h in hubs] == [(HUB_NAME, True)]
+    members = (await client.get(f"/api/v1/hubs/{hubs[0]['id']}/memberships?status=admitted", headers=headers)).json()
+    assert members["total"] == 5
+    assert {m["country"] for m in members["items"]} == {"DE", "PL"}
+    bakery = next(m for m in members["items"] if m["organization_name"] == "Piekarnia Nowak s.c.")
+    profile = (await client.get(f"/api/v1/organizations/{bakery['organization_id']}", headers=headers)).json()
+    assert profile["inclusion"]["women_led"]["verified_by_hub"] is True
