@@ -34,8 +34,14 @@ MAX_RETRY_DELAY = dt.timedelta(minutes=10)
 
 
 def _retrying(params: EntrypointExecutorParameters) -> DatabaseRetryEntrypointExecutor:
+    # pgqueuer gives up once `job.attempts >= max_attempts`, and `job.attempts` counts
+    # earlier retries (0 on the first call), so its `max_attempts` is really a retry
+    # count: passing MAX_ATTEMPTS unchanged would call a failing subscriber one time too many.
     return DatabaseRetryEntrypointExecutor(
-        parameters=params, max_attempts=MAX_ATTEMPTS, initial_delay=FIRST_RETRY_DELAY, max_delay=MAX_RETRY_DELAY
+        parameters=params,
+        max_attempts=max(MAX_ATTEMPTS - 1, 0),
+        initial_delay=FIRST_RETRY_DELAY,
+        max_delay=MAX_RETRY_DELAY,
     )
 
 

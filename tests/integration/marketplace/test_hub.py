@@ -214,3 +214,21 @@ async def test_cli_bootstraps_a_platform_admin_who_can_create_hubs(
     )
     assert short.exit_code != 0
     assert "at least 10 characters" in short.output
+
+
+async def test_rejected_organization_may_apply_again(client: Client, admin: Account) -> None:
+    coordinator, owner = await register(client), await register(client)
+    hub = await create_hub(client, admin, [coordinator])
+    organization = await create_organization(client, owner)
+    memberships = f"/api/v1/hubs/{hub['id']}/memberships"
+    await client.post(memberships, json={"organization_id": organization["id"]}, headers=owner.headers)
+    twice = await client.post(memberships, json={"organization_id": organization["id"]}, headers=owner.headers)
+    assert twice.status_code == 409
+    rejected = await client.post(
+        f"{memberships}/{organization['id']}/reject", json={"note": "registration document missing"}, headers=coordinator.headers
+    )
+    assert rejected.json()["status"] == "rejected"
+    assert rejected.json()["note"] == "registration document missing"
+    again = await client.post(memberships, json={"organization_id": organization["id"]}, headers=owner.headers)
+    assert again.status_code == 201
+    assert again.json()["status"] == "pending"

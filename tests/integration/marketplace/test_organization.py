@@ -160,3 +160,19 @@ async def test_changed_declaration_drops_verification_only_for_that_attribute(cl
     assert changed.status_code == 200
     assert changed.json()["inclusion"]["youth_led"]["declared"] is True
     assert changed.json()["inclusion"]["women_led"]["declared"] is True
+
+
+async def test_owner_lists_and_revokes_invitations_and_revoked_ones_cannot_be_accepted(client: Client) -> None:
+    owner, invitee = await register(client), await register(client)
+    organization = await create_organization(client, owner)
+    base = f"/api/v1/organizations/{organization['id']}/invitations"
+    sent = (await client.post(base, json={"email": invitee.email}, headers=owner.headers)).json()
+    duplicate = await client.post(base, json={"email": invitee.email}, headers=owner.headers)
+    assert duplicate.status_code == 409
+    listed = await client.get(base, headers=owner.headers)
+    assert [(i["email"], i["status"]) for i in listed.json()] == [(invitee.email, "pending")]
+    assert (await client.delete(f"{base}/{sent['id']}", headers=owner.headers)).status_code == 204
+    assert (await client.get("/api/v1/invitations", headers=invitee.headers)).json() == []
+    refused = await client.post(f"/api/v1/invitations/{sent['id']}/accept", headers=invitee.headers)
+    assert refused.status_code == 409
+    assert (await client.get(f"/api/v1/organizations/{organization['id']}", headers=invitee.headers)).status_code == 404
