@@ -1,0 +1,52 @@
+"""Settings from the environment, and the signing key generated once per data dir."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from marketplace.kernel.settings import ensure_jwt_secret, load_settings
+
+
+def test_environment_values_are_decoded_to_their_types(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("BORDERHUB_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ACCESS_TOKEN_TTL_SECONDS", "120")
+    monkeypatch.setenv("RUN_WORKER_IN_PROCESS", "false")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    settings = load_settings()
+    assert settings.data_dir == tmp_path
+    assert settings.access_token_ttl_seconds == 120
+    assert settings.embedded is True
+    assert settings.worker_in_process is False
+
+
+def test_cli_overrides_win_over_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("BORDERHUB_DATA_DIR", "/somewhere/else")
+    assert load_settings(data_dir=tmp_path).data_dir == tmp_path
+
+
+def test_worker_runs_in_process_by_default_only_for_the_embedded_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RUN_WORKER_IN_PROCESS", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://app@db/borderhub")
+    assert load_settings().worker_in_process is False
+
+
+def test_jwt_secret_is_generated_once_privately_and_reused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("JWT_SECRET", raising=False)
+    first = ensure_jwt_secret(load_settings(data_dir=tmp_path))
+    second = ensure_jwt_secret(load_settings(data_dir=tmp_path))
+    assert first.jwt_secret
+    assert len(first.jwt_secret) >= 40
+    assert first.jwt_secret == second.jwt_secret
+    assert stat.S_IMODE((tmp_path / "jwt-secret").stat().st_mode) == 0o600
+    other = ensure_jwt_secret(load_settings(data_dir=tmp_path / "other"))
+    assert other.jwt_secret != first.jwt_secret
+
+
+def test_configured_jwt_secret_is_used_and_nothing_is_written(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("JWT_SECRET", "configured-" + "k" * 40)
+    settings = ensure_jwt_secret(load_settings(data_dir=tmp_path))
+    assert settings.jwt_secret == "configured-" + "k" * 40
+    assert not (tmp_path / "jwt-secret").exists()
