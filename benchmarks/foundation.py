@@ -29,29 +29,39 @@ async def main(requests: int, concurrency: int) -> None:
             await load(
                 "login (argon2id, sequential)",
                 lambda c, _: c.post("/api/v1/auth/login", json=COORDINATOR),
-                base=base, total=max(20, requests // 100), concurrency=1,
+                base=base,
+                total=max(20, requests // 100),
+                concurrency=1,
             ),
             await load(
                 "GET /organizations/{id} (JWT)",
                 lambda c, _: c.get(f"/api/v1/organizations/{organization}", headers=headers),
-                base=base, total=requests, concurrency=concurrency,
+                base=base,
+                total=requests,
+                concurrency=concurrency,
             ),
             await load(
                 "GET /organizations/{id} (API key)",
                 lambda c, _: c.get(f"/api/v1/organizations/{organization}", headers={"X-API-Key": key}),
-                base=base, total=requests, concurrency=concurrency,
+                base=base,
+                total=requests,
+                concurrency=concurrency,
             ),
             await load(
                 "PATCH /organizations/{id} (audited)",
                 lambda c, i: c.patch(
                     f"/api/v1/organizations/{organization}", json={"employee_count": 5 + i % 7}, headers=headers
                 ),
-                base=base, total=requests // 2, concurrency=concurrency,
+                base=base,
+                total=requests // 2,
+                concurrency=concurrency,
             ),
             await load(
                 "GET /places/countries?lang=pl",
                 lambda c, _: c.get("/api/v1/places/countries?lang=pl"),
-                base=base, total=requests, concurrency=concurrency,
+                base=base,
+                total=requests,
+                concurrency=concurrency,
             ),
         ]
     print(f"# foundation benchmark, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {machine()}")

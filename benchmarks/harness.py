@@ -82,7 +82,12 @@ class Result:
 
 
 async def load(
-    name: str, call: Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]], *, base: str, total: int, concurrency: int
+    name: str,
+    call: Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]],
+    *,
+    base: str,
+    total: int,
+    concurrency: int,
 ) -> Result:
     """Run `total` calls with `concurrency` clients in flight; every loop is bounded by `total`."""
     latencies: list[float] = []

@@ -28,7 +28,9 @@ __all__ = [
 ]
 
 
-async def require_org_role(session: AsyncSession, principal: Principal, organization_id: uuid.UUID, minimum: Role) -> Role:
+async def require_org_role(
+    session: AsyncSession, principal: Principal, organization_id: uuid.UUID, minimum: Role
+) -> Role:
     """Member of the organisation with role ≥ `minimum`; 404 if not readable, 403 if role too low."""
     return await OrganizationService(session).require_role(principal, organization_id, minimum)
 
@@ -38,6 +40,8 @@ async def require_hub_coordinator(session: AsyncSession, principal: Principal, h
     await HubService(session).require_coordinator(principal, hub_id)
 
 
-async def read_organization(session: AsyncSession, principal: Principal, organization_id: uuid.UUID) -> OrganizationRead:
+async def read_organization(
+    session: AsyncSession, principal: Principal, organization_id: uuid.UUID
+) -> OrganizationRead:
     """The organisation as the caller may see it (404 when they may not)."""
     return await OrganizationService(session).read(principal, organization_id)

@@ -25,7 +25,6 @@ from marketplace.hub.controllers import HubController
 from marketplace.identity.controllers import AuthController, MeController
 from marketplace.identity.dependencies import provide_principal
 from marketplace.identity.service import purge_login_failures
-from marketplace.organization.controllers import InvitationController, OrganizationController
 from marketplace.kernel.db import create_engine, session_factory, transaction
 from marketplace.kernel.logging import configure_logging
 from marketplace.kernel.outbox import Registry, registry
@@ -33,6 +32,7 @@ from marketplace.kernel.settings import Settings, ensure_jwt_secret, load_settin
 from marketplace.kernel.web import RequestContextMiddleware, exception_handlers
 from marketplace.kernel.worker import run_worker
 from marketplace.money.controllers import FxController
+from marketplace.organization.controllers import InvitationController, OrganizationController
 from marketplace.place.controllers import PlaceController
 
 _log = structlog.get_logger("borderhub")

@@ -7,7 +7,7 @@ import getpass
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TextIO, TypeVar
 
 import click
 import msgspec
@@ -167,7 +167,7 @@ def fx() -> None:
 @click.argument("file", type=click.File("r", encoding="utf-8"))
 @click.option("--source", default="ECB", show_default=True, help="Recorded as the rates' source.")
 @data_dir_option
-def fx_import(file: click.utils.LazyFile, source: str, data_dir: Path | None) -> None:
+def fx_import(file: TextIO, source: str, data_dir: Path | None) -> None:
     """Import reference rates in the ECB CSV format (eurofxref.csv or eurofxref-hist.csv; '-' for stdin)."""
     from marketplace.kernel.errors import DomainError
     from marketplace.kernel.fx import parse_ecb_csv, store_rates

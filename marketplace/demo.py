@@ -55,27 +55,79 @@ class DemoOrganization:
 
 ORGANIZATIONS = [
     DemoOrganization(
-        "anna@piekarnia-nowak.demo", "Anna Nowak", "Piekarnia Nowak s.c.", OrganizationKind.producer, "PL-NIP",
-        "6151000001", "PL", "PL-02", "Zgorzelec", "PLN", ["pl", "de"], 6,
-        declared=[InclusionAttribute.women_led], verified=[InclusionAttribute.women_led],
+        "anna@piekarnia-nowak.demo",
+        "Anna Nowak",
+        "Piekarnia Nowak s.c.",
+        OrganizationKind.producer,
+        "PL-NIP",
+        "6151000001",
+        "PL",
+        "PL-02",
+        "Zgorzelec",
+        "PLN",
+        ["pl", "de"],
+        6,
+        declared=[InclusionAttribute.women_led],
+        verified=[InclusionAttribute.women_led],
     ),
     DemoOrganization(
-        "jan@mleczarnia-nysa.demo", "Jan Kowalczyk", "Spółdzielnia Mleczarska Nysa", OrganizationKind.producer,
-        "PL-KRS", "0000123456", "PL", "PL-02", "Bogatynia", "PLN", ["pl"], 23,
-        declared=[InclusionAttribute.cooperative], verified=[InclusionAttribute.cooperative],
+        "jan@mleczarnia-nysa.demo",
+        "Jan Kowalczyk",
+        "Spółdzielnia Mleczarska Nysa",
+        OrganizationKind.producer,
+        "PL-KRS",
+        "0000123456",
+        "PL",
+        "PL-02",
+        "Bogatynia",
+        "PLN",
+        ["pl"],
+        23,
+        declared=[InclusionAttribute.cooperative],
+        verified=[InclusionAttribute.cooperative],
     ),
     DemoOrganization(
-        "lena@lausitzer-honig.demo", "Lena Schulz", "Lausitzer Honig GbR", OrganizationKind.producer, "DE-USTID",
-        "DE301234567", "DE", "DE-SN", "Görlitz", "EUR", ["de", "pl"], 2,
+        "lena@lausitzer-honig.demo",
+        "Lena Schulz",
+        "Lausitzer Honig GbR",
+        OrganizationKind.producer,
+        "DE-USTID",
+        "DE301234567",
+        "DE",
+        "DE-SN",
+        "Görlitz",
+        "EUR",
+        ["de", "pl"],
+        2,
         declared=[InclusionAttribute.youth_led, InclusionAttribute.women_led],
     ),
     DemoOrganization(
-        "einkauf@goerlitz.demo", "Markus Weber", "Stadt Görlitz – Schulverpflegung", OrganizationKind.buyer,
-        "DE-GKZ", "14626110", "DE", "DE-SN", "Görlitz", "EUR", ["de"], 40,
+        "einkauf@goerlitz.demo",
+        "Markus Weber",
+        "Stadt Görlitz – Schulverpflegung",
+        OrganizationKind.buyer,
+        "DE-GKZ",
+        "14626110",
+        "DE",
+        "DE-SN",
+        "Görlitz",
+        "EUR",
+        ["de"],
+        40,
     ),
     DemoOrganization(
-        "zakupy@hotel-zgorzelec.demo", "Ewa Lis", "Hotel Nad Nysą Sp. z o.o.", OrganizationKind.buyer, "PL-KRS",
-        "0000654321", "PL", "PL-02", "Zgorzelec", "PLN", ["pl", "en"], 18,
+        "zakupy@hotel-zgorzelec.demo",
+        "Ewa Lis",
+        "Hotel Nad Nysą Sp. z o.o.",
+        OrganizationKind.buyer,
+        "PL-KRS",
+        "0000654321",
+        "PL",
+        "PL-02",
+        "Zgorzelec",
+        "PLN",
+        ["pl", "en"],
+        18,
     ),
 ]
 
@@ -110,7 +162,10 @@ async def load_demo(session: AsyncSession, settings: Settings) -> DemoSummary:
         f"  every demo account's password: {DEMO_PASSWORD}",
         f"  platform admin:  {ADMIN_EMAIL}",
         f"  hub coordinator: {COORDINATOR_EMAIL}",
-        *(f"  {o.kind.value:<8} {o.owner_email:<30} {o.legal_name} ({o.municipality}, {o.country})" for o in ORGANIZATIONS),
+        *(
+            f"  {o.kind.value:<8} {o.owner_email:<30} {o.legal_name} ({o.municipality}, {o.country})"
+            for o in ORGANIZATIONS
+        ),
     ]
     hubs = HubService(session)
     if await hubs.repo.by_name(HUB_NAME) is not None:
@@ -157,7 +212,13 @@ async def load_demo(session: AsyncSession, settings: Settings) -> DemoSummary:
     await store_rates(
         session,
         [
-            RateRow(base="EUR", quote="PLN", rate=Decimal(rate), as_of=dt.date.fromisoformat(day), source="demo (illustrative)")
+            RateRow(
+                base="EUR",
+                quote="PLN",
+                rate=Decimal(rate),
+                as_of=dt.date.fromisoformat(day),
+                source="demo (illustrative)",
+            )
             for day, rate in DEMO_RATES
         ],
     )

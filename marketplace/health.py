@@ -32,7 +32,11 @@ async def ready(state: State, request: Request[Any, Any, Any]) -> Health | Respo
             current = (await connection.execute(text("SELECT version_num FROM public.alembic_version"))).scalar()
     except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
         return problem_response(
-            request, status=503, slug="not-ready", title="Not ready", detail=f"database unreachable: {type(exc).__name__}"
+            request,
+            status=503,
+            slug="not-ready",
+            title="Not ready",
+            detail=f"database unreachable: {type(exc).__name__}",
         )
     if current != expected:
         return problem_response(

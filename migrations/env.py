@@ -10,7 +10,6 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from marketplace.kernel.db import OWNED_SCHEMAS, metadata
 # Every package's models, so autogenerate and `alembic check` see all tables.
 import marketplace.hub.models
 import marketplace.identity.models
@@ -18,6 +17,8 @@ import marketplace.kernel.audit
 import marketplace.kernel.fx
 import marketplace.kernel.outbox
 import marketplace.organization.models  # noqa: F401
+from marketplace.kernel.db import OWNED_SCHEMAS, metadata
+
 config = context.config
 
 

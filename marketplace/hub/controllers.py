@@ -43,14 +43,16 @@ class HubController(Controller):
     async def list_hubs(
         self, principal: Caller, db_session: Session, page: FromQuery[int] = 1, per_page: FromQuery[int] = 20
     ) -> Page[HubRead]:
-        return await HubService(db_session).list(principal, page_params(page, per_page))
+        return await HubService(db_session).list_hubs(principal, page_params(page, per_page))
 
     @get("/{hub_id:uuid}", summary="One hub")
     async def read(self, hub_id: FromPath[uuid.UUID], principal: Caller, db_session: Session) -> HubRead:
         return await HubService(db_session).read(principal, hub_id)
 
     @get("/{hub_id:uuid}/coordinators", summary="The hub's coordinators")
-    async def coordinators(self, hub_id: FromPath[uuid.UUID], principal: Caller, db_session: Session) -> list[CoordinatorRead]:
+    async def coordinators(
+        self, hub_id: FromPath[uuid.UUID], principal: Caller, db_session: Session
+    ) -> list[CoordinatorRead]:
         return await HubService(db_session).coordinators(principal, hub_id)
 
     @post("/{hub_id:uuid}/coordinators", summary="Appoint a coordinator (coordinators, platform admins)")
@@ -120,7 +122,9 @@ class HubController(Controller):
         principal: Caller,
         db_session: Session,
     ) -> InclusionVerificationRead:
-        return await HubService(db_session).verify_inclusion(principal, hub_id, organization_id, attribute, data.verified)
+        return await HubService(db_session).verify_inclusion(
+            principal, hub_id, organization_id, attribute, data.verified
+        )
 
     @get("/{hub_id:uuid}/audit", summary="Audit log of the hub and its organisations (coordinators)")
     async def audit_log(

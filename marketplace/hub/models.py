@@ -52,8 +52,12 @@ class HubMembership(Entity):
         Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.organization.id"), index=True
     )
     status: Mapped[HubMembershipStatus] = mapped_column(
-        Enum(HubMembershipStatus, name="hub_membership_status", schema=MARKETPLACE_SCHEMA,
-             values_callable=lambda e: [m.value for m in e])
+        Enum(
+            HubMembershipStatus,
+            name="hub_membership_status",
+            schema=MARKETPLACE_SCHEMA,
+            values_callable=lambda e: [m.value for m in e],
+        )
     )
     decided_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -25,7 +25,9 @@ class HubRepository:
         return await self.session.get(Hub, hub_id)
 
     async def by_name(self, name: str) -> Hub | None:
-        return (await self.session.execute(select(Hub).where(func.lower(Hub.name) == name.lower()))).scalar_one_or_none()
+        return (
+            await self.session.execute(select(Hub).where(func.lower(Hub.name) == name.lower()))
+        ).scalar_one_or_none()
 
     async def page(self, offset: int, limit: int) -> tuple[list[Hub], int]:
         total = (await self.session.execute(select(func.count()).select_from(Hub))).scalar_one()
@@ -66,7 +68,9 @@ class HubRepository:
         condition = [HubMembership.hub_id == hub_id]
         if status is not None:
             condition.append(HubMembership.status == status)
-        total = (await self.session.execute(select(func.count()).select_from(HubMembership).where(*condition))).scalar_one()
+        total = (
+            await self.session.execute(select(func.count()).select_from(HubMembership).where(*condition))
+        ).scalar_one()
         rows = await self.session.execute(
             select(HubMembership, Organization)
             .join(Organization, Organization.id == HubMembership.organization_id)
@@ -83,6 +87,10 @@ class HubRepository:
         condition = or_(AuditEntry.hub_id == hub_id, AuditEntry.organization_id.in_(organizations))
         total = (await self.session.execute(select(func.count()).select_from(AuditEntry).where(condition))).scalar_one()
         rows = await self.session.execute(
-            select(AuditEntry).where(condition).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).offset(offset).limit(limit)
+            select(AuditEntry)
+            .where(condition)
+            .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+            .offset(offset)
+            .limit(limit)
         )
         return list(rows.scalars()), int(total)

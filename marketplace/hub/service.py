@@ -99,7 +99,9 @@ class HubService:
         for index, place in enumerate(data.municipalities):
             code = codes.jurisdiction(place.jurisdiction, f"municipalities[{index}].jurisdiction")
             if not within(jurisdictions, codes.jurisdiction_country(code), code):
-                raise InvalidInput.field(f"municipalities[{index}].jurisdiction", f"{code} is not inside the hub's jurisdictions")
+                raise InvalidInput.field(
+                    f"municipalities[{index}].jurisdiction", f"{code} is not inside the hub's jurisdictions"
+                )
             municipalities.append({"name": place.name.strip(), "jurisdiction": code})
         currency = codes.currency(data.reporting_currency, "reporting_currency")
         languages = codes.languages(data.languages)
@@ -109,7 +111,9 @@ class HubService:
         for index, email in enumerate(data.coordinator_emails):
             user = await self.identity.user_by_email(email.strip())
             if user is None:
-                raise InvalidInput.field(f"coordinator_emails[{index}]", f"no account with e-mail {email}; register first")
+                raise InvalidInput.field(
+                    f"coordinator_emails[{index}]", f"no account with e-mail {email}; register first"
+                )
             coordinators.append(user)
         hub = Hub(
             name=data.name.strip(),
@@ -122,10 +126,12 @@ class HubService:
         for user in {u.id: u for u in coordinators}.values():
             await self.repo.add(HubCoordinator(hub_id=hub.id, user_id=user.id))
         read = self._read(hub, set())
-        await audit.record(self.session, principal, "hub.created", object_type="hub", object_id=hub.id, hub_id=hub.id, after=read)
+        await audit.record(
+            self.session, principal, "hub.created", object_type="hub", object_id=hub.id, hub_id=hub.id, after=read
+        )
         return read
 
-    async def list(self, principal: Principal, page: PageParams) -> Page[HubRead]:
+    async def list_hubs(self, principal: Principal, page: PageParams) -> Page[HubRead]:
         hubs, total = await self.repo.page(page.offset, page.per_page)
         mine = await self.repo.coordinated_by(principal.user_id)
         return Page(items=[self._read(h, mine) for h in hubs], page=page.page, per_page=page.per_page, total=total)
@@ -156,10 +162,17 @@ class HubService:
         coordinator = HubCoordinator(hub_id=hub_id, user_id=user.id)
         await self.repo.add(coordinator)
         await audit.record(
-            self.session, principal, "hub.coordinator_appointed", object_type="hub", object_id=hub_id, hub_id=hub_id,
+            self.session,
+            principal,
+            "hub.coordinator_appointed",
+            object_type="hub",
+            object_id=hub_id,
+            hub_id=hub_id,
             after={"user_id": str(user.id), "email": user.email},
         )
-        return CoordinatorRead(user_id=user.id, email=user.email, full_name=user.full_name, since=coordinator.created_at)
+        return CoordinatorRead(
+            user_id=user.id, email=user.email, full_name=user.full_name, since=coordinator.created_at
+        )
 
     async def dismiss(self, principal: Principal, hub_id: uuid.UUID, user_id: uuid.UUID) -> None:
         """Remove a coordinator; a hub keeps at least one (409)."""
@@ -173,7 +186,12 @@ class HubService:
         await self.session.delete(current[user_id])
         await self.session.flush()
         await audit.record(
-            self.session, principal, "hub.coordinator_dismissed", object_type="hub", object_id=hub_id, hub_id=hub_id,
+            self.session,
+            principal,
+            "hub.coordinator_dismissed",
+            object_type="hub",
+            object_id=hub_id,
+            hub_id=hub_id,
             before={"user_id": str(user_id)},
         )
 
@@ -199,15 +217,23 @@ class HubService:
         if membership is not None and membership.status is not HubMembershipStatus.rejected:
             raise Conflict(f"the organization is already {membership.status.value} in this hub")
         if membership is None:
-            membership = HubMembership(hub_id=hub_id, organization_id=organization.id, status=HubMembershipStatus.pending, note=data.note)
+            membership = HubMembership(
+                hub_id=hub_id, organization_id=organization.id, status=HubMembershipStatus.pending, note=data.note
+            )
             await self.repo.add(membership)
         else:
             membership.status, membership.note = HubMembershipStatus.pending, data.note
             membership.decided_at = membership.decided_by = None
             await self.session.flush()
         await audit.record(
-            self.session, principal, "hub.membership_requested", object_type="hub_membership", object_id=membership.id,
-            hub_id=hub_id, organization_id=organization.id, after={"status": membership.status.value},
+            self.session,
+            principal,
+            "hub.membership_requested",
+            object_type="hub_membership",
+            object_id=membership.id,
+            hub_id=hub_id,
+            organization_id=organization.id,
+            after={"status": membership.status.value},
         )
         return _membership_read(membership, organization)
 
@@ -231,8 +257,15 @@ class HubService:
             membership.note = note
         await self.session.flush()
         await audit.record(
-            self.session, principal, f"hub.membership_{target.value}", object_type="hub_membership", object_id=membership.id,
-            hub_id=hub_id, organization_id=organization_id, before={"status": before}, after={"status": target.value, "note": note},
+            self.session,
+            principal,
+            f"hub.membership_{target.value}",
+            object_type="hub_membership",
+            object_id=membership.id,
+            hub_id=hub_id,
+            organization_id=organization_id,
+            before={"status": before},
+            after={"status": target.value, "note": note},
         )
         event = OrganizationAdmitted if admit else OrganizationRejected
         await emit(self.session, event(hub_id=hub_id, organization_id=organization_id))
@@ -243,12 +276,19 @@ class HubService:
     ) -> Page[HubMembershipRead]:
         await self.require_coordinator(principal, hub_id)
         rows, total = await self.repo.memberships(hub_id, status, page.offset, page.per_page)
-        return Page(items=[_membership_read(m, o) for m, o in rows], page=page.page, per_page=page.per_page, total=total)
+        return Page(
+            items=[_membership_read(m, o) for m, o in rows], page=page.page, per_page=page.per_page, total=total
+        )
 
     # --- inclusion verification -------------------------------------------------
 
     async def verify_inclusion(
-        self, principal: Principal, hub_id: uuid.UUID, organization_id: uuid.UUID, attribute: InclusionAttribute, verified: bool
+        self,
+        principal: Principal,
+        hub_id: uuid.UUID,
+        organization_id: uuid.UUID,
+        attribute: InclusionAttribute,
+        verified: bool,
     ) -> InclusionVerificationRead:
         """A coordinator of a hub the organisation is admitted to verifies (or withdraws) a declared attribute.
 
@@ -263,24 +303,39 @@ class HubService:
         row = await self.organizations.inclusion_row(organization_id, attribute.value)
         if row is None or not row.declared:
             raise InvalidInput.field("attribute", f"the organization has not declared itself {attribute.value}")
-        before = {"verified": row.verified, "verified_by_hub_id": str(row.verified_by_hub_id) if row.verified_by_hub_id else None}
+        before = {
+            "verified": row.verified,
+            "verified_by_hub_id": str(row.verified_by_hub_id) if row.verified_by_hub_id else None,
+        }
         row.verified = verified
         row.verified_by_hub_id = hub_id if verified else None
         row.verified_by_user_id = principal.user_id if verified else None
         row.verified_at = dt.datetime.now(dt.UTC) if verified else None
         await self.session.flush()
         await audit.record(
-            self.session, principal, "organization.inclusion_verified" if verified else "organization.inclusion_unverified",
-            object_type="organization", object_id=organization_id, hub_id=hub_id, organization_id=organization_id,
-            before=before, after={"attribute": attribute.value, "verified": verified},
+            self.session,
+            principal,
+            "organization.inclusion_verified" if verified else "organization.inclusion_unverified",
+            object_type="organization",
+            object_id=organization_id,
+            hub_id=hub_id,
+            organization_id=organization_id,
+            before=before,
+            after={"attribute": attribute.value, "verified": verified},
         )
         await emit(
             self.session,
-            InclusionVerificationChanged(hub_id=hub_id, organization_id=organization_id, attribute=attribute.value, verified=verified),
+            InclusionVerificationChanged(
+                hub_id=hub_id, organization_id=organization_id, attribute=attribute.value, verified=verified
+            ),
         )
         return InclusionVerificationRead(
-            organization_id=organization_id, attribute=attribute, declared=row.declared, verified_by_hub=row.verified,
-            verified_by_hub_id=row.verified_by_hub_id, verified_at=row.verified_at,
+            organization_id=organization_id,
+            attribute=attribute,
+            declared=row.declared,
+            verified_by_hub=row.verified,
+            verified_by_hub_id=row.verified_by_hub_id,
+            verified_at=row.verified_at,
         )
 
     # --- audit ------------------------------------------------------------------
@@ -308,7 +363,16 @@ def _membership_read(membership: HubMembership, organization: Organization) -> H
 
 def _audit_read(entry: AuditEntry) -> AuditEntryRead:
     return AuditEntryRead(
-        id=entry.id, at=entry.created_at, actor_id=entry.actor_id, actor_email=entry.actor_email, action=entry.action,
-        object_type=entry.object_type, object_id=entry.object_id, organization_id=entry.organization_id,
-        hub_id=entry.hub_id, before=entry.before, after=entry.after, request_id=entry.request_id,
+        id=entry.id,
+        at=entry.created_at,
+        actor_id=entry.actor_id,
+        actor_email=entry.actor_email,
+        action=entry.action,
+        object_type=entry.object_type,
+        object_id=entry.object_id,
+        organization_id=entry.organization_id,
+        hub_id=entry.hub_id,
+        before=entry.before,
+        after=entry.after,
+        request_id=entry.request_id,
     )

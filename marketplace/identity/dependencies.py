@@ -24,7 +24,9 @@ def credential_of(request: Request[Any, Any, Any]) -> str | None:
     return api_key or None
 
 
-async def provide_principal(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], state: State) -> Principal:
+async def provide_principal(
+    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], state: State
+) -> Principal:
     credential = credential_of(request)
     if credential is None:
         raise Unauthenticated("send 'Authorization: Bearer <token>' or 'X-API-Key: <key>'")

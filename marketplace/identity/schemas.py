@@ -11,7 +11,10 @@ import msgspec
 Email = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320, description="E-mail address", examples=["ana@example.org"]
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        max_length=320,
+        description="E-mail address",
+        examples=["ana@example.org"],
     ),
 ]
 Password = Annotated[str, msgspec.Meta(min_length=10, max_length=256, description="At least 10 characters")]
@@ -33,7 +36,7 @@ class LoginRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class AccessToken(msgspec.Struct, kw_only=True, frozen=True):
     access_token: str
-    token_type: Literal["bearer"] = "bearer"
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth token type, not a secret
     expires_in: int
 
 

@@ -35,6 +35,8 @@ from marketplace.kernel.auth import (
 from marketplace.kernel.errors import Conflict, InvalidInput, NotFound, TooManyRequests, Unauthenticated
 from marketplace.kernel.settings import Settings
 
+MIN_PASSWORD_LENGTH = 10  # same rule as `Password` in schemas
+
 
 class EmailTaken(Conflict):
     slug = "email-taken"
@@ -154,13 +156,13 @@ class IdentityService:
     async def create_api_key(self, principal: Principal, data: ApiKeyCreate) -> ApiKeyIssued:
         """Issue an API key acting as the caller; the secret is returned once."""
         secret, prefix, digest = new_api_key()
-        expires_at = (
-            dt.datetime.now(dt.UTC) + dt.timedelta(days=data.expires_in_days) if data.expires_in_days else None
-        )
+        expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(days=data.expires_in_days) if data.expires_in_days else None
         key = ApiKey(user_id=principal.user_id, name=data.name, prefix=prefix, digest=digest, expires_at=expires_at)
         await self.repo.add(key)
         read = api_key_read(key)
-        await audit.record(self.session, principal, "api_key.created", object_type="api_key", object_id=key.id, after=read)
+        await audit.record(
+            self.session, principal, "api_key.created", object_type="api_key", object_id=key.id, after=read
+        )
         return ApiKeyIssued(api_key=read, key=secret)
 
     async def list_api_keys(self, principal: Principal) -> list[ApiKeyRead]:
@@ -203,11 +205,16 @@ async def bootstrap_platform_admin(
         existing.is_platform_admin = True
         await session.flush()
         await audit.record(
-            session, None, "user.promoted_to_platform_admin", object_type="user", object_id=existing.id,
-            before=before, after=user_read(existing),
+            session,
+            None,
+            "user.promoted_to_platform_admin",
+            object_type="user",
+            object_id=existing.id,
+            before=before,
+            after=user_read(existing),
         )
         return f"{existing.email} is now a platform administrator"
-    if len(password) < 10:
+    if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput.field("password", "must be at least 10 characters")
     user = await IdentityService(session, settings).register(
         UserRegister(email=email, password=password, full_name=full_name), platform_admin=True

@@ -13,11 +13,13 @@ from babel.numbers import get_currency_precision
 
 from marketplace.kernel.errors import InvalidInput
 
+ALPHA2, ALPHA3 = 2, 3
+
 
 def country(value: str, field: str = "country") -> str:
     """An ISO 3166-1 alpha-2 country code, upper-cased."""
     code = value.strip().upper()
-    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+    if len(code) != ALPHA2 or pycountry.countries.get(alpha_2=code) is None:
         raise InvalidInput.field(field, f"unknown ISO 3166-1 alpha-2 country code {value!r}")
     return code
 
@@ -46,7 +48,7 @@ def jurisdiction_country(code: str) -> str:
 def currency(value: str, field: str = "currency") -> str:
     """An active ISO 4217 currency code, upper-cased."""
     code = value.strip().upper()
-    if len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
+    if len(code) != ALPHA3 or pycountry.currencies.get(alpha_3=code) is None:
         raise InvalidInput.field(field, f"unknown ISO 4217 currency code {value!r}")
     return code
 

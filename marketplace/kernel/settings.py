@@ -61,9 +61,7 @@ _ENV = {
 
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment; keyword overrides (from CLI flags) win."""
-    raw: dict[str, object] = {
-        field: os.environ[var] for field, var in _ENV.items() if os.environ.get(var, "") != ""
-    }
+    raw: dict[str, object] = {field: os.environ[var] for field, var in _ENV.items() if os.environ.get(var, "") != ""}
     raw.update({k: v for k, v in overrides.items() if v is not None})
     # strict=False lets "8000"/"true" from the environment decode to int/bool.
     return msgspec.convert(raw, Settings, strict=False, dec_hook=_decode)

@@ -18,7 +18,7 @@ import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, ExceptionHandlersMap, Message, Receive, Scope, Send
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from marketplace.kernel.context import request_id_var
@@ -72,7 +72,13 @@ def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response
     if isinstance(exc, TooManyRequests):
         headers = {"Retry-After": str(exc.retry_after_seconds)}
     return problem_response(
-        request, status=exc.status, slug=exc.slug, title=exc.title, detail=exc.detail, errors=exc.errors, headers=headers
+        request,
+        status=exc.status,
+        slug=exc.slug,
+        title=exc.title,
+        detail=exc.detail,
+        errors=exc.errors,
+        headers=headers,
     )
 
 
@@ -97,7 +103,12 @@ def _validation_error(request: Request[Any, Any, Any], exc: ValidationException)
         errors.append(FieldError(field=field, message=message))
     detail = "; ".join(f"{e.field}: {e.message}" for e in errors) or exc.detail
     return problem_response(
-        request, status=422 if errors else 400, slug="validation-error", title="Invalid request", detail=detail, errors=errors
+        request,
+        status=422 if errors else 400,
+        slug="validation-error",
+        title="Invalid request",
+        detail=detail,
+        errors=errors,
     )
 
 
@@ -135,7 +146,11 @@ def _integrity_error(request: Request[Any, Any, Any], exc: IntegrityError) -> Re
 def _database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[bytes]:
     _log.error("database error", exc_info=exc)
     return problem_response(
-        request, status=503, slug="unavailable", title="Service unavailable", detail="the database is unavailable; retry later"
+        request,
+        status=503,
+        slug="unavailable",
+        title="Service unavailable",
+        detail="the database is unavailable; retry later",
     )
 
 
@@ -146,7 +161,7 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[byt
     )
 
 
-exception_handlers: dict[type[Exception], Any] = {
+exception_handlers: ExceptionHandlersMap = {
     DomainError: _domain_error,
     ValidationException: _validation_error,
     HTTPException: _http_error,
@@ -219,4 +234,3 @@ def page_params(page: int = 1, per_page: int = 20) -> PageParams:
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise InvalidInput.field("per_page", f"must be between 1 and {MAX_PER_PAGE}")
     return PageParams(page=page, per_page=per_page)
-

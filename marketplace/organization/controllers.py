@@ -32,7 +32,9 @@ class OrganizationController(Controller):
     tags = ["organizations"]
 
     @post("/", summary="Create an organisation (you become its owner)")
-    async def create(self, data: JSONBody[OrganizationCreate], principal: Caller, db_session: Session) -> OrganizationRead:
+    async def create(
+        self, data: JSONBody[OrganizationCreate], principal: Caller, db_session: Session
+    ) -> OrganizationRead:
         return await OrganizationService(db_session).create(principal, data)
 
     @get("/", summary="Organisations you are a member of")
@@ -42,23 +44,35 @@ class OrganizationController(Controller):
         return await OrganizationService(db_session).list_mine(principal, page_params(page, per_page))
 
     @get("/{organization_id:uuid}", summary="One organisation (members, its hubs' coordinators)")
-    async def read(self, organization_id: FromPath[uuid.UUID], principal: Caller, db_session: Session) -> OrganizationRead:
+    async def read(
+        self, organization_id: FromPath[uuid.UUID], principal: Caller, db_session: Session
+    ) -> OrganizationRead:
         return await OrganizationService(db_session).read(principal, organization_id)
 
     @patch("/{organization_id:uuid}", summary="Change the profile (owner or admin)")
     async def update(
-        self, organization_id: FromPath[uuid.UUID], data: JSONBody[OrganizationUpdate], principal: Caller, db_session: Session
+        self,
+        organization_id: FromPath[uuid.UUID],
+        data: JSONBody[OrganizationUpdate],
+        principal: Caller,
+        db_session: Session,
     ) -> OrganizationRead:
         return await OrganizationService(db_session).update(principal, organization_id, data)
 
     @put("/{organization_id:uuid}/inclusion", summary="Declare inclusion attributes (owner or admin)")
     async def declare_inclusion(
-        self, organization_id: FromPath[uuid.UUID], data: JSONBody[InclusionDeclaration], principal: Caller, db_session: Session
+        self,
+        organization_id: FromPath[uuid.UUID],
+        data: JSONBody[InclusionDeclaration],
+        principal: Caller,
+        db_session: Session,
     ) -> OrganizationRead:
         return await OrganizationService(db_session).declare_inclusion(principal, organization_id, data)
 
     @get("/{organization_id:uuid}/members", summary="Members and their roles")
-    async def members(self, organization_id: FromPath[uuid.UUID], principal: Caller, db_session: Session) -> list[MemberRead]:
+    async def members(
+        self, organization_id: FromPath[uuid.UUID], principal: Caller, db_session: Session
+    ) -> list[MemberRead]:
         return await OrganizationService(db_session).members(principal, organization_id)
 
     @patch("/{organization_id:uuid}/members/{user_id:uuid}", summary="Change a member's role")
@@ -80,7 +94,11 @@ class OrganizationController(Controller):
 
     @post("/{organization_id:uuid}/invitations", summary="Invite someone by e-mail with a role")
     async def invite(
-        self, organization_id: FromPath[uuid.UUID], data: JSONBody[InvitationCreate], principal: Caller, db_session: Session
+        self,
+        organization_id: FromPath[uuid.UUID],
+        data: JSONBody[InvitationCreate],
+        principal: Caller,
+        db_session: Session,
     ) -> InvitationRead:
         return await OrganizationService(db_session).invite(principal, organization_id, data)
 

@@ -48,8 +48,8 @@ class OrganizationUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=Tru
 
     legal_name: LegalName | msgspec.UnsetType = msgspec.UNSET
     kind: OrganizationKind | msgspec.UnsetType = msgspec.UNSET
-    subdivision: str | None | msgspec.UnsetType = msgspec.UNSET
-    municipality: Municipality | None | msgspec.UnsetType = msgspec.UNSET
+    subdivision: str | msgspec.UnsetType | None = msgspec.UNSET
+    municipality: Municipality | msgspec.UnsetType | None = msgspec.UNSET
     default_currency: str | msgspec.UnsetType = msgspec.UNSET
     languages: Languages | msgspec.UnsetType = msgspec.UNSET
     employee_count: EmployeeCount | msgspec.UnsetType = msgspec.UNSET

@@ -90,12 +90,19 @@ class OrganizationService:
 
     # --- reads ------------------------------------------------------------------
 
-    async def _read_models(self, organizations: list[Organization], roles: dict[uuid.UUID, Role | None]) -> list[OrganizationRead]:
+    async def _read_models(
+        self, organizations: list[Organization], roles: dict[uuid.UUID, Role | None]
+    ) -> list[OrganizationRead]:
         ids = [o.id for o in organizations]
         inclusion = await self.repo.inclusion_of(ids)
         hubs = await self.repo.hub_memberships_of(ids)
         return [
-            _organization_read(o, inclusion[o.id], [HubMembershipRef(hub_id=h.hub_id, status=h.status.value) for h in hubs[o.id]], roles.get(o.id))
+            _organization_read(
+                o,
+                inclusion[o.id],
+                [HubMembershipRef(hub_id=h.hub_id, status=h.status.value) for h in hubs[o.id]],
+                roles.get(o.id),
+            )
             for o in organizations
         ]
 
@@ -118,12 +125,16 @@ class OrganizationService:
         when the same registration identifier exists in that country.
         """
         country = codes.country(data.country, "country")
-        subdivision = codes.subdivision(data.subdivision, "subdivision", country_code=country) if data.subdivision else None
+        subdivision = (
+            codes.subdivision(data.subdivision, "subdivision", country_code=country) if data.subdivision else None
+        )
         currency = codes.currency(data.default_currency, "default_currency")
         languages = codes.languages(data.languages)
         scheme, registration_id = data.registration.scheme.strip(), data.registration.id.strip()
         if await self.repo.by_registration(country, scheme, registration_id) is not None:
-            raise RegistrationTaken(f"an organization registered as {scheme} {registration_id} in {country} already exists")
+            raise RegistrationTaken(
+                f"an organization registered as {scheme} {registration_id} in {country} already exists"
+            )
         organization = Organization(
             legal_name=data.legal_name.strip(),
             kind=data.kind,
@@ -141,12 +152,19 @@ class OrganizationService:
         await self._write_declaration(organization.id, data.inclusion or InclusionDeclaration())
         read = (await self._read_models([organization], {organization.id: Role.owner}))[0]
         await audit.record(
-            self.session, principal, "organization.created", object_type="organization",
-            object_id=organization.id, organization_id=organization.id, after=read,
+            self.session,
+            principal,
+            "organization.created",
+            object_type="organization",
+            object_id=organization.id,
+            organization_id=organization.id,
+            after=read,
         )
         return read
 
-    async def update(self, principal: Principal, organization_id: uuid.UUID, data: OrganizationUpdate) -> OrganizationRead:
+    async def update(
+        self, principal: Principal, organization_id: uuid.UUID, data: OrganizationUpdate
+    ) -> OrganizationRead:
         """Change profile fields (owner or admin). Unknown codes are 422; nothing is written then."""
         await self.require_role(principal, organization_id, Role.admin)
         organization = await self.repo.get(organization_id, for_update=True)
@@ -176,8 +194,14 @@ class OrganizationService:
         await self.session.flush()
         after = await self.read(principal, organization_id)
         await audit.record(
-            self.session, principal, "organization.updated", object_type="organization",
-            object_id=organization_id, organization_id=organization_id, before=before, after=after,
+            self.session,
+            principal,
+            "organization.updated",
+            object_type="organization",
+            object_id=organization_id,
+            organization_id=organization_id,
+            before=before,
+            after=after,
         )
         return after
 
@@ -194,8 +218,14 @@ class OrganizationService:
         await self._write_declaration(organization_id, declaration)
         after = await self.read(principal, organization_id)
         await audit.record(
-            self.session, principal, "organization.inclusion_declared", object_type="organization",
-            object_id=organization_id, organization_id=organization_id, before=before.inclusion, after=after.inclusion,
+            self.session,
+            principal,
+            "organization.inclusion_declared",
+            object_type="organization",
+            object_id=organization_id,
+            organization_id=organization_id,
+            before=before.inclusion,
+            after=after.inclusion,
         )
         return after
 
@@ -204,7 +234,9 @@ class OrganizationService:
             declared = bool(getattr(declaration, attribute.value))
             row = await self.repo.inclusion_row(organization_id, attribute.value)
             if row is None:
-                await self.repo.add(Inclusion(organization_id=organization_id, attribute=attribute, declared=declared, verified=False))
+                await self.repo.add(
+                    Inclusion(organization_id=organization_id, attribute=attribute, declared=declared, verified=False)
+                )
             elif row.declared != declared:
                 row.declared = declared
                 row.verified = False
@@ -219,7 +251,9 @@ class OrganizationService:
         await self.require_role(principal, organization_id, Role.member)
         return [_member_read(m, u.email, u.full_name) for m, u in await self.repo.members(organization_id)]
 
-    async def change_role(self, principal: Principal, organization_id: uuid.UUID, user_id: uuid.UUID, role: Role) -> MemberRead:
+    async def change_role(
+        self, principal: Principal, organization_id: uuid.UUID, user_id: uuid.UUID, role: Role
+    ) -> MemberRead:
         """Change a member's role. Admins cannot touch owners; the last owner cannot be demoted (409)."""
         actor = await self.require_role(principal, organization_id, Role.admin)
         membership = await self.repo.membership(organization_id, user_id)
@@ -227,14 +261,24 @@ class OrganizationService:
             raise NotFound("no such member")
         if not can_assign_role(actor, membership.role, role):
             raise Forbidden("only an owner may grant or change the owner role")
-        if membership.role is Role.owner and role is not Role.owner and await self.repo.count_owners(organization_id) <= 1:
+        if (
+            membership.role is Role.owner
+            and role is not Role.owner
+            and await self.repo.count_owners(organization_id) <= 1
+        ):
             raise LastOwner("an organization must keep at least one owner")
         before = membership.role
         membership.role = role
         await self.session.flush()
         await audit.record(
-            self.session, principal, "membership.role_changed", object_type="membership", object_id=membership.id,
-            organization_id=organization_id, before={"role": before.value}, after={"role": role.value, "user_id": str(user_id)},
+            self.session,
+            principal,
+            "membership.role_changed",
+            object_type="membership",
+            object_id=membership.id,
+            organization_id=organization_id,
+            before={"role": before.value},
+            after={"role": role.value, "user_id": str(user_id)},
         )
         members = {m.user_id: (m, u) for m, u in await self.repo.members(organization_id)}
         member, user = members[user_id]
@@ -256,8 +300,13 @@ class OrganizationService:
         await self.session.delete(membership)
         await self.session.flush()
         await audit.record(
-            self.session, principal, "membership.removed", object_type="membership", object_id=membership.id,
-            organization_id=organization_id, before={"user_id": str(user_id), "role": membership.role.value},
+            self.session,
+            principal,
+            "membership.removed",
+            object_type="membership",
+            object_id=membership.id,
+            organization_id=organization_id,
+            before={"user_id": str(user_id), "role": membership.role.value},
         )
 
     # --- invitations ------------------------------------------------------------
@@ -286,10 +335,20 @@ class OrganizationService:
         assert organization is not None  # noqa: S101 - checked by require_role
         read = _invitation_read(invitation, organization.legal_name)
         await audit.record(
-            self.session, principal, "invitation.sent", object_type="invitation", object_id=invitation.id,
-            organization_id=organization_id, after=read,
+            self.session,
+            principal,
+            "invitation.sent",
+            object_type="invitation",
+            object_id=invitation.id,
+            organization_id=organization_id,
+            after=read,
         )
-        await emit(self.session, InvitationSent(invitation_id=invitation.id, organization_id=organization_id, email=email, role=data.role.value))
+        await emit(
+            self.session,
+            InvitationSent(
+                invitation_id=invitation.id, organization_id=organization_id, email=email, role=data.role.value
+            ),
+        )
         return read
 
     async def invitations(self, principal: Principal, organization_id: uuid.UUID) -> list[InvitationRead]:
@@ -317,18 +376,27 @@ class OrganizationService:
             raise Conflict("the invitation has expired; ask for a new one")
         if await self.repo.membership(invitation.organization_id, principal.user_id) is not None:
             raise Conflict("you are already a member of this organization")
-        membership = Membership(organization_id=invitation.organization_id, user_id=principal.user_id, role=invitation.role)
+        membership = Membership(
+            organization_id=invitation.organization_id, user_id=principal.user_id, role=invitation.role
+        )
         invitation.status = InvitationStatus.accepted
         await self.repo.add(membership)
         await audit.record(
-            self.session, principal, "invitation.accepted", object_type="invitation", object_id=invitation.id,
-            organization_id=invitation.organization_id, after={"role": invitation.role.value, "user_id": str(principal.user_id)},
+            self.session,
+            principal,
+            "invitation.accepted",
+            object_type="invitation",
+            object_id=invitation.id,
+            organization_id=invitation.organization_id,
+            after={"role": invitation.role.value, "user_id": str(principal.user_id)},
         )
         members = {m.user_id: (m, u) for m, u in await self.repo.members(invitation.organization_id)}
         member, user = members[principal.user_id]
         return _member_read(member, user.email, user.full_name)
 
-    async def revoke_invitation(self, principal: Principal, organization_id: uuid.UUID, invitation_id: uuid.UUID) -> None:
+    async def revoke_invitation(
+        self, principal: Principal, organization_id: uuid.UUID, invitation_id: uuid.UUID
+    ) -> None:
         await self.require_role(principal, organization_id, Role.admin)
         invitation = await self.repo.invitation(invitation_id)
         if invitation is None or invitation.organization_id != organization_id:
@@ -338,7 +406,11 @@ class OrganizationService:
         invitation.status = InvitationStatus.revoked
         await self.session.flush()
         await audit.record(
-            self.session, principal, "invitation.revoked", object_type="invitation", object_id=invitation.id,
+            self.session,
+            principal,
+            "invitation.revoked",
+            object_type="invitation",
+            object_id=invitation.id,
             organization_id=organization_id,
         )
 
@@ -379,7 +451,11 @@ def _organization_read(
 
 def _member_read(membership: Membership, email: str, full_name: str) -> MemberRead:
     return MemberRead(
-        user_id=membership.user_id, email=email, full_name=full_name, role=membership.role, member_since=membership.created_at
+        user_id=membership.user_id,
+        email=email,
+        full_name=full_name,
+        role=membership.role,
+        member_since=membership.created_at,
     )
 
 

@@ -49,7 +49,9 @@ async def platform_admin(
     return account
 
 
-async def create_hub(client: AsyncTestClient[Any], admin: Account, coordinators: list[Account], **overrides: Any) -> dict[str, Any]:
+async def create_hub(
+    client: AsyncTestClient[Any], admin: Account, coordinators: list[Account], **overrides: Any
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": f"Görlitz–Zgorzelec hub {next(_counter)}",
         "jurisdictions": ["DE-SN", "PL-02"],

@@ -71,7 +71,9 @@ async def test_oversized_body_is_413_and_nothing_is_created(client: Client, size
     padding = "x" * size
     body = json.dumps({"legal_name": padding}).encode()
     assert_problem(
-        await client.post("/api/v1/organizations", content=body, headers={**owner.headers, "content-type": "application/json"}),
+        await client.post(
+            "/api/v1/organizations", content=body, headers={**owner.headers, "content-type": "application/json"}
+        ),
         413,
     )
     assert (await client.get("/api/v1/organizations", headers=owner.headers)).json()["total"] == 0
@@ -81,7 +83,9 @@ async def test_unknown_fields_are_rejected_rather_than_silently_ignored(client: 
     owner = await register(client)
     organization = await create_organization(client, owner)
     problem = assert_problem(
-        await client.patch(f"/api/v1/organizations/{organization['id']}", json={"is_verified": True}, headers=owner.headers),
+        await client.patch(
+            f"/api/v1/organizations/{organization['id']}", json={"is_verified": True}, headers=owner.headers
+        ),
         422,
     )
     assert "is_verified" in problem["detail"]
@@ -90,7 +94,9 @@ async def test_unknown_fields_are_rejected_rather_than_silently_ignored(client: 
 @pytest.mark.parametrize(("page", "per_page"), [(0, 20), (1, 0), (1, 101)])
 async def test_pagination_out_of_range_is_422(client: Client, page: int, per_page: int) -> None:
     owner = await register(client)
-    assert_problem(await client.get(f"/api/v1/organizations?page={page}&per_page={per_page}", headers=owner.headers), 422)
+    assert_problem(
+        await client.get(f"/api/v1/organizations?page={page}&per_page={per_page}", headers=owner.headers), 422
+    )
 
 
 async def test_page_beyond_the_end_is_empty_with_the_true_total(client: Client) -> None:

@@ -26,7 +26,9 @@ async def admin(client: Client, sessions: async_sessionmaker[AsyncSession], sett
     return await platform_admin(client, sessions, settings)
 
 
-async def test_platform_admin_creates_hub_with_coordinators_and_anyone_can_list_it(client: Client, admin: Account) -> None:
+async def test_platform_admin_creates_hub_with_coordinators_and_anyone_can_list_it(
+    client: Client, admin: Account
+) -> None:
     coordinator, someone = await register(client), await register(client)
     hub = await create_hub(client, admin, [coordinator], jurisdictions=["de-sn", "PL-02", "DE-SN"])
     assert hub["jurisdictions"] == ["DE-SN", "PL-02"]
@@ -79,7 +81,8 @@ async def test_coordinator_admits_an_applicant_and_can_then_read_it(
     org_url = f"/api/v1/organizations/{organization['id']}"
     assert (await client.get(org_url, headers=coordinator.headers)).status_code == 404
     applied = await client.post(
-        f"/api/v1/hubs/{hub['id']}/memberships", json={"organization_id": organization["id"], "note": "bakery"},
+        f"/api/v1/hubs/{hub['id']}/memberships",
+        json={"organization_id": organization["id"], "note": "bakery"},
         headers=owner.headers,
     )
     assert applied.status_code == 201
@@ -104,7 +107,9 @@ async def test_coordinator_admits_an_applicant_and_can_then_read_it(
 async def test_apply_is_422_when_organization_is_outside_the_hub(client: Client, admin: Account) -> None:
     coordinator, owner = await register(client), await register(client)
     hub = await create_hub(client, admin, [coordinator])
-    prague = await create_organization(client, owner, country="CZ", subdivision=None, default_currency="CZK", municipality="Praha")
+    prague = await create_organization(
+        client, owner, country="CZ", subdivision=None, default_currency="CZK", municipality="Praha"
+    )
     response = await client.post(
         f"/api/v1/hubs/{hub['id']}/memberships", json={"organization_id": prague["id"]}, headers=owner.headers
     )
@@ -130,7 +135,9 @@ async def test_only_a_coordinator_of_the_hub_verifies_declared_inclusion(client:
     path = f"/organizations/{organization['id']}/inclusion/women_led"
     by_owner = await client.put(f"/api/v1/hubs/{hub['id']}{path}", json={"verified": True}, headers=owner.headers)
     assert by_owner.status_code == 403
-    by_other_hub = await client.put(f"/api/v1/hubs/{other_hub['id']}{path}", json={"verified": True}, headers=other_coordinator.headers)
+    by_other_hub = await client.put(
+        f"/api/v1/hubs/{other_hub['id']}{path}", json={"verified": True}, headers=other_coordinator.headers
+    )
     assert by_other_hub.status_code == 404
     by_other_coordinator = await client.put(
         f"/api/v1/hubs/{hub['id']}{path}", json={"verified": True}, headers=other_coordinator.headers
@@ -138,17 +145,21 @@ async def test_only_a_coordinator_of_the_hub_verifies_declared_inclusion(client:
     assert by_other_coordinator.status_code == 403
     not_declared = await client.put(
         f"/api/v1/hubs/{hub['id']}/organizations/{organization['id']}/inclusion/youth_led",
-        json={"verified": True}, headers=coordinator.headers,
+        json={"verified": True},
+        headers=coordinator.headers,
     )
     assert not_declared.status_code == 422
     unknown_attribute = await client.put(
         f"/api/v1/hubs/{hub['id']}/organizations/{organization['id']}/inclusion/left_handed",
-        json={"verified": True}, headers=coordinator.headers,
+        json={"verified": True},
+        headers=coordinator.headers,
     )
     assert unknown_attribute.status_code in (400, 404, 422)
     verified = await client.put(f"/api/v1/hubs/{hub['id']}{path}", json={"verified": True}, headers=coordinator.headers)
     assert verified.status_code == 200
-    status = (await client.get(f"/api/v1/organizations/{organization['id']}", headers=owner.headers)).json()["inclusion"]
+    status = (await client.get(f"/api/v1/organizations/{organization['id']}", headers=owner.headers)).json()[
+        "inclusion"
+    ]
     assert status["women_led"]["verified_by_hub"] is True
     assert status["women_led"]["verified_by_hub_id"] == hub["id"]
     assert status["youth_led"]["verified_by_hub"] is False
@@ -156,7 +167,10 @@ async def test_only_a_coordinator_of_the_hub_verifies_declared_inclusion(client:
         f"/api/v1/organizations/{organization['id']}/inclusion", json={"women_led": False}, headers=owner.headers
     )
     assert redeclared.json()["inclusion"]["women_led"] == {
-        "declared": False, "verified_by_hub": False, "verified_by_hub_id": None, "verified_at": None
+        "declared": False,
+        "verified_by_hub": False,
+        "verified_by_hub_id": None,
+        "verified_at": None,
     }
 
 
@@ -164,7 +178,9 @@ async def test_hub_audit_log_shows_who_did_what_and_only_to_its_coordinators(cli
     coordinator, owner = await register(client), await register(client)
     hub = await create_hub(client, admin, [coordinator])
     organization = await admitted_organization(client, hub, owner, coordinator)
-    await client.patch(f"/api/v1/organizations/{organization['id']}", json={"employee_count": 12}, headers=owner.headers)
+    await client.patch(
+        f"/api/v1/organizations/{organization['id']}", json={"employee_count": 12}, headers=owner.headers
+    )
     log = await client.get(f"/api/v1/hubs/{hub['id']}/audit", headers=coordinator.headers)
     assert log.status_code == 200
     entries = log.json()["items"]
@@ -225,7 +241,9 @@ async def test_rejected_organization_may_apply_again(client: Client, admin: Acco
     twice = await client.post(memberships, json={"organization_id": organization["id"]}, headers=owner.headers)
     assert twice.status_code == 409
     rejected = await client.post(
-        f"{memberships}/{organization['id']}/reject", json={"note": "registration document missing"}, headers=coordinator.headers
+        f"{memberships}/{organization['id']}/reject",
+        json={"note": "registration document missing"},
+        headers=coordinator.headers,
     )
     assert rejected.json()["status"] == "rejected"
     assert rejected.json()["note"] == "registration document missing"

@@ -17,7 +17,11 @@ Client = AsyncTestClient[Any]
 async def test_create_organization_makes_the_caller_owner_with_declared_inclusion(client: Client) -> None:
     owner = await register(client)
     organization = await create_organization(
-        client, owner, country="pl", subdivision="pl-02", languages=["PL", "de-de"],
+        client,
+        owner,
+        country="pl",
+        subdivision="pl-02",
+        languages=["PL", "de-de"],
         inclusion={"women_led": True, "cooperative": True},
     )
     assert organization["my_role"] == "owner"
@@ -25,7 +29,10 @@ async def test_create_organization_makes_the_caller_owner_with_declared_inclusio
     assert organization["subdivision"] == "PL-02"
     assert organization["languages"] == ["pl", "de-DE"]
     assert organization["inclusion"]["women_led"] == {
-        "declared": True, "verified_by_hub": False, "verified_by_hub_id": None, "verified_at": None
+        "declared": True,
+        "verified_by_hub": False,
+        "verified_by_hub_id": None,
+        "verified_at": None,
     }
     assert organization["inclusion"]["youth_led"]["declared"] is False
     read = await client.get(f"/api/v1/organizations/{organization['id']}", headers=owner.headers)
@@ -68,7 +75,9 @@ async def test_create_organization_is_409_when_registration_already_used_in_that
     assert again.status_code == 409
     elsewhere = await client.post(
         "/api/v1/organizations",
-        json=organization_body(registration=first["registration"], country="DE", subdivision="DE-SN", default_currency="EUR"),
+        json=organization_body(
+            registration=first["registration"], country="DE", subdivision="DE-SN", default_currency="EUR"
+        ),
         headers=owner.headers,
     )
     assert elsewhere.status_code == 201
@@ -115,16 +124,22 @@ async def test_invited_user_joins_with_the_invited_role_and_plain_member_cannot_
     owner, invitee, stranger = await register(client), await register(client), await register(client)
     organization = await create_organization(client, owner)
     base = f"/api/v1/organizations/{organization['id']}"
-    sent = await client.post(f"{base}/invitations", json={"email": invitee.email.upper(), "role": "member"}, headers=owner.headers)
+    sent = await client.post(
+        f"{base}/invitations", json={"email": invitee.email.upper(), "role": "member"}, headers=owner.headers
+    )
     assert sent.status_code == 201
     invitation_id = sent.json()["id"]
-    assert (await client.post(f"/api/v1/invitations/{invitation_id}/accept", headers=stranger.headers)).status_code == 404
+    assert (
+        await client.post(f"/api/v1/invitations/{invitation_id}/accept", headers=stranger.headers)
+    ).status_code == 404
     pending = await client.get("/api/v1/invitations", headers=invitee.headers)
     assert [i["id"] for i in pending.json()] == [invitation_id]
     accepted = await client.post(f"/api/v1/invitations/{invitation_id}/accept", headers=invitee.headers)
     assert accepted.status_code == 200
     assert accepted.json()["role"] == "member"
-    assert (await client.post(f"/api/v1/invitations/{invitation_id}/accept", headers=invitee.headers)).status_code == 409
+    assert (
+        await client.post(f"/api/v1/invitations/{invitation_id}/accept", headers=invitee.headers)
+    ).status_code == 409
     members = await client.get(f"{base}/members", headers=invitee.headers)
     assert sorted(m["role"] for m in members.json()) == ["member", "owner"]
     forbidden = await client.patch(f"{base}", json={"legal_name": "Renamed by member"}, headers=invitee.headers)

@@ -22,7 +22,10 @@ async def deferred_table(engine: AsyncEngine) -> AsyncIterator[None]:
     # A constraint checked only at COMMIT: the handler itself succeeds, the commit fails.
     async with engine.begin() as connection:
         await connection.execute(
-            text("CREATE TABLE public.test_deferred (id int, CONSTRAINT test_deferred_once UNIQUE (id) DEFERRABLE INITIALLY DEFERRED)")
+            text(
+                "CREATE TABLE public.test_deferred"
+                " (id int, CONSTRAINT test_deferred_once UNIQUE (id) DEFERRABLE INITIALLY DEFERRED)"
+            )
         )
     yield
     async with engine.begin() as connection:
