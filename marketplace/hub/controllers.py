@@ -24,7 +24,7 @@ from marketplace.hub.schemas import (
 )
 from marketplace.hub.service import HubService
 from marketplace.kernel.auth import Principal
-from marketplace.kernel.web import Page, page_params
+from marketplace.kernel.pagination import Page, page_params
 from marketplace.organization.models import InclusionAttribute
 
 Session = NamedDependency[AsyncSession]

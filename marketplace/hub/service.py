@@ -26,7 +26,7 @@ from marketplace.kernel.audit import AuditEntry
 from marketplace.kernel.auth import Principal, require_platform_admin
 from marketplace.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from marketplace.kernel.outbox import emit
-from marketplace.kernel.web import Page, PageParams
+from marketplace.kernel.pagination import Page, PageParams
 from marketplace.organization.models import InclusionAttribute, Organization, Role
 from marketplace.organization.repository import OrganizationRepository
 from marketplace.organization.service import OrganizationService

@@ -1,4 +1,4 @@
-"""HTTP edge shared by every router: RFC 9457 problem+json, request ids, pagination.
+"""HTTP edge shared by every router: RFC 9457 problem+json and request ids.
 
 One mapping turns every error — domain errors, Litestar's own (404 route, 405,
 malformed JSON, validation, 413) and database constraint violations that slipped
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import msgspec
 import structlog
@@ -22,7 +22,7 @@ from litestar.types import ASGIApp, ExceptionHandlersMap, Message, Receive, Scop
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from marketplace.kernel.context import request_id_var
-from marketplace.kernel.errors import DomainError, FieldError, InvalidInput, TooManyRequests
+from marketplace.kernel.errors import DomainError, FieldError, TooManyRequests
 
 PROBLEM_TYPE_BASE = "https://borderhub.example/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -204,33 +204,3 @@ class RequestContextMiddleware(ASGIMiddleware):
                 request_id=request_id,
             )
             request_id_var.reset(token)
-
-
-T = TypeVar("T")
-
-MAX_PER_PAGE = 100
-
-
-class Page(msgspec.Struct, Generic[T], kw_only=True, frozen=True):
-    items: list[T]
-    page: int
-    per_page: int
-    total: int
-
-
-class PageParams(msgspec.Struct, kw_only=True, frozen=True):
-    page: int = 1
-    per_page: int = 20
-
-    @property
-    def offset(self) -> int:
-        return (self.page - 1) * self.per_page
-
-
-def page_params(page: int = 1, per_page: int = 20) -> PageParams:
-    """Validated pagination parameters (`page` from 1, `per_page` from 1 to 100)."""
-    if page < 1:
-        raise InvalidInput.field("page", "must be 1 or more")
-    if not 1 <= per_page <= MAX_PER_PAGE:
-        raise InvalidInput.field("per_page", f"must be between 1 and {MAX_PER_PAGE}")
-    return PageParams(page=page, per_page=per_page)

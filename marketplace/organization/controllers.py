@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.kernel.auth import Principal
-from marketplace.kernel.web import Page, page_params
+from marketplace.kernel.pagination import Page, page_params
 from marketplace.organization.schemas import (
     InclusionDeclaration,
     InvitationCreate,

@@ -13,7 +13,7 @@ from marketplace.kernel import audit, codes
 from marketplace.kernel.auth import Principal
 from marketplace.kernel.errors import Conflict, Forbidden, NotFound
 from marketplace.kernel.outbox import emit
-from marketplace.kernel.web import Page, PageParams
+from marketplace.kernel.pagination import Page, PageParams
 from marketplace.organization.models import (
     Inclusion,
     InclusionAttribute,
