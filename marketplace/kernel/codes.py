@@ -14,6 +14,7 @@ from babel.numbers import get_currency_precision
 from marketplace.kernel.errors import InvalidInput
 
 ALPHA2, ALPHA3 = 2, 3
+MAX_TAG_LENGTH = 35  # RFC 5646 recommends supporting at least 35 characters
 
 
 def country(value: str, field: str = "country") -> str:
@@ -61,6 +62,9 @@ def currency_exponent(code: str) -> int:
 
 def language(value: str, field: str = "language") -> str:
     """A BCP 47 language tag whose language is registered, in canonical form (`pt-BR`, `sr-Latn`)."""
+    if len(value) > MAX_TAG_LENGTH:
+        # langcodes caches every tag it parses; refusing long input keeps that cache bounded.
+        raise InvalidInput.field(field, f"language tags are at most {MAX_TAG_LENGTH} characters")
     try:
         tag = langcodes.standardize_tag(value.strip())
         parsed = langcodes.Language.get(tag)

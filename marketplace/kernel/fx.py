@@ -24,6 +24,7 @@ from marketplace.kernel.errors import InvalidInput, NotFound
 from marketplace.kernel.money import Money, from_minor, money
 
 RATE_DIGITS = Decimal("1e-10")
+MAX_RATE = Decimal("1e14")  # fits NUMERIC(24, 10)
 
 
 class FxRate(Entity):
@@ -82,16 +83,20 @@ def parse_ecb_csv(text: str, source: str = "ECB") -> list[RateRow]:
                 as_of = dt.datetime.strptime(cells[0].strip(), "%d %B %Y").date()  # noqa: DTZ007 - a date, not a time
             except ValueError:
                 raise InvalidInput(f"line {line_number}: bad date {cells[0]!r}") from None
-        for quote, cell in zip(quotes, cells[1:], strict=False):
-            value = cell.strip()
+        values = [cell.strip() for cell in cells[1:]]
+        unlabelled = values[len(quotes) :] + [v for q, v in zip(quotes, values, strict=False) if not q]
+        if any(unlabelled):
+            # e.g. a decimal comma ("4,2512") would otherwise shift or drop values silently
+            raise InvalidInput(f"line {line_number}: more values than currencies in the header")
+        for quote, value in zip(quotes, values, strict=False):
             if not quote or not value or value == "N/A":
                 continue
             try:
                 rate = Decimal(value)
             except InvalidOperation:
                 raise InvalidInput(f"line {line_number}: bad rate {value!r} for {quote}") from None
-            if rate <= 0:
-                raise InvalidInput(f"line {line_number}: rate for {quote} must be positive")
+            if not rate.is_finite() or rate <= 0 or rate >= MAX_RATE:
+                raise InvalidInput(f"line {line_number}: rate {value!r} for {quote} must be a positive finite number")
             rows.append(RateRow(base="EUR", quote=quote, rate=rate, as_of=as_of, source=source))
     return rows
 

@@ -20,7 +20,9 @@ class PlaceController(Controller):
     tags = ["places"]
 
     @get("/countries", summary="ISO 3166-1 countries, named and sorted in the caller's language")
-    async def countries(self, lang: FromQuery[str | None] = None, accept_language: AcceptLanguage = None) -> CountryList:
+    async def countries(
+        self, lang: FromQuery[str | None] = None, accept_language: AcceptLanguage = None
+    ) -> CountryList:
         return service.list_countries(lang, accept_language)
 
     @get("/countries/{code:str}/subdivisions", summary="ISO 3166-2 subdivisions of a country")
@@ -30,5 +32,7 @@ class PlaceController(Controller):
         return service.list_subdivisions(code, lang, accept_language)
 
     @get("/currencies", summary="ISO 4217 currencies with their minor units, named in the caller's language")
-    async def currencies(self, lang: FromQuery[str | None] = None, accept_language: AcceptLanguage = None) -> CurrencyList:
+    async def currencies(
+        self, lang: FromQuery[str | None] = None, accept_language: AcceptLanguage = None
+    ) -> CurrencyList:
         return service.list_currencies(lang, accept_language)

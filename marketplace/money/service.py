@@ -1,0 +1,71 @@
+"""FX use cases over the rates of `marketplace.kernel.fx`: convert an amount, list stored rates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketplace.kernel import codes
+from marketplace.kernel.errors import InvalidInput
+from marketplace.kernel.fx import RATE_DIGITS, FxRate, convert
+from marketplace.kernel.money import Money
+from marketplace.money.schemas import ConversionRead, RateRead
+
+MAX_RATES = 365
+#: Money is stored as BIGINT minor units, so neither side of a conversion may exceed it.
+MAX_AMOUNT_MINOR = 2**63 - 1
+
+
+def rate_text(rate: Decimal) -> str:
+    """A rate as a plain decimal string with the stored precision (never `1E-7` notation)."""
+    return format(rate.quantize(RATE_DIGITS), "f")
+
+
+async def convert_amount(
+    session: AsyncSession, amount_minor: int, from_currency: str, to_currency: str, on: dt.date | None
+) -> ConversionRead:
+    """Convert `amount_minor` of `from_currency` at the latest rate on or before `on` (default today, UTC).
+
+    Raises `InvalidInput` naming `from` or `to` for an unknown currency, naming
+    `amount_minor` when either amount would not fit in a BIGINT, and `NotFound`
+    when no stored rate connects the two currencies by that date.
+    """
+    if abs(amount_minor) > MAX_AMOUNT_MINOR:
+        raise InvalidInput.field("amount_minor", f"must be between {-MAX_AMOUNT_MINOR} and {MAX_AMOUNT_MINOR}")
+    source_currency = codes.currency(from_currency, "from")
+    target_currency = codes.currency(to_currency, "to")
+    day = on or dt.datetime.now(dt.UTC).date()
+    conversion = await convert(
+        session, Money(amount_minor=amount_minor, currency=source_currency), target_currency, day
+    )
+    if abs(conversion.converted.amount_minor) > MAX_AMOUNT_MINOR:
+        raise InvalidInput.field("amount_minor", f"too large to express in {target_currency}")
+    return ConversionRead(
+        original=conversion.original,
+        converted=conversion.converted,
+        rate=rate_text(conversion.rate),
+        as_of=conversion.as_of,
+        source=conversion.source,
+    )
+
+
+async def latest_rates(session: AsyncSession, base: str | None, quote: str | None, limit: int) -> list[RateRead]:
+    """Stored rates, newest first, optionally of one base and/or quote currency; at most `limit` (1 to 365).
+
+    Raises `InvalidInput` naming `base`, `quote` or `limit` when one is invalid.
+    """
+    if not 1 <= limit <= MAX_RATES:
+        raise InvalidInput.field("limit", f"must be between 1 and {MAX_RATES}")
+    statement = select(FxRate).order_by(FxRate.as_of.desc(), FxRate.base, FxRate.quote, FxRate.source).limit(limit)
+    if base is not None:
+        statement = statement.where(FxRate.base == codes.currency(base, "base"))
+    if quote is not None:
+        statement = statement.where(FxRate.quote == codes.currency(quote, "quote"))
+    rows = (await session.scalars(statement)).all()
+    return [
+        RateRead(base=row.base, quote=row.quote, rate=rate_text(row.rate), as_of=row.as_of, source=row.source)
+        for row in rows
+    ]
