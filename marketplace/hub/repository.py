@@ -51,7 +51,7 @@ class HubRepository:
             .where(HubCoordinator.hub_id == hub_id)
             .order_by(HubCoordinator.created_at)
         )
-        return [(c, u) for c, u in rows.tuples()]
+        return [(c, u) for c, u in rows.all()]
 
     async def membership(self, hub_id: uuid.UUID, organization_id: uuid.UUID) -> HubMembership | None:
         return (
@@ -79,7 +79,7 @@ class HubRepository:
             .offset(offset)
             .limit(limit)
         )
-        return [(m, o) for m, o in rows.tuples()], int(total)
+        return [(m, o) for m, o in rows.all()], int(total)
 
     async def audit_page(self, hub_id: uuid.UUID, offset: int, limit: int) -> tuple[list[AuditEntry], int]:
         """Entries about the hub itself or about organisations that belong or applied to it."""

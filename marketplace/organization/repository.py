@@ -105,7 +105,7 @@ class OrganizationRepository:
             .where(Membership.organization_id == organization_id)
             .order_by(Membership.created_at)
         )
-        return [(m, u) for m, u in rows.tuples()]
+        return [(m, u) for m, u in rows.all()]
 
     async def membership(self, organization_id: uuid.UUID, user_id: uuid.UUID) -> Membership | None:
         return (
@@ -141,4 +141,4 @@ class OrganizationRepository:
             .where(Invitation.email == email.lower(), Invitation.status == InvitationStatus.pending)
             .order_by(Invitation.created_at)
         )
-        return [(i, o) for i, o in rows.tuples()]
+        return [(i, o) for i, o in rows.all()]
