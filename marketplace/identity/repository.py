@@ -56,13 +56,4 @@ class IdentityRepository:
         return list(rows.scalars())
 
     async def touch_api_key(self, key_id: uuid.UUID, now: dt.datetime) -> None:
-        # Only write when the stored value is a minute old, so busy machine clients
-        # do not turn every read into a row update.
-        await self.session.execute(
-            update(ApiKey)
-            .where(
-                ApiKey.id == key_id,
-                (ApiKey.last_used_at.is_(None)) | (ApiKey.last_used_at < now - dt.timedelta(minutes=1)),
-            )
-            .values(last_used_at=now)
-        )
+        await self.session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))
