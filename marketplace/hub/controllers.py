@@ -5,9 +5,7 @@ from __future__ import annotations
 import uuid
 
 from litestar import Controller, delete, get, post, put
-from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.hub.models import HubMembershipStatus
 from marketplace.hub.schemas import (
@@ -23,12 +21,9 @@ from marketplace.hub.schemas import (
     MembershipDecision,
 )
 from marketplace.hub.service import HubService
-from marketplace.kernel.auth import Principal
 from marketplace.kernel.pagination import Page, page_params
+from marketplace.kernel.web import Caller, Session
 from marketplace.organization.models import InclusionAttribute
-
-Session = NamedDependency[AsyncSession]
-Caller = NamedDependency[Principal]
 
 
 class HubController(Controller):

@@ -7,9 +7,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import State
-from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.identity.schemas import (
     AccessToken,
@@ -21,11 +19,7 @@ from marketplace.identity.schemas import (
     UserRegister,
 )
 from marketplace.identity.service import IdentityService
-from marketplace.kernel.auth import Principal
-from marketplace.kernel.web import problem_response
-
-Session = NamedDependency[AsyncSession]
-Caller = NamedDependency[Principal]
+from marketplace.kernel.web import Caller, Session, problem_response
 
 
 class AuthController(Controller):

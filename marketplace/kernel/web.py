@@ -16,13 +16,20 @@ from typing import Any
 import msgspec
 import structlog
 from litestar import Request, Response
+from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, ExceptionHandlersMap, Message, Receive, Scope, Send
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketplace.kernel.auth import Principal
 from marketplace.kernel.context import request_id_var
 from marketplace.kernel.errors import DomainError, FieldError, TooManyRequests
+
+#: Handler parameters for the app-wide dependencies (the request's transaction and its caller).
+Session = NamedDependency[AsyncSession]
+Caller = NamedDependency[Principal]
 
 PROBLEM_TYPE_BASE = "https://borderhub.example/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"

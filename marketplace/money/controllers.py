@@ -6,16 +6,11 @@ import datetime as dt
 from typing import Annotated
 
 from litestar import Controller, get
-from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketplace.kernel.auth import Principal
+from marketplace.kernel.web import Caller, Session
 from marketplace.money import service
 from marketplace.money.schemas import ConversionRead, RateRead
-
-Session = NamedDependency[AsyncSession]
-Caller = NamedDependency[Principal]
 
 
 class FxController(Controller):

@@ -5,12 +5,10 @@ from __future__ import annotations
 import uuid
 
 from litestar import Controller, delete, get, patch, post, put
-from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketplace.kernel.auth import Principal
 from marketplace.kernel.pagination import Page, page_params
+from marketplace.kernel.web import Caller, Session
 from marketplace.organization.schemas import (
     InclusionDeclaration,
     InvitationCreate,
@@ -22,9 +20,6 @@ from marketplace.organization.schemas import (
     RoleChange,
 )
 from marketplace.organization.service import OrganizationService
-
-Session = NamedDependency[AsyncSession]
-Caller = NamedDependency[Principal]
 
 
 class OrganizationController(Controller):
