@@ -21,6 +21,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace import health
+from marketplace.catalog.controllers import ListingController, ProducerListingController
 from marketplace.hub.controllers import HubController
 from marketplace.identity.controllers import AuthController, MeController
 from marketplace.identity.dependencies import provide_principal
@@ -96,6 +97,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HubController,
             PlaceController,
             FxController,
+            ProducerListingController,
+            ListingController,
         ],
         dependencies={
             "db_session": Provide(provide_db_session),

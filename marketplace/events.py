@@ -31,3 +31,15 @@ class InclusionVerificationChanged(msgspec.Struct, frozen=True, kw_only=True):
     organization_id: uuid.UUID
     attribute: str
     verified: bool
+
+
+class ListingChanged(msgspec.Struct, frozen=True, kw_only=True):
+    """A listing was created or changed (`change`: created, details, prices, stock, active, paused, archived).
+
+    Consumers re-read the listing; `version` lets them ignore stale or repeated deliveries.
+    """
+
+    listing_id: uuid.UUID
+    organization_id: uuid.UUID
+    version: int
+    change: str

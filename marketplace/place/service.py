@@ -8,7 +8,6 @@ static for a given release of that data, so each is built once per language.
 from __future__ import annotations
 
 import gettext
-import re
 import unicodedata
 from functools import lru_cache
 
@@ -19,6 +18,7 @@ from babel.numbers import get_currency_name
 
 from marketplace.kernel import codes
 from marketplace.kernel.errors import InvalidInput, NotFound
+from marketplace.kernel.negotiation import MAX_TAG_LENGTH, accepted_languages
 from marketplace.place.schemas import (
     CountryList,
     CountryRead,
@@ -29,12 +29,7 @@ from marketplace.place.schemas import (
 )
 
 DEFAULT_LOCALE = "en"
-#: RFC 5646 §4.4.1: 35 characters hold any tag of language, script, region and variant.
-MAX_TAG_LENGTH = 35
-#: Browsers send a handful of preferences; more is noise (or abuse) not worth parsing.
-MAX_ACCEPT_LANGUAGE_ENTRIES = 16
 _PER_LANGUAGE_CACHE = 64
-_ACCEPT_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
 
 
 def list_countries(lang: str | None, accept_language: str | None) -> CountryList:
@@ -83,34 +78,11 @@ def resolve_locale(lang: str | None, accept_language: str | None) -> str:
         if identifier is None:
             raise InvalidInput.field("lang", f"no place names are available in {tag!r}")
         return identifier
-    for tag in _accepted_tags(accept_language or ""):
+    for tag in accepted_languages(accept_language or ""):
         identifier = _babel_identifier(tag)
         if identifier is not None:
             return identifier
     return DEFAULT_LOCALE
-
-
-def _accepted_tags(header: str) -> list[str]:
-    """The language ranges of an `Accept-Language` header, most preferred first (RFC 9110 §12.5.4).
-
-    Wildcards, `q=0` and malformed entries are skipped; equal weights keep header order.
-    """
-    weighted: list[tuple[float, int, str]] = []
-    for position, entry in enumerate(header.split(",")[:MAX_ACCEPT_LANGUAGE_ENTRIES]):
-        tag, *params = (part.strip() for part in entry.split(";"))
-        if len(tag) > MAX_TAG_LENGTH or not _ACCEPT_TAG.match(tag):
-            continue
-        quality = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if 0 < quality <= 1:
-            weighted.append((-quality, position, tag))
-    return [tag for _, _, tag in sorted(weighted)]
 
 
 def _babel_identifier(tag: str) -> str | None:

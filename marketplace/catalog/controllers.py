@@ -1,0 +1,137 @@
+"""HTTP endpoints of the catalog: a producer's listings, reading, quoting and changing them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Annotated
+
+from litestar import Controller, get, patch, post, put
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+
+from marketplace.catalog.models import ListingStatus
+from marketplace.catalog.schemas import (
+    ListingCreate,
+    ListingRead,
+    ListingUpdate,
+    PriceChange,
+    Quote,
+    RevisionRead,
+    StockChange,
+)
+from marketplace.catalog.service import ListingService, Preference
+from marketplace.kernel import codes
+from marketplace.kernel.negotiation import accepted_languages
+from marketplace.kernel.pagination import Page, page_params
+from marketplace.kernel.web import Caller, Session
+
+Lang = Annotated[str | None, QueryParameter(name="lang", description="BCP 47 tag; wins over Accept-Language")]
+AcceptLanguage = Annotated[str | None, HeaderParameter(name="Accept-Language")]
+
+
+def preference(lang: str | None, accept_language: str | None) -> Preference:
+    if lang is not None:
+        return Preference(languages=(codes.language(lang, "lang"),))
+    return Preference(languages=tuple(accepted_languages(accept_language or "")))
+
+
+class ProducerListingController(Controller):
+    path = "/api/v1/organizations/{organization_id:uuid}/listings"
+    tags = ["catalog"]
+
+    @post("/", summary="List goods (members of a producer organisation)")
+    async def create(
+        self,
+        organization_id: FromPath[uuid.UUID],
+        data: JSONBody[ListingCreate],
+        principal: Caller,
+        db_session: Session,
+    ) -> ListingRead:
+        return await ListingService(db_session).create(principal, organization_id, data)
+
+    @get("/", summary="A producer's listings (all for its members, active ones for others)")
+    async def list_listings(
+        self,
+        organization_id: FromPath[uuid.UUID],
+        principal: Caller,
+        db_session: Session,
+        status: FromQuery[ListingStatus | None] = None,
+        classification: Annotated[str | None, QueryParameter(description="Code prefix, e.g. 0311")] = None,
+        page: FromQuery[int] = 1,
+        per_page: FromQuery[int] = 20,
+        lang: Lang = None,
+        accept_language: AcceptLanguage = None,
+    ) -> Page[ListingRead]:
+        return await ListingService(db_session).list_of_producer(
+            principal,
+            organization_id,
+            status=status,
+            classification_prefix=classification,
+            page=page_params(page, per_page),
+            preference=preference(lang, accept_language),
+        )
+
+
+class ListingController(Controller):
+    path = "/api/v1/listings"
+    tags = ["catalog"]
+
+    @get("/{listing_id:uuid}", summary="One listing, in the caller's language where translated")
+    async def read(
+        self,
+        listing_id: FromPath[uuid.UUID],
+        principal: Caller,
+        db_session: Session,
+        lang: Lang = None,
+        accept_language: AcceptLanguage = None,
+    ) -> ListingRead:
+        return await ListingService(db_session).read(principal, listing_id, preference(lang, accept_language))
+
+    @patch("/{listing_id:uuid}", summary="Change descriptive fields")
+    async def update(
+        self, listing_id: FromPath[uuid.UUID], data: JSONBody[ListingUpdate], principal: Caller, db_session: Session
+    ) -> ListingRead:
+        return await ListingService(db_session).update(principal, listing_id, data)
+
+    @put("/{listing_id:uuid}/prices", summary="Replace the volume price tiers (new version)")
+    async def change_prices(
+        self, listing_id: FromPath[uuid.UUID], data: JSONBody[PriceChange], principal: Caller, db_session: Session
+    ) -> ListingRead:
+        return await ListingService(db_session).change_prices(principal, listing_id, data)
+
+    @put("/{listing_id:uuid}/stock", summary="Set or adjust the stock on hand (new version)")
+    async def change_stock(
+        self, listing_id: FromPath[uuid.UUID], data: JSONBody[StockChange], principal: Caller, db_session: Session
+    ) -> ListingRead:
+        return await ListingService(db_session).change_stock(principal, listing_id, data)
+
+    @post("/{listing_id:uuid}/pause", summary="Hide from buyers for now", status_code=200)
+    async def pause(self, listing_id: FromPath[uuid.UUID], principal: Caller, db_session: Session) -> ListingRead:
+        return await ListingService(db_session).set_status(principal, listing_id, ListingStatus.paused)
+
+    @post("/{listing_id:uuid}/activate", summary="Offer to buyers again", status_code=200)
+    async def activate(self, listing_id: FromPath[uuid.UUID], principal: Caller, db_session: Session) -> ListingRead:
+        return await ListingService(db_session).set_status(principal, listing_id, ListingStatus.active)
+
+    @post("/{listing_id:uuid}/archive", summary="Withdraw for good (history is kept)", status_code=200)
+    async def archive(self, listing_id: FromPath[uuid.UUID], principal: Caller, db_session: Session) -> ListingRead:
+        return await ListingService(db_session).set_status(principal, listing_id, ListingStatus.archived)
+
+    @get("/{listing_id:uuid}/versions", summary="Price and stock history, one entry per version")
+    async def versions(
+        self, listing_id: FromPath[uuid.UUID], principal: Caller, db_session: Session
+    ) -> list[RevisionRead]:
+        return await ListingService(db_session).revisions(principal, listing_id)
+
+    @get("/{listing_id:uuid}/quote", summary="Price a quantity, optionally converted to another currency")
+    async def quote(
+        self,
+        listing_id: FromPath[uuid.UUID],
+        principal: Caller,
+        db_session: Session,
+        quantity: Annotated[Decimal, QueryParameter(description="In the listing's unit")],
+        currency: Annotated[str | None, QueryParameter(description="ISO 4217; adds `converted`")] = None,
+        on: Annotated[dt.date | None, QueryParameter(description="FX date; defaults to today (UTC)")] = None,
+    ) -> Quote:
+        return await ListingService(db_session).quote(principal, listing_id, quantity, currency, on)

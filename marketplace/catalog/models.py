@@ -1,0 +1,104 @@
+"""Listings: a producer's goods with translations, volume price tiers, stock and an append-only revision history."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    CHAR,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marketplace.catalog.classification import Scheme
+from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity
+
+QUANTITY = Numeric(18, 3)
+UNIT_PRICE = Numeric(18, 6)
+
+
+class ListingStatus(enum.StrEnum):
+    active = "active"
+    paused = "paused"
+    archived = "archived"
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, schema=MARKETPLACE_SCHEMA, values_callable=lambda e: [m.value for m in e])
+
+
+class Listing(Entity):
+    __tablename__ = "listing"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "sku", name="uq_listing_sku_per_producer"),
+        CheckConstraint("stock_on_hand >= 0", name="stock_not_negative"),
+        CheckConstraint("pack_size > 0", name="pack_size_positive"),
+        CheckConstraint("min_order_quantity > 0", name="min_order_quantity_positive"),
+        CheckConstraint("lead_time_days >= 0", name="lead_time_not_negative"),
+        Index("ix_listing_producer_status", "organization_id", "status"),
+        {"schema": MARKETPLACE_SCHEMA},
+    )
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.organization.id"))
+    sku: Mapped[str] = mapped_column(String(64))
+    status: Mapped[ListingStatus] = mapped_column(_enum(ListingStatus, "listing_status"))
+    default_language: Mapped[str] = mapped_column(String(35))
+    classification_scheme: Mapped[Scheme] = mapped_column(_enum(Scheme, "classification_scheme"))
+    classification_code: Mapped[str] = mapped_column(String(16), index=True)
+    unit_code: Mapped[str] = mapped_column(String(3))
+    pack_size: Mapped[Decimal] = mapped_column(QUANTITY)
+    min_order_quantity: Mapped[Decimal] = mapped_column(QUANTITY)
+    currency: Mapped[str] = mapped_column(CHAR(3))
+    price_tiers: Mapped[list[dict[str, str]]] = mapped_column(JSONB)
+    """[{"min_quantity": "10", "unit_price": "4.50"}, ...] as decimal strings, ascending."""
+    stock_on_hand: Mapped[Decimal] = mapped_column(QUANTITY)
+    lead_time_days: Mapped[int] = mapped_column(Integer)
+    origin_country: Mapped[str] = mapped_column(CHAR(2))
+    origin_subdivision: Mapped[str | None] = mapped_column(String(6))
+    origin_municipality: Mapped[str | None] = mapped_column(String(200))
+    ships_to: Mapped[list[str]] = mapped_column(ARRAY(String(6)))
+    image_urls: Mapped[list[str]] = mapped_column(ARRAY(String(2000)))
+    credential_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ListingTranslation(Entity):
+    __tablename__ = "listing_translation"
+    __table_args__ = (UniqueConstraint("listing_id", "language"), {"schema": MARKETPLACE_SCHEMA})
+
+    listing_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.listing.id", ondelete="CASCADE"), index=True
+    )
+    language: Mapped[str] = mapped_column(String(35))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+
+
+class ListingRevision(Entity):
+    """The price and stock of a listing at one version. Append-only: orders cite (listing, version)."""
+
+    __tablename__ = "listing_revision"
+    __table_args__ = (UniqueConstraint("listing_id", "version"), {"schema": MARKETPLACE_SCHEMA})
+
+    listing_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.listing.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    change: Mapped[str] = mapped_column(String(40))
+    currency: Mapped[str] = mapped_column(CHAR(3))
+    price_tiers: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    stock_on_hand: Mapped[Decimal] = mapped_column(QUANTITY)
+    changed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)

@@ -1,0 +1,160 @@
+"""Wire formats of listings. Quantities and prices are decimal strings on the wire ("4.50"), never floats."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Annotated
+
+import msgspec
+
+from marketplace.catalog.classification import Scheme
+from marketplace.catalog.models import ListingStatus
+
+Sku = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")]
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Description = Annotated[str, msgspec.Meta(max_length=10_000)]
+Quantity = Annotated[Decimal, msgspec.Meta(description='Decimal string in the listing\'s unit, e.g. "2.5"')]
+Url = Annotated[str, msgspec.Meta(max_length=2000, pattern=r"^https://\S+$")]
+
+
+class Translation(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    title: Title
+    description: Description = ""
+
+
+class Classification(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    scheme: Scheme
+    code: Annotated[str, msgspec.Meta(max_length=20, examples=["03221200-8", "0409.00"])]
+
+
+class PriceTier(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """From `min_quantity` units up, each unit costs `unit_price` (in the listing's currency)."""
+
+    min_quantity: Quantity
+    unit_price: Annotated[Decimal, msgspec.Meta(description='Per unit, decimal string, e.g. "4.50"')]
+
+
+class Origin(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    country: str
+    subdivision: str | None = None
+    municipality: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+
+
+class ListingCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    sku: Sku
+    translations: Annotated[dict[str, Translation], msgspec.Meta(min_length=1, max_length=30)]
+    """Keyed by BCP 47 tag; `default_language` must be one of them."""
+    default_language: str
+    classification: Classification
+    unit: Annotated[str, msgspec.Meta(description="UN/CEFACT Rec 20 code", examples=["KGM", "LTR", "H87"])]
+    price_tiers: Annotated[list[PriceTier], msgspec.Meta(min_length=1, max_length=20)]
+    stock_on_hand: Quantity
+    ships_to: Annotated[list[str], msgspec.Meta(min_length=1, max_length=50)]
+    origin: Origin | None = None
+    """Defaults to the producer's seat."""
+    pack_size: Quantity = Decimal(1)
+    min_order_quantity: Quantity | None = None
+    """Defaults to the pack size."""
+    lead_time_days: Annotated[int, msgspec.Meta(ge=0, le=365)] = 0
+    image_urls: Annotated[list[Url], msgspec.Meta(max_length=20)] = msgspec.field(default_factory=list)
+    credential_ids: list[uuid.UUID] = msgspec.field(default_factory=list)
+    status: ListingStatus = ListingStatus.active
+
+
+class ListingUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Descriptive changes; omitted fields stay. Prices, stock and status have their own endpoints."""
+
+    translations: Annotated[dict[str, Translation], msgspec.Meta(min_length=1, max_length=30)] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+    default_language: str | msgspec.UnsetType = msgspec.UNSET
+    classification: Classification | msgspec.UnsetType = msgspec.UNSET
+    unit: str | msgspec.UnsetType = msgspec.UNSET
+    pack_size: Quantity | msgspec.UnsetType = msgspec.UNSET
+    min_order_quantity: Quantity | msgspec.UnsetType = msgspec.UNSET
+    lead_time_days: Annotated[int, msgspec.Meta(ge=0, le=365)] | msgspec.UnsetType = msgspec.UNSET
+    origin: Origin | msgspec.UnsetType = msgspec.UNSET
+    ships_to: Annotated[list[str], msgspec.Meta(min_length=1, max_length=50)] | msgspec.UnsetType = msgspec.UNSET
+    image_urls: Annotated[list[Url], msgspec.Meta(max_length=20)] | msgspec.UnsetType = msgspec.UNSET
+    credential_ids: list[uuid.UUID] | msgspec.UnsetType = msgspec.UNSET
+
+
+class PriceChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    price_tiers: Annotated[list[PriceTier], msgspec.Meta(min_length=1, max_length=20)]
+    expected_version: int | None = None
+    """If given, the change is refused (409) unless the listing is still at this version."""
+
+
+class StockChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Set the stock (`stock_on_hand`) or move it (`adjust_by`, e.g. "-3" after a sale elsewhere)."""
+
+    stock_on_hand: Quantity | None = None
+    adjust_by: Quantity | None = None
+    expected_version: int | None = None
+
+
+class ListingRead(msgspec.Struct, kw_only=True, frozen=True):
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    sku: str
+    status: ListingStatus
+    version: int
+    language: str
+    """The language `title` and `description` are in (the caller's choice, else the default)."""
+    title: str
+    description: str
+    default_language: str
+    translations: dict[str, Translation]
+    classification: Classification
+    unit: str
+    unit_name: str
+    pack_size: Decimal
+    min_order_quantity: Decimal
+    currency: str
+    price_tiers: list[PriceTier]
+    stock_on_hand: Decimal
+    lead_time_days: int
+    origin: Origin
+    ships_to: list[str]
+    image_urls: list[str]
+    credential_ids: list[uuid.UUID]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class RevisionRead(msgspec.Struct, kw_only=True, frozen=True):
+    version: int
+    change: str
+    currency: str
+    price_tiers: list[PriceTier]
+    stock_on_hand: Decimal
+    changed_by: uuid.UUID | None
+    at: dt.datetime
+
+
+class Amount(msgspec.Struct, kw_only=True, frozen=True):
+    amount_minor: int
+    currency: str
+
+
+class ConvertedAmount(msgspec.Struct, kw_only=True, frozen=True):
+    amount_minor: int
+    currency: str
+    rate: Decimal
+    rate_date: dt.date
+    rate_source: str
+
+
+class Quote(msgspec.Struct, kw_only=True, frozen=True):
+    listing_id: uuid.UUID
+    listing_version: int
+    quantity: Decimal
+    unit: str
+    tier: PriceTier
+    """The tier that applies to this quantity."""
+    total: Amount
+    """In the listing's (producer's) currency, rounded once, half-up."""
+    converted: ConvertedAmount | None
+    """In the requested currency, with the rate used."""

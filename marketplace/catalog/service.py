@@ -1,0 +1,486 @@
+"""Catalog use cases: producers create and maintain listings; everyone signed in reads active ones and asks quotes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketplace.catalog import classification, rules
+from marketplace.catalog.models import Listing, ListingRevision, ListingStatus, ListingTranslation
+from marketplace.catalog.repository import ListingRepository
+from marketplace.catalog.schemas import (
+    Amount,
+    Classification,
+    ConvertedAmount,
+    ListingCreate,
+    ListingRead,
+    ListingUpdate,
+    Origin,
+    PriceChange,
+    PriceTier,
+    Quote,
+    RevisionRead,
+    StockChange,
+    Translation,
+)
+from marketplace.catalog.units import REC20, Unit
+from marketplace.catalog.units import unit as find_unit
+from marketplace.events import ListingChanged
+from marketplace.kernel import audit, codes
+from marketplace.kernel.auth import Principal
+from marketplace.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from marketplace.kernel.fx import convert
+from marketplace.kernel.money import line_total
+from marketplace.kernel.negotiation import pick_language
+from marketplace.kernel.outbox import emit
+from marketplace.kernel.pagination import Page, PageParams
+from marketplace.organization.models import Organization, Role
+from marketplace.organization.policies import can_act_as, can_read
+from marketplace.organization.repository import OrganizationRepository
+from marketplace.organization.service import OrganizationService
+
+VISIBLE_TO_ALL = (ListingStatus.active,)
+
+
+class ListingNotFound(NotFound):
+    slug = "listing-not-found"
+
+
+class NotAProducer(Forbidden):
+    slug = "not-a-producer"
+
+
+class SkuTaken(Conflict):
+    slug = "sku-taken"
+
+
+class VersionConflict(Conflict):
+    slug = "version-conflict"
+
+
+class ListingArchived(Conflict):
+    slug = "listing-archived"
+
+
+@dataclass(frozen=True)
+class Preference:
+    """Which language the caller wants: `?lang=` first, then `Accept-Language` order."""
+
+    languages: tuple[str, ...] = ()
+
+
+def check_unit(code: str, field: str = "unit") -> tuple[str, Unit]:
+    found = find_unit(code)
+    if found is None:
+        raise InvalidInput.field(field, f"unknown UN/CEFACT Rec 20 unit {code!r} (e.g. KGM, LTR, H87)")
+    return code.strip().upper(), found
+
+
+def check_translations(
+    translations: dict[str, Translation], default_language: str
+) -> tuple[dict[str, tuple[str, str]], str]:
+    normalised: dict[str, tuple[str, str]] = {}
+    for tag, text in translations.items():
+        language = codes.language(tag, f"translations.{tag}")
+        if language in normalised:
+            raise InvalidInput.field(f"translations.{tag}", f"{language} is given twice")
+        title = text.title.strip()
+        if not title:
+            raise InvalidInput.field(f"translations.{tag}.title", "cannot be blank")
+        normalised[language] = (title, text.description.strip())
+    default = codes.language(default_language, "default_language")
+    if default not in normalised:
+        raise InvalidInput.field("default_language", f"{default} has no translation")
+    return normalised, default
+
+
+def check_jurisdictions(values: list[str], field: str) -> list[str]:
+    result: list[str] = []
+    for index, value in enumerate(values):
+        code = codes.jurisdiction(value, f"{field}[{index}]")
+        if code not in result:
+            result.append(code)
+    return result
+
+
+def check_origin(origin: Origin) -> tuple[str, str | None, str | None]:
+    country = codes.country(origin.country, "origin.country")
+    subdivision = (
+        codes.subdivision(origin.subdivision, "origin.subdivision", country_code=country)
+        if origin.subdivision
+        else None
+    )
+    return country, subdivision, origin.municipality.strip() if origin.municipality else None
+
+
+def plain(value: Decimal) -> Decimal:
+    """A quantity without the column's trailing zeros ("250.000" reads as "250")."""
+    return Decimal(format(value.normalize(), "f"))
+
+
+def tiers_of(listing: Listing) -> list[tuple[Decimal, Decimal]]:
+    return [(Decimal(t["min_quantity"]), Decimal(t["unit_price"])) for t in listing.price_tiers]
+
+
+def _tier_json(tiers: list[tuple[Decimal, Decimal]]) -> list[dict[str, str]]:
+    return [{"min_quantity": str(q), "unit_price": str(p)} for q, p in tiers]
+
+
+class ListingService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.repo = ListingRepository(session)
+        self.organizations = OrganizationService(session)
+
+    # --- access -----------------------------------------------------------------
+
+    async def _producer(self, principal: Principal, organization_id: uuid.UUID) -> Organization:
+        """The organisation, if the caller is a member and it sells (`NotAProducer` for buyers)."""
+        await self.organizations.require_role(principal, organization_id, Role.member)
+        organization = await OrganizationRepository(self.session).get(organization_id)
+        assert organization is not None  # noqa: S101 - checked by require_role
+        if not organization.sells:
+            raise NotAProducer("a buyer-only organization cannot list goods; change its kind to producer or both")
+        return organization
+
+    async def _editable(self, principal: Principal, listing_id: uuid.UUID) -> Listing:
+        """The listing locked for change, if the caller is a member of its producer (else 404)."""
+        listing = await self.repo.get(listing_id, for_update=True)
+        if listing is None:
+            raise ListingNotFound("no such listing")
+        standing = await self.organizations.standing(principal, listing.organization_id)
+        if not can_act_as(standing, Role.member):
+            raise ListingNotFound("no such listing")
+        if listing.status is ListingStatus.archived:
+            raise ListingArchived("the listing is archived and can no longer change")
+        return listing
+
+    async def _readable(self, principal: Principal, listing_id: uuid.UUID) -> Listing:
+        """Active listings are visible to every signed-in user; others only to the producer and its hubs."""
+        listing = await self.repo.get(listing_id)
+        if listing is None:
+            raise ListingNotFound("no such listing")
+        if listing.status not in VISIBLE_TO_ALL:
+            standing = await self.organizations.standing(principal, listing.organization_id)
+            if not can_read(standing):
+                raise ListingNotFound("no such listing")
+        return listing
+
+    # --- reads ------------------------------------------------------------------
+
+    async def _reads(self, listings: list[Listing], preference: Preference) -> list[ListingRead]:
+        translations = await self.repo.translations([item.id for item in listings])
+        return [_listing_read(item, translations[item.id], preference) for item in listings]
+
+    async def read(
+        self, principal: Principal, listing_id: uuid.UUID, preference: Preference = Preference()
+    ) -> ListingRead:
+        return (await self._reads([await self._readable(principal, listing_id)], preference))[0]
+
+    async def list_of_producer(
+        self,
+        principal: Principal,
+        organization_id: uuid.UUID,
+        *,
+        status: ListingStatus | None,
+        classification_prefix: str | None,
+        page: PageParams,
+        preference: Preference = Preference(),
+    ) -> Page[ListingRead]:
+        """A producer's listings: all of them for its members and its hubs' coordinators, active ones for others."""
+        standing = await self.organizations.standing(principal, organization_id)
+        insider = can_read(standing)
+        if not insider and await OrganizationRepository(self.session).get(organization_id) is None:
+            raise NotFound("no such organization")
+        statuses = list(ListingStatus) if insider else list(VISIBLE_TO_ALL)
+        if status is not None:
+            statuses = [s for s in statuses if s is status]
+        prefix = classification.digits(classification_prefix) if classification_prefix else None
+        listings, total = await self.repo.page_of_producer(
+            organization_id, statuses, prefix, page.offset, page.per_page
+        )
+        return Page(items=await self._reads(listings, preference), page=page.page, per_page=page.per_page, total=total)
+
+    async def revisions(self, principal: Principal, listing_id: uuid.UUID) -> list[RevisionRead]:
+        await self._readable(principal, listing_id)
+        return [
+            RevisionRead(
+                version=r.version,
+                change=r.change,
+                currency=r.currency,
+                price_tiers=[
+                    PriceTier(min_quantity=Decimal(t["min_quantity"]), unit_price=Decimal(t["unit_price"]))
+                    for t in r.price_tiers
+                ],
+                stock_on_hand=plain(r.stock_on_hand),
+                changed_by=r.changed_by,
+                at=r.created_at,
+            )
+            for r in await self.repo.revisions(listing_id)
+        ]
+
+    async def quote(
+        self,
+        principal: Principal,
+        listing_id: uuid.UUID,
+        amount: Decimal,
+        currency: str | None,
+        on: dt.date | None = None,
+    ) -> Quote:
+        """Price `amount` units: the applicable tier, the total in the producer's currency and,
+        if asked, in `currency` at the latest recorded rate (with that rate and its date).
+
+        Raises `InvalidInput` for a quantity below the minimum order or not a whole number of packs.
+        """
+        listing = await self._readable(principal, listing_id)
+        unit = REC20[listing.unit_code]
+        rules.quantity(amount, unit, "quantity")
+        if amount < listing.min_order_quantity:
+            raise InvalidInput.field(
+                "quantity", f"below the minimum order of {listing.min_order_quantity} {listing.unit_code}"
+            )
+        if amount % listing.pack_size != 0:
+            raise InvalidInput.field(
+                "quantity", f"must be a whole number of packs of {listing.pack_size} {listing.unit_code}"
+            )
+        min_quantity, unit_price = rules.tier_for(tiers_of(listing), amount)
+        total = line_total(unit_price, amount, listing.currency)
+        converted = None
+        if currency is not None:
+            target = codes.currency(currency, "currency")
+            conversion = await convert(self.session, total, target, on or dt.datetime.now(dt.UTC).date())
+            converted = ConvertedAmount(
+                amount_minor=conversion.converted.amount_minor,
+                currency=target,
+                rate=conversion.rate,
+                rate_date=conversion.as_of,
+                rate_source=conversion.source,
+            )
+        return Quote(
+            listing_id=listing.id,
+            listing_version=listing.version,
+            quantity=amount,
+            unit=listing.unit_code,
+            tier=PriceTier(min_quantity=min_quantity, unit_price=unit_price),
+            total=Amount(amount_minor=total.amount_minor, currency=total.currency),
+            converted=converted,
+        )
+
+    # --- writes -----------------------------------------------------------------
+
+    async def create(self, principal: Principal, organization_id: uuid.UUID, data: ListingCreate) -> ListingRead:
+        """List goods of the caller's producer organisation.
+
+        Raises `NotAProducer` (403) for buyer-only organisations, `InvalidInput` (422) naming
+        the field for any broken rule, `SkuTaken` (409) when the producer already uses the SKU.
+        """
+        producer = await self._producer(principal, organization_id)
+        listing = build_listing(producer, data)
+        if await self.repo.by_sku(organization_id, listing.sku) is not None:
+            raise SkuTaken(f"SKU {listing.sku} is already used by another of your listings")
+        translations, _ = check_translations(data.translations, data.default_language)
+        await self.repo.add(listing)
+        await self.repo.replace_translations(listing.id, translations)
+        return await self._changed(principal, listing, "created", before=None)
+
+    async def update(self, principal: Principal, listing_id: uuid.UUID, data: ListingUpdate) -> ListingRead:
+        """Change descriptive fields; every rule is checked again on the result."""
+        listing = await self._editable(principal, listing_id)
+        before = (await self._reads([listing], Preference()))[0]
+        translations = None
+        if not isinstance(data.translations, msgspec.UnsetType) or not isinstance(
+            data.default_language, msgspec.UnsetType
+        ):
+            given = data.translations if not isinstance(data.translations, msgspec.UnsetType) else before.translations
+            default = (
+                data.default_language
+                if not isinstance(data.default_language, msgspec.UnsetType)
+                else before.default_language
+            )
+            translations, listing.default_language = check_translations(given, default)
+        if not isinstance(data.classification, msgspec.UnsetType):
+            listing.classification_scheme = data.classification.scheme
+            listing.classification_code = classification.normalise(data.classification.scheme, data.classification.code)
+        if not isinstance(data.unit, msgspec.UnsetType):
+            listing.unit_code, _ = check_unit(data.unit)
+        if not isinstance(data.pack_size, msgspec.UnsetType):
+            listing.pack_size = data.pack_size
+        if not isinstance(data.min_order_quantity, msgspec.UnsetType):
+            listing.min_order_quantity = data.min_order_quantity
+        if not isinstance(data.lead_time_days, msgspec.UnsetType):
+            listing.lead_time_days = data.lead_time_days
+        if not isinstance(data.origin, msgspec.UnsetType):
+            listing.origin_country, listing.origin_subdivision, listing.origin_municipality = check_origin(data.origin)
+        if not isinstance(data.ships_to, msgspec.UnsetType):
+            listing.ships_to = check_jurisdictions(data.ships_to, "ships_to")
+        if not isinstance(data.image_urls, msgspec.UnsetType):
+            listing.image_urls = list(dict.fromkeys(data.image_urls))
+        if not isinstance(data.credential_ids, msgspec.UnsetType):
+            listing.credential_ids = list(dict.fromkeys(data.credential_ids))
+        unit = REC20[listing.unit_code]
+        rules.pack_and_minimum(listing.pack_size, listing.min_order_quantity, unit)
+        rules.price_tiers(tiers_of(listing), listing.currency, unit, listing.pack_size, listing.min_order_quantity)
+        rules.quantity(listing.stock_on_hand, unit, "stock_on_hand", allow_zero=True)
+        if translations is not None:
+            await self.repo.replace_translations(listing.id, translations)
+        return await self._changed(principal, listing, "details", before=before)
+
+    async def change_prices(self, principal: Principal, listing_id: uuid.UUID, data: PriceChange) -> ListingRead:
+        """Replace the volume tiers (a new version; earlier versions stay as they were)."""
+        listing = await self._editable(principal, listing_id)
+        _check_version(listing, data.expected_version)
+        before = (await self._reads([listing], Preference()))[0]
+        tiers = [(t.min_quantity, t.unit_price) for t in data.price_tiers]
+        rules.price_tiers(
+            tiers, listing.currency, REC20[listing.unit_code], listing.pack_size, listing.min_order_quantity
+        )
+        listing.price_tiers = _tier_json(tiers)
+        return await self._changed(principal, listing, "prices", before=before)
+
+    async def change_stock(self, principal: Principal, listing_id: uuid.UUID, data: StockChange) -> ListingRead:
+        """Set or adjust stock; never below zero (422), whole units for discrete goods."""
+        if (data.stock_on_hand is None) == (data.adjust_by is None):
+            raise InvalidInput.field("stock_on_hand", "give exactly one of stock_on_hand or adjust_by")
+        listing = await self._editable(principal, listing_id)
+        _check_version(listing, data.expected_version)
+        before = (await self._reads([listing], Preference()))[0]
+        target = data.stock_on_hand if data.stock_on_hand is not None else listing.stock_on_hand + (data.adjust_by or 0)
+        field = "stock_on_hand" if data.stock_on_hand is not None else "adjust_by"
+        if target < 0:
+            raise InvalidInput.field(field, f"stock cannot go below zero (it is {listing.stock_on_hand})")
+        listing.stock_on_hand = rules.quantity(target, REC20[listing.unit_code], field, allow_zero=True)
+        return await self._changed(principal, listing, "stock", before=before)
+
+    async def set_status(self, principal: Principal, listing_id: uuid.UUID, status: ListingStatus) -> ListingRead:
+        """Pause, re-activate or archive (final). Archived listings stay readable by their producer."""
+        listing = await self._editable(principal, listing_id)
+        if listing.status is status:
+            raise Conflict(f"the listing is already {status.value}")
+        before = (await self._reads([listing], Preference()))[0]
+        listing.status = status
+        return await self._changed(principal, listing, status.value, before=before)
+
+    async def _changed(
+        self, principal: Principal, listing: Listing, change: str, *, before: ListingRead | None
+    ) -> ListingRead:
+        """Bump the version, append the revision, audit and announce — one place for every change."""
+        if before is not None:
+            listing.version += 1
+        await self.repo.add(
+            ListingRevision(
+                listing_id=listing.id,
+                version=listing.version,
+                change=change,
+                currency=listing.currency,
+                price_tiers=listing.price_tiers,
+                stock_on_hand=listing.stock_on_hand,
+                changed_by=principal.user_id,
+            )
+        )
+        after = (await self._reads([listing], Preference()))[0]
+        await audit.record(
+            self.session,
+            principal,
+            f"listing.{change}",
+            object_type="listing",
+            object_id=listing.id,
+            organization_id=listing.organization_id,
+            before=before,
+            after=after,
+        )
+        await emit(
+            self.session,
+            ListingChanged(
+                listing_id=listing.id, organization_id=listing.organization_id, version=listing.version, change=change
+            ),
+        )
+        return after
+
+
+def build_listing(producer: Organization, data: ListingCreate) -> Listing:
+    """A new, validated (but unsaved) listing of `producer`. Shared by the API and the bulk import."""
+    unit_code, unit = check_unit(data.unit)
+    scheme = data.classification.scheme
+    code = classification.normalise(scheme, data.classification.code)
+    minimum = data.min_order_quantity if data.min_order_quantity is not None else data.pack_size
+    rules.pack_and_minimum(data.pack_size, minimum, unit)
+    tiers = [(t.min_quantity, t.unit_price) for t in data.price_tiers]
+    rules.price_tiers(tiers, producer.default_currency, unit, data.pack_size, minimum)
+    rules.quantity(data.stock_on_hand, unit, "stock_on_hand", allow_zero=True)
+    _, default_language = check_translations(data.translations, data.default_language)
+    origin = data.origin or Origin(
+        country=producer.country, subdivision=producer.subdivision, municipality=producer.municipality
+    )
+    country, subdivision, municipality = check_origin(origin)
+    if data.status is ListingStatus.archived:
+        raise InvalidInput.field("status", "a new listing is active or paused")
+    return Listing(
+        organization_id=producer.id,
+        sku=data.sku.strip(),
+        status=data.status,
+        default_language=default_language,
+        classification_scheme=scheme,
+        classification_code=code,
+        unit_code=unit_code,
+        pack_size=data.pack_size,
+        min_order_quantity=minimum,
+        currency=producer.default_currency,
+        price_tiers=_tier_json(tiers),
+        stock_on_hand=data.stock_on_hand,
+        lead_time_days=data.lead_time_days,
+        origin_country=country,
+        origin_subdivision=subdivision,
+        origin_municipality=municipality,
+        ships_to=check_jurisdictions(data.ships_to, "ships_to"),
+        image_urls=list(dict.fromkeys(data.image_urls)),
+        credential_ids=list(dict.fromkeys(data.credential_ids)),
+        version=1,
+    )
+
+
+def _check_version(listing: Listing, expected: int | None) -> None:
+    if expected is not None and expected != listing.version:
+        raise VersionConflict(f"the listing is at version {listing.version}, not {expected}; reload and retry")
+
+
+def _listing_read(listing: Listing, translations: list[ListingTranslation], preference: Preference) -> ListingRead:
+    texts = {t.language: Translation(title=t.title, description=t.description) for t in translations}
+    language = pick_language(list(texts), list(preference.languages), listing.default_language)
+    served = texts.get(language) or texts.get(listing.default_language) or Translation(title=listing.sku)
+    unit = REC20[listing.unit_code]
+    return ListingRead(
+        id=listing.id,
+        organization_id=listing.organization_id,
+        sku=listing.sku,
+        status=listing.status,
+        version=listing.version,
+        language=language,
+        title=served.title,
+        description=served.description,
+        default_language=listing.default_language,
+        translations=texts,
+        classification=Classification(scheme=listing.classification_scheme, code=listing.classification_code),
+        unit=listing.unit_code,
+        unit_name=unit.name,
+        pack_size=plain(listing.pack_size),
+        min_order_quantity=plain(listing.min_order_quantity),
+        currency=listing.currency,
+        price_tiers=[PriceTier(min_quantity=q, unit_price=p) for q, p in tiers_of(listing)],
+        stock_on_hand=plain(listing.stock_on_hand),
+        lead_time_days=listing.lead_time_days,
+        origin=Origin(
+            country=listing.origin_country,
+            subdivision=listing.origin_subdivision,
+            municipality=listing.origin_municipality,
+        ),
+        ships_to=list(listing.ships_to),
+        image_urls=list(listing.image_urls),
+        credential_ids=list(listing.credential_ids),
+        created_at=listing.created_at,
+        updated_at=listing.updated_at,
+    )
