@@ -16,6 +16,9 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketplace.catalog.classification import Scheme
+from marketplace.catalog.schemas import Classification, ListingCreate, PriceTier, Translation
+from marketplace.catalog.service import ListingService
 from marketplace.hub.schemas import HubApplication, HubCreate, NamedPlace
 from marketplace.hub.service import HubService
 from marketplace.identity.models import User
@@ -131,6 +134,72 @@ ORGANIZATIONS = [
     ),
 ]
 
+
+def _tiers(*pairs: tuple[str, str]) -> list[PriceTier]:
+    return [PriceTier(min_quantity=Decimal(q), unit_price=Decimal(p)) for q, p in pairs]
+
+
+# A few listings per producer, each in the languages of both sides of the border.
+LISTINGS: dict[str, list[ListingCreate]] = {
+    "anna@piekarnia-nowak.demo": [
+        ListingCreate(
+            sku="CHLEB-ZYTNI-800",
+            translations={
+                "pl": Translation(
+                    title="Chleb żytni na zakwasie 800 g", description="Pieczony codziennie w Zgorzelcu."
+                ),
+                "de": Translation(
+                    title="Roggen-Sauerteigbrot 800 g", description="Täglich frisch in Zgorzelec gebacken."
+                ),
+                "en": Translation(title="Rye sourdough bread 800 g", description="Baked daily in Zgorzelec."),
+            },
+            default_language="pl",
+            classification=Classification(scheme=Scheme.CPV, code="15811100-7"),
+            unit="H87",
+            min_order_quantity=Decimal(10),
+            price_tiers=_tiers(("10", "9.50"), ("50", "8.90"), ("200", "8.20")),
+            stock_on_hand=Decimal(400),
+            lead_time_days=1,
+            ships_to=["PL-02", "DE-SN"],
+        ),
+    ],
+    "jan@mleczarnia-nysa.demo": [
+        ListingCreate(
+            sku="SER-GOUDA-KG",
+            translations={
+                "pl": Translation(title="Ser gouda dojrzewający", description="Spółdzielcze mleko z doliny Nysy."),
+                "de": Translation(title="Gereifter Gouda", description="Genossenschaftsmilch aus dem Neißetal."),
+            },
+            default_language="pl",
+            classification=Classification(scheme=Scheme.HS, code="0406.90"),
+            unit="KGM",
+            pack_size=Decimal("2.5"),
+            price_tiers=_tiers(("2.5", "38.00"), ("25", "34.00")),
+            stock_on_hand=Decimal(600),
+            lead_time_days=2,
+            ships_to=["PL", "DE-SN"],
+        ),
+    ],
+    "lena@lausitzer-honig.demo": [
+        ListingCreate(
+            sku="HONIG-LINDE-500",
+            translations={
+                "de": Translation(title="Lausitzer Lindenhonig 500 g", description="Von Bienen aus Görlitz."),
+                "pl": Translation(title="Miód lipowy łużycki 500 g", description="Od pszczół z Görlitz."),
+                "en": Translation(title="Lusatian linden honey 500 g", description="From bees in Görlitz."),
+            },
+            default_language="de",
+            classification=Classification(scheme=Scheme.CPV, code="03142500-3"),
+            unit="XJR",
+            min_order_quantity=Decimal(6),
+            price_tiers=_tiers(("6", "7.90"), ("48", "6.95")),
+            stock_on_hand=Decimal(300),
+            lead_time_days=3,
+            ships_to=["DE-SN", "PL-02"],
+        ),
+    ],
+}
+
 # Illustrative rates so conversions work offline; import real ones with `borderhub fx import`.
 DEMO_RATES = [("2026-11-16", "4.2310"), ("2026-11-17", "4.2285"), ("2026-11-18", "4.2342"), ("2026-11-19", "4.2401")]
 
@@ -209,6 +278,8 @@ async def load_demo(session: AsyncSession, settings: Settings) -> DemoSummary:
         await hubs.decide(coordinator, hub.id, created.id, admit=True, note="demo member")
         for attribute in demo.verified:
             await hubs.verify_inclusion(coordinator, hub.id, created.id, attribute, verified=True)
+        for listing in LISTINGS.get(demo.owner_email, []):
+            await ListingService(session).create(owner, created.id, listing)
     await store_rates(
         session,
         [

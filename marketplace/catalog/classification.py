@@ -26,7 +26,7 @@ def normalise(scheme: Scheme, code: str, field: str = "classification.code") -> 
     extension, with or without dots. Raises `InvalidInput` naming `field` otherwise.
     """
     value = code.strip()
-    if scheme is Scheme.CPV:
+    if Scheme(scheme) is Scheme.CPV:
         match = _CPV.match(value)
         if match is None:
             raise InvalidInput.field(field, f"a CPV code is 8 digits and a check digit, like 03221200-8 (got {code!r})")

@@ -31,3 +31,21 @@ async def test_demo_hub_is_usable_by_its_coordinator_and_loading_twice_changes_n
     bakery = next(m for m in members["items"] if m["organization_name"] == "Piekarnia Nowak s.c.")
     profile = (await client.get(f"/api/v1/organizations/{bakery['organization_id']}", headers=headers)).json()
     assert profile["inclusion"]["women_led"]["verified_by_hub"] is True
+
+
+async def test_demo_listings_are_readable_in_each_side_language(
+    client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    async with transaction(sessions) as session:
+        await load_demo(session, settings)
+    login = await client.post("/api/v1/auth/login", json={"email": "einkauf@goerlitz.demo", "password": DEMO_PASSWORD})
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}", "Accept-Language": "de-DE"}
+    hub = (await client.get("/api/v1/hubs", headers=headers)).json()["items"][0]
+    coordinator = await client.post("/api/v1/auth/login", json={"email": COORDINATOR_EMAIL, "password": DEMO_PASSWORD})
+    coordinator_headers = {"Authorization": f"Bearer {coordinator.json()['access_token']}"}
+    members = await client.get(f"/api/v1/hubs/{hub['id']}/memberships?per_page=10", headers=coordinator_headers)
+    bakery = next(m for m in members.json()["items"] if m["organization_name"] == "Piekarnia Nowak s.c.")
+    listings = await client.get(f"/api/v1/organizations/{bakery['organization_id']}/listings", headers=headers)
+    bread = listings.json()["items"][0]
+    assert (bread["language"], bread["title"]) == ("de", "Roggen-Sauerteigbrot 800 g")
+    assert bread["currency"] == "PLN"
