@@ -10,6 +10,8 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketplace.compliance.schemas import Eligibility, UnmetRequirement
+from marketplace.compliance.service import check_eligibility
 from marketplace.hub.service import HubService
 from marketplace.kernel.auth import Principal, require_platform_admin
 from marketplace.organization.models import InclusionAttribute, OrganizationKind, Role
@@ -17,10 +19,13 @@ from marketplace.organization.schemas import OrganizationRead
 from marketplace.organization.service import OrganizationService
 
 __all__ = [
+    "Eligibility",
     "InclusionAttribute",
     "OrganizationKind",
     "OrganizationRead",
     "Role",
+    "UnmetRequirement",
+    "check_eligibility",
     "read_organization",
     "require_hub_coordinator",
     "require_org_role",

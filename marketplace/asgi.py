@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import structlog
@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace import health
 from marketplace.catalog.controllers import ListingController, ProducerListingController
+from marketplace.compliance.controllers import HubComplianceController, OrganizationComplianceController
+from marketplace.compliance.jobs import flag_expiring_credentials
 from marketplace.hub.controllers import HubController
 from marketplace.identity.controllers import AuthController, MeController
 from marketplace.identity.dependencies import provide_principal
@@ -44,6 +46,8 @@ def build_registry(target: Registry | None = None) -> Registry:
     reg = target or registry()
     if "purge_login_failures" not in reg.schedules:
         reg.schedule("purge_login_failures", "17 3 * * *", purge_login_failures)
+    if "flag_expiring_credentials" not in reg.schedules:
+        reg.schedule("flag_expiring_credentials", "5 4 * * *", flag_expiring_credentials)
     return reg
 
 
@@ -54,9 +58,19 @@ async def provide_db_session(state: State) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def _report_worker_exit(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        _log.error("in-process worker stopped", exc_info=task.exception())
+async def _supervised_worker(run: Callable[[], Awaitable[None]], stop: asyncio.Event) -> None:
+    """Keep the in-process worker running: restart it with backoff until the app stops."""
+    delay = 1.0
+    while not stop.is_set():
+        try:
+            await run()
+        except Exception:  # noqa: BLE001 - any crash of the worker is logged and retried
+            _log.exception("in-process worker stopped; restarting", retry_in_seconds=delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+            delay = min(delay * 2, 60.0)
+        else:
+            delay = 1.0
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -74,8 +88,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         worker = None
         if settings.worker_in_process:
             assert settings.database_url is not None  # noqa: S101 - checked above
-            worker = asyncio.create_task(run_worker(settings.database_url, sessions, reg, stop=stop))
-            worker.add_done_callback(_report_worker_exit)
+            url = settings.database_url
+            worker = asyncio.create_task(_supervised_worker(lambda: run_worker(url, sessions, reg, stop=stop), stop))
         try:
             yield
         finally:
@@ -95,6 +109,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OrganizationController,
             InvitationController,
             HubController,
+            OrganizationComplianceController,
+            HubComplianceController,
             PlaceController,
             FxController,
             ProducerListingController,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import signal
 import sys
+import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TextIO, TypeVar
@@ -13,7 +15,7 @@ import click
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketplace.kernel import embedded, migrate
+from marketplace.kernel import audit, embedded, migrate
 from marketplace.kernel.db import create_engine, session_factory, transaction
 from marketplace.kernel.logging import configure_logging
 from marketplace.kernel.settings import Settings, ensure_jwt_secret, load_settings
@@ -72,6 +74,9 @@ def serve(host: str, port: int, demo: bool, data_dir: Path | None) -> None:
 
     from marketplace.asgi import create_app
 
+    if demo and load_settings().database_url is not None:
+        # The demo's accounts have a published password, including a platform admin.
+        raise click.ClickException("--demo only loads into the embedded database; unset DATABASE_URL")
     settings = _settings(data_dir)
     migrate.upgrade(_url(settings))
     if demo:
@@ -79,6 +84,9 @@ def serve(host: str, port: int, demo: bool, data_dir: Path | None) -> None:
 
         click.echo(_in_transaction(settings, lambda session: load_demo(session, settings)).describe())
     click.echo(f"Borderhub API on http://{host}:{port}/api/v1 — interactive docs at http://{host}:{port}/schema")
+    # uvicorn re-raises SIGTERM after shutting down; as SystemExit it lets the exit
+    # handlers run, which stop the embedded PostgreSQL instead of orphaning it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
 
 
@@ -178,9 +186,18 @@ def fx_import(file: TextIO, source: str, data_dir: Path | None) -> None:
         raise click.ClickException(exc.detail) from exc
     settings = _settings(data_dir)
     migrate.upgrade(_url(settings))
-    count = _in_transaction(settings, lambda session: store_rates(session, rows))
     dates = sorted({r.as_of for r in rows})
     span = f" from {dates[0]} to {dates[-1]}" if dates else ""
+
+    async def work(session: AsyncSession) -> int:
+        count = await store_rates(session, rows)
+        summary = {"source": source, "rates": count, "span": span.strip()}
+        await audit.record(
+            session, None, "fx.rates_imported", object_type="fx_import", object_id=uuid.uuid4(), after=summary
+        )
+        return count
+
+    count = _in_transaction(settings, work)
     click.echo(f"imported {count} rates{span} (source {source})")
 
 

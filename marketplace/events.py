@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import msgspec
 
 
 class InvitationSent(msgspec.Struct, frozen=True, kw_only=True):
+    """For the mailer: `accept_token` goes into the link sent to `email` (single use, expires)."""
+
     invitation_id: uuid.UUID
     organization_id: uuid.UUID
     email: str
     role: str
+    accept_token: str
 
 
 class OrganizationAdmitted(msgspec.Struct, frozen=True, kw_only=True):
@@ -43,3 +47,30 @@ class ListingChanged(msgspec.Struct, frozen=True, kw_only=True):
     organization_id: uuid.UUID
     version: int
     change: str
+
+
+class CredentialVerified(msgspec.Struct, frozen=True, kw_only=True):
+    """A coordinator of `hub_id` verified a credential of the organisation."""
+
+    hub_id: uuid.UUID
+    organization_id: uuid.UUID
+    credential_id: uuid.UUID
+    credential_type: str
+
+
+class CredentialRejected(msgspec.Struct, frozen=True, kw_only=True):
+    """A coordinator of `hub_id` rejected a credential (or withdrew its verification); the reason is on it."""
+
+    hub_id: uuid.UUID
+    organization_id: uuid.UUID
+    credential_id: uuid.UUID
+    credential_type: str
+
+
+class CredentialExpiring(msgspec.Struct, frozen=True, kw_only=True):
+    """A verified credential's last valid day is near (emitted once per credential, about 30 days ahead)."""
+
+    organization_id: uuid.UUID
+    credential_id: uuid.UUID
+    credential_type: str
+    valid_until: dt.date

@@ -30,6 +30,9 @@ TEST_JWT_SECRET = "test-only-signing-key-" + "x" * 24
 def database_url() -> Iterator[str]:
     external = os.environ.get("TEST_DATABASE_URL")
     if external:
+        # Every table is emptied after each test: refuse anything not plainly a test database.
+        if "test" not in external.rsplit("/", 1)[-1].split("?", 1)[0]:
+            pytest.exit("TEST_DATABASE_URL must name a database whose name contains 'test' (it gets truncated)")
         migrate.upgrade(external)
         yield external
         return

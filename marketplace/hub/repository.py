@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.hub.models import Hub, HubCoordinator, HubMembership, HubMembershipStatus
 from marketplace.identity.models import User
 from marketplace.kernel.audit import AuditEntry
-from marketplace.organization.models import Organization
+from marketplace.organization.models import Inclusion, Organization
 
 
 class HubRepository:
@@ -21,8 +21,15 @@ class HubRepository:
         self.session.add_all(objects)
         await self.session.flush()
 
-    async def get(self, hub_id: uuid.UUID) -> Hub | None:
-        return await self.session.get(Hub, hub_id)
+    async def get(self, hub_id: uuid.UUID, *, for_update: bool = False) -> Hub | None:
+        return await self.session.get(Hub, hub_id, with_for_update=for_update)
+
+    async def withdraw_verifications(self, hub_id: uuid.UUID, organization_id: uuid.UUID) -> None:
+        await self.session.execute(
+            update(Inclusion)
+            .where(Inclusion.organization_id == organization_id, Inclusion.verified_by_hub_id == hub_id)
+            .values(verified=False, verified_by_hub_id=None, verified_by_user_id=None, verified_at=None)
+        )
 
     async def by_name(self, name: str) -> Hub | None:
         return (
@@ -82,9 +89,20 @@ class HubRepository:
         return [(m, o) for m, o in rows.all()], int(total)
 
     async def audit_page(self, hub_id: uuid.UUID, offset: int, limit: int) -> tuple[list[AuditEntry], int]:
-        """Entries about the hub itself or about organisations that belong or applied to it."""
-        organizations = select(HubMembership.organization_id).where(HubMembership.hub_id == hub_id)
-        condition = or_(AuditEntry.hub_id == hub_id, AuditEntry.organization_id.in_(organizations))
+        """Entries about the hub itself, and entries about an organisation that concern no
+        particular hub, made since it applied to this hub (while pending or admitted).
+        Another hub's dealings and an organisation's history before it applied stay private."""
+        own_business = (
+            select(HubMembership.id)
+            .where(
+                HubMembership.hub_id == hub_id,
+                HubMembership.organization_id == AuditEntry.organization_id,
+                HubMembership.status != HubMembershipStatus.rejected,
+                HubMembership.created_at <= AuditEntry.created_at,
+            )
+            .exists()
+        )
+        condition = or_(AuditEntry.hub_id == hub_id, and_(AuditEntry.hub_id.is_(None), own_business))
         total = (await self.session.execute(select(func.count()).select_from(AuditEntry).where(condition))).scalar_one()
         rows = await self.session.execute(
             select(AuditEntry)

@@ -46,7 +46,8 @@ class CoordinatorAppoint(msgspec.Struct, kw_only=True, forbid_unknown_fields=Tru
 
 class CoordinatorRead(msgspec.Struct, kw_only=True, frozen=True):
     user_id: uuid.UUID
-    email: str
+    email: str | None
+    """Shown to fellow coordinators and platform admins only."""
     full_name: str
     since: dt.datetime
 

@@ -21,7 +21,7 @@ from marketplace.hub.schemas import (
     NamedPlace,
 )
 from marketplace.identity.repository import IdentityRepository
-from marketplace.kernel import audit, codes
+from marketplace.kernel import audit, codes, text
 from marketplace.kernel.audit import AuditEntry
 from marketplace.kernel.auth import Principal, require_platform_admin
 from marketplace.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -102,10 +102,12 @@ class HubService:
                 raise InvalidInput.field(
                     f"municipalities[{index}].jurisdiction", f"{code} is not inside the hub's jurisdictions"
                 )
-            municipalities.append({"name": place.name.strip(), "jurisdiction": code})
+            municipalities.append(
+                {"name": text.clean(place.name, f"municipalities[{index}].name"), "jurisdiction": code}
+            )
         currency = codes.currency(data.reporting_currency, "reporting_currency")
         languages = codes.languages(data.languages)
-        if await self.repo.by_name(data.name.strip()) is not None:
+        if await self.repo.by_name(text.clean(data.name, "name")) is not None:
             raise Conflict(f"a hub named {data.name.strip()!r} already exists")
         coordinators = []
         for index, email in enumerate(data.coordinator_emails):
@@ -116,19 +118,28 @@ class HubService:
                 )
             coordinators.append(user)
         hub = Hub(
-            name=data.name.strip(),
+            name=text.clean(data.name, "name"),
             jurisdictions=jurisdictions,
             municipalities=municipalities,
             reporting_currency=currency,
             languages=languages,
         )
         await self.repo.add(hub)
-        for user in {u.id: u for u in coordinators}.values():
-            await self.repo.add(HubCoordinator(hub_id=hub.id, user_id=user.id))
         read = self._read(hub, set())
         await audit.record(
             self.session, principal, "hub.created", object_type="hub", object_id=hub.id, hub_id=hub.id, after=read
         )
+        for user in {u.id: u for u in coordinators}.values():
+            await self.repo.add(HubCoordinator(hub_id=hub.id, user_id=user.id))
+            await audit.record(
+                self.session,
+                principal,
+                "hub.coordinator_appointed",
+                object_type="hub",
+                object_id=hub.id,
+                hub_id=hub.id,
+                after={"user_id": str(user.id), "email": user.email},
+            )
         return read
 
     async def list_hubs(self, principal: Principal, page: PageParams) -> Page[HubRead]:
@@ -142,9 +153,11 @@ class HubService:
     # --- coordinators -----------------------------------------------------------
 
     async def coordinators(self, principal: Principal, hub_id: uuid.UUID) -> list[CoordinatorRead]:
+        """Who coordinates the hub; e-mail addresses only for fellow coordinators and platform admins."""
         await self._hub(hub_id)
+        insider = principal.is_platform_admin or await self.repo.is_coordinator(hub_id, principal.user_id)
         return [
-            CoordinatorRead(user_id=u.id, email=u.email, full_name=u.full_name, since=c.created_at)
+            CoordinatorRead(user_id=u.id, email=u.email if insider else None, full_name=u.full_name, since=c.created_at)
             for c, u in await self.repo.coordinators(hub_id)
         ]
 
@@ -178,6 +191,7 @@ class HubService:
         """Remove a coordinator; a hub keeps at least one (409)."""
         if not principal.is_platform_admin:
             await self.require_coordinator(principal, hub_id)
+        await self.repo.get(hub_id, for_update=True)  # serialise dismissals: never zero coordinators
         current = {c.user_id: c for c, _ in await self.repo.coordinators(hub_id)}
         if user_id not in current:
             raise NotFound("no such coordinator")
@@ -255,6 +269,9 @@ class HubService:
         membership.decided_at = dt.datetime.now(dt.UTC)
         if note is not None:
             membership.note = note
+        if not admit:
+            # A hub that turns an organisation away no longer vouches for it.
+            await self.repo.withdraw_verifications(hub_id, organization_id)
         await self.session.flush()
         await audit.record(
             self.session,
@@ -303,6 +320,9 @@ class HubService:
         row = await self.organizations.inclusion_row(organization_id, attribute.value)
         if row is None or not row.declared:
             raise InvalidInput.field("attribute", f"the organization has not declared itself {attribute.value}")
+        if row.verified and row.verified_by_hub_id != hub_id:
+            # One hub may not overturn (or take over) what another hub verified.
+            raise Conflict(f"{attribute.value} is already verified by another hub; only that hub can change it")
         before = {
             "verified": row.verified,
             "verified_by_hub_id": str(row.verified_by_hub_id) if row.verified_by_hub_id else None,

@@ -31,6 +31,10 @@ class IdentityRepository:
         self.session.add(obj)
         await self.session.flush()
 
+    async def lock_login(self, email: str) -> None:
+        """Serialise login attempts for one e-mail, so parallel guesses cannot all pass the count."""
+        await self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext("login:" + email.lower()))))
+
     async def recent_failures(self, email: str, since: dt.datetime) -> tuple[int, dt.datetime | None]:
         row = (
             await self.session.execute(

@@ -19,7 +19,7 @@ from marketplace.identity.schemas import (
     UserRead,
     UserRegister,
 )
-from marketplace.kernel import audit, codes
+from marketplace.kernel import audit, codes, text
 from marketplace.kernel.auth import (
     API_KEY_PREFIX,
     DUMMY_PASSWORD_HASH,
@@ -85,7 +85,7 @@ class IdentityService:
         user = User(
             email=email,
             password_hash=hash_password(data.password),
-            full_name=data.full_name.strip(),
+            full_name=text.clean(data.full_name, "full_name"),
             preferred_language=language,
             is_platform_admin=platform_admin,
         )
@@ -109,6 +109,7 @@ class IdentityService:
         now = now or dt.datetime.now(dt.UTC)
         email = data.email.strip().lower()
         window = dt.timedelta(seconds=self.settings.login_failure_window_seconds)
+        await self.repo.lock_login(email)
         failures, oldest = await self.repo.recent_failures(email, now - window)
         if failures >= self.settings.login_max_failures and oldest is not None:
             retry_after = int((oldest + window - now).total_seconds()) + 1
@@ -193,8 +194,8 @@ class IdentityService:
 
 
 async def purge_login_failures(session: AsyncSession) -> None:
-    """Scheduled daily: forget failed logins older than a day (they no longer count)."""
-    await IdentityRepository(session).purge_failures_before(dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
+    """Scheduled daily: forget failed logins older than a week (longer than any sane rate-limit window)."""
+    await IdentityRepository(session).purge_failures_before(dt.datetime.now(dt.UTC) - dt.timedelta(days=7))
 
 
 async def bootstrap_platform_admin(

@@ -15,6 +15,14 @@ from marketplace.kernel.errors import InvalidInput
 
 ALPHA2, ALPHA3 = 2, 3
 MAX_TAG_LENGTH = 35  # RFC 5646 recommends supporting at least 35 characters
+# ISO 4217 codes that are not money one prices goods in: precious metals, IMF/bond-market
+# units of account, funds, and the testing/no-currency codes.
+NOT_FOR_PRICES = frozenset(
+    {
+        *("XAU", "XAG", "XPD", "XPT", "XDR", "XBA", "XBB", "XBC", "XBD", "XSU", "XUA", "XTS", "XXX"),
+        *("BOV", "CHE", "CHW", "CLF", "COU", "MXV", "USN", "UYI", "UYW"),
+    }
+)
 
 
 def country(value: str, field: str = "country") -> str:
@@ -46,11 +54,45 @@ def jurisdiction_country(code: str) -> str:
     return code.split("-", 1)[0]
 
 
+@lru_cache(maxsize=4096)
+def jurisdiction_parents(code: str) -> tuple[str, ...]:
+    """The jurisdictions enclosing a normalised code, nearest first, ending with its country.
+
+    `FR-57` (Moselle) lies in `FR-GES` (Grand Est) in `FR`; `PL-02` lies in `PL`; a
+    country has no parents. Unknown subdivisions fall back to their country alone.
+    """
+    if "-" not in code:
+        return ()
+    country_code = jurisdiction_country(code)
+    parents: list[str] = []
+    current = pycountry.subdivisions.get(code=code)
+    while current is not None and getattr(current, "parent_code", None):
+        parent = str(current.parent_code)
+        # Older pycountry data spells a parent without its country prefix.
+        parent = parent if "-" in parent else f"{country_code}-{parent}"
+        if parent in parents or parent == code:
+            break
+        parents.append(parent)
+        current = pycountry.subdivisions.get(code=parent)
+    parents.append(country_code)
+    return tuple(parents)
+
+
+def jurisdiction_covers(scope: str, place: str) -> bool:
+    """Whether normalised jurisdiction `scope` contains `place`: itself, or one that encloses it.
+
+    `PL` covers `PL` and `PL-02`; `PL-02` covers only `PL-02` (not `PL`, not `PL-04`).
+    """
+    return scope == place or scope in jurisdiction_parents(place)
+
+
 def currency(value: str, field: str = "currency") -> str:
-    """An active ISO 4217 currency code, upper-cased."""
+    """An ISO 4217 currency that goods can be priced in, upper-cased (no funds, metals or test codes)."""
     code = value.strip().upper()
     if len(code) != ALPHA3 or pycountry.currencies.get(alpha_3=code) is None:
         raise InvalidInput.field(field, f"unknown ISO 4217 currency code {value!r}")
+    if code in NOT_FOR_PRICES:
+        raise InvalidInput.field(field, f"{code} is a fund, metal or testing code, not a currency to price goods in")
     return code
 
 

@@ -11,6 +11,7 @@ from marketplace.kernel.errors import InvalidInput
 T = TypeVar("T")
 
 MAX_PER_PAGE = 100
+MAX_PAGE = 100_000  # deep offsets are slow and overflow; filter instead
 
 
 class Page(msgspec.Struct, Generic[T], kw_only=True, frozen=True):
@@ -31,8 +32,8 @@ class PageParams(msgspec.Struct, kw_only=True, frozen=True):
 
 def page_params(page: int = 1, per_page: int = 20) -> PageParams:
     """Validated pagination parameters (`page` from 1, `per_page` from 1 to 100)."""
-    if page < 1:
-        raise InvalidInput.field("page", "must be 1 or more")
+    if not 1 <= page <= MAX_PAGE:
+        raise InvalidInput.field("page", f"must be between 1 and {MAX_PAGE}")
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise InvalidInput.field("per_page", f"must be between 1 and {MAX_PER_PAGE}")
     return PageParams(page=page, per_page=per_page)

@@ -13,6 +13,7 @@ import time
 import uuid
 from typing import Any
 
+import asyncpg
 import msgspec
 import structlog
 from litestar import Request, Response
@@ -104,7 +105,8 @@ def _validation_error(request: Request[Any, Any, Any], exc: ValidationException)
         elif item.get("key") and item.get("source", "body") == "body":
             field = f"$.{item['key']}"
         elif item.get("key"):
-            field = f"{item.get('source')}:{item['key']}"
+            source = item.get("source")
+            field = f"{getattr(source, 'value', source)}:{item['key']}"
         else:
             field = "$"
         errors.append(FieldError(field=field, message=message))
@@ -145,12 +147,22 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
 def _integrity_error(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[bytes]:
     # Services check rules first; this is the database's last line of defence
     # (e.g. two concurrent requests racing on a unique constraint).
-    constraint = getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None)
-    detail = f"conflicts with existing data ({constraint})" if constraint else "conflicts with existing data"
-    return problem_response(request, status=409, slug="conflict", title="Conflict", detail=detail)
+    return problem_response(
+        request, status=409, slug="conflict", title="Conflict", detail="conflicts with existing data; reload and retry"
+    )
 
 
 def _database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[bytes]:
+    if isinstance(getattr(exc.orig, "__cause__", None), asyncpg.exceptions.DataError):
+        # A value the database cannot store (a NUL character, a number out of range):
+        # the caller's input, not an outage.
+        return problem_response(
+            request,
+            status=422,
+            slug="invalid-input",
+            title="Invalid input",
+            detail="a value cannot be stored (control characters such as NUL, or a number out of range)",
+        )
     _log.error("database error", exc_info=exc)
     return problem_response(
         request,
@@ -158,6 +170,13 @@ def _database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Respons
         slug="unavailable",
         title="Service unavailable",
         detail="the database is unavailable; retry later",
+    )
+
+
+def _undecodable(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    # Raised while decoding a body: bytes that are not UTF-8, or JSON nested too deep to parse.
+    return problem_response(
+        request, status=400, slug="malformed-request", title="Malformed request", detail="the body is not valid JSON"
     )
 
 
@@ -174,6 +193,8 @@ exception_handlers: ExceptionHandlersMap = {
     HTTPException: _http_error,
     IntegrityError: _integrity_error,
     DBAPIError: _database_error,
+    UnicodeDecodeError: _undecodable,
+    RecursionError: _undecodable,
     Exception: _unexpected,
 }
 

@@ -11,7 +11,9 @@ from marketplace.kernel.pagination import Page, page_params
 from marketplace.kernel.web import Caller, Session
 from marketplace.organization.schemas import (
     InclusionDeclaration,
+    InvitationAccept,
     InvitationCreate,
+    InvitationIssued,
     InvitationRead,
     MemberRead,
     OrganizationCreate,
@@ -94,7 +96,7 @@ class OrganizationController(Controller):
         data: JSONBody[InvitationCreate],
         principal: Caller,
         db_session: Session,
-    ) -> InvitationRead:
+    ) -> InvitationIssued:
         return await OrganizationService(db_session).invite(principal, organization_id, data)
 
     @get("/{organization_id:uuid}/invitations", summary="Invitations sent by the organisation")
@@ -125,5 +127,11 @@ class InvitationController(Controller):
         return await OrganizationService(db_session).my_invitations(principal)
 
     @post("/{invitation_id:uuid}/accept", summary="Accept an invitation and join the organisation", status_code=200)
-    async def accept(self, invitation_id: FromPath[uuid.UUID], principal: Caller, db_session: Session) -> MemberRead:
-        return await OrganizationService(db_session).accept_invitation(principal, invitation_id)
+    async def accept(
+        self,
+        invitation_id: FromPath[uuid.UUID],
+        data: JSONBody[InvitationAccept],
+        principal: Caller,
+        db_session: Session,
+    ) -> MemberRead:
+        return await OrganizationService(db_session).accept_invitation(principal, invitation_id, data.token)

@@ -113,6 +113,8 @@ class Invitation(Entity):
     status: Mapped[InvitationStatus] = mapped_column(_enum(InvitationStatus, "invitation_status"))
     invited_by: Mapped[uuid.UUID] = mapped_column(Uuid)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    token_digest: Mapped[str] = mapped_column(String(64))
+    """sha256 of the accept token; the token itself is only given out once."""
 
 
 class Inclusion(Entity):

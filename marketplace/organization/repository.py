@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketplace.hub.models import HubCoordinator, HubMembership
+from marketplace.hub.models import HubCoordinator, HubMembership, HubMembershipStatus
 from marketplace.identity.models import User
 from marketplace.organization.models import Inclusion, Invitation, InvitationStatus, Membership, Organization, Role
 
@@ -48,11 +48,15 @@ class OrganizationRepository:
         return role
 
     async def coordinates_hub_of(self, user_id: uuid.UUID, organization_id: uuid.UUID) -> bool:
-        """Whether the user coordinates a hub the organisation belongs to or applied to."""
+        """Whether the user coordinates a hub the organisation belongs to or applied to (not one that rejected it)."""
         found = await self.session.execute(
             select(HubMembership.id)
             .join(HubCoordinator, HubCoordinator.hub_id == HubMembership.hub_id)
-            .where(HubMembership.organization_id == organization_id, HubCoordinator.user_id == user_id)
+            .where(
+                HubMembership.organization_id == organization_id,
+                HubMembership.status != HubMembershipStatus.rejected,
+                HubCoordinator.user_id == user_id,
+            )
             .limit(1)
         )
         return found.first() is not None

@@ -111,6 +111,10 @@ class InvitationCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
     role: Role = Role.member
 
 
+class InvitationAccept(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    token: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
 class InvitationRead(msgspec.Struct, kw_only=True, frozen=True):
     id: uuid.UUID
     organization_id: uuid.UUID
@@ -120,3 +124,10 @@ class InvitationRead(msgspec.Struct, kw_only=True, frozen=True):
     status: InvitationStatus
     expires_at: dt.datetime
     created_at: dt.datetime
+
+
+class InvitationIssued(msgspec.Struct, kw_only=True, frozen=True):
+    """A new invitation and the token the invitee needs to accept it (shown once)."""
+
+    invitation: InvitationRead
+    accept_token: str

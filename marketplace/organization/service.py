@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import secrets
 import uuid
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.events import InvitationSent
-from marketplace.kernel import audit, codes
+from marketplace.kernel import audit, codes, text
 from marketplace.kernel.auth import Principal
 from marketplace.kernel.errors import Conflict, Forbidden, NotFound
 from marketplace.kernel.outbox import emit
@@ -31,6 +34,7 @@ from marketplace.organization.schemas import (
     InclusionRead,
     InclusionStatus,
     InvitationCreate,
+    InvitationIssued,
     InvitationRead,
     MemberRead,
     OrganizationCreate,
@@ -40,6 +44,10 @@ from marketplace.organization.schemas import (
 )
 
 INVITATION_VALIDITY = dt.timedelta(days=14)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class OrganizationNotFound(NotFound):
@@ -130,19 +138,20 @@ class OrganizationService:
         )
         currency = codes.currency(data.default_currency, "default_currency")
         languages = codes.languages(data.languages)
-        scheme, registration_id = data.registration.scheme.strip(), data.registration.id.strip()
+        scheme = text.clean(data.registration.scheme, "registration.scheme")
+        registration_id = text.clean(data.registration.id, "registration.id")
         if await self.repo.by_registration(country, scheme, registration_id) is not None:
             raise RegistrationTaken(
                 f"an organization registered as {scheme} {registration_id} in {country} already exists"
             )
         organization = Organization(
-            legal_name=data.legal_name.strip(),
+            legal_name=text.clean(data.legal_name, "legal_name"),
             kind=data.kind,
             registration_scheme=scheme,
             registration_id=registration_id,
             country=country,
             subdivision=subdivision,
-            municipality=data.municipality.strip() if data.municipality else None,
+            municipality=text.optional(data.municipality, "municipality"),
             default_currency=currency,
             languages=languages,
             employee_count=data.employee_count,
@@ -172,7 +181,7 @@ class OrganizationService:
         before = await self.read(principal, organization_id)
         changes: dict[str, object] = {}
         if not isinstance(data.legal_name, msgspec.UnsetType):
-            changes["legal_name"] = data.legal_name.strip()
+            changes["legal_name"] = text.clean(data.legal_name, "legal_name")
         if not isinstance(data.kind, msgspec.UnsetType):
             changes["kind"] = data.kind
         if not isinstance(data.subdivision, msgspec.UnsetType):
@@ -182,7 +191,7 @@ class OrganizationService:
                 else None
             )
         if not isinstance(data.municipality, msgspec.UnsetType):
-            changes["municipality"] = data.municipality.strip() if data.municipality else None
+            changes["municipality"] = text.optional(data.municipality, "municipality")
         if not isinstance(data.default_currency, msgspec.UnsetType):
             changes["default_currency"] = codes.currency(data.default_currency, "default_currency")
         if not isinstance(data.languages, msgspec.UnsetType):
@@ -256,6 +265,7 @@ class OrganizationService:
     ) -> MemberRead:
         """Change a member's role. Admins cannot touch owners; the last owner cannot be demoted (409)."""
         actor = await self.require_role(principal, organization_id, Role.admin)
+        await self.repo.get(organization_id, for_update=True)  # serialise owner changes: never zero owners
         membership = await self.repo.membership(organization_id, user_id)
         if membership is None:
             raise NotFound("no such member")
@@ -290,6 +300,7 @@ class OrganizationService:
             actor = await self.require_role(principal, organization_id, Role.member)
         else:
             actor = await self.require_role(principal, organization_id, Role.admin)
+        await self.repo.get(organization_id, for_update=True)  # serialise owner changes: never zero owners
         membership = await self.repo.membership(organization_id, user_id)
         if membership is None:
             raise NotFound("no such member")
@@ -311,24 +322,38 @@ class OrganizationService:
 
     # --- invitations ------------------------------------------------------------
 
-    async def invite(self, principal: Principal, organization_id: uuid.UUID, data: InvitationCreate) -> InvitationRead:
-        """Invite an e-mail address with a role (owner/admin; only owners invite owners)."""
+    async def invite(
+        self, principal: Principal, organization_id: uuid.UUID, data: InvitationCreate
+    ) -> InvitationIssued:
+        """Invite an e-mail address with a role (owner/admin; only owners invite owners).
+
+        The returned `accept_token` goes to the invitee (by the mailer subscribed to
+        `InvitationSent`, or shared by the inviter): accepting needs both the token and
+        an account with the invited e-mail, so registering that address is not enough.
+        """
         actor = await self.require_role(principal, organization_id, Role.admin)
         if not can_assign_role(actor, None, data.role):
             raise Forbidden("only an owner may invite another owner")
         email = data.email.strip().lower()
+        now = dt.datetime.now(dt.UTC)
         for invitation in await self.repo.invitations_of(organization_id):
-            if invitation.email == email and invitation.status is InvitationStatus.pending:
+            if (
+                invitation.email == email
+                and invitation.status is InvitationStatus.pending
+                and invitation.expires_at > now
+            ):
                 raise Conflict(f"{email} already has a pending invitation")
         if any(u.email == email for _, u in await self.repo.members(organization_id)):
             raise Conflict(f"{email} is already a member")
+        token = secrets.token_urlsafe(32)
         invitation = Invitation(
             organization_id=organization_id,
             email=email,
             role=data.role,
             status=InvitationStatus.pending,
             invited_by=principal.user_id,
-            expires_at=dt.datetime.now(dt.UTC) + INVITATION_VALIDITY,
+            expires_at=now + INVITATION_VALIDITY,
+            token_digest=token_digest(token),
         )
         await self.repo.add(invitation)
         organization = await self.repo.get(organization_id)
@@ -346,10 +371,14 @@ class OrganizationService:
         await emit(
             self.session,
             InvitationSent(
-                invitation_id=invitation.id, organization_id=organization_id, email=email, role=data.role.value
+                invitation_id=invitation.id,
+                organization_id=organization_id,
+                email=email,
+                role=data.role.value,
+                accept_token=token,
             ),
         )
-        return read
+        return InvitationIssued(invitation=read, accept_token=token)
 
     async def invitations(self, principal: Principal, organization_id: uuid.UUID) -> list[InvitationRead]:
         await self.require_role(principal, organization_id, Role.admin)
@@ -365,10 +394,14 @@ class OrganizationService:
             if i.expires_at > now
         ]
 
-    async def accept_invitation(self, principal: Principal, invitation_id: uuid.UUID) -> MemberRead:
-        """Join the organisation. Only the invited e-mail's owner sees the invitation (404 otherwise)."""
+    async def accept_invitation(self, principal: Principal, invitation_id: uuid.UUID, token: str) -> MemberRead:
+        """Join the organisation with the invitation's token, signed in with the invited e-mail (404 otherwise)."""
         invitation = await self.repo.invitation(invitation_id)
-        if invitation is None or invitation.email != principal.email.lower():
+        if (
+            invitation is None
+            or invitation.email != principal.email.lower()
+            or not hmac.compare_digest(invitation.token_digest, token_digest(token))
+        ):
             raise NotFound("no such invitation")
         if invitation.status is not InvitationStatus.pending:
             raise Conflict(f"the invitation is {invitation.status.value}")

@@ -107,3 +107,17 @@ async def test_page_beyond_the_end_is_empty_with_the_true_total(client: Client) 
     assert (len(page["items"]), page["total"]) == (1, 3)
     beyond = (await client.get("/api/v1/organizations?page=9&per_page=2", headers=owner.headers)).json()
     assert (beyond["items"], beyond["total"]) == ([], 3)
+
+
+async def test_undecodable_or_absurd_input_is_4xx_never_5xx(client: Client) -> None:
+    owner = await register(client)
+    headers = {**owner.headers, "content-type": "application/json"}
+    assert_problem(
+        await client.post("/api/v1/organizations", content=b'{"legal_name": "\xff\xfe"}', headers=headers), 400
+    )
+    deep = b"[" * 100_000 + b"]" * 100_000
+    assert_problem(await client.post("/api/v1/organizations", content=deep, headers=headers), 400)
+    assert_problem(await client.get("/api/v1/organizations?page=999999999999999999", headers=owner.headers), 422)
+    nul = await client.post("/api/v1/me/api-keys", json={"name": "erp\u0000sync"}, headers=owner.headers)
+    assert_problem(nul, 422)
+    assert (await client.get("/api/v1/me/api-keys", headers=owner.headers)).json() == []

@@ -38,7 +38,9 @@ async def test_platform_admin_creates_hub_with_coordinators_and_anyone_can_list_
     as_coordinator = await client.get(f"/api/v1/hubs/{hub['id']}", headers=coordinator.headers)
     assert as_coordinator.json()["i_coordinate"] is True
     coordinators = await client.get(f"/api/v1/hubs/{hub['id']}/coordinators", headers=someone.headers)
-    assert [c["email"] for c in coordinators.json()] == [coordinator.email]
+    assert [(c["user_id"], c["email"]) for c in coordinators.json()] == [(str(coordinator.id), None)]
+    as_peer = await client.get(f"/api/v1/hubs/{hub['id']}/coordinators", headers=coordinator.headers)
+    assert [c["email"] for c in as_peer.json()] == [coordinator.email]
 
 
 async def test_create_hub_is_403_when_caller_is_not_platform_admin(client: Client) -> None:
@@ -250,3 +252,75 @@ async def test_rejected_organization_may_apply_again(client: Client, admin: Acco
     again = await client.post(memberships, json={"organization_id": organization["id"]}, headers=owner.headers)
     assert again.status_code == 201
     assert again.json()["status"] == "pending"
+
+
+async def test_a_hub_cannot_overturn_another_hubs_verification_and_rejection_withdraws_its_own(
+    client: Client, admin: Account
+) -> None:
+    first_coordinator, second_coordinator, owner = (
+        await register(client),
+        await register(client),
+        await register(client),
+    )
+    first = await create_hub(client, admin, [first_coordinator])
+    second = await create_hub(client, admin, [second_coordinator])
+    organization = await admitted_organization(client, first, owner, first_coordinator, inclusion={"women_led": True})
+    await client.post(
+        f"/api/v1/hubs/{second['id']}/memberships", json={"organization_id": organization["id"]}, headers=owner.headers
+    )
+    await client.post(
+        f"/api/v1/hubs/{second['id']}/memberships/{organization['id']}/admit", headers=second_coordinator.headers
+    )
+    path = f"/organizations/{organization['id']}/inclusion/women_led"
+    verified = await client.put(
+        f"/api/v1/hubs/{first['id']}{path}", json={"verified": True}, headers=first_coordinator.headers
+    )
+    assert verified.status_code == 200
+    overturn = await client.put(
+        f"/api/v1/hubs/{second['id']}{path}", json={"verified": False}, headers=second_coordinator.headers
+    )
+    assert overturn.status_code == 409
+    org_url = f"/api/v1/organizations/{organization['id']}"
+    assert (await client.get(org_url, headers=owner.headers)).json()["inclusion"]["women_led"][
+        "verified_by_hub_id"
+    ] == first["id"]
+    await client.post(
+        f"/api/v1/hubs/{first['id']}/memberships/{organization['id']}/reject", headers=first_coordinator.headers
+    )
+    status = (await client.get(org_url, headers=owner.headers)).json()["inclusion"]["women_led"]
+    assert (status["verified_by_hub"], status["verified_by_hub_id"]) == (False, None)
+    assert (await client.get(org_url, headers=first_coordinator.headers)).status_code == 404
+
+
+async def test_hub_audit_log_shows_neither_other_hubs_dealings_nor_history_before_applying(
+    client: Client, admin: Account
+) -> None:
+    first_coordinator, second_coordinator, owner = (
+        await register(client),
+        await register(client),
+        await register(client),
+    )
+    first = await create_hub(client, admin, [first_coordinator])
+    second = await create_hub(client, admin, [second_coordinator])
+    organization = await create_organization(client, owner)
+    await client.post(
+        f"/api/v1/organizations/{organization['id']}/invitations",
+        json={"email": "private@example.org"},
+        headers=owner.headers,
+    )
+    for hub, coordinator in ((first, first_coordinator), (second, second_coordinator)):
+        await client.post(
+            f"/api/v1/hubs/{hub['id']}/memberships", json={"organization_id": organization["id"]}, headers=owner.headers
+        )
+        await client.post(
+            f"/api/v1/hubs/{hub['id']}/memberships/{organization['id']}/admit", headers=coordinator.headers
+        )
+    await client.patch(f"/api/v1/organizations/{organization['id']}", json={"employee_count": 9}, headers=owner.headers)
+    entries = (await client.get(f"/api/v1/hubs/{first['id']}/audit", headers=first_coordinator.headers)).json()["items"]
+    assert all(e["hub_id"] in (first["id"], None) for e in entries)
+    actions = [e["action"] for e in entries if e["organization_id"] == organization["id"]]
+    assert "organization.updated" in actions
+    assert "hub.membership_admitted" in actions
+    assert "invitation.sent" not in actions
+    assert "organization.created" not in actions
+    assert "private@example.org" not in str(entries)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -128,18 +129,18 @@ async def test_invited_user_joins_with_the_invited_role_and_plain_member_cannot_
         f"{base}/invitations", json={"email": invitee.email.upper(), "role": "member"}, headers=owner.headers
     )
     assert sent.status_code == 201
-    invitation_id = sent.json()["id"]
-    assert (
-        await client.post(f"/api/v1/invitations/{invitation_id}/accept", headers=stranger.headers)
-    ).status_code == 404
+    invitation_id = sent.json()["invitation"]["id"]
+    token = {"token": sent.json()["accept_token"]}
+    accept_url = f"/api/v1/invitations/{invitation_id}/accept"
+    assert (await client.post(accept_url, json=token, headers=stranger.headers)).status_code == 404
     pending = await client.get("/api/v1/invitations", headers=invitee.headers)
     assert [i["id"] for i in pending.json()] == [invitation_id]
-    accepted = await client.post(f"/api/v1/invitations/{invitation_id}/accept", headers=invitee.headers)
+    wrong_token = await client.post(accept_url, json={"token": "guessed"}, headers=invitee.headers)
+    assert wrong_token.status_code == 404
+    accepted = await client.post(accept_url, json=token, headers=invitee.headers)
     assert accepted.status_code == 200
     assert accepted.json()["role"] == "member"
-    assert (
-        await client.post(f"/api/v1/invitations/{invitation_id}/accept", headers=invitee.headers)
-    ).status_code == 409
+    assert (await client.post(accept_url, json=token, headers=invitee.headers)).status_code == 409
     members = await client.get(f"{base}/members", headers=invitee.headers)
     assert sorted(m["role"] for m in members.json()) == ["member", "owner"]
     forbidden = await client.patch(f"{base}", json={"legal_name": "Renamed by member"}, headers=invitee.headers)
@@ -153,7 +154,11 @@ async def test_admin_cannot_grant_owner_and_last_owner_cannot_leave(client: Clie
     organization = await create_organization(client, owner)
     base = f"/api/v1/organizations/{organization['id']}"
     sent = await client.post(f"{base}/invitations", json={"email": admin.email, "role": "admin"}, headers=owner.headers)
-    await client.post(f"/api/v1/invitations/{sent.json()['id']}/accept", headers=admin.headers)
+    await client.post(
+        f"/api/v1/invitations/{sent.json()['invitation']['id']}/accept",
+        json={"token": sent.json()["accept_token"]},
+        headers=admin.headers,
+    )
     self_promotion = await client.patch(f"{base}/members/{admin.id}", json={"role": "owner"}, headers=admin.headers)
     assert self_promotion.status_code == 403
     demote_owner = await client.patch(f"{base}/members/{owner.id}", json={"role": "member"}, headers=admin.headers)
@@ -181,13 +186,61 @@ async def test_owner_lists_and_revokes_invitations_and_revoked_ones_cannot_be_ac
     owner, invitee = await register(client), await register(client)
     organization = await create_organization(client, owner)
     base = f"/api/v1/organizations/{organization['id']}/invitations"
-    sent = (await client.post(base, json={"email": invitee.email}, headers=owner.headers)).json()
+    issued = (await client.post(base, json={"email": invitee.email}, headers=owner.headers)).json()
+    sent = issued["invitation"]
     duplicate = await client.post(base, json={"email": invitee.email}, headers=owner.headers)
     assert duplicate.status_code == 409
     listed = await client.get(base, headers=owner.headers)
     assert [(i["email"], i["status"]) for i in listed.json()] == [(invitee.email, "pending")]
     assert (await client.delete(f"{base}/{sent['id']}", headers=owner.headers)).status_code == 204
     assert (await client.get("/api/v1/invitations", headers=invitee.headers)).json() == []
-    refused = await client.post(f"/api/v1/invitations/{sent['id']}/accept", headers=invitee.headers)
+    refused = await client.post(
+        f"/api/v1/invitations/{sent['id']}/accept", json={"token": issued["accept_token"]}, headers=invitee.headers
+    )
     assert refused.status_code == 409
     assert (await client.get(f"/api/v1/organizations/{organization['id']}", headers=invitee.headers)).status_code == 404
+
+
+async def test_registering_the_invited_address_is_not_enough_to_take_over_an_invitation(client: Client) -> None:
+    owner = await register(client)
+    organization = await create_organization(client, owner)
+    base = f"/api/v1/organizations/{organization['id']}"
+    sent = await client.post(
+        f"{base}/invitations", json={"email": "piotr@ziola.example", "role": "admin"}, headers=owner.headers
+    )
+    squatter = await register(client, email="piotr@ziola.example")
+    invitation_id = sent.json()["invitation"]["id"]
+    for body in ({"token": ""}, {"token": "x" * 43}, {}):
+        response = await client.post(f"/api/v1/invitations/{invitation_id}/accept", json=body, headers=squatter.headers)
+        assert response.status_code in (404, 422), body
+    assert (await client.get(base, headers=squatter.headers)).status_code == 404
+
+
+async def test_two_owners_demoting_each_other_at_once_leave_one_owner(client: Client) -> None:
+    first, second = await register(client), await register(client)
+    organization = await create_organization(client, first)
+    base = f"/api/v1/organizations/{organization['id']}"
+    sent = await client.post(
+        f"{base}/invitations", json={"email": second.email, "role": "owner"}, headers=first.headers
+    )
+    await client.post(
+        f"/api/v1/invitations/{sent.json()['invitation']['id']}/accept",
+        json={"token": sent.json()["accept_token"]},
+        headers=second.headers,
+    )
+    results = await asyncio.gather(
+        client.patch(f"{base}/members/{second.id}", json={"role": "member"}, headers=first.headers),
+        client.patch(f"{base}/members/{first.id}", json={"role": "member"}, headers=second.headers),
+    )
+    assert sorted(r.status_code for r in results) in ([200, 403], [200, 409])
+    members = (await client.get(f"{base}/members", headers=first.headers)).json()
+    assert [m["role"] for m in members].count("owner") == 1
+
+
+async def test_blank_or_control_character_names_are_422_and_nothing_is_created(client: Client) -> None:
+    owner = await register(client)
+    for body in (organization_body(legal_name="   "), organization_body(legal_name="Bad\u0000Name")):
+        response = await client.post("/api/v1/organizations", json=body, headers=owner.headers)
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == "$.legal_name"
+    assert (await client.get("/api/v1/organizations", headers=owner.headers)).json()["total"] == 0

@@ -79,3 +79,13 @@ def test_languages_are_deduplicated_and_errors_name_the_position() -> None:
     with pytest.raises(InvalidInput) as raised:
         codes.languages(["de", "xx-QQ"], "languages")
     assert raised.value.errors[0].field == "$.languages[1]"
+
+
+@pytest.mark.parametrize("code", ["XXX", "XTS", "XAU", "BOV"])
+def test_fund_metal_and_test_codes_are_not_currencies_to_price_in(code: str) -> None:
+    with pytest.raises(InvalidInput, match="not a currency to price goods in"):
+        codes.currency(code, "default_currency")
+
+
+def test_real_currencies_with_x_codes_are_accepted() -> None:
+    assert [codes.currency(c) for c in ("XAF", "XOF", "XCD")] == ["XAF", "XOF", "XCD"]

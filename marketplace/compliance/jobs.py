@@ -1,0 +1,45 @@
+"""Scheduled compliance jobs (registered in `marketplace.asgi.build_registry`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketplace.compliance.models import EXPIRY_WARNING
+from marketplace.compliance.repository import ComplianceRepository
+from marketplace.events import CredentialExpiring
+from marketplace.kernel import audit
+from marketplace.kernel.outbox import emit
+
+
+async def flag_expiring_credentials(session: AsyncSession) -> None:
+    """Scheduled daily: flag verified credentials whose last valid day is within 30 days, once each.
+
+    Each newly flagged credential gets `expiry_flagged_at`, an audit entry and a
+    `CredentialExpiring` event in this job's transaction; a credential flagged on
+    an earlier run (or by a concurrent one) is skipped, so every credential is
+    announced exactly once.
+    """
+    now = dt.datetime.now(dt.UTC)
+    first = now.date()
+    flagged = await ComplianceRepository(session).flag_expiring(first, first + EXPIRY_WARNING, now)
+    for credential_id, organization_id, credential_type, valid_until in flagged:
+        await audit.record(
+            session,
+            None,
+            "credential.expiry_flagged",
+            object_type="credential",
+            object_id=credential_id,
+            organization_id=organization_id,
+            after={"valid_until": valid_until.isoformat(), "expiry_flagged_at": now.isoformat()},
+        )
+        await emit(
+            session,
+            CredentialExpiring(
+                organization_id=organization_id,
+                credential_id=credential_id,
+                credential_type=credential_type,
+                valid_until=valid_until,
+            ),
+        )

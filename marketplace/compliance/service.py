@@ -1,0 +1,604 @@
+"""Compliance use cases: submit and decide credentials, set recognitions and requirements, check eligibility.
+
+Who may do what: an organisation's owners and admins submit its credentials;
+whoever may read the organisation (its members, coordinators of its hubs) reads
+them; a coordinator of a hub the organisation is admitted to verifies or rejects
+them. Hub coordinators set their hub's recognitions and requirements, which any
+signed-in user may read. `check_eligibility` is the one place that decides
+whether a seller may sell goods into a destination; other packages call it
+through `marketplace.api`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketplace.compliance.errors import (
+    CredentialNotFound,
+    DuplicateCredential,
+    DuplicateRecognition,
+    DuplicateRequirement,
+    RecognitionNotFound,
+    RequirementNotFound,
+)
+from marketplace.compliance.models import (
+    ClassificationScheme,
+    Credential,
+    CredentialStatus,
+    Recognition,
+    Requirement,
+)
+from marketplace.compliance.repository import ComplianceRepository
+from marketplace.compliance.schemas import (
+    CredentialCreate,
+    CredentialRead,
+    Eligibility,
+    ExpiringCredentialRead,
+    RecognitionCreate,
+    RecognitionRead,
+    RequirementCreate,
+    RequirementRead,
+    UnmetRequirement,
+)
+from marketplace.events import CredentialRejected, CredentialVerified
+from marketplace.hub.models import Hub, HubMembershipStatus
+from marketplace.hub.repository import HubRepository
+from marketplace.hub.service import HubNotFound, HubService
+from marketplace.kernel import audit, codes
+from marketplace.kernel.auth import Principal
+from marketplace.kernel.errors import InvalidInput
+from marketplace.kernel.outbox import emit
+from marketplace.kernel.pagination import Page, PageParams
+from marketplace.organization.models import Role
+from marketplace.organization.policies import can_read
+from marketplace.organization.repository import OrganizationRepository
+from marketplace.organization.service import OrganizationNotFound, OrganizationService
+
+#: Longest window the expiring lists look ahead.
+MAX_EXPIRY_WINDOW_DAYS = 366
+#: Digits of the longest classification codes (HS national 10-digit lines).
+MAX_PREFIX_DIGITS = {ClassificationScheme.CPV: 8, ClassificationScheme.HS: 10}
+_CLASSIFICATION_CODE = re.compile(r"^\d[\d.\- ]{0,19}$")
+
+
+def today() -> dt.date:
+    """The current date in UTC: the day credentials are checked against unless one is given."""
+    return dt.datetime.now(dt.UTC).date()
+
+
+def expiry_window(within_days: int, field: str) -> tuple[dt.date, dt.date]:
+    """From today to `within_days` ahead, both included; 422 naming `field` outside 0…366."""
+    if not 0 <= within_days <= MAX_EXPIRY_WINDOW_DAYS:
+        raise InvalidInput.field(field, f"must be between 0 and {MAX_EXPIRY_WINDOW_DAYS} days")
+    first = today()
+    return first, first + dt.timedelta(days=within_days)
+
+
+class ComplianceService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.repo = ComplianceRepository(session)
+        self.hubs = HubService(session)
+        self.hub_repo = HubRepository(session)
+        self.organizations = OrganizationService(session)
+        self.organization_repo = OrganizationRepository(session)
+
+    # --- access -----------------------------------------------------------------
+
+    async def _require_reader(self, principal: Principal, organization_id: uuid.UUID) -> None:
+        """Whoever may read the organisation (organisation policy `can_read`); 404 for everyone else."""
+        standing = await self.organizations.standing(principal, organization_id)
+        if not can_read(standing) or await self.organization_repo.get(organization_id) is None:
+            raise OrganizationNotFound("no such organization")
+
+    async def _hub(self, hub_id: uuid.UUID) -> Hub:
+        hub = await self.hub_repo.get(hub_id)
+        if hub is None:
+            raise HubNotFound("no such hub")
+        return hub
+
+    async def _decidable(self, principal: Principal, hub_id: uuid.UUID, credential_id: uuid.UUID) -> Credential:
+        """The credential, locked, if the caller coordinates a hub its organisation is admitted to.
+
+        Raises `NotACoordinator` (403) for a non-coordinator and `CredentialNotFound`
+        (404) when the credential does not exist or its organisation is not admitted here.
+        """
+        await self.hubs.require_coordinator(principal, hub_id)
+        credential = await self.repo.credential(credential_id, for_update=True)
+        if credential is None:
+            raise CredentialNotFound("no such credential")
+        # Locks the membership too, so a concurrent suspension cannot interleave with the decision.
+        membership = await self.hub_repo.membership(hub_id, credential.organization_id)
+        if membership is None or membership.status is not HubMembershipStatus.admitted:
+            raise CredentialNotFound("no such credential among this hub's admitted organizations")
+        return credential
+
+    # --- credentials ------------------------------------------------------------
+
+    async def submit_credential(
+        self, principal: Principal, organization_id: uuid.UUID, data: CredentialCreate
+    ) -> CredentialRead:
+        """An owner or admin records a credential of the organisation; it awaits a coordinator (`submitted`).
+
+        Raises `OrganizationNotFound` (404) for outsiders, `Forbidden` (403) for plain
+        members, `InvalidInput` (422) for an unknown jurisdiction or `valid_until`
+        before `valid_from`, `DuplicateCredential` (409) for the same document twice.
+        """
+        await self.organizations.require_role(principal, organization_id, Role.admin)
+        jurisdiction = codes.jurisdiction(data.issuing_jurisdiction, "issuing_jurisdiction")
+        if data.valid_until < data.valid_from:
+            raise InvalidInput.field(
+                "valid_until", f"{data.valid_until.isoformat()} is before valid_from {data.valid_from.isoformat()}"
+            )
+        number = data.number.strip()
+        if not number:
+            raise InvalidInput.field("number", "must not be blank")
+        if await self.repo.same_credential(
+            organization_id, data.credential_type, jurisdiction, number, data.valid_from
+        ):
+            raise DuplicateCredential(
+                f"{data.credential_type} {number} issued in {jurisdiction} from {data.valid_from.isoformat()} "
+                "is already recorded"
+            )
+        credential = Credential(
+            organization_id=organization_id,
+            credential_type=data.credential_type,
+            number=number,
+            issuing_jurisdiction=jurisdiction,
+            valid_from=data.valid_from,
+            valid_until=data.valid_until,
+            document_url=data.document_url,
+            status=CredentialStatus.submitted,
+        )
+        await self.repo.add(credential)
+        read = credential_read(credential, today())
+        await audit.record(
+            self.session,
+            principal,
+            "credential.submitted",
+            object_type="credential",
+            object_id=credential.id,
+            organization_id=organization_id,
+            after=read,
+        )
+        return read
+
+    async def credentials(
+        self, principal: Principal, organization_id: uuid.UUID, expiring_within_days: int | None, page: PageParams
+    ) -> Page[CredentialRead]:
+        """The organisation's credentials, soonest expiry first; with `expiring_within_days`, only verified
+        ones whose last valid day falls within that many days from today."""
+        await self._require_reader(principal, organization_id)
+        window = None
+        if expiring_within_days is not None:
+            window = expiry_window(expiring_within_days, "expiring_within_days")
+        rows, total = await self.repo.page_of_organization(
+            organization_id, expiring_between=window, offset=page.offset, limit=page.per_page
+        )
+        on = today()
+        return Page(items=[credential_read(c, on) for c in rows], page=page.page, per_page=page.per_page, total=total)
+
+    async def credential(
+        self, principal: Principal, organization_id: uuid.UUID, credential_id: uuid.UUID
+    ) -> CredentialRead:
+        await self._require_reader(principal, organization_id)
+        credential = await self.repo.credential(credential_id)
+        if credential is None or credential.organization_id != organization_id:
+            raise CredentialNotFound("no such credential")
+        return credential_read(credential, today())
+
+    async def verify_credential(
+        self, principal: Principal, hub_id: uuid.UUID, credential_id: uuid.UUID
+    ) -> CredentialRead:
+        """A coordinator of a hub the organisation is admitted to verifies a credential.
+
+        Raises `NotACoordinator` (403), `CredentialNotFound` (404, also when the
+        organisation is not admitted to this hub) and `CredentialAlreadyDecided` (409)
+        when it is already verified or has expired.
+        """
+        credential = await self._decidable(principal, hub_id, credential_id)
+        before = {"status": credential.status.value, "rejection_reason": credential.rejection_reason}
+        credential.verify(hub_id=hub_id, user_id=principal.user_id, at=dt.datetime.now(dt.UTC))
+        await self.session.flush()
+        read = credential_read(credential, today())
+        await audit.record(
+            self.session,
+            principal,
+            "credential.verified",
+            object_type="credential",
+            object_id=credential.id,
+            organization_id=credential.organization_id,
+            hub_id=hub_id,
+            before=before,
+            after=read,
+        )
+        await emit(
+            self.session,
+            CredentialVerified(
+                hub_id=hub_id,
+                organization_id=credential.organization_id,
+                credential_id=credential.id,
+                credential_type=credential.credential_type,
+            ),
+        )
+        return read
+
+    async def reject_credential(
+        self, principal: Principal, hub_id: uuid.UUID, credential_id: uuid.UUID, reason: str
+    ) -> CredentialRead:
+        """A coordinator of a hub the organisation is admitted to rejects a credential (or withdraws a
+        verification), saying why. Raises as `verify_credential`; 409 when already rejected."""
+        credential = await self._decidable(principal, hub_id, credential_id)
+        reason = reason.strip()
+        if not reason:
+            raise InvalidInput.field("reason", "say why the credential is rejected")
+        before = {"status": credential.status.value, "rejection_reason": credential.rejection_reason}
+        credential.reject(hub_id=hub_id, user_id=principal.user_id, at=dt.datetime.now(dt.UTC), reason=reason)
+        await self.session.flush()
+        read = credential_read(credential, today())
+        await audit.record(
+            self.session,
+            principal,
+            "credential.rejected",
+            object_type="credential",
+            object_id=credential.id,
+            organization_id=credential.organization_id,
+            hub_id=hub_id,
+            before=before,
+            after=read,
+        )
+        await emit(
+            self.session,
+            CredentialRejected(
+                hub_id=hub_id,
+                organization_id=credential.organization_id,
+                credential_id=credential.id,
+                credential_type=credential.credential_type,
+            ),
+        )
+        return read
+
+    async def expiring_in_hub(
+        self, principal: Principal, hub_id: uuid.UUID, within_days: int, page: PageParams
+    ) -> Page[ExpiringCredentialRead]:
+        """Coordinators: verified credentials of the hub's admitted organisations whose last valid day
+        falls within `within_days` from today, soonest first."""
+        await self.hubs.require_coordinator(principal, hub_id)
+        first, last = expiry_window(within_days, "within_days")
+        rows, total = await self.repo.expiring_in_hub(hub_id, first, last, offset=page.offset, limit=page.per_page)
+        return Page(
+            items=[expiring_read(c, name, first) for c, name in rows],
+            page=page.page,
+            per_page=page.per_page,
+            total=total,
+        )
+
+    # --- recognitions -----------------------------------------------------------
+
+    async def add_recognition(
+        self, principal: Principal, hub_id: uuid.UUID, data: RecognitionCreate
+    ) -> RecognitionRead:
+        """A coordinator records that the hub recognises `credential_type` issued in `issued_in` as valid in
+        `recognised_in`. Raises 422 for unknown or identical jurisdictions, `DuplicateRecognition` (409)."""
+        await self.hubs.require_coordinator(principal, hub_id)
+        issued_in = codes.jurisdiction(data.issued_in, "issued_in")
+        recognised_in = codes.jurisdiction(data.recognised_in, "recognised_in")
+        if codes.jurisdiction_covers(issued_in, recognised_in):
+            raise InvalidInput.field(
+                "recognised_in", f"credentials issued in {issued_in} already count in {recognised_in}"
+            )
+        if await self.repo.same_recognition(hub_id, data.credential_type, issued_in, recognised_in):
+            raise DuplicateRecognition(
+                f"the hub already recognises {data.credential_type} issued in {issued_in} in {recognised_in}"
+            )
+        recognition = Recognition(
+            hub_id=hub_id,
+            credential_type=data.credential_type,
+            issued_in=issued_in,
+            recognised_in=recognised_in,
+            created_by=principal.user_id,
+        )
+        await self.repo.add(recognition)
+        read = recognition_read(recognition)
+        await audit.record(
+            self.session,
+            principal,
+            "recognition.created",
+            object_type="recognition",
+            object_id=recognition.id,
+            hub_id=hub_id,
+            after=read,
+        )
+        return read
+
+    async def recognitions(
+        self, principal: Principal, hub_id: uuid.UUID, credential_type: str | None, page: PageParams
+    ) -> Page[RecognitionRead]:
+        await self._hub(hub_id)
+        rows, total = await self.repo.page_of_recognitions(
+            hub_id, credential_type, offset=page.offset, limit=page.per_page
+        )
+        return Page(items=[recognition_read(r) for r in rows], page=page.page, per_page=page.per_page, total=total)
+
+    async def remove_recognition(self, principal: Principal, hub_id: uuid.UUID, recognition_id: uuid.UUID) -> None:
+        await self.hubs.require_coordinator(principal, hub_id)
+        recognition = await self.repo.recognition(hub_id, recognition_id)
+        if recognition is None:
+            raise RecognitionNotFound("no such recognition in this hub")
+        before = recognition_read(recognition)
+        await self.repo.delete(recognition)
+        await audit.record(
+            self.session,
+            principal,
+            "recognition.deleted",
+            object_type="recognition",
+            object_id=recognition_id,
+            hub_id=hub_id,
+            before=before,
+        )
+
+    # --- requirements -----------------------------------------------------------
+
+    async def add_requirement(
+        self, principal: Principal, hub_id: uuid.UUID, data: RequirementCreate
+    ) -> RequirementRead:
+        """A coordinator requires `credential_type` of sellers of goods under the prefix into `destination`.
+
+        Raises 422 for an unknown destination or a prefix longer than the scheme's
+        codes, `DuplicateRequirement` (409) for the same rule twice.
+        """
+        await self.hubs.require_coordinator(principal, hub_id)
+        destination = codes.jurisdiction(data.destination, "destination")
+        longest = MAX_PREFIX_DIGITS[data.classification_scheme]
+        if len(data.classification_prefix) > longest:
+            raise InvalidInput.field(
+                "classification_prefix", f"{data.classification_scheme.value} codes have at most {longest} digits"
+            )
+        if await self.repo.same_requirement(
+            hub_id, data.classification_scheme, data.classification_prefix, destination, data.credential_type
+        ):
+            raise DuplicateRequirement("the hub already has this requirement")
+        description = data.description.strip() if data.description else None
+        requirement = Requirement(
+            hub_id=hub_id,
+            classification_scheme=data.classification_scheme,
+            classification_prefix=data.classification_prefix,
+            destination=destination,
+            credential_type=data.credential_type,
+            description=description or None,
+            created_by=principal.user_id,
+        )
+        await self.repo.add(requirement)
+        read = requirement_read(requirement)
+        await audit.record(
+            self.session,
+            principal,
+            "requirement.created",
+            object_type="requirement",
+            object_id=requirement.id,
+            hub_id=hub_id,
+            after=read,
+        )
+        return read
+
+    async def requirements(
+        self,
+        principal: Principal,
+        hub_id: uuid.UUID,
+        *,
+        destination: str | None,
+        credential_type: str | None,
+        page: PageParams,
+    ) -> Page[RequirementRead]:
+        await self._hub(hub_id)
+        if destination is not None:
+            destination = codes.jurisdiction(destination, "destination")
+        rows, total = await self.repo.page_of_requirements(
+            hub_id, destination=destination, credential_type=credential_type, offset=page.offset, limit=page.per_page
+        )
+        return Page(items=[requirement_read(r) for r in rows], page=page.page, per_page=page.per_page, total=total)
+
+    async def remove_requirement(self, principal: Principal, hub_id: uuid.UUID, requirement_id: uuid.UUID) -> None:
+        await self.hubs.require_coordinator(principal, hub_id)
+        requirement = await self.repo.requirement(hub_id, requirement_id)
+        if requirement is None:
+            raise RequirementNotFound("no such requirement in this hub")
+        before = requirement_read(requirement)
+        await self.repo.delete(requirement)
+        await audit.record(
+            self.session,
+            principal,
+            "requirement.deleted",
+            object_type="requirement",
+            object_id=requirement_id,
+            hub_id=hub_id,
+            before=before,
+        )
+
+    # --- eligibility ------------------------------------------------------------
+
+    async def eligibility(
+        self,
+        principal: Principal,
+        organization_id: uuid.UUID,
+        *,
+        classification_scheme: str,
+        classification_code: str,
+        destination: str,
+        on: dt.date | None,
+    ) -> Eligibility:
+        """Whether the organisation may sell these goods into `destination`, for whoever may read it."""
+        await self._require_reader(principal, organization_id)
+        return await check_eligibility(
+            self.session,
+            seller_organization_id=organization_id,
+            classification_scheme=classification_scheme,
+            classification_code=classification_code,
+            destination=destination,
+            on=on,
+        )
+
+
+async def check_eligibility(
+    session: AsyncSession,
+    *,
+    seller_organization_id: uuid.UUID,
+    classification_scheme: str,
+    classification_code: str,
+    destination: str,
+    on: dt.date | None = None,
+    credential_ids: list[uuid.UUID] | None = None,
+) -> Eligibility:
+    """Whether a seller may sell goods of a classification into `destination` on a day (default today, UTC).
+
+    Every requirement of every hub the seller is admitted to applies when its scheme
+    matches, its prefix covers the code's digits and its destination encloses
+    `destination`. Each must be met by a verified credential of its type, valid on
+    the day, issued in (a jurisdiction enclosing) the destination or recognised there
+    by that hub — and, given `credential_ids`, one of those. No applicable requirement
+    means eligible. At most three queries, whatever the number of rules.
+
+    No access check: callers decide who may ask. Raises `InvalidInput` (422) naming
+    `classification_scheme`, `classification_code` or `destination` when unknown.
+    """
+    try:
+        scheme = ClassificationScheme(classification_scheme)
+    except ValueError:
+        raise InvalidInput.field(
+            "classification_scheme", f"unknown scheme {classification_scheme!r}; use CPV or HS"
+        ) from None
+    if not _CLASSIFICATION_CODE.match(classification_code.strip()):
+        raise InvalidInput.field("classification_code", f"not a {scheme.value} code: {classification_code!r}")
+    place = codes.jurisdiction(destination, "destination")
+    day = on or today()
+    repo = ComplianceRepository(session)
+    enclosing = [place, *codes.jurisdiction_parents(place)]
+    requirements = [
+        r
+        for r in await repo.requirements_of_admitting_hubs(seller_organization_id, scheme, enclosing)
+        if r.applies_to(scheme, classification_code, place)
+    ]
+    if not requirements:
+        return Eligibility(eligible=True, destination=place, checked_on=day, unmet=[])
+    types = {r.credential_type for r in requirements}
+    credentials = await repo.credentials_for_eligibility(seller_organization_id, types, credential_ids)
+    recognitions = (
+        await repo.recognitions_for_eligibility({r.hub_id for r in requirements}, types) if credentials else []
+    )
+    unmet = assess(requirements, credentials, recognitions, place, day)
+    return Eligibility(eligible=not unmet, destination=place, checked_on=day, unmet=unmet)
+
+
+def assess(
+    requirements: list[Requirement],
+    credentials: list[Credential],
+    recognitions: list[Recognition],
+    destination: str,
+    on: dt.date,
+) -> list[UnmetRequirement]:
+    """The requirements no credential meets, each with what is missing in plain words (pure)."""
+    unmet: list[UnmetRequirement] = []
+    for requirement in requirements:
+        in_hub = [r for r in recognitions if r.hub_id == requirement.hub_id]
+        candidates = [c for c in credentials if c.credential_type == requirement.credential_type]
+        if any(_satisfies(c, destination, on, in_hub) for c in candidates):
+            continue
+        unmet.append(
+            UnmetRequirement(
+                requirement_id=requirement.id,
+                hub_id=requirement.hub_id,
+                credential_type=requirement.credential_type,
+                destination=requirement.destination,
+                message=_unmet_message(requirement.credential_type, candidates, destination, on, in_hub),
+            )
+        )
+    return unmet
+
+
+def _satisfies(credential: Credential, destination: str, on: dt.date, recognitions: list[Recognition]) -> bool:
+    return (
+        credential.status is CredentialStatus.verified
+        and credential.valid_on(on)
+        and credential.valid_in(destination, recognitions)
+    )
+
+
+def _unmet_message(
+    credential_type: str, candidates: list[Credential], destination: str, on: dt.date, recognitions: list[Recognition]
+) -> str:
+    needs = f"needs a verified {credential_type} credential valid on {on.isoformat()} and recognised in {destination}"
+    if not candidates:
+        return f"{needs} (you have no {credential_type} credential)"
+    have = "; ".join(_shortcomings(c, destination, on, recognitions) for c in candidates)
+    return f"{needs} (you have: {have})"
+
+
+def _shortcomings(credential: Credential, destination: str, on: dt.date, recognitions: list[Recognition]) -> str:
+    """`organic issued in DE, expired 2026-10-01, not recognised in PL`: the credential and why it falls short."""
+    parts = [f"{credential.credential_type} issued in {credential.issuing_jurisdiction}"]
+    if credential.status is CredentialStatus.submitted:
+        parts.append("awaiting verification")
+    elif credential.status is CredentialStatus.rejected:
+        parts.append("rejected")
+    if credential.valid_until < on:
+        parts.append(f"expired {credential.valid_until.isoformat()}")
+    elif credential.valid_from > on:
+        parts.append(f"valid only from {credential.valid_from.isoformat()}")
+    if not credential.valid_in(destination, recognitions):
+        parts.append(f"not recognised in {destination}")
+    return ", ".join(parts)
+
+
+def credential_read(credential: Credential, on: dt.date) -> CredentialRead:
+    return CredentialRead(
+        id=credential.id,
+        organization_id=credential.organization_id,
+        credential_type=credential.credential_type,
+        number=credential.number,
+        issuing_jurisdiction=credential.issuing_jurisdiction,
+        valid_from=credential.valid_from,
+        valid_until=credential.valid_until,
+        document_url=credential.document_url,
+        status=credential.status,
+        effective_status=credential.effective_status(on),
+        expires_in_days=credential.expires_in_days(on),
+        rejection_reason=credential.rejection_reason,
+        decided_by_hub_id=credential.decided_by_hub_id,
+        decided_at=credential.decided_at,
+        expiry_flagged_at=credential.expiry_flagged_at,
+        created_at=credential.created_at,
+    )
+
+
+def expiring_read(credential: Credential, organization_name: str, on: dt.date) -> ExpiringCredentialRead:
+    fields = msgspec.structs.asdict(credential_read(credential, on))
+    return ExpiringCredentialRead(**fields, organization_name=organization_name)
+
+
+def recognition_read(recognition: Recognition) -> RecognitionRead:
+    return RecognitionRead(
+        id=recognition.id,
+        hub_id=recognition.hub_id,
+        credential_type=recognition.credential_type,
+        issued_in=recognition.issued_in,
+        recognised_in=recognition.recognised_in,
+        created_at=recognition.created_at,
+    )
+
+
+def requirement_read(requirement: Requirement) -> RequirementRead:
+    return RequirementRead(
+        id=requirement.id,
+        hub_id=requirement.hub_id,
+        classification_scheme=requirement.classification_scheme,
+        classification_prefix=requirement.classification_prefix,
+        destination=requirement.destination,
+        credential_type=requirement.credential_type,
+        description=requirement.description,
+        created_at=requirement.created_at,
+    )
