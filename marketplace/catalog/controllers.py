@@ -13,6 +13,7 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, Quer
 from marketplace.catalog.models import ListingStatus
 from marketplace.catalog.schemas import (
     ListingCreate,
+    ListingEligibility,
     ListingRead,
     ListingUpdate,
     PriceChange,
@@ -123,6 +124,19 @@ class ListingController(Controller):
         self, listing_id: FromPath[uuid.UUID], principal: Caller, db_session: Session
     ) -> list[RevisionRead]:
         return await ListingService(db_session).revisions(principal, listing_id)
+
+    @get(
+        "/{listing_id:uuid}/eligibility", summary="May it be sold and shipped into a jurisdiction? Unmet rules in words"
+    )
+    async def eligibility(
+        self,
+        listing_id: FromPath[uuid.UUID],
+        principal: Caller,
+        db_session: Session,
+        destination: Annotated[str, QueryParameter(description="ISO 3166-1 or 3166-2, e.g. DE or DE-SN")],
+        on: Annotated[dt.date | None, QueryParameter(description="Defaults to today (UTC)")] = None,
+    ) -> ListingEligibility:
+        return await ListingService(db_session).eligibility(principal, listing_id, destination, on)
 
     @get("/{listing_id:uuid}/quote", summary="Price a quantity, optionally converted to another currency")
     async def quote(

@@ -11,6 +11,7 @@ import msgspec
 
 from marketplace.catalog.classification import Scheme
 from marketplace.catalog.models import ListingStatus
+from marketplace.compliance.schemas import UnmetRequirement
 
 Sku = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")]
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -158,3 +159,15 @@ class Quote(msgspec.Struct, kw_only=True, frozen=True):
     """In the listing's (producer's) currency, rounded once, half-up."""
     converted: ConvertedAmount | None
     """In the requested currency, with the rate used."""
+
+
+class ListingEligibility(msgspec.Struct, kw_only=True, frozen=True):
+    """Whether this listing may be sold and shipped into `destination`, and if not, why (in plain words)."""
+
+    listing_id: uuid.UUID
+    destination: str
+    checked_on: dt.date
+    eligible: bool
+    """True only when the producer ships there and every applicable requirement is met."""
+    ships_to_destination: bool
+    unmet: list[UnmetRequirement]

@@ -18,6 +18,7 @@ from marketplace.catalog.schemas import (
     Classification,
     ConvertedAmount,
     ListingCreate,
+    ListingEligibility,
     ListingRead,
     ListingUpdate,
     Origin,
@@ -30,6 +31,8 @@ from marketplace.catalog.schemas import (
 )
 from marketplace.catalog.units import REC20, Unit
 from marketplace.catalog.units import unit as find_unit
+from marketplace.compliance.repository import ComplianceRepository
+from marketplace.compliance.service import check_eligibility
 from marketplace.events import ListingChanged
 from marketplace.kernel import audit, codes
 from marketplace.kernel.auth import Principal
@@ -224,6 +227,38 @@ class ListingService:
             for r in await self.repo.revisions(listing_id)
         ]
 
+    async def eligibility(
+        self, principal: Principal, listing_id: uuid.UUID, destination: str, on: dt.date | None = None
+    ) -> ListingEligibility:
+        """May this listing be sold into `destination`? Compliance rules of the producer's hubs
+        (with the listing's own credentials if it names any, else all of the producer's)
+        and whether the producer ships there. Raises `InvalidInput` for an unknown destination."""
+        listing = await self._readable(principal, listing_id)
+        result = await check_eligibility(
+            self.session,
+            seller_organization_id=listing.organization_id,
+            classification_scheme=listing.classification_scheme.value,
+            classification_code=listing.classification_code,
+            destination=destination,
+            on=on,
+            credential_ids=list(listing.credential_ids) or None,
+        )
+        ships = any(codes.jurisdiction_covers(area, result.destination) for area in listing.ships_to)
+        return ListingEligibility(
+            listing_id=listing.id,
+            destination=result.destination,
+            checked_on=result.checked_on,
+            eligible=result.eligible and ships,
+            ships_to_destination=ships,
+            unmet=result.unmet,
+        )
+
+    async def _check_credentials(self, organization_id: uuid.UUID, credential_ids: list[uuid.UUID]) -> None:
+        owned = await ComplianceRepository(self.session).owned_credential_ids(organization_id, credential_ids)
+        for index, credential_id in enumerate(credential_ids):
+            if credential_id not in owned:
+                raise InvalidInput.field(f"credential_ids[{index}]", "not a credential of this organization")
+
     async def quote(
         self,
         principal: Principal,
@@ -281,6 +316,7 @@ class ListingService:
         """
         producer = await self._producer(principal, organization_id)
         listing = build_listing(producer, data)
+        await self._check_credentials(organization_id, listing.credential_ids)
         if await self.repo.by_sku(organization_id, listing.sku) is not None:
             raise SkuTaken(f"SKU {listing.sku} is already used by another of your listings")
         translations, _ = check_translations(data.translations, data.default_language)
@@ -322,6 +358,7 @@ class ListingService:
             listing.image_urls = list(dict.fromkeys(data.image_urls))
         if not isinstance(data.credential_ids, msgspec.UnsetType):
             listing.credential_ids = list(dict.fromkeys(data.credential_ids))
+            await self._check_credentials(listing.organization_id, listing.credential_ids)
         unit = REC20[listing.unit_code]
         rules.pack_and_minimum(listing.pack_size, listing.min_order_quantity, unit)
         rules.price_tiers(tiers_of(listing), listing.currency, unit, listing.pack_size, listing.min_order_quantity)

@@ -118,6 +118,16 @@ class ComplianceRepository:
         )
         return [(i, o, t, v) for i, o, t, v in result.all()]
 
+    async def owned_credential_ids(self, organization_id: uuid.UUID, credential_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+        if not credential_ids:
+            return set()
+        rows = await self.session.execute(
+            select(Credential.id).where(
+                Credential.organization_id == organization_id, Credential.id.in_(credential_ids)
+            )
+        )
+        return set(rows.scalars())
+
     async def credentials_for_eligibility(
         self, organization_id: uuid.UUID, credential_types: set[str], credential_ids: list[uuid.UUID] | None
     ) -> list[Credential]:
