@@ -19,6 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketplace.catalog.classification import Scheme
 from marketplace.catalog.schemas import Classification, ListingCreate, PriceTier, Translation
 from marketplace.catalog.service import ListingService
+from marketplace.compliance.models import ClassificationScheme
+from marketplace.compliance.schemas import CredentialCreate, RecognitionCreate, RequirementCreate
+from marketplace.compliance.service import ComplianceService
 from marketplace.hub.schemas import HubApplication, HubCreate, NamedPlace
 from marketplace.hub.service import HubService
 from marketplace.identity.models import User
@@ -200,6 +203,32 @@ LISTINGS: dict[str, list[ListingCreate]] = {
     ],
 }
 
+# Cross-border rules of the demo hub, and the credentials producers hold. Bread sells into
+# Saxony on a Polish food-safety certificate the hub recognises; the cheese's veterinary
+# approval is not recognised in Germany (so eligibility explains why) and expires soon.
+REQUIREMENTS = [
+    RequirementCreate(
+        classification_scheme=ClassificationScheme.CPV,
+        classification_prefix="158",
+        destination="DE",
+        credential_type="food_safety",
+        description="Bakery products sold into Germany need a food-safety certificate",
+    ),
+    RequirementCreate(
+        classification_scheme=ClassificationScheme.HS,
+        classification_prefix="0406",
+        destination="DE",
+        credential_type="veterinary_approval",
+        description="Cheese sold into Germany needs a veterinary approval",
+    ),
+]
+RECOGNITIONS = [RecognitionCreate(credential_type="food_safety", issued_in="PL", recognised_in="DE")]
+CREDENTIALS: dict[str, list[tuple[str, str, int]]] = {
+    # owner e-mail: (type, number, days until expiry)
+    "anna@piekarnia-nowak.demo": [("food_safety", "PL-SANEPID-02-4411", 300)],
+    "jan@mleczarnia-nysa.demo": [("veterinary_approval", "PL-WET-0212-77", 20)],
+}
+
 # Illustrative rates so conversions work offline; import real ones with `borderhub fx import`.
 DEMO_RATES = [("2026-11-16", "4.2310"), ("2026-11-17", "4.2285"), ("2026-11-18", "4.2342"), ("2026-11-19", "4.2401")]
 
@@ -256,6 +285,11 @@ async def load_demo(session: AsyncSession, settings: Settings) -> DemoSummary:
             coordinator_emails=[COORDINATOR_EMAIL],
         ),
     )
+    compliance = ComplianceService(session)
+    for rule in REQUIREMENTS:
+        await compliance.add_requirement(coordinator, hub.id, rule)
+    for recognition in RECOGNITIONS:
+        await compliance.add_recognition(coordinator, hub.id, recognition)
     organizations = OrganizationService(session)
     for demo in ORGANIZATIONS:
         owner: Principal = principal_of(await _user(session, settings, demo.owner_email, demo.owner_name))
@@ -280,6 +314,21 @@ async def load_demo(session: AsyncSession, settings: Settings) -> DemoSummary:
             await hubs.verify_inclusion(coordinator, hub.id, created.id, attribute, verified=True)
         for listing in LISTINGS.get(demo.owner_email, []):
             await ListingService(session).create(owner, created.id, listing)
+        for credential_type, number, days_left in CREDENTIALS.get(demo.owner_email, []):
+            today = dt.datetime.now(dt.UTC).date()
+            credential = await compliance.submit_credential(
+                owner,
+                created.id,
+                CredentialCreate(
+                    credential_type=credential_type,
+                    number=number,
+                    issuing_jurisdiction=demo.country,
+                    valid_from=today - dt.timedelta(days=200),
+                    valid_until=today + dt.timedelta(days=days_left),
+                    document_url=f"https://documents.demo.borderhub.eu/{number}.pdf",
+                ),
+            )
+            await compliance.verify_credential(coordinator, hub.id, credential.id)
     await store_rates(
         session,
         [

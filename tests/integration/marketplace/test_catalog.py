@@ -254,3 +254,6 @@ async def test_quote_applies_the_volume_tier_and_converts_with_the_rate_used(
     assert not_whole_packs.status_code == 422
     no_rate = await client.get(f"{url}?quantity=2&currency=JPY", headers=buyer.headers)
     assert no_rate.status_code == 404
+    unknown = await client.get(f"{url}?quantity=2&currency=ABC", headers=buyer.headers)
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["field"] == "$.currency"

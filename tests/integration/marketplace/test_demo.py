@@ -49,3 +49,31 @@ async def test_demo_listings_are_readable_in_each_side_language(
     bread = listings.json()["items"][0]
     assert (bread["language"], bread["title"]) == ("de", "Roggen-Sauerteigbrot 800 g")
     assert bread["currency"] == "PLN"
+
+
+async def test_demo_shows_one_listing_eligible_across_the_border_and_one_explained_not(
+    client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    async with transaction(sessions) as session:
+        await load_demo(session, settings)
+    login = await client.post("/api/v1/auth/login", json={"email": COORDINATOR_EMAIL, "password": DEMO_PASSWORD})
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    hub = (await client.get("/api/v1/hubs", headers=headers)).json()["items"][0]
+    members = (await client.get(f"/api/v1/hubs/{hub['id']}/memberships?per_page=10", headers=headers)).json()["items"]
+    by_name = {m["organization_name"]: m["organization_id"] for m in members}
+    verdicts = {}
+    for name in ("Piekarnia Nowak s.c.", "Spółdzielnia Mleczarska Nysa"):
+        listing = (await client.get(f"/api/v1/organizations/{by_name[name]}/listings", headers=headers)).json()[
+            "items"
+        ][0]
+        verdicts[name] = (
+            await client.get(f"/api/v1/listings/{listing['id']}/eligibility?destination=DE-SN", headers=headers)
+        ).json()
+    assert verdicts["Piekarnia Nowak s.c."]["eligible"] is True
+    cheese = verdicts["Spółdzielnia Mleczarska Nysa"]
+    assert cheese["eligible"] is False
+    assert "veterinary_approval" in cheese["unmet"][0]["message"]
+    expiring = (
+        await client.get(f"/api/v1/hubs/{hub['id']}/credentials/expiring?within_days=30", headers=headers)
+    ).json()
+    assert [c["organization_name"] for c in expiring["items"]] == ["Spółdzielnia Mleczarska Nysa"]
