@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 
+from marketplace.catalog.schemas import ListingCreate, ListingRead, Quote
+from marketplace.compliance.schemas import CredentialCreate, CredentialRead, Eligibility
 from tests.factories.identity import register
 from tests.factories.organization import create_organization
 
@@ -121,3 +124,11 @@ async def test_undecodable_or_absurd_input_is_4xx_never_5xx(client: Client) -> N
     nul = await client.post("/api/v1/me/api-keys", json={"name": "erp\u0000sync"}, headers=owner.headers)
     assert_problem(nul, 422)
     assert (await client.get("/api/v1/me/api-keys", headers=owner.headers)).json() == []
+
+
+async def test_openapi_documents_every_field_of_listings_and_credentials(client: Client) -> None:
+    schemas = (await client.get("/schema/openapi.json")).json()["components"]["schemas"]
+    for struct in (ListingCreate, ListingRead, Quote, CredentialCreate, CredentialRead, Eligibility):
+        documented = schemas[struct.__name__]["properties"]
+        assert set(documented) == {f.encode_name for f in msgspec.structs.fields(struct)}, struct.__name__
+        assert all(("type" in spec) or ("oneOf" in spec) or ("$ref" in spec) for spec in documented.values())
