@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from collections.abc import Callable
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -201,50 +202,52 @@ class ComplianceService:
         organisation is not admitted to this hub) and `CredentialAlreadyDecided` (409)
         when it is already verified or has expired.
         """
-        credential = await self._decidable(principal, hub_id, credential_id)
-        before = {"status": credential.status.value, "rejection_reason": credential.rejection_reason}
-        credential.verify(hub_id=hub_id, user_id=principal.user_id, at=dt.datetime.now(dt.UTC))
-        await self.session.flush()
-        read = credential_read(credential, today())
-        await audit.record(
-            self.session,
+        return await self._decide(
             principal,
+            hub_id,
+            credential_id,
             "credential.verified",
-            object_type="credential",
-            object_id=credential.id,
-            organization_id=credential.organization_id,
-            hub_id=hub_id,
-            before=before,
-            after=read,
+            CredentialVerified,
+            lambda credential, now: credential.verify(hub_id=hub_id, user_id=principal.user_id, at=now),
         )
-        await emit(
-            self.session,
-            CredentialVerified(
-                hub_id=hub_id,
-                organization_id=credential.organization_id,
-                credential_id=credential.id,
-                credential_type=credential.credential_type,
-            ),
-        )
-        return read
 
     async def reject_credential(
         self, principal: Principal, hub_id: uuid.UUID, credential_id: uuid.UUID, reason: str
     ) -> CredentialRead:
         """A coordinator of a hub the organisation is admitted to rejects a credential (or withdraws a
         verification), saying why. Raises as `verify_credential`; 409 when already rejected."""
-        credential = await self._decidable(principal, hub_id, credential_id)
-        reason = reason.strip()
-        if not reason:
+        if not reason.strip():
             raise InvalidInput.field("reason", "say why the credential is rejected")
+        return await self._decide(
+            principal,
+            hub_id,
+            credential_id,
+            "credential.rejected",
+            CredentialRejected,
+            lambda credential, now: credential.reject(
+                hub_id=hub_id, user_id=principal.user_id, at=now, reason=reason.strip()
+            ),
+        )
+
+    async def _decide(
+        self,
+        principal: Principal,
+        hub_id: uuid.UUID,
+        credential_id: uuid.UUID,
+        action: str,
+        event: type[CredentialVerified] | type[CredentialRejected],
+        apply: Callable[[Credential, dt.datetime], None],
+    ) -> CredentialRead:
+        """One coordinator decision: apply it, audit it with before/after, announce it."""
+        credential = await self._decidable(principal, hub_id, credential_id)
         before = {"status": credential.status.value, "rejection_reason": credential.rejection_reason}
-        credential.reject(hub_id=hub_id, user_id=principal.user_id, at=dt.datetime.now(dt.UTC), reason=reason)
+        apply(credential, dt.datetime.now(dt.UTC))
         await self.session.flush()
         read = credential_read(credential, today())
         await audit.record(
             self.session,
             principal,
-            "credential.rejected",
+            action,
             object_type="credential",
             object_id=credential.id,
             organization_id=credential.organization_id,
@@ -254,7 +257,7 @@ class ComplianceService:
         )
         await emit(
             self.session,
-            CredentialRejected(
+            event(
                 hub_id=hub_id,
                 organization_id=credential.organization_id,
                 credential_id=credential.id,
