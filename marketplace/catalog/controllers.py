@@ -5,13 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, get, patch, post, put
+from litestar import Controller, Request, get, patch, post, put
+from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar.response import Stream
 
+from marketplace.catalog import listing_files
+from marketplace.catalog.bulk import MAX_IMPORT_BYTES, ListingImport, export_listings
 from marketplace.catalog.models import ListingStatus
 from marketplace.catalog.schemas import (
+    FileFormat,
+    ImportMode,
+    ImportReport,
     ListingCreate,
     ListingEligibility,
     ListingRead,
@@ -71,6 +78,53 @@ class ProducerListingController(Controller):
             classification_prefix=classification,
             page=page_params(page, per_page),
             preference=preference(lang, accept_language),
+        )
+
+    @post(
+        "/import",
+        summary="Import listings from a CSV or JSON lines file (all or nothing, with a row-by-row report)",
+        description=(
+            "The raw file is the body (at most 40 MiB; larger gets 413). CSV columns: "
+            + ", ".join(listing_files.REQUIRED_COLUMNS)
+            + ", title[<language>] (one or more), and optionally description[<language>], "
+            + ", ".join(listing_files.OPTIONAL_COLUMNS)
+            + ". Lists are separated by |, price tiers are min_quantity:unit_price pairs (1:48.00|20:44.00). "
+            "A JSON line is the body of POST .../listings. A file with any bad row is rejected whole (422, "
+            "`errors` lists row, field and message); `dry_run=true` checks without writing."
+        ),
+        status_code=200,
+        request_max_body_size=MAX_IMPORT_BYTES,
+    )
+    async def import_listings(
+        self,
+        organization_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        db_session: Session,
+        file_format: Annotated[FileFormat, QueryParameter(name="format")] = FileFormat.csv,
+        mode: FromQuery[ImportMode] = ImportMode.create,
+        dry_run: FromQuery[bool] = False,
+    ) -> ImportReport:
+        # The raw body (Litestar would parse a `data` parameter as JSON), limited by `request_max_body_size`.
+        body = await request.body()
+        return await ListingImport(db_session).run(
+            principal, organization_id, body, file_format=file_format, mode=mode, dry_run=dry_run
+        )
+
+    @get("/export", summary="Download the active and paused listings as CSV or JSON lines (importable as is)")
+    async def export_listings(
+        self,
+        organization_id: FromPath[uuid.UUID],
+        principal: Caller,
+        db_session: Session,
+        state: State,
+        file_format: Annotated[FileFormat, QueryParameter(name="format")] = FileFormat.csv,
+    ) -> Stream:
+        await ListingService(db_session).producer(principal, organization_id)
+        return Stream(
+            export_listings(state.sessions, organization_id, file_format),
+            media_type=listing_files.MEDIA_TYPES[file_format],
+            headers={"Content-Disposition": f'attachment; filename="listings-{organization_id}.{file_format.value}"'},
         )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.catalog.models import Listing, ListingRevision, ListingStatus, ListingTranslation
@@ -30,6 +30,36 @@ class ListingRepository:
                 select(Listing).where(Listing.organization_id == organization_id, Listing.sku == sku)
             )
         ).scalar_one_or_none()
+
+    async def by_skus(self, organization_id: uuid.UUID, skus: list[str]) -> dict[str, Listing]:
+        """The producer's listings with these SKUs, locked for change."""
+        rows = await self.session.execute(
+            select(Listing).where(Listing.organization_id == organization_id, Listing.sku.in_(skus)).with_for_update()
+        )
+        return {listing.sku: listing for listing in rows.scalars()}
+
+    async def delete_translations(self, listing_ids: list[uuid.UUID]) -> None:
+        await self.session.execute(delete(ListingTranslation).where(ListingTranslation.listing_id.in_(listing_ids)))
+
+    async def languages_of_producer(self, organization_id: uuid.UUID, statuses: list[ListingStatus]) -> list[str]:
+        rows = await self.session.execute(
+            select(ListingTranslation.language)
+            .join(Listing, Listing.id == ListingTranslation.listing_id)
+            .where(Listing.organization_id == organization_id, Listing.status.in_(statuses))
+            .distinct()
+            .order_by(ListingTranslation.language)
+        )
+        return list(rows.scalars())
+
+    async def batch_of_producer(
+        self, organization_id: uuid.UUID, statuses: list[ListingStatus], after_sku: str | None, limit: int
+    ) -> list[Listing]:
+        """The next `limit` listings in SKU order after `after_sku` (keyset paging for exports)."""
+        conditions = [Listing.organization_id == organization_id, Listing.status.in_(statuses)]
+        if after_sku is not None:
+            conditions.append(Listing.sku > after_sku)
+        rows = await self.session.execute(select(Listing).where(*conditions).order_by(Listing.sku).limit(limit))
+        return list(rows.scalars())
 
     async def translations(self, listing_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ListingTranslation]]:
         result: dict[uuid.UUID, list[ListingTranslation]] = {i: [] for i in listing_ids}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import uuid
 from decimal import Decimal
 from typing import Annotated
@@ -12,6 +13,21 @@ import msgspec
 from marketplace.catalog.classification import Scheme
 from marketplace.catalog.models import ListingStatus
 from marketplace.compliance.schemas import UnmetRequirement
+
+
+class FileFormat(enum.StrEnum):
+    """Listing files: CSV (one row per listing, `title[<tag>]` columns) or JSON lines (one listing body per line)."""
+
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+class ImportMode(enum.StrEnum):
+    """`create`: every SKU must be new. `upsert`: known SKUs are updated (new version if anything changed)."""
+
+    create = "create"
+    upsert = "upsert"
+
 
 Sku = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")]
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -171,3 +187,18 @@ class ListingEligibility(msgspec.Struct, kw_only=True, frozen=True):
     """True only when the producer ships there and every applicable requirement is met."""
     ships_to_destination: bool
     unmet: list[UnmetRequirement]
+
+
+class ImportReport(msgspec.Struct, kw_only=True, frozen=True):
+    """What an import did (or, on a dry run, would do). Rejected files get a 422 with a row-by-row report."""
+
+    import_id: uuid.UUID | None
+    """Names the audit entry; absent on a dry run."""
+    format: FileFormat
+    mode: ImportMode
+    dry_run: bool
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    """Rows whose listing already says exactly this (no new version)."""

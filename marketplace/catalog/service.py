@@ -142,7 +142,7 @@ class ListingService:
 
     # --- access -----------------------------------------------------------------
 
-    async def _producer(self, principal: Principal, organization_id: uuid.UUID) -> Organization:
+    async def producer(self, principal: Principal, organization_id: uuid.UUID) -> Organization:
         """The organisation, if the caller is a member and it sells (`NotAProducer` for buyers)."""
         await self.organizations.require_role(principal, organization_id, Role.member)
         organization = await OrganizationRepository(self.session).get(organization_id)
@@ -314,12 +314,11 @@ class ListingService:
         Raises `NotAProducer` (403) for buyer-only organisations, `InvalidInput` (422) naming
         the field for any broken rule, `SkuTaken` (409) when the producer already uses the SKU.
         """
-        producer = await self._producer(principal, organization_id)
-        listing = build_listing(producer, data)
+        producer = await self.producer(principal, organization_id)
+        listing, translations = build_listing(producer, data)
         await self._check_credentials(organization_id, listing.credential_ids)
         if await self.repo.by_sku(organization_id, listing.sku) is not None:
             raise SkuTaken(f"SKU {listing.sku} is already used by another of your listings")
-        translations, _ = check_translations(data.translations, data.default_language)
         await self.repo.add(listing)
         await self.repo.replace_translations(listing.id, translations)
         return await self._changed(principal, listing, "created", before=None)
@@ -439,8 +438,10 @@ class ListingService:
         return after
 
 
-def build_listing(producer: Organization, data: ListingCreate) -> Listing:
-    """A new, validated (but unsaved) listing of `producer`. Shared by the API and the bulk import."""
+def build_listing(producer: Organization, data: ListingCreate) -> tuple[Listing, dict[str, tuple[str, str]]]:
+    """A new, validated (but unsaved) listing of `producer` and its translations by language
+    (title, description). Shared by the API and the bulk import. Does not check credential
+    ownership or SKU uniqueness, which need the database."""
     unit_code, unit = check_unit(data.unit)
     scheme = data.classification.scheme
     code = classification.normalise(scheme, data.classification.code)
@@ -449,14 +450,14 @@ def build_listing(producer: Organization, data: ListingCreate) -> Listing:
     tiers = [(t.min_quantity, t.unit_price) for t in data.price_tiers]
     rules.price_tiers(tiers, producer.default_currency, unit, data.pack_size, minimum)
     rules.quantity(data.stock_on_hand, unit, "stock_on_hand", allow_zero=True)
-    _, default_language = check_translations(data.translations, data.default_language)
+    translations, default_language = check_translations(data.translations, data.default_language)
     origin = data.origin or Origin(
         country=producer.country, subdivision=producer.subdivision, municipality=producer.municipality
     )
     country, subdivision, municipality = check_origin(origin)
     if data.status is ListingStatus.archived:
         raise InvalidInput.field("status", "a new listing is active or paused")
-    return Listing(
+    listing = Listing(
         organization_id=producer.id,
         sku=data.sku.strip(),
         status=data.status,
@@ -478,6 +479,7 @@ def build_listing(producer: Organization, data: ListingCreate) -> Listing:
         credential_ids=list(dict.fromkeys(data.credential_ids)),
         version=1,
     )
+    return listing, translations
 
 
 def _check_version(listing: Listing, expected: int | None) -> None:

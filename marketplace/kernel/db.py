@@ -52,3 +52,20 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
 def asyncpg_dsn(url: str) -> str:
     """The plain libpq DSN for a SQLAlchemy asyncpg URL (for asyncpg and the job queue)."""
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+async def driver_connection(session: AsyncSession) -> Any:
+    """The asyncpg connection under `session`, inside the session's transaction.
+
+    For what SQLAlchemy does not offer (COPY, the job queue's own queries); whatever
+    runs on it commits or rolls back with the session.
+    """
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None  # noqa: S101 - an open connection always has its driver connection
+    if not driver.is_in_transaction():
+        # SQLAlchemy's asyncpg adapter sends BEGIN lazily, with its first statement;
+        # without one, work on the bare connection would commit on its own.
+        await connection.exec_driver_sql("SELECT 1")
+    return driver

@@ -6,16 +6,32 @@ its HTTP status. Named subclasses (`EmailTaken`, `TenderClosed`, ...) refine the
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 import msgspec
 
 
-class FieldError(msgspec.Struct, frozen=True, kw_only=True):
-    """One offending input field: a JSON path such as `$.country` and what is wrong with it."""
+class FieldError(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """One offending input field: a JSON path such as `$.country` and what is wrong with it.
+
+    In an uploaded file, `row` is the row it is on (and `field` the file's column).
+    """
 
     field: str
     message: str
+    row: int | None = None
+
+
+_MSGSPEC_PATH = re.compile(r"\s*- at `(\$[^`]*)`$")
+
+
+def split_validation_message(message: str) -> tuple[str, str]:
+    """A msgspec validation message split into the JSON path it names (`$` if none) and the rest."""
+    match = _MSGSPEC_PATH.search(message)
+    if match is None:
+        return "$", message
+    return match.group(1), message[: match.start()]
 
 
 class DomainError(Exception):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -23,7 +23,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity
+from marketplace.kernel.bulk import copy_entities
+from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity, driver_connection
 
 DELIVER_ENTRYPOINT = "deliver_event"
 
@@ -100,20 +101,25 @@ def topic_of(event_type: type[msgspec.Struct]) -> str:
 
 async def emit(session: AsyncSession, event: msgspec.Struct) -> uuid.UUID:
     """Record `event` and schedule its delivery to every subscriber, in the caller's transaction."""
-    topic = topic_of(type(event))
-    row = OutboxEvent(topic=topic, payload=msgspec.to_builtins(event))
-    session.add(row)
-    await session.flush()
-    subscribers = _registry.subscribers_of(topic)
-    if subscribers:
+    return (await emit_many(session, [event]))[0]
+
+
+async def emit_many(session: AsyncSession, events: Sequence[msgspec.Struct]) -> list[uuid.UUID]:
+    """`emit` for many events at once (bulk imports): one COPY of the events, one batch of jobs."""
+    now = dt.datetime.now(dt.UTC)
+    rows = [
+        OutboxEvent(topic=topic_of(type(event)), payload=msgspec.to_builtins(event), occurred_at=now)
+        for event in events
+    ]
+    await copy_entities(session, rows)
+    deliveries: list[bytes | None] = [
+        msgspec.json.encode(Delivery(row.id, subscriber.name))
+        for row in rows
+        for subscriber in _registry.subscribers_of(row.topic)
+    ]
+    if deliveries:
         # The job rows go through the session's own connection so they commit or
-        # roll back together with the change and the event row.
-        connection = await session.connection()
-        raw = await connection.get_raw_connection()
-        queries = Queries(AsyncpgDriver(raw.driver_connection))  # type: ignore[arg-type]
-        await queries.enqueue(
-            [DELIVER_ENTRYPOINT] * len(subscribers),
-            [msgspec.json.encode(Delivery(row.id, s.name)) for s in subscribers],
-            [0] * len(subscribers),
-        )
-    return row.id
+        # roll back together with the change and the event rows.
+        queries = Queries(AsyncpgDriver(await driver_connection(session)))
+        await queries.enqueue([DELIVER_ENTRYPOINT] * len(deliveries), deliveries, [0] * len(deliveries))
+    return [row.id for row in rows]

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.kernel.auth import Principal
 from marketplace.kernel.context import request_id_var
-from marketplace.kernel.errors import DomainError, FieldError, TooManyRequests
+from marketplace.kernel.errors import DomainError, FieldError, TooManyRequests, split_validation_message
 
 #: Handler parameters for the app-wide dependencies (the request's transaction and its caller).
 Session = NamedDependency[AsyncSession]
@@ -90,18 +90,15 @@ def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response
     )
 
 
-_MSGSPEC_PATH = re.compile(r"at `(\$[^`]*)`")
-
-
 def _validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[bytes]:
     errors: list[FieldError] = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if not isinstance(item, dict):
             continue
         message = str(item.get("message", "invalid value"))
-        match = _MSGSPEC_PATH.search(message)
-        if match:
-            field = match.group(1)
+        path, _ = split_validation_message(message)
+        if path != "$":
+            field = path
         elif item.get("key") and item.get("source", "body") == "body":
             field = f"$.{item['key']}"
         elif item.get("key"):

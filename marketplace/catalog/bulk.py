@@ -1,0 +1,315 @@
+"""Bulk import and export of a producer's listings (CSV or JSON lines, see `listing_files`).
+
+An import is all or nothing: every row is checked with the same rules as the API
+(`build_listing`) before anything is written, and one bad row rejects the file
+with a report naming each bad row, field and problem. Accepted files are written
+with COPY: 100,000 listings take seconds, not minutes (benchmarks/catalog_import.py).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import uuid_utils.compat
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from marketplace.catalog import listing_files
+from marketplace.catalog.models import Listing, ListingRevision, ListingStatus, ListingTranslation
+from marketplace.catalog.repository import ListingRepository
+from marketplace.catalog.schemas import (
+    Classification,
+    FileFormat,
+    ImportMode,
+    ImportReport,
+    ListingCreate,
+    Origin,
+    PriceTier,
+    Translation,
+)
+from marketplace.catalog.service import ListingService, build_listing, plain, tiers_of
+from marketplace.compliance.repository import ComplianceRepository
+from marketplace.events import ListingChanged
+from marketplace.kernel import audit
+from marketplace.kernel.auth import Principal
+from marketplace.kernel.bulk import copy_entities
+from marketplace.kernel.db import transaction
+from marketplace.kernel.errors import FieldError, InvalidInput
+from marketplace.kernel.outbox import emit_many
+from marketplace.organization.models import Organization
+
+#: Larger uploads are refused with 413 before they are read; split the file instead.
+MAX_IMPORT_BYTES = 40 * 1024 * 1024
+MAX_REPORTED_ERRORS = 1000
+EXPORT_BATCH = 1000
+#: Archived listings can no longer change, so they are neither exported nor importable.
+EXPORTED_STATUSES = [ListingStatus.active, ListingStatus.paused]
+
+#: What an import may change on an existing listing (everything but its identity and SKU).
+_IMPORTED_FIELDS = (
+    "status",
+    "default_language",
+    "classification_scheme",
+    "classification_code",
+    "unit_code",
+    "pack_size",
+    "min_order_quantity",
+    "currency",
+    "price_tiers",
+    "stock_on_hand",
+    "lead_time_days",
+    "origin_country",
+    "origin_subdivision",
+    "origin_municipality",
+    "ships_to",
+    "image_urls",
+    "credential_ids",
+)
+
+Texts = dict[str, tuple[str, str]]
+
+
+class ImportRejected(InvalidInput):
+    slug = "import-rejected"
+
+
+@dataclass
+class _Plan:
+    """What an accepted file changes: new listings, and existing ones with their new content."""
+
+    created: list[tuple[Listing, Texts]]
+    updated: list[tuple[Listing, Listing, Texts]]
+    unchanged: int
+
+
+def _same(current: Listing, current_texts: Texts, new: Listing, new_texts: Texts) -> bool:
+    return current_texts == new_texts and all(
+        (tiers_of(current) == tiers_of(new)) if name == "price_tiers" else getattr(current, name) == getattr(new, name)
+        for name in _IMPORTED_FIELDS
+    )
+
+
+def _row_errors(error: InvalidInput, row: int, file_format: FileFormat) -> list[FieldError]:
+    """The rule's errors on `row`, named as the file names them (a CSV column, or a JSON path)."""
+    found = error.errors or [FieldError(field="$", message=error.detail)]
+    if file_format is FileFormat.jsonl:
+        return [FieldError(field=e.field, message=e.message, row=row) for e in found]
+    result = []
+    for e in found:
+        column = listing_files.csv_column(e.field)
+        detail = e.field.removeprefix("$.")
+        message = e.message if detail == column else f"{detail}: {e.message}"
+        result.append(FieldError(field=column, message=message, row=row))
+    return result
+
+
+class ListingImport:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.repo = ListingRepository(session)
+
+    async def run(
+        self,
+        principal: Principal,
+        organization_id: uuid.UUID,
+        body: bytes,
+        *,
+        file_format: FileFormat,
+        mode: ImportMode,
+        dry_run: bool,
+    ) -> ImportReport:
+        """Check every row of the file, then (unless `dry_run`) write all of it in this transaction.
+
+        Raises `ImportRejected` (422) listing every bad row, `NotAProducer` (403) for buyer-only
+        organisations, `NotFound` when the caller is not a member.
+        """
+        producer = await ListingService(self.session).producer(principal, organization_id)
+        try:
+            rows, errors = listing_files.read(file_format, body)
+        except listing_files.FileError as error:
+            raise ImportRejected(f"the file cannot be read: {error.error.message}", errors=[error.error]) from None
+        total = len(rows) + len({e.row for e in errors})
+        if not total:
+            raise ImportRejected("the file has no listings", errors=[FieldError(field="$", message="no listings")])
+        plan = await self._plan(producer, rows, errors, file_format, mode)
+        if errors:
+            errors.sort(key=lambda e: e.row or 0)
+            shown = f" (the first {MAX_REPORTED_ERRORS} are listed)" if len(errors) > MAX_REPORTED_ERRORS else ""
+            bad_rows = len({e.row for e in errors})
+            raise ImportRejected(
+                f"{bad_rows} of {total} rows have errors{shown}; nothing was imported",
+                errors=errors[:MAX_REPORTED_ERRORS],
+            )
+        report = ImportReport(
+            import_id=None if dry_run else uuid_utils.compat.uuid7(),
+            format=file_format,
+            mode=mode,
+            dry_run=dry_run,
+            rows=len(rows),
+            created=len(plan.created),
+            updated=len(plan.updated),
+            unchanged=plan.unchanged,
+        )
+        if not dry_run:
+            await self._write(principal, producer, plan, report)
+        return report
+
+    async def _plan(
+        self,
+        producer: Organization,
+        rows: list[listing_files.Row],
+        errors: list[FieldError],
+        file_format: FileFormat,
+        mode: ImportMode,
+    ) -> _Plan:
+        """Check each row against the rules and the database; adds to `errors`, changes nothing."""
+        wanted_credentials = list({i for row in rows for i in row.listing.credential_ids})
+        owned = await ComplianceRepository(self.session).owned_credential_ids(producer.id, wanted_credentials)
+        existing = await self.repo.by_skus(producer.id, [row.listing.sku.strip() for row in rows])
+        existing_texts: dict[uuid.UUID, Texts] = {}
+        if mode is ImportMode.upsert and existing:
+            translations = await self.repo.translations([listing.id for listing in existing.values()])
+            existing_texts = {
+                listing_id: {t.language: (t.title, t.description) for t in texts}
+                for listing_id, texts in translations.items()
+            }
+        plan = _Plan(created=[], updated=[], unchanged=0)
+        first_row_of: dict[str, int] = {}
+        for row in rows:
+            try:
+                listing, texts = build_listing(producer, row.listing)
+                for index, credential_id in enumerate(listing.credential_ids):
+                    if credential_id not in owned:
+                        raise InvalidInput.field(f"credential_ids[{index}]", "not a credential of this organization")
+            except InvalidInput as error:
+                errors.extend(_row_errors(error, row.number, file_format))
+                continue
+            if listing.sku in first_row_of:
+                message = f"{listing.sku} is also on row {first_row_of[listing.sku]}"
+                errors.append(FieldError(field="sku", message=message, row=row.number))
+                continue
+            first_row_of[listing.sku] = row.number
+            current = existing.get(listing.sku)
+            if current is None:
+                plan.created.append((listing, texts))
+            elif mode is ImportMode.create:
+                message = f"{listing.sku} is already listed; import with mode=upsert to update it"
+                errors.append(FieldError(field="sku", message=message, row=row.number))
+            elif current.status is ListingStatus.archived:
+                message = f"the listing {listing.sku} is archived and can no longer change"
+                errors.append(FieldError(field="sku", message=message, row=row.number))
+            elif _same(current, existing_texts[current.id], listing, texts):
+                plan.unchanged += 1
+            else:
+                plan.updated.append((current, listing, texts))
+        return plan
+
+    async def _write(self, principal: Principal, producer: Organization, plan: _Plan, report: ImportReport) -> None:
+        """Apply the plan: COPY new listings, update changed ones (new version), record revisions,
+        one audit entry for the whole file and one `ListingChanged` per listing created or changed."""
+        await copy_entities(self.session, [listing for listing, _ in plan.created])
+        for current, new, _ in plan.updated:
+            for name in _IMPORTED_FIELDS:
+                setattr(current, name, getattr(new, name))
+            current.version += 1
+        await self.session.flush()
+        await self.repo.delete_translations([current.id for current, _, _ in plan.updated])
+        written = [(listing, texts, "created") for listing, texts in plan.created] + [
+            (current, texts, "imported") for current, _, texts in plan.updated
+        ]
+        await copy_entities(
+            self.session,
+            [
+                ListingTranslation(listing_id=listing.id, language=language, title=title, description=description)
+                for listing, texts, _ in written
+                for language, (title, description) in texts.items()
+            ],
+        )
+        await copy_entities(
+            self.session,
+            [
+                ListingRevision(
+                    listing_id=listing.id,
+                    version=listing.version,
+                    change=change,
+                    currency=listing.currency,
+                    price_tiers=listing.price_tiers,
+                    stock_on_hand=listing.stock_on_hand,
+                    changed_by=principal.user_id,
+                )
+                for listing, _, change in written
+            ],
+        )
+        assert report.import_id is not None  # noqa: S101 - set for every import that writes
+        await audit.record(
+            self.session,
+            principal,
+            "listing.import",
+            object_type="listing_import",
+            object_id=report.import_id,
+            organization_id=producer.id,
+            after={
+                "report": audit.snapshot(report),
+                "updated": [{"id": str(c.id), "sku": c.sku, "version": c.version} for c, _, _ in plan.updated],
+            },
+        )
+        await emit_many(
+            self.session,
+            [
+                ListingChanged(
+                    listing_id=listing.id, organization_id=producer.id, version=listing.version, change=change
+                )
+                for listing, _, change in written
+            ],
+        )
+
+
+def record_of(listing: Listing, translations: list[ListingTranslation]) -> ListingCreate:
+    """A listing as an import row: what exporting writes and importing reads back."""
+    return ListingCreate(
+        sku=listing.sku,
+        status=listing.status,
+        translations={t.language: Translation(title=t.title, description=t.description) for t in translations},
+        default_language=listing.default_language,
+        classification=Classification(scheme=listing.classification_scheme, code=listing.classification_code),
+        unit=listing.unit_code,
+        pack_size=plain(listing.pack_size),
+        min_order_quantity=plain(listing.min_order_quantity),
+        price_tiers=[PriceTier(min_quantity=q, unit_price=p) for q, p in tiers_of(listing)],
+        stock_on_hand=plain(listing.stock_on_hand),
+        lead_time_days=listing.lead_time_days,
+        origin=Origin(
+            country=listing.origin_country,
+            subdivision=listing.origin_subdivision,
+            municipality=listing.origin_municipality,
+        ),
+        ships_to=list(listing.ships_to),
+        image_urls=list(listing.image_urls),
+        credential_ids=list(listing.credential_ids),
+    )
+
+
+async def export_listings(
+    sessions: async_sessionmaker[AsyncSession], organization_id: uuid.UUID, file_format: FileFormat
+) -> AsyncIterator[bytes]:
+    """The producer's active and paused listings as a file, in SKU order, in chunks.
+
+    Reads in its own read-only REPEATABLE READ transaction, so the file is one consistent
+    snapshot however long the download takes. The caller checks access before streaming.
+    """
+    async with transaction(sessions) as session:
+        await session.connection(execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True})
+        repo = ListingRepository(session)
+        columns = listing_files.csv_columns(await repo.languages_of_producer(organization_id, EXPORTED_STATUSES))
+        if file_format is FileFormat.csv:
+            yield listing_files.write_csv_rows([], columns, header=True)
+        after: str | None = None
+        while batch := await repo.batch_of_producer(organization_id, EXPORTED_STATUSES, after, EXPORT_BATCH):
+            translations = await repo.translations([listing.id for listing in batch])
+            records = [record_of(listing, translations[listing.id]) for listing in batch]
+            if file_format is FileFormat.csv:
+                yield listing_files.write_csv_rows(records, columns)
+            else:
+                yield listing_files.write_jsonl_rows(records)
+            after = batch[-1].sku

@@ -1,0 +1,302 @@
+"""Listing files: CSV and JSON lines, read into `ListingCreate` rows and written back from them.
+
+A JSON line is exactly the body of `POST .../listings`. A CSV row flattens it:
+translations go into `title[<tag>]` / `description[<tag>]` columns, lists are
+separated by `|`, and price tiers are `min_quantity:unit_price` pairs
+(`1:48.00|20:44.00`). What `write_*` produces, `read` accepts unchanged, so a
+producer can export, edit in a spreadsheet and import again.
+
+Row numbers are what a spreadsheet shows: the CSV header is row 1, so the first
+listing is row 2; in JSON lines, the line number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from marketplace.catalog.schemas import FileFormat, ListingCreate, Translation
+from marketplace.kernel.errors import FieldError, split_validation_message
+
+MEDIA_TYPES = {FileFormat.csv: "text/csv; charset=utf-8", FileFormat.jsonl: "application/x-ndjson"}
+
+LIST_SEPARATOR = "|"
+TIER_SEPARATOR = ":"
+REQUIRED_COLUMNS = (
+    "sku",
+    "default_language",
+    "classification_scheme",
+    "classification_code",
+    "unit",
+    "price_tiers",
+    "stock_on_hand",
+    "ships_to",
+)
+OPTIONAL_COLUMNS = (
+    "status",
+    "pack_size",
+    "min_order_quantity",
+    "lead_time_days",
+    "origin_country",
+    "origin_subdivision",
+    "origin_municipality",
+    "image_urls",
+    "credential_ids",
+)
+_LIST_COLUMNS = ("ships_to", "image_urls", "credential_ids")
+_TEXT_COLUMN = re.compile(r"^(title|description)\[([^\]]+)\]$")
+_SCALAR_COLUMNS = (
+    "sku",
+    "status",
+    "default_language",
+    "unit",
+    "pack_size",
+    "min_order_quantity",
+    "stock_on_hand",
+    "lead_time_days",
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int
+    listing: ListingCreate
+
+
+class _CellError(Exception):
+    def __init__(self, column: str, message: str) -> None:
+        super().__init__(message)
+        self.column = column
+        self.message = message
+
+
+class FileError(Exception):
+    """The file as a whole cannot be read (not UTF-8, bad CSV header)."""
+
+    def __init__(self, error: FieldError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def read(file_format: FileFormat, body: bytes) -> tuple[list[Row], list[FieldError]]:
+    """Every row that decodes, and an error (with its row number) for every row that does not.
+
+    Raises `FileError` when the file cannot be read at all.
+    """
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise FileError(FieldError(field="$", message=f"not UTF-8 text (byte {error.start})", row=None)) from None
+    if "\x00" in text:
+        raise FileError(FieldError(field="$", message="contains NUL characters", row=None))
+    return _read_csv(text) if file_format is FileFormat.csv else _read_jsonl(text)
+
+
+# --- JSON lines ------------------------------------------------------------------
+
+_decoder = msgspec.json.Decoder(ListingCreate)
+
+
+def _read_jsonl(text: str) -> tuple[list[Row], list[FieldError]]:
+    rows: list[Row] = []
+    errors: list[FieldError] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(Row(number, _decoder.decode(line)))
+        except msgspec.ValidationError as error:
+            field, message = split_validation_message(str(error))
+            errors.append(FieldError(field=field, message=message, row=number))
+        except msgspec.DecodeError:
+            errors.append(FieldError(field="$", message="not a JSON object on one line", row=number))
+    return rows, errors
+
+
+# --- CSV -------------------------------------------------------------------------
+
+
+def _languages_of(header: list[str]) -> list[str]:
+    tags: list[str] = []
+    for column in header:
+        match = _TEXT_COLUMN.match(column)
+        if match and match.group(2) not in tags:
+            tags.append(match.group(2))
+    return tags
+
+
+def _check_header(header: list[str]) -> None:
+    known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
+    seen: set[str] = set()
+    for column in header:
+        if column in seen:
+            raise FileError(FieldError(field=column, message="column appears twice", row=1))
+        seen.add(column)
+        if column not in known and not _TEXT_COLUMN.match(column):
+            raise FileError(
+                FieldError(field=column, message="unknown column (see the listing file format in the README)", row=1)
+            )
+    missing = [column for column in REQUIRED_COLUMNS if column not in seen]
+    if missing:
+        raise FileError(FieldError(field=missing[0], message=f"required columns missing: {', '.join(missing)}", row=1))
+    if not any(column.startswith("title[") for column in header):
+        raise FileError(FieldError(field="title[<language>]", message="at least one title column is needed", row=1))
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(LIST_SEPARATOR) if part.strip()]
+
+
+def _translations(record: dict[str, str], languages: list[str]) -> dict[str, Translation]:
+    """The row's texts by language; a language whose cells are all empty has no translation.
+
+    Checked here, column by column, because a validation error inside the
+    `translations` mapping would not say which language it is about.
+    """
+    result: dict[str, Translation] = {}
+    for tag in languages:
+        title, description = record.get(f"title[{tag}]", "").strip(), record.get(f"description[{tag}]", "").strip()
+        if not title and not description:
+            continue
+        try:
+            result[tag] = msgspec.convert({"title": title, "description": description}, Translation)
+        except msgspec.ValidationError as error:
+            path, message = split_validation_message(str(error))
+            raise _CellError(f"{path.removeprefix('$.')}[{tag}]", message) from None
+    return result
+
+
+def _tiers(value: str) -> list[dict[str, str]]:
+    tiers = []
+    for part in _split(value):
+        quantity, separator, price = part.partition(TIER_SEPARATOR)
+        if not separator:
+            raise _CellError("price_tiers", f"{part!r} is not min_quantity:unit_price (e.g. 1:48.00|20:44.00)")
+        tiers.append({"min_quantity": quantity.strip(), "unit_price": price.strip()})
+    return tiers
+
+
+def _body_of(record: dict[str, str], languages: list[str]) -> dict[str, Any]:
+    """The JSON body a CSV row stands for; empty cells are left out (so defaults apply)."""
+    body: dict[str, Any] = {key: record[key].strip() for key in _SCALAR_COLUMNS if record.get(key, "").strip()}
+    body["translations"] = _translations(record, languages)
+    body["classification"] = {
+        "scheme": record["classification_scheme"].strip(),
+        "code": record["classification_code"].strip(),
+    }
+    body["price_tiers"] = _tiers(record["price_tiers"])
+    for key in _LIST_COLUMNS:
+        if record.get(key, "").strip():
+            body[key] = _split(record[key])
+    body.setdefault("ships_to", [])
+    origin = {part: record.get(f"origin_{part}", "").strip() for part in ("country", "subdivision", "municipality")}
+    if any(origin.values()):
+        body["origin"] = {part: value or None for part, value in origin.items()}
+    return body
+
+
+def csv_column(path: str) -> str:
+    """The CSV column a JSON path of the body falls in (`$.translations.fr.title` → `title[fr]`)."""
+    parts = re.split(r"[.\[]", path.removeprefix("$").lstrip("."), maxsplit=2)
+    head = parts[0]
+    if head == "translations" and len(parts) > 1:
+        return f"{'description' if path.endswith('.description') else 'title'}[{parts[1]}]"
+    if head in ("origin", "classification") and len(parts) > 1:
+        return f"{head}_{parts[1]}"
+    return head or "$"
+
+
+def _read_csv(text: str) -> tuple[list[Row], list[FieldError]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [column.strip() for column in next(reader)]
+    except StopIteration:
+        raise FileError(FieldError(field="$", message="the file is empty", row=None)) from None
+    except csv.Error as error:
+        raise FileError(FieldError(field="$", message=f"not CSV: {error}", row=1)) from None
+    _check_header(header)
+    languages = _languages_of(header)
+    rows: list[Row] = []
+    errors: list[FieldError] = []
+    number = 1
+    while True:
+        number += 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            errors.append(FieldError(field="$", message=f"not CSV: {error}", row=number))
+            break
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(header):
+            errors.append(
+                FieldError(field="$", message=f"{len(cells)} cells where the header has {len(header)}", row=number)
+            )
+            continue
+        record = dict(zip(header, cells, strict=True))
+        try:
+            body = _body_of(record, languages)
+        except _CellError as error:
+            errors.append(FieldError(field=error.column, message=error.message, row=number))
+            continue
+        try:
+            rows.append(Row(number, msgspec.convert(body, ListingCreate, strict=False)))
+        except msgspec.ValidationError as error:
+            path, message = split_validation_message(str(error))
+            errors.append(FieldError(field=csv_column(path), message=message, row=number))
+    return rows, errors
+
+
+def csv_columns(languages: list[str]) -> list[str]:
+    """The columns `write_csv_rows` fills, in order: a title and description for each language."""
+    texts = [f"{kind}[{tag}]" for tag in languages for kind in ("title", "description")]
+    return ["sku", "status", "default_language", *texts, *REQUIRED_COLUMNS[2:], *OPTIONAL_COLUMNS[1:]]
+
+
+def _record_of(listing: ListingCreate) -> dict[str, object]:
+    origin = listing.origin
+    tiers = LIST_SEPARATOR.join(f"{t.min_quantity}{TIER_SEPARATOR}{t.unit_price}" for t in listing.price_tiers)
+    record: dict[str, object] = {
+        "sku": listing.sku,
+        "status": listing.status.value,
+        "default_language": listing.default_language,
+        "classification_scheme": listing.classification.scheme.value,
+        "classification_code": listing.classification.code,
+        "unit": listing.unit,
+        "price_tiers": tiers,
+        "stock_on_hand": listing.stock_on_hand,
+        "ships_to": LIST_SEPARATOR.join(listing.ships_to),
+        "pack_size": listing.pack_size,
+        "min_order_quantity": listing.min_order_quantity,
+        "lead_time_days": listing.lead_time_days,
+        "origin_country": origin.country if origin else None,
+        "origin_subdivision": origin.subdivision if origin else None,
+        "origin_municipality": origin.municipality if origin else None,
+        "image_urls": LIST_SEPARATOR.join(listing.image_urls),
+        "credential_ids": LIST_SEPARATOR.join(str(i) for i in listing.credential_ids),
+    }
+    for tag, text in listing.translations.items():
+        record[f"title[{tag}]"] = text.title
+        record[f"description[{tag}]"] = text.description
+    return record
+
+
+def write_csv_rows(listings: Iterable[ListingCreate], columns: list[str], *, header: bool = False) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, columns, lineterminator="\n")
+    if header:
+        writer.writeheader()
+    writer.writerows(_record_of(listing) for listing in listings)
+    return buffer.getvalue().encode()
+
+
+def write_jsonl_rows(listings: Iterable[ListingCreate]) -> bytes:
+    return b"".join(msgspec.json.encode(listing) + b"\n" for listing in listings)

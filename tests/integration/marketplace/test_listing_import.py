@@ -1,0 +1,362 @@
+"""Bulk import and export of listings: all or nothing, a row-by-row report, files that round-trip."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from marketplace.catalog.models import Listing, ListingRevision, ListingTranslation
+from marketplace.kernel.audit import AuditEntry
+from marketplace.kernel.outbox import OutboxEvent
+from tests.factories.catalog import create_listing
+from tests.factories.compliance import submit_credential
+from tests.factories.identity import Account, register
+from tests.factories.organization import create_organization
+
+Client = AsyncTestClient[Any]
+
+HEADER = (
+    "sku,title[pl],description[pl],title[de],title[en],default_language,classification_scheme,"
+    "classification_code,unit,pack_size,price_tiers,stock_on_hand,ships_to,lead_time_days"
+)
+GOOD_ROWS = [
+    'CHLEB-1,Chleb żytni,"Na zakwasie, 800 g",Roggenbrot,Rye bread,pl,CPV,15811100-7,H87,1,1:12.50|50:11.00,120,PL|DE-SN,1',
+    "MIOD-1,Miód lipowy,,Lindenhonig,Linden honey,pl,HS,0409.00,KGM,0.5,0.5:48.00|20:44.00,250,PL-02|DE-SN,3",
+    "SER-1,Ser owczy,,Schafskäse,,pl,HS,0406.90,KGM,1,1:60|10:55,40.5,PL,2",
+]
+
+
+@pytest.fixture
+async def producer(client: Client) -> tuple[Account, dict[str, Any]]:
+    owner = await register(client)
+    return owner, await create_organization(client, owner)
+
+
+def csv_file(*rows: str, header: str = HEADER) -> bytes:
+    return ("\n".join([header, *rows]) + "\n").encode()
+
+
+async def upload(
+    client: Client, account: Account, organization: dict[str, Any], body: bytes, **params: str
+) -> Any:
+    return await client.post(
+        f"/api/v1/organizations/{organization['id']}/listings/import",
+        content=body,
+        params=params,
+        headers={**account.headers, "Content-Type": "text/csv"},
+    )
+
+
+async def download(client: Client, account: Account, organization: dict[str, Any], file_format: str) -> Any:
+    return await client.get(
+        f"/api/v1/organizations/{organization['id']}/listings/export",
+        params={"format": file_format},
+        headers=account.headers,
+    )
+
+
+async def count(sessions: async_sessionmaker[AsyncSession], model: Any, *where: Any) -> int:
+    async with sessions() as session:
+        return (await session.execute(select(func.count()).select_from(model).where(*where))).scalar_one()
+
+
+async def test_a_csv_file_becomes_listings_readable_in_each_language(
+    client: Client, producer: tuple[Account, dict[str, Any]], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    owner, organization = producer
+    response = await upload(client, owner, organization, csv_file(*GOOD_ROWS))
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert (report["rows"], report["created"], report["updated"], report["dry_run"]) == (3, 3, 0, False)
+
+    listed = await client.get(
+        f"/api/v1/organizations/{organization['id']}/listings", params={"lang": "de"}, headers=owner.headers
+    )
+    by_sku = {item["sku"]: item for item in listed.json()["items"]}
+    assert set(by_sku) == {"CHLEB-1", "MIOD-1", "SER-1"}
+    bread = by_sku["CHLEB-1"]
+    assert (bread["language"], bread["title"]) == ("de", "Roggenbrot")
+    assert bread["translations"]["pl"] == {"title": "Chleb żytni", "description": "Na zakwasie, 800 g"}
+    assert bread["price_tiers"] == [
+        {"min_quantity": "1", "unit_price": "12.50"},
+        {"min_quantity": "50", "unit_price": "11.00"},
+    ]
+    assert (bread["unit"], bread["ships_to"], bread["lead_time_days"]) == ("H87", ["PL", "DE-SN"], 1)
+    assert bread["origin"]["country"] == "PL"  # the producer's seat when the file gives none
+    assert by_sku["MIOD-1"]["classification"] == {"scheme": "HS", "code": "040900"}
+    assert by_sku["SER-1"]["stock_on_hand"] == "40.5"
+    assert set(by_sku["SER-1"]["translations"]) == {"pl", "de"}  # an empty title[en] is no translation
+
+    versions = (await client.get(f"/api/v1/listings/{bread['id']}/versions", headers=owner.headers)).json()
+    assert [(v["version"], v["change"]) for v in versions] == [(1, "created")]
+    # One audit entry for the file, one event per listing for search and the rest.
+    assert await count(sessions, AuditEntry, AuditEntry.action == "listing.import") == 1
+    assert await count(sessions, OutboxEvent, OutboxEvent.topic == "marketplace.ListingChanged") == 3
+
+
+async def test_one_bad_row_rejects_the_whole_file_and_the_report_names_each_bad_row(
+    client: Client, producer: tuple[Account, dict[str, Any]], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    owner, organization = producer
+    bad_price = "JAJA-1,Jajka,,Eier,,pl,HS,0407.21,H87,1,1:1.20|30:-0.90,500,PL,0"
+    bad_unit = "MLEKO-1,Mleko,,Milch,,pl,HS,0401.20,XYZ,1,1:3.10,80,PL,0"
+    response = await upload(client, owner, organization, csv_file(GOOD_ROWS[0], bad_price, GOOD_ROWS[1], bad_unit))
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["type"].endswith("/import-rejected")
+    assert "2 of 4 rows" in problem["detail"] and "nothing was imported" in problem["detail"]
+    assert [(e["row"], e["field"]) for e in problem["errors"]] == [(3, "price_tiers"), (5, "unit")]
+    assert "price_tiers[1].unit_price" in problem["errors"][0]["message"]
+    assert "XYZ" in problem["errors"][1]["message"]
+    assert await count(sessions, Listing) == 0
+    assert await count(sessions, ListingTranslation) == 0
+    assert await count(sessions, OutboxEvent) == 0
+    assert await count(sessions, AuditEntry, AuditEntry.action == "listing.import") == 0
+
+
+@pytest.mark.parametrize(
+    ("row", "field", "message"),
+    [
+        ("X-1,Kasza,,,,pl,CPV,1234,KGM,1,1:5,1,PL,0", "classification_code", "CPV"),
+        ("X-1,Kasza,,,,xx-QQ,HS,1904,KGM,1,1:5,1,PL,0", "default_language", "xx-QQ"),
+        ("X-1,Kasza,,,,pl,HS,1904,KGM,1,1:5,-1,PL,0", "stock_on_hand", "negative"),
+        ("X-1,Kasza,,,,pl,HS,1904,KGM,1,1:5,1,ZZ,0", "ships_to", "ZZ"),
+        ("X-1,Kasza,,,,pl,HS,1904,KGM,1,5,1,PL,0", "price_tiers", "min_quantity:unit_price"),
+        ("X-1,Kasza,,,,pl,HS,1904,KGM,1,1:5,1,PL,soon", "lead_time_days", "int"),
+        ("X-1,,opis,,,pl,HS,1904,KGM,1,1:5,1,PL,0", "title[pl]", "length"),
+        ("X-1,Kasza,,,,pl,HS,1904,KGM,1,1:5,1,PL", "$", "cells"),
+    ],
+)
+async def test_each_kind_of_bad_cell_is_reported_with_its_row_and_column(
+    client: Client, producer: tuple[Account, dict[str, Any]], row: str, field: str, message: str
+) -> None:
+    owner, organization = producer
+    response = await upload(client, owner, organization, csv_file(GOOD_ROWS[0], row))
+    assert response.status_code == 422, response.text
+    [error] = response.json()["errors"]
+    assert (error["row"], error["field"]) == (3, field)
+    assert message in error["message"]
+
+
+async def test_a_sku_twice_in_the_file_or_already_listed_is_refused_in_create_mode(
+    client: Client, producer: tuple[Account, dict[str, Any]], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    owner, organization = producer
+    response = await upload(client, owner, organization, csv_file(GOOD_ROWS[0], GOOD_ROWS[1], GOOD_ROWS[0]))
+    assert response.status_code == 422
+    assert [(e["row"], e["field"], e["message"]) for e in response.json()["errors"]] == [
+        (4, "sku", "CHLEB-1 is also on row 2")
+    ]
+
+    await create_listing(client, owner, organization, sku="MIOD-1")
+    response = await upload(client, owner, organization, csv_file(GOOD_ROWS[0], GOOD_ROWS[1]))
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert (error["row"], error["field"]) == (3, "sku")
+    assert "mode=upsert" in error["message"]
+    assert await count(sessions, Listing) == 1
+
+
+async def test_dry_run_reports_what_would_happen_and_writes_nothing(
+    client: Client, producer: tuple[Account, dict[str, Any]], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    owner, organization = producer
+    response = await upload(client, owner, organization, csv_file(*GOOD_ROWS), dry_run="true")
+    assert response.status_code == 200
+    report = response.json()
+    assert (report["dry_run"], report["created"], report["import_id"]) == (True, 3, None)
+    assert await count(sessions, Listing) == 0
+    assert await count(sessions, OutboxEvent) == 0
+
+    # A dry run of a bad file reports exactly what the real import would.
+    bad = await upload(client, owner, organization, csv_file("X-1,,,,,pl,HS,1904,KGM,1,1:5,1,PL,0"), dry_run="true")
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["row"] == 2
+
+
+@pytest.mark.parametrize("file_format", ["csv", "jsonl"])
+async def test_an_export_imports_unchanged_into_another_producer_and_is_a_no_op_for_its_own(
+    client: Client, producer: tuple[Account, dict[str, Any]], file_format: str
+) -> None:
+    owner, organization = producer
+    await upload(client, owner, organization, csv_file(*GOOD_ROWS))
+    honey = await create_listing(
+        client,
+        owner,
+        organization,
+        origin={"country": "PL", "subdivision": "PL-02", "municipality": "Bogatynia"},
+        image_urls=["https://img.example/honey.jpg"],
+        status="paused",
+    )
+    exported = await download(client, owner, organization, file_format)
+    assert exported.status_code == 200
+    assert "attachment" in exported.headers["content-disposition"]
+
+    again = await upload(client, owner, organization, exported.content, format=file_format, mode="upsert")
+    assert again.status_code == 200, again.text
+    assert (again.json()["unchanged"], again.json()["updated"], again.json()["created"]) == (4, 0, 0)
+    reread = (await client.get(f"/api/v1/listings/{honey['id']}", headers=owner.headers)).json()
+    assert reread["version"] == 1
+
+    other_owner = await register(client)
+    other = await create_organization(client, other_owner)
+    copied = await upload(client, other_owner, other, exported.content, format=file_format)
+    assert copied.status_code == 200, copied.text
+    assert copied.json()["created"] == 4
+    assert (await download(client, other_owner, other, file_format)).content == exported.content
+
+
+async def test_upsert_changes_only_what_changed_with_a_new_version(
+    client: Client, producer: tuple[Account, dict[str, Any]], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    owner, organization = producer
+    await upload(client, owner, organization, csv_file(*GOOD_ROWS))
+    rows = list(csv.DictReader(io.StringIO((await download(client, owner, organization, "csv")).text)))
+    by_sku = {row["sku"]: row for row in rows}
+    by_sku["MIOD-1"]["price_tiers"] = "0.5:46.00|20:42.00"
+    by_sku["SER-1"]["title[en]"] = "Sheep cheese"
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+
+    response = await upload(client, owner, organization, buffer.getvalue().encode(), mode="upsert")
+    assert response.status_code == 200, response.text
+    assert (response.json()["updated"], response.json()["unchanged"]) == (2, 1)
+    listed = await client.get(f"/api/v1/organizations/{organization['id']}/listings", headers=owner.headers)
+    current = {item["sku"]: item for item in listed.json()["items"]}
+    assert current["MIOD-1"]["version"] == 2
+    assert current["MIOD-1"]["price_tiers"][0] == {"min_quantity": "0.5", "unit_price": "46.00"}
+    assert current["SER-1"]["translations"]["en"]["title"] == "Sheep cheese"
+    assert current["CHLEB-1"]["version"] == 1
+    versions = (await client.get(f"/api/v1/listings/{current['MIOD-1']['id']}/versions", headers=owner.headers)).json()
+    assert [(v["version"], v["change"], v["price_tiers"][0]["unit_price"]) for v in versions] == [
+        (1, "created", "48.00"),
+        (2, "imported", "46.00"),
+    ]
+    assert await count(sessions, ListingRevision) == 5
+
+
+async def test_an_archived_listing_cannot_be_revived_by_import(
+    client: Client, producer: tuple[Account, dict[str, Any]]
+) -> None:
+    owner, organization = producer
+    await upload(client, owner, organization, csv_file(*GOOD_ROWS))
+    listed = await client.get(f"/api/v1/organizations/{organization['id']}/listings", headers=owner.headers)
+    bread = next(item for item in listed.json()["items"] if item["sku"] == "CHLEB-1")
+    await client.post(f"/api/v1/listings/{bread['id']}/archive", headers=owner.headers)
+    assert b"CHLEB-1" not in (await download(client, owner, organization, "csv")).content
+
+    response = await upload(client, owner, organization, csv_file(GOOD_ROWS[0]), mode="upsert")
+    assert response.status_code == 422
+    assert "archived" in response.json()["errors"][0]["message"]
+
+
+async def test_json_lines_report_the_line_and_the_json_path(
+    client: Client, producer: tuple[Account, dict[str, Any]], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    owner, organization = producer
+    good = {
+        "sku": "MIOD-2",
+        "translations": {"pl": {"title": "Miód gryczany"}},
+        "default_language": "pl",
+        "classification": {"scheme": "HS", "code": "0409"},
+        "unit": "KGM",
+        "price_tiers": [{"min_quantity": "1", "unit_price": "52.00"}],
+        "stock_on_hand": "30",
+        "ships_to": ["PL"],
+    }
+    lines = [
+        json.dumps(good),
+        "",
+        json.dumps({**good, "sku": "MIOD-3", "stock_on_hand": "plenty"}),
+        "{not json",
+        json.dumps({**good, "sku": "MIOD-4", "price_tiers": [{"min_quantity": "1", "unit_price": "0"}]}),
+    ]
+    response = await upload(client, owner, organization, "\n".join(lines).encode(), format="jsonl")
+    assert response.status_code == 422
+    assert [(e["row"], e["field"]) for e in response.json()["errors"]] == [
+        (3, "$.stock_on_hand"),
+        (4, "$"),
+        (5, "$.price_tiers[0].unit_price"),
+    ]
+    assert await count(sessions, Listing) == 0
+
+
+async def test_credentials_of_another_organization_cannot_be_attached_by_import(
+    client: Client, producer: tuple[Account, dict[str, Any]]
+) -> None:
+    owner, organization = producer
+    stranger = await register(client)
+    their_credential = await submit_credential(client, stranger, await create_organization(client, stranger))
+    header = HEADER + ",credential_ids"
+    response = await upload(client, owner, organization, csv_file(GOOD_ROWS[0] + f",{their_credential['id']}", header=header))
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert (error["row"], error["field"]) == (2, "credential_ids")
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        (HEADER + ",colour", "unknown column"),
+        (HEADER.replace(",unit,", ","), "unit"),
+        (HEADER.replace("title[pl],", "").replace("title[de],", "").replace("title[en],", ""), "title"),
+        (HEADER + ",sku", "twice"),
+    ],
+)
+async def test_a_bad_header_is_reported_on_row_1(
+    client: Client, producer: tuple[Account, dict[str, Any]], header: str, message: str
+) -> None:
+    owner, organization = producer
+    response = await upload(client, owner, organization, csv_file(header=header))
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["row"] == 1 and message in error["message"]
+
+
+async def test_empty_and_non_utf8_files_are_refused(client: Client, producer: tuple[Account, dict[str, Any]]) -> None:
+    owner, organization = producer
+    empty = await upload(client, owner, organization, b"")
+    assert empty.status_code == 422 and "empty" in empty.json()["detail"]
+    header_only = await upload(client, owner, organization, csv_file())
+    assert header_only.status_code == 422 and "no listings" in header_only.json()["detail"]
+    latin1 = await upload(client, owner, organization, csv_file(GOOD_ROWS[1]).replace("ó".encode(), b"\xf3"))
+    assert latin1.status_code == 422 and "UTF-8" in latin1.json()["detail"]
+
+
+async def test_a_50_mb_file_is_refused_with_413_and_nothing_is_written(
+    client: Client, producer: tuple[Account, dict[str, Any]], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    owner, organization = producer
+    row = GOOD_ROWS[1].encode() + b"\n"
+    body = csv_file() + row * (50 * 1024 * 1024 // len(row))
+    response = await upload(client, owner, organization, body)
+    assert response.status_code == 413
+    assert response.json()["type"].endswith("/request-too-large")
+    assert await count(sessions, Listing) == 0
+
+
+async def test_only_members_of_a_producer_import_and_export(
+    client: Client, producer: tuple[Account, dict[str, Any]], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    owner, organization = producer
+    await upload(client, owner, organization, csv_file(*GOOD_ROWS))
+    outsider = await register(client)
+    assert (await upload(client, outsider, organization, csv_file(GOOD_ROWS[0]))).status_code == 404
+    assert (await download(client, outsider, organization, "csv")).status_code == 404
+
+    buyer_owner = await register(client)
+    buyer = await create_organization(client, buyer_owner, kind="buyer")
+    refused = await upload(client, buyer_owner, buyer, csv_file(GOOD_ROWS[0]))
+    assert refused.status_code == 403
+    assert refused.json()["type"].endswith("/not-a-producer")
+    assert await count(sessions, Listing) == 3
