@@ -8,11 +8,15 @@ with COPY: 100,000 listings take seconds, not minutes (benchmarks/catalog_import
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 import uuid_utils.compat
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from marketplace.catalog import listing_files
@@ -28,12 +32,12 @@ from marketplace.catalog.schemas import (
     PriceTier,
     Translation,
 )
-from marketplace.catalog.service import ListingService, build_listing, plain, tiers_of
+from marketplace.catalog.service import ListingService, listing_values, plain
 from marketplace.compliance.repository import ComplianceRepository
 from marketplace.events import ListingChanged
 from marketplace.kernel import audit
 from marketplace.kernel.auth import Principal
-from marketplace.kernel.bulk import copy_entities
+from marketplace.kernel.bulk import copy_rows
 from marketplace.kernel.db import transaction
 from marketplace.kernel.errors import FieldError, InvalidInput
 from marketplace.kernel.outbox import emit_many
@@ -76,16 +80,20 @@ class ImportRejected(InvalidInput):
 
 @dataclass
 class _Plan:
-    """What an accepted file changes: new listings, and existing ones with their new content."""
+    """What an accepted file changes: new listings, and the new content of changed ones (plain rows)."""
 
-    created: list[tuple[Listing, Texts]]
-    updated: list[tuple[Listing, Listing, Texts]]
+    created: list[tuple[dict[str, Any], Texts]]
+    updated: list[tuple[dict[str, Any], Texts]]
     unchanged: int
 
 
-def _same(current: Listing, current_texts: Texts, new: Listing, new_texts: Texts) -> bool:
+def _tiers(values: dict[str, Any]) -> list[tuple[Decimal, Decimal]]:
+    return [(Decimal(t["min_quantity"]), Decimal(t["unit_price"])) for t in values["price_tiers"]]
+
+
+def _same(current: dict[str, Any], current_texts: Texts, new: dict[str, Any], new_texts: Texts) -> bool:
     return current_texts == new_texts and all(
-        (tiers_of(current) == tiers_of(new)) if name == "price_tiers" else getattr(current, name) == getattr(new, name)
+        (_tiers(current) == _tiers(new)) if name == "price_tiers" else current[name] == new[name]
         for name in _IMPORTED_FIELDS
     )
 
@@ -166,79 +174,77 @@ class ListingImport:
         """Check each row against the rules and the database; adds to `errors`, changes nothing."""
         wanted_credentials = list({i for row in rows for i in row.listing.credential_ids})
         owned = await ComplianceRepository(self.session).owned_credential_ids(producer.id, wanted_credentials)
-        existing = await self.repo.by_skus(producer.id, [row.listing.sku.strip() for row in rows])
+        existing = await self.repo.rows_by_sku(producer.id, [row.listing.sku.strip() for row in rows])
         existing_texts: dict[uuid.UUID, Texts] = {}
         if mode is ImportMode.upsert and existing:
-            translations = await self.repo.translations([listing.id for listing in existing.values()])
-            existing_texts = {
-                listing_id: {t.language: (t.title, t.description) for t in texts}
-                for listing_id, texts in translations.items()
-            }
+            existing_texts = await self.repo.texts([listing["id"] for listing in existing.values()])
         plan = _Plan(created=[], updated=[], unchanged=0)
         first_row_of: dict[str, int] = {}
         for row in rows:
             try:
-                listing, texts = build_listing(producer, row.listing)
-                for index, credential_id in enumerate(listing.credential_ids):
+                values, texts = listing_values(producer, row.listing)
+                for index, credential_id in enumerate(values["credential_ids"]):
                     if credential_id not in owned:
                         raise InvalidInput.field(f"credential_ids[{index}]", "not a credential of this organization")
             except InvalidInput as error:
                 errors.extend(_row_errors(error, row.number, file_format))
                 continue
-            if listing.sku in first_row_of:
-                message = f"{listing.sku} is also on row {first_row_of[listing.sku]}"
+            sku = values["sku"]
+            if sku in first_row_of:
+                message = f"{sku} is also on row {first_row_of[sku]}"
                 errors.append(FieldError(field="sku", message=message, row=row.number))
                 continue
-            first_row_of[listing.sku] = row.number
-            current = existing.get(listing.sku)
+            first_row_of[sku] = row.number
+            current = existing.get(sku)
             if current is None:
-                plan.created.append((listing, texts))
+                plan.created.append((values, texts))
             elif mode is ImportMode.create:
-                message = f"{listing.sku} is already listed; import with mode=upsert to update it"
+                message = f"{sku} is already listed; import with mode=upsert to update it"
                 errors.append(FieldError(field="sku", message=message, row=row.number))
-            elif current.status is ListingStatus.archived:
-                message = f"the listing {listing.sku} is archived and can no longer change"
+            elif current["status"] is ListingStatus.archived:
+                message = f"the listing {sku} is archived and can no longer change"
                 errors.append(FieldError(field="sku", message=message, row=row.number))
-            elif _same(current, existing_texts[current.id], listing, texts):
+            elif _same(current, existing_texts[current["id"]], values, texts):
                 plan.unchanged += 1
             else:
-                plan.updated.append((current, listing, texts))
+                changed = {name: values[name] for name in _IMPORTED_FIELDS}
+                plan.updated.append(({**changed, "id": current["id"], "version": current["version"] + 1}, texts))
         return plan
 
     async def _write(self, principal: Principal, producer: Organization, plan: _Plan, report: ImportReport) -> None:
         """Apply the plan: COPY new listings, update changed ones (new version), record revisions,
         one audit entry for the whole file and one `ListingChanged` per listing created or changed."""
-        await copy_entities(self.session, [listing for listing, _ in plan.created])
-        for current, new, _ in plan.updated:
-            for name in _IMPORTED_FIELDS:
-                setattr(current, name, getattr(new, name))
-            current.version += 1
-        await self.session.flush()
-        await self.repo.delete_translations([current.id for current, _, _ in plan.updated])
-        written = [(listing, texts, "created") for listing, texts in plan.created] + [
-            (current, texts, "imported") for current, _, texts in plan.updated
+        await copy_rows(self.session, Listing, [values for values, _ in plan.created])
+        if plan.updated:
+            now = dt.datetime.now(dt.UTC)
+            await self.session.execute(update(Listing), [{**values, "updated_at": now} for values, _ in plan.updated])
+            await self.repo.delete_translations([values["id"] for values, _ in plan.updated])
+        written = [(values, texts, "created") for values, texts in plan.created] + [
+            (values, texts, "imported") for values, texts in plan.updated
         ]
-        await copy_entities(
+        await copy_rows(
             self.session,
+            ListingTranslation,
             [
-                ListingTranslation(listing_id=listing.id, language=language, title=title, description=description)
-                for listing, texts, _ in written
+                {"listing_id": values["id"], "language": language, "title": title, "description": description}
+                for values, texts, _ in written
                 for language, (title, description) in texts.items()
             ],
         )
-        await copy_entities(
+        await copy_rows(
             self.session,
+            ListingRevision,
             [
-                ListingRevision(
-                    listing_id=listing.id,
-                    version=listing.version,
-                    change=change,
-                    currency=listing.currency,
-                    price_tiers=listing.price_tiers,
-                    stock_on_hand=listing.stock_on_hand,
-                    changed_by=principal.user_id,
-                )
-                for listing, _, change in written
+                {
+                    "listing_id": values["id"],
+                    "version": values["version"],
+                    "change": change,
+                    "currency": values["currency"],
+                    "price_tiers": values["price_tiers"],
+                    "stock_on_hand": values["stock_on_hand"],
+                    "changed_by": principal.user_id,
+                }
+                for values, _, change in written
             ],
         )
         assert report.import_id is not None  # noqa: S101 - set for every import that writes
@@ -251,42 +257,42 @@ class ListingImport:
             organization_id=producer.id,
             after={
                 "report": audit.snapshot(report),
-                "updated": [{"id": str(c.id), "sku": c.sku, "version": c.version} for c, _, _ in plan.updated],
+                "updated": [{"id": str(v["id"]), "version": v["version"]} for v, _ in plan.updated],
             },
         )
         await emit_many(
             self.session,
             [
                 ListingChanged(
-                    listing_id=listing.id, organization_id=producer.id, version=listing.version, change=change
+                    listing_id=values["id"], organization_id=producer.id, version=values["version"], change=change
                 )
-                for listing, _, change in written
+                for values, _, change in written
             ],
         )
 
 
-def record_of(listing: Listing, translations: list[ListingTranslation]) -> ListingCreate:
-    """A listing as an import row: what exporting writes and importing reads back."""
+def record_of(listing: dict[str, Any], texts: Texts) -> ListingCreate:
+    """A listing (plain column values) as an import row: what exporting writes and importing reads back."""
     return ListingCreate(
-        sku=listing.sku,
-        status=listing.status,
-        translations={t.language: Translation(title=t.title, description=t.description) for t in translations},
-        default_language=listing.default_language,
-        classification=Classification(scheme=listing.classification_scheme, code=listing.classification_code),
-        unit=listing.unit_code,
-        pack_size=plain(listing.pack_size),
-        min_order_quantity=plain(listing.min_order_quantity),
-        price_tiers=[PriceTier(min_quantity=q, unit_price=p) for q, p in tiers_of(listing)],
-        stock_on_hand=plain(listing.stock_on_hand),
-        lead_time_days=listing.lead_time_days,
+        sku=listing["sku"],
+        status=listing["status"],
+        translations={language: Translation(title=t, description=d) for language, (t, d) in texts.items()},
+        default_language=listing["default_language"],
+        classification=Classification(scheme=listing["classification_scheme"], code=listing["classification_code"]),
+        unit=listing["unit_code"],
+        pack_size=plain(listing["pack_size"]),
+        min_order_quantity=plain(listing["min_order_quantity"]),
+        price_tiers=[PriceTier(min_quantity=q, unit_price=p) for q, p in _tiers(listing)],
+        stock_on_hand=plain(listing["stock_on_hand"]),
+        lead_time_days=listing["lead_time_days"],
         origin=Origin(
-            country=listing.origin_country,
-            subdivision=listing.origin_subdivision,
-            municipality=listing.origin_municipality,
+            country=listing["origin_country"],
+            subdivision=listing["origin_subdivision"],
+            municipality=listing["origin_municipality"],
         ),
-        ships_to=list(listing.ships_to),
-        image_urls=list(listing.image_urls),
-        credential_ids=list(listing.credential_ids),
+        ships_to=list(listing["ships_to"]),
+        image_urls=list(listing["image_urls"]),
+        credential_ids=list(listing["credential_ids"]),
     )
 
 
@@ -306,10 +312,10 @@ async def export_listings(
             yield listing_files.write_csv_rows([], columns, header=True)
         after: str | None = None
         while batch := await repo.batch_of_producer(organization_id, EXPORTED_STATUSES, after, EXPORT_BATCH):
-            translations = await repo.translations([listing.id for listing in batch])
-            records = [record_of(listing, translations[listing.id]) for listing in batch]
+            texts = await repo.texts([listing["id"] for listing in batch])
+            records = [record_of(listing, texts[listing["id"]]) for listing in batch]
             if file_format is FileFormat.csv:
                 yield listing_files.write_csv_rows(records, columns)
             else:
                 yield listing_files.write_jsonl_rows(records)
-            after = batch[-1].sku
+            after = batch[-1]["sku"]

@@ -57,7 +57,7 @@ class Listing(Entity):
     status: Mapped[ListingStatus] = mapped_column(_enum(ListingStatus, "listing_status"))
     default_language: Mapped[str] = mapped_column(String(35))
     classification_scheme: Mapped[Scheme] = mapped_column(_enum(Scheme, "classification_scheme"))
-    classification_code: Mapped[str] = mapped_column(String(16), index=True)
+    classification_code: Mapped[str] = mapped_column(String(16))
     unit_code: Mapped[str] = mapped_column(String(3))
     pack_size: Mapped[Decimal] = mapped_column(QUANTITY)
     min_order_quantity: Mapped[Decimal] = mapped_column(QUANTITY)
@@ -79,8 +79,9 @@ class ListingTranslation(Entity):
     __tablename__ = "listing_translation"
     __table_args__ = (UniqueConstraint("listing_id", "language"), {"schema": MARKETPLACE_SCHEMA})
 
+    # Indexed by the unique constraint, whose first column it is.
     listing_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.listing.id", ondelete="CASCADE"), index=True
+        Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.listing.id", ondelete="CASCADE")
     )
     language: Mapped[str] = mapped_column(String(35))
     title: Mapped[str] = mapped_column(String(200))
@@ -93,8 +94,9 @@ class ListingRevision(Entity):
     __tablename__ = "listing_revision"
     __table_args__ = (UniqueConstraint("listing_id", "version"), {"schema": MARKETPLACE_SCHEMA})
 
+    # Indexed by the unique constraint, whose first column it is.
     listing_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.listing.id", ondelete="CASCADE"), index=True
+        Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.listing.id", ondelete="CASCADE")
     )
     version: Mapped[int] = mapped_column(Integer)
     change: Mapped[str] = mapped_column(String(40))

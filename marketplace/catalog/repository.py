@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import String, Uuid, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.catalog.models import Listing, ListingRevision, ListingStatus, ListingTranslation
+from marketplace.kernel.db import equals_any
 
 
 class ListingRepository:
@@ -31,15 +33,42 @@ class ListingRepository:
             )
         ).scalar_one_or_none()
 
-    async def by_skus(self, organization_id: uuid.UUID, skus: list[str]) -> dict[str, Listing]:
-        """The producer's listings with these SKUs, locked for change."""
+    async def rows_by_sku(self, organization_id: uuid.UUID, skus: list[str]) -> dict[str, dict[str, Any]]:
+        """The producer's listings with these SKUs as plain column values, locked for change.
+
+        Plain rows, not entities: bulk imports compare many thousands of them.
+        """
+        table = Listing.__table__
         rows = await self.session.execute(
-            select(Listing).where(Listing.organization_id == organization_id, Listing.sku.in_(skus)).with_for_update()
+            select(table)
+            .where(table.c.organization_id == organization_id, equals_any(table.c.sku, skus, String))
+            .with_for_update()
         )
-        return {listing.sku: listing for listing in rows.scalars()}
+        return {row["sku"]: dict(row) for row in rows.mappings()}
+
+    async def texts(self, listing_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, tuple[str, str]]]:
+        """Each listing's (title, description) by language, as plain values."""
+        result: dict[uuid.UUID, dict[str, tuple[str, str]]] = {i: {} for i in listing_ids}
+        if listing_ids:
+            rows = await self.session.execute(
+                select(
+                    ListingTranslation.listing_id,
+                    ListingTranslation.language,
+                    ListingTranslation.title,
+                    ListingTranslation.description,
+                )
+                .where(equals_any(ListingTranslation.listing_id, listing_ids, Uuid))
+                .order_by(ListingTranslation.language)
+            )
+            for listing_id, language, title, description in rows:
+                result[listing_id][language] = (title, description)
+        return result
 
     async def delete_translations(self, listing_ids: list[uuid.UUID]) -> None:
-        await self.session.execute(delete(ListingTranslation).where(ListingTranslation.listing_id.in_(listing_ids)))
+        if listing_ids:
+            await self.session.execute(
+                delete(ListingTranslation).where(equals_any(ListingTranslation.listing_id, listing_ids, Uuid))
+            )
 
     async def languages_of_producer(self, organization_id: uuid.UUID, statuses: list[ListingStatus]) -> list[str]:
         rows = await self.session.execute(
@@ -53,20 +82,22 @@ class ListingRepository:
 
     async def batch_of_producer(
         self, organization_id: uuid.UUID, statuses: list[ListingStatus], after_sku: str | None, limit: int
-    ) -> list[Listing]:
-        """The next `limit` listings in SKU order after `after_sku` (keyset paging for exports)."""
-        conditions = [Listing.organization_id == organization_id, Listing.status.in_(statuses)]
+    ) -> list[dict[str, Any]]:
+        """The next `limit` listings in SKU order after `after_sku`, as plain column values
+        (keyset paging for exports)."""
+        table = Listing.__table__
+        conditions = [table.c.organization_id == organization_id, table.c.status.in_(statuses)]
         if after_sku is not None:
-            conditions.append(Listing.sku > after_sku)
-        rows = await self.session.execute(select(Listing).where(*conditions).order_by(Listing.sku).limit(limit))
-        return list(rows.scalars())
+            conditions.append(table.c.sku > after_sku)
+        rows = await self.session.execute(select(table).where(*conditions).order_by(table.c.sku).limit(limit))
+        return [dict(row) for row in rows.mappings()]
 
     async def translations(self, listing_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ListingTranslation]]:
         result: dict[uuid.UUID, list[ListingTranslation]] = {i: [] for i in listing_ids}
         if listing_ids:
             rows = await self.session.execute(
                 select(ListingTranslation)
-                .where(ListingTranslation.listing_id.in_(listing_ids))
+                .where(equals_any(ListingTranslation.listing_id, listing_ids, Uuid))
                 .order_by(ListingTranslation.language)
             )
             for row in rows.scalars():

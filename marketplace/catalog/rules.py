@@ -17,9 +17,13 @@ MAX_QUANTITY = Decimal("1e12")
 MAX_UNIT_PRICE = Decimal("1e9")
 
 
-def _decimals(value: Decimal) -> int:
+def _more_decimals_than(value: Decimal, places: int) -> bool:
+    """Whether `value` needs more than `places` decimal places ("1.50" needs one)."""
+    exponent = value.as_tuple().exponent
+    if not isinstance(exponent, int) or -exponent <= places:
+        return False  # the common case, without normalising
     exponent = value.normalize().as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
+    return isinstance(exponent, int) and -exponent > places
 
 
 def quantity(value: Decimal, unit: Unit, field: str, *, allow_zero: bool = False) -> Decimal:
@@ -30,7 +34,7 @@ def quantity(value: Decimal, unit: Unit, field: str, *, allow_zero: bool = False
         raise InvalidInput.field(field, "is too large")
     if unit.discrete and value != value.to_integral_value():
         raise InvalidInput.field(field, f"must be a whole number of {unit.name}s")
-    if _decimals(value) > QUANTITY_DECIMALS:
+    if _more_decimals_than(value, QUANTITY_DECIMALS):
         raise InvalidInput.field(field, f"has more than {QUANTITY_DECIMALS} decimal places")
     return value
 
@@ -59,9 +63,9 @@ def price_tiers(
         quantity(min_quantity, unit, f"{field}.min_quantity")
         if not unit_price.is_finite() or unit_price <= 0:
             raise InvalidInput.field(f"{field}.unit_price", "must be a positive price")
-        if unit_price >= MAX_UNIT_PRICE or _decimals(unit_price) > UNIT_PRICE_DECIMALS:
+        if unit_price >= MAX_UNIT_PRICE or _more_decimals_than(unit_price, UNIT_PRICE_DECIMALS):
             raise InvalidInput.field(f"{field}.unit_price", f"at most {UNIT_PRICE_DECIMALS} decimal places")
-        if _decimals(unit_price * pack_size) > exponent:
+        if _more_decimals_than(unit_price * pack_size, exponent):
             raise InvalidInput.field(
                 f"{field}.unit_price",
                 f"a pack of {pack_size} would cost {unit_price * pack_size} {currency}, "

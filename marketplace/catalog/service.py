@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -315,7 +316,8 @@ class ListingService:
         the field for any broken rule, `SkuTaken` (409) when the producer already uses the SKU.
         """
         producer = await self.producer(principal, organization_id)
-        listing, translations = build_listing(producer, data)
+        values, translations = listing_values(producer, data)
+        listing = Listing(**values)
         await self._check_credentials(organization_id, listing.credential_ids)
         if await self.repo.by_sku(organization_id, listing.sku) is not None:
             raise SkuTaken(f"SKU {listing.sku} is already used by another of your listings")
@@ -438,10 +440,11 @@ class ListingService:
         return after
 
 
-def build_listing(producer: Organization, data: ListingCreate) -> tuple[Listing, dict[str, tuple[str, str]]]:
-    """A new, validated (but unsaved) listing of `producer` and its translations by language
-    (title, description). Shared by the API and the bulk import. Does not check credential
-    ownership or SKU uniqueness, which need the database."""
+def listing_values(producer: Organization, data: ListingCreate) -> tuple[dict[str, Any], dict[str, tuple[str, str]]]:
+    """The checked column values of a new listing of `producer`, and its translations by language
+    (title, description). Shared by the API and the bulk import (which writes plain rows, as
+    building ORM objects would cost more than the rules). Does not check credential ownership
+    or SKU uniqueness, which need the database."""
     unit_code, unit = check_unit(data.unit)
     scheme = data.classification.scheme
     code = classification.normalise(scheme, data.classification.code)
@@ -457,29 +460,29 @@ def build_listing(producer: Organization, data: ListingCreate) -> tuple[Listing,
     country, subdivision, municipality = check_origin(origin)
     if data.status is ListingStatus.archived:
         raise InvalidInput.field("status", "a new listing is active or paused")
-    listing = Listing(
-        organization_id=producer.id,
-        sku=data.sku.strip(),
-        status=data.status,
-        default_language=default_language,
-        classification_scheme=scheme,
-        classification_code=code,
-        unit_code=unit_code,
-        pack_size=data.pack_size,
-        min_order_quantity=minimum,
-        currency=producer.default_currency,
-        price_tiers=_tier_json(tiers),
-        stock_on_hand=data.stock_on_hand,
-        lead_time_days=data.lead_time_days,
-        origin_country=country,
-        origin_subdivision=subdivision,
-        origin_municipality=municipality,
-        ships_to=check_jurisdictions(data.ships_to, "ships_to"),
-        image_urls=list(dict.fromkeys(data.image_urls)),
-        credential_ids=list(dict.fromkeys(data.credential_ids)),
-        version=1,
-    )
-    return listing, translations
+    values: dict[str, Any] = {
+        "organization_id": producer.id,
+        "sku": data.sku.strip(),
+        "status": data.status,
+        "default_language": default_language,
+        "classification_scheme": scheme,
+        "classification_code": code,
+        "unit_code": unit_code,
+        "pack_size": data.pack_size,
+        "min_order_quantity": minimum,
+        "currency": producer.default_currency,
+        "price_tiers": _tier_json(tiers),
+        "stock_on_hand": data.stock_on_hand,
+        "lead_time_days": data.lead_time_days,
+        "origin_country": country,
+        "origin_subdivision": subdivision,
+        "origin_municipality": municipality,
+        "ships_to": check_jurisdictions(data.ships_to, "ships_to"),
+        "image_urls": list(dict.fromkeys(data.image_urls)),
+        "credential_ids": list(dict.fromkeys(data.credential_ids)),
+        "version": 1,
+    }
+    return values, translations
 
 
 def _check_version(listing: Listing, expected: int | None) -> None:

@@ -6,11 +6,12 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, Uuid, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.compliance.models import ClassificationScheme, Credential, CredentialStatus, Recognition, Requirement
 from marketplace.hub.models import HubMembership, HubMembershipStatus
+from marketplace.kernel.db import equals_any
 from marketplace.organization.models import Organization
 
 
@@ -123,7 +124,7 @@ class ComplianceRepository:
             return set()
         rows = await self.session.execute(
             select(Credential.id).where(
-                Credential.organization_id == organization_id, Credential.id.in_(credential_ids)
+                Credential.organization_id == organization_id, equals_any(Credential.id, credential_ids, Uuid)
             )
         )
         return set(rows.scalars())

@@ -1,21 +1,22 @@
 """Bulk writes with PostgreSQL COPY, in the caller's transaction.
 
-`copy_entities` writes many new ORM entities in one COPY, an order of magnitude
-faster than INSERTs through the unit of work. The entities are not added to the
-session; callers that need them afterwards keep their own references.
+`copy_rows` writes many new rows of one entity in one COPY: an order of magnitude
+faster than INSERTs through the unit of work, and it takes plain dicts, because
+building ORM objects for 100,000 rows costs more than writing them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any, cast
 
 import asyncpg
 import msgspec
 import uuid_utils.compat
-from sqlalchemy import Table, inspect
+from sqlalchemy import Enum, Table, inspect
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,44 +24,64 @@ from marketplace.kernel.db import Entity, driver_connection
 from marketplace.kernel.errors import Conflict, InvalidInput
 
 
-def _column_value(value: Any, column_type: Any) -> Any:
+def _json_text(value: Any) -> str:
+    # SQLAlchemy's asyncpg codec for jsonb takes the JSON text.
+    return msgspec.json.encode(value).decode()
+
+
+def _enum_value(value: Any) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def _converter(column_type: Any) -> Callable[[Any], Any] | None:
+    """How a Python value of a column goes into COPY (None: asyncpg encodes it as it is)."""
     if isinstance(column_type, JSONB):
-        # SQLAlchemy's asyncpg codec for jsonb takes the JSON text.
-        return msgspec.json.encode(value).decode()
-    if isinstance(value, enum.Enum):
-        return value.value
-    return value
+        return _json_text
+    if isinstance(column_type, Enum):
+        return _enum_value
+    return None
 
 
-async def copy_entities(session: AsyncSession, entities: Sequence[Entity]) -> None:
-    """Insert `entities` (all of one class) with COPY; fills in ids and timestamps left unset.
+async def copy_rows(session: AsyncSession, entity: type[Entity], rows: Sequence[dict[str, Any]]) -> None:
+    """Insert `rows` (attribute name → value, every column given) into `entity`'s table with COPY.
 
-    Raises `Conflict` when a unique constraint refuses a row (e.g. a concurrent writer
-    got there first) and `InvalidInput` for a value the database cannot store.
+    Fills in `id`, `created_at` and `updated_at` in each dict where they are missing, so
+    callers can read the new ids. Raises `Conflict` when a unique constraint refuses a row
+    (e.g. a concurrent writer got there first), `InvalidInput` for a value the database
+    cannot store.
     """
-    if not entities:
+    if not rows:
         return
-    mapper = inspect(type(entities[0]))
+    mapper = inspect(entity)
     table = cast(Table, mapper.local_table)
-    # Every mapped column but the ORM's insert sentinel, which only batched INSERTs use.
-    columns = [(a.key, a.columns[0]) for a in mapper.column_attrs if not a.columns[0]._insert_sentinel]
+    keys: list[str] = []
+    names: list[str] = []
+    converters: list[tuple[int, Callable[[Any], Any]]] = []
+    for attribute in mapper.column_attrs:
+        column = attribute.columns[0]
+        if column._insert_sentinel:  # only the ORM's batched INSERTs use it
+            continue
+        convert = _converter(column.type)
+        if convert is not None:
+            converters.append((len(keys), convert))
+        keys.append(attribute.key)
+        names.append(column.name)
+    values_of = itemgetter(*keys)
     now = dt.datetime.now(dt.UTC)
     records = []
-    for entity in entities:
+    for row in rows:
         # Python-side column defaults only run on ORM INSERTs, so apply them here.
-        given = vars(entity)
-        if given.get("id") is None:
-            entity.id = uuid_utils.compat.uuid7()
-        if given.get("created_at") is None:
-            entity.created_at = now
-        if given.get("updated_at") is None:
-            entity.updated_at = now
-        records.append(tuple(_column_value(getattr(entity, key), column.type) for key, column in columns))
+        if row.get("id") is None:
+            row["id"] = uuid_utils.compat.uuid7()
+        row.setdefault("created_at", now)
+        row.setdefault("updated_at", now)
+        record = list(values_of(row))
+        for index, convert in converters:
+            record[index] = convert(record[index])
+        records.append(record)
     connection = await driver_connection(session)
     try:
-        await connection.copy_records_to_table(
-            table.name, schema_name=table.schema, columns=[column.name for _, column in columns], records=records
-        )
+        await connection.copy_records_to_table(table.name, schema_name=table.schema, columns=names, records=records)
     except asyncpg.UniqueViolationError as error:
         raise Conflict(f"conflicts with existing data ({error.constraint_name}); reload and retry") from None
     except asyncpg.DataError as error:

@@ -25,10 +25,21 @@ NOT_FOR_PRICES = frozenset(
 )
 
 
+# Lookups are cached (bounded): bulk imports check the same few codes on every row.
+@lru_cache(maxsize=1024)
+def _is_country(code: str) -> bool:
+    return len(code) == ALPHA2 and pycountry.countries.get(alpha_2=code) is not None
+
+
+@lru_cache(maxsize=4096)
+def _is_subdivision(code: str) -> bool:
+    return pycountry.subdivisions.get(code=code) is not None
+
+
 def country(value: str, field: str = "country") -> str:
     """An ISO 3166-1 alpha-2 country code, upper-cased."""
     code = value.strip().upper()
-    if len(code) != ALPHA2 or pycountry.countries.get(alpha_2=code) is None:
+    if not _is_country(code):
         raise InvalidInput.field(field, f"unknown ISO 3166-1 alpha-2 country code {value!r}")
     return code
 
@@ -36,7 +47,7 @@ def country(value: str, field: str = "country") -> str:
 def subdivision(value: str, field: str = "subdivision", *, country_code: str | None = None) -> str:
     """An ISO 3166-2 subdivision code (`FR-57`), upper-cased, inside `country_code` if given."""
     code = value.strip().upper()
-    if pycountry.subdivisions.get(code=code) is None:
+    if not _is_subdivision(code):
         raise InvalidInput.field(field, f"unknown ISO 3166-2 subdivision code {value!r}")
     if country_code is not None and not code.startswith(country_code + "-"):
         raise InvalidInput.field(field, f"subdivision {code} is not in country {country_code}")
@@ -107,14 +118,23 @@ def language(value: str, field: str = "language") -> str:
     if len(value) > MAX_TAG_LENGTH:
         # langcodes caches every tag it parses; refusing long input keeps that cache bounded.
         raise InvalidInput.field(field, f"language tags are at most {MAX_TAG_LENGTH} characters")
+    tag, problem = _language_tag(value.strip())
+    if tag is None:
+        raise InvalidInput.field(field, f"{problem} {value!r}")
+    return tag
+
+
+@lru_cache(maxsize=2048)
+def _language_tag(value: str) -> tuple[str | None, str]:
+    """The canonical tag, or None and what is wrong with `value`."""
     try:
-        tag = langcodes.standardize_tag(value.strip())
+        tag = langcodes.standardize_tag(value)
         parsed = langcodes.Language.get(tag)
     except (ValueError, langcodes.tag_parser.LanguageTagError):
-        raise InvalidInput.field(field, f"malformed BCP 47 language tag {value!r}") from None
+        return None, "malformed BCP 47 language tag"
     if not parsed.language or not parsed.is_valid():
-        raise InvalidInput.field(field, f"unknown language in tag {value!r}")
-    return tag
+        return None, "unknown language in tag"
+    return tag, ""
 
 
 def languages(values: list[str], field: str = "languages") -> list[str]:

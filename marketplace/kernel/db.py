@@ -7,12 +7,13 @@ commits it, so a failed COMMIT always surfaces as an error.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 from advanced_alchemy.base import UUIDv7AuditBase, orm_registry
-from sqlalchemy import MetaData
+from sqlalchemy import ColumnElement, MetaData, any_, bindparam
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 #: One Postgres schema per package keeps package boundaries visible in the database.
@@ -47,6 +48,12 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
     """Open a session inside a transaction; commit on success, roll back on any error."""
     async with sessions() as session, session.begin():
         yield session
+
+
+def equals_any(column: Any, values: Sequence[Any], item_type: Any) -> ColumnElement[bool]:
+    """`column = ANY(:array)`: one parameter however many values. Use it for lists that
+    can be long (IN takes a parameter per value, and PostgreSQL allows 32,767)."""
+    return column == any_(bindparam(None, list(values), type_=ARRAY(item_type)))  # type: ignore[no-any-return]
 
 
 def asyncpg_dsn(url: str) -> str:

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.kernel.bulk import copy_entities
+from marketplace.kernel.bulk import copy_rows
 from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity, driver_connection
 
 DELIVER_ENTRYPOINT = "deliver_event"
@@ -108,18 +108,17 @@ async def emit_many(session: AsyncSession, events: Sequence[msgspec.Struct]) -> 
     """`emit` for many events at once (bulk imports): one COPY of the events, one batch of jobs."""
     now = dt.datetime.now(dt.UTC)
     rows = [
-        OutboxEvent(topic=topic_of(type(event)), payload=msgspec.to_builtins(event), occurred_at=now)
-        for event in events
+        {"topic": topic_of(type(event)), "payload": msgspec.to_builtins(event), "occurred_at": now} for event in events
     ]
-    await copy_entities(session, rows)
+    await copy_rows(session, OutboxEvent, rows)
     deliveries: list[bytes | None] = [
-        msgspec.json.encode(Delivery(row.id, subscriber.name))
+        msgspec.json.encode(Delivery(row["id"], subscriber.name))
         for row in rows
-        for subscriber in _registry.subscribers_of(row.topic)
+        for subscriber in _registry.subscribers_of(row["topic"])
     ]
     if deliveries:
         # The job rows go through the session's own connection so they commit or
         # roll back together with the change and the event rows.
         queries = Queries(AsyncpgDriver(await driver_connection(session)))
         await queries.enqueue([DELIVER_ENTRYPOINT] * len(deliveries), deliveries, [0] * len(deliveries))
-    return [row.id for row in rows]
+    return [row["id"] for row in rows]
