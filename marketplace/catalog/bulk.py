@@ -20,7 +20,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from marketplace.catalog import listing_files
-from marketplace.catalog.models import Listing, ListingRevision, ListingStatus, ListingTranslation
+from marketplace.catalog.models import Listing, ListingRevision, ListingStatus
 from marketplace.catalog.repository import ListingRepository
 from marketplace.catalog.schemas import (
     Classification,
@@ -54,6 +54,7 @@ EXPORTED_STATUSES = [ListingStatus.active, ListingStatus.paused]
 _IMPORTED_FIELDS = (
     "status",
     "default_language",
+    "translations",
     "classification_scheme",
     "classification_code",
     "unit_code",
@@ -71,8 +72,6 @@ _IMPORTED_FIELDS = (
     "credential_ids",
 )
 
-Texts = dict[str, tuple[str, str]]
-
 
 class ImportRejected(InvalidInput):
     slug = "import-rejected"
@@ -82,8 +81,8 @@ class ImportRejected(InvalidInput):
 class _Plan:
     """What an accepted file changes: new listings, and the new content of changed ones (plain rows)."""
 
-    created: list[tuple[dict[str, Any], Texts]]
-    updated: list[tuple[dict[str, Any], Texts]]
+    created: list[dict[str, Any]]
+    updated: list[dict[str, Any]]
     unchanged: int
 
 
@@ -91,8 +90,8 @@ def _tiers(values: dict[str, Any]) -> list[tuple[Decimal, Decimal]]:
     return [(Decimal(t["min_quantity"]), Decimal(t["unit_price"])) for t in values["price_tiers"]]
 
 
-def _same(current: dict[str, Any], current_texts: Texts, new: dict[str, Any], new_texts: Texts) -> bool:
-    return current_texts == new_texts and all(
+def _same(current: dict[str, Any], new: dict[str, Any]) -> bool:
+    return all(
         (_tiers(current) == _tiers(new)) if name == "price_tiers" else current[name] == new[name]
         for name in _IMPORTED_FIELDS
     )
@@ -175,14 +174,11 @@ class ListingImport:
         wanted_credentials = list({i for row in rows for i in row.listing.credential_ids})
         owned = await ComplianceRepository(self.session).owned_credential_ids(producer.id, wanted_credentials)
         existing = await self.repo.rows_by_sku(producer.id, [row.listing.sku.strip() for row in rows])
-        existing_texts: dict[uuid.UUID, Texts] = {}
-        if mode is ImportMode.upsert and existing:
-            existing_texts = await self.repo.texts([listing["id"] for listing in existing.values()])
         plan = _Plan(created=[], updated=[], unchanged=0)
         first_row_of: dict[str, int] = {}
         for row in rows:
             try:
-                values, texts = listing_values(producer, row.listing)
+                values = listing_values(producer, row.listing)
                 for index, credential_id in enumerate(values["credential_ids"]):
                     if credential_id not in owned:
                         raise InvalidInput.field(f"credential_ids[{index}]", "not a credential of this organization")
@@ -197,40 +193,28 @@ class ListingImport:
             first_row_of[sku] = row.number
             current = existing.get(sku)
             if current is None:
-                plan.created.append((values, texts))
+                plan.created.append(values)
             elif mode is ImportMode.create:
                 message = f"{sku} is already listed; import with mode=upsert to update it"
                 errors.append(FieldError(field="sku", message=message, row=row.number))
             elif current["status"] is ListingStatus.archived:
                 message = f"the listing {sku} is archived and can no longer change"
                 errors.append(FieldError(field="sku", message=message, row=row.number))
-            elif _same(current, existing_texts[current["id"]], values, texts):
+            elif _same(current, values):
                 plan.unchanged += 1
             else:
                 changed = {name: values[name] for name in _IMPORTED_FIELDS}
-                plan.updated.append(({**changed, "id": current["id"], "version": current["version"] + 1}, texts))
+                plan.updated.append({**changed, "id": current["id"], "version": current["version"] + 1})
         return plan
 
     async def _write(self, principal: Principal, producer: Organization, plan: _Plan, report: ImportReport) -> None:
         """Apply the plan: COPY new listings, update changed ones (new version), record revisions,
         one audit entry for the whole file and one `ListingChanged` per listing created or changed."""
-        await copy_rows(self.session, Listing, [values for values, _ in plan.created])
+        await copy_rows(self.session, Listing, plan.created)
         if plan.updated:
             now = dt.datetime.now(dt.UTC)
-            await self.session.execute(update(Listing), [{**values, "updated_at": now} for values, _ in plan.updated])
-            await self.repo.delete_translations([values["id"] for values, _ in plan.updated])
-        written = [(values, texts, "created") for values, texts in plan.created] + [
-            (values, texts, "imported") for values, texts in plan.updated
-        ]
-        await copy_rows(
-            self.session,
-            ListingTranslation,
-            [
-                {"listing_id": values["id"], "language": language, "title": title, "description": description}
-                for values, texts, _ in written
-                for language, (title, description) in texts.items()
-            ],
-        )
+            await self.session.execute(update(Listing), [{**values, "updated_at": now} for values in plan.updated])
+        written = [(values, "created") for values in plan.created] + [(values, "imported") for values in plan.updated]
         await copy_rows(
             self.session,
             ListingRevision,
@@ -244,7 +228,7 @@ class ListingImport:
                     "stock_on_hand": values["stock_on_hand"],
                     "changed_by": principal.user_id,
                 }
-                for values, _, change in written
+                for values, change in written
             ],
         )
         assert report.import_id is not None  # noqa: S101 - set for every import that writes
@@ -257,7 +241,7 @@ class ListingImport:
             organization_id=producer.id,
             after={
                 "report": audit.snapshot(report),
-                "updated": [{"id": str(v["id"]), "version": v["version"]} for v, _ in plan.updated],
+                "updated": [{"id": str(v["id"]), "version": v["version"]} for v in plan.updated],
             },
         )
         await emit_many(
@@ -266,17 +250,17 @@ class ListingImport:
                 ListingChanged(
                     listing_id=values["id"], organization_id=producer.id, version=values["version"], change=change
                 )
-                for values, _, change in written
+                for values, change in written
             ],
         )
 
 
-def record_of(listing: dict[str, Any], texts: Texts) -> ListingCreate:
+def record_of(listing: dict[str, Any]) -> ListingCreate:
     """A listing (plain column values) as an import row: what exporting writes and importing reads back."""
     return ListingCreate(
         sku=listing["sku"],
         status=listing["status"],
-        translations={language: Translation(title=t, description=d) for language, (t, d) in texts.items()},
+        translations={language: Translation(**text) for language, text in sorted(listing["translations"].items())},
         default_language=listing["default_language"],
         classification=Classification(scheme=listing["classification_scheme"], code=listing["classification_code"]),
         unit=listing["unit_code"],
@@ -312,8 +296,7 @@ async def export_listings(
             yield listing_files.write_csv_rows([], columns, header=True)
         after: str | None = None
         while batch := await repo.batch_of_producer(organization_id, EXPORTED_STATUSES, after, EXPORT_BATCH):
-            texts = await repo.texts([listing["id"] for listing in batch])
-            records = [record_of(listing, texts[listing["id"]]) for listing in batch]
+            records = [record_of(listing) for listing in batch]
             if file_format is FileFormat.csv:
                 yield listing_files.write_csv_rows(records, columns)
             else:

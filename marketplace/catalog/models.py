@@ -16,7 +16,6 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
-    Text,
     UniqueConstraint,
     Uuid,
 )
@@ -56,6 +55,9 @@ class Listing(Entity):
     sku: Mapped[str] = mapped_column(String(64))
     status: Mapped[ListingStatus] = mapped_column(_enum(ListingStatus, "listing_status"))
     default_language: Mapped[str] = mapped_column(String(35))
+    translations: Mapped[dict[str, dict[str, str]]] = mapped_column(JSONB)
+    """{"pl": {"title": "Miód lipowy", "description": "..."}, "de": {...}}: read and written
+    with the listing, never alone (in the row, so a bulk import writes one row per listing)."""
     classification_scheme: Mapped[Scheme] = mapped_column(_enum(Scheme, "classification_scheme"))
     classification_code: Mapped[str] = mapped_column(String(16))
     unit_code: Mapped[str] = mapped_column(String(3))
@@ -73,19 +75,6 @@ class Listing(Entity):
     image_urls: Mapped[list[str]] = mapped_column(ARRAY(String(2000)))
     credential_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))
     version: Mapped[int] = mapped_column(Integer, default=1)
-
-
-class ListingTranslation(Entity):
-    __tablename__ = "listing_translation"
-    __table_args__ = (UniqueConstraint("listing_id", "language"), {"schema": MARKETPLACE_SCHEMA})
-
-    # Indexed by the unique constraint, whose first column it is.
-    listing_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.listing.id", ondelete="CASCADE")
-    )
-    language: Mapped[str] = mapped_column(String(35))
-    title: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(Text)
 
 
 class ListingRevision(Entity):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import String, Uuid, delete, func, select
+from sqlalchemy import String, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketplace.catalog.models import Listing, ListingRevision, ListingStatus, ListingTranslation
+from marketplace.catalog.models import Listing, ListingRevision, ListingStatus
 from marketplace.kernel.db import equals_any
 
 
@@ -46,37 +46,13 @@ class ListingRepository:
         )
         return {row["sku"]: dict(row) for row in rows.mappings()}
 
-    async def texts(self, listing_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, tuple[str, str]]]:
-        """Each listing's (title, description) by language, as plain values."""
-        result: dict[uuid.UUID, dict[str, tuple[str, str]]] = {i: {} for i in listing_ids}
-        if listing_ids:
-            rows = await self.session.execute(
-                select(
-                    ListingTranslation.listing_id,
-                    ListingTranslation.language,
-                    ListingTranslation.title,
-                    ListingTranslation.description,
-                )
-                .where(equals_any(ListingTranslation.listing_id, listing_ids, Uuid))
-                .order_by(ListingTranslation.language)
-            )
-            for listing_id, language, title, description in rows:
-                result[listing_id][language] = (title, description)
-        return result
-
-    async def delete_translations(self, listing_ids: list[uuid.UUID]) -> None:
-        if listing_ids:
-            await self.session.execute(
-                delete(ListingTranslation).where(equals_any(ListingTranslation.listing_id, listing_ids, Uuid))
-            )
-
     async def languages_of_producer(self, organization_id: uuid.UUID, statuses: list[ListingStatus]) -> list[str]:
+        language = func.jsonb_object_keys(Listing.translations).label("language")
         rows = await self.session.execute(
-            select(ListingTranslation.language)
-            .join(Listing, Listing.id == ListingTranslation.listing_id)
+            select(language)
             .where(Listing.organization_id == organization_id, Listing.status.in_(statuses))
             .distinct()
-            .order_by(ListingTranslation.language)
+            .order_by(language)
         )
         return list(rows.scalars())
 
@@ -91,28 +67,6 @@ class ListingRepository:
             conditions.append(table.c.sku > after_sku)
         rows = await self.session.execute(select(table).where(*conditions).order_by(table.c.sku).limit(limit))
         return [dict(row) for row in rows.mappings()]
-
-    async def translations(self, listing_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ListingTranslation]]:
-        result: dict[uuid.UUID, list[ListingTranslation]] = {i: [] for i in listing_ids}
-        if listing_ids:
-            rows = await self.session.execute(
-                select(ListingTranslation)
-                .where(equals_any(ListingTranslation.listing_id, listing_ids, Uuid))
-                .order_by(ListingTranslation.language)
-            )
-            for row in rows.scalars():
-                result[row.listing_id].append(row)
-        return result
-
-    async def replace_translations(self, listing_id: uuid.UUID, translations: dict[str, tuple[str, str]]) -> None:
-        for row in (await self.translations([listing_id]))[listing_id]:
-            await self.session.delete(row)
-        await self.session.flush()
-        self.session.add_all(
-            ListingTranslation(listing_id=listing_id, language=language, title=title, description=description)
-            for language, (title, description) in translations.items()
-        )
-        await self.session.flush()
 
     async def page_of_producer(
         self,

@@ -12,7 +12,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.catalog import classification, rules
-from marketplace.catalog.models import Listing, ListingRevision, ListingStatus, ListingTranslation
+from marketplace.catalog.models import Listing, ListingRevision, ListingStatus
 from marketplace.catalog.repository import ListingRepository
 from marketplace.catalog.schemas import (
     Amount,
@@ -87,8 +87,9 @@ def check_unit(code: str, field: str = "unit") -> tuple[str, Unit]:
 
 def check_translations(
     translations: dict[str, Translation], default_language: str
-) -> tuple[dict[str, tuple[str, str]], str]:
-    normalised: dict[str, tuple[str, str]] = {}
+) -> tuple[dict[str, dict[str, str]], str]:
+    """The texts keyed by canonical language tag, as stored (`Listing.translations`), and the default language."""
+    normalised: dict[str, dict[str, str]] = {}
     for tag, text in translations.items():
         language = codes.language(tag, f"translations.{tag}")
         if language in normalised:
@@ -96,7 +97,7 @@ def check_translations(
         title = text.title.strip()
         if not title:
             raise InvalidInput.field(f"translations.{tag}.title", "cannot be blank")
-        normalised[language] = (title, text.description.strip())
+        normalised[language] = {"title": title, "description": text.description.strip()}
     default = codes.language(default_language, "default_language")
     if default not in normalised:
         raise InvalidInput.field("default_language", f"{default} has no translation")
@@ -177,14 +178,10 @@ class ListingService:
 
     # --- reads ------------------------------------------------------------------
 
-    async def _reads(self, listings: list[Listing], preference: Preference) -> list[ListingRead]:
-        translations = await self.repo.translations([item.id for item in listings])
-        return [_listing_read(item, translations[item.id], preference) for item in listings]
-
     async def read(
         self, principal: Principal, listing_id: uuid.UUID, preference: Preference = Preference()
     ) -> ListingRead:
-        return (await self._reads([await self._readable(principal, listing_id)], preference))[0]
+        return _listing_read(await self._readable(principal, listing_id), preference)
 
     async def list_of_producer(
         self,
@@ -208,7 +205,12 @@ class ListingService:
         listings, total = await self.repo.page_of_producer(
             organization_id, statuses, prefix, page.offset, page.per_page
         )
-        return Page(items=await self._reads(listings, preference), page=page.page, per_page=page.per_page, total=total)
+        return Page(
+            items=[_listing_read(item, preference) for item in listings],
+            page=page.page,
+            per_page=page.per_page,
+            total=total,
+        )
 
     async def revisions(self, principal: Principal, listing_id: uuid.UUID) -> list[RevisionRead]:
         await self._readable(principal, listing_id)
@@ -316,20 +318,17 @@ class ListingService:
         the field for any broken rule, `SkuTaken` (409) when the producer already uses the SKU.
         """
         producer = await self.producer(principal, organization_id)
-        values, translations = listing_values(producer, data)
-        listing = Listing(**values)
+        listing = Listing(**listing_values(producer, data))
         await self._check_credentials(organization_id, listing.credential_ids)
         if await self.repo.by_sku(organization_id, listing.sku) is not None:
             raise SkuTaken(f"SKU {listing.sku} is already used by another of your listings")
         await self.repo.add(listing)
-        await self.repo.replace_translations(listing.id, translations)
         return await self._changed(principal, listing, "created", before=None)
 
     async def update(self, principal: Principal, listing_id: uuid.UUID, data: ListingUpdate) -> ListingRead:
         """Change descriptive fields; every rule is checked again on the result."""
         listing = await self._editable(principal, listing_id)
-        before = (await self._reads([listing], Preference()))[0]
-        translations = None
+        before = _listing_read(listing, Preference())
         if not isinstance(data.translations, msgspec.UnsetType) or not isinstance(
             data.default_language, msgspec.UnsetType
         ):
@@ -339,7 +338,7 @@ class ListingService:
                 if not isinstance(data.default_language, msgspec.UnsetType)
                 else before.default_language
             )
-            translations, listing.default_language = check_translations(given, default)
+            listing.translations, listing.default_language = check_translations(given, default)
         if not isinstance(data.classification, msgspec.UnsetType):
             listing.classification_scheme = data.classification.scheme
             listing.classification_code = classification.normalise(data.classification.scheme, data.classification.code)
@@ -364,15 +363,13 @@ class ListingService:
         rules.pack_and_minimum(listing.pack_size, listing.min_order_quantity, unit)
         rules.price_tiers(tiers_of(listing), listing.currency, unit, listing.pack_size, listing.min_order_quantity)
         rules.quantity(listing.stock_on_hand, unit, "stock_on_hand", allow_zero=True)
-        if translations is not None:
-            await self.repo.replace_translations(listing.id, translations)
         return await self._changed(principal, listing, "details", before=before)
 
     async def change_prices(self, principal: Principal, listing_id: uuid.UUID, data: PriceChange) -> ListingRead:
         """Replace the volume tiers (a new version; earlier versions stay as they were)."""
         listing = await self._editable(principal, listing_id)
         _check_version(listing, data.expected_version)
-        before = (await self._reads([listing], Preference()))[0]
+        before = _listing_read(listing, Preference())
         tiers = [(t.min_quantity, t.unit_price) for t in data.price_tiers]
         rules.price_tiers(
             tiers, listing.currency, REC20[listing.unit_code], listing.pack_size, listing.min_order_quantity
@@ -386,7 +383,7 @@ class ListingService:
             raise InvalidInput.field("stock_on_hand", "give exactly one of stock_on_hand or adjust_by")
         listing = await self._editable(principal, listing_id)
         _check_version(listing, data.expected_version)
-        before = (await self._reads([listing], Preference()))[0]
+        before = _listing_read(listing, Preference())
         target = data.stock_on_hand if data.stock_on_hand is not None else listing.stock_on_hand + (data.adjust_by or 0)
         field = "stock_on_hand" if data.stock_on_hand is not None else "adjust_by"
         if target < 0:
@@ -399,7 +396,7 @@ class ListingService:
         listing = await self._editable(principal, listing_id)
         if listing.status is status:
             raise Conflict(f"the listing is already {status.value}")
-        before = (await self._reads([listing], Preference()))[0]
+        before = _listing_read(listing, Preference())
         listing.status = status
         return await self._changed(principal, listing, status.value, before=before)
 
@@ -420,7 +417,7 @@ class ListingService:
                 changed_by=principal.user_id,
             )
         )
-        after = (await self._reads([listing], Preference()))[0]
+        after = _listing_read(listing, Preference())
         await audit.record(
             self.session,
             principal,
@@ -440,11 +437,10 @@ class ListingService:
         return after
 
 
-def listing_values(producer: Organization, data: ListingCreate) -> tuple[dict[str, Any], dict[str, tuple[str, str]]]:
-    """The checked column values of a new listing of `producer`, and its translations by language
-    (title, description). Shared by the API and the bulk import (which writes plain rows, as
-    building ORM objects would cost more than the rules). Does not check credential ownership
-    or SKU uniqueness, which need the database."""
+def listing_values(producer: Organization, data: ListingCreate) -> dict[str, Any]:
+    """The checked column values of a new listing of `producer`. Shared by the API and the
+    bulk import (which writes plain rows, as building ORM objects would cost more than the
+    rules). Does not check credential ownership or SKU uniqueness, which need the database."""
     unit_code, unit = check_unit(data.unit)
     scheme = data.classification.scheme
     code = classification.normalise(scheme, data.classification.code)
@@ -465,6 +461,7 @@ def listing_values(producer: Organization, data: ListingCreate) -> tuple[dict[st
         "sku": data.sku.strip(),
         "status": data.status,
         "default_language": default_language,
+        "translations": translations,
         "classification_scheme": scheme,
         "classification_code": code,
         "unit_code": unit_code,
@@ -482,7 +479,7 @@ def listing_values(producer: Organization, data: ListingCreate) -> tuple[dict[st
         "credential_ids": list(dict.fromkeys(data.credential_ids)),
         "version": 1,
     }
-    return values, translations
+    return values
 
 
 def _check_version(listing: Listing, expected: int | None) -> None:
@@ -490,8 +487,8 @@ def _check_version(listing: Listing, expected: int | None) -> None:
         raise VersionConflict(f"the listing is at version {listing.version}, not {expected}; reload and retry")
 
 
-def _listing_read(listing: Listing, translations: list[ListingTranslation], preference: Preference) -> ListingRead:
-    texts = {t.language: Translation(title=t.title, description=t.description) for t in translations}
+def _listing_read(listing: Listing, preference: Preference) -> ListingRead:
+    texts = {language: Translation(**text) for language, text in sorted(listing.translations.items())}
     language = pick_language(list(texts), list(preference.languages), listing.default_language)
     served = texts.get(language) or texts.get(listing.default_language) or Translation(title=listing.sku)
     unit = REC20[listing.unit_code]

@@ -12,7 +12,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from marketplace.catalog.models import Listing, ListingRevision, ListingTranslation
+from marketplace.catalog.models import Listing, ListingRevision
 from marketplace.kernel.audit import AuditEntry
 from marketplace.kernel.outbox import OutboxEvent
 from tests.factories.catalog import create_listing
@@ -117,7 +117,6 @@ async def test_one_bad_row_rejects_the_whole_file_and_the_report_names_each_bad_
     assert "price_tiers[1].unit_price" in problem["errors"][0]["message"]
     assert "XYZ" in problem["errors"][1]["message"]
     assert await count(sessions, Listing) == 0
-    assert await count(sessions, ListingTranslation) == 0
     assert await count(sessions, OutboxEvent) == 0
     assert await count(sessions, AuditEntry, AuditEntry.action == "listing.import") == 0
 
