@@ -67,9 +67,7 @@ def main(listings: int) -> None:
             timed(f"export {file_format}", response, started, len(response.content))
 
         started = time.perf_counter()
-        response = client.post(
-            f"{url}/import", content=exported["csv"], params={"mode": "upsert"}, headers=headers
-        )
+        response = client.post(f"{url}/import", content=exported["csv"], params={"mode": "upsert"}, headers=headers)
         timed("re-import export, upsert (no change)", response, started, len(exported["csv"]))
 
 

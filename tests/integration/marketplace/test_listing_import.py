@@ -27,7 +27,8 @@ HEADER = (
     "classification_code,unit,pack_size,price_tiers,stock_on_hand,ships_to,lead_time_days"
 )
 GOOD_ROWS = [
-    'CHLEB-1,Chleb żytni,"Na zakwasie, 800 g",Roggenbrot,Rye bread,pl,CPV,15811100-7,H87,1,1:12.50|50:11.00,120,PL|DE-SN,1',
+    'CHLEB-1,Chleb żytni,"Na zakwasie, 800 g",Roggenbrot,Rye bread,pl,CPV,15811100-7,H87,1,'
+    "1:12.50|50:11.00,120,PL|DE-SN,1",
     "MIOD-1,Miód lipowy,,Lindenhonig,Linden honey,pl,HS,0409.00,KGM,0.5,0.5:48.00|20:44.00,250,PL-02|DE-SN,3",
     "SER-1,Ser owczy,,Schafskäse,,pl,HS,0406.90,KGM,1,1:60|10:55,40.5,PL,2",
 ]
@@ -43,9 +44,7 @@ def csv_file(*rows: str, header: str = HEADER) -> bytes:
     return ("\n".join([header, *rows]) + "\n").encode()
 
 
-async def upload(
-    client: Client, account: Account, organization: dict[str, Any], body: bytes, **params: str
-) -> Any:
+async def upload(client: Client, account: Account, organization: dict[str, Any], body: bytes, **params: str) -> Any:
     return await client.post(
         f"/api/v1/organizations/{organization['id']}/listings/import",
         content=body,
@@ -112,7 +111,8 @@ async def test_one_bad_row_rejects_the_whole_file_and_the_report_names_each_bad_
     assert response.headers["content-type"].startswith("application/problem+json")
     problem = response.json()
     assert problem["type"].endswith("/import-rejected")
-    assert "2 of 4 rows" in problem["detail"] and "nothing was imported" in problem["detail"]
+    assert "2 of 4 rows" in problem["detail"]
+    assert "nothing was imported" in problem["detail"]
     assert [(e["row"], e["field"]) for e in problem["errors"]] == [(3, "price_tiers"), (5, "unit")]
     assert "price_tiers[1].unit_price" in problem["errors"][0]["message"]
     assert "XYZ" in problem["errors"][1]["message"]
@@ -297,7 +297,8 @@ async def test_credentials_of_another_organization_cannot_be_attached_by_import(
     stranger = await register(client)
     their_credential = await submit_credential(client, stranger, await create_organization(client, stranger))
     header = HEADER + ",credential_ids"
-    response = await upload(client, owner, organization, csv_file(GOOD_ROWS[0] + f",{their_credential['id']}", header=header))
+    row = GOOD_ROWS[0] + f",{their_credential['id']}"
+    response = await upload(client, owner, organization, csv_file(row, header=header))
     assert response.status_code == 422
     [error] = response.json()["errors"]
     assert (error["row"], error["field"]) == (2, "credential_ids")
@@ -319,17 +320,21 @@ async def test_a_bad_header_is_reported_on_row_1(
     response = await upload(client, owner, organization, csv_file(header=header))
     assert response.status_code == 422
     [error] = response.json()["errors"]
-    assert error["row"] == 1 and message in error["message"]
+    assert error["row"] == 1
+    assert message in error["message"]
 
 
 async def test_empty_and_non_utf8_files_are_refused(client: Client, producer: tuple[Account, dict[str, Any]]) -> None:
     owner, organization = producer
     empty = await upload(client, owner, organization, b"")
-    assert empty.status_code == 422 and "empty" in empty.json()["detail"]
+    assert empty.status_code == 422
+    assert "empty" in empty.json()["detail"]
     header_only = await upload(client, owner, organization, csv_file())
-    assert header_only.status_code == 422 and "no listings" in header_only.json()["detail"]
+    assert header_only.status_code == 422
+    assert "no listings" in header_only.json()["detail"]
     latin1 = await upload(client, owner, organization, csv_file(GOOD_ROWS[1]).replace("ó".encode(), b"\xf3"))
-    assert latin1.status_code == 422 and "UTF-8" in latin1.json()["detail"]
+    assert latin1.status_code == 422
+    assert "UTF-8" in latin1.json()["detail"]
 
 
 async def test_a_50_mb_file_is_refused_with_413_and_nothing_is_written(
