@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import gc
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -73,6 +75,20 @@ async def _supervised_worker(run: Callable[[], Awaitable[None]], stop: asyncio.E
             delay = 1.0
 
 
+@functools.cache  # once per process, at the first start-up
+def tune_garbage_collector() -> None:
+    """Fewer, cheaper cyclic-GC passes for a long-running service.
+
+    Everything alive at start-up (modules, ORM mappers, the OpenAPI schema) is moved out of
+    the collector's sight, and the youngest generation is collected after 50,000 allocations
+    instead of 700: requests that build many objects at once (a 100,000-row import, an
+    export) otherwise spend a fifth of their time in collections that free nothing
+    (benchmarks/catalog_import.py). Reference counting still frees almost everything at once.
+    """
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = ensure_jwt_secret(settings or load_settings())
     if settings.database_url is None:
@@ -90,6 +106,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             assert settings.database_url is not None  # noqa: S101 - checked above
             url = settings.database_url
             worker = asyncio.create_task(_supervised_worker(lambda: run_worker(url, sessions, reg, stop=stop), stop))
+        tune_garbage_collector()
         try:
             yield
         finally:

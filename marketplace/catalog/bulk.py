@@ -1,17 +1,19 @@
 """Bulk import and export of a producer's listings (CSV or JSON lines, see `listing_files`).
 
 An import is all or nothing: every row is checked with the same rules as the API
-(`build_listing`) before anything is written, and one bad row rejects the file
-with a report naming each bad row, field and problem. Accepted files are written
-with COPY: 100,000 listings take seconds, not minutes (benchmarks/catalog_import.py).
+(`listing_values`), and one bad row rejects the file — the request's transaction
+rolls back whatever was written — with a report naming each bad row, field and
+problem. Rows are checked and written in chunks with COPY, so memory stays bounded
+and 100,000 listings take seconds (benchmarks/catalog_import.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -46,6 +48,8 @@ from marketplace.organization.models import Organization
 #: Larger uploads are refused with 413 before they are read; split the file instead.
 MAX_IMPORT_BYTES = 40 * 1024 * 1024
 MAX_REPORTED_ERRORS = 1000
+#: Rows checked (and written) at a time: bounds memory, costs one SKU lookup per chunk.
+IMPORT_CHUNK = 10_000
 EXPORT_BATCH = 1000
 #: Archived listings can no longer change, so they are neither exported nor importable.
 EXPORTED_STATUSES = [ListingStatus.active, ListingStatus.paused]
@@ -78,12 +82,29 @@ class ImportRejected(InvalidInput):
 
 
 @dataclass
-class _Plan:
-    """What an accepted file changes: new listings, and the new content of changed ones (plain rows)."""
+class _Chunk:
+    """What some rows of an accepted file change: new listings, new content of changed ones (plain rows)."""
 
-    created: list[dict[str, Any]]
-    updated: list[dict[str, Any]]
-    unchanged: int
+    created: list[dict[str, Any]] = field(default_factory=list)
+    updated: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: int = 0
+
+
+@dataclass
+class _Progress:
+    """An import so far: counts, errors, which row each SKU was first seen on."""
+
+    rows: int = 0
+    created: int = 0
+    updated: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: int = 0
+    errors: list[FieldError] = field(default_factory=list)
+    first_row_of: dict[str, int] = field(default_factory=dict)
+
+    def add(self, chunk: _Chunk) -> None:
+        self.created += len(chunk.created)
+        self.updated.extend({"id": str(v["id"]), "version": v["version"]} for v in chunk.updated)
+        self.unchanged += chunk.unchanged
 
 
 def _tiers(values: dict[str, Any]) -> list[tuple[Decimal, Decimal]]:
@@ -126,26 +147,38 @@ class ListingImport:
         mode: ImportMode,
         dry_run: bool,
     ) -> ImportReport:
-        """Check every row of the file, then (unless `dry_run`) write all of it in this transaction.
+        """Check every row of the file and (unless `dry_run`) write it, in this transaction.
+
+        Works through the file in chunks, writing each while no row so far had an error, so
+        memory stays bounded; the first bad row stops the writing (the transaction will roll
+        back) but not the checking, so the report lists every bad row.
 
         Raises `ImportRejected` (422) listing every bad row, `NotAProducer` (403) for buyer-only
         organisations, `NotFound` when the caller is not a member.
         """
         producer = await ListingService(self.session).producer(principal, organization_id)
         try:
-            rows, errors = listing_files.read(file_format, body)
+            entries = listing_files.read(file_format, body)
         except listing_files.FileError as error:
             raise ImportRejected(f"the file cannot be read: {error.error.message}", errors=[error.error]) from None
-        total = len(rows) + len({e.row for e in errors})
-        if not total:
+        progress = _Progress()
+        while chunk_entries := list(itertools.islice(entries, IMPORT_CHUNK)):
+            rows = [entry for entry in chunk_entries if isinstance(entry, listing_files.Row)]
+            read_errors = [entry for entry in chunk_entries if isinstance(entry, FieldError)]
+            progress.rows += len(rows) + len({e.row for e in read_errors})
+            progress.errors.extend(read_errors)
+            chunk = await self._check(producer, rows, progress, file_format, mode)
+            if not progress.errors and not dry_run:
+                await self._write(principal, producer, chunk)
+            progress.add(chunk)
+        if not progress.rows:
             raise ImportRejected("the file has no listings", errors=[FieldError(field="$", message="no listings")])
-        plan = await self._plan(producer, rows, errors, file_format, mode)
-        if errors:
-            errors.sort(key=lambda e: e.row or 0)
+        if progress.errors:
+            errors = sorted(progress.errors, key=lambda e: e.row or 0)
             shown = f" (the first {MAX_REPORTED_ERRORS} are listed)" if len(errors) > MAX_REPORTED_ERRORS else ""
             bad_rows = len({e.row for e in errors})
             raise ImportRejected(
-                f"{bad_rows} of {total} rows have errors{shown}; nothing was imported",
+                f"{bad_rows} of {progress.rows} rows have errors{shown}; nothing was imported",
                 errors=errors[:MAX_REPORTED_ERRORS],
             )
         report = ImportReport(
@@ -153,29 +186,37 @@ class ListingImport:
             format=file_format,
             mode=mode,
             dry_run=dry_run,
-            rows=len(rows),
-            created=len(plan.created),
-            updated=len(plan.updated),
-            unchanged=plan.unchanged,
+            rows=progress.rows,
+            created=progress.created,
+            updated=len(progress.updated),
+            unchanged=progress.unchanged,
         )
-        if not dry_run:
-            await self._write(principal, producer, plan, report)
+        if report.import_id is not None:
+            await audit.record(
+                self.session,
+                principal,
+                "listing.import",
+                object_type="listing_import",
+                object_id=report.import_id,
+                organization_id=producer.id,
+                after={"report": audit.snapshot(report), "updated": progress.updated},
+            )
         return report
 
-    async def _plan(
+    async def _check(
         self,
         producer: Organization,
         rows: list[listing_files.Row],
-        errors: list[FieldError],
+        progress: _Progress,
         file_format: FileFormat,
         mode: ImportMode,
-    ) -> _Plan:
-        """Check each row against the rules and the database; adds to `errors`, changes nothing."""
+    ) -> _Chunk:
+        """Check each row against the rules and the database; adds to `progress.errors`, changes nothing."""
         wanted_credentials = list({i for row in rows for i in row.listing.credential_ids})
         owned = await ComplianceRepository(self.session).owned_credential_ids(producer.id, wanted_credentials)
         existing = await self.repo.rows_by_sku(producer.id, [row.listing.sku.strip() for row in rows])
-        plan = _Plan(created=[], updated=[], unchanged=0)
-        first_row_of: dict[str, int] = {}
+        chunk = _Chunk()
+        errors = progress.errors
         for row in rows:
             try:
                 values = listing_values(producer, row.listing)
@@ -186,14 +227,14 @@ class ListingImport:
                 errors.extend(_row_errors(error, row.number, file_format))
                 continue
             sku = values["sku"]
-            if sku in first_row_of:
-                message = f"{sku} is also on row {first_row_of[sku]}"
+            if sku in progress.first_row_of:
+                message = f"{sku} is also on row {progress.first_row_of[sku]}"
                 errors.append(FieldError(field="sku", message=message, row=row.number))
                 continue
-            first_row_of[sku] = row.number
+            progress.first_row_of[sku] = row.number
             current = existing.get(sku)
             if current is None:
-                plan.created.append(values)
+                chunk.created.append(values)
             elif mode is ImportMode.create:
                 message = f"{sku} is already listed; import with mode=upsert to update it"
                 errors.append(FieldError(field="sku", message=message, row=row.number))
@@ -201,20 +242,20 @@ class ListingImport:
                 message = f"the listing {sku} is archived and can no longer change"
                 errors.append(FieldError(field="sku", message=message, row=row.number))
             elif _same(current, values):
-                plan.unchanged += 1
+                chunk.unchanged += 1
             else:
                 changed = {name: values[name] for name in _IMPORTED_FIELDS}
-                plan.updated.append({**changed, "id": current["id"], "version": current["version"] + 1})
-        return plan
+                chunk.updated.append({**changed, "id": current["id"], "version": current["version"] + 1})
+        return chunk
 
-    async def _write(self, principal: Principal, producer: Organization, plan: _Plan, report: ImportReport) -> None:
-        """Apply the plan: COPY new listings, update changed ones (new version), record revisions,
-        one audit entry for the whole file and one `ListingChanged` per listing created or changed."""
-        await copy_rows(self.session, Listing, plan.created)
-        if plan.updated:
+    async def _write(self, principal: Principal, producer: Organization, chunk: _Chunk) -> None:
+        """COPY new listings, update changed ones (new version), record a revision of each and
+        announce each with a `ListingChanged`."""
+        await copy_rows(self.session, Listing, chunk.created)
+        if chunk.updated:
             now = dt.datetime.now(dt.UTC)
-            await self.session.execute(update(Listing), [{**values, "updated_at": now} for values in plan.updated])
-        written = [(values, "created") for values in plan.created] + [(values, "imported") for values in plan.updated]
+            await self.session.execute(update(Listing), [{**values, "updated_at": now} for values in chunk.updated])
+        written = [(values, "created") for values in chunk.created] + [(values, "imported") for values in chunk.updated]
         await copy_rows(
             self.session,
             ListingRevision,
@@ -230,19 +271,6 @@ class ListingImport:
                 }
                 for values, change in written
             ],
-        )
-        assert report.import_id is not None  # noqa: S101 - set for every import that writes
-        await audit.record(
-            self.session,
-            principal,
-            "listing.import",
-            object_type="listing_import",
-            object_id=report.import_id,
-            organization_id=producer.id,
-            after={
-                "report": audit.snapshot(report),
-                "updated": [{"id": str(v["id"]), "version": v["version"]} for v in plan.updated],
-            },
         )
         await emit_many(
             self.session,

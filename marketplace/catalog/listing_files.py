@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,10 +84,11 @@ class FileError(Exception):
         self.error = error
 
 
-def read(file_format: FileFormat, body: bytes) -> tuple[list[Row], list[FieldError]]:
-    """Every row that decodes, and an error (with its row number) for every row that does not.
+def read(file_format: FileFormat, body: bytes) -> Iterator[Row | FieldError]:
+    """In file order, each row that decodes, and an error (with its row number) for each
+    problem of a row that does not. Lazily, so an import can check and write in chunks.
 
-    Raises `FileError` when the file cannot be read at all.
+    Raises `FileError` at once when the file cannot be read at all.
     """
     try:
         text = body.decode("utf-8-sig")
@@ -103,20 +104,17 @@ def read(file_format: FileFormat, body: bytes) -> tuple[list[Row], list[FieldErr
 _decoder = msgspec.json.Decoder(ListingCreate)
 
 
-def _read_jsonl(text: str) -> tuple[list[Row], list[FieldError]]:
-    rows: list[Row] = []
-    errors: list[FieldError] = []
+def _read_jsonl(text: str) -> Iterator[Row | FieldError]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            rows.append(Row(number, _decoder.decode(line)))
+            yield Row(number, _decoder.decode(line))
         except msgspec.ValidationError as error:
             field, message = split_validation_message(str(error))
-            errors.append(FieldError(field=field, message=message, row=number))
+            yield FieldError(field=field, message=message, row=number)
         except msgspec.DecodeError:
-            errors.append(FieldError(field="$", message="not a JSON object on one line", row=number))
-    return rows, errors
+            yield FieldError(field="$", message="not a JSON object on one line", row=number)
 
 
 # --- CSV -------------------------------------------------------------------------
@@ -212,7 +210,8 @@ def csv_column(path: str) -> str:
     return head or "$"
 
 
-def _read_csv(text: str) -> tuple[list[Row], list[FieldError]]:
+def _read_csv(text: str) -> Iterator[Row | FieldError]:
+    """Checks the header now (raising `FileError`); the rows as they are iterated."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [column.strip() for column in next(reader)]
@@ -221,9 +220,11 @@ def _read_csv(text: str) -> tuple[list[Row], list[FieldError]]:
     except csv.Error as error:
         raise FileError(FieldError(field="$", message=f"not CSV: {error}", row=1)) from None
     _check_header(header)
+    return _csv_rows(reader, header)
+
+
+def _csv_rows(reader: Iterator[list[str]], header: list[str]) -> Iterator[Row | FieldError]:
     languages = _languages_of(header)
-    rows: list[Row] = []
-    errors: list[FieldError] = []
     number = 1
     while True:
         number += 1
@@ -232,27 +233,24 @@ def _read_csv(text: str) -> tuple[list[Row], list[FieldError]]:
         except StopIteration:
             break
         except csv.Error as error:
-            errors.append(FieldError(field="$", message=f"not CSV: {error}", row=number))
-            break
+            yield FieldError(field="$", message=f"not CSV: {error}", row=number)
+            return
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) != len(header):
-            errors.append(
-                FieldError(field="$", message=f"{len(cells)} cells where the header has {len(header)}", row=number)
-            )
+            yield FieldError(field="$", message=f"{len(cells)} cells where the header has {len(header)}", row=number)
             continue
         record = dict(zip(header, cells, strict=True))
         try:
             body = _body_of(record, languages)
         except _CellError as error:
-            errors.append(FieldError(field=error.column, message=error.message, row=number))
+            yield FieldError(field=error.column, message=error.message, row=number)
             continue
         try:
-            rows.append(Row(number, msgspec.convert(body, ListingCreate, strict=False)))
+            yield Row(number, msgspec.convert(body, ListingCreate, strict=False))
         except msgspec.ValidationError as error:
             path, message = split_validation_message(str(error))
-            errors.append(FieldError(field=csv_column(path), message=message, row=number))
-    return rows, errors
+            yield FieldError(field=csv_column(path), message=message, row=number)
 
 
 def csv_columns(languages: list[str]) -> list[str]:

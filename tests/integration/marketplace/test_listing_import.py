@@ -12,6 +12,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from marketplace.catalog import bulk
 from marketplace.catalog.models import Listing, ListingRevision
 from marketplace.kernel.audit import AuditEntry
 from marketplace.kernel.outbox import OutboxEvent
@@ -364,3 +365,29 @@ async def test_only_members_of_a_producer_import_and_export(
     assert refused.status_code == 403
     assert refused.json()["type"].endswith("/not-a-producer")
     assert await count(sessions, Listing) == 3
+
+
+async def test_a_bad_row_after_chunks_were_written_still_leaves_nothing_behind(
+    client: Client,
+    producer: tuple[Account, dict[str, Any]],
+    sessions: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    owner, organization = producer
+    monkeypatch.setattr(bulk, "IMPORT_CHUNK", 2)
+    extra = [f"KASZA-{i},Kasza {i},,,,pl,HS,1904,KGM,1,1:5,1,PL,0" for i in range(3)]
+    bad_last = "KASZA-X,Kasza,,,,pl,HS,1904,KGM,1,1:5,-1,PL,0"
+    response = await upload(client, owner, organization, csv_file(*GOOD_ROWS, *extra, bad_last))
+    assert response.status_code == 422
+    assert [(e["row"], e["field"]) for e in response.json()["errors"]] == [(8, "stock_on_hand")]
+    assert await count(sessions, Listing) == 0
+    assert await count(sessions, ListingRevision) == 0
+    assert await count(sessions, OutboxEvent) == 0
+
+    # A SKU repeated in a later chunk is caught too; a clean file spanning chunks is written whole.
+    repeated = await upload(client, owner, organization, csv_file(*GOOD_ROWS, *extra, GOOD_ROWS[0]))
+    assert [(e["row"], e["message"]) for e in repeated.json()["errors"]] == [(8, "CHLEB-1 is also on row 2")]
+    accepted = await upload(client, owner, organization, csv_file(*GOOD_ROWS, *extra))
+    assert accepted.json()["created"] == 6
+    assert await count(sessions, Listing) == 6
+    assert await count(sessions, OutboxEvent, OutboxEvent.topic == "marketplace.ListingChanged") == 6
