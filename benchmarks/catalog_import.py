@@ -3,8 +3,9 @@
 Run: `uv run python -m benchmarks.catalog_import [--listings 100000]`.
 Starts its own service (embedded PostgreSQL, demo data) on a free loopback port and
 imports into the demo bakery's catalog: a dry run (parse and check every row),
-the import itself, an export (CSV and JSON lines) and a re-import of the export in
-upsert mode (every row compared, none changed).
+the import itself, an export (CSV and JSON lines), a re-import of the export in
+upsert mode (every row compared, none changed) and one with every price changed
+(every listing updated to a new version).
 """
 
 from __future__ import annotations
@@ -69,6 +70,11 @@ def main(listings: int) -> None:
         started = time.perf_counter()
         response = client.post(f"{url}/import", content=exported["csv"], params={"mode": "upsert"}, headers=headers)
         timed("re-import export, upsert (no change)", response, started, len(exported["csv"]))
+
+        repriced = exported["csv"].replace(b".50|", b".45|")  # every listing's first tier
+        started = time.perf_counter()
+        response = client.post(f"{url}/import", content=repriced, params={"mode": "upsert"}, headers=headers)
+        timed("re-import, upsert (every price new)", response, started, len(repriced))
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ from decimal import Decimal
 from typing import Any
 
 import uuid_utils.compat
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from marketplace.catalog import listing_files
@@ -39,7 +38,7 @@ from marketplace.compliance.repository import ComplianceRepository
 from marketplace.events import ListingChanged
 from marketplace.kernel import audit
 from marketplace.kernel.auth import Principal
-from marketplace.kernel.bulk import copy_rows
+from marketplace.kernel.bulk import copy_rows, update_rows
 from marketplace.kernel.db import transaction
 from marketplace.kernel.errors import FieldError, InvalidInput
 from marketplace.kernel.outbox import emit_many
@@ -217,6 +216,7 @@ class ListingImport:
         existing = await self.repo.rows_by_sku(producer.id, [row.listing.sku.strip() for row in rows])
         chunk = _Chunk()
         errors = progress.errors
+        now = dt.datetime.now(dt.UTC)
         for row in rows:
             try:
                 values = listing_values(producer, row.listing)
@@ -245,16 +245,14 @@ class ListingImport:
                 chunk.unchanged += 1
             else:
                 changed = {name: values[name] for name in _IMPORTED_FIELDS}
-                chunk.updated.append({**changed, "id": current["id"], "version": current["version"] + 1})
+                chunk.updated.append({**current, **changed, "version": current["version"] + 1, "updated_at": now})
         return chunk
 
     async def _write(self, principal: Principal, producer: Organization, chunk: _Chunk) -> None:
         """COPY new listings, update changed ones (new version), record a revision of each and
         announce each with a `ListingChanged`."""
         await copy_rows(self.session, Listing, chunk.created)
-        if chunk.updated:
-            now = dt.datetime.now(dt.UTC)
-            await self.session.execute(update(Listing), [{**values, "updated_at": now} for values in chunk.updated])
+        await update_rows(self.session, Listing, chunk.updated, [*_IMPORTED_FIELDS, "version", "updated_at"])
         written = [(values, "created") for values in chunk.created] + [(values, "imported") for values in chunk.updated]
         await copy_rows(
             self.session,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, patch, post, put
 from litestar.datastructures import State
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from litestar.response import Stream
 
@@ -42,6 +44,15 @@ def preference(lang: str | None, accept_language: str | None) -> Preference:
     if lang is not None:
         return Preference(languages=(codes.language(lang, "lang"),))
     return Preference(languages=tuple(accepted_languages(accept_language or "")))
+
+
+@dataclass
+class _ListingFileUpload(Operation):
+    """Documents the raw file body, which Litestar cannot infer from a handler reading `request.body()`."""
+
+    def __post_init__(self) -> None:
+        file = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING, description="The file, as is"))
+        self.request_body = RequestBody(required=True, content=dict.fromkeys(listing_files.MEDIA_TYPES.values(), file))
 
 
 class ProducerListingController(Controller):
@@ -94,6 +105,7 @@ class ProducerListingController(Controller):
         ),
         status_code=200,
         request_max_body_size=MAX_IMPORT_BYTES,
+        operation_class=_ListingFileUpload,
     )
     async def import_listings(
         self,

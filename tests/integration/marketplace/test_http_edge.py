@@ -9,7 +9,7 @@ import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 
-from marketplace.catalog.schemas import ListingCreate, ListingRead, Quote
+from marketplace.catalog.schemas import ImportReport, ListingCreate, ListingRead, Quote
 from marketplace.compliance.schemas import CredentialCreate, CredentialRead, Eligibility
 from tests.factories.identity import register
 from tests.factories.organization import create_organization
@@ -128,7 +128,17 @@ async def test_undecodable_or_absurd_input_is_4xx_never_5xx(client: Client) -> N
 
 async def test_openapi_documents_every_field_of_listings_and_credentials(client: Client) -> None:
     schemas = (await client.get("/schema/openapi.json")).json()["components"]["schemas"]
-    for struct in (ListingCreate, ListingRead, Quote, CredentialCreate, CredentialRead, Eligibility):
+    for struct in (ListingCreate, ListingRead, Quote, ImportReport, CredentialCreate, CredentialRead, Eligibility):
         documented = schemas[struct.__name__]["properties"]
         assert set(documented) == {f.encode_name for f in msgspec.structs.fields(struct)}, struct.__name__
         assert all(("type" in spec) or ("oneOf" in spec) or ("$ref" in spec) for spec in documented.values())
+
+
+async def test_openapi_documents_the_listing_file_upload_and_its_options(client: Client) -> None:
+    paths = (await client.get("/schema/openapi.json")).json()["paths"]
+    upload = paths["/api/v1/organizations/{organization_id}/listings/import"]["post"]
+    assert set(upload["requestBody"]["content"]) == {"text/csv; charset=utf-8", "application/x-ndjson"}
+    assert {p["name"] for p in upload["parameters"]} >= {"format", "mode", "dry_run"}
+    assert "title[<language>]" in upload["description"]
+    export = paths["/api/v1/organizations/{organization_id}/listings/export"]["get"]
+    assert {p["name"] for p in export["parameters"]} >= {"format"}

@@ -215,10 +215,14 @@ async def test_an_export_imports_unchanged_into_another_producer_and_is_a_no_op_
 
 
 async def test_upsert_changes_only_what_changed_with_a_new_version(
-    client: Client, producer: tuple[Account, dict[str, Any]], sessions: async_sessionmaker[AsyncSession]
+    client: Client,
+    producer: tuple[Account, dict[str, Any]],
+    sessions: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     owner, organization = producer
     await upload(client, owner, organization, csv_file(*GOOD_ROWS))
+    monkeypatch.setattr(bulk, "IMPORT_CHUNK", 1)  # each change staged and applied on its own
     rows = list(csv.DictReader(io.StringIO((await download(client, owner, organization, "csv")).text)))
     by_sku = {row["sku"]: row for row in rows}
     by_sku["MIOD-1"]["price_tiers"] = "0.5:46.00|20:42.00"
