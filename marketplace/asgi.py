@@ -31,13 +31,21 @@ from marketplace.identity.controllers import AuthController, MeController
 from marketplace.identity.dependencies import provide_principal
 from marketplace.identity.service import purge_login_failures
 from marketplace.kernel.db import create_engine, session_factory, transaction
+from marketplace.kernel.idempotency import purge_expired_keys
 from marketplace.kernel.logging import configure_logging
 from marketplace.kernel.outbox import Registry, registry
 from marketplace.kernel.settings import Settings, ensure_jwt_secret, load_settings
 from marketplace.kernel.web import RequestContextMiddleware, exception_handlers
 from marketplace.kernel.worker import run_worker
 from marketplace.money.controllers import FxController
+from marketplace.order.controllers import (
+    CheckoutController,
+    HubOrderController,
+    OrderController,
+    OrganizationOrderController,
+)
 from marketplace.organization.controllers import InvitationController, OrganizationController
+from marketplace.payment.controllers import InvoiceController, OrganizationInvoiceController
 from marketplace.place.controllers import PlaceController
 
 _log = structlog.get_logger("borderhub")
@@ -48,6 +56,8 @@ def build_registry(target: Registry | None = None) -> Registry:
     reg = target or registry()
     if "purge_login_failures" not in reg.schedules:
         reg.schedule("purge_login_failures", "17 3 * * *", purge_login_failures)
+    if "purge_idempotency_keys" not in reg.schedules:
+        reg.schedule("purge_idempotency_keys", "41 3 * * *", purge_expired_keys)
     if "flag_expiring_credentials" not in reg.schedules:
         reg.schedule("flag_expiring_credentials", "5 4 * * *", flag_expiring_credentials)
     return reg
@@ -132,6 +142,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             FxController,
             ProducerListingController,
             ListingController,
+            CheckoutController,
+            OrderController,
+            OrganizationOrderController,
+            HubOrderController,
+            InvoiceController,
+            OrganizationInvoiceController,
         ],
         dependencies={
             "db_session": Provide(provide_db_session),

@@ -74,3 +74,38 @@ class CredentialExpiring(msgspec.Struct, frozen=True, kw_only=True):
     credential_id: uuid.UUID
     credential_type: str
     valid_until: dt.date
+
+
+class OrderPlaced(msgspec.Struct, frozen=True, kw_only=True):
+    """A checkout created this order (one per producer); its stock is reserved."""
+
+    order_id: uuid.UUID
+    checkout_id: uuid.UUID
+    buyer_organization_id: uuid.UUID
+    producer_organization_id: uuid.UUID
+    hub_id: uuid.UUID
+    payment_method: str
+    currency: str
+    total_minor: int
+
+
+class OrderStatusChanged(msgspec.Struct, frozen=True, kw_only=True):
+    """An order moved from one status to another (see `marketplace.order.models.TRANSITIONS`)."""
+
+    order_id: uuid.UUID
+    buyer_organization_id: uuid.UUID
+    producer_organization_id: uuid.UUID
+    hub_id: uuid.UUID
+    from_status: str
+    to_status: str
+
+
+class InvoicePaid(msgspec.Struct, frozen=True, kw_only=True):
+    """The producer recorded that the buyer paid this invoice."""
+
+    invoice_id: uuid.UUID
+    order_id: uuid.UUID
+    producer_organization_id: uuid.UUID
+    buyer_organization_id: uuid.UUID
+    amount_minor: int
+    currency: str

@@ -17,8 +17,11 @@ import marketplace.hub.models
 import marketplace.identity.models
 import marketplace.kernel.audit
 import marketplace.kernel.fx
+import marketplace.kernel.idempotency
 import marketplace.kernel.outbox
-import marketplace.organization.models  # noqa: F401
+import marketplace.order.models
+import marketplace.organization.models
+import marketplace.payment.models  # noqa: F401
 from marketplace.kernel.db import OWNED_SCHEMAS, metadata
 
 config = context.config

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from marketplace.catalog.units import Unit
+from marketplace.catalog.units import REC20, Unit
 from marketplace.kernel.codes import currency_exponent
 from marketplace.kernel.errors import InvalidInput
 
@@ -36,6 +36,16 @@ def quantity(value: Decimal, unit: Unit, field: str, *, allow_zero: bool = False
         raise InvalidInput.field(field, f"must be a whole number of {unit.name}s")
     if _more_decimals_than(value, QUANTITY_DECIMALS):
         raise InvalidInput.field(field, f"has more than {QUANTITY_DECIMALS} decimal places")
+    return value
+
+
+def order_quantity(value: Decimal, unit_code: str, pack_size: Decimal, minimum: Decimal, field: str) -> Decimal:
+    """A quantity a buyer may order: a valid quantity, at least the minimum order, whole packs."""
+    quantity(value, REC20[unit_code], field)
+    if value < minimum:
+        raise InvalidInput.field(field, f"below the minimum order of {minimum.normalize():f} {unit_code}")
+    if value % pack_size != 0:
+        raise InvalidInput.field(field, f"must be a whole number of packs of {pack_size.normalize():f} {unit_code}")
     return value
 
 

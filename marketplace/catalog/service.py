@@ -276,16 +276,7 @@ class ListingService:
         Raises `InvalidInput` for a quantity below the minimum order or not a whole number of packs.
         """
         listing = await self._readable(principal, listing_id)
-        unit = REC20[listing.unit_code]
-        rules.quantity(amount, unit, "quantity")
-        if amount < listing.min_order_quantity:
-            raise InvalidInput.field(
-                "quantity", f"below the minimum order of {listing.min_order_quantity} {listing.unit_code}"
-            )
-        if amount % listing.pack_size != 0:
-            raise InvalidInput.field(
-                "quantity", f"must be a whole number of packs of {listing.pack_size} {listing.unit_code}"
-            )
+        rules.order_quantity(amount, listing.unit_code, listing.pack_size, listing.min_order_quantity, "quantity")
         min_quantity, unit_price = rules.tier_for(tiers_of(listing), amount)
         total = line_total(unit_price, amount, listing.currency)
         converted = None

@@ -18,6 +18,7 @@ from marketplace.hub.schemas import (
     HubRead,
     InclusionVerification,
     InclusionVerificationRead,
+    InvoiceTerms,
     MembershipDecision,
 )
 from marketplace.hub.service import HubService
@@ -103,6 +104,20 @@ class HubController(Controller):
     ) -> HubMembershipRead:
         note = data.note if data else None
         return await HubService(db_session).decide(principal, hub_id, organization_id, admit=False, note=note)
+
+    @put(
+        "/{hub_id:uuid}/memberships/{organization_id:uuid}/invoice-terms",
+        summary="Set a member's invoice payment terms as a buyer (coordinators; default 30 days)",
+    )
+    async def set_invoice_terms(
+        self,
+        hub_id: FromPath[uuid.UUID],
+        organization_id: FromPath[uuid.UUID],
+        data: JSONBody[InvoiceTerms],
+        principal: Caller,
+        db_session: Session,
+    ) -> HubMembershipRead:
+        return await HubService(db_session).set_invoice_terms(principal, hub_id, organization_id, data)
 
     @put(
         "/{hub_id:uuid}/organizations/{organization_id:uuid}/inclusion/{attribute:str}",

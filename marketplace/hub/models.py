@@ -7,7 +7,7 @@ import enum
 import uuid
 from typing import Any
 
-from sqlalchemy import CHAR, DateTime, Enum, ForeignKey, String, UniqueConstraint, Uuid
+from sqlalchemy import CHAR, DateTime, Enum, ForeignKey, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -62,3 +62,6 @@ class HubMembership(Entity):
     decided_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     note: Mapped[str | None] = mapped_column(String(1000))
+    invoice_net_days: Mapped[int | None] = mapped_column(Integer, server_default="30")
+    """The hub's payment terms for this organisation as a buyer: invoices fall due this many
+    days after the order is placed; None means the hub grants it no invoice terms."""

@@ -70,6 +70,8 @@ class HubMembershipRead(msgspec.Struct, kw_only=True, frozen=True):
     subdivision: str | None
     status: HubMembershipStatus
     note: str | None
+    invoice_net_days: int | None
+    """Payment terms the hub grants the organisation as a buyer (days to pay an invoice; null: none)."""
     applied_at: dt.datetime
     decided_at: dt.datetime | None
 
@@ -100,3 +102,8 @@ class AuditEntryRead(msgspec.Struct, kw_only=True, frozen=True):
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     request_id: str | None
+
+
+class InvoiceTerms(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    net_days: Annotated[int, msgspec.Meta(ge=0, le=120)] | None
+    """Days from an order to its invoice's due date; null: this buyer may not pay by invoice."""

@@ -18,6 +18,7 @@ from marketplace.hub.schemas import (
     HubMembershipRead,
     HubRead,
     InclusionVerificationRead,
+    InvoiceTerms,
     NamedPlace,
 )
 from marketplace.identity.repository import IdentityRepository
@@ -288,6 +289,31 @@ class HubService:
         await emit(self.session, event(hub_id=hub_id, organization_id=organization_id))
         return _membership_read(membership, organization)
 
+    async def set_invoice_terms(
+        self, principal: Principal, hub_id: uuid.UUID, organization_id: uuid.UUID, data: InvoiceTerms
+    ) -> HubMembershipRead:
+        """A coordinator sets how many days an admitted buyer has to pay invoices (null: no invoices)."""
+        await self.require_coordinator(principal, hub_id)
+        membership = await self.repo.membership(hub_id, organization_id)
+        organization = await self.organizations.get(organization_id)
+        if membership is None or organization is None or membership.status is not HubMembershipStatus.admitted:
+            raise NotFound("this organization is not a member of this hub")
+        before = {"invoice_net_days": membership.invoice_net_days}
+        membership.invoice_net_days = data.net_days
+        await self.session.flush()
+        await audit.record(
+            self.session,
+            principal,
+            "hub.invoice_terms",
+            object_type="hub_membership",
+            object_id=membership.id,
+            hub_id=hub_id,
+            organization_id=organization_id,
+            before=before,
+            after={"invoice_net_days": data.net_days},
+        )
+        return _membership_read(membership, organization)
+
     async def memberships(
         self, principal: Principal, hub_id: uuid.UUID, status: HubMembershipStatus | None, page: PageParams
     ) -> Page[HubMembershipRead]:
@@ -376,6 +402,7 @@ def _membership_read(membership: HubMembership, organization: Organization) -> H
         subdivision=organization.subdivision,
         status=membership.status,
         note=membership.note,
+        invoice_net_days=membership.invoice_net_days,
         applied_at=membership.created_at,
         decided_at=membership.decided_at,
     )

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
 
 import asyncpg
 import msgspec
@@ -20,6 +21,7 @@ from litestar import Request, Response
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.middleware import ASGIMiddleware
+from litestar.params import HeaderParameter
 from litestar.types import ASGIApp, ExceptionHandlersMap, Message, Receive, Scope, Send
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketplace.kernel.auth import Principal
 from marketplace.kernel.context import request_id_var
 from marketplace.kernel.errors import DomainError, FieldError, TooManyRequests, split_validation_message
+from marketplace.kernel.idempotency import fingerprint, run_once
 
 #: Handler parameters for the app-wide dependencies (the request's transaction and its caller).
 Session = NamedDependency[AsyncSession]
@@ -229,3 +232,40 @@ class RequestContextMiddleware(ASGIMiddleware):
                 request_id=request_id,
             )
             request_id_var.reset(token)
+
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        description=(
+            "Any unique string (a UUID is good). Retrying with the same key and body returns the first "
+            "result (header Idempotent-Replayed: true); the same key with another body is 422. Kept 24 h."
+        ),
+    ),
+]
+
+T = TypeVar("T", bound=msgspec.Struct)
+
+
+async def idempotent(
+    request: Request[Any, Any, Any],
+    session: AsyncSession,
+    principal: Principal,
+    key: str | None,
+    body: msgspec.Struct | None,
+    result_type: type[T],
+    run: Callable[[], Awaitable[T]],
+    *,
+    status_code: int = 200,
+) -> Response[T]:
+    """Run a handler's use case at most once per `Idempotency-Key` (see `kernel.idempotency`)."""
+    result, replayed = await run_once(
+        session,
+        user_id=principal.user_id,
+        key=key,
+        request_fingerprint=fingerprint(request.method, request.url.path, body),
+        result_type=result_type,
+        run=run,
+    )
+    return Response(result, status_code=status_code, headers={"Idempotent-Replayed": "true"} if replayed else None)

@@ -1,0 +1,1 @@
+"""Orders: a buyer's checkout split into one order per producer, and each order's lifecycle."""

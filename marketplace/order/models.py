@@ -1,0 +1,182 @@
+"""Checkouts, orders and their lines; the order lifecycle as an explicit state machine."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    CHAR,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity
+
+QUANTITY = Numeric(18, 3)
+UNIT_PRICE = Numeric(18, 6)
+_ORG = f"{MARKETPLACE_SCHEMA}.organization.id"
+
+
+class PaymentMethod(enum.StrEnum):
+    stripe = "stripe"
+    invoice = "invoice"
+
+
+class OrderStatus(enum.StrEnum):
+    pending_payment = "pending_payment"
+    paid = "paid"
+    accepted = "accepted"
+    shipped = "shipped"
+    delivered = "delivered"
+    completed = "completed"
+    cancelled = "cancelled"
+    rejected = "rejected"
+    disputed = "disputed"
+
+
+class Side(enum.StrEnum):
+    """Which end of an order an organisation is on."""
+
+    buyer = "buyer"
+    producer = "producer"
+
+
+class Party(enum.StrEnum):
+    """Who moves an order on: its buyer, its producer, a coordinator of its hub, or the payment system."""
+
+    buyer = "buyer"
+    producer = "producer"
+    coordinator = "coordinator"
+    payments = "payments"
+
+
+_S = OrderStatus
+_P = Party
+
+#: The only moves an order can make, and who may make each.
+TRANSITIONS: dict[OrderStatus, dict[OrderStatus, frozenset[Party]]] = {
+    _S.pending_payment: {
+        _S.paid: frozenset({_P.payments}),
+        # Invoice orders are accepted on the hub's net terms, before they are paid.
+        _S.accepted: frozenset({_P.producer}),
+        _S.cancelled: frozenset({_P.buyer, _P.producer, _P.coordinator, _P.payments}),
+        _S.rejected: frozenset({_P.producer}),
+    },
+    _S.paid: {
+        _S.accepted: frozenset({_P.producer}),
+        _S.cancelled: frozenset({_P.buyer, _P.coordinator}),
+        _S.rejected: frozenset({_P.producer}),
+    },
+    _S.accepted: {
+        _S.shipped: frozenset({_P.producer}),
+        _S.cancelled: frozenset({_P.buyer, _P.producer, _P.coordinator}),
+    },
+    _S.shipped: {_S.delivered: frozenset({_P.buyer, _P.producer})},
+    _S.delivered: {
+        _S.completed: frozenset({_P.buyer, _P.coordinator}),
+        _S.disputed: frozenset({_P.buyer}),
+    },
+    _S.disputed: {_S.completed: frozenset({_P.coordinator})},
+}
+
+#: Orders in these states still hold the stock they reserved (a cancel or rejection gives it back).
+HOLDS_STOCK = frozenset({_S.pending_payment, _S.paid, _S.accepted})
+FINAL = frozenset({_S.completed, _S.cancelled, _S.rejected})
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, schema=MARKETPLACE_SCHEMA, values_callable=lambda e: [m.value for m in e])
+
+
+class Checkout(Entity):
+    """One submission by a buyer: the orders it was split into share it (and one card payment)."""
+
+    __tablename__ = "checkout"
+    __table_args__ = {"schema": MARKETPLACE_SCHEMA}
+
+    buyer_organization_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(_ORG), index=True)
+    hub_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.hub.id"))
+    placed_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    payment_method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod, "payment_method"))
+    display_currency: Mapped[str] = mapped_column(CHAR(3))
+    delivery_jurisdiction: Mapped[str] = mapped_column(String(6))
+    delivery_address: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+class Order(Entity):
+    """What one producer owes one buyer from a checkout, priced and reserved when it was placed."""
+
+    __tablename__ = "purchase_order"
+    __table_args__ = (
+        CheckConstraint("total_minor >= 0", name="total_not_negative"),
+        Index("ix_purchase_order_buyer", "buyer_organization_id", "created_at"),
+        Index("ix_purchase_order_producer", "producer_organization_id", "created_at"),
+        Index("ix_purchase_order_hub", "hub_id", "created_at"),
+        {"schema": MARKETPLACE_SCHEMA},
+    )
+
+    checkout_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.checkout.id"), index=True)
+    buyer_organization_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(_ORG))
+    producer_organization_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(_ORG))
+    hub_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.hub.id"))
+    status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus, "order_status"))
+    payment_method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod, "payment_method"))
+    currency: Mapped[str] = mapped_column(CHAR(3))
+    total_minor: Mapped[int] = mapped_column(BigInteger)
+    display_currency: Mapped[str] = mapped_column(CHAR(3))
+    display_total_minor: Mapped[int] = mapped_column(BigInteger)
+    fx_rate: Mapped[Decimal] = mapped_column(Numeric(20, 10))
+    fx_rate_date: Mapped[dt.date] = mapped_column(Date)
+    fx_rate_source: Mapped[str] = mapped_column(String(40))
+    delivery_jurisdiction: Mapped[str] = mapped_column(String(6))
+    delivery_address: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    placed_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    status_changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(String(1000))
+    """Why it was cancelled or rejected, or the shipment's tracking reference."""
+
+    def parties_allowed(self, to: OrderStatus) -> frozenset[Party] | None:
+        """Who may move the order to `to` now; None when that move does not exist from here."""
+        return TRANSITIONS.get(self.status, {}).get(to)
+
+
+class OrderLine(Entity):
+    """A listing at the version, tier and price it was ordered at (a snapshot: never updated)."""
+
+    __tablename__ = "order_line"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        {"schema": MARKETPLACE_SCHEMA},
+    )
+
+    order_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.purchase_order.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    """Where the line was in the checkout (0-based), so orders read back in the buyer's order."""
+    listing_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.listing.id"))
+    listing_version: Mapped[int] = mapped_column(Integer)
+    sku: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(35))
+    unit_code: Mapped[str] = mapped_column(String(3))
+    quantity: Mapped[Decimal] = mapped_column(QUANTITY)
+    unit_price: Mapped[Decimal] = mapped_column(UNIT_PRICE)
+    tier_min_quantity: Mapped[Decimal] = mapped_column(QUANTITY)
+    total_minor: Mapped[int] = mapped_column(BigInteger)

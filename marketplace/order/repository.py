@@ -1,0 +1,157 @@
+"""All SQL of orders, including the stock they reserve on listings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Uuid, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketplace.catalog.models import Listing, ListingStatus
+from marketplace.hub.models import HubCoordinator, HubMembership, HubMembershipStatus
+from marketplace.kernel.db import equals_any
+from marketplace.order.models import Checkout, Order, OrderLine, OrderStatus, Side
+
+
+class OrderRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, *objects: object) -> None:
+        self.session.add_all(objects)
+        await self.session.flush()
+
+    # --- stock --------------------------------------------------------------------
+
+    async def take_stock(self, listing_id: uuid.UUID, quantity: Decimal) -> dict[str, Any] | None:
+        """Take `quantity` from an active listing's stock if it has that much; its row (locked
+        until the transaction ends) or None. Atomic, so concurrent checkouts never oversell;
+        the stock CHECK constraint stands behind it."""
+        table = Listing.__table__
+        result = await self.session.execute(
+            update(table)
+            .where(
+                table.c.id == listing_id,
+                table.c.status == ListingStatus.active,
+                table.c.stock_on_hand >= quantity,
+            )
+            .values(stock_on_hand=table.c.stock_on_hand - quantity)
+            .returning(*table.c)
+        )
+        row = result.mappings().one_or_none()
+        return dict(row) if row is not None else None
+
+    async def return_stock(self, listing_id: uuid.UUID, quantity: Decimal) -> None:
+        table = Listing.__table__
+        await self.session.execute(
+            update(table).where(table.c.id == listing_id).values(stock_on_hand=table.c.stock_on_hand + quantity)
+        )
+
+    async def listing_state(self, listing_id: uuid.UUID) -> tuple[ListingStatus, Decimal, str] | None:
+        """Status, stock and unit of a listing (to explain why stock could not be taken)."""
+        row = (
+            await self.session.execute(
+                select(Listing.status, Listing.stock_on_hand, Listing.unit_code).where(Listing.id == listing_id)
+            )
+        ).one_or_none()
+        return (row[0], row[1], row[2]) if row is not None else None
+
+    # --- hubs -----------------------------------------------------------------------
+
+    async def admitted_hubs(self, organization_id: uuid.UUID) -> dict[uuid.UUID, int | None]:
+        """The hubs that admitted the organisation, with the invoice terms each grants it."""
+        rows = await self.session.execute(
+            select(HubMembership.hub_id, HubMembership.invoice_net_days).where(
+                HubMembership.organization_id == organization_id,
+                HubMembership.status == HubMembershipStatus.admitted,
+            )
+        )
+        return {row[0]: row[1] for row in rows}
+
+    async def admitted_to(self, hub_id: uuid.UUID, organization_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+        rows = await self.session.execute(
+            select(HubMembership.organization_id).where(
+                HubMembership.hub_id == hub_id,
+                HubMembership.status == HubMembershipStatus.admitted,
+                equals_any(HubMembership.organization_id, organization_ids, Uuid),
+            )
+        )
+        return set(rows.scalars())
+
+    async def coordinates(self, user_id: uuid.UUID, hub_id: uuid.UUID) -> bool:
+        found = await self.session.execute(
+            select(HubCoordinator.id).where(HubCoordinator.hub_id == hub_id, HubCoordinator.user_id == user_id)
+        )
+        return found.first() is not None
+
+    # --- orders -----------------------------------------------------------------------
+
+    async def get(self, order_id: uuid.UUID, *, for_update: bool = False) -> Order | None:
+        statement = select(Order).where(Order.id == order_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def checkout(self, checkout_id: uuid.UUID) -> Checkout | None:
+        return await self.session.get(Checkout, checkout_id)
+
+    async def orders_of_checkout(self, checkout_id: uuid.UUID) -> list[Order]:
+        rows = await self.session.execute(select(Order).where(Order.checkout_id == checkout_id).order_by(Order.id))
+        return list(rows.scalars())
+
+    async def lines_of(self, order_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[OrderLine]]:
+        rows = await self.session.execute(
+            select(OrderLine).where(equals_any(OrderLine.order_id, order_ids, Uuid)).order_by(OrderLine.position)
+        )
+        lines: dict[uuid.UUID, list[OrderLine]] = {order_id: [] for order_id in order_ids}
+        for line in rows.scalars():
+            lines[line.order_id].append(line)
+        return lines
+
+    async def page(
+        self,
+        scope: ColumnElement[bool],
+        *,
+        status: OrderStatus | None,
+        placed_from: dt.date | None,
+        placed_to: dt.date | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[Order], int]:
+        """Orders matching `scope` (whose they are) and the filters, newest first."""
+        conditions = [scope]
+        if status is not None:
+            conditions.append(Order.status == status)
+        if placed_from is not None:
+            conditions.append(Order.created_at >= _start_of(placed_from))
+        if placed_to is not None:
+            conditions.append(Order.created_at < _start_of(placed_to + dt.timedelta(days=1)))
+        total = (await self.session.execute(select(func.count()).select_from(Order).where(*conditions))).scalar_one()
+        rows = await self.session.execute(
+            select(Order)
+            .where(*conditions)
+            .order_by(Order.created_at.desc(), Order.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        return list(rows.scalars()), int(total)
+
+
+def of_organization(organization_id: uuid.UUID, side: Side | None) -> ColumnElement[bool]:
+    """Orders an organisation placed (`buyer`), received (`producer`), or either (None)."""
+    if side is Side.buyer:
+        return Order.buyer_organization_id == organization_id
+    if side is Side.producer:
+        return Order.producer_organization_id == organization_id
+    return or_(Order.buyer_organization_id == organization_id, Order.producer_organization_id == organization_id)
+
+
+def of_hub(hub_id: uuid.UUID) -> ColumnElement[bool]:
+    return Order.hub_id == hub_id
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)

@@ -1,0 +1,111 @@
+"""Wire formats of checkouts and orders. Quantities and unit prices are decimal strings; money is minor units."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Annotated
+
+import msgspec
+
+from marketplace.catalog.schemas import Amount, ConvertedAmount
+from marketplace.order.models import OrderStatus, PaymentMethod
+
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+
+
+class Address(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    recipient: Annotated[Text, msgspec.Meta(examples=["Stadtverwaltung Görlitz, Bauhof"])]
+    line1: Annotated[Text, msgspec.Meta(examples=["Untermarkt 6-8"])]
+    line2: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    postal_code: Annotated[str, msgspec.Meta(min_length=1, max_length=20, examples=["02826"])]
+    city: Annotated[Text, msgspec.Meta(examples=["Görlitz"])]
+
+
+class Delivery(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    jurisdiction: Annotated[
+        str, msgspec.Meta(description="ISO 3166-1 or 3166-2 code of where the goods go", examples=["DE-SN"])
+    ]
+    address: Address
+
+
+class CheckoutLine(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    listing_id: uuid.UUID
+    quantity: Annotated[Decimal, msgspec.Meta(description='In the listing\'s unit, e.g. "20"')]
+
+
+class CheckoutCreate(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    buyer_organization_id: uuid.UUID
+    lines: Annotated[list[CheckoutLine], msgspec.Meta(min_length=1, max_length=100)]
+    delivery: Delivery
+    payment_method: PaymentMethod | None = None
+    """Default: stripe when the service has Stripe keys, else invoice."""
+    display_currency: str | None = None
+    """ISO 4217; default: the buyer organisation's currency."""
+    hub_id: uuid.UUID | None = None
+    """The hub the trade happens in; default: the buyer's only hub (required if it belongs to several)."""
+
+
+class OrderLineRead(msgspec.Struct, kw_only=True, frozen=True):
+    listing_id: uuid.UUID
+    listing_version: int
+    sku: str
+    title: str
+    language: str
+    unit: str
+    quantity: Decimal
+    unit_price: Decimal
+    tier_min_quantity: Decimal
+    total: Amount
+
+
+class InvoiceSummary(msgspec.Struct, kw_only=True, frozen=True):
+    id: uuid.UUID
+    number: str
+    status: str
+    due_on: dt.date
+    overdue: bool
+
+
+class OrderRead(msgspec.Struct, kw_only=True, frozen=True):
+    id: uuid.UUID
+    checkout_id: uuid.UUID
+    status: OrderStatus
+    buyer_organization_id: uuid.UUID
+    producer_organization_id: uuid.UUID
+    hub_id: uuid.UUID
+    payment_method: PaymentMethod
+    total: Amount
+    display_total: ConvertedAmount
+    lines: list[OrderLineRead]
+    delivery: Delivery
+    invoice: InvoiceSummary | None
+    note: str | None
+    placed_by: uuid.UUID
+    placed_at: dt.datetime
+    status_changed_at: dt.datetime
+
+
+class CheckoutRead(msgspec.Struct, kw_only=True, frozen=True):
+    id: uuid.UUID
+    buyer_organization_id: uuid.UUID
+    hub_id: uuid.UUID
+    payment_method: PaymentMethod
+    display_total: Amount
+    """The orders' totals in the display currency, each converted at its own rate (see the orders)."""
+    orders: list[OrderRead]
+    placed_at: dt.datetime
+
+
+class StatusChange(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """Optional note: the reason for a cancel or rejection, the tracking reference of a shipment."""
+
+    note: Reason | None = None
+
+
+class OrderFilter(msgspec.Struct, kw_only=True, frozen=True):
+    status: OrderStatus | None = None
+    placed_from: dt.date | None = None
+    placed_to: dt.date | None = None

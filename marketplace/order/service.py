@@ -1,0 +1,583 @@
+"""Orders: a checkout split per producer, priced, checked and reserved in one transaction; then each
+order's lifecycle, moved only along `models.TRANSITIONS` by the party allowed to."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketplace.catalog import rules
+from marketplace.catalog.models import ListingStatus
+from marketplace.catalog.schemas import Amount, ConvertedAmount
+from marketplace.catalog.service import plain
+from marketplace.compliance.service import check_eligibility
+from marketplace.events import OrderPlaced, OrderStatusChanged
+from marketplace.hub.service import HubService
+from marketplace.kernel import audit, codes
+from marketplace.kernel.auth import Principal
+from marketplace.kernel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from marketplace.kernel.fx import convert
+from marketplace.kernel.money import Money, line_total
+from marketplace.kernel.negotiation import pick_language
+from marketplace.kernel.outbox import emit, emit_many
+from marketplace.kernel.pagination import Page, PageParams
+from marketplace.order import repository
+from marketplace.order.models import (
+    HOLDS_STOCK,
+    Checkout,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Party,
+    PaymentMethod,
+    Side,
+)
+from marketplace.order.repository import OrderRepository
+from marketplace.order.schemas import (
+    Address,
+    CheckoutCreate,
+    CheckoutLine,
+    CheckoutRead,
+    Delivery,
+    OrderFilter,
+    OrderLineRead,
+    OrderRead,
+)
+from marketplace.organization.models import Organization, Role
+from marketplace.organization.repository import OrganizationRepository
+from marketplace.organization.service import OrganizationService
+from marketplace.payment.service import InvoiceService, today
+
+
+class OrderNotFound(NotFound):
+    slug = "order-not-found"
+
+
+class NotABuyer(Forbidden):
+    slug = "not-a-buyer"
+
+
+class CheckoutRefused(InvalidInput):
+    """Some lines cannot be ordered as asked; `errors` names each line and why."""
+
+    slug = "checkout-refused"
+
+
+class OutOfStock(Conflict):
+    slug = "out-of-stock"
+
+
+class TransitionNotAllowed(Conflict):
+    slug = "transition-not-allowed"
+
+
+class NotYourMove(Forbidden):
+    slug = "not-your-move"
+
+
+class InvoiceUnpaid(Conflict):
+    slug = "invoice-unpaid"
+
+
+@dataclass(frozen=True)
+class _Taken:
+    """A checkout line whose stock was taken, with the listing row as it is now (locked)."""
+
+    index: int
+    line: CheckoutLine
+    listing: dict[str, Any]
+
+    @property
+    def field(self) -> str:
+        return f"lines[{self.index}]"
+
+
+class OrderService:
+    def __init__(self, session: AsyncSession, *, stripe_enabled: bool = False) -> None:
+        self.session = session
+        self.repo = OrderRepository(session)
+        self.organizations = OrganizationService(session)
+        self.invoices = InvoiceService(session)
+        self.stripe_enabled = stripe_enabled
+
+    # --- checkout -------------------------------------------------------------------
+
+    async def checkout(self, principal: Principal, data: CheckoutCreate) -> CheckoutRead:
+        """Place one order per producer for the lines, all or nothing.
+
+        Each line's stock is taken atomically (listings in id order, so concurrent checkouts
+        cannot deadlock), then every line is checked: a whole number of packs, at least the
+        minimum order, the producer a member of the hub, the listing eligible for the delivery
+        jurisdiction. Raises `CheckoutRefused` (422) listing every line that fails, `OutOfStock`
+        (409) when stock alone is short, `NotABuyer` (403) for producer-only organisations and
+        `InvalidInput` (422) for a bad delivery place, currency, hub or payment method.
+        """
+        await self.organizations.require_role(principal, data.buyer_organization_id, Role.member)
+        buyer = await OrganizationRepository(self.session).get(data.buyer_organization_id)
+        assert buyer is not None  # noqa: S101 - checked by require_role
+        if not buyer.buys:
+            raise NotABuyer("a producer-only organization cannot place orders; change its kind to buyer or both")
+        method = self._payment_method(data.payment_method)
+        destination = codes.jurisdiction(data.delivery.jurisdiction, "delivery.jurisdiction")
+        display_currency = codes.currency(data.display_currency or buyer.default_currency, "display_currency")
+        hub_id, net_days = await self._hub(buyer.id, data.hub_id)
+        if method is PaymentMethod.invoice and net_days is None:
+            raise InvalidInput.field("payment_method", "the hub grants your organization no invoice terms")
+        _check_lines(data.lines)
+
+        taken, errors, short = await self._take_stock(data.lines)
+        errors += _check_quantities(buyer, taken)
+        errors += await self._check_producers(hub_id, taken)
+        errors += await self._check_eligibility(taken, destination)
+        if errors:
+            raise CheckoutRefused(
+                f"{len({e.field.split('.')[1] for e in errors + short})} of {len(data.lines)} lines cannot be "
+                "ordered; nothing was ordered",
+                errors=errors + short,
+            )
+        if short:
+            raise OutOfStock("not enough stock; nothing was ordered", errors=short)
+
+        now = dt.datetime.now(dt.UTC)
+        checkout = Checkout(
+            buyer_organization_id=buyer.id,
+            hub_id=hub_id,
+            placed_by=principal.user_id,
+            payment_method=method,
+            display_currency=display_currency,
+            delivery_jurisdiction=destination,
+            delivery_address=_address_json(data.delivery.address),
+        )
+        await self.repo.add(checkout)
+        groups: dict[tuple[uuid.UUID, str], list[_Taken]] = {}
+        for item in sorted(taken, key=lambda t: t.index):
+            groups.setdefault((item.listing["organization_id"], item.listing["currency"]), []).append(item)
+        orders: list[tuple[Order, list[OrderLine]]] = []
+        for (producer_id, currency), items in sorted(groups.items()):
+            lines = [_order_line(item, buyer.languages) for item in items]
+            total = sum(line.total_minor for line in lines)
+            display = await self._convert(Money(amount_minor=total, currency=currency), display_currency)
+            order = Order(
+                checkout_id=checkout.id,
+                buyer_organization_id=buyer.id,
+                producer_organization_id=producer_id,
+                hub_id=hub_id,
+                status=OrderStatus.pending_payment,
+                payment_method=method,
+                currency=currency,
+                total_minor=total,
+                display_currency=display_currency,
+                display_total_minor=display.amount_minor,
+                fx_rate=display.rate,
+                fx_rate_date=display.rate_date,
+                fx_rate_source=display.rate_source,
+                delivery_jurisdiction=destination,
+                delivery_address=checkout.delivery_address,
+                placed_by=principal.user_id,
+                status_changed_at=now,
+            )
+            orders.append((order, lines))
+        await self.repo.add(*(order for order, _ in orders))
+        for order, lines in orders:
+            for line in lines:
+                line.order_id = order.id
+            await self.repo.add(*lines)
+            if method is PaymentMethod.invoice:
+                assert net_days is not None  # noqa: S101 - checked above
+                await self.invoices.issue(order, net_days)
+        reads = await self._reads([order for order, _ in orders], {order.id: lines for order, lines in orders})
+        for read in reads:
+            await audit.record(
+                self.session,
+                principal,
+                "order.placed",
+                object_type="order",
+                object_id=read.id,
+                organization_id=read.buyer_organization_id,
+                hub_id=hub_id,
+                after=read,
+            )
+        await emit_many(
+            self.session,
+            [
+                OrderPlaced(
+                    order_id=order.id,
+                    checkout_id=checkout.id,
+                    buyer_organization_id=buyer.id,
+                    producer_organization_id=order.producer_organization_id,
+                    hub_id=hub_id,
+                    payment_method=method.value,
+                    currency=order.currency,
+                    total_minor=order.total_minor,
+                )
+                for order, _ in orders
+            ],
+        )
+        return _checkout_read(checkout, reads)
+
+    def _payment_method(self, asked: PaymentMethod | None) -> PaymentMethod:
+        if asked is None:
+            return PaymentMethod.stripe if self.stripe_enabled else PaymentMethod.invoice
+        if asked is PaymentMethod.stripe and not self.stripe_enabled:
+            raise InvalidInput.field("payment_method", "card payments (stripe) are not set up on this service")
+        return asked
+
+    async def _hub(self, buyer_id: uuid.UUID, asked: uuid.UUID | None) -> tuple[uuid.UUID, int | None]:
+        """The hub the checkout happens in, and the invoice terms it grants the buyer."""
+        hubs = await self.repo.admitted_hubs(buyer_id)
+        if asked is not None:
+            if asked not in hubs:
+                raise InvalidInput.field("hub_id", "your organization is not a member of this hub")
+            return asked, hubs[asked]
+        if not hubs:
+            raise InvalidInput.field("hub_id", "your organization is not a member of any hub; apply to one first")
+        if len(hubs) > 1:
+            raise InvalidInput.field("hub_id", "your organization is a member of several hubs; name one")
+        [(hub_id, net_days)] = hubs.items()
+        return hub_id, net_days
+
+    async def _take_stock(self, lines: list[CheckoutLine]) -> tuple[list[_Taken], list[FieldError], list[FieldError]]:
+        """Take each line's stock, in listing id order: what was taken, lines that cannot be
+        ordered at all, and lines short of stock."""
+        taken: list[_Taken] = []
+        errors: list[FieldError] = []
+        short: list[FieldError] = []
+        for index, line in sorted(enumerate(lines), key=lambda pair: pair[1].listing_id):
+            field = f"$.lines[{index}]"
+            row = await self.repo.take_stock(line.listing_id, line.quantity)
+            if row is not None:
+                taken.append(_Taken(index=index, line=line, listing=row))
+                continue
+            state = await self.repo.listing_state(line.listing_id)
+            if state is None:
+                errors.append(FieldError(field=f"{field}.listing_id", message="no such listing"))
+            elif state[0] is not ListingStatus.active:
+                errors.append(FieldError(field=f"{field}.listing_id", message=f"the listing is {state[0].value}"))
+            else:
+                short.append(
+                    FieldError(
+                        field=f"{field}.quantity",
+                        message=f"only {plain(state[1])} {state[2]} in stock",
+                    )
+                )
+        return taken, errors, short
+
+    async def _check_producers(self, hub_id: uuid.UUID, taken: list[_Taken]) -> list[FieldError]:
+        producers = {item.listing["organization_id"] for item in taken}
+        members = await self.repo.admitted_to(hub_id, list(producers)) if producers else set()
+        return [
+            FieldError(field=f"$.{item.field}.listing_id", message="the producer is not a member of the hub")
+            for item in taken
+            if item.listing["organization_id"] not in members
+        ]
+
+    async def _check_eligibility(self, taken: list[_Taken], destination: str) -> list[FieldError]:
+        errors: list[FieldError] = []
+        for item in taken:
+            listing = item.listing
+            field = f"$.{item.field}.listing_id"
+            if not any(codes.jurisdiction_covers(area, destination) for area in listing["ships_to"]):
+                errors.append(FieldError(field=field, message=f"the producer does not ship to {destination}"))
+            result = await check_eligibility(
+                self.session,
+                seller_organization_id=listing["organization_id"],
+                classification_scheme=listing["classification_scheme"].value,
+                classification_code=listing["classification_code"],
+                destination=destination,
+                credential_ids=list(listing["credential_ids"]) or None,
+            )
+            errors += [
+                FieldError(field=field, message=f"not eligible for {destination}: {unmet.message}")
+                for unmet in result.unmet
+            ]
+        return errors
+
+    async def _convert(self, amount: Money, currency: str) -> ConvertedAmount:
+        try:
+            conversion = await convert(self.session, amount, currency, today())
+        except NotFound:
+            raise InvalidInput.field(
+                "display_currency", f"no exchange rate from {amount.currency} to {currency} is known yet"
+            ) from None
+        return ConvertedAmount(
+            amount_minor=conversion.converted.amount_minor,
+            currency=currency,
+            rate=conversion.rate,
+            rate_date=conversion.as_of,
+            rate_source=conversion.source,
+        )
+
+    # --- lifecycle ------------------------------------------------------------------
+
+    async def move(self, principal: Principal, order_id: uuid.UUID, to: OrderStatus, note: str | None) -> OrderRead:
+        """Move the order to `to` on behalf of the caller's side of it.
+
+        Raises `OrderNotFound` (404) for callers with no part in it, `TransitionNotAllowed`
+        (409) for a move that does not exist from its status, `NotYourMove` (403) when the
+        caller's side may not make it, `InvoiceUnpaid` (409) to complete an unpaid invoice order.
+        """
+        order = await self.repo.get(order_id, for_update=True)
+        parties = await self._parties(principal, order) if order is not None else set()
+        if order is None or not parties:
+            raise OrderNotFound("no such order")
+        return await self._apply(order, to, parties, principal, note)
+
+    async def _apply(
+        self, order: Order, to: OrderStatus, parties: set[Party], actor: Principal | None, note: str | None
+    ) -> OrderRead:
+        allowed = order.parties_allowed(to)
+        if allowed is None or (
+            to is OrderStatus.accepted
+            and order.status is OrderStatus.pending_payment
+            and order.payment_method is not PaymentMethod.invoice
+        ):
+            raise TransitionNotAllowed(f"an order that is {order.status.value} cannot become {to.value}")
+        if not parties & allowed:
+            raise NotYourMove(
+                f"the {' or '.join(sorted(parties))} cannot mark an order {to.value}; "
+                f"only the {' or '.join(sorted(allowed))} can"
+            )
+        if to is OrderStatus.rejected and not note:
+            raise InvalidInput.field("note", "tell the buyer why the order is rejected")
+        if (
+            to is OrderStatus.completed
+            and order.payment_method is PaymentMethod.invoice
+            and not await self.invoices.is_paid(order.id)
+        ):
+            raise InvoiceUnpaid("the order's invoice is not paid yet; the producer marks it paid first")
+        lines = (await self.repo.lines_of([order.id]))[order.id]
+        if to in (OrderStatus.cancelled, OrderStatus.rejected):
+            if order.status in HOLDS_STOCK:
+                for line in sorted(lines, key=lambda item: item.listing_id):
+                    await self.repo.return_stock(line.listing_id, line.quantity)
+            await self.invoices.void(order.id)
+        before = order.status
+        order.status = to
+        order.status_changed_at = dt.datetime.now(dt.UTC)
+        if note is not None:
+            order.note = note
+        await self.session.flush()
+        await audit.record(
+            self.session,
+            actor,
+            f"order.{to.value}",
+            object_type="order",
+            object_id=order.id,
+            organization_id=order.producer_organization_id,
+            hub_id=order.hub_id,
+            before={"status": before.value},
+            after={"status": to.value, "note": note},
+        )
+        await emit(
+            self.session,
+            OrderStatusChanged(
+                order_id=order.id,
+                buyer_organization_id=order.buyer_organization_id,
+                producer_organization_id=order.producer_organization_id,
+                hub_id=order.hub_id,
+                from_status=before.value,
+                to_status=to.value,
+            ),
+        )
+        [read] = await self._reads([order], {order.id: lines})
+        return read
+
+    async def _parties(self, principal: Principal, order: Order) -> set[Party]:
+        parties: set[Party] = set()
+        if (await self.organizations.standing(principal, order.buyer_organization_id)).is_member:
+            parties.add(Party.buyer)
+        if (await self.organizations.standing(principal, order.producer_organization_id)).is_member:
+            parties.add(Party.producer)
+        if await self.repo.coordinates(principal.user_id, order.hub_id):
+            parties.add(Party.coordinator)
+        return parties
+
+    # --- reads ----------------------------------------------------------------------
+
+    async def read(self, principal: Principal, order_id: uuid.UUID) -> OrderRead:
+        order = await self.repo.get(order_id)
+        if order is None or not (principal.is_platform_admin or await self._parties(principal, order)):
+            raise OrderNotFound("no such order")
+        [read] = await self._reads([order])
+        return read
+
+    async def read_checkout(self, principal: Principal, checkout_id: uuid.UUID) -> CheckoutRead:
+        """A checkout with all its orders: for the buyer's members."""
+        checkout = await self.repo.checkout(checkout_id)
+        if checkout is None or not (
+            principal.is_platform_admin
+            or (await self.organizations.standing(principal, checkout.buyer_organization_id)).is_member
+        ):
+            raise NotFound("no such checkout")
+        return _checkout_read(checkout, await self._reads(await self.repo.orders_of_checkout(checkout_id)))
+
+    async def list_of_organization(
+        self,
+        principal: Principal,
+        organization_id: uuid.UUID,
+        side: Side | None,
+        filters: OrderFilter,
+        page: PageParams,
+    ) -> Page[OrderRead]:
+        """Orders the organisation placed or received (its members only), newest first."""
+        if not (await self.organizations.standing(principal, organization_id)).is_member:
+            raise NotFound("no such organization")
+        return await self._page(repository.of_organization(organization_id, side), filters, page)
+
+    async def list_of_hub(
+        self, principal: Principal, hub_id: uuid.UUID, filters: OrderFilter, page: PageParams
+    ) -> Page[OrderRead]:
+        """Every order placed in the hub (its coordinators only), newest first."""
+        await HubService(self.session).require_coordinator(principal, hub_id)
+        return await self._page(repository.of_hub(hub_id), filters, page)
+
+    async def _page(self, scope: Any, filters: OrderFilter, page: PageParams) -> Page[OrderRead]:
+        if filters.placed_from and filters.placed_to and filters.placed_from > filters.placed_to:
+            raise InvalidInput.field("placed_from", "is after placed_to")
+        orders, total = await self.repo.page(
+            scope,
+            status=filters.status,
+            placed_from=filters.placed_from,
+            placed_to=filters.placed_to,
+            offset=page.offset,
+            limit=page.per_page,
+        )
+        return Page(items=await self._reads(orders), page=page.page, per_page=page.per_page, total=total)
+
+    async def _reads(
+        self, orders: list[Order], lines: dict[uuid.UUID, list[OrderLine]] | None = None
+    ) -> list[OrderRead]:
+        ids = [order.id for order in orders]
+        if not ids:
+            return []
+        lines = lines if lines is not None else await self.repo.lines_of(ids)
+        invoices = await self.invoices.summaries(ids)
+        return [_order_read(order, lines[order.id], invoices.get(order.id)) for order in orders]
+
+
+def _check_lines(lines: list[CheckoutLine]) -> None:
+    """What can be refused before touching stock: repeated listings, quantities that are not positive."""
+    first: dict[uuid.UUID, int] = {}
+    for index, line in enumerate(lines):
+        if line.listing_id in first:
+            raise InvalidInput.field(
+                f"lines[{index}].listing_id",
+                f"the same listing as lines[{first[line.listing_id]}]; order the whole quantity on one line",
+            )
+        first[line.listing_id] = index
+        if not line.quantity.is_finite() or line.quantity <= 0:
+            raise InvalidInput.field(f"lines[{index}].quantity", "must be a positive number")
+
+
+def _check_quantities(buyer: Organization, taken: list[_Taken]) -> list[FieldError]:
+    errors: list[FieldError] = []
+    for item in taken:
+        listing = item.listing
+        if listing["organization_id"] == buyer.id:
+            errors.append(FieldError(field=f"$.{item.field}.listing_id", message="one of your own listings"))
+        try:
+            rules.order_quantity(
+                item.line.quantity,
+                listing["unit_code"],
+                listing["pack_size"],
+                listing["min_order_quantity"],
+                f"{item.field}.quantity",
+            )
+        except InvalidInput as exc:
+            errors += exc.errors
+    return errors
+
+
+def _order_line(item: _Taken, languages: list[str]) -> OrderLine:
+    listing = item.listing
+    tiers = [(Decimal(t["min_quantity"]), Decimal(t["unit_price"])) for t in listing["price_tiers"]]
+    tier_min, unit_price = rules.tier_for(tiers, item.line.quantity)
+    language = pick_language(list(listing["translations"]), languages, listing["default_language"])
+    return OrderLine(
+        position=item.index,
+        listing_id=listing["id"],
+        listing_version=listing["version"],
+        sku=listing["sku"],
+        title=listing["translations"][language]["title"],
+        language=language,
+        unit_code=listing["unit_code"],
+        quantity=item.line.quantity,
+        unit_price=unit_price,
+        tier_min_quantity=tier_min,
+        total_minor=line_total(unit_price, item.line.quantity, listing["currency"]).amount_minor,
+    )
+
+
+def _address_json(address: Address) -> dict[str, Any]:
+    return {
+        key: value
+        for key, value in {
+            "recipient": address.recipient,
+            "line1": address.line1,
+            "line2": address.line2,
+            "postal_code": address.postal_code,
+            "city": address.city,
+        }.items()
+        if value is not None
+    }
+
+
+def _order_read(order: Order, lines: list[OrderLine], invoice: Any) -> OrderRead:
+    return OrderRead(
+        id=order.id,
+        checkout_id=order.checkout_id,
+        status=order.status,
+        buyer_organization_id=order.buyer_organization_id,
+        producer_organization_id=order.producer_organization_id,
+        hub_id=order.hub_id,
+        payment_method=order.payment_method,
+        total=Amount(amount_minor=order.total_minor, currency=order.currency),
+        display_total=ConvertedAmount(
+            amount_minor=order.display_total_minor,
+            currency=order.display_currency,
+            rate=order.fx_rate,
+            rate_date=order.fx_rate_date,
+            rate_source=order.fx_rate_source,
+        ),
+        lines=[
+            OrderLineRead(
+                listing_id=line.listing_id,
+                listing_version=line.listing_version,
+                sku=line.sku,
+                title=line.title,
+                language=line.language,
+                unit=line.unit_code,
+                quantity=plain(line.quantity),
+                unit_price=plain(line.unit_price),
+                tier_min_quantity=plain(line.tier_min_quantity),
+                total=Amount(amount_minor=line.total_minor, currency=order.currency),
+            )
+            for line in lines
+        ],
+        delivery=Delivery(jurisdiction=order.delivery_jurisdiction, address=Address(**order.delivery_address)),
+        invoice=invoice,
+        note=order.note,
+        placed_by=order.placed_by,
+        placed_at=order.created_at,
+        status_changed_at=order.status_changed_at,
+    )
+
+
+def _checkout_read(checkout: Checkout, orders: list[OrderRead]) -> CheckoutRead:
+    return CheckoutRead(
+        id=checkout.id,
+        buyer_organization_id=checkout.buyer_organization_id,
+        hub_id=checkout.hub_id,
+        payment_method=checkout.payment_method,
+        display_total=Amount(
+            amount_minor=sum(order.display_total.amount_minor for order in orders),
+            currency=checkout.display_currency,
+        ),
+        orders=orders,
+        placed_at=checkout.created_at,
+    )

@@ -1,0 +1,87 @@
+"""All SQL of payments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import ColumnElement, Uuid, func, or_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketplace.kernel.db import equals_any
+from marketplace.order.models import Side
+from marketplace.payment.models import Invoice, InvoiceCounter, InvoiceStatus
+
+
+class PaymentRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, *objects: object) -> None:
+        self.session.add_all(objects)
+        await self.session.flush()
+
+    async def next_invoice_number(self, producer_organization_id: uuid.UUID) -> int:
+        """The producer's next invoice number. The counter row stays locked until the
+        transaction ends, so concurrent checkouts take numbers one after another."""
+        table = InvoiceCounter.__table__
+        now = dt.datetime.now(dt.UTC)
+        statement = insert(table).values(
+            id=uuid.uuid4(),
+            producer_organization_id=producer_organization_id,
+            last_number=1,
+            created_at=now,
+            updated_at=now,
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.producer_organization_id],
+            set_={"last_number": table.c.last_number + 1, "updated_at": now},
+        ).returning(table.c.last_number)
+        return int((await self.session.execute(statement)).scalar_one())
+
+    async def invoice(self, invoice_id: uuid.UUID, *, for_update: bool = False) -> Invoice | None:
+        statement = select(Invoice).where(Invoice.id == invoice_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def invoice_of_order(self, order_id: uuid.UUID) -> Invoice | None:
+        return (
+            await self.session.execute(select(Invoice).where(Invoice.order_id == order_id).with_for_update())
+        ).scalar_one_or_none()
+
+    async def invoices_of_orders(self, order_ids: list[uuid.UUID]) -> dict[uuid.UUID, Invoice]:
+        rows = await self.session.execute(select(Invoice).where(equals_any(Invoice.order_id, order_ids, Uuid)))
+        return {invoice.order_id: invoice for invoice in rows.scalars()}
+
+    async def invoice_page(
+        self,
+        organization_id: uuid.UUID,
+        side: Side | None,
+        *,
+        status: InvoiceStatus | None,
+        overdue_on: dt.date | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[Invoice], int]:
+        """Invoices an organisation issued (`producer`), received (`buyer`) or either; `overdue_on`
+        keeps the unpaid ones due before that day. Oldest due date first."""
+        conditions: list[ColumnElement[bool]] = [_of_organization(organization_id, side)]
+        if status is not None:
+            conditions.append(Invoice.status == status)
+        if overdue_on is not None:
+            conditions += [Invoice.status == InvoiceStatus.issued, Invoice.due_on < overdue_on]
+        total = (await self.session.execute(select(func.count()).select_from(Invoice).where(*conditions))).scalar_one()
+        rows = await self.session.execute(
+            select(Invoice).where(*conditions).order_by(Invoice.due_on, Invoice.number).offset(offset).limit(limit)
+        )
+        return list(rows.scalars()), int(total)
+
+
+def _of_organization(organization_id: uuid.UUID, side: Side | None) -> ColumnElement[bool]:
+    if side is Side.buyer:
+        return Invoice.buyer_organization_id == organization_id
+    if side is Side.producer:
+        return Invoice.producer_organization_id == organization_id
+    return or_(Invoice.buyer_organization_id == organization_id, Invoice.producer_organization_id == organization_id)

@@ -1,0 +1,31 @@
+"""Wire formats of invoices."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import msgspec
+
+from marketplace.catalog.schemas import Amount
+from marketplace.payment.models import InvoiceStatus
+
+
+class InvoiceRead(msgspec.Struct, kw_only=True, frozen=True):
+    id: uuid.UUID
+    number: str
+    """Per producer, without gaps: INV-000001, INV-000002, ..."""
+    order_id: uuid.UUID
+    producer_organization_id: uuid.UUID
+    buyer_organization_id: uuid.UUID
+    amount: Amount
+    issued_on: dt.date
+    due_on: dt.date
+    status: InvoiceStatus
+    overdue: bool
+    paid_on: dt.date | None
+
+
+class InvoicePayment(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    paid_on: dt.date | None = None
+    """The day the money arrived; default today. Not in the future."""

@@ -1,0 +1,195 @@
+"""Invoice payments: issued with each invoice order on the hub's net terms, marked paid by the producer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketplace.catalog.schemas import Amount
+from marketplace.events import InvoicePaid
+from marketplace.kernel import audit
+from marketplace.kernel.auth import Principal
+from marketplace.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from marketplace.kernel.outbox import emit
+from marketplace.kernel.pagination import Page, PageParams
+from marketplace.order.models import Order, Side
+from marketplace.order.schemas import InvoiceSummary
+from marketplace.organization.service import OrganizationService
+from marketplace.payment.models import Invoice, InvoiceStatus
+from marketplace.payment.repository import PaymentRepository
+from marketplace.payment.schemas import InvoicePayment, InvoiceRead
+
+
+class InvoiceNotFound(NotFound):
+    slug = "invoice-not-found"
+
+
+class InvoiceSettled(Conflict):
+    """The invoice is already paid, or void because its order was cancelled or rejected."""
+
+    slug = "invoice-settled"
+
+
+def today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def invoice_number(number: int) -> str:
+    return f"INV-{number:06d}"
+
+
+class InvoiceService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.repo = PaymentRepository(session)
+        self.organizations = OrganizationService(session)
+
+    async def issue(self, order: Order, net_days: int) -> Invoice:
+        """Invoice an order placed for payment by invoice: the producer's next number, due `net_days` later."""
+        issued_on = order.created_at.date()
+        invoice = Invoice(
+            order_id=order.id,
+            producer_organization_id=order.producer_organization_id,
+            buyer_organization_id=order.buyer_organization_id,
+            number=await self.repo.next_invoice_number(order.producer_organization_id),
+            currency=order.currency,
+            amount_minor=order.total_minor,
+            issued_on=issued_on,
+            due_on=issued_on + dt.timedelta(days=net_days),
+            status=InvoiceStatus.issued,
+        )
+        await self.repo.add(invoice)
+        return invoice
+
+    async def void(self, order_id: uuid.UUID) -> None:
+        """The order was cancelled or rejected: nothing is owed (a paid invoice stays paid, for the refund)."""
+        invoice = await self.repo.invoice_of_order(order_id)
+        if invoice is not None and invoice.status is InvoiceStatus.issued:
+            invoice.status = InvoiceStatus.void
+            await self.session.flush()
+
+    async def is_paid(self, order_id: uuid.UUID) -> bool:
+        invoice = await self.repo.invoice_of_order(order_id)
+        return invoice is not None and invoice.status is InvoiceStatus.paid
+
+    async def summaries(self, order_ids: list[uuid.UUID]) -> dict[uuid.UUID, InvoiceSummary]:
+        day = today()
+        return {
+            order_id: InvoiceSummary(
+                id=invoice.id,
+                number=invoice_number(invoice.number),
+                status=invoice.status.value,
+                due_on=invoice.due_on,
+                overdue=invoice.is_overdue(day),
+            )
+            for order_id, invoice in (await self.repo.invoices_of_orders(order_ids)).items()
+        }
+
+    async def _visible(self, principal: Principal, invoice_id: uuid.UUID, *, for_update: bool = False) -> Invoice:
+        """The invoice, if the caller is a member of its producer or its buyer (else 404)."""
+        invoice = await self.repo.invoice(invoice_id, for_update=for_update)
+        if invoice is None:
+            raise InvoiceNotFound("no such invoice")
+        for organization_id in (invoice.producer_organization_id, invoice.buyer_organization_id):
+            if (await self.organizations.standing(principal, organization_id)).is_member:
+                return invoice
+        raise InvoiceNotFound("no such invoice")
+
+    async def read(self, principal: Principal, invoice_id: uuid.UUID) -> InvoiceRead:
+        return _invoice_read(await self._visible(principal, invoice_id), today())
+
+    async def mark_paid(self, principal: Principal, invoice_id: uuid.UUID, data: InvoicePayment) -> InvoiceRead:
+        """The producer records the buyer's payment.
+
+        Raises `Forbidden` (403) for the buyer's members, `InvoiceSettled` (409) when the
+        invoice is already paid or void (its order was cancelled), `InvalidInput` for a
+        payment day in the future or before the invoice.
+        """
+        invoice = await self._visible(principal, invoice_id, for_update=True)
+        if not (await self.organizations.standing(principal, invoice.producer_organization_id)).is_member:
+            raise Forbidden("only the producer who issued the invoice marks it paid")
+        if invoice.status is InvoiceStatus.void:
+            raise InvoiceSettled("the invoice is void: its order was cancelled or rejected, so nothing is owed")
+        if invoice.status is InvoiceStatus.paid:
+            raise InvoiceSettled(f"the invoice was already marked paid on {invoice.paid_on}")
+        day = today()
+        paid_on = data.paid_on or day
+        if paid_on > day:
+            raise InvalidInput.field("paid_on", "cannot be in the future")
+        if paid_on < invoice.issued_on:
+            raise InvalidInput.field("paid_on", f"cannot be before the invoice was issued ({invoice.issued_on})")
+        before = _invoice_read(invoice, day)
+        invoice.status = InvoiceStatus.paid
+        invoice.paid_on = paid_on
+        invoice.marked_paid_by = principal.user_id
+        await self.session.flush()
+        after = _invoice_read(invoice, day)
+        await audit.record(
+            self.session,
+            principal,
+            "invoice.paid",
+            object_type="invoice",
+            object_id=invoice.id,
+            organization_id=invoice.producer_organization_id,
+            before=before,
+            after=after,
+        )
+        await emit(
+            self.session,
+            InvoicePaid(
+                invoice_id=invoice.id,
+                order_id=invoice.order_id,
+                producer_organization_id=invoice.producer_organization_id,
+                buyer_organization_id=invoice.buyer_organization_id,
+                amount_minor=invoice.amount_minor,
+                currency=invoice.currency,
+            ),
+        )
+        return after
+
+    async def list_of_organization(
+        self,
+        principal: Principal,
+        organization_id: uuid.UUID,
+        *,
+        side: Side | None,
+        status: InvoiceStatus | None,
+        overdue: bool,
+        page: PageParams,
+    ) -> Page[InvoiceRead]:
+        """Invoices the organisation issued or received (members only); `overdue` keeps unpaid ones past due."""
+        if not (await self.organizations.standing(principal, organization_id)).is_member:
+            raise NotFound("no such organization")
+        day = today()
+        invoices, total = await self.repo.invoice_page(
+            organization_id,
+            side,
+            status=status,
+            overdue_on=day if overdue else None,
+            offset=page.offset,
+            limit=page.per_page,
+        )
+        return Page(
+            items=[_invoice_read(invoice, day) for invoice in invoices],
+            page=page.page,
+            per_page=page.per_page,
+            total=total,
+        )
+
+
+def _invoice_read(invoice: Invoice, day: dt.date) -> InvoiceRead:
+    return InvoiceRead(
+        id=invoice.id,
+        number=invoice_number(invoice.number),
+        order_id=invoice.order_id,
+        producer_organization_id=invoice.producer_organization_id,
+        buyer_organization_id=invoice.buyer_organization_id,
+        amount=Amount(amount_minor=invoice.amount_minor, currency=invoice.currency),
+        issued_on=invoice.issued_on,
+        due_on=invoice.due_on,
+        status=invoice.status,
+        overdue=invoice.is_overdue(day),
+        paid_on=invoice.paid_on,
+    )
