@@ -18,7 +18,8 @@ from typing import TypeVar
 
 import asyncpg
 import msgspec
-from sqlalchemy import DateTime, LargeBinary, String, UniqueConstraint, Uuid, delete, func, select, text
+import uuid_utils.compat
+from sqlalchemy import DateTime, LargeBinary, String, UniqueConstraint, Uuid, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -92,7 +93,6 @@ async def run_once(
         return await run(), False
     check_key(key)
     now = dt.datetime.now(dt.UTC)
-    table = IdempotencyKey.__table__
     await session.execute(
         delete(IdempotencyKey).where(
             IdempotencyKey.user_id == user_id, IdempotencyKey.key == key, IdempotencyKey.expires_at <= now
@@ -101,9 +101,9 @@ async def run_once(
     await session.execute(text(f"SET LOCAL lock_timeout = '{WAIT_SECONDS}s'"))
     try:
         claimed = await session.execute(
-            insert(table)
+            insert(IdempotencyKey)
             .values(
-                id=uuid.uuid4(),
+                id=uuid_utils.compat.uuid7(),
                 user_id=user_id,
                 key=key,
                 fingerprint=request_fingerprint,
@@ -113,7 +113,7 @@ async def run_once(
                 updated_at=now,
             )
             .on_conflict_do_nothing(constraint="uq_idempotency_key_per_user")
-            .returning(table.c.id)
+            .returning(IdempotencyKey.id)
         )
     except DBAPIError as exc:
         if isinstance(getattr(exc.orig, "__cause__", None), asyncpg.exceptions.LockNotAvailableError):
@@ -136,8 +136,8 @@ async def run_once(
         return msgspec.json.decode(stored.response_body, type=result_type), True
     result = await run()
     await session.execute(
-        table.update()
-        .where(table.c.id == claimed_id)
+        update(IdempotencyKey)
+        .where(IdempotencyKey.id == claimed_id)
         .values(response_body=msgspec.json.encode(result), updated_at=func.now())
     )
     return result, False

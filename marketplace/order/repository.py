@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Uuid, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, Uuid, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.catalog.models import Listing, ListingStatus
@@ -30,7 +30,7 @@ class OrderRepository:
         """Take `quantity` from an active listing's stock if it has that much; its row (locked
         until the transaction ends) or None. Atomic, so concurrent checkouts never oversell;
         the stock CHECK constraint stands behind it."""
-        table = Listing.__table__
+        table = cast("Table", Listing.__table__)
         result = await self.session.execute(
             update(table)
             .where(
@@ -45,7 +45,7 @@ class OrderRepository:
         return dict(row) if row is not None else None
 
     async def return_stock(self, listing_id: uuid.UUID, quantity: Decimal) -> None:
-        table = Listing.__table__
+        table = cast("Table", Listing.__table__)
         await self.session.execute(
             update(table).where(table.c.id == listing_id).values(stock_on_hand=table.c.stock_on_hand + quantity)
         )

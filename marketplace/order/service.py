@@ -152,6 +152,7 @@ class OrderService:
             display_currency=display_currency,
             delivery_jurisdiction=destination,
             delivery_address=_address_json(data.delivery.address),
+            created_at=now,
         )
         await self.repo.add(checkout)
         groups: dict[tuple[uuid.UUID, str], list[_Taken]] = {}
@@ -180,6 +181,7 @@ class OrderService:
                 delivery_address=checkout.delivery_address,
                 placed_by=principal.user_id,
                 status_changed_at=now,
+                created_at=now,
             )
             orders.append((order, lines))
         await self.repo.add(*(order for order, _ in orders))

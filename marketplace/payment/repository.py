@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+import uuid_utils.compat
 from sqlalchemy import ColumnElement, Uuid, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,19 +26,22 @@ class PaymentRepository:
     async def next_invoice_number(self, producer_organization_id: uuid.UUID) -> int:
         """The producer's next invoice number. The counter row stays locked until the
         transaction ends, so concurrent checkouts take numbers one after another."""
-        table = InvoiceCounter.__table__
         now = dt.datetime.now(dt.UTC)
-        statement = insert(table).values(
-            id=uuid.uuid4(),
-            producer_organization_id=producer_organization_id,
-            last_number=1,
-            created_at=now,
-            updated_at=now,
+        statement = (
+            insert(InvoiceCounter)
+            .values(
+                id=uuid_utils.compat.uuid7(),
+                producer_organization_id=producer_organization_id,
+                last_number=1,
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_update(
+                index_elements=[InvoiceCounter.producer_organization_id],
+                set_={"last_number": InvoiceCounter.last_number + 1, "updated_at": now},
+            )
+            .returning(InvoiceCounter.last_number)
         )
-        statement = statement.on_conflict_do_update(
-            index_elements=[table.c.producer_organization_id],
-            set_={"last_number": table.c.last_number + 1, "updated_at": now},
-        ).returning(table.c.last_number)
         return int((await self.session.execute(statement)).scalar_one())
 
     async def invoice(self, invoice_id: uuid.UUID, *, for_update: bool = False) -> Invoice | None:
