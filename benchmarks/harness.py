@@ -31,10 +31,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_service(*, demo: bool = True) -> Iterator[str]:
-    """`borderhub serve` on a fresh embedded database in a temp dir; yields the base URL."""
+def running_service(*, demo: bool = True, data_dir: Path | None = None) -> Iterator[str]:
+    """`borderhub serve` on a fresh embedded database in `data_dir` (default: a temp dir); yields the base URL."""
     port = free_port()
-    data_dir = Path(tempfile.mkdtemp(prefix="borderhub-bench-"))
+    data_dir = data_dir or Path(tempfile.mkdtemp(prefix="borderhub-bench-"))
     command = [sys.executable, "-m", "marketplace.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)]
     if demo:
         command.append("--demo")
