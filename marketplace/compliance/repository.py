@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import ColumnElement, Uuid, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -130,14 +130,16 @@ class ComplianceRepository:
         return set(rows.scalars())
 
     async def credentials_for_eligibility(
-        self, organization_id: uuid.UUID, credential_types: set[str], credential_ids: list[uuid.UUID] | None
+        self, organization_ids: Collection[uuid.UUID], credential_types: set[str]
     ) -> list[Credential]:
-        """The organisation's credentials of these types (every status: unmet messages describe them all)."""
-        condition = [Credential.organization_id == organization_id, Credential.credential_type.in_(credential_types)]
-        if credential_ids is not None:
-            condition.append(Credential.id.in_(credential_ids))
+        """The organisations' credentials of these types (every status: unmet messages describe them all)."""
         rows = await self.session.execute(
-            select(Credential).where(*condition).order_by(Credential.valid_until.desc(), Credential.id)
+            select(Credential)
+            .where(
+                equals_any(Credential.organization_id, list(organization_ids), Uuid),
+                Credential.credential_type.in_(credential_types),
+            )
+            .order_by(Credential.valid_until.desc(), Credential.id)
         )
         return list(rows.scalars())
 
@@ -249,26 +251,29 @@ class ComplianceRepository:
         return list(rows.scalars()), int(total)
 
     async def requirements_of_admitting_hubs(
-        self, organization_id: uuid.UUID, scheme: ClassificationScheme, destinations: Sequence[str]
-    ) -> list[Requirement]:
-        """Requirements in this scheme for any of `destinations` of every hub the organisation is admitted to.
+        self,
+        organization_ids: Collection[uuid.UUID],
+        schemes: set[ClassificationScheme],
+        destinations: Sequence[str],
+    ) -> list[tuple[uuid.UUID, Requirement]]:
+        """Requirements in these schemes for any of `destinations` of every hub each organisation
+        is admitted to, paired with the organisation.
 
         The caller passes the destination and the jurisdictions enclosing it and still
         applies `Requirement.applies_to` (the one definition of the rule) to what comes back.
         """
-        admitted = select(HubMembership.hub_id).where(
-            HubMembership.organization_id == organization_id, HubMembership.status == HubMembershipStatus.admitted
-        )
         rows = await self.session.execute(
-            select(Requirement)
+            select(HubMembership.organization_id, Requirement)
+            .join(Requirement, Requirement.hub_id == HubMembership.hub_id)
             .where(
-                Requirement.hub_id.in_(admitted),
-                Requirement.classification_scheme == scheme,
+                equals_any(HubMembership.organization_id, list(organization_ids), Uuid),
+                HubMembership.status == HubMembershipStatus.admitted,
+                Requirement.classification_scheme.in_(schemes),
                 Requirement.destination.in_(destinations),
             )
             .order_by(Requirement.hub_id, Requirement.destination, Requirement.classification_prefix, Requirement.id)
         )
-        return list(rows.scalars())
+        return [(organization_id, requirement) for organization_id, requirement in rows]
 
 
 def _expiring(first: dt.date, last: dt.date) -> list[ColumnElement[bool]]:

@@ -14,7 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -447,6 +448,17 @@ class ComplianceService:
         )
 
 
+@dataclass(frozen=True)
+class Goods:
+    """What eligibility is asked of: goods of a classification sold by one seller (optionally
+    judged on the credentials a listing names, not all of the seller's)."""
+
+    seller_organization_id: uuid.UUID
+    classification_scheme: str
+    classification_code: str
+    credential_ids: list[uuid.UUID] | None = None
+
+
 async def check_eligibility(
     session: AsyncSession,
     *,
@@ -464,37 +476,67 @@ async def check_eligibility(
     `destination`. Each must be met by a verified credential of its type, valid on
     the day, issued in (a jurisdiction enclosing) the destination or recognised there
     by that hub — and, given `credential_ids`, one of those. No applicable requirement
-    means eligible. At most three queries, whatever the number of rules.
+    means eligible.
 
     No access check: callers decide who may ask. Raises `InvalidInput` (422) naming
     `classification_scheme`, `classification_code` or `destination` when unknown.
     """
-    try:
-        scheme = ClassificationScheme(classification_scheme)
-    except ValueError:
-        raise InvalidInput.field(
-            "classification_scheme", f"unknown scheme {classification_scheme!r}; use CPV or HS"
-        ) from None
-    if not _CLASSIFICATION_CODE.match(classification_code.strip()):
-        raise InvalidInput.field("classification_code", f"not a {scheme.value} code: {classification_code!r}")
+    goods = Goods(
+        seller_organization_id=seller_organization_id,
+        classification_scheme=classification_scheme,
+        classification_code=classification_code,
+        credential_ids=credential_ids,
+    )
+    [result] = await check_eligibility_many(session, [goods], destination, on)
+    return result
+
+
+async def check_eligibility_many(
+    session: AsyncSession, goods: Sequence[Goods], destination: str, on: dt.date | None = None
+) -> list[Eligibility]:
+    """`check_eligibility` for several goods into one destination (a checkout's lines), in at
+    most three queries however many goods and rules there are."""
+    schemes: list[ClassificationScheme] = []
+    for item in goods:
+        try:
+            schemes.append(ClassificationScheme(item.classification_scheme))
+        except ValueError:
+            raise InvalidInput.field(
+                "classification_scheme", f"unknown scheme {item.classification_scheme!r}; use CPV or HS"
+            ) from None
+        if not _CLASSIFICATION_CODE.match(item.classification_code.strip()):
+            raise InvalidInput.field(
+                "classification_code", f"not a {schemes[-1].value} code: {item.classification_code!r}"
+            )
     place = codes.jurisdiction(destination, "destination")
     day = on or today()
     repo = ComplianceRepository(session)
     enclosing = [place, *codes.jurisdiction_parents(place)]
-    requirements = [
-        r
-        for r in await repo.requirements_of_admitting_hubs(seller_organization_id, scheme, enclosing)
-        if r.applies_to(scheme, classification_code, place)
+    sellers = {item.seller_organization_id for item in goods}
+    rules = await repo.requirements_of_admitting_hubs(sellers, set(schemes), enclosing)
+    applicable = [
+        [
+            r
+            for seller, r in rules
+            if seller == item.seller_organization_id and r.applies_to(scheme, item.classification_code, place)
+        ]
+        for item, scheme in zip(goods, schemes, strict=True)
     ]
-    if not requirements:
-        return Eligibility(eligible=True, destination=place, checked_on=day, unmet=[])
-    types = {r.credential_type for r in requirements}
-    credentials = await repo.credentials_for_eligibility(seller_organization_id, types, credential_ids)
-    recognitions = (
-        await repo.recognitions_for_eligibility({r.hub_id for r in requirements}, types) if credentials else []
-    )
-    unmet = assess(requirements, credentials, recognitions, place, day)
-    return Eligibility(eligible=not unmet, destination=place, checked_on=day, unmet=unmet)
+    types = {r.credential_type for requirements in applicable for r in requirements}
+    credentials = await repo.credentials_for_eligibility(sellers, types) if types else []
+    hubs = {r.hub_id for requirements in applicable for r in requirements}
+    recognitions = await repo.recognitions_for_eligibility(hubs, types) if credentials else []
+    results: list[Eligibility] = []
+    for item, requirements in zip(goods, applicable, strict=True):
+        own = [
+            c
+            for c in credentials
+            if c.organization_id == item.seller_organization_id
+            and (item.credential_ids is None or c.id in item.credential_ids)
+        ]
+        unmet = assess(requirements, own, recognitions, place, day) if requirements else []
+        results.append(Eligibility(eligible=not unmet, destination=place, checked_on=day, unmet=unmet))
+    return results
 
 
 def assess(

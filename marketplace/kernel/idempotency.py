@@ -5,7 +5,8 @@ the result is stored in that same transaction, so a key exists exactly when its
 effects do: a request that failed left nothing behind and may simply be sent again.
 A second request with a key whose first request is still running blocks on the
 key's unique index until the first commits (then it replays that result) or rolls
-back (then it runs itself); after `WAIT_SECONDS` it gets 409 instead.
+back (then it runs itself); after `WAIT_SECONDS` it gets 409 instead. A key past its
+24 hours is simply claimed again; a daily job deletes the expired ones.
 """
 
 from __future__ import annotations
@@ -93,27 +94,24 @@ async def run_once(
         return await run(), False
     check_key(key)
     now = dt.datetime.now(dt.UTC)
-    await session.execute(
-        delete(IdempotencyKey).where(
-            IdempotencyKey.user_id == user_id, IdempotencyKey.key == key, IdempotencyKey.expires_at <= now
-        )
-    )
+    # Bounds the wait for a running first request (and any other lock wait of this request).
     await session.execute(text(f"SET LOCAL lock_timeout = '{WAIT_SECONDS}s'"))
+    fresh = {
+        "fingerprint": request_fingerprint,
+        "response_body": b"",
+        "expires_at": now + KEEP_FOR,
+        "created_at": now,
+        "updated_at": now,
+    }
+    statement = insert(IdempotencyKey).values(id=uuid_utils.compat.uuid7(), user_id=user_id, key=key, **fresh)
     try:
         claimed = await session.execute(
-            insert(IdempotencyKey)
-            .values(
-                id=uuid_utils.compat.uuid7(),
-                user_id=user_id,
-                key=key,
-                fingerprint=request_fingerprint,
-                response_body=b"",
-                expires_at=now + KEEP_FOR,
-                created_at=now,
-                updated_at=now,
-            )
-            .on_conflict_do_nothing(constraint="uq_idempotency_key_per_user")
-            .returning(IdempotencyKey.id)
+            statement.on_conflict_do_update(
+                constraint="uq_idempotency_key_per_user",
+                set_=fresh,
+                # A key past its 24 hours is claimed anew; a live one is left alone (no row returned).
+                where=IdempotencyKey.expires_at <= now,
+            ).returning(IdempotencyKey.id)
         )
     except DBAPIError as exc:
         if isinstance(getattr(exc.orig, "__cause__", None), asyncpg.exceptions.LockNotAvailableError):
@@ -121,7 +119,6 @@ async def run_once(
                 "a request with this Idempotency-Key is still running; retry in a moment"
             ) from None
         raise
-    await session.execute(text("SET LOCAL lock_timeout = DEFAULT"))
     claimed_id = claimed.scalar_one_or_none()
     if claimed_id is None:
         stored = (

@@ -10,19 +10,20 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from uuid_utils.compat import uuid7
 
 from marketplace.catalog import rules
 from marketplace.catalog.models import ListingStatus
 from marketplace.catalog.schemas import Amount, ConvertedAmount
 from marketplace.catalog.service import plain
-from marketplace.compliance.service import check_eligibility
+from marketplace.compliance.service import Goods, check_eligibility_many
 from marketplace.events import OrderPlaced, OrderStatusChanged
 from marketplace.hub.service import HubService
 from marketplace.kernel import audit, codes
 from marketplace.kernel.auth import Principal
 from marketplace.kernel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
-from marketplace.kernel.fx import convert
-from marketplace.kernel.money import Money, line_total
+from marketplace.kernel.fx import find_rate
+from marketplace.kernel.money import from_minor, line_total, money
 from marketplace.kernel.negotiation import pick_language
 from marketplace.kernel.outbox import emit, emit_many
 from marketplace.kernel.pagination import Page, PageParams
@@ -51,7 +52,7 @@ from marketplace.order.schemas import (
 from marketplace.organization.models import Organization, Role
 from marketplace.organization.repository import OrganizationRepository
 from marketplace.organization.service import OrganizationService
-from marketplace.payment.service import InvoiceService, today
+from marketplace.payment.service import InvoiceService, invoice_summary, today
 
 
 class OrderNotFound(NotFound):
@@ -144,7 +145,9 @@ class OrderService:
             raise OutOfStock("not enough stock; nothing was ordered", errors=short)
 
         now = dt.datetime.now(dt.UTC)
+        # Ids are given here so that everything is written in one flush.
         checkout = Checkout(
+            id=uuid7(),
             buyer_organization_id=buyer.id,
             hub_id=hub_id,
             placed_by=principal.user_id,
@@ -154,16 +157,20 @@ class OrderService:
             delivery_address=_address_json(data.delivery.address),
             created_at=now,
         )
-        await self.repo.add(checkout)
         groups: dict[tuple[uuid.UUID, str], list[_Taken]] = {}
         for item in sorted(taken, key=lambda t: t.index):
             groups.setdefault((item.listing["organization_id"], item.listing["currency"]), []).append(item)
+        rates: dict[str, tuple[Decimal, dt.date, str]] = {}
         orders: list[tuple[Order, list[OrderLine]]] = []
         for (producer_id, currency), items in sorted(groups.items()):
-            lines = [_order_line(item, buyer.languages) for item in items]
+            order_id = uuid7()
+            lines = [_order_line(order_id, item, buyer.languages) for item in items]
             total = sum(line.total_minor for line in lines)
-            display = await self._convert(Money(amount_minor=total, currency=currency), display_currency)
+            if currency not in rates:
+                rates[currency] = await self._rate(currency, display_currency)
+            rate, rate_date, rate_source = rates[currency]
             order = Order(
+                id=order_id,
                 checkout_id=checkout.id,
                 buyer_organization_id=buyer.id,
                 producer_organization_id=producer_id,
@@ -173,10 +180,10 @@ class OrderService:
                 currency=currency,
                 total_minor=total,
                 display_currency=display_currency,
-                display_total_minor=display.amount_minor,
-                fx_rate=display.rate,
-                fx_rate_date=display.rate_date,
-                fx_rate_source=display.rate_source,
+                display_total_minor=money(from_minor(total, currency) * rate, display_currency).amount_minor,
+                fx_rate=rate,
+                fx_rate_date=rate_date,
+                fx_rate_source=rate_source,
                 delivery_jurisdiction=destination,
                 delivery_address=checkout.delivery_address,
                 placed_by=principal.user_id,
@@ -184,15 +191,16 @@ class OrderService:
                 created_at=now,
             )
             orders.append((order, lines))
-        await self.repo.add(*(order for order, _ in orders))
-        for order, lines in orders:
-            for line in lines:
-                line.order_id = order.id
-            await self.repo.add(*lines)
-            if method is PaymentMethod.invoice:
-                assert net_days is not None  # noqa: S101 - checked above
-                await self.invoices.issue(order, net_days)
-        reads = await self._reads([order for order, _ in orders], {order.id: lines for order, lines in orders})
+        invoices = []
+        if method is PaymentMethod.invoice:
+            assert net_days is not None  # noqa: S101 - checked above
+            invoices = await self.invoices.issue([order for order, _ in orders], net_days)
+        await self.repo.add(
+            checkout, *(order for order, _ in orders), *(line for _, lines in orders for line in lines), *invoices
+        )
+        day = today()
+        summaries = {invoice.order_id: invoice_summary(invoice, day) for invoice in invoices}
+        reads = [_order_read(order, lines, summaries.get(order.id)) for order, lines in orders]
         for read in reads:
             await audit.record(
                 self.session,
@@ -279,40 +287,35 @@ class OrderService:
         ]
 
     async def _check_eligibility(self, taken: list[_Taken], destination: str) -> list[FieldError]:
-        errors: list[FieldError] = []
-        for item in taken:
-            listing = item.listing
-            field = f"$.{item.field}.listing_id"
-            if not any(codes.jurisdiction_covers(area, destination) for area in listing["ships_to"]):
-                errors.append(FieldError(field=field, message=f"the producer does not ship to {destination}"))
-            result = await check_eligibility(
-                self.session,
-                seller_organization_id=listing["organization_id"],
-                classification_scheme=listing["classification_scheme"].value,
-                classification_code=listing["classification_code"],
-                destination=destination,
-                credential_ids=list(listing["credential_ids"]) or None,
+        goods = [
+            Goods(
+                seller_organization_id=item.listing["organization_id"],
+                classification_scheme=item.listing["classification_scheme"].value,
+                classification_code=item.listing["classification_code"],
+                credential_ids=list(item.listing["credential_ids"]) or None,
             )
+            for item in taken
+        ]
+        results = await check_eligibility_many(self.session, goods, destination) if goods else []
+        errors: list[FieldError] = []
+        for item, result in zip(taken, results, strict=True):
+            field = f"$.{item.field}.listing_id"
+            if not any(codes.jurisdiction_covers(area, destination) for area in item.listing["ships_to"]):
+                errors.append(FieldError(field=field, message=f"the producer does not ship to {destination}"))
             errors += [
                 FieldError(field=field, message=f"not eligible for {destination}: {unmet.message}")
                 for unmet in result.unmet
             ]
         return errors
 
-    async def _convert(self, amount: Money, currency: str) -> ConvertedAmount:
+    async def _rate(self, currency: str, display_currency: str) -> tuple[Decimal, dt.date, str]:
+        """The latest rate from `currency` to the display currency, its date and source."""
         try:
-            conversion = await convert(self.session, amount, currency, today())
+            return await find_rate(self.session, currency, display_currency, today())
         except NotFound:
             raise InvalidInput.field(
-                "display_currency", f"no exchange rate from {amount.currency} to {currency} is known yet"
+                "display_currency", f"no exchange rate from {currency} to {display_currency} is known yet"
             ) from None
-        return ConvertedAmount(
-            amount_minor=conversion.converted.amount_minor,
-            currency=currency,
-            rate=conversion.rate,
-            rate_date=conversion.as_of,
-            rate_source=conversion.source,
-        )
 
     # --- lifecycle ------------------------------------------------------------------
 
@@ -495,12 +498,13 @@ def _check_quantities(buyer: Organization, taken: list[_Taken]) -> list[FieldErr
     return errors
 
 
-def _order_line(item: _Taken, languages: list[str]) -> OrderLine:
+def _order_line(order_id: uuid.UUID, item: _Taken, languages: list[str]) -> OrderLine:
     listing = item.listing
     tiers = [(Decimal(t["min_quantity"]), Decimal(t["unit_price"])) for t in listing["price_tiers"]]
     tier_min, unit_price = rules.tier_for(tiers, item.line.quantity)
     language = pick_language(list(listing["translations"]), languages, listing["default_language"])
     return OrderLine(
+        order_id=order_id,
         position=item.index,
         listing_id=listing["id"],
         listing_version=listing["version"],

@@ -23,26 +23,32 @@ class PaymentRepository:
         self.session.add_all(objects)
         await self.session.flush()
 
-    async def next_invoice_number(self, producer_organization_id: uuid.UUID) -> int:
-        """The producer's next invoice number. The counter row stays locked until the
-        transaction ends, so concurrent checkouts take numbers one after another."""
+    async def next_invoice_numbers(self, producer_organization_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+        """Each producer's next invoice number, in one statement. The counter rows stay locked
+        until the transaction ends, so concurrent checkouts take numbers one after another
+        (pass the ids sorted: rows are locked in that order, so checkouts cannot deadlock)."""
         now = dt.datetime.now(dt.UTC)
         statement = (
             insert(InvoiceCounter)
             .values(
-                id=uuid_utils.compat.uuid7(),
-                producer_organization_id=producer_organization_id,
-                last_number=1,
-                created_at=now,
-                updated_at=now,
+                [
+                    {
+                        "id": uuid_utils.compat.uuid7(),
+                        "producer_organization_id": producer,
+                        "last_number": 1,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for producer in producer_organization_ids
+                ]
             )
             .on_conflict_do_update(
                 index_elements=[InvoiceCounter.producer_organization_id],
                 set_={"last_number": InvoiceCounter.last_number + 1, "updated_at": now},
             )
-            .returning(InvoiceCounter.last_number)
+            .returning(InvoiceCounter.producer_organization_id, InvoiceCounter.last_number)
         )
-        return int((await self.session.execute(statement)).scalar_one())
+        return {row[0]: row[1] for row in await self.session.execute(statement)}
 
     async def invoice(self, invoice_id: uuid.UUID, *, for_update: bool = False) -> Invoice | None:
         statement = select(Invoice).where(Invoice.id == invoice_id)

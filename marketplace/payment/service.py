@@ -46,22 +46,27 @@ class InvoiceService:
         self.repo = PaymentRepository(session)
         self.organizations = OrganizationService(session)
 
-    async def issue(self, order: Order, net_days: int) -> Invoice:
-        """Invoice an order placed for payment by invoice: the producer's next number, due `net_days` later."""
-        issued_on = order.created_at.date()
-        invoice = Invoice(
-            order_id=order.id,
-            producer_organization_id=order.producer_organization_id,
-            buyer_organization_id=order.buyer_organization_id,
-            number=await self.repo.next_invoice_number(order.producer_organization_id),
-            currency=order.currency,
-            amount_minor=order.total_minor,
-            issued_on=issued_on,
-            due_on=issued_on + dt.timedelta(days=net_days),
-            status=InvoiceStatus.issued,
-        )
-        await self.repo.add(invoice)
-        return invoice
+    async def issue(self, orders: list[Order], net_days: int) -> list[Invoice]:
+        """Invoice orders placed for payment by invoice: each producer's next number, due `net_days`
+        after the order. Returned unsaved, for the caller to write with the orders."""
+        numbers = await self.repo.next_invoice_numbers(sorted({order.producer_organization_id for order in orders}))
+        invoices = []
+        for order in orders:
+            issued_on = order.created_at.date()
+            invoices.append(
+                Invoice(
+                    order_id=order.id,
+                    producer_organization_id=order.producer_organization_id,
+                    buyer_organization_id=order.buyer_organization_id,
+                    number=numbers[order.producer_organization_id],
+                    currency=order.currency,
+                    amount_minor=order.total_minor,
+                    issued_on=issued_on,
+                    due_on=issued_on + dt.timedelta(days=net_days),
+                    status=InvoiceStatus.issued,
+                )
+            )
+        return invoices
 
     async def void(self, order_id: uuid.UUID) -> None:
         """The order was cancelled or rejected: nothing is owed (a paid invoice stays paid, for the refund)."""
@@ -77,13 +82,7 @@ class InvoiceService:
     async def summaries(self, order_ids: list[uuid.UUID]) -> dict[uuid.UUID, InvoiceSummary]:
         day = today()
         return {
-            order_id: InvoiceSummary(
-                id=invoice.id,
-                number=invoice_number(invoice.number),
-                status=invoice.status.value,
-                due_on=invoice.due_on,
-                overdue=invoice.is_overdue(day),
-            )
+            order_id: invoice_summary(invoice, day)
             for order_id, invoice in (await self.repo.invoices_of_orders(order_ids)).items()
         }
 
@@ -177,6 +176,16 @@ class InvoiceService:
             per_page=page.per_page,
             total=total,
         )
+
+
+def invoice_summary(invoice: Invoice, day: dt.date) -> InvoiceSummary:
+    return InvoiceSummary(
+        id=invoice.id,
+        number=invoice_number(invoice.number),
+        status=invoice.status.value,
+        due_on=invoice.due_on,
+        overdue=invoice.is_overdue(day),
+    )
 
 
 def _invoice_read(invoice: Invoice, day: dt.date) -> InvoiceRead:
