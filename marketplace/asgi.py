@@ -26,6 +26,7 @@ from marketplace import health
 from marketplace.catalog.controllers import ListingController, ProducerListingController
 from marketplace.compliance.controllers import HubComplianceController, OrganizationComplianceController
 from marketplace.compliance.jobs import flag_expiring_credentials
+from marketplace.dispute.controllers import DisputeController
 from marketplace.hub.controllers import HubController
 from marketplace.identity.controllers import AuthController, MeController
 from marketplace.identity.dependencies import provide_principal
@@ -144,6 +145,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ListingController,
             CheckoutController,
             OrderController,
+            DisputeController,
             OrganizationOrderController,
             HubOrderController,
             InvoiceController,

@@ -109,3 +109,23 @@ class InvoicePaid(msgspec.Struct, frozen=True, kw_only=True):
     buyer_organization_id: uuid.UUID
     amount_minor: int
     currency: str
+
+
+class DisputeOpened(msgspec.Struct, frozen=True, kw_only=True):
+    """The buyer contested a delivered order; the hub's coordinators mediate."""
+
+    dispute_id: uuid.UUID
+    order_id: uuid.UUID
+    hub_id: uuid.UUID
+    reason: str
+
+
+class DisputeResolved(msgspec.Struct, frozen=True, kw_only=True):
+    """A coordinator decided: `outcome` full_refund, partial_refund or rejected, and the refund."""
+
+    dispute_id: uuid.UUID
+    order_id: uuid.UUID
+    hub_id: uuid.UUID
+    outcome: str
+    refund_minor: int
+    currency: str

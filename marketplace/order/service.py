@@ -327,14 +327,15 @@ class OrderService:
         caller's side may not make it, `InvoiceUnpaid` (409) to complete an unpaid invoice order.
         """
         order = await self.repo.get(order_id, for_update=True)
-        parties = await self._parties(principal, order) if order is not None else set()
+        parties = await self.parties(principal, order) if order is not None else set()
         if order is None or not parties:
             raise OrderNotFound("no such order")
-        return await self._apply(order, to, parties, principal, note)
+        return await self.transition(order, to, parties, principal, note)
 
-    async def _apply(
+    async def transition(
         self, order: Order, to: OrderStatus, parties: set[Party], actor: Principal | None, note: str | None
     ) -> OrderRead:
+        """Move a locked order on behalf of `parties` (see `move`); also used by disputes and payments."""
         allowed = order.parties_allowed(to)
         if allowed is None or (
             to is OrderStatus.accepted
@@ -351,6 +352,7 @@ class OrderService:
             raise InvalidInput.field("note", "tell the buyer why the order is rejected")
         if (
             to is OrderStatus.completed
+            and order.status is OrderStatus.delivered
             and order.payment_method is PaymentMethod.invoice
             and not await self.invoices.is_paid(order.id)
         ):
@@ -392,7 +394,8 @@ class OrderService:
         [read] = await self._reads([order], {order.id: lines})
         return read
 
-    async def _parties(self, principal: Principal, order: Order) -> set[Party]:
+    async def parties(self, principal: Principal, order: Order) -> set[Party]:
+        """The caller's sides of the order (none: it is not theirs to see)."""
         parties: set[Party] = set()
         if (await self.organizations.standing(principal, order.buyer_organization_id)).is_member:
             parties.add(Party.buyer)
@@ -406,7 +409,7 @@ class OrderService:
 
     async def read(self, principal: Principal, order_id: uuid.UUID) -> OrderRead:
         order = await self.repo.get(order_id)
-        if order is None or not (principal.is_platform_admin or await self._parties(principal, order)):
+        if order is None or not (principal.is_platform_admin or await self.parties(principal, order)):
             raise OrderNotFound("no such order")
         [read] = await self._reads([order])
         return read

@@ -47,6 +47,8 @@ class Invoice(Entity):
             values_callable=lambda e: [m.value for m in e],
         )
     )
+    credited_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    """Taken off the amount by a dispute's refund: owed by the buyer if unpaid, owed back if paid."""
     paid_on: Mapped[dt.date | None] = mapped_column(Date)
     marked_paid_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 

@@ -19,6 +19,8 @@ class InvoiceRead(msgspec.Struct, kw_only=True, frozen=True):
     producer_organization_id: uuid.UUID
     buyer_organization_id: uuid.UUID
     amount: Amount
+    credited: Amount
+    """Refunded by a dispute's decision: the buyer owes `amount - credited` (or is owed it back if paid)."""
     issued_on: dt.date
     due_on: dt.date
     status: InvoiceStatus

@@ -75,6 +75,17 @@ class InvoiceService:
             invoice.status = InvoiceStatus.void
             await self.session.flush()
 
+    async def credit(self, order_id: uuid.UUID, amount_minor: int) -> None:
+        """Take a dispute's refund off the order's invoice: an unpaid invoice credited in full
+        is void; a paid one keeps `credited_minor` as what the producer owes back."""
+        invoice = await self.repo.invoice_of_order(order_id)
+        if invoice is None:
+            return
+        invoice.credited_minor = amount_minor
+        if invoice.status is InvoiceStatus.issued and amount_minor >= invoice.amount_minor:
+            invoice.status = InvoiceStatus.void
+        await self.session.flush()
+
     async def is_paid(self, order_id: uuid.UUID) -> bool:
         invoice = await self.repo.invoice_of_order(order_id)
         return invoice is not None and invoice.status is InvoiceStatus.paid
@@ -196,6 +207,7 @@ def _invoice_read(invoice: Invoice, day: dt.date) -> InvoiceRead:
         producer_organization_id=invoice.producer_organization_id,
         buyer_organization_id=invoice.buyer_organization_id,
         amount=Amount(amount_minor=invoice.amount_minor, currency=invoice.currency),
+        credited=Amount(amount_minor=invoice.credited_minor, currency=invoice.currency),
         issued_on=invoice.issued_on,
         due_on=invoice.due_on,
         status=invoice.status,

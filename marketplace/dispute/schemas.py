@@ -1,0 +1,54 @@
+"""Wire formats of disputes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+import msgspec
+
+from marketplace.catalog.schemas import Amount, Url
+from marketplace.dispute.models import DisputeOutcome, DisputeReason, DisputeStatus
+
+Message = Annotated[str, msgspec.Meta(min_length=1, max_length=5000)]
+Evidence = Annotated[list[Url], msgspec.Meta(max_length=10, description="https links to photos, delivery notes...")]
+
+
+class DisputeOpen(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    reason: DisputeReason
+    message: Message
+    evidence_urls: Evidence = []
+
+
+class DisputeReply(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    message: Message
+    evidence_urls: Evidence = []
+
+
+class DisputeResolution(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    outcome: DisputeOutcome
+    note: Message
+    """Why, for both sides (kept with the dispute's messages)."""
+    refund_minor: int | None = None
+    """For `partial_refund` only: more than 0 and less than the order's total, in its currency."""
+
+
+class DisputeMessageRead(msgspec.Struct, kw_only=True, frozen=True):
+    party: str
+    author_id: uuid.UUID
+    message: str
+    evidence_urls: list[str]
+    at: dt.datetime
+
+
+class DisputeRead(msgspec.Struct, kw_only=True, frozen=True):
+    id: uuid.UUID
+    order_id: uuid.UUID
+    status: DisputeStatus
+    reason: DisputeReason
+    outcome: DisputeOutcome | None
+    refund: Amount | None
+    messages: list[DisputeMessageRead]
+    opened_at: dt.datetime
+    resolved_at: dt.datetime | None

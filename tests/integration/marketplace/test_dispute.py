@@ -1,0 +1,145 @@
+"""Disputes: the buyer contests a delivered order, the producer answers, a hub coordinator decides."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from marketplace.kernel.audit import AuditEntry
+from marketplace.kernel.db import transaction
+from marketplace.kernel.settings import Settings
+from tests.factories.identity import Account, register
+from tests.factories.order import Market, build_market, place
+
+Client = AsyncTestClient[Any]
+PHOTO = "https://evidence.example.org/crate-17.jpg"
+
+
+@pytest.fixture
+async def market(client: Client, sessions: async_sessionmaker[AsyncSession], settings: Settings) -> Market:
+    return await build_market(client, sessions, settings)
+
+
+async def delivered_order(client: Client, m: Market) -> dict[str, Any]:
+    [order] = (await place(client, m.buyer, m.checkout((m.cheese, "10"))))["orders"]
+    for account, action in ((m.cheese_maker, "accept"), (m.cheese_maker, "ship"), (m.buyer, "deliver")):
+        response = await client.post(f"/api/v1/orders/{order['id']}/{action}", headers=account.headers)
+        assert response.status_code == 200, response.text
+    return order
+
+
+async def open_dispute(client: Client, account: Account, order: dict[str, Any]) -> Any:
+    body = {"reason": "damaged", "message": "Two wheels arrived crushed.", "evidence_urls": [PHOTO]}
+    return await client.post(f"/api/v1/orders/{order['id']}/dispute", json=body, headers=account.headers)
+
+
+async def test_a_dispute_runs_from_the_buyer_to_a_partial_refund(
+    client: Client, market: Market, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    m = market
+    order = await delivered_order(client, m)
+    opened = await open_dispute(client, m.buyer, order)
+    assert opened.status_code == 201, opened.text
+    assert (opened.json()["status"], opened.json()["messages"][0]["evidence_urls"]) == ("open", [PHOTO])
+    url = f"/api/v1/orders/{order['id']}"
+    assert (await client.get(url, headers=m.buyer.headers)).json()["status"] == "disputed"
+    answered = await client.post(
+        f"{url}/dispute/messages",
+        json={"message": "They left us whole; the carrier signed for them."},
+        headers=m.cheese_maker.headers,
+    )
+    assert answered.status_code == 201
+    assert answered.json()["status"] == "answered"
+    assert [msg["party"] for msg in answered.json()["messages"]] == ["buyer", "producer"]
+    resolved = await client.post(
+        f"{url}/dispute/resolve",
+        json={"outcome": "partial_refund", "refund_minor": 11000, "note": "Two of ten kilograms refunded."},
+        headers=m.coordinator.headers,
+    )
+    assert resolved.status_code == 200, resolved.text
+    dispute = resolved.json()
+    assert (dispute["status"], dispute["outcome"], dispute["refund"]) == (
+        "resolved",
+        "partial_refund",
+        {"amount_minor": 11000, "currency": "PLN"},
+    )
+    assert dispute["messages"][-1]["party"] == "coordinator"
+    final = (await client.get(url, headers=m.buyer.headers)).json()
+    assert final["status"] == "completed"
+    invoice = (await client.get(f"/api/v1/invoices/{order['invoice']['id']}", headers=m.buyer.headers)).json()
+    assert (invoice["status"], invoice["credited"]["amount_minor"], invoice["amount"]["amount_minor"]) == (
+        "issued",
+        11000,
+        55000,
+    )
+    async with transaction(sessions) as session:
+        actions = set(
+            (await session.execute(select(AuditEntry.action).where(AuditEntry.hub_id == uuid.UUID(m.hub["id"]))))
+            .scalars()
+            .all()
+        )
+    assert {"dispute.opened", "dispute.message", "dispute.resolved", "order.disputed"} <= actions
+
+
+async def test_a_full_refund_voids_the_unpaid_invoice(client: Client, market: Market) -> None:
+    m = market
+    order = await delivered_order(client, m)
+    assert (await open_dispute(client, m.buyer, order)).status_code == 201
+    resolved = await client.post(
+        f"/api/v1/orders/{order['id']}/dispute/resolve",
+        json={"outcome": "full_refund", "note": "The whole delivery spoiled in transit."},
+        headers=m.coordinator.headers,
+    )
+    assert resolved.json()["refund"] == {"amount_minor": 55000, "currency": "PLN"}
+    invoice = (await client.get(f"/api/v1/invoices/{order['invoice']['id']}", headers=m.cheese_maker.headers)).json()
+    assert invoice["status"] == "void"
+
+
+async def test_only_the_buyer_opens_and_only_on_a_delivered_order(client: Client, market: Market) -> None:
+    m = market
+    [fresh] = (await place(client, m.buyer, m.checkout((m.cheese, "1"))))["orders"]
+    early = await open_dispute(client, m.buyer, fresh)
+    assert early.status_code == 409
+    assert early.json()["type"].endswith("/transition-not-allowed")
+    order = await delivered_order(client, m)
+    by_producer = await open_dispute(client, m.cheese_maker, order)
+    assert by_producer.status_code == 403
+    stranger = await open_dispute(client, await register(client), order)
+    assert stranger.status_code == 404
+    assert (await open_dispute(client, m.buyer, order)).status_code == 201
+    again = await open_dispute(client, m.buyer, order)
+    assert again.status_code == 409
+
+
+async def test_only_a_coordinator_resolves_once_with_a_refund_that_fits(client: Client, market: Market) -> None:
+    m = market
+    order = await delivered_order(client, m)
+    await open_dispute(client, m.buyer, order)
+    url = f"/api/v1/orders/{order['id']}/dispute/resolve"
+    by_buyer = await client.post(url, json={"outcome": "full_refund", "note": "mine"}, headers=m.buyer.headers)
+    assert by_buyer.status_code == 403
+    for body in (
+        {"outcome": "partial_refund", "note": "x"},
+        {"outcome": "partial_refund", "refund_minor": 55000, "note": "x"},
+        {"outcome": "rejected", "refund_minor": 100, "note": "x"},
+    ):
+        response = await client.post(url, json=body, headers=m.coordinator.headers)
+        assert response.status_code == 422, body
+        assert response.json()["errors"][0]["field"] == "$.refund_minor"
+    rejected = await client.post(
+        url, json={"outcome": "rejected", "note": "The photos show intact wheels."}, headers=m.coordinator.headers
+    )
+    assert (rejected.status_code, rejected.json()["refund"]["amount_minor"]) == (200, 0)
+    twice = await client.post(url, json={"outcome": "full_refund", "note": "x"}, headers=m.coordinator.headers)
+    assert twice.status_code == 409
+    late = await client.post(
+        f"/api/v1/orders/{order['id']}/dispute/messages", json={"message": "But!"}, headers=m.buyer.headers
+    )
+    assert late.status_code == 409
+    other_order = await delivered_order(client, m)
+    assert (await client.get(f"/api/v1/orders/{other_order['id']}/dispute", headers=m.buyer.headers)).status_code == 404
