@@ -11,6 +11,9 @@ from litestar.testing import AsyncTestClient
 
 from marketplace.catalog.schemas import ImportReport, ListingCreate, ListingRead, Quote
 from marketplace.compliance.schemas import CredentialCreate, CredentialRead, Eligibility
+from marketplace.dispute.schemas import DisputeOpen, DisputeRead, DisputeResolution
+from marketplace.order.schemas import CheckoutCreate, CheckoutRead, OrderRead
+from marketplace.payment.schemas import InvoiceRead
 from tests.factories.identity import register
 from tests.factories.organization import create_organization
 
@@ -142,3 +145,16 @@ async def test_openapi_documents_the_listing_file_upload_and_its_options(client:
     assert "title[<language>]" in upload["description"]
     export = paths["/api/v1/organizations/{organization_id}/listings/export"]["get"]
     assert {p["name"] for p in export["parameters"]} >= {"format"}
+
+
+async def test_openapi_documents_checkout_orders_invoices_and_disputes(client: Client) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    for struct in (CheckoutCreate, CheckoutRead, OrderRead, InvoiceRead, DisputeOpen, DisputeRead, DisputeResolution):
+        documented = schemas[struct.__name__]["properties"]
+        assert set(documented) == {f.encode_name for f in msgspec.structs.fields(struct)}, struct.__name__
+    checkout = document["paths"]["/api/v1/checkouts"]["post"]
+    assert "Idempotency-Key" in {p["name"] for p in checkout["parameters"]}
+    assert checkout["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].endswith("/CheckoutRead")
+    mark_paid = document["paths"]["/api/v1/invoices/{invoice_id}/mark-paid"]["post"]
+    assert "Idempotency-Key" in {p["name"] for p in mark_paid["parameters"]}
