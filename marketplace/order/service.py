@@ -480,6 +480,8 @@ def _check_lines(lines: list[CheckoutLine]) -> None:
         first[line.listing_id] = index
         if not line.quantity.is_finite() or line.quantity <= 0:
             raise InvalidInput.field(f"lines[{index}].quantity", "must be a positive number")
+        if line.quantity >= rules.MAX_QUANTITY:
+            raise InvalidInput.field(f"lines[{index}].quantity", "is too large")
 
 
 def _check_quantities(buyer: Organization, taken: list[_Taken]) -> list[FieldError]:
