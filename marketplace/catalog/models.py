@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import (
     CHAR,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -23,7 +22,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.catalog.classification import Scheme
-from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity
+from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity, db_enum
 
 QUANTITY = Numeric(18, 3)
 UNIT_PRICE = Numeric(18, 6)
@@ -33,10 +32,6 @@ class ListingStatus(enum.StrEnum):
     active = "active"
     paused = "paused"
     archived = "archived"
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, schema=MARKETPLACE_SCHEMA, values_callable=lambda e: [m.value for m in e])
 
 
 class Listing(Entity):
@@ -53,12 +48,12 @@ class Listing(Entity):
 
     organization_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.organization.id"))
     sku: Mapped[str] = mapped_column(String(64))
-    status: Mapped[ListingStatus] = mapped_column(_enum(ListingStatus, "listing_status"))
+    status: Mapped[ListingStatus] = mapped_column(db_enum(ListingStatus, "listing_status"))
     default_language: Mapped[str] = mapped_column(String(35))
     translations: Mapped[dict[str, dict[str, str]]] = mapped_column(JSONB)
     """{"pl": {"title": "Miód lipowy", "description": "..."}, "de": {...}}: read and written
     with the listing, never alone (in the row, so a bulk import writes one row per listing)."""
-    classification_scheme: Mapped[Scheme] = mapped_column(_enum(Scheme, "classification_scheme"))
+    classification_scheme: Mapped[Scheme] = mapped_column(db_enum(Scheme, "classification_scheme"))
     classification_code: Mapped[str] = mapped_column(String(16))
     unit_code: Mapped[str] = mapped_column(String(3))
     pack_size: Mapped[Decimal] = mapped_column(QUANTITY)

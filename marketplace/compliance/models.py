@@ -15,12 +15,12 @@ import datetime as dt
 import enum
 import uuid
 
-from sqlalchemy import CheckConstraint, Date, DateTime, Enum, ForeignKey, Index, String, UniqueConstraint, Uuid
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.compliance.errors import CredentialAlreadyDecided
 from marketplace.kernel import codes
-from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity
+from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity, db_enum
 
 #: How far ahead a verified credential counts as "expiring" for the daily job.
 EXPIRY_WARNING = dt.timedelta(days=30)
@@ -46,10 +46,6 @@ class EffectiveStatus(enum.StrEnum):
 class ClassificationScheme(enum.StrEnum):
     CPV = "CPV"
     HS = "HS"
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, schema=MARKETPLACE_SCHEMA, values_callable=lambda e: [m.value for m in e])
 
 
 def classification_digits(code: str) -> str:
@@ -92,7 +88,7 @@ class Credential(Entity):
     valid_from: Mapped[dt.date] = mapped_column(Date)
     valid_until: Mapped[dt.date] = mapped_column(Date)
     document_url: Mapped[str] = mapped_column(String(2000))
-    status: Mapped[CredentialStatus] = mapped_column(_enum(CredentialStatus, "credential_status"))
+    status: Mapped[CredentialStatus] = mapped_column(db_enum(CredentialStatus, "credential_status"))
     rejection_reason: Mapped[str | None] = mapped_column(String(1000))
     decided_by_hub_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.hub.id"))
     decided_by_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
@@ -199,7 +195,7 @@ class Requirement(Entity):
     hub_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.hub.id"), index=True)
     classification_scheme: Mapped[ClassificationScheme] = mapped_column(
         # Named apart from the catalog's `classification_scheme` type: each package owns its own types.
-        _enum(ClassificationScheme, "requirement_classification_scheme")
+        db_enum(ClassificationScheme, "requirement_classification_scheme")
     )
     classification_prefix: Mapped[str] = mapped_column(String(10))
     destination: Mapped[str] = mapped_column(String(6))

@@ -6,11 +6,11 @@ import datetime as dt
 import enum
 import uuid
 
-from sqlalchemy import CHAR, BigInteger, CheckConstraint, DateTime, Enum, ForeignKey, String, Text, Uuid
+from sqlalchemy import CHAR, BigInteger, CheckConstraint, DateTime, ForeignKey, String, Text, Uuid
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity
+from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity, db_enum
 
 
 class DisputeReason(enum.StrEnum):
@@ -36,10 +36,6 @@ class DisputeOutcome(enum.StrEnum):
     rejected = "rejected"
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, schema=MARKETPLACE_SCHEMA, values_callable=lambda e: [m.value for m in e])
-
-
 class Dispute(Entity):
     __tablename__ = "dispute"
     __table_args__ = (
@@ -52,9 +48,9 @@ class Dispute(Entity):
     )
     """One dispute per order."""
     opened_by: Mapped[uuid.UUID] = mapped_column(Uuid)
-    reason: Mapped[DisputeReason] = mapped_column(_enum(DisputeReason, "dispute_reason"))
-    status: Mapped[DisputeStatus] = mapped_column(_enum(DisputeStatus, "dispute_status"))
-    outcome: Mapped[DisputeOutcome | None] = mapped_column(_enum(DisputeOutcome, "dispute_outcome"))
+    reason: Mapped[DisputeReason] = mapped_column(db_enum(DisputeReason, "dispute_reason"))
+    status: Mapped[DisputeStatus] = mapped_column(db_enum(DisputeStatus, "dispute_status"))
+    outcome: Mapped[DisputeOutcome | None] = mapped_column(db_enum(DisputeOutcome, "dispute_outcome"))
     refund_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     currency: Mapped[str] = mapped_column(CHAR(3))
     resolved_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)

@@ -7,11 +7,11 @@ import enum
 import uuid
 from typing import Any
 
-from sqlalchemy import CHAR, DateTime, Enum, ForeignKey, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy import CHAR, DateTime, ForeignKey, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity
+from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity, db_enum
 
 
 class HubMembershipStatus(enum.StrEnum):
@@ -51,14 +51,7 @@ class HubMembership(Entity):
     organization_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.organization.id"), index=True
     )
-    status: Mapped[HubMembershipStatus] = mapped_column(
-        Enum(
-            HubMembershipStatus,
-            name="hub_membership_status",
-            schema=MARKETPLACE_SCHEMA,
-            values_callable=lambda e: [m.value for m in e],
-        )
-    )
+    status: Mapped[HubMembershipStatus] = mapped_column(db_enum(HubMembershipStatus, "hub_membership_status"))
     decided_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     note: Mapped[str | None] = mapped_column(String(1000))

@@ -7,12 +7,13 @@ commits it, so a failed COMMIT always surfaces as an error.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 from advanced_alchemy.base import UUIDv7AuditBase, orm_registry
-from sqlalchemy import ColumnElement, MetaData, any_, bindparam
+from sqlalchemy import ColumnElement, Enum, MetaData, any_, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -21,6 +22,11 @@ MARKETPLACE_SCHEMA = "marketplace"
 OWNED_SCHEMAS = ("marketplace", "procurement", "search")
 
 metadata: MetaData = orm_registry.metadata
+
+
+def db_enum(cls: type[enum.Enum], name: str) -> Enum:
+    """A PostgreSQL enum type in the marketplace schema holding the members' values (not their names)."""
+    return Enum(cls, name=name, schema=MARKETPLACE_SCHEMA, values_callable=lambda e: [m.value for m in e])
 
 
 class Entity(UUIDv7AuditBase):

@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from marketplace.kernel.pagination import Page, page_params
 from marketplace.kernel.web import Caller, IdempotencyKeyHeader, Session, idempotent
-from marketplace.order.models import OrderStatus, Side
+from marketplace.order.models import OrderAction, OrderStatus, Side
 from marketplace.order.schemas import CheckoutCreate, CheckoutRead, OrderFilter, OrderRead, StatusChange
 from marketplace.order.service import OrderService
 
@@ -65,82 +65,28 @@ class OrderController(Controller):
     async def read(self, order_id: FromPath[uuid.UUID], principal: Caller, db_session: Session) -> OrderRead:
         return await OrderService(db_session).read(principal, order_id)
 
-    async def _move(
-        self, db_session: Session, principal: Caller, order_id: uuid.UUID, to: OrderStatus, data: StatusChange | None
-    ) -> OrderRead:
-        return await OrderService(db_session).move(principal, order_id, to, data.note if data else None)
-
-    @post("/{order_id:uuid}/accept", summary="Accept (producer; paid orders, or invoice orders)", status_code=200)
-    async def accept(
-        self,
-        order_id: FromPath[uuid.UUID],
-        principal: Caller,
-        db_session: Session,
-        data: JSONBody[StatusChange | None] = None,
-    ) -> OrderRead:
-        return await self._move(db_session, principal, order_id, OrderStatus.accepted, data)
-
     @post(
-        "/{order_id:uuid}/reject",
-        summary="Reject with a reason (producer; before accepting) — stock is released, payment refunded",
+        "/{order_id:uuid}/{action:str}",
+        summary="Move the order on: accept, reject, cancel, ship, deliver or complete",
+        description=(
+            "accept (producer; paid orders, or invoice orders before payment), reject (producer, before "
+            "accepting; `note` with the reason required; stock released), cancel (before shipping: buyer, "
+            "producer until paid, coordinator; stock released, invoice void), ship (producer; `note` may carry "
+            "tracking), deliver (buyer or producer), complete (buyer or coordinator; invoice orders once paid). "
+            "409 for a move the order's status does not allow, 403 for the wrong side."
+        ),
         status_code=200,
     )
-    async def reject(
+    async def move(
         self,
         order_id: FromPath[uuid.UUID],
+        action: FromPath[OrderAction],
         principal: Caller,
         db_session: Session,
         data: JSONBody[StatusChange | None] = None,
     ) -> OrderRead:
-        return await self._move(db_session, principal, order_id, OrderStatus.rejected, data)
-
-    @post(
-        "/{order_id:uuid}/cancel",
-        summary="Cancel before shipping (buyer, producer or coordinator) — stock is released",
-        status_code=200,
-    )
-    async def cancel(
-        self,
-        order_id: FromPath[uuid.UUID],
-        principal: Caller,
-        db_session: Session,
-        data: JSONBody[StatusChange | None] = None,
-    ) -> OrderRead:
-        return await self._move(db_session, principal, order_id, OrderStatus.cancelled, data)
-
-    @post("/{order_id:uuid}/ship", summary="Mark shipped; the note may carry tracking (producer)", status_code=200)
-    async def ship(
-        self,
-        order_id: FromPath[uuid.UUID],
-        principal: Caller,
-        db_session: Session,
-        data: JSONBody[StatusChange | None] = None,
-    ) -> OrderRead:
-        return await self._move(db_session, principal, order_id, OrderStatus.shipped, data)
-
-    @post("/{order_id:uuid}/deliver", summary="Mark delivered (buyer or producer)", status_code=200)
-    async def deliver(
-        self,
-        order_id: FromPath[uuid.UUID],
-        principal: Caller,
-        db_session: Session,
-        data: JSONBody[StatusChange | None] = None,
-    ) -> OrderRead:
-        return await self._move(db_session, principal, order_id, OrderStatus.delivered, data)
-
-    @post(
-        "/{order_id:uuid}/complete",
-        summary="Confirm the goods are in order (buyer or coordinator; invoice orders once paid)",
-        status_code=200,
-    )
-    async def complete(
-        self,
-        order_id: FromPath[uuid.UUID],
-        principal: Caller,
-        db_session: Session,
-        data: JSONBody[StatusChange | None] = None,
-    ) -> OrderRead:
-        return await self._move(db_session, principal, order_id, OrderStatus.completed, data)
+        note = data.note if data else None
+        return await OrderService(db_session).move(principal, order_id, action.target, note)
 
 
 class OrganizationOrderController(Controller):

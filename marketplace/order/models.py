@@ -14,7 +14,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -26,10 +25,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity
+from marketplace.catalog.models import QUANTITY, UNIT_PRICE
+from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity, db_enum
 
-QUANTITY = Numeric(18, 3)
-UNIT_PRICE = Numeric(18, 6)
 _ORG = f"{MARKETPLACE_SCHEMA}.organization.id"
 
 
@@ -50,6 +48,21 @@ class OrderStatus(enum.StrEnum):
     disputed = "disputed"
 
 
+class OrderAction(enum.StrEnum):
+    """What a party asks of an order (`POST /orders/{id}/{action}`) and the status it leads to."""
+
+    accept = "accept"
+    reject = "reject"
+    cancel = "cancel"
+    ship = "ship"
+    deliver = "deliver"
+    complete = "complete"
+
+    @property
+    def target(self) -> OrderStatus:
+        return _ACTION_TARGETS[self]
+
+
 class Side(enum.StrEnum):
     """Which end of an order an organisation is on."""
 
@@ -68,6 +81,15 @@ class Party(enum.StrEnum):
 
 _S = OrderStatus
 _P = Party
+
+_ACTION_TARGETS = {
+    OrderAction.accept: OrderStatus.accepted,
+    OrderAction.reject: OrderStatus.rejected,
+    OrderAction.cancel: OrderStatus.cancelled,
+    OrderAction.ship: OrderStatus.shipped,
+    OrderAction.deliver: OrderStatus.delivered,
+    OrderAction.complete: OrderStatus.completed,
+}
 
 #: The only moves an order can make, and who may make each.
 TRANSITIONS: dict[OrderStatus, dict[OrderStatus, frozenset[Party]]] = {
@@ -100,10 +122,6 @@ HOLDS_STOCK = frozenset({_S.pending_payment, _S.paid, _S.accepted})
 FINAL = frozenset({_S.completed, _S.cancelled, _S.rejected})
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, schema=MARKETPLACE_SCHEMA, values_callable=lambda e: [m.value for m in e])
-
-
 class Checkout(Entity):
     """One submission by a buyer: the orders it was split into share it (and one card payment)."""
 
@@ -113,7 +131,7 @@ class Checkout(Entity):
     buyer_organization_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(_ORG), index=True)
     hub_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.hub.id"))
     placed_by: Mapped[uuid.UUID] = mapped_column(Uuid)
-    payment_method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod, "payment_method"))
+    payment_method: Mapped[PaymentMethod] = mapped_column(db_enum(PaymentMethod, "payment_method"))
     display_currency: Mapped[str] = mapped_column(CHAR(3))
     delivery_jurisdiction: Mapped[str] = mapped_column(String(6))
     delivery_address: Mapped[dict[str, Any]] = mapped_column(JSONB)
@@ -135,8 +153,8 @@ class Order(Entity):
     buyer_organization_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(_ORG))
     producer_organization_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(_ORG))
     hub_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.hub.id"))
-    status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus, "order_status"))
-    payment_method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod, "payment_method"))
+    status: Mapped[OrderStatus] = mapped_column(db_enum(OrderStatus, "order_status"))
+    payment_method: Mapped[PaymentMethod] = mapped_column(db_enum(PaymentMethod, "payment_method"))
     currency: Mapped[str] = mapped_column(CHAR(3))
     total_minor: Mapped[int] = mapped_column(BigInteger)
     display_currency: Mapped[str] = mapped_column(CHAR(3))

@@ -11,7 +11,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -21,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity
+from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity, db_enum
 
 
 class OrganizationKind(enum.StrEnum):
@@ -58,10 +57,6 @@ class InvitationStatus(enum.StrEnum):
     revoked = "revoked"
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, schema=MARKETPLACE_SCHEMA, values_callable=lambda e: [m.value for m in e])
-
-
 class Organization(Entity):
     __tablename__ = "organization"
     __table_args__ = (
@@ -71,7 +66,7 @@ class Organization(Entity):
     )
 
     legal_name: Mapped[str] = mapped_column(String(300))
-    kind: Mapped[OrganizationKind] = mapped_column(_enum(OrganizationKind, "organization_kind"))
+    kind: Mapped[OrganizationKind] = mapped_column(db_enum(OrganizationKind, "organization_kind"))
     registration_scheme: Mapped[str] = mapped_column(String(40))
     registration_id: Mapped[str] = mapped_column(String(80))
     country: Mapped[str] = mapped_column(CHAR(2), index=True)
@@ -98,7 +93,7 @@ class Membership(Entity):
         Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.organization.id", ondelete="CASCADE"), index=True
     )
     user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.user_account.id"), index=True)
-    role: Mapped[Role] = mapped_column(_enum(Role, "membership_role"))
+    role: Mapped[Role] = mapped_column(db_enum(Role, "membership_role"))
 
 
 class Invitation(Entity):
@@ -109,8 +104,8 @@ class Invitation(Entity):
         Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.organization.id", ondelete="CASCADE"), index=True
     )
     email: Mapped[str] = mapped_column(String(320), index=True)
-    role: Mapped[Role] = mapped_column(_enum(Role, "membership_role"))
-    status: Mapped[InvitationStatus] = mapped_column(_enum(InvitationStatus, "invitation_status"))
+    role: Mapped[Role] = mapped_column(db_enum(Role, "membership_role"))
+    status: Mapped[InvitationStatus] = mapped_column(db_enum(InvitationStatus, "invitation_status"))
     invited_by: Mapped[uuid.UUID] = mapped_column(Uuid)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     token_digest: Mapped[str] = mapped_column(String(64))
@@ -126,7 +121,7 @@ class Inclusion(Entity):
     organization_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.organization.id", ondelete="CASCADE"), index=True
     )
-    attribute: Mapped[InclusionAttribute] = mapped_column(_enum(InclusionAttribute, "inclusion_attribute"))
+    attribute: Mapped[InclusionAttribute] = mapped_column(db_enum(InclusionAttribute, "inclusion_attribute"))
     declared: Mapped[bool] = mapped_column(Boolean, default=False)
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
     verified_by_hub_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)

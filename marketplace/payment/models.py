@@ -6,10 +6,10 @@ import datetime as dt
 import enum
 import uuid
 
-from sqlalchemy import CHAR, BigInteger, Date, Enum, ForeignKey, Integer, UniqueConstraint, Uuid
+from sqlalchemy import CHAR, BigInteger, Date, ForeignKey, Integer, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity
+from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity, db_enum
 
 _ORG = f"{MARKETPLACE_SCHEMA}.organization.id"
 
@@ -39,14 +39,7 @@ class Invoice(Entity):
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     issued_on: Mapped[dt.date] = mapped_column(Date)
     due_on: Mapped[dt.date] = mapped_column(Date)
-    status: Mapped[InvoiceStatus] = mapped_column(
-        Enum(
-            InvoiceStatus,
-            name="invoice_status",
-            schema=MARKETPLACE_SCHEMA,
-            values_callable=lambda e: [m.value for m in e],
-        )
-    )
+    status: Mapped[InvoiceStatus] = mapped_column(db_enum(InvoiceStatus, "invoice_status"))
     credited_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     """Taken off the amount by a dispute's refund: owed by the buyer if unpaid, owed back if paid."""
     paid_on: Mapped[dt.date | None] = mapped_column(Date)

@@ -246,3 +246,14 @@ async def test_invoices_are_numbered_per_producer_and_listed_when_overdue(
     assert twice.status_code == 409
     outsider = await register(client)
     assert (await client.get(url, headers=outsider.headers)).status_code == 404
+
+
+async def test_an_unknown_action_is_a_4xx_naming_it(client: Client, market: Market) -> None:
+    m = market
+    [order] = (await place(client, m.buyer, m.checkout((m.honey, "2"))))["orders"]
+    response = await move(client, m.honey_maker, order, "explode")
+    assert response.status_code in (400, 404, 422), response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert (await client.get(f"/api/v1/orders/{order['id']}", headers=m.buyer.headers)).json()["status"] == (
+        "pending_payment"
+    )
