@@ -330,6 +330,8 @@ class OrderService:
         parties = await self.parties(principal, order) if order is not None else set()
         if order is None or not parties:
             raise OrderNotFound("no such order")
+        if order.status is OrderStatus.disputed:
+            raise TransitionNotAllowed("a disputed order moves on only when a coordinator resolves its dispute")
         return await self.transition(order, to, parties, principal, note)
 
     async def transition(

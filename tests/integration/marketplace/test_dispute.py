@@ -123,6 +123,9 @@ async def test_only_a_coordinator_resolves_once_with_a_refund_that_fits(client: 
     url = f"/api/v1/orders/{order['id']}/dispute/resolve"
     by_buyer = await client.post(url, json={"outcome": "full_refund", "note": "mine"}, headers=m.buyer.headers)
     assert by_buyer.status_code == 403
+    # Completing the order directly would leave the dispute open.
+    shortcut = await client.post(f"/api/v1/orders/{order['id']}/complete", headers=m.coordinator.headers)
+    assert shortcut.status_code == 409
     for body in (
         {"outcome": "partial_refund", "note": "x"},
         {"outcome": "partial_refund", "refund_minor": 55000, "note": "x"},
