@@ -27,6 +27,7 @@ from marketplace.catalog.controllers import ListingController, ProducerListingCo
 from marketplace.compliance.controllers import HubComplianceController, OrganizationComplianceController
 from marketplace.compliance.jobs import flag_expiring_credentials
 from marketplace.dispute.controllers import DisputeController
+from marketplace.events import CardPaymentSucceeded, CardRefundDue, CardTransferDue
 from marketplace.hub.controllers import HubController
 from marketplace.identity.controllers import AuthController, MeController
 from marketplace.identity.dependencies import provide_principal
@@ -45,16 +46,35 @@ from marketplace.order.controllers import (
     OrderController,
     OrganizationOrderController,
 )
+from marketplace.order.jobs import mark_orders_paid
 from marketplace.organization.controllers import InvitationController, OrganizationController
-from marketplace.payment.controllers import InvoiceController, OrganizationInvoiceController
+from marketplace.payment.controllers import (
+    CardPaymentController,
+    InvoiceController,
+    OrganizationInvoiceController,
+    PayoutAccountController,
+    StripeWebhookController,
+)
+from marketplace.payment.jobs import refund_to_card, transfer_to_producer
+from marketplace.payment.stripe_gateway import StripeGateway
 from marketplace.place.controllers import PlaceController
 
 _log = structlog.get_logger("borderhub")
 
 
-def build_registry(target: Registry | None = None) -> Registry:
+def build_registry(target: Registry | None = None, settings: Settings | None = None) -> Registry:
     """Register every outbox subscriber and scheduled job of every package (once)."""
     reg = target or registry()
+    if "mark_orders_paid" not in reg.subscribers:
+        settings = settings or load_settings()
+        gateway = StripeGateway.from_settings(settings)
+        reg.subscribe(CardPaymentSucceeded, "mark_orders_paid", mark_orders_paid)
+        reg.subscribe(
+            CardTransferDue,
+            "transfer_to_producer",
+            functools.partial(transfer_to_producer, gateway, settings.hub_fee_percent),
+        )
+        reg.subscribe(CardRefundDue, "refund_to_card", functools.partial(refund_to_card, gateway))
     if "purge_login_failures" not in reg.schedules:
         reg.schedule("purge_login_failures", "17 3 * * *", purge_login_failures)
     if "purge_idempotency_keys" not in reg.schedules:
@@ -105,7 +125,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     if settings.database_url is None:
         raise RuntimeError("create_app needs DATABASE_URL; `borderhub serve` starts the embedded server and sets it")
     configure_logging(settings.log_level, settings.log_format)
-    reg = build_registry()
+    reg = build_registry(settings=settings)
+    stripe_gateway = StripeGateway.from_settings(settings)
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     sessions = session_factory(engine)
 
@@ -150,10 +171,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HubOrderController,
             InvoiceController,
             OrganizationInvoiceController,
+            PayoutAccountController,
+            CardPaymentController,
+            StripeWebhookController,
         ],
         dependencies={
             "db_session": Provide(provide_db_session),
             "principal": Provide(provide_principal),
+            "stripe_gateway": Provide(lambda: stripe_gateway, sync_to_thread=False, use_cache=True),
         },
         state=State(state),
         lifespan=[lifespan],

@@ -103,7 +103,7 @@ def worker(drain: bool, data_dir: Path | None) -> None:
     async def run() -> None:
         engine = create_engine(_url(settings), pool_size=4)
         try:
-            await run_worker(_url(settings), session_factory(engine), build_registry(), drain=drain)
+            await run_worker(_url(settings), session_factory(engine), build_registry(settings=settings), drain=drain)
         finally:
             await engine.dispose()
 

@@ -129,3 +129,40 @@ class DisputeResolved(msgspec.Struct, frozen=True, kw_only=True):
     outcome: str
     refund_minor: int
     currency: str
+
+
+class CardPaymentSucceeded(msgspec.Struct, frozen=True, kw_only=True):
+    """Stripe took the buyer's money for a checkout: its orders are paid (or refunded, if cancelled meanwhile)."""
+
+    checkout_id: uuid.UUID
+    payment_intent_id: str
+    order_ids: list[uuid.UUID]
+    """The orders the payment covered."""
+
+
+class CardTransferDue(msgspec.Struct, frozen=True, kw_only=True):
+    """A card-paid order's share is to be transferred to its producer, less the hub's fee."""
+
+    order_id: uuid.UUID
+
+
+class CardRefundDue(msgspec.Struct, frozen=True, kw_only=True):
+    """Money is to go back to the buyer's card for an order (and, in proportion, back from its producer)."""
+
+    order_id: uuid.UUID
+    amount_minor: int
+    """In the card payment's currency."""
+    currency: str
+    reason: str
+    """cancelled, rejected or dispute."""
+
+
+class CardPaymentDisputed(msgspec.Struct, frozen=True, kw_only=True):
+    """The buyer's bank opened a chargeback on a checkout's card payment: the hub has to answer it in Stripe."""
+
+    checkout_id: uuid.UUID
+    hub_id: uuid.UUID
+    chargeback_id: str
+    reason: str
+    amount_minor: int
+    currency: str

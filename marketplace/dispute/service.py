@@ -18,7 +18,7 @@ from marketplace.dispute.schemas import (
     DisputeReply,
     DisputeResolution,
 )
-from marketplace.events import DisputeOpened, DisputeResolved
+from marketplace.events import CardRefundDue, DisputeOpened, DisputeResolved
 from marketplace.kernel import audit
 from marketplace.kernel.auth import Principal
 from marketplace.kernel.errors import Conflict, InvalidInput, NotFound
@@ -26,6 +26,7 @@ from marketplace.kernel.outbox import emit
 from marketplace.order.models import Order, OrderStatus, Party, PaymentMethod
 from marketplace.order.repository import OrderRepository
 from marketplace.order.service import NotYourMove, OrderNotFound, OrderService
+from marketplace.payment.card import in_proportion
 from marketplace.payment.service import InvoiceService
 
 
@@ -151,6 +152,17 @@ class DisputeService:
         await self.orders.transition(order, OrderStatus.completed, {Party.coordinator}, principal, note=data.note)
         if refund and order.payment_method is PaymentMethod.invoice:
             await InvoiceService(self.session).credit(order.id, refund)
+        if refund and order.payment_method is PaymentMethod.stripe:
+            # The card was charged in the checkout's currency: refund the same share of it.
+            await emit(
+                self.session,
+                CardRefundDue(
+                    order_id=order.id,
+                    amount_minor=in_proportion(order.display_total_minor, refund, order.total_minor),
+                    currency=order.display_currency,
+                    reason="dispute",
+                ),
+            )
         dispute.status = DisputeStatus.resolved
         dispute.outcome = data.outcome
         dispute.refund_minor = refund

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -32,10 +33,22 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     run_worker_in_process: bool | None = None
     """Run the job worker inside `serve`. Unset: only for the embedded database."""
     db_pool_size: int = 10
+    stripe_secret_key: str | None = None
+    """Stripe API key (`sk_...`). Unset: card payments are off and buyers pay by invoice."""
+    stripe_webhook_secret: str | None = None
+    """Signing secret of the webhook endpoint (`whsec_...`); required with the key."""
+    stripe_api_base: str | None = None
+    """Where the Stripe API is (tests point it at a local stub). Unset: Stripe's own."""
+    hub_fee_percent: Decimal = Decimal(0)
+    """The hub's application fee: kept from each card-paid order before the producer's transfer."""
 
     @property
     def embedded(self) -> bool:
         return self.database_url is None
+
+    @property
+    def stripe_enabled(self) -> bool:
+        return self.stripe_secret_key is not None
 
     @property
     def worker_in_process(self) -> bool:
@@ -56,6 +69,10 @@ _ENV = {
     "log_format": "LOG_FORMAT",
     "run_worker_in_process": "RUN_WORKER_IN_PROCESS",
     "db_pool_size": "DB_POOL_SIZE",
+    "stripe_secret_key": "STRIPE_SECRET_KEY",
+    "stripe_webhook_secret": "STRIPE_WEBHOOK_SECRET",
+    "stripe_api_base": "STRIPE_API_BASE",
+    "hub_fee_percent": "HUB_FEE_PERCENT",
 }
 
 

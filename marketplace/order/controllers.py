@@ -14,6 +14,7 @@ from marketplace.kernel.web import Caller, IdempotencyKeyHeader, Session, idempo
 from marketplace.order.models import OrderAction, OrderStatus, Side
 from marketplace.order.schemas import CheckoutCreate, CheckoutRead, OrderFilter, OrderRead, StatusChange
 from marketplace.order.service import OrderService
+from marketplace.payment.controllers import CardGateway
 
 
 class CheckoutController(Controller):
@@ -35,6 +36,7 @@ class CheckoutController(Controller):
         data: JSONBody[CheckoutCreate],
         principal: Caller,
         db_session: Session,
+        stripe_gateway: CardGateway,
         idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response[CheckoutRead]:
         return await idempotent(
@@ -44,7 +46,7 @@ class CheckoutController(Controller):
             idempotency_key,
             data,
             CheckoutRead,
-            lambda: OrderService(db_session).checkout(principal, data),
+            lambda: OrderService(db_session, stripe_enabled=stripe_gateway is not None).checkout(principal, data),
             status_code=201,
         )
 

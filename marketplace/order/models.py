@@ -119,6 +119,8 @@ TRANSITIONS: dict[OrderStatus, dict[OrderStatus, frozenset[Party]]] = {
 
 #: Orders in these states still hold the stock they reserved (a cancel or rejection gives it back).
 HOLDS_STOCK = frozenset({_S.pending_payment, _S.paid, _S.accepted})
+#: Card orders in these states were paid for: a cancel or rejection refunds the card.
+PAID_FOR = frozenset({_S.paid, _S.accepted})
 FINAL = frozenset({_S.completed, _S.cancelled, _S.rejected})
 
 

@@ -95,6 +95,13 @@ class OrderRepository:
             statement = statement.with_for_update()
         return (await self.session.execute(statement)).scalar_one_or_none()
 
+    async def locked(self, order_ids: list[uuid.UUID]) -> list[Order]:
+        """Orders locked in id order (so concurrent writers of several orders cannot deadlock)."""
+        rows = await self.session.execute(
+            select(Order).where(equals_any(Order.id, order_ids, Uuid)).order_by(Order.id).with_for_update()
+        )
+        return list(rows.scalars())
+
     async def checkout(self, checkout_id: uuid.UUID) -> Checkout | None:
         return await self.session.get(Checkout, checkout_id)
 

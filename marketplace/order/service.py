@@ -17,7 +17,7 @@ from marketplace.catalog.models import ListingStatus
 from marketplace.catalog.schemas import Amount, ConvertedAmount
 from marketplace.catalog.service import plain
 from marketplace.compliance.service import Goods, check_eligibility_many
-from marketplace.events import OrderPlaced, OrderStatusChanged
+from marketplace.events import CardRefundDue, CardTransferDue, OrderPlaced, OrderStatusChanged
 from marketplace.hub.service import HubService
 from marketplace.kernel import audit, codes
 from marketplace.kernel.auth import Principal
@@ -30,6 +30,7 @@ from marketplace.kernel.pagination import Page, PageParams
 from marketplace.order import repository
 from marketplace.order.models import (
     HOLDS_STOCK,
+    PAID_FOR,
     Checkout,
     Order,
     OrderLine,
@@ -52,6 +53,7 @@ from marketplace.order.schemas import (
 from marketplace.organization.models import Organization, Role
 from marketplace.organization.repository import OrganizationRepository
 from marketplace.organization.service import OrganizationService
+from marketplace.payment.repository import PaymentRepository
 from marketplace.payment.service import InvoiceService, invoice_summary, today
 
 
@@ -135,6 +137,8 @@ class OrderService:
         errors += _check_quantities(buyer, taken)
         errors += await self._check_producers(hub_id, taken)
         errors += await self._check_eligibility(taken, destination)
+        if method is PaymentMethod.stripe:
+            errors += await self._check_payable_by_card(taken)
         if errors:
             raise CheckoutRefused(
                 f"{len({e.field.split('.')[1] for e in errors + short})} of {len(data.lines)} lines cannot be "
@@ -286,6 +290,18 @@ class OrderService:
             if item.listing["organization_id"] not in members
         ]
 
+    async def _check_payable_by_card(self, taken: list[_Taken]) -> list[FieldError]:
+        producers = list({item.listing["organization_id"] for item in taken})
+        payable = await PaymentRepository(self.session).payable_by_card(producers) if producers else set()
+        return [
+            FieldError(
+                field=f"$.{item.field}.listing_id",
+                message="the producer cannot be paid by card yet (its Stripe onboarding is not finished)",
+            )
+            for item in taken
+            if item.listing["organization_id"] not in payable
+        ]
+
     async def _check_eligibility(self, taken: list[_Taken], destination: str) -> list[FieldError]:
         goods = [
             Goods(
@@ -365,6 +381,8 @@ class OrderService:
                 for line in sorted(lines, key=lambda item: item.listing_id):
                     await self.repo.return_stock(line.listing_id, line.quantity)
             await self.invoices.void(order.id)
+            if order.payment_method is PaymentMethod.stripe and order.status in PAID_FOR:
+                await emit(self.session, _full_refund(order, to))
         before = order.status
         order.status = to
         order.status_changed_at = dt.datetime.now(dt.UTC)
@@ -395,6 +413,17 @@ class OrderService:
         )
         [read] = await self._reads([order], {order.id: lines})
         return read
+
+    async def settle_card_payment(self, order_ids: list[uuid.UUID]) -> None:
+        """The card payment for these orders succeeded: each one awaiting payment is paid (and
+        its producer's transfer falls due); one cancelled or rejected meanwhile is refunded.
+        Idempotent: a paid order is left alone, and a refund is made once per order."""
+        for order in await self.repo.locked(order_ids):
+            if order.status is OrderStatus.pending_payment:
+                await self.transition(order, OrderStatus.paid, {Party.payments}, None, None)
+                await emit(self.session, CardTransferDue(order_id=order.id))
+            elif order.status in (OrderStatus.cancelled, OrderStatus.rejected):
+                await emit(self.session, _full_refund(order, order.status))
 
     async def parties(self, principal: Principal, order: Order) -> set[Party]:
         """The caller's sides of the order (none: it is not theirs to see)."""
@@ -523,6 +552,16 @@ def _order_line(order_id: uuid.UUID, item: _Taken, languages: list[str]) -> Orde
         unit_price=unit_price,
         tier_min_quantity=tier_min,
         total_minor=line_total(unit_price, item.line.quantity, listing["currency"]).amount_minor,
+    )
+
+
+def _full_refund(order: Order, reason: OrderStatus) -> CardRefundDue:
+    # A card checkout is charged in its display currency, each order for its display total.
+    return CardRefundDue(
+        order_id=order.id,
+        amount_minor=order.display_total_minor,
+        currency=order.display_currency,
+        reason=reason.value,
     )
 
 

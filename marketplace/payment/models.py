@@ -1,4 +1,4 @@
-"""Invoices: what a buyer owes a producer for one order on the hub's net terms."""
+"""Payments of orders: invoices on the hub's net terms, and card payments through Stripe Connect."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import datetime as dt
 import enum
 import uuid
 
-from sqlalchemy import CHAR, BigInteger, Date, ForeignKey, Integer, UniqueConstraint, Uuid
+from sqlalchemy import CHAR, BigInteger, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity, db_enum
@@ -57,3 +58,87 @@ class InvoiceCounter(Entity):
 
     producer_organization_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(_ORG), unique=True)
     last_number: Mapped[int] = mapped_column(Integer)
+
+
+class PayoutAccount(Entity):
+    """A producer's Stripe Connect account: where its share of card payments is transferred."""
+
+    __tablename__ = "payout_account"
+    __table_args__ = {"schema": MARKETPLACE_SCHEMA}
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(_ORG), unique=True)
+    stripe_account_id: Mapped[str] = mapped_column(String(255), unique=True)
+    transfers_active: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Stripe lets us transfer to it: only then may buyers pay the producer's orders by card."""
+    details_submitted: Mapped[bool] = mapped_column(Boolean, default=False)
+    payouts_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CardPayment(Entity):
+    """The one Stripe PaymentIntent of a checkout: the buyer pays all its orders at once."""
+
+    __tablename__ = "card_payment"
+    __table_args__ = {"schema": MARKETPLACE_SCHEMA}
+
+    checkout_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.checkout.id"), unique=True)
+    payment_intent_id: Mapped[str] = mapped_column(String(255), unique=True)
+    order_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))
+    """The orders it pays for (those awaiting payment when it was started), each for its display total."""
+    client_secret: Mapped[str] = mapped_column(String(500))
+    """What the buyer's browser confirms the payment with (Stripe.js); shown to the buyer's members only."""
+    currency: Mapped[str] = mapped_column(CHAR(3))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(40))
+    """The PaymentIntent's status as last fetched from Stripe (`requires_payment_method`, `succeeded`, ...)."""
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    charge_id: Mapped[str | None] = mapped_column(String(255))
+    refunded_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    """Refunded on the charge, as Stripe reports it (ours and any made in Stripe's dashboard)."""
+    chargeback_id: Mapped[str | None] = mapped_column(String(255))
+    chargeback_reason: Mapped[str | None] = mapped_column(String(80))
+    chargeback_status: Mapped[str | None] = mapped_column(String(80))
+
+
+class CardTransfer(Entity):
+    """An order's share of a card payment sent to its producer, less the hub's fee."""
+
+    __tablename__ = "card_transfer"
+    __table_args__ = {"schema": MARKETPLACE_SCHEMA}
+
+    order_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.purchase_order.id"), unique=True
+    )
+    stripe_transfer_id: Mapped[str] = mapped_column(String(255), unique=True)
+    destination: Mapped[str] = mapped_column(String(255))
+    currency: Mapped[str] = mapped_column(CHAR(3))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    fee_minor: Mapped[int] = mapped_column(BigInteger)
+    reversed_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class CardRefund(Entity):
+    """Money given back to the buyer's card for one order (cancelled, rejected, or a dispute's refund)."""
+
+    __tablename__ = "card_refund"
+    __table_args__ = {"schema": MARKETPLACE_SCHEMA}
+
+    order_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.purchase_order.id"), unique=True
+    )
+    stripe_refund_id: Mapped[str] = mapped_column(String(255), unique=True)
+    currency: Mapped[str] = mapped_column(CHAR(3))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(40))
+    reversed_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    """Taken back from the producer's transfer, in proportion to the refund."""
+
+
+class StripeEvent(Entity):
+    """A webhook event already handled: stored in the transaction of its effects, so a repeat is a no-op."""
+
+    __tablename__ = "stripe_event"
+    __table_args__ = {"schema": MARKETPLACE_SCHEMA}
+
+    event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    type: Mapped[str] = mapped_column(String(120))
+    object_id: Mapped[str | None] = mapped_column(String(255))

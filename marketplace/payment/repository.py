@@ -11,8 +11,17 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.kernel.db import equals_any
-from marketplace.order.models import Side
-from marketplace.payment.models import Invoice, InvoiceCounter, InvoiceStatus
+from marketplace.order.models import Order, Side
+from marketplace.payment.models import (
+    CardPayment,
+    CardRefund,
+    CardTransfer,
+    Invoice,
+    InvoiceCounter,
+    InvoiceStatus,
+    PayoutAccount,
+    StripeEvent,
+)
 
 
 class PaymentRepository:
@@ -87,6 +96,83 @@ class PaymentRepository:
             select(Invoice).where(*conditions).order_by(Invoice.due_on, Invoice.number).offset(offset).limit(limit)
         )
         return list(rows.scalars()), int(total)
+
+    # --- card payments ------------------------------------------------------------------
+
+    async def record_stripe_event(self, event_id: str, type_: str, object_id: str | None) -> bool:
+        """Remember a webhook event; False when it was already handled (or is being handled right
+        now: the insert then waits for that transaction and finds the row)."""
+        now = dt.datetime.now(dt.UTC)
+        inserted = await self.session.execute(
+            insert(StripeEvent)
+            .values(
+                id=uuid_utils.compat.uuid7(),
+                event_id=event_id,
+                type=type_,
+                object_id=object_id,
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=[StripeEvent.event_id])
+            .returning(StripeEvent.id)
+        )
+        return inserted.first() is not None
+
+    async def payout_account(self, organization_id: uuid.UUID) -> PayoutAccount | None:
+        return (
+            await self.session.execute(
+                select(PayoutAccount).where(PayoutAccount.organization_id == organization_id).with_for_update()
+            )
+        ).scalar_one_or_none()
+
+    async def payout_account_by_stripe_id(self, stripe_account_id: str) -> PayoutAccount | None:
+        return (
+            await self.session.execute(
+                select(PayoutAccount).where(PayoutAccount.stripe_account_id == stripe_account_id).with_for_update()
+            )
+        ).scalar_one_or_none()
+
+    async def payable_by_card(self, organization_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+        """The organisations Stripe lets us transfer to."""
+        rows = await self.session.execute(
+            select(PayoutAccount.organization_id).where(
+                equals_any(PayoutAccount.organization_id, organization_ids, Uuid), PayoutAccount.transfers_active
+            )
+        )
+        return set(rows.scalars())
+
+    async def card_payment(self, checkout_id: uuid.UUID, *, for_update: bool = False) -> CardPayment | None:
+        statement = select(CardPayment).where(CardPayment.checkout_id == checkout_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def card_payment_where(self, condition: ColumnElement[bool]) -> CardPayment | None:
+        """The card payment matching `condition` (by PaymentIntent or charge id), locked."""
+        return (await self.session.execute(select(CardPayment).where(condition).with_for_update())).scalar_one_or_none()
+
+    async def orders_of_checkout(self, checkout_id: uuid.UUID) -> list[Order]:
+        """A checkout's orders, locked in id order (as every order lock is taken)."""
+        rows = await self.session.execute(
+            select(Order).where(Order.checkout_id == checkout_id).order_by(Order.id).with_for_update()
+        )
+        return list(rows.scalars())
+
+    async def card_transfer(self, order_id: uuid.UUID) -> CardTransfer | None:
+        return (
+            await self.session.execute(select(CardTransfer).where(CardTransfer.order_id == order_id).with_for_update())
+        ).scalar_one_or_none()
+
+    async def card_refund(self, order_id: uuid.UUID) -> CardRefund | None:
+        return (
+            await self.session.execute(select(CardRefund).where(CardRefund.order_id == order_id))
+        ).scalar_one_or_none()
+
+    async def card_refunds(self, order_ids: list[uuid.UUID]) -> list[CardRefund]:
+        rows = await self.session.execute(
+            select(CardRefund).where(equals_any(CardRefund.order_id, order_ids, Uuid)).order_by(CardRefund.created_at)
+        )
+        return list(rows.scalars())
 
 
 def _of_organization(organization_id: uuid.UUID, side: Side | None) -> ColumnElement[bool]:
