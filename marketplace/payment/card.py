@@ -238,6 +238,7 @@ class CardPaymentService:
                 )
                 for refund in refunds
             ],
+            refunded=Amount(amount_minor=payment.refunded_minor, currency=payment.currency),
             chargeback_status=payment.chargeback_status,
         )
 
@@ -249,7 +250,7 @@ class CardPaymentService:
         Events can arrive late, twice or out of order, so none is taken at its word:
         payments and accounts are fetched from Stripe as they are now, and refunded amounts
         only ever grow."""
-        obj: Any = event.data.object
+        obj: dict[str, Any] = event.data.object.to_dict()
         if not await self.repo.record_stripe_event(event.id, event.type, obj.get("id")):
             return False
         if event.type.startswith("payment_intent."):
@@ -297,7 +298,7 @@ class CardPaymentService:
                 after={"status": payment.status, "last_error": payment.last_error},
             )
 
-    async def _record_refunded(self, charge: Any) -> None:
+    async def _record_refunded(self, charge: dict[str, Any]) -> None:
         payment = await self.repo.card_payment_where(
             CardPayment.payment_intent_id == _id_of(charge.get("payment_intent"))
         )
@@ -306,7 +307,7 @@ class CardPaymentService:
         payment.refunded_minor = max(payment.refunded_minor, int(charge["amount_refunded"]))
         await self.session.flush()
 
-    async def _record_chargeback(self, dispute: Any) -> None:
+    async def _record_chargeback(self, dispute: dict[str, Any]) -> None:
         intent_id = _id_of(dispute.get("payment_intent"))
         condition = (
             CardPayment.payment_intent_id == intent_id

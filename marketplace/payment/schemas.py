@@ -79,6 +79,9 @@ class CardPaymentRead(msgspec.Struct, kw_only=True, frozen=True):
     last_error: str | None
     order_ids: list[uuid.UUID]
     refunds: list[CardRefundRead]
+    """Refunds made for orders (cancelled, rejected, disputes)."""
+    refunded: Amount
+    """All refunded on the charge, as Stripe reports it (including any made in Stripe's dashboard)."""
     chargeback_status: str | None
 
 

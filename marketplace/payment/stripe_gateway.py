@@ -52,6 +52,8 @@ class StripeGateway:
             raise RuntimeError(
                 "STRIPE_SECRET_KEY is set but STRIPE_WEBHOOK_SECRET is not; webhooks could not be verified"
             )
+        if not 0 <= settings.hub_fee_percent < 100:  # noqa: PLR2004 - a percentage
+            raise RuntimeError(f"HUB_FEE_PERCENT must be at least 0 and below 100, not {settings.hub_fee_percent}")
         return cls(settings.stripe_secret_key, settings.stripe_webhook_secret, settings.stripe_api_base)
 
     def verify(self, payload: bytes, signature: str | None) -> stripe.Event:

@@ -25,9 +25,7 @@ from marketplace.kernel import outbox, worker
 from marketplace.kernel.db import transaction
 from marketplace.kernel.outbox import DELIVER_ENTRYPOINT, OutboxEvent, Registry, emit
 from marketplace.kernel.worker import run_worker
-
-DRAIN_TIMEOUT = 20.0
-MAX_DRAIN_ROUNDS = 5
+from tests.worker import drain
 
 
 class ParcelShipped(msgspec.Struct, frozen=True, kw_only=True):
@@ -149,21 +147,6 @@ async def jobs(engine: AsyncEngine) -> list[dict[str, Any]]:
             text("SELECT status::text AS status, attempts, entrypoint FROM public.pgqueuer ORDER BY id")
         )
         return [dict(row._mapping) for row in rows]
-
-
-async def drain(
-    database_url: str,
-    sessions: async_sessionmaker[AsyncSession],
-    registry: Registry,
-    until: Callable[[], Awaitable[bool]] | None = None,
-) -> None:
-    """Run the worker in drain mode, again (a bounded number of times) until `until` holds."""
-    for _ in range(MAX_DRAIN_ROUNDS):
-        await asyncio.wait_for(run_worker(database_url, sessions, registry, drain=True), timeout=DRAIN_TIMEOUT)
-        if until is None or await until():
-            return
-    if until is not None:
-        assert await until(), f"not reached after {MAX_DRAIN_ROUNDS} drain rounds"
 
 
 async def test_committed_event_is_delivered_once_to_each_subscriber_of_its_type_when_worker_drains(
