@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TextIO, TypeVar
 
 import click
-import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.kernel import audit, embedded, migrate
@@ -28,8 +27,7 @@ def _settings(data_dir: Path | None = None) -> Settings:
     settings = load_settings(data_dir=data_dir)
     configure_logging(settings.log_level, settings.log_format)
     if settings.database_url is None:
-        url = embedded.start(settings.data_dir / "pgdata")
-        settings = msgspec.structs.replace(settings, database_url=url)
+        settings = settings.on_embedded(embedded.start(settings.data_dir / "pgdata"))
     return ensure_jwt_secret(settings)
 
 

@@ -50,6 +50,12 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     def stripe_enabled(self) -> bool:
         return self.stripe_secret_key is not None
 
+    def on_embedded(self, url: str) -> Settings:
+        """These settings pointed at the embedded server started for them at `url` — which keeps
+        them "embedded" (the worker runs in `serve` unless RUN_WORKER_IN_PROCESS says otherwise)."""
+        in_process = self.worker_in_process
+        return msgspec.structs.replace(self, database_url=url, run_worker_in_process=in_process)
+
     @property
     def worker_in_process(self) -> bool:
         if self.run_worker_in_process is None:

@@ -33,6 +33,18 @@ def test_worker_runs_in_process_by_default_only_for_the_embedded_database(monkey
     assert load_settings().worker_in_process is False
 
 
+def test_the_embedded_server_started_for_serve_keeps_the_worker_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("RUN_WORKER_IN_PROCESS", raising=False)
+    started = load_settings().on_embedded("postgresql+asyncpg://borderhub@127.0.0.1:5433/borderhub")
+    assert (started.database_url, started.worker_in_process) == (
+        "postgresql+asyncpg://borderhub@127.0.0.1:5433/borderhub",
+        True,
+    )
+    monkeypatch.setenv("RUN_WORKER_IN_PROCESS", "false")
+    assert load_settings().on_embedded("postgresql+asyncpg://x@127.0.0.1/y").worker_in_process is False
+
+
 def test_jwt_secret_is_generated_once_privately_and_reused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("JWT_SECRET", raising=False)
     first = ensure_jwt_secret(load_settings(data_dir=tmp_path))
