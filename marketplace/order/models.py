@@ -121,7 +121,6 @@ TRANSITIONS: dict[OrderStatus, dict[OrderStatus, frozenset[Party]]] = {
 HOLDS_STOCK = frozenset({_S.pending_payment, _S.paid, _S.accepted})
 #: Card orders in these states were paid for: a cancel or rejection refunds the card.
 PAID_FOR = frozenset({_S.paid, _S.accepted})
-FINAL = frozenset({_S.completed, _S.cancelled, _S.rejected})
 
 
 class Checkout(Entity):

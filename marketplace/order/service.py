@@ -447,13 +447,18 @@ class OrderService:
 
     async def read_checkout(self, principal: Principal, checkout_id: uuid.UUID) -> CheckoutRead:
         """A checkout with all its orders: for the buyer's members."""
+        checkout = await self.buyers_checkout(principal, checkout_id)
+        return _checkout_read(checkout, await self._reads(await self.repo.orders_of_checkout(checkout_id)))
+
+    async def buyers_checkout(self, principal: Principal, checkout_id: uuid.UUID) -> Checkout:
+        """The checkout, if the caller is a member of its buyer (404 for anyone else)."""
         checkout = await self.repo.checkout(checkout_id)
         if checkout is None or not (
             principal.is_platform_admin
             or (await self.organizations.standing(principal, checkout.buyer_organization_id)).is_member
         ):
             raise NotFound("no such checkout")
-        return _checkout_read(checkout, await self._reads(await self.repo.orders_of_checkout(checkout_id)))
+        return checkout
 
     async def list_of_organization(
         self,

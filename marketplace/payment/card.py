@@ -29,6 +29,7 @@ from marketplace.kernel.auth import Principal
 from marketplace.kernel.errors import Conflict, InvalidInput, NotFound
 from marketplace.kernel.outbox import emit
 from marketplace.order.models import Checkout, Order, OrderStatus, PaymentMethod
+from marketplace.order.service import OrderService
 from marketplace.organization.models import Role
 from marketplace.organization.repository import OrganizationRepository
 from marketplace.organization.service import OrganizationService
@@ -153,7 +154,7 @@ class CardPaymentService:
         It covers the orders still awaiting payment, each for its display total, in the
         checkout's currency. Raises `NotPaidByCard` (409) for an invoice checkout and
         `Conflict` (409) when no order awaits payment."""
-        checkout = await self._checkout(principal, checkout_id)
+        checkout = await OrderService(self.session).buyers_checkout(principal, checkout_id)
         payment = await self.repo.card_payment(checkout_id, for_update=True)
         if payment is not None:
             return await self._read(payment)
@@ -205,20 +206,11 @@ class CardPaymentService:
         return await self._read(payment)
 
     async def read(self, principal: Principal, checkout_id: uuid.UUID) -> CardPaymentRead:
-        await self._checkout(principal, checkout_id)
+        await OrderService(self.session).buyers_checkout(principal, checkout_id)
         payment = await self.repo.card_payment(checkout_id)
         if payment is None:
             raise CardPaymentNotFound("no card payment was started for this checkout")
         return await self._read(payment)
-
-    async def _checkout(self, principal: Principal, checkout_id: uuid.UUID) -> Checkout:
-        checkout = await self.session.get(Checkout, checkout_id)
-        if checkout is None or not (
-            principal.is_platform_admin
-            or (await self.organizations.standing(principal, checkout.buyer_organization_id)).is_member
-        ):
-            raise NotFound("no such checkout")
-        return checkout
 
     async def _read(self, payment: CardPayment) -> CardPaymentRead:
         refunds = await self.repo.card_refunds(payment.order_ids)

@@ -600,3 +600,28 @@ async def test_chargebacks_and_refunds_made_in_stripe_are_recorded(
         assert (await post_event(card_client, refunded_event)).status_code == 200
     read = (await card_client.get(f"/api/v1/checkouts/{checkout['id']}/card-payment", headers=m.buyer.headers)).json()
     assert read["refunded"] == {"amount_minor": 1500, "currency": "EUR"}
+
+
+async def test_starting_the_payment_is_idempotent_and_refused_when_nothing_awaits_payment(
+    card_client: Client, stub: StripeStub, market: Market, onboarded: dict[str, str]
+) -> None:
+    m = market
+    checkout = await card_checkout(card_client, m, (m.cheese, "10"))
+    url = f"/api/v1/checkouts/{checkout['id']}/card-payment"
+    headers = {**m.buyer.headers, "Idempotency-Key": "pay-cheese-week-49"}
+    first = await card_client.post(url, headers=headers)
+    again = await card_client.post(url, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json() == first.json()
+    assert len(stub.requests_to("POST", "/v1/payment_intents")) == 1
+
+    # A checkout whose only order was cancelled before paying has nothing to pay for.
+    cancelled = await card_checkout(card_client, m, (m.honey, "20"))
+    [honey_order] = cancelled["orders"]
+    moved = await card_client.post(f"/api/v1/orders/{honey_order['id']}/cancel", headers=m.buyer.headers)
+    assert moved.status_code == 200, moved.text
+    refused = await card_client.post(f"/api/v1/checkouts/{cancelled['id']}/card-payment", headers=m.buyer.headers)
+    assert refused.status_code == 409, refused.text
+    assert "awaits payment" in refused.json()["detail"]
+    assert len(stub.requests_to("POST", "/v1/payment_intents")) == 1
