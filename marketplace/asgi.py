@@ -46,7 +46,7 @@ from marketplace.order.controllers import (
     OrderController,
     OrganizationOrderController,
 )
-from marketplace.order.jobs import mark_orders_paid
+from marketplace.order.jobs import cancel_unpaid_card_orders, mark_orders_paid
 from marketplace.organization.controllers import InvitationController, OrganizationController
 from marketplace.payment.controllers import (
     CardPaymentController,
@@ -79,6 +79,8 @@ def build_registry(target: Registry | None = None, settings: Settings | None = N
         reg.schedule("purge_login_failures", "17 3 * * *", purge_login_failures)
     if "purge_idempotency_keys" not in reg.schedules:
         reg.schedule("purge_idempotency_keys", "41 3 * * *", purge_expired_keys)
+    if "cancel_unpaid_card_orders" not in reg.schedules:
+        reg.schedule("cancel_unpaid_card_orders", "23 * * * *", cancel_unpaid_card_orders)
     if "flag_expiring_credentials" not in reg.schedules:
         reg.schedule("flag_expiring_credentials", "5 4 * * *", flag_expiring_credentials)
     return reg

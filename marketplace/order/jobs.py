@@ -1,7 +1,10 @@
-"""Order subscribers (registered in `marketplace.asgi.build_registry`)."""
+"""Order subscribers and scheduled jobs (registered in `marketplace.asgi.build_registry`)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.events import CardPaymentSucceeded
@@ -10,3 +13,8 @@ from marketplace.order.service import OrderService
 
 async def mark_orders_paid(session: AsyncSession, event: CardPaymentSucceeded) -> None:
     await OrderService(session).settle_card_payment(event.order_ids)
+
+
+async def cancel_unpaid_card_orders(session: AsyncSession) -> None:
+    cancelled = await OrderService(session).cancel_unpaid_card_orders(dt.datetime.now(dt.UTC))
+    structlog.get_logger("borderhub.order").info("unpaid card orders cancelled", count=cancelled)

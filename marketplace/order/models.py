@@ -119,6 +119,9 @@ TRANSITIONS: dict[OrderStatus, dict[OrderStatus, frozenset[Party]]] = {
 
 #: Orders in these states still hold the stock they reserved (a cancel or rejection gives it back).
 HOLDS_STOCK = frozenset({_S.pending_payment, _S.paid, _S.accepted})
+#: A card order not paid this long after checkout is cancelled, so unpaid carts do not hold stock.
+UNPAID_CARD_ORDER_HOURS = 24
+
 #: Card orders in these states were paid for: a cancel or rejection refunds the card.
 PAID_FOR = frozenset({_S.paid, _S.accepted})
 

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketplace.catalog.models import Listing, ListingStatus
 from marketplace.hub.models import HubCoordinator, HubMembership, HubMembershipStatus
 from marketplace.kernel.db import equals_any
-from marketplace.order.models import Checkout, Order, OrderLine, OrderStatus, Side
+from marketplace.order.models import Checkout, Order, OrderLine, OrderStatus, PaymentMethod, Side
+from marketplace.payment.models import CardPayment
 
 
 class OrderRepository:
@@ -99,6 +100,25 @@ class OrderRepository:
         """Orders locked in id order (so concurrent writers of several orders cannot deadlock)."""
         rows = await self.session.execute(
             select(Order).where(equals_any(Order.id, order_ids, Uuid)).order_by(Order.id).with_for_update()
+        )
+        return list(rows.scalars())
+
+    async def unpaid_card_orders(self, placed_before: dt.datetime) -> list[Order]:
+        """Card orders still awaiting payment placed before `placed_before`, locked in id order,
+        except those whose payment Stripe is still processing (and those another writer holds)."""
+        processing = select(CardPayment.id).where(
+            CardPayment.checkout_id == Order.checkout_id, CardPayment.status == "processing"
+        )
+        rows = await self.session.execute(
+            select(Order)
+            .where(
+                Order.payment_method == PaymentMethod.stripe,
+                Order.status == OrderStatus.pending_payment,
+                Order.created_at < placed_before,
+                ~processing.exists(),
+            )
+            .order_by(Order.id)
+            .with_for_update(skip_locked=True)
         )
         return list(rows.scalars())
 

@@ -31,6 +31,7 @@ from marketplace.order import repository
 from marketplace.order.models import (
     HOLDS_STOCK,
     PAID_FOR,
+    UNPAID_CARD_ORDER_HOURS,
     Checkout,
     Order,
     OrderLine,
@@ -424,6 +425,15 @@ class OrderService:
                 await emit(self.session, CardTransferDue(order_id=order.id))
             elif order.status in (OrderStatus.cancelled, OrderStatus.rejected):
                 await emit(self.session, _full_refund(order, order.status))
+
+    async def cancel_unpaid_card_orders(self, now: dt.datetime) -> int:
+        """Card orders not paid within `UNPAID_CARD_ORDER_HOURS` give their stock back: cancelled
+        by the payment system (a payment that still succeeds later is refunded). How many."""
+        orders = await self.repo.unpaid_card_orders(now - dt.timedelta(hours=UNPAID_CARD_ORDER_HOURS))
+        for order in orders:
+            note = f"not paid by card within {UNPAID_CARD_ORDER_HOURS} hours"
+            await self.transition(order, OrderStatus.cancelled, {Party.payments}, None, note)
+        return len(orders)
 
     async def parties(self, principal: Principal, order: Order) -> set[Party]:
         """The caller's sides of the order (none: it is not theirs to see)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -18,7 +19,7 @@ import msgspec
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from marketplace.asgi import build_registry, create_app
@@ -26,9 +27,11 @@ from marketplace.kernel import outbox
 from marketplace.kernel.db import transaction
 from marketplace.kernel.outbox import OutboxEvent, Registry
 from marketplace.kernel.settings import Settings
+from marketplace.order.jobs import cancel_unpaid_card_orders
+from marketplace.order.models import UNPAID_CARD_ORDER_HOURS
 from marketplace.payment.models import CardTransfer, StripeEvent
 from tests.factories.identity import Account
-from tests.factories.order import Market, build_market, place
+from tests.factories.order import Market, build_market, place, stock_of
 from tests.stripe_stub import StripeStub, event, fixture, fixtures_path, sign
 from tests.worker import drain
 
@@ -625,3 +628,39 @@ async def test_starting_the_payment_is_idempotent_and_refused_when_nothing_await
     assert refused.status_code == 409, refused.text
     assert "awaits payment" in refused.json()["detail"]
     assert len(stub.requests_to("POST", "/v1/payment_intents")) == 1
+
+
+async def test_card_orders_left_unpaid_give_their_stock_back_unless_stripe_is_still_processing(
+    card_client: Client,
+    stub: StripeStub,
+    market: Market,
+    onboarded: dict[str, str],
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    m = market
+    abandoned = await card_checkout(card_client, m, (m.cheese, "10"))
+    processing = await card_checkout(card_client, m, (m.honey, "20"))
+    fresh = await card_checkout(card_client, m, (m.jam, "5"))
+    payment = await start_payment(card_client, m, processing)
+    stub.update(payment["payment_intent_id"], status="processing")
+    processing_event = event("payment_intent.processing", stub.objects[payment["payment_intent_id"]])
+    assert (await post_event(card_client, processing_event)).status_code == 200
+    async with transaction(sessions) as session:  # placed a day and a minute ago
+        await session.execute(
+            text(
+                "UPDATE marketplace.purchase_order SET created_at = created_at - make_interval(hours => :h, mins => 1) "
+                "WHERE checkout_id = ANY(:ids)"
+            ),
+            {"h": UNPAID_CARD_ORDER_HOURS, "ids": [uuid.UUID(abandoned["id"]), uuid.UUID(processing["id"])]},
+        )
+    assert await stock_of(card_client, m.cheese_maker, m.cheese) == "30"
+
+    async with transaction(sessions) as session:
+        await cancel_unpaid_card_orders(session)
+
+    statuses = {
+        name: (await order(card_client, m.buyer, checkout["orders"][0]["id"]))["status"]
+        for name, checkout in (("abandoned", abandoned), ("processing", processing), ("fresh", fresh))
+    }
+    assert statuses == {"abandoned": "cancelled", "processing": "pending_payment", "fresh": "pending_payment"}
+    assert await stock_of(card_client, m.cheese_maker, m.cheese) == "40"
