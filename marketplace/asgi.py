@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketplace import health
 from marketplace.catalog.controllers import ListingController, ProducerListingController
 from marketplace.compliance.controllers import HubComplianceController, OrganizationComplianceController
-from marketplace.compliance.jobs import flag_expiring_credentials
+from marketplace.compliance.jobs import announce_expired_credentials, flag_expiring_credentials
 from marketplace.dispute.controllers import DisputeController
 from marketplace.events import CardPaymentSucceeded, CardRefundDue, CardTransferDue
 from marketplace.hub.controllers import HubController
@@ -58,16 +58,23 @@ from marketplace.payment.controllers import (
 from marketplace.payment.jobs import refund_to_card, transfer_to_producer
 from marketplace.payment.stripe_gateway import StripeGateway
 from marketplace.place.controllers import PlaceController
+from search.engines import build_engine
+from search.engines.base import SearchEngine, SearchUnavailable
+from search.indexing import subscribers as search_subscribers
+from search.query.controllers import SearchController
 
 _log = structlog.get_logger("borderhub")
 
 
-def build_registry(target: Registry | None = None, settings: Settings | None = None) -> Registry:
+def build_registry(
+    target: Registry | None = None, settings: Settings | None = None, search_engine: SearchEngine | None = None
+) -> Registry:
     """Register every outbox subscriber and scheduled job of every package (once)."""
     reg = target or registry()
     if "mark_orders_paid" not in reg.subscribers:
         settings = settings or load_settings()
         gateway = StripeGateway.from_settings(settings)
+        search_subscribers.register(reg, search_engine or build_engine(settings))
         reg.subscribe(CardPaymentSucceeded, "mark_orders_paid", mark_orders_paid)
         reg.subscribe(
             CardTransferDue,
@@ -83,6 +90,8 @@ def build_registry(target: Registry | None = None, settings: Settings | None = N
         reg.schedule("cancel_unpaid_card_orders", "23 * * * *", cancel_unpaid_card_orders)
     if "flag_expiring_credentials" not in reg.schedules:
         reg.schedule("flag_expiring_credentials", "5 4 * * *", flag_expiring_credentials)
+    if "announce_expired_credentials" not in reg.schedules:
+        reg.schedule("announce_expired_credentials", "7 0 * * *", announce_expired_credentials)
     return reg
 
 
@@ -127,7 +136,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     if settings.database_url is None:
         raise RuntimeError("create_app needs DATABASE_URL; `borderhub serve` starts the embedded server and sets it")
     configure_logging(settings.log_level, settings.log_format)
-    reg = build_registry(settings=settings)
+    search_engine = build_engine(settings)
+    reg = build_registry(settings=settings, search_engine=search_engine)
     stripe_gateway = StripeGateway.from_settings(settings)
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     sessions = session_factory(engine)
@@ -142,6 +152,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             worker = asyncio.create_task(_supervised_worker(lambda: run_worker(url, sessions, reg, stop=stop), stop))
         tune_garbage_collector()
         try:
+            await search_engine.prepare()
+        except SearchUnavailable as exc:
+            # Serve anyway: the catalog does not need search, and indexing retries until it is back.
+            _log.error("search engine not ready; search answers 503 until it is", detail=exc.detail)
+        try:
             yield
         finally:
             stop.set()
@@ -149,8 +164,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await asyncio.wait_for(worker, timeout=10)
             await engine.dispose()
+            await search_engine.close()
 
     state: dict[str, Any] = {"settings": settings, "engine": engine, "sessions": sessions, "registry": reg}
+    state["search_engine"] = search_engine
     return Litestar(
         route_handlers=[
             health.health,
@@ -176,6 +193,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PayoutAccountController,
             CardPaymentController,
             StripeWebhookController,
+            SearchController,
         ],
         dependencies={
             "db_session": Provide(provide_db_session),

@@ -9,15 +9,18 @@ import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 import click
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from marketplace.kernel import audit, embedded, migrate
 from marketplace.kernel.db import create_engine, session_factory, transaction
 from marketplace.kernel.logging import configure_logging
 from marketplace.kernel.settings import Settings, ensure_jwt_secret, load_settings
+
+if TYPE_CHECKING:
+    from search.engines.base import SearchEngine
 
 T = TypeVar("T")
 
@@ -165,6 +168,76 @@ def create_admin(email: str, full_name: str, password: str | None, data_dir: Pat
 
 
 @main.group()
+def search() -> None:
+    """The listing search index (SEARCH_BACKEND)."""
+
+
+def _with_search_engine(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:
+    """Run `work(sessions, engine)` against the configured engine (prepared first)."""
+    from search.engines import build_engine
+
+    async def run() -> T:
+        engine = create_engine(_url(settings), pool_size=2)
+        search_engine = build_engine(settings)
+        try:
+            await search_engine.prepare()
+            return await work(session_factory(engine), search_engine)
+        finally:
+            await engine.dispose()
+            await search_engine.close()
+
+    return asyncio.run(run())
+
+
+@search.command()
+@data_dir_option
+def reindex(data_dir: Path | None) -> None:
+    """Rebuild the index from the database (every listing, in batches), dropping documents of deleted listings."""
+    from search.indexing.maintenance import all_listing_ids
+    from search.indexing.maintenance import reindex as rebuild
+
+    settings = _settings(data_dir)
+    migrate.upgrade(_url(settings))
+
+    async def work(sessions: async_sessionmaker[AsyncSession], engine: SearchEngine) -> str:
+        total = len(await all_listing_ids(sessions))
+        with click.progressbar(length=total, label=f"indexing {total} listings", file=sys.stderr) as bar:
+            counts = await rebuild(sessions, engine, bar.update)
+        return f"{counts.upserted} documents indexed, {counts.deleted} removed ({engine.name})"
+
+    click.echo(_with_search_engine(settings, work))
+
+
+@search.command("check")
+@click.option("--show", default=20, show_default=True, help="How many drifted listings of each kind to list.")
+@data_dir_option
+def search_check(show: int, data_dir: Path | None) -> None:
+    """Compare the index with the database document by document; exit 1 on any drift."""
+    from search.indexing.maintenance import Drift, all_listing_ids, check
+
+    settings = _settings(data_dir)
+    migrate.upgrade(_url(settings))
+
+    async def work(sessions: async_sessionmaker[AsyncSession], engine: SearchEngine) -> Drift:
+        total = len(await all_listing_ids(sessions))
+        with click.progressbar(length=total, label=f"checking {total} listings", file=sys.stderr) as bar:
+            return await check(sessions, engine, bar.update)
+
+    drift = _with_search_engine(settings, work)
+    click.echo(f"{drift.checked} listings checked")
+    for label, ids in (("missing from the index", drift.missing), ("indexed but not offered", drift.unexpected)):
+        if ids:
+            click.echo(f"{len(ids)} {label}: " + ", ".join(str(i) for i in ids[:show]))
+    if drift.stale:
+        click.echo(f"{len(drift.stale)} out of date:")
+        for listing_id, fields in list(drift.stale.items())[:show]:
+            click.echo(f"  {listing_id}: {', '.join(fields)}")
+    if not drift.clean:
+        raise click.ClickException("the index has drifted; run `borderhub search reindex`")
+    click.echo("index and database agree")
+
+
+@main.group()
 def fx() -> None:
     """Foreign-exchange reference rates."""
 
@@ -176,7 +249,8 @@ def fx() -> None:
 def fx_import(file: TextIO, source: str, data_dir: Path | None) -> None:
     """Import reference rates in the ECB CSV format (eurofxref.csv or eurofxref-hist.csv; '-' for stdin)."""
     from marketplace.kernel.errors import DomainError
-    from marketplace.kernel.fx import parse_ecb_csv, store_rates
+    from marketplace.kernel.fx import parse_ecb_csv
+    from marketplace.money.service import record_rates
 
     try:
         rows = parse_ecb_csv(file.read(), source=source)
@@ -188,7 +262,7 @@ def fx_import(file: TextIO, source: str, data_dir: Path | None) -> None:
     span = f" from {dates[0]} to {dates[-1]}" if dates else ""
 
     async def work(session: AsyncSession) -> int:
-        count = await store_rates(session, rows)
+        count = await record_rates(session, rows)
         summary = {"source": source, "rates": count, "span": span.strip()}
         await audit.record(
             session, None, "fx.rates_imported", object_type="fx_import", object_id=uuid.uuid4(), after=summary

@@ -29,8 +29,9 @@ from marketplace.identity.repository import IdentityRepository
 from marketplace.identity.schemas import UserRegister
 from marketplace.identity.service import IdentityService, principal_of
 from marketplace.kernel.auth import Principal
-from marketplace.kernel.fx import RateRow, store_rates
+from marketplace.kernel.fx import RateRow
 from marketplace.kernel.settings import Settings
+from marketplace.money.service import record_rates
 from marketplace.organization.models import InclusionAttribute, OrganizationKind
 from marketplace.organization.schemas import InclusionDeclaration, OrganizationCreate, RegistrationIdentifier
 from marketplace.organization.service import OrganizationService
@@ -329,7 +330,7 @@ async def load_demo(session: AsyncSession, settings: Settings) -> DemoSummary:
                 ),
             )
             await compliance.verify_credential(coordinator, hub.id, credential.id)
-    await store_rates(
+    await record_rates(
         session,
         [
             RateRow(

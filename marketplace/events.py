@@ -166,3 +166,30 @@ class CardPaymentDisputed(msgspec.Struct, frozen=True, kw_only=True):
     reason: str
     amount_minor: int
     currency: str
+
+
+class OrganizationChanged(msgspec.Struct, frozen=True, kw_only=True):
+    """An organisation's profile changed (name, kind, place, currency, languages)."""
+
+    organization_id: uuid.UUID
+
+
+class ComplianceRulesChanged(msgspec.Struct, frozen=True, kw_only=True):
+    """A hub added or removed a requirement or a recognition: who may sell where in it may have changed."""
+
+    hub_id: uuid.UUID
+
+
+class CredentialExpired(msgspec.Struct, frozen=True, kw_only=True):
+    """A verified credential's last valid day has passed (emitted once per credential, the day after)."""
+
+    organization_id: uuid.UUID
+    credential_id: uuid.UUID
+    credential_type: str
+    valid_until: dt.date
+
+
+class FxRatesRecorded(msgspec.Struct, frozen=True, kw_only=True):
+    """Reference exchange rates were imported or corrected for these currencies."""
+
+    currencies: list[str]

@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, func, select
+from sqlalchemy import String, Uuid, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.catalog.models import Listing, ListingRevision, ListingStatus
+from marketplace.hub.models import Hub, HubMembership, HubMembershipStatus
 from marketplace.kernel.db import equals_any
+from marketplace.organization.models import Inclusion, Organization, OrganizationKind
+
+
+@dataclass(frozen=True)
+class ProducerFacts:
+    """What a listing's snapshot needs to know of its producer."""
+
+    name: str
+    kind: OrganizationKind
+    jurisdictions: frozenset[str]
+    """Of the hubs that admitted the producer."""
+    inclusion: list[str]
+    """Hub-verified inclusion attributes, sorted."""
 
 
 class ListingRepository:
@@ -90,3 +106,71 @@ class ListingRepository:
             select(ListingRevision).where(ListingRevision.listing_id == listing_id).order_by(ListingRevision.version)
         )
         return list(rows.scalars())
+
+    # --- bulk reads for other packages (search) ---------------------------------------
+
+    async def rows_by_id(self, listing_ids: list[uuid.UUID]) -> list[dict[str, Any]]:
+        table = Listing.__table__
+        rows = await self.session.execute(
+            select(table).where(equals_any(table.c.id, listing_ids, Uuid)).order_by(table.c.id)
+        )
+        return [dict(row) for row in rows.mappings()]
+
+    async def producer_facts(self, organization_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, ProducerFacts]:
+        ids = list(organization_ids)
+        organizations = await self.session.execute(
+            select(Organization.id, Organization.legal_name, Organization.kind).where(
+                equals_any(Organization.id, ids, Uuid)
+            )
+        )
+        jurisdictions: dict[uuid.UUID, set[str]] = {oid: set() for oid in ids}
+        hubs = await self.session.execute(
+            select(HubMembership.organization_id, Hub.jurisdictions)
+            .join(Hub, Hub.id == HubMembership.hub_id)
+            .where(
+                equals_any(HubMembership.organization_id, ids, Uuid),
+                HubMembership.status == HubMembershipStatus.admitted,
+            )
+        )
+        for organization_id, codes in hubs:
+            jurisdictions[organization_id].update(codes)
+        inclusion: dict[uuid.UUID, list[str]] = {oid: [] for oid in ids}
+        verified = await self.session.execute(
+            select(Inclusion.organization_id, Inclusion.attribute)
+            .where(equals_any(Inclusion.organization_id, ids, Uuid), Inclusion.verified.is_(True))
+            .order_by(Inclusion.attribute)
+        )
+        for organization_id, attribute in verified:
+            inclusion[organization_id].append(attribute.value)
+        return {
+            oid: ProducerFacts(
+                name=name, kind=kind, jurisdictions=frozenset(jurisdictions[oid]), inclusion=inclusion[oid]
+            )
+            for oid, name, kind in organizations
+        }
+
+    async def ids_of_producers(self, organization_ids: Collection[uuid.UUID]) -> list[uuid.UUID]:
+        rows = await self.session.execute(
+            select(Listing.id).where(equals_any(Listing.organization_id, list(organization_ids), Uuid))
+        )
+        return list(rows.scalars())
+
+    async def ids_of_hub_members(self, hub_id: uuid.UUID) -> list[uuid.UUID]:
+        """Listings of every organisation that applied to the hub (admitted or not: admission changes)."""
+        rows = await self.session.execute(
+            select(Listing.id)
+            .join(HubMembership, HubMembership.organization_id == Listing.organization_id)
+            .where(HubMembership.hub_id == hub_id)
+        )
+        return list(rows.scalars())
+
+    async def ids_priced_in(self, currencies: Collection[str]) -> list[uuid.UUID]:
+        rows = await self.session.execute(select(Listing.id).where(Listing.currency.in_(list(currencies))))
+        return list(rows.scalars())
+
+    async def id_batch(self, after: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
+        """The next `limit` listing ids in id order after `after` (keyset paging over every listing)."""
+        statement = select(Listing.id).order_by(Listing.id).limit(limit)
+        if after is not None:
+            statement = statement.where(Listing.id > after)
+        return list((await self.session.execute(statement)).scalars())

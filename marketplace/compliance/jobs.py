@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.compliance.models import EXPIRY_WARNING
 from marketplace.compliance.repository import ComplianceRepository
-from marketplace.events import CredentialExpiring
+from marketplace.events import CredentialExpired, CredentialExpiring
 from marketplace.kernel import audit
 from marketplace.kernel.outbox import emit
 
@@ -37,6 +37,23 @@ async def flag_expiring_credentials(session: AsyncSession) -> None:
         await emit(
             session,
             CredentialExpiring(
+                organization_id=organization_id,
+                credential_id=credential_id,
+                credential_type=credential_type,
+                valid_until=valid_until,
+            ),
+        )
+
+
+async def announce_expired_credentials(session: AsyncSession) -> None:
+    """Scheduled daily, just after midnight UTC: announce each verified credential whose last valid day
+    has passed, once (`CredentialExpired`), so whatever depends on it (search's eligibility) catches up."""
+    now = dt.datetime.now(dt.UTC)
+    expired = await ComplianceRepository(session).flag_expired(now.date(), now)
+    for credential_id, organization_id, credential_type, valid_until in expired:
+        await emit(
+            session,
+            CredentialExpired(
                 organization_id=organization_id,
                 credential_id=credential_id,
                 credential_type=credential_type,

@@ -95,6 +95,8 @@ class Credential(Entity):
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     expiry_flagged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     """When the daily job first saw this verified credential expiring soon (set once)."""
+    expiry_announced_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    """When the daily job announced that this verified credential had expired (set once)."""
 
     def expired_on(self, on: dt.date) -> bool:
         return self.valid_until < on

@@ -119,6 +119,22 @@ class ComplianceRepository:
         )
         return [(i, o, t, v) for i, o, t, v in result.all()]
 
+    async def flag_expired(self, today: dt.date, at: dt.datetime) -> list[tuple[uuid.UUID, uuid.UUID, str, dt.date]]:
+        """Stamp `expiry_announced_at` on verified credentials whose last valid day is before `today`
+        and that were not stamped before (one conditional UPDATE, as `flag_expiring`)."""
+        result = await self.session.execute(
+            update(Credential)
+            .where(
+                Credential.status == CredentialStatus.verified,
+                Credential.valid_until < today,
+                Credential.expiry_announced_at.is_(None),
+            )
+            .values(expiry_announced_at=at, updated_at=at)
+            .returning(Credential.id, Credential.organization_id, Credential.credential_type, Credential.valid_until)
+            .execution_options(synchronize_session=False)
+        )
+        return [(i, o, t, v) for i, o, t, v in result.all()]
+
     async def owned_credential_ids(self, organization_id: uuid.UUID, credential_ids: list[uuid.UUID]) -> set[uuid.UUID]:
         if not credential_ids:
             return set()

@@ -47,7 +47,7 @@ from marketplace.compliance.schemas import (
     RequirementRead,
     UnmetRequirement,
 )
-from marketplace.events import CredentialRejected, CredentialVerified
+from marketplace.events import ComplianceRulesChanged, CredentialRejected, CredentialVerified
 from marketplace.hub.models import Hub, HubMembershipStatus
 from marketplace.hub.repository import HubRepository
 from marketplace.hub.service import HubNotFound, HubService
@@ -318,6 +318,7 @@ class ComplianceService:
             hub_id=hub_id,
             after=read,
         )
+        await emit(self.session, ComplianceRulesChanged(hub_id=hub_id))
         return read
 
     async def recognitions(
@@ -345,6 +346,7 @@ class ComplianceService:
             hub_id=hub_id,
             before=before,
         )
+        await emit(self.session, ComplianceRulesChanged(hub_id=hub_id))
 
     # --- requirements -----------------------------------------------------------
 
@@ -388,6 +390,7 @@ class ComplianceService:
             hub_id=hub_id,
             after=read,
         )
+        await emit(self.session, ComplianceRulesChanged(hub_id=hub_id))
         return read
 
     async def requirements(
@@ -423,6 +426,7 @@ class ComplianceService:
             hub_id=hub_id,
             before=before,
         )
+        await emit(self.session, ComplianceRulesChanged(hub_id=hub_id))
 
     # --- eligibility ------------------------------------------------------------
 

@@ -31,6 +31,10 @@ class HubRepository:
             .values(verified=False, verified_by_hub_id=None, verified_by_user_id=None, verified_at=None)
         )
 
+    async def all_jurisdictions(self) -> set[str]:
+        rows = await self.session.execute(select(func.unnest(Hub.jurisdictions)).distinct())
+        return set(rows.scalars())
+
     async def by_name(self, name: str) -> Hub | None:
         return (
             await self.session.execute(select(Hub).where(func.lower(Hub.name) == name.lower()))

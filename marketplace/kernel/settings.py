@@ -16,6 +16,7 @@ import msgspec
 import platformdirs
 
 LogFormat = Literal["console", "json"]
+SearchBackend = Literal["postgres", "meilisearch"]
 
 
 class Settings(msgspec.Struct, kw_only=True, frozen=True):
@@ -41,6 +42,12 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     """Where the Stripe API is (tests point it at a local stub). Unset: Stripe's own."""
     hub_fee_percent: Decimal = Decimal(0)
     """The hub's application fee: kept from each card-paid order before the producer's transfer."""
+    search_backend: SearchBackend = "postgres"
+    """Where listings are indexed: PostgreSQL full text (in the service's database) or Meilisearch."""
+    meilisearch_url: str | None = None
+    """Required with SEARCH_BACKEND=meilisearch (`http://127.0.0.1:7700`)."""
+    meilisearch_api_key: str | None = None
+    meilisearch_index: str = "listings"
 
     @property
     def embedded(self) -> bool:
@@ -79,6 +86,10 @@ _ENV = {
     "stripe_webhook_secret": "STRIPE_WEBHOOK_SECRET",
     "stripe_api_base": "STRIPE_API_BASE",
     "hub_fee_percent": "HUB_FEE_PERCENT",
+    "search_backend": "SEARCH_BACKEND",
+    "meilisearch_url": "MEILISEARCH_URL",
+    "meilisearch_api_key": "MEILISEARCH_API_KEY",
+    "meilisearch_index": "MEILISEARCH_INDEX",
 }
 
 

@@ -8,10 +8,12 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketplace.events import FxRatesRecorded
 from marketplace.kernel import codes
 from marketplace.kernel.errors import InvalidInput
-from marketplace.kernel.fx import RATE_DIGITS, FxRate, convert
+from marketplace.kernel.fx import RATE_DIGITS, FxRate, RateRow, convert, store_rates
 from marketplace.kernel.money import Money
+from marketplace.kernel.outbox import emit
 from marketplace.money.schemas import ConversionRead, RateRead
 
 MAX_RATES = 365
@@ -22,6 +24,16 @@ MAX_AMOUNT_MINOR = 2**63 - 1
 def rate_text(rate: Decimal) -> str:
     """A rate as a plain decimal string with the stored precision (never `1E-7` notation)."""
     return format(rate.quantize(RATE_DIGITS), "f")
+
+
+async def record_rates(session: AsyncSession, rows: list[RateRow]) -> int:
+    """Store (or correct) reference rates and announce the currencies they touch (prices shown in
+    other currencies, such as search's reference prices, follow). Returns how many were stored."""
+    count = await store_rates(session, rows)
+    currencies = sorted({r.base for r in rows} | {r.quote for r in rows})
+    if currencies:
+        await emit(session, FxRatesRecorded(currencies=currencies))
+    return count
 
 
 async def convert_amount(

@@ -45,11 +45,16 @@ class OrderRepository:
         row = result.mappings().one_or_none()
         return dict(row) if row is not None else None
 
-    async def return_stock(self, listing_id: uuid.UUID, quantity: Decimal) -> None:
+    async def return_stock(self, listing_id: uuid.UUID, quantity: Decimal) -> dict[str, Any]:
+        """Give `quantity` back to the listing's stock; its row afterwards."""
         table = cast("Table", Listing.__table__)
-        await self.session.execute(
-            update(table).where(table.c.id == listing_id).values(stock_on_hand=table.c.stock_on_hand + quantity)
+        result = await self.session.execute(
+            update(table)
+            .where(table.c.id == listing_id)
+            .values(stock_on_hand=table.c.stock_on_hand + quantity)
+            .returning(*table.c)
         )
+        return dict(result.mappings().one())
 
     async def listing_state(self, listing_id: uuid.UUID) -> tuple[ListingStatus, Decimal, str] | None:
         """Status, stock and unit of a listing (to explain why stock could not be taken)."""

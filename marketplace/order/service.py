@@ -17,7 +17,7 @@ from marketplace.catalog.models import ListingStatus
 from marketplace.catalog.schemas import Amount, ConvertedAmount
 from marketplace.catalog.service import plain
 from marketplace.compliance.service import Goods, check_eligibility_many
-from marketplace.events import CardRefundDue, CardTransferDue, OrderPlaced, OrderStatusChanged
+from marketplace.events import CardRefundDue, CardTransferDue, ListingChanged, OrderPlaced, OrderStatusChanged
 from marketplace.hub.service import HubService
 from marketplace.kernel import audit, codes
 from marketplace.kernel.auth import Principal
@@ -267,6 +267,7 @@ class OrderService:
             row = await self.repo.take_stock(line.listing_id, line.quantity)
             if row is not None:
                 taken.append(_Taken(index=index, line=line, listing=row))
+                await _announce_if_orderability_changed(self.session, row, -line.quantity)
                 continue
             state = await self.repo.listing_state(line.listing_id)
             if state is None:
@@ -380,7 +381,8 @@ class OrderService:
         if to in (OrderStatus.cancelled, OrderStatus.rejected):
             if order.status in HOLDS_STOCK:
                 for line in sorted(lines, key=lambda item: item.listing_id):
-                    await self.repo.return_stock(line.listing_id, line.quantity)
+                    row = await self.repo.return_stock(line.listing_id, line.quantity)
+                    await _announce_if_orderability_changed(self.session, row, line.quantity)
             await self.invoices.void(order.id)
             if order.payment_method is PaymentMethod.stripe and order.status in PAID_FOR:
                 await emit(self.session, _full_refund(order, to))
@@ -648,3 +650,21 @@ def _checkout_read(checkout: Checkout, orders: list[OrderRead]) -> CheckoutRead:
         orders=orders,
         placed_at=checkout.created_at,
     )
+
+
+async def _announce_if_orderability_changed(session: AsyncSession, listing: dict[str, Any], change: Decimal) -> None:
+    """Announce a stock change that made the listing (un)orderable: its stock (`listing`, after the
+    change) went below its minimum order, or back to it. Smaller changes create no event, so a
+    busy checkout does not flood the outbox; listing versions stay the producer's own."""
+    after = listing["stock_on_hand"]
+    minimum = listing["min_order_quantity"]
+    if (after >= minimum) != (after - change >= minimum):
+        await emit(
+            session,
+            ListingChanged(
+                listing_id=listing["id"],
+                organization_id=listing["organization_id"],
+                version=listing["version"],
+                change="stock",
+            ),
+        )

@@ -11,7 +11,7 @@ import uuid
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketplace.events import InvitationSent
+from marketplace.events import InvitationSent, OrganizationChanged
 from marketplace.kernel import audit, codes, text
 from marketplace.kernel.auth import Principal
 from marketplace.kernel.errors import Conflict, Forbidden, NotFound
@@ -212,6 +212,7 @@ class OrganizationService:
             before=before,
             after=after,
         )
+        await emit(self.session, OrganizationChanged(organization_id=organization_id))
         return after
 
     async def declare_inclusion(

@@ -1,0 +1,116 @@
+"""The one protocol both search engines implement, and what goes in and out of it.
+
+Engines get the caller's database session on every call: the PostgreSQL engine
+writes and reads inside that transaction (so an index update commits with the
+outbox delivery that caused it); the Meilisearch engine ignores it.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Sequence
+from typing import Protocol
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketplace.kernel.errors import Unavailable
+from search.document import SearchDocument
+
+#: Facets reported with every result: field name -> value -> number of matching listings.
+FACETS = ("classification", "origin_country", "inclusion")
+#: The classification facet groups codes by their first two digits (CPV division, HS chapter).
+CLASSIFICATION_FACET_DIGITS = 2
+
+
+class SearchUnavailable(Unavailable):
+    """The search engine could not be reached or refused the request (503)."""
+
+    slug = "search-unavailable"
+
+
+class Sort(enum.StrEnum):
+    relevance = "relevance"
+    price_asc = "price_asc"
+    price_desc = "price_desc"
+    newest = "newest"
+
+
+class PriceRange(msgspec.Struct, frozen=True):
+    """[low, high) in the reference currency; None is open."""
+
+    low: float | None
+    high: float | None
+
+
+class SearchQuery(msgspec.Struct, frozen=True, kw_only=True):
+    text: str = ""
+    """Free text in any language; empty browses."""
+    language: str | None = None
+    """Primary language subtag of the query (`de`): listings written in it rank first."""
+    classification_prefix: str | None = None
+    """Digits the classification code starts with."""
+    origin_country: str | None = None
+    origin_subdivision: str | None = None
+    ships_to: list[str] | None = None
+    """Listings shipping to any of these areas (a destination and the areas enclosing it)."""
+    eligible_for: str | None = None
+    inclusion: list[str] = msgspec.field(default_factory=list)
+    """Every one of these verified attributes."""
+    organization_id: uuid.UUID | None = None
+    price: PriceRange | None = None
+    in_stock: bool = False
+    """Only listings with a minimum order in stock."""
+    sort: Sort = Sort.relevance
+    offset: int = 0
+    limit: int = 20
+    price_buckets: list[PriceRange] = msgspec.field(default_factory=list)
+    """Ranges to count matches in (facet); empty for none."""
+    highlight_language: str | None = None
+    """The caller's language: the translation to show and highlight when the listing has it
+    (else the one that matched, else the listing's default; see `display_language`)."""
+
+
+class Hit(msgspec.Struct, frozen=True, kw_only=True):
+    document: SearchDocument
+    score: float | None
+    language: str | None = None
+    """The translation that matched the query best (None when browsing or unknown)."""
+    highlights: dict[str, str]
+    """`title` and `description` of the highlighted translation with matches in <mark>...</mark>."""
+
+
+class SearchResult(msgspec.Struct, frozen=True, kw_only=True):
+    hits: list[Hit]
+    total: int
+    facets: dict[str, dict[str, int]]
+    price_buckets: list[int]
+    """Matches per `SearchQuery.price_buckets`, in the same order."""
+
+
+class SearchEngine(Protocol):
+    name: str
+
+    async def prepare(self) -> None:
+        """Create or update the index and its settings (idempotent; run at start-up)."""
+
+    async def upsert(self, session: AsyncSession, documents: Sequence[SearchDocument]) -> None:
+        """Add or replace documents (by id)."""
+
+    async def delete(self, session: AsyncSession, ids: Sequence[uuid.UUID]) -> None:
+        """Remove documents; unknown ids are ignored."""
+
+    async def search(self, session: AsyncSession, query: SearchQuery) -> SearchResult: ...
+
+    async def fetch(self, session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, SearchDocument]:
+        """The stored documents with these ids (missing ones are left out)."""
+
+    async def ids(self, session: AsyncSession) -> set[uuid.UUID]:
+        """Every stored document's id (for `borderhub search check`)."""
+
+    async def clear(self, session: AsyncSession) -> None:
+        """Remove every document."""
+
+    async def close(self) -> None:
+        """Release connections (at shutdown)."""

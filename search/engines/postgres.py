@@ -1,0 +1,380 @@
+"""The default search engine: PostgreSQL full text search, inside the service's own database.
+
+Each translation of a listing gets its own `tsvector`, built with the snowball
+configuration of its language (`simple` where PostgreSQL has no stemmer, e.g.
+Polish or Czech) wrapped with `unaccent` (configurations `search.<name>`, created
+by migration 0008), weighted title (A) > classification code (B) > description (C)
+> producer name (D). A query is parsed by every configuration at once and the
+results OR'ed, so it matches listings in any language with that language's
+stemming, through one GIN index scan; listings written in the query's language
+rank first. Words not in the vocabulary (`search.term`) are corrected to the
+closest words within one typo (two from nine letters; pg_trgm finds candidates,
+`levenshtein` confirms), and the last word also matches as a prefix
+(search-as-you-type). Filters and facet counts are plain SQL over the matches, in
+one statement.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from search.document import SearchDocument, display_language, words
+from search.engines.base import CLASSIFICATION_FACET_DIGITS, Hit, SearchQuery, SearchResult, Sort
+
+#: BCP 47 primary language -> PostgreSQL snowball configuration (all present since PostgreSQL 13).
+SNOWBALL = {
+    "ar": "arabic",
+    "hy": "armenian",
+    "eu": "basque",
+    "ca": "catalan",
+    "da": "danish",
+    "nl": "dutch",
+    "en": "english",
+    "fi": "finnish",
+    "fr": "french",
+    "de": "german",
+    "el": "greek",
+    "hi": "hindi",
+    "hu": "hungarian",
+    "id": "indonesian",
+    "ga": "irish",
+    "it": "italian",
+    "lt": "lithuanian",
+    "ne": "nepali",
+    "nb": "norwegian",
+    "nn": "norwegian",
+    "no": "norwegian",
+    "pt": "portuguese",
+    "ro": "romanian",
+    "ru": "russian",
+    "sr": "serbian",
+    "es": "spanish",
+    "sv": "swedish",
+    "ta": "tamil",
+    "tr": "turkish",
+    "yi": "yiddish",
+}
+CONFIGS = sorted({f"search.{name}" for name in SNOWBALL.values()} | {"search.simple"})
+#: ts_rank_cd weights for D, C, B, A: producer name, description, classification, title.
+WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
+#: Typo tolerance as Meilisearch has it: none below five letters, one typo from five, two from nine.
+ONE_TYPO_FROM, TWO_TYPOS_FROM = 5, 9
+MAX_CORRECTIONS = 4
+TRIGRAM_THRESHOLD = "0.15"
+MAX_WORD = 40
+MIN_PREFIX = 2
+MIN_VOCABULARY_WORD = 3
+#: The query text parsed by every configuration, OR'ed: one tsquery matching any language.
+TSQUERY = " || ".join(f"to_tsquery('{config}', :terms)" for config in CONFIGS)
+HIGHLIGHT = "StartSel=<mark>, StopSel=</mark>, HighlightAll=true"
+HIGHLIGHT_FRAGMENTS = "StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=24, MinWords=8"
+
+
+def config_of(language: str) -> str:
+    return f"search.{SNOWBALL.get(language.split('-', 1)[0].lower(), 'simple')}"
+
+
+def _primary(language: str | None) -> str:
+    return language.split("-", 1)[0].lower() if language else ""
+
+
+class PostgresEngine:
+    name = "postgres"
+
+    async def prepare(self) -> None:
+        """Nothing to do: migration 0008 created the tables and text search configurations."""
+
+    async def close(self) -> None:
+        """Nothing to release: the engine uses the caller's sessions."""
+
+    async def upsert(self, session: AsyncSession, documents: Sequence[SearchDocument]) -> None:
+        if not documents:
+            return
+        payload = msgspec.json.encode(documents).decode()
+        languages = {language for d in documents for language in d.translations}
+        configs = msgspec.json.encode({language: config_of(language) for language in languages}).decode()
+        ids = [d.id for d in documents]
+        await session.execute(
+            text("DELETE FROM search.listing_text WHERE listing_id = ANY(CAST(:ids AS uuid[]))"), {"ids": ids}
+        )
+        await session.execute(
+            text(
+                """
+                INSERT INTO search.listing_document AS old (
+                    listing_id, organization_id, document, classification_digits, origin_country,
+                    origin_subdivision, ships_to, eligible_in, inclusion, price_ref, in_stock, created_at, indexed_at)
+                SELECT (d->>'id')::uuid, (d->>'organization_id')::uuid, d,
+                       regexp_replace(d->>'classification_code', '\\D', '', 'g'),
+                       d->>'origin_country', d->>'origin_subdivision',
+                       ARRAY(SELECT jsonb_array_elements_text(d->'ships_to')),
+                       ARRAY(SELECT jsonb_array_elements_text(d->'eligible_in')),
+                       ARRAY(SELECT jsonb_array_elements_text(d->'inclusion')),
+                       (d->>'price_ref')::double precision, (d->>'in_stock')::boolean,
+                       (d->>'created_at')::timestamptz, now()
+                FROM jsonb_array_elements(CAST(CAST(:docs AS text) AS jsonb)) AS d
+                ON CONFLICT (listing_id) DO UPDATE SET
+                    organization_id = EXCLUDED.organization_id, document = EXCLUDED.document,
+                    classification_digits = EXCLUDED.classification_digits,
+                    origin_country = EXCLUDED.origin_country, origin_subdivision = EXCLUDED.origin_subdivision,
+                    ships_to = EXCLUDED.ships_to, eligible_in = EXCLUDED.eligible_in,
+                    inclusion = EXCLUDED.inclusion, price_ref = EXCLUDED.price_ref,
+                    in_stock = EXCLUDED.in_stock, created_at = EXCLUDED.created_at, indexed_at = now()
+                """
+            ),
+            {"docs": payload},
+        )
+        await session.execute(
+            text(
+                """
+                INSERT INTO search.listing_text (listing_id, language, config, tsv)
+                SELECT (d->>'id')::uuid, t.key, c.config,
+                       setweight(to_tsvector(c.config::regconfig, t.value->>'title'), 'A')
+                       || setweight(to_tsvector(c.config::regconfig, d->>'classification_code'), 'B')
+                       || setweight(to_tsvector(c.config::regconfig, coalesce(t.value->>'description', '')), 'C')
+                       || setweight(to_tsvector(c.config::regconfig, d->>'producer_name'), 'D')
+                FROM jsonb_array_elements(CAST(CAST(:docs AS text) AS jsonb)) AS d,
+                     jsonb_each(d->'translations') AS t,
+                     LATERAL (SELECT CAST(CAST(:configs AS text) AS jsonb)->>t.key AS config) AS c
+                """
+            ),
+            {"docs": payload, "configs": configs},
+        )
+        vocabulary = sorted(
+            {
+                word
+                for d in documents
+                for source in (d.producer_name, *(f"{t.title} {t.description}" for t in d.translations.values()))
+                for word in words(source)
+                if MIN_VOCABULARY_WORD <= len(word) <= MAX_WORD and not word.isdigit()
+            }
+        )
+        # Sorted, so concurrent deliveries insert in the same order and never deadlock.
+        await session.execute(
+            text("INSERT INTO search.term (word) SELECT unnest(CAST(:words AS text[])) ON CONFLICT DO NOTHING"),
+            {"words": vocabulary},
+        )
+
+    async def delete(self, session: AsyncSession, ids: Sequence[uuid.UUID]) -> None:
+        if ids:
+            await session.execute(
+                text("DELETE FROM search.listing_document WHERE listing_id = ANY(CAST(:ids AS uuid[]))"),
+                {"ids": list(ids)},
+            )
+
+    async def fetch(self, session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, SearchDocument]:
+        rows = await session.execute(
+            text("SELECT document::text FROM search.listing_document WHERE listing_id = ANY(CAST(:ids AS uuid[]))"),
+            {"ids": list(ids)},
+        )
+        documents = [msgspec.json.decode(row, type=SearchDocument) for row in rows.scalars()]
+        return {d.id: d for d in documents}
+
+    async def ids(self, session: AsyncSession) -> set[uuid.UUID]:
+        return set((await session.execute(text("SELECT listing_id FROM search.listing_document"))).scalars())
+
+    async def clear(self, session: AsyncSession) -> None:
+        await session.execute(text("DELETE FROM search.listing_document"))
+        await session.execute(text("DELETE FROM search.term"))
+
+    # --- queries ------------------------------------------------------------------
+
+    async def search(self, session: AsyncSession, query: SearchQuery) -> SearchResult:
+        params: dict[str, Any] = {"limit": query.limit, "offset": query.offset}
+        terms = await self._tsquery_text(session, words(query.text))
+        filters = _filters(query, params)
+        if terms:
+            params["terms"] = terms
+            params["lang"] = _primary(query.language)
+            # Assembled from constants only; every value is a bound parameter.
+            matches = f"""
+                SELECT d.*, s.score, s.matched_language FROM search.listing_document d
+                JOIN (
+                    SELECT r.listing_id, max(r.score) AS score,
+                           (array_agg(r.language ORDER BY r.score DESC))[1] AS matched_language
+                    FROM (
+                        SELECT t.listing_id, t.language,
+                               ts_rank_cd('{WEIGHTS}', t.tsv, q.query)
+                               + CASE WHEN split_part(t.language, '-', 1) = :lang THEN 1 ELSE 0 END AS score
+                        FROM search.listing_text t, (SELECT {TSQUERY} AS query) q
+                        WHERE t.tsv @@ q.query
+                    ) r
+                    GROUP BY r.listing_id
+                ) s ON s.listing_id = d.listing_id
+            """  # noqa: S608 - constants only; values are bound
+        else:
+            matches = (
+                "SELECT d.*, CAST(NULL AS real) AS score, CAST(NULL AS text) AS matched_language"
+                " FROM search.listing_document d"
+            )
+        buckets = ", ".join(
+            f"count(*) FILTER (WHERE {_range_condition('price_ref', r.low, r.high, f'b{i}', params)})"
+            for i, r in enumerate(query.price_buckets)
+        )
+        statement = f"""
+            WITH m AS MATERIALIZED ({matches} WHERE {" AND ".join(filters) or "true"})
+            SELECT
+                (SELECT count(*) FROM m) AS total,
+                (SELECT coalesce(json_agg(json_build_object(
+                            'document', h.document, 'score', h.score, 'language', h.matched_language)), '[]')::text
+                 FROM (SELECT document, score, matched_language FROM m ORDER BY {_ORDER[query.sort]}
+                       LIMIT :limit OFFSET :offset) h) AS hits,
+                (SELECT coalesce(json_object_agg(k, n), '{{}}')::text FROM (
+                    SELECT left(classification_digits, {CLASSIFICATION_FACET_DIGITS}) AS k, count(*) AS n
+                    FROM m GROUP BY 1) f) AS classification,
+                (SELECT coalesce(json_object_agg(k, n), '{{}}')::text FROM (
+                    SELECT origin_country AS k, count(*) AS n FROM m GROUP BY 1) f) AS origin_country,
+                (SELECT coalesce(json_object_agg(k, n), '{{}}')::text FROM (
+                    SELECT a AS k, count(*) AS n FROM m, unnest(m.inclusion) AS a GROUP BY 1) f) AS inclusion,
+                (SELECT ARRAY[{buckets or "0"}] FROM m) AS buckets
+        """  # noqa: S608 - constants only; values are bound
+        row = (await session.execute(text(statement), params)).one()
+        hits = msgspec.json.decode(row.hits, type=list[_HitRow])
+        highlights = await self._highlights(session, query, terms, [(h.document, h.language) for h in hits])
+        return SearchResult(
+            hits=[
+                Hit(document=h.document, score=h.score, language=h.language, highlights=highlights.get(h.document.id, {}))
+                for h in hits
+            ],
+            total=row.total,
+            facets={
+                "classification": msgspec.json.decode(row.classification, type=dict[str, int]),
+                "origin_country": msgspec.json.decode(row.origin_country, type=dict[str, int]),
+                "inclusion": msgspec.json.decode(row.inclusion, type=dict[str, int]),
+            },
+            price_buckets=list(row.buckets)[: len(query.price_buckets)] if row.buckets is not None else [],
+        )
+
+    async def _tsquery_text(self, session: AsyncSession, query_words: list[str]) -> str:
+        """`(word | correction ...) & ... & (last | last:*)`: only letters and digits reach to_tsquery."""
+        query_words = [w[:MAX_WORD] for w in query_words]
+        if not query_words:
+            return ""
+        corrections: dict[str, list[str]] = {}
+        typo_prone = sorted({w for w in query_words if len(w) >= ONE_TYPO_FROM and not w.isdigit()})
+        if typo_prone:
+            # pg_trgm only proposes candidates; levenshtein decides. The default threshold (0.3)
+            # misses short words with one typo (`honye` shares 20% of its trigrams with `honey`).
+            await session.execute(
+                text("SELECT set_config('pg_trgm.similarity_threshold', :threshold, true)"),
+                {"threshold": TRIGRAM_THRESHOLD},
+            )
+            rows = await session.execute(
+                text(
+                    """
+                    SELECT w.q, c.word FROM unnest(CAST(:words AS text[])) AS w(q)
+                    CROSS JOIN LATERAL (
+                        SELECT word FROM search.term
+                        WHERE word % w.q
+                          AND levenshtein(word, w.q) <= CASE WHEN length(w.q) >= :two_typos_from THEN 2 ELSE 1 END
+                        ORDER BY levenshtein(word, w.q), word
+                        LIMIT :max_corrections
+                    ) AS c
+                    WHERE NOT EXISTS (SELECT 1 FROM search.term t WHERE t.word = w.q)
+                    """
+                ),
+                {"words": typo_prone, "two_typos_from": TWO_TYPOS_FROM, "max_corrections": MAX_CORRECTIONS},
+            )
+            for original, correction in rows:
+                corrections.setdefault(original, []).append(correction)
+        groups = []
+        for position, word in enumerate(query_words):
+            variants = [word, *corrections.get(word, [])]
+            if position == len(query_words) - 1 and len(word) >= MIN_PREFIX:
+                variants.append(f"{word}:*")
+            groups.append("(" + " | ".join(variants) + ")")
+        return " & ".join(groups)
+
+    async def _highlights(
+        self, session: AsyncSession, query: SearchQuery, terms: str, hits: list[tuple[SearchDocument, str | None]]
+    ) -> dict[uuid.UUID, dict[str, str]]:
+        if not terms or not hits:
+            return {}
+        texts = []
+        for document, matched in hits:
+            language = display_language(document, query.highlight_language, matched)
+            texts.append((document, language, document.translations[language]))
+        rows = await session.execute(
+            text(
+                f"""
+                SELECT h.id, ts_headline(h.config::regconfig, h.title, q.query, :whole),
+                       ts_headline(h.config::regconfig, h.description, q.query, :fragments)
+                FROM unnest(CAST(:ids AS uuid[]), CAST(:configs AS text[]), CAST(:titles AS text[]),
+                            CAST(:descriptions AS text[])) AS h(id, config, title, description),
+                     (SELECT {TSQUERY} AS query) q
+                """  # noqa: S608 - constants only; values are bound
+            ),
+            {
+                "terms": terms,
+                "whole": HIGHLIGHT,
+                "fragments": HIGHLIGHT_FRAGMENTS,
+                "ids": [d.id for d, _, _ in texts],
+                "configs": [config_of(lang) for _, lang, _ in texts],
+                "titles": [t.title for _, _, t in texts],
+                "descriptions": [t.description for _, _, t in texts],
+            },
+        )
+        return {row[0]: {"title": row[1], "description": row[2]} for row in rows}
+
+
+class _HitRow(msgspec.Struct, frozen=True):
+    document: SearchDocument
+    score: float | None
+    language: str | None
+
+
+_ORDER = {
+    Sort.relevance: "score DESC NULLS LAST, created_at DESC, listing_id",
+    Sort.newest: "created_at DESC, listing_id",
+    Sort.price_asc: "price_ref ASC NULLS LAST, listing_id",
+    Sort.price_desc: "price_ref DESC NULLS LAST, listing_id",
+}
+
+
+def _range_condition(column: str, low: float | None, high: float | None, name: str, params: dict[str, Any]) -> str:
+    parts = []
+    if low is not None:
+        params[f"{name}_low"] = low
+        parts.append(f"{column} >= :{name}_low")
+    if high is not None:
+        params[f"{name}_high"] = high
+        parts.append(f"{column} < :{name}_high")
+    if not parts:
+        return f"{column} IS NOT NULL"
+    return " AND ".join(parts)
+
+
+def _filters(query: SearchQuery, params: dict[str, Any]) -> list[str]:
+    """SQL conditions on `d` (search.listing_document) for the query's filters; values are bound."""
+    filters: list[str] = []
+    if query.classification_prefix:
+        params["classification_prefix"] = query.classification_prefix + "%"
+        filters.append("d.classification_digits LIKE :classification_prefix")
+    if query.origin_country:
+        params["origin_country"] = query.origin_country
+        filters.append("d.origin_country = :origin_country")
+    if query.origin_subdivision:
+        params["origin_subdivision"] = query.origin_subdivision
+        filters.append("d.origin_subdivision = :origin_subdivision")
+    if query.ships_to is not None:
+        params["ships_to"] = query.ships_to
+        filters.append("d.ships_to && CAST(:ships_to AS varchar[])")
+    if query.eligible_for:
+        params["eligible_for"] = [query.eligible_for]
+        filters.append("d.eligible_in @> CAST(:eligible_for AS varchar[])")
+    if query.inclusion:
+        params["inclusion"] = query.inclusion
+        filters.append("d.inclusion @> CAST(:inclusion AS varchar[])")
+    if query.organization_id:
+        params["organization_id"] = query.organization_id
+        filters.append("d.organization_id = :organization_id")
+    if query.price is not None:
+        filters.append(_range_condition("d.price_ref", query.price.low, query.price.high, "price", params))
+    if query.in_stock:
+        filters.append("d.in_stock")
+    return filters

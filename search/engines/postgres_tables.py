@@ -1,0 +1,78 @@
+"""The PostgreSQL engine's tables (schema `search`): documents, their per-language text vectors and
+the vocabulary that typo correction looks words up in. Created by migration 0008."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    CHAR,
+    Boolean,
+    Column,
+    DateTime,
+    Double,
+    ForeignKey,
+    Index,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Uuid,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
+
+from marketplace.kernel.db import metadata
+
+SEARCH_SCHEMA = "search"
+
+listing_document = Table(
+    "listing_document",
+    metadata,
+    Column("listing_id", Uuid, primary_key=True),
+    Column("organization_id", Uuid, nullable=False, index=True),
+    Column("document", JSONB, nullable=False),
+    Column("classification_digits", String(16), nullable=False),
+    Column("origin_country", CHAR(2), nullable=False),
+    Column("origin_subdivision", String(6)),
+    Column("ships_to", ARRAY(String(6)), nullable=False),
+    Column("eligible_in", ARRAY(String(6)), nullable=False),
+    Column("inclusion", ARRAY(String(20)), nullable=False),
+    Column("price_ref", Double),
+    Column("in_stock", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("indexed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_listing_document_ships_to", "ships_to", postgresql_using="gin"),
+    Index("ix_listing_document_eligible_in", "eligible_in", postgresql_using="gin"),
+    Index("ix_listing_document_inclusion", "inclusion", postgresql_using="gin"),
+    Index(
+        "ix_listing_document_classification",
+        "classification_digits",
+        postgresql_ops={"classification_digits": "text_pattern_ops"},
+    ),
+    Index("ix_listing_document_price_ref", "price_ref"),
+    Index("ix_listing_document_created_at", "created_at"),
+    schema=SEARCH_SCHEMA,
+)
+
+listing_text = Table(
+    "listing_text",
+    metadata,
+    Column(
+        "listing_id",
+        Uuid,
+        ForeignKey(f"{SEARCH_SCHEMA}.listing_document.listing_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("language", String(35), nullable=False),
+    Column("config", String(40), nullable=False),
+    Column("tsv", TSVECTOR, nullable=False),
+    PrimaryKeyConstraint("listing_id", "language"),
+    Index("ix_listing_text_tsv", "tsv", postgresql_using="gin"),
+    schema=SEARCH_SCHEMA,
+)
+
+term = Table(
+    "term",
+    metadata,
+    Column("word", String(40), primary_key=True),
+    Index("ix_term_word_trgm", "word", postgresql_using="gin", postgresql_ops={"word": "gin_trgm_ops"}),
+    schema=SEARCH_SCHEMA,
+)

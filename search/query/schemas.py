@@ -1,0 +1,91 @@
+"""What `GET /api/v1/search/listings` answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+import msgspec
+
+
+class ConvertedPrice(msgspec.Struct, frozen=True, kw_only=True):
+    """The unit price in the currency the caller asked for, at a recorded rate."""
+
+    unit_price: Decimal
+    currency: str
+    rate: Decimal
+    as_of: dt.date
+    source: str
+
+
+class Highlights(msgspec.Struct, frozen=True, kw_only=True):
+    """Title and description excerpts with the matched words in <mark>...</mark> (plain text otherwise)."""
+
+    title: str
+    description: str
+
+
+class ListingHit(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    producer_name: str
+    language: str
+    """The translation shown (the caller's language when the listing has it)."""
+    title: str
+    description: str
+    highlights: Highlights | None
+    classification_scheme: str
+    classification_code: str
+    unit: str
+    unit_price: Decimal
+    """Per unit, for the minimum order, in `currency` (the producer's)."""
+    currency: str
+    converted: ConvertedPrice | None
+    in_stock: bool
+    origin_country: str
+    origin_subdivision: str | None
+    ships_to: list[str]
+    inclusion: list[str]
+    """Hub-verified inclusion attributes of the producer."""
+    score: float | None
+    created_at: dt.datetime
+
+
+class PriceBucket(msgspec.Struct, frozen=True, kw_only=True):
+    """Matches with a unit price in [min, max) of `currency` (max null: no upper end)."""
+
+    min: Decimal
+    max: Decimal | None
+    count: int
+
+
+class Facets(msgspec.Struct, frozen=True, kw_only=True):
+    classification: dict[str, int]
+    """By the first two digits of the code (CPV division, HS chapter)."""
+    origin_country: dict[str, int]
+    inclusion: dict[str, int]
+    price: list[PriceBucket]
+
+
+class AppliedQuery(msgspec.Struct, frozen=True, kw_only=True):
+    """How the request was understood (defaults included), so a client can show it."""
+
+    q: str
+    language: str | None
+    ships_to: str | None
+    """The destination listings must ship to (the caller's organisation's by default), or null for anywhere."""
+    eligible_for: str | None
+    currency: str
+    sort: str
+
+
+class SearchPage(msgspec.Struct, frozen=True, kw_only=True):
+    items: list[ListingHit]
+    total: int
+    page: int
+    per_page: int
+    facets: Facets
+    query: AppliedQuery
+    engine: str
+    took_ms: float
