@@ -66,7 +66,7 @@ def document_of(snapshot: ListingSnapshot, rate: tuple[Decimal, dt.date] | None)
         unit_code=snapshot.unit_code,
         currency=snapshot.currency,
         unit_price=snapshot.unit_price,
-        price_ref=round(price_ref, 6) if price_ref is not None else None,
+        price_ref=price_ref,
         fx_as_of=rate[1] if rate is not None else None,
         in_stock=snapshot.in_stock,
         origin_country=snapshot.origin_country,

@@ -1,0 +1,94 @@
+"""`borderhub search check` finds drift document by document; `borderhub search reindex` repairs it."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import asyncpg
+from click.testing import CliRunner
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from marketplace.cli import main
+from marketplace.kernel.db import asyncpg_dsn, transaction
+from marketplace.kernel.settings import Settings
+from search.engines.postgres import PostgresEngine
+from search.indexing.maintenance import check, reindex
+from tests.factories.order import build_market
+from tests.worker import drain
+
+
+async def test_check_names_missing_stale_and_unexpected_documents_and_reindex_repairs_them(
+    client: AsyncTestClient[Litestar], app: Litestar, sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    market = await build_market(client, sessions, settings)
+    assert settings.database_url is not None
+    await drain(settings.database_url, sessions, app.state.registry)
+    engine = PostgresEngine()
+    assert (await check(sessions, engine)).clean
+
+    honey, cheese, jam = (uuid.UUID(market.honey["id"]), uuid.UUID(market.cheese["id"]), uuid.UUID(market.jam["id"]))
+    orphan = uuid.uuid4()
+    async with transaction(sessions) as session:
+        await session.execute(text("DELETE FROM search.listing_document WHERE listing_id = :id"), {"id": honey})
+        await session.execute(
+            text(
+                "UPDATE search.listing_document SET document = jsonb_set(document, '{in_stock}', 'false')"
+                " WHERE listing_id = :id"
+            ),
+            {"id": cheese},
+        )
+        await session.execute(
+            text(
+                "INSERT INTO search.listing_document"
+                " SELECT CAST(:orphan AS uuid), organization_id, jsonb_set(document, '{id}', to_jsonb(CAST(:orphan_text AS text))),"
+                " classification_digits, origin_country, origin_subdivision, ships_to, eligible_in, inclusion,"
+                " price_ref, in_stock, created_at, indexed_at FROM search.listing_document WHERE listing_id = :id"
+            ),
+            {"orphan": orphan, "orphan_text": str(orphan), "id": jam},
+        )
+
+    drift = await check(sessions, engine)
+    assert (drift.checked, drift.missing, drift.stale, drift.unexpected) == (
+        3,
+        [honey],
+        {cheese: ["in_stock"]},
+        [orphan],
+    )
+
+    counts = await reindex(sessions, engine)
+    assert (counts.upserted, counts.deleted) == (3, 1)
+    assert (await check(sessions, engine)).clean
+
+
+def test_cli_check_fails_on_drift_until_reindex_when_run_against_the_database(database_url: str) -> None:
+    async def plant_orphan() -> None:
+        connection = await asyncpg.connect(asyncpg_dsn(database_url))
+        try:
+            await connection.execute(
+                "INSERT INTO search.listing_document (listing_id, organization_id, document, classification_digits,"
+                " origin_country, ships_to, eligible_in, inclusion, in_stock, created_at)"
+                " VALUES ($1, $1, '{}', '03', 'PL', '{}', '{}', '{}', true, now())",
+                uuid.uuid4(),
+            )
+        finally:
+            await connection.close()
+
+    asyncio.run(plant_orphan())
+    runner = CliRunner()
+    env = {"DATABASE_URL": database_url}
+
+    drifted = runner.invoke(main, ["search", "check"], env=env)
+    assert drifted.exit_code == 1, drifted.output
+    assert "1 indexed but not offered" in drifted.output
+
+    rebuilt = runner.invoke(main, ["search", "reindex"], env=env)
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "0 documents indexed, 1 removed (postgres)" in rebuilt.output
+
+    clean = runner.invoke(main, ["search", "check"], env=env)
+    assert clean.exit_code == 0, clean.output
+    assert "index and database agree" in clean.output
