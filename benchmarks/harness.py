@@ -31,16 +31,19 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_service(*, demo: bool = True, data_dir: Path | None = None) -> Iterator[str]:
-    """`borderhub serve` on a fresh embedded database in `data_dir` (default: a temp dir); yields the base URL."""
+def running_service(
+    *, demo: bool = True, data_dir: Path | None = None, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """`borderhub serve` on a fresh embedded database in `data_dir` (default: a temp dir), with extra
+    environment `env`; yields the base URL."""
     port = free_port()
     data_dir = data_dir or Path(tempfile.mkdtemp(prefix="borderhub-bench-"))
     command = [sys.executable, "-m", "marketplace.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)]
     if demo:
         command.append("--demo")
-    env = {**os.environ, "LOG_LEVEL": "WARNING"}
-    env.pop("DATABASE_URL", None)
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    environment = {**os.environ, "LOG_LEVEL": "WARNING", **(env or {})}
+    environment.pop("DATABASE_URL", None)
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120

@@ -18,8 +18,8 @@ from marketplace.hub.repository import HubRepository
 from marketplace.hub.service import HubService
 from marketplace.kernel.auth import Principal, require_platform_admin
 from marketplace.kernel.errors import NotFound
-from marketplace.kernel.pagination import PageParams
 from marketplace.organization.models import InclusionAttribute, OrganizationKind, Role
+from marketplace.organization.repository import OrganizationRepository
 from marketplace.organization.schemas import OrganizationRead
 from marketplace.organization.service import OrganizationService
 
@@ -72,17 +72,15 @@ async def buying_jurisdiction(
     """Where the caller buys for: the subdivision (else the country) of `organization_id`, which must
     be a buying organisation they belong to (404 otherwise), or, with none named, of their only
     buying organisation. None when they have no buying organisation, or several and named none."""
-    organizations = OrganizationService(session)
+    places = await OrganizationRepository(session).buying_places_of_member(principal.user_id)
     if organization_id is not None:
-        organization = await organizations.read(principal, organization_id)
-        if organization.my_role is None or organization.kind is OrganizationKind.producer:
+        places = [place for place in places if place[0] == organization_id]
+        if not places:
             raise NotFound("no such buying organization of yours")
-        return organization.subdivision or organization.country
-    mine = await organizations.list_mine(principal, PageParams(page=1, per_page=2))
-    buying = [o for o in mine.items if o.kind is not OrganizationKind.producer]
-    if mine.total > len(mine.items) or len(buying) != 1:
+    if len(places) != 1:
         return None
-    return buying[0].subdivision or buying[0].country
+    [(_, country, subdivision)] = places
+    return subdivision or country
 
 
 async def hub_jurisdictions(session: AsyncSession) -> set[str]:

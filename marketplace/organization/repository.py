@@ -9,7 +9,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.hub.models import HubCoordinator, HubMembership, HubMembershipStatus
 from marketplace.identity.models import User
-from marketplace.organization.models import Inclusion, Invitation, InvitationStatus, Membership, Organization, Role
+from marketplace.organization.models import (
+    Inclusion,
+    Invitation,
+    InvitationStatus,
+    Membership,
+    Organization,
+    OrganizationKind,
+    Role,
+)
 
 
 class OrganizationRepository:
@@ -74,6 +82,15 @@ class OrganizationRepository:
             .limit(limit)
         )
         return list(rows.scalars()), int(total)
+
+    async def buying_places_of_member(self, user_id: uuid.UUID) -> list[tuple[uuid.UUID, str, str | None]]:
+        """(id, country, subdivision) of every organisation the user belongs to that buys."""
+        rows = await self.session.execute(
+            select(Organization.id, Organization.country, Organization.subdivision)
+            .join(Membership, Membership.organization_id == Organization.id)
+            .where(Membership.user_id == user_id, Organization.kind != OrganizationKind.producer)
+        )
+        return [(oid, country, subdivision) for oid, country, subdivision in rows]
 
     async def inclusion_of(self, organization_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Inclusion]]:
         result: dict[uuid.UUID, list[Inclusion]] = {oid: [] for oid in organization_ids}

@@ -112,8 +112,8 @@ def upgrade() -> None:
         ["word"],
         unique=False,
         schema="search",
-        postgresql_using="gin",
-        postgresql_ops={"word": "gin_trgm_ops"},
+        postgresql_using="gist",
+        postgresql_ops={"word": "gist_trgm_ops"},
     )
     op.create_table(
         "listing_text",
@@ -148,8 +148,8 @@ def downgrade() -> None:
         "ix_term_word_trgm",
         table_name="term",
         schema="search",
-        postgresql_using="gin",
-        postgresql_ops={"word": "gin_trgm_ops"},
+        postgresql_using="gist",
+        postgresql_ops={"word": "gist_trgm_ops"},
     )
     op.drop_table("term", schema="search")
     op.drop_index(op.f("ix_search_listing_document_organization_id"), table_name="listing_document", schema="search")

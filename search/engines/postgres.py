@@ -66,7 +66,7 @@ WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
 #: Typo tolerance as Meilisearch has it: none below five letters, one typo from five, two from nine.
 ONE_TYPO_FROM, TWO_TYPOS_FROM = 5, 9
 MAX_CORRECTIONS = 4
-TRIGRAM_THRESHOLD = "0.15"
+TYPO_CANDIDATES = 20
 MAX_WORD = 40
 MIN_PREFIX = 2
 MIN_VOCABULARY_WORD = 3
@@ -238,7 +238,12 @@ class PostgresEngine:
         highlights = await self._highlights(session, query, terms, [(h.document, h.language) for h in hits])
         return SearchResult(
             hits=[
-                Hit(document=h.document, score=h.score, language=h.language, highlights=highlights.get(h.document.id, {}))
+                Hit(
+                    document=h.document,
+                    score=h.score,
+                    language=h.language,
+                    highlights=highlights.get(h.document.id, {}),
+                )
                 for h in hits
             ],
             total=row.total,
@@ -258,27 +263,29 @@ class PostgresEngine:
         corrections: dict[str, list[str]] = {}
         typo_prone = sorted({w for w in query_words if len(w) >= ONE_TYPO_FROM and not w.isdigit()})
         if typo_prone:
-            # pg_trgm only proposes candidates; levenshtein decides. The default threshold (0.3)
-            # misses short words with one typo (`honye` shares 20% of its trigrams with `honey`).
-            await session.execute(
-                text("SELECT set_config('pg_trgm.similarity_threshold', :threshold, true)"),
-                {"threshold": TRIGRAM_THRESHOLD},
-            )
+            # The nearest words by trigram distance (GiST index) are the candidates; Levenshtein
+            # decides. No similarity threshold: `honye` shares only 20% of its trigrams with `honey`.
             rows = await session.execute(
                 text(
                     """
                     SELECT w.q, c.word FROM unnest(CAST(:words AS text[])) AS w(q)
                     CROSS JOIN LATERAL (
-                        SELECT word FROM search.term
-                        WHERE word % w.q
-                          AND levenshtein(word, w.q) <= CASE WHEN length(w.q) >= :two_typos_from THEN 2 ELSE 1 END
-                        ORDER BY levenshtein(word, w.q), word
+                        SELECT near.word FROM (
+                            SELECT word FROM search.term ORDER BY word <-> w.q LIMIT :candidates
+                        ) AS near
+                        WHERE levenshtein(near.word, w.q) <= CASE WHEN length(w.q) >= :two_typos_from THEN 2 ELSE 1 END
+                        ORDER BY levenshtein(near.word, w.q), near.word
                         LIMIT :max_corrections
                     ) AS c
                     WHERE NOT EXISTS (SELECT 1 FROM search.term t WHERE t.word = w.q)
                     """
                 ),
-                {"words": typo_prone, "two_typos_from": TWO_TYPOS_FROM, "max_corrections": MAX_CORRECTIONS},
+                {
+                    "words": typo_prone,
+                    "candidates": TYPO_CANDIDATES,
+                    "two_typos_from": TWO_TYPOS_FROM,
+                    "max_corrections": MAX_CORRECTIONS,
+                },
             )
             for original, correction in rows:
                 corrections.setdefault(original, []).append(correction)
@@ -299,15 +306,17 @@ class PostgresEngine:
         for document, matched in hits:
             language = display_language(document, query.highlight_language, matched)
             texts.append((document, language, document.translations[language]))
+        # Each text is highlighted with its own language's query only: ts_headline over the
+        # query of every configuration OR'ed together needs gigabytes.
         rows = await session.execute(
             text(
-                f"""
+                """
                 SELECT h.id, ts_headline(h.config::regconfig, h.title, q.query, :whole),
                        ts_headline(h.config::regconfig, h.description, q.query, :fragments)
                 FROM unnest(CAST(:ids AS uuid[]), CAST(:configs AS text[]), CAST(:titles AS text[]),
                             CAST(:descriptions AS text[])) AS h(id, config, title, description),
-                     (SELECT {TSQUERY} AS query) q
-                """  # noqa: S608 - constants only; values are bound
+                     LATERAL (SELECT to_tsquery(h.config::regconfig, :terms) AS query) q
+                """
             ),
             {
                 "terms": terms,

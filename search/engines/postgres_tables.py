@@ -73,6 +73,7 @@ term = Table(
     "term",
     metadata,
     Column("word", String(40), primary_key=True),
-    Index("ix_term_word_trgm", "word", postgresql_using="gin", postgresql_ops={"word": "gin_trgm_ops"}),
+    # GiST, not GIN: typo correction asks for the nearest words by trigram distance (`<->`).
+    Index("ix_term_word_trgm", "word", postgresql_using="gist", postgresql_ops={"word": "gist_trgm_ops"}),
     schema=SEARCH_SCHEMA,
 )
