@@ -49,6 +49,14 @@ class ListingChanged(msgspec.Struct, frozen=True, kw_only=True):
     change: str
 
 
+class ListingsImported(msgspec.Struct, frozen=True, kw_only=True):
+    """A bulk import created or changed these listings of one producer (one event per chunk of up to
+    10,000). Like `ListingChanged`, consumers re-read the listings."""
+
+    organization_id: uuid.UUID
+    listing_ids: list[uuid.UUID]
+
+
 class CredentialVerified(msgspec.Struct, frozen=True, kw_only=True):
     """A coordinator of `hub_id` verified a credential of the organisation."""
 

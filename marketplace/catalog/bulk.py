@@ -35,13 +35,13 @@ from marketplace.catalog.schemas import (
 )
 from marketplace.catalog.service import ListingService, listing_values, plain
 from marketplace.compliance.repository import ComplianceRepository
-from marketplace.events import ListingChanged
+from marketplace.events import ListingsImported
 from marketplace.kernel import audit
 from marketplace.kernel.auth import Principal
 from marketplace.kernel.bulk import copy_rows, update_rows
 from marketplace.kernel.db import transaction
 from marketplace.kernel.errors import FieldError, InvalidInput
-from marketplace.kernel.outbox import emit_many
+from marketplace.kernel.outbox import emit
 from marketplace.organization.models import Organization
 
 #: Larger uploads are refused with 413 before they are read; split the file instead.
@@ -250,7 +250,8 @@ class ListingImport:
 
     async def _write(self, principal: Principal, producer: Organization, chunk: _Chunk) -> None:
         """COPY new listings, update changed ones (new version), record a revision of each and
-        announce each with a `ListingChanged`."""
+        announce them together (`ListingsImported`, one event per chunk: consumers such as search
+        handle thousands of listings at once far faster than one event each)."""
         await copy_rows(self.session, Listing, chunk.created)
         await update_rows(self.session, Listing, chunk.updated, [*_IMPORTED_FIELDS, "version", "updated_at"])
         written = [(values, "created") for values in chunk.created] + [(values, "imported") for values in chunk.updated]
@@ -270,15 +271,11 @@ class ListingImport:
                 for values, change in written
             ],
         )
-        await emit_many(
-            self.session,
-            [
-                ListingChanged(
-                    listing_id=values["id"], organization_id=producer.id, version=values["version"], change=change
-                )
-                for values, change in written
-            ],
-        )
+        if written:
+            await emit(
+                self.session,
+                ListingsImported(organization_id=producer.id, listing_ids=[values["id"] for values, _ in written]),
+            )
 
 
 def record_of(listing: dict[str, Any]) -> ListingCreate:

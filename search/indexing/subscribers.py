@@ -22,6 +22,7 @@ from marketplace.events import (
     FxRatesRecorded,
     InclusionVerificationChanged,
     ListingChanged,
+    ListingsImported,
     OrganizationAdmitted,
     OrganizationChanged,
     OrganizationRejected,
@@ -36,6 +37,10 @@ Affected = Callable[[AsyncSession, Any], Awaitable[list[uuid.UUID]]]
 
 async def _the_listing(_: AsyncSession, event: ListingChanged) -> list[uuid.UUID]:
     return [event.listing_id]
+
+
+async def _the_imported_listings(_: AsyncSession, event: ListingsImported) -> list[uuid.UUID]:
+    return event.listing_ids
 
 
 async def _the_producers_listings(session: AsyncSession, event: Any) -> list[uuid.UUID]:
@@ -54,6 +59,7 @@ async def _listings_priced_in(session: AsyncSession, event: FxRatesRecorded) -> 
 
 SUBSCRIPTIONS: list[tuple[type[Any], Affected]] = [
     (ListingChanged, _the_listing),
+    (ListingsImported, _the_imported_listings),
     (OrganizationChanged, _the_producers_listings),
     (OrganizationAdmitted, _the_producers_listings),
     (OrganizationRejected, _the_producers_listings),

@@ -44,7 +44,8 @@ async def test_check_names_missing_stale_and_unexpected_documents_and_reindex_re
         await session.execute(
             text(
                 "INSERT INTO search.listing_document"
-                " SELECT CAST(:orphan AS uuid), organization_id, jsonb_set(document, '{id}', to_jsonb(CAST(:orphan_text AS text))),"
+                " SELECT CAST(:orphan AS uuid), organization_id,"
+                " jsonb_set(document, '{id}', to_jsonb(CAST(:orphan_text AS text))),"
                 " classification_digits, origin_country, origin_subdivision, ships_to, eligible_in, inclusion,"
                 " price_ref, in_stock, created_at, indexed_at FROM search.listing_document WHERE listing_id = :id"
             ),
