@@ -98,15 +98,24 @@ def worker(drain: bool, data_dir: Path | None) -> None:
     """Deliver outbox events to subscribers and run scheduled jobs."""
     from marketplace.asgi import build_registry
     from marketplace.kernel.worker import run_worker
+    from search.engines import build_engine
+    from search.engines.base import SearchUnavailable
 
     settings = _settings(data_dir)
 
     async def run() -> None:
         engine = create_engine(_url(settings), pool_size=4)
+        search_engine = build_engine(settings)
         try:
-            await run_worker(_url(settings), session_factory(engine), build_registry(settings=settings), drain=drain)
+            try:
+                await search_engine.prepare()
+            except SearchUnavailable as exc:  # deliveries to search retry until it is reachable
+                click.echo(f"search engine not ready: {exc.detail}", err=True)
+            registry = build_registry(settings=settings, search_engine=search_engine)
+            await run_worker(_url(settings), session_factory(engine), registry, drain=drain)
         finally:
             await engine.dispose()
+            await search_engine.close()
 
     asyncio.run(run())
 

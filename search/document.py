@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 import uuid
 from decimal import Decimal
 
@@ -78,15 +77,10 @@ def document_of(snapshot: ListingSnapshot, rate: tuple[Decimal, dt.date] | None)
     )
 
 
-def fold(text: str) -> str:
-    """Lower case without accents (`Café Crème` -> `cafe creme`), as both engines compare words."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def words(text: str) -> list[str]:
-    """The folded words of a text; punctuation and query syntax (`&|!:*()'"\\`) are dropped."""
-    return _WORD.findall(fold(text))
+    """The lower-case words of a text; punctuation and query syntax (`&|!:*()'"\\`) are dropped.
+    Accents stay: PostgreSQL's `unaccent` folds them the same way in documents and queries."""
+    return _WORD.findall(text.casefold())
 
 
 def display_language(document: SearchDocument, wanted: str | None, matched: str | None) -> str:

@@ -70,8 +70,43 @@ TYPO_CANDIDATES = 20
 MAX_WORD = 40
 MIN_PREFIX = 2
 MIN_VOCABULARY_WORD = 3
-#: The query text parsed by every configuration, OR'ed: one tsquery matching any language.
-TSQUERY = " || ".join(f"to_tsquery('{config}', :terms)" for config in CONFIGS)
+
+
+class Terms(msgspec.Struct, frozen=True):
+    """A query for to_tsquery, split so the last word's prefix escapes stemming.
+
+    `head` is every word but the last and `last` the last one, each `(word | correction ...)`
+    and AND'ed; `prefix` is the last word as typed with `:*` (empty below two letters). Only
+    letters and digits ever reach to_tsquery.
+    """
+
+    head: str
+    last: str
+    prefix: str
+
+    @property
+    def whole(self) -> str:
+        return f"{self.head} & {self.last}" if self.head else self.last
+
+
+def _language_query(config: str, terms: Terms) -> str:
+    """SQL for the query in one configuration: the words stemmed its way, the prefix as typed
+    (a stemmed prefix matches far too much: Turkish cuts `toma` to `to`)."""
+    last = f"to_tsquery('{config}', :last)"
+    if terms.prefix:
+        last = f"({last} || to_tsquery('search.simple', :prefix))"
+    return f"(to_tsquery('{config}', :head) && {last})" if terms.head else last
+
+
+def _matching(terms: Terms) -> tuple[str, str]:
+    """SQL conditions on `t` (search.listing_text): a text matches the query as parsed in its own
+    language (OR'ed over configurations, so each branch uses the GIN index), and the query to rank
+    that text with."""
+    branches = " OR ".join(f"(t.config = '{c}' AND t.tsv @@ {_language_query(c, terms)})" for c in CONFIGS)
+    ranking = "CASE t.config " + " ".join(f"WHEN '{c}' THEN {_language_query(c, terms)}" for c in CONFIGS) + " END"
+    return f"({branches})", ranking
+
+
 HIGHLIGHT = "StartSel=<mark>, StopSel=</mark>, HighlightAll=true"
 HIGHLIGHT_FRAGMENTS = "StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=24, MinWords=8"
 
@@ -135,7 +170,7 @@ class PostgresEngine:
                 INSERT INTO search.listing_text (listing_id, language, config, tsv)
                 SELECT (d->>'id')::uuid, t.key, c.config,
                        setweight(to_tsvector(c.config::regconfig, t.value->>'title'), 'A')
-                       || setweight(to_tsvector(c.config::regconfig, d->>'classification_code'), 'B')
+                       || setweight(to_tsvector(c.config::regconfig, replace(d->>'classification_code', '-', ' ')), 'B')
                        || setweight(to_tsvector(c.config::regconfig, coalesce(t.value->>'description', '')), 'C')
                        || setweight(to_tsvector(c.config::regconfig, d->>'producer_name'), 'D')
                 FROM jsonb_array_elements(CAST(CAST(:docs AS text) AS jsonb)) AS d,
@@ -154,9 +189,13 @@ class PostgresEngine:
                 if MIN_VOCABULARY_WORD <= len(word) <= MAX_WORD and not word.isdigit()
             }
         )
-        # Sorted, so concurrent deliveries insert in the same order and never deadlock.
+        # Folded by the same `unaccent` as the text search configurations; sorted, so concurrent
+        # deliveries insert in the same order and never deadlock.
         await session.execute(
-            text("INSERT INTO search.term (word) SELECT unnest(CAST(:words AS text[])) ON CONFLICT DO NOTHING"),
+            text(
+                "INSERT INTO search.term (word) SELECT DISTINCT unaccent(w) FROM unnest(CAST(:words AS text[])) AS w"
+                " ORDER BY 1 ON CONFLICT DO NOTHING"
+            ),
             {"words": vocabulary},
         )
 
@@ -186,11 +225,11 @@ class PostgresEngine:
 
     async def search(self, session: AsyncSession, query: SearchQuery) -> SearchResult:
         params: dict[str, Any] = {"limit": query.limit, "offset": query.offset}
-        terms = await self._tsquery_text(session, words(query.text))
+        terms = await self._terms(session, words(query.text))
         filters = _filters(query, params)
-        if terms:
-            params["terms"] = terms
-            params["lang"] = _primary(query.language)
+        if terms is not None:
+            params.update(head=terms.head, last=terms.last, prefix=terms.prefix, lang=_primary(query.language))
+            condition, ranking = _matching(terms)
             # Assembled from constants only; every value is a bound parameter.
             matches = f"""
                 SELECT d.*, s.score, s.matched_language FROM search.listing_document d
@@ -199,10 +238,10 @@ class PostgresEngine:
                            (array_agg(r.language ORDER BY r.score DESC))[1] AS matched_language
                     FROM (
                         SELECT t.listing_id, t.language,
-                               ts_rank_cd('{WEIGHTS}', t.tsv, q.query)
+                               ts_rank_cd('{WEIGHTS}', t.tsv, {ranking})
                                + CASE WHEN split_part(t.language, '-', 1) = :lang THEN 1 ELSE 0 END AS score
-                        FROM search.listing_text t, (SELECT {TSQUERY} AS query) q
-                        WHERE t.tsv @@ q.query
+                        FROM search.listing_text t
+                        WHERE {condition}
                     ) r
                     GROUP BY r.listing_id
                 ) s ON s.listing_id = d.listing_id
@@ -231,7 +270,7 @@ class PostgresEngine:
                     SELECT origin_country AS k, count(*) AS n FROM m GROUP BY 1) f) AS origin_country,
                 (SELECT coalesce(json_object_agg(k, n), '{{}}')::text FROM (
                     SELECT a AS k, count(*) AS n FROM m, unnest(m.inclusion) AS a GROUP BY 1) f) AS inclusion,
-                (SELECT ARRAY[{buckets or "0"}] FROM m) AS buckets
+                (SELECT ARRAY[{buckets or "count(*)"}] FROM m) AS buckets
         """  # noqa: S608 - constants only; values are bound
         row = (await session.execute(text(statement), params)).one()
         hits = msgspec.json.decode(row.hits, type=list[_HitRow])
@@ -255,11 +294,11 @@ class PostgresEngine:
             price_buckets=list(row.buckets)[: len(query.price_buckets)] if row.buckets is not None else [],
         )
 
-    async def _tsquery_text(self, session: AsyncSession, query_words: list[str]) -> str:
-        """`(word | correction ...) & ... & (last | last:*)`: only letters and digits reach to_tsquery."""
+    async def _terms(self, session: AsyncSession, query_words: list[str]) -> Terms | None:
+        """The query's words with corrections of typos (None for no words)."""
         query_words = [w[:MAX_WORD] for w in query_words]
         if not query_words:
-            return ""
+            return None
         corrections: dict[str, list[str]] = {}
         typo_prone = sorted({w for w in query_words if len(w) >= ONE_TYPO_FROM and not w.isdigit()})
         if typo_prone:
@@ -268,7 +307,9 @@ class PostgresEngine:
             rows = await session.execute(
                 text(
                     """
-                    SELECT w.q, c.word FROM unnest(CAST(:words AS text[])) AS w(q)
+                    SELECT w.typed, c.word FROM (
+                        SELECT typed, unaccent(typed) AS q FROM unnest(CAST(:words AS text[])) AS typed
+                    ) AS w
                     CROSS JOIN LATERAL (
                         SELECT near.word FROM (
                             SELECT word FROM search.term ORDER BY word <-> w.q LIMIT :candidates
@@ -289,18 +330,20 @@ class PostgresEngine:
             )
             for original, correction in rows:
                 corrections.setdefault(original, []).append(correction)
-        groups = []
-        for position, word in enumerate(query_words):
-            variants = [word, *corrections.get(word, [])]
-            if position == len(query_words) - 1 and len(word) >= MIN_PREFIX:
-                variants.append(f"{word}:*")
-            groups.append("(" + " | ".join(variants) + ")")
-        return " & ".join(groups)
+        groups = ["(" + " | ".join([word, *corrections.get(word, [])]) + ")" for word in query_words]
+        last = query_words[-1]
+        return Terms(
+            head=" & ".join(groups[:-1]), last=groups[-1], prefix=f"{last}:*" if len(last) >= MIN_PREFIX else ""
+        )
 
     async def _highlights(
-        self, session: AsyncSession, query: SearchQuery, terms: str, hits: list[tuple[SearchDocument, str | None]]
+        self,
+        session: AsyncSession,
+        query: SearchQuery,
+        terms: Terms | None,
+        hits: list[tuple[SearchDocument, str | None]],
     ) -> dict[uuid.UUID, dict[str, str]]:
-        if not terms or not hits:
+        if terms is None or not hits:
             return {}
         texts = []
         for document, matched in hits:
@@ -315,11 +358,13 @@ class PostgresEngine:
                        ts_headline(h.config::regconfig, h.description, q.query, :fragments)
                 FROM unnest(CAST(:ids AS uuid[]), CAST(:configs AS text[]), CAST(:titles AS text[]),
                             CAST(:descriptions AS text[])) AS h(id, config, title, description),
-                     LATERAL (SELECT to_tsquery(h.config::regconfig, :terms) AS query) q
+                     LATERAL (SELECT to_tsquery(h.config::regconfig, :whole_query)
+                                     || to_tsquery('search.simple', :prefix) AS query) q
                 """
             ),
             {
-                "terms": terms,
+                "whole_query": terms.whole,
+                "prefix": terms.prefix,
                 "whole": HIGHLIGHT,
                 "fragments": HIGHLIGHT_FRAGMENTS,
                 "ids": [d.id for d, _, _ in texts],
