@@ -1,6 +1,6 @@
 """Listing search: indexing throughput, query latency under concurrent clients, and sync lag.
 
-Run: `uv run python -m benchmarks.search [--listings 100000] [--concurrency 8] [--requests 400]`.
+Run: `uv run python -m benchmarks.search [--listings 100000] [--concurrency 1,8] [--requests 400]`.
 
 Starts its own service (embedded PostgreSQL, demo data, SEARCH_BACKEND=postgres) with
 the worker out of process, so each phase is measured on its own:
@@ -13,8 +13,8 @@ the worker out of process, so each phase is measured on its own:
    per listing: re-read the listing, eligibility, upsert) — documents/s;
 3. indexing in bulk: `borderhub search reindex` rebuilds the whole index — documents/s;
 4. queries: the Görlitz buyer (default destination Saxony) through
-   `GET /api/v1/search/listings`, each shape `--requests` times with `--concurrency`
-   clients in flight; every answer carries facet counts and highlights;
+   `GET /api/v1/search/listings`, each shape `--requests` times with each number of
+   clients in flight of `--concurrency`; every answer carries facet counts and highlights;
 5. sync lag: with the worker running, a producer renames a listing to a new word and
    polls search until it is found; the time from the PATCH's response to the first
    answer containing it, `--lag-samples` times.
@@ -236,8 +236,8 @@ def sync_lag(base: str, samples: int) -> list[float]:
     return lags
 
 
-def main(listings: int, concurrency: int, requests: int, lag_samples: int) -> None:
-    print(f"{machine()}; {listings} listings, {concurrency} clients, {requests} requests per query shape")
+def main(listings: int, concurrency: list[int], requests: int, lag_samples: int) -> None:
+    print(f"{machine()}; {listings} listings, {requests} requests per query shape")
     data_dir = Path(tempfile.mkdtemp(prefix="borderhub-bench-search-"))
     rng = random.Random(42)
     with running_service(data_dir=data_dir, env={"RUN_WORKER_IN_PROCESS": "false"}) as base:
@@ -259,8 +259,10 @@ def main(listings: int, concurrency: int, requests: int, lag_samples: int) -> No
         worker = index_through_outbox(dsn, data_dir, listings)
         try:
             reindex(data_dir)
-            for result in asyncio.run(query_latencies(base, buyer, requests, concurrency)):
-                print(result.line())
+            for clients in concurrency:
+                print(f"-- queries with {clients} client(s) in flight")
+                for result in asyncio.run(query_latencies(base, buyer, requests, clients)):
+                    print(result.line())
             lags = sorted(sync_lag(base, lag_samples))
             p95 = lags[min(len(lags) - 1, int(0.95 * len(lags)))]
             print(
@@ -275,8 +277,9 @@ def main(listings: int, concurrency: int, requests: int, lag_samples: int) -> No
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--listings", type=int, default=100_000)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", default="1,8", help="clients in flight; a comma-separated list runs each")
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--lag-samples", type=int, default=50)
     arguments = parser.parse_args()
-    main(arguments.listings, arguments.concurrency, arguments.requests, arguments.lag_samples)
+    clients = [int(n) for n in arguments.concurrency.split(",")]
+    main(arguments.listings, clients, arguments.requests, arguments.lag_samples)

@@ -102,18 +102,11 @@ def _matching(terms: Terms) -> tuple[str, str]:
     """SQL conditions on `t` (search.listing_text): a text matches the query as parsed in its own
     language, and the query to rank that text with.
 
-    The exact test (`tsv @@ CASE config ...`) cannot use an index, so a looser one goes first: the
-    words as every configuration parses them, OR'ed, with the prefix once — a single GIN scan.
-    (Thirty-odd index conditions OR'ed make the planner scan the whole table instead.)
+    The exact test (`tsv @@ CASE config ...`) cannot use an index, so a looser one goes first:
+    `:loose`, every distinct way the configurations parse the words, OR'ed — one GIN scan.
     """
     own = "CASE t.config " + " ".join(f"WHEN '{c}' THEN {_language_query(c, terms)}" for c in CONFIGS) + " END"
-    last = "(" + " || ".join(f"to_tsquery('{c}', :last)" for c in CONFIGS) + ")"
-    if terms.prefix:
-        last = f"({last} || to_tsquery('search.simple', :prefix))"
-    loose = last
-    if terms.head:
-        loose = "(" + " || ".join(f"to_tsquery('{c}', :head)" for c in CONFIGS) + f") && {last}"
-    return f"t.tsv @@ ({loose}) AND t.tsv @@ ({own})", own
+    return f"t.tsv @@ CAST(:loose AS tsquery) AND t.tsv @@ ({own})", own
 
 
 HIGHLIGHT = "StartSel=<mark>, StopSel=</mark>, HighlightAll=true"
@@ -237,7 +230,13 @@ class PostgresEngine:
         terms = await self._terms(session, words(query.text))
         filters = _filters(query, params)
         if terms is not None:
-            params.update(head=terms.head, last=terms.last, prefix=terms.prefix, lang=_primary(query.language))
+            params.update(
+                head=terms.head,
+                last=terms.last,
+                prefix=terms.prefix,
+                loose=await self._loose_query(session, terms),
+                lang=_primary(query.language),
+            )
             condition, ranking = _matching(terms)
             # Assembled from constants only; every value is a bound parameter.
             matches = f"""
@@ -305,6 +304,35 @@ class PostgresEngine:
             },
             price_buckets=list(row.buckets)[: len(query.price_buckets)] if row.buckets is not None else [],
         )
+
+    async def _loose_query(self, session: AsyncSession, terms: Terms) -> str:
+        """The words as any configuration parses them, deduplicated (in tsquery syntax): thirty
+        copies of one stem make the planner think the index costs more than reading the table."""
+        # Parallel workers only add latency when many searches share two cores.
+        await session.execute(text("SELECT set_config('max_parallel_workers_per_gather', '0', true)"))
+        rows = await session.execute(
+            text(
+                "SELECT DISTINCT CAST(to_tsquery(CAST(c AS regconfig), :head) AS text),"
+                " CAST(to_tsquery(CAST(c AS regconfig), :last) AS text) FROM unnest(CAST(:configs AS text[])) AS c"
+            ),
+            {"head": terms.head, "last": terms.last, "configs": CONFIGS},
+        )
+        heads, lasts = set(), set()
+        for head, last in rows:
+            heads.add(head)
+            lasts.add(last)
+        if terms.prefix:
+            prefix = (
+                await session.execute(
+                    text("SELECT CAST(to_tsquery('search.simple', :prefix) AS text)"), {"prefix": terms.prefix}
+                )
+            ).scalar_one()
+            lasts.add(prefix)
+        last = " | ".join(f"({q})" for q in sorted(lasts) if q)
+        head = " | ".join(f"({q})" for q in sorted(heads) if q)
+        if not last:
+            return head
+        return f"({head}) & ({last})" if head else last
 
     async def _terms(self, session: AsyncSession, query_words: list[str]) -> Terms | None:
         """The query's words with corrections of typos (None for no words)."""
