@@ -40,6 +40,12 @@ def _url(settings: Settings) -> str:
 
 
 def _in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    from marketplace.asgi import build_registry
+
+    # Events emitted by a command (the demo's listings, imported rates) are queued for their
+    # subscribers only if the registry knows them, as it does in the web process.
+    build_registry(settings=settings)
+
     async def run() -> T:
         engine = create_engine(_url(settings), pool_size=2)
         try:
