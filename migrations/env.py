@@ -11,6 +11,18 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 # Every package's models, so autogenerate and `alembic check` see all tables.
+import marketplace.catalog.models
+import marketplace.compliance.models
+import marketplace.dispute.models
+import marketplace.hub.models
+import marketplace.identity.models
+import marketplace.kernel.audit
+import marketplace.kernel.fx
+import marketplace.kernel.idempotency
+import marketplace.kernel.outbox
+import marketplace.order.models
+import marketplace.organization.models
+import marketplace.payment.models  # noqa: F401
 import search.engines.postgres_tables  # noqa: F401
 from marketplace.kernel.db import OWNED_SCHEMAS, metadata
 
