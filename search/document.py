@@ -50,8 +50,9 @@ class SearchDocument(msgspec.Struct, frozen=True, kw_only=True):
         return "".join(ch for ch in self.classification_code if ch.isdigit())
 
 
-def document_of(snapshot: ListingSnapshot, rate: tuple[Decimal, dt.date] | None) -> SearchDocument:
-    """The document of an offered listing; `rate` converts its currency into REFERENCE_CURRENCY."""
+def document_of(snapshot: ListingSnapshot, rate: tuple[Decimal, dt.date | None] | None) -> SearchDocument:
+    """The document of an offered listing; `rate` converts its currency into REFERENCE_CURRENCY
+    (with the rate's date; None for the reference currency itself, which needs no rate)."""
     price_ref = float(snapshot.unit_price * rate[0]) if rate is not None else None
     return SearchDocument(
         id=snapshot.listing_id,
@@ -75,6 +76,10 @@ def document_of(snapshot: ListingSnapshot, rate: tuple[Decimal, dt.date] | None)
         inclusion=sorted(snapshot.inclusion),
         created_at=snapshot.created_at,
     )
+
+
+def is_word(text: str) -> bool:
+    return _WORD.fullmatch(text) is not None
 
 
 def words(text: str) -> list[str]:

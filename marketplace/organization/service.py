@@ -237,6 +237,8 @@ class OrganizationService:
             before=before.inclusion,
             after=after.inclusion,
         )
+        if before.inclusion != after.inclusion:  # a changed declaration may have dropped a verification
+            await emit(self.session, OrganizationChanged(organization_id=organization_id))
         return after
 
     async def _write_declaration(self, organization_id: uuid.UUID, declaration: InclusionDeclaration) -> None:

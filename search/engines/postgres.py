@@ -24,7 +24,7 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from search.document import SearchDocument, display_language, words
+from search.document import SearchDocument, display_language, is_word, words
 from search.engines.base import CLASSIFICATION_FACET_DIGITS, Hit, SearchQuery, SearchResult, Sort
 
 #: BCP 47 primary language -> PostgreSQL snowball configuration (all present since PostgreSQL 13).
@@ -195,10 +195,12 @@ class PostgresEngine:
         # deliveries insert in the same order and never deadlock.
         await session.execute(
             text(
-                "INSERT INTO search.term (word) SELECT DISTINCT unaccent(w) FROM unnest(CAST(:words AS text[])) AS w"
+                "INSERT INTO search.term (word) SELECT DISTINCT folded FROM unnest(CAST(:words AS text[])) AS w,"
+                " unaccent(w) AS folded WHERE length(folded) <= :longest AND folded !~ '[[:space:][:punct:]]'"
                 " ORDER BY 1 ON CONFLICT DO NOTHING"
             ),
-            {"words": vocabulary},
+            # unaccent turns some letters into punctuation (`½` into ` 1/2`): such words are left out.
+            {"words": vocabulary, "longest": MAX_WORD},
         )
 
     async def delete(self, session: AsyncSession, ids: Sequence[uuid.UUID]) -> None:
@@ -369,7 +371,8 @@ class PostgresEngine:
                 },
             )
             for original, correction in rows:
-                corrections.setdefault(original, []).append(correction)
+                if is_word(correction):  # only letters and digits may reach to_tsquery
+                    corrections.setdefault(original, []).append(correction)
         groups = ["(" + " | ".join([word, *corrections.get(word, [])]) + ")" for word in query_words]
         last = query_words[-1]
         return Terms(

@@ -38,9 +38,10 @@ async def reindex(
         if progress is not None:
             progress(len(batch))
     async with transaction(sessions) as session:
-        orphans = await engine.ids(session) - set(ids)
-        await engine.delete(session, sorted(orphans))
-    total.deleted += len(orphans)
+        # Re-synced, not deleted outright: a listing created since the ids were read is no orphan.
+        orphans = await sync_listings(session, engine, await engine.ids(session) - set(ids))
+    total.upserted += orphans.upserted
+    total.deleted += orphans.deleted
     return total
 
 
@@ -79,7 +80,10 @@ async def check(
         if progress is not None:
             progress(len(batch))
     async with transaction(sessions) as session:
-        drift.unexpected.extend(sorted(await engine.ids(session) - set(ids)))
+        others = sorted(await engine.ids(session) - set(ids))
+        # Listings created since the ids were read are offered, not unexpected.
+        offered = await expected_documents(session, others) if others else {}
+    drift.unexpected.extend(listing_id for listing_id in others if listing_id not in offered)
     return drift
 
 

@@ -66,8 +66,8 @@ async def expected_documents(
     """What the index should hold for these listings: a document for each offered one."""
     snapshots = [s for s in await api.listing_snapshots(session, listing_ids) if s.offered]
     today = dt.datetime.now(dt.UTC).date()
-    rates: dict[str, tuple[Decimal, dt.date] | None] = {}
-    for currency in {s.currency for s in snapshots}:
+    rates: dict[str, tuple[Decimal, dt.date | None] | None] = {REFERENCE_CURRENCY: (Decimal(1), None)}
+    for currency in {s.currency for s in snapshots} - {REFERENCE_CURRENCY}:
         try:
             rate, as_of, _ = await find_rate(session, currency, REFERENCE_CURRENCY, today)
             rates[currency] = (rate, as_of)

@@ -33,6 +33,7 @@ MAX_QUERY_LENGTH = 200
 #: Deep paging costs the engines more with every page and nobody reads page 500: narrow the search.
 MAX_RESULT_WINDOW = 10_000
 MAX_CLASSIFICATION_DIGITS = 10
+MAX_PRICE_DIGITS = 12
 #: Edges of the price facet's buckets, in the display currency per unit.
 PRICE_EDGES = (Decimal(1), Decimal(5), Decimal(10), Decimal(25), Decimal(50), Decimal(100), Decimal(250))
 ANYWHERE = "any"
@@ -208,8 +209,8 @@ def _amount(value: str | None, field: str) -> Decimal | None:
         amount = Decimal(value)
     except InvalidOperation:
         raise InvalidInput.field(field, f"not a number: {value!r}") from None
-    if not amount.is_finite() or amount < 0:
-        raise InvalidInput.field(field, "a non-negative number")
+    if not amount.is_finite() or amount < 0 or amount.adjusted() >= MAX_PRICE_DIGITS:
+        raise InvalidInput.field(field, f"a non-negative number below 10^{MAX_PRICE_DIGITS}")
     return amount
 
 

@@ -767,3 +767,20 @@ async def test_nothing_is_found_when_the_engine_is_empty(search_engine: SearchEn
     for text in ("", "honey"):
         result = await search(search_engine, sessions, text, price_buckets=[PriceRange(None, None)])
         assert (result.hits, result.total, result.price_buckets) == ([], 0, [0])
+
+
+async def test_words_that_fold_into_punctuation_are_searchable_when_typed_with_a_typo(
+    search_engine: SearchEngine, sessions: Sessions
+) -> None:
+    # PostgreSQL's unaccent turns `½` into ` 1/2` and the modifier apostrophe into `'`: such words must never turn a
+    # typo correction into query syntax.
+    flour = CATALOG[0]
+    language, text = next(iter(flour.translations.items()))
+    odd = msgspec.structs.replace(
+        flour,
+        translations={language: msgspec.structs.replace(text, title="Mąka 1½kg мʼясо")},
+    )
+    await load(search_engine, sessions, [odd])
+    assert await found(search_engine, sessions, "1½kg") == [odd.id]
+    for typed in ("1½kgs", "мʼясом", "½"):
+        await found(search_engine, sessions, typed)  # an answer, whatever it holds; never an error
