@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketplace import health
 from marketplace.catalog.controllers import ListingController, ProducerListingController
 from marketplace.compliance.controllers import HubComplianceController, OrganizationComplianceController
-from marketplace.compliance.jobs import announce_expired_credentials, flag_expiring_credentials
+from marketplace.compliance.jobs import announce_validity_changes, flag_expiring_credentials
 from marketplace.dispute.controllers import DisputeController
 from marketplace.events import CardPaymentSucceeded, CardRefundDue, CardTransferDue
 from marketplace.hub.controllers import HubController
@@ -90,8 +90,8 @@ def build_registry(
         reg.schedule("cancel_unpaid_card_orders", "23 * * * *", cancel_unpaid_card_orders)
     if "flag_expiring_credentials" not in reg.schedules:
         reg.schedule("flag_expiring_credentials", "5 4 * * *", flag_expiring_credentials)
-    if "announce_expired_credentials" not in reg.schedules:
-        reg.schedule("announce_expired_credentials", "7 0 * * *", announce_expired_credentials)
+    if "announce_validity_changes" not in reg.schedules:
+        reg.schedule("announce_validity_changes", "7 0 * * *", announce_validity_changes)
     return reg
 
 

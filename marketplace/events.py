@@ -197,6 +197,15 @@ class CredentialExpired(msgspec.Struct, frozen=True, kw_only=True):
     valid_until: dt.date
 
 
+class CredentialStarted(msgspec.Struct, frozen=True, kw_only=True):
+    """A credential verified ahead of its first valid day has reached it (emitted once, that day)."""
+
+    organization_id: uuid.UUID
+    credential_id: uuid.UUID
+    credential_type: str
+    valid_from: dt.date
+
+
 class FxRatesRecorded(msgspec.Struct, frozen=True, kw_only=True):
     """Reference exchange rates were imported or corrected for these currencies."""
 

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.compliance.models import EXPIRY_WARNING
 from marketplace.compliance.repository import ComplianceRepository
-from marketplace.events import CredentialExpired, CredentialExpiring
+from marketplace.events import CredentialExpired, CredentialExpiring, CredentialStarted
 from marketplace.kernel import audit
 from marketplace.kernel.outbox import emit
 
@@ -45,11 +45,23 @@ async def flag_expiring_credentials(session: AsyncSession) -> None:
         )
 
 
-async def announce_expired_credentials(session: AsyncSession) -> None:
-    """Scheduled daily, just after midnight UTC: announce each verified credential whose last valid day
-    has passed, once (`CredentialExpired`), so whatever depends on it (search's eligibility) catches up."""
+async def announce_validity_changes(session: AsyncSession) -> None:
+    """Scheduled daily, just after midnight UTC: announce, once each, verified credentials whose last
+    valid day has passed (`CredentialExpired`) and those verified ahead of a first valid day that has
+    now come (`CredentialStarted`), so whatever depends on them (search's eligibility) catches up."""
     now = dt.datetime.now(dt.UTC)
-    expired = await ComplianceRepository(session).flag_expired(now.date(), now)
+    repo = ComplianceRepository(session)
+    for credential_id, organization_id, credential_type, valid_from in await repo.flag_started(now.date(), now):
+        await emit(
+            session,
+            CredentialStarted(
+                organization_id=organization_id,
+                credential_id=credential_id,
+                credential_type=credential_type,
+                valid_from=valid_from,
+            ),
+        )
+    expired = await repo.flag_expired(now.date(), now)
     for credential_id, organization_id, credential_type, valid_until in expired:
         await emit(
             session,

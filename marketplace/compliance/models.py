@@ -97,6 +97,9 @@ class Credential(Entity):
     """When the daily job first saw this verified credential expiring soon (set once)."""
     expiry_announced_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     """When the daily job announced that this verified credential had expired (set once)."""
+    start_announced_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    """When the daily job announced that this credential, verified before its first valid day,
+    had become valid (set once)."""
 
     def expired_on(self, on: dt.date) -> bool:
         return self.valid_until < on

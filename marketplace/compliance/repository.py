@@ -135,6 +135,24 @@ class ComplianceRepository:
         )
         return [(i, o, t, v) for i, o, t, v in result.all()]
 
+    async def flag_started(self, today: dt.date, at: dt.datetime) -> list[tuple[uuid.UUID, uuid.UUID, str, dt.date]]:
+        """Stamp `start_announced_at` on credentials verified before their first valid day once that
+        day has come (not stamped before); as `flag_expired`."""
+        result = await self.session.execute(
+            update(Credential)
+            .where(
+                Credential.status == CredentialStatus.verified,
+                Credential.valid_from <= today,
+                Credential.valid_until >= today,
+                Credential.decided_at < Credential.valid_from,
+                Credential.start_announced_at.is_(None),
+            )
+            .values(start_announced_at=at, updated_at=at)
+            .returning(Credential.id, Credential.organization_id, Credential.credential_type, Credential.valid_from)
+            .execution_options(synchronize_session=False)
+        )
+        return [(i, o, t, v) for i, o, t, v in result.all()]
+
     async def owned_credential_ids(self, organization_id: uuid.UUID, credential_ids: list[uuid.UUID]) -> set[uuid.UUID]:
         if not credential_ids:
             return set()

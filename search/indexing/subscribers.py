@@ -18,6 +18,7 @@ from marketplace.events import (
     ComplianceRulesChanged,
     CredentialExpired,
     CredentialRejected,
+    CredentialStarted,
     CredentialVerified,
     FxRatesRecorded,
     InclusionVerificationChanged,
@@ -67,6 +68,7 @@ SUBSCRIPTIONS: list[tuple[type[Any], Affected]] = [
     (CredentialVerified, _the_producers_listings),
     (CredentialRejected, _the_producers_listings),
     (CredentialExpired, _the_producers_listings),
+    (CredentialStarted, _the_producers_listings),
     (ComplianceRulesChanged, _the_hubs_listings),
     (FxRatesRecorded, _listings_priced_in),
 ]

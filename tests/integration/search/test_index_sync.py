@@ -14,7 +14,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from marketplace.compliance.jobs import announce_expired_credentials
+from marketplace.compliance.jobs import announce_validity_changes
 from marketplace.compliance.models import Credential
 from marketplace.events import ListingChanged
 from marketplace.kernel import worker
@@ -163,9 +163,37 @@ async def test_eligibility_filter_follows_rules_credentials_and_their_expiry(
             .values(valid_from=dt.date.fromisoformat(days(-60)), valid_until=dt.date.fromisoformat(days(-1)))
         )
     async with transaction(sessions) as session:
-        await announce_expired_credentials(session)
+        await announce_validity_changes(session)
     await cycle(app, sessions, settings)
     assert await found(client, market.buyer, eligible_for="DE-SN") == [market.cheese["id"]]
+
+
+async def test_credential_verified_ahead_of_its_first_valid_day_counts_from_that_day(
+    client: AsyncTestClient[Litestar], app: Litestar, sessions: async_sessionmaker[AsyncSession], settings: Settings,
+    market: Market,
+) -> None:  # fmt: skip
+    await add_requirement(client, market.hub, market.coordinator, classification_prefix="0314", destination="DE-SN")
+    credential = await verified_credential(
+        client, market.hub, market.honey_maker, market.coordinator, market.producer_a,
+        issuing_jurisdiction="DE", valid_from=days(1),
+    )  # fmt: skip
+    await cycle(app, sessions, settings)
+    assert await found(client, market.buyer, eligible_for="DE-SN") == [market.cheese["id"]]
+
+    # The next morning: as time would, the verification moves to yesterday and the first valid day to today.
+    async with transaction(sessions) as session:
+        now = dt.datetime.now(dt.UTC)
+        await session.execute(
+            update(Credential)
+            .where(Credential.id == uuid.UUID(credential["id"]))
+            .values(valid_from=now.date(), decided_at=now - dt.timedelta(days=1))
+        )
+    async with transaction(sessions) as session:
+        await announce_validity_changes(session)
+    await cycle(app, sessions, settings)
+    assert sorted(await found(client, market.buyer, eligible_for="DE-SN")) == sorted(
+        [market.honey["id"], market.jam["id"], market.cheese["id"]]
+    )
 
 
 async def test_in_stock_filter_drops_sold_out_listing_and_takes_it_back_when_order_is_cancelled(
