@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable
 
 import msgspec
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from marketplace import api
@@ -14,14 +15,12 @@ from search.engines.base import SearchEngine
 from search.indexing.sync import BATCH, SyncCounts, batches, expected_documents, sync_listings
 
 Progress = Callable[[int], None]
+_log = structlog.get_logger("borderhub.search")
 
 
 async def all_listing_ids(sessions: async_sessionmaker[AsyncSession]) -> list[uuid.UUID]:
-    ids: list[uuid.UUID] = []
     async with transaction(sessions) as session:
-        while batch := await api.listing_id_batch(session, ids[-1] if ids else None, 10 * BATCH):
-            ids.extend(batch)
-    return ids
+        return await _all_ids(session)
 
 
 async def reindex(
@@ -67,24 +66,70 @@ async def check(
     drift = Drift(checked=len(ids))
     for batch in batches(ids):
         async with transaction(sessions) as session:
-            expected = await expected_documents(session, batch)
-            stored = await engine.fetch(session, batch)
-        for listing_id in batch:
-            want, have = expected.get(listing_id), stored.get(listing_id)
-            if want is None and have is not None:
-                drift.unexpected.append(listing_id)
-            elif want is not None and have is None:
-                drift.missing.append(listing_id)
-            elif want is not None and have is not None and want != have:
-                drift.stale[listing_id] = differing_fields(want, have)
+            await _compare(session, engine, batch, drift)
         if progress is not None:
             progress(len(batch))
     async with transaction(sessions) as session:
-        others = sorted(await engine.ids(session) - set(ids))
-        # Listings created since the ids were read are offered, not unexpected.
-        offered = await expected_documents(session, others) if others else {}
-    drift.unexpected.extend(listing_id for listing_id in others if listing_id not in offered)
+        await _unexpected_others(session, engine, set(ids), drift)
     return drift
+
+
+async def repair_drift(session: AsyncSession, engine: SearchEngine) -> Drift:
+    """Scheduled hourly: find drift as `check` does and re-sync exactly the drifted listings.
+
+    It heals what outbox deliveries could not: an engine outage longer than the worker's retries
+    (about 8½ minutes), after which deliveries are held. Raises while the engine is unreachable
+    (the next hour tries again)."""
+    drift = Drift()
+    after: uuid.UUID | None = None
+    while batch := await api.listing_id_batch(session, after, BATCH):
+        after = batch[-1]
+        drift.checked += len(batch)
+        found = Drift()
+        await _compare(session, engine, batch, found)
+        await sync_listings(session, engine, [*found.missing, *found.stale, *found.unexpected])
+        drift.missing += found.missing
+        drift.stale.update(found.stale)
+        drift.unexpected += found.unexpected
+    others = Drift()
+    await _unexpected_others(session, engine, set(await _all_ids(session)), others)
+    await sync_listings(session, engine, others.unexpected)
+    drift.unexpected += others.unexpected
+    if not drift.clean:
+        _log.warning(
+            "search index repaired",
+            missing=len(drift.missing),
+            stale=len(drift.stale),
+            unexpected=len(drift.unexpected),
+        )
+    return drift
+
+
+async def _all_ids(session: AsyncSession) -> list[uuid.UUID]:
+    ids: list[uuid.UUID] = []
+    while batch := await api.listing_id_batch(session, ids[-1] if ids else None, 10 * BATCH):
+        ids.extend(batch)
+    return ids
+
+
+async def _compare(session: AsyncSession, engine: SearchEngine, batch: list[uuid.UUID], drift: Drift) -> None:
+    expected = await expected_documents(session, batch)
+    stored = await engine.fetch(session, batch)
+    for listing_id in batch:
+        want, have = expected.get(listing_id), stored.get(listing_id)
+        if want is None and have is not None:
+            drift.unexpected.append(listing_id)
+        elif want is not None and have is None:
+            drift.missing.append(listing_id)
+        elif want is not None and have is not None and want != have:
+            drift.stale[listing_id] = differing_fields(want, have)
+
+
+async def _unexpected_others(session: AsyncSession, engine: SearchEngine, known: set[uuid.UUID], drift: Drift) -> None:
+    """Documents of listings not among `known`: unexpected unless created meanwhile (then offered)."""
+    others = sorted(await engine.ids(session) - known)
+    offered = await expected_documents(session, others) if others else {}
+    drift.unexpected.extend(listing_id for listing_id in others if listing_id not in offered)
 
 
 def differing_fields(a: msgspec.Struct, b: msgspec.Struct) -> list[str]:

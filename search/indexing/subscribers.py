@@ -31,6 +31,7 @@ from marketplace.events import (
 from marketplace.kernel.outbox import Registry
 from search.document import REFERENCE_CURRENCY
 from search.engines.base import SearchEngine
+from search.indexing.maintenance import repair_drift
 from search.indexing.sync import sync_listings
 
 Affected = Callable[[AsyncSession, Any], Awaitable[list[uuid.UUID]]]
@@ -78,7 +79,12 @@ async def _resync(engine: SearchEngine, affected: Affected, session: AsyncSessio
     await sync_listings(session, engine, await affected(session, event))
 
 
+async def _repair(engine: SearchEngine, session: AsyncSession) -> None:
+    await repair_drift(session, engine)
+
+
 def register(registry: Registry, engine: SearchEngine) -> None:
-    """Subscribe search to every event that can change what a buyer finds."""
+    """Subscribe search to every event that can change what a buyer finds, and repair drift hourly."""
     for event_type, affected in SUBSCRIPTIONS:
         registry.subscribe(event_type, f"search_on_{event_type.__name__}", functools.partial(_resync, engine, affected))
+    registry.schedule("search_repair_drift", "47 * * * *", functools.partial(_repair, engine))

@@ -16,20 +16,14 @@ from marketplace.cli import main
 from marketplace.kernel.db import asyncpg_dsn, transaction
 from marketplace.kernel.settings import Settings
 from search.engines.postgres import PostgresEngine
-from search.indexing.maintenance import check, reindex
-from tests.factories.order import build_market
+from search.indexing.maintenance import check, reindex, repair_drift
+from tests.factories.order import Market, build_market
 from tests.worker import drain
 
 
-async def test_check_names_missing_stale_and_unexpected_documents_and_reindex_repairs_them(
-    client: AsyncTestClient[Litestar], app: Litestar, sessions: async_sessionmaker[AsyncSession], settings: Settings
-) -> None:
-    market = await build_market(client, sessions, settings)
-    assert settings.database_url is not None
-    await drain(settings.database_url, sessions, app.state.registry)
-    engine = PostgresEngine()
-    assert (await check(sessions, engine)).clean
-
+async def corrupt(sessions: async_sessionmaker[AsyncSession], market: Market) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
+    """Drop the honey's document, mark the cheese out of stock in the index only, and index a listing
+    that does not exist; returns (honey, cheese, orphan)."""
     honey, cheese, jam = (uuid.UUID(market.honey["id"]), uuid.UUID(market.cheese["id"]), uuid.UUID(market.jam["id"]))
     orphan = uuid.uuid4()
     async with transaction(sessions) as session:
@@ -52,6 +46,20 @@ async def test_check_names_missing_stale_and_unexpected_documents_and_reindex_re
             {"orphan": orphan, "orphan_text": str(orphan), "id": jam},
         )
 
+    return honey, cheese, orphan
+
+
+async def test_check_names_missing_stale_and_unexpected_documents_and_reindex_repairs_them(
+    client: AsyncTestClient[Litestar], app: Litestar, sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    market = await build_market(client, sessions, settings)
+    assert settings.database_url is not None
+    await drain(settings.database_url, sessions, app.state.registry)
+    engine = PostgresEngine()
+    assert (await check(sessions, engine)).clean
+
+    honey, cheese, orphan = await corrupt(sessions, market)
+
     drift = await check(sessions, engine)
     assert (drift.checked, drift.missing, drift.stale, drift.unexpected) == (
         3,
@@ -63,6 +71,23 @@ async def test_check_names_missing_stale_and_unexpected_documents_and_reindex_re
     counts = await reindex(sessions, engine)
     assert (counts.upserted, counts.deleted) == (3, 1)
     assert (await check(sessions, engine)).clean
+
+
+async def test_hourly_repair_resyncs_exactly_the_drifted_listings_when_deliveries_were_lost(
+    client: AsyncTestClient[Litestar], app: Litestar, sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    market = await build_market(client, sessions, settings)
+    assert settings.database_url is not None
+    await drain(settings.database_url, sessions, app.state.registry)
+    engine = PostgresEngine()
+    honey, cheese, orphan = await corrupt(sessions, market)
+
+    async with transaction(sessions) as session:
+        repaired = await repair_drift(session, engine)
+    assert (repaired.missing, list(repaired.stale), repaired.unexpected) == ([honey], [cheese], [orphan])
+    assert (await check(sessions, engine)).clean
+    async with transaction(sessions) as session:
+        assert (await repair_drift(session, engine)).clean  # nothing left to do
 
 
 def test_cli_check_fails_on_drift_until_reindex_when_run_against_the_database(database_url: str) -> None:
