@@ -215,9 +215,9 @@ def reindex(data_dir: Path | None) -> None:
     migrate.upgrade(_url(settings))
 
     async def work(sessions: async_sessionmaker[AsyncSession], engine: SearchEngine) -> str:
-        total = len(await all_listing_ids(sessions))
-        with click.progressbar(length=total, label=f"indexing {total} listings", file=sys.stderr) as bar:
-            counts = await rebuild(sessions, engine, bar.update)
+        ids = await all_listing_ids(sessions)
+        with click.progressbar(length=len(ids), label=f"indexing {len(ids)} listings", file=sys.stderr) as bar:
+            counts = await rebuild(sessions, engine, bar.update, ids)
         return f"{counts.upserted} documents indexed, {counts.deleted} removed ({engine.name})"
 
     click.echo(_with_search_engine(settings, work))
@@ -234,9 +234,9 @@ def search_check(show: int, data_dir: Path | None) -> None:
     migrate.upgrade(_url(settings))
 
     async def work(sessions: async_sessionmaker[AsyncSession], engine: SearchEngine) -> Drift:
-        total = len(await all_listing_ids(sessions))
-        with click.progressbar(length=total, label=f"checking {total} listings", file=sys.stderr) as bar:
-            return await check(sessions, engine, bar.update)
+        ids = await all_listing_ids(sessions)
+        with click.progressbar(length=len(ids), label=f"checking {len(ids)} listings", file=sys.stderr) as bar:
+            return await check(sessions, engine, bar.update, ids)
 
     drift = _with_search_engine(settings, work)
     click.echo(f"{drift.checked} listings checked")

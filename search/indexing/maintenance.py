@@ -24,10 +24,14 @@ async def all_listing_ids(sessions: async_sessionmaker[AsyncSession]) -> list[uu
 
 
 async def reindex(
-    sessions: async_sessionmaker[AsyncSession], engine: SearchEngine, progress: Progress | None = None
+    sessions: async_sessionmaker[AsyncSession],
+    engine: SearchEngine,
+    progress: Progress | None = None,
+    ids: list[uuid.UUID] | None = None,
 ) -> SyncCounts:
-    """Sync every listing, one transaction per batch, then drop documents of listings that no longer exist."""
-    ids = await all_listing_ids(sessions)
+    """Sync every listing (`ids`, when the caller has read them already), one transaction per batch,
+    then drop documents of listings that no longer exist."""
+    ids = ids if ids is not None else await all_listing_ids(sessions)
     total = SyncCounts()
     for batch in batches(ids):
         async with transaction(sessions) as session:
@@ -59,10 +63,14 @@ class Drift(msgspec.Struct, kw_only=True):
 
 
 async def check(
-    sessions: async_sessionmaker[AsyncSession], engine: SearchEngine, progress: Progress | None = None
+    sessions: async_sessionmaker[AsyncSession],
+    engine: SearchEngine,
+    progress: Progress | None = None,
+    ids: list[uuid.UUID] | None = None,
 ) -> Drift:
-    """Compare every document with what the database says it should be (read only)."""
-    ids = await all_listing_ids(sessions)
+    """Compare every document with what the database says it should be (read only; `ids`, as for
+    `reindex`)."""
+    ids = ids if ids is not None else await all_listing_ids(sessions)
     drift = Drift(checked=len(ids))
     for batch in batches(ids):
         async with transaction(sessions) as session:
