@@ -7,44 +7,87 @@ packages never import marketplace's internals.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketplace.catalog import classification, units
 from marketplace.catalog.repository import ListingRepository
 from marketplace.catalog.snapshot import ListingSnapshot, ListingText, listing_snapshots
-from marketplace.compliance.schemas import Eligibility, UnmetRequirement
-from marketplace.compliance.service import check_eligibility
+from marketplace.compliance.schemas import Eligibility, MissingCredential, UnmetRequirement
+from marketplace.compliance.service import check_eligibility, missing_credentials
 from marketplace.hub.repository import HubRepository
 from marketplace.hub.service import HubService
 from marketplace.kernel.auth import Principal, require_platform_admin
-from marketplace.kernel.errors import NotFound
+from marketplace.kernel.errors import Forbidden, InvalidInput, NotFound
 from marketplace.organization.models import InclusionAttribute, OrganizationKind, Role
 from marketplace.organization.repository import OrganizationRepository
 from marketplace.organization.schemas import OrganizationRead
 from marketplace.organization.service import OrganizationService
 
 __all__ = [
+    "ClassificationScheme",
     "Eligibility",
+    "HubSummary",
     "InclusionAttribute",
     "ListingSnapshot",
     "ListingText",
+    "MissingCredential",
     "OrganizationKind",
     "OrganizationRead",
     "Role",
+    "TradingParty",
+    "Unit",
     "UnmetRequirement",
+    "acting_member",
     "buying_jurisdiction",
     "check_eligibility",
     "hub_jurisdictions",
+    "hub_summary",
+    "hubs_coordinated",
+    "hubs_of_member",
+    "is_hub_coordinator",
     "listing_id_batch",
     "listing_ids_of_hub_members",
     "listing_ids_of_producers",
     "listing_ids_priced_in",
     "listing_snapshots",
+    "missing_credentials",
+    "normalise_classification",
     "read_organization",
     "require_hub_coordinator",
     "require_org_role",
     "require_platform_admin",
+    "trading_parties",
+    "unit_of",
 ]
+
+ClassificationScheme = classification.Scheme
+Unit = units.Unit
+
+
+class HubSummary(msgspec.Struct, kw_only=True, frozen=True):
+    id: uuid.UUID
+    name: str
+    jurisdictions: list[str]
+    municipalities: list[dict[str, str]]
+    """Named places: [{"name": "Görlitz", "jurisdiction": "DE-SN"}, ...]."""
+    reporting_currency: str
+    languages: list[str]
+
+
+class TradingParty(msgspec.Struct, kw_only=True, frozen=True):
+    """An organisation as a trading party of one hub: who it is and what that hub verified about it."""
+
+    organization_id: uuid.UUID
+    name: str
+    kind: OrganizationKind
+    country: str
+    subdivision: str | None
+    municipality: str | None
+    verified_inclusion: list[str]
+    """Inclusion attributes (`women_led`, ...) the hub verified."""
 
 
 async def require_org_role(
@@ -103,3 +146,83 @@ async def listing_ids_priced_in(session: AsyncSession, currencies: set[str]) -> 
 async def listing_id_batch(session: AsyncSession, after: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
     """Every listing's id, in id order, `limit` at a time after `after` (for rebuilding an index)."""
     return await ListingRepository(session).id_batch(after, limit)
+
+
+async def hub_summary(session: AsyncSession, hub_id: uuid.UUID) -> HubSummary:
+    """The hub (hubs are public); `NotFound` when there is none."""
+    hub = await HubRepository(session).get(hub_id)
+    if hub is None:
+        raise NotFound("no such hub")
+    return HubSummary(
+        id=hub.id,
+        name=hub.name,
+        jurisdictions=list(hub.jurisdictions),
+        municipalities=[{"name": m["name"], "jurisdiction": m["jurisdiction"]} for m in hub.municipalities],
+        reporting_currency=hub.reporting_currency,
+        languages=list(hub.languages),
+    )
+
+
+async def is_hub_coordinator(session: AsyncSession, principal: Principal, hub_id: uuid.UUID) -> bool:
+    return await HubRepository(session).is_coordinator(hub_id, principal.user_id)
+
+
+async def hubs_coordinated(session: AsyncSession, principal: Principal) -> set[uuid.UUID]:
+    return await HubRepository(session).coordinated_by(principal.user_id)
+
+
+async def hubs_of_member(session: AsyncSession, principal: Principal) -> set[uuid.UUID]:
+    """The hubs some organisation of the caller's is admitted to."""
+    return await HubRepository(session).hubs_of_member(principal.user_id)
+
+
+async def acting_member(
+    session: AsyncSession, principal: Principal, organization_id: uuid.UUID, hub_id: uuid.UUID, *, as_: str
+) -> TradingParty:
+    """The organisation the caller acts for in a hub `as_` "buyer" or "producer".
+
+    Raises `NotFound` when the caller is not a member of it (nor may read it), `Forbidden`
+    when it is not admitted to the hub or does not buy (sell).
+    """
+    await OrganizationService(session).require_role(principal, organization_id, Role.member)
+    if not await HubRepository(session).is_admitted(hub_id, organization_id):
+        raise Forbidden("the organization is not an admitted member of this hub")
+    [party] = await trading_parties(session, hub_id, [organization_id])
+    acts = party.kind is OrganizationKind.both or party.kind.value == as_
+    if not acts:
+        raise Forbidden(f"the organization is registered as a {party.kind.value}, not a {as_}")
+    return party
+
+
+async def trading_parties(
+    session: AsyncSession, hub_id: uuid.UUID, organization_ids: Sequence[uuid.UUID]
+) -> list[TradingParty]:
+    """The organisations (in id order) with the inclusion attributes `hub_id` verified. No access check:
+    for publishing the parties of a hub's tenders."""
+    rows = await HubRepository(session).organizations_with_verified_inclusion(hub_id, list(organization_ids))
+    return [
+        TradingParty(
+            organization_id=organization.id,
+            name=organization.legal_name,
+            kind=organization.kind,
+            country=organization.country,
+            subdivision=organization.subdivision,
+            municipality=organization.municipality,
+            verified_inclusion=attributes,
+        )
+        for organization, attributes in rows
+    ]
+
+
+def normalise_classification(scheme: str, code: str, field: str) -> tuple[ClassificationScheme, str]:
+    """A classification as the catalog stores it; `InvalidInput` naming `field` when malformed."""
+    try:
+        known = ClassificationScheme(scheme)
+    except ValueError:
+        raise InvalidInput.field(field, f"unknown scheme {scheme!r}; use CPV or HS") from None
+    return known, classification.normalise(known, code, f"{field}.code")
+
+
+def unit_of(code: str) -> Unit | None:
+    """A UN/CEFACT Rec 20 unit the catalog accepts (its English name, whether counted whole), else None."""
+    return units.unit(code)

@@ -36,7 +36,7 @@ from marketplace.kernel.db import create_engine, session_factory, transaction
 from marketplace.kernel.idempotency import purge_expired_keys
 from marketplace.kernel.logging import configure_logging
 from marketplace.kernel.outbox import Registry, registry
-from marketplace.kernel.settings import Settings, ensure_jwt_secret, load_settings
+from marketplace.kernel.settings import Settings, ensure_secrets, load_settings
 from marketplace.kernel.web import RequestContextMiddleware, exception_handlers
 from marketplace.kernel.worker import run_worker
 from marketplace.money.controllers import FxController
@@ -58,6 +58,12 @@ from marketplace.payment.controllers import (
 from marketplace.payment.jobs import refund_to_card, transfer_to_producer
 from marketplace.payment.stripe_gateway import StripeGateway
 from marketplace.place.controllers import PlaceController
+from procurement.bid.controllers import BidController
+from procurement.ocds.controllers import OcdsController
+from procurement.pool.controllers import PoolController
+from procurement.pool.jobs import close_due_pools
+from procurement.tender.controllers import HubTenderController, TenderController
+from procurement.tender.jobs import close_due_tenders
 from search.engines import build_engine
 from search.engines.base import SearchEngine, SearchUnavailable
 from search.indexing import subscribers as search_subscribers
@@ -71,8 +77,8 @@ def build_registry(
 ) -> Registry:
     """Register every outbox subscriber and scheduled job of every package (once)."""
     reg = target or registry()
+    settings = ensure_secrets(settings or load_settings())
     if "mark_orders_paid" not in reg.subscribers:
-        settings = settings or load_settings()
         gateway = StripeGateway.from_settings(settings)
         search_subscribers.register(reg, search_engine or build_engine(settings))
         reg.subscribe(CardPaymentSucceeded, "mark_orders_paid", mark_orders_paid)
@@ -92,6 +98,12 @@ def build_registry(
         reg.schedule("flag_expiring_credentials", "5 4 * * *", flag_expiring_credentials)
     if "announce_validity_changes" not in reg.schedules:
         reg.schedule("announce_validity_changes", "7 0 * * *", announce_validity_changes)
+    if "close_due_pools" not in reg.schedules:
+        reg.schedule("close_due_pools", "* * * * *", close_due_pools)
+    if "close_due_tenders" not in reg.schedules:
+        assert settings.bid_sealing_secret is not None  # noqa: S101 - ensure_secrets sets it
+        job = functools.partial(close_due_tenders, settings.bid_sealing_secret, settings.ocid_prefix)
+        reg.schedule("close_due_tenders", "* * * * *", job)
     return reg
 
 
@@ -132,7 +144,7 @@ def tune_garbage_collector() -> None:
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
-    settings = ensure_jwt_secret(settings or load_settings())
+    settings = ensure_secrets(settings or load_settings())
     if settings.database_url is None:
         raise RuntimeError("create_app needs DATABASE_URL; `borderhub serve` starts the embedded server and sets it")
     configure_logging(settings.log_level, settings.log_format)
@@ -194,6 +206,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CardPaymentController,
             StripeWebhookController,
             SearchController,
+            PoolController,
+            TenderController,
+            HubTenderController,
+            BidController,
+            OcdsController,
         ],
         dependencies={
             "db_session": Provide(provide_db_session),

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from marketplace.kernel import audit, embedded, migrate
 from marketplace.kernel.db import create_engine, session_factory, transaction
 from marketplace.kernel.logging import configure_logging
-from marketplace.kernel.settings import Settings, ensure_jwt_secret, load_settings
+from marketplace.kernel.settings import Settings, ensure_secrets, load_settings
 
 if TYPE_CHECKING:
     from search.engines.base import SearchEngine
@@ -31,7 +31,7 @@ def _settings(data_dir: Path | None = None) -> Settings:
     configure_logging(settings.log_level, settings.log_format)
     if settings.database_url is None:
         settings = settings.on_embedded(embedded.start(settings.data_dir / "pgdata"))
-    return ensure_jwt_secret(settings)
+    return ensure_secrets(settings)
 
 
 def _url(settings: Settings) -> str:

@@ -23,6 +23,10 @@ import marketplace.kernel.outbox
 import marketplace.order.models
 import marketplace.organization.models
 import marketplace.payment.models  # noqa: F401
+import procurement.bid.models
+import procurement.ocds.models
+import procurement.pool.models
+import procurement.tender.models  # noqa: F401
 import search.engines.postgres_tables  # noqa: F401
 from marketplace.kernel.db import OWNED_SCHEMAS, metadata
 

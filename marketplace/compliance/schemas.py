@@ -111,6 +111,14 @@ class UnmetRequirement(msgspec.Struct, kw_only=True, frozen=True):
     """What is missing, in plain words."""
 
 
+class MissingCredential(msgspec.Struct, kw_only=True, frozen=True):
+    """A credential type asked for (by a tender) that the seller holds no counting credential of."""
+
+    credential_type: str
+    destination: str
+    message: str
+
+
 class Eligibility(msgspec.Struct, kw_only=True, frozen=True):
     eligible: bool
     destination: str

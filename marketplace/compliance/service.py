@@ -41,6 +41,7 @@ from marketplace.compliance.schemas import (
     CredentialRead,
     Eligibility,
     ExpiringCredentialRead,
+    MissingCredential,
     RecognitionCreate,
     RecognitionRead,
     RequirementCreate,
@@ -541,6 +542,38 @@ async def check_eligibility_many(
         unmet = assess(requirements, own, recognitions, place, day) if requirements else []
         results.append(Eligibility(eligible=not unmet, destination=place, checked_on=day, unmet=unmet))
     return results
+
+
+async def missing_credentials(
+    session: AsyncSession,
+    *,
+    seller_organization_id: uuid.UUID,
+    hub_id: uuid.UUID,
+    credential_types: Sequence[str],
+    destination: str,
+    on: dt.date | None = None,
+) -> list[MissingCredential]:
+    """The credential types (of a tender's own list) the seller holds no credential for that counts:
+    verified, valid on the day (default today, UTC), issued in (a jurisdiction enclosing) the
+    destination or recognised there by `hub_id`. Each comes with what is missing, in plain words.
+
+    No access check: callers decide who may ask.
+    """
+    if not credential_types:
+        return []
+    day = on or today()
+    place = codes.jurisdiction(destination, "destination")
+    repo = ComplianceRepository(session)
+    types = set(credential_types)
+    credentials = await repo.credentials_for_eligibility([seller_organization_id], types)
+    recognitions = await repo.recognitions_for_eligibility({hub_id}, types)
+    missing: list[MissingCredential] = []
+    for credential_type in sorted(types):
+        candidates = [c for c in credentials if c.credential_type == credential_type]
+        if not any(_satisfies(c, place, day, recognitions) for c in candidates):
+            message = _unmet_message(credential_type, candidates, place, day, recognitions)
+            missing.append(MissingCredential(credential_type=credential_type, destination=place, message=message))
+    return missing
 
 
 def assess(

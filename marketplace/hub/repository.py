@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import String, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.hub.models import Hub, HubCoordinator, HubMembership, HubMembershipStatus
 from marketplace.identity.models import User
 from marketplace.kernel.audit import AuditEntry
-from marketplace.organization.models import Inclusion, Organization
+from marketplace.organization.models import Inclusion, Membership, Organization
 
 
 class HubRepository:
@@ -54,6 +54,45 @@ class HubRepository:
             select(HubCoordinator.id).where(HubCoordinator.hub_id == hub_id, HubCoordinator.user_id == user_id)
         )
         return found.first() is not None
+
+    async def hubs_of_member(self, user_id: uuid.UUID) -> set[uuid.UUID]:
+        """The hubs an organisation of the user's is admitted to."""
+        rows = await self.session.execute(
+            select(HubMembership.hub_id)
+            .join(Membership, Membership.organization_id == HubMembership.organization_id)
+            .where(Membership.user_id == user_id, HubMembership.status == HubMembershipStatus.admitted)
+        )
+        return set(rows.scalars())
+
+    async def is_admitted(self, hub_id: uuid.UUID, organization_id: uuid.UUID) -> bool:
+        found = await self.session.execute(
+            select(HubMembership.id).where(
+                HubMembership.hub_id == hub_id,
+                HubMembership.organization_id == organization_id,
+                HubMembership.status == HubMembershipStatus.admitted,
+            )
+        )
+        return found.first() is not None
+
+    async def organizations_with_verified_inclusion(
+        self, hub_id: uuid.UUID, organization_ids: list[uuid.UUID]
+    ) -> list[tuple[Organization, list[str]]]:
+        """The organisations, each with the inclusion attributes this hub verified (sorted)."""
+        if not organization_ids:
+            return []
+        verified = (
+            select(func.array_agg(Inclusion.attribute.cast(String)).filter(Inclusion.id.is_not(None)))
+            .where(
+                Inclusion.organization_id == Organization.id,
+                Inclusion.verified,
+                Inclusion.verified_by_hub_id == hub_id,
+            )
+            .scalar_subquery()
+        )
+        rows = await self.session.execute(
+            select(Organization, verified).where(Organization.id.in_(organization_ids)).order_by(Organization.id)
+        )
+        return [(organization, sorted(attributes or [])) for organization, attributes in rows.all()]
 
     async def coordinators(self, hub_id: uuid.UUID) -> list[tuple[HubCoordinator, User]]:
         rows = await self.session.execute(

@@ -24,9 +24,9 @@ OWNED_SCHEMAS = ("marketplace", "procurement", "search")
 metadata: MetaData = orm_registry.metadata
 
 
-def db_enum(cls: type[enum.Enum], name: str) -> Enum:
-    """A PostgreSQL enum type in the marketplace schema holding the members' values (not their names)."""
-    return Enum(cls, name=name, schema=MARKETPLACE_SCHEMA, values_callable=lambda e: [m.value for m in e])
+def db_enum(cls: type[enum.Enum], name: str, schema: str = MARKETPLACE_SCHEMA) -> Enum:
+    """A PostgreSQL enum type (in the owning package's schema) holding the members' values (not their names)."""
+    return Enum(cls, name=name, schema=schema, values_callable=lambda e: [m.value for m in e])
 
 
 class Entity(UUIDv7AuditBase):

@@ -48,6 +48,15 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     """Required with SEARCH_BACKEND=meilisearch (`http://127.0.0.1:7700`)."""
     meilisearch_api_key: str | None = None
     meilisearch_index: str = "listings"
+    bid_sealing_secret: str | None = None
+    """Key material that sealed bids are encrypted under (one key per tender is derived from it).
+    Unset: generated once and kept in `data_dir/bid-sealing-secret`. Keep it out of database
+    backups; losing it makes sealed bids unreadable at their deadline."""
+    ocid_prefix: str = "ocds-borderhub"
+    """The publisher's OCDS ocid prefix (register one with the OCDS Data Support Team)."""
+    ocds_publisher_name: str = "Borderhub"
+    ocds_release_schema: str = "https://standard.open-contracting.org/schema/1__1__5/release-schema.json"
+    """The OCDS release schema (URL or file path) whose merge rules compile records."""
 
     @property
     def embedded(self) -> bool:
@@ -90,6 +99,10 @@ _ENV = {
     "meilisearch_url": "MEILISEARCH_URL",
     "meilisearch_api_key": "MEILISEARCH_API_KEY",
     "meilisearch_index": "MEILISEARCH_INDEX",
+    "bid_sealing_secret": "BID_SEALING_SECRET",
+    "ocid_prefix": "OCID_PREFIX",
+    "ocds_publisher_name": "OCDS_PUBLISHER_NAME",
+    "ocds_release_schema": "OCDS_RELEASE_SCHEMA",
 }
 
 
@@ -107,18 +120,24 @@ def _decode(type_: type, obj: object) -> object:
     raise NotImplementedError
 
 
-def ensure_jwt_secret(settings: Settings) -> Settings:
-    """Return settings with a signing key: the configured one, or one kept in the data dir.
+def ensure_secrets(settings: Settings) -> Settings:
+    """Return settings with their secrets (the token signing key, the bid sealing key material):
+    the configured ones, or ones kept in the data dir.
 
-    The key is generated on first start and reused after, so tokens survive restarts
-    without any secret ever being hard-coded.
+    Each is generated on first start and reused after, so tokens survive restarts and sealed
+    bids stay readable, without any secret ever being hard-coded.
     """
-    if settings.jwt_secret:
-        return settings
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    path = settings.data_dir / "jwt-secret"
+    kept = {
+        field: getattr(settings, field) or _kept_secret(settings.data_dir / file)
+        for field, file in (("jwt_secret", "jwt-secret"), ("bid_sealing_secret", "bid-sealing-secret"))
+    }
+    return msgspec.structs.replace(settings, **kept)
+
+
+def _kept_secret(path: Path) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(48))
-    return msgspec.structs.replace(settings, jwt_secret=path.read_text().strip())
+    return path.read_text().strip()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from marketplace.kernel.settings import ensure_jwt_secret, load_settings
+from marketplace.kernel.settings import ensure_secrets, load_settings
 
 
 def test_environment_values_are_decoded_to_their_types(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -45,20 +45,24 @@ def test_the_embedded_server_started_for_serve_keeps_the_worker_in_process(monke
     assert load_settings().on_embedded("postgresql+asyncpg://x@127.0.0.1/y").worker_in_process is False
 
 
-def test_jwt_secret_is_generated_once_privately_and_reused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_secrets_are_generated_once_privately_and_reused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("JWT_SECRET", raising=False)
-    first = ensure_jwt_secret(load_settings(data_dir=tmp_path))
-    second = ensure_jwt_secret(load_settings(data_dir=tmp_path))
+    monkeypatch.delenv("BID_SEALING_SECRET", raising=False)
+    first = ensure_secrets(load_settings(data_dir=tmp_path))
+    second = ensure_secrets(load_settings(data_dir=tmp_path))
     assert first.jwt_secret
     assert len(first.jwt_secret) >= 40
     assert first.jwt_secret == second.jwt_secret
     assert stat.S_IMODE((tmp_path / "jwt-secret").stat().st_mode) == 0o600
-    other = ensure_jwt_secret(load_settings(data_dir=tmp_path / "other"))
+    assert first.bid_sealing_secret
+    assert first.bid_sealing_secret == second.bid_sealing_secret != first.jwt_secret
+    assert stat.S_IMODE((tmp_path / "bid-sealing-secret").stat().st_mode) == 0o600
+    other = ensure_secrets(load_settings(data_dir=tmp_path / "other"))
     assert other.jwt_secret != first.jwt_secret
 
 
 def test_configured_jwt_secret_is_used_and_nothing_is_written(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("JWT_SECRET", "configured-" + "k" * 40)
-    settings = ensure_jwt_secret(load_settings(data_dir=tmp_path))
+    settings = ensure_secrets(load_settings(data_dir=tmp_path))
     assert settings.jwt_secret == "configured-" + "k" * 40
     assert not (tmp_path / "jwt-secret").exists()

@@ -1,0 +1,77 @@
+"""Wire formats of bids. Prices and quantities are decimal strings ("4.50")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Annotated, Any
+
+import msgspec
+
+from procurement.bid.models import BidStatus
+from procurement.pool.schemas import Quantity
+
+LeadTime = Annotated[int, msgspec.Meta(ge=0, le=365)]
+
+
+class BidLineSubmit(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    lot_id: uuid.UUID
+    unit_price: Annotated[Decimal, msgspec.Meta(description='Per unit, in the bid\'s currency, e.g. "3.10"')]
+    max_quantity: Quantity
+    """The most of this lot the supplier can deliver."""
+    lead_time_days: LeadTime
+
+
+class BidSubmit(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The whole bid: submitting again replaces it (until the deadline)."""
+
+    currency: str
+    """The supplier's own currency; converted into the tender's at the deadline's rate."""
+    lines: Annotated[list[BidLineSubmit], msgspec.Meta(min_length=1, max_length=1000)]
+    total_capacity: Quantity | None = None
+    """The most the supplier can deliver across all lots together."""
+
+
+class SealedLine(msgspec.Struct, kw_only=True, frozen=True):
+    lot_id: uuid.UUID
+    unit_price_minor: int
+    max_quantity: Decimal
+    lead_time_days: int
+
+
+class SealedContents(msgspec.Struct, kw_only=True, frozen=True):
+    """What is encrypted: everything a rival or the hub could use before the deadline."""
+
+    currency: str
+    lines: list[SealedLine]
+    total_capacity: Decimal | None
+
+
+class BidLineRead(msgspec.Struct, kw_only=True, frozen=True):
+    lot_id: uuid.UUID
+    lot_number: int
+    unit_price: Decimal
+    currency: str
+    max_quantity: Decimal
+    lead_time_days: int
+    tender_unit_price: Decimal | None = None
+    """In the tender's currency, at the rate fixed at the deadline (from opening on)."""
+    fx_rate: Decimal | None = None
+    fx_as_of: dt.date | None = None
+    fx_source: str | None = None
+
+
+class BidRead(msgspec.Struct, kw_only=True, frozen=True):
+    tender_id: uuid.UUID
+    organization_id: uuid.UUID
+    status: BidStatus
+    revision: int
+    submitted_at: dt.datetime
+    currency: str | None
+    lines: list[BidLineRead]
+    total_capacity: Decimal | None
+    opened_at: dt.datetime | None
+    eligible: bool | None
+    """Re-checked at the deadline (credentials may have expired since submission)."""
+    ineligibility: list[dict[str, Any]] | None

@@ -1,0 +1,371 @@
+"""Sealed bid use cases: submit, amend, withdraw, read one's own, and open them all at the deadline.
+
+The guarantee: before a tender's deadline a bid's contents exist only as ciphertext
+(`procurement.bid.sealing`). The only path that decrypts one before the deadline is
+`read_own`, for members of the bidding organisation. Coordinators learn nothing about
+bids — not their prices, not their number, not who bid — until `open_all` runs at the
+deadline and writes the opened lines, converted into the tender's currency.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketplace.api import (
+    acting_member,
+    check_eligibility,
+    missing_credentials,
+    read_organization,
+    require_hub_coordinator,
+)
+from marketplace.kernel import audit, codes
+from marketplace.kernel.auth import Principal
+from marketplace.kernel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from marketplace.kernel.fx import find_rate
+from marketplace.kernel.money import from_minor, money
+from procurement.bid import sealing
+from procurement.bid.models import Bid, BidLine, BidStatus
+from procurement.bid.repository import BidRepository
+from procurement.bid.schemas import BidLineRead, BidRead, BidSubmit, SealedContents, SealedLine
+from procurement.pool.models import DemandPool
+from procurement.pool.repository import PoolRepository
+from procurement.quantities import quantity, unit_price_minor
+from procurement.tender.models import Lot, Tender, TenderStatus
+from procurement.tender.repository import TenderRepository
+
+
+class TenderNotFound(NotFound):
+    slug = "tender-not-found"
+
+
+class TenderNotOpenForBids(Conflict):
+    slug = "tender-not-open-for-bids"
+
+
+class BidNotFound(NotFound):
+    slug = "bid-not-found"
+
+
+class BidsSealed(Forbidden):
+    slug = "bids-sealed"
+
+
+class SupplierIneligible(InvalidInput):
+    """The supplier lacks what a lot requires; `errors` lists each missing credential per lot."""
+
+    slug = "supplier-ineligible"
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class BidService:
+    def __init__(self, session: AsyncSession, sealing_secret: str) -> None:
+        self.session = session
+        self.secret = sealing_secret
+        self.repo = BidRepository(session)
+        self.tenders = TenderRepository(session)
+
+    async def _public_tender(self, tender_id: uuid.UUID, *, lock: str | None = None) -> Tender:
+        tender = await self.tenders.get(tender_id, lock=lock)
+        if tender is None or not tender.is_public():
+            raise TenderNotFound("no such tender")
+        return tender
+
+    async def submit(
+        self, principal: Principal, tender_id: uuid.UUID, organization_id: uuid.UUID, data: BidSubmit
+    ) -> BidRead:
+        """Submit (or replace) the organisation's sealed bid on a published tender before its deadline.
+
+        Raises `TenderNotFound` for a draft or unknown tender, `NotFound`/`Forbidden` unless the
+        caller acts for a producer admitted to the tender's hub, `TenderNotOpenForBids` after the
+        deadline or once cancelled, `InvalidInput` naming the field for an unknown lot, a lot
+        named twice, a price, quantity or capacity that is not positive, and `SupplierIneligible`
+        listing, per lot, each credential the supplier lacks in the lot's delivery jurisdiction.
+        """
+        tender = await self._public_tender(tender_id, lock="share")
+        await acting_member(self.session, principal, organization_id, tender.hub_id, as_="producer")
+        if not tender.accepts_bids(now()):
+            raise TenderNotOpenForBids(_closed_message(tender))
+        pool = await _pool(self.session, tender)
+        lots = {lot.id: lot for lot in await self.tenders.lots(tender.id)}
+        contents = _contents(data, lots, pool.unit)
+        await self._require_eligible(tender, pool, organization_id, [lots[line.lot_id] for line in contents.lines])
+        sealed = sealing.seal(self.secret, tender.id, organization_id, msgspec.json.encode(contents))
+        bid = await self.repo.of(tender.id, organization_id, for_update=True)
+        if bid is None:
+            bid = Bid(
+                tender_id=tender.id,
+                organization_id=organization_id,
+                status=BidStatus.submitted,
+                sealed=sealed,
+                revision=1,
+                submitted_by=principal.user_id,
+                submitted_at=now(),
+            )
+            await self.repo.add(bid)
+        else:
+            bid.status, bid.sealed, bid.revision = BidStatus.submitted, sealed, bid.revision + 1
+            bid.submitted_by, bid.submitted_at = principal.user_id, now()
+            await self.session.flush()
+        # The audit log records that a bid was made, never what it says.
+        await audit.record(
+            self.session,
+            principal,
+            "bid.submitted",
+            object_type="bid",
+            object_id=bid.id,
+            after={"tender_id": str(tender.id), "revision": bid.revision},
+            organization_id=organization_id,
+        )
+        return _sealed_read(bid, contents, lots)
+
+    async def withdraw(self, principal: Principal, tender_id: uuid.UUID, organization_id: uuid.UUID) -> BidRead:
+        """Withdraw the organisation's bid before the deadline; its contents are erased."""
+        tender = await self._public_tender(tender_id, lock="share")
+        await acting_member(self.session, principal, organization_id, tender.hub_id, as_="producer")
+        bid = await self.repo.of(tender.id, organization_id, for_update=True)
+        if bid is None or bid.status is not BidStatus.submitted:
+            raise BidNotFound("this organization has no bid standing on the tender")
+        if not tender.accepts_bids(now()):
+            raise TenderNotOpenForBids(_closed_message(tender))
+        bid.status, bid.sealed = BidStatus.withdrawn, None
+        await self.session.flush()
+        await audit.record(
+            self.session,
+            principal,
+            "bid.withdrawn",
+            object_type="bid",
+            object_id=bid.id,
+            after={"tender_id": str(tender.id)},
+            organization_id=organization_id,
+        )
+        return await self._read(tender, bid)
+
+    async def read_own(self, principal: Principal, tender_id: uuid.UUID, organization_id: uuid.UUID) -> BidRead:
+        """The organisation's own bid, to its members only (a coordinator or rival gets 404)."""
+        tender = await self._public_tender(tender_id)
+        organization = await read_organization(self.session, principal, organization_id)
+        if organization.my_role is None:
+            raise BidNotFound("no bid of yours")
+        bid = await self.repo.of(tender.id, organization_id)
+        if bid is None:
+            raise BidNotFound("this organization has not bid on the tender")
+        return await self._read(tender, bid)
+
+    async def opened_bids(self, principal: Principal, tender_id: uuid.UUID) -> list[BidRead]:
+        """Every bid of the tender, to its hub's coordinators, once opened at the deadline.
+        Raises `BidsSealed` (403) before that."""
+        tender = await self._public_tender(tender_id)
+        await require_hub_coordinator(self.session, principal, tender.hub_id)
+        if not tender.bids_opened():
+            raise BidsSealed(f"bids stay sealed until the deadline ({tender.bid_deadline.isoformat()})")
+        return [await self._read(tender, bid) for bid in await self.repo.submitted(tender.id)]
+
+    async def open_all(self, tender: Tender) -> int:
+        """Open the bids of a tender at its deadline (it is locked for update and closed by the caller).
+
+        Each bid's lines are written with the price converted into the tender's currency at the
+        most recent rate on or before the deadline's date (rate, date and source kept), and
+        eligibility is checked again as of that date. A bid that cannot be converted (no rate)
+        is opened but marked ineligible with the reason.
+        """
+        pool = await _pool(self.session, tender)
+        lots = {lot.id: lot for lot in await self.tenders.lots(tender.id)}
+        day = tender.bid_deadline.astimezone(dt.UTC).date()
+        bids = await self.repo.submitted(tender.id)
+        for bid in bids:
+            assert bid.sealed is not None  # noqa: S101 - a submitted bid is sealed
+            contents = msgspec.json.decode(
+                sealing.unseal(self.secret, tender.id, bid.organization_id, bid.sealed), type=SealedContents
+            )
+            problems: list[dict[str, Any]] = []
+            rate: tuple[Decimal, dt.date, str] | None
+            try:
+                rate = await find_rate(self.session, contents.currency, pool.currency, day)
+            except NotFound as exc:
+                rate = None
+                problems.append({"lot": None, "credential_type": None, "message": exc.detail})
+            for sealed_line in contents.lines:
+                line = BidLine(
+                    bid_id=bid.id,
+                    lot_id=sealed_line.lot_id,
+                    unit_price_minor=sealed_line.unit_price_minor,
+                    currency=contents.currency,
+                    max_quantity=sealed_line.max_quantity,
+                    lead_time_days=sealed_line.lead_time_days,
+                )
+                if rate is not None:
+                    price = from_minor(sealed_line.unit_price_minor, contents.currency) * rate[0]
+                    line.tender_unit_price_minor = money(price, pool.currency).amount_minor
+                    line.fx_rate, line.fx_as_of, line.fx_source = rate
+                self.session.add(line)
+            covered = [lots[line.lot_id] for line in contents.lines]
+            problems += await self._unmet(tender, pool, bid.organization_id, covered, day)
+            bid.opened_at, bid.currency, bid.total_capacity = now(), contents.currency, contents.total_capacity
+            bid.eligible, bid.ineligibility = not problems, problems or None
+        await self.session.flush()
+        return len(bids)
+
+    async def _require_eligible(
+        self, tender: Tender, pool: DemandPool, organization_id: uuid.UUID, lots: list[Lot]
+    ) -> None:
+        problems = await self._unmet(tender, pool, organization_id, lots, None)
+        if problems:
+            numbers = sorted({p["lot"] for p in problems})
+            raise SupplierIneligible(
+                f"the supplier may not supply lot(s) {', '.join(map(str, numbers))}: "
+                + "; ".join(p["message"] for p in problems),
+                errors=[FieldError(field=f"$.lines[lot {p['lot']}]", message=p["message"]) for p in problems],
+            )
+
+    async def _unmet(
+        self, tender: Tender, pool: DemandPool, organization_id: uuid.UUID, lots: list[Lot], on: dt.date | None
+    ) -> list[dict[str, Any]]:
+        """What the supplier lacks per lot: the hub's rules for the goods into the lot's
+        jurisdiction, and the tender's own credential types recognised there."""
+        problems: list[dict[str, Any]] = []
+        for lot in lots:
+            rules = await check_eligibility(
+                self.session,
+                seller_organization_id=organization_id,
+                classification_scheme=pool.classification_scheme,
+                classification_code=pool.classification_code,
+                destination=lot.jurisdiction,
+                on=on,
+            )
+            lacking = [(u.credential_type, u.message) for u in rules.unmet]
+            missing = await missing_credentials(
+                self.session,
+                seller_organization_id=organization_id,
+                hub_id=tender.hub_id,
+                credential_types=tender.required_credential_types,
+                destination=lot.jurisdiction,
+                on=on,
+            )
+            lacking += [(m.credential_type, m.message) for m in missing]
+            problems += [
+                {"lot": lot.number, "credential_type": kind, "message": f"lot {lot.number} ({lot.name}): {message}"}
+                for kind, message in dict(lacking).items()
+            ]
+        return problems
+
+    async def _read(self, tender: Tender, bid: Bid) -> BidRead:
+        lots = {lot.id: lot for lot in await self.tenders.lots(tender.id)}
+        if bid.opened_at is None:
+            contents = (
+                None
+                if bid.sealed is None
+                else msgspec.json.decode(
+                    sealing.unseal(self.secret, tender.id, bid.organization_id, bid.sealed), type=SealedContents
+                )
+            )
+            return _sealed_read(bid, contents, lots)
+        lines = (await self.repo.lines([bid.id]))[bid.id]
+        currency = (await _pool(self.session, tender)).currency
+        return BidRead(
+            tender_id=bid.tender_id,
+            organization_id=bid.organization_id,
+            status=bid.status,
+            revision=bid.revision,
+            submitted_at=bid.submitted_at,
+            currency=bid.currency,
+            lines=sorted(
+                (
+                    BidLineRead(
+                        lot_id=line.lot_id,
+                        lot_number=lots[line.lot_id].number,
+                        unit_price=from_minor(line.unit_price_minor, line.currency),
+                        currency=line.currency,
+                        max_quantity=line.max_quantity,
+                        lead_time_days=line.lead_time_days,
+                        tender_unit_price=None
+                        if line.tender_unit_price_minor is None
+                        else from_minor(line.tender_unit_price_minor, currency),
+                        fx_rate=line.fx_rate,
+                        fx_as_of=line.fx_as_of,
+                        fx_source=line.fx_source,
+                    )
+                    for line in lines
+                ),
+                key=lambda line: line.lot_number,
+            ),
+            total_capacity=bid.total_capacity,
+            opened_at=bid.opened_at,
+            eligible=bid.eligible,
+            ineligibility=bid.ineligibility,
+        )
+
+
+async def _pool(session: AsyncSession, tender: Tender) -> DemandPool:
+    pool = await PoolRepository(session).get(tender.pool_id)
+    assert pool is not None  # noqa: S101 - a tender's pool is never deleted
+    return pool
+
+
+def _closed_message(tender: Tender) -> str:
+    if tender.status is TenderStatus.cancelled:
+        return "the tender was cancelled"
+    return f"bids closed at the deadline ({tender.bid_deadline.isoformat()})"
+
+
+def _contents(data: BidSubmit, lots: dict[uuid.UUID, Lot], unit: str) -> SealedContents:
+    currency = codes.currency(data.currency)
+    seen: set[uuid.UUID] = set()
+    lines: list[SealedLine] = []
+    for i, line in enumerate(data.lines):
+        field = f"lines[{i}]"
+        if line.lot_id not in lots:
+            raise InvalidInput.field(f"{field}.lot_id", "not a lot of this tender")
+        if line.lot_id in seen:
+            raise InvalidInput.field(f"{field}.lot_id", "this lot is already in the bid")
+        seen.add(line.lot_id)
+        lines.append(
+            SealedLine(
+                lot_id=line.lot_id,
+                unit_price_minor=unit_price_minor(line.unit_price, currency, f"{field}.unit_price"),
+                max_quantity=quantity(line.max_quantity, unit, f"{field}.max_quantity"),
+                lead_time_days=line.lead_time_days,
+            )
+        )
+    capacity = None if data.total_capacity is None else quantity(data.total_capacity, unit, "total_capacity")
+    return SealedContents(currency=currency, lines=lines, total_capacity=capacity)
+
+
+def _sealed_read(bid: Bid, contents: SealedContents | None, lots: dict[uuid.UUID, Lot]) -> BidRead:
+    """A bid not yet opened, as its bidder sees it (a withdrawn one has no contents left)."""
+    currency = "" if contents is None else contents.currency
+    lines = [] if contents is None else contents.lines
+    return BidRead(
+        tender_id=bid.tender_id,
+        organization_id=bid.organization_id,
+        status=bid.status,
+        revision=bid.revision,
+        submitted_at=bid.submitted_at,
+        currency=currency or None,
+        lines=sorted(
+            (
+                BidLineRead(
+                    lot_id=line.lot_id,
+                    lot_number=lots[line.lot_id].number,
+                    unit_price=from_minor(line.unit_price_minor, currency),
+                    currency=currency,
+                    max_quantity=line.max_quantity,
+                    lead_time_days=line.lead_time_days,
+                )
+                for line in lines
+            ),
+            key=lambda line: line.lot_number,
+        ),
+        total_capacity=None if contents is None else contents.total_capacity,
+        opened_at=None,
+        eligible=None,
+        ineligibility=None,
+    )

@@ -1,0 +1,60 @@
+"""Events procurement publishes through the outbox (past tense; frozen; ids, not objects).
+
+No subscriber sends mail yet; each carries whom to notify so a mailer can be added
+without reading procurement's tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import msgspec
+
+
+class PoolClosed(msgspec.Struct, frozen=True, kw_only=True):
+    """The pooling window ended with the minimum met: commitments are binding and a tender may follow."""
+
+    pool_id: uuid.UUID
+    hub_id: uuid.UUID
+    participant_ids: list[uuid.UUID]
+
+
+class PoolFailed(msgspec.Struct, frozen=True, kw_only=True):
+    """The pooling window ended below the pool's minimum total quantity: no tender, nothing binding."""
+
+    pool_id: uuid.UUID
+    hub_id: uuid.UUID
+    participant_ids: list[uuid.UUID]
+    total_quantity: str
+    minimum_total_quantity: str
+
+
+class TenderPublished(msgspec.Struct, frozen=True, kw_only=True):
+    tender_id: uuid.UUID
+    hub_id: uuid.UUID
+    ocid: str
+
+
+class TenderAmended(msgspec.Struct, frozen=True, kw_only=True):
+    """Bidders (`bidder_ids`, who have bid so far) are told what changed and the deadline now in force."""
+
+    tender_id: uuid.UUID
+    amendment: int
+    material: bool
+    bid_deadline: dt.datetime
+    bidder_ids: list[uuid.UUID]
+
+
+class TenderCancelled(msgspec.Struct, frozen=True, kw_only=True):
+    tender_id: uuid.UUID
+    reason: str
+    bidder_ids: list[uuid.UUID]
+
+
+class BidsOpened(msgspec.Struct, frozen=True, kw_only=True):
+    """The deadline passed: bids are decrypted, priced in the tender currency and re-checked."""
+
+    tender_id: uuid.UUID
+    hub_id: uuid.UUID
+    bid_count: int

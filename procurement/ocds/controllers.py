@@ -1,0 +1,43 @@
+"""Public OCDS endpoints (no sign-in): a tender's release package, the release feed, records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, get
+from litestar.datastructures import State
+from litestar.params import FromPath, FromQuery
+
+from marketplace.kernel.web import Session
+from procurement.ocds import service
+
+
+class OcdsController(Controller):
+    path = "/api/v1/ocds"
+    tags = ["open data"]
+
+    @get("/releases", summary="Every release in publication order (OCDS release package; `links.next` pages on)")
+    async def feed(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: Session,
+        state: State,
+        since: FromQuery[dt.datetime | None] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: FromQuery[int] = service.MAX_FEED_PAGE,
+    ) -> dict[str, Any]:
+        return await service.feed(db_session, state.settings, str(request.url), since, cursor, limit)
+
+    @get("/tenders/{tender_id:uuid}", summary="Every release of one tender (OCDS release package)")
+    async def tender_package(
+        self, request: Request[Any, Any, Any], tender_id: FromPath[uuid.UUID], db_session: Session, state: State
+    ) -> dict[str, Any]:
+        return await service.tender_package(db_session, state.settings, tender_id, str(request.url))
+
+    @get("/records/{ocid:str}", summary="The record of one ocid: its releases and the compiled release (ocdsmerge)")
+    async def record(
+        self, request: Request[Any, Any, Any], ocid: FromPath[str], db_session: Session, state: State
+    ) -> dict[str, Any]:
+        return await service.record_package(db_session, state.settings, ocid, str(request.url))

@@ -1,0 +1,242 @@
+"""OCDS 1.1 releases of a tender, built from its current state (pure: no I/O).
+
+Lots use the lots extension (`tender.lots`, `items.relatedLot`) and bid statistics the
+bids extension (`bids.statistics`); both are listed in every package's `extensions`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pycountry
+
+from marketplace.api import HubSummary, TradingParty, unit_of
+from marketplace.kernel.money import from_minor
+from procurement.pool.models import DeliveryPoint, DemandPool
+from procurement.tender.models import AwardMethod, Lot, Tender, TenderAmendment, TenderStatus
+
+VERSION = "1.1"
+EXTENSIONS = [
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/v1.1.5/extension.json",
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json",
+]
+
+
+@dataclass(frozen=True)
+class LotBids:
+    bids: int
+    valid: int
+
+
+@dataclass(frozen=True)
+class TenderFacts:
+    """Everything a release says about a tender, gathered by the caller."""
+
+    tender: Tender
+    pool: DemandPool
+    lots: list[Lot]
+    delivery_points: dict[Any, DeliveryPoint]
+    amendments: list[TenderAmendment]
+    hub: HubSummary
+    buyers: list[TradingParty]
+    tenderers: list[TradingParty] | None
+    """None before the bids are opened."""
+    lot_bids: dict[int, LotBids] | None
+
+
+def timestamp(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _amount(amount_minor: int, currency: str) -> dict[str, Any]:
+    return {"amount": _number(from_minor(amount_minor, currency)), "currency": currency}
+
+
+def _party(party: TradingParty, roles: list[str]) -> dict[str, Any]:
+    country = pycountry.countries.get(alpha_2=party.country)
+    address: dict[str, Any] = {"country": party.country, "countryName": country.name if country else party.country}
+    if party.subdivision:
+        address["region"] = party.subdivision
+    if party.municipality:
+        address["locality"] = party.municipality
+    return {"id": str(party.organization_id), "name": party.name, "roles": roles, "address": address}
+
+
+def _status(tender: Tender) -> str:
+    return "cancelled" if tender.status is TenderStatus.cancelled else "active"
+
+
+def _award_criteria(tender: Tender) -> tuple[str, str]:
+    if tender.award_method is AwardMethod.lowest_price:
+        return "priceOnly", "Lowest price, after conversion into the tender currency at the deadline's rate."
+    attributes = ", ".join(a.replace("_", "-") for a in tender.preferred_attributes)
+    return (
+        "ratedCriteria",
+        f"Lowest evaluated price: suppliers verified by the hub as {attributes} are evaluated as if "
+        f"{tender.preference_margin_percent}% cheaper.",
+    )
+
+
+def _eligibility(facts: TenderFacts) -> str:
+    text = f"Producers admitted to the hub {facts.hub.name}, meeting its cross-border compliance rules for the item."
+    if facts.tender.required_credential_types:
+        kinds = ", ".join(facts.tender.required_credential_types)
+        text += f" Verified credentials required, valid and recognised in the lot's delivery jurisdiction: {kinds}."
+    return text
+
+
+def _unit(pool: DemandPool) -> dict[str, Any]:
+    unit: dict[str, Any] = {"scheme": "UNCEFACT", "id": pool.unit}
+    known = unit_of(pool.unit)
+    if known is not None:
+        unit["name"] = known.name
+    if pool.reserve_unit_price_minor is not None:
+        unit["value"] = _amount(pool.reserve_unit_price_minor, pool.currency)
+    return unit
+
+
+def _reserve_value(pool: DemandPool, quantity: Decimal) -> dict[str, Any]:
+    assert pool.reserve_unit_price_minor is not None  # noqa: S101 - callers check
+    return {
+        "amount": _number(from_minor(pool.reserve_unit_price_minor, pool.currency) * quantity),
+        "currency": pool.currency,
+    }
+
+
+def _parties(facts: TenderFacts) -> list[dict[str, Any]]:
+    """The hub (procuring entity), every participating buyer and, once opened, every tenderer."""
+    parties: dict[str, dict[str, Any]] = {
+        str(facts.hub.id): {"id": str(facts.hub.id), "name": facts.hub.name, "roles": ["procuringEntity"]}
+    }
+    for buyer in facts.buyers:
+        parties[str(buyer.organization_id)] = _party(buyer, ["buyer"])
+    for tenderer in facts.tenderers or []:
+        key = str(tenderer.organization_id)
+        if key in parties:
+            parties[key]["roles"].append("tenderer")
+        else:
+            parties[key] = _party(tenderer, ["tenderer"])
+    return list(parties.values())
+
+
+def _lots_and_items(facts: TenderFacts, title: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    pool = facts.pool
+    unit = _unit(pool)
+    lots: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = []
+    for lot in facts.lots:
+        point = facts.delivery_points[lot.delivery_point_id]
+        lot_entry: dict[str, Any] = {
+            "id": str(lot.number),
+            "title": lot.name,
+            "description": f"{_number(lot.quantity)} {pool.unit} delivered to {point.name} ({point.jurisdiction})",
+            "status": _status(facts.tender),
+        }
+        if pool.reserve_unit_price_minor is not None:
+            lot_entry["value"] = _reserve_value(pool, lot.quantity)
+        lots.append(lot_entry)
+        address = {"country": point.jurisdiction[:2], "locality": point.name}
+        if "-" in point.jurisdiction:
+            address["region"] = point.jurisdiction
+        if point.address:
+            address["streetAddress"] = point.address
+        items.append(
+            {
+                "id": str(lot.number),
+                "description": title,
+                "classification": {"scheme": pool.classification_scheme, "id": pool.classification_code},
+                "quantity": _number(lot.quantity),
+                "unit": unit,
+                "relatedLot": str(lot.number),
+                "deliveryAddresses": [address],
+            }
+        )
+    return lots, items
+
+
+def _bid_statistics(tenderers: list[TradingParty], lot_bids: dict[int, LotBids]) -> list[dict[str, Any]]:
+    statistics: list[dict[str, Any]] = [{"id": "bids", "measure": "bids", "value": len(tenderers)}]
+    for number, counts in sorted(lot_bids.items()):
+        lot = str(number)
+        statistics.append({"id": f"bids-lot-{lot}", "measure": "bids", "value": counts.bids, "relatedLot": lot})
+        statistics.append(
+            {"id": f"valid-bids-lot-{lot}", "measure": "validBids", "value": counts.valid, "relatedLot": lot}
+        )
+    return statistics
+
+
+def _amendments(amendments: list[TenderAmendment]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": str(amendment.number),
+            "date": timestamp(amendment.created_at),
+            "rationale": amendment.rationale,
+            "description": "; ".join(f"{c['field']}: {c['from']} → {c['to']}" for c in amendment.changes),
+        }
+        for amendment in amendments
+    ]
+
+
+def build_release(
+    facts: TenderFacts, *, ocid: str, release_id: str, date: dt.datetime, tags: list[str]
+) -> dict[str, Any]:
+    """One release: the tender as it stands, tagged with what just happened to it."""
+    tender, pool = facts.tender, facts.pool
+    title = pool.translations[pool.default_language]["title"]
+    criteria, criteria_details = _award_criteria(tender)
+    lots, items = _lots_and_items(facts, title)
+    section: dict[str, Any] = {
+        "id": str(tender.id),
+        "title": title,
+        "description": tender.description or pool.translations[pool.default_language].get("description", ""),
+        "status": _status(tender),
+        "procuringEntity": {"id": str(facts.hub.id), "name": facts.hub.name},
+        "items": items,
+        "lots": lots,
+        "procurementMethod": "open",
+        "procurementMethodDetails": "Pooled demand of the hub's buyers, sealed bids opened at the deadline",
+        "mainProcurementCategory": "goods",
+        "awardCriteria": criteria,
+        "awardCriteriaDetails": criteria_details,
+        "submissionMethod": ["electronicSubmission"],
+        "eligibilityCriteria": _eligibility(facts),
+        "hasEnquiries": False,
+    }
+    if tender.published_at is not None:
+        section["datePublished"] = timestamp(tender.published_at)
+        section["tenderPeriod"] = {
+            "startDate": timestamp(tender.published_at),
+            "endDate": timestamp(tender.bid_deadline),
+        }
+    if pool.reserve_unit_price_minor is not None:
+        section["value"] = _reserve_value(pool, sum((lot.quantity for lot in facts.lots), Decimal(0)))
+    if tender.max_lots_per_supplier is not None:
+        section["lotDetails"] = {"maximumLotsAwardedPerSupplier": tender.max_lots_per_supplier}
+    if facts.amendments:
+        section["amendments"] = _amendments(facts.amendments)
+    if tender.status is TenderStatus.cancelled and tender.cancelled_at is not None:
+        section["finalStatus"] = "cancelled"
+        section["finalStatusDetails"] = tender.cancellation_reason
+        section["finalStatusDate"] = timestamp(tender.cancelled_at)
+    release: dict[str, Any] = {
+        "ocid": ocid,
+        "id": release_id,
+        "date": timestamp(date),
+        "tag": tags,
+        "initiationType": "tender",
+        "language": pool.default_language,
+        "parties": _parties(facts),
+        "tender": section,
+    }
+    if facts.tenderers is not None and facts.lot_bids is not None:
+        section["numberOfTenderers"] = len(facts.tenderers)
+        section["tenderers"] = [{"id": str(t.organization_id), "name": t.name} for t in facts.tenderers]
+        release["bids"] = {"statistics": _bid_statistics(facts.tenderers, facts.lot_bids)}
+    return release

@@ -1,0 +1,155 @@
+"""OCDS publication: releases written with the change they describe; packages, feed and records read them.
+
+Releases are immutable and public. Records are compiled with `ocdsmerge`, whose merge rules
+come from the OCDS release schema named by the `OCDS_RELEASE_SCHEMA` setting (a URL or a
+file), loaded once per process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+from typing import Any
+
+import ocdsmerge
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketplace.api import hub_summary, trading_parties
+from marketplace.kernel.errors import InvalidInput, NotFound, Unavailable
+from marketplace.kernel.settings import Settings
+from procurement.bid.repository import BidRepository
+from procurement.ocds.models import Release
+from procurement.ocds.release import EXTENSIONS, VERSION, LotBids, TenderFacts, build_release, timestamp
+from procurement.ocds.repository import ReleaseRepository
+from procurement.pool.repository import PoolRepository
+from procurement.tender.models import Tender
+from procurement.tender.repository import TenderRepository
+
+MAX_FEED_PAGE = 100
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+async def publish(session: AsyncSession, tender: Tender, tags: list[str]) -> Release:
+    """Write the tender's next release (tagged `tags`) from its current state, in the caller's transaction."""
+    repo = ReleaseRepository(session)
+    await repo.lock_for_publishing()
+    facts = await _facts(session, tender)
+    sequence = await repo.count(tender.ocid) + 1
+    date = now()
+    release_id = f"{tender.ocid}-{sequence:04d}-{tags[0]}"
+    body = build_release(facts, ocid=tender.ocid, release_id=release_id, date=date, tags=tags)
+    release = Release(ocid=tender.ocid, release_id=release_id, tender_id=tender.id, date=date, tag=tags, body=body)
+    await repo.add(release)
+    return release
+
+
+async def _facts(session: AsyncSession, tender: Tender) -> TenderFacts:
+    pools = PoolRepository(session)
+    tenders = TenderRepository(session)
+    pool = await pools.get(tender.pool_id)
+    assert pool is not None  # noqa: S101 - a tender's pool is never deleted
+    lots = await tenders.lots(tender.id)
+    tenderers = None
+    lot_bids = None
+    if tender.bids_opened():
+        bids = await BidRepository(session).submitted(tender.id)
+        tenderers = await trading_parties(session, tender.hub_id, sorted({b.organization_id for b in bids}))
+        lines = await BidRepository(session).lines([b.id for b in bids])
+        numbers = {lot.id: lot.number for lot in lots}
+        counts = {lot.number: [0, 0] for lot in lots}
+        for bid in bids:
+            for line in lines[bid.id]:
+                counts[numbers[line.lot_id]][0] += 1
+                counts[numbers[line.lot_id]][1] += int(bool(bid.eligible))
+        lot_bids = {number: LotBids(bids=b, valid=v) for number, (b, v) in counts.items()}
+    return TenderFacts(
+        tender=tender,
+        pool=pool,
+        lots=lots,
+        delivery_points={p.id: p for p in await pools.delivery_points(pool.id)},
+        amendments=await tenders.amendments(tender.id),
+        hub=await hub_summary(session, tender.hub_id),
+        buyers=await trading_parties(session, tender.hub_id, await pools.participants(pool.id)),
+        tenderers=tenderers,
+        lot_bids=lot_bids,
+    )
+
+
+def _package(settings: Settings, uri: str, releases: list[Release]) -> dict[str, Any]:
+    return {
+        "uri": uri,
+        "version": VERSION,
+        "extensions": EXTENSIONS,
+        "publishedDate": timestamp(max((r.date for r in releases), default=now())),
+        "publisher": {"name": settings.ocds_publisher_name},
+        "releases": [r.body for r in releases],
+    }
+
+
+async def tender_package(session: AsyncSession, settings: Settings, tender_id: Any, uri: str) -> dict[str, Any]:
+    """Every release of one tender (404 for a tender never published)."""
+    releases = await ReleaseRepository(session).of_tender(tender_id)
+    if not releases:
+        raise NotFound("no published tender with this id")
+    return _package(settings, uri, releases)
+
+
+async def feed(
+    session: AsyncSession, settings: Settings, uri: str, since: dt.datetime | None, cursor: str | None, limit: int
+) -> dict[str, Any]:
+    """Releases in publication order (dated `since` or later), `limit` per page; `links.next`
+    continues after the last one (absent on the last page)."""
+    if not 1 <= limit <= MAX_FEED_PAGE:
+        raise InvalidInput.field("limit", f"must be between 1 and {MAX_FEED_PAGE}")
+    if since is not None and since.tzinfo is None:
+        raise InvalidInput.field("since", "give a time zone (e.g. 2026-11-01T00:00:00Z)")
+    try:
+        after = 0 if cursor is None else int(cursor)
+    except ValueError:
+        raise InvalidInput.field("cursor", "use the cursor from links.next") from None
+    releases = await ReleaseRepository(session).feed(since, after, limit + 1)
+    package = _package(settings, uri, releases[:limit])
+    if len(releases) > limit:
+        base = uri.split("?", maxsplit=1)[0]
+        package["links"] = {"next": f"{base}?{_query(since, releases[limit - 1].position, limit)}"}
+    return package
+
+
+def _query(since: dt.datetime | None, cursor: int, limit: int) -> str:
+    parts = [f"cursor={cursor}", f"limit={limit}"]
+    if since is not None:
+        parts.insert(0, f"since={timestamp(since).replace('+', '%2B')}")
+    return "&".join(parts)
+
+
+async def record_package(session: AsyncSession, settings: Settings, ocid: str, uri: str) -> dict[str, Any]:
+    """The record of one contracting process: its releases and the compiled release (ocdsmerge)."""
+    releases = await ReleaseRepository(session).of_ocid(ocid)
+    if not releases:
+        raise NotFound("no record with this ocid")
+    merger = await _merger(settings.ocds_release_schema)
+    bodies = [r.body for r in releases]
+    return {
+        "uri": uri,
+        "version": VERSION,
+        "extensions": EXTENSIONS,
+        "publishedDate": timestamp(max(r.date for r in releases)),
+        "publisher": {"name": settings.ocds_publisher_name},
+        "records": [{"ocid": ocid, "releases": bodies, "compiledRelease": merger.create_compiled_release(bodies)}],
+    }
+
+
+async def _merger(schema: str) -> ocdsmerge.Merger:
+    try:
+        return await asyncio.to_thread(_load_merger, schema)
+    except Exception as exc:
+        raise Unavailable(f"the OCDS release schema could not be loaded from {schema}: {exc}") from exc
+
+
+@functools.cache
+def _load_merger(schema: str) -> ocdsmerge.Merger:
+    return ocdsmerge.Merger(schema=schema)

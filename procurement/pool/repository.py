@@ -1,0 +1,114 @@
+"""All SQL of demand pools and commitments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from procurement.pool.models import Commitment, DeliveryPoint, DemandPool, PoolStatus
+
+
+class PoolRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, *objects: object) -> None:
+        self.session.add_all(objects)
+        await self.session.flush()
+
+    async def get(self, pool_id: uuid.UUID, *, lock: str | None = None) -> DemandPool | None:
+        """The pool; `lock="update"` for changing its state, `"share"` to keep it open while committing."""
+        statement = select(DemandPool).where(DemandPool.id == pool_id)
+        if lock == "update":
+            statement = statement.with_for_update()
+        elif lock == "share":
+            statement = statement.with_for_update(read=True)
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def page(
+        self, hub_ids: set[uuid.UUID], status: PoolStatus | None, offset: int, limit: int
+    ) -> tuple[list[DemandPool], int]:
+        condition: list[ColumnElement[bool]] = [DemandPool.hub_id.in_(hub_ids)]
+        if status is not None:
+            condition.append(DemandPool.status == status)
+        total = (
+            await self.session.execute(select(func.count()).select_from(DemandPool).where(*condition))
+        ).scalar_one()
+        rows = await self.session.execute(
+            select(DemandPool)
+            .where(*condition)
+            .order_by(DemandPool.closes_at.desc(), DemandPool.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        return list(rows.scalars()), int(total)
+
+    async def due_for_closing(self, now: dt.datetime) -> list[uuid.UUID]:
+        rows = await self.session.execute(
+            select(DemandPool.id)
+            .where(DemandPool.status == PoolStatus.open, DemandPool.closes_at <= now)
+            .order_by(DemandPool.closes_at, DemandPool.id)
+            .with_for_update(skip_locked=True)
+        )
+        return list(rows.scalars())
+
+    async def delivery_points(self, pool_id: uuid.UUID) -> list[DeliveryPoint]:
+        rows = await self.session.execute(
+            select(DeliveryPoint).where(DeliveryPoint.pool_id == pool_id).order_by(DeliveryPoint.position)
+        )
+        return list(rows.scalars())
+
+    async def committed_quantities(self, pool_id: uuid.UUID) -> dict[uuid.UUID, Decimal]:
+        """The active commitments' total per delivery point (points without any are absent)."""
+        rows = await self.session.execute(
+            select(Commitment.delivery_point_id, func.sum(Commitment.quantity))
+            .where(Commitment.pool_id == pool_id, Commitment.withdrawn_at.is_(None))
+            .group_by(Commitment.delivery_point_id)
+        )
+        return dict(rows.tuples().all())
+
+    async def commitment(self, pool_id: uuid.UUID, commitment_id: uuid.UUID) -> Commitment | None:
+        return (
+            await self.session.execute(
+                select(Commitment)
+                .where(Commitment.id == commitment_id, Commitment.pool_id == pool_id)
+                .with_for_update()
+            )
+        ).scalar_one_or_none()
+
+    async def commitment_at(
+        self, pool_id: uuid.UUID, organization_id: uuid.UUID, delivery_point_id: uuid.UUID
+    ) -> Commitment | None:
+        return (
+            await self.session.execute(
+                select(Commitment)
+                .where(
+                    Commitment.pool_id == pool_id,
+                    Commitment.organization_id == organization_id,
+                    Commitment.delivery_point_id == delivery_point_id,
+                )
+                .with_for_update()
+            )
+        ).scalar_one_or_none()
+
+    async def commitments(self, pool_id: uuid.UUID, organization_ids: set[uuid.UUID] | None) -> list[Commitment]:
+        """The pool's commitments (of these organisations only, given a set), withdrawn ones included."""
+        statement = select(Commitment).where(Commitment.pool_id == pool_id)
+        if organization_ids is not None:
+            statement = statement.where(Commitment.organization_id.in_(organization_ids))
+        rows = await self.session.execute(statement.order_by(Commitment.created_at, Commitment.id))
+        return list(rows.scalars())
+
+    async def participants(self, pool_id: uuid.UUID) -> list[uuid.UUID]:
+        """The organisations with an active commitment, in id order."""
+        rows = await self.session.execute(
+            select(Commitment.organization_id)
+            .where(Commitment.pool_id == pool_id, Commitment.withdrawn_at.is_(None))
+            .distinct()
+            .order_by(Commitment.organization_id)
+        )
+        return list(rows.scalars())

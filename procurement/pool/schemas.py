@@ -1,0 +1,119 @@
+"""Wire formats of demand pools and commitments. Quantities and prices are decimal strings ("4.50")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Annotated
+
+import msgspec
+
+from procurement.pool.models import PoolStatus
+
+Quantity = Annotated[Decimal, msgspec.Meta(description='Decimal string in the pool\'s unit, e.g. "250"')]
+Price = Annotated[Decimal, msgspec.Meta(description='Per unit, in the pool\'s currency, e.g. "3.20"')]
+CredentialType = Annotated[str, msgspec.Meta(min_length=1, max_length=60, examples=["organic", "food_safety"])]
+
+
+class Translation(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    description: Annotated[str, msgspec.Meta(max_length=10_000)] = ""
+
+
+class Classification(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    scheme: Annotated[str, msgspec.Meta(examples=["CPV", "HS"])]
+    code: Annotated[str, msgspec.Meta(max_length=20, examples=["03221200-8", "0409.00"])]
+
+
+class Item(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """What the hub pools demand for."""
+
+    classification: Classification
+    unit: Annotated[str, msgspec.Meta(description="UN/CEFACT Rec 20 code", examples=["KGM", "H87"])]
+    translations: Annotated[dict[str, Translation], msgspec.Meta(min_length=1, max_length=30)]
+    """Keyed by BCP 47 tag; `default_language` must be one of them."""
+    default_language: str
+    quality_notes: Annotated[str, msgspec.Meta(max_length=4000)] = ""
+
+
+class DeliveryPointCreate(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200, examples=["Görlitz, Rathaus"])]
+    jurisdiction: Annotated[str, msgspec.Meta(description="ISO 3166-1/-2 code inside the hub", examples=["DE-SN"])]
+    address: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+class PoolCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    hub_id: uuid.UUID
+    item: Item
+    delivery_points: Annotated[list[DeliveryPointCreate], msgspec.Meta(min_length=1, max_length=50)]
+    closes_at: dt.datetime
+    currency: str
+    opens_at: dt.datetime | None = None
+    """Defaults to now."""
+    required_credential_types: Annotated[list[CredentialType], msgspec.Meta(max_length=20)] = msgspec.field(
+        default_factory=list
+    )
+    """What suppliers must hold for the tender that follows (it may add more)."""
+    reserve_unit_price: Price | None = None
+    minimum_total_quantity: Quantity | None = None
+
+
+class DeliveryPointRead(msgspec.Struct, kw_only=True, frozen=True):
+    id: uuid.UUID
+    name: str
+    jurisdiction: str
+    address: str
+    committed_quantity: Decimal
+    """The running total of active commitments here (never who committed)."""
+
+
+class PoolRead(msgspec.Struct, kw_only=True, frozen=True):
+    id: uuid.UUID
+    hub_id: uuid.UUID
+    status: PoolStatus
+    accepting_commitments: bool
+    item: Item
+    delivery_points: list[DeliveryPointRead]
+    total_quantity: Decimal
+    currency: str
+    reserve_unit_price: Decimal | None
+    minimum_total_quantity: Decimal | None
+    required_credential_types: list[str]
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    closed_at: dt.datetime | None
+    created_at: dt.datetime
+
+
+class CommitmentCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    organization_id: uuid.UUID
+    """The buying organisation committing (the caller must be its member)."""
+    delivery_point_id: uuid.UUID
+    quantity: Quantity
+    needed_by: dt.date
+    max_unit_price: Price | None = None
+    """Above this unit price (in the pool's currency) the buyer takes nothing."""
+
+
+class CommitmentUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Omitted fields stay; `max_unit_price: null` removes the limit."""
+
+    quantity: Quantity | msgspec.UnsetType = msgspec.UNSET
+    needed_by: dt.date | msgspec.UnsetType = msgspec.UNSET
+    max_unit_price: Price | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class CommitmentRead(msgspec.Struct, kw_only=True, frozen=True):
+    id: uuid.UUID
+    pool_id: uuid.UUID
+    organization_id: uuid.UUID
+    delivery_point_id: uuid.UUID
+    quantity: Decimal
+    needed_by: dt.date
+    max_unit_price: Decimal | None
+    currency: str
+    withdrawn: bool
+    binding: bool
+    """True once the pool's window closed with the commitment active."""
+    updated_at: dt.datetime

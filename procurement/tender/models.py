@@ -1,0 +1,110 @@
+"""Tenders: a closed pool's demand put out for sealed bids, one lot per delivery point."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, Numeric, String, Uuid, text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marketplace.kernel.db import Entity
+from procurement.db import SCHEMA, enum_type
+from procurement.pool.models import QUANTITY
+
+
+class TenderStatus(enum.StrEnum):
+    """draft → published → closed (deadline) → evaluated → awarded; or cancelled (with a reason)."""
+
+    draft = "draft"
+    published = "published"
+    closed = "closed"
+    evaluated = "evaluated"
+    awarded = "awarded"
+    cancelled = "cancelled"
+
+
+class AwardMethod(enum.StrEnum):
+    """`lowest_evaluated_price`: suppliers with a preferred, hub-verified inclusion attribute are
+    evaluated as if `preference_margin_percent` cheaper."""
+
+    lowest_price = "lowest_price"
+    lowest_evaluated_price = "lowest_evaluated_price"
+
+
+class Tender(Entity):
+    __tablename__ = "tender"
+    __table_args__ = (
+        # A pool has at most one tender that is not cancelled.
+        Index("uq_tender_live_pool", "pool_id", unique=True, postgresql_where=text("status <> 'cancelled'")),
+        CheckConstraint(
+            "max_share_percent IS NULL OR (max_share_percent > 0 AND max_share_percent <= 100)", name="share_range"
+        ),
+        CheckConstraint("min_award_quantity IS NULL OR min_award_quantity > 0", name="min_award_positive"),
+        CheckConstraint("max_lots_per_supplier IS NULL OR max_lots_per_supplier > 0", name="max_lots_positive"),
+        {"schema": SCHEMA},
+    )
+
+    pool_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(f"{SCHEMA}.demand_pool.id"), index=True)
+    hub_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    ocid: Mapped[str] = mapped_column(String(120), unique=True)
+    status: Mapped[TenderStatus] = mapped_column(enum_type(TenderStatus, "tender_status"))
+    description: Mapped[str] = mapped_column(String(10_000), default="")
+    bid_deadline: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    award_method: Mapped[AwardMethod] = mapped_column(enum_type(AwardMethod, "award_method"))
+    preference_margin_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    preferred_attributes: Mapped[list[str]] = mapped_column(ARRAY(String(40)))
+    required_credential_types: Mapped[list[str]] = mapped_column(ARRAY(String(60)))
+    max_share_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    """The largest share of one lot's quantity a single supplier may win."""
+    min_award_quantity: Mapped[Decimal | None] = mapped_column(QUANTITY)
+    max_lots_per_supplier: Mapped[int | None] = mapped_column(Integer)
+    amendment_count: Mapped[int] = mapped_column(Integer, default=0)
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    cancellation_reason: Mapped[str | None] = mapped_column(String(2000))
+    created_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+
+    def accepts_bids(self, now: dt.datetime) -> bool:
+        return self.status is TenderStatus.published and now < self.bid_deadline
+
+    def is_public(self) -> bool:
+        return self.status is not TenderStatus.draft and self.published_at is not None
+
+    def bids_opened(self) -> bool:
+        return self.closed_at is not None
+
+
+class Lot(Entity):
+    """One delivery point's pooled quantity of the pool's item."""
+
+    __tablename__ = "lot"
+    __table_args__ = ({"schema": SCHEMA},)
+
+    tender_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(f"{SCHEMA}.tender.id"), index=True)
+    delivery_point_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(f"{SCHEMA}.delivery_point.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    """1, 2, ... in the pool's delivery-point order: the lot's public id within its tender."""
+    name: Mapped[str] = mapped_column(String(200))
+    jurisdiction: Mapped[str] = mapped_column(String(6))
+    quantity: Mapped[Decimal] = mapped_column(QUANTITY)
+
+
+class TenderAmendment(Entity):
+    """A change to a published tender: what changed, why, and whether it moved the deadline."""
+
+    __tablename__ = "tender_amendment"
+    __table_args__ = ({"schema": SCHEMA},)
+
+    tender_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(f"{SCHEMA}.tender.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    rationale: Mapped[str] = mapped_column(String(2000))
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    """[{"field": "bid_deadline", "from": ..., "to": ...}, ...]."""
+    material: Mapped[bool]
+    amended_by: Mapped[uuid.UUID] = mapped_column(Uuid)

@@ -1,0 +1,62 @@
+"""All SQL of tenders, lots and amendments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from procurement.tender.models import Lot, Tender, TenderAmendment, TenderStatus
+
+
+class TenderRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, *objects: object) -> None:
+        self.session.add_all(objects)
+        await self.session.flush()
+
+    async def get(self, tender_id: uuid.UUID, *, lock: str | None = None) -> Tender | None:
+        """The tender; `lock="update"` to change its state, `"share"` to keep it open while bidding."""
+        statement = select(Tender).where(Tender.id == tender_id)
+        if lock == "update":
+            statement = statement.with_for_update()
+        elif lock == "share":
+            statement = statement.with_for_update(read=True)
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def live_for_pool(self, pool_id: uuid.UUID) -> Tender | None:
+        return (
+            await self.session.execute(
+                select(Tender).where(Tender.pool_id == pool_id, Tender.status != TenderStatus.cancelled)
+            )
+        ).scalar_one_or_none()
+
+    async def page(self, condition: list[ColumnElement[bool]], offset: int, limit: int) -> tuple[list[Tender], int]:
+        total = (await self.session.execute(select(func.count()).select_from(Tender).where(*condition))).scalar_one()
+        rows = await self.session.execute(
+            select(Tender).where(*condition).order_by(Tender.bid_deadline.desc(), Tender.id).offset(offset).limit(limit)
+        )
+        return list(rows.scalars()), int(total)
+
+    async def due_for_opening(self, now: dt.datetime) -> list[uuid.UUID]:
+        rows = await self.session.execute(
+            select(Tender.id)
+            .where(Tender.status == TenderStatus.published, Tender.bid_deadline <= now)
+            .order_by(Tender.bid_deadline, Tender.id)
+            .with_for_update(skip_locked=True)
+        )
+        return list(rows.scalars())
+
+    async def lots(self, tender_id: uuid.UUID) -> list[Lot]:
+        rows = await self.session.execute(select(Lot).where(Lot.tender_id == tender_id).order_by(Lot.number))
+        return list(rows.scalars())
+
+    async def amendments(self, tender_id: uuid.UUID) -> list[TenderAmendment]:
+        rows = await self.session.execute(
+            select(TenderAmendment).where(TenderAmendment.tender_id == tender_id).order_by(TenderAmendment.number)
+        )
+        return list(rows.scalars())

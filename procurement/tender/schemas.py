@@ -1,0 +1,99 @@
+"""Wire formats of tenders, lots and amendments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Annotated
+
+import msgspec
+
+from procurement.pool.schemas import CredentialType, Item, Quantity
+from procurement.tender.models import AwardMethod, TenderStatus
+
+Percent = Annotated[Decimal, msgspec.Meta(description='Decimal string, e.g. "10" for 10 %')]
+Attribute = Annotated[str, msgspec.Meta(examples=["women_led", "youth_led", "minority_led", "cooperative"])]
+Rationale = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+
+
+class TenderTerms(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """How bids are evaluated and limited. Omitted in an amendment: unchanged."""
+
+    award_method: AwardMethod | msgspec.UnsetType = msgspec.UNSET
+    preference_margin_percent: Percent | msgspec.UnsetType | None = msgspec.UNSET
+    """With `lowest_evaluated_price`: suppliers the hub verified as one of `preferred_attributes`
+    are evaluated as if this much cheaper (0 < margin < 100)."""
+    preferred_attributes: Annotated[list[Attribute], msgspec.Meta(max_length=4)] | msgspec.UnsetType = msgspec.UNSET
+    """Default with a margin: all four inclusion attributes."""
+    required_credential_types: Annotated[list[CredentialType], msgspec.Meta(max_length=20)] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+    """Default: the pool's. Each must be held, verified and recognised in the lot's jurisdiction."""
+    max_share_percent: Percent | msgspec.UnsetType | None = msgspec.UNSET
+    min_award_quantity: Quantity | msgspec.UnsetType | None = msgspec.UNSET
+    max_lots_per_supplier: Annotated[int, msgspec.Meta(ge=1, le=1000)] | msgspec.UnsetType | None = msgspec.UNSET
+    description: Annotated[str, msgspec.Meta(max_length=10_000)] | msgspec.UnsetType = msgspec.UNSET
+
+
+class TenderCreate(TenderTerms, kw_only=True, forbid_unknown_fields=True):
+    pool_id: uuid.UUID
+    """A closed pool: one lot per delivery point with its pooled quantity."""
+    bid_deadline: dt.datetime
+
+
+class TenderAmendmentCreate(TenderTerms, kw_only=True, forbid_unknown_fields=True):
+    rationale: Rationale
+    bid_deadline: dt.datetime | msgspec.UnsetType = msgspec.UNSET
+    """A published deadline can only move later."""
+
+
+class TenderCancel(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    reason: Rationale
+
+
+class LotRead(msgspec.Struct, kw_only=True, frozen=True):
+    id: uuid.UUID
+    number: int
+    name: str
+    jurisdiction: str
+    delivery_point_id: uuid.UUID
+    quantity: Decimal
+
+
+class AmendmentRead(msgspec.Struct, kw_only=True, frozen=True):
+    number: int
+    date: dt.datetime
+    rationale: str
+    material: bool
+    changes: list[dict[str, object]]
+
+
+class TenderRead(msgspec.Struct, kw_only=True, frozen=True):
+    id: uuid.UUID
+    ocid: str
+    pool_id: uuid.UUID
+    hub_id: uuid.UUID
+    status: TenderStatus
+    title: str
+    description: str
+    item: Item
+    lots: list[LotRead]
+    currency: str
+    reserve_unit_price: Decimal | None
+    bid_deadline: dt.datetime
+    accepting_bids: bool
+    award_method: AwardMethod
+    preference_margin_percent: Decimal | None
+    preferred_attributes: list[str]
+    required_credential_types: list[str]
+    max_share_percent: Decimal | None
+    min_award_quantity: Decimal | None
+    max_lots_per_supplier: int | None
+    amendments: list[AmendmentRead]
+    published_at: dt.datetime | None
+    bids_opened_at: dt.datetime | None
+    number_of_bids: int | None
+    """Known from the deadline on; before it nobody learns even how many bids there are."""
+    cancelled_at: dt.datetime | None
+    cancellation_reason: str | None

@@ -1,0 +1,437 @@
+"""Tender use cases: create from a closed pool, publish, amend, cancel, and close at the deadline.
+
+Drafts are the coordinators' own; everything published is public (without bids) and
+produces an OCDS release in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+from sqlalchemy import ColumnElement
+from sqlalchemy.ext.asyncio import AsyncSession
+from uuid_utils.compat import uuid7
+
+from marketplace.api import InclusionAttribute, require_hub_coordinator
+from marketplace.kernel import audit
+from marketplace.kernel.auth import Principal
+from marketplace.kernel.errors import Conflict, InvalidInput
+from marketplace.kernel.money import from_minor
+from marketplace.kernel.outbox import emit
+from marketplace.kernel.pagination import Page, PageParams
+from procurement.bid.repository import BidRepository
+from procurement.bid.service import BidService, TenderNotFound
+from procurement.events import BidsOpened, TenderAmended, TenderCancelled, TenderPublished
+from procurement.ocds import service as ocds
+from procurement.pool.models import DemandPool, PoolStatus
+from procurement.pool.repository import PoolRepository
+from procurement.pool.service import credential_types, item_of
+from procurement.quantities import quantity
+from procurement.tender.models import AwardMethod, Lot, Tender, TenderAmendment, TenderStatus
+from procurement.tender.repository import TenderRepository
+from procurement.tender.schemas import (
+    AmendmentRead,
+    LotRead,
+    TenderAmendmentCreate,
+    TenderCreate,
+    TenderRead,
+    TenderTerms,
+)
+
+#: A material amendment leaves bidders at least this long before the deadline.
+MATERIAL_NOTICE = dt.timedelta(days=3)
+#: Terms whose change alters who may bid or how bids are judged (a deadline or description change does not).
+MATERIAL_TERMS = (
+    "award_method",
+    "preference_margin_percent",
+    "preferred_attributes",
+    "required_credential_types",
+    "max_share_percent",
+    "min_award_quantity",
+    "max_lots_per_supplier",
+)
+
+
+class TenderNotPossible(Conflict):
+    """The pool cannot be tendered: still open, failed, or already tendered."""
+
+    slug = "pool-not-tenderable"
+
+
+class TenderStateConflict(Conflict):
+    slug = "tender-state-conflict"
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class TenderService:
+    def __init__(self, session: AsyncSession, sealing_secret: str, ocid_prefix: str) -> None:
+        self.session = session
+        self.repo = TenderRepository(session)
+        self.pools = PoolRepository(session)
+        self.bids = BidService(session, sealing_secret)
+        self.ocid_prefix = ocid_prefix
+
+    # --- the coordinator's side -------------------------------------------------------
+
+    async def create(self, principal: Principal, data: TenderCreate) -> TenderRead:
+        """A draft tender from a closed pool: one lot per delivery point with its pooled quantity.
+
+        Raises `NotFound` for an unknown pool, `Forbidden` unless the caller coordinates its hub,
+        `TenderNotPossible` (409) for a pool that is open, failed or already tendered and
+        `InvalidInput` naming the field for a deadline not in the future or inconsistent terms.
+        """
+        pool = await self.pools.get(data.pool_id, lock="update")
+        if pool is None:
+            raise TenderNotFound("no such pool")
+        await require_hub_coordinator(self.session, principal, pool.hub_id)
+        if pool.status is PoolStatus.failed:
+            raise TenderNotPossible("the pool failed (below its minimum quantity); it cannot be tendered")
+        if pool.status is not PoolStatus.closed:
+            raise TenderNotPossible("the pool is still open; close it first")
+        if await self.repo.live_for_pool(pool.id) is not None:
+            raise TenderNotPossible("the pool already has a tender; cancel it to tender again")
+        _require_future(data.bid_deadline)
+        tender_id = uuid7()
+        tender = Tender(
+            id=tender_id,
+            pool_id=pool.id,
+            hub_id=pool.hub_id,
+            ocid=f"{self.ocid_prefix}-{tender_id}",
+            status=TenderStatus.draft,
+            description="",
+            bid_deadline=data.bid_deadline,
+            award_method=AwardMethod.lowest_price,
+            preference_margin_percent=None,
+            preferred_attributes=[],
+            required_credential_types=list(pool.required_credential_types),
+            amendment_count=0,
+            created_by=principal.user_id,
+        )
+        _apply_terms(tender, pool, data)
+        committed = await self.pools.committed_quantities(pool.id)
+        lots = [
+            Lot(
+                tender_id=tender.id,
+                delivery_point_id=point.id,
+                number=number,
+                name=point.name,
+                jurisdiction=point.jurisdiction,
+                quantity=committed[point.id],
+            )
+            for number, point in enumerate(
+                (p for p in await self.pools.delivery_points(pool.id) if committed.get(p.id)), start=1
+            )
+        ]
+        await self.repo.add(tender)
+        await self.repo.add(*lots)
+        read = await self.tender_read(tender)
+        await audit.record(
+            self.session,
+            principal,
+            "tender.created",
+            object_type="tender",
+            object_id=tender.id,
+            after=read,
+            hub_id=pool.hub_id,
+        )
+        return read
+
+    async def publish(self, principal: Principal, tender_id: uuid.UUID) -> TenderRead:
+        """Open a draft for bids: it becomes public and its first OCDS release (`tender`) is written."""
+        tender = await self._coordinated(principal, tender_id)
+        if tender.status is not TenderStatus.draft:
+            raise TenderStateConflict(f"the tender is {tender.status.value}, not a draft")
+        _require_future(tender.bid_deadline)
+        tender.status, tender.published_at = TenderStatus.published, now()
+        await self.session.flush()
+        await ocds.publish(self.session, tender, ["tender"])
+        await emit(self.session, TenderPublished(tender_id=tender.id, hub_id=tender.hub_id, ocid=tender.ocid))
+        await audit.record(
+            self.session, principal, "tender.published", object_type="tender", object_id=tender.id, hub_id=tender.hub_id
+        )
+        return await self.tender_read(tender)
+
+    async def amend(self, principal: Principal, tender_id: uuid.UUID, data: TenderAmendmentCreate) -> TenderRead:
+        """Change a draft in place, or a published tender before its deadline as a numbered amendment.
+
+        A published deadline can only move later. A material change (eligibility, award method,
+        margin, limits) moves the deadline to at least `MATERIAL_NOTICE` from now. Bidders so far
+        are notified (`TenderAmended`) and an OCDS `tenderAmendment` release is written. Raises
+        `TenderStateConflict` after the deadline, once cancelled, or when nothing changes.
+        """
+        tender = await self._coordinated(principal, tender_id)
+        if tender.status not in (TenderStatus.draft, TenderStatus.published) or (
+            tender.status is TenderStatus.published and now() >= tender.bid_deadline
+        ):
+            raise TenderStateConflict("only a draft, or a published tender before its deadline, can be amended")
+        pool = await self.pools.get(tender.pool_id)
+        assert pool is not None  # noqa: S101 - a tender's pool is never deleted
+        before = {field: _shown(getattr(tender, field)) for field in (*MATERIAL_TERMS, "description", "bid_deadline")}
+        _apply_terms(tender, pool, data)
+        if data.bid_deadline is not msgspec.UNSET:
+            _require_future(data.bid_deadline)
+            if tender.status is TenderStatus.published and data.bid_deadline < tender.bid_deadline:
+                raise InvalidInput.field("bid_deadline", "a published deadline can only be extended")
+            tender.bid_deadline = data.bid_deadline
+        changes = [
+            {"field": field, "from": old, "to": _shown(getattr(tender, field))}
+            for field, old in before.items()
+            if _shown(getattr(tender, field)) != old
+        ]
+        material = any(change["field"] in MATERIAL_TERMS for change in changes)
+        if tender.status is TenderStatus.published and material and tender.bid_deadline < now() + MATERIAL_NOTICE:
+            extended = now() + MATERIAL_NOTICE
+            changes.append({"field": "bid_deadline", "from": before["bid_deadline"], "to": _shown(extended)})
+            tender.bid_deadline = extended
+        if not changes:
+            raise TenderStateConflict("the amendment changes nothing")
+        if tender.status is TenderStatus.published:
+            tender.amendment_count += 1
+            await self.repo.add(
+                TenderAmendment(
+                    tender_id=tender.id,
+                    number=tender.amendment_count,
+                    rationale=data.rationale.strip(),
+                    changes=_deduplicated(changes),
+                    material=material,
+                    amended_by=principal.user_id,
+                )
+            )
+            await ocds.publish(self.session, tender, ["tenderAmendment"])
+            bidders = await BidRepository(self.session).bidder_ids(tender.id)
+            await emit(
+                self.session,
+                TenderAmended(
+                    tender_id=tender.id,
+                    amendment=tender.amendment_count,
+                    material=material,
+                    bid_deadline=tender.bid_deadline,
+                    bidder_ids=bidders,
+                ),
+            )
+        await self.session.flush()
+        await audit.record(
+            self.session,
+            principal,
+            "tender.amended",
+            object_type="tender",
+            object_id=tender.id,
+            after={"rationale": data.rationale, "changes": changes},
+            hub_id=tender.hub_id,
+        )
+        return await self.tender_read(tender)
+
+    async def cancel(self, principal: Principal, tender_id: uuid.UUID, reason: str) -> TenderRead:
+        """Cancel a tender not yet awarded, with a reason; published ones get a `tenderCancellation` release."""
+        tender = await self._coordinated(principal, tender_id)
+        if tender.status in (TenderStatus.awarded, TenderStatus.cancelled):
+            raise TenderStateConflict(f"the tender is already {tender.status.value}")
+        tender.status, tender.cancelled_at, tender.cancellation_reason = TenderStatus.cancelled, now(), reason.strip()
+        await self.session.flush()
+        bidders = await BidRepository(self.session).bidder_ids(tender.id)
+        if tender.published_at is not None:
+            await ocds.publish(self.session, tender, ["tenderCancellation"])
+            await emit(
+                self.session,
+                TenderCancelled(tender_id=tender.id, reason=tender.cancellation_reason, bidder_ids=bidders),
+            )
+        await audit.record(
+            self.session,
+            principal,
+            "tender.cancelled",
+            object_type="tender",
+            object_id=tender.id,
+            after={"reason": reason},
+            hub_id=tender.hub_id,
+        )
+        return await self.tender_read(tender)
+
+    async def close_due(self) -> int:
+        """Close every published tender whose deadline passed and open its bids (the scheduled job)."""
+        due = await self.repo.due_for_opening(now())
+        for tender_id in due:
+            tender = await self.repo.get(tender_id, lock="update")
+            assert tender is not None  # noqa: S101 - locked by due_for_opening in this transaction
+            tender.status, tender.closed_at = TenderStatus.closed, now()
+            opened = await self.bids.open_all(tender)
+            await ocds.publish(self.session, tender, ["tenderUpdate"])
+            await emit(self.session, BidsOpened(tender_id=tender.id, hub_id=tender.hub_id, bid_count=opened))
+        return len(due)
+
+    async def hub_tenders(self, principal: Principal, hub_id: uuid.UUID, page: PageParams) -> Page[TenderRead]:
+        """Every tender of a hub, drafts included (its coordinators)."""
+        await require_hub_coordinator(self.session, principal, hub_id)
+        return await self._page([Tender.hub_id == hub_id], page)
+
+    async def read_for_coordinator(self, principal: Principal, tender_id: uuid.UUID) -> TenderRead:
+        return await self.tender_read(await self._coordinated(principal, tender_id, lock=None))
+
+    # --- the public side ----------------------------------------------------------------
+
+    async def read_public(self, tender_id: uuid.UUID) -> TenderRead:
+        tender = await self.repo.get(tender_id)
+        if tender is None or not tender.is_public():
+            raise TenderNotFound("no such tender")
+        return await self.tender_read(tender)
+
+    async def list_public(
+        self, hub_id: uuid.UUID | None, status: TenderStatus | None, page: PageParams
+    ) -> Page[TenderRead]:
+        condition: list[ColumnElement[bool]] = [Tender.published_at.is_not(None)]
+        if hub_id is not None:
+            condition.append(Tender.hub_id == hub_id)
+        if status is not None:
+            condition.append(Tender.status == status)
+        return await self._page(condition, page)
+
+    async def _page(self, condition: list[ColumnElement[bool]], page: PageParams) -> Page[TenderRead]:
+        tenders, total = await self.repo.page(condition, page.offset, page.per_page)
+        items = [await self.tender_read(t) for t in tenders]
+        return Page(items=items, page=page.page, per_page=page.per_page, total=total)
+
+    async def _coordinated(self, principal: Principal, tender_id: uuid.UUID, lock: str | None = "update") -> Tender:
+        tender = await self.repo.get(tender_id, lock=lock)
+        if tender is None:
+            raise TenderNotFound("no such tender")
+        await require_hub_coordinator(self.session, principal, tender.hub_id)
+        return tender
+
+    async def tender_read(self, tender: Tender) -> TenderRead:
+        pool = await self.pools.get(tender.pool_id)
+        assert pool is not None  # noqa: S101 - a tender's pool is never deleted
+        lots = await self.repo.lots(tender.id)
+        amendments = await self.repo.amendments(tender.id)
+        number_of_bids = len(await BidRepository(self.session).submitted(tender.id)) if tender.bids_opened() else None
+        return TenderRead(
+            id=tender.id,
+            ocid=tender.ocid,
+            pool_id=pool.id,
+            hub_id=tender.hub_id,
+            status=tender.status,
+            title=pool.title(),
+            description=tender.description,
+            item=item_of(pool),
+            lots=[
+                LotRead(
+                    id=lot.id,
+                    number=lot.number,
+                    name=lot.name,
+                    jurisdiction=lot.jurisdiction,
+                    delivery_point_id=lot.delivery_point_id,
+                    quantity=lot.quantity,
+                )
+                for lot in lots
+            ],
+            currency=pool.currency,
+            reserve_unit_price=None
+            if pool.reserve_unit_price_minor is None
+            else from_minor(pool.reserve_unit_price_minor, pool.currency),
+            bid_deadline=tender.bid_deadline,
+            accepting_bids=tender.accepts_bids(now()),
+            award_method=tender.award_method,
+            preference_margin_percent=tender.preference_margin_percent,
+            preferred_attributes=list(tender.preferred_attributes),
+            required_credential_types=list(tender.required_credential_types),
+            max_share_percent=tender.max_share_percent,
+            min_award_quantity=tender.min_award_quantity,
+            max_lots_per_supplier=tender.max_lots_per_supplier,
+            amendments=[
+                AmendmentRead(
+                    number=a.number, date=a.created_at, rationale=a.rationale, material=a.material, changes=a.changes
+                )
+                for a in amendments
+            ],
+            published_at=tender.published_at,
+            bids_opened_at=tender.closed_at,
+            number_of_bids=number_of_bids,
+            cancelled_at=tender.cancelled_at,
+            cancellation_reason=tender.cancellation_reason,
+        )
+
+
+def _require_future(deadline: dt.datetime) -> None:
+    if deadline.tzinfo is None:
+        raise InvalidInput.field("bid_deadline", "give a time zone (e.g. 2026-12-01T12:00:00Z)")
+    if deadline <= now():
+        raise InvalidInput.field("bid_deadline", "must be in the future")
+
+
+def _apply_terms(tender: Tender, pool: DemandPool, terms: TenderTerms) -> None:
+    """Set the terms given (unset ones stay) and check they hold together."""
+    if terms.award_method is not msgspec.UNSET:
+        tender.award_method = terms.award_method
+    if terms.preference_margin_percent is not msgspec.UNSET:
+        tender.preference_margin_percent = terms.preference_margin_percent
+    if terms.preferred_attributes is not msgspec.UNSET:
+        tender.preferred_attributes = _attributes(terms.preferred_attributes)
+    if terms.required_credential_types is not msgspec.UNSET:
+        tender.required_credential_types = credential_types(
+            terms.required_credential_types, "required_credential_types"
+        )
+    if terms.max_share_percent is not msgspec.UNSET:
+        tender.max_share_percent = _share(terms.max_share_percent)
+    if terms.min_award_quantity is not msgspec.UNSET:
+        tender.min_award_quantity = (
+            None
+            if terms.min_award_quantity is None
+            else quantity(terms.min_award_quantity, pool.unit, "min_award_quantity")
+        )
+    if terms.max_lots_per_supplier is not msgspec.UNSET:
+        tender.max_lots_per_supplier = terms.max_lots_per_supplier
+    if terms.description is not msgspec.UNSET:
+        tender.description = terms.description.strip()
+    _check_award_method(tender)
+
+
+def _share(share: Decimal | None) -> Decimal | None:
+    if share is not None and not Decimal(0) < share <= Decimal(100):
+        raise InvalidInput.field("max_share_percent", "must be more than 0 and at most 100")
+    return share
+
+
+def _attributes(values: list[str]) -> list[str]:
+    known = {a.value for a in InclusionAttribute}
+    for i, attribute in enumerate(values):
+        if attribute not in known:
+            raise InvalidInput.field(f"preferred_attributes[{i}]", f"one of {', '.join(sorted(known))}")
+    return list(dict.fromkeys(values))
+
+
+def _check_award_method(tender: Tender) -> None:
+    margin = tender.preference_margin_percent
+    if tender.award_method is AwardMethod.lowest_evaluated_price:
+        if margin is None or not Decimal(0) < margin < Decimal(100):
+            raise InvalidInput.field(
+                "preference_margin_percent", "lowest_evaluated_price needs a margin above 0 and below 100"
+            )
+        if not tender.preferred_attributes:
+            tender.preferred_attributes = [a.value for a in InclusionAttribute]
+    elif margin is not None:
+        raise InvalidInput.field("preference_margin_percent", "a margin applies only with lowest_evaluated_price")
+
+
+def _shown(value: Any) -> Any:
+    """A term as the amendment record shows it (JSON-safe)."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list):
+        return list(value)
+    return value.value if isinstance(value, AwardMethod) else value
+
+
+def _deduplicated(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per field (a deadline moved by the caller, then extended, shows where it ended)."""
+    by_field: dict[str, dict[str, Any]] = {}
+    for change in changes:
+        first = by_field.get(change["field"])
+        by_field[change["field"]] = change if first is None else {**first, "to": change["to"]}
+    return list(by_field.values())
