@@ -22,6 +22,7 @@ from marketplace.asgi import create_app
 from marketplace.kernel import embedded, migrate
 from marketplace.kernel.db import OWNED_SCHEMAS, asyncpg_dsn, create_engine, session_factory, transaction
 from marketplace.kernel.settings import Settings
+from tests.shared_data import shared_data
 
 TEST_JWT_SECRET = "test-only-signing-key-" + "x" * 24
 
@@ -48,6 +49,8 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         database_url=database_url,
         data_dir=tmp_path_factory.mktemp("data"),
         jwt_secret=TEST_JWT_SECRET,
+        bid_sealing_secret="test-only-sealing-secret-" + "y" * 24,
+        ocds_release_schema=str(shared_data("ocds", "release-schema.json")),
         run_worker_in_process=False,
         login_max_failures=5,
     )

@@ -18,7 +18,6 @@ import copy
 import hashlib
 import hmac
 import json
-import os
 import re
 import secrets
 import string
@@ -33,6 +32,8 @@ from types import TracebackType
 from typing import Any
 
 import stripe
+
+from tests.shared_data import shared_data
 
 #: Collection paths the stub creates objects in, and the fixture each starts from.
 RESOURCES = {
@@ -53,11 +54,8 @@ _BRACKETS = re.compile(r"\[([^\]]*)\]")
 
 
 def fixtures_path() -> Path:
-    """Where Stripe's fixture file is: `$BORDERHUB_SHARED_DATA/stripe/` or `../shared/data/stripe/`."""
-    shared = os.environ.get("BORDERHUB_SHARED_DATA")
-    # absolute(), not resolve(): the shared folder sits next to the checkout as the user sees it.
-    root = Path(shared) if shared else Path(__file__).absolute().parents[1].parent / "shared" / "data"
-    return root / "stripe" / "fixtures3.json"
+    """Stripe's published fixture file in the shared data (see `tests.shared_data`)."""
+    return shared_data("stripe", "fixtures3.json")
 
 
 @cache

@@ -69,7 +69,7 @@ class PoolRepository:
             .where(Commitment.pool_id == pool_id, Commitment.withdrawn_at.is_(None))
             .group_by(Commitment.delivery_point_id)
         )
-        return dict(rows.tuples().all())
+        return {row[0]: row[1] for row in rows.all()}
 
     async def commitment(self, pool_id: uuid.UUID, commitment_id: uuid.UUID) -> Commitment | None:
         return (
