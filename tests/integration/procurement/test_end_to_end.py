@@ -23,7 +23,7 @@ from tests.factories.procurement import (
 )
 
 
-async def test_pool_to_opened_bids_when_driven_over_http_publishes_valid_ocds(
+async def test_pool_to_opened_bids_when_driven_over_http_publishes_valid_ocds(  # noqa: PLR0915 - one journey, in order
     client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
     schemas = OcdsSchemas()

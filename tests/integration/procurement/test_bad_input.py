@@ -1,0 +1,286 @@
+"""Bad input and wrong callers in pooled procurement: each gets a clear 4xx and nothing is written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from marketplace.kernel.db import transaction
+from marketplace.kernel.settings import Settings
+from tests.factories.compliance import verified_credential
+from tests.factories.identity import register
+from tests.factories.organization import admitted_organization, create_hub, platform_admin
+from tests.factories.procurement import (
+    at,
+    bid,
+    bid_body,
+    build_procurement,
+    closed_pool,
+    commit,
+    open_pool,
+    pass_deadline,
+    published_tender,
+)
+
+
+def problem(response: Any, status: int, field: str | None = None) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    if field is not None:
+        assert any(e["field"] == f"$.{field}" for e in body["errors"]), body
+    return body
+
+
+async def count(sessions: async_sessionmaker[AsyncSession], table: str) -> int:
+    async with transaction(sessions) as session:
+        return int((await session.execute(text(f"SELECT count(*) FROM procurement.{table}"))).scalar_one())  # noqa: S608
+
+
+async def test_commitments_are_refused_when_the_input_or_the_caller_is_wrong(
+    client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    p = await build_procurement(client, sessions, settings)
+    m = p.market
+    pool = await open_pool(client, p)
+    url = f"/api/v1/pools/{pool['id']}/commitments"
+    point = pool["delivery_points"][0]["id"]
+    base = {"organization_id": m.buyer_org["id"], "delivery_point_id": point, "needed_by": "2099-01-01"}
+
+    for quantity in ("0", "-5"):
+        problem(await client.post(url, json={**base, "quantity": quantity}, headers=m.buyer.headers), 422, "quantity")
+    problem(
+        await client.post(
+            url, json={**base, "quantity": "1.5", "delivery_point_id": m.hub["id"]}, headers=m.buyer.headers
+        ),
+        422,
+        "delivery_point_id",
+    )
+    problem(
+        await client.post(url, json={**base, "quantity": "5", "needed_by": "2020-01-01"}, headers=m.buyer.headers),
+        422,
+        "needed_by",
+    )
+    problem(
+        await client.post(url, json={**base, "quantity": "5", "max_unit_price": "0"}, headers=m.buyer.headers),
+        422,
+        "max_unit_price",
+    )
+    # A producer of the hub is no buyer.
+    problem(
+        await client.post(
+            url, json={**base, "quantity": "5", "organization_id": m.producer_a["id"]}, headers=m.honey_maker.headers
+        ),
+        403,
+    )
+    # Acting for someone else's organisation.
+    problem(await client.post(url, json={**base, "quantity": "5"}, headers=p.hotel_buyer.headers), 404)
+
+    # A buyer of another hub does not even see the pool.
+    admin = await platform_admin(client, sessions, settings)
+    elsewhere_coordinator, elsewhere_buyer = await register(client), await register(client)
+    other_hub = await create_hub(
+        client,
+        admin,
+        [elsewhere_coordinator],
+        jurisdictions=["PL-02", "CZ-51"],
+        municipalities=[{"name": "Bogatynia", "jurisdiction": "PL-02"}, {"name": "Liberec", "jurisdiction": "CZ-51"}],
+    )
+    outsider = await admitted_organization(client, other_hub, elsewhere_buyer, elsewhere_coordinator, kind="buyer")
+    problem(
+        await client.post(
+            url, json={**base, "quantity": "5", "organization_id": outsider["id"]}, headers=elsewhere_buyer.headers
+        ),
+        404,
+    )
+    problem(await client.get(f"/api/v1/pools/{pool['id']}", headers=elsewhere_buyer.headers), 404)
+    assert await count(sessions, "commitment") == 0
+
+    # After the window closes, commitments are binding: no new ones, no changes, no withdrawals.
+    mine = await commit(client, m.buyer, pool, m.buyer_org, 0, "150")
+    await client.post(f"/api/v1/pools/{pool['id']}/close", headers=p.coordinator.headers)
+    body = problem(
+        await client.post(
+            url, json={**base, "quantity": "5", "organization_id": p.hotel_org["id"]}, headers=p.hotel_buyer.headers
+        ),
+        409,
+    )
+    assert body["type"].endswith("/pool-not-open")
+    problem(await client.patch(f"{url}/{mine['id']}", json={"quantity": "1"}, headers=m.buyer.headers), 409)
+    problem(await client.delete(f"{url}/{mine['id']}", headers=m.buyer.headers), 409)
+    assert (await client.get(f"{url}", params={"organization_id": m.buyer_org["id"]}, headers=m.buyer.headers)).json()[
+        0
+    ]["binding"] is True
+
+
+async def test_coordinator_endpoints_refuse_buyers_and_tenders_need_a_closed_pool(
+    client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    p = await build_procurement(client, sessions, settings)
+    m = p.market
+    problem(await client.post("/api/v1/pools", json={"hub_id": m.hub["id"]}, headers=m.buyer.headers), 422)
+    from tests.factories.procurement import pool_body
+
+    problem(await client.post("/api/v1/pools", json=pool_body(m.hub), headers=m.buyer.headers), 403)
+    problem(
+        await client.post(
+            "/api/v1/pools",
+            json=pool_body(m.hub, delivery_points=[{"name": "Praha", "jurisdiction": "CZ-10"}]),
+            headers=p.coordinator.headers,
+        ),
+        422,
+        "delivery_points[0].jurisdiction",
+    )
+    problem(
+        await client.post("/api/v1/pools", json=pool_body(m.hub, closes_at=at(-60)), headers=p.coordinator.headers),
+        422,
+        "closes_at",
+    )
+
+    pool = await open_pool(client, p)
+    problem(await client.post(f"/api/v1/pools/{pool['id']}/close", headers=m.buyer.headers), 403)
+    problem(await client.get(f"/api/v1/pools/{pool['id']}/commitments", headers=m.buyer.headers), 403)
+    problem(
+        await client.post(
+            "/api/v1/tenders", json={"pool_id": pool["id"], "bid_deadline": at(3600)}, headers=p.coordinator.headers
+        ),
+        409,
+    )
+
+    # Below the minimum the pool fails, and a failed pool cannot be tendered.
+    await commit(client, m.buyer, pool, m.buyer_org, 0, "20")
+    failed = await client.post(f"/api/v1/pools/{pool['id']}/close", headers=p.coordinator.headers)
+    assert failed.json()["status"] == "failed"
+    body = problem(
+        await client.post(
+            "/api/v1/tenders", json={"pool_id": pool["id"], "bid_deadline": at(3600)}, headers=p.coordinator.headers
+        ),
+        409,
+    )
+    assert "failed" in body["detail"]
+
+    good = await closed_pool(client, p)
+    tender_body = {"pool_id": good["id"], "bid_deadline": at(3600)}
+    problem(await client.post("/api/v1/tenders", json=tender_body, headers=m.buyer.headers), 403)
+    problem(
+        await client.post(
+            "/api/v1/tenders", json={**tender_body, "bid_deadline": at(-1)}, headers=p.coordinator.headers
+        ),
+        422,
+        "bid_deadline",
+    )
+    problem(
+        await client.post(
+            "/api/v1/tenders",
+            json={**tender_body, "award_method": "lowest_evaluated_price"},
+            headers=p.coordinator.headers,
+        ),
+        422,
+        "preference_margin_percent",
+    )
+    problem(
+        await client.post(
+            "/api/v1/tenders", json={**tender_body, "max_share_percent": "120"}, headers=p.coordinator.headers
+        ),
+        422,
+        "max_share_percent",
+    )
+    assert await count(sessions, "tender") == 0
+    tender = await published_tender(client, p, good)
+    problem(await client.post(f"/api/v1/tenders/{tender['id']}/publish", headers=m.buyer.headers), 403)
+    problem(
+        await client.post(
+            f"/api/v1/tenders/{tender['id']}/amendments",
+            json={"rationale": "x", "description": "y"},
+            headers=m.buyer.headers,
+        ),
+        403,
+    )
+    problem(
+        await client.post(f"/api/v1/tenders/{tender['id']}/cancel", json={"reason": "no"}, headers=m.buyer.headers), 403
+    )
+    problem(await client.get(f"/api/v1/hubs/{m.hub['id']}/tenders", headers=m.buyer.headers), 403)
+
+
+async def test_bids_are_refused_when_the_tender_or_the_offer_is_wrong(
+    client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    p = await build_procurement(client, sessions, settings)
+    m = p.market
+    pool = await closed_pool(client, p)
+    draft = await client.post(
+        "/api/v1/tenders", json={"pool_id": pool["id"], "bid_deadline": at(4)}, headers=p.coordinator.headers
+    )
+    draft_tender = draft.json()
+    url = f"/api/v1/tenders/{draft_tender['id']}/bids/{m.producer_a['id']}"
+    problem(await client.put(url, json=bid_body(draft_tender, ["10"]), headers=m.honey_maker.headers), 404)
+
+    await client.post(f"/api/v1/tenders/{draft_tender['id']}/publish", headers=p.coordinator.headers)
+    tender = draft_tender
+    for price in ("0", "-1"):
+        problem(
+            await client.put(url, json=bid_body(tender, [price]), headers=m.honey_maker.headers),
+            422,
+            "lines[0].unit_price",
+        )
+    problem(
+        await client.put(url, json=bid_body(tender, ["10.001"]), headers=m.honey_maker.headers),
+        422,
+        "lines[0].unit_price",
+    )
+    problem(
+        await client.put(url, json=bid_body(tender, ["10"], total_capacity="0"), headers=m.honey_maker.headers),
+        422,
+        "total_capacity",
+    )
+    zero = bid_body(tender, ["10"])
+    zero["lines"][0]["max_quantity"] = "0"
+    problem(await client.put(url, json=zero, headers=m.honey_maker.headers), 422, "lines[0].max_quantity")
+    twice = bid_body(tender, ["10"])
+    twice["lines"].append(twice["lines"][0])
+    problem(await client.put(url, json=twice, headers=m.honey_maker.headers), 422, "lines[1].lot_id")
+    # A buyer is no producer; a producer cannot bid for another.
+    problem(
+        await client.put(
+            f"/api/v1/tenders/{tender['id']}/bids/{m.buyer_org['id']}",
+            json=bid_body(tender, ["10"]),
+            headers=m.buyer.headers,
+        ),
+        403,
+    )
+    problem(await client.put(url, json=bid_body(tender, ["10"]), headers=m.cheese_maker.headers), 404)
+    assert await count(sessions, "bid") == 0
+
+    await bid(client, m.honey_maker, tender, m.producer_a, bid_body(tender, ["10"]))
+    await pass_deadline(tender, sessions, settings)
+    late = problem(await client.put(url, json=bid_body(tender, ["9"]), headers=m.honey_maker.headers), 409)
+    assert "deadline" in late["detail"]
+    problem(await client.delete(url, headers=m.honey_maker.headers), 409)
+
+
+async def test_an_ineligible_supplier_is_told_every_missing_credential_per_lot(
+    client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    p = await build_procurement(client, sessions, settings)
+    m = p.market
+    pool = await closed_pool(client, p)
+    tender = await published_tender(client, p, pool, required_credential_types=["organic", "food_safety"])
+    url = f"/api/v1/tenders/{tender['id']}/bids/{m.producer_a['id']}"
+    body = problem(await client.put(url, json=bid_body(tender, ["10", "11"]), headers=m.honey_maker.headers), 422)
+    assert body["type"].endswith("/supplier-ineligible")
+    messages = [e["message"] for e in body["errors"]]
+    assert len(messages) == 4  # two credential types, two lots
+    assert any("lot 1 (Görlitz, Bauhof)" in msg and "organic" in msg and "DE-SN" in msg for msg in messages)
+    assert any("lot 2 (Zgorzelec, Ratusz)" in msg and "food_safety" in msg for msg in messages)
+
+    # A Polish organic certificate counts in Poland but not in Saxony (no recognition): lot 2 only.
+    await verified_credential(client, m.hub, m.honey_maker, p.coordinator, m.producer_a, credential_type="organic")
+    await verified_credential(client, m.hub, m.honey_maker, p.coordinator, m.producer_a, credential_type="food_safety")
+    problem(await client.put(url, json=bid_body(tender, ["10", "11"]), headers=m.honey_maker.headers), 422)
+    only_poland = bid_body(tender, ["10", "11"])
+    only_poland["lines"] = only_poland["lines"][1:]
+    accepted = await bid(client, m.honey_maker, tender, m.producer_a, only_poland)
+    assert [line["lot_number"] for line in accepted["lines"]] == [2]
