@@ -32,7 +32,8 @@ async def test_pool_to_opened_bids_when_driven_over_http_publishes_valid_ocds(  
 
     # The coordinator opens a pool; two buyers on either side of the border commit.
     pool = await open_pool(client, p)
-    assert pool["status"] == "open" and pool["accepting_commitments"] is True
+    assert pool["status"] == "open"
+    assert pool["accepting_commitments"] is True
     mine = await commit(client, m.buyer, pool, m.buyer_org, 0, "80", max_unit_price="14.00")
     changed = await client.patch(
         f"/api/v1/pools/{pool['id']}/commitments/{mine['id']}", json={"quantity": "120"}, headers=m.buyer.headers
@@ -80,14 +81,16 @@ async def test_pool_to_opened_bids_when_driven_over_http_publishes_valid_ocds(  
     published = await client.post(f"/api/v1/tenders/{tender['id']}/publish", headers=p.coordinator.headers)
     assert published.status_code == 200, published.text
     public = await client.get(f"/api/v1/tenders/{tender['id']}")  # no sign-in
-    assert public.status_code == 200 and public.json()["accepting_bids"] is True
+    assert public.status_code == 200
+    assert public.json()["accepting_bids"] is True
 
     # Two producers bid: one in złoty, one in euro.
     await bid(client, m.honey_maker, tender, m.producer_a, bid_body(tender, ["46.75", "48.00"], currency="PLN"))
     await bid(client, m.cheese_maker, tender, m.producer_b, bid_body(tender, ["11.40"], total_capacity="150"))
     sealed = await client.get(f"/api/v1/tenders/{tender['id']}/bids", headers=p.coordinator.headers)
     assert sealed.status_code == 403
-    assert "46.75" not in sealed.text and "11.4" not in sealed.text
+    assert "46.75" not in sealed.text
+    assert "11.4" not in sealed.text
 
     await pass_deadline(tender, sessions, settings)
 
@@ -109,7 +112,8 @@ async def test_pool_to_opened_bids_when_driven_over_http_publishes_valid_ocds(  
     assert [r["tag"] for r in package["releases"]] == [["tender"], ["tenderUpdate"]]
     last = package["releases"][-1]
     roles = {party["name"]: party["roles"] for party in last["parties"]}
-    assert roles["Stadt Görlitz"] == ["buyer"] and roles["Hotel Zgorzelec sp. z o.o."] == ["buyer"]
+    assert roles["Stadt Görlitz"] == ["buyer"]
+    assert roles["Hotel Zgorzelec sp. z o.o."] == ["buyer"]
     assert roles[m.hub["name"]] == ["procuringEntity"]
     assert sorted(r for r in roles.values() if r == ["tenderer"]) == [["tenderer"], ["tenderer"]]
     assert last["tender"]["numberOfTenderers"] == 2
