@@ -20,6 +20,7 @@ from marketplace.kernel.logging import configure_logging
 from marketplace.kernel.settings import Settings, ensure_secrets, load_settings
 
 if TYPE_CHECKING:
+    from marketplace.demo import DemoSummary
     from search.engines.base import SearchEngine
 
 T = TypeVar("T")
@@ -32,6 +33,21 @@ def _settings(data_dir: Path | None = None) -> Settings:
     if settings.database_url is None:
         settings = settings.on_embedded(embedded.start(settings.data_dir / "pgdata"))
     return ensure_secrets(settings)
+
+
+async def load_demo_data(session: AsyncSession, settings: Settings) -> DemoSummary:
+    """The demo hub, and (when just created) the demo pools and tender on top of it."""
+    from marketplace.demo import load_demo
+    from procurement.demo import load_procurement_demo
+
+    summary = await load_demo(session, settings)
+    if summary.created:
+        assert summary.hub_id is not None  # noqa: S101 - set when created
+        assert summary.coordinator is not None  # noqa: S101
+        summary.lines += await load_procurement_demo(
+            session, settings, summary.hub_id, summary.coordinator, summary.members
+        )
+    return summary
 
 
 def _url(settings: Settings) -> str:
@@ -87,9 +103,7 @@ def serve(host: str, port: int, demo: bool, data_dir: Path | None) -> None:
     settings = _settings(data_dir)
     migrate.upgrade(_url(settings))
     if demo:
-        from marketplace.demo import load_demo
-
-        click.echo(_in_transaction(settings, lambda session: load_demo(session, settings)).describe())
+        click.echo(_in_transaction(settings, lambda session: load_demo_data(session, settings)).describe())
     click.echo(f"Borderhub API on http://{host}:{port}/api/v1 — interactive docs at http://{host}:{port}/schema")
     # uvicorn re-raises SIGTERM after shutting down; as SystemExit it lets the exit
     # handlers run, which stop the embedded PostgreSQL instead of orphaning it.

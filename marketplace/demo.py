@@ -11,6 +11,7 @@ changes nothing. Later capabilities extend `load_demo`.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -238,6 +239,10 @@ DEMO_RATES = [("2026-11-16", "4.2310"), ("2026-11-17", "4.2285"), ("2026-11-18",
 class DemoSummary:
     created: bool
     lines: list[str]
+    hub_id: uuid.UUID | None = None
+    coordinator: Principal | None = None
+    members: dict[str, tuple[Principal, uuid.UUID]] = field(default_factory=dict)
+    """Owner e-mail -> (owner, organisation), for loading other packages' demo data on top."""
 
     def describe(self) -> str:
         state = "loaded" if self.created else "already present"
@@ -292,6 +297,7 @@ async def load_demo(session: AsyncSession, settings: Settings) -> DemoSummary:
     for recognition in RECOGNITIONS:
         await compliance.add_recognition(coordinator, hub.id, recognition)
     organizations = OrganizationService(session)
+    summary = DemoSummary(created=True, lines=lines, hub_id=hub.id, coordinator=coordinator)
     for demo in ORGANIZATIONS:
         owner: Principal = principal_of(await _user(session, settings, demo.owner_email, demo.owner_name))
         created = await organizations.create(
@@ -309,6 +315,7 @@ async def load_demo(session: AsyncSession, settings: Settings) -> DemoSummary:
                 inclusion=InclusionDeclaration(**{a.value: True for a in demo.declared}),
             ),
         )
+        summary.members[demo.owner_email] = (owner, created.id)
         await hubs.apply(owner, hub.id, HubApplication(organization_id=created.id))
         await hubs.decide(coordinator, hub.id, created.id, admit=True, note="demo member")
         for attribute in demo.verified:
@@ -343,4 +350,4 @@ async def load_demo(session: AsyncSession, settings: Settings) -> DemoSummary:
             for day, rate in DEMO_RATES
         ],
     )
-    return DemoSummary(created=True, lines=lines)
+    return summary

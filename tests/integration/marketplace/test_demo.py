@@ -7,9 +7,11 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from marketplace.cli import load_demo_data
 from marketplace.demo import COORDINATOR_EMAIL, DEMO_PASSWORD, HUB_NAME, load_demo
 from marketplace.kernel.db import transaction
 from marketplace.kernel.settings import Settings
+from tests.factories.procurement import OcdsSchemas
 
 
 async def test_demo_hub_is_usable_by_its_coordinator_and_loading_twice_changes_nothing(
@@ -77,3 +79,26 @@ async def test_demo_shows_one_listing_eligible_across_the_border_and_one_explain
         await client.get(f"/api/v1/hubs/{hub['id']}/credentials/expiring?within_days=30", headers=headers)
     ).json()
     assert [c["organization_name"] for c in expiring["items"]] == ["Spółdzielnia Mleczarska Nysa"]
+
+
+async def test_a_fresh_demo_publishes_a_tender_and_has_a_pool_open_for_commitments(
+    client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    schemas = OcdsSchemas()
+    async with transaction(sessions) as session:
+        summary = await load_demo_data(session, settings)
+    assert any("tender open for bids" in line for line in summary.lines)
+    feed = (await client.get("/api/v1/ocds/releases")).json()  # public: no sign-in
+    schemas.check_release_package(feed)
+    [release] = feed["releases"]
+    assert release["tag"] == ["tender"]
+    assert len([p for p in release["parties"] if p["roles"] == ["buyer"]]) == 2
+    login = await client.post(
+        "/api/v1/auth/login", json={"email": "zakupy@hotel-zgorzelec.demo", "password": DEMO_PASSWORD}
+    )
+    pools = await client.get(
+        "/api/v1/pools", params={"status": "open"}, headers={"Authorization": f"Bearer {login.json()['access_token']}"}
+    )
+    [honey] = pools.json()["items"]
+    assert honey["accepting_commitments"] is True
+    assert honey["total_quantity"] == "80.000"

@@ -1,0 +1,134 @@
+"""Demo procurement on top of the demo hub: a tendered school-milk pool and an open honey pool.
+
+Loaded by `borderhub serve --demo` right after the hub, so the public OCDS feed of a fresh
+demo is not empty. Goes through the same services as the API (validation, OCDS, events).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketplace.kernel.auth import Principal
+from marketplace.kernel.settings import Settings
+from procurement.pool.models import PoolStatus
+from procurement.pool.schemas import (
+    Classification,
+    CommitmentCreate,
+    DeliveryPointCreate,
+    Item,
+    PoolCreate,
+    Translation,
+)
+from procurement.pool.service import PoolService
+from procurement.tender.models import AwardMethod
+from procurement.tender.schemas import TenderCreate
+from procurement.tender.service import TenderService
+
+CITY_BUYER = "einkauf@goerlitz.demo"
+HOTEL_BUYER = "zakupy@hotel-zgorzelec.demo"
+
+MILK = Item(
+    classification=Classification(scheme="CPV", code="15511000-3"),
+    unit="LTR",
+    translations={
+        "de": Translation(title="Frischmilch für Schulen und Kitas", description="Vollmilch 3,5 %, in 1-l-Flaschen"),
+        "pl": Translation(title="Świeże mleko dla szkół i przedszkoli", description="Mleko 3,5 %, butelki 1 l"),
+    },
+    default_language="de",
+    quality_notes="Delivered chilled (2–6 °C), at least 7 days before best-before",
+)
+HONEY = Item(
+    classification=Classification(scheme="CPV", code="03142500-3"),
+    unit="KGM",
+    translations={
+        "de": Translation(title="Blütenhonig für Großküchen"),
+        "pl": Translation(title="Miód wielokwiatowy dla stołówek"),
+    },
+    default_language="pl",
+)
+POINTS = [
+    DeliveryPointCreate(name="Görlitz, Schulverwaltungsamt", jurisdiction="DE-SN", address="Jägerkaserne 1"),
+    DeliveryPointCreate(name="Zgorzelec, Hotel", jurisdiction="PL-02", address="ul. Daszyńskiego 15"),
+]
+
+
+async def load_procurement_demo(
+    session: AsyncSession,
+    settings: Settings,
+    hub_id: uuid.UUID,
+    coordinator: Principal,
+    members: dict[str, tuple[Principal, uuid.UUID]],
+) -> list[str]:
+    """Create the demo pools and tender; returns lines describing them."""
+    assert settings.bid_sealing_secret is not None  # noqa: S101 - settings come through ensure_secrets
+    now = dt.datetime.now(dt.UTC)
+    pools = PoolService(session)
+    milk = await pools.open_pool(
+        coordinator,
+        PoolCreate(
+            hub_id=hub_id,
+            item=MILK,
+            delivery_points=POINTS,
+            closes_at=now + dt.timedelta(hours=1),
+            currency="EUR",
+            reserve_unit_price=Decimal("1.35"),
+            minimum_total_quantity=Decimal(500),
+        ),
+    )
+    needed_by = (now + dt.timedelta(days=45)).date()
+    for email, point, litres in ((CITY_BUYER, 0, 1200), (HOTEL_BUYER, 1, 300)):
+        buyer, organization_id = members[email]
+        await pools.commit(
+            buyer,
+            milk.id,
+            CommitmentCreate(
+                organization_id=organization_id,
+                delivery_point_id=milk.delivery_points[point].id,
+                quantity=Decimal(litres),
+                needed_by=needed_by,
+            ),
+        )
+    closed = await pools.close_early(coordinator, milk.id)
+    assert closed.status is PoolStatus.closed  # noqa: S101 - 1,500 l is above the 500 l minimum
+    tenders = TenderService(session, settings.bid_sealing_secret, settings.ocid_prefix)
+    draft = await tenders.create(
+        coordinator,
+        TenderCreate(
+            pool_id=milk.id,
+            bid_deadline=now + dt.timedelta(days=14),
+            award_method=AwardMethod.lowest_evaluated_price,
+            preference_margin_percent=Decimal(10),
+            max_share_percent=Decimal(80),
+        ),
+    )
+    tender = await tenders.publish(coordinator, draft.id)
+    honey = await pools.open_pool(
+        coordinator,
+        PoolCreate(
+            hub_id=hub_id,
+            item=HONEY,
+            delivery_points=POINTS,
+            closes_at=now + dt.timedelta(days=10),
+            currency="EUR",
+            minimum_total_quantity=Decimal(200),
+        ),
+    )
+    buyer, organization_id = members[HOTEL_BUYER]
+    await pools.commit(
+        buyer,
+        honey.id,
+        CommitmentCreate(
+            organization_id=organization_id,
+            delivery_point_id=honey.delivery_points[1].id,
+            quantity=Decimal(80),
+            needed_by=needed_by,
+        ),
+    )
+    return [
+        f"  tender open for bids until {tender.bid_deadline:%Y-%m-%d}: {tender.title} ({tender.ocid})",
+        f"  demand pool open until {honey.closes_at:%Y-%m-%d}: {honey.item.translations['pl'].title}",
+    ]
