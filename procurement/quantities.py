@@ -21,9 +21,10 @@ def quantity(value: Decimal, unit: str, field: str) -> Decimal:
     known = unit_of(unit)
     if known is not None and known.discrete and value != value.to_integral_value():
         raise InvalidInput.field(field, f"{known.name} is counted in whole units")
-    if value != value.quantize(Decimal(1).scaleb(-QUANTITY_DIGITS)):
+    stored = value.quantize(Decimal(1).scaleb(-QUANTITY_DIGITS))
+    if value != stored:
         raise InvalidInput.field(field, f"at most {QUANTITY_DIGITS} decimal places")
-    return value
+    return stored
 
 
 def unit_price_minor(value: Decimal, currency: str, field: str) -> int:

@@ -217,13 +217,17 @@ class BidService:
     async def _require_eligible(
         self, tender: Tender, pool: DemandPool, organization_id: uuid.UUID, lots: list[Lot]
     ) -> None:
+        """Raise `SupplierIneligible` naming, per bid line (`lots` in line order), what is missing."""
         problems = await self._unmet(tender, pool, organization_id, lots, None)
         if problems:
+            line_of = {lot.number: i for i, lot in enumerate(lots)}
             numbers = sorted({p["lot"] for p in problems})
             raise SupplierIneligible(
                 f"the supplier may not supply lot(s) {', '.join(map(str, numbers))}: "
                 + "; ".join(p["message"] for p in problems),
-                errors=[FieldError(field=f"$.lines[lot {p['lot']}]", message=p["message"]) for p in problems],
+                errors=[
+                    FieldError(field=f"$.lines[{line_of[p['lot']]}].lot_id", message=p["message"]) for p in problems
+                ],
             )
 
     async def _unmet(

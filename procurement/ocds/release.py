@@ -80,7 +80,7 @@ def _award_criteria(tender: Tender) -> tuple[str, str]:
     return (
         "ratedCriteria",
         f"Lowest evaluated price: suppliers verified by the hub as {attributes} are evaluated as if "
-        f"{tender.preference_margin_percent}% cheaper.",
+        f"{_number(tender.preference_margin_percent or Decimal(0))}% cheaper.",
     )
 
 

@@ -47,6 +47,8 @@ from procurement.pool.schemas import (
 )
 from procurement.quantities import quantity, unit_price_minor
 
+NOTHING = Decimal("0.000")
+
 
 class PoolNotFound(NotFound):
     slug = "pool-not-found"
@@ -114,11 +116,11 @@ class PoolService:
                     name=p.name,
                     jurisdiction=p.jurisdiction,
                     address=p.address,
-                    committed_quantity=committed.get(p.id, Decimal(0)),
+                    committed_quantity=committed.get(p.id, NOTHING),
                 )
                 for p in points
             ],
-            total_quantity=sum(committed.values(), Decimal(0)),
+            total_quantity=sum(committed.values(), NOTHING),
             currency=pool.currency,
             reserve_unit_price=_price(pool.reserve_unit_price_minor, pool.currency),
             minimum_total_quantity=pool.minimum_total_quantity,

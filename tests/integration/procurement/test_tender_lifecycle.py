@@ -144,6 +144,17 @@ async def test_a_material_amendment_extends_the_deadline_and_notifies_bidders(
     ]
     assert package["releases"][-1]["tender"]["tenderPeriod"]["endDate"].startswith(amended["bid_deadline"][:16])
 
+    # The public feed pages in publication order; links.next continues it, the last page has none.
+    first = (await client.get("/api/v1/ocds/releases", params={"limit": 2})).json()
+    schemas.check_release_package(first)
+    rest = (await client.get(first["links"]["next"])).json()
+    assert [r["id"] for r in first["releases"] + rest["releases"]] == [r["id"] for r in package["releases"]]
+    assert "links" not in rest
+    later = await client.get("/api/v1/ocds/releases", params={"since": package["releases"][-1]["date"]})
+    assert [r["tag"] for r in later.json()["releases"]] == [["tenderAmendment"]]
+    for bad in ({"limit": 0}, {"cursor": "x"}, {"since": "2026-01-01T00:00:00"}):
+        assert (await client.get("/api/v1/ocds/releases", params=bad)).status_code == 422
+
 
 async def test_cancelling_publishes_a_cancellation_and_frees_the_pool_for_a_new_tender(
     client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
