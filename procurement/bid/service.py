@@ -181,18 +181,22 @@ class BidService:
         lots = {lot.id: lot for lot in await self.tenders.lots(tender.id)}
         day = tender.bid_deadline.astimezone(dt.UTC).date()
         bids = await self.repo.submitted(tender.id)
+        # The rate fixed at the deadline, once per currency (or why there is none).
+        rates: dict[str, tuple[Decimal, dt.date, str] | str] = {}
         for bid in bids:
             assert bid.sealed is not None  # noqa: S101 - a submitted bid is sealed
             contents = msgspec.json.decode(
                 sealing.unseal(self.secret, tender.id, bid.organization_id, bid.sealed), type=SealedContents
             )
             problems: list[dict[str, Any]] = []
-            rate: tuple[Decimal, dt.date, str] | None
-            try:
-                rate = await find_rate(self.session, contents.currency, pool.currency, day)
-            except NotFound as exc:
-                rate = None
-                problems.append({"lot": None, "credential_type": None, "message": exc.detail})
+            if contents.currency not in rates:
+                try:
+                    rates[contents.currency] = await find_rate(self.session, contents.currency, pool.currency, day)
+                except NotFound as exc:
+                    rates[contents.currency] = exc.detail
+            rate = rates[contents.currency]
+            if isinstance(rate, str):
+                problems.append({"lot": None, "credential_type": None, "message": rate})
             for sealed_line in contents.lines:
                 line = BidLine(
                     bid_id=bid.id,
@@ -202,7 +206,7 @@ class BidService:
                     max_quantity=sealed_line.max_quantity,
                     lead_time_days=sealed_line.lead_time_days,
                 )
-                if rate is not None:
+                if not isinstance(rate, str):
                     price = from_minor(sealed_line.unit_price_minor, contents.currency) * rate[0]
                     line.tender_unit_price_minor = money(price, pool.currency).amount_minor
                     line.fx_rate, line.fx_as_of, line.fx_source = rate
@@ -234,32 +238,34 @@ class BidService:
         self, tender: Tender, pool: DemandPool, organization_id: uuid.UUID, lots: list[Lot], on: dt.date | None
     ) -> list[dict[str, Any]]:
         """What the supplier lacks per lot: the hub's rules for the goods into the lot's
-        jurisdiction, and the tender's own credential types recognised there."""
-        problems: list[dict[str, Any]] = []
-        for lot in lots:
+        jurisdiction, and the tender's own credential types recognised there. Checked once per
+        jurisdiction (a hub's lots share a handful of them)."""
+        lacking_in: dict[str, dict[str, str]] = {}
+        for jurisdiction in sorted({lot.jurisdiction for lot in lots}):
             rules = await check_eligibility(
                 self.session,
                 seller_organization_id=organization_id,
                 classification_scheme=pool.classification_scheme,
                 classification_code=pool.classification_code,
-                destination=lot.jurisdiction,
+                destination=jurisdiction,
                 on=on,
             )
-            lacking = [(u.credential_type, u.message) for u in rules.unmet]
             missing = await missing_credentials(
                 self.session,
                 seller_organization_id=organization_id,
                 hub_id=tender.hub_id,
                 credential_types=tender.required_credential_types,
-                destination=lot.jurisdiction,
+                destination=jurisdiction,
                 on=on,
             )
-            lacking += [(m.credential_type, m.message) for m in missing]
-            problems += [
-                {"lot": lot.number, "credential_type": kind, "message": f"lot {lot.number} ({lot.name}): {message}"}
-                for kind, message in dict(lacking).items()
-            ]
-        return problems
+            lacking_in[jurisdiction] = {u.credential_type: u.message for u in rules.unmet} | {
+                m.credential_type: m.message for m in missing
+            }
+        return [
+            {"lot": lot.number, "credential_type": kind, "message": f"lot {lot.number} ({lot.name}): {message}"}
+            for lot in lots
+            for kind, message in lacking_in[lot.jurisdiction].items()
+        ]
 
     async def _read(self, tender: Tender, bid: Bid) -> BidRead:
         lots = {lot.id: lot for lot in await self.tenders.lots(tender.id)}
