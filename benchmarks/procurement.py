@@ -9,7 +9,8 @@ demo's two buyers commit at each), tenders it, and every producer bids on every 
 through `BidService.submit` (validation, eligibility per lot, sealing). The deadline is
 then moved to now and the minutely job's work is timed: opening every bid (decrypt, FX
 at the deadline's rate, eligibility again, lines written) and the `tenderUpdate` release.
-Last, the public reads: the tender's release package, one feed page, the compiled record.
+Last, the public reads: the tender's release package, one feed page, the compiled record
+(set OCDS_RELEASE_SCHEMA to a local copy of the release schema where there is no internet).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from marketplace.identity.schemas import UserRegister
 from marketplace.identity.service import IdentityService, principal_of
 from marketplace.kernel import embedded, migrate
 from marketplace.kernel.db import create_engine, session_factory, transaction
-from marketplace.kernel.settings import Settings, ensure_secrets
+from marketplace.kernel.settings import ensure_secrets, load_settings
 from marketplace.organization.models import OrganizationKind
 from marketplace.organization.schemas import OrganizationCreate, RegistrationIdentifier
 from marketplace.organization.service import OrganizationService
@@ -51,11 +52,8 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:,.0f} ms"
 
 
-async def run(bids: int, lots: int) -> None:  # noqa: PLR0915 - one scenario, in order
-    root = Path(tempfile.mkdtemp(prefix="borderhub-bench-procurement-"))
-    url = embedded.start(root / "pgdata", cleanup="delete")
-    migrate.upgrade(url)
-    settings = ensure_secrets(Settings(database_url=url, data_dir=root / "data", log_level="WARNING"))
+async def run(root: Path, url: str, bids: int, lots: int) -> None:  # noqa: PLR0915 - one scenario, in order
+    settings = ensure_secrets(load_settings(database_url=url, data_dir=root / "data", log_level="WARNING"))
     secret = settings.bid_sealing_secret or ""
     engine = create_engine(url)
     sessions = session_factory(engine)
@@ -192,7 +190,10 @@ def main() -> None:
     parser.add_argument("--bids", type=int, default=300)
     parser.add_argument("--lots", type=int, default=30)
     args = parser.parse_args()
-    asyncio.run(run(args.bids, args.lots))
+    root = Path(tempfile.mkdtemp(prefix="borderhub-bench-procurement-"))
+    url = embedded.start(root / "pgdata", cleanup="delete")
+    migrate.upgrade(url)  # Alembic runs its own event loop: before ours
+    asyncio.run(run(root, url, args.bids, args.lots))
 
 
 if __name__ == "__main__":

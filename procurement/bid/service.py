@@ -26,6 +26,7 @@ from marketplace.api import (
 )
 from marketplace.kernel import audit, codes
 from marketplace.kernel.auth import Principal
+from marketplace.kernel.bulk import copy_rows
 from marketplace.kernel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from marketplace.kernel.fx import find_rate
 from marketplace.kernel.money import from_minor, money
@@ -33,6 +34,7 @@ from procurement.bid import sealing
 from procurement.bid.models import Bid, BidLine, BidStatus
 from procurement.bid.repository import BidRepository
 from procurement.bid.schemas import BidLineRead, BidRead, BidSubmit, SealedContents, SealedLine
+from procurement.clock import now
 from procurement.pool.models import DemandPool
 from procurement.pool.repository import PoolRepository
 from procurement.quantities import quantity, unit_price_minor
@@ -60,10 +62,6 @@ class SupplierIneligible(InvalidInput):
     """The supplier lacks what a lot requires; `errors` lists each missing credential per lot."""
 
     slug = "supplier-ineligible"
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class BidService:
@@ -183,6 +181,7 @@ class BidService:
         bids = await self.repo.submitted(tender.id)
         # The rate fixed at the deadline, once per currency (or why there is none).
         rates: dict[str, tuple[Decimal, dt.date, str] | str] = {}
+        lines: list[dict[str, Any]] = []
         for bid in bids:
             assert bid.sealed is not None  # noqa: S101 - a submitted bid is sealed
             contents = msgspec.json.decode(
@@ -198,24 +197,37 @@ class BidService:
             if isinstance(rate, str):
                 problems.append({"lot": None, "credential_type": None, "message": rate})
             for sealed_line in contents.lines:
-                line = BidLine(
-                    bid_id=bid.id,
-                    lot_id=sealed_line.lot_id,
-                    unit_price_minor=sealed_line.unit_price_minor,
-                    currency=contents.currency,
-                    max_quantity=sealed_line.max_quantity,
-                    lead_time_days=sealed_line.lead_time_days,
-                )
+                converted: dict[str, Any] = {
+                    "tender_unit_price_minor": None,
+                    "fx_rate": None,
+                    "fx_as_of": None,
+                    "fx_source": None,
+                }
                 if not isinstance(rate, str):
                     price = from_minor(sealed_line.unit_price_minor, contents.currency) * rate[0]
-                    line.tender_unit_price_minor = money(price, pool.currency).amount_minor
-                    line.fx_rate, line.fx_as_of, line.fx_source = rate
-                self.session.add(line)
+                    converted = {
+                        "tender_unit_price_minor": money(price, pool.currency).amount_minor,
+                        "fx_rate": rate[0],
+                        "fx_as_of": rate[1],
+                        "fx_source": rate[2],
+                    }
+                lines.append(
+                    {
+                        "bid_id": bid.id,
+                        "lot_id": sealed_line.lot_id,
+                        "unit_price_minor": sealed_line.unit_price_minor,
+                        "currency": contents.currency,
+                        "max_quantity": sealed_line.max_quantity,
+                        "lead_time_days": sealed_line.lead_time_days,
+                        **converted,
+                    }
+                )
             covered = [lots[line.lot_id] for line in contents.lines]
             problems += await self._unmet(tender, pool, bid.organization_id, covered, day)
             bid.opened_at, bid.currency, bid.total_capacity = now(), contents.currency, contents.total_capacity
             bid.eligible, bid.ineligibility = not problems, problems or None
         await self.session.flush()
+        await copy_rows(self.session, BidLine, lines)  # a tender's lines can run to 100,000s
         return len(bids)
 
     async def _require_eligible(

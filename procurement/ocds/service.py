@@ -19,6 +19,7 @@ from marketplace.api import hub_summary, trading_parties
 from marketplace.kernel.errors import InvalidInput, NotFound, Unavailable
 from marketplace.kernel.settings import Settings
 from procurement.bid.repository import BidRepository
+from procurement.clock import now
 from procurement.ocds.models import Release
 from procurement.ocds.release import EXTENSIONS, VERSION, LotBids, TenderFacts, build_release, timestamp
 from procurement.ocds.repository import ReleaseRepository
@@ -27,10 +28,6 @@ from procurement.tender.models import Tender
 from procurement.tender.repository import TenderRepository
 
 MAX_FEED_PAGE = 100
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 async def publish(session: AsyncSession, tender: Tender, tags: list[str]) -> Release:

@@ -31,6 +31,7 @@ from marketplace.kernel.errors import Conflict, Forbidden, InvalidInput, NotFoun
 from marketplace.kernel.money import from_minor
 from marketplace.kernel.outbox import emit
 from marketplace.kernel.pagination import Page, PageParams
+from procurement.clock import now
 from procurement.events import PoolClosed, PoolFailed
 from procurement.pool.models import Commitment, DeliveryPoint, DemandPool, PoolStatus
 from procurement.pool.repository import PoolRepository
@@ -58,10 +59,6 @@ class PoolNotOpen(Conflict):
     """The pooling window is not open: not yet, or closed (commitments are then binding)."""
 
     slug = "pool-not-open"
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def credential_types(values: list[str], field: str) -> list[str]:

@@ -25,6 +25,7 @@ from marketplace.kernel.outbox import emit
 from marketplace.kernel.pagination import Page, PageParams
 from procurement.bid.repository import BidRepository
 from procurement.bid.service import BidService, TenderNotFound
+from procurement.clock import now
 from procurement.events import BidsOpened, TenderAmended, TenderCancelled, TenderPublished
 from procurement.ocds import service as ocds
 from procurement.pool.models import DemandPool, PoolStatus
@@ -64,10 +65,6 @@ class TenderNotPossible(Conflict):
 
 class TenderStateConflict(Conflict):
     slug = "tender-state-conflict"
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class TenderService:
