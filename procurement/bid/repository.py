@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.bid.models import Bid, BidLine, BidStatus
@@ -31,6 +31,10 @@ class BidRepository:
             .order_by(Bid.submitted_at, Bid.id)
         )
         return list(rows.scalars())
+
+    async def count_submitted(self, tender_id: uuid.UUID) -> int:
+        statement = select(func.count()).where(Bid.tender_id == tender_id, Bid.status == BidStatus.submitted)
+        return int((await self.session.execute(statement)).scalar_one())
 
     async def bidder_ids(self, tender_id: uuid.UUID) -> list[uuid.UUID]:
         """Organisations with a bid standing (for notices; never shown to anyone before opening)."""

@@ -95,6 +95,12 @@ class BidService:
         pool = await _pool(self.session, tender)
         lots = {lot.id: lot for lot in await self.tenders.lots(tender.id)}
         contents = _contents(data, lots, pool.unit)
+        try:
+            await find_rate(self.session, contents.currency, pool.currency, now().date())
+        except NotFound:
+            raise InvalidInput.field(
+                "currency", f"no exchange rate from {contents.currency} to the tender's {pool.currency} is recorded"
+            ) from None
         await self._require_eligible(tender, pool, organization_id, [lots[line.lot_id] for line in contents.lines])
         sealed = sealing.seal(self.secret, tender.id, organization_id, msgspec.json.encode(contents))
         bid = await self.repo.of(tender.id, organization_id, for_update=True)
@@ -113,7 +119,8 @@ class BidService:
             bid.status, bid.sealed, bid.revision = BidStatus.submitted, sealed, bid.revision + 1
             bid.submitted_by, bid.submitted_at = principal.user_id, now()
             await self.session.flush()
-        # The audit log records that a bid was made, never what it says.
+        # The audit log records that a bid was made, never what it says; and it is attached to no
+        # organisation or hub, so no audit view shows a coordinator who bid before the deadline.
         await audit.record(
             self.session,
             principal,
@@ -121,7 +128,6 @@ class BidService:
             object_type="bid",
             object_id=bid.id,
             after={"tender_id": str(tender.id), "revision": bid.revision},
-            organization_id=organization_id,
         )
         return _sealed_read(bid, contents, lots)
 
@@ -143,7 +149,6 @@ class BidService:
             object_type="bid",
             object_id=bid.id,
             after={"tender_id": str(tender.id)},
-            organization_id=organization_id,
         )
         return await self._read(tender, bid)
 

@@ -69,8 +69,15 @@ def _party(party: TradingParty, roles: list[str]) -> dict[str, Any]:
     return {"id": str(party.organization_id), "name": party.name, "roles": roles, "address": address}
 
 
-def _status(tender: Tender) -> str:
-    return "cancelled" if tender.status is TenderStatus.cancelled else "active"
+def _status(facts: TenderFacts) -> str:
+    """tenderStatus: active until the deadline, then complete (unsuccessful without bids);
+    a cancellation before the deadline is cancelled, after it unsuccessful."""
+    opened = facts.tender.bids_opened()
+    if facts.tender.status is TenderStatus.cancelled:
+        return "unsuccessful" if opened else "cancelled"
+    if opened:
+        return "complete" if facts.tenderers else "unsuccessful"
+    return "active"
 
 
 def _award_criteria(tender: Tender) -> tuple[str, str]:
@@ -137,7 +144,7 @@ def _lots_and_items(facts: TenderFacts, title: str) -> tuple[list[dict[str, Any]
             "id": str(lot.number),
             "title": lot.name,
             "description": f"{_number(lot.quantity)} {pool.unit} delivered to {point.name} ({point.jurisdiction})",
-            "status": _status(facts.tender),
+            "status": _status(facts),
         }
         if pool.reserve_unit_price_minor is not None:
             lot_entry["value"] = _reserve_value(pool, lot.quantity)
@@ -196,7 +203,7 @@ def build_release(
         "id": str(tender.id),
         "title": title,
         "description": tender.description or pool.translations[pool.default_language].get("description", ""),
-        "status": _status(tender),
+        "status": _status(facts),
         "procuringEntity": {"id": str(facts.hub.id), "name": facts.hub.name},
         "items": items,
         "lots": lots,
@@ -222,7 +229,7 @@ def build_release(
     if facts.amendments:
         section["amendments"] = _amendments(facts.amendments)
     if tender.status is TenderStatus.cancelled and tender.cancelled_at is not None:
-        section["finalStatus"] = "cancelled"
+        section["finalStatus"] = _status(facts)
         section["finalStatusDetails"] = tender.cancellation_reason
         section["finalStatusDate"] = timestamp(tender.cancelled_at)
     release: dict[str, Any] = {

@@ -59,9 +59,12 @@ async def _facts(session: AsyncSession, tender: Tender) -> TenderFacts:
         numbers = {lot.id: lot.number for lot in lots}
         counts = {lot.number: [0, 0] for lot in lots}
         for bid in bids:
+            # Valid for a lot: nothing the supplier lacked there, and nothing lacked bid-wide (lot None).
+            lacking = {problem["lot"] for problem in bid.ineligibility or []}
             for line in lines[bid.id]:
-                counts[numbers[line.lot_id]][0] += 1
-                counts[numbers[line.lot_id]][1] += int(bool(bid.eligible))
+                number = numbers[line.lot_id]
+                counts[number][0] += 1
+                counts[number][1] += int(None not in lacking and number not in lacking)
         lot_bids = {number: LotBids(bids=b, valid=v) for number, (b, v) in counts.items()}
     return TenderFacts(
         tender=tender,

@@ -314,12 +314,14 @@ class PoolService:
         if not commitment.active:
             raise Conflict("the commitment was withdrawn; commit again instead")
         before = commitment_read(pool, commitment)
-        values = _commitment_values(
-            pool,
-            commitment.quantity if data.quantity is msgspec.UNSET else data.quantity,
-            commitment.needed_by if data.needed_by is msgspec.UNSET else data.needed_by,
-            before.max_unit_price if data.max_unit_price is msgspec.UNSET else data.max_unit_price,
-        )
+        # Only what is sent is checked: a needed-by date that has passed does not block a new quantity.
+        values: dict[str, object] = {}
+        if data.quantity is not msgspec.UNSET:
+            values["quantity"] = quantity(data.quantity, pool.unit, "quantity")
+        if data.needed_by is not msgspec.UNSET:
+            values["needed_by"] = _needed_by(data.needed_by)
+        if data.max_unit_price is not msgspec.UNSET:
+            values["max_unit_price_minor"] = _max_price(pool, data.max_unit_price)
         _assign(commitment, values, principal)
         await self.session.flush()
         read = commitment_read(pool, commitment)
@@ -409,15 +411,21 @@ def _require_window(pool: DemandPool) -> None:
 def _commitment_values(
     pool: DemandPool, amount: Decimal, needed_by: dt.date, max_unit_price: Decimal | None
 ) -> dict[str, object]:
-    if needed_by < now().date():
-        raise InvalidInput.field("needed_by", "must not be in the past")
     return {
         "quantity": quantity(amount, pool.unit, "quantity"),
-        "needed_by": needed_by,
-        "max_unit_price_minor": None
-        if max_unit_price is None
-        else unit_price_minor(max_unit_price, pool.currency, "max_unit_price"),
+        "needed_by": _needed_by(needed_by),
+        "max_unit_price_minor": _max_price(pool, max_unit_price),
     }
+
+
+def _needed_by(day: dt.date) -> dt.date:
+    if day < now().date():
+        raise InvalidInput.field("needed_by", "must not be in the past")
+    return day
+
+
+def _max_price(pool: DemandPool, price: Decimal | None) -> int | None:
+    return None if price is None else unit_price_minor(price, pool.currency, "max_unit_price")
 
 
 def _assign(commitment: Commitment, values: dict[str, object], principal: Principal) -> None:

@@ -12,25 +12,25 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
+import structlog
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
-from marketplace.api import InclusionAttribute, require_hub_coordinator
+from marketplace.api import InclusionAttribute, is_hub_coordinator, require_hub_coordinator
 from marketplace.kernel import audit
 from marketplace.kernel.auth import Principal
 from marketplace.kernel.errors import Conflict, InvalidInput
 from marketplace.kernel.money import from_minor
 from marketplace.kernel.outbox import emit
 from marketplace.kernel.pagination import Page, PageParams
-from procurement.bid.repository import BidRepository
 from procurement.bid.service import BidService, TenderNotFound
 from procurement.clock import now
 from procurement.events import BidsOpened, TenderAmended, TenderCancelled, TenderPublished
 from procurement.ocds import service as ocds
 from procurement.pool.models import DemandPool, PoolStatus
 from procurement.pool.repository import PoolRepository
-from procurement.pool.service import credential_types, item_of
+from procurement.pool.service import PoolService, credential_types, item_of
 from procurement.quantities import quantity
 from procurement.tender.models import AwardMethod, Lot, Tender, TenderAmendment, TenderStatus
 from procurement.tender.repository import TenderRepository
@@ -42,6 +42,8 @@ from procurement.tender.schemas import (
     TenderRead,
     TenderTerms,
 )
+
+_log = structlog.get_logger("borderhub.procurement")
 
 #: A material amendment leaves bidders at least this long before the deadline.
 MATERIAL_NOTICE = dt.timedelta(days=3)
@@ -84,9 +86,9 @@ class TenderService:
         `TenderNotPossible` (409) for a pool that is open, failed or already tendered and
         `InvalidInput` naming the field for a deadline not in the future or inconsistent terms.
         """
+        await PoolService(self.session).visible(principal, data.pool_id)  # 404 outside the pool's hub
         pool = await self.pools.get(data.pool_id, lock="update")
-        if pool is None:
-            raise TenderNotFound("no such pool")
+        assert pool is not None  # noqa: S101 - just seen; pools are never deleted
         await require_hub_coordinator(self.session, principal, pool.hub_id)
         if pool.status is PoolStatus.failed:
             raise TenderNotPossible("the pool failed (below its minimum quantity); it cannot be tendered")
@@ -94,7 +96,7 @@ class TenderService:
             raise TenderNotPossible("the pool is still open; close it first")
         if await self.repo.live_for_pool(pool.id) is not None:
             raise TenderNotPossible("the pool already has a tender; cancel it to tender again")
-        _require_future(data.bid_deadline)
+        deadline = _deadline(data.bid_deadline)
         tender_id = uuid7()
         tender = Tender(
             id=tender_id,
@@ -103,7 +105,7 @@ class TenderService:
             ocid=f"{self.ocid_prefix}-{tender_id}",
             status=TenderStatus.draft,
             description="",
-            bid_deadline=data.bid_deadline,
+            bid_deadline=deadline,
             award_method=AwardMethod.lowest_price,
             preference_margin_percent=None,
             preferred_attributes=[],
@@ -145,7 +147,7 @@ class TenderService:
         tender = await self._coordinated(principal, tender_id)
         if tender.status is not TenderStatus.draft:
             raise TenderStateConflict(f"the tender is {tender.status.value}, not a draft")
-        _require_future(tender.bid_deadline)
+        _deadline(tender.bid_deadline)
         tender.status, tender.published_at = TenderStatus.published, now()
         await self.session.flush()
         await ocds.publish(self.session, tender, ["tender"])
@@ -173,10 +175,10 @@ class TenderService:
         before = {field: _shown(getattr(tender, field)) for field in (*MATERIAL_TERMS, "description", "bid_deadline")}
         _apply_terms(tender, pool, data)
         if data.bid_deadline is not msgspec.UNSET:
-            _require_future(data.bid_deadline)
-            if tender.status is TenderStatus.published and data.bid_deadline < tender.bid_deadline:
+            deadline = _deadline(data.bid_deadline)
+            if tender.status is TenderStatus.published and deadline < tender.bid_deadline:
                 raise InvalidInput.field("bid_deadline", "a published deadline can only be extended")
-            tender.bid_deadline = data.bid_deadline
+            tender.bid_deadline = deadline
         changes = [
             {"field": field, "from": old, "to": _shown(getattr(tender, field))}
             for field, old in before.items()
@@ -184,7 +186,7 @@ class TenderService:
         ]
         material = any(change["field"] in MATERIAL_TERMS for change in changes)
         if tender.status is TenderStatus.published and material and tender.bid_deadline < now() + MATERIAL_NOTICE:
-            extended = now() + MATERIAL_NOTICE
+            extended = (now() + MATERIAL_NOTICE).replace(microsecond=0)
             changes.append({"field": "bid_deadline", "from": before["bid_deadline"], "to": _shown(extended)})
             tender.bid_deadline = extended
         if not changes:
@@ -202,7 +204,7 @@ class TenderService:
                 )
             )
             await ocds.publish(self.session, tender, ["tenderAmendment"])
-            bidders = await BidRepository(self.session).bidder_ids(tender.id)
+            bidders = await self.bids.repo.bidder_ids(tender.id)
             await emit(
                 self.session,
                 TenderAmended(
@@ -232,7 +234,7 @@ class TenderService:
             raise TenderStateConflict(f"the tender is already {tender.status.value}")
         tender.status, tender.cancelled_at, tender.cancellation_reason = TenderStatus.cancelled, now(), reason.strip()
         await self.session.flush()
-        bidders = await BidRepository(self.session).bidder_ids(tender.id)
+        bidders = await self.bids.repo.bidder_ids(tender.id)
         if tender.published_at is not None:
             await ocds.publish(self.session, tender, ["tenderCancellation"])
             await emit(
@@ -253,14 +255,25 @@ class TenderService:
     async def close_due(self) -> int:
         """Close every published tender whose deadline passed and open its bids (the scheduled job)."""
         due = await self.repo.due_for_opening(now())
+        closed = 0
         for tender_id in due:
-            tender = await self.repo.get(tender_id, lock="update")
-            assert tender is not None  # noqa: S101 - locked by due_for_opening in this transaction
-            tender.status, tender.closed_at = TenderStatus.closed, now()
-            opened = await self.bids.open_all(tender)
-            await ocds.publish(self.session, tender, ["tenderUpdate"])
-            await emit(self.session, BidsOpened(tender_id=tender.id, hub_id=tender.hub_id, bid_count=opened))
-        return len(due)
+            try:
+                # One savepoint per tender: a tender that cannot be opened (say, bids sealed under
+                # another BID_SEALING_SECRET) is retried next minute without holding up the others.
+                async with self.session.begin_nested():
+                    await self._close(tender_id)
+                closed += 1
+            except Exception:  # noqa: BLE001 - logged with its tender; the job goes on with the next
+                _log.exception("could not open the bids of a tender; retrying next minute", tender_id=str(tender_id))
+        return closed
+
+    async def _close(self, tender_id: uuid.UUID) -> None:
+        tender = await self.repo.get(tender_id, lock="update")
+        assert tender is not None  # noqa: S101 - locked by due_for_opening in this transaction
+        tender.status, tender.closed_at = TenderStatus.closed, now()
+        opened = await self.bids.open_all(tender)
+        await ocds.publish(self.session, tender, ["tenderUpdate"])
+        await emit(self.session, BidsOpened(tender_id=tender.id, hub_id=tender.hub_id, bid_count=opened))
 
     async def hub_tenders(self, principal: Principal, hub_id: uuid.UUID, page: PageParams) -> Page[TenderRead]:
         """Every tender of a hub, drafts included (its coordinators)."""
@@ -295,7 +308,10 @@ class TenderService:
 
     async def _coordinated(self, principal: Principal, tender_id: uuid.UUID, lock: str | None = "update") -> Tender:
         tender = await self.repo.get(tender_id, lock=lock)
-        if tender is None:
+        # A published tender is public (others get 403 here); a draft exists only for its coordinators.
+        if tender is None or (
+            not tender.is_public() and not await is_hub_coordinator(self.session, principal, tender.hub_id)
+        ):
             raise TenderNotFound("no such tender")
         await require_hub_coordinator(self.session, principal, tender.hub_id)
         return tender
@@ -305,7 +321,7 @@ class TenderService:
         assert pool is not None  # noqa: S101 - a tender's pool is never deleted
         lots = await self.repo.lots(tender.id)
         amendments = await self.repo.amendments(tender.id)
-        number_of_bids = len(await BidRepository(self.session).submitted(tender.id)) if tender.bids_opened() else None
+        number_of_bids = await self.bids.repo.count_submitted(tender.id) if tender.bids_opened() else None
         return TenderRead(
             id=tender.id,
             ocid=tender.ocid,
@@ -353,11 +369,13 @@ class TenderService:
         )
 
 
-def _require_future(deadline: dt.datetime) -> None:
+def _deadline(deadline: dt.datetime) -> dt.datetime:
+    """A deadline in the future, to the whole second (as OCDS publishes it: bids are taken until then)."""
     if deadline.tzinfo is None:
         raise InvalidInput.field("bid_deadline", "give a time zone (e.g. 2026-12-01T12:00:00Z)")
     if deadline <= now():
         raise InvalidInput.field("bid_deadline", "must be in the future")
+    return deadline.replace(microsecond=0)
 
 
 def _apply_terms(tender: Tender, pool: DemandPool, terms: TenderTerms) -> None:
@@ -365,7 +383,7 @@ def _apply_terms(tender: Tender, pool: DemandPool, terms: TenderTerms) -> None:
     if terms.award_method is not msgspec.UNSET:
         tender.award_method = terms.award_method
     if terms.preference_margin_percent is not msgspec.UNSET:
-        tender.preference_margin_percent = terms.preference_margin_percent
+        tender.preference_margin_percent = _percent(terms.preference_margin_percent, "preference_margin_percent")
     if terms.preferred_attributes is not msgspec.UNSET:
         tender.preferred_attributes = _attributes(terms.preferred_attributes)
     if terms.required_credential_types is not msgspec.UNSET:
@@ -387,7 +405,15 @@ def _apply_terms(tender: Tender, pool: DemandPool, terms: TenderTerms) -> None:
     _check_award_method(tender)
 
 
-def _share(share: Decimal | None) -> Decimal | None:
+def _percent(value: Decimal | None, field: str) -> Decimal | None:
+    """A percentage with at most two decimals (as stored), or None."""
+    if value is not None and (not value.is_finite() or value != value.quantize(Decimal("0.01"))):
+        raise InvalidInput.field(field, "a number with at most two decimals")
+    return value
+
+
+def _share(value: Decimal | None) -> Decimal | None:
+    share = _percent(value, "max_share_percent")
     if share is not None and not Decimal(0) < share <= Decimal(100):
         raise InvalidInput.field("max_share_percent", "must be more than 0 and at most 100")
     return share

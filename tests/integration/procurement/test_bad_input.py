@@ -97,6 +97,15 @@ async def test_commitments_are_refused_when_the_input_or_the_caller_is_wrong(
         404,
     )
     problem(await client.get(f"/api/v1/pools/{pool['id']}", headers=elsewhere_buyer.headers), 404)
+    # Nor does another hub's coordinator, who cannot tender it either.
+    problem(
+        await client.post(
+            "/api/v1/tenders",
+            json={"pool_id": pool["id"], "bid_deadline": at(3600)},
+            headers=elsewhere_coordinator.headers,
+        ),
+        404,
+    )
     assert await count(sessions, "commitment") == 0
 
     # After the window closes, commitments are binding: no new ones, no changes, no withdrawals.
@@ -188,6 +197,14 @@ async def test_coordinator_endpoints_refuse_buyers_and_tenders_need_a_closed_poo
         422,
         "max_share_percent",
     )
+    for share in ("NaN", "0.001", "Infinity"):
+        problem(
+            await client.post(
+                "/api/v1/tenders", json={**tender_body, "max_share_percent": share}, headers=p.coordinator.headers
+            ),
+            422,
+            "max_share_percent",
+        )
     assert await count(sessions, "tender") == 0
     tender = await published_tender(client, p, good)
     problem(await client.post(f"/api/v1/tenders/{tender['id']}/publish", headers=m.buyer.headers), 403)
@@ -230,6 +247,12 @@ async def test_bids_are_refused_when_the_tender_or_the_offer_is_wrong(
         await client.put(url, json=bid_body(tender, ["10.001"]), headers=m.honey_maker.headers),
         422,
         "lines[0].unit_price",
+    )
+    # No recorded rate from francs to euro: the bid could never be compared, so it is refused now.
+    problem(
+        await client.put(url, json=bid_body(tender, ["10"], currency="CHF"), headers=m.honey_maker.headers),
+        422,
+        "currency",
     )
     problem(
         await client.put(url, json=bid_body(tender, ["10"], total_capacity="0"), headers=m.honey_maker.headers),

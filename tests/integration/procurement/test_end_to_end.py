@@ -117,6 +117,7 @@ async def test_pool_to_opened_bids_when_driven_over_http_publishes_valid_ocds(  
     assert roles[m.hub["name"]] == ["procuringEntity"]
     assert sorted(r for r in roles.values() if r == ["tenderer"]) == [["tenderer"], ["tenderer"]]
     assert last["tender"]["numberOfTenderers"] == 2
+    assert last["tender"]["status"] == "complete"  # the deadline has passed; the award follows
     lot_bids = {s["relatedLot"]: s["value"] for s in last["bids"]["statistics"] if s["id"].startswith("bids-lot")}
     assert lot_bids == {"1": 2, "2": 1}
     assert {i["unit"]["scheme"] for i in last["tender"]["items"]} == {"UNCEFACT"}
