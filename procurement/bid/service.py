@@ -188,10 +188,7 @@ class BidService:
         rates: dict[str, tuple[Decimal, dt.date, str] | str] = {}
         lines: list[dict[str, Any]] = []
         for bid in bids:
-            assert bid.sealed is not None  # noqa: S101 - a submitted bid is sealed
-            contents = msgspec.json.decode(
-                sealing.unseal(self.secret, tender.id, bid.organization_id, bid.sealed), type=SealedContents
-            )
+            contents = self._unseal(tender, bid)
             problems: list[dict[str, Any]] = []
             if contents.currency not in rates:
                 try:
@@ -284,57 +281,38 @@ class BidService:
             for kind, message in lacking_in[lot.jurisdiction].items()
         ]
 
+    def _unseal(self, tender: Tender, bid: Bid) -> SealedContents:
+        assert bid.sealed is not None  # noqa: S101 - callers check: only a withdrawn bid has no contents
+        contents = sealing.unseal(self.secret, tender.id, bid.organization_id, bid.sealed)
+        return msgspec.json.decode(contents, type=SealedContents)
+
     async def _read(self, tender: Tender, bid: Bid) -> BidRead:
         lots = {lot.id: lot for lot in await self.tenders.lots(tender.id)}
         if bid.opened_at is None:
-            contents = (
-                None
-                if bid.sealed is None
-                else msgspec.json.decode(
-                    sealing.unseal(self.secret, tender.id, bid.organization_id, bid.sealed), type=SealedContents
-                )
+            return _sealed_read(bid, None if bid.sealed is None else self._unseal(tender, bid), lots)
+        tender_currency = (await _pool(self.session, tender)).currency
+        lines = [
+            BidLineRead(
+                lot_id=line.lot_id,
+                lot_number=lots[line.lot_id].number,
+                unit_price=from_minor(line.unit_price_minor, line.currency),
+                currency=line.currency,
+                max_quantity=line.max_quantity,
+                lead_time_days=line.lead_time_days,
+                tender_unit_price=None
+                if line.tender_unit_price_minor is None
+                else from_minor(line.tender_unit_price_minor, tender_currency),
+                fx_rate=line.fx_rate,
+                fx_as_of=line.fx_as_of,
+                fx_source=line.fx_source,
             )
-            return _sealed_read(bid, contents, lots)
-        lines = (await self.repo.lines([bid.id]))[bid.id]
-        currency = (await _pool(self.session, tender)).currency
-        return BidRead(
-            tender_id=bid.tender_id,
-            organization_id=bid.organization_id,
-            status=bid.status,
-            revision=bid.revision,
-            submitted_at=bid.submitted_at,
-            currency=bid.currency,
-            lines=sorted(
-                (
-                    BidLineRead(
-                        lot_id=line.lot_id,
-                        lot_number=lots[line.lot_id].number,
-                        unit_price=from_minor(line.unit_price_minor, line.currency),
-                        currency=line.currency,
-                        max_quantity=line.max_quantity,
-                        lead_time_days=line.lead_time_days,
-                        tender_unit_price=None
-                        if line.tender_unit_price_minor is None
-                        else from_minor(line.tender_unit_price_minor, currency),
-                        fx_rate=line.fx_rate,
-                        fx_as_of=line.fx_as_of,
-                        fx_source=line.fx_source,
-                    )
-                    for line in lines
-                ),
-                key=lambda line: line.lot_number,
-            ),
-            total_capacity=bid.total_capacity,
-            opened_at=bid.opened_at,
-            eligible=bid.eligible,
-            ineligibility=bid.ineligibility,
-        )
+            for line in (await self.repo.lines([bid.id]))[bid.id]
+        ]
+        return _bid_read(bid, bid.currency, lines, bid.total_capacity)
 
 
 async def _pool(session: AsyncSession, tender: Tender) -> DemandPool:
-    pool = await PoolRepository(session).get(tender.pool_id)
-    assert pool is not None  # noqa: S101 - a tender's pool is never deleted
-    return pool
+    return await PoolRepository(session).of_tender(tender.pool_id)
 
 
 def _closed_message(tender: Tender) -> str:
@@ -368,31 +346,33 @@ def _contents(data: BidSubmit, lots: dict[uuid.UUID, Lot], unit: str) -> SealedC
 
 def _sealed_read(bid: Bid, contents: SealedContents | None, lots: dict[uuid.UUID, Lot]) -> BidRead:
     """A bid not yet opened, as its bidder sees it (a withdrawn one has no contents left)."""
-    currency = "" if contents is None else contents.currency
-    lines = [] if contents is None else contents.lines
+    if contents is None:
+        return _bid_read(bid, None, [], None)
+    lines = [
+        BidLineRead(
+            lot_id=line.lot_id,
+            lot_number=lots[line.lot_id].number,
+            unit_price=from_minor(line.unit_price_minor, contents.currency),
+            currency=contents.currency,
+            max_quantity=line.max_quantity,
+            lead_time_days=line.lead_time_days,
+        )
+        for line in contents.lines
+    ]
+    return _bid_read(bid, contents.currency, lines, contents.total_capacity)
+
+
+def _bid_read(bid: Bid, currency: str | None, lines: list[BidLineRead], total_capacity: Decimal | None) -> BidRead:
     return BidRead(
         tender_id=bid.tender_id,
         organization_id=bid.organization_id,
         status=bid.status,
         revision=bid.revision,
         submitted_at=bid.submitted_at,
-        currency=currency or None,
-        lines=sorted(
-            (
-                BidLineRead(
-                    lot_id=line.lot_id,
-                    lot_number=lots[line.lot_id].number,
-                    unit_price=from_minor(line.unit_price_minor, currency),
-                    currency=currency,
-                    max_quantity=line.max_quantity,
-                    lead_time_days=line.lead_time_days,
-                )
-                for line in lines
-            ),
-            key=lambda line: line.lot_number,
-        ),
-        total_capacity=None if contents is None else contents.total_capacity,
-        opened_at=None,
-        eligible=None,
-        ineligibility=None,
+        currency=currency,
+        lines=sorted(lines, key=lambda line: line.lot_number),
+        total_capacity=total_capacity,
+        opened_at=bid.opened_at,
+        eligible=bid.eligible,
+        ineligibility=bid.ineligibility,
     )

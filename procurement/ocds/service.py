@@ -47,8 +47,7 @@ async def publish(session: AsyncSession, tender: Tender, tags: list[str]) -> Rel
 async def _facts(session: AsyncSession, tender: Tender) -> TenderFacts:
     pools = PoolRepository(session)
     tenders = TenderRepository(session)
-    pool = await pools.get(tender.pool_id)
-    assert pool is not None  # noqa: S101 - a tender's pool is never deleted
+    pool = await pools.of_tender(tender.pool_id)
     lots = await tenders.lots(tender.id)
     tenderers = None
     lot_bids = None

@@ -29,6 +29,13 @@ class PoolRepository:
             statement = statement.with_for_update(read=True)
         return (await self.session.execute(statement)).scalar_one_or_none()
 
+    async def of_tender(self, pool_id: uuid.UUID) -> DemandPool:
+        """A tender's pool (pools are never deleted, so it is always there)."""
+        pool = await self.get(pool_id)
+        if pool is None:
+            raise LookupError(f"pool {pool_id} of a tender is missing")
+        return pool
+
     async def page(
         self, hub_ids: set[uuid.UUID], status: PoolStatus | None, offset: int, limit: int
     ) -> tuple[list[DemandPool], int]:

@@ -170,8 +170,7 @@ class TenderService:
             tender.status is TenderStatus.published and now() >= tender.bid_deadline
         ):
             raise TenderStateConflict("only a draft, or a published tender before its deadline, can be amended")
-        pool = await self.pools.get(tender.pool_id)
-        assert pool is not None  # noqa: S101 - a tender's pool is never deleted
+        pool = await self.pools.of_tender(tender.pool_id)
         before = {field: _shown(getattr(tender, field)) for field in (*MATERIAL_TERMS, "description", "bid_deadline")}
         _apply_terms(tender, pool, data)
         if data.bid_deadline is not msgspec.UNSET:
@@ -317,8 +316,7 @@ class TenderService:
         return tender
 
     async def tender_read(self, tender: Tender) -> TenderRead:
-        pool = await self.pools.get(tender.pool_id)
-        assert pool is not None  # noqa: S101 - a tender's pool is never deleted
+        pool = await self.pools.of_tender(tender.pool_id)
         lots = await self.repo.lots(tender.id)
         amendments = await self.repo.amendments(tender.id)
         number_of_bids = await self.bids.repo.count_submitted(tender.id) if tender.bids_opened() else None
