@@ -174,7 +174,7 @@ async def run(root: Path, url: str, bids: int, lots: int) -> None:  # noqa: PLR0
     print(f"### {dt.datetime.now(dt.UTC).date().isoformat()} — {machine()}; {bids} bids x {lots} lots")
     p50, p95 = ordered[len(ordered) // 2], ordered[int(len(ordered) * 0.95)]
     print(
-        f"- submit a bid ({lots} lines, eligibility per lot, sealed): p50 {_ms(p50)}, p95 {_ms(p95)}, "
+        f"- submit a bid ({lots} lines, eligibility per jurisdiction, sealed): p50 {_ms(p50)}, p95 {_ms(p95)}, "
         f"mean {_ms(statistics.fmean(ordered))}; all {bids}: {submitting:.1f} s"
     )
     print(
