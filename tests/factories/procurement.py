@@ -181,14 +181,19 @@ async def pass_deadline(tender: dict[str, Any], sessions: async_sessionmaker[Asy
 
 
 class OcdsSchemas:
-    """The official OCDS 1.1.5 schemas from the shared data, for validating what we publish."""
+    """The official OCDS 1.1.5 schemas from the shared data, for validating what we publish.
+
+    Without the shared data the checks do nothing, so the behaviour around them is still
+    tested; a test then ends with `skip_unvalidated()`, which says its OCDS went unchecked.
+    """
 
     def __init__(self) -> None:
-        folder = shared_data("ocds")
-        if not (folder / "release-schema.json").exists():
-            pytest.skip(f"the OCDS schemas are not in {folder} (set BORDERHUB_SHARED_DATA)")
+        self.folder = shared_data("ocds")
+        self.available = (self.folder / "release-schema.json").exists()
+        if not self.available:
+            return
         schemas = {
-            name: json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+            name: json.loads((self.folder / f"{name}.json").read_text(encoding="utf-8"))
             for name in ("release-schema", "release-package-schema", "record-package-schema")
         }
         registry: Registry[Any] = Registry().with_resources(
@@ -202,17 +207,25 @@ class OcdsSchemas:
             schemas["record-package-schema"], registry=registry, format_checker=FormatChecker()
         )
 
+    def skip_unvalidated(self) -> None:
+        """End the test as skipped when the OCDS it produced could not be validated."""
+        if not self.available:
+            pytest.skip(f"behaviour checked, but the OCDS schemas are not in {self.folder} (set BORDERHUB_SHARED_DATA)")
+
     @staticmethod
     def _check(validator: Any, document: dict[str, Any]) -> None:
         errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(document)]
         assert not errors, "\n".join(errors)
 
     def check_release_package(self, package: dict[str, Any]) -> None:
-        self._check(self.release_package, package)
+        if self.available:
+            self._check(self.release_package, package)
 
     def check_record_package(self, package: dict[str, Any]) -> None:
         """The envelope against the record package schema; the records' releases and compiled
         releases against the release schema (the 1.1.5 package refers to a record schema not shipped)."""
+        if not self.available:
+            return
         self._check(self.record_package, {**package, "records": []})
         for record in package["records"]:
             for release in [*record["releases"], record["compiledRelease"]]:

@@ -128,6 +128,7 @@ async def test_pool_to_opened_bids_when_driven_over_http_publishes_valid_ocds(  
     schemas.check_release_package(feed)
     assert [r["id"] for r in feed["releases"]] == [r["id"] for r in package["releases"]]
 
+    schemas.skip_unvalidated()  # compiling a record needs the release schema too
     record = await client.get(f"/api/v1/ocds/records/{tender['ocid']}")
     assert record.status_code == 200, record.text
     schemas.check_record_package(record.json())
