@@ -178,16 +178,14 @@ class TenderService:
             if tender.status is TenderStatus.published and deadline < tender.bid_deadline:
                 raise InvalidInput.field("bid_deadline", "a published deadline can only be extended")
             tender.bid_deadline = deadline
+        material = any(_shown(getattr(tender, field)) != before[field] for field in MATERIAL_TERMS)
+        if tender.status is TenderStatus.published and material and tender.bid_deadline < now() + MATERIAL_NOTICE:
+            tender.bid_deadline = (now() + MATERIAL_NOTICE).replace(microsecond=0)
         changes = [
             {"field": field, "from": old, "to": _shown(getattr(tender, field))}
             for field, old in before.items()
             if _shown(getattr(tender, field)) != old
         ]
-        material = any(change["field"] in MATERIAL_TERMS for change in changes)
-        if tender.status is TenderStatus.published and material and tender.bid_deadline < now() + MATERIAL_NOTICE:
-            extended = (now() + MATERIAL_NOTICE).replace(microsecond=0)
-            changes.append({"field": "bid_deadline", "from": before["bid_deadline"], "to": _shown(extended)})
-            tender.bid_deadline = extended
         if not changes:
             raise TenderStateConflict("the amendment changes nothing")
         if tender.status is TenderStatus.published:
@@ -197,7 +195,7 @@ class TenderService:
                     tender_id=tender.id,
                     number=tender.amendment_count,
                     rationale=data.rationale.strip(),
-                    changes=_deduplicated(changes),
+                    changes=changes,
                     material=material,
                     amended_by=principal.user_id,
                 )
@@ -447,12 +445,3 @@ def _shown(value: Any) -> Any:
     if isinstance(value, list):
         return list(value)
     return value.value if isinstance(value, AwardMethod) else value
-
-
-def _deduplicated(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One entry per field (a deadline moved by the caller, then extended, shows where it ended)."""
-    by_field: dict[str, dict[str, Any]] = {}
-    for change in changes:
-        first = by_field.get(change["field"])
-        by_field[change["field"]] = change if first is None else {**first, "to": change["to"]}
-    return list(by_field.values())
