@@ -35,6 +35,7 @@ from procurement.bid.models import Bid, BidLine, BidStatus
 from procurement.bid.repository import BidRepository
 from procurement.bid.schemas import BidLineRead, BidRead, BidSubmit, SealedContents, SealedLine
 from procurement.clock import now
+from procurement.db import Lock
 from procurement.pool.models import DemandPool
 from procurement.pool.repository import PoolRepository
 from procurement.quantities import quantity, unit_price_minor
@@ -71,7 +72,7 @@ class BidService:
         self.repo = BidRepository(session)
         self.tenders = TenderRepository(session)
 
-    async def _public_tender(self, tender_id: uuid.UUID, *, lock: str | None = None) -> Tender:
+    async def _public_tender(self, tender_id: uuid.UUID, *, lock: Lock = None) -> Tender:
         tender = await self.tenders.get(tender_id, lock=lock)
         if tender is None or not tender.is_public():
             raise TenderNotFound("no such tender")

@@ -106,16 +106,20 @@ async def feed(
         raise InvalidInput.field("limit", f"must be between 1 and {MAX_FEED_PAGE}")
     if since is not None and since.tzinfo is None:
         raise InvalidInput.field("since", "give a time zone (e.g. 2026-11-01T00:00:00Z)")
-    try:
-        after = 0 if cursor is None else int(cursor)
-    except ValueError:
-        raise InvalidInput.field("cursor", "use the cursor from links.next") from None
+    after = 0 if cursor is None else _position(cursor)
     releases = await ReleaseRepository(session).feed(since, after, limit + 1)
     package = _package(settings, uri, releases[:limit])
     if len(releases) > limit:
         base = uri.split("?", maxsplit=1)[0]
         package["links"] = {"next": f"{base}?{_query(since, releases[limit - 1].position, limit)}"}
     return package
+
+
+def _position(cursor: str) -> int:
+    """A feed position from `links.next` (a BIGINT: anything else would fail in the database)."""
+    if not cursor.isdigit() or int(cursor) >= 2**63:
+        raise InvalidInput.field("cursor", "use the cursor from links.next")
+    return int(cursor)
 
 
 def _query(since: dt.datetime | None, cursor: int, limit: int) -> str:

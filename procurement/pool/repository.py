@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from procurement.db import Lock, locked
 from procurement.pool.models import Commitment, DeliveryPoint, DemandPool, PoolStatus
 
 
@@ -20,13 +21,8 @@ class PoolRepository:
         self.session.add_all(objects)
         await self.session.flush()
 
-    async def get(self, pool_id: uuid.UUID, *, lock: str | None = None) -> DemandPool | None:
-        """The pool; `lock="update"` for changing its state, `"share"` to keep it open while committing."""
-        statement = select(DemandPool).where(DemandPool.id == pool_id)
-        if lock == "update":
-            statement = statement.with_for_update()
-        elif lock == "share":
-            statement = statement.with_for_update(read=True)
+    async def get(self, pool_id: uuid.UUID, *, lock: Lock = None) -> DemandPool | None:
+        statement = locked(select(DemandPool).where(DemandPool.id == pool_id), lock)
         return (await self.session.execute(statement)).scalar_one_or_none()
 
     async def of_tender(self, pool_id: uuid.UUID) -> DemandPool:

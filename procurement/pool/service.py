@@ -32,6 +32,7 @@ from marketplace.kernel.money import from_minor
 from marketplace.kernel.outbox import emit
 from marketplace.kernel.pagination import Page, PageParams
 from procurement.clock import now
+from procurement.db import Lock
 from procurement.events import PoolClosed, PoolFailed
 from procurement.pool.models import Commitment, DeliveryPoint, DemandPool, PoolStatus
 from procurement.pool.repository import PoolRepository
@@ -74,7 +75,7 @@ class PoolService:
 
     # --- reading ------------------------------------------------------------------
 
-    async def visible(self, principal: Principal, pool_id: uuid.UUID, *, lock: str | None = None) -> DemandPool:
+    async def visible(self, principal: Principal, pool_id: uuid.UUID, *, lock: Lock = None) -> DemandPool:
         """The pool, if the caller coordinates its hub or belongs to an organisation admitted to it."""
         pool = await self.repo.get(pool_id, lock=lock)
         if pool is None or not (

@@ -8,6 +8,7 @@ import uuid
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from procurement.db import Lock, locked
 from procurement.tender.models import Lot, Tender, TenderAmendment, TenderStatus
 
 
@@ -19,13 +20,8 @@ class TenderRepository:
         self.session.add_all(objects)
         await self.session.flush()
 
-    async def get(self, tender_id: uuid.UUID, *, lock: str | None = None) -> Tender | None:
-        """The tender; `lock="update"` to change its state, `"share"` to keep it open while bidding."""
-        statement = select(Tender).where(Tender.id == tender_id)
-        if lock == "update":
-            statement = statement.with_for_update()
-        elif lock == "share":
-            statement = statement.with_for_update(read=True)
+    async def get(self, tender_id: uuid.UUID, *, lock: Lock = None) -> Tender | None:
+        statement = locked(select(Tender).where(Tender.id == tender_id), lock)
         return (await self.session.execute(statement)).scalar_one_or_none()
 
     async def live_for_pool(self, pool_id: uuid.UUID) -> Tender | None:

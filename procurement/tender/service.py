@@ -26,6 +26,7 @@ from marketplace.kernel.outbox import emit
 from marketplace.kernel.pagination import Page, PageParams
 from procurement.bid.service import BidService, TenderNotFound
 from procurement.clock import now
+from procurement.db import Lock
 from procurement.events import BidsOpened, TenderAmended, TenderCancelled, TenderPublished
 from procurement.ocds import service as ocds
 from procurement.pool.models import DemandPool, PoolStatus
@@ -303,7 +304,7 @@ class TenderService:
         items = [await self.tender_read(t) for t in tenders]
         return Page(items=items, page=page.page, per_page=page.per_page, total=total)
 
-    async def _coordinated(self, principal: Principal, tender_id: uuid.UUID, lock: str | None = "update") -> Tender:
+    async def _coordinated(self, principal: Principal, tender_id: uuid.UUID, lock: Lock = "update") -> Tender:
         tender = await self.repo.get(tender_id, lock=lock)
         # A published tender is public (others get 403 here); a draft exists only for its coordinators.
         if tender is None or (
@@ -401,9 +402,15 @@ def _apply_terms(tender: Tender, pool: DemandPool, terms: TenderTerms) -> None:
     _check_award_method(tender)
 
 
+_MAX_PERCENT = Decimal(1000)
+
+
 def _percent(value: Decimal | None, field: str) -> Decimal | None:
     """A percentage with at most two decimals (as stored), or None."""
-    if value is not None and (not value.is_finite() or value != value.quantize(Decimal("0.01"))):
+    # Bounded before quantizing: quantizing 1E+30 to cents would overflow the decimal context.
+    if value is not None and (
+        not value.is_finite() or abs(value) > _MAX_PERCENT or value != value.quantize(Decimal("0.01"))
+    ):
         raise InvalidInput.field(field, "a number with at most two decimals")
     return value
 

@@ -167,7 +167,13 @@ async def test_a_material_amendment_extends_the_deadline_and_notifies_bidders(
     assert len(since_then.json()["releases"]) == 3
     not_yet = await client.get("/api/v1/ocds/releases", params={"since": at(3600)})
     assert not_yet.json()["releases"] == []
-    for bad in ({"limit": 0}, {"cursor": "x"}, {"since": "2026-01-01T00:00:00"}):
+    for bad in (
+        {"limit": 0},
+        {"cursor": "x"},
+        {"cursor": "9" * 20},
+        {"cursor": "-1"},
+        {"since": "2026-01-01T00:00:00"},
+    ):
         assert (await client.get("/api/v1/ocds/releases", params=bad)).status_code == 422
     schemas.skip_unvalidated()
 
