@@ -1,33 +1,37 @@
 """Award optimisation: how much of each lot to award to each offer, at the least total evaluated cost.
 
 A pure function over plain numbers (no database), solved with HiGHS through
-`scipy.optimize.milp`. The model:
+`scipy.optimize.milp`. A lot's demand is split into *segments*: the units its buyers want
+at no more than a given unit price (one segment per distinct maximum price, plus one for
+the units wanted at any price). The model:
 
-- variables: `x[o]` units awarded to offer `o` (one bid's offer for one lot), `u[l]` units of
-  lot `l` left unawarded (shortfall), and — only when a minimum award or a lot limit needs
-  them — `y[o]` in {0, 1}, "offer `o` wins something";
-- minimise  sum(price[o] * x[o]) + penalty * sum(u[l])  — the penalty exceeds any price, so
-  a lot goes short only when no offer may take more;
-- subject to: each lot's awards plus its shortfall equal its demand; each offer within its
-  capacity and within the maximum share of its lot; each bid within its total capacity; an
-  offer that wins gets at least the minimum award (`x >= m * y`, `x <= cap * y`); a bid wins
-  at most `max_lots_per_bid` lots (`sum(y) <= k`).
+- variables: `x[s, o]` units of segment `s` bought from offer `o` (one bid's offer for the
+  segment's lot, only where the offer's unit price is within the segment's maximum),
+  `u[s]` units of segment `s` left unbought (shortfall), and — only when a minimum award or
+  a lot limit needs them — `y[o]` in {0, 1}, "offer `o` wins something";
+- minimise  sum(price[o] * x[s, o]) + penalty * sum(u[s])  — the penalty exceeds any
+  price, so a lot goes short only when no offer may take more;
+- subject to: each segment's purchases plus its shortfall equal its units; each offer's
+  award (summed over segments) within its capacity and the maximum share of its lot; each
+  bid within its total capacity; an offer that wins gets at least the minimum award
+  (`x >= m * y`, `x <= cap * y`); a bid wins at most `max_lots_per_bid` lots (`sum(y) <= k`).
 
-Without minimum awards and lot limits it is a transportation-like LP; with them, a MILP.
-Quantities are whole units when `integral` (counted goods). Ties are broken in a second
-solve that keeps the optimal cost and prefers offers of lower `rank` (earlier bid, then
-shorter lead time), so equal prices always give the same award.
+Without minimum awards and lot limits it is a transportation problem, solved as an LP; with
+them, a MILP. Quantities are whole units when `integral`. Ties are broken in a second solve
+that keeps the optimal cost and prefers offers of lower `rank` (earlier bid, then shorter
+lead time), so equal prices always give the same award.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import lil_array
+from scipy.sparse import coo_array
 
 if TYPE_CHECKING:
     from scipy.optimize._milp import _OptionsMILP
@@ -39,6 +43,11 @@ _ZERO = 1e-9
 #: Decimal places of a fractional award: quantities are stored with three, and HiGHS meets
 #: constraints to within 1e-6, so more would only be noise.
 _DIGITS = 3
+#: HiGHS status codes (scipy.optimize.milp): 0 optimal, 1 iteration or time limit reached.
+_OPTIMAL, _LIMIT_REACHED = 0, 1
+
+Cap = float | None
+"""A segment's maximum unit price; None: any price."""
 
 
 @dataclass(frozen=True)
@@ -46,16 +55,25 @@ class Offer:
     bid: Hashable
     lot: Hashable
     price: float
-    """Evaluated unit price (tender currency, after any preference margin)."""
+    """Evaluated unit price (tender currency, after any preference margin): what is minimised."""
     capacity: float
     rank: int = 0
     """Tie-break order: lower wins among equal prices."""
+    unit_price: float | None = None
+    """The price the buyer pays, compared with buyers' maximum prices (defaults to `price`)."""
+
+    @property
+    def paid(self) -> float:
+        return self.price if self.unit_price is None else self.unit_price
 
 
 @dataclass(frozen=True)
 class Problem:
     demand: dict[Hashable, float]
+    """lot -> units wanted."""
     offers: Sequence[Offer]
+    price_limits: dict[Hashable, dict[float, float]] = field(default_factory=dict)
+    """lot -> {maximum unit price: units of the lot's demand wanted at no more than that}."""
     bid_capacity: dict[Hashable, float] = field(default_factory=dict)
     """Total capacity across lots, for the bids that state one."""
     max_share: float | None = None
@@ -71,6 +89,8 @@ class Problem:
 class Solution:
     awards: dict[tuple[Hashable, Hashable], float]
     """(bid, lot) -> units awarded, only where more than zero."""
+    flows: dict[tuple[Hashable, Hashable, Cap], float]
+    """(bid, lot, segment's maximum price) -> units: which buyers' segment each award serves."""
     shortfall: dict[Hashable, float]
     """lot -> units no offer could take, only where more than zero."""
     cost: float
@@ -81,102 +101,201 @@ class Solution:
     integer_model: bool
 
 
+@dataclass(frozen=True)
+class _Segment:
+    lot: Hashable
+    cap: Cap
+    units: float
+
+
+class _Rows:
+    """A sparse constraint matrix built row by row: `low <= sum(value * var) <= high`."""
+
+    def __init__(self) -> None:
+        self.rows: list[int] = []
+        self.columns: list[int] = []
+        self.values: list[float] = []
+        self.low: list[float] = []
+        self.high: list[float] = []
+
+    def add(self, terms: dict[int, float], low: float, high: float) -> None:
+        row = len(self.low)
+        for column, value in terms.items():
+            self.rows.append(row)
+            self.columns.append(column)
+            self.values.append(value)
+        self.low.append(low)
+        self.high.append(high)
+
+    def constraint(self, size: int) -> LinearConstraint:
+        matrix = coo_array((self.values, (self.rows, self.columns)), shape=(len(self.low), size)).tocsr()
+        return LinearConstraint(matrix, self.low, self.high)
+
+
 def optimise(problem: Problem) -> Solution:
-    """The least-cost award of `problem`, with its shortfall, and whether it is proven optimal."""
+    """The least-cost award of `problem`, with its shortfall, and whether it is proven optimal.
+
+    When the time limit stops the solver, the best award it found comes back with
+    `optimal=False` and its gap; if it found none, nothing is awarded (every unit short,
+    gap None). Raises RuntimeError for any other solver failure.
+    """
     offers = list(problem.offers)
-    lots = list(problem.demand)
+    segments = _segments(problem)
+    pairs = [
+        (s, i)
+        for s, segment in enumerate(segments)
+        for i in _offers_by_lot(offers).get(segment.lot, [])
+        if segment.cap is None or offers[i].paid <= segment.cap + _ZERO
+    ]
     binaries = problem.min_award is not None or problem.max_lots_per_bid is not None
-    n, m = len(offers), len(lots)
-    size = n + m + (n if binaries else 0)
-    upper = _upper_bounds(problem, offers, lots, size)
-    constraints = [_constraints(problem, offers, lots, upper, size, binaries=binaries)]
+    n_pairs, n_segments = len(pairs), len(segments)
+    size = n_pairs + n_segments + (len(offers) if binaries else 0)
+    offer_upper = _offer_upper_bounds(problem, offers)
+
+    upper = np.ones(size)
+    upper[:n_pairs] = [min(offer_upper[i], segments[s].units) for s, i in pairs]
+    upper[n_pairs : n_pairs + n_segments] = [segment.units for segment in segments]
+    if problem.integral:
+        upper[: n_pairs + n_segments] = np.floor(upper[: n_pairs + n_segments] + _ZERO)
+    constraints = [_constraints(problem, offers, segments, pairs, offer_upper, binaries=binaries).constraint(size)]
     integrality = np.zeros(size, dtype=np.int8)
-    integrality[: n + m] = 1 if problem.integral else 0
-    integrality[n + m :] = 1
+    integrality[: n_pairs + n_segments] = 1 if problem.integral else 0
+    integrality[n_pairs + n_segments :] = 1
     bounds = Bounds(np.zeros(size), upper)
     options: _OptionsMILP = {"time_limit": problem.time_limit}
 
     cost = np.zeros(size)
-    cost[:n] = [o.price for o in offers]
-    cost[n : n + m] = 1.0 + 2.0 * max((abs(o.price) for o in offers), default=1.0)  # above any price
+    cost[:n_pairs] = [offers[i].price for _, i in pairs]
+    cost[n_pairs : n_pairs + n_segments] = 1.0 + 2.0 * max((abs(o.price) for o in offers), default=1.0)
     first = milp(cost, integrality=integrality, bounds=bounds, constraints=constraints, options=options)
-    if first.x is None:
+    if first.status not in (_OPTIMAL, _LIMIT_REACHED):
         raise RuntimeError(f"the award model could not be solved: {first.message}")
-    result, optimal = first, first.status == 0
+    if first.x is None:  # stopped before a first solution: leaving every unit short is one
+        empty = np.zeros(size)
+        empty[n_pairs : n_pairs + n_segments] = [segment.units for segment in segments]
+        return _solution(offers, segments, pairs, empty, optimal=False, gap=None, integer_model=True)
+    optimal = first.status == _OPTIMAL
+    result = first
 
     # Second solve: among solutions within the optimal cost, prefer lower-ranked offers.
-    if optimal and any(o.rank for o in offers):
+    if optimal and any(offers[i].rank for _, i in pairs):
         limit = first.fun + _COST_TOLERANCE * max(1.0, abs(first.fun))
         keep = LinearConstraint(cost.reshape(1, -1), -np.inf, limit)
         tie_break = np.zeros(size)
-        tie_break[:n] = [o.rank + 1 for o in offers]
+        tie_break[:n_pairs] = [offers[i].rank + 1 for _, i in pairs]
         second = milp(
             tie_break, integrality=integrality, bounds=bounds, constraints=[*constraints, keep], options=options
         )
-        if second.x is not None and second.status == 0:
+        if second.x is not None and second.status == _OPTIMAL:
             result = second
     # Whole units when integral; otherwise the stored precision (dropping the solver's tolerance noise).
     x = np.round(result.x) if problem.integral else np.round(result.x, _DIGITS)
-    return _solution(offers, lots, x, optimal=optimal, gap=first.mip_gap, integer_model=problem.integral or binaries)
+    gap = None if first.mip_gap is None else float(first.mip_gap)
+    return _solution(offers, segments, pairs, x, optimal=optimal, gap=gap, integer_model=problem.integral or binaries)
 
 
-def _upper_bounds(problem: Problem, offers: list[Offer], lots: list[Hashable], size: int) -> np.ndarray:
-    n, m = len(offers), len(lots)
-    upper = np.ones(size)
+def _offers_by_lot(offers: list[Offer]) -> dict[Hashable, list[int]]:
+    by_lot: dict[Hashable, list[int]] = defaultdict(list)
     for i, offer in enumerate(offers):
+        by_lot[offer.lot].append(i)
+    return by_lot
+
+
+def _segments(problem: Problem) -> list[_Segment]:
+    """Each lot's capped segments, cheapest cap first, then the units wanted at any price."""
+    segments: list[_Segment] = []
+    for lot, demand in problem.demand.items():
+        limits = problem.price_limits.get(lot, {})
+        capped = 0.0
+        for cap, units in sorted(limits.items()):
+            segments.append(_Segment(lot, cap, units))
+            capped += units
+        if demand - capped > _ZERO:
+            segments.append(_Segment(lot, None, demand - capped))
+    return segments
+
+
+def _offer_upper_bounds(problem: Problem, offers: list[Offer]) -> list[float]:
+    upper = []
+    for offer in offers:
         demand = problem.demand[offer.lot]
         share = demand if problem.max_share is None else problem.max_share * demand
-        upper[i] = max(min(offer.capacity, demand, share), 0.0)
-    upper[n : n + m] = [problem.demand[lot] for lot in lots]
-    if problem.integral:
-        upper[: n + m] = np.floor(upper[: n + m] + _ZERO)
+        bound = max(min(offer.capacity, demand, share), 0.0)
+        upper.append(float(np.floor(bound + _ZERO)) if problem.integral else bound)
     return upper
 
 
 def _constraints(
-    problem: Problem, offers: list[Offer], lots: list[Hashable], upper: np.ndarray, size: int, *, binaries: bool
-) -> LinearConstraint:
-    n, m = len(offers), len(lots)
-    rows: list[tuple[dict[int, float], float, float]] = []
-    for j, lot in enumerate(lots):  # awards + shortfall = demand
-        row = {i: 1.0 for i, o in enumerate(offers) if o.lot == lot}
-        rows.append(({**row, n + j: 1.0}, problem.demand[lot], problem.demand[lot]))
-    bids = list(dict.fromkeys(o.bid for o in offers))
-    rows.extend(  # a bid's total capacity
-        ({i: 1.0 for i, o in enumerate(offers) if o.bid == bid}, 0.0, problem.bid_capacity[bid])
-        for bid in bids
-        if bid in problem.bid_capacity
-    )
+    problem: Problem,
+    offers: list[Offer],
+    segments: list[_Segment],
+    pairs: list[tuple[int, int]],
+    offer_upper: list[float],
+    *,
+    binaries: bool,
+) -> _Rows:
+    n_pairs, n_segments = len(pairs), len(segments)
+    rows = _Rows()
+    of_segment: dict[int, dict[int, float]] = defaultdict(dict)
+    of_offer: dict[int, dict[int, float]] = defaultdict(dict)
+    for column, (s, i) in enumerate(pairs):
+        of_segment[s][column] = 1.0
+        of_offer[i][column] = 1.0
+    for s, segment in enumerate(segments):  # purchases + shortfall = the segment's units
+        rows.add({**of_segment[s], n_pairs + s: 1.0}, segment.units, segment.units)
+    for i, columns in of_offer.items():  # an offer serving several segments: its award within its bound
+        if len(columns) > 1 and not binaries:
+            rows.add(columns, 0.0, offer_upper[i])
+    of_bid: dict[Hashable, list[int]] = defaultdict(list)
+    for i, offer in enumerate(offers):
+        of_bid[offer.bid].append(i)
+    for bid, capacity in problem.bid_capacity.items():  # a bid's total capacity
+        columns = {c: 1.0 for i in of_bid.get(bid, []) for c in of_offer.get(i, {})}
+        if columns:
+            rows.add(columns, 0.0, capacity)
     if binaries:
-        for i in range(n):
-            rows.append(({i: 1.0, n + m + i: -upper[i]}, -np.inf, 0.0))  # x <= cap * y
+        base = n_pairs + n_segments
+        for i, columns in of_offer.items():
+            rows.add({**columns, base + i: -offer_upper[i]}, -np.inf, 0.0)  # x <= bound * y
             if problem.min_award is not None:
-                rows.append(({i: 1.0, n + m + i: -problem.min_award}, 0.0, np.inf))  # x >= min * y
+                rows.add({**columns, base + i: -problem.min_award}, 0.0, np.inf)  # x >= min * y
         if problem.max_lots_per_bid is not None:
-            for bid in bids:  # sum of y <= lots per bid
-                row = {n + m + i: 1.0 for i, o in enumerate(offers) if o.bid == bid}
-                rows.append((row, 0.0, float(problem.max_lots_per_bid)))
-    matrix = lil_array((len(rows), size))
-    for r, (row, _, _) in enumerate(rows):
-        for column, value in row.items():
-            matrix[r, column] = value
-    return LinearConstraint(matrix.tocsr(), [low for _, low, _ in rows], [high for _, _, high in rows])
+            for members in of_bid.values():  # sum of y <= lots per bid
+                rows.add({base + i: 1.0 for i in members}, 0.0, float(problem.max_lots_per_bid))
+    return rows
 
 
 def _solution(
-    offers: list[Offer], lots: list[Hashable], x: np.ndarray, *, optimal: bool, gap: float | None, integer_model: bool
+    offers: list[Offer],
+    segments: list[_Segment],
+    pairs: list[tuple[int, int]],
+    x: np.ndarray,
+    *,
+    optimal: bool,
+    gap: float | None,
+    integer_model: bool,
 ) -> Solution:
-    n = len(offers)
-    awards: dict[tuple[Hashable, Hashable], float] = {}
-    for i, offer in enumerate(offers):
-        if x[i] > _ZERO:
-            awards[(offer.bid, offer.lot)] = awards.get((offer.bid, offer.lot), 0.0) + float(x[i])
-    shortfall = {lot: float(x[n + j]) for j, lot in enumerate(lots) if x[n + j] > _ZERO}
+    n_pairs = len(pairs)
+    awards: dict[tuple[Hashable, Hashable], float] = defaultdict(float)
+    flows: dict[tuple[Hashable, Hashable, Cap], float] = {}
+    cost = 0.0
+    for column, (s, i) in enumerate(pairs):
+        units = float(x[column])
+        if units > _ZERO:
+            offer = offers[i]
+            awards[(offer.bid, offer.lot)] += units
+            flows[(offer.bid, offer.lot, segments[s].cap)] = units
+            cost += offer.price * units
+    shortfall: dict[Hashable, float] = defaultdict(float)
+    for s, segment in enumerate(segments):
+        if x[n_pairs + s] > _ZERO:
+            shortfall[segment.lot] += float(x[n_pairs + s])
     return Solution(
-        awards=awards,
-        shortfall=shortfall,
-        cost=float(sum(offers[i].price * x[i] for i in range(n))),
+        awards=dict(awards),
+        flows=flows,
+        shortfall=dict(shortfall),
+        cost=cost,
         optimal=optimal,
-        gap=None if gap is None else float(gap),
+        gap=gap,
         integer_model=integer_model,
     )

@@ -4,6 +4,7 @@ and right on hand-checked examples of split awards, capacity, share caps, margin
 from __future__ import annotations
 
 import itertools
+import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -34,6 +35,7 @@ def exhaustive_cost(problem: Problem) -> float:
                 if problem.min_award is not None and q < problem.min_award:
                     feasible = False
         feasible = feasible and all(awarded[lot] <= problem.demand[lot] for lot in problem.demand)
+        feasible = feasible and within_price_limits(problem, offers, x)
         feasible = feasible and all(per_bid.get(b, 0) <= c for b, c in problem.bid_capacity.items())
         if problem.max_lots_per_bid is not None:
             feasible = feasible and all(n <= problem.max_lots_per_bid for n in lots_won.values())
@@ -44,6 +46,21 @@ def exhaustive_cost(problem: Problem) -> float:
     return best
 
 
+def within_price_limits(problem: Problem, offers: list[Offer], x: tuple[int, ...]) -> bool:
+    """Whether buyers' maximum prices let every awarded unit find a buyer. A unit at price p may go
+    only to units wanted at p or more, so (Hall's condition, the sets being nested) for every p the
+    units awarded at p or more must not exceed the units wanted at p or more."""
+    for lot, demand in problem.demand.items():
+        limits = problem.price_limits.get(lot, {})
+        for offer in offers:
+            p = offer.paid
+            awarded = sum(q for o, q in zip(offers, x, strict=True) if o.lot == lot and o.paid >= p)
+            wanted = demand - sum(units for cap, units in limits.items() if cap < p)
+            if awarded > wanted:
+                return False
+    return True
+
+
 @st.composite
 def small_problems(draw: st.DrawFn) -> Problem:
     lots = [f"lot{i}" for i in range(draw(st.integers(1, 2)))]
@@ -51,13 +68,21 @@ def small_problems(draw: st.DrawFn) -> Problem:
     pairs = draw(
         st.lists(st.sampled_from([(b, lot) for b in bids for lot in lots]), min_size=1, max_size=4, unique=True)
     )
-    offers = [
-        Offer(bid=b, lot=lot, price=float(draw(st.integers(1, 20))), capacity=float(draw(st.integers(1, 4))))
-        for b, lot in pairs
-    ]
+    offers = []
+    for b, lot in pairs:
+        paid = float(draw(st.integers(1, 20)))
+        # A preference margin makes the evaluated price lower than the price paid.
+        price = paid - draw(st.sampled_from([0.0, 0.5, 2.0]))
+        offers.append(Offer(bid=b, lot=lot, price=price, unit_price=paid, capacity=float(draw(st.integers(1, 4)))))
+    demand = {lot: float(draw(st.integers(1, 5))) for lot in lots}
+    price_limits = {}
+    for lot in lots:
+        if draw(st.booleans()):  # some of the lot's buyers will not pay more than a cap
+            price_limits[lot] = {float(draw(st.integers(1, 20))): float(draw(st.integers(1, int(demand[lot]))))}
     return Problem(
-        demand={lot: float(draw(st.integers(1, 5))) for lot in lots},
+        demand=demand,
         offers=offers,
+        price_limits=price_limits,
         bid_capacity={b: float(draw(st.integers(1, 6))) for b in draw(st.sets(st.sampled_from(bids)))},
         max_share=draw(st.sampled_from([None, 0.5, 1.0])),
         min_award=draw(st.sampled_from([None, 2.0, 3.0])),
@@ -83,6 +108,10 @@ def test_the_award_costs_what_an_exhaustive_search_finds(problem: Problem) -> No
     for lot, demand in problem.demand.items():
         awarded = sum(u for (_, awarded_lot), u in solution.awards.items() if awarded_lot == lot)
         assert abs(awarded + solution.shortfall.get(lot, 0.0) - demand) < 1e-9
+    # Every flow into a capped segment is priced within the cap.
+    for (bid, lot, cap), _units in solution.flows.items():
+        offer = next(o for o in problem.offers if o.bid == bid and o.lot == lot)
+        assert cap is None or offer.paid <= cap
 
 
 def test_a_lot_is_split_when_the_cheapest_supplier_cannot_deliver_it_all() -> None:
@@ -162,3 +191,41 @@ def test_equal_prices_go_to_the_lower_rank_every_time() -> None:
     ]
     for _ in range(3):
         assert optimise(Problem(demand={"l": 60.0}, offers=offers)).awards == {("early", "l"): 60.0}
+
+
+def test_a_buyers_maximum_price_sends_the_dearer_units_to_buyers_without_one() -> None:
+    # 100 kg wanted, 40 of them by a buyer paying at most 9.00. The cheap supplier (8.00) has only 50.
+    offers = [
+        Offer(bid="cheap", lot="l", price=8.0, capacity=50.0),
+        Offer(bid="dear", lot="l", price=10.0, capacity=100.0),
+    ]
+    solution = optimise(Problem(demand={"l": 100.0}, offers=offers, price_limits={"l": {9.0: 40.0}}))
+    assert solution.awards == {("cheap", "l"): 50.0, ("dear", "l"): 50.0}
+    assert solution.flows == {("cheap", "l", 9.0): 40.0, ("cheap", "l", None): 10.0, ("dear", "l", None): 50.0}
+    # With only 30 kg at 8.00 the capped buyer's other 10 kg cannot be bought: short, not overpriced.
+    offers[0] = Offer(bid="cheap", lot="l", price=8.0, capacity=30.0)
+    solution = optimise(Problem(demand={"l": 100.0}, offers=offers, price_limits={"l": {9.0: 40.0}}))
+    assert solution.awards == {("cheap", "l"): 30.0, ("dear", "l"): 60.0}
+    assert solution.shortfall == {"l": 10.0}
+
+
+def test_the_time_limit_returns_the_best_award_found_flagged_not_optimal() -> None:
+    # A MILP (lot limits) big enough that HiGHS cannot prove optimality in a millisecond.
+    rng = random.Random(7)
+    lots = [f"lot{i}" for i in range(60)]
+    offers = [
+        Offer(bid=f"bid{b}", lot=lot, price=float(rng.randint(500, 900)), capacity=float(rng.randint(10, 60)))
+        for b in range(80)
+        for lot in rng.sample(lots, 20)
+    ]
+    problem = Problem(
+        demand={lot: 100.0 for lot in lots}, offers=offers, max_lots_per_bid=3, min_award=5.0, time_limit=0.001
+    )
+    solution = optimise(problem)
+    assert not solution.optimal
+    if solution.awards:  # the best found so far, keeping the rules, with how far from optimal it may be
+        assert solution.gap is not None and solution.gap > 0
+        assert all(units >= 5.0 for units in solution.awards.values())
+    else:  # stopped before a first solution: nothing awarded, every unit reported short
+        assert solution.gap is None
+        assert sum(solution.shortfall.values()) == 6000.0
