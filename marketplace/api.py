@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from decimal import Decimal
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketplace.catalog import classification, units
+from marketplace.catalog import classification, rules, units
 from marketplace.catalog.repository import ListingRepository
 from marketplace.catalog.snapshot import ListingSnapshot, ListingText, listing_snapshots
 from marketplace.compliance.schemas import Eligibility, MissingCredential, UnmetRequirement
@@ -21,16 +22,19 @@ from marketplace.hub.repository import HubRepository
 from marketplace.hub.service import HubService
 from marketplace.kernel.auth import Principal, require_platform_admin
 from marketplace.kernel.errors import Forbidden, InvalidInput, NotFound
+from marketplace.order.awarded import AwardedOrder, place_awarded_orders
 from marketplace.organization.models import InclusionAttribute, OrganizationKind, Role
 from marketplace.organization.repository import OrganizationRepository
 from marketplace.organization.schemas import OrganizationRead
 from marketplace.organization.service import OrganizationService
 
 __all__ = [
+    "AwardedOrder",
     "ClassificationScheme",
     "Eligibility",
     "HubSummary",
     "InclusionAttribute",
+    "ListedTiers",
     "ListingSnapshot",
     "ListingText",
     "MissingCredential",
@@ -48,6 +52,7 @@ __all__ = [
     "hubs_coordinated",
     "hubs_of_member",
     "is_hub_coordinator",
+    "listed_tiers",
     "listing_id_batch",
     "listing_ids_of_hub_members",
     "listing_ids_of_producers",
@@ -55,6 +60,7 @@ __all__ = [
     "listing_snapshots",
     "missing_credentials",
     "normalise_classification",
+    "place_awarded_orders",
     "read_organization",
     "require_hub_coordinator",
     "require_org_role",
@@ -226,3 +232,34 @@ def normalise_classification(scheme: str, code: str, field: str) -> tuple[Classi
 def unit_of(code: str) -> Unit | None:
     """A UN/CEFACT Rec 20 unit the catalog accepts (its English name, whether counted whole), else None."""
     return units.unit(code)
+
+
+class ListedTiers(msgspec.Struct, kw_only=True, frozen=True):
+    """A producer's listed volume prices for one item: what a buyer pays ordering on its own."""
+
+    organization_id: uuid.UUID
+    currency: str
+    tiers: list[tuple[Decimal, Decimal]]
+    """(minimum quantity, unit price), ascending."""
+
+    def unit_price(self, quantity: Decimal) -> Decimal:
+        """The unit price for `quantity`; below the first tier, the first tier's (the least one can order)."""
+        if quantity < self.tiers[0][0]:
+            return self.tiers[0][1]
+        return rules.tier_for(self.tiers, quantity)[1]
+
+
+async def listed_tiers(
+    session: AsyncSession, organization_ids: Sequence[uuid.UUID], scheme: str, code: str, unit_code: str
+) -> list[ListedTiers]:
+    """The active listings of one item (classification and unit) by the producers. No access check:
+    listed prices are public."""
+    rows = await ListingRepository(session).tiers_of_item(organization_ids, scheme, code, unit_code)
+    return [
+        ListedTiers(
+            organization_id=organization_id,
+            currency=currency,
+            tiers=[(Decimal(t["min_quantity"]), Decimal(t["unit_price"])) for t in tiers],
+        )
+        for organization_id, currency, tiers in rows
+    ]

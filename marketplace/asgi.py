@@ -58,7 +58,10 @@ from marketplace.payment.controllers import (
 from marketplace.payment.jobs import refund_to_card, transfer_to_producer
 from marketplace.payment.stripe_gateway import StripeGateway
 from marketplace.place.controllers import PlaceController
+from procurement.award.controllers import AwardController
+from procurement.award.jobs import evaluate_tender
 from procurement.bid.controllers import BidController
+from procurement.events import BidsOpened
 from procurement.ocds.controllers import OcdsController
 from procurement.pool.controllers import PoolController
 from procurement.pool.jobs import close_due_pools
@@ -88,6 +91,11 @@ def build_registry(
             functools.partial(transfer_to_producer, gateway, settings.hub_fee_percent),
         )
         reg.subscribe(CardRefundDue, "refund_to_card", functools.partial(refund_to_card, gateway))
+        reg.subscribe(
+            BidsOpened,
+            "evaluate_tender",
+            functools.partial(evaluate_tender, settings.award_time_limit_seconds, settings.stripe_enabled),
+        )
     if "purge_login_failures" not in reg.schedules:
         reg.schedule("purge_login_failures", "17 3 * * *", purge_login_failures)
     if "purge_idempotency_keys" not in reg.schedules:
@@ -209,6 +217,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PoolController,
             TenderController,
             HubTenderController,
+            AwardController,
             BidController,
             OcdsController,
         ],

@@ -23,6 +23,7 @@ import marketplace.kernel.outbox
 import marketplace.order.models
 import marketplace.organization.models
 import marketplace.payment.models  # noqa: F401
+import procurement.award.models
 import procurement.bid.models
 import procurement.ocds.models
 import procurement.pool.models

@@ -58,3 +58,34 @@ class BidsOpened(msgspec.Struct, frozen=True, kw_only=True):
     tender_id: uuid.UUID
     hub_id: uuid.UUID
     bid_count: int
+
+
+class AwardProposed(msgspec.Struct, frozen=True, kw_only=True):
+    """The evaluation job proposed an award: the hub's coordinators review and confirm it."""
+
+    tender_id: uuid.UUID
+    hub_id: uuid.UUID
+    optimal: bool
+    shortfall: str
+    """Units of all lots no eligible offer could take."""
+
+
+class TenderUnsuccessful(msgspec.Struct, frozen=True, kw_only=True):
+    """No bid was eligible for any lot: nothing is awarded; buyers and bidders are told why."""
+
+    tender_id: uuid.UUID
+    hub_id: uuid.UUID
+    reason: str
+    buyer_ids: list[uuid.UUID]
+    bidder_ids: list[uuid.UUID]
+
+
+class TenderAwarded(msgspec.Struct, frozen=True, kw_only=True):
+    """The award is final and its orders placed: suppliers and buyers see theirs."""
+
+    tender_id: uuid.UUID
+    hub_id: uuid.UUID
+    overridden: bool
+    supplier_ids: list[uuid.UUID]
+    buyer_ids: list[uuid.UUID]
+    order_count: int

@@ -164,6 +164,21 @@ class ListingRepository:
         )
         return list(rows.scalars())
 
+    async def tiers_of_item(
+        self, organization_ids: Collection[uuid.UUID], scheme: str, code: str, unit_code: str
+    ) -> list[tuple[uuid.UUID, str, list[dict[str, str]]]]:
+        """(producer, currency, price tiers) of the producers' active listings of one item in one unit."""
+        rows = await self.session.execute(
+            select(Listing.organization_id, Listing.currency, Listing.price_tiers).where(
+                equals_any(Listing.organization_id, list(organization_ids), Uuid),
+                Listing.classification_scheme == scheme,
+                Listing.classification_code == code,
+                Listing.unit_code == unit_code,
+                Listing.status == ListingStatus.active,
+            )
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
+
     async def ids_priced_in(self, currencies: Collection[str]) -> list[uuid.UUID]:
         rows = await self.session.execute(select(Listing.id).where(Listing.currency.in_(list(currencies))))
         return list(rows.scalars())

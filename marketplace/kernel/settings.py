@@ -55,6 +55,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     ocid_prefix: str = "ocds-borderhub"
     """The publisher's OCDS ocid prefix (register one with the OCDS Data Support Team)."""
     ocds_publisher_name: str = "Borderhub"
+    award_time_limit_seconds: float = 10.0
+    """How long the award optimiser may search; past it the best award found is proposed, flagged."""
     ocds_release_schema: str = "https://standard.open-contracting.org/schema/1__1__5/release-schema.json"
     """The OCDS release schema (URL or file path) whose merge rules compile records."""
 
@@ -102,6 +104,7 @@ _ENV = {
     "bid_sealing_secret": "BID_SEALING_SECRET",
     "ocid_prefix": "OCID_PREFIX",
     "ocds_publisher_name": "OCDS_PUBLISHER_NAME",
+    "award_time_limit_seconds": "AWARD_TIME_LIMIT_SECONDS",
     "ocds_release_schema": "OCDS_RELEASE_SCHEMA",
 }
 

@@ -172,6 +172,8 @@ class Order(Entity):
     status_changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     note: Mapped[str | None] = mapped_column(String(1000))
     """Why it was cancelled or rejected, or the shipment's tracking reference."""
+    tender_reference: Mapped[str | None] = mapped_column(String(200))
+    """Set on orders placed for an awarded tender: its OCDS id and lot ("ocds-…-1a2b lot 2")."""
 
     def parties_allowed(self, to: OrderStatus) -> frozenset[Party] | None:
         """Who may move the order to `to` now; None when that move does not exist from here."""
@@ -192,8 +194,9 @@ class OrderLine(Entity):
     )
     position: Mapped[int] = mapped_column(Integer)
     """Where the line was in the checkout (0-based), so orders read back in the buyer's order."""
-    listing_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.listing.id"))
-    listing_version: Mapped[int] = mapped_column(Integer)
+    listing_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.listing.id"))
+    """None for goods awarded in a tender: they were bid for, not ordered from a listing."""
+    listing_version: Mapped[int | None] = mapped_column(Integer)
     sku: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(35))

@@ -14,6 +14,7 @@ from marketplace.catalog.models import Listing, ListingStatus
 from marketplace.hub.models import HubCoordinator, HubMembership, HubMembershipStatus
 from marketplace.kernel.db import equals_any
 from marketplace.order.models import Checkout, Order, OrderLine, OrderStatus, PaymentMethod, Side
+from marketplace.organization.models import Organization
 from marketplace.payment.models import CardPayment
 
 
@@ -77,6 +78,25 @@ class OrderRepository:
         )
         return {row[0]: row[1] for row in rows}
 
+    async def invoice_terms(self, hub_id: uuid.UUID, organization_ids: list[uuid.UUID]) -> dict[uuid.UUID, int | None]:
+        """The invoice terms (net days, None: none) the hub grants each of the organisations it admitted."""
+        rows = await self.session.execute(
+            select(HubMembership.organization_id, HubMembership.invoice_net_days).where(
+                HubMembership.hub_id == hub_id,
+                HubMembership.status == HubMembershipStatus.admitted,
+                equals_any(HubMembership.organization_id, organization_ids, Uuid),
+            )
+        )
+        return {row[0]: row[1] for row in rows}
+
+    async def default_currencies(self, organization_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+        rows = await self.session.execute(
+            select(Organization.id, Organization.default_currency).where(
+                equals_any(Organization.id, organization_ids, Uuid)
+            )
+        )
+        return {row[0]: row[1] for row in rows}
+
     async def admitted_to(self, hub_id: uuid.UUID, organization_ids: list[uuid.UUID]) -> set[uuid.UUID]:
         rows = await self.session.execute(
             select(HubMembership.organization_id).where(
@@ -110,7 +130,8 @@ class OrderRepository:
 
     async def unpaid_card_orders(self, placed_before: dt.datetime) -> list[Order]:
         """Card orders still awaiting payment placed before `placed_before`, locked in id order,
-        except those whose payment Stripe is still processing (and those another writer holds)."""
+        except orders of awarded tenders, those whose payment Stripe is still processing (and
+        those another writer holds)."""
         processing = select(CardPayment.id).where(
             CardPayment.checkout_id == Order.checkout_id, CardPayment.status == "processing"
         )
@@ -120,6 +141,7 @@ class OrderRepository:
                 Order.payment_method == PaymentMethod.stripe,
                 Order.status == OrderStatus.pending_payment,
                 Order.created_at < placed_before,
+                Order.tender_reference.is_(None),  # an awarded order is binding: chased, not dropped
                 ~processing.exists(),
             )
             .order_by(Order.id)

@@ -49,8 +49,9 @@ class CheckoutCreate(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_f
 
 
 class OrderLineRead(msgspec.Struct, kw_only=True, frozen=True):
-    listing_id: uuid.UUID
-    listing_version: int
+    listing_id: uuid.UUID | None
+    """None for goods awarded in a tender."""
+    listing_version: int | None
     sku: str
     title: str
     language: str
@@ -83,6 +84,8 @@ class OrderRead(msgspec.Struct, kw_only=True, frozen=True):
     delivery: Delivery
     invoice: InvoiceSummary | None
     note: str | None
+    tender_reference: str | None
+    """The tender (OCDS id) and lot an awarded order comes from."""
     placed_by: uuid.UUID
     placed_at: dt.datetime
     status_changed_at: dt.datetime

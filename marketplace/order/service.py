@@ -380,7 +380,9 @@ class OrderService:
         lines = (await self.repo.lines_of([order.id]))[order.id]
         if to in (OrderStatus.cancelled, OrderStatus.rejected):
             if order.status in HOLDS_STOCK:
-                for line in sorted(lines, key=lambda item: item.listing_id):
+                for line in sorted(lines, key=lambda item: str(item.listing_id)):
+                    if line.listing_id is None:  # awarded goods took no listing stock
+                        continue
                     row = await self.repo.return_stock(line.listing_id, line.quantity)
                     await _announce_if_orderability_changed(self.session, row, line.quantity)
             await self.invoices.void(order.id)
@@ -631,6 +633,7 @@ def _order_read(order: Order, lines: list[OrderLine], invoice: Any) -> OrderRead
         delivery=Delivery(jurisdiction=order.delivery_jurisdiction, address=Address(**order.delivery_address)),
         invoice=invoice,
         note=order.note,
+        tender_reference=order.tender_reference,
         placed_by=order.placed_by,
         placed_at=order.created_at,
         status_changed_at=order.status_changed_at,

@@ -32,32 +32,29 @@ class PaymentRepository:
         self.session.add_all(objects)
         await self.session.flush()
 
-    async def next_invoice_numbers(self, producer_organization_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
-        """Each producer's next invoice number, in one statement. The counter rows stay locked
-        until the transaction ends, so concurrent checkouts take numbers one after another
-        (pass the ids sorted: rows are locked in that order, so checkouts cannot deadlock)."""
+    async def next_invoice_numbers(self, counts: dict[uuid.UUID, int]) -> dict[uuid.UUID, int]:
+        """The first of `counts[producer]` consecutive invoice numbers of each producer, in one
+        statement. The counter rows stay locked until the transaction ends, so concurrent
+        checkouts take numbers one after another (rows are locked in id order, so they cannot deadlock)."""
         now = dt.datetime.now(dt.UTC)
-        statement = (
-            insert(InvoiceCounter)
-            .values(
-                [
-                    {
-                        "id": uuid_utils.compat.uuid7(),
-                        "producer_organization_id": producer,
-                        "last_number": 1,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                    for producer in producer_organization_ids
-                ]
-            )
-            .on_conflict_do_update(
-                index_elements=[InvoiceCounter.producer_organization_id],
-                set_={"last_number": InvoiceCounter.last_number + 1, "updated_at": now},
-            )
-            .returning(InvoiceCounter.producer_organization_id, InvoiceCounter.last_number)
+        values = insert(InvoiceCounter).values(
+            [
+                {
+                    "id": uuid_utils.compat.uuid7(),
+                    "producer_organization_id": producer,
+                    "last_number": counts[producer],
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for producer in sorted(counts)
+            ]
         )
-        return {row[0]: row[1] for row in await self.session.execute(statement)}
+        statement = values.on_conflict_do_update(
+            index_elements=[InvoiceCounter.producer_organization_id],
+            set_={"last_number": InvoiceCounter.last_number + values.excluded.last_number, "updated_at": now},
+        ).returning(InvoiceCounter.producer_organization_id, InvoiceCounter.last_number)
+        rows = await self.session.execute(statement)
+        return {producer: last - counts[producer] + 1 for producer, last in rows}
 
     async def invoice(self, invoice_id: uuid.UUID, *, for_update: bool = False) -> Invoice | None:
         statement = select(Invoice).where(Invoice.id == invoice_id)

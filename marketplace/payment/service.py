@@ -46,13 +46,18 @@ class InvoiceService:
         self.repo = PaymentRepository(session)
         self.organizations = OrganizationService(session)
 
-    async def issue(self, orders: list[Order], net_days: int) -> list[Invoice]:
-        """Invoice orders placed for payment by invoice: each producer's next number, due `net_days`
-        after the order. Returned unsaved, for the caller to write with the orders."""
-        numbers = await self.repo.next_invoice_numbers(sorted({order.producer_organization_id for order in orders}))
+    async def issue(self, orders: list[Order], net_days: int | dict[uuid.UUID, int]) -> list[Invoice]:
+        """Invoice orders placed for payment by invoice: each producer's next numbers, due
+        `net_days` (or `net_days[buyer]`) after the order. Returned unsaved, for the caller to
+        write with the orders."""
+        counts: dict[uuid.UUID, int] = {}
+        for order in orders:
+            counts[order.producer_organization_id] = counts.get(order.producer_organization_id, 0) + 1
+        numbers = await self.repo.next_invoice_numbers(counts) if counts else {}
         invoices = []
         for order in orders:
             issued_on = order.created_at.date()
+            days = net_days if isinstance(net_days, int) else net_days[order.buyer_organization_id]
             invoices.append(
                 Invoice(
                     order_id=order.id,
@@ -62,10 +67,11 @@ class InvoiceService:
                     currency=order.currency,
                     amount_minor=order.total_minor,
                     issued_on=issued_on,
-                    due_on=issued_on + dt.timedelta(days=net_days),
+                    due_on=issued_on + dt.timedelta(days=days),
                     status=InvoiceStatus.issued,
                 )
             )
+            numbers[order.producer_organization_id] += 1
         return invoices
 
     async def void(self, order_id: uuid.UUID) -> None:

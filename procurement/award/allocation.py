@@ -54,18 +54,18 @@ class Share:
 def allocate(claims: Sequence[Claim], supplies: Sequence[Supply]) -> list[Share]:
     """Split one segment's awarded `supplies` among its `claims` by the rule above."""
     filled = _fill(claims, sum((s.units for s in supplies), Decimal(0)))
-    queue = [[supply.bid, supply.units] for supply in sorted(supplies, key=lambda s: (s.price, s.rank))]
+    cheapest_first = sorted(supplies, key=lambda s: (s.price, s.rank))
+    left = [supply.units for supply in cheapest_first]
     shares: list[Share] = []
     at = 0
     for claim in claims:
         wanted = filled[claim.commitment_id]
-        while wanted > 0 and at < len(queue):
-            bid, left = queue[at]
-            take = min(wanted, left)
-            shares.append(Share(commitment_id=claim.commitment_id, bid=bid, quantity=take))
+        while wanted > 0 and at < len(left):
+            take = min(wanted, left[at])
+            shares.append(Share(commitment_id=claim.commitment_id, bid=cheapest_first[at].bid, quantity=take))
             wanted -= take
-            queue[at][1] = left - take
-            if queue[at][1] == 0:
+            left[at] -= take
+            if left[at] == 0:
                 at += 1
     return shares
 

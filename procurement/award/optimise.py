@@ -190,8 +190,16 @@ def optimise(problem: Problem) -> Solution:
             result = second
     # Whole units when integral; otherwise the stored precision (dropping the solver's tolerance noise).
     x = np.round(result.x) if problem.integral else np.round(result.x, _DIGITS)
-    gap = None if first.mip_gap is None else float(first.mip_gap)
-    return _solution(offers, segments, pairs, x, optimal=optimal, gap=gap, integer_model=problem.integral or binaries)
+    gap = getattr(first, "mip_gap", None)  # absent when HiGHS solved a pure LP
+    return _solution(
+        offers,
+        segments,
+        pairs,
+        x,
+        optimal=optimal,
+        gap=None if gap is None else float(gap),
+        integer_model=problem.integral or binaries,
+    )
 
 
 def _offers_by_lot(offers: list[Offer]) -> dict[Hashable, list[int]]:

@@ -1,7 +1,9 @@
 """OCDS 1.1 releases of a tender, built from its current state (pure: no I/O).
 
-Lots use the lots extension (`tender.lots`, `items.relatedLot`) and bid statistics the
-bids extension (`bids.statistics`); both are listed in every package's `extensions`.
+Lots use the lots extension (`tender.lots`, `items.relatedLot`, `awards.relatedLots`), bid
+statistics the bids extension (`bids.statistics`) and each contract's buyer (one per order:
+a pooled tender has many buyers) the multiple buyers extension (`contracts.buyer`); all are
+listed in every package's `extensions`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 import pycountry
 
 from marketplace.api import HubSummary, TradingParty, unit_of
-from marketplace.kernel.money import from_minor
+from marketplace.kernel.money import from_minor, money
 from procurement.pool.models import DeliveryPoint, DemandPool
 from procurement.tender.models import AwardMethod, Lot, Tender, TenderAmendment, TenderStatus
 
@@ -22,6 +24,7 @@ VERSION = "1.1"
 EXTENSIONS = [
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/v1.1.5/extension.json",
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json",
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_multiple_buyers_extension/master/extension.json",
 ]
 
 
@@ -29,6 +32,29 @@ EXTENSIONS = [
 class LotBids:
     bids: int
     valid: int
+
+
+@dataclass(frozen=True)
+class AwardedUnits:
+    """Units of one lot going to one supplier (an award line), or to one buyer from it (a contract)."""
+
+    lot: int
+    bid_id: Any
+    supplier: TradingParty
+    quantity: Decimal
+    unit_price_minor: int
+    currency: str
+    buyer: TradingParty | None = None
+    order_id: Any = None
+
+
+@dataclass(frozen=True)
+class AwardFacts:
+    date: dt.datetime
+    justification: str | None
+    """The coordinator's, when the optimiser's proposal was overridden."""
+    awards: list[AwardedUnits]
+    contracts: list[AwardedUnits]
 
 
 @dataclass(frozen=True)
@@ -45,6 +71,7 @@ class TenderFacts:
     tenderers: list[TradingParty] | None
     """None before the bids are opened."""
     lot_bids: dict[int, LotBids] | None
+    award: AwardFacts | None = None
 
 
 def timestamp(moment: dt.datetime) -> str:
@@ -75,6 +102,8 @@ def _status(facts: TenderFacts) -> str:
     opened = facts.tender.bids_opened()
     if facts.tender.status is TenderStatus.cancelled:
         return "unsuccessful" if opened else "cancelled"
+    if facts.tender.status is TenderStatus.unsuccessful:
+        return "unsuccessful"
     if opened:
         return "complete" if facts.tenderers else "unsuccessful"
     return "active"
@@ -130,7 +159,73 @@ def _parties(facts: TenderFacts) -> list[dict[str, Any]]:
             parties[key]["roles"].append("tenderer")
         else:
             parties[key] = _party(tenderer, ["tenderer"])
+    for units in facts.award.awards if facts.award else []:
+        key = str(units.supplier.organization_id)
+        if key not in parties:
+            parties[key] = _party(units.supplier, [])
+        if "supplier" not in parties[key]["roles"]:
+            parties[key]["roles"].append("supplier")
     return list(parties.values())
+
+
+def _award_id(units: AwardedUnits) -> str:
+    return f"{units.lot}-{units.bid_id}"
+
+
+def _awarded_value(units: AwardedUnits) -> dict[str, Any]:
+    return _amount(
+        money(from_minor(units.unit_price_minor, units.currency) * units.quantity, units.currency).amount_minor,
+        units.currency,
+    )
+
+
+def _awarded_item(units: AwardedUnits, pool: DemandPool, title: str) -> dict[str, Any]:
+    unit = {k: v for k, v in _unit(pool).items() if k != "value"}
+    unit["value"] = _amount(units.unit_price_minor, units.currency)
+    return {
+        "id": str(units.lot),
+        "description": title,
+        "classification": {"scheme": pool.classification_scheme, "id": pool.classification_code},
+        "quantity": _number(units.quantity),
+        "unit": unit,
+    }
+
+
+def _awards_and_contracts(facts: TenderFacts, title: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    assert facts.award is not None  # noqa: S101 - callers check
+    award, date = facts.award, timestamp(facts.award.date)
+    awards = []
+    for units in award.awards:
+        entry: dict[str, Any] = {
+            "id": _award_id(units),
+            "title": f"Lot {units.lot}: {units.supplier.name}",
+            "status": "active",
+            "date": date,
+            "value": _awarded_value(units),
+            "suppliers": [{"id": str(units.supplier.organization_id), "name": units.supplier.name}],
+            "items": [_awarded_item(units, facts.pool, title)],
+            "relatedLots": [str(units.lot)],
+        }
+        if award.justification:
+            entry["description"] = (
+                f"Awarded by the hub's coordinators instead of the optimal proposal: {award.justification}"
+            )
+        awards.append(entry)
+    contracts = []
+    for units in award.contracts:
+        assert units.buyer is not None  # noqa: S101 - contracts name their buyer
+        contracts.append(
+            {
+                "id": str(units.order_id),
+                "awardID": _award_id(units),
+                "title": f"Lot {units.lot}: {units.supplier.name} to {units.buyer.name}",
+                "status": "pending",
+                "value": _awarded_value(units),
+                "items": [_awarded_item(units, facts.pool, title)],
+                "buyer": {"id": str(units.buyer.organization_id), "name": units.buyer.name},
+            }
+        )
+    return awards, contracts
 
 
 def _lots_and_items(facts: TenderFacts, title: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -246,4 +341,6 @@ def build_release(
         section["numberOfTenderers"] = len(facts.tenderers)
         section["tenderers"] = [{"id": str(t.organization_id), "name": t.name} for t in facts.tenderers]
         release["bids"] = {"statistics": _bid_statistics(facts.tenderers, facts.lot_bids)}
+    if facts.award is not None:
+        release["awards"], release["contracts"] = _awards_and_contracts(facts, title)
     return release

@@ -10,21 +10,32 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
+import uuid
 from typing import Any
 
 import ocdsmerge
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketplace.api import hub_summary, trading_parties
+from marketplace.api import TradingParty, hub_summary, trading_parties
 from marketplace.kernel.errors import InvalidInput, NotFound, Unavailable
 from marketplace.kernel.settings import Settings
+from procurement.award.repository import AwardRepository
 from procurement.bid.repository import BidRepository
 from procurement.clock import now
 from procurement.ocds.models import Release
-from procurement.ocds.release import EXTENSIONS, VERSION, LotBids, TenderFacts, build_release, timestamp
+from procurement.ocds.release import (
+    EXTENSIONS,
+    VERSION,
+    AwardedUnits,
+    AwardFacts,
+    LotBids,
+    TenderFacts,
+    build_release,
+    timestamp,
+)
 from procurement.ocds.repository import ReleaseRepository
 from procurement.pool.repository import PoolRepository
-from procurement.tender.models import Tender
+from procurement.tender.models import Tender, TenderStatus
 from procurement.tender.repository import TenderRepository
 
 MAX_FEED_PAGE = 100
@@ -65,6 +76,10 @@ async def _facts(session: AsyncSession, tender: Tender) -> TenderFacts:
                 counts[number][0] += 1
                 counts[number][1] += int(None not in lacking and number not in lacking)
         lot_bids = {number: LotBids(bids=b, valid=v) for number, (b, v) in counts.items()}
+    buyers = await trading_parties(session, tender.hub_id, await pools.participants(pool.id))
+    award = None
+    if tender.status is TenderStatus.awarded:
+        award = await _award_facts(session, tender, {lot.id: lot.number for lot in lots}, buyers, tenderers or [])
     return TenderFacts(
         tender=tender,
         pool=pool,
@@ -72,9 +87,57 @@ async def _facts(session: AsyncSession, tender: Tender) -> TenderFacts:
         delivery_points={p.id: p for p in await pools.delivery_points(pool.id)},
         amendments=await tenders.amendments(tender.id),
         hub=await hub_summary(session, tender.hub_id),
-        buyers=await trading_parties(session, tender.hub_id, await pools.participants(pool.id)),
+        buyers=buyers,
         tenderers=tenderers,
         lot_bids=lot_bids,
+        award=award,
+    )
+
+
+async def _award_facts(
+    session: AsyncSession,
+    tender: Tender,
+    numbers: dict[uuid.UUID, int],
+    buyers: list[TradingParty],
+    tenderers: list[TradingParty],
+) -> AwardFacts:
+    awards = AwardRepository(session)
+    record = await awards.of_tender(tender.id)
+    assert record is not None  # noqa: S101 - an awarded tender has one
+    assert record.decided_at is not None  # noqa: S101 - set when it was decided
+    bids = BidRepository(session)
+    prices = {
+        (line.bid_id, line.lot_id): line
+        for lines in (await bids.lines([b.id for b in await bids.submitted(tender.id)])).values()
+        for line in lines
+    }
+    parties = {p.organization_id: p for p in [*buyers, *tenderers]}
+    award_lines = [
+        AwardedUnits(
+            lot=numbers[line.lot_id],
+            bid_id=line.bid_id,
+            supplier=parties[line.organization_id],
+            quantity=line.quantity,
+            unit_price_minor=prices[(line.bid_id, line.lot_id)].unit_price_minor,
+            currency=prices[(line.bid_id, line.lot_id)].currency,
+        )
+        for line in await awards.lines(tender.id, final=True)
+    ]
+    contracts = [
+        AwardedUnits(
+            lot=numbers[a.lot_id],
+            bid_id=a.bid_id,
+            supplier=parties[a.supplier_organization_id],
+            quantity=a.quantity,
+            unit_price_minor=a.unit_price_minor,
+            currency=a.currency,
+            buyer=parties[a.buyer_organization_id],
+            order_id=a.order_id,
+        )
+        for a in await awards.allocations(tender.id)
+    ]
+    return AwardFacts(
+        date=record.decided_at, justification=record.justification, awards=award_lines, contracts=contracts
     )
 
 

@@ -18,7 +18,8 @@ from procurement.pool.models import QUANTITY
 
 
 class TenderStatus(enum.StrEnum):
-    """draft → published → closed (deadline) → evaluated → awarded; or cancelled (with a reason)."""
+    """draft → published → closed (deadline) → evaluated (award proposed) → awarded; or cancelled
+    (with a reason); or unsuccessful (no eligible bid)."""
 
     draft = "draft"
     published = "published"
@@ -26,6 +27,7 @@ class TenderStatus(enum.StrEnum):
     evaluated = "evaluated"
     awarded = "awarded"
     cancelled = "cancelled"
+    unsuccessful = "unsuccessful"
 
 
 class AwardMethod(enum.StrEnum):

@@ -1,0 +1,189 @@
+"""Orders for goods awarded in a tender: placed by the hub on the buyers' behalf, at the awarded price.
+
+They differ from checkout orders in three ways: they name no listing (the goods were bid
+for) and take no listing stock (the supplier's bid capacity is its promise); they carry the
+tender's reference; and their payment method follows the hub's terms for the buyer —
+invoice when the hub grants the buyer invoice terms, else card when the service takes
+cards, else invoice due on receipt. Each buyer gets one checkout for all its awarded orders.
+
+Written with COPY, because one tender can make thousands of orders at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+from uuid_utils.compat import uuid7
+
+from marketplace.events import OrderPlaced
+from marketplace.kernel.bulk import copy_rows
+from marketplace.kernel.errors import NotFound
+from marketplace.kernel.fx import find_rate
+from marketplace.kernel.money import from_minor, line_total, money
+from marketplace.kernel.outbox import emit_many
+from marketplace.order.models import Checkout, Order, OrderLine, OrderStatus, PaymentMethod
+from marketplace.order.repository import OrderRepository
+from marketplace.payment.models import Invoice
+from marketplace.payment.service import InvoiceService, today
+
+
+class AwardedOrder(msgspec.Struct, frozen=True, kw_only=True):
+    """One supplier's awarded goods for one buyer at one delivery place."""
+
+    buyer_organization_id: uuid.UUID
+    producer_organization_id: uuid.UUID
+    hub_id: uuid.UUID
+    reference: str
+    """The tender's OCDS id and lot, shown to both parties."""
+    sku: str
+    title: str
+    language: str
+    unit_code: str
+    quantity: Decimal
+    currency: str
+    unit_price_minor: int
+    """Per unit, in `currency` (the currency the supplier bid in)."""
+    delivery_jurisdiction: str
+    delivery_address: dict[str, str]
+
+
+async def place_awarded_orders(
+    session: AsyncSession, awarded: Sequence[AwardedOrder], placed_by: uuid.UUID, *, stripe_enabled: bool
+) -> list[uuid.UUID]:
+    """Place one order per item of `awarded` (ids returned in the same order), one checkout per buyer."""
+    if not awarded:
+        return []
+    repo = OrderRepository(session)
+    buyers = sorted({item.buyer_organization_id for item in awarded})
+    hub_ids = {item.hub_id for item in awarded}
+    terms: dict[uuid.UUID, int | None] = {}
+    for hub_id in hub_ids:
+        terms |= await repo.invoice_terms(hub_id, buyers)
+    currencies = await repo.default_currencies(buyers)
+    now = dt.datetime.now(dt.UTC)
+    rates: dict[tuple[str, str], tuple[str, Decimal, dt.date, str]] = {}
+
+    checkouts: dict[uuid.UUID, dict[str, Any]] = {}
+    orders: list[Order] = []
+    lines: list[dict[str, Any]] = []
+    for item in awarded:
+        buyer = item.buyer_organization_id
+        method = _payment_method(terms.get(buyer), stripe_enabled=stripe_enabled)
+        display = currencies[buyer]
+        if buyer not in checkouts:
+            checkouts[buyer] = {
+                "id": uuid7(),
+                "buyer_organization_id": buyer,
+                "hub_id": item.hub_id,
+                "placed_by": placed_by,
+                "payment_method": method,
+                "display_currency": display,
+                "delivery_jurisdiction": item.delivery_jurisdiction,
+                "delivery_address": item.delivery_address,
+                "created_at": now,
+                "updated_at": now,
+            }
+        unit_price = from_minor(item.unit_price_minor, item.currency)
+        total = line_total(unit_price, item.quantity, item.currency).amount_minor
+        if (item.currency, display) not in rates:
+            rates[(item.currency, display)] = await _rate(session, item.currency, display)
+        shown, rate, rate_date, rate_source = rates[(item.currency, display)]
+        order = Order(
+            id=uuid7(),
+            checkout_id=checkouts[buyer]["id"],
+            buyer_organization_id=buyer,
+            producer_organization_id=item.producer_organization_id,
+            hub_id=item.hub_id,
+            status=OrderStatus.pending_payment,
+            payment_method=method,
+            currency=item.currency,
+            total_minor=total,
+            display_currency=shown,
+            display_total_minor=money(from_minor(total, item.currency) * rate, shown).amount_minor,
+            fx_rate=rate,
+            fx_rate_date=rate_date,
+            fx_rate_source=rate_source,
+            delivery_jurisdiction=item.delivery_jurisdiction,
+            delivery_address=item.delivery_address,
+            placed_by=placed_by,
+            status_changed_at=now,
+            note=None,
+            tender_reference=item.reference,
+            created_at=now,
+            updated_at=now,
+        )
+        orders.append(order)
+        lines.append(
+            {
+                "order_id": order.id,
+                "position": 0,
+                "listing_id": None,
+                "listing_version": None,
+                "sku": item.sku,
+                "title": item.title,
+                "language": item.language,
+                "unit_code": item.unit_code,
+                "quantity": item.quantity,
+                "unit_price": unit_price,
+                "tier_min_quantity": item.quantity,
+                "total_minor": total,
+            }
+        )
+    invoiced = [order for order in orders if order.payment_method is PaymentMethod.invoice]
+    invoices = await InvoiceService(session).issue(invoiced, {b: terms.get(b) or 0 for b in buyers})
+    await copy_rows(session, Checkout, list(checkouts.values()))
+    await copy_rows(session, Order, [_columns(order, Order) for order in orders])
+    await copy_rows(session, OrderLine, lines)
+    await copy_rows(session, Invoice, [_columns(invoice, Invoice) for invoice in invoices])
+    await emit_many(
+        session,
+        [
+            OrderPlaced(
+                order_id=order.id,
+                checkout_id=order.checkout_id,
+                buyer_organization_id=order.buyer_organization_id,
+                producer_organization_id=order.producer_organization_id,
+                hub_id=order.hub_id,
+                payment_method=order.payment_method.value,
+                currency=order.currency,
+                total_minor=order.total_minor,
+            )
+            for order in orders
+        ],
+    )
+    return [order.id for order in orders]
+
+
+def _payment_method(net_days: int | None, *, stripe_enabled: bool) -> PaymentMethod:
+    if net_days is None and stripe_enabled:
+        return PaymentMethod.stripe
+    return PaymentMethod.invoice
+
+
+async def _rate(session: AsyncSession, currency: str, display: str) -> tuple[str, Decimal, dt.date, str]:
+    """The currency the buyer sees the order in, and the rate into it: its own currency when a
+    rate is known, else the order's (an award is not held up for want of an exchange rate)."""
+    try:
+        return display, *await find_rate(session, currency, display, today())
+    except NotFound:
+        return currency, *await find_rate(session, currency, currency, today())
+
+
+def _columns(instance: Order | Invoice, entity: type[Order] | type[Invoice]) -> dict[str, Any]:
+    """An unsaved entity as the column dict COPY takes, with its scalar column defaults applied
+    (the invoice service builds ORM objects; their defaults only run on an ORM flush)."""
+    row: dict[str, Any] = {}
+    for attribute in entity.__mapper__.column_attrs:
+        value = getattr(instance, attribute.key)
+        default = attribute.columns[0].default
+        if value is None and default is not None and default.is_scalar:
+            value = default.arg
+        if value is not None or attribute.key not in ("id", "created_at", "updated_at"):
+            row[attribute.key] = value
+    return row
