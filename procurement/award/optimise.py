@@ -100,6 +100,17 @@ class Solution:
     gap: float | None
     integer_model: bool
 
+    def describe(self) -> str:
+        """What was solved and how well, in plain words (shown to the coordinator)."""
+        model = "integer model (MILP)" if self.integer_model else "linear model (LP)"
+        if self.optimal:
+            return f"{model}, proven optimal"
+        if self.gap is None:
+            return f"{model}, stopped at the time limit before finding any award: nothing is proposed"
+        return (
+            f"{model}, stopped at the time limit with the best award found, at most {self.gap:.2%} dearer than optimal"
+        )
+
 
 @dataclass(frozen=True)
 class _Segment:

@@ -85,7 +85,8 @@ class AwardRead(msgspec.Struct, kw_only=True, frozen=True):
 
 class OverrideLine(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     lot: Annotated[int, msgspec.Meta(ge=1, description="The lot's number")]
-    bid_id: uuid.UUID
+    organization_id: uuid.UUID
+    """The bidder awarded."""
     quantity: Decimal
 
 

@@ -65,8 +65,13 @@ from procurement.events import AwardProposed, TenderAwarded, TenderUnsuccessful
 from procurement.ocds import service as ocds
 from procurement.pool.models import Commitment, DeliveryPoint, DemandPool
 from procurement.pool.repository import PoolRepository
+from procurement.quantities import quantity as checked_quantity
 from procurement.tender.models import AwardMethod, Lot, Tender, TenderStatus
 from procurement.tender.repository import TenderRepository
+
+
+#: Zero as quantities are stored and shown (three decimals).
+_NO_UNITS = Decimal("0.000")
 
 
 class EvaluationNotPossible(Conflict):
@@ -138,7 +143,7 @@ class AwardService:
 
         started = time.perf_counter()
         solution = optimise(_problem(tendered, eligible, self.time_limit))
-        stages.append(_stage("optimise", started, _solver_detail(solution)))
+        stages.append(_stage("optimise", started, solution.describe()))
         started = time.perf_counter()
         by_offer = {(s["bid_id"], s["lot_id"]): s for s in eligible}
         await copy_rows(
@@ -157,7 +162,7 @@ class AwardService:
             ],
         )
         stages.append(_stage("record", started, f"{len(solution.awards)} award lines proposed"))
-        shortfall = sum((_decimal(units) for units in solution.shortfall.values()), Decimal(0))
+        shortfall = sum((_decimal(units) for units in solution.shortfall.values()), _NO_UNITS)
         await self.repo.add(
             Award(
                 tender_id=tender.id,
@@ -251,7 +256,7 @@ class AwardService:
         lots = []
         for lot in await self.tenders.lots(tender.id):
             winners = [_winner(line, by_offer, parties) for line in (final or proposed) if line.lot_id == lot.id]
-            awarded = sum((w.quantity for w in winners), Decimal(0))
+            awarded = sum((w.quantity for w in winners), _NO_UNITS)
             lots.append(
                 LotAwardRead(
                     number=lot.number,
@@ -664,22 +669,10 @@ def _problem(tendered: _Tendered, eligible: list[dict[str, Any]], time_limit: fl
     )
 
 
-def _solver_detail(solution: Solution) -> str:
-    model = "integer model (MILP)" if solution.integer_model else "linear model (LP)"
-    if solution.optimal:
-        return f"{model}, proven optimal"
-    gap = "no solution found" if solution.gap is None else f"gap at most {solution.gap:.2%}"
-    return f"{model}, stopped at the time limit: {gap}"
-
-
 def _outcome(solution: Solution, shortfall: Decimal, unit: str) -> str:
     parts = []
     if not solution.optimal:
-        parts.append(
-            "The solver reached its time limit: this is the best award it found, not proven optimal"
-            + ("" if solution.gap is None else f" (at most {solution.gap:.2%} dearer than optimal)")
-            + ". Review it, or override."
-        )
+        parts.append(f"Not proven optimal — {solution.describe()}. Review it, or override.")
     if shortfall:
         parts.append(f"{_plain(shortfall)} {unit} could not be awarded to any eligible offer.")
     return " ".join(parts)
@@ -703,6 +696,7 @@ def _checked_override(
     per_lot: dict[int, Decimal] = defaultdict(Decimal)
     per_bid: dict[uuid.UUID, Decimal] = defaultdict(Decimal)
     lots_won: dict[uuid.UUID, int] = defaultdict(int)
+    bid_of = {bid.organization_id: bid.id for bid in tendered.bids.values()}
     for index, line in enumerate(data.lines):
         field = f"$.lines[{index}]"
 
@@ -713,20 +707,22 @@ def _checked_override(
         if lot is None:
             refuse(f"the tender has no lot {line.lot}", ".lot")
             continue
-        score = scores.get((line.bid_id, lot.id))
-        if score is None:
-            refuse(f"no bid with this id offered lot {line.lot}", ".bid_id")
+        bid_id = bid_of.get(line.organization_id)
+        score = None if bid_id is None else scores.get((bid_id, lot.id))
+        if bid_id is None or score is None:
+            refuse(f"this organization did not bid for lot {line.lot}", ".organization_id")
             continue
         if not score.eligible:
-            refuse("the offer is not eligible: " + "; ".join(score.reasons), ".bid_id")
+            refuse("its offer is not eligible: " + "; ".join(score.reasons), ".organization_id")
             continue
-        if (line.lot, line.bid_id) in seen:
+        if (line.lot, bid_id) in seen:
             refuse("the same offer twice; award its whole quantity on one line")
             continue
-        seen.add((line.lot, line.bid_id))
-        quantity = line.quantity
-        if not quantity.is_finite() or quantity <= 0 or quantity != quantity.quantize(Decimal("0.001")):
-            refuse("must be a positive quantity with at most 3 decimals", ".quantity")
+        seen.add((line.lot, bid_id))
+        try:
+            quantity = checked_quantity(line.quantity, tendered.pool.unit, f"lines[{index}].quantity")
+        except InvalidInput as error:
+            errors += error.errors
             continue
         if quantity > score.max_quantity:
             refuse(f"the bid offers at most {_plain(score.max_quantity)} for this lot", ".quantity")
@@ -735,9 +731,9 @@ def _checked_override(
         if tender.min_award_quantity is not None and quantity < tender.min_award_quantity:
             refuse(f"below the tender's minimum award of {_plain(tender.min_award_quantity)}", ".quantity")
         per_lot[line.lot] += quantity
-        per_bid[line.bid_id] += quantity
-        lots_won[line.bid_id] += 1
-        lines.append((lot.id, line.bid_id, quantity))
+        per_bid[bid_id] += quantity
+        lots_won[bid_id] += 1
+        lines.append((lot.id, bid_id, quantity))
     errors += _total_errors(tendered, per_lot, per_bid, lots_won)
     if errors:
         raise InvalidInput("the override breaks the tender's terms; nothing was awarded", errors=errors)
@@ -766,13 +762,16 @@ def _total_errors(
         capacity = tendered.bids[bid_id].total_capacity
         if capacity is not None and total > capacity:
             errors.append(
-                FieldError(field="$.lines", message=f"bid {bid_id} is awarded {_plain(total)}, above its capacity")
+                FieldError(
+                    field="$.lines",
+                    message=f"{tendered.bids[bid_id].organization_id} is awarded {_plain(total)}, above its bid's total capacity",
+                )
             )
         if tender.max_lots_per_supplier is not None and lots_won[bid_id] > tender.max_lots_per_supplier:
             errors.append(
                 FieldError(
                     field="$.lines",
-                    message=f"bid {bid_id} wins {lots_won[bid_id]} lots; the tender allows "
+                    message=f"{tendered.bids[bid_id].organization_id} wins {lots_won[bid_id]} lots; the tender allows "
                     f"{tender.max_lots_per_supplier} per supplier",
                 )
             )
@@ -903,7 +902,7 @@ def _allocation_read(allocation: Allocation, numbers: dict[uuid.UUID, int]) -> A
 def _outcome_read(
     commitment: Commitment, lot: int, allocations: list[Allocation], numbers: dict[uuid.UUID, int]
 ) -> CommitmentOutcome:
-    allocated = sum((a.quantity for a in allocations), Decimal(0))
+    allocated = sum((a.quantity for a in allocations), _NO_UNITS)
     return CommitmentOutcome(
         commitment_id=commitment.id,
         lot=lot,
@@ -922,9 +921,9 @@ def _savings(organization_id: uuid.UUID, allocations: list[Allocation]) -> Buyer
     saved = individual - pooled_compared
     return BuyerSavings(
         buyer_organization_id=organization_id,
-        quantity=sum((a.quantity for a in allocations), Decimal(0)),
+        quantity=sum((a.quantity for a in allocations), _NO_UNITS),
         pooled_minor=sum(a.pooled_total_minor for a in allocations),
-        compared_quantity=sum((a.quantity for a in compared), Decimal(0)),
+        compared_quantity=sum((a.quantity for a in compared), _NO_UNITS),
         individual_minor=individual,
         pooled_compared_minor=pooled_compared,
         savings_minor=saved,

@@ -223,6 +223,7 @@ def test_the_time_limit_returns_the_best_award_found_flagged_not_optimal() -> No
     )
     solution = optimise(problem)
     assert not solution.optimal
+    assert "stopped at the time limit" in solution.describe()
     if solution.awards:  # the best found so far, keeping the rules, with how far from optimal it may be
         assert solution.gap is not None and solution.gap > 0
         assert all(units >= 5.0 for units in solution.awards.values())
