@@ -24,6 +24,7 @@ lead time), so equal prices always give the same award.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
@@ -99,6 +100,8 @@ class Solution:
     """False when the time limit stopped the solver: `awards` is its best, `gap` how far off at most."""
     gap: float | None
     integer_model: bool
+    seconds: float = 0.0
+    """Wall time of the solves."""
 
     def describe(self) -> str:
         """What was solved and how well, in plain words (shown to the coordinator)."""
@@ -150,6 +153,7 @@ def optimise(problem: Problem) -> Solution:
     `optimal=False` and its gap; if it found none, nothing is awarded (every unit short,
     gap None). Raises RuntimeError for any other solver failure.
     """
+    started = time.perf_counter()
     offers = list(problem.offers)
     segments = _segments(problem)
     pairs = [
@@ -184,7 +188,7 @@ def optimise(problem: Problem) -> Solution:
     if first.x is None:  # stopped before a first solution: leaving every unit short is one
         empty = np.zeros(size)
         empty[n_pairs : n_pairs + n_segments] = [segment.units for segment in segments]
-        return _solution(offers, segments, pairs, empty, optimal=False, gap=None, integer_model=True)
+        return _solution(offers, segments, pairs, empty, optimal=False, gap=None, integer_model=True, started=started)
     optimal = first.status == _OPTIMAL
     result = first
 
@@ -210,6 +214,7 @@ def optimise(problem: Problem) -> Solution:
         optimal=optimal,
         gap=None if gap is None else float(gap),
         integer_model=problem.integral or binaries,
+        started=started,
     )
 
 
@@ -293,6 +298,7 @@ def _solution(
     optimal: bool,
     gap: float | None,
     integer_model: bool,
+    started: float,
 ) -> Solution:
     n_pairs = len(pairs)
     awards: dict[tuple[Hashable, Hashable], float] = defaultdict(float)
@@ -317,4 +323,5 @@ def _solution(
         optimal=optimal,
         gap=gap,
         integer_model=integer_model,
+        seconds=time.perf_counter() - started,
     )

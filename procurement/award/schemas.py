@@ -20,6 +20,8 @@ class Stage(msgspec.Struct, kw_only=True, frozen=True):
     stage: str
     seconds: float
     detail: str
+    solver_seconds: float = 0.0
+    """Of `seconds`, how long HiGHS took."""
 
 
 class ScoreRead(msgspec.Struct, kw_only=True, frozen=True):

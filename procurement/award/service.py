@@ -11,6 +11,7 @@ becomes an order through marketplace, and one OCDS release (`award` + `contract`
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 from collections import defaultdict
@@ -69,7 +70,6 @@ from procurement.quantities import quantity as checked_quantity
 from procurement.tender.models import AwardMethod, Lot, Tender, TenderStatus
 from procurement.tender.repository import TenderRepository
 
-
 #: Zero as quantities are stored and shown (three decimals).
 _NO_UNITS = Decimal("0.000")
 
@@ -100,8 +100,12 @@ class _Tendered:
     commitments: list[Commitment]
     """Active ones, in commitment order."""
 
+    @functools.cached_property
+    def _lots_by_id(self) -> dict[uuid.UUID, Lot]:
+        return {lot.id: lot for lot in self.lots}
+
     def lot(self, lot_id: uuid.UUID) -> Lot:
-        return next(lot for lot in self.lots if lot.id == lot_id)
+        return self._lots_by_id[lot_id]
 
 
 class AwardService:
@@ -143,7 +147,7 @@ class AwardService:
 
         started = time.perf_counter()
         solution = optimise(_problem(tendered, eligible, self.time_limit))
-        stages.append(_stage("optimise", started, solution.describe()))
+        stages.append(_stage("optimise", started, solution.describe(), solution))
         started = time.perf_counter()
         by_offer = {(s["bid_id"], s["lot_id"]): s for s in eligible}
         await copy_rows(
@@ -406,9 +410,14 @@ class AwardService:
         justification: str | None,
         tendered: _Tendered | None = None,
     ) -> None:
+        started = time.perf_counter()
         tendered = tendered or await self._tendered(tender)
         bid_lines = {(line.bid_id, line.lot_id): line for line in tendered.lines}
-        shares = _allocate(tendered, lines, bid_lines)
+        shares, flows = _allocate(tendered, lines, bid_lines)
+        stages = [
+            _stage("allocate", started, f"{len(shares)} shares of {len(tendered.commitments)} commitments", flows)
+        ]
+        started = time.perf_counter()
         listed = await self._listed_prices(tendered, shares)
         reference = {lot.id: f"{tender.ocid} lot {lot.number}" for lot in tendered.lots}
         title = tendered.pool.title()
@@ -482,11 +491,14 @@ class AwardService:
                 )
             ],
         )
+        stages.append(_stage("order", started, f"{len(order_ids)} orders placed"))
+        started = time.perf_counter()
         award.status, award.decided_by, award.decided_at = AwardStatus.confirmed, principal.user_id, now()
         award.overridden, award.justification = justification is not None, justification
         tender.status = TenderStatus.awarded
         await self.session.flush()
         await ocds.publish(self.session, tender, ["award", "contract"])
+        award.stages = [*award.stages, *stages, _stage("publish", started, "OCDS award and contract release")]
         await audit.record(
             self.session,
             principal,
@@ -678,8 +690,11 @@ def _outcome(solution: Solution, shortfall: Decimal, unit: str) -> str:
     return " ".join(parts)
 
 
-def _stage(name: str, started: float, detail: str) -> dict[str, Any]:
-    return {"stage": name, "seconds": round(time.perf_counter() - started, 3), "detail": detail}
+def _stage(name: str, started: float, detail: str, solver: Solution | None = None) -> dict[str, Any]:
+    stage = {"stage": name, "seconds": round(time.perf_counter() - started, 3), "detail": detail}
+    if solver is not None:
+        stage["solver_seconds"] = round(solver.seconds, 3)
+    return stage
 
 
 # --- deciding, pure --------------------------------------------------------------------------
@@ -722,7 +737,7 @@ def _checked_override(
         try:
             quantity = checked_quantity(line.quantity, tendered.pool.unit, f"lines[{index}].quantity")
         except InvalidInput as error:
-            errors += error.errors
+            errors.extend(error.errors)
             continue
         if quantity > score.max_quantity:
             refuse(f"the bid offers at most {_plain(score.max_quantity)} for this lot", ".quantity")
@@ -734,7 +749,7 @@ def _checked_override(
         per_bid[bid_id] += quantity
         lots_won[bid_id] += 1
         lines.append((lot.id, bid_id, quantity))
-    errors += _total_errors(tendered, per_lot, per_bid, lots_won)
+    errors.extend(_total_errors(tendered, per_lot, per_bid, lots_won))
     if errors:
         raise InvalidInput("the override breaks the tender's terms; nothing was awarded", errors=errors)
     return lines
@@ -764,7 +779,8 @@ def _total_errors(
             errors.append(
                 FieldError(
                     field="$.lines",
-                    message=f"{tendered.bids[bid_id].organization_id} is awarded {_plain(total)}, above its bid's total capacity",
+                    message=f"{tendered.bids[bid_id].organization_id} is awarded {_plain(total)}, "
+                    "above its bid's total capacity",
                 )
             )
         if tender.max_lots_per_supplier is not None and lots_won[bid_id] > tender.max_lots_per_supplier:
@@ -782,7 +798,7 @@ def _allocate(
     tendered: _Tendered,
     lines: list[tuple[uuid.UUID, uuid.UUID, Decimal]],
     bid_lines: dict[tuple[uuid.UUID, uuid.UUID], BidLine],
-) -> list[tuple[Commitment, BidLine, Decimal]]:
+) -> tuple[list[tuple[Commitment, BidLine, Decimal]], Solution]:
     """Who of the buyers receives which awarded units (see `allocation.py`).
 
     Which units may go to buyers with a maximum price is decided by the optimiser run over
@@ -840,7 +856,7 @@ def _allocate(
         for share in allocate([Claim(c.id, c.quantity) for c in segment], supplies):
             assert isinstance(share.bid, uuid.UUID)  # noqa: S101 - bids are keyed by id
             shares.append((commitments[share.commitment_id], bid_lines[(share.bid, lot_id)], share.quantity))
-    return shares
+    return shares, solution
 
 
 # --- reads, pure ---------------------------------------------------------------------------

@@ -139,6 +139,8 @@ async def test_confirming_allocates_to_buyers_places_their_orders_publishes_and_
     confirmed = await client.post(f"{base}/award/confirm", headers=p.coordinator.headers)
     assert confirmed.status_code == 200, confirmed.text
     assert confirmed.json()["state"] == "confirmed"
+    stages = [s["stage"] for s in confirmed.json()["stages"]]
+    assert stages == ["score", "optimise", "record", "allocate", "order", "publish"]
     assert (await client.get(base)).json()["status"] == "awarded"
 
     # Stadt Görlitz: its 80 kg from the dairy, the only offer within its 9.90 EUR cap.

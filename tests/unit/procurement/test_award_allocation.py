@@ -58,8 +58,8 @@ def test_every_unit_goes_to_someone_and_no_buyer_gets_more_than_committed(
     total_wanted = sum(wanted)
     # The award never sends a segment more than it wants.
     supplies, room = [], total_wanted
-    for i, (units, price) in enumerate(offered):
-        units = min(units, room)
+    for i, (offered_units, price) in enumerate(offered):
+        units = min(offered_units, room)
         room -= units
         if units:
             supplies.append(Supply(f"bid{i}", Decimal(units), price, i))

@@ -109,7 +109,7 @@ def test_the_award_costs_what_an_exhaustive_search_finds(problem: Problem) -> No
         awarded = sum(u for (_, awarded_lot), u in solution.awards.items() if awarded_lot == lot)
         assert abs(awarded + solution.shortfall.get(lot, 0.0) - demand) < 1e-9
     # Every flow into a capped segment is priced within the cap.
-    for (bid, lot, cap), _units in solution.flows.items():
+    for bid, lot, cap in solution.flows:
         offer = next(o for o in problem.offers if o.bid == bid and o.lot == lot)
         assert cap is None or offer.paid <= cap
 
@@ -211,7 +211,7 @@ def test_a_buyers_maximum_price_sends_the_dearer_units_to_buyers_without_one() -
 
 def test_the_time_limit_returns_the_best_award_found_flagged_not_optimal() -> None:
     # A MILP (lot limits) big enough that HiGHS cannot prove optimality in a millisecond.
-    rng = random.Random(7)
+    rng = random.Random(7)  # noqa: S311 - reproducible test data, not secrets
     lots = [f"lot{i}" for i in range(60)]
     offers = [
         Offer(bid=f"bid{b}", lot=lot, price=float(rng.randint(500, 900)), capacity=float(rng.randint(10, 60)))
@@ -219,13 +219,14 @@ def test_the_time_limit_returns_the_best_award_found_flagged_not_optimal() -> No
         for lot in rng.sample(lots, 20)
     ]
     problem = Problem(
-        demand={lot: 100.0 for lot in lots}, offers=offers, max_lots_per_bid=3, min_award=5.0, time_limit=0.001
+        demand=dict.fromkeys(lots, 100.0), offers=offers, max_lots_per_bid=3, min_award=5.0, time_limit=0.001
     )
     solution = optimise(problem)
     assert not solution.optimal
     assert "stopped at the time limit" in solution.describe()
     if solution.awards:  # the best found so far, keeping the rules, with how far from optimal it may be
-        assert solution.gap is not None and solution.gap > 0
+        assert solution.gap is not None
+        assert solution.gap > 0
         assert all(units >= 5.0 for units in solution.awards.values())
     else:  # stopped before a first solution: nothing awarded, every unit reported short
         assert solution.gap is None
