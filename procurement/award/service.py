@@ -191,6 +191,8 @@ class AwardService:
     async def evaluate_now(self, principal: Principal, tender_id: uuid.UUID) -> AwardRead:
         """A coordinator runs the evaluation at once (the job does it too). Raises
         `EvaluationNotPossible` (409) before the deadline and once evaluated."""
+        # The evaluation lock before the tender's row lock, in the job's order, so the two cannot deadlock.
+        await self.repo.hold_evaluation_lock(tender_id)
         tender = await self._coordinated(principal, tender_id)
         if tender.status in (TenderStatus.draft, TenderStatus.published):
             raise EvaluationNotPossible(

@@ -201,6 +201,14 @@ async def test_confirming_allocates_to_buyers_places_their_orders_publishes_and_
         None,
     )  # the dairy lists no honey
     assert savings["total"]["savings_minor"] == 2894
+    # Nobody reads another organisation's allocation or savings by guessing its id.
+    for path in ("allocations", "savings"):
+        guessed = await client.get(
+            f"{base}/{path}", params={"organization_id": m.buyer_org["id"]}, headers=p.hotel_buyer.headers
+        )
+        assert guessed.status_code == 404, guessed.text  # as if the organisation did not exist
+        everything = await client.get(f"{base}/{path}", headers=p.hotel_buyer.headers)
+        assert everything.status_code == 403  # all buyers' figures: coordinators only
     own = await client.get(
         f"{base}/savings", params={"organization_id": p.hotel_org["id"]}, headers=p.hotel_buyer.headers
     )
