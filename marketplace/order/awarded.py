@@ -12,6 +12,7 @@ Written with COPY, because one tender can make thousands of orders at once.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
@@ -179,11 +180,20 @@ def _columns(instance: Order | Invoice, entity: type[Order] | type[Invoice]) -> 
     """An unsaved entity as the column dict COPY takes, with its scalar column defaults applied
     (the invoice service builds ORM objects; their defaults only run on an ORM flush)."""
     row: dict[str, Any] = {}
-    for attribute in entity.__mapper__.column_attrs:
-        value = getattr(instance, attribute.key)
-        default = attribute.columns[0].default
-        if value is None and default is not None and default.is_scalar:
-            value = default.arg
-        if value is not None or attribute.key not in ("id", "created_at", "updated_at"):
-            row[attribute.key] = value
+    for key, default in _column_defaults(entity):
+        value = getattr(instance, key)
+        if value is None:
+            value = default
+        if value is not None or key not in ("id", "created_at", "updated_at"):
+            row[key] = value
     return row
+
+
+@functools.cache
+def _column_defaults(entity: type[Order] | type[Invoice]) -> list[tuple[str, Any]]:
+    """Each column attribute of `entity` with its scalar default (None without one)."""
+    result = []
+    for attribute in entity.__mapper__.column_attrs:
+        default = attribute.columns[0].default
+        result.append((attribute.key, default.arg if default is not None and default.is_scalar else None))
+    return result

@@ -156,10 +156,11 @@ def optimise(problem: Problem) -> Solution:
     started = time.perf_counter()
     offers = list(problem.offers)
     segments = _segments(problem)
+    by_lot = _offers_by_lot(offers)
     pairs = [
         (s, i)
         for s, segment in enumerate(segments)
-        for i in _offers_by_lot(offers).get(segment.lot, [])
+        for i in by_lot.get(segment.lot, [])
         if segment.cap is None or offers[i].paid <= segment.cap + _ZERO
     ]
     binaries = problem.min_award is not None or problem.max_lots_per_bid is not None

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Row, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.award.models import Allocation, Award, AwardLine, OfferScore
+from procurement.bid.models import BidLine
 from procurement.db import Lock, locked
 
 #: First key of the advisory lock an evaluation holds (the second is the tender's), so a
@@ -43,6 +45,47 @@ class AwardRepository:
         if buyer_id is not None:
             statement = statement.where(Allocation.buyer_organization_id == buyer_id)
         return list((await self.session.execute(statement.order_by(Allocation.id))).scalars())
+
+    async def priced_final_lines(
+        self, tender_id: uuid.UUID
+    ) -> list[Row[uuid.UUID, uuid.UUID, uuid.UUID, Decimal, int, str]]:
+        """The final award lines with their bid price: (lot_id, bid_id, organization_id, quantity,
+        unit_price_minor, currency), for publishing."""
+        statement = (
+            select(
+                AwardLine.lot_id,
+                AwardLine.bid_id,
+                AwardLine.organization_id,
+                AwardLine.quantity,
+                BidLine.unit_price_minor,
+                BidLine.currency,
+            )
+            .join(BidLine, (BidLine.bid_id == AwardLine.bid_id) & (BidLine.lot_id == AwardLine.lot_id))
+            .where(AwardLine.tender_id == tender_id, AwardLine.final.is_(True))
+            .order_by(AwardLine.id)
+        )
+        return list(await self.session.execute(statement))
+
+    async def contract_rows(
+        self, tender_id: uuid.UUID
+    ) -> list[Row[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID, Decimal, int, str]]:
+        """What each allocation's order is, for publishing: (order_id, lot_id, bid_id, buyer, supplier,
+        quantity, unit_price_minor, currency) — plain rows, as a big tender has tens of thousands."""
+        statement = (
+            select(
+                Allocation.order_id,
+                Allocation.lot_id,
+                Allocation.bid_id,
+                Allocation.buyer_organization_id,
+                Allocation.supplier_organization_id,
+                Allocation.quantity,
+                Allocation.unit_price_minor,
+                Allocation.currency,
+            )
+            .where(Allocation.tender_id == tender_id)
+            .order_by(Allocation.id)
+        )
+        return list(await self.session.execute(statement))
 
     async def hold_evaluation_lock(self, tender_id: uuid.UUID) -> None:
         """Mark the tender's evaluation as running until this transaction ends."""

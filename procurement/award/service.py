@@ -15,10 +15,10 @@ import functools
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -69,6 +69,8 @@ from procurement.pool.repository import PoolRepository
 from procurement.quantities import quantity as checked_quantity
 from procurement.tender.models import AwardMethod, Lot, Tender, TenderStatus
 from procurement.tender.repository import TenderRepository
+
+R = TypeVar("R", AwardLine, OfferScore)
 
 #: Zero as quantities are stored and shown (three decimals).
 _NO_UNITS = Decimal("0.000")
@@ -257,11 +259,12 @@ class AwardService:
             for p in await trading_parties(self.session, tender.hub_id, sorted({s.organization_id for s in scores}))
         }
         by_offer = {(s.bid_id, s.lot_id): s for s in scores}
-        proposed = await self.repo.lines(tender.id, final=False)
-        final = await self.repo.lines(tender.id, final=True)
+        proposed = _by_lot(await self.repo.lines(tender.id, final=False))
+        final = _by_lot(await self.repo.lines(tender.id, final=True))
+        scores_of = _by_lot(scores)
         lots = []
         for lot in await self.tenders.lots(tender.id):
-            winners = [_winner(line, by_offer, parties) for line in (final or proposed) if line.lot_id == lot.id]
+            winners = [_winner(line, by_offer, parties) for line in (final or proposed).get(lot.id, [])]
             awarded = sum((w.quantity for w in winners), _NO_UNITS)
             lots.append(
                 LotAwardRead(
@@ -271,10 +274,10 @@ class AwardService:
                     awarded=awarded,
                     shortfall=lot.quantity - awarded,
                     winners=winners,
-                    proposed=[_winner(line, by_offer, parties) for line in proposed if line.lot_id == lot.id]
+                    proposed=[_winner(line, by_offer, parties) for line in proposed.get(lot.id, [])]
                     if coordinator
                     else [],
-                    scores=_score_table([s for s in scores if s.lot_id == lot.id], parties) if coordinator else None,
+                    scores=_score_table(scores_of.get(lot.id, []), parties) if coordinator else None,
                 )
             )
         return AwardRead(
@@ -862,6 +865,13 @@ def _allocate(
 
 
 # --- reads, pure ---------------------------------------------------------------------------
+
+
+def _by_lot(rows: Sequence[R]) -> dict[uuid.UUID, list[R]]:
+    grouped: dict[uuid.UUID, list[R]] = defaultdict(list)
+    for row in rows:
+        grouped[row.lot_id].append(row)
+    return grouped
 
 
 def _winner(

@@ -105,36 +105,31 @@ async def _award_facts(
     record = await awards.of_tender(tender.id)
     assert record is not None  # noqa: S101 - an awarded tender has one
     assert record.decided_at is not None  # noqa: S101 - set when it was decided
-    bids = BidRepository(session)
-    prices = {
-        (line.bid_id, line.lot_id): line
-        for lines in (await bids.lines([b.id for b in await bids.submitted(tender.id)])).values()
-        for line in lines
-    }
     parties = {p.organization_id: p for p in [*buyers, *tenderers]}
     award_lines = [
         AwardedUnits(
-            lot=numbers[line.lot_id],
-            bid_id=line.bid_id,
-            supplier=parties[line.organization_id],
-            quantity=line.quantity,
-            unit_price_minor=prices[(line.bid_id, line.lot_id)].unit_price_minor,
-            currency=prices[(line.bid_id, line.lot_id)].currency,
+            lot=numbers[lot_id],
+            bid_id=bid_id,
+            supplier=parties[supplier],
+            quantity=quantity,
+            unit_price_minor=unit_price_minor,
+            currency=currency,
         )
-        for line in await awards.lines(tender.id, final=True)
+        for lot_id, bid_id, supplier, quantity, unit_price_minor, currency in await awards.priced_final_lines(tender.id)
     ]
+    contract_rows = await awards.contract_rows(tender.id)
     contracts = [
         AwardedUnits(
-            lot=numbers[a.lot_id],
-            bid_id=a.bid_id,
-            supplier=parties[a.supplier_organization_id],
-            quantity=a.quantity,
-            unit_price_minor=a.unit_price_minor,
-            currency=a.currency,
-            buyer=parties[a.buyer_organization_id],
-            order_id=a.order_id,
+            lot=numbers[lot_id],
+            bid_id=bid_id,
+            supplier=parties[supplier],
+            quantity=quantity,
+            unit_price_minor=unit_price_minor,
+            currency=currency,
+            buyer=parties[buyer],
+            order_id=order_id,
         )
-        for a in await awards.allocations(tender.id)
+        for order_id, lot_id, bid_id, buyer, supplier, quantity, unit_price_minor, currency in contract_rows
     ]
     return AwardFacts(
         date=record.decided_at, justification=record.justification, awards=award_lines, contracts=contracts
