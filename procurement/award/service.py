@@ -11,69 +11,65 @@ becomes an order through marketplace, and one OCDS release (`award` + `contract`
 
 from __future__ import annotations
 
-import functools
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.api import (
     AwardedOrder,
     Role,
-    TradingParty,
     is_hub_coordinator,
     listed_tiers,
     place_awarded_orders,
     require_hub_coordinator,
     require_org_role,
     trading_parties,
-    unit_of,
 )
 from marketplace.kernel import audit
 from marketplace.kernel.auth import Principal
 from marketplace.kernel.bulk import copy_rows
-from marketplace.kernel.errors import Conflict, FieldError, InvalidInput, NotFound
+from marketplace.kernel.errors import Conflict, InvalidInput, NotFound
 from marketplace.kernel.fx import find_rate
-from marketplace.kernel.money import from_minor, money
+from marketplace.kernel.money import money
 from marketplace.kernel.outbox import emit
-from procurement.award.allocation import Claim, Supply, allocate
 from procurement.award.models import Allocation, Award, AwardLine, AwardStatus, OfferScore
-from procurement.award.optimise import Offer, Problem, Solution, optimise
+from procurement.award.optimise import Solution, optimise
+from procurement.award.reads import by_lot, outcome_read, savings_read, score_table, winner_read
 from procurement.award.repository import AwardRepository
 from procurement.award.schemas import (
-    AllocationRead,
     AwardOverride,
     AwardRead,
-    BuyerSavings,
     CommitmentOutcome,
     EvaluationState,
     LotAwardRead,
     SavingsRead,
-    ScoreRead,
     Stage,
-    WinnerRead,
 )
-from procurement.bid.models import Bid, BidLine
+from procurement.award.tendered import (
+    NO_UNITS,
+    Tendered,
+    allocate_award,
+    award_problem,
+    checked_override,
+    plain,
+    score_offers,
+    stored_units,
+    total_minor,
+)
+from procurement.bid.models import BidLine
 from procurement.bid.repository import BidRepository
 from procurement.bid.service import TenderNotFound
 from procurement.clock import now
 from procurement.events import AwardProposed, TenderAwarded, TenderUnsuccessful
 from procurement.ocds import service as ocds
-from procurement.pool.models import Commitment, DeliveryPoint, DemandPool
+from procurement.pool.models import Commitment
 from procurement.pool.repository import PoolRepository
-from procurement.quantities import quantity as checked_quantity
-from procurement.tender.models import AwardMethod, Lot, Tender, TenderStatus
+from procurement.tender.models import Tender, TenderStatus
 from procurement.tender.repository import TenderRepository
-
-R = TypeVar("R", AwardLine, OfferScore)
-
-#: Zero as quantities are stored and shown (three decimals).
-_NO_UNITS = Decimal("0.000")
 
 
 class EvaluationNotPossible(Conflict):
@@ -86,28 +82,6 @@ class AwardAlreadyDecided(Conflict):
 
 class NothingToAward(Conflict):
     slug = "nothing-to-award"
-
-
-@dataclass
-class _Tendered:
-    """A closed tender with everything its evaluation and award read."""
-
-    tender: Tender
-    pool: DemandPool
-    lots: list[Lot]
-    points: dict[uuid.UUID, DeliveryPoint]
-    bids: dict[uuid.UUID, Bid]
-    lines: list[BidLine]
-    parties: dict[uuid.UUID, TradingParty]
-    commitments: list[Commitment]
-    """Active ones, in commitment order."""
-
-    @functools.cached_property
-    def _lots_by_id(self) -> dict[uuid.UUID, Lot]:
-        return {lot.id: lot for lot in self.lots}
-
-    def lot(self, lot_id: uuid.UUID) -> Lot:
-        return self._lots_by_id[lot_id]
 
 
 class AwardService:
@@ -137,7 +111,7 @@ class AwardService:
             return False
         tendered = await self._tendered(tender)
         started = time.perf_counter()
-        scores = _score(tendered)
+        scores = score_offers(tendered)
         await copy_rows(self.session, OfferScore, scores)
         eligible = [s for s in scores if s["eligible"]]
         stages = [
@@ -148,7 +122,7 @@ class AwardService:
             return True
 
         started = time.perf_counter()
-        solution = optimise(_problem(tendered, eligible, self.time_limit))
+        solution = optimise(award_problem(tendered, eligible, self.time_limit))
         stages.append(_stage("optimise", started, solution.describe(), solution))
         started = time.perf_counter()
         by_offer = {(s["bid_id"], s["lot_id"]): s for s in eligible}
@@ -162,13 +136,13 @@ class AwardService:
                     "lot_id": lot_id,
                     "bid_id": bid_id,
                     "organization_id": by_offer[(bid_id, lot_id)]["organization_id"],
-                    "quantity": _decimal(units),
+                    "quantity": stored_units(units),
                 }
                 for (bid_id, lot_id), units in sorted(solution.awards.items(), key=str)
             ],
         )
         stages.append(_stage("record", started, f"{len(solution.awards)} award lines proposed"))
-        shortfall = sum((_decimal(units) for units in solution.shortfall.values()), _NO_UNITS)
+        shortfall = sum((stored_units(units) for units in solution.shortfall.values()), NO_UNITS)
         await self.repo.add(
             Award(
                 tender_id=tender.id,
@@ -207,7 +181,7 @@ class AwardService:
         return await self.read(principal, tender.id)
 
     async def _unsuccessful(
-        self, tendered: _Tendered, scores: list[dict[str, Any]], stages: list[dict[str, Any]]
+        self, tendered: Tendered, scores: list[dict[str, Any]], stages: list[dict[str, Any]]
     ) -> None:
         tender = tendered.tender
         reason = (
@@ -259,13 +233,13 @@ class AwardService:
             for p in await trading_parties(self.session, tender.hub_id, sorted({s.organization_id for s in scores}))
         }
         by_offer = {(s.bid_id, s.lot_id): s for s in scores}
-        proposed = _by_lot(await self.repo.lines(tender.id, final=False))
-        final = _by_lot(await self.repo.lines(tender.id, final=True))
-        scores_of = _by_lot(scores)
+        proposed = by_lot(await self.repo.lines(tender.id, final=False))
+        final = by_lot(await self.repo.lines(tender.id, final=True))
+        scores_of = by_lot(scores)
         lots = []
         for lot in await self.tenders.lots(tender.id):
-            winners = [_winner(line, by_offer, parties) for line in (final or proposed).get(lot.id, [])]
-            awarded = sum((w.quantity for w in winners), _NO_UNITS)
+            winners = [winner_read(line, by_offer, parties) for line in (final or proposed).get(lot.id, [])]
+            awarded = sum((w.quantity for w in winners), NO_UNITS)
             lots.append(
                 LotAwardRead(
                     number=lot.number,
@@ -274,10 +248,10 @@ class AwardService:
                     awarded=awarded,
                     shortfall=lot.quantity - awarded,
                     winners=winners,
-                    proposed=[_winner(line, by_offer, parties) for line in proposed.get(lot.id, [])]
+                    proposed=[winner_read(line, by_offer, parties) for line in proposed.get(lot.id, [])]
                     if coordinator
                     else [],
-                    scores=_score_table(scores_of.get(lot.id, []), parties) if coordinator else None,
+                    scores=score_table(scores_of.get(lot.id, []), parties) if coordinator else None,
                 )
             )
         return AwardRead(
@@ -328,7 +302,7 @@ class AwardService:
             by_commitment[allocation.commitment_id].append(allocation)
         buyers = None if organization_id is None else {organization_id}
         return [
-            _outcome_read(c, numbers[lot_of_point[c.delivery_point_id]], by_commitment.get(c.id, []), numbers)
+            outcome_read(c, numbers[lot_of_point[c.delivery_point_id]], by_commitment.get(c.id, []), numbers)
             for c in await self.pools.commitments(tender.pool_id, buyers)
             if c.active and c.delivery_point_id in lot_of_point
         ]
@@ -351,11 +325,11 @@ class AwardService:
         by_buyer: dict[uuid.UUID, list[Allocation]] = defaultdict(list)
         for allocation in allocations:
             by_buyer[allocation.buyer_organization_id].append(allocation)
-        buyers = [_savings(buyer, rows) for buyer, rows in sorted(by_buyer.items())]
+        buyers = [savings_read(buyer, rows) for buyer, rows in sorted(by_buyer.items())]
         return SavingsRead(
             tender_id=tender.id,
             currency=pool.currency,
-            total=_savings(tender.hub_id if organization_id is None else organization_id, allocations),
+            total=savings_read(tender.hub_id if organization_id is None else organization_id, allocations),
             buyers=buyers,
         )
 
@@ -383,7 +357,7 @@ class AwardService:
         tender, award = await self._deciding(principal, tender_id)
         tendered = await self._tendered(tender)
         scores = {(s.bid_id, s.lot_id): s for s in await self.repo.scores(tender.id)}
-        lines = _checked_override(tendered, scores, data)
+        lines = checked_override(tendered, scores, data)
         await self._finalise(
             principal, tender, award, lines, justification=data.justification.strip(), tendered=tendered
         )
@@ -413,12 +387,12 @@ class AwardService:
         lines: list[tuple[uuid.UUID, uuid.UUID, Decimal]],
         *,
         justification: str | None,
-        tendered: _Tendered | None = None,
+        tendered: Tendered | None = None,
     ) -> None:
         started = time.perf_counter()
         tendered = tendered or await self._tendered(tender)
         bid_lines = {(line.bid_id, line.lot_id): line for line in tendered.lines}
-        shares, flows = _allocate(tendered, lines, bid_lines)
+        shares, flows = allocate_award(tendered, lines, bid_lines)
         stages = [
             _stage("allocate", started, f"{len(shares)} shares of {len(tendered.commitments)} commitments", flows)
         ]
@@ -487,7 +461,7 @@ class AwardService:
                     "unit_price_minor": bid_line.unit_price_minor,
                     "currency": bid_line.currency,
                     "tender_unit_price_minor": bid_line.tender_unit_price_minor,
-                    "pooled_total_minor": _total(bid_line.tender_unit_price_minor or 0, quantity, currency),
+                    "pooled_total_minor": total_minor(bid_line.tender_unit_price_minor or 0, quantity, currency),
                     "listed_total_minor": listed[index],
                     "order_id": order_id,
                 }
@@ -530,7 +504,7 @@ class AwardService:
         )
 
     async def _listed_prices(
-        self, tendered: _Tendered, shares: list[tuple[Commitment, BidLine, Decimal]]
+        self, tendered: Tendered, shares: list[tuple[Commitment, BidLine, Decimal]]
     ) -> list[int | None]:
         """Each share at its supplier's listed volume price for that quantity (tender currency), if listed."""
         pool = tendered.pool
@@ -576,13 +550,13 @@ class AwardService:
         assert locked is not None  # noqa: S101 - just read
         return locked
 
-    async def _tendered(self, tender: Tender) -> _Tendered:
+    async def _tendered(self, tender: Tender) -> Tendered:
         pool = await self.pools.of_tender(tender.pool_id)
         bids = {bid.id: bid for bid in await self.bids.submitted(tender.id)}
         lines = [line for lines in (await self.bids.lines(list(bids))).values() for line in lines]
         commitments = [c for c in await self.pools.commitments(pool.id, None) if c.active]
         organizations = sorted({b.organization_id for b in bids.values()} | {c.organization_id for c in commitments})
-        return _Tendered(
+        return Tendered(
             tender=tender,
             pool=pool,
             lots=await self.tenders.lots(tender.id),
@@ -594,96 +568,7 @@ class AwardService:
         )
 
 
-# --- evaluation, pure ----------------------------------------------------------------------
-
-
-def _score(tendered: _Tendered) -> list[dict[str, Any]]:
-    """Every offer's OfferScore row: eligibility at the deadline, evaluated price, rank in its lot."""
-    tender = tendered.tender
-    numbers = {lot.id: lot.number for lot in tendered.lots}
-    margin = Decimal(0)
-    if tender.award_method is AwardMethod.lowest_evaluated_price and tender.preference_margin_percent:
-        margin = tender.preference_margin_percent / 100
-    rows: list[dict[str, Any]] = []
-    for line in tendered.lines:
-        bid = tendered.bids[line.bid_id]
-        reasons = [
-            problem["message"]
-            for problem in bid.ineligibility or []
-            if problem["lot"] is None or problem["lot"] == numbers[line.lot_id]
-        ]
-        if line.tender_unit_price_minor is None and not reasons:
-            reasons.append(f"no exchange rate from {line.currency} at the deadline")
-        party = tendered.parties.get(bid.organization_id)
-        preferred = sorted(set(party.verified_inclusion if party else []) & set(tender.preferred_attributes))
-        evaluated = None
-        if line.tender_unit_price_minor is not None:
-            factor = 1 - margin if preferred else Decimal(1)
-            evaluated = int((line.tender_unit_price_minor * factor).to_integral_value())
-        rows.append(
-            {
-                "tender_id": tender.id,
-                "lot_id": line.lot_id,
-                "bid_id": bid.id,
-                "organization_id": bid.organization_id,
-                "eligible": not reasons,
-                "reasons": reasons,
-                "unit_price_minor": line.unit_price_minor,
-                "currency": line.currency,
-                "tender_unit_price_minor": line.tender_unit_price_minor,
-                "evaluated_unit_price_minor": evaluated,
-                "preferred_for": preferred if margin else [],
-                "max_quantity": line.max_quantity,
-                "lead_time_days": line.lead_time_days,
-                "rank": None,
-                "_order": (bid.submitted_at, line.lead_time_days, bid.id),
-            }
-        )
-    by_lot: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        if row["eligible"]:
-            by_lot[row["lot_id"]].append(row)
-    for lot_rows in by_lot.values():
-        for rank, row in enumerate(sorted(lot_rows, key=lambda r: (r["evaluated_unit_price_minor"], r["_order"])), 1):
-            row["rank"] = rank
-    return rows
-
-
-def _problem(tendered: _Tendered, eligible: list[dict[str, Any]], time_limit: float) -> Problem:
-    tender = tendered.tender
-    lot_of_point = {lot.delivery_point_id: lot.id for lot in tendered.lots}
-    limits: dict[Any, dict[float, float]] = defaultdict(lambda: defaultdict(float))
-    for commitment in tendered.commitments:
-        if commitment.max_unit_price_minor is not None and commitment.delivery_point_id in lot_of_point:
-            limits[lot_of_point[commitment.delivery_point_id]][float(commitment.max_unit_price_minor)] += float(
-                commitment.quantity
-            )
-    # Ties: the earlier bid, then the shorter lead time (the same order across all lots).
-    order = sorted(eligible, key=lambda row: row["_order"])
-    unit = unit_of(tendered.pool.unit)
-    return Problem(
-        demand={lot.id: float(lot.quantity) for lot in tendered.lots},
-        offers=[
-            Offer(
-                bid=row["bid_id"],
-                lot=row["lot_id"],
-                price=float(row["evaluated_unit_price_minor"]),
-                unit_price=float(row["tender_unit_price_minor"]),
-                capacity=float(row["max_quantity"]),
-                rank=rank,
-            )
-            for rank, row in enumerate(order)
-        ],
-        price_limits={lot: dict(caps) for lot, caps in limits.items()},
-        bid_capacity={
-            bid.id: float(bid.total_capacity) for bid in tendered.bids.values() if bid.total_capacity is not None
-        },
-        max_share=None if tender.max_share_percent is None else float(tender.max_share_percent) / 100,
-        min_award=None if tender.min_award_quantity is None else float(tender.min_award_quantity),
-        max_lots_per_bid=tender.max_lots_per_supplier,
-        integral=unit is not None and unit.discrete,
-        time_limit=time_limit,
-    )
+# --- evaluation, pure ---------------------------------------------------------------------
 
 
 def _outcome(solution: Solution, shortfall: Decimal, unit: str) -> str:
@@ -691,7 +576,7 @@ def _outcome(solution: Solution, shortfall: Decimal, unit: str) -> str:
     if not solution.optimal:
         parts.append(f"Not proven optimal — {solution.describe()}. Review it, or override.")
     if shortfall:
-        parts.append(f"{_plain(shortfall)} {unit} could not be awarded to any eligible offer.")
+        parts.append(f"{plain(shortfall)} {unit} could not be awarded to any eligible offer.")
     return " ".join(parts)
 
 
@@ -700,273 +585,3 @@ def _stage(name: str, started: float, detail: str, solver: Solution | None = Non
     if solver is not None:
         stage["solver_seconds"] = round(solver.seconds, 3)
     return stage
-
-
-# --- deciding, pure --------------------------------------------------------------------------
-
-
-def _checked_override(
-    tendered: _Tendered, scores: dict[tuple[uuid.UUID, uuid.UUID], OfferScore], data: AwardOverride
-) -> list[tuple[uuid.UUID, uuid.UUID, Decimal]]:
-    tender = tendered.tender
-    lots = {lot.number: lot for lot in tendered.lots}
-    errors: list[FieldError] = []
-    lines: list[tuple[uuid.UUID, uuid.UUID, Decimal]] = []
-    seen: set[tuple[int, uuid.UUID]] = set()
-    per_lot: dict[int, Decimal] = defaultdict(Decimal)
-    per_bid: dict[uuid.UUID, Decimal] = defaultdict(Decimal)
-    lots_won: dict[uuid.UUID, int] = defaultdict(int)
-    bid_of = {bid.organization_id: bid.id for bid in tendered.bids.values()}
-    for index, line in enumerate(data.lines):
-        field = f"$.lines[{index}]"
-
-        def refuse(message: str, at: str = "", field: str = field) -> None:
-            errors.append(FieldError(field=field + at, message=message))
-
-        lot = lots.get(line.lot)
-        if lot is None:
-            refuse(f"the tender has no lot {line.lot}", ".lot")
-            continue
-        bid_id = bid_of.get(line.organization_id)
-        score = None if bid_id is None else scores.get((bid_id, lot.id))
-        if bid_id is None or score is None:
-            refuse(f"this organization did not bid for lot {line.lot}", ".organization_id")
-            continue
-        if not score.eligible:
-            refuse("its offer is not eligible: " + "; ".join(score.reasons), ".organization_id")
-            continue
-        if (line.lot, bid_id) in seen:
-            refuse("the same offer twice; award its whole quantity on one line")
-            continue
-        seen.add((line.lot, bid_id))
-        try:
-            quantity = checked_quantity(line.quantity, tendered.pool.unit, f"lines[{index}].quantity")
-        except InvalidInput as error:
-            errors.extend(error.errors)
-            continue
-        if quantity > score.max_quantity:
-            refuse(f"the bid offers at most {_plain(score.max_quantity)} for this lot", ".quantity")
-        if tender.max_share_percent is not None and quantity > lot.quantity * tender.max_share_percent / 100:
-            refuse(f"above the tender's maximum share of {_plain(tender.max_share_percent)}% of the lot", ".quantity")
-        if tender.min_award_quantity is not None and quantity < tender.min_award_quantity:
-            refuse(f"below the tender's minimum award of {_plain(tender.min_award_quantity)}", ".quantity")
-        per_lot[line.lot] += quantity
-        per_bid[bid_id] += quantity
-        lots_won[bid_id] += 1
-        lines.append((lot.id, bid_id, quantity))
-    errors.extend(_total_errors(tendered, per_lot, per_bid, lots_won))
-    if errors:
-        raise InvalidInput("the override breaks the tender's terms; nothing was awarded", errors=errors)
-    return lines
-
-
-def _total_errors(
-    tendered: _Tendered,
-    per_lot: dict[int, Decimal],
-    per_bid: dict[uuid.UUID, Decimal],
-    lots_won: dict[uuid.UUID, int],
-) -> list[FieldError]:
-    """An override's totals against the lots' quantities, the bids' capacities and the lot limit."""
-    tender = tendered.tender
-    lots = {lot.number: lot for lot in tendered.lots}
-    errors: list[FieldError] = []
-    for number, total in per_lot.items():
-        if total > lots[number].quantity:
-            errors.append(
-                FieldError(
-                    field="$.lines",
-                    message=f"lot {number} is awarded {_plain(total)} but needs only {_plain(lots[number].quantity)}",
-                )
-            )
-    for bid_id, total in per_bid.items():
-        capacity = tendered.bids[bid_id].total_capacity
-        if capacity is not None and total > capacity:
-            errors.append(
-                FieldError(
-                    field="$.lines",
-                    message=f"{tendered.bids[bid_id].organization_id} is awarded {_plain(total)}, "
-                    "above its bid's total capacity",
-                )
-            )
-        if tender.max_lots_per_supplier is not None and lots_won[bid_id] > tender.max_lots_per_supplier:
-            errors.append(
-                FieldError(
-                    field="$.lines",
-                    message=f"{tendered.bids[bid_id].organization_id} wins {lots_won[bid_id]} lots; the tender allows "
-                    f"{tender.max_lots_per_supplier} per supplier",
-                )
-            )
-    return errors
-
-
-def _allocate(
-    tendered: _Tendered,
-    lines: list[tuple[uuid.UUID, uuid.UUID, Decimal]],
-    bid_lines: dict[tuple[uuid.UUID, uuid.UUID], BidLine],
-) -> tuple[list[tuple[Commitment, BidLine, Decimal]], Solution]:
-    """Who of the buyers receives which awarded units (see `allocation.py`).
-
-    Which units may go to buyers with a maximum price is decided by the optimiser run over
-    the award alone (each line's quantity its capacity, the price paid its cost): the
-    cheapest assignment that honours every maximum price. Units no buyer would pay for are
-    refused (`InvalidInput`) — an override cannot push goods on buyers above their price.
-    """
-    limits: dict[Any, dict[float, float]] = defaultdict(lambda: defaultdict(float))
-    claims: dict[tuple[uuid.UUID, float | None], list[Commitment]] = defaultdict(list)
-    lot_of_point = {lot.delivery_point_id: lot.id for lot in tendered.lots}
-    for commitment in tendered.commitments:
-        lot_id = lot_of_point.get(commitment.delivery_point_id)
-        if lot_id is None:
-            continue
-        cap = None if commitment.max_unit_price_minor is None else float(commitment.max_unit_price_minor)
-        claims[(lot_id, cap)].append(commitment)
-        if cap is not None:
-            limits[lot_id][cap] += float(commitment.quantity)
-    ranks: dict[Hashable, int] = {
-        bid_id: rank for rank, bid_id in enumerate(sorted(tendered.bids, key=lambda b: tendered.bids[b].submitted_at))
-    }
-    paid: dict[tuple[Hashable, Hashable], int] = {
-        (bid_id, lot_id): bid_lines[(bid_id, lot_id)].tender_unit_price_minor or 0 for lot_id, bid_id, _ in lines
-    }
-    solution = optimise(
-        Problem(
-            demand={lot.id: float(lot.quantity) for lot in tendered.lots},
-            offers=[
-                Offer(
-                    bid=bid_id, lot=lot_id, price=float(paid[(bid_id, lot_id)]), capacity=float(q), rank=ranks[bid_id]
-                )
-                for lot_id, bid_id, q in lines
-            ],
-            price_limits={lot: dict(caps) for lot, caps in limits.items()},
-        )
-    )
-    for lot_id, bid_id, quantity in lines:
-        placed = _decimal(solution.awards.get((bid_id, lot_id), 0.0))
-        if placed < quantity:
-            raise InvalidInput.field(
-                "lines",
-                f"lot {tendered.lot(lot_id).number}: only {_plain(placed)} of the {_plain(quantity)} units awarded to "
-                f"bid {bid_id} can go to a buyer; its buyers' maximum unit prices are below its price",
-            )
-    shares: list[tuple[Commitment, BidLine, Decimal]] = []
-    commitments = {c.id: c for c in tendered.commitments}
-    for (lot_id, cap), segment in sorted(
-        claims.items(), key=lambda item: (str(item[0][0]), item[0][1] is None, item[0][1] or 0)
-    ):
-        supplies = [
-            Supply(bid=bid_id, units=_decimal(units), price=paid[(bid_id, lot_id)], rank=ranks[bid_id])
-            for (bid_id, flow_lot, flow_cap), units in solution.flows.items()
-            if flow_lot == lot_id and flow_cap == cap
-        ]
-        for share in allocate([Claim(c.id, c.quantity) for c in segment], supplies):
-            assert isinstance(share.bid, uuid.UUID)  # noqa: S101 - bids are keyed by id
-            shares.append((commitments[share.commitment_id], bid_lines[(share.bid, lot_id)], share.quantity))
-    return shares, solution
-
-
-# --- reads, pure ---------------------------------------------------------------------------
-
-
-def _by_lot(rows: Sequence[R]) -> dict[uuid.UUID, list[R]]:
-    grouped: dict[uuid.UUID, list[R]] = defaultdict(list)
-    for row in rows:
-        grouped[row.lot_id].append(row)
-    return grouped
-
-
-def _winner(
-    line: AwardLine, by_offer: dict[tuple[uuid.UUID, uuid.UUID], OfferScore], parties: dict[uuid.UUID, TradingParty]
-) -> WinnerRead:
-    score = by_offer[(line.bid_id, line.lot_id)]
-    party = parties.get(line.organization_id)
-    return WinnerRead(
-        bid_id=line.bid_id,
-        organization_id=line.organization_id,
-        supplier=party.name if party else "",
-        quantity=line.quantity,
-        unit_price_minor=score.unit_price_minor,
-        currency=score.currency,
-        tender_unit_price_minor=score.tender_unit_price_minor or 0,
-        evaluated_unit_price_minor=score.evaluated_unit_price_minor or 0,
-    )
-
-
-def _score_table(scores: list[OfferScore], parties: dict[uuid.UUID, TradingParty]) -> list[ScoreRead]:
-    ordered = sorted(scores, key=lambda s: (s.rank is None, s.rank or 0, str(s.bid_id)))
-    return [
-        ScoreRead(
-            bid_id=s.bid_id,
-            organization_id=s.organization_id,
-            supplier=parties[s.organization_id].name if s.organization_id in parties else "",
-            eligible=s.eligible,
-            reasons=list(s.reasons),
-            rank=s.rank,
-            unit_price_minor=s.unit_price_minor,
-            currency=s.currency,
-            tender_unit_price_minor=s.tender_unit_price_minor,
-            evaluated_unit_price_minor=s.evaluated_unit_price_minor,
-            preferred_for=list(s.preferred_for),
-            max_quantity=s.max_quantity,
-            lead_time_days=s.lead_time_days,
-        )
-        for s in ordered
-    ]
-
-
-def _allocation_read(allocation: Allocation, numbers: dict[uuid.UUID, int]) -> AllocationRead:
-    return AllocationRead(
-        lot=numbers[allocation.lot_id],
-        commitment_id=allocation.commitment_id,
-        buyer_organization_id=allocation.buyer_organization_id,
-        supplier_organization_id=allocation.supplier_organization_id,
-        quantity=allocation.quantity,
-        unit_price_minor=allocation.unit_price_minor,
-        currency=allocation.currency,
-        tender_unit_price_minor=allocation.tender_unit_price_minor,
-        order_id=allocation.order_id,
-    )
-
-
-def _outcome_read(
-    commitment: Commitment, lot: int, allocations: list[Allocation], numbers: dict[uuid.UUID, int]
-) -> CommitmentOutcome:
-    allocated = sum((a.quantity for a in allocations), _NO_UNITS)
-    return CommitmentOutcome(
-        commitment_id=commitment.id,
-        lot=lot,
-        buyer_organization_id=commitment.organization_id,
-        committed=commitment.quantity,
-        allocated=allocated,
-        shortfall=commitment.quantity - allocated,
-        allocations=[_allocation_read(a, numbers) for a in allocations],
-    )
-
-
-def _savings(organization_id: uuid.UUID, allocations: list[Allocation]) -> BuyerSavings:
-    compared = [a for a in allocations if a.listed_total_minor is not None]
-    individual = sum(a.listed_total_minor or 0 for a in compared)
-    pooled_compared = sum(a.pooled_total_minor for a in compared)
-    saved = individual - pooled_compared
-    return BuyerSavings(
-        buyer_organization_id=organization_id,
-        quantity=sum((a.quantity for a in allocations), _NO_UNITS),
-        pooled_minor=sum(a.pooled_total_minor for a in allocations),
-        compared_quantity=sum((a.quantity for a in compared), _NO_UNITS),
-        individual_minor=individual,
-        pooled_compared_minor=pooled_compared,
-        savings_minor=saved,
-        savings_percent=(Decimal(saved * 100) / individual).quantize(Decimal("0.01")) if individual else None,
-    )
-
-
-def _total(unit_price_minor: int, quantity: Decimal, currency: str) -> int:
-    return money(from_minor(unit_price_minor, currency) * quantity, currency).amount_minor
-
-
-def _decimal(units: float) -> Decimal:
-    """A solver quantity as stored (three decimals)."""
-    return Decimal(repr(round(units, 3))).quantize(Decimal("0.001"))
-
-
-def _plain(value: Decimal) -> str:
-    return format(value.normalize(), "f")

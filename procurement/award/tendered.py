@@ -1,0 +1,314 @@
+"""A closed tender as its evaluation and award see it, and the pure steps over it: scoring the
+offers, the award model, checking an override against the tender's terms, allocating an award
+to the buyers. No I/O: the service loads a `Tendered` and writes what these return."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections import defaultdict
+from collections.abc import Hashable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from marketplace.api import TradingParty, unit_of
+from marketplace.kernel.errors import FieldError, InvalidInput
+from marketplace.kernel.money import from_minor, money
+from procurement.award.allocation import Claim, Supply, allocate
+from procurement.award.models import OfferScore
+from procurement.award.optimise import Offer, Problem, Solution, optimise
+from procurement.award.schemas import AwardOverride
+from procurement.bid.models import Bid, BidLine
+from procurement.pool.models import Commitment, DeliveryPoint, DemandPool
+from procurement.quantities import quantity as checked_quantity
+from procurement.tender.models import AwardMethod, Lot, Tender
+
+#: Zero as quantities are stored and shown (three decimals).
+NO_UNITS = Decimal("0.000")
+
+
+@dataclass
+class Tendered:
+    """A closed tender with everything its evaluation and award read."""
+
+    tender: Tender
+    pool: DemandPool
+    lots: list[Lot]
+    points: dict[uuid.UUID, DeliveryPoint]
+    bids: dict[uuid.UUID, Bid]
+    lines: list[BidLine]
+    parties: dict[uuid.UUID, TradingParty]
+    commitments: list[Commitment]
+    """Active ones, in commitment order."""
+
+    @functools.cached_property
+    def _lots_by_id(self) -> dict[uuid.UUID, Lot]:
+        return {lot.id: lot for lot in self.lots}
+
+    def lot(self, lot_id: uuid.UUID) -> Lot:
+        return self._lots_by_id[lot_id]
+
+
+# --- evaluation, pure ----------------------------------------------------------------------
+
+
+def score_offers(tendered: Tendered) -> list[dict[str, Any]]:
+    """Every offer's OfferScore row: eligibility at the deadline, evaluated price, rank in its lot."""
+    tender = tendered.tender
+    numbers = {lot.id: lot.number for lot in tendered.lots}
+    margin = Decimal(0)
+    if tender.award_method is AwardMethod.lowest_evaluated_price and tender.preference_margin_percent:
+        margin = tender.preference_margin_percent / 100
+    rows: list[dict[str, Any]] = []
+    for line in tendered.lines:
+        bid = tendered.bids[line.bid_id]
+        reasons = [
+            problem["message"]
+            for problem in bid.ineligibility or []
+            if problem["lot"] is None or problem["lot"] == numbers[line.lot_id]
+        ]
+        if line.tender_unit_price_minor is None and not reasons:
+            reasons.append(f"no exchange rate from {line.currency} at the deadline")
+        party = tendered.parties.get(bid.organization_id)
+        preferred = sorted(set(party.verified_inclusion if party else []) & set(tender.preferred_attributes))
+        evaluated = None
+        if line.tender_unit_price_minor is not None:
+            factor = 1 - margin if preferred else Decimal(1)
+            evaluated = int((line.tender_unit_price_minor * factor).to_integral_value())
+        rows.append(
+            {
+                "tender_id": tender.id,
+                "lot_id": line.lot_id,
+                "bid_id": bid.id,
+                "organization_id": bid.organization_id,
+                "eligible": not reasons,
+                "reasons": reasons,
+                "unit_price_minor": line.unit_price_minor,
+                "currency": line.currency,
+                "tender_unit_price_minor": line.tender_unit_price_minor,
+                "evaluated_unit_price_minor": evaluated,
+                "preferred_for": preferred if margin else [],
+                "max_quantity": line.max_quantity,
+                "lead_time_days": line.lead_time_days,
+                "rank": None,
+                "_order": (bid.submitted_at, line.lead_time_days, bid.id),
+            }
+        )
+    by_lot: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        if row["eligible"]:
+            by_lot[row["lot_id"]].append(row)
+    for lot_rows in by_lot.values():
+        for rank, row in enumerate(sorted(lot_rows, key=lambda r: (r["evaluated_unit_price_minor"], r["_order"])), 1):
+            row["rank"] = rank
+    return rows
+
+
+def award_problem(tendered: Tendered, eligible: list[dict[str, Any]], time_limit: float) -> Problem:
+    tender = tendered.tender
+    lot_of_point = {lot.delivery_point_id: lot.id for lot in tendered.lots}
+    limits: dict[Any, dict[float, float]] = defaultdict(lambda: defaultdict(float))
+    for commitment in tendered.commitments:
+        if commitment.max_unit_price_minor is not None and commitment.delivery_point_id in lot_of_point:
+            limits[lot_of_point[commitment.delivery_point_id]][float(commitment.max_unit_price_minor)] += float(
+                commitment.quantity
+            )
+    # Ties: the earlier bid, then the shorter lead time (the same order across all lots).
+    order = sorted(eligible, key=lambda row: row["_order"])
+    unit = unit_of(tendered.pool.unit)
+    return Problem(
+        demand={lot.id: float(lot.quantity) for lot in tendered.lots},
+        offers=[
+            Offer(
+                bid=row["bid_id"],
+                lot=row["lot_id"],
+                price=float(row["evaluated_unit_price_minor"]),
+                unit_price=float(row["tender_unit_price_minor"]),
+                capacity=float(row["max_quantity"]),
+                rank=rank,
+            )
+            for rank, row in enumerate(order)
+        ],
+        price_limits={lot: dict(caps) for lot, caps in limits.items()},
+        bid_capacity={
+            bid.id: float(bid.total_capacity) for bid in tendered.bids.values() if bid.total_capacity is not None
+        },
+        max_share=None if tender.max_share_percent is None else float(tender.max_share_percent) / 100,
+        min_award=None if tender.min_award_quantity is None else float(tender.min_award_quantity),
+        max_lots_per_bid=tender.max_lots_per_supplier,
+        integral=unit is not None and unit.discrete,
+        time_limit=time_limit,
+    )
+
+
+def checked_override(
+    tendered: Tendered, scores: dict[tuple[uuid.UUID, uuid.UUID], OfferScore], data: AwardOverride
+) -> list[tuple[uuid.UUID, uuid.UUID, Decimal]]:
+    tender = tendered.tender
+    lots = {lot.number: lot for lot in tendered.lots}
+    errors: list[FieldError] = []
+    lines: list[tuple[uuid.UUID, uuid.UUID, Decimal]] = []
+    seen: set[tuple[int, uuid.UUID]] = set()
+    per_lot: dict[int, Decimal] = defaultdict(Decimal)
+    per_bid: dict[uuid.UUID, Decimal] = defaultdict(Decimal)
+    lots_won: dict[uuid.UUID, int] = defaultdict(int)
+    bid_of = {bid.organization_id: bid.id for bid in tendered.bids.values()}
+    for index, line in enumerate(data.lines):
+        field = f"$.lines[{index}]"
+
+        def refuse(message: str, at: str = "", field: str = field) -> None:
+            errors.append(FieldError(field=field + at, message=message))
+
+        lot = lots.get(line.lot)
+        if lot is None:
+            refuse(f"the tender has no lot {line.lot}", ".lot")
+            continue
+        bid_id = bid_of.get(line.organization_id)
+        score = None if bid_id is None else scores.get((bid_id, lot.id))
+        if bid_id is None or score is None:
+            refuse(f"this organization did not bid for lot {line.lot}", ".organization_id")
+            continue
+        if not score.eligible:
+            refuse("its offer is not eligible: " + "; ".join(score.reasons), ".organization_id")
+            continue
+        if (line.lot, bid_id) in seen:
+            refuse("the same offer twice; award its whole quantity on one line")
+            continue
+        seen.add((line.lot, bid_id))
+        try:
+            quantity = checked_quantity(line.quantity, tendered.pool.unit, f"lines[{index}].quantity")
+        except InvalidInput as error:
+            errors.extend(error.errors)
+            continue
+        if quantity > score.max_quantity:
+            refuse(f"the bid offers at most {plain(score.max_quantity)} for this lot", ".quantity")
+        if tender.max_share_percent is not None and quantity > lot.quantity * tender.max_share_percent / 100:
+            refuse(f"above the tender's maximum share of {plain(tender.max_share_percent)}% of the lot", ".quantity")
+        if tender.min_award_quantity is not None and quantity < tender.min_award_quantity:
+            refuse(f"below the tender's minimum award of {plain(tender.min_award_quantity)}", ".quantity")
+        per_lot[line.lot] += quantity
+        per_bid[bid_id] += quantity
+        lots_won[bid_id] += 1
+        lines.append((lot.id, bid_id, quantity))
+    errors.extend(_total_errors(tendered, per_lot, per_bid, lots_won))
+    if errors:
+        raise InvalidInput("the override breaks the tender's terms; nothing was awarded", errors=errors)
+    return lines
+
+
+def _total_errors(
+    tendered: Tendered,
+    per_lot: dict[int, Decimal],
+    per_bid: dict[uuid.UUID, Decimal],
+    lots_won: dict[uuid.UUID, int],
+) -> list[FieldError]:
+    """An override's totals against the lots' quantities, the bids' capacities and the lot limit."""
+    tender = tendered.tender
+    lots = {lot.number: lot for lot in tendered.lots}
+    errors: list[FieldError] = []
+    for number, total in per_lot.items():
+        if total > lots[number].quantity:
+            errors.append(
+                FieldError(
+                    field="$.lines",
+                    message=f"lot {number} is awarded {plain(total)} but needs only {plain(lots[number].quantity)}",
+                )
+            )
+    for bid_id, total in per_bid.items():
+        capacity = tendered.bids[bid_id].total_capacity
+        if capacity is not None and total > capacity:
+            errors.append(
+                FieldError(
+                    field="$.lines",
+                    message=f"{tendered.bids[bid_id].organization_id} is awarded {plain(total)}, "
+                    "above its bid's total capacity",
+                )
+            )
+        if tender.max_lots_per_supplier is not None and lots_won[bid_id] > tender.max_lots_per_supplier:
+            errors.append(
+                FieldError(
+                    field="$.lines",
+                    message=f"{tendered.bids[bid_id].organization_id} wins {lots_won[bid_id]} lots; the tender allows "
+                    f"{tender.max_lots_per_supplier} per supplier",
+                )
+            )
+    return errors
+
+
+def allocate_award(
+    tendered: Tendered,
+    lines: list[tuple[uuid.UUID, uuid.UUID, Decimal]],
+    bid_lines: dict[tuple[uuid.UUID, uuid.UUID], BidLine],
+) -> tuple[list[tuple[Commitment, BidLine, Decimal]], Solution]:
+    """Who of the buyers receives which awarded units (see `allocation.py`).
+
+    Which units may go to buyers with a maximum price is decided by the optimiser run over
+    the award alone (each line's quantity its capacity, the price paid its cost): the
+    cheapest assignment that honours every maximum price. Units no buyer would pay for are
+    refused (`InvalidInput`) — an override cannot push goods on buyers above their price.
+    """
+    limits: dict[Any, dict[float, float]] = defaultdict(lambda: defaultdict(float))
+    claims: dict[tuple[uuid.UUID, float | None], list[Commitment]] = defaultdict(list)
+    lot_of_point = {lot.delivery_point_id: lot.id for lot in tendered.lots}
+    for commitment in tendered.commitments:
+        lot_id = lot_of_point.get(commitment.delivery_point_id)
+        if lot_id is None:
+            continue
+        cap = None if commitment.max_unit_price_minor is None else float(commitment.max_unit_price_minor)
+        claims[(lot_id, cap)].append(commitment)
+        if cap is not None:
+            limits[lot_id][cap] += float(commitment.quantity)
+    ranks: dict[Hashable, int] = {
+        bid_id: rank for rank, bid_id in enumerate(sorted(tendered.bids, key=lambda b: tendered.bids[b].submitted_at))
+    }
+    paid: dict[tuple[Hashable, Hashable], int] = {
+        (bid_id, lot_id): bid_lines[(bid_id, lot_id)].tender_unit_price_minor or 0 for lot_id, bid_id, _ in lines
+    }
+    solution = optimise(
+        Problem(
+            demand={lot.id: float(lot.quantity) for lot in tendered.lots},
+            offers=[
+                Offer(
+                    bid=bid_id, lot=lot_id, price=float(paid[(bid_id, lot_id)]), capacity=float(q), rank=ranks[bid_id]
+                )
+                for lot_id, bid_id, q in lines
+            ],
+            price_limits={lot: dict(caps) for lot, caps in limits.items()},
+        )
+    )
+    for lot_id, bid_id, quantity in lines:
+        placed = stored_units(solution.awards.get((bid_id, lot_id), 0.0))
+        if placed < quantity:
+            raise InvalidInput.field(
+                "lines",
+                f"lot {tendered.lot(lot_id).number}: only {plain(placed)} of the {plain(quantity)} units awarded to "
+                f"bid {bid_id} can go to a buyer; its buyers' maximum unit prices are below its price",
+            )
+    shares: list[tuple[Commitment, BidLine, Decimal]] = []
+    commitments = {c.id: c for c in tendered.commitments}
+    for (lot_id, cap), segment in sorted(
+        claims.items(), key=lambda item: (str(item[0][0]), item[0][1] is None, item[0][1] or 0)
+    ):
+        supplies = [
+            Supply(bid=bid_id, units=stored_units(units), price=paid[(bid_id, lot_id)], rank=ranks[bid_id])
+            for (bid_id, flow_lot, flow_cap), units in solution.flows.items()
+            if flow_lot == lot_id and flow_cap == cap
+        ]
+        for share in allocate([Claim(c.id, c.quantity) for c in segment], supplies):
+            assert isinstance(share.bid, uuid.UUID)  # noqa: S101 - bids are keyed by id
+            shares.append((commitments[share.commitment_id], bid_lines[(share.bid, lot_id)], share.quantity))
+    return shares, solution
+
+
+def total_minor(unit_price_minor: int, quantity: Decimal, currency: str) -> int:
+    return money(from_minor(unit_price_minor, currency) * quantity, currency).amount_minor
+
+
+def stored_units(units: float) -> Decimal:
+    """A solver quantity as stored (three decimals)."""
+    return Decimal(repr(round(units, 3))).quantize(Decimal("0.001"))
+
+
+def plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")
