@@ -286,11 +286,7 @@ class AwardService:
         """What each commitment received, from whom, by which order, and its shortfall: one buyer's
         own (`organization_id`, its members) or every buyer's (the hub's coordinators). Empty
         until the award is confirmed."""
-        tender = await self._public(tender_id)
-        if organization_id is None:
-            await require_hub_coordinator(self.session, principal, tender.hub_id)
-        else:
-            await require_org_role(self.session, principal, organization_id, Role.member)
+        tender = await self._for_buyer_or_coordinator(principal, tender_id, organization_id)
         award = await self.repo.of_tender(tender.id)
         if award is None or award.status is not AwardStatus.confirmed:
             return []
@@ -312,11 +308,7 @@ class AwardService:
     ) -> SavingsRead:
         """Pooled price against each buyer's price ordering alone from the same suppliers' listed
         volume tiers: per buyer and for the tender (coordinators), or one buyer's own."""
-        tender = await self._public(tender_id)
-        if organization_id is None:
-            await require_hub_coordinator(self.session, principal, tender.hub_id)
-        else:
-            await require_org_role(self.session, principal, organization_id, Role.member)
+        tender = await self._for_buyer_or_coordinator(principal, tender_id, organization_id)
         pool = await self.pools.of_tender(tender.pool_id)
         award = await self.repo.of_tender(tender.id)
         if award is None or award.status is not AwardStatus.confirmed:
@@ -540,6 +532,18 @@ class AwardService:
         tender = await self.tenders.get(tender_id)
         if tender is None or not tender.is_public():
             raise TenderNotFound("no such tender")
+        return tender
+
+    async def _for_buyer_or_coordinator(
+        self, principal: Principal, tender_id: uuid.UUID, organization_id: uuid.UUID | None
+    ) -> Tender:
+        """The tender, for a member of the buyer `organization_id`, or for its hub's coordinators
+        when no organisation is named (everyone's figures)."""
+        tender = await self._public(tender_id)
+        if organization_id is None:
+            await require_hub_coordinator(self.session, principal, tender.hub_id)
+        else:
+            await require_org_role(self.session, principal, organization_id, Role.member)
         return tender
 
     async def _coordinated(self, principal: Principal, tender_id: uuid.UUID) -> Tender:
