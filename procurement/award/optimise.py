@@ -44,6 +44,8 @@ _ZERO = 1e-9
 #: Decimal places of a fractional award: quantities are stored with three, and HiGHS meets
 #: constraints to within 1e-6, so more would only be noise.
 _DIGITS = 3
+#: A solver value this close below a multiple of 0.001 is that multiple (tolerance noise).
+_SNAP = 1e-6
 #: HiGHS status codes (scipy.optimize.milp): 0 optimal, 1 iteration or time limit reached.
 _OPTIMAL, _LIMIT_REACHED = 0, 1
 
@@ -204,8 +206,7 @@ def optimise(problem: Problem) -> Solution:
         )
         if second.x is not None and second.status == _OPTIMAL:
             result = second
-    # Whole units when integral; otherwise the stored precision (dropping the solver's tolerance noise).
-    x = np.round(result.x) if problem.integral else np.round(result.x, _DIGITS)
+    x = _to_stored_precision(result.x, integral=problem.integral)
     gap = getattr(first, "mip_gap", None)  # absent when HiGHS solved a pure LP
     return _solution(
         offers,
@@ -290,6 +291,18 @@ def _constraints(
     return rows
 
 
+def _to_stored_precision(x: np.ndarray, *, integral: bool) -> np.ndarray:
+    """Whole units when integral; otherwise three decimals, rounded *down*: the data are on that
+    grid but a share cap need not be (60 % of 123.457), and rounding up could then break it, or
+    put more into a price segment than its buyers want. What rounding drops is reported short."""
+    if integral:
+        rounded: np.ndarray = np.round(x)
+        return rounded
+    scale = 10**_DIGITS
+    floored: np.ndarray = np.floor(x * scale + _SNAP * scale) / scale
+    return floored
+
+
 def _solution(
     offers: list[Offer],
     segments: list[_Segment],
@@ -301,7 +314,6 @@ def _solution(
     integer_model: bool,
     started: float,
 ) -> Solution:
-    n_pairs = len(pairs)
     awards: dict[tuple[Hashable, Hashable], float] = defaultdict(float)
     flows: dict[tuple[Hashable, Hashable, Cap], float] = {}
     cost = 0.0
@@ -312,10 +324,15 @@ def _solution(
             awards[(offer.bid, offer.lot)] += units
             flows[(offer.bid, offer.lot, segments[s].cap)] = units
             cost += offer.price * units
+    # Shortfall is what the (rounded) purchases leave of each segment, so the two always add up.
+    bought = np.zeros(len(segments))
+    for column, (s, _) in enumerate(pairs):
+        bought[s] += x[column]
     shortfall: dict[Hashable, float] = defaultdict(float)
     for s, segment in enumerate(segments):
-        if x[n_pairs + s] > _ZERO:
-            shortfall[segment.lot] += float(x[n_pairs + s])
+        short = round(segment.units - bought[s], _DIGITS)
+        if short > _ZERO:
+            shortfall[segment.lot] += short
     return Solution(
         awards=dict(awards),
         flows=flows,

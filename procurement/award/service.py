@@ -385,6 +385,10 @@ class AwardService:
         tendered = tendered or await self._tendered(tender)
         bid_lines = {(line.bid_id, line.lot_id): line for line in tendered.lines}
         shares, flows = allocate_award(tendered, lines, bid_lines)
+        # The final award is what was allocated (the lines, less any rounding dust).
+        allocated: dict[tuple[uuid.UUID, uuid.UUID], Decimal] = defaultdict(lambda: NO_UNITS)
+        for _, bid_line, quantity in shares:
+            allocated[(bid_line.lot_id, bid_line.bid_id)] += quantity
         stages = [
             _stage("allocate", started, f"{len(shares)} shares of {len(tendered.commitments)} commitments", flows)
         ]
@@ -435,7 +439,7 @@ class AwardService:
                     "organization_id": tendered.bids[bid_id].organization_id,
                     "quantity": quantity,
                 }
-                for lot_id, bid_id, quantity in lines
+                for (lot_id, bid_id), quantity in allocated.items()
             ],
         )
         await copy_rows(

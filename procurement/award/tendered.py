@@ -26,6 +26,8 @@ from procurement.tender.models import AwardMethod, Lot, Tender
 
 #: Zero as quantities are stored and shown (three decimals).
 NO_UNITS = Decimal("0.000")
+#: Units an award line may lose to the rounding of a fractional solution without being refused.
+_DUST = Decimal("0.01")
 
 
 @dataclass
@@ -246,7 +248,9 @@ def allocate_award(
     Which units may go to buyers with a maximum price is decided by the optimiser run over
     the award alone (each line's quantity its capacity, the price paid its cost): the
     cheapest assignment that honours every maximum price. Units no buyer would pay for are
-    refused (`InvalidInput`) — an override cannot push goods on buyers above their price.
+    refused (`InvalidInput`) — an override cannot push goods on buyers above their price —
+    beyond `_DUST`, the thousandths a fractional solution may lose to rounding (what is
+    allocated is what becomes the final award).
     """
     limits: dict[Any, dict[float, float]] = defaultdict(lambda: defaultdict(float))
     claims: dict[tuple[uuid.UUID, float | None], list[Commitment]] = defaultdict(list)
@@ -279,23 +283,21 @@ def allocate_award(
     )
     for lot_id, bid_id, quantity in lines:
         placed = stored_units(solution.awards.get((bid_id, lot_id), 0.0))
-        if placed < quantity:
+        if placed < quantity - _DUST:
             raise InvalidInput.field(
                 "lines",
                 f"lot {tendered.lot(lot_id).number}: only {plain(placed)} of the {plain(quantity)} units awarded to "
                 f"bid {bid_id} can go to a buyer; its buyers' maximum unit prices are below its price",
             )
+    supplies: dict[tuple[Hashable, float | None], list[Supply]] = defaultdict(list)
+    for (bid, lot, cap), units in solution.flows.items():
+        supplies[(lot, cap)].append(Supply(bid=bid, units=stored_units(units), price=paid[(bid, lot)], rank=ranks[bid]))
     shares: list[tuple[Commitment, BidLine, Decimal]] = []
     commitments = {c.id: c for c in tendered.commitments}
     for (lot_id, cap), segment in sorted(
         claims.items(), key=lambda item: (str(item[0][0]), item[0][1] is None, item[0][1] or 0)
     ):
-        supplies = [
-            Supply(bid=bid_id, units=stored_units(units), price=paid[(bid_id, lot_id)], rank=ranks[bid_id])
-            for (bid_id, flow_lot, flow_cap), units in solution.flows.items()
-            if flow_lot == lot_id and flow_cap == cap
-        ]
-        for share in allocate([Claim(c.id, c.quantity) for c in segment], supplies):
+        for share in allocate([Claim(c.id, c.quantity) for c in segment], supplies.get((lot_id, cap), [])):
             assert isinstance(share.bid, uuid.UUID)  # noqa: S101 - bids are keyed by id
             shares.append((commitments[share.commitment_id], bid_lines[(share.bid, lot_id)], share.quantity))
     return shares, solution
