@@ -231,3 +231,13 @@ def test_the_time_limit_returns_the_best_award_found_flagged_not_optimal() -> No
     else:  # stopped before a first solution: nothing awarded, every unit reported short
         assert solution.gap is None
         assert sum(solution.shortfall.values()) == 6000.0
+
+
+def test_a_fractional_award_never_rounds_above_a_cap_and_still_adds_up() -> None:
+    # 60 % of 123.457 kg is 74.0742: the award keeps three decimals, rounded down, and the
+    # thousandth it drops is reported short rather than given beyond the share cap.
+    offers = [Offer(bid="a", lot="l", price=5.0, capacity=500.0), Offer(bid="b", lot="l", price=6.0, capacity=500.0)]
+    solution = optimise(Problem(demand={"l": 123.457}, offers=offers, max_share=0.6))
+    assert solution.awards[("a", "l")] == 74.074
+    assert all(units <= 0.6 * 123.457 for units in solution.awards.values())
+    assert abs(sum(solution.awards.values()) + solution.shortfall.get("l", 0.0) - 123.457) < 1e-9
