@@ -330,7 +330,7 @@ def _solution(
         bought[s] += x[column]
     shortfall: dict[Hashable, float] = defaultdict(float)
     for s, segment in enumerate(segments):
-        short = round(segment.units - bought[s], _DIGITS)
+        short = round(float(segment.units - bought[s]), _DIGITS)
         if short > _ZERO:
             shortfall[segment.lot] += short
     return Solution(

@@ -309,7 +309,7 @@ def total_minor(unit_price_minor: int, quantity: Decimal, currency: str) -> int:
 
 def stored_units(units: float) -> Decimal:
     """A solver quantity as stored (three decimals)."""
-    return Decimal(repr(round(units, 3))).quantize(Decimal("0.001"))
+    return Decimal(f"{units:.3f}")
 
 
 def plain(value: Decimal) -> str:

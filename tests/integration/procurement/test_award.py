@@ -367,5 +367,30 @@ async def test_a_tender_without_eligible_bids_ends_unsuccessful_and_tells_its_bu
         assert not await AwardService(session).evaluate(uuid_of(tender))
 
 
+async def test_a_lot_no_offer_can_fill_is_reported_short_in_the_award_and_the_buyers_allocation(
+    client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    p = await build_procurement(client, sessions, settings)
+    m = p.market
+    pool = await open_pool(client, p, minimum_total_quantity=None)
+    await commit(client, m.buyer, pool, m.buyer_org, 0, "50")
+    closed = (await client.post(f"/api/v1/pools/{pool['id']}/close", headers=p.coordinator.headers)).json()
+    tender = await published_tender(client, p, closed, deadline_in=2, max_share_percent="70")
+    await bid(client, m.honey_maker, tender, m.producer_a, bid_body(tender, ["11.00"]))
+    await pass_deadline(tender, sessions, settings)
+
+    base = f"/api/v1/tenders/{tender['id']}"
+    award = (await client.post(f"{base}/evaluation", headers=p.coordinator.headers)).json()
+    assert award["state"] == "proposed"
+    [lot] = award["lots"]
+    assert (lot["awarded"], lot["shortfall"]) == ("35.000", "15.000")  # one supplier, at most 70 %
+    assert award["outcome"] == "15 KGM could not be awarded to any eligible offer."
+    assert (await client.post(f"{base}/award/confirm", headers=p.coordinator.headers)).status_code == 200
+    [mine] = (
+        await client.get(f"{base}/allocations", params={"organization_id": m.buyer_org["id"]}, headers=m.buyer.headers)
+    ).json()
+    assert (mine["committed"], mine["allocated"], mine["shortfall"]) == ("50.000", "35.000", "15.000")
+
+
 def uuid_of(tender: dict[str, Any]) -> uuid.UUID:
     return uuid.UUID(tender["id"])

@@ -164,6 +164,7 @@ def test_a_lot_no_offer_can_fill_is_reported_short_not_refused() -> None:
     solution = optimise(Problem(demand={"1": 50.0, "2": 20.0}, offers=offers))
     assert solution.awards == {("a", "1"): 30.0}
     assert solution.shortfall == {"1": 20.0, "2": 20.0}
+    assert {type(units) for units in [*solution.shortfall.values(), *solution.awards.values()]} == {float}
     assert solution.optimal
 
 
