@@ -107,15 +107,30 @@ def score_offers(tendered: Tendered) -> list[dict[str, Any]]:
     return rows
 
 
+Segment = tuple[uuid.UUID, float | None]
+"""A lot and a maximum unit price (None: any): the buyers of the lot who stated that maximum."""
+
+
+def _segments(tendered: Tendered) -> tuple[dict[Hashable, dict[float, float]], dict[Segment, list[Commitment]]]:
+    """The price limits of each lot as the optimiser takes them (cap -> units), and each
+    segment's commitments (in commitment order)."""
+    lot_of_point = {lot.delivery_point_id: lot.id for lot in tendered.lots}
+    limits: dict[Hashable, dict[float, float]] = defaultdict(lambda: defaultdict(float))
+    claims: dict[Segment, list[Commitment]] = defaultdict(list)
+    for commitment in tendered.commitments:
+        lot_id = lot_of_point.get(commitment.delivery_point_id)
+        if lot_id is None:
+            continue
+        cap = None if commitment.max_unit_price_minor is None else float(commitment.max_unit_price_minor)
+        claims[(lot_id, cap)].append(commitment)
+        if cap is not None:
+            limits[lot_id][cap] += float(commitment.quantity)
+    return {lot: dict(caps) for lot, caps in limits.items()}, claims
+
+
 def award_problem(tendered: Tendered, eligible: list[dict[str, Any]], time_limit: float) -> Problem:
     tender = tendered.tender
-    lot_of_point = {lot.delivery_point_id: lot.id for lot in tendered.lots}
-    limits: dict[Any, dict[float, float]] = defaultdict(lambda: defaultdict(float))
-    for commitment in tendered.commitments:
-        if commitment.max_unit_price_minor is not None and commitment.delivery_point_id in lot_of_point:
-            limits[lot_of_point[commitment.delivery_point_id]][float(commitment.max_unit_price_minor)] += float(
-                commitment.quantity
-            )
+    limits, _ = _segments(tendered)
     # Ties: the earlier bid, then the shorter lead time (the same order across all lots).
     order = sorted(eligible, key=lambda row: row["_order"])
     unit = unit_of(tendered.pool.unit)
@@ -132,7 +147,7 @@ def award_problem(tendered: Tendered, eligible: list[dict[str, Any]], time_limit
             )
             for rank, row in enumerate(order)
         ],
-        price_limits={lot: dict(caps) for lot, caps in limits.items()},
+        price_limits=limits,
         bid_capacity={
             bid.id: float(bid.total_capacity) for bid in tendered.bids.values() if bid.total_capacity is not None
         },
@@ -252,17 +267,7 @@ def allocate_award(
     beyond `_DUST`, the thousandths a fractional solution may lose to rounding (what is
     allocated is what becomes the final award).
     """
-    limits: dict[Any, dict[float, float]] = defaultdict(lambda: defaultdict(float))
-    claims: dict[tuple[uuid.UUID, float | None], list[Commitment]] = defaultdict(list)
-    lot_of_point = {lot.delivery_point_id: lot.id for lot in tendered.lots}
-    for commitment in tendered.commitments:
-        lot_id = lot_of_point.get(commitment.delivery_point_id)
-        if lot_id is None:
-            continue
-        cap = None if commitment.max_unit_price_minor is None else float(commitment.max_unit_price_minor)
-        claims[(lot_id, cap)].append(commitment)
-        if cap is not None:
-            limits[lot_id][cap] += float(commitment.quantity)
+    limits, claims = _segments(tendered)
     ranks: dict[Hashable, int] = {
         bid_id: rank for rank, bid_id in enumerate(sorted(tendered.bids, key=lambda b: tendered.bids[b].submitted_at))
     }
@@ -278,7 +283,7 @@ def allocate_award(
                 )
                 for lot_id, bid_id, q in lines
             ],
-            price_limits={lot: dict(caps) for lot, caps in limits.items()},
+            price_limits=limits,
         )
     )
     for lot_id, bid_id, quantity in lines:
