@@ -206,7 +206,7 @@ def optimise(problem: Problem) -> Solution:
         )
         if second.x is not None and second.status == _OPTIMAL:
             result = second
-    x = _to_stored_precision(result.x, integral=problem.integral)
+    x = _to_stored_precision(result.x, pairs, integral=problem.integral)
     gap = getattr(first, "mip_gap", None)  # absent when HiGHS solved a pure LP
     return _solution(
         offers,
@@ -291,16 +291,30 @@ def _constraints(
     return rows
 
 
-def _to_stored_precision(x: np.ndarray, *, integral: bool) -> np.ndarray:
-    """Whole units when integral; otherwise three decimals, rounded *down*: the data are on that
-    grid but a share cap need not be (60 % of 123.457), and rounding up could then break it, or
-    put more into a price segment than its buyers want. What rounding drops is reported short."""
+def _to_stored_precision(x: np.ndarray, pairs: list[tuple[int, int]], *, integral: bool) -> np.ndarray:
+    """Whole units when integral; otherwise thousandths, as quantities are stored.
+
+    Purchases are rounded down, so none exceeds the bound it met. But the solver may split a
+    segment between two offers off the grid (379.5735 + 266.4265 = 646): rounded down both,
+    the segment would lose a thousandth, and a buyer with it. So each segment gets back the
+    thousandths its purchases lost, one each to those that lost most (a cap met exactly is
+    then exceeded by at most a thousandth, in such a split only).
+    """
     if integral:
         rounded: np.ndarray = np.round(x)
         return rounded
     scale = 10**_DIGITS
-    floored: np.ndarray = np.floor(x * scale + _SNAP * scale) / scale
-    return floored
+    units = np.floor(x * scale + _SNAP * scale)
+    lost = x * scale - units
+    by_segment: dict[int, list[int]] = defaultdict(list)
+    for column, (s, _) in enumerate(pairs):
+        by_segment[s].append(column)
+    for columns in by_segment.values():
+        missing = round(float(sum(x[c] for c in columns)) * scale) - int(sum(units[c] for c in columns))
+        for column in sorted(columns, key=lambda c: -lost[c])[: max(missing, 0)]:
+            units[column] += 1
+    stored: np.ndarray = units / scale
+    return stored
 
 
 def _solution(
