@@ -242,3 +242,31 @@ def test_a_fractional_award_never_rounds_above_a_cap_and_still_adds_up() -> None
     assert solution.awards[("a", "l")] == 74.074
     assert all(units <= 0.6 * 123.457 for units in solution.awards.values())
     assert abs(sum(solution.awards.values()) + solution.shortfall.get("l", 0.0) - 123.457) < 1e-9
+
+
+def test_splits_off_the_thousandths_grid_still_fill_every_segment() -> None:
+    # Integer demands and capacities, prices a minor unit apart, bid capacities and a share cap:
+    # HiGHS splits some segments between offers off the grid (379.5735 + 266.4265). Rounded to
+    # thousandths the award still fills every lot, with no thousandth lost to rounding.
+    rng = random.Random(3)  # noqa: S311 - reproducible test data, not secrets
+    lots = [f"lot{i}" for i in range(30)]
+    demand = {lot: float(sum(rng.randint(5, 50) for _ in range(rng.randint(20, 40)))) for lot in lots}
+    offers = [
+        Offer(
+            bid=f"bid{b}", lot=lot, price=float(rng.randint(1000, 1120)), capacity=float(rng.randint(100, 600)), rank=b
+        )
+        for b in range(30)
+        for lot in rng.sample(lots, 30)
+    ]
+    problem = Problem(
+        demand=demand,
+        offers=offers,
+        price_limits={lot: {1040.0: float(rng.randint(5, 60))} for lot in lots},
+        bid_capacity={f"bid{b}": float(rng.randint(2000, 8000)) for b in range(30)},
+        max_share=0.6,
+    )
+    solution = optimise(problem)
+    assert solution.shortfall == {}
+    assert all(units == round(units, 3) for units in solution.flows.values())
+    for lot, wanted in demand.items():
+        assert round(sum(u for (_, awarded, _), u in solution.flows.items() if awarded == lot), 3) == wanted
