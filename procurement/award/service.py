@@ -272,10 +272,10 @@ class AwardService:
         )
 
     async def _state(self, tender: Tender, award: Award | None) -> EvaluationState:
-        if award is not None:
-            return award.status.value
         if tender.status is TenderStatus.cancelled:
             return "cancelled"
+        if award is not None:
+            return award.status.value
         if not tender.bids_opened():
             return "open"
         return "running" if await self.repo.evaluation_running(tender.id) else "queued"
@@ -357,6 +357,8 @@ class AwardService:
 
     async def _deciding(self, principal: Principal, tender_id: uuid.UUID) -> tuple[Tender, Award]:
         tender = await self._coordinated(principal, tender_id)
+        if tender.status is TenderStatus.cancelled:
+            raise NothingToAward(f"the tender was cancelled: {tender.cancellation_reason}")
         award = await self.repo.of_tender(tender.id, lock="update")
         if award is None:
             state = await self._state(tender, None)

@@ -334,6 +334,25 @@ async def test_an_override_needs_a_justification_keeps_the_terms_and_is_publishe
         assert entry.after["justification"] == why
 
 
+async def test_a_tender_cancelled_after_its_proposal_cannot_be_awarded(
+    client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    p, tender = await evaluated_example(client, sessions, settings)
+    base = f"/api/v1/tenders/{tender['id']}"
+    cancelled = await client.post(
+        f"{base}/cancel", json={"reason": "The schools changed supplier policy"}, headers=p.coordinator.headers
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    refused = await client.post(f"{base}/award/confirm", headers=p.coordinator.headers)
+    assert refused.status_code == 409
+    assert "cancelled" in refused.json()["detail"]
+    assert (await client.get(f"{base}/award", headers=p.coordinator.headers)).json()["state"] == "cancelled"
+    orders = await client.get(
+        f"/api/v1/organizations/{p.market.buyer_org['id']}/orders", headers=p.market.buyer.headers
+    )
+    assert orders.json()["items"] == []
+
+
 async def test_a_tender_without_eligible_bids_ends_unsuccessful_and_tells_its_buyers(
     client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
