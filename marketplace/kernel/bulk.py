@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any, cast
@@ -40,6 +41,29 @@ def _converter(column_type: Any) -> Callable[[Any], Any] | None:
     if isinstance(column_type, Enum):
         return _enum_value
     return None
+
+
+def row_of(instance: Entity) -> dict[str, Any]:
+    """An unsaved entity as the dict `copy_rows` takes, with its scalar column defaults applied
+    (they only run on an ORM flush) — for rows a service builds as objects but writes by COPY."""
+    row: dict[str, Any] = {}
+    for key, default in _column_defaults(type(instance)):
+        value = getattr(instance, key)
+        if value is None:
+            value = default
+        if value is not None or key not in ("id", "created_at", "updated_at"):  # copy_rows fills these
+            row[key] = value
+    return row
+
+
+@functools.cache
+def _column_defaults(entity: type[Entity]) -> list[tuple[str, Any]]:
+    """Each column attribute of `entity` with its scalar default (None without one)."""
+    result = []
+    for attribute in inspect(entity).column_attrs:
+        default = attribute.columns[0].default
+        result.append((attribute.key, default.arg if default is not None and default.is_scalar else None))
+    return result
 
 
 async def copy_rows(

@@ -12,7 +12,6 @@ Written with COPY, because one tender can make thousands of orders at once.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
@@ -23,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
 from marketplace.events import OrderPlaced
-from marketplace.kernel.bulk import copy_rows
+from marketplace.kernel.bulk import copy_rows, row_of
 from marketplace.kernel.errors import NotFound
 from marketplace.kernel.fx import find_rate
 from marketplace.kernel.money import from_minor, line_total, money
@@ -139,9 +138,9 @@ async def place_awarded_orders(
     invoiced = [order for order in orders if order.payment_method is PaymentMethod.invoice]
     invoices = await InvoiceService(session).issue(invoiced, {b: terms.get(b) or 0 for b in buyers})
     await copy_rows(session, Checkout, list(checkouts.values()))
-    await copy_rows(session, Order, [_columns(order, Order) for order in orders])
+    await copy_rows(session, Order, [row_of(order) for order in orders])
     await copy_rows(session, OrderLine, lines)
-    await copy_rows(session, Invoice, [_columns(invoice, Invoice) for invoice in invoices])
+    await copy_rows(session, Invoice, [row_of(invoice) for invoice in invoices])
     await emit_many(
         session,
         [
@@ -174,26 +173,3 @@ async def _rate(session: AsyncSession, currency: str, display: str) -> tuple[str
         return display, *await find_rate(session, currency, display, today())
     except NotFound:
         return currency, *await find_rate(session, currency, currency, today())
-
-
-def _columns(instance: Order | Invoice, entity: type[Order] | type[Invoice]) -> dict[str, Any]:
-    """An unsaved entity as the column dict COPY takes, with its scalar column defaults applied
-    (the invoice service builds ORM objects; their defaults only run on an ORM flush)."""
-    row: dict[str, Any] = {}
-    for key, default in _column_defaults(entity):
-        value = getattr(instance, key)
-        if value is None:
-            value = default
-        if value is not None or key not in ("id", "created_at", "updated_at"):
-            row[key] = value
-    return row
-
-
-@functools.cache
-def _column_defaults(entity: type[Order] | type[Invoice]) -> list[tuple[str, Any]]:
-    """Each column attribute of `entity` with its scalar default (None without one)."""
-    result = []
-    for attribute in entity.__mapper__.column_attrs:
-        default = attribute.columns[0].default
-        result.append((attribute.key, default.arg if default is not None and default.is_scalar else None))
-    return result
