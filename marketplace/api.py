@@ -18,6 +18,7 @@ from marketplace.catalog.repository import ListingRepository
 from marketplace.catalog.snapshot import ListingSnapshot, ListingText, listing_snapshots
 from marketplace.compliance.schemas import Eligibility, MissingCredential, UnmetRequirement
 from marketplace.compliance.service import check_eligibility, missing_credentials
+from marketplace.dashboard.schemas import Period, PooledProcurement, ProcurementRow, QuantityRow
 from marketplace.hub.repository import HubRepository
 from marketplace.hub.service import HubService
 from marketplace.kernel.auth import Principal, require_platform_admin
@@ -40,6 +41,10 @@ __all__ = [
     "MissingCredential",
     "OrganizationKind",
     "OrganizationRead",
+    "Period",
+    "PooledProcurement",
+    "ProcurementRow",
+    "QuantityRow",
     "Role",
     "TradingParty",
     "Unit",

@@ -26,6 +26,7 @@ from marketplace import health
 from marketplace.catalog.controllers import ListingController, ProducerListingController
 from marketplace.compliance.controllers import HubComplianceController, OrganizationComplianceController
 from marketplace.compliance.jobs import announce_validity_changes, flag_expiring_credentials
+from marketplace.dashboard.controllers import HubDashboardController
 from marketplace.dispute.controllers import DisputeController
 from marketplace.events import CardPaymentSucceeded, CardRefundDue, CardTransferDue
 from marketplace.hub.controllers import HubController
@@ -61,6 +62,7 @@ from marketplace.place.controllers import PlaceController
 from procurement.award.controllers import AwardController
 from procurement.award.jobs import evaluate_tender
 from procurement.bid.controllers import BidController
+from procurement.dashboard.service import pooled_procurement
 from procurement.events import BidsOpened
 from procurement.ocds.controllers import OcdsController
 from procurement.pool.controllers import PoolController
@@ -197,6 +199,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OrganizationController,
             InvitationController,
             HubController,
+            HubDashboardController,
             OrganizationComplianceController,
             HubComplianceController,
             PlaceController,
@@ -225,6 +228,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "db_session": Provide(provide_db_session),
             "principal": Provide(provide_principal),
             "stripe_gateway": Provide(lambda: stripe_gateway, sync_to_thread=False, use_cache=True),
+            "pooled_procurement": Provide(lambda: pooled_procurement, sync_to_thread=False, use_cache=True),
         },
         state=State(state),
         lifespan=[lifespan],

@@ -10,10 +10,11 @@ from __future__ import annotations
 import enum
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
+import msgspec
 from advanced_alchemy.base import UUIDv7AuditBase, orm_registry
-from sqlalchemy import ColumnElement, Enum, MetaData, any_, bindparam
+from sqlalchemy import ColumnElement, Enum, MetaData, any_, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -22,6 +23,9 @@ MARKETPLACE_SCHEMA = "marketplace"
 OWNED_SCHEMAS = ("marketplace", "procurement", "search")
 
 metadata: MetaData = orm_registry.metadata
+
+
+S = TypeVar("S", bound=msgspec.Struct)
 
 
 def db_enum(cls: type[enum.Enum], name: str, schema: str = MARKETPLACE_SCHEMA) -> Enum:
@@ -82,3 +86,10 @@ async def driver_connection(session: AsyncSession) -> Any:
         # without one, work on the bare connection would commit on its own.
         await connection.exec_driver_sql("SELECT 1")
     return driver
+
+
+async def rows_as(session: AsyncSession, sql: str, params: dict[str, Any], row_type: type[S]) -> list[S]:
+    """Run a SQL query and validate each row into `row_type` by column name, so that a column of the
+    wrong type (a numeric sum where an integer is promised) fails here rather than on the wire."""
+    result = await session.execute(text(sql), params)
+    return msgspec.convert([dict(row._mapping) for row in result], list[row_type])  # type: ignore[valid-type]

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
+import json
 from decimal import Decimal, InvalidOperation
 
 import msgspec
-from sqlalchemy import CHAR, Date, Numeric, String, UniqueConstraint, select
+from babel.numbers import list_currencies
+from sqlalchemy import CHAR, Date, Numeric, String, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.kernel.codes import currency as check_currency
+from marketplace.kernel.codes import currency_exponent
 from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity
 from marketplace.kernel.errors import InvalidInput, NotFound
 from marketplace.kernel.money import Money, from_minor, money
@@ -114,39 +118,22 @@ async def store_rates(session: AsyncSession, rows: list[RateRow]) -> int:
     return len(rows)
 
 
-async def _latest(session: AsyncSession, base: str, quote: str, on: dt.date) -> FxRate | None:
-    result = await session.execute(
-        select(FxRate)
-        .where(FxRate.base == base, FxRate.quote == quote, FxRate.as_of <= on)
-        .order_by(FxRate.as_of.desc(), FxRate.source)
-        .limit(1)
-    )
-    return result.scalar_one_or_none()
-
-
 async def find_rate(session: AsyncSession, base: str, quote: str, on: dt.date) -> tuple[Decimal, dt.date, str]:
     """The most recent rate on or before `on`: direct, inverted, or crossed through EUR.
 
-    Raises `NotFound` when no published rate connects the two currencies.
+    The rule is the database function `marketplace.find_fx_rate` (migration 0011), which the
+    dashboards' aggregates call too. Raises `NotFound` when no published rate connects the two
+    currencies.
     """
-    if base == quote:
-        return Decimal(1), on, "identity"
-    direct = await _latest(session, base, quote, on)
-    if direct is not None:
-        return direct.rate, direct.as_of, direct.source
-    inverse = await _latest(session, quote, base, on)
-    if inverse is not None:
-        return (Decimal(1) / inverse.rate).quantize(RATE_DIGITS), inverse.as_of, inverse.source
-    pivot = "EUR"
-    if pivot not in (base, quote):
-        to_base = await _latest(session, pivot, base, on)
-        to_quote = await _latest(session, pivot, quote, on)
-        if to_base is not None and to_quote is not None:
-            rate = (to_quote.rate / to_base.rate).quantize(RATE_DIGITS)
-            as_of = min(to_base.as_of, to_quote.as_of)
-            source = to_base.source if to_base.source == to_quote.source else f"{to_base.source}+{to_quote.source}"
-            return rate, as_of, f"{source} via {pivot}"
-    raise NotFound(f"no exchange rate from {base} to {quote} on or before {on.isoformat()}")
+    row = (
+        await session.execute(
+            text("SELECT rate, as_of, source FROM marketplace.find_fx_rate(:base, :quote, :on)"),
+            {"base": base, "quote": quote, "on": on},
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"no exchange rate from {base} to {quote} on or before {on.isoformat()}")
+    return Decimal(row.rate), row.as_of, row.source
 
 
 async def convert(session: AsyncSession, amount: Money, to_currency: str, on: dt.date) -> Conversion:
@@ -154,3 +141,25 @@ async def convert(session: AsyncSession, amount: Money, to_currency: str, on: dt
     rate, as_of, source = await find_rate(session, amount.currency, to_currency, on)
     converted = money(from_minor(amount.amount_minor, amount.currency) * rate, to_currency)
     return Conversion(original=amount, converted=converted, rate=rate, as_of=as_of, source=source)
+
+
+@functools.cache
+def _exponents() -> str:
+    return json.dumps({code: currency_exponent(code) for code in list_currencies()})
+
+
+def conversion_factors_sql(pairs: str) -> str:
+    """SQL selecting `(currency, day, factor)` for each `(currency, day)` row of the query `pairs`:
+    `round(amount_minor * factor)` is the amount in minor units of `:to_currency` at the rate
+    `find_rate` would choose for that day (null when there is none). Bind `conversion_params`."""
+    return f"""
+        SELECT p.currency, p.day,
+               r.rate * power(10::numeric, (CAST(:currency_exponents AS jsonb) ->> CAST(:to_currency AS text))::int
+                                           - (CAST(:currency_exponents AS jsonb) ->> p.currency::text)::int) AS factor
+        FROM ({pairs}) p
+        LEFT JOIN LATERAL marketplace.find_fx_rate(p.currency, :to_currency, p.day) r ON true
+    """  # noqa: S608 - `pairs` is our own SQL, never input
+
+
+def conversion_params(to_currency: str) -> dict[str, str]:
+    return {"to_currency": to_currency, "currency_exponents": _exponents()}

@@ -1,0 +1,91 @@
+"""Hub dashboards: the coordinators' figures, and the public's suppressed summary of them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Protocol, runtime_checkable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketplace.dashboard.disclosure import disclose
+from marketplace.dashboard.repository import DashboardRepository
+from marketplace.dashboard.schemas import Dashboard, OpenData, Period, PooledProcurement
+from marketplace.hub.models import Hub
+from marketplace.hub.repository import HubRepository
+from marketplace.hub.service import HubService
+from marketplace.kernel.auth import Principal
+from marketplace.kernel.errors import InvalidInput, NotFound
+
+#: No published figure stands for fewer organisations than this (see `disclosure`).
+MINIMUM_GROUP_SIZE = 5
+#: Ten years of months is more than any report needs and keeps one request's work bounded.
+MAX_PERIOD_DAYS = 3660
+
+
+@runtime_checkable
+class PooledProcurementSource(Protocol):
+    """Pooled procurement's figures for a hub and period in a currency. `procurement` provides it; the
+    app factory passes it in, so marketplace never imports procurement."""
+
+    async def __call__(
+        self, session: AsyncSession, hub_id: uuid.UUID, period: Period, currency: str
+    ) -> PooledProcurement: ...
+
+
+async def no_procurement(session: AsyncSession, hub_id: uuid.UUID, period: Period, currency: str) -> PooledProcurement:
+    """The source for a marketplace without pooled procurement."""
+    return PooledProcurement(tenders=[], quantities=[])
+
+
+def period_of(first_day: dt.date | None, last_day: dt.date | None, today: dt.date) -> Period:
+    """The requested days; by default the last twelve months up to today (this month and the eleven before).
+
+    Raises `InvalidInput` naming `from` or `to` for a reversed or over-long period."""
+    last = last_day or today
+    if first_day is None:
+        month = last.year * 12 + last.month - 1 - 11
+        first_day = dt.date(month // 12, month % 12 + 1, 1)
+    if first_day > last:
+        raise InvalidInput.field("from", f"the period starts ({first_day}) after it ends ({last})")
+    if (last - first_day).days >= MAX_PERIOD_DAYS:
+        raise InvalidInput.field("to", f"a period spans at most {MAX_PERIOD_DAYS} days")
+    return Period(first_day=first_day, last_day=last)
+
+
+class DashboardService:
+    def __init__(self, session: AsyncSession, procurement: PooledProcurementSource = no_procurement) -> None:
+        self.session = session
+        self.repo = DashboardRepository(session)
+        self.procurement = procurement
+
+    async def dashboard(self, principal: Principal, hub_id: uuid.UUID, period: Period) -> Dashboard:
+        """Every figure of the hub for the period. Only its coordinators may read it (403 otherwise)."""
+        hub = await HubService(self.session).require_coordinator(principal, hub_id)
+        return await self._figures(hub, period)
+
+    async def open_data(self, hub_id: uuid.UUID, period: Period) -> OpenData:
+        """The public summary: aggregates only, groups smaller than `MINIMUM_GROUP_SIZE` suppressed."""
+        hub = await HubRepository(self.session).get(hub_id)
+        if hub is None:
+            raise NotFound("no such hub")
+        return disclose(await self._figures(hub, period), MINIMUM_GROUP_SIZE)
+
+    async def _figures(self, hub: Hub, period: Period) -> Dashboard:
+        params = self.repo.params(hub.id, period, hub.reporting_currency)
+        pooled = await self.procurement(self.session, hub.id, period, hub.reporting_currency)
+        return Dashboard(
+            hub_id=hub.id,
+            hub_name=hub.name,
+            currency=hub.reporting_currency,
+            first_day=period.first_day,
+            last_day=period.last_day,
+            unconverted_orders=await self.repo.unconverted(params),
+            trade=await self.repo.trade(params),
+            flows=await self.repo.flows(params),
+            inclusion=await self.repo.inclusion(params),
+            organizations=await self.repo.organizations(params),
+            procurement=pooled.tenders,
+            pooled_quantities=pooled.quantities,
+            cohorts=await self.repo.cohorts(params),
+        )
