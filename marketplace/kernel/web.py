@@ -93,6 +93,15 @@ def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response
     )
 
 
+def _wire_name(request: Request[Any, Any, Any], key: str) -> str:
+    """The name the caller used for a parameter (`from`), not the handler's argument (`first_day`)."""
+    parameter = request.route_handler.parsed_fn_signature.parameters.get(key)
+    kwarg = getattr(parameter, "kwarg_definition", None)
+    # `QueryParameter(name=...)`, or the older `Parameter(query=/header=/cookie=...)`
+    aliases = (getattr(kwarg, attribute, None) for attribute in ("name", "query", "header", "cookie"))
+    return str(next((alias for alias in aliases if isinstance(alias, str)), key))
+
+
 def _validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[bytes]:
     errors: list[FieldError] = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
@@ -106,7 +115,7 @@ def _validation_error(request: Request[Any, Any, Any], exc: ValidationException)
             field = f"$.{item['key']}"
         elif item.get("key"):
             source = item.get("source")
-            field = f"{getattr(source, 'value', source)}:{item['key']}"
+            field = f"{getattr(source, 'value', source)}:{_wire_name(request, str(item['key']))}"
         else:
             field = "$"
         errors.append(FieldError(field=field, message=message))
