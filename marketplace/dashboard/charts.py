@@ -14,6 +14,8 @@ import io
 from decimal import Decimal
 
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import FuncFormatter
 
 from marketplace.dashboard.schemas import Dashboard
 from marketplace.kernel.money import from_minor
@@ -78,15 +80,19 @@ def _trade_matrix(figure: Figure, dashboard: Dashboard) -> None:
     peak = max(max(line) for line in values)
     for i, line in enumerate(values):
         for j, value in enumerate(line):
-            if value:
-                colour = "white" if value > peak * 0.6 else "black"
-                axes.text(j, i, _label(value), ha="center", va="center", fontsize=9, color=colour)
+            colour = "white" if value > peak * 0.6 else "black"
+            axes.text(j, i, _label(value) if value else "–", ha="center", va="center", fontsize=9, color=colour)
+            if origins[i][:2] != destinations[j][:2]:
+                axes.add_patch(Rectangle((j - 0.45, i - 0.42), 0.9, 0.84, fill=False, edgecolor=_ORANGE, linewidth=2))
     axes.set_xticks(range(len(destinations)), destinations)
     axes.set_yticks(range(len(origins)), origins)
     axes.set_xlabel("Delivered to")
     axes.set_ylabel("Sold from")
-    axes.set_title(_title(dashboard, f"order value by origin and destination ({dashboard.currency})"))
-    figure.colorbar(image, ax=axes, label=dashboard.currency)
+    axes.set_title(
+        _title(dashboard, f"order value by origin and destination ({dashboard.currency}); across the border outlined")
+    )
+    colour_bar = figure.colorbar(image, ax=axes, label=dashboard.currency)
+    colour_bar.formatter = FuncFormatter(lambda value, _: _label(value))
 
 
 def _cross_border(figure: Figure, dashboard: Dashboard) -> None:
@@ -100,12 +106,13 @@ def _cross_border(figure: Figure, dashboard: Dashboard) -> None:
     axes = figure.subplots()
     axes.bar(labels, domestic, color=_GREY, label="Within one country")
     bars = axes.bar(labels, cross, bottom=domestic, color=_BLUE, label="Across the border")
-    shares = [f"{row.cross_border_percent}%" if row.cross_border_percent is not None else "" for row in months]
-    axes.bar_label(bars, labels=shares, padding=2, fontsize=8)
+    shares = [f"{row.cross_border_percent:.0f}%" if row.cross_border_percent is not None else "" for row in months]
+    axes.bar_label(bars, labels=shares, padding=2, fontsize=8, color=_BLUE)
+    axes.margins(y=0.08)
     axes.set_ylabel(f"Order value ({dashboard.currency})")
-    axes.yaxis.set_major_formatter(lambda value, _: _label(value))
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: _label(value)))
     axes.tick_params(axis="x", labelrotation=45)
-    axes.legend(loc="upper left")
+    figure.legend(loc="outside lower center", ncols=2, title="Share across the border above each month")
     axes.set_title(_title(dashboard, "cross-border trade by month"))
     axes.spines[["top", "right"]].set_visible(False)
 
@@ -123,14 +130,14 @@ def _inclusion(figure: Figure, dashboard: Dashboard) -> None:
     height = 0.38
     axes = figure.subplots()
     orders = axes.barh(
-        [p + height / 2 for p in positions],
+        [p - height / 2 for p in positions],
         [float(row.order_percent or Decimal(0)) for row in rows],
         height,
         color=_BLUE,
         label="Share of order value",
     )
     awards = axes.barh(
-        [p - height / 2 for p in positions],
+        [p + height / 2 for p in positions],
         [float(row.awarded_percent or Decimal(0)) for row in rows],
         height,
         color=_ORANGE,
@@ -139,6 +146,7 @@ def _inclusion(figure: Figure, dashboard: Dashboard) -> None:
     for bars in (orders, awards):
         axes.bar_label(bars, fmt="%.1f%%", padding=3, fontsize=8)
     axes.set_yticks(list(positions), labels)
+    axes.invert_yaxis()  # alphabetical from the top, "any" last
     axes.set_xlim(0, 110)
     axes.set_xlabel("% of value")
     axes.legend(loc="lower right")
