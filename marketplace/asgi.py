@@ -27,6 +27,7 @@ from marketplace.catalog.controllers import ListingController, ProducerListingCo
 from marketplace.compliance.controllers import HubComplianceController, OrganizationComplianceController
 from marketplace.compliance.jobs import announce_validity_changes, flag_expiring_credentials
 from marketplace.dashboard.controllers import HubDashboardController
+from marketplace.dashboard.jobs import refresh_dashboards
 from marketplace.dispute.controllers import DisputeController
 from marketplace.events import CardPaymentSucceeded, CardRefundDue, CardTransferDue
 from marketplace.hub.controllers import HubController
@@ -108,6 +109,8 @@ def build_registry(
         reg.schedule("flag_expiring_credentials", "5 4 * * *", flag_expiring_credentials)
     if "announce_validity_changes" not in reg.schedules:
         reg.schedule("announce_validity_changes", "7 0 * * *", announce_validity_changes)
+    if "refresh_dashboards" not in reg.schedules:
+        reg.schedule("refresh_dashboards", "* * * * *", refresh_dashboards)
     if "close_due_pools" not in reg.schedules:
         reg.schedule("close_due_pools", "* * * * *", close_due_pools)
     if "close_due_tenders" not in reg.schedules:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 # Every package's models, so autogenerate and `alembic check` see all tables.
 import marketplace.catalog.models
 import marketplace.compliance.models
+import marketplace.dashboard.models
 import marketplace.dispute.models
 import marketplace.hub.models
 import marketplace.identity.models

@@ -20,9 +20,9 @@ from marketplace.kernel.errors import InvalidInput, NotFound
 from marketplace.kernel.web import Caller, Session
 
 First = Annotated[
-    dt.date | None, QueryParameter(name="from", description="First day (default: the 1st, eleven months ago)")
+    str | None, QueryParameter(name="from", description="First month, YYYY-MM (default: eleven months before `to`)")
 ]
-Last = Annotated[dt.date | None, QueryParameter(name="to", description="Last day, included (default: today)")]
+Last = Annotated[str | None, QueryParameter(name="to", description="Last month, included, YYYY-MM (default: this one)")]
 Procurement = NamedDependency[PooledProcurementSource]
 
 

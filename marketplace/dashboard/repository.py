@@ -1,14 +1,15 @@
-"""The dashboards' SQL: each table is one aggregate query over a hub's orders, grouped by month and over
-the whole period at once (GROUPING SETS), with every order converted into the hub's reporting currency
-inside the query.
+"""The dashboards' SQL: keeping the order summary current, and one aggregate query per table over it,
+grouped by month and over the whole period at once (GROUPING SETS).
 
-An order counts when it was placed in the period and was not cancelled or rejected; its month and day
-are those of `created_at` in UTC; its value is its total converted at the rate `find_rate` chooses for
-that day, rounded half-up per order.
+An order counts when it was not cancelled or rejected; its month and day are those of `created_at` in
+UTC; its value is its total converted into the hub's reporting currency at the rate `find_rate`
+chooses for that day, rounded half-up per order. Orders with no such rate are counted apart
+(`unconverted_orders`) and left out of every figure.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -19,69 +20,116 @@ from marketplace.dashboard.schemas import CohortRow, FlowRow, InclusionRow, Orga
 from marketplace.kernel.db import rows_as
 from marketplace.kernel.fx import conversion_factors_sql, conversion_params
 
-_COUNTED = "o.hub_id = :hub_id AND o.status NOT IN ('cancelled', 'rejected')"
+# --- keeping the summary current ---------------------------------------------------------------------
 
-# The orders of the period, each with its converted value and both parties' places.
-_VALUED = f"""
-WITH hub_order AS (
-    SELECT o.producer_organization_id AS producer, o.buyer_organization_id AS buyer, o.currency, o.total_minor,
-           (o.created_at AT TIME ZONE 'UTC')::date AS day, o.delivery_jurisdiction AS destination,
-           o.tender_reference IS NOT NULL AS awarded
-    FROM marketplace.purchase_order o
-    WHERE {_COUNTED} AND o.created_at >= :start AND o.created_at < :end
-), factor AS (
-    {conversion_factors_sql("SELECT DISTINCT currency, day FROM hub_order")}
-), valued AS (
-    SELECT h.producer, h.buyer, h.awarded, to_char(h.day, 'YYYY-MM') AS month,
-           coalesce(p.subdivision, p.country) AS origin, h.destination,
-           p.country <> left(h.destination, 2) AS cross_border,
-           round(h.total_minor * f.factor)::bigint AS value
-    FROM hub_order h
-    JOIN factor f USING (currency, day)
-    JOIN marketplace.organization p ON p.id = h.producer
-    WHERE f.factor IS NOT NULL
+#: Transaction-level advisory lock: one refresh at a time.
+REFRESH_LOCK = 7302
+#: A change is looked for again this long after it was seen, so that an order written by a transaction
+#: that committed after a refresh started (with an earlier `updated_at`) is never missed.
+OVERLAP = dt.timedelta(minutes=10)
+
+# The (hub, month) slices to rebuild: months with orders written since the last refresh, months still
+# holding orders without a rate (it may have arrived), and months from the earliest day whose rate was
+# stored or corrected since then.
+_DIRTY = """
+CREATE TEMP TABLE dirty_month ON COMMIT DROP AS
+SELECT DISTINCT o.hub_id, date_trunc('month', o.created_at AT TIME ZONE 'UTC')::date AS month
+FROM marketplace.purchase_order o
+WHERE o.updated_at > :orders_seen
+UNION
+SELECT hub_id, month FROM marketplace.order_month_summary WHERE unconverted_orders > 0
+UNION
+SELECT DISTINCT o.hub_id, date_trunc('month', o.created_at AT TIME ZONE 'UTC')::date
+FROM marketplace.purchase_order o
+WHERE o.created_at >= (SELECT min(as_of) FROM marketplace.fx_rate WHERE updated_at > :rates_seen)
+"""
+
+_CLEAR = """
+DELETE FROM marketplace.order_month_summary s USING dirty_month d WHERE s.hub_id = d.hub_id AND s.month = d.month
+"""
+
+_REBUILD = f"""
+WITH counted AS (
+    SELECT o.hub_id, d.month, o.producer_organization_id AS producer, o.buyer_organization_id AS buyer,
+           o.delivery_jurisdiction AS destination, o.tender_reference IS NOT NULL AS awarded, o.total_minor,
+           o.currency, h.reporting_currency AS to_currency, (o.created_at AT TIME ZONE 'UTC')::date AS day
+    FROM dirty_month d
+    JOIN marketplace.hub h ON h.id = d.hub_id
+    JOIN marketplace.purchase_order o ON o.hub_id = d.hub_id
+     AND o.created_at >= d.month::timestamp AT TIME ZONE 'UTC'
+     AND o.created_at < (d.month + interval '1 month')::timestamp AT TIME ZONE 'UTC'
+    WHERE o.status NOT IN ('cancelled', 'rejected')
+), factor AS MATERIALIZED (
+    {conversion_factors_sql("SELECT DISTINCT currency, to_currency, day FROM counted")}
+)
+INSERT INTO marketplace.order_month_summary (hub_id, month, producer_organization_id, buyer_organization_id,
+    destination, awarded, orders, value_minor, unconverted_orders)
+SELECT c.hub_id, c.month, c.producer, c.buyer, c.destination, c.awarded,
+       count(*) FILTER (WHERE f.factor IS NOT NULL), coalesce(sum(round(c.total_minor * f.factor)), 0)::bigint,
+       count(*) FILTER (WHERE f.factor IS NULL)
+FROM counted c JOIN factor f USING (currency, to_currency, day)
+GROUP BY c.hub_id, c.month, c.producer, c.buyer, c.destination, c.awarded
+"""
+
+_RECORD = """
+INSERT INTO marketplace.dashboard_refresh (id, refreshed_at, orders_seen_until, rates_seen_until)
+VALUES (1, now(), now() - CAST(:overlap AS interval), now() - CAST(:overlap AS interval))
+ON CONFLICT (id) DO UPDATE SET refreshed_at = excluded.refreshed_at,
+    orders_seen_until = excluded.orders_seen_until, rates_seen_until = excluded.rates_seen_until
+"""
+
+# --- reading it ----------------------------------------------------------------------------------------
+
+# The summary rows of the period, with the producer's place. `sold` rows have converted orders.
+_ROWS = """
+WITH summary AS (
+    SELECT s.producer_organization_id AS producer, s.buyer_organization_id AS buyer, s.awarded,
+           to_char(s.month, 'YYYY-MM') AS month, coalesce(p.subdivision, p.country) AS origin,
+           s.destination, p.country <> left(s.destination, 2) AS cross_border, s.orders, s.value_minor AS value
+    FROM marketplace.order_month_summary s
+    JOIN marketplace.organization p ON p.id = s.producer_organization_id
+    WHERE s.hub_id = :hub_id AND s.month >= :first_month AND s.month <= :last_month
+), sold AS (
+    SELECT * FROM summary WHERE orders > 0
 )
 """
 
 _PERCENT = "round(100.0 * {part} / nullif({whole}, 0), 2)"
 
 _TRADE = (
-    _VALUED
+    _ROWS
     + f"""
-SELECT month, count(*) AS orders, coalesce(sum(value), 0)::bigint AS value_minor,
+SELECT month, coalesce(sum(orders), 0)::bigint AS orders, coalesce(sum(value), 0)::bigint AS value_minor,
        coalesce(sum(value) FILTER (WHERE cross_border), 0)::bigint AS cross_border_value_minor,
        {_PERCENT.format(part="coalesce(sum(value) FILTER (WHERE cross_border), 0)", whole="sum(value)")}
            AS cross_border_percent,
        coalesce(sum(value) FILTER (WHERE awarded), 0)::bigint AS awarded_value_minor,
        count(DISTINCT producer) AS producers, count(DISTINCT buyer) AS buyers
-FROM valued
+FROM sold
 GROUP BY GROUPING SETS ((month), ())
 ORDER BY month NULLS FIRST
 """
 )
 
-_UNCONVERTED = f"""
-SELECT count(*) FROM marketplace.purchase_order o
-WHERE {_COUNTED} AND o.created_at >= :start AND o.created_at < :end
-  AND NOT EXISTS (
-      SELECT FROM marketplace.find_fx_rate(o.currency, :to_currency, (o.created_at AT TIME ZONE 'UTC')::date)
-  )
+_UNCONVERTED = """
+SELECT coalesce(sum(unconverted_orders), 0)::bigint FROM marketplace.order_month_summary
+WHERE hub_id = :hub_id AND month >= :first_month AND month <= :last_month
 """
 
 _FLOWS = (
-    _VALUED
+    _ROWS
     + """
-SELECT month, origin, destination, bool_or(cross_border) AS cross_border, count(*) AS orders,
+SELECT month, origin, destination, bool_or(cross_border) AS cross_border, sum(orders)::bigint AS orders,
        sum(value)::bigint AS value_minor, count(DISTINCT producer) AS producers, count(DISTINCT buyer) AS buyers
-FROM valued
+FROM sold
 GROUP BY GROUPING SETS ((month, origin, destination), (origin, destination))
 ORDER BY month NULLS FIRST, value_minor DESC, origin, destination
 """
 )
 
-# `any` counts a producer once however many attributes it has.
+# Attributes this hub verified, as they stand today; `any` counts a producer once however many it has.
 _INCLUSION = (
-    _VALUED
+    _ROWS
     + f"""
 , verified AS (
     SELECT organization_id, array_agg(attribute::text) || ARRAY['any'] AS attributes
@@ -90,14 +138,14 @@ _INCLUSION = (
     GROUP BY organization_id
 ), total AS (
     SELECT month, sum(value) AS value, sum(value) FILTER (WHERE awarded) AS awarded
-    FROM valued GROUP BY GROUPING SETS ((month), ())
+    FROM sold GROUP BY GROUPING SETS ((month), ())
 ), share AS (
-    SELECT v.month, a.attribute, count(DISTINCT v.producer) AS producers, sum(v.value)::bigint AS value,
-           coalesce(sum(v.value) FILTER (WHERE v.awarded), 0)::bigint AS awarded
-    FROM valued v
-    JOIN verified i ON i.organization_id = v.producer
+    SELECT s.month, a.attribute, count(DISTINCT s.producer) AS producers, sum(s.value)::bigint AS value,
+           coalesce(sum(s.value) FILTER (WHERE s.awarded), 0)::bigint AS awarded
+    FROM sold s
+    JOIN verified i ON i.organization_id = s.producer
     CROSS JOIN LATERAL unnest(i.attributes) AS a(attribute)
-    GROUP BY GROUPING SETS ((v.month, a.attribute), (a.attribute))
+    GROUP BY GROUPING SETS ((s.month, a.attribute), (a.attribute))
 )
 SELECT s.month, s.attribute, s.producers,
        s.value AS order_value_minor, {_PERCENT.format(part="s.value", whole="t.value")} AS order_percent,
@@ -108,13 +156,13 @@ ORDER BY s.month NULLS FIRST, s.attribute
 )
 
 _ORGANIZATIONS = (
-    _VALUED
+    _ROWS
     + """
 , active AS (
-    SELECT DISTINCT month, 'producer' AS role, producer AS organization_id FROM valued
-    UNION ALL SELECT DISTINCT month, 'buyer', buyer FROM valued
-    UNION ALL SELECT DISTINCT NULL, 'producer', producer FROM valued
-    UNION ALL SELECT DISTINCT NULL, 'buyer', buyer FROM valued
+    SELECT DISTINCT month, 'producer' AS role, producer AS organization_id FROM sold
+    UNION ALL SELECT DISTINCT month, 'buyer', buyer FROM sold
+    UNION ALL SELECT DISTINCT NULL, 'producer', producer FROM sold
+    UNION ALL SELECT DISTINCT NULL, 'buyer', buyer FROM sold
 )
 SELECT a.month, a.role, g.country, count(*) AS organizations, sum(g.employee_count) AS jobs
 FROM active a JOIN marketplace.organization g ON g.id = a.organization_id
@@ -123,26 +171,26 @@ ORDER BY a.month NULLS FIRST, a.role DESC, g.country
 """
 )
 
-# A producer's cohort is the month of its first counted sale in the hub, at any time.
+# A producer's cohort is the month of its first counted sale in the hub, however long ago.
 _COHORTS = (
-    _VALUED
-    + f"""
+    _ROWS
+    + """
 , first_sale AS (
-    SELECT o.producer_organization_id AS producer,
-           to_char(min(o.created_at) AT TIME ZONE 'UTC', 'YYYY-MM') AS cohort
-    FROM marketplace.purchase_order o
-    WHERE {_COUNTED} AND o.created_at < :end
-    GROUP BY o.producer_organization_id
-), sold AS (
-    SELECT month, producer, sum(value)::bigint AS value FROM valued GROUP BY month, producer
-    UNION ALL SELECT NULL, producer, sum(value)::bigint FROM valued GROUP BY producer
+    SELECT producer_organization_id AS producer, to_char(min(month), 'YYYY-MM') AS cohort
+    FROM marketplace.order_month_summary
+    WHERE hub_id = :hub_id AND month <= :last_month
+    GROUP BY producer_organization_id
+), revenue AS (
+    SELECT month, producer, sum(value)::bigint AS value FROM sold GROUP BY month, producer
+    UNION ALL SELECT NULL, producer, sum(value)::bigint FROM sold GROUP BY producer
 )
-SELECT f.cohort, s.month, count(*) AS producers, sum(s.value)::bigint AS revenue_minor, sum(g.employee_count) AS jobs
-FROM sold s
+SELECT f.cohort, r.month, count(*) AS producers, sum(r.value)::bigint AS revenue_minor,
+       sum(g.employee_count) AS jobs
+FROM revenue r
 JOIN first_sale f USING (producer)
-JOIN marketplace.organization g ON g.id = s.producer
-GROUP BY f.cohort, s.month
-ORDER BY f.cohort, s.month NULLS FIRST
+JOIN marketplace.organization g ON g.id = r.producer
+GROUP BY f.cohort, r.month
+ORDER BY f.cohort, r.month NULLS FIRST
 """
 )
 
@@ -151,9 +199,35 @@ class DashboardRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def refresh(self) -> int | None:
+        """Rebuild the summary's stale (hub, month) slices; the number rebuilt, or None when another
+        refresh holds the lock."""
+        locked = await self.session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": REFRESH_LOCK})
+        if not locked.scalar_one():
+            return None
+        seen = (
+            await self.session.execute(
+                text("SELECT orders_seen_until, rates_seen_until FROM marketplace.dashboard_refresh WHERE id = 1")
+            )
+        ).one_or_none()
+        never = dt.datetime.min.replace(tzinfo=dt.UTC)
+        orders_seen, rates_seen = seen if seen is not None else (never, never)
+        await self.session.execute(text(_DIRTY), {"orders_seen": orders_seen, "rates_seen": rates_seen})
+        months = (await self.session.execute(text("SELECT count(*) FROM dirty_month"))).scalar_one()
+        await self.session.execute(text(_CLEAR))
+        await self.session.execute(text(_REBUILD), conversion_params())
+        await self.session.execute(text(_RECORD), {"overlap": OVERLAP})
+        await self.session.execute(text("DROP TABLE dirty_month"))
+        return int(months)
+
+    async def refreshed_at(self) -> dt.datetime | None:
+        return (
+            await self.session.execute(text("SELECT refreshed_at FROM marketplace.dashboard_refresh WHERE id = 1"))
+        ).scalar_one_or_none()
+
     @staticmethod
-    def params(hub_id: uuid.UUID, period: Period, currency: str) -> dict[str, Any]:
-        return {"hub_id": hub_id, "start": period.start, "end": period.end, **conversion_params(currency)}
+    def params(hub_id: uuid.UUID, period: Period) -> dict[str, Any]:
+        return {"hub_id": hub_id, "first_month": period.first_day, "last_month": period.last_day}
 
     async def trade(self, params: dict[str, Any]) -> list[TradeRow]:
         return await rows_as(self.session, _TRADE, params, TradeRow)

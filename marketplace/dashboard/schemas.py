@@ -16,7 +16,7 @@ import msgspec
 
 
 class Period(msgspec.Struct, kw_only=True, frozen=True):
-    """Calendar days, both included, in UTC."""
+    """Whole calendar months in UTC: the first day of the first, the last day of the last."""
 
     first_day: dt.date
     last_day: dt.date
@@ -130,6 +130,9 @@ class Dashboard(msgspec.Struct, kw_only=True, frozen=True):
     """The hub's reporting currency; orders are converted at the rate recorded for their day."""
     first_day: dt.date
     last_day: dt.date
+    refreshed_at: dt.datetime | None
+    """When the worker last brought the order figures up to date (every minute); orders written since
+    then show at the next refresh. Null before the first."""
     unconverted_orders: int
     """Orders left out because no exchange rate into the reporting currency was recorded by their day."""
     trade: list[TradeRow]

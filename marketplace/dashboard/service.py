@@ -15,12 +15,12 @@ from marketplace.hub.models import Hub
 from marketplace.hub.repository import HubRepository
 from marketplace.hub.service import HubService
 from marketplace.kernel.auth import Principal
-from marketplace.kernel.errors import InvalidInput, NotFound
+from marketplace.kernel.errors import FieldError, InvalidInput, NotFound
 
 #: No published figure stands for fewer organisations than this (see `disclosure`).
 MINIMUM_GROUP_SIZE = 5
 #: Ten years of months is more than any report needs and keeps one request's work bounded.
-MAX_PERIOD_DAYS = 3660
+MAX_MONTHS = 120
 
 
 @runtime_checkable
@@ -38,19 +38,35 @@ async def no_procurement(session: AsyncSession, hub_id: uuid.UUID, period: Perio
     return PooledProcurement(tenders=[], quantities=[])
 
 
-def period_of(first_day: dt.date | None, last_day: dt.date | None, today: dt.date) -> Period:
-    """The requested days; by default the last twelve months up to today (this month and the eleven before).
+def _month(value: str, parameter: str) -> dt.date:
+    try:
+        return dt.datetime.strptime(value, "%Y-%m").replace(tzinfo=dt.UTC).date()
+    except ValueError:
+        message = f"a month written YYYY-MM, not {value[:20]!r}"
+        raise InvalidInput(
+            f"{parameter}: {message}", errors=[FieldError(field=f"query:{parameter}", message=message)]
+        ) from None
 
-    Raises `InvalidInput` naming `from` or `to` for a reversed or over-long period."""
-    last = last_day or today
-    if first_day is None:
-        month = last.year * 12 + last.month - 1 - 11
-        first_day = dt.date(month // 12, month % 12 + 1, 1)
-    if first_day > last:
-        raise InvalidInput.field("from", f"the period starts ({first_day}) after it ends ({last})")
-    if (last - first_day).days >= MAX_PERIOD_DAYS:
-        raise InvalidInput.field("to", f"a period spans at most {MAX_PERIOD_DAYS} days")
-    return Period(first_day=first_day, last_day=last)
+
+def period_of(first_month: str | None, last_month: str | None, today: dt.date) -> Period:
+    """Whole calendar months, `from` to `to` included (`YYYY-MM`); by default the twelve months up to
+    and including this one. Raises `InvalidInput` naming `from` or `to` for a malformed, reversed or
+    over-long period."""
+    last = _month(last_month, "to") if last_month else today.replace(day=1)
+    if first_month:
+        first = _month(first_month, "from")
+    else:
+        index = last.year * 12 + last.month - 12
+        first = dt.date(index // 12, index % 12 + 1, 1)
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    if months < 1:
+        message = f"the period starts ({first:%Y-%m}) after it ends ({last:%Y-%m})"
+        raise InvalidInput(f"from: {message}", errors=[FieldError(field="query:from", message=message)])
+    if months > MAX_MONTHS:
+        message = f"a period spans at most {MAX_MONTHS} months"
+        raise InvalidInput(f"to: {message}", errors=[FieldError(field="query:to", message=message)])
+    following = dt.date(last.year + last.month // 12, last.month % 12 + 1, 1)
+    return Period(first_day=first, last_day=following - dt.timedelta(days=1))
 
 
 class DashboardService:
@@ -72,7 +88,7 @@ class DashboardService:
         return disclose(await self._figures(hub, period), MINIMUM_GROUP_SIZE)
 
     async def _figures(self, hub: Hub, period: Period) -> Dashboard:
-        params = self.repo.params(hub.id, period, hub.reporting_currency)
+        params = self.repo.params(hub.id, period)
         pooled = await self.procurement(self.session, hub.id, period, hub.reporting_currency)
         return Dashboard(
             hub_id=hub.id,
@@ -80,6 +96,7 @@ class DashboardService:
             currency=hub.reporting_currency,
             first_day=period.first_day,
             last_day=period.last_day,
+            refreshed_at=await self.repo.refreshed_at(),
             unconverted_orders=await self.repo.unconverted(params),
             trade=await self.repo.trade(params),
             flows=await self.repo.flows(params),

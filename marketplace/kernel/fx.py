@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 import msgspec
 from babel.numbers import list_currencies
-from sqlalchemy import CHAR, Date, Numeric, String, UniqueConstraint, text
+from sqlalchemy import CHAR, Date, Numeric, String, UniqueConstraint, func, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -112,7 +112,9 @@ async def store_rates(session: AsyncSession, rows: list[RateRow]) -> int:
         chunk = rows[start : start + batch]
         statement = insert(FxRate).values([msgspec.structs.asdict(r) for r in chunk])
         statement = statement.on_conflict_do_update(
-            index_elements=["base", "quote", "as_of", "source"], set_={"rate": statement.excluded.rate}
+            index_elements=["base", "quote", "as_of", "source"],
+            # updated_at tells the dashboard summary which days to convert again
+            set_={"rate": statement.excluded.rate, "updated_at": func.now()},
         )
         await session.execute(statement)
     return len(rows)
@@ -149,17 +151,17 @@ def _exponents() -> str:
 
 
 def conversion_factors_sql(pairs: str) -> str:
-    """SQL selecting `(currency, day, factor)` for each `(currency, day)` row of the query `pairs`:
-    `round(amount_minor * factor)` is the amount in minor units of `:to_currency` at the rate
-    `find_rate` would choose for that day (null when there is none). Bind `conversion_params`."""
+    """SQL selecting `(currency, to_currency, day, factor)` for each `(currency, to_currency, day)` row of
+    the query `pairs`: `round(amount_minor * factor)` is the amount in minor units of `to_currency` at the
+    rate `find_rate` would choose for that day (null when there is none). Bind `conversion_params()`."""
     return f"""
-        SELECT p.currency, p.day,
-               r.rate * power(10::numeric, (CAST(:currency_exponents AS jsonb) ->> CAST(:to_currency AS text))::int
+        SELECT p.currency, p.to_currency, p.day,
+               r.rate * power(10::numeric, (CAST(:currency_exponents AS jsonb) ->> p.to_currency::text)::int
                                            - (CAST(:currency_exponents AS jsonb) ->> p.currency::text)::int) AS factor
         FROM ({pairs}) p
-        LEFT JOIN LATERAL marketplace.find_fx_rate(p.currency, :to_currency, p.day) r ON true
+        LEFT JOIN LATERAL marketplace.find_fx_rate(p.currency, p.to_currency, p.day) r ON true
     """  # noqa: S608 - `pairs` is our own SQL, never input
 
 
-def conversion_params(to_currency: str) -> dict[str, str]:
-    return {"to_currency": to_currency, "currency_exponents": _exponents()}
+def conversion_params() -> dict[str, str]:
+    return {"currency_exponents": _exponents()}

@@ -150,6 +150,7 @@ class Order(Entity):
         Index("ix_purchase_order_buyer", "buyer_organization_id", "created_at"),
         Index("ix_purchase_order_producer", "producer_organization_id", "created_at"),
         Index("ix_purchase_order_hub", "hub_id", "created_at"),
+        Index("ix_purchase_order_updated", "updated_at"),  # what the dashboard summary has not read yet
         {"schema": MARKETPLACE_SCHEMA},
     )
 

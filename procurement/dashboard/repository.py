@@ -30,13 +30,14 @@ WITH run AS (
 )
 """
 
+_PAIRS = "SELECT DISTINCT currency, CAST(:to_currency AS char(3)) AS to_currency, day FROM allocated"
 _PERCENT = "round(100.0 * {part} / nullif({whole}, 0), 2)"
 
 _TENDERS = (
     _RUN
     + f"""
-, factor AS (
-    {conversion_factors_sql("SELECT DISTINCT currency, day FROM allocated")}
+, factor AS MATERIALIZED (
+    {conversion_factors_sql(_PAIRS)}
 ), valued AS (
     SELECT a.month, a.supplier, round(a.pooled_total_minor * f.factor)::bigint AS pooled,
            round(a.listed_total_minor * f.factor)::bigint AS listed
@@ -90,7 +91,13 @@ class ProcurementFiguresRepository:
         self.session = session
 
     async def tenders(self, hub_id: uuid.UUID, period: Period, currency: str) -> list[ProcurementRow]:
-        params = {"hub_id": hub_id, "start": period.start, "end": period.end, **conversion_params(currency)}
+        params = {
+            "hub_id": hub_id,
+            "start": period.start,
+            "end": period.end,
+            "to_currency": currency,
+            **conversion_params(),
+        }
         return await rows_as(self.session, _TENDERS, params, ProcurementRow)
 
     async def quantities(self, hub_id: uuid.UUID, period: Period) -> list[QuantityRow]:

@@ -27,6 +27,7 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from marketplace.dashboard.jobs import refresh_dashboards
 from marketplace.kernel.db import transaction
 from marketplace.kernel.fx import RateRow, store_rates
 from marketplace.kernel.settings import Settings
@@ -35,7 +36,13 @@ from marketplace.organization.models import Inclusion, InclusionAttribute, Organ
 from tests.factories.identity import Account, register
 from tests.factories.organization import create_hub, platform_admin
 
-FIRST_DAY, LAST_DAY = dt.date(2026, 1, 1), dt.date(2026, 2, 28)
+PERIOD = {"from": "2026-01", "to": "2026-02"}
+
+
+async def refresh_summary(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """What the worker does every minute."""
+    async with transaction(sessions) as session:
+        await refresh_dashboards(session)
 
 
 @dataclass(frozen=True)
@@ -172,4 +179,5 @@ async def build_known_trade(
                 RateRow(base="EUR", quote="PLN", rate=Decimal("4.2500"), as_of=dt.date(2026, 2, 1), source="ECB"),
             ],
         )
+    await refresh_summary(sessions)
     return KnownTrade(hub=hub, coordinator=coordinator, producers=[o.id for o in p], buyers=[o.id for o in b])
