@@ -86,7 +86,7 @@ WITH p AS (SELECT id, default_currency, row_number() OVER (ORDER BY registration
 SELECT g.g, gen_random_uuid() AS checkout_id, gen_random_uuid() AS order_id, p.id AS producer, b.id AS buyer,
        b.jurisdiction, p.default_currency AS currency,
        now() - make_interval(secs => (g.g::float8 / :orders) * :months * 30.4 * 86400) AS placed,
-       (500 + (g.g * 31337) % 40000) AS line_minor,
+       (500 + (g.g::bigint * 31337) % 40000)::int AS line_minor,
        CASE WHEN g.g % 33 = 0 THEN 'cancelled' ELSE 'delivered' END AS status,
        CASE WHEN g.g % 20 = 0 THEN 'ocds-bench-' || (g.g / 1000) || ' lot 1' END AS tender_reference
 FROM g JOIN p ON p.n = g.pn JOIN b ON b.n = g.bn
