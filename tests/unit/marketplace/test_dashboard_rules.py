@@ -1,0 +1,129 @@
+"""Pure rules of the dashboards: which months a period covers, and the open data's suppression."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+
+from marketplace.dashboard.disclosure import disclose
+from marketplace.dashboard.schemas import Dashboard, FlowRow, TradeRow
+from marketplace.dashboard.service import period_of
+from marketplace.kernel.errors import InvalidInput
+
+TODAY = dt.date(2026, 11, 23)
+
+
+def test_the_default_period_is_the_twelve_months_up_to_this_one() -> None:
+    period = period_of(None, None, TODAY)
+    assert (period.first_day, period.last_day) == (dt.date(2025, 12, 1), dt.date(2026, 11, 30))
+    assert period.end == dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+
+
+def test_a_period_of_months_ends_on_the_last_day_of_its_last_month() -> None:
+    period = period_of("2024-02", "2024-02", TODAY)
+    assert (period.first_day, period.last_day) == (dt.date(2024, 2, 1), dt.date(2024, 2, 29))
+    assert period_of("2025-03", "2026-12", TODAY).last_day == dt.date(2026, 12, 31)
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "field"),
+    [
+        ("2026-13", None, "query:from"),
+        ("2026-01-15", None, "query:from"),
+        ("2026-05", "2026-04", "query:from"),
+        ("2016-01", "2026-01", "query:to"),
+        (None, "soon", "query:to"),
+    ],
+)
+def test_a_malformed_reversed_or_over_long_period_names_its_parameter(
+    first: str | None, last: str | None, field: str
+) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        period_of(first, last, TODAY)
+    assert [e.field for e in raised.value.errors] == [field]
+
+
+def _trade(month: str | None, value: int, producers: int) -> TradeRow:
+    return TradeRow(
+        month=month,
+        orders=10,
+        value_minor=value,
+        cross_border_value_minor=0,
+        cross_border_percent=None,
+        awarded_value_minor=0,
+        producers=producers,
+        buyers=9,
+    )
+
+
+def _flow(origin: str, value: int, producers: int, *, cross_border: bool = True) -> FlowRow:
+    return FlowRow(
+        month=None,
+        origin=origin,
+        destination="DE-SN",
+        cross_border=cross_border,
+        orders=3,
+        value_minor=value,
+        producers=producers,
+        buyers=9,
+    )
+
+
+def _dashboard(trade: list[TradeRow], flows: list[FlowRow]) -> Dashboard:
+    return Dashboard(
+        hub_id=uuid.uuid4(),
+        hub_name="Hub",
+        currency="EUR",
+        first_day=dt.date(2026, 1, 1),
+        last_day=dt.date(2026, 3, 31),
+        refreshed_at=None,
+        unconverted_orders=0,
+        trade=trade,
+        flows=flows,
+        inclusion=[],
+        organizations=[],
+        procurement=[],
+        pooled_quantities=[],
+        cohorts=[],
+    )
+
+
+def test_one_small_month_also_hides_the_smallest_other_month_so_the_total_gives_nothing_away() -> None:
+    trade = [_trade(None, 900, 12), _trade("2026-01", 500, 6), _trade("2026-02", 100, 3), _trade("2026-03", 300, 5)]
+    shown = {row.month: row.value_minor for row in disclose(_dashboard(trade, []), 5).trade}
+    assert shown == {None: 900, "2026-01": 500, "2026-02": None, "2026-03": None}
+
+
+def test_two_small_months_need_no_further_suppression() -> None:
+    trade = [_trade(None, 900, 12), _trade("2026-01", 500, 6), _trade("2026-02", 100, 3), _trade("2026-03", 300, 4)]
+    shown = {row.month: row.value_minor for row in disclose(_dashboard(trade, []), 5).trade}
+    assert shown == {None: 900, "2026-01": 500, "2026-02": None, "2026-03": None}
+    assert [row.suppressed for row in disclose(_dashboard(trade, []), 5).trade] == [False, False, True, True]
+
+
+def test_a_small_total_hides_the_total_and_no_part_needs_hiding_for_it() -> None:
+    trade = [_trade(None, 900, 4), _trade("2026-01", 900, 4)]
+    assert [row.value_minor for row in disclose(_dashboard(trade, []), 5).trade] == [None, None]
+
+
+def test_flows_are_complemented_within_cross_border_and_within_domestic_trade() -> None:
+    flows = [
+        _flow("PL-02", 700, 6),
+        _flow("CZ-51", 50, 2),
+        _flow("PL-30", 90, 8),
+        _flow("DE-SN", 400, 7, cross_border=False),
+        _flow("DE-BY", 300, 6, cross_border=False),
+    ]
+    summary = disclose(_dashboard([_trade(None, 1540, 20)], flows), 5)
+    shown = {(row.origin, row.cross_border): row.value_minor for row in summary.flows}
+    # CZ-51 is small; PL-30, the smallest other cross-border flow, goes with it. Domestic flows are all large.
+    assert shown == {
+        ("PL-02", True): 700,
+        ("CZ-51", True): None,
+        ("PL-30", True): None,
+        ("DE-SN", False): 400,
+        ("DE-BY", False): 300,
+    }
+    assert all(row.producers for row in summary.flows)  # counts stay, so readers see why
