@@ -80,17 +80,15 @@ ON CONFLICT (id) DO UPDATE SET refreshed_at = excluded.refreshed_at,
 
 # --- reading it ----------------------------------------------------------------------------------------
 
-# The summary rows of the period, with the producer's place. `sold` rows have converted orders.
+# The summary rows of the period with converted orders, each with the producer's place.
 _ROWS = """
-WITH summary AS (
+WITH sold AS (
     SELECT s.producer_organization_id AS producer, s.buyer_organization_id AS buyer, s.awarded,
            to_char(s.month, 'YYYY-MM') AS month, coalesce(p.subdivision, p.country) AS origin,
            s.destination, p.country <> left(s.destination, 2) AS cross_border, s.orders, s.value_minor AS value
     FROM marketplace.order_month_summary s
     JOIN marketplace.organization p ON p.id = s.producer_organization_id
-    WHERE s.hub_id = :hub_id AND s.month >= :first_month AND s.month <= :last_month
-), sold AS (
-    SELECT * FROM summary WHERE orders > 0
+    WHERE s.hub_id = :hub_id AND s.month >= :first_month AND s.month <= :last_month AND s.orders > 0
 )
 """
 

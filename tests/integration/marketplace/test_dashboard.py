@@ -5,14 +5,20 @@ its small groups suppressed."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+from decimal import Decimal
 from typing import Any
 
 from litestar.testing import AsyncTestClient
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from marketplace.kernel.db import transaction
+from marketplace.kernel.fx import RateRow, store_rates
 from marketplace.kernel.settings import Settings
-from tests.factories.dashboard import PERIOD, KnownTrade, build_known_trade
+from marketplace.order.models import Order, OrderStatus
+from tests.factories.dashboard import PERIOD, KnownTrade, build_known_trade, refresh_summary
 from tests.factories.identity import register
 
 
@@ -220,3 +226,24 @@ async def test_open_data_publishes_aggregates_and_suppresses_groups_under_five(
     for producer in t.producers:
         assert str(producer) not in response.text
     assert (await client.get("/api/v1/hubs/018f0000-0000-7000-8000-000000000000/open-data")).status_code == 404
+
+
+async def test_the_minutely_refresh_follows_a_cancellation_and_a_rate_that_arrives_late(
+    client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    t = await build_known_trade(client, sessions, settings)
+    async with transaction(sessions) as session:
+        awarded = (await session.execute(select(Order).where(Order.tender_reference.is_not(None)))).scalar_one()
+        awarded.status = OrderStatus.cancelled
+        # 1 EUR = 25 CZK from February: the 10.00 CZK order becomes 0.40 EUR.
+        await store_rates(
+            session, [RateRow(base="EUR", quote="CZK", rate=Decimal(25), as_of=dt.date(2026, 2, 1), source="ECB")]
+        )
+    before = await dashboard(client, t)
+    assert by_month(before["trade"])[(None,)]["value_minor"] == 70024  # not refreshed yet
+    await refresh_summary(sessions)
+    after = await dashboard(client, t)
+    period = by_month(after["trade"])[(None,)]
+    assert (period["orders"], period["value_minor"], period["awarded_value_minor"]) == (10, 70024 - 10000 + 40, 0)
+    assert after["unconverted_orders"] == 0
+    assert after["refreshed_at"] > before["refreshed_at"]
