@@ -32,7 +32,7 @@ OVERLAP = dt.timedelta(minutes=10)
 # holding orders without a rate (it may have arrived), and months from the earliest day whose rate was
 # stored or corrected since then.
 _DIRTY = """
-CREATE TEMP TABLE dirty_month ON COMMIT DROP AS
+CREATE TEMP TABLE dirty_month AS
 SELECT DISTINCT o.hub_id, date_trunc('month', o.created_at AT TIME ZONE 'UTC')::date AS month
 FROM marketplace.purchase_order o
 WHERE o.updated_at > :orders_seen

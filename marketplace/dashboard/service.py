@@ -15,12 +15,13 @@ from marketplace.hub.models import Hub
 from marketplace.hub.repository import HubRepository
 from marketplace.hub.service import HubService
 from marketplace.kernel.auth import Principal
-from marketplace.kernel.errors import FieldError, InvalidInput, NotFound
+from marketplace.kernel.errors import InvalidInput, NotFound
 
 #: No published figure stands for fewer organisations than this (see `disclosure`).
 MINIMUM_GROUP_SIZE = 5
 #: Ten years of months is more than any report needs and keeps one request's work bounded.
 MAX_MONTHS = 120
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 @runtime_checkable
@@ -33,19 +34,15 @@ class PooledProcurementSource(Protocol):
     ) -> PooledProcurement: ...
 
 
-async def no_procurement(session: AsyncSession, hub_id: uuid.UUID, period: Period, currency: str) -> PooledProcurement:
-    """The source for a marketplace without pooled procurement."""
-    return PooledProcurement(tenders=[], quantities=[])
-
-
 def _month(value: str, parameter: str) -> dt.date:
     try:
-        return dt.datetime.strptime(value, "%Y-%m").replace(tzinfo=dt.UTC).date()
+        month = dt.datetime.strptime(value, "%Y-%m").replace(tzinfo=dt.UTC).date()
     except ValueError:
-        message = f"a month written YYYY-MM, not {value[:20]!r}"
-        raise InvalidInput(
-            f"{parameter}: {message}", errors=[FieldError(field=f"query:{parameter}", message=message)]
-        ) from None
+        raise InvalidInput.query(parameter, f"a month written YYYY-MM, not {value[:20]!r}") from None
+    # Bounded so that the default start (a year earlier) and the month after the end stay valid dates.
+    if not FIRST_YEAR <= month.year <= LAST_YEAR:
+        raise InvalidInput.query(parameter, f"a month from {FIRST_YEAR}-01 to {LAST_YEAR}-12")
+    return month
 
 
 def period_of(first_month: str | None, last_month: str | None, today: dt.date) -> Period:
@@ -60,17 +57,15 @@ def period_of(first_month: str | None, last_month: str | None, today: dt.date) -
         first = dt.date(index // 12, index % 12 + 1, 1)
     months = (last.year - first.year) * 12 + last.month - first.month + 1
     if months < 1:
-        message = f"the period starts ({first:%Y-%m}) after it ends ({last:%Y-%m})"
-        raise InvalidInput(f"from: {message}", errors=[FieldError(field="query:from", message=message)])
+        raise InvalidInput.query("from", f"the period starts ({first:%Y-%m}) after it ends ({last:%Y-%m})")
     if months > MAX_MONTHS:
-        message = f"a period spans at most {MAX_MONTHS} months"
-        raise InvalidInput(f"to: {message}", errors=[FieldError(field="query:to", message=message)])
+        raise InvalidInput.query("to", f"a period spans at most {MAX_MONTHS} months")
     following = dt.date(last.year + last.month // 12, last.month % 12 + 1, 1)
     return Period(first_day=first, last_day=following - dt.timedelta(days=1))
 
 
 class DashboardService:
-    def __init__(self, session: AsyncSession, procurement: PooledProcurementSource = no_procurement) -> None:
+    def __init__(self, session: AsyncSession, procurement: PooledProcurementSource) -> None:
         self.session = session
         self.repo = DashboardRepository(session)
         self.procurement = procurement

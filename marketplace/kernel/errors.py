@@ -54,6 +54,11 @@ class InvalidInput(DomainError):
     def field(cls, field: str, message: str) -> InvalidInput:
         return cls(f"{field}: {message}", errors=[FieldError(field=f"$.{field}", message=message)])
 
+    @classmethod
+    def query(cls, parameter: str, message: str) -> InvalidInput:
+        """A bad query parameter, named as the web layer names them (`query:from`)."""
+        return cls(f"{parameter}: {message}", errors=[FieldError(field=f"query:{parameter}", message=message)])
+
 
 class Unauthenticated(DomainError):
     status = 401

@@ -34,6 +34,8 @@ def test_a_period_of_months_ends_on_the_last_day_of_its_last_month() -> None:
         ("2026-01-15", None, "query:from"),
         ("2026-05", "2026-04", "query:from"),
         ("2016-01", "2026-01", "query:to"),
+        (None, "0001-05", "query:to"),
+        (None, "9999-12", "query:to"),
         (None, "soon", "query:to"),
     ],
 )
