@@ -16,6 +16,8 @@ WORKDIR /src
 # Dependencies first (cached until pyproject.toml / uv.lock change), then the project itself.
 COPY pyproject.toml uv.lock README.md ./
 RUN uv sync --locked --no-dev --no-install-project
+COPY borderhub ./borderhub
+COPY kernel ./kernel
 COPY marketplace ./marketplace
 COPY procurement ./procurement
 COPY search ./search
@@ -36,4 +38,4 @@ USER borderhub
 WORKDIR /home/borderhub
 EXPOSE 8000
 # Any command from the venv: `borderhub ...`, `granian ...` (docker-compose.yml sets each service's).
-CMD ["granian", "--interface", "asgi", "--factory", "--workers", "4", "--host", "0.0.0.0", "--port", "8000", "marketplace.asgi:create_app"]
+CMD ["granian", "--interface", "asgi", "--factory", "--workers", "4", "--host", "0.0.0.0", "--port", "8000", "borderhub.app:create_app"]

@@ -31,15 +31,15 @@ from pathlib import Path
 from sqlalchemy import text
 
 from benchmarks.harness import machine
-from marketplace.cli import load_demo_data
+from borderhub.cli import load_demo_data
+from kernel import embedded, migrate
+from kernel.bulk import copy_rows
+from kernel.db import create_engine, session_factory, transaction
+from kernel.settings import ensure_secrets, load_settings
 from marketplace.hub.schemas import HubApplication
 from marketplace.hub.service import HubService
 from marketplace.identity.schemas import UserRegister
 from marketplace.identity.service import IdentityService, principal_of
-from marketplace.kernel import embedded, migrate
-from marketplace.kernel.bulk import copy_rows
-from marketplace.kernel.db import create_engine, session_factory, transaction
-from marketplace.kernel.settings import ensure_secrets, load_settings
 from marketplace.organization.models import OrganizationKind
 from marketplace.organization.schemas import OrganizationCreate, RegistrationIdentifier
 from marketplace.organization.service import OrganizationService

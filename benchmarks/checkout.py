@@ -35,9 +35,9 @@ import httpx
 import uuid_utils.compat
 
 from benchmarks.harness import Result, load, machine, running_service
+from kernel import embedded
+from kernel.db import asyncpg_dsn
 from marketplace.demo import DEMO_PASSWORD
-from marketplace.kernel import embedded
-from marketplace.kernel.db import asyncpg_dsn
 
 ADDRESS = {"recipient": "Stadt Görlitz, Schulküche", "line1": "Untermarkt 6", "postal_code": "02826", "city": "Görlitz"}
 

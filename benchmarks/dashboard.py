@@ -31,13 +31,13 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
 from benchmarks.harness import machine
-from marketplace.asgi import create_app
-from marketplace.cli import load_demo_data
+from borderhub.app import create_app
+from borderhub.cli import load_demo_data
+from kernel import embedded, migrate
+from kernel.db import create_engine, session_factory, transaction
+from kernel.settings import ensure_secrets, load_settings
 from marketplace.dashboard.repository import DashboardRepository
 from marketplace.demo import COORDINATOR_EMAIL, DEMO_PASSWORD
-from marketplace.kernel import embedded, migrate
-from marketplace.kernel.db import create_engine, session_factory, transaction
-from marketplace.kernel.settings import ensure_secrets, load_settings
 
 LINES_PER_ORDER = 4
 MONTHS = 24

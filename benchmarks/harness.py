@@ -38,7 +38,7 @@ def running_service(
     environment `env`; yields the base URL."""
     port = free_port()
     data_dir = data_dir or Path(tempfile.mkdtemp(prefix="borderhub-bench-"))
-    command = [sys.executable, "-m", "marketplace.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)]
+    command = [sys.executable, "-m", "borderhub.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)]
     if demo:
         command.append("--demo")
     environment = {**os.environ, "LOG_LEVEL": "WARNING", **(env or {})}

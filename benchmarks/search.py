@@ -38,9 +38,9 @@ import asyncpg
 import httpx
 
 from benchmarks.harness import Result, load, machine, running_service
+from kernel import embedded
+from kernel.db import asyncpg_dsn
 from marketplace.demo import DEMO_PASSWORD
-from marketplace.kernel import embedded
-from marketplace.kernel.db import asyncpg_dsn
 
 LANGUAGES = ("en", "de", "pl", "fr", "cs", "ru")
 #: (CPV code, name in en, de, pl, fr, cs, ru)
@@ -142,7 +142,7 @@ def _login(client: httpx.Client, email: str) -> dict[str, str]:
 def _borderhub(*args: str, data_dir: Path) -> subprocess.Popen[bytes]:
     environment = {**os.environ, "LOG_LEVEL": "WARNING"}
     environment.pop("DATABASE_URL", None)
-    command = [sys.executable, "-m", "marketplace.cli", *args, "--data-dir", str(data_dir)]
+    command = [sys.executable, "-m", "borderhub.cli", *args, "--data-dir", str(data_dir)]
     return subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
 
 

@@ -13,6 +13,8 @@ from decimal import Decimal
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.auth import Principal, require_platform_admin
+from kernel.errors import Forbidden, InvalidInput, NotFound
 from marketplace.catalog import classification, rules, units
 from marketplace.catalog.repository import ListingRepository
 from marketplace.catalog.snapshot import ListingSnapshot, ListingText, listing_snapshots
@@ -21,8 +23,6 @@ from marketplace.compliance.service import check_eligibility, missing_credential
 from marketplace.dashboard.schemas import Period, PooledProcurement, ProcurementRow, QuantityRow
 from marketplace.hub.repository import HubRepository
 from marketplace.hub.service import HubService
-from marketplace.kernel.auth import Principal, require_platform_admin
-from marketplace.kernel.errors import Forbidden, InvalidInput, NotFound
 from marketplace.order.awarded import AwardedOrder, place_awarded_orders
 from marketplace.organization.models import InclusionAttribute, OrganizationKind, Role
 from marketplace.organization.repository import OrganizationRepository

@@ -17,6 +17,9 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.auth import Principal
+from kernel.fx import RateRow
+from kernel.settings import Settings
 from marketplace.catalog.classification import Scheme
 from marketplace.catalog.schemas import Classification, ListingCreate, PriceTier, Translation
 from marketplace.catalog.service import ListingService
@@ -29,9 +32,6 @@ from marketplace.identity.models import User
 from marketplace.identity.repository import IdentityRepository
 from marketplace.identity.schemas import UserRegister
 from marketplace.identity.service import IdentityService, principal_of
-from marketplace.kernel.auth import Principal
-from marketplace.kernel.fx import RateRow
-from marketplace.kernel.settings import Settings
 from marketplace.money.service import record_rates
 from marketplace.organization.models import InclusionAttribute, OrganizationKind
 from marketplace.organization.schemas import InclusionDeclaration, OrganizationCreate, RegistrationIdentifier

@@ -17,10 +17,6 @@ import marketplace.dashboard.models
 import marketplace.dispute.models
 import marketplace.hub.models
 import marketplace.identity.models
-import marketplace.kernel.audit
-import marketplace.kernel.fx
-import marketplace.kernel.idempotency
-import marketplace.kernel.outbox
 import marketplace.order.models
 import marketplace.organization.models
 import marketplace.payment.models  # noqa: F401
@@ -30,7 +26,7 @@ import procurement.ocds.models
 import procurement.pool.models
 import procurement.tender.models  # noqa: F401
 import search.engines.postgres_tables  # noqa: F401
-from marketplace.kernel.db import OWNED_SCHEMAS, metadata
+from kernel.db import OWNED_SCHEMAS, metadata
 
 config = context.config
 

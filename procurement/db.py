@@ -7,7 +7,7 @@ from typing import Any, Literal, TypeVar
 
 from sqlalchemy import Enum, Select
 
-from marketplace.kernel.db import db_enum
+from kernel.db import db_enum
 
 SCHEMA = "procurement"
 

@@ -12,8 +12,8 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketplace.kernel.auth import Principal
-from marketplace.kernel.settings import Settings
+from kernel.auth import Principal
+from kernel.settings import Settings
 from procurement.pool.models import PoolStatus
 from procurement.pool.schemas import (
     Classification,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from kernel.errors import InvalidInput
+from kernel.money import check_price_precision, to_minor
 from marketplace.api import unit_of
-from marketplace.kernel.errors import InvalidInput
-from marketplace.kernel.money import check_price_precision, to_minor
 
 QUANTITY_DIGITS = 3
 MAX_QUANTITY = Decimal("1e12")

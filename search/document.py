@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import msgspec
 
+from kernel.negotiation import pick_language
 from marketplace.api import ListingSnapshot, ListingText
-from marketplace.kernel.negotiation import pick_language
 
 #: Prices are compared, sorted and bucketed in one currency: euro, the base of the ECB reference
 #: rates the hubs import. Each document carries its price converted at the latest rate when indexed.

@@ -18,10 +18,10 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from marketplace.asgi import create_app
-from marketplace.kernel import embedded, migrate
-from marketplace.kernel.db import OWNED_SCHEMAS, asyncpg_dsn, create_engine, session_factory, transaction
-from marketplace.kernel.settings import Settings
+from borderhub.app import create_app
+from kernel import embedded, migrate
+from kernel.db import OWNED_SCHEMAS, asyncpg_dsn, create_engine, session_factory, transaction
+from kernel.settings import Settings
 from tests.shared_data import shared_data
 
 TEST_JWT_SECRET = "test-only-signing-key-" + "x" * 24

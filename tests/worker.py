@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from marketplace.kernel.outbox import Registry
-from marketplace.kernel.worker import run_worker
+from kernel.outbox import Registry
+from kernel.worker import run_worker
 
 DRAIN_TIMEOUT = 20.0
 MAX_DRAIN_ROUNDS = 5

@@ -20,6 +20,12 @@ from typing import Any
 import uuid_utils.compat
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel import audit
+from kernel.auth import Principal
+from kernel.bulk import copy_rows, update_rows
+from kernel.db import transaction
+from kernel.errors import FieldError, InvalidInput
+from kernel.outbox import emit
 from marketplace.catalog import listing_files
 from marketplace.catalog.models import Listing, ListingRevision, ListingStatus
 from marketplace.catalog.repository import ListingRepository
@@ -36,12 +42,6 @@ from marketplace.catalog.schemas import (
 from marketplace.catalog.service import ListingService, listing_values, plain
 from marketplace.compliance.repository import ComplianceRepository
 from marketplace.events import ListingsImported
-from marketplace.kernel import audit
-from marketplace.kernel.auth import Principal
-from marketplace.kernel.bulk import copy_rows, update_rows
-from marketplace.kernel.db import transaction
-from marketplace.kernel.errors import FieldError, InvalidInput
-from marketplace.kernel.outbox import emit
 from marketplace.organization.models import Organization
 
 #: Larger uploads are refused with 413 before they are read; split the file instead.

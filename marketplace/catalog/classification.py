@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import re
 
-from marketplace.kernel.errors import InvalidInput
+from kernel.errors import InvalidInput
 
 
 class Scheme(enum.StrEnum):

@@ -14,6 +14,10 @@ from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Requ
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from litestar.response import Stream
 
+from kernel import codes
+from kernel.negotiation import accepted_languages
+from kernel.pagination import Page, page_params
+from kernel.web import Caller, Session
 from marketplace.catalog import listing_files
 from marketplace.catalog.bulk import MAX_IMPORT_BYTES, ListingImport, export_listings
 from marketplace.catalog.models import ListingStatus
@@ -31,10 +35,6 @@ from marketplace.catalog.schemas import (
     StockChange,
 )
 from marketplace.catalog.service import ListingService, Preference
-from marketplace.kernel import codes
-from marketplace.kernel.negotiation import accepted_languages
-from marketplace.kernel.pagination import Page, page_params
-from marketplace.kernel.web import Caller, Session
 
 Lang = Annotated[str | None, QueryParameter(name="lang", description="BCP 47 tag; wins over Accept-Language")]
 AcceptLanguage = Annotated[str | None, HeaderParameter(name="Accept-Language")]

@@ -21,8 +21,8 @@ from typing import Any
 
 import msgspec
 
+from kernel.errors import FieldError, split_validation_message
 from marketplace.catalog.schemas import FileFormat, ListingCreate, Translation
-from marketplace.kernel.errors import FieldError, split_validation_message
 
 MEDIA_TYPES = {FileFormat.csv: "text/csv; charset=utf-8", FileFormat.jsonl: "application/x-ndjson"}
 

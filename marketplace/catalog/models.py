@@ -21,8 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kernel.db import MARKETPLACE_SCHEMA, Entity, db_enum
 from marketplace.catalog.classification import Scheme
-from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity, db_enum
 
 QUANTITY = Numeric(18, 3)
 UNIT_PRICE = Numeric(18, 6)

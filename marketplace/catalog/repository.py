@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import String, Uuid, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.db import equals_any
 from marketplace.catalog.models import Listing, ListingRevision, ListingStatus
 from marketplace.hub.models import Hub, HubMembership, HubMembershipStatus
-from marketplace.kernel.db import equals_any
 from marketplace.organization.models import Inclusion, Organization, OrganizationKind
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from kernel.codes import currency_exponent
+from kernel.errors import InvalidInput
 from marketplace.catalog.units import REC20, Unit
-from marketplace.kernel.codes import currency_exponent
-from marketplace.kernel.errors import InvalidInput
 
 QUANTITY_DECIMALS = 3
 UNIT_PRICE_DECIMALS = 6

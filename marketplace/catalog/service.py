@@ -11,6 +11,14 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel import audit, codes
+from kernel.auth import Principal
+from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kernel.fx import convert
+from kernel.money import line_total
+from kernel.negotiation import pick_language
+from kernel.outbox import emit
+from kernel.pagination import Page, PageParams
 from marketplace.catalog import classification, rules
 from marketplace.catalog.models import Listing, ListingRevision, ListingStatus
 from marketplace.catalog.repository import ListingRepository
@@ -35,14 +43,6 @@ from marketplace.catalog.units import unit as find_unit
 from marketplace.compliance.repository import ComplianceRepository
 from marketplace.compliance.service import check_eligibility
 from marketplace.events import ListingChanged
-from marketplace.kernel import audit, codes
-from marketplace.kernel.auth import Principal
-from marketplace.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
-from marketplace.kernel.fx import convert
-from marketplace.kernel.money import line_total
-from marketplace.kernel.negotiation import pick_language
-from marketplace.kernel.outbox import emit
-from marketplace.kernel.pagination import Page, PageParams
 from marketplace.organization.models import Organization, Role
 from marketplace.organization.policies import can_act_as, can_read
 from marketplace.organization.repository import OrganizationRepository

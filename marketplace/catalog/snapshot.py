@@ -18,10 +18,10 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel import codes
 from marketplace.catalog.models import ListingStatus
 from marketplace.catalog.repository import ListingRepository, ProducerFacts
 from marketplace.compliance.service import Goods, check_eligibility_many, today
-from marketplace.kernel import codes
 from marketplace.organization.models import OrganizationKind
 
 

@@ -9,6 +9,8 @@ from typing import Annotated
 from litestar import Controller, delete, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from kernel.pagination import Page, page_params
+from kernel.web import Caller, Session
 from marketplace.compliance.models import ClassificationScheme
 from marketplace.compliance.schemas import (
     CredentialCreate,
@@ -22,8 +24,6 @@ from marketplace.compliance.schemas import (
     RequirementRead,
 )
 from marketplace.compliance.service import ComplianceService
-from marketplace.kernel.pagination import Page, page_params
-from marketplace.kernel.web import Caller, Session
 
 
 class OrganizationComplianceController(Controller):

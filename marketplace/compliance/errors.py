@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marketplace.kernel.errors import Conflict, NotFound
+from kernel.errors import Conflict, NotFound
 
 
 class CredentialNotFound(NotFound):

@@ -1,4 +1,4 @@
-"""Scheduled compliance jobs (registered in `marketplace.asgi.build_registry`)."""
+"""Scheduled compliance jobs (registered in `borderhub.app.build_registry`)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel import audit
+from kernel.outbox import emit
 from marketplace.compliance.models import EXPIRY_WARNING
 from marketplace.compliance.repository import ComplianceRepository
 from marketplace.events import CredentialExpired, CredentialExpiring, CredentialStarted
-from marketplace.kernel import audit
-from marketplace.kernel.outbox import emit
 
 
 async def flag_expiring_credentials(session: AsyncSession) -> None:

@@ -18,9 +18,9 @@ import uuid
 from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kernel import codes
+from kernel.db import MARKETPLACE_SCHEMA, Entity, db_enum
 from marketplace.compliance.errors import CredentialAlreadyDecided
-from marketplace.kernel import codes
-from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity, db_enum
 
 #: How far ahead a verified credential counts as "expiring" for the daily job.
 EXPIRY_WARNING = dt.timedelta(days=30)

@@ -9,9 +9,9 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import ColumnElement, Uuid, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.db import equals_any
 from marketplace.compliance.models import ClassificationScheme, Credential, CredentialStatus, Recognition, Requirement
 from marketplace.hub.models import HubMembership, HubMembershipStatus
-from marketplace.kernel.db import equals_any
 from marketplace.organization.models import Organization
 
 

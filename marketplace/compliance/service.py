@@ -20,6 +20,11 @@ from dataclasses import dataclass
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel import audit, codes
+from kernel.auth import Principal
+from kernel.errors import InvalidInput
+from kernel.outbox import emit
+from kernel.pagination import Page, PageParams
 from marketplace.compliance.errors import (
     CredentialNotFound,
     DuplicateCredential,
@@ -52,11 +57,6 @@ from marketplace.events import ComplianceRulesChanged, CredentialRejected, Crede
 from marketplace.hub.models import Hub, HubMembershipStatus
 from marketplace.hub.repository import HubRepository
 from marketplace.hub.service import HubNotFound, HubService
-from marketplace.kernel import audit, codes
-from marketplace.kernel.auth import Principal
-from marketplace.kernel.errors import InvalidInput
-from marketplace.kernel.outbox import emit
-from marketplace.kernel.pagination import Page, PageParams
 from marketplace.organization.models import Role
 from marketplace.organization.policies import can_read
 from marketplace.organization.repository import OrganizationRepository

@@ -17,8 +17,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter
 
+from kernel.money import from_minor
 from marketplace.dashboard.schemas import Dashboard
-from marketplace.kernel.money import from_minor
 
 _BLUE, _ORANGE, _GREY = "#1f5f99", "#e08a1e", "#9aa5b1"
 _ATTRIBUTE_LABELS = {

@@ -12,12 +12,12 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 
+from kernel.errors import InvalidInput, NotFound
+from kernel.web import Caller, Session
 from marketplace.dashboard.charts import MEDIA_TYPES, Chart, ImageFormat, render
 from marketplace.dashboard.schemas import Dashboard, OpenData
 from marketplace.dashboard.service import DashboardService, PooledProcurementSource, period_of
 from marketplace.dashboard.tables import DashboardTable, to_csv
-from marketplace.kernel.errors import InvalidInput, NotFound
-from marketplace.kernel.web import Caller, Session
 
 First = Annotated[
     str | None, QueryParameter(name="from", description="First month, YYYY-MM (default: eleven months before `to`)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Integer, String, Table, Uuid
 
-from marketplace.kernel.db import MARKETPLACE_SCHEMA, metadata
+from kernel.db import MARKETPLACE_SCHEMA, metadata
 
 order_month_summary = Table(
     "order_month_summary",

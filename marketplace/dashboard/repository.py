@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.db import rows_as
+from kernel.fx import conversion_factors_sql, conversion_params
 from marketplace.dashboard.schemas import CohortRow, FlowRow, InclusionRow, OrganizationRow, Period, TradeRow
-from marketplace.kernel.db import rows_as
-from marketplace.kernel.fx import conversion_factors_sql, conversion_params
 
 # --- keeping the summary current ---------------------------------------------------------------------
 

@@ -8,14 +8,14 @@ from typing import Protocol, runtime_checkable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.auth import Principal
+from kernel.errors import InvalidInput, NotFound
 from marketplace.dashboard.disclosure import disclose
 from marketplace.dashboard.repository import DashboardRepository
 from marketplace.dashboard.schemas import Dashboard, OpenData, Period, PooledProcurement
 from marketplace.hub.models import Hub
 from marketplace.hub.repository import HubRepository
 from marketplace.hub.service import HubService
-from marketplace.kernel.auth import Principal
-from marketplace.kernel.errors import InvalidInput, NotFound
 
 #: No published figure stands for fewer organisations than this (see `disclosure`).
 MINIMUM_GROUP_SIZE = 5

@@ -7,9 +7,9 @@ import uuid
 from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 
+from kernel.web import Caller, Session
 from marketplace.dispute.schemas import DisputeOpen, DisputeRead, DisputeReply, DisputeResolution
 from marketplace.dispute.service import DisputeService
-from marketplace.kernel.web import Caller, Session
 
 
 class DisputeController(Controller):

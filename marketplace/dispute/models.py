@@ -10,7 +10,7 @@ from sqlalchemy import CHAR, BigInteger, CheckConstraint, DateTime, ForeignKey, 
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity, db_enum
+from kernel.db import MARKETPLACE_SCHEMA, Entity, db_enum
 
 
 class DisputeReason(enum.StrEnum):

@@ -8,6 +8,10 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel import audit
+from kernel.auth import Principal
+from kernel.errors import Conflict, InvalidInput, NotFound
+from kernel.outbox import emit
 from marketplace.catalog.schemas import Amount
 from marketplace.dispute.models import Dispute, DisputeMessage, DisputeOutcome, DisputeStatus
 from marketplace.dispute.repository import DisputeRepository
@@ -19,10 +23,6 @@ from marketplace.dispute.schemas import (
     DisputeResolution,
 )
 from marketplace.events import CardRefundDue, DisputeOpened, DisputeResolved
-from marketplace.kernel import audit
-from marketplace.kernel.auth import Principal
-from marketplace.kernel.errors import Conflict, InvalidInput, NotFound
-from marketplace.kernel.outbox import emit
 from marketplace.order.models import Order, OrderStatus, Party, PaymentMethod
 from marketplace.order.repository import OrderRepository
 from marketplace.order.service import NotYourMove, OrderNotFound, OrderService

@@ -7,6 +7,8 @@ import uuid
 from litestar import Controller, delete, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from kernel.pagination import Page, page_params
+from kernel.web import Caller, Session
 from marketplace.hub.models import HubMembershipStatus
 from marketplace.hub.schemas import (
     AuditEntryRead,
@@ -22,8 +24,6 @@ from marketplace.hub.schemas import (
     MembershipDecision,
 )
 from marketplace.hub.service import HubService
-from marketplace.kernel.pagination import Page, page_params
-from marketplace.kernel.web import Caller, Session
 from marketplace.organization.models import InclusionAttribute
 
 

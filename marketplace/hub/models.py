@@ -11,7 +11,7 @@ from sqlalchemy import CHAR, DateTime, ForeignKey, Integer, String, UniqueConstr
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity, db_enum
+from kernel.db import MARKETPLACE_SCHEMA, Entity, db_enum
 
 
 class HubMembershipStatus(enum.StrEnum):

@@ -7,9 +7,9 @@ import uuid
 from sqlalchemy import String, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.audit import AuditEntry
 from marketplace.hub.models import Hub, HubCoordinator, HubMembership, HubMembershipStatus
 from marketplace.identity.models import User
-from marketplace.kernel.audit import AuditEntry
 from marketplace.organization.models import Inclusion, Membership, Organization
 
 

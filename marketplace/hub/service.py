@@ -7,6 +7,12 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel import audit, codes, text
+from kernel.audit import AuditEntry
+from kernel.auth import Principal, require_platform_admin
+from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kernel.outbox import emit
+from kernel.pagination import Page, PageParams
 from marketplace.events import InclusionVerificationChanged, OrganizationAdmitted, OrganizationRejected
 from marketplace.hub.models import Hub, HubCoordinator, HubMembership, HubMembershipStatus
 from marketplace.hub.repository import HubRepository
@@ -22,12 +28,6 @@ from marketplace.hub.schemas import (
     NamedPlace,
 )
 from marketplace.identity.repository import IdentityRepository
-from marketplace.kernel import audit, codes, text
-from marketplace.kernel.audit import AuditEntry
-from marketplace.kernel.auth import Principal, require_platform_admin
-from marketplace.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
-from marketplace.kernel.outbox import emit
-from marketplace.kernel.pagination import Page, PageParams
 from marketplace.organization.models import InclusionAttribute, Organization, Role
 from marketplace.organization.repository import OrganizationRepository
 from marketplace.organization.service import OrganizationService

@@ -9,6 +9,7 @@ from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 
+from kernel.web import Caller, Session, problem_response
 from marketplace.identity.schemas import (
     AccessToken,
     ApiKeyCreate,
@@ -19,7 +20,6 @@ from marketplace.identity.schemas import (
     UserRegister,
 )
 from marketplace.identity.service import IdentityService
-from marketplace.kernel.web import Caller, Session, problem_response
 
 
 class AuthController(Controller):

@@ -1,4 +1,4 @@
-"""Request dependencies that resolve the caller (used app-wide by `marketplace.asgi`)."""
+"""Request dependencies that resolve the caller (used app-wide by `borderhub.app`)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.auth import Principal
+from kernel.errors import Unauthenticated
 from marketplace.identity.service import IdentityService
-from marketplace.kernel.auth import Principal
-from marketplace.kernel.errors import Unauthenticated
 
 
 def credential_of(request: Request[Any, Any, Any]) -> str | None:

@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy import Boolean, DateTime, ForeignKey, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity
+from kernel.db import MARKETPLACE_SCHEMA, Entity
 
 
 class User(Entity):

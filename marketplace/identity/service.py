@@ -8,19 +8,8 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketplace.identity.models import ApiKey, LoginFailure, User
-from marketplace.identity.repository import IdentityRepository
-from marketplace.identity.schemas import (
-    AccessToken,
-    ApiKeyCreate,
-    ApiKeyIssued,
-    ApiKeyRead,
-    LoginRequest,
-    UserRead,
-    UserRegister,
-)
-from marketplace.kernel import audit, codes, text
-from marketplace.kernel.auth import (
+from kernel import audit, codes, text
+from kernel.auth import (
     API_KEY_PREFIX,
     DUMMY_PASSWORD_HASH,
     Principal,
@@ -32,8 +21,19 @@ from marketplace.kernel.auth import (
     read_access_token,
     verify_password,
 )
-from marketplace.kernel.errors import Conflict, InvalidInput, NotFound, TooManyRequests, Unauthenticated
-from marketplace.kernel.settings import Settings
+from kernel.errors import Conflict, InvalidInput, NotFound, TooManyRequests, Unauthenticated
+from kernel.settings import Settings
+from marketplace.identity.models import ApiKey, LoginFailure, User
+from marketplace.identity.repository import IdentityRepository
+from marketplace.identity.schemas import (
+    AccessToken,
+    ApiKeyCreate,
+    ApiKeyIssued,
+    ApiKeyRead,
+    LoginRequest,
+    UserRead,
+    UserRegister,
+)
 
 API_KEY_TOUCH_INTERVAL = dt.timedelta(minutes=1)
 MIN_PASSWORD_LENGTH = 10  # same rule as `Password` in schemas

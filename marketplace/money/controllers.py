@@ -8,7 +8,7 @@ from typing import Annotated
 from litestar import Controller, get
 from litestar.params import FromQuery, QueryParameter
 
-from marketplace.kernel.web import Caller, Session
+from kernel.web import Caller, Session
 from marketplace.money import service
 from marketplace.money.schemas import ConversionRead, RateRead
 

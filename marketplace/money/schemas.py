@@ -7,7 +7,7 @@ from typing import Annotated
 
 import msgspec
 
-from marketplace.kernel.money import Money
+from kernel.money import Money
 
 Rate = Annotated[
     str,

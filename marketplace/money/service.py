@@ -1,4 +1,4 @@
-"""FX use cases over the rates of `marketplace.kernel.fx`: convert an amount, list stored rates."""
+"""FX use cases over the rates of `kernel.fx`: convert an amount, list stored rates."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel import codes
+from kernel.errors import InvalidInput
+from kernel.fx import RATE_DIGITS, FxRate, RateRow, convert, store_rates
+from kernel.money import Money
+from kernel.outbox import emit
 from marketplace.events import FxRatesRecorded
-from marketplace.kernel import codes
-from marketplace.kernel.errors import InvalidInput
-from marketplace.kernel.fx import RATE_DIGITS, FxRate, RateRow, convert, store_rates
-from marketplace.kernel.money import Money
-from marketplace.kernel.outbox import emit
 from marketplace.money.schemas import ConversionRead, RateRead
 
 MAX_RATES = 365

@@ -21,12 +21,12 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
+from kernel.bulk import copy_rows, row_of
+from kernel.errors import NotFound
+from kernel.fx import find_rate
+from kernel.money import from_minor, line_total, money
+from kernel.outbox import emit_many
 from marketplace.events import OrderPlaced
-from marketplace.kernel.bulk import copy_rows, row_of
-from marketplace.kernel.errors import NotFound
-from marketplace.kernel.fx import find_rate
-from marketplace.kernel.money import from_minor, line_total, money
-from marketplace.kernel.outbox import emit_many
 from marketplace.order.models import Checkout, Order, OrderLine, OrderStatus, PaymentMethod
 from marketplace.order.repository import OrderRepository
 from marketplace.payment.models import Invoice

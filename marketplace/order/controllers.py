@@ -9,8 +9,8 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from marketplace.kernel.pagination import Page, page_params
-from marketplace.kernel.web import Caller, IdempotencyKeyHeader, Session, idempotent
+from kernel.pagination import Page, page_params
+from kernel.web import Caller, IdempotencyKeyHeader, Session, idempotent
 from marketplace.order.models import OrderAction, OrderStatus, Side
 from marketplace.order.schemas import CheckoutCreate, CheckoutRead, OrderFilter, OrderRead, StatusChange
 from marketplace.order.service import OrderService

@@ -1,4 +1,4 @@
-"""Order subscribers and scheduled jobs (registered in `marketplace.asgi.build_registry`)."""
+"""Order subscribers and scheduled jobs (registered in `borderhub.app.build_registry`)."""
 
 from __future__ import annotations
 

@@ -25,8 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kernel.db import MARKETPLACE_SCHEMA, Entity, db_enum
 from marketplace.catalog.models import QUANTITY, UNIT_PRICE
-from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity, db_enum
 
 _ORG = f"{MARKETPLACE_SCHEMA}.organization.id"
 

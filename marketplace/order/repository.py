@@ -10,9 +10,9 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Table, Uuid, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.db import equals_any
 from marketplace.catalog.models import Listing, ListingStatus
 from marketplace.hub.models import HubCoordinator, HubMembership, HubMembershipStatus
-from marketplace.kernel.db import equals_any
 from marketplace.order.models import Checkout, Order, OrderLine, OrderStatus, PaymentMethod, Side
 from marketplace.organization.models import Organization
 from marketplace.payment.models import CardPayment

@@ -12,6 +12,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
+from kernel import audit, codes
+from kernel.auth import Principal
+from kernel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from kernel.fx import find_rate
+from kernel.money import from_minor, line_total, money
+from kernel.negotiation import pick_language
+from kernel.outbox import emit, emit_many
+from kernel.pagination import Page, PageParams
 from marketplace.catalog import rules
 from marketplace.catalog.models import ListingStatus
 from marketplace.catalog.schemas import Amount, ConvertedAmount
@@ -19,14 +27,6 @@ from marketplace.catalog.service import plain
 from marketplace.compliance.service import Goods, check_eligibility_many
 from marketplace.events import CardRefundDue, CardTransferDue, ListingChanged, OrderPlaced, OrderStatusChanged
 from marketplace.hub.service import HubService
-from marketplace.kernel import audit, codes
-from marketplace.kernel.auth import Principal
-from marketplace.kernel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
-from marketplace.kernel.fx import find_rate
-from marketplace.kernel.money import from_minor, line_total, money
-from marketplace.kernel.negotiation import pick_language
-from marketplace.kernel.outbox import emit, emit_many
-from marketplace.kernel.pagination import Page, PageParams
 from marketplace.order import repository
 from marketplace.order.models import (
     HOLDS_STOCK,

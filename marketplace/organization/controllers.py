@@ -7,8 +7,8 @@ import uuid
 from litestar import Controller, delete, get, patch, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from marketplace.kernel.pagination import Page, page_params
-from marketplace.kernel.web import Caller, Session
+from kernel.pagination import Page, page_params
+from kernel.web import Caller, Session
 from marketplace.organization.schemas import (
     InclusionDeclaration,
     InvitationAccept,

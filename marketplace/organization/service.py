@@ -11,12 +11,12 @@ import uuid
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel import audit, codes, text
+from kernel.auth import Principal
+from kernel.errors import Conflict, Forbidden, NotFound
+from kernel.outbox import emit
+from kernel.pagination import Page, PageParams
 from marketplace.events import InvitationSent, OrganizationChanged
-from marketplace.kernel import audit, codes, text
-from marketplace.kernel.auth import Principal
-from marketplace.kernel.errors import Conflict, Forbidden, NotFound
-from marketplace.kernel.outbox import emit
-from marketplace.kernel.pagination import Page, PageParams
 from marketplace.organization.models import (
     Inclusion,
     InclusionAttribute,

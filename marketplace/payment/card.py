@@ -22,12 +22,12 @@ import stripe
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel import audit
+from kernel.auth import Principal
+from kernel.errors import Conflict, InvalidInput, NotFound
+from kernel.outbox import emit
 from marketplace.catalog.schemas import Amount
 from marketplace.events import CardPaymentDisputed, CardPaymentSucceeded
-from marketplace.kernel import audit
-from marketplace.kernel.auth import Principal
-from marketplace.kernel.errors import Conflict, InvalidInput, NotFound
-from marketplace.kernel.outbox import emit
 from marketplace.order.models import Checkout, Order, OrderStatus, PaymentMethod
 from marketplace.order.service import OrderService
 from marketplace.organization.models import Role

@@ -9,9 +9,9 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from marketplace.kernel.errors import NotFound
-from marketplace.kernel.pagination import Page, page_params
-from marketplace.kernel.web import Caller, IdempotencyKeyHeader, Session, idempotent
+from kernel.errors import NotFound
+from kernel.pagination import Page, page_params
+from kernel.web import Caller, IdempotencyKeyHeader, Session, idempotent
 from marketplace.order.models import Side
 from marketplace.payment.card import CardPaymentService
 from marketplace.payment.models import InvoiceStatus

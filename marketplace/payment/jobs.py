@@ -1,5 +1,5 @@
 """Money moves of card payments, run by the worker after the change that made them due has committed
-(registered in `marketplace.asgi.build_registry`). Each is idempotent: a repeated delivery finds
+(registered in `borderhub.app.build_registry`). Each is idempotent: a repeated delivery finds
 the transfer or refund already recorded, and Stripe's idempotency key covers a crash in between."""
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from sqlalchemy import CHAR, BigInteger, Boolean, Date, ForeignKey, Integer, Str
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity, db_enum
+from kernel.db import MARKETPLACE_SCHEMA, Entity, db_enum
 
 _ORG = f"{MARKETPLACE_SCHEMA}.organization.id"
 

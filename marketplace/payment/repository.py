@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Uuid, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketplace.kernel.db import equals_any
+from kernel.db import equals_any
 from marketplace.order.models import Order, Side
 from marketplace.payment.models import (
     CardPayment,

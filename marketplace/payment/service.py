@@ -7,13 +7,13 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel import audit
+from kernel.auth import Principal
+from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kernel.outbox import emit
+from kernel.pagination import Page, PageParams
 from marketplace.catalog.schemas import Amount
 from marketplace.events import InvoicePaid
-from marketplace.kernel import audit
-from marketplace.kernel.auth import Principal
-from marketplace.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
-from marketplace.kernel.outbox import emit
-from marketplace.kernel.pagination import Page, PageParams
 from marketplace.order.models import Order, Side
 from marketplace.order.schemas import InvoiceSummary
 from marketplace.organization.service import OrganizationService

@@ -14,8 +14,8 @@ from typing import Any
 
 import stripe
 
-from marketplace.kernel.errors import DomainError
-from marketplace.kernel.settings import Settings
+from kernel.errors import DomainError
+from kernel.settings import Settings
 
 #: How far a webhook's signed timestamp may be from now (Stripe's recommended default).
 SIGNATURE_TOLERANCE_SECONDS = 300

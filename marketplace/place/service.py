@@ -16,9 +16,9 @@ from babel import Locale, UnknownLocaleError
 from babel.core import get_global, parse_locale
 from babel.numbers import get_currency_name
 
-from marketplace.kernel import codes
-from marketplace.kernel.errors import InvalidInput, NotFound
-from marketplace.kernel.negotiation import MAX_TAG_LENGTH, accepted_languages
+from kernel import codes
+from kernel.errors import InvalidInput, NotFound
+from kernel.negotiation import MAX_TAG_LENGTH, accepted_languages
 from marketplace.place.schemas import (
     CountryList,
     CountryRead,

@@ -8,7 +8,7 @@ from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from marketplace.kernel.web import Caller, Session
+from kernel.web import Caller, Session
 from procurement.award.schemas import AwardOverride, AwardRead, CommitmentOutcome, SavingsRead
 from procurement.award.service import AwardService
 

@@ -18,7 +18,7 @@ from sqlalchemy import CHAR, BigInteger, Boolean, DateTime, Float, ForeignKey, I
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.kernel.db import Entity
+from kernel.db import Entity
 from procurement.db import SCHEMA, enum_type
 from procurement.pool.models import QUANTITY
 

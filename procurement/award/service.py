@@ -19,6 +19,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel import audit
+from kernel.auth import Principal
+from kernel.bulk import copy_rows
+from kernel.clock import now
+from kernel.errors import Conflict, InvalidInput, NotFound
+from kernel.fx import find_rate
+from kernel.money import money
+from kernel.outbox import emit
 from marketplace.api import (
     AwardedOrder,
     Role,
@@ -29,13 +37,6 @@ from marketplace.api import (
     require_org_role,
     trading_parties,
 )
-from marketplace.kernel import audit
-from marketplace.kernel.auth import Principal
-from marketplace.kernel.bulk import copy_rows
-from marketplace.kernel.errors import Conflict, InvalidInput, NotFound
-from marketplace.kernel.fx import find_rate
-from marketplace.kernel.money import money
-from marketplace.kernel.outbox import emit
 from procurement.award.models import Allocation, Award, AwardLine, AwardStatus, OfferScore
 from procurement.award.optimise import Solution, optimise
 from procurement.award.reads import by_lot, outcome_read, savings_read, score_table, winner_read
@@ -63,7 +64,6 @@ from procurement.award.tendered import (
 from procurement.bid.models import BidLine
 from procurement.bid.repository import BidRepository
 from procurement.bid.service import TenderNotFound
-from procurement.clock import now
 from procurement.events import AwardProposed, TenderAwarded, TenderUnsuccessful
 from procurement.ocds import service as ocds
 from procurement.pool.models import Commitment

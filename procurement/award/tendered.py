@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from kernel.errors import FieldError, InvalidInput
+from kernel.money import from_minor, money
 from marketplace.api import TradingParty, unit_of
-from marketplace.kernel.errors import FieldError, InvalidInput
-from marketplace.kernel.money import from_minor, money
 from procurement.award.allocation import Claim, Supply, allocate
 from procurement.award.models import OfferScore
 from procurement.award.optimise import Offer, Problem, Solution, optimise

@@ -8,7 +8,7 @@ from litestar import Controller, delete, get, put
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 
-from marketplace.kernel.web import Caller, Session
+from kernel.web import Caller, Session
 from procurement.bid.schemas import BidRead, BidSubmit
 from procurement.bid.service import BidService
 

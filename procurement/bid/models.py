@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.kernel.db import Entity
+from kernel.db import Entity
 from procurement.db import SCHEMA, enum_type
 from procurement.pool.models import QUANTITY
 

@@ -17,6 +17,13 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel import audit, codes
+from kernel.auth import Principal
+from kernel.bulk import copy_rows
+from kernel.clock import now
+from kernel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from kernel.fx import find_rate
+from kernel.money import from_minor, money
 from marketplace.api import (
     acting_member,
     check_eligibility,
@@ -24,17 +31,10 @@ from marketplace.api import (
     read_organization,
     require_hub_coordinator,
 )
-from marketplace.kernel import audit, codes
-from marketplace.kernel.auth import Principal
-from marketplace.kernel.bulk import copy_rows
-from marketplace.kernel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
-from marketplace.kernel.fx import find_rate
-from marketplace.kernel.money import from_minor, money
 from procurement.bid import sealing
 from procurement.bid.models import Bid, BidLine, BidStatus
 from procurement.bid.repository import BidRepository
 from procurement.bid.schemas import BidLineRead, BidRead, BidSubmit, SealedContents, SealedLine
-from procurement.clock import now
 from procurement.db import Lock
 from procurement.pool.models import DemandPool
 from procurement.pool.repository import PoolRepository

@@ -12,9 +12,9 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.db import rows_as
+from kernel.fx import conversion_factors_sql, conversion_params
 from marketplace.api import Period, ProcurementRow, QuantityRow
-from marketplace.kernel.db import rows_as
-from marketplace.kernel.fx import conversion_factors_sql, conversion_params
 
 _RUN = """
 WITH run AS (

@@ -10,7 +10,7 @@ from litestar import Controller, Request, get
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery
 
-from marketplace.kernel.web import Session
+from kernel.web import Session
 from procurement.ocds import service
 
 

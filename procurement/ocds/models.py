@@ -10,7 +10,7 @@ from sqlalchemy import BigInteger, DateTime, Identity, Index, String, Uuid
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.kernel.db import Entity
+from kernel.db import Entity
 from procurement.db import SCHEMA
 
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import pycountry
 
+from kernel.money import from_minor, money
 from marketplace.api import HubSummary, TradingParty, unit_of
-from marketplace.kernel.money import from_minor, money
 from procurement.pool.models import DeliveryPoint, DemandPool
 from procurement.tender.models import AwardMethod, Lot, Tender, TenderAmendment, TenderStatus
 

@@ -16,12 +16,12 @@ from typing import Any
 import ocdsmerge
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.clock import now
+from kernel.errors import InvalidInput, NotFound, Unavailable
+from kernel.settings import Settings
 from marketplace.api import TradingParty, hub_summary, trading_parties
-from marketplace.kernel.errors import InvalidInput, NotFound, Unavailable
-from marketplace.kernel.settings import Settings
 from procurement.award.repository import AwardRepository
 from procurement.bid.repository import BidRepository
-from procurement.clock import now
 from procurement.ocds.models import Release
 from procurement.ocds.release import (
     EXTENSIONS,

@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.kernel.db import Entity
+from kernel.db import Entity
 from procurement.db import SCHEMA, enum_type
 
 QUANTITY = Numeric(18, 3)

@@ -15,6 +15,13 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
+from kernel import audit, codes, text
+from kernel.auth import Principal
+from kernel.clock import now
+from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kernel.money import from_minor
+from kernel.outbox import emit
+from kernel.pagination import Page, PageParams
 from marketplace.api import (
     acting_member,
     hub_summary,
@@ -25,13 +32,6 @@ from marketplace.api import (
     require_hub_coordinator,
     unit_of,
 )
-from marketplace.kernel import audit, codes, text
-from marketplace.kernel.auth import Principal
-from marketplace.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
-from marketplace.kernel.money import from_minor
-from marketplace.kernel.outbox import emit
-from marketplace.kernel.pagination import Page, PageParams
-from procurement.clock import now
 from procurement.db import Lock
 from procurement.events import PoolClosed, PoolFailed
 from procurement.pool.models import Commitment, DeliveryPoint, DemandPool, PoolStatus

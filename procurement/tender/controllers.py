@@ -8,8 +8,8 @@ from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from marketplace.kernel.pagination import Page, page_params
-from marketplace.kernel.web import Caller, Session
+from kernel.pagination import Page, page_params
+from kernel.web import Caller, Session
 from procurement.tender.models import TenderStatus
 from procurement.tender.schemas import TenderAmendmentCreate, TenderCancel, TenderCreate, TenderRead
 from procurement.tender.service import TenderService

@@ -17,15 +17,15 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
+from kernel import audit
+from kernel.auth import Principal
+from kernel.clock import now
+from kernel.errors import Conflict, InvalidInput
+from kernel.money import from_minor
+from kernel.outbox import emit
+from kernel.pagination import Page, PageParams
 from marketplace.api import InclusionAttribute, is_hub_coordinator, require_hub_coordinator
-from marketplace.kernel import audit
-from marketplace.kernel.auth import Principal
-from marketplace.kernel.errors import Conflict, InvalidInput
-from marketplace.kernel.money import from_minor
-from marketplace.kernel.outbox import emit
-from marketplace.kernel.pagination import Page, PageParams
 from procurement.bid.service import BidService, TenderNotFound
-from procurement.clock import now
 from procurement.db import Lock
 from procurement.events import BidsOpened, TenderAmended, TenderCancelled, TenderPublished
 from procurement.ocds import service as ocds

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marketplace.kernel.settings import Settings
+from kernel.settings import Settings
 from search.engines.base import SearchEngine
 from search.engines.postgres import PostgresEngine
 

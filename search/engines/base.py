@@ -15,7 +15,7 @@ from typing import Protocol
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketplace.kernel.errors import Unavailable
+from kernel.errors import Unavailable
 from search.document import SearchDocument
 
 #: Facets reported with every result: field name -> value -> number of matching listings.

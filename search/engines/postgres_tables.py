@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 
-from marketplace.kernel.db import metadata
+from kernel.db import metadata
 
 SEARCH_SCHEMA = "search"
 

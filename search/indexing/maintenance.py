@@ -9,8 +9,8 @@ import msgspec
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.db import transaction
 from marketplace import api
-from marketplace.kernel.db import transaction
 from search.engines.base import SearchEngine
 from search.indexing.sync import BATCH, SyncCounts, batches, expected_documents, sync_listings
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.outbox import Registry
 from marketplace import api
 from marketplace.events import (
     ComplianceRulesChanged,
@@ -28,7 +29,6 @@ from marketplace.events import (
     OrganizationChanged,
     OrganizationRejected,
 )
-from marketplace.kernel.outbox import Registry
 from search.document import REFERENCE_CURRENCY
 from search.engines.base import SearchEngine
 from search.indexing.maintenance import repair_drift

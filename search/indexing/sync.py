@@ -20,9 +20,9 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.errors import NotFound
+from kernel.fx import find_rate
 from marketplace import api
-from marketplace.kernel.errors import NotFound
-from marketplace.kernel.fx import find_rate
 from search.document import REFERENCE_CURRENCY, SearchDocument, document_of
 from search.engines.base import SearchEngine
 

@@ -9,9 +9,9 @@ from litestar import Controller, get
 from litestar.datastructures import State
 from litestar.params import FromQuery, HeaderParameter, QueryParameter
 
-from marketplace.kernel import codes
-from marketplace.kernel.negotiation import accepted_languages
-from marketplace.kernel.web import Caller, Session
+from kernel import codes
+from kernel.negotiation import accepted_languages
+from kernel.web import Caller, Session
 from search.engines.base import SearchEngine
 from search.query.schemas import SearchPage
 from search.query.service import SearchParams, search_listings

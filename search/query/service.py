@@ -11,12 +11,12 @@ from decimal import Decimal, InvalidOperation
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel import codes
+from kernel.auth import Principal
+from kernel.errors import InvalidInput, NotFound
+from kernel.fx import find_rate
+from kernel.pagination import page_params
 from marketplace import api
-from marketplace.kernel import codes
-from marketplace.kernel.auth import Principal
-from marketplace.kernel.errors import InvalidInput, NotFound
-from marketplace.kernel.fx import find_rate
-from marketplace.kernel.pagination import page_params
 from search.document import REFERENCE_CURRENCY, SearchDocument, display_language
 from search.engines.base import Hit, PriceRange, SearchEngine, SearchQuery, Sort
 from search.query.schemas import (

@@ -14,9 +14,9 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from marketplace.kernel.db import transaction
-from marketplace.kernel.fx import RateRow, store_rates
-from marketplace.kernel.settings import Settings
+from kernel.db import transaction
+from kernel.fx import RateRow, store_rates
+from kernel.settings import Settings
 from tests.factories.catalog import create_listing
 from tests.factories.identity import Account, register
 from tests.factories.organization import admitted_organization, create_hub, platform_admin

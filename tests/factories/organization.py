@@ -8,9 +8,9 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.db import transaction
+from kernel.settings import Settings
 from marketplace.identity.service import bootstrap_platform_admin
-from marketplace.kernel.db import transaction
-from marketplace.kernel.settings import Settings
 from tests.factories.identity import PASSWORD, Account, register
 
 _counter = itertools.count(1)

@@ -15,8 +15,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from marketplace.kernel.db import transaction
-from marketplace.kernel.settings import Settings
+from kernel.db import transaction
+from kernel.settings import Settings
 from procurement.tender.service import TenderService
 from tests.factories.identity import Account, register
 from tests.factories.order import Market, build_market

@@ -22,11 +22,11 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from marketplace.asgi import build_registry, create_app
-from marketplace.kernel import outbox
-from marketplace.kernel.db import transaction
-from marketplace.kernel.outbox import OutboxEvent, Registry
-from marketplace.kernel.settings import Settings
+from borderhub.app import build_registry, create_app
+from kernel import outbox
+from kernel.db import transaction
+from kernel.outbox import OutboxEvent, Registry
+from kernel.settings import Settings
 from marketplace.order.jobs import cancel_unpaid_card_orders
 from marketplace.order.models import UNPAID_CARD_ORDER_HOURS
 from marketplace.payment.models import CardTransfer, StripeEvent

@@ -11,9 +11,9 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from marketplace.kernel.db import transaction
-from marketplace.kernel.fx import RateRow, store_rates
-from marketplace.kernel.outbox import OutboxEvent
+from kernel.db import transaction
+from kernel.fx import RateRow, store_rates
+from kernel.outbox import OutboxEvent
 from tests.factories.catalog import create_listing, listing_body
 from tests.factories.identity import Account, register
 from tests.factories.organization import create_organization

@@ -13,9 +13,9 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from marketplace.asgi import create_app
-from marketplace.kernel.db import transaction
-from marketplace.kernel.settings import Settings
+from borderhub.app import create_app
+from kernel.db import transaction
+from kernel.settings import Settings
 from marketplace.order.models import OrderLine
 from tests.factories.order import build_market, stock_of
 

@@ -12,12 +12,12 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.db import transaction
+from kernel.errors import InvalidInput
+from kernel.outbox import OutboxEvent
+from kernel.settings import Settings
 from marketplace.api import Eligibility, check_eligibility
 from marketplace.compliance.jobs import flag_expiring_credentials
-from marketplace.kernel.db import transaction
-from marketplace.kernel.errors import InvalidInput
-from marketplace.kernel.outbox import OutboxEvent
-from marketplace.kernel.settings import Settings
 from tests.factories.compliance import (
     add_recognition,
     add_requirement,

@@ -14,9 +14,9 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from marketplace.kernel.db import transaction
-from marketplace.kernel.fx import RateRow, store_rates
-from marketplace.kernel.settings import Settings
+from kernel.db import transaction
+from kernel.fx import RateRow, store_rates
+from kernel.settings import Settings
 from marketplace.order.models import Order, OrderStatus
 from tests.factories.dashboard import PERIOD, KnownTrade, build_known_trade, refresh_summary
 from tests.factories.identity import register

@@ -7,10 +7,10 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from marketplace.cli import load_demo_data
+from borderhub.cli import load_demo_data
+from kernel.db import transaction
+from kernel.settings import Settings
 from marketplace.demo import COORDINATOR_EMAIL, DEMO_PASSWORD, HUB_NAME, load_demo
-from marketplace.kernel.db import transaction
-from marketplace.kernel.settings import Settings
 from tests.factories.procurement import OcdsSchemas
 
 

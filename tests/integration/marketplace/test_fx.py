@@ -13,11 +13,11 @@ from click.testing import CliRunner
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from marketplace.cli import main
-from marketplace.kernel.db import transaction
-from marketplace.kernel.errors import NotFound
-from marketplace.kernel.fx import RateRow, convert, find_rate, store_rates
-from marketplace.kernel.money import Money
+from borderhub.cli import main
+from kernel.db import transaction
+from kernel.errors import NotFound
+from kernel.fx import RateRow, convert, find_rate, store_rates
+from kernel.money import Money
 from tests.factories.identity import register
 
 Client = AsyncTestClient[Any]

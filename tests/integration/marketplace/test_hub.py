@@ -11,10 +11,10 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from marketplace.cli import main
-from marketplace.kernel.db import transaction
-from marketplace.kernel.outbox import OutboxEvent
-from marketplace.kernel.settings import Settings
+from borderhub.cli import main
+from kernel.db import transaction
+from kernel.outbox import OutboxEvent
+from kernel.settings import Settings
 from tests.factories.identity import PASSWORD, Account, register
 from tests.factories.organization import admitted_organization, create_hub, create_organization, platform_admin
 

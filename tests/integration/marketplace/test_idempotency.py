@@ -13,10 +13,10 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from marketplace.kernel import idempotency
-from marketplace.kernel.db import transaction
-from marketplace.kernel.idempotency import IdempotencyKey, purge_expired_keys
-from marketplace.kernel.settings import Settings
+from kernel import idempotency
+from kernel.db import transaction
+from kernel.idempotency import IdempotencyKey, purge_expired_keys
+from kernel.settings import Settings
 from marketplace.order.models import Checkout
 from tests.factories.identity import Account
 from tests.factories.order import Market, build_market, place, stock_of

@@ -8,7 +8,7 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
-from marketplace.kernel.auth import issue_access_token
+from kernel.auth import issue_access_token
 from tests.conftest import TEST_JWT_SECRET
 from tests.factories.identity import PASSWORD, register
 

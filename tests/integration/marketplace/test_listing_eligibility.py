@@ -8,7 +8,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from marketplace.kernel.settings import Settings
+from kernel.settings import Settings
 from tests.factories.catalog import create_listing, listing_body
 from tests.factories.compliance import add_recognition, add_requirement, submit_credential, verified_credential
 from tests.factories.identity import Account, register

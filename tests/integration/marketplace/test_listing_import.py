@@ -12,10 +12,10 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.audit import AuditEntry
+from kernel.outbox import OutboxEvent
 from marketplace.catalog import bulk
 from marketplace.catalog.models import Listing, ListingRevision
-from marketplace.kernel.audit import AuditEntry
-from marketplace.kernel.outbox import OutboxEvent
 from tests.factories.catalog import create_listing
 from tests.factories.compliance import submit_credential
 from tests.factories.identity import Account, register

@@ -11,10 +11,10 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from marketplace.kernel.audit import AuditEntry
-from marketplace.kernel.db import transaction
-from marketplace.kernel.outbox import OutboxEvent
-from marketplace.kernel.settings import Settings
+from kernel.audit import AuditEntry
+from kernel.db import transaction
+from kernel.outbox import OutboxEvent
+from kernel.settings import Settings
 from marketplace.payment.models import Invoice
 from tests.factories.identity import Account, register
 from tests.factories.order import Market, build_market, place, stock_of

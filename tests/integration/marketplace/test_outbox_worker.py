@@ -21,10 +21,10 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from marketplace.kernel import outbox, worker
-from marketplace.kernel.db import transaction
-from marketplace.kernel.outbox import DELIVER_ENTRYPOINT, OutboxEvent, Registry, emit
-from marketplace.kernel.worker import run_worker
+from kernel import outbox, worker
+from kernel.db import transaction
+from kernel.outbox import DELIVER_ENTRYPOINT, OutboxEvent, Registry, emit
+from kernel.worker import run_worker
 from tests.worker import drain
 
 

@@ -12,9 +12,9 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from marketplace.asgi import provide_db_session
-from marketplace.kernel.db import create_engine, session_factory
-from marketplace.kernel.web import exception_handlers
+from borderhub.app import provide_db_session
+from kernel.db import create_engine, session_factory
+from kernel.web import exception_handlers
 
 
 @pytest.fixture

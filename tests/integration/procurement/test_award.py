@@ -23,10 +23,10 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from marketplace.kernel.audit import AuditEntry
-from marketplace.kernel.db import transaction
-from marketplace.kernel.outbox import OutboxEvent, registry
-from marketplace.kernel.settings import Settings
+from kernel.audit import AuditEntry
+from kernel.db import transaction
+from kernel.outbox import OutboxEvent, registry
+from kernel.settings import Settings
 from procurement.award.service import AwardService
 from tests.factories.procurement import (
     OcdsSchemas,

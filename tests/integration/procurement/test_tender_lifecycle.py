@@ -13,10 +13,10 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from marketplace.kernel.db import transaction
-from marketplace.kernel.errors import Unavailable
-from marketplace.kernel.outbox import OutboxEvent
-from marketplace.kernel.settings import Settings
+from kernel.db import transaction
+from kernel.errors import Unavailable
+from kernel.outbox import OutboxEvent
+from kernel.settings import Settings
 from procurement.ocds import service as ocds
 from procurement.pool.jobs import close_due_pools
 from tests.factories.compliance import add_requirement

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from marketplace.kernel.db import transaction
+from kernel.db import transaction
 from search.engines.base import SearchEngine
 from search.engines.postgres import PostgresEngine
 

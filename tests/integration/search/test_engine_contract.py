@@ -20,8 +20,8 @@ import msgspec
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.db import transaction
 from marketplace.api import ListingText
-from marketplace.kernel.db import transaction
 from search.document import SearchDocument
 from search.engines.base import CLASSIFICATION_FACET_DIGITS, PriceRange, SearchEngine, SearchQuery, SearchResult, Sort
 from tests.factories.search_catalog import PRODUCERS, by_title, catalog, containing, listings, product_of

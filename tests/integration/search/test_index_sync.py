@@ -14,13 +14,13 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel import worker
+from kernel.db import transaction
+from kernel.outbox import Registry
+from kernel.settings import Settings
 from marketplace.compliance.jobs import announce_validity_changes
 from marketplace.compliance.models import Credential
 from marketplace.events import ListingChanged
-from marketplace.kernel import worker
-from marketplace.kernel.db import transaction
-from marketplace.kernel.outbox import Registry
-from marketplace.kernel.settings import Settings
 from search.document import SearchDocument
 from search.engines.base import SearchUnavailable
 from search.engines.postgres import PostgresEngine

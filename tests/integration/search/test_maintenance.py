@@ -12,9 +12,9 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from marketplace.cli import main
-from marketplace.kernel.db import asyncpg_dsn, transaction
-from marketplace.kernel.settings import Settings
+from borderhub.cli import main
+from kernel.db import asyncpg_dsn, transaction
+from kernel.settings import Settings
 from search.engines.postgres import PostgresEngine
 from search.indexing.maintenance import check, reindex, repair_drift
 from tests.factories.order import Market, build_market

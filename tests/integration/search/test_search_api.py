@@ -11,7 +11,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from marketplace.kernel.settings import Settings
+from kernel.settings import Settings
 from tests.factories.catalog import create_listing
 from tests.factories.identity import register
 from tests.factories.order import EUR_PLN, Market, build_market

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace.kernel import codes
-from marketplace.kernel.errors import InvalidInput
+from kernel import codes
+from kernel.errors import InvalidInput
 
 
 @pytest.mark.parametrize(("value", "expected"), [("fr", "FR"), (" de ", "DE"), ("PL", "PL")])

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from kernel import codes
 from marketplace.compliance.errors import CredentialAlreadyDecided
 from marketplace.compliance.models import (
     ClassificationScheme,
@@ -18,7 +19,6 @@ from marketplace.compliance.models import (
     prefix_matches,
 )
 from marketplace.compliance.service import assess
-from marketplace.kernel import codes
 
 DAY = dt.date(2026, 11, 22)
 HUB = uuid.UUID(int=1)

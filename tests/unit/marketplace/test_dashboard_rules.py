@@ -7,10 +7,10 @@ import uuid
 
 import pytest
 
+from kernel.errors import InvalidInput
 from marketplace.dashboard.disclosure import disclose
 from marketplace.dashboard.schemas import Dashboard, FlowRow, TradeRow
 from marketplace.dashboard.service import period_of
-from marketplace.kernel.errors import InvalidInput
 
 TODAY = dt.date(2026, 11, 23)
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from marketplace.kernel.errors import InvalidInput
-from marketplace.kernel.fx import RateRow, parse_ecb_csv
+from kernel.errors import InvalidInput
+from kernel.fx import RateRow, parse_ecb_csv
 
 # As the ECB publishes it: spaces after commas, a trailing separator, N/A where no rate was fixed.
 HISTORICAL = "Date, USD, JPY, PLN, \n2026-11-20, 1.0550, 162.35, 4.2512, \n2026-11-19, 1.0521, N/A, 4.2601, \n"

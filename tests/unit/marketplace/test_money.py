@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from marketplace.kernel.errors import InvalidInput
-from marketplace.kernel.money import Money, check_price_precision, from_minor, line_total, money, to_minor
+from kernel.errors import InvalidInput
+from kernel.money import Money, check_price_precision, from_minor, line_total, money, to_minor
 
 
 @pytest.mark.parametrize(

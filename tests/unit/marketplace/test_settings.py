@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from marketplace.kernel.settings import ensure_secrets, load_settings
+from kernel.settings import ensure_secrets, load_settings
 
 
 def test_environment_values_are_decoded_to_their_types(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

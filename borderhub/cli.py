@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, TextIO, TypeVar
 import click
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from marketplace.kernel import audit, embedded, migrate
-from marketplace.kernel.db import create_engine, session_factory, transaction
-from marketplace.kernel.logging import configure_logging
-from marketplace.kernel.settings import Settings, ensure_secrets, load_settings
+from kernel import audit, embedded, migrate
+from kernel.db import create_engine, session_factory, transaction
+from kernel.logging import configure_logging
+from kernel.settings import Settings, ensure_secrets, load_settings
 
 if TYPE_CHECKING:
     from marketplace.demo import DemoSummary
@@ -56,7 +56,7 @@ def _url(settings: Settings) -> str:
 
 
 def _in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    from marketplace.asgi import build_registry
+    from borderhub.app import build_registry
 
     # Events emitted by a command (the demo's listings, imported rates) are queued for their
     # subscribers only if the registry knows them, as it does in the web process.
@@ -95,7 +95,7 @@ def serve(host: str, port: int, demo: bool, data_dir: Path | None) -> None:
     """Run the API (migrating the database first; with the embedded database, the worker too)."""
     import uvicorn
 
-    from marketplace.asgi import create_app
+    from borderhub.app import create_app
 
     if demo and load_settings().database_url is not None:
         # The demo's accounts have a published password, including a platform admin.
@@ -116,8 +116,8 @@ def serve(host: str, port: int, demo: bool, data_dir: Path | None) -> None:
 @data_dir_option
 def worker(drain: bool, data_dir: Path | None) -> None:
     """Deliver outbox events to subscribers and run scheduled jobs."""
-    from marketplace.asgi import build_registry
-    from marketplace.kernel.worker import run_worker
+    from borderhub.app import build_registry
+    from kernel.worker import run_worker
     from search.engines import build_engine
     from search.engines.base import SearchUnavailable
 
@@ -189,7 +189,7 @@ def create_admin(email: str, full_name: str, password: str | None, data_dir: Pat
     try:
         click.echo(_in_transaction(settings, work))
     except Exception as exc:  # surfaced as a clean CLI error, not a traceback
-        from marketplace.kernel.errors import DomainError
+        from kernel.errors import DomainError
 
         if isinstance(exc, DomainError):
             raise click.ClickException(exc.detail) from exc
@@ -277,8 +277,8 @@ def fx() -> None:
 @data_dir_option
 def fx_import(file: TextIO, source: str, data_dir: Path | None) -> None:
     """Import reference rates in the ECB CSV format (eurofxref.csv or eurofxref-hist.csv; '-' for stdin)."""
-    from marketplace.kernel.errors import DomainError
-    from marketplace.kernel.fx import parse_ecb_csv
+    from kernel.errors import DomainError
+    from kernel.fx import parse_ecb_csv
     from marketplace.money.service import record_rates
 
     try:

@@ -15,9 +15,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.kernel.auth import Principal
-from marketplace.kernel.context import request_id_var
-from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity
+from kernel.auth import Principal
+from kernel.context import request_id_var
+from kernel.db import MARKETPLACE_SCHEMA, Entity
 
 
 class AuditEntry(Entity):

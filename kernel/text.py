@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from marketplace.kernel.errors import InvalidInput
+from kernel.errors import InvalidInput
 
 
 def clean(value: str, field: str) -> str:

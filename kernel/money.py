@@ -11,8 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import msgspec
 
-from marketplace.kernel.codes import currency_exponent
-from marketplace.kernel.errors import InvalidInput
+from kernel.codes import currency_exponent
+from kernel.errors import InvalidInput
 
 
 class Money(msgspec.Struct, frozen=True, kw_only=True):

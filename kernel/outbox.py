@@ -3,7 +3,7 @@
 `emit(session, event)` stores the event row and enqueues one job-queue job per
 subscriber, all in the caller's transaction: if the change rolls back, no event
 exists and nothing is delivered; if it commits, every subscriber is called by
-the worker (`marketplace.kernel.worker`) with retries and backoff until it
+the worker (`kernel.worker`) with retries and backoff until it
 succeeds. Subscribers must therefore be idempotent.
 """
 
@@ -23,8 +23,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.kernel.bulk import copy_rows
-from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity, driver_connection
+from kernel.bulk import copy_rows
+from kernel.db import MARKETPLACE_SCHEMA, Entity, driver_connection
 
 DELIVER_ENTRYPOINT = "deliver_event"
 
@@ -67,7 +67,7 @@ class Schedule:
 class Registry:
     """Who listens to which event and which jobs run on a schedule.
 
-    Filled once by the composition root (`marketplace.asgi.build_registry`) and
+    Filled once by the composition root (`borderhub.app.build_registry`) and
     shared by the web process (to enqueue) and the worker (to run).
     """
 

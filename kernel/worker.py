@@ -23,8 +23,8 @@ from pgqueuer.types import QueueExecutionMode
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from marketplace.kernel.db import asyncpg_dsn, transaction
-from marketplace.kernel.outbox import DELIVER_ENTRYPOINT, Delivery, OutboxEvent, Registry
+from kernel.db import asyncpg_dsn, transaction
+from kernel.outbox import DELIVER_ENTRYPOINT, Delivery, OutboxEvent, Registry
 
 _log = structlog.get_logger("borderhub.worker")
 

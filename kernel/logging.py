@@ -7,7 +7,7 @@ import sys
 
 import structlog
 
-from marketplace.kernel.settings import LogFormat
+from kernel.settings import LogFormat
 
 
 def configure_logging(level: str = "INFO", fmt: LogFormat = "console") -> None:

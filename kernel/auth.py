@@ -16,7 +16,7 @@ import jwt
 import msgspec
 from pwdlib import PasswordHash
 
-from marketplace.kernel.errors import Forbidden, Unauthenticated
+from kernel.errors import Forbidden, Unauthenticated
 
 API_KEY_PREFIX = "bhk_"
 _JWT_ALGORITHM = "HS256"

@@ -22,7 +22,14 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketplace import health
+from borderhub import health
+from kernel.db import create_engine, session_factory, transaction
+from kernel.idempotency import purge_expired_keys
+from kernel.logging import configure_logging
+from kernel.outbox import Registry, registry
+from kernel.settings import Settings, ensure_secrets, load_settings
+from kernel.web import RequestContextMiddleware, exception_handlers
+from kernel.worker import run_worker
 from marketplace.catalog.controllers import ListingController, ProducerListingController
 from marketplace.compliance.controllers import HubComplianceController, OrganizationComplianceController
 from marketplace.compliance.jobs import announce_validity_changes, flag_expiring_credentials
@@ -34,13 +41,6 @@ from marketplace.hub.controllers import HubController
 from marketplace.identity.controllers import AuthController, MeController
 from marketplace.identity.dependencies import provide_principal
 from marketplace.identity.service import purge_login_failures
-from marketplace.kernel.db import create_engine, session_factory, transaction
-from marketplace.kernel.idempotency import purge_expired_keys
-from marketplace.kernel.logging import configure_logging
-from marketplace.kernel.outbox import Registry, registry
-from marketplace.kernel.settings import Settings, ensure_secrets, load_settings
-from marketplace.kernel.web import RequestContextMiddleware, exception_handlers
-from marketplace.kernel.worker import run_worker
 from marketplace.money.controllers import FxController
 from marketplace.order.controllers import (
     CheckoutController,

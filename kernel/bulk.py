@@ -21,8 +21,8 @@ from sqlalchemy import Column, Enum, MetaData, Table, inspect, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketplace.kernel.db import Entity, driver_connection
-from marketplace.kernel.errors import Conflict, InvalidInput
+from kernel.db import Entity, driver_connection
+from kernel.errors import Conflict, InvalidInput
 
 
 def _json_text(value: Any) -> str:

@@ -26,10 +26,10 @@ from litestar.types import ASGIApp, ExceptionHandlersMap, Message, Receive, Scop
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketplace.kernel.auth import Principal
-from marketplace.kernel.context import request_id_var
-from marketplace.kernel.errors import DomainError, FieldError, TooManyRequests, split_validation_message
-from marketplace.kernel.idempotency import fingerprint, run_once
+from kernel.auth import Principal
+from kernel.context import request_id_var
+from kernel.errors import DomainError, FieldError, TooManyRequests, split_validation_message
+from kernel.idempotency import fingerprint, run_once
 
 #: Handler parameters for the app-wide dependencies (the request's transaction and its caller).
 Session = NamedDependency[AsyncSession]

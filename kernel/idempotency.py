@@ -26,8 +26,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity
-from marketplace.kernel.errors import Conflict, FieldError, InvalidInput
+from kernel.db import MARKETPLACE_SCHEMA, Entity
+from kernel.errors import Conflict, FieldError, InvalidInput
 
 KEEP_FOR = dt.timedelta(hours=24)
 WAIT_SECONDS = 20

@@ -9,8 +9,8 @@ from litestar import Request, Response, get
 from litestar.datastructures import State
 from sqlalchemy import text
 
-from marketplace.kernel.migrate import head_revision
-from marketplace.kernel.web import problem_response
+from kernel.migrate import head_revision
+from kernel.web import problem_response
 
 
 class Health(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):

@@ -21,11 +21,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.kernel.codes import currency as check_currency
-from marketplace.kernel.codes import currency_exponent
-from marketplace.kernel.db import MARKETPLACE_SCHEMA, Entity
-from marketplace.kernel.errors import InvalidInput, NotFound
-from marketplace.kernel.money import Money, from_minor, money
+from kernel.codes import currency as check_currency
+from kernel.codes import currency_exponent
+from kernel.db import MARKETPLACE_SCHEMA, Entity
+from kernel.errors import InvalidInput, NotFound
+from kernel.money import Money, from_minor, money
 
 RATE_DIGITS = Decimal("1e-10")
 MAX_RATE = Decimal("1e14")  # fits NUMERIC(24, 10)

@@ -6,7 +6,7 @@ from typing import Generic, TypeVar
 
 import msgspec
 
-from marketplace.kernel.errors import InvalidInput
+from kernel.errors import InvalidInput
 
 T = TypeVar("T")
 

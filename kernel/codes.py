@@ -11,7 +11,7 @@ import langcodes
 import pycountry
 from babel.numbers import get_currency_precision
 
-from marketplace.kernel.errors import InvalidInput
+from kernel.errors import InvalidInput
 
 ALPHA2, ALPHA3 = 2, 3
 MAX_TAG_LENGTH = 35  # RFC 5646 recommends supporting at least 35 characters
