@@ -32,10 +32,11 @@ from sqlalchemy import text
 
 from benchmarks.harness import machine
 from borderhub.cli import load_demo_data
+from borderhub.composition import compose
+from borderhub.settings import ensure_secrets, load_settings
 from kernel import embedded, migrate
 from kernel.bulk import copy_rows
-from kernel.db import create_engine, session_factory, transaction
-from kernel.settings import ensure_secrets, load_settings
+from kernel.db import create_engine, transaction
 from marketplace.hub.schemas import HubApplication
 from marketplace.hub.service import HubService
 from marketplace.identity.schemas import UserRegister
@@ -61,9 +62,10 @@ POINTS_PER_BUYER = 20
 async def run(root: Path, url: str, scale: float) -> None:  # noqa: PLR0915 - one scenario, in order
     lots, buyers, bidders = max(round(100 * scale), LINES_PER_BID), max(round(500 * scale), 1), round(300 * scale)
     settings = ensure_secrets(load_settings(database_url=url, data_dir=root / "data", log_level="WARNING"))
-    secret = settings.bid_sealing_secret or ""
+    secret = settings.procurement.sealing_secret
     engine = create_engine(url)
-    sessions = session_factory(engine)
+    # The service's composition: events reach their subscribers, and OCDS releases are written.
+    sessions = compose(settings).sessions(engine)
     rng = random.Random(2026)
     now = dt.datetime.now(dt.UTC)
     started = time.perf_counter()
@@ -134,7 +136,7 @@ async def run(root: Path, url: str, scale: float) -> None:  # noqa: PLR0915 - on
             ],
         )
         await pools.close_early(coordinator, pool.id)
-        tenders = TenderService(session, secret, settings.ocid_prefix)
+        tenders = TenderService(session, settings.procurement.ocid_prefix)
         draft = await tenders.create(
             coordinator,
             TenderCreate(pool_id=pool.id, bid_deadline=now + dt.timedelta(days=1), max_share_percent=Decimal(60)),
@@ -164,10 +166,10 @@ async def run(root: Path, url: str, scale: float) -> None:  # noqa: PLR0915 - on
             text("UPDATE procurement.tender SET bid_deadline = now() WHERE id = :id"), {"id": tender.id}
         )
     async with transaction(sessions) as session:
-        await TenderService(session, secret, settings.ocid_prefix).close_due()
+        await BidService(session, secret).close_due()
     setup = time.perf_counter() - started
 
-    service_time_limit = settings.award_time_limit_seconds
+    service_time_limit = settings.procurement.award_time_limit_seconds
     begun = time.perf_counter()
     async with transaction(sessions) as session:
         await AwardService(session, time_limit=service_time_limit).evaluate(tender.id)

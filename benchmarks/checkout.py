@@ -131,7 +131,7 @@ async def _bare_checkout(conn: Any, ids: dict[str, Any]) -> None:
     async with conn.transaction():
         key = new()
         await conn.execute(
-            "INSERT INTO marketplace.idempotency_key (id, user_id, key, fingerprint, response_body, expires_at,"
+            "INSERT INTO kernel.idempotency_key (id, user_id, key, fingerprint, response_body, expires_at,"
             " created_at, updated_at) VALUES ($1, $2, $3, $4, '', $5, $6, $6)",
             key,
             ids["user"],
@@ -211,17 +211,17 @@ async def _bare_checkout(conn: Any, ids: dict[str, Any]) -> None:
                 now,
             )
         await conn.executemany(
-            "INSERT INTO marketplace.audit_entry (id, actor_id, action, object_type, object_id, organization_id,"
+            "INSERT INTO kernel.audit_entry (id, actor_id, action, object_type, object_id, organization_id,"
             " hub_id, after, created_at, updated_at)"
             " VALUES ($1, $2, 'order.placed', 'order', $3, $4, $5, '{}', $6, $6)",
             [(new(), ids["user"], order, ids["buyer"], ids["hub"], now) for order in orders],
         )
         await conn.executemany(
-            "INSERT INTO marketplace.outbox_event (id, topic, payload, occurred_at, created_at, updated_at)"
+            "INSERT INTO kernel.outbox_event (id, topic, payload, occurred_at, created_at, updated_at)"
             " VALUES ($1, 'marketplace.OrderPlaced', $2, $3, $3, $3)",
             [(new(), json.dumps({"order_id": str(order)}), now) for order in orders],
         )
-        await conn.execute("UPDATE marketplace.idempotency_key SET response_body = $2 WHERE id = $1", key, b"{}")
+        await conn.execute("UPDATE kernel.idempotency_key SET response_body = $2 WHERE id = $1", key, b"{}")
 
 
 async def ceiling_run(dsn: str, body: dict[str, Any], total: int, concurrency: int) -> Result:

@@ -33,9 +33,9 @@ from sqlalchemy import text
 from benchmarks.harness import machine
 from borderhub.app import create_app
 from borderhub.cli import load_demo_data
+from borderhub.settings import ensure_secrets, load_settings
 from kernel import embedded, migrate
 from kernel.db import create_engine, session_factory, transaction
-from kernel.settings import ensure_secrets, load_settings
 from marketplace.dashboard.repository import DashboardRepository
 from marketplace.demo import COORDINATOR_EMAIL, DEMO_PASSWORD
 
@@ -63,7 +63,7 @@ WHERE n % 3 = 0
 """
 
 _RATES = """
-INSERT INTO marketplace.fx_rate (id, created_at, updated_at, base, quote, rate, as_of, source)
+INSERT INTO kernel.fx_rate (id, created_at, updated_at, base, quote, rate, as_of, source)
 SELECT gen_random_uuid(), d, d, 'EUR', q.quote,
        round(q.level * (1 + 0.03 * sin(extract(doy FROM d)))::numeric, 4), d::date, 'ECB'
 FROM generate_series(current_date - 740, current_date, interval '1 day') AS d,

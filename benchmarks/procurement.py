@@ -28,9 +28,10 @@ from sqlalchemy import text
 
 from benchmarks.harness import machine
 from borderhub.cli import load_demo_data
+from borderhub.composition import compose
+from borderhub.settings import ensure_secrets, load_settings
 from kernel import embedded, migrate
-from kernel.db import create_engine, session_factory, transaction
-from kernel.settings import ensure_secrets, load_settings
+from kernel.db import create_engine, transaction
 from marketplace.hub.schemas import HubApplication
 from marketplace.hub.service import HubService
 from marketplace.identity.schemas import UserRegister
@@ -54,9 +55,10 @@ def _ms(seconds: float) -> str:
 
 async def run(root: Path, url: str, bids: int, lots: int) -> None:  # noqa: PLR0915 - one scenario, in order
     settings = ensure_secrets(load_settings(database_url=url, data_dir=root / "data", log_level="WARNING"))
-    secret = settings.bid_sealing_secret or ""
+    secret = settings.procurement.sealing_secret
     engine = create_engine(url)
-    sessions = session_factory(engine)
+    # The service's composition: events reach their subscribers, and OCDS releases are written.
+    sessions = compose(settings).sessions(engine)
     now = dt.datetime.now(dt.UTC)
     async with transaction(sessions) as session:
         demo = await load_demo_data(session, settings)
@@ -118,7 +120,7 @@ async def run(root: Path, url: str, bids: int, lots: int) -> None:  # noqa: PLR0
                     ),
                 )
         await pools.close_early(coordinator, pool.id)
-        tenders = TenderService(session, secret, settings.ocid_prefix)
+        tenders = TenderService(session, settings.procurement.ocid_prefix)
         draft = await tenders.create(
             coordinator, TenderCreate(pool_id=pool.id, bid_deadline=now + dt.timedelta(days=1))
         )
@@ -150,7 +152,7 @@ async def run(root: Path, url: str, bids: int, lots: int) -> None:  # noqa: PLR0
         )
     begun = time.perf_counter()
     async with transaction(sessions) as session:
-        closed = await TenderService(session, secret, settings.ocid_prefix).close_due()
+        closed = await BidService(session, secret).close_due()
     opening = time.perf_counter() - begun
     if closed != 1:
         raise RuntimeError(f"expected the tender to close, closed {closed}")

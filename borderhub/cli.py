@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, TextIO, TypeVar
 import click
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from borderhub.settings import Settings, ensure_secrets, load_settings
 from kernel import audit, embedded, migrate
 from kernel.db import create_engine, session_factory, transaction
 from kernel.logging import configure_logging
-from kernel.settings import Settings, ensure_secrets, load_settings
 
 if TYPE_CHECKING:
     from marketplace.demo import DemoSummary
-    from search.engines.base import SearchEngine
+    from search.api import SearchEngine
 
 T = TypeVar("T")
 
@@ -45,7 +45,7 @@ async def load_demo_data(session: AsyncSession, settings: Settings) -> DemoSumma
         assert summary.hub_id is not None  # noqa: S101 - set when created
         assert summary.coordinator is not None  # noqa: S101
         summary.lines += await load_procurement_demo(
-            session, settings, summary.hub_id, summary.coordinator, summary.members
+            session, settings.procurement, summary.hub_id, summary.coordinator, summary.members
         )
     return summary
 
@@ -56,16 +56,16 @@ def _url(settings: Settings) -> str:
 
 
 def _in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    from borderhub.app import build_registry
+    from borderhub.composition import compose
 
-    # Events emitted by a command (the demo's listings, imported rates) are queued for their
-    # subscribers only if the registry knows them, as it does in the web process.
-    build_registry(settings=settings)
+    # Events emitted by a command (the demo's listings, imported rates) reach the same
+    # subscribers as they do from the web process.
+    composition = compose(settings)
 
     async def run() -> T:
         engine = create_engine(_url(settings), pool_size=2)
         try:
-            async with transaction(session_factory(engine)) as session:
+            async with transaction(composition.sessions(engine)) as session:
                 return await work(session)
         finally:
             await engine.dispose()
@@ -116,26 +116,19 @@ def serve(host: str, port: int, demo: bool, data_dir: Path | None) -> None:
 @data_dir_option
 def worker(drain: bool, data_dir: Path | None) -> None:
     """Deliver outbox events to subscribers and run scheduled jobs."""
-    from borderhub.app import build_registry
+    from borderhub.composition import compose
     from kernel.worker import run_worker
-    from search.engines import build_engine
-    from search.engines.base import SearchUnavailable
 
     settings = _settings(data_dir)
+    composition = compose(settings)
 
     async def run() -> None:
         engine = create_engine(_url(settings), pool_size=4)
-        search_engine = build_engine(settings)
         try:
-            try:
-                await search_engine.prepare()
-            except SearchUnavailable as exc:  # deliveries to search retry until it is reachable
-                click.echo(f"search engine not ready: {exc.detail}", err=True)
-            registry = build_registry(settings=settings, search_engine=search_engine)
-            await run_worker(_url(settings), session_factory(engine), registry, drain=drain)
+            async with composition.running():
+                await run_worker(_url(settings), composition.sessions(engine), composition.registry, drain=drain)
         finally:
             await engine.dispose()
-            await search_engine.close()
 
     asyncio.run(run())
 
@@ -177,7 +170,7 @@ def create_admin(email: str, full_name: str, password: str | None, data_dir: Pat
     """Create a platform administrator, or promote an existing account."""
     import os
 
-    from marketplace.identity.service import bootstrap_platform_admin
+    from marketplace.api import bootstrap_platform_admin
 
     password = password or os.environ.get("BORDERHUB_ADMIN_PASSWORD") or getpass.getpass("Password: ")
     settings = _settings(data_dir)
@@ -203,11 +196,11 @@ def search() -> None:
 
 def _with_search_engine(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:
     """Run `work(sessions, engine)` against the configured engine (prepared first)."""
-    from search.engines import build_engine
+    from search.api import build_engine
 
     async def run() -> T:
         engine = create_engine(_url(settings), pool_size=2)
-        search_engine = build_engine(settings)
+        search_engine = build_engine(settings.search)
         try:
             await search_engine.prepare()
             return await work(session_factory(engine), search_engine)
@@ -222,8 +215,8 @@ def _with_search_engine(settings: Settings, work: Callable[..., Awaitable[T]]) -
 @data_dir_option
 def reindex(data_dir: Path | None) -> None:
     """Rebuild the index from the database (every listing, in batches), dropping documents of deleted listings."""
-    from search.indexing.maintenance import all_listing_ids
-    from search.indexing.maintenance import reindex as rebuild
+    from search.api import all_listing_ids
+    from search.api import reindex as rebuild
 
     settings = _settings(data_dir)
     migrate.upgrade(_url(settings))
@@ -242,7 +235,7 @@ def reindex(data_dir: Path | None) -> None:
 @data_dir_option
 def search_check(show: int, data_dir: Path | None) -> None:
     """Compare the index with the database document by document; exit 1 on any drift."""
-    from search.indexing.maintenance import Drift, all_listing_ids, check
+    from search.api import Drift, all_listing_ids, check
 
     settings = _settings(data_dir)
     migrate.upgrade(_url(settings))
@@ -279,7 +272,7 @@ def fx_import(file: TextIO, source: str, data_dir: Path | None) -> None:
     """Import reference rates in the ECB CSV format (eurofxref.csv or eurofxref-hist.csv; '-' for stdin)."""
     from kernel.errors import DomainError
     from kernel.fx import parse_ecb_csv
-    from marketplace.money.service import record_rates
+    from marketplace.api import record_rates
 
     try:
         rows = parse_ecb_csv(file.read(), source=source)

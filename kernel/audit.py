@@ -17,12 +17,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.auth import Principal
 from kernel.context import request_id_var
-from kernel.db import MARKETPLACE_SCHEMA, Entity
+from kernel.db import KERNEL_SCHEMA, Entity
 
 
 class AuditEntry(Entity):
     __tablename__ = "audit_entry"
-    __table_args__ = {"schema": MARKETPLACE_SCHEMA}
+    __table_args__ = {"schema": KERNEL_SCHEMA}
 
     actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     actor_email: Mapped[str | None] = mapped_column(String(320))

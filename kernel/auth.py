@@ -16,6 +16,7 @@ import jwt
 import msgspec
 from pwdlib import PasswordHash
 
+from kernel import clock
 from kernel.errors import Forbidden, Unauthenticated
 
 API_KEY_PREFIX = "bhk_"
@@ -47,8 +48,8 @@ def verify_password(password: str, password_hash: str) -> bool:
 DUMMY_PASSWORD_HASH = _password_hash.hash(secrets.token_urlsafe(16))
 
 
-def issue_access_token(user_id: uuid.UUID, secret: str, ttl_seconds: int, *, now: dt.datetime | None = None) -> str:
-    issued = now or dt.datetime.now(dt.UTC)
+def issue_access_token(user_id: uuid.UUID, secret: str, ttl_seconds: int) -> str:
+    issued = clock.now()
     claims = {
         "sub": str(user_id),
         "aud": _JWT_AUDIENCE,
@@ -60,16 +61,23 @@ def issue_access_token(user_id: uuid.UUID, secret: str, ttl_seconds: int, *, now
 
 
 def read_access_token(token: str, secret: str) -> uuid.UUID:
-    """The user id in a valid token; `Unauthenticated` if expired, tampered or malformed."""
+    """The user id in a valid token; `Unauthenticated` if expired, tampered or malformed.
+
+    Expiry is judged by `kernel.clock`, the clock that issued the token, not PyJWT's own."""
     try:
         claims = jwt.decode(
-            token, secret, algorithms=[_JWT_ALGORITHM], audience=_JWT_AUDIENCE, options={"require": ["exp", "sub"]}
+            token,
+            secret,
+            algorithms=[_JWT_ALGORITHM],
+            audience=_JWT_AUDIENCE,
+            options={"require": ["exp", "sub"], "verify_exp": False, "verify_iat": False},
         )
-        return uuid.UUID(claims["sub"])
-    except jwt.ExpiredSignatureError:
-        raise Unauthenticated("the access token has expired; log in again") from None
-    except (jwt.InvalidTokenError, ValueError):
+        expires, user_id = int(claims["exp"]), uuid.UUID(claims["sub"])
+    except (jwt.InvalidTokenError, TypeError, ValueError):
         raise Unauthenticated("the access token is invalid") from None
+    if expires <= clock.now().timestamp():
+        raise Unauthenticated("the access token has expired; log in again")
+    return user_id
 
 
 def new_api_key() -> tuple[str, str, str]:

@@ -7,7 +7,6 @@ building ORM objects for 100,000 rows costs more than writing them.
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 import functools
 from collections.abc import Callable, Sequence
@@ -21,6 +20,7 @@ from sqlalchemy import Column, Enum, MetaData, Table, inspect, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel import clock
 from kernel.db import Entity, driver_connection
 from kernel.errors import Conflict, InvalidInput
 
@@ -93,7 +93,7 @@ async def copy_rows(
         keys.append(attribute.key)
         names.append(column.name)
     values_of = itemgetter(*keys)
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     records = []
     for row in rows:
         # Python-side column defaults only run on ORM INSERTs, so apply them here.

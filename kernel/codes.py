@@ -11,7 +11,7 @@ import langcodes
 import pycountry
 from babel.numbers import get_currency_precision
 
-from kernel.errors import InvalidInput
+from kernel.errors import FieldProblems, InvalidInput
 
 ALPHA2, ALPHA3 = 2, 3
 MAX_TAG_LENGTH = 35  # RFC 5646 recommends supporting at least 35 characters
@@ -138,9 +138,12 @@ def _language_tag(value: str) -> tuple[str | None, str]:
 
 
 def languages(values: list[str], field: str = "languages") -> list[str]:
+    """Canonical tags without repeats; `InvalidInput` naming every bad one (`languages[2]`)."""
+    problems = FieldProblems()
     result: list[str] = []
     for index, value in enumerate(values):
-        tag = language(value, f"{field}[{index}]")
-        if tag not in result:
+        tag = problems.check(language, value, f"{field}[{index}]")
+        if tag is not None and tag not in result:
             result.append(tag)
+    problems.raise_if_any()
     return result

@@ -18,9 +18,9 @@ from sqlalchemy import ColumnElement, Enum, MetaData, any_, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-#: One Postgres schema per package keeps package boundaries visible in the database.
-MARKETPLACE_SCHEMA = "marketplace"
-OWNED_SCHEMAS = ("marketplace", "procurement", "search")
+#: One Postgres schema per package keeps package boundaries visible in the database; the kernel's
+#: own tables (outbox, audit log, idempotency keys, FX rates) live in this one.
+KERNEL_SCHEMA = "kernel"
 
 metadata: MetaData = orm_registry.metadata
 
@@ -28,7 +28,7 @@ metadata: MetaData = orm_registry.metadata
 S = TypeVar("S", bound=msgspec.Struct)
 
 
-def db_enum(cls: type[enum.Enum], name: str, schema: str = MARKETPLACE_SCHEMA) -> Enum:
+def db_enum(cls: type[enum.Enum], name: str, *, schema: str) -> Enum:
     """A PostgreSQL enum type (in the owning package's schema) holding the members' values (not their names)."""
     return Enum(cls, name=name, schema=schema, values_callable=lambda e: [m.value for m in e])
 
@@ -49,8 +49,10 @@ def create_engine(url: str, *, pool_size: int = 10, **kwargs: Any) -> AsyncEngin
     )
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def session_factory(engine: AsyncEngine, info: dict[str, Any] | None = None) -> async_sessionmaker[AsyncSession]:
+    """Sessions on `engine`; `info` is what every session carries (the outbox registry: see
+    `kernel.outbox.session_info`)."""
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
 
 
 @asynccontextmanager

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.codes import currency as check_currency
 from kernel.codes import currency_exponent
-from kernel.db import MARKETPLACE_SCHEMA, Entity
+from kernel.db import KERNEL_SCHEMA, Entity
 from kernel.errors import InvalidInput, NotFound
 from kernel.money import Money, from_minor, money
 
@@ -35,7 +35,7 @@ class FxRate(Entity):
     __tablename__ = "fx_rate"
     __table_args__ = (
         UniqueConstraint("base", "quote", "as_of", "source"),
-        {"schema": MARKETPLACE_SCHEMA},
+        {"schema": KERNEL_SCHEMA},
     )
 
     base: Mapped[str] = mapped_column(CHAR(3))
@@ -123,13 +123,13 @@ async def store_rates(session: AsyncSession, rows: list[RateRow]) -> int:
 async def find_rate(session: AsyncSession, base: str, quote: str, on: dt.date) -> tuple[Decimal, dt.date, str]:
     """The most recent rate on or before `on`: direct, inverted, or crossed through EUR.
 
-    The rule is the database function `marketplace.find_fx_rate` (migration 0011), which the
+    The rule is the database function `kernel.find_fx_rate` (migration 0011), which the
     dashboards' aggregates call too. Raises `NotFound` when no published rate connects the two
     currencies.
     """
     row = (
         await session.execute(
-            text("SELECT rate, as_of, source FROM marketplace.find_fx_rate(:base, :quote, :on)"),
+            text("SELECT rate, as_of, source FROM kernel.find_fx_rate(:base, :quote, :on)"),
             {"base": base, "quote": quote, "on": on},
         )
     ).one_or_none()
@@ -159,7 +159,7 @@ def conversion_factors_sql(pairs: str) -> str:
                r.rate * power(10::numeric, (CAST(:currency_exponents AS jsonb) ->> p.to_currency::text)::int
                                            - (CAST(:currency_exponents AS jsonb) ->> p.currency::text)::int) AS factor
         FROM ({pairs}) p
-        LEFT JOIN LATERAL marketplace.find_fx_rate(p.currency, p.to_currency, p.day) r ON true
+        LEFT JOIN LATERAL kernel.find_fx_rate(p.currency, p.to_currency, p.day) r ON true
     """  # noqa: S608 - `pairs` is our own SQL, never input
 
 

@@ -26,7 +26,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kernel.db import MARKETPLACE_SCHEMA, Entity
+from kernel import clock
+from kernel.db import KERNEL_SCHEMA, Entity
 from kernel.errors import Conflict, FieldError, InvalidInput
 
 KEEP_FOR = dt.timedelta(hours=24)
@@ -48,7 +49,7 @@ class IdempotencyKey(Entity):
     __tablename__ = "idempotency_key"
     __table_args__ = (
         UniqueConstraint("user_id", "key", name="uq_idempotency_key_per_user"),
-        {"schema": MARKETPLACE_SCHEMA},
+        {"schema": KERNEL_SCHEMA},
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(Uuid)
@@ -93,7 +94,7 @@ async def run_once(
     if key is None:
         return await run(), False
     check_key(key)
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     # Bounds the wait for a running first request (and any other lock wait of this request).
     await session.execute(text(f"SET LOCAL lock_timeout = '{WAIT_SECONDS}s'"))
     fresh = {
@@ -142,4 +143,4 @@ async def run_once(
 
 async def purge_expired_keys(session: AsyncSession) -> None:
     """Scheduled daily: forget keys past their 24 hours."""
-    await session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at <= dt.datetime.now(dt.UTC)))
+    await session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at <= clock.now()))

@@ -7,6 +7,7 @@ become money.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 import msgspec
@@ -27,6 +28,21 @@ class Money(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def decimal(self) -> Decimal:
         return from_minor(self.amount_minor, self.currency)
+
+
+# The wire forms of money every package shows (`amount_minor` + `currency`), kept without
+# docstrings: a docstring would become their description in the OpenAPI document.
+class Amount(msgspec.Struct, kw_only=True, frozen=True):
+    amount_minor: int
+    currency: str
+
+
+class ConvertedAmount(msgspec.Struct, kw_only=True, frozen=True):
+    amount_minor: int
+    currency: str
+    rate: Decimal
+    rate_date: dt.date
+    rate_source: str
 
 
 def to_minor(amount: Decimal, currency: str) -> int:

@@ -5,13 +5,19 @@ subscriber, all in the caller's transaction: if the change rolls back, no event
 exists and nothing is delivered; if it commits, every subscriber is called by
 the worker (`kernel.worker`) with retries and backoff until it
 succeeds. Subscribers must therefore be idempotent.
+
+Reactions (`reaction(event_type, handler)`) are the in-transaction counterpart: `emit`
+calls them with the event before it returns, in the caller's transaction, for what must be
+written together with the change (an OCDS release with the tender change it describes).
+They come from the same composition as the subscribers, so the package that emits an
+event need not know who reacts to it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -23,8 +29,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kernel import clock
 from kernel.bulk import copy_rows
-from kernel.db import MARKETPLACE_SCHEMA, Entity, driver_connection
+from kernel.db import KERNEL_SCHEMA, Entity, driver_connection
 
 DELIVER_ENTRYPOINT = "deliver_event"
 
@@ -35,7 +42,7 @@ ScheduledJob = Callable[[AsyncSession], Awaitable[None]]
 
 class OutboxEvent(Entity):
     __tablename__ = "outbox_event"
-    __table_args__ = {"schema": MARKETPLACE_SCHEMA}
+    __table_args__ = {"schema": KERNEL_SCHEMA}
 
     topic: Mapped[str] = mapped_column(String(120), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
@@ -56,6 +63,23 @@ class Subscriber:
     handler: Handler
 
 
+def subscriber(event_type: type[E], name: str, handler: Callable[[AsyncSession, E], Awaitable[None]]) -> Subscriber:
+    """`handler` called (at least once) with every committed `event_type` event, under the stable `name`."""
+    return Subscriber(name=name, event_type=event_type, handler=handler)
+
+
+@dataclass(frozen=True)
+class Reaction:
+    event_type: type[msgspec.Struct]
+    handler: Handler
+
+
+def reaction(event_type: type[E], handler: Callable[[AsyncSession, E], Awaitable[None]]) -> Reaction:
+    """`handler` called with every `event_type` event as it is emitted, in the emitter's transaction
+    (nothing that leaves the process: that is for subscribers, after the commit)."""
+    return Reaction(event_type=event_type, handler=handler)
+
+
 @dataclass(frozen=True)
 class Schedule:
     name: str
@@ -67,32 +91,56 @@ class Schedule:
 class Registry:
     """Who listens to which event and which jobs run on a schedule.
 
-    Filled once by the composition root (`borderhub.app.build_registry`) and
-    shared by the web process (to enqueue) and the worker (to run).
+    Built once per process by the application (`borderhub.composition`) from what each
+    package registers, and handed to the session factory (`kernel.db.session_factory`), so
+    that every unit of work knows whom its events are for, and to the worker, which runs them.
     """
 
     subscribers: dict[str, Subscriber] = field(default_factory=dict)
     schedules: dict[str, Schedule] = field(default_factory=dict)
+    reactions: dict[type[msgspec.Struct], list[Reaction]] = field(default_factory=dict)
 
-    def subscribe(self, event_type: type[E], name: str, handler: Callable[[AsyncSession, E], Awaitable[None]]) -> None:
-        if name in self.subscribers:
-            raise ValueError(f"subscriber {name!r} is registered twice")
-        self.subscribers[name] = Subscriber(name=name, event_type=event_type, handler=handler)
+    @classmethod
+    def of(
+        cls, subscribers: Iterable[Subscriber], schedules: Iterable[Schedule], reactions: Iterable[Reaction] = ()
+    ) -> Registry:
+        registry = cls()
+        for subscriber in subscribers:
+            registry.add_subscriber(subscriber)
+        for schedule in schedules:
+            registry.add_schedule(schedule)
+        for each in reactions:
+            registry.reactions.setdefault(each.event_type, []).append(each)
+        return registry
 
-    def schedule(self, name: str, cron: str, job: ScheduledJob) -> None:
-        if name in self.schedules:
-            raise ValueError(f"scheduled job {name!r} is registered twice")
-        self.schedules[name] = Schedule(name=name, cron=cron, job=job)
+    def add_subscriber(self, subscriber: Subscriber) -> None:
+        if subscriber.name in self.subscribers:
+            raise ValueError(f"subscriber {subscriber.name!r} is registered twice")
+        self.subscribers[subscriber.name] = subscriber
+
+    def add_schedule(self, schedule: Schedule) -> None:
+        if schedule.name in self.schedules:
+            raise ValueError(f"scheduled job {schedule.name!r} is registered twice")
+        self.schedules[schedule.name] = schedule
 
     def subscribers_of(self, topic: str) -> list[Subscriber]:
         return [s for s in self.subscribers.values() if topic_of(s.event_type) == topic]
 
 
-_registry = Registry()
+_REGISTRY_KEY = "outbox_registry"
 
 
-def registry() -> Registry:
-    return _registry
+def session_info(registry: Registry) -> dict[str, Any]:
+    """What a session factory carries so that `emit` on its sessions knows the subscribers."""
+    return {_REGISTRY_KEY: registry}
+
+
+def registry_of(session: AsyncSession) -> Registry:
+    registry = session.info.get(_REGISTRY_KEY)
+    if not isinstance(registry, Registry):
+        # Silently storing events nobody will receive would lose them: fail loudly instead.
+        raise RuntimeError("this session has no outbox registry; build its factory with kernel.db.session_factory")
+    return registry
 
 
 def topic_of(event_type: type[msgspec.Struct]) -> str:
@@ -100,13 +148,18 @@ def topic_of(event_type: type[msgspec.Struct]) -> str:
 
 
 async def emit(session: AsyncSession, event: msgspec.Struct) -> uuid.UUID:
-    """Record `event` and schedule its delivery to every subscriber, in the caller's transaction."""
+    """Record `event` and schedule its delivery to every subscriber, in the caller's transaction;
+    its reactions run first, in that transaction too."""
     return (await emit_many(session, [event]))[0]
 
 
 async def emit_many(session: AsyncSession, events: Sequence[msgspec.Struct]) -> list[uuid.UUID]:
     """`emit` for many events at once (bulk imports): one COPY of the events, one batch of jobs."""
-    now = dt.datetime.now(dt.UTC)
+    registry = registry_of(session)
+    for event in events:
+        for each in registry.reactions.get(type(event), ()):
+            await each.handler(session, event)
+    now = clock.now()
     rows = [
         {"topic": topic_of(type(event)), "payload": msgspec.to_builtins(event), "occurred_at": now} for event in events
     ]
@@ -114,7 +167,7 @@ async def emit_many(session: AsyncSession, events: Sequence[msgspec.Struct]) -> 
     deliveries: list[bytes | None] = [
         msgspec.json.encode(Delivery(row["id"], subscriber.name))
         for row in rows
-        for subscriber in _registry.subscribers_of(row["topic"])
+        for subscriber in registry.subscribers_of(row["topic"])
     ]
     if deliveries:
         # The job rows go through the session's own connection so they commit or

@@ -6,7 +6,7 @@ from typing import Generic, TypeVar
 
 import msgspec
 
-from kernel.errors import InvalidInput
+from kernel.errors import FieldProblems
 
 T = TypeVar("T")
 
@@ -31,9 +31,12 @@ class PageParams(msgspec.Struct, kw_only=True, frozen=True):
 
 
 def page_params(page: int = 1, per_page: int = 20) -> PageParams:
-    """Validated pagination parameters (`page` from 1, `per_page` from 1 to 100)."""
+    """Validated pagination parameters (`page` from 1, `per_page` from 1 to 100); `InvalidInput`
+    naming both query parameters (`query:page`, `query:per_page`) if both are out of range."""
+    problems = FieldProblems()
     if not 1 <= page <= MAX_PAGE:
-        raise InvalidInput.field("page", f"must be between 1 and {MAX_PAGE}")
+        problems.add("query:page", f"must be between 1 and {MAX_PAGE}")
     if not 1 <= per_page <= MAX_PER_PAGE:
-        raise InvalidInput.field("per_page", f"must be between 1 and {MAX_PER_PAGE}")
+        problems.add("query:per_page", f"must be between 1 and {MAX_PER_PAGE}")
+    problems.raise_if_any()
     return PageParams(page=page, per_page=per_page)

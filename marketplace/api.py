@@ -1,4 +1,5 @@
-"""Marketplace's public facade: what `procurement` and `search` may call.
+"""Marketplace's public facade: what `procurement` and `search` may call (and the application's
+commands: creating a platform administrator, importing exchange rates).
 
 Guards (reusable authorisation checks) and read models live here so other
 packages never import marketplace's internals.
@@ -23,6 +24,8 @@ from marketplace.compliance.service import check_eligibility, missing_credential
 from marketplace.dashboard.schemas import Period, PooledProcurement, ProcurementRow, QuantityRow
 from marketplace.hub.repository import HubRepository
 from marketplace.hub.service import HubService
+from marketplace.identity.service import bootstrap_platform_admin
+from marketplace.money.service import record_rates
 from marketplace.order.awarded import AwardedOrder, place_awarded_orders
 from marketplace.organization.models import InclusionAttribute, OrganizationKind, Role
 from marketplace.organization.repository import OrganizationRepository
@@ -50,6 +53,7 @@ __all__ = [
     "Unit",
     "UnmetRequirement",
     "acting_member",
+    "bootstrap_platform_admin",
     "buying_jurisdiction",
     "check_eligibility",
     "hub_jurisdictions",
@@ -67,6 +71,7 @@ __all__ = [
     "normalise_classification",
     "place_awarded_orders",
     "read_organization",
+    "record_rates",
     "require_hub_coordinator",
     "require_org_role",
     "require_platform_admin",

@@ -17,9 +17,10 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel import clock
 from kernel.auth import Principal
 from kernel.fx import RateRow
-from kernel.settings import Settings
+from kernel.settings import CoreSettings
 from marketplace.catalog.classification import Scheme
 from marketplace.catalog.schemas import Classification, ListingCreate, PriceTier, Translation
 from marketplace.catalog.service import ListingService
@@ -249,7 +250,7 @@ class DemoSummary:
         return "\n".join([f"Demo hub {state}: {HUB_NAME}", *self.lines])
 
 
-async def _user(session: AsyncSession, settings: Settings, email: str, name: str, *, admin: bool = False) -> User:
+async def _user(session: AsyncSession, settings: CoreSettings, email: str, name: str, *, admin: bool = False) -> User:
     repo = IdentityRepository(session)
     user = await repo.user_by_email(email)
     if user is None:
@@ -261,7 +262,7 @@ async def _user(session: AsyncSession, settings: Settings, email: str, name: str
     return user
 
 
-async def load_demo(session: AsyncSession, settings: Settings) -> DemoSummary:
+async def load_demo(session: AsyncSession, settings: CoreSettings) -> DemoSummary:
     lines = [
         f"  every demo account's password: {DEMO_PASSWORD}",
         f"  platform admin:  {ADMIN_EMAIL}",
@@ -323,7 +324,7 @@ async def load_demo(session: AsyncSession, settings: Settings) -> DemoSummary:
         for listing in LISTINGS.get(demo.owner_email, []):
             await ListingService(session).create(owner, created.id, listing)
         for credential_type, number, days_left in CREDENTIALS.get(demo.owner_email, []):
-            today = dt.datetime.now(dt.UTC).date()
+            today = clock.today()
             credential = await compliance.submit_credential(
                 owner,
                 created.id,

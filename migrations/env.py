@@ -11,6 +11,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 # Every package's models, so autogenerate and `alembic check` see all tables.
+import kernel.audit
+import kernel.fx
+import kernel.idempotency
+import kernel.outbox  # noqa: F401
 import marketplace.catalog.models
 import marketplace.compliance.models
 import marketplace.dashboard.models
@@ -21,18 +25,20 @@ import marketplace.order.models
 import marketplace.organization.models
 import marketplace.payment.models  # noqa: F401
 import procurement.award.models
-import procurement.bid.models
 import procurement.ocds.models
 import procurement.pool.models
 import procurement.tender.models  # noqa: F401
 import search.engines.postgres_tables  # noqa: F401
-from kernel.db import OWNED_SCHEMAS, metadata
+from kernel.db import metadata
 
 config = context.config
 
 
+#: The schemas our packages own (one each); the job queue's tables (public schema) are pgqueuer's to manage.
+OWNED_SCHEMAS = {table.schema for table in metadata.tables.values()}
+
+
 def _include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    # Only our schemas; the job queue's tables (public schema) are pgqueuer's to manage.
     if type_ == "schema":
         return name in OWNED_SCHEMAS
     return True

@@ -12,8 +12,8 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel import clock
 from kernel.auth import Principal
-from kernel.settings import Settings
 from procurement.pool.models import PoolStatus
 from procurement.pool.schemas import (
     Classification,
@@ -24,6 +24,7 @@ from procurement.pool.schemas import (
     Translation,
 )
 from procurement.pool.service import PoolService
+from procurement.settings import ProcurementSettings
 from procurement.tender.models import AwardMethod
 from procurement.tender.schemas import TenderCreate
 from procurement.tender.service import TenderService
@@ -58,14 +59,13 @@ POINTS = [
 
 async def load_procurement_demo(
     session: AsyncSession,
-    settings: Settings,
+    settings: ProcurementSettings,
     hub_id: uuid.UUID,
     coordinator: Principal,
     members: dict[str, tuple[Principal, uuid.UUID]],
 ) -> list[str]:
     """Create the demo pools and tender; returns lines describing them."""
-    assert settings.bid_sealing_secret is not None  # noqa: S101 - settings come through ensure_secrets
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     pools = PoolService(session)
     milk = await pools.open_pool(
         coordinator,
@@ -94,7 +94,7 @@ async def load_procurement_demo(
         )
     closed = await pools.close_early(coordinator, milk.id)
     assert closed.status is PoolStatus.closed  # noqa: S101 - 1,500 l is above the 500 l minimum
-    tenders = TenderService(session, settings.bid_sealing_secret, settings.ocid_prefix)
+    tenders = TenderService(session, settings.ocid_prefix)
     draft = await tenders.create(
         coordinator,
         TenderCreate(

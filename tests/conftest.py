@@ -1,8 +1,11 @@
 """Test harness: one embedded PostgreSQL per test session, migrated with Alembic, truncated after each test.
 
 Every test that touches data runs against this real server. Tests commit for
-real (as the service does), and the autouse `_clean_database` fixture empties
-every table afterwards, so tests are independent and commit behaviour is tested.
+real (as the service does), and `_clean_database` empties every table afterwards,
+so tests are independent and commit behaviour is tested. It runs after every test
+under tests/integration/ (autouse there) and after any test using a fixture that
+reaches the database (`app`, `client`, `engine`, `sessions`, `db`); unit tests have
+no database (tests/unit/conftest.py) and pay nothing for one.
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from borderhub.app import create_app
+from borderhub.composition import Composition, compose
+from borderhub.settings import Settings
 from kernel import embedded, migrate
-from kernel.db import OWNED_SCHEMAS, asyncpg_dsn, create_engine, session_factory, transaction
-from kernel.settings import Settings
+from kernel.db import asyncpg_dsn, create_engine, transaction
+from procurement.settings import ProcurementSettings
 from tests.shared_data import shared_data
 
 TEST_JWT_SECRET = "test-only-signing-key-" + "x" * 24
@@ -49,15 +54,23 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         database_url=database_url,
         data_dir=tmp_path_factory.mktemp("data"),
         jwt_secret=TEST_JWT_SECRET,
-        bid_sealing_secret="test-only-sealing-secret-" + "y" * 24,
-        ocds_release_schema=str(shared_data("ocds", "release-schema.json")),
+        procurement=ProcurementSettings(
+            bid_sealing_secret="test-only-sealing-secret-" + "y" * 24,
+            ocds_release_schema=str(shared_data("ocds", "release-schema.json")),
+        ),
         run_worker_in_process=False,
         login_max_failures=5,
     )
 
 
 @pytest.fixture(scope="session")
-async def _table_names(database_url: str) -> list[str]:
+def composition(settings: Settings) -> Composition:
+    """Every package's parts, as the service composes them (its outbox registry included)."""
+    return compose(settings)
+
+
+@pytest.fixture(scope="session")
+async def _table_names(database_url: str, composition: Composition) -> list[str]:
     connection = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         rows = await connection.fetch(
@@ -66,15 +79,16 @@ async def _table_names(database_url: str) -> list[str]:
             WHERE schemaname = ANY($1::text[])
                OR (schemaname = 'public' AND tablename LIKE 'pgqueuer%' AND tablename <> 'pgqueuer_schedules')
             """,
-            list(OWNED_SCHEMAS),
+            composition.schemas,
         )
         return [row["name"] for row in rows]
     finally:
         await connection.close()
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 async def _clean_database(database_url: str, _table_names: list[str]) -> AsyncIterator[None]:
+    """Empty every table once the test is over (set up first, so torn down after the fixtures using it)."""
     yield
     connection = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
@@ -84,8 +98,8 @@ async def _clean_database(database_url: str, _table_names: list[str]) -> AsyncIt
 
 
 @pytest.fixture
-def app(settings: Settings) -> Litestar:
-    return create_app(settings)
+def app(settings: Settings, composition: Composition, _clean_database: None) -> Litestar:
+    return create_app(settings, composition)
 
 
 @pytest.fixture
@@ -95,15 +109,16 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
 
 
 @pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+async def engine(database_url: str, _clean_database: None) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url, pool_size=2)
     yield engine
     await engine.dispose()
 
 
 @pytest.fixture
-def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return session_factory(engine)
+def sessions(engine: AsyncEngine, composition: Composition) -> async_sessionmaker[AsyncSession]:
+    """Units of work whose events reach the service's subscribers, as the app's do."""
+    return composition.sessions(engine)
 
 
 @pytest.fixture

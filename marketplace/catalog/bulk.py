@@ -9,7 +9,6 @@ and 100,000 listings take seconds (benchmarks/catalog_import.py).
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import uuid
 from collections.abc import AsyncIterator
@@ -20,7 +19,7 @@ from typing import Any
 import uuid_utils.compat
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from kernel import audit
+from kernel import audit, clock
 from kernel.auth import Principal
 from kernel.bulk import copy_rows, update_rows
 from kernel.db import transaction
@@ -122,13 +121,7 @@ def _row_errors(error: InvalidInput, row: int, file_format: FileFormat) -> list[
     found = error.errors or [FieldError(field="$", message=error.detail)]
     if file_format is FileFormat.jsonl:
         return [FieldError(field=e.field, message=e.message, row=row) for e in found]
-    result = []
-    for e in found:
-        column = listing_files.csv_column(e.field)
-        detail = e.field.removeprefix("$.")
-        message = e.message if detail == column else f"{detail}: {e.message}"
-        result.append(FieldError(field=column, message=message, row=row))
-    return result
+    return [listing_files.in_column(e, row) for e in found]
 
 
 class ListingImport:
@@ -216,7 +209,7 @@ class ListingImport:
         existing = await self.repo.rows_by_sku(producer.id, [row.listing.sku.strip() for row in rows])
         chunk = _Chunk()
         errors = progress.errors
-        now = dt.datetime.now(dt.UTC)
+        now = clock.now()
         for row in rows:
             try:
                 values = listing_values(producer, row.listing)

@@ -9,19 +9,20 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, patch, post, put
-from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from litestar.response import Stream
 
 from kernel import codes
 from kernel.negotiation import accepted_languages
-from kernel.pagination import Page, page_params
-from kernel.web import Caller, Session
+from kernel.pagination import Page
+from kernel.web import Caller, Paging, Session, SessionFactory, body_examples
 from marketplace.catalog import listing_files
 from marketplace.catalog.bulk import MAX_IMPORT_BYTES, ListingImport, export_listings
 from marketplace.catalog.models import ListingStatus
 from marketplace.catalog.schemas import (
+    LISTING_CREATE_EXAMPLE,
     FileFormat,
     ImportMode,
     ImportReport,
@@ -40,9 +41,21 @@ Lang = Annotated[str | None, QueryParameter(name="lang", description="BCP 47 tag
 AcceptLanguage = Annotated[str | None, HeaderParameter(name="Accept-Language")]
 
 
+def provide_listing_service(db_session: Session) -> ListingService:
+    return ListingService(db_session)
+
+
+def provide_listing_import(db_session: Session) -> ListingImport:
+    return ListingImport(db_session)
+
+
+Listings = NamedDependency[ListingService]
+ListingImports = NamedDependency[ListingImport]
+
+
 def preference(lang: str | None, accept_language: str | None) -> Preference:
     if lang is not None:
-        return Preference(languages=(codes.language(lang, "lang"),))
+        return Preference(languages=(codes.language(lang, "query:lang"),))
     return Preference(languages=tuple(accepted_languages(accept_language or "")))
 
 
@@ -58,36 +71,40 @@ class _ListingFileUpload(Operation):
 class ProducerListingController(Controller):
     path = "/api/v1/organizations/{organization_id:uuid}/listings"
     tags = ["catalog"]
+    dependencies = {
+        "listing_service": Provide(provide_listing_service, sync_to_thread=False),
+        "listing_import": Provide(provide_listing_import, sync_to_thread=False),
+    }
 
     @post("/", summary="List goods (members of a producer organisation)")
     async def create(
         self,
         organization_id: FromPath[uuid.UUID],
-        data: JSONBody[ListingCreate],
+        data: Annotated[ListingCreate, body_examples(LISTING_CREATE_EXAMPLE)],
         principal: Caller,
-        db_session: Session,
+        listing_service: Listings,
     ) -> ListingRead:
-        return await ListingService(db_session).create(principal, organization_id, data)
+        return await listing_service.create(principal, organization_id, data)
 
     @get("/", summary="A producer's listings (all for its members, active ones for others)")
     async def list_listings(
         self,
         organization_id: FromPath[uuid.UUID],
         principal: Caller,
-        db_session: Session,
+        listing_service: Listings,
         status: FromQuery[ListingStatus | None] = None,
         classification: Annotated[str | None, QueryParameter(description="Code prefix, e.g. 0311")] = None,
-        page: FromQuery[int] = 1,
-        per_page: FromQuery[int] = 20,
+        *,
+        paging: Paging,
         lang: Lang = None,
         accept_language: AcceptLanguage = None,
     ) -> Page[ListingRead]:
-        return await ListingService(db_session).list_of_producer(
+        return await listing_service.list_of_producer(
             principal,
             organization_id,
             status=status,
             classification_prefix=classification,
-            page=page_params(page, per_page),
+            page=paging,
             preference=preference(lang, accept_language),
         )
 
@@ -112,14 +129,14 @@ class ProducerListingController(Controller):
         organization_id: FromPath[uuid.UUID],
         request: Request[Any, Any, Any],
         principal: Caller,
-        db_session: Session,
+        listing_import: ListingImports,
         file_format: Annotated[FileFormat, QueryParameter(name="format")] = FileFormat.csv,
         mode: FromQuery[ImportMode] = ImportMode.create,
         dry_run: FromQuery[bool] = False,
     ) -> ImportReport:
         # The raw body (Litestar would parse a `data` parameter as JSON), limited by `request_max_body_size`.
         body = await request.body()
-        return await ListingImport(db_session).run(
+        return await listing_import.run(
             principal, organization_id, body, file_format=file_format, mode=mode, dry_run=dry_run
         )
 
@@ -128,13 +145,13 @@ class ProducerListingController(Controller):
         self,
         organization_id: FromPath[uuid.UUID],
         principal: Caller,
-        db_session: Session,
-        state: State,
+        listing_service: Listings,
+        sessions: SessionFactory,
         file_format: Annotated[FileFormat, QueryParameter(name="format")] = FileFormat.csv,
     ) -> Stream:
-        await ListingService(db_session).producer(principal, organization_id)
+        await listing_service.producer(principal, organization_id)
         return Stream(
-            export_listings(state.sessions, organization_id, file_format),
+            export_listings(sessions, organization_id, file_format),
             media_type=listing_files.MEDIA_TYPES[file_format],
             headers={"Content-Disposition": f'attachment; filename="listings-{organization_id}.{file_format.value}"'},
         )
@@ -143,53 +160,62 @@ class ProducerListingController(Controller):
 class ListingController(Controller):
     path = "/api/v1/listings"
     tags = ["catalog"]
+    dependencies = {"listing_service": Provide(provide_listing_service, sync_to_thread=False)}
 
     @get("/{listing_id:uuid}", summary="One listing, in the caller's language where translated")
     async def read(
         self,
         listing_id: FromPath[uuid.UUID],
         principal: Caller,
-        db_session: Session,
+        listing_service: Listings,
         lang: Lang = None,
         accept_language: AcceptLanguage = None,
     ) -> ListingRead:
-        return await ListingService(db_session).read(principal, listing_id, preference(lang, accept_language))
+        return await listing_service.read(principal, listing_id, preference(lang, accept_language))
 
     @patch("/{listing_id:uuid}", summary="Change descriptive fields")
     async def update(
-        self, listing_id: FromPath[uuid.UUID], data: JSONBody[ListingUpdate], principal: Caller, db_session: Session
+        self,
+        listing_id: FromPath[uuid.UUID],
+        data: JSONBody[ListingUpdate],
+        principal: Caller,
+        listing_service: Listings,
     ) -> ListingRead:
-        return await ListingService(db_session).update(principal, listing_id, data)
+        return await listing_service.update(principal, listing_id, data)
 
     @put("/{listing_id:uuid}/prices", summary="Replace the volume price tiers (new version)")
     async def change_prices(
-        self, listing_id: FromPath[uuid.UUID], data: JSONBody[PriceChange], principal: Caller, db_session: Session
+        self, listing_id: FromPath[uuid.UUID], data: JSONBody[PriceChange], principal: Caller, listing_service: Listings
     ) -> ListingRead:
-        return await ListingService(db_session).change_prices(principal, listing_id, data)
+        return await listing_service.change_prices(principal, listing_id, data)
 
     @put("/{listing_id:uuid}/stock", summary="Set or adjust the stock on hand (new version)")
     async def change_stock(
-        self, listing_id: FromPath[uuid.UUID], data: JSONBody[StockChange], principal: Caller, db_session: Session
+        self, listing_id: FromPath[uuid.UUID], data: JSONBody[StockChange], principal: Caller, listing_service: Listings
     ) -> ListingRead:
-        return await ListingService(db_session).change_stock(principal, listing_id, data)
+        return await listing_service.change_stock(principal, listing_id, data)
 
     @post("/{listing_id:uuid}/pause", summary="Hide from buyers for now", status_code=200)
-    async def pause(self, listing_id: FromPath[uuid.UUID], principal: Caller, db_session: Session) -> ListingRead:
-        return await ListingService(db_session).set_status(principal, listing_id, ListingStatus.paused)
+    async def pause(self, listing_id: FromPath[uuid.UUID], principal: Caller, listing_service: Listings) -> ListingRead:
+        return await listing_service.set_status(principal, listing_id, ListingStatus.paused)
 
     @post("/{listing_id:uuid}/activate", summary="Offer to buyers again", status_code=200)
-    async def activate(self, listing_id: FromPath[uuid.UUID], principal: Caller, db_session: Session) -> ListingRead:
-        return await ListingService(db_session).set_status(principal, listing_id, ListingStatus.active)
+    async def activate(
+        self, listing_id: FromPath[uuid.UUID], principal: Caller, listing_service: Listings
+    ) -> ListingRead:
+        return await listing_service.set_status(principal, listing_id, ListingStatus.active)
 
     @post("/{listing_id:uuid}/archive", summary="Withdraw for good (history is kept)", status_code=200)
-    async def archive(self, listing_id: FromPath[uuid.UUID], principal: Caller, db_session: Session) -> ListingRead:
-        return await ListingService(db_session).set_status(principal, listing_id, ListingStatus.archived)
+    async def archive(
+        self, listing_id: FromPath[uuid.UUID], principal: Caller, listing_service: Listings
+    ) -> ListingRead:
+        return await listing_service.set_status(principal, listing_id, ListingStatus.archived)
 
     @get("/{listing_id:uuid}/versions", summary="Price and stock history, one entry per version")
     async def versions(
-        self, listing_id: FromPath[uuid.UUID], principal: Caller, db_session: Session
+        self, listing_id: FromPath[uuid.UUID], principal: Caller, listing_service: Listings
     ) -> list[RevisionRead]:
-        return await ListingService(db_session).revisions(principal, listing_id)
+        return await listing_service.revisions(principal, listing_id)
 
     @get(
         "/{listing_id:uuid}/eligibility", summary="May it be sold and shipped into a jurisdiction? Unmet rules in words"
@@ -198,20 +224,20 @@ class ListingController(Controller):
         self,
         listing_id: FromPath[uuid.UUID],
         principal: Caller,
-        db_session: Session,
         destination: Annotated[str, QueryParameter(description="ISO 3166-1 or 3166-2, e.g. DE or DE-SN")],
+        listing_service: Listings,
         on: Annotated[dt.date | None, QueryParameter(description="Defaults to today (UTC)")] = None,
     ) -> ListingEligibility:
-        return await ListingService(db_session).eligibility(principal, listing_id, destination, on)
+        return await listing_service.eligibility(principal, listing_id, destination, on)
 
     @get("/{listing_id:uuid}/quote", summary="Price a quantity, optionally converted to another currency")
     async def quote(
         self,
         listing_id: FromPath[uuid.UUID],
         principal: Caller,
-        db_session: Session,
         quantity: Annotated[Decimal, QueryParameter(description="In the listing's unit")],
+        listing_service: Listings,
         currency: Annotated[str | None, QueryParameter(description="ISO 4217; adds `converted`")] = None,
         on: Annotated[dt.date | None, QueryParameter(description="FX date; defaults to today (UTC)")] = None,
     ) -> Quote:
-        return await ListingService(db_session).quote(principal, listing_id, quantity, currency, on)
+        return await listing_service.quote(principal, listing_id, quantity, currency, on)

@@ -21,7 +21,8 @@ from typing import Any
 
 import msgspec
 
-from kernel.errors import FieldError, split_validation_message
+from kernel.errors import FieldError
+from kernel.validation import field_error, validation_errors
 from marketplace.catalog.schemas import FileFormat, ListingCreate, Translation
 
 MEDIA_TYPES = {FileFormat.csv: "text/csv; charset=utf-8", FileFormat.jsonl: "application/x-ndjson"}
@@ -111,8 +112,10 @@ def _read_jsonl(text: str) -> Iterator[Row | FieldError]:
         try:
             yield Row(number, _decoder.decode(line))
         except msgspec.ValidationError as error:
-            field, message = split_validation_message(str(error))
-            yield FieldError(field=field, message=message, row=number)
+            # msgspec names the first problem; the row's report names them all.
+            problems = validation_errors(msgspec.json.decode(line), ListingCreate, strict=True)
+            for problem in problems or [field_error("$", str(error))]:
+                yield FieldError(field=problem.field, message=problem.message, row=number)
         except msgspec.DecodeError:
             yield FieldError(field="$", message="not a JSON object on one line", row=number)
 
@@ -165,8 +168,8 @@ def _translations(record: dict[str, str], languages: list[str]) -> dict[str, Tra
         try:
             result[tag] = msgspec.convert({"title": title, "description": description}, Translation)
         except msgspec.ValidationError as error:
-            path, message = split_validation_message(str(error))
-            raise _CellError(f"{path.removeprefix('$.')}[{tag}]", message) from None
+            problem = field_error("$", str(error))
+            raise _CellError(f"{problem.field.removeprefix('$.')}[{tag}]", problem.message) from None
     return result
 
 
@@ -210,6 +213,14 @@ def csv_column(path: str) -> str:
     return head or "$"
 
 
+def in_column(error: FieldError, row: int) -> FieldError:
+    """A problem of the body a CSV row stands for, named by its column (and, inside it, the path)."""
+    column = csv_column(error.field)
+    detail = error.field.removeprefix("$.")
+    message = error.message if detail == column else f"{detail}: {error.message}"
+    return FieldError(field=column, message=message, row=row)
+
+
 def _read_csv(text: str) -> Iterator[Row | FieldError]:
     """Checks the header now (raising `FileError`); the rows as they are iterated."""
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -249,8 +260,9 @@ def _csv_rows(reader: Iterator[list[str]], header: list[str]) -> Iterator[Row | 
         try:
             yield Row(number, msgspec.convert(body, ListingCreate, strict=False))
         except msgspec.ValidationError as error:
-            path, message = split_validation_message(str(error))
-            yield FieldError(field=csv_column(path), message=message, row=number)
+            # msgspec names the first problem; the row's report names them all, by column.
+            for problem in validation_errors(body, ListingCreate) or [field_error("$", str(error))]:
+                yield in_column(problem, number)
 
 
 def csv_columns(languages: list[str]) -> list[str]:

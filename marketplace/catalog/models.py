@@ -21,8 +21,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kernel.db import MARKETPLACE_SCHEMA, Entity, db_enum
+from kernel.db import Entity
 from marketplace.catalog.classification import Scheme
+from marketplace.db import MARKETPLACE_SCHEMA, enum_type
 
 QUANTITY = Numeric(18, 3)
 UNIT_PRICE = Numeric(18, 6)
@@ -48,12 +49,12 @@ class Listing(Entity):
 
     organization_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.organization.id"))
     sku: Mapped[str] = mapped_column(String(64))
-    status: Mapped[ListingStatus] = mapped_column(db_enum(ListingStatus, "listing_status"))
+    status: Mapped[ListingStatus] = mapped_column(enum_type(ListingStatus, "listing_status"))
     default_language: Mapped[str] = mapped_column(String(35))
     translations: Mapped[dict[str, dict[str, str]]] = mapped_column(JSONB)
     """{"pl": {"title": "Miód lipowy", "description": "..."}, "de": {...}}: read and written
     with the listing, never alone (in the row, so a bulk import writes one row per listing)."""
-    classification_scheme: Mapped[Scheme] = mapped_column(db_enum(Scheme, "classification_scheme"))
+    classification_scheme: Mapped[Scheme] = mapped_column(enum_type(Scheme, "classification_scheme"))
     classification_code: Mapped[str] = mapped_column(String(16))
     unit_code: Mapped[str] = mapped_column(String(3))
     pack_size: Mapped[Decimal] = mapped_column(QUANTITY)

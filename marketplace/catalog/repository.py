@@ -12,8 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.db import equals_any
 from marketplace.catalog.models import Listing, ListingRevision, ListingStatus
-from marketplace.hub.models import Hub, HubMembership, HubMembershipStatus
-from marketplace.organization.models import Inclusion, Organization, OrganizationKind
+from marketplace.hub.models import Hub
+from marketplace.organization.models import (
+    HubMembership,
+    HubMembershipStatus,
+    Inclusion,
+    Organization,
+    OrganizationKind,
+)
 
 
 @dataclass(frozen=True)

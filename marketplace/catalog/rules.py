@@ -1,6 +1,7 @@
 """The invariants of a listing, as pure functions shared by the API and the bulk import.
 
-Each raises `InvalidInput` naming the offending field (JSON path without `$.`).
+Each raises `InvalidInput` naming the offending field (JSON path without `$.`) — every
+offending field of what it checks, not only the first.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from kernel.codes import currency_exponent
-from kernel.errors import InvalidInput
+from kernel.errors import FieldProblems, InvalidInput
 from marketplace.catalog.units import REC20, Unit
 
 QUANTITY_DECIMALS = 3
@@ -49,46 +50,68 @@ def order_quantity(value: Decimal, unit_code: str, pack_size: Decimal, minimum: 
     return value
 
 
-def pack_and_minimum(pack_size: Decimal, minimum: Decimal, unit: Unit) -> None:
-    """The minimum order is at least one pack and a whole number of packs."""
-    quantity(pack_size, unit, "pack_size")
-    quantity(minimum, unit, "min_order_quantity")
-    if minimum < pack_size or minimum % pack_size != 0:
-        raise InvalidInput.field("min_order_quantity", f"must be a whole number of packs of {pack_size}")
+def pack_and_minimum(pack_size: Decimal, minimum: Decimal | None, unit: Unit) -> tuple[Decimal, Decimal]:
+    """The pack size and the minimum order (the pack size if None): at least one pack and a
+    whole number of packs."""
+    problems = FieldProblems()
+    pack = problems.check(quantity, pack_size, unit, "pack_size")
+    if minimum is not None:
+        least = problems.check(quantity, minimum, unit, "min_order_quantity")
+        if pack is not None and least is not None and (least < pack or least % pack != 0):
+            problems.add("min_order_quantity", f"must be a whole number of packs of {pack}")
+    problems.raise_if_any()
+    return pack_size, minimum if minimum is not None else pack_size
 
 
 def price_tiers(
-    tiers: list[tuple[Decimal, Decimal]], currency: str, unit: Unit, pack_size: Decimal, minimum: Decimal
+    tiers: list[tuple[Decimal, Decimal]],
+    currency: str,
+    unit: Unit,
+    pack_size: Decimal | None,
+    minimum: Decimal | None,
 ) -> None:
     """Volume tiers: quantities strictly increasing, prices positive and non-increasing.
 
     The first tier must apply at the minimum order quantity. A unit price may carry more
     digits than the currency (0.0045 EUR per gram), but one pack must cost a whole number
-    of minor units — that is the smallest amount an order can contain.
+    of minor units — that is the smallest amount an order can contain. A pack size or
+    minimum that is None (itself invalid) is not checked against. Each bad field of each
+    tier is reported, once.
     """
+    problems = FieldProblems()
     exponent = currency_exponent(currency)
-    previous: tuple[Decimal, Decimal] | None = None
+    previous: tuple[Decimal, Decimal] | None = None  # the last tier whose values are sound
+    first: Decimal | None = None  # the first tier's minimum quantity, if sound
     for index, (min_quantity, unit_price) in enumerate(tiers):
         field = f"price_tiers[{index}]"
-        quantity(min_quantity, unit, f"{field}.min_quantity")
-        if not unit_price.is_finite() or unit_price <= 0:
-            raise InvalidInput.field(f"{field}.unit_price", "must be a positive price")
-        if unit_price >= MAX_UNIT_PRICE or _more_decimals_than(unit_price, UNIT_PRICE_DECIMALS):
-            raise InvalidInput.field(f"{field}.unit_price", f"at most {UNIT_PRICE_DECIMALS} decimal places")
-        if _more_decimals_than(unit_price * pack_size, exponent):
-            raise InvalidInput.field(
-                f"{field}.unit_price",
-                f"a pack of {pack_size} would cost {unit_price * pack_size} {currency}, "
-                f"more decimals than {currency} allows ({exponent})",
-            )
-        if previous is not None:
-            if min_quantity <= previous[0]:
-                raise InvalidInput.field(f"{field}.min_quantity", "tiers must have strictly increasing quantities")
-            if unit_price > previous[1]:
-                raise InvalidInput.field(f"{field}.unit_price", "a larger tier cannot have a higher unit price")
-        previous = (min_quantity, unit_price)
-    if tiers[0][0] > minimum:
-        raise InvalidInput.field("price_tiers[0].min_quantity", f"the first tier must start at or below {minimum}")
+        quantity_ok = problems.check(quantity, min_quantity, unit, f"{field}.min_quantity") is not None
+        if quantity_ok and index == 0:
+            first = min_quantity
+        price_problem = _unit_price_problem(unit_price, currency, exponent, pack_size)
+        if price_problem is not None:
+            problems.add(f"{field}.unit_price", price_problem)
+        if previous is not None and quantity_ok and min_quantity <= previous[0]:
+            problems.add(f"{field}.min_quantity", "tiers must have strictly increasing quantities")
+        elif previous is not None and price_problem is None and unit_price > previous[1]:
+            problems.add(f"{field}.unit_price", "a larger tier cannot have a higher unit price")
+        if quantity_ok and price_problem is None:
+            previous = (min_quantity, unit_price)
+    if first is not None and minimum is not None and first > minimum:
+        problems.add("price_tiers[0].min_quantity", f"the first tier must start at or below {minimum}")
+    problems.raise_if_any()
+
+
+def _unit_price_problem(unit_price: Decimal, currency: str, exponent: int, pack_size: Decimal | None) -> str | None:
+    if not unit_price.is_finite() or unit_price <= 0:
+        return "must be a positive price"
+    if unit_price >= MAX_UNIT_PRICE or _more_decimals_than(unit_price, UNIT_PRICE_DECIMALS):
+        return f"at most {UNIT_PRICE_DECIMALS} decimal places"
+    if pack_size is not None and _more_decimals_than(unit_price * pack_size, exponent):
+        return (
+            f"a pack of {pack_size} would cost {unit_price * pack_size} {currency}, "
+            f"more decimals than {currency} allows ({exponent})"
+        )
+    return None
 
 
 def tier_for(tiers: list[tuple[Decimal, Decimal]], amount: Decimal) -> tuple[Decimal, Decimal]:

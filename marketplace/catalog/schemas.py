@@ -10,6 +10,7 @@ from typing import Annotated
 
 import msgspec
 
+from kernel.money import Amount, ConvertedAmount
 from marketplace.catalog.classification import Scheme
 from marketplace.catalog.models import ListingStatus
 from marketplace.compliance.schemas import UnmetRequirement
@@ -78,6 +79,25 @@ class ListingCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     image_urls: Annotated[list[Url], msgspec.Meta(max_length=20)] = msgspec.field(default_factory=list)
     credential_ids: list[uuid.UUID] = msgspec.field(default_factory=list)
     status: ListingStatus = ListingStatus.active
+
+
+LISTING_CREATE_EXAMPLE = {
+    "sku": "TEA-MINT-100",
+    "translations": {
+        "pl": {"title": "Herbata miętowa 100 g", "description": "Mięta z ogrodu w Zgorzelcu"},
+        "de": {"title": "Pfefferminztee 100 g", "description": "Minze aus einem Garten in Zgorzelec"},
+        "en": {"title": "Peppermint tea 100 g", "description": "Mint from a garden in Zgorzelec"},
+    },
+    "default_language": "pl",
+    "classification": {"scheme": "HS", "code": "1211.90"},
+    "unit": "XPK",
+    "min_order_quantity": "10",
+    "price_tiers": [{"min_quantity": "10", "unit_price": "12.50"}, {"min_quantity": "100", "unit_price": "10.90"}],
+    "stock_on_hand": "500",
+    "lead_time_days": 2,
+    "ships_to": ["PL-02", "DE-SN"],
+}
+"""Peppermint tea in three languages, two volume tiers (the README's walk-through; shown in the OpenAPI document)."""
 
 
 class ListingUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -149,19 +169,6 @@ class RevisionRead(msgspec.Struct, kw_only=True, frozen=True):
     stock_on_hand: Decimal
     changed_by: uuid.UUID | None
     at: dt.datetime
-
-
-class Amount(msgspec.Struct, kw_only=True, frozen=True):
-    amount_minor: int
-    currency: str
-
-
-class ConvertedAmount(msgspec.Struct, kw_only=True, frozen=True):
-    amount_minor: int
-    currency: str
-    rate: Decimal
-    rate_date: dt.date
-    rate_source: str
 
 
 class Quote(msgspec.Struct, kw_only=True, frozen=True):

@@ -11,11 +11,11 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel import audit, codes
+from kernel import audit, clock, codes
 from kernel.auth import Principal
-from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kernel.errors import Conflict, FieldError, FieldProblems, Forbidden, InvalidInput, NotFound
 from kernel.fx import convert
-from kernel.money import line_total
+from kernel.money import Amount, ConvertedAmount, line_total
 from kernel.negotiation import pick_language
 from kernel.outbox import emit
 from kernel.pagination import Page, PageParams
@@ -23,9 +23,7 @@ from marketplace.catalog import classification, rules
 from marketplace.catalog.models import Listing, ListingRevision, ListingStatus
 from marketplace.catalog.repository import ListingRepository
 from marketplace.catalog.schemas import (
-    Amount,
     Classification,
-    ConvertedAmount,
     ListingCreate,
     ListingEligibility,
     ListingRead,
@@ -49,6 +47,9 @@ from marketplace.organization.repository import OrganizationRepository
 from marketplace.organization.service import OrganizationService
 
 VISIBLE_TO_ALL = (ListingStatus.active,)
+# Stands in for a unit that is not known (itself reported), so that quantities are still
+# checked: positive, not too large, not too many decimals.
+_SOME_MEASURE = Unit("unit", discrete=False)
 
 
 class ListingNotFound(NotFound):
@@ -88,38 +89,51 @@ def check_unit(code: str, field: str = "unit") -> tuple[str, Unit]:
 def check_translations(
     translations: dict[str, Translation], default_language: str
 ) -> tuple[dict[str, dict[str, str]], str]:
-    """The texts keyed by canonical language tag, as stored (`Listing.translations`), and the default language."""
+    """The texts keyed by canonical language tag, as stored (`Listing.translations`), and the default language.
+
+    Raises `InvalidInput` naming every bad tag, blank title and an untranslated default language.
+    """
+    problems = FieldProblems()
     normalised: dict[str, dict[str, str]] = {}
     for tag, text in translations.items():
-        language = codes.language(tag, f"translations.{tag}")
-        if language in normalised:
-            raise InvalidInput.field(f"translations.{tag}", f"{language} is given twice")
+        language = problems.check(codes.language, tag, f"translations.{tag}")
         title = text.title.strip()
         if not title:
-            raise InvalidInput.field(f"translations.{tag}.title", "cannot be blank")
-        normalised[language] = {"title": title, "description": text.description.strip()}
-    default = codes.language(default_language, "default_language")
-    if default not in normalised:
-        raise InvalidInput.field("default_language", f"{default} has no translation")
+            problems.add(f"translations.{tag}.title", "cannot be blank")
+        if language in normalised:
+            problems.add(f"translations.{tag}", f"{language} is given twice")
+        elif language is not None:
+            normalised[language] = {"title": title, "description": text.description.strip()}
+    default = problems.check(codes.language, default_language, "default_language")
+    if default is not None and default not in normalised:
+        problems.add("default_language", f"{default} has no translation")
+    problems.raise_if_any()
+    assert default is not None  # noqa: S101 - else a problem was raised
     return normalised, default
 
 
 def check_jurisdictions(values: list[str], field: str) -> list[str]:
+    """The places, normalised and without repeats; `InvalidInput` naming every unknown one."""
+    problems = FieldProblems()
     result: list[str] = []
     for index, value in enumerate(values):
-        code = codes.jurisdiction(value, f"{field}[{index}]")
-        if code not in result:
+        code = problems.check(codes.jurisdiction, value, f"{field}[{index}]")
+        if code is not None and code not in result:
             result.append(code)
+    problems.raise_if_any()
     return result
 
 
 def check_origin(origin: Origin) -> tuple[str, str | None, str | None]:
-    country = codes.country(origin.country, "origin.country")
+    problems = FieldProblems()
+    country = problems.check(codes.country, origin.country, "origin.country")
     subdivision = (
-        codes.subdivision(origin.subdivision, "origin.subdivision", country_code=country)
+        problems.check(codes.subdivision, origin.subdivision, "origin.subdivision", country_code=country)
         if origin.subdivision
         else None
     )
+    problems.raise_if_any()
+    assert country is not None  # noqa: S101 - else a problem was raised
     return country, subdivision, origin.municipality.strip() if origin.municipality else None
 
 
@@ -237,6 +251,7 @@ class ListingService:
         (with the listing's own credentials if it names any, else all of the producer's)
         and whether the producer ships there. Raises `InvalidInput` for an unknown destination."""
         listing = await self._readable(principal, listing_id)
+        destination = codes.jurisdiction(destination, "query:destination")
         result = await check_eligibility(
             self.session,
             seller_organization_id=listing.organization_id,
@@ -256,11 +271,18 @@ class ListingService:
             unmet=result.unmet,
         )
 
-    async def _check_credentials(self, organization_id: uuid.UUID, credential_ids: list[uuid.UUID]) -> None:
+    async def _credential_problems(
+        self, organization_id: uuid.UUID, credential_ids: list[uuid.UUID]
+    ) -> list[FieldError]:
+        """A problem for each of `credential_ids` (as the caller listed them) the organisation does not hold."""
+        if not credential_ids:
+            return []
         owned = await ComplianceRepository(self.session).owned_credential_ids(organization_id, credential_ids)
-        for index, credential_id in enumerate(credential_ids):
-            if credential_id not in owned:
-                raise InvalidInput.field(f"credential_ids[{index}]", "not a credential of this organization")
+        return [
+            FieldError(field=f"$.credential_ids[{index}]", message="not a credential of this organization")
+            for index, credential_id in enumerate(credential_ids)
+            if credential_id not in owned
+        ]
 
     async def quote(
         self,
@@ -273,16 +295,17 @@ class ListingService:
         """Price `amount` units: the applicable tier, the total in the producer's currency and,
         if asked, in `currency` at the latest recorded rate (with that rate and its date).
 
-        Raises `InvalidInput` for a quantity below the minimum order or not a whole number of packs.
+        Raises `InvalidInput` naming the query parameter `quantity` below the minimum order or not a
+        whole number of packs, or `currency` if unknown.
         """
         listing = await self._readable(principal, listing_id)
-        rules.order_quantity(amount, listing.unit_code, listing.pack_size, listing.min_order_quantity, "quantity")
+        rules.order_quantity(amount, listing.unit_code, listing.pack_size, listing.min_order_quantity, "query:quantity")
         min_quantity, unit_price = rules.tier_for(tiers_of(listing), amount)
         total = line_total(unit_price, amount, listing.currency)
         converted = None
         if currency is not None:
-            target = codes.currency(currency, "currency")
-            conversion = await convert(self.session, total, target, on or dt.datetime.now(dt.UTC).date())
+            target = codes.currency(currency, "query:currency")
+            conversion = await convert(self.session, total, target, on or clock.today())
             converted = ConvertedAmount(
                 amount_minor=conversion.converted.amount_minor,
                 currency=target,
@@ -306,20 +329,26 @@ class ListingService:
         """List goods of the caller's producer organisation.
 
         Raises `NotAProducer` (403) for buyer-only organisations, `InvalidInput` (422) naming
-        the field for any broken rule, `SkuTaken` (409) when the producer already uses the SKU.
+        every field that breaks a rule, `SkuTaken` (409) when the producer already uses the SKU.
         """
         producer = await self.producer(principal, organization_id)
-        listing = Listing(**listing_values(producer, data))
-        await self._check_credentials(organization_id, listing.credential_ids)
+        problems = FieldProblems()
+        values = problems.check(listing_values, producer, data)
+        problems.extend(await self._credential_problems(organization_id, data.credential_ids))
+        problems.raise_if_any()
+        assert values is not None  # noqa: S101 - else a problem was raised
+        listing = Listing(**values)
         if await self.repo.by_sku(organization_id, listing.sku) is not None:
             raise SkuTaken(f"SKU {listing.sku} is already used by another of your listings")
         await self.repo.add(listing)
         return await self._changed(principal, listing, "created", before=None)
 
     async def update(self, principal: Principal, listing_id: uuid.UUID, data: ListingUpdate) -> ListingRead:
-        """Change descriptive fields; every rule is checked again on the result."""
+        """Change descriptive fields; every rule is checked again on the result, and
+        `InvalidInput` names every field that breaks one."""
         listing = await self._editable(principal, listing_id)
         before = _listing_read(listing, Preference())
+        problems = FieldProblems()
         if not isinstance(data.translations, msgspec.UnsetType) or not isinstance(
             data.default_language, msgspec.UnsetType
         ):
@@ -329,31 +358,24 @@ class ListingService:
                 if not isinstance(data.default_language, msgspec.UnsetType)
                 else before.default_language
             )
-            listing.translations, listing.default_language = check_translations(given, default)
-        if not isinstance(data.classification, msgspec.UnsetType):
-            listing.classification_scheme = data.classification.scheme
-            listing.classification_code = classification.normalise(data.classification.scheme, data.classification.code)
-        if not isinstance(data.unit, msgspec.UnsetType):
-            listing.unit_code, _ = check_unit(data.unit)
-        if not isinstance(data.pack_size, msgspec.UnsetType):
-            listing.pack_size = data.pack_size
-        if not isinstance(data.min_order_quantity, msgspec.UnsetType):
-            listing.min_order_quantity = data.min_order_quantity
-        if not isinstance(data.lead_time_days, msgspec.UnsetType):
-            listing.lead_time_days = data.lead_time_days
-        if not isinstance(data.origin, msgspec.UnsetType):
-            listing.origin_country, listing.origin_subdivision, listing.origin_municipality = check_origin(data.origin)
-        if not isinstance(data.ships_to, msgspec.UnsetType):
-            listing.ships_to = check_jurisdictions(data.ships_to, "ships_to")
+            texts = problems.check(check_translations, given, default)
+            if texts is not None:
+                listing.translations, listing.default_language = texts
+        _apply_codes(listing, data, problems)
+        for name in ("pack_size", "min_order_quantity", "lead_time_days"):
+            if not isinstance(value := getattr(data, name), msgspec.UnsetType):
+                setattr(listing, name, value)
         if not isinstance(data.image_urls, msgspec.UnsetType):
             listing.image_urls = list(dict.fromkeys(data.image_urls))
         if not isinstance(data.credential_ids, msgspec.UnsetType):
             listing.credential_ids = list(dict.fromkeys(data.credential_ids))
-            await self._check_credentials(listing.organization_id, listing.credential_ids)
+            problems.extend(await self._credential_problems(listing.organization_id, data.credential_ids))
         unit = REC20[listing.unit_code]
-        rules.pack_and_minimum(listing.pack_size, listing.min_order_quantity, unit)
-        rules.price_tiers(tiers_of(listing), listing.currency, unit, listing.pack_size, listing.min_order_quantity)
-        rules.quantity(listing.stock_on_hand, unit, "stock_on_hand", allow_zero=True)
+        packs = problems.check(rules.pack_and_minimum, listing.pack_size, listing.min_order_quantity, unit)
+        pack_size, minimum = packs or (None, None)
+        problems.check(rules.price_tiers, tiers_of(listing), listing.currency, unit, pack_size, minimum)
+        problems.check(rules.quantity, listing.stock_on_hand, unit, "stock_on_hand", allow_zero=True)
+        problems.raise_if_any()
         return await self._changed(principal, listing, "details", before=before)
 
     async def change_prices(self, principal: Principal, listing_id: uuid.UUID, data: PriceChange) -> ListingRead:
@@ -431,22 +453,32 @@ class ListingService:
 def listing_values(producer: Organization, data: ListingCreate) -> dict[str, Any]:
     """The checked column values of a new listing of `producer`. Shared by the API and the
     bulk import (which writes plain rows, as building ORM objects would cost more than the
-    rules). Does not check credential ownership or SKU uniqueness, which need the database."""
-    unit_code, unit = check_unit(data.unit)
+    rules). Does not check credential ownership or SKU uniqueness, which need the database.
+
+    Raises `InvalidInput` naming every field that breaks a rule, not only the first.
+    """
+    problems = FieldProblems()
+    unit_code, unit = problems.check(check_unit, data.unit) or (data.unit, _SOME_MEASURE)
     scheme = data.classification.scheme
-    code = classification.normalise(scheme, data.classification.code)
-    minimum = data.min_order_quantity if data.min_order_quantity is not None else data.pack_size
-    rules.pack_and_minimum(data.pack_size, minimum, unit)
+    code = problems.check(classification.normalise, scheme, data.classification.code)
+    packs = problems.check(rules.pack_and_minimum, data.pack_size, data.min_order_quantity, unit)
+    pack_size, minimum = packs or (None, None)
     tiers = [(t.min_quantity, t.unit_price) for t in data.price_tiers]
-    rules.price_tiers(tiers, producer.default_currency, unit, data.pack_size, minimum)
-    rules.quantity(data.stock_on_hand, unit, "stock_on_hand", allow_zero=True)
-    translations, default_language = check_translations(data.translations, data.default_language)
+    problems.check(rules.price_tiers, tiers, producer.default_currency, unit, pack_size, minimum)
+    problems.check(rules.quantity, data.stock_on_hand, unit, "stock_on_hand", allow_zero=True)
+    texts = problems.check(check_translations, data.translations, data.default_language)
     origin = data.origin or Origin(
         country=producer.country, subdivision=producer.subdivision, municipality=producer.municipality
     )
-    country, subdivision, municipality = check_origin(origin)
+    place = problems.check(check_origin, origin)
+    ships_to = problems.check(check_jurisdictions, data.ships_to, "ships_to")
     if data.status is ListingStatus.archived:
-        raise InvalidInput.field("status", "a new listing is active or paused")
+        problems.add("status", "a new listing is active or paused")
+    problems.raise_if_any()
+    assert texts is not None  # noqa: S101 - else a problem was raised
+    assert place is not None  # noqa: S101
+    translations, default_language = texts
+    country, subdivision, municipality = place
     values: dict[str, Any] = {
         "organization_id": producer.id,
         "sku": data.sku.strip(),
@@ -465,12 +497,32 @@ def listing_values(producer: Organization, data: ListingCreate) -> dict[str, Any
         "origin_country": country,
         "origin_subdivision": subdivision,
         "origin_municipality": municipality,
-        "ships_to": check_jurisdictions(data.ships_to, "ships_to"),
+        "ships_to": ships_to,
         "image_urls": list(dict.fromkeys(data.image_urls)),
         "credential_ids": list(dict.fromkeys(data.credential_ids)),
         "version": 1,
     }
     return values
+
+
+def _apply_codes(listing: Listing, data: ListingUpdate, problems: FieldProblems) -> None:
+    """The classification, unit and places a change gives, where valid; `problems` notes the others."""
+    if not isinstance(data.classification, msgspec.UnsetType):
+        code = problems.check(classification.normalise, data.classification.scheme, data.classification.code)
+        if code is not None:
+            listing.classification_scheme, listing.classification_code = data.classification.scheme, code
+    if not isinstance(data.unit, msgspec.UnsetType):
+        unit = problems.check(check_unit, data.unit)
+        if unit is not None:
+            listing.unit_code = unit[0]
+    if not isinstance(data.origin, msgspec.UnsetType):
+        place = problems.check(check_origin, data.origin)
+        if place is not None:
+            listing.origin_country, listing.origin_subdivision, listing.origin_municipality = place
+    if not isinstance(data.ships_to, msgspec.UnsetType):
+        ships_to = problems.check(check_jurisdictions, data.ships_to, "ships_to")
+        if ships_to is not None:
+            listing.ships_to = ships_to
 
 
 def _check_version(listing: Listing, expected: int | None) -> None:

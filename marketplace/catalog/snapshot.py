@@ -18,10 +18,10 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel import codes
+from kernel import clock, codes
 from marketplace.catalog.models import ListingStatus
 from marketplace.catalog.repository import ListingRepository, ProducerFacts
-from marketplace.compliance.service import Goods, check_eligibility_many, today
+from marketplace.compliance.service import Goods, check_eligibility_many
 from marketplace.organization.models import OrganizationKind
 
 
@@ -66,7 +66,7 @@ async def listing_snapshots(session: AsyncSession, listing_ids: Sequence[uuid.UU
     if not rows:
         return []
     producers = await repo.producer_facts({row["organization_id"] for row in rows})
-    day = today()
+    day = clock.today()
     eligible: dict[uuid.UUID, list[str]] = {row["id"]: [] for row in rows}
     for jurisdiction in sorted({j for facts in producers.values() for j in facts.jurisdictions}):
         candidates = [

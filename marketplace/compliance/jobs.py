@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel import audit
+from kernel import audit, clock
 from kernel.outbox import emit
 from marketplace.compliance.models import EXPIRY_WARNING
 from marketplace.compliance.repository import ComplianceRepository
@@ -21,7 +19,7 @@ async def flag_expiring_credentials(session: AsyncSession) -> None:
     an earlier run (or by a concurrent one) is skipped, so every credential is
     announced exactly once.
     """
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     first = now.date()
     flagged = await ComplianceRepository(session).flag_expiring(first, first + EXPIRY_WARNING, now)
     for credential_id, organization_id, credential_type, valid_until in flagged:
@@ -49,7 +47,7 @@ async def announce_validity_changes(session: AsyncSession) -> None:
     """Scheduled daily, just after midnight UTC: announce, once each, verified credentials whose last
     valid day has passed (`CredentialExpired`) and those verified ahead of a first valid day that has
     now come (`CredentialStarted`), so whatever depends on them (search's eligibility) catches up."""
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     repo = ComplianceRepository(session)
     for credential_id, organization_id, credential_type, valid_from in await repo.flag_started(now.date(), now):
         await emit(

@@ -19,8 +19,9 @@ from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Strin
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel import codes
-from kernel.db import MARKETPLACE_SCHEMA, Entity, db_enum
+from kernel.db import Entity
 from marketplace.compliance.errors import CredentialAlreadyDecided
+from marketplace.db import MARKETPLACE_SCHEMA, enum_type
 
 #: How far ahead a verified credential counts as "expiring" for the daily job.
 EXPIRY_WARNING = dt.timedelta(days=30)
@@ -88,7 +89,7 @@ class Credential(Entity):
     valid_from: Mapped[dt.date] = mapped_column(Date)
     valid_until: Mapped[dt.date] = mapped_column(Date)
     document_url: Mapped[str] = mapped_column(String(2000))
-    status: Mapped[CredentialStatus] = mapped_column(db_enum(CredentialStatus, "credential_status"))
+    status: Mapped[CredentialStatus] = mapped_column(enum_type(CredentialStatus, "credential_status"))
     rejection_reason: Mapped[str | None] = mapped_column(String(1000))
     decided_by_hub_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.hub.id"))
     decided_by_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
@@ -200,7 +201,7 @@ class Requirement(Entity):
     hub_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.hub.id"), index=True)
     classification_scheme: Mapped[ClassificationScheme] = mapped_column(
         # Named apart from the catalog's `classification_scheme` type: each package owns its own types.
-        db_enum(ClassificationScheme, "requirement_classification_scheme")
+        enum_type(ClassificationScheme, "requirement_classification_scheme")
     )
     classification_prefix: Mapped[str] = mapped_column(String(10))
     destination: Mapped[str] = mapped_column(String(6))

@@ -11,8 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.db import equals_any
 from marketplace.compliance.models import ClassificationScheme, Credential, CredentialStatus, Recognition, Requirement
-from marketplace.hub.models import HubMembership, HubMembershipStatus
-from marketplace.organization.models import Organization
+from marketplace.organization.models import HubMembership, HubMembershipStatus, Organization
 
 
 class ComplianceRepository:

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel import audit, codes
+from kernel import audit, clock, codes
 from kernel.auth import Principal
-from kernel.errors import InvalidInput
+from kernel.errors import FieldProblems, InvalidInput
 from kernel.outbox import emit
 from kernel.pagination import Page, PageParams
 from marketplace.compliance.errors import (
@@ -54,10 +54,10 @@ from marketplace.compliance.schemas import (
     UnmetRequirement,
 )
 from marketplace.events import ComplianceRulesChanged, CredentialRejected, CredentialVerified
-from marketplace.hub.models import Hub, HubMembershipStatus
+from marketplace.hub.models import Hub
 from marketplace.hub.repository import HubRepository
 from marketplace.hub.service import HubNotFound, HubService
-from marketplace.organization.models import Role
+from marketplace.organization.models import HubMembershipStatus, Role
 from marketplace.organization.policies import can_read
 from marketplace.organization.repository import OrganizationRepository
 from marketplace.organization.service import OrganizationNotFound, OrganizationService
@@ -69,16 +69,11 @@ MAX_PREFIX_DIGITS = {ClassificationScheme.CPV: 8, ClassificationScheme.HS: 10}
 _CLASSIFICATION_CODE = re.compile(r"^\d[\d.\- ]{0,19}$")
 
 
-def today() -> dt.date:
-    """The current date in UTC: the day credentials are checked against unless one is given."""
-    return dt.datetime.now(dt.UTC).date()
-
-
 def expiry_window(within_days: int, field: str) -> tuple[dt.date, dt.date]:
     """From today to `within_days` ahead, both included; 422 naming `field` outside 0…366."""
     if not 0 <= within_days <= MAX_EXPIRY_WINDOW_DAYS:
         raise InvalidInput.field(field, f"must be between 0 and {MAX_EXPIRY_WINDOW_DAYS} days")
-    first = today()
+    first = clock.today()
     return first, first + dt.timedelta(days=within_days)
 
 
@@ -159,7 +154,7 @@ class ComplianceService:
             status=CredentialStatus.submitted,
         )
         await self.repo.add(credential)
-        read = credential_read(credential, today())
+        read = credential_read(credential, clock.today())
         await audit.record(
             self.session,
             principal,
@@ -179,11 +174,11 @@ class ComplianceService:
         await self._require_reader(principal, organization_id)
         window = None
         if expiring_within_days is not None:
-            window = expiry_window(expiring_within_days, "expiring_within_days")
+            window = expiry_window(expiring_within_days, "query:expiring_within_days")
         rows, total = await self.repo.page_of_organization(
             organization_id, expiring_between=window, offset=page.offset, limit=page.per_page
         )
-        on = today()
+        on = clock.today()
         return Page(items=[credential_read(c, on) for c in rows], page=page.page, per_page=page.per_page, total=total)
 
     async def credential(
@@ -193,7 +188,7 @@ class ComplianceService:
         credential = await self.repo.credential(credential_id)
         if credential is None or credential.organization_id != organization_id:
             raise CredentialNotFound("no such credential")
-        return credential_read(credential, today())
+        return credential_read(credential, clock.today())
 
     async def verify_credential(
         self, principal: Principal, hub_id: uuid.UUID, credential_id: uuid.UUID
@@ -243,9 +238,9 @@ class ComplianceService:
         """One coordinator decision: apply it, audit it with before/after, announce it."""
         credential = await self._decidable(principal, hub_id, credential_id)
         before = {"status": credential.status.value, "rejection_reason": credential.rejection_reason}
-        apply(credential, dt.datetime.now(dt.UTC))
+        apply(credential, clock.now())
         await self.session.flush()
-        read = credential_read(credential, today())
+        read = credential_read(credential, clock.today())
         await audit.record(
             self.session,
             principal,
@@ -274,7 +269,7 @@ class ComplianceService:
         """Coordinators: verified credentials of the hub's admitted organisations whose last valid day
         falls within `within_days` from today, soonest first."""
         await self.hubs.require_coordinator(principal, hub_id)
-        first, last = expiry_window(within_days, "within_days")
+        first, last = expiry_window(within_days, "query:within_days")
         rows, total = await self.repo.expiring_in_hub(hub_id, first, last, offset=page.offset, limit=page.per_page)
         return Page(
             items=[expiring_read(c, name, first) for c, name in rows],
@@ -405,7 +400,7 @@ class ComplianceService:
     ) -> Page[RequirementRead]:
         await self._hub(hub_id)
         if destination is not None:
-            destination = codes.jurisdiction(destination, "destination")
+            destination = codes.jurisdiction(destination, "query:destination")
         rows, total = await self.repo.page_of_requirements(
             hub_id, destination=destination, credential_type=credential_type, offset=page.offset, limit=page.per_page
         )
@@ -441,8 +436,16 @@ class ComplianceService:
         destination: str,
         on: dt.date | None,
     ) -> Eligibility:
-        """Whether the organisation may sell these goods into `destination`, for whoever may read it."""
+        """Whether the organisation may sell these goods into `destination`, for whoever may read it.
+
+        Raises `InvalidInput` naming the query parameters `classification_code` and `destination` if bad.
+        """
         await self._require_reader(principal, organization_id)
+        problems = FieldProblems()
+        if not _CLASSIFICATION_CODE.match(classification_code.strip()):
+            problems.add("query:classification_code", f"not a {classification_scheme} code: {classification_code!r}")
+        problems.check(codes.jurisdiction, destination, "query:destination")
+        problems.raise_if_any()
         return await check_eligibility(
             self.session,
             seller_organization_id=organization_id,
@@ -514,7 +517,7 @@ async def check_eligibility_many(
                 "classification_code", f"not a {schemes[-1].value} code: {item.classification_code!r}"
             )
     place = codes.jurisdiction(destination, "destination")
-    day = on or today()
+    day = on or clock.today()
     repo = ComplianceRepository(session)
     enclosing = [place, *codes.jurisdiction_parents(place)]
     sellers = {item.seller_organization_id for item in goods}
@@ -561,7 +564,7 @@ async def missing_credentials(
     """
     if not credential_types:
         return []
-    day = on or today()
+    day = on or clock.today()
     place = codes.jurisdiction(destination, "destination")
     repo = ComplianceRepository(session)
     types = set(credential_types)

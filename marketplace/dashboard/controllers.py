@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 import uuid
 from typing import Annotated
 
 import anyio.to_thread
 from litestar import Controller, Response, get
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
 
+from kernel import clock
 from kernel.errors import InvalidInput, NotFound
 from kernel.web import Caller, Session
 from marketplace.dashboard.charts import MEDIA_TYPES, Chart, ImageFormat, render
@@ -26,6 +26,13 @@ Last = Annotated[str | None, QueryParameter(name="to", description="Last month, 
 Procurement = NamedDependency[PooledProcurementSource]
 
 
+def provide_dashboard_service(db_session: Session, pooled_procurement: Procurement) -> DashboardService:
+    return DashboardService(db_session, pooled_procurement)
+
+
+Dashboards = NamedDependency[DashboardService]
+
+
 class OutputFormat(enum.StrEnum):
     json = "json"
     csv = "csv"
@@ -34,14 +41,10 @@ class OutputFormat(enum.StrEnum):
 Format = Annotated[OutputFormat, QueryParameter(name="format", description="`csv` needs `table`")]
 
 
-def _today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
-
-
 def _csv(dashboard: Dashboard, table: DashboardTable | None, name: str) -> Response[bytes]:
     if table is None:
         choices = ", ".join(t.value for t in DashboardTable)
-        raise InvalidInput.field("table", f"CSV holds one table: choose one of {choices}")
+        raise InvalidInput.query("table", f"CSV holds one table: choose one of {choices}")
     filename = f"{name}-{dashboard.hub_id}-{table.value}-{dashboard.first_day}-{dashboard.last_day}.csv"
     return Response(
         to_csv(dashboard, table).encode(),
@@ -53,21 +56,21 @@ def _csv(dashboard: Dashboard, table: DashboardTable | None, name: str) -> Respo
 class HubDashboardController(Controller):
     path = "/api/v1/hubs/{hub_id:uuid}"
     tags = ["dashboards"]
+    dependencies = {"dashboard_service": Provide(provide_dashboard_service, sync_to_thread=False)}
 
     @get("/dashboard", summary="The hub's trade, inclusion, procurement and growth figures (coordinators)")
     async def dashboard(
         self,
         hub_id: FromPath[uuid.UUID],
         principal: Caller,
-        db_session: Session,
-        pooled_procurement: Procurement,
+        dashboard_service: Dashboards,
         first_day: First = None,
         last_day: Last = None,
         output: Format = OutputFormat.json,
         table: FromQuery[DashboardTable | None] = None,
     ) -> Dashboard | Response[bytes]:
-        period = period_of(first_day, last_day, _today())
-        dashboard = await DashboardService(db_session, pooled_procurement).dashboard(principal, hub_id, period)
+        period = period_of(first_day, last_day, clock.today())
+        dashboard = await dashboard_service.dashboard(principal, hub_id, period)
         return _csv(dashboard, table, "dashboard") if output is OutputFormat.csv else dashboard
 
     @get(
@@ -80,8 +83,7 @@ class HubDashboardController(Controller):
         hub_id: FromPath[uuid.UUID],
         chart: FromPath[str],
         principal: Caller,
-        db_session: Session,
-        pooled_procurement: Procurement,
+        dashboard_service: Dashboards,
         first_day: First = None,
         last_day: Last = None,
     ) -> Response[bytes]:
@@ -89,8 +91,8 @@ class HubDashboardController(Controller):
         if name not in set(Chart) or extension not in set(ImageFormat):
             charts = ", ".join(f"{c.value}.svg" for c in Chart)
             raise NotFound(f"no chart {chart!r}: there are {charts} (or .png)")
-        period = period_of(first_day, last_day, _today())
-        dashboard = await DashboardService(db_session, pooled_procurement).dashboard(principal, hub_id, period)
+        period = period_of(first_day, last_day, clock.today())
+        dashboard = await dashboard_service.dashboard(principal, hub_id, period)
         image_format = ImageFormat(extension)
         image = await anyio.to_thread.run_sync(render, dashboard, Chart(name), image_format)
         return Response(image, media_type=MEDIA_TYPES[image_format])
@@ -99,13 +101,12 @@ class HubDashboardController(Controller):
     async def open_data(
         self,
         hub_id: FromPath[uuid.UUID],
-        db_session: Session,
-        pooled_procurement: Procurement,
+        dashboard_service: Dashboards,
         first_day: First = None,
         last_day: Last = None,
         output: Format = OutputFormat.json,
         table: FromQuery[DashboardTable | None] = None,
     ) -> OpenData | Response[bytes]:
-        period = period_of(first_day, last_day, _today())
-        summary = await DashboardService(db_session, pooled_procurement).open_data(hub_id, period)
+        period = period_of(first_day, last_day, clock.today())
+        summary = await dashboard_service.open_data(hub_id, period)
         return _csv(summary, table, "open-data") if output is OutputFormat.csv else summary

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Integer, String, Table, Uuid
 
-from kernel.db import MARKETPLACE_SCHEMA, metadata
+from kernel.db import metadata
+from marketplace.db import MARKETPLACE_SCHEMA
 
 order_month_summary = Table(
     "order_month_summary",

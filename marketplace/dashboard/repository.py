@@ -41,7 +41,7 @@ SELECT hub_id, month FROM marketplace.order_month_summary WHERE unconverted_orde
 UNION
 SELECT DISTINCT o.hub_id, date_trunc('month', o.created_at AT TIME ZONE 'UTC')::date
 FROM marketplace.purchase_order o
-WHERE o.created_at >= (SELECT min(as_of) FROM marketplace.fx_rate WHERE updated_at > :rates_seen)
+WHERE o.created_at >= (SELECT min(as_of) FROM kernel.fx_rate WHERE updated_at > :rates_seen)
 """
 
 _CLEAR = """

@@ -10,7 +10,8 @@ from sqlalchemy import CHAR, BigInteger, CheckConstraint, DateTime, ForeignKey, 
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kernel.db import MARKETPLACE_SCHEMA, Entity, db_enum
+from kernel.db import Entity
+from marketplace.db import MARKETPLACE_SCHEMA, enum_type
 
 
 class DisputeReason(enum.StrEnum):
@@ -48,9 +49,9 @@ class Dispute(Entity):
     )
     """One dispute per order."""
     opened_by: Mapped[uuid.UUID] = mapped_column(Uuid)
-    reason: Mapped[DisputeReason] = mapped_column(db_enum(DisputeReason, "dispute_reason"))
-    status: Mapped[DisputeStatus] = mapped_column(db_enum(DisputeStatus, "dispute_status"))
-    outcome: Mapped[DisputeOutcome | None] = mapped_column(db_enum(DisputeOutcome, "dispute_outcome"))
+    reason: Mapped[DisputeReason] = mapped_column(enum_type(DisputeReason, "dispute_reason"))
+    status: Mapped[DisputeStatus] = mapped_column(enum_type(DisputeStatus, "dispute_status"))
+    outcome: Mapped[DisputeOutcome | None] = mapped_column(enum_type(DisputeOutcome, "dispute_outcome"))
     refund_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     currency: Mapped[str] = mapped_column(CHAR(3))
     resolved_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)

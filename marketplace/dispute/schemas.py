@@ -8,7 +8,8 @@ from typing import Annotated
 
 import msgspec
 
-from marketplace.catalog.schemas import Amount, Url
+from kernel.money import Amount
+from marketplace.catalog.schemas import Url
 from marketplace.dispute.models import DisputeOutcome, DisputeReason, DisputeStatus
 
 Message = Annotated[str, msgspec.Meta(min_length=1, max_length=5000)]

@@ -3,16 +3,16 @@ order's hub decides (full or partial refund, or rejection), which completes the 
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel import audit
+from kernel import audit, clock
 from kernel.auth import Principal
 from kernel.errors import Conflict, InvalidInput, NotFound
+from kernel.money import Amount
 from kernel.outbox import emit
-from marketplace.catalog.schemas import Amount
+from marketplace.card.service import in_proportion
 from marketplace.dispute.models import Dispute, DisputeMessage, DisputeOutcome, DisputeStatus
 from marketplace.dispute.repository import DisputeRepository
 from marketplace.dispute.schemas import (
@@ -26,7 +26,6 @@ from marketplace.events import CardRefundDue, DisputeOpened, DisputeResolved
 from marketplace.order.models import Order, OrderStatus, Party, PaymentMethod
 from marketplace.order.repository import OrderRepository
 from marketplace.order.service import NotYourMove, OrderNotFound, OrderService
-from marketplace.payment.card import in_proportion
 from marketplace.payment.service import InvoiceService
 
 
@@ -167,7 +166,7 @@ class DisputeService:
         dispute.outcome = data.outcome
         dispute.refund_minor = refund
         dispute.resolved_by = principal.user_id
-        dispute.resolved_at = dt.datetime.now(dt.UTC)
+        dispute.resolved_at = clock.now()
         await self.repo.add(_message(dispute, principal, Party.coordinator, data.note, []))
         read = _dispute_read(dispute, await self.repo.messages(dispute.id))
         await audit.record(
@@ -214,7 +213,7 @@ def _message(dispute: Dispute, principal: Principal, party: Party, body: str, ev
         party=party.value,
         body=body,
         evidence_urls=list(evidence),
-        created_at=dt.datetime.now(dt.UTC),
+        created_at=clock.now(),
     )
 
 

@@ -8,9 +8,16 @@ from sqlalchemy import String, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.audit import AuditEntry
-from marketplace.hub.models import Hub, HubCoordinator, HubMembership, HubMembershipStatus
+from marketplace.hub.models import Hub
 from marketplace.identity.models import User
-from marketplace.organization.models import Inclusion, Membership, Organization
+from marketplace.organization.models import (
+    HubCoordinator,
+    HubMembership,
+    HubMembershipStatus,
+    Inclusion,
+    Membership,
+    Organization,
+)
 
 
 class HubRepository:

@@ -8,8 +8,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from marketplace.hub.models import HubMembershipStatus
-from marketplace.organization.models import InclusionAttribute
+from marketplace.organization.models import HubMembershipStatus, InclusionAttribute
 
 
 class NamedPlace(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):

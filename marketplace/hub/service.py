@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel import audit, codes, text
+from kernel import audit, clock, codes, text
 from kernel.audit import AuditEntry
 from kernel.auth import Principal, require_platform_admin
 from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kernel.outbox import emit
 from kernel.pagination import Page, PageParams
 from marketplace.events import InclusionVerificationChanged, OrganizationAdmitted, OrganizationRejected
-from marketplace.hub.models import Hub, HubCoordinator, HubMembership, HubMembershipStatus
+from marketplace.hub.models import Hub
 from marketplace.hub.repository import HubRepository
 from marketplace.hub.schemas import (
     AuditEntryRead,
@@ -28,7 +27,14 @@ from marketplace.hub.schemas import (
     NamedPlace,
 )
 from marketplace.identity.repository import IdentityRepository
-from marketplace.organization.models import InclusionAttribute, Organization, Role
+from marketplace.organization.models import (
+    HubCoordinator,
+    HubMembership,
+    HubMembershipStatus,
+    InclusionAttribute,
+    Organization,
+    Role,
+)
 from marketplace.organization.repository import OrganizationRepository
 from marketplace.organization.service import OrganizationService
 
@@ -267,7 +273,7 @@ class HubService:
         before = membership.status.value
         membership.status = target
         membership.decided_by = principal.user_id
-        membership.decided_at = dt.datetime.now(dt.UTC)
+        membership.decided_at = clock.now()
         if note is not None:
             membership.note = note
         if not admit:
@@ -356,7 +362,7 @@ class HubService:
         row.verified = verified
         row.verified_by_hub_id = hub_id if verified else None
         row.verified_by_user_id = principal.user_id if verified else None
-        row.verified_at = dt.datetime.now(dt.UTC) if verified else None
+        row.verified_at = clock.now() if verified else None
         await self.session.flush()
         await audit.record(
             self.session,

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, post
-from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 
-from kernel.web import Caller, Session, problem_response
+from kernel.web import Caller, body_examples, problem_response
+from marketplace.identity.dependencies import provide_identity_service
 from marketplace.identity.schemas import (
+    LOGIN_EXAMPLE,
+    USER_REGISTER_EXAMPLE,
     AccessToken,
     ApiKeyCreate,
     ApiKeyIssued,
@@ -21,21 +24,30 @@ from marketplace.identity.schemas import (
 )
 from marketplace.identity.service import IdentityService
 
+Identity = NamedDependency[IdentityService]
+DEPENDENCIES = {"identity_service": Provide(provide_identity_service, sync_to_thread=False)}
+
 
 class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["identity"]
+    dependencies = DEPENDENCIES
 
     @post("/register", summary="Create an account")
-    async def register(self, data: JSONBody[UserRegister], db_session: Session, state: State) -> UserRead:
-        return await IdentityService(db_session, state.settings).register(data)
+    async def register(
+        self, data: Annotated[UserRegister, body_examples(USER_REGISTER_EXAMPLE)], identity_service: Identity
+    ) -> UserRead:
+        return await identity_service.register(data)
 
     @post("/login", summary="Exchange e-mail and password for a bearer token", status_code=200)
     async def login(
-        self, data: JSONBody[LoginRequest], db_session: Session, state: State, request: Request[Any, Any, Any]
+        self,
+        data: Annotated[LoginRequest, body_examples(LOGIN_EXAMPLE)],
+        request: Request[Any, Any, Any],
+        identity_service: Identity,
     ) -> AccessToken | Response[bytes]:
         client = request.client.host if request.client else None
-        token = await IdentityService(db_session, state.settings).login(data, client=client)
+        token = await identity_service.login(data, client=client)
         if token is None:
             # Answered without raising so the recorded failure commits and counts.
             return problem_response(
@@ -51,23 +63,22 @@ class AuthController(Controller):
 class MeController(Controller):
     path = "/api/v1/me"
     tags = ["identity"]
+    dependencies = DEPENDENCIES
 
     @get("/", summary="The calling user")
-    async def me(self, principal: Caller, db_session: Session, state: State) -> UserRead:
-        return await IdentityService(db_session, state.settings).me(principal)
+    async def me(self, principal: Caller, identity_service: Identity) -> UserRead:
+        return await identity_service.me(principal)
 
     @post("/api-keys", summary="Issue an API key (shown once)")
     async def create_api_key(
-        self, data: JSONBody[ApiKeyCreate], principal: Caller, db_session: Session, state: State
+        self, data: JSONBody[ApiKeyCreate], principal: Caller, identity_service: Identity
     ) -> ApiKeyIssued:
-        return await IdentityService(db_session, state.settings).create_api_key(principal, data)
+        return await identity_service.create_api_key(principal, data)
 
     @get("/api-keys", summary="The caller's API keys (without secrets)")
-    async def list_api_keys(self, principal: Caller, db_session: Session, state: State) -> list[ApiKeyRead]:
-        return await IdentityService(db_session, state.settings).list_api_keys(principal)
+    async def list_api_keys(self, principal: Caller, identity_service: Identity) -> list[ApiKeyRead]:
+        return await identity_service.list_api_keys(principal)
 
     @delete("/api-keys/{key_id:uuid}", summary="Revoke an API key")
-    async def revoke_api_key(
-        self, key_id: FromPath[uuid.UUID], principal: Caller, db_session: Session, state: State
-    ) -> None:
-        await IdentityService(db_session, state.settings).revoke_api_key(principal, key_id)
+    async def revoke_api_key(self, key_id: FromPath[uuid.UUID], principal: Caller, identity_service: Identity) -> None:
+        await identity_service.revoke_api_key(principal, key_id)

@@ -1,16 +1,17 @@
-"""Request dependencies that resolve the caller (used app-wide by `borderhub.app`)."""
+"""Request dependencies of identity: the caller (app-wide, through `marketplace.wiring`) and the
+identity service of the /auth and /me endpoints."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from litestar import Request
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.auth import Principal
 from kernel.errors import Unauthenticated
+from kernel.settings import CoreSettings
 from marketplace.identity.service import IdentityService
 
 
@@ -24,10 +25,18 @@ def credential_of(request: Request[Any, Any, Any]) -> str | None:
     return api_key or None
 
 
+def provide_identity_service(
+    db_session: NamedDependency[AsyncSession], core_settings: NamedDependency[CoreSettings]
+) -> IdentityService:
+    return IdentityService(db_session, core_settings)
+
+
 async def provide_principal(
-    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], state: State
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    core_settings: NamedDependency[CoreSettings],
 ) -> Principal:
     credential = credential_of(request)
     if credential is None:
         raise Unauthenticated("send 'Authorization: Bearer <token>' or 'X-API-Key: <key>'")
-    return await IdentityService(db_session, state.settings).authenticate(credential)
+    return await provide_identity_service(db_session, core_settings).authenticate(credential)

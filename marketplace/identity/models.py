@@ -8,7 +8,8 @@ import uuid
 from sqlalchemy import Boolean, DateTime, ForeignKey, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kernel.db import MARKETPLACE_SCHEMA, Entity
+from kernel.db import Entity
+from marketplace.db import MARKETPLACE_SCHEMA
 
 
 class User(Entity):

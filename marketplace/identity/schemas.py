@@ -29,9 +29,21 @@ class UserRegister(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """BCP 47 tag used when a request names no language."""
 
 
+USER_REGISTER_EXAMPLE = {
+    "email": "maria@ziola.example",
+    "password": "a long passphrase",
+    "full_name": "Maria Zielińska",
+    "preferred_language": "pl",
+}
+"""A producer from Zgorzelec signs up (the README's walk-through; shown in the OpenAPI document)."""
+
+
 class LoginRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     email: Annotated[str, msgspec.Meta(max_length=320)]
     password: Annotated[str, msgspec.Meta(max_length=256)]
+
+
+LOGIN_EXAMPLE = {"email": "maria@ziola.example", "password": "a long passphrase"}
 
 
 class AccessToken(msgspec.Struct, kw_only=True, frozen=True):

@@ -8,7 +8,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel import audit, codes, text
+from kernel import audit, clock, codes, text
 from kernel.auth import (
     API_KEY_PREFIX,
     DUMMY_PASSWORD_HASH,
@@ -22,7 +22,7 @@ from kernel.auth import (
     verify_password,
 )
 from kernel.errors import Conflict, InvalidInput, NotFound, TooManyRequests, Unauthenticated
-from kernel.settings import Settings
+from kernel.settings import CoreSettings
 from marketplace.identity.models import ApiKey, LoginFailure, User
 from marketplace.identity.repository import IdentityRepository
 from marketplace.identity.schemas import (
@@ -71,7 +71,7 @@ def principal_of(user: User, via: str = "token") -> Principal:
 
 
 class IdentityService:
-    def __init__(self, session: AsyncSession, settings: Settings) -> None:
+    def __init__(self, session: AsyncSession, settings: CoreSettings) -> None:
         self.session = session
         self.settings = settings
         self.repo = IdentityRepository(session)
@@ -96,9 +96,7 @@ class IdentityService:
         )
         return read
 
-    async def login(
-        self, data: LoginRequest, *, client: str | None, now: dt.datetime | None = None
-    ) -> AccessToken | None:
+    async def login(self, data: LoginRequest, *, client: str | None) -> AccessToken | None:
         """Exchange e-mail and password for a bearer token.
 
         Returns None for a wrong password or unknown e-mail (indistinguishable to
@@ -106,7 +104,7 @@ class IdentityService:
         401, so the failure counts. Raises `TooManyRequests` (429) once
         `login_max_failures` failures for the e-mail fall within the window.
         """
-        now = now or dt.datetime.now(dt.UTC)
+        now = clock.now()
         email = data.email.strip().lower()
         window = dt.timedelta(seconds=self.settings.login_failure_window_seconds)
         await self.repo.lock_login(email)
@@ -123,7 +121,7 @@ class IdentityService:
             return None
         await self.repo.clear_failures(email)
         assert self.settings.jwt_secret is not None  # noqa: S101 - ensured at start-up
-        token = issue_access_token(user.id, self.settings.jwt_secret, self.settings.access_token_ttl_seconds, now=now)
+        token = issue_access_token(user.id, self.settings.jwt_secret, self.settings.access_token_ttl_seconds)
         return AccessToken(access_token=token, expires_in=self.settings.access_token_ttl_seconds)
 
     async def authenticate(self, credential: str) -> Principal:
@@ -137,7 +135,7 @@ class IdentityService:
         return principal_of(user)
 
     async def _authenticate_api_key(self, secret: str) -> Principal:
-        now = dt.datetime.now(dt.UTC)
+        now = clock.now()
         key = await self.repo.api_key_by_prefix(api_key_prefix(secret))
         if key is None or not hmac.compare_digest(key.digest, api_key_digest(secret)):
             raise Unauthenticated("the API key is invalid")
@@ -160,7 +158,7 @@ class IdentityService:
     async def create_api_key(self, principal: Principal, data: ApiKeyCreate) -> ApiKeyIssued:
         """Issue an API key acting as the caller; the secret is returned once."""
         secret, prefix, digest = new_api_key()
-        expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(days=data.expires_in_days) if data.expires_in_days else None
+        expires_at = clock.now() + dt.timedelta(days=data.expires_in_days) if data.expires_in_days else None
         key = ApiKey(user_id=principal.user_id, name=data.name, prefix=prefix, digest=digest, expires_at=expires_at)
         await self.repo.add(key)
         read = api_key_read(key)
@@ -180,7 +178,7 @@ class IdentityService:
             raise NotFound("no such API key")
         if key.revoked_at is None:
             before = api_key_read(key)
-            key.revoked_at = dt.datetime.now(dt.UTC)
+            key.revoked_at = clock.now()
             await self.session.flush()
             await audit.record(
                 self.session,
@@ -195,11 +193,11 @@ class IdentityService:
 
 async def purge_login_failures(session: AsyncSession) -> None:
     """Scheduled daily: forget failed logins older than a week (longer than any sane rate-limit window)."""
-    await IdentityRepository(session).purge_failures_before(dt.datetime.now(dt.UTC) - dt.timedelta(days=7))
+    await IdentityRepository(session).purge_failures_before(clock.now() - dt.timedelta(days=7))
 
 
 async def bootstrap_platform_admin(
-    session: AsyncSession, settings: Settings, *, email: str, full_name: str, password: str
+    session: AsyncSession, settings: CoreSettings, *, email: str, full_name: str, password: str
 ) -> str:
     """Create a platform administrator, or promote the existing account with that e-mail."""
     repo = IdentityRepository(session)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel import codes
+from kernel import clock, codes
 from kernel.errors import InvalidInput
 from kernel.fx import RATE_DIGITS, FxRate, RateRow, convert, store_rates
 from kernel.money import Money
@@ -41,20 +41,20 @@ async def convert_amount(
 ) -> ConversionRead:
     """Convert `amount_minor` of `from_currency` at the latest rate on or before `on` (default today, UTC).
 
-    Raises `InvalidInput` naming `from` or `to` for an unknown currency, naming
+    Raises `InvalidInput` naming the query parameter `from` or `to` for an unknown currency, naming
     `amount_minor` when either amount would not fit in a BIGINT, and `NotFound`
     when no stored rate connects the two currencies by that date.
     """
     if abs(amount_minor) > MAX_AMOUNT_MINOR:
-        raise InvalidInput.field("amount_minor", f"must be between {-MAX_AMOUNT_MINOR} and {MAX_AMOUNT_MINOR}")
-    source_currency = codes.currency(from_currency, "from")
-    target_currency = codes.currency(to_currency, "to")
-    day = on or dt.datetime.now(dt.UTC).date()
+        raise InvalidInput.query("amount_minor", f"must be between {-MAX_AMOUNT_MINOR} and {MAX_AMOUNT_MINOR}")
+    source_currency = codes.currency(from_currency, "query:from")
+    target_currency = codes.currency(to_currency, "query:to")
+    day = on or clock.today()
     conversion = await convert(
         session, Money(amount_minor=amount_minor, currency=source_currency), target_currency, day
     )
     if abs(conversion.converted.amount_minor) > MAX_AMOUNT_MINOR:
-        raise InvalidInput.field("amount_minor", f"too large to express in {target_currency}")
+        raise InvalidInput.query("amount_minor", f"too large to express in {target_currency}")
     return ConversionRead(
         original=conversion.original,
         converted=conversion.converted,
@@ -70,12 +70,12 @@ async def latest_rates(session: AsyncSession, base: str | None, quote: str | Non
     Raises `InvalidInput` naming `base`, `quote` or `limit` when one is invalid.
     """
     if not 1 <= limit <= MAX_RATES:
-        raise InvalidInput.field("limit", f"must be between 1 and {MAX_RATES}")
+        raise InvalidInput.query("limit", f"must be between 1 and {MAX_RATES}")
     statement = select(FxRate).order_by(FxRate.as_of.desc(), FxRate.base, FxRate.quote, FxRate.source).limit(limit)
     if base is not None:
-        statement = statement.where(FxRate.base == codes.currency(base, "base"))
+        statement = statement.where(FxRate.base == codes.currency(base, "query:base"))
     if quote is not None:
-        statement = statement.where(FxRate.quote == codes.currency(quote, "quote"))
+        statement = statement.where(FxRate.quote == codes.currency(quote, "query:quote"))
     rows = (await session.scalars(statement)).all()
     return [
         RateRead(base=row.base, quote=row.quote, rate=rate_text(row.rate), as_of=row.as_of, source=row.source)

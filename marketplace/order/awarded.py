@@ -21,6 +21,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
+from kernel import clock
 from kernel.bulk import copy_rows, row_of
 from kernel.errors import NotFound
 from kernel.fx import find_rate
@@ -30,7 +31,7 @@ from marketplace.events import OrderPlaced
 from marketplace.order.models import Checkout, Order, OrderLine, OrderStatus, PaymentMethod
 from marketplace.order.repository import OrderRepository
 from marketplace.payment.models import Invoice
-from marketplace.payment.service import InvoiceService, today
+from marketplace.payment.service import InvoiceService
 
 
 class AwardedOrder(msgspec.Struct, frozen=True, kw_only=True):
@@ -66,7 +67,7 @@ async def place_awarded_orders(
     for hub_id in hub_ids:
         terms |= await repo.invoice_terms(hub_id, buyers)
     currencies = await repo.default_currencies(buyers)
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     rates: dict[tuple[str, str], tuple[str, Decimal, dt.date, str]] = {}
 
     checkouts: dict[uuid.UUID, dict[str, Any]] = {}
@@ -170,6 +171,6 @@ async def _rate(session: AsyncSession, currency: str, display: str) -> tuple[str
     """The currency the buyer sees the order in, and the rate into it: its own currency when a
     rate is known, else the order's (an award is not held up for want of an exchange rate)."""
     try:
-        return display, *await find_rate(session, currency, display, today())
+        return display, *await find_rate(session, currency, display, clock.today())
     except NotFound:
-        return currency, *await find_rate(session, currency, currency, today())
+        return currency, *await find_rate(session, currency, currency, clock.today())

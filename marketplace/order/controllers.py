@@ -4,22 +4,40 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from kernel.pagination import Page, page_params
-from kernel.web import Caller, IdempotencyKeyHeader, Session, idempotent
-from marketplace.order.models import OrderAction, OrderStatus, Side
-from marketplace.order.schemas import CheckoutCreate, CheckoutRead, OrderFilter, OrderRead, StatusChange
+from kernel.pagination import Page
+from kernel.web import Caller, IdempotencyKeyHeader, Paging, Session, body_examples, idempotent
+from marketplace.order.models import OrderAction, OrderStatus
+from marketplace.order.schemas import (
+    CHECKOUT_CREATE_EXAMPLE,
+    CheckoutCreate,
+    CheckoutRead,
+    OrderFilter,
+    OrderRead,
+    StatusChange,
+)
 from marketplace.order.service import OrderService
+from marketplace.organization.models import Side
 from marketplace.payment.controllers import CardGateway
+
+
+def provide_order_service(db_session: Session, stripe_gateway: CardGateway) -> OrderService:
+    return OrderService(db_session, stripe_enabled=stripe_gateway is not None)
+
+
+Orders = NamedDependency[OrderService]
+DEPENDENCIES = {"order_service": Provide(provide_order_service, sync_to_thread=False)}
 
 
 class CheckoutController(Controller):
     path = "/api/v1/checkouts"
     tags = ["orders"]
+    dependencies = DEPENDENCIES
 
     @post(
         "/",
@@ -33,10 +51,10 @@ class CheckoutController(Controller):
     async def place(
         self,
         request: Request[Any, Any, Any],
-        data: JSONBody[CheckoutCreate],
+        data: Annotated[CheckoutCreate, body_examples(CHECKOUT_CREATE_EXAMPLE)],
         principal: Caller,
         db_session: Session,
-        stripe_gateway: CardGateway,
+        order_service: Orders,
         idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response[CheckoutRead]:
         return await idempotent(
@@ -46,13 +64,13 @@ class CheckoutController(Controller):
             idempotency_key,
             data,
             CheckoutRead,
-            lambda: OrderService(db_session, stripe_enabled=stripe_gateway is not None).checkout(principal, data),
+            lambda: order_service.checkout(principal, data),
             status_code=201,
         )
 
     @get("/{checkout_id:uuid}", summary="A checkout and its orders (the buyer's members)")
-    async def read(self, checkout_id: FromPath[uuid.UUID], principal: Caller, db_session: Session) -> CheckoutRead:
-        return await OrderService(db_session).read_checkout(principal, checkout_id)
+    async def read(self, checkout_id: FromPath[uuid.UUID], principal: Caller, order_service: Orders) -> CheckoutRead:
+        return await order_service.read_checkout(principal, checkout_id)
 
 
 def _filters(status: OrderStatus | None, placed_from: dt.date | None, placed_to: dt.date | None) -> OrderFilter:
@@ -62,10 +80,11 @@ def _filters(status: OrderStatus | None, placed_from: dt.date | None, placed_to:
 class OrderController(Controller):
     path = "/api/v1/orders"
     tags = ["orders"]
+    dependencies = DEPENDENCIES
 
     @get("/{order_id:uuid}", summary="An order (its buyer, its producer, its hub's coordinators)")
-    async def read(self, order_id: FromPath[uuid.UUID], principal: Caller, db_session: Session) -> OrderRead:
-        return await OrderService(db_session).read(principal, order_id)
+    async def read(self, order_id: FromPath[uuid.UUID], principal: Caller, order_service: Orders) -> OrderRead:
+        return await order_service.read(principal, order_id)
 
     @post(
         "/{order_id:uuid}/{action:str}",
@@ -84,51 +103,51 @@ class OrderController(Controller):
         order_id: FromPath[uuid.UUID],
         action: FromPath[OrderAction],
         principal: Caller,
-        db_session: Session,
+        order_service: Orders,
         data: JSONBody[StatusChange | None] = None,
     ) -> OrderRead:
         note = data.note if data else None
-        return await OrderService(db_session).move(principal, order_id, action.target, note)
+        return await order_service.move(principal, order_id, action.target, note)
 
 
 class OrganizationOrderController(Controller):
     path = "/api/v1/organizations/{organization_id:uuid}/orders"
     tags = ["orders"]
+    dependencies = DEPENDENCIES
 
     @get("/", summary="Orders the organisation placed or received (its members), newest first")
     async def list_orders(
         self,
         organization_id: FromPath[uuid.UUID],
         principal: Caller,
-        db_session: Session,
+        order_service: Orders,
         side: FromQuery[Side | None] = None,
         status: FromQuery[OrderStatus | None] = None,
         placed_from: FromQuery[dt.date | None] = None,
         placed_to: FromQuery[dt.date | None] = None,
-        page: FromQuery[int] = 1,
-        per_page: FromQuery[int] = 20,
+        *,
+        paging: Paging,
     ) -> Page[OrderRead]:
-        return await OrderService(db_session).list_of_organization(
-            principal, organization_id, side, _filters(status, placed_from, placed_to), page_params(page, per_page)
+        return await order_service.list_of_organization(
+            principal, organization_id, side, _filters(status, placed_from, placed_to), paging
         )
 
 
 class HubOrderController(Controller):
     path = "/api/v1/hubs/{hub_id:uuid}/orders"
     tags = ["orders"]
+    dependencies = DEPENDENCIES
 
     @get("/", summary="Every order placed in the hub (its coordinators), newest first")
     async def list_orders(
         self,
         hub_id: FromPath[uuid.UUID],
         principal: Caller,
-        db_session: Session,
+        order_service: Orders,
         status: FromQuery[OrderStatus | None] = None,
         placed_from: FromQuery[dt.date | None] = None,
         placed_to: FromQuery[dt.date | None] = None,
-        page: FromQuery[int] = 1,
-        per_page: FromQuery[int] = 20,
+        *,
+        paging: Paging,
     ) -> Page[OrderRead]:
-        return await OrderService(db_session).list_of_hub(
-            principal, hub_id, _filters(status, placed_from, placed_to), page_params(page, per_page)
-        )
+        return await order_service.list_of_hub(principal, hub_id, _filters(status, placed_from, placed_to), paging)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel import clock
 from marketplace.events import CardPaymentSucceeded
 from marketplace.order.service import OrderService
 
@@ -16,5 +15,5 @@ async def mark_orders_paid(session: AsyncSession, event: CardPaymentSucceeded) -
 
 
 async def cancel_unpaid_card_orders(session: AsyncSession) -> None:
-    cancelled = await OrderService(session).cancel_unpaid_card_orders(dt.datetime.now(dt.UTC))
+    cancelled = await OrderService(session).cancel_unpaid_card_orders(clock.now())
     structlog.get_logger("borderhub.order").info("unpaid card orders cancelled", count=cancelled)

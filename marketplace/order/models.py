@@ -25,8 +25,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kernel.db import MARKETPLACE_SCHEMA, Entity, db_enum
+from kernel.db import Entity
 from marketplace.catalog.models import QUANTITY, UNIT_PRICE
+from marketplace.db import MARKETPLACE_SCHEMA, enum_type
 
 _ORG = f"{MARKETPLACE_SCHEMA}.organization.id"
 
@@ -61,13 +62,6 @@ class OrderAction(enum.StrEnum):
     @property
     def target(self) -> OrderStatus:
         return _ACTION_TARGETS[self]
-
-
-class Side(enum.StrEnum):
-    """Which end of an order an organisation is on."""
-
-    buyer = "buyer"
-    producer = "producer"
 
 
 class Party(enum.StrEnum):
@@ -135,7 +129,7 @@ class Checkout(Entity):
     buyer_organization_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(_ORG), index=True)
     hub_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.hub.id"))
     placed_by: Mapped[uuid.UUID] = mapped_column(Uuid)
-    payment_method: Mapped[PaymentMethod] = mapped_column(db_enum(PaymentMethod, "payment_method"))
+    payment_method: Mapped[PaymentMethod] = mapped_column(enum_type(PaymentMethod, "payment_method"))
     display_currency: Mapped[str] = mapped_column(CHAR(3))
     delivery_jurisdiction: Mapped[str] = mapped_column(String(6))
     delivery_address: Mapped[dict[str, Any]] = mapped_column(JSONB)
@@ -158,8 +152,8 @@ class Order(Entity):
     buyer_organization_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(_ORG))
     producer_organization_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(_ORG))
     hub_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.hub.id"))
-    status: Mapped[OrderStatus] = mapped_column(db_enum(OrderStatus, "order_status"))
-    payment_method: Mapped[PaymentMethod] = mapped_column(db_enum(PaymentMethod, "payment_method"))
+    status: Mapped[OrderStatus] = mapped_column(enum_type(OrderStatus, "order_status"))
+    payment_method: Mapped[PaymentMethod] = mapped_column(enum_type(PaymentMethod, "payment_method"))
     currency: Mapped[str] = mapped_column(CHAR(3))
     total_minor: Mapped[int] = mapped_column(BigInteger)
     display_currency: Mapped[str] = mapped_column(CHAR(3))

@@ -12,9 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.db import equals_any
 from marketplace.catalog.models import Listing, ListingStatus
-from marketplace.hub.models import HubCoordinator, HubMembership, HubMembershipStatus
-from marketplace.order.models import Checkout, Order, OrderLine, OrderStatus, PaymentMethod, Side
-from marketplace.organization.models import Organization
+from marketplace.order.models import Checkout, Order, OrderLine, OrderStatus, PaymentMethod
+from marketplace.organization.models import HubCoordinator, HubMembership, HubMembershipStatus, Organization, Side
 from marketplace.payment.models import CardPayment
 
 
@@ -152,9 +151,12 @@ class OrderRepository:
     async def checkout(self, checkout_id: uuid.UUID) -> Checkout | None:
         return await self.session.get(Checkout, checkout_id)
 
-    async def orders_of_checkout(self, checkout_id: uuid.UUID) -> list[Order]:
-        rows = await self.session.execute(select(Order).where(Order.checkout_id == checkout_id).order_by(Order.id))
-        return list(rows.scalars())
+    async def orders_of_checkout(self, checkout_id: uuid.UUID, *, for_update: bool = False) -> list[Order]:
+        """A checkout's orders in id order (the order every order lock is taken in)."""
+        statement = select(Order).where(Order.checkout_id == checkout_id).order_by(Order.id)
+        if for_update:
+            statement = statement.with_for_update()
+        return list((await self.session.execute(statement)).scalars())
 
     async def lines_of(self, order_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[OrderLine]]:
         rows = await self.session.execute(

@@ -9,8 +9,9 @@ from typing import Annotated
 
 import msgspec
 
-from marketplace.catalog.schemas import Amount, ConvertedAmount
+from kernel.money import Amount, ConvertedAmount
 from marketplace.order.models import OrderStatus, PaymentMethod
+from marketplace.payment.schemas import InvoiceSummary
 
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
@@ -48,6 +49,27 @@ class CheckoutCreate(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_f
     """The hub the trade happens in; default: the buyer's only hub (required if it belongs to several)."""
 
 
+CHECKOUT_CREATE_EXAMPLE = {
+    "buyer_organization_id": "0193b1a2-5c3d-7e4f-8a9b-0c1d2e3f4a01",
+    "lines": [
+        {"listing_id": "0193b1a2-5c3d-7e4f-8a9b-0c1d2e3f4b02", "quantity": "60"},
+        {"listing_id": "0193b1a2-5c3d-7e4f-8a9b-0c1d2e3f4b03", "quantity": "25"},
+    ],
+    "delivery": {
+        "jurisdiction": "DE-SN",
+        "address": {
+            "recipient": "Stadt Görlitz, Schulküche",
+            "line1": "Untermarkt 6",
+            "postal_code": "02826",
+            "city": "Görlitz",
+        },
+    },
+    "payment_method": "invoice",
+}
+"""A Görlitz school kitchen orders bread and cheese from two Polish producers at once (the README's
+walk-through; shown in the OpenAPI document)."""
+
+
 class OrderLineRead(msgspec.Struct, kw_only=True, frozen=True):
     listing_id: uuid.UUID | None
     """None for goods awarded in a tender."""
@@ -60,14 +82,6 @@ class OrderLineRead(msgspec.Struct, kw_only=True, frozen=True):
     unit_price: Decimal
     tier_min_quantity: Decimal
     total: Amount
-
-
-class InvoiceSummary(msgspec.Struct, kw_only=True, frozen=True):
-    id: uuid.UUID
-    number: str
-    status: str
-    due_on: dt.date
-    overdue: bool
 
 
 class OrderRead(msgspec.Struct, kw_only=True, frozen=True):

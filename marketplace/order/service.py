@@ -7,22 +7,21 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
-from kernel import audit, codes
+from kernel import audit, clock, codes
 from kernel.auth import Principal
-from kernel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from kernel.errors import Conflict, FieldError, FieldProblems, Forbidden, InvalidInput, NotFound
 from kernel.fx import find_rate
-from kernel.money import from_minor, line_total, money
+from kernel.money import Amount, ConvertedAmount, from_minor, line_total, money
 from kernel.negotiation import pick_language
 from kernel.outbox import emit, emit_many
 from kernel.pagination import Page, PageParams
 from marketplace.catalog import rules
 from marketplace.catalog.models import ListingStatus
-from marketplace.catalog.schemas import Amount, ConvertedAmount
 from marketplace.catalog.service import plain
 from marketplace.compliance.service import Goods, check_eligibility_many
 from marketplace.events import CardRefundDue, CardTransferDue, ListingChanged, OrderPlaced, OrderStatusChanged
@@ -38,7 +37,6 @@ from marketplace.order.models import (
     OrderStatus,
     Party,
     PaymentMethod,
-    Side,
 )
 from marketplace.order.repository import OrderRepository
 from marketplace.order.schemas import (
@@ -51,11 +49,11 @@ from marketplace.order.schemas import (
     OrderLineRead,
     OrderRead,
 )
-from marketplace.organization.models import Organization, Role
+from marketplace.organization.models import Organization, Role, Side
 from marketplace.organization.repository import OrganizationRepository
 from marketplace.organization.service import OrganizationService
 from marketplace.payment.repository import PaymentRepository
-from marketplace.payment.service import InvoiceService, invoice_summary, today
+from marketplace.payment.service import InvoiceService, invoice_summary
 
 
 class OrderNotFound(NotFound):
@@ -86,6 +84,15 @@ class NotYourMove(Forbidden):
 
 class InvoiceUnpaid(Conflict):
     slug = "invoice-unpaid"
+
+
+class _Terms(NamedTuple):
+    method: PaymentMethod
+    destination: str
+    display_currency: str
+    hub_id: uuid.UUID
+    net_days: int | None
+    """The invoice terms the hub grants the buyer (None: none)."""
 
 
 @dataclass(frozen=True)
@@ -119,20 +126,15 @@ class OrderService:
         minimum order, the producer a member of the hub, the listing eligible for the delivery
         jurisdiction. Raises `CheckoutRefused` (422) listing every line that fails, `OutOfStock`
         (409) when stock alone is short, `NotABuyer` (403) for producer-only organisations and
-        `InvalidInput` (422) for a bad delivery place, currency, hub or payment method.
+        `InvalidInput` (422) naming every bad field of a delivery place, currency, hub, payment
+        method and the lines (repeated listings, quantities that are not positive).
         """
         await self.organizations.require_role(principal, data.buyer_organization_id, Role.member)
         buyer = await OrganizationRepository(self.session).get(data.buyer_organization_id)
         assert buyer is not None  # noqa: S101 - checked by require_role
         if not buyer.buys:
             raise NotABuyer("a producer-only organization cannot place orders; change its kind to buyer or both")
-        method = self._payment_method(data.payment_method)
-        destination = codes.jurisdiction(data.delivery.jurisdiction, "delivery.jurisdiction")
-        display_currency = codes.currency(data.display_currency or buyer.default_currency, "display_currency")
-        hub_id, net_days = await self._hub(buyer.id, data.hub_id)
-        if method is PaymentMethod.invoice and net_days is None:
-            raise InvalidInput.field("payment_method", "the hub grants your organization no invoice terms")
-        _check_lines(data.lines)
+        method, destination, display_currency, hub_id, net_days = await self._terms(buyer, data)
 
         taken, errors, short = await self._take_stock(data.lines)
         errors += _check_quantities(buyer, taken)
@@ -149,7 +151,7 @@ class OrderService:
         if short:
             raise OutOfStock("not enough stock; nothing was ordered", errors=short)
 
-        now = dt.datetime.now(dt.UTC)
+        now = clock.now()
         # Ids are given here so that everything is written in one flush.
         checkout = Checkout(
             id=uuid7(),
@@ -203,7 +205,7 @@ class OrderService:
         await self.repo.add(
             checkout, *(order for order, _ in orders), *(line for _, lines in orders for line in lines), *invoices
         )
-        day = today()
+        day = clock.today()
         summaries = {invoice.order_id: invoice_summary(invoice, day) for invoice in invoices}
         reads = [_order_read(order, lines, summaries.get(order.id)) for order, lines in orders]
         for read in reads:
@@ -234,6 +236,26 @@ class OrderService:
             ],
         )
         return _checkout_read(checkout, reads)
+
+    async def _terms(self, buyer: Organization, data: CheckoutCreate) -> _Terms:
+        """The checkout's terms, checked with its lines; `InvalidInput` naming every bad field."""
+        problems = FieldProblems()
+        method = problems.check(self._payment_method, data.payment_method)
+        destination = problems.check(codes.jurisdiction, data.delivery.jurisdiction, "delivery.jurisdiction")
+        display_currency = problems.check(
+            codes.currency, data.display_currency or buyer.default_currency, "display_currency"
+        )
+        hub = await problems.check_awaited(self._hub(buyer.id, data.hub_id))
+        if method is PaymentMethod.invoice and hub is not None and hub[1] is None:
+            problems.add("payment_method", "the hub grants your organization no invoice terms")
+        problems.extend(_line_problems(data.lines))
+        problems.raise_if_any()
+        # Every check passed, so none of them is None.
+        assert method is not None  # noqa: S101
+        assert destination is not None  # noqa: S101
+        assert display_currency is not None  # noqa: S101
+        assert hub is not None  # noqa: S101
+        return _Terms(method, destination, display_currency, *hub)
 
     def _payment_method(self, asked: PaymentMethod | None) -> PaymentMethod:
         if asked is None:
@@ -329,7 +351,7 @@ class OrderService:
     async def _rate(self, currency: str, display_currency: str) -> tuple[Decimal, dt.date, str]:
         """The latest rate from `currency` to the display currency, its date and source."""
         try:
-            return await find_rate(self.session, currency, display_currency, today())
+            return await find_rate(self.session, currency, display_currency, clock.today())
         except NotFound:
             raise InvalidInput.field(
                 "display_currency", f"no exchange rate from {currency} to {display_currency} is known yet"
@@ -390,7 +412,7 @@ class OrderService:
                 await emit(self.session, _full_refund(order, to))
         before = order.status
         order.status = to
-        order.status_changed_at = dt.datetime.now(dt.UTC)
+        order.status_changed_at = clock.now()
         if note is not None:
             order.note = note
         await self.session.flush()
@@ -496,7 +518,7 @@ class OrderService:
 
     async def _page(self, scope: Any, filters: OrderFilter, page: PageParams) -> Page[OrderRead]:
         if filters.placed_from and filters.placed_to and filters.placed_from > filters.placed_to:
-            raise InvalidInput.field("placed_from", "is after placed_to")
+            raise InvalidInput.query("placed_from", "is after placed_to")
         orders, total = await self.repo.page(
             scope,
             status=filters.status,
@@ -518,20 +540,23 @@ class OrderService:
         return [_order_read(order, lines[order.id], invoices.get(order.id)) for order in orders]
 
 
-def _check_lines(lines: list[CheckoutLine]) -> None:
+def _line_problems(lines: list[CheckoutLine]) -> list[FieldError]:
     """What can be refused before touching stock: repeated listings, quantities that are not positive."""
+    problems = FieldProblems()
     first: dict[uuid.UUID, int] = {}
     for index, line in enumerate(lines):
         if line.listing_id in first:
-            raise InvalidInput.field(
+            problems.add(
                 f"lines[{index}].listing_id",
                 f"the same listing as lines[{first[line.listing_id]}]; order the whole quantity on one line",
             )
-        first[line.listing_id] = index
+        else:
+            first[line.listing_id] = index
         if not line.quantity.is_finite() or line.quantity <= 0:
-            raise InvalidInput.field(f"lines[{index}].quantity", "must be a positive number")
-        if line.quantity >= rules.MAX_QUANTITY:
-            raise InvalidInput.field(f"lines[{index}].quantity", "is too large")
+            problems.add(f"lines[{index}].quantity", "must be a positive number")
+        elif line.quantity >= rules.MAX_QUANTITY:
+            problems.add(f"lines[{index}].quantity", "is too large")
+    return problems.errors
 
 
 def _check_quantities(buyer: Organization, taken: list[_Taken]) -> list[FieldError]:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from litestar import Controller, delete, get, patch, post, put
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody
 
-from kernel.pagination import Page, page_params
-from kernel.web import Caller, Session
+from kernel.pagination import Page
+from kernel.web import Caller, Paging, Session, body_examples
 from marketplace.organization.schemas import (
+    ORGANIZATION_CREATE_EXAMPLE,
     InclusionDeclaration,
     InvitationAccept,
     InvitationCreate,
@@ -24,27 +27,39 @@ from marketplace.organization.schemas import (
 from marketplace.organization.service import OrganizationService
 
 
+def provide_organization_service(db_session: Session) -> OrganizationService:
+    return OrganizationService(db_session)
+
+
+Organizations = NamedDependency[OrganizationService]
+DEPENDENCIES = {"organization_service": Provide(provide_organization_service, sync_to_thread=False)}
+
+
 class OrganizationController(Controller):
     path = "/api/v1/organizations"
     tags = ["organizations"]
+    dependencies = DEPENDENCIES
 
     @post("/", summary="Create an organisation (you become its owner)")
     async def create(
-        self, data: JSONBody[OrganizationCreate], principal: Caller, db_session: Session
+        self,
+        data: Annotated[OrganizationCreate, body_examples(ORGANIZATION_CREATE_EXAMPLE)],
+        principal: Caller,
+        organization_service: Organizations,
     ) -> OrganizationRead:
-        return await OrganizationService(db_session).create(principal, data)
+        return await organization_service.create(principal, data)
 
     @get("/", summary="Organisations you are a member of")
     async def list_mine(
-        self, principal: Caller, db_session: Session, page: FromQuery[int] = 1, per_page: FromQuery[int] = 20
+        self, principal: Caller, organization_service: Organizations, paging: Paging
     ) -> Page[OrganizationRead]:
-        return await OrganizationService(db_session).list_mine(principal, page_params(page, per_page))
+        return await organization_service.list_mine(principal, paging)
 
     @get("/{organization_id:uuid}", summary="One organisation (members, its hubs' coordinators)")
     async def read(
-        self, organization_id: FromPath[uuid.UUID], principal: Caller, db_session: Session
+        self, organization_id: FromPath[uuid.UUID], principal: Caller, organization_service: Organizations
     ) -> OrganizationRead:
-        return await OrganizationService(db_session).read(principal, organization_id)
+        return await organization_service.read(principal, organization_id)
 
     @patch("/{organization_id:uuid}", summary="Change the profile (owner or admin)")
     async def update(
@@ -52,9 +67,9 @@ class OrganizationController(Controller):
         organization_id: FromPath[uuid.UUID],
         data: JSONBody[OrganizationUpdate],
         principal: Caller,
-        db_session: Session,
+        organization_service: Organizations,
     ) -> OrganizationRead:
-        return await OrganizationService(db_session).update(principal, organization_id, data)
+        return await organization_service.update(principal, organization_id, data)
 
     @put("/{organization_id:uuid}/inclusion", summary="Declare inclusion attributes (owner or admin)")
     async def declare_inclusion(
@@ -62,15 +77,15 @@ class OrganizationController(Controller):
         organization_id: FromPath[uuid.UUID],
         data: JSONBody[InclusionDeclaration],
         principal: Caller,
-        db_session: Session,
+        organization_service: Organizations,
     ) -> OrganizationRead:
-        return await OrganizationService(db_session).declare_inclusion(principal, organization_id, data)
+        return await organization_service.declare_inclusion(principal, organization_id, data)
 
     @get("/{organization_id:uuid}/members", summary="Members and their roles")
     async def members(
-        self, organization_id: FromPath[uuid.UUID], principal: Caller, db_session: Session
+        self, organization_id: FromPath[uuid.UUID], principal: Caller, organization_service: Organizations
     ) -> list[MemberRead]:
-        return await OrganizationService(db_session).members(principal, organization_id)
+        return await organization_service.members(principal, organization_id)
 
     @patch("/{organization_id:uuid}/members/{user_id:uuid}", summary="Change a member's role")
     async def change_role(
@@ -79,15 +94,19 @@ class OrganizationController(Controller):
         user_id: FromPath[uuid.UUID],
         data: JSONBody[RoleChange],
         principal: Caller,
-        db_session: Session,
+        organization_service: Organizations,
     ) -> MemberRead:
-        return await OrganizationService(db_session).change_role(principal, organization_id, user_id, data.role)
+        return await organization_service.change_role(principal, organization_id, user_id, data.role)
 
     @delete("/{organization_id:uuid}/members/{user_id:uuid}", summary="Remove a member, or leave")
     async def remove_member(
-        self, organization_id: FromPath[uuid.UUID], user_id: FromPath[uuid.UUID], principal: Caller, db_session: Session
+        self,
+        organization_id: FromPath[uuid.UUID],
+        user_id: FromPath[uuid.UUID],
+        principal: Caller,
+        organization_service: Organizations,
     ) -> None:
-        await OrganizationService(db_session).remove_member(principal, organization_id, user_id)
+        await organization_service.remove_member(principal, organization_id, user_id)
 
     @post("/{organization_id:uuid}/invitations", summary="Invite someone by e-mail with a role")
     async def invite(
@@ -95,15 +114,15 @@ class OrganizationController(Controller):
         organization_id: FromPath[uuid.UUID],
         data: JSONBody[InvitationCreate],
         principal: Caller,
-        db_session: Session,
+        organization_service: Organizations,
     ) -> InvitationIssued:
-        return await OrganizationService(db_session).invite(principal, organization_id, data)
+        return await organization_service.invite(principal, organization_id, data)
 
     @get("/{organization_id:uuid}/invitations", summary="Invitations sent by the organisation")
     async def invitations(
-        self, organization_id: FromPath[uuid.UUID], principal: Caller, db_session: Session
+        self, organization_id: FromPath[uuid.UUID], principal: Caller, organization_service: Organizations
     ) -> list[InvitationRead]:
-        return await OrganizationService(db_session).invitations(principal, organization_id)
+        return await organization_service.invitations(principal, organization_id)
 
     @delete("/{organization_id:uuid}/invitations/{invitation_id:uuid}", summary="Revoke a pending invitation")
     async def revoke_invitation(
@@ -111,9 +130,9 @@ class OrganizationController(Controller):
         organization_id: FromPath[uuid.UUID],
         invitation_id: FromPath[uuid.UUID],
         principal: Caller,
-        db_session: Session,
+        organization_service: Organizations,
     ) -> None:
-        await OrganizationService(db_session).revoke_invitation(principal, organization_id, invitation_id)
+        await organization_service.revoke_invitation(principal, organization_id, invitation_id)
 
 
 class InvitationController(Controller):
@@ -121,10 +140,11 @@ class InvitationController(Controller):
 
     path = "/api/v1/invitations"
     tags = ["organizations"]
+    dependencies = DEPENDENCIES
 
     @get("/", summary="Pending invitations addressed to you")
-    async def mine(self, principal: Caller, db_session: Session) -> list[InvitationRead]:
-        return await OrganizationService(db_session).my_invitations(principal)
+    async def mine(self, principal: Caller, organization_service: Organizations) -> list[InvitationRead]:
+        return await organization_service.my_invitations(principal)
 
     @post("/{invitation_id:uuid}/accept", summary="Accept an invitation and join the organisation", status_code=200)
     async def accept(
@@ -132,6 +152,6 @@ class InvitationController(Controller):
         invitation_id: FromPath[uuid.UUID],
         data: JSONBody[InvitationAccept],
         principal: Caller,
-        db_session: Session,
+        organization_service: Organizations,
     ) -> MemberRead:
-        return await OrganizationService(db_session).accept_invitation(principal, invitation_id, data.token)
+        return await organization_service.accept_invitation(principal, invitation_id, data.token)

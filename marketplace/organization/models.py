@@ -1,4 +1,9 @@
-"""Organisations (producers and buyers), their members, invitations and inclusion attributes."""
+"""Organisations (producers and buyers), their members, invitations and inclusion attributes,
+and where they stand in hubs: their hub memberships and the hubs' coordinators.
+
+The two hub relations live here, not in `hub`, because an organisation's standing (a
+coordinator of its hub may read it) and its read model (the hubs it belongs to) need them,
+while the hub domain builds on organisations."""
 
 from __future__ import annotations
 
@@ -20,13 +25,22 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kernel.db import MARKETPLACE_SCHEMA, Entity, db_enum
+from kernel.db import Entity
+from marketplace.db import MARKETPLACE_SCHEMA, enum_type
 
 
 class OrganizationKind(enum.StrEnum):
     producer = "producer"
     buyer = "buyer"
     both = "both"
+
+
+# Here rather than in `order`: invoices (in `payment`, below orders) are filtered by it too.
+class Side(enum.StrEnum):
+    """Which end of an order an organisation is on."""
+
+    buyer = "buyer"
+    producer = "producer"
 
 
 class Role(enum.StrEnum):
@@ -66,7 +80,7 @@ class Organization(Entity):
     )
 
     legal_name: Mapped[str] = mapped_column(String(300))
-    kind: Mapped[OrganizationKind] = mapped_column(db_enum(OrganizationKind, "organization_kind"))
+    kind: Mapped[OrganizationKind] = mapped_column(enum_type(OrganizationKind, "organization_kind"))
     registration_scheme: Mapped[str] = mapped_column(String(40))
     registration_id: Mapped[str] = mapped_column(String(80))
     country: Mapped[str] = mapped_column(CHAR(2), index=True)
@@ -93,7 +107,7 @@ class Membership(Entity):
         Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.organization.id", ondelete="CASCADE"), index=True
     )
     user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.user_account.id"), index=True)
-    role: Mapped[Role] = mapped_column(db_enum(Role, "membership_role"))
+    role: Mapped[Role] = mapped_column(enum_type(Role, "membership_role"))
 
 
 class Invitation(Entity):
@@ -104,8 +118,8 @@ class Invitation(Entity):
         Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.organization.id", ondelete="CASCADE"), index=True
     )
     email: Mapped[str] = mapped_column(String(320), index=True)
-    role: Mapped[Role] = mapped_column(db_enum(Role, "membership_role"))
-    status: Mapped[InvitationStatus] = mapped_column(db_enum(InvitationStatus, "invitation_status"))
+    role: Mapped[Role] = mapped_column(enum_type(Role, "membership_role"))
+    status: Mapped[InvitationStatus] = mapped_column(enum_type(InvitationStatus, "invitation_status"))
     invited_by: Mapped[uuid.UUID] = mapped_column(Uuid)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     token_digest: Mapped[str] = mapped_column(String(64))
@@ -121,9 +135,42 @@ class Inclusion(Entity):
     organization_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.organization.id", ondelete="CASCADE"), index=True
     )
-    attribute: Mapped[InclusionAttribute] = mapped_column(db_enum(InclusionAttribute, "inclusion_attribute"))
+    attribute: Mapped[InclusionAttribute] = mapped_column(enum_type(InclusionAttribute, "inclusion_attribute"))
     declared: Mapped[bool] = mapped_column(Boolean, default=False)
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
     verified_by_hub_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     verified_by_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class HubMembershipStatus(enum.StrEnum):
+    pending = "pending"
+    admitted = "admitted"
+    rejected = "rejected"
+
+
+class HubCoordinator(Entity):
+    __tablename__ = "hub_coordinator"
+    __table_args__ = (UniqueConstraint("hub_id", "user_id"), {"schema": MARKETPLACE_SCHEMA})
+
+    hub_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.hub.id"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.user_account.id"), index=True)
+
+
+class HubMembership(Entity):
+    """An organisation's place in a hub: applied (pending), admitted or rejected by a coordinator."""
+
+    __tablename__ = "hub_membership"
+    __table_args__ = (UniqueConstraint("hub_id", "organization_id"), {"schema": MARKETPLACE_SCHEMA})
+
+    hub_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.hub.id"), index=True)
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.organization.id"), index=True
+    )
+    status: Mapped[HubMembershipStatus] = mapped_column(enum_type(HubMembershipStatus, "hub_membership_status"))
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(String(1000))
+    invoice_net_days: Mapped[int | None] = mapped_column(Integer, server_default="30")
+    """The hub's payment terms for this organisation as a buyer: invoices fall due this many
+    days after the order is placed; None means the hub grants it no invoice terms."""

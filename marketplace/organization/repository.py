@@ -7,9 +7,11 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketplace.hub.models import HubCoordinator, HubMembership, HubMembershipStatus
 from marketplace.identity.models import User
 from marketplace.organization.models import (
+    HubCoordinator,
+    HubMembership,
+    HubMembershipStatus,
     Inclusion,
     Invitation,
     InvitationStatus,

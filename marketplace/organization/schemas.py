@@ -43,6 +43,21 @@ class OrganizationCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=Tru
     inclusion: InclusionDeclaration | None = None
 
 
+ORGANIZATION_CREATE_EXAMPLE = {
+    "legal_name": "Zioła Zielińska",
+    "kind": "producer",
+    "registration": {"scheme": "PL-NIP", "id": "6151234567"},
+    "country": "PL",
+    "subdivision": "PL-02",
+    "municipality": "Zgorzelec",
+    "default_currency": "PLN",
+    "languages": ["pl", "de"],
+    "employee_count": 3,
+    "inclusion": {"women_led": True, "youth_led": True},
+}
+"""A herb grower in Zgorzelec (the README's walk-through; shown in the OpenAPI document)."""
+
+
 class OrganizationUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Profile changes; omitted fields stay as they are. Country and registration are fixed."""
 

@@ -11,9 +11,9 @@ import uuid
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel import audit, codes, text
+from kernel import audit, clock, codes, text
 from kernel.auth import Principal
-from kernel.errors import Conflict, Forbidden, NotFound
+from kernel.errors import Conflict, FieldProblems, Forbidden, NotFound
 from kernel.outbox import emit
 from kernel.pagination import Page, PageParams
 from marketplace.events import InvitationSent, OrganizationChanged
@@ -129,29 +129,39 @@ class OrganizationService:
     async def create(self, principal: Principal, data: OrganizationCreate) -> OrganizationRead:
         """Create an organisation with the caller as its owner.
 
-        Raises `InvalidInput` (422) for unknown codes and `RegistrationTaken` (409)
-        when the same registration identifier exists in that country.
+        Raises `InvalidInput` (422) naming every unknown code and blank name, and
+        `RegistrationTaken` (409) when the same registration identifier exists in that country.
         """
-        country = codes.country(data.country, "country")
+        problems = FieldProblems()
+        legal_name = problems.check(text.clean, data.legal_name, "legal_name")
+        country = problems.check(codes.country, data.country, "country")
         subdivision = (
-            codes.subdivision(data.subdivision, "subdivision", country_code=country) if data.subdivision else None
+            problems.check(codes.subdivision, data.subdivision, "subdivision", country_code=country)
+            if data.subdivision
+            else None
         )
-        currency = codes.currency(data.default_currency, "default_currency")
-        languages = codes.languages(data.languages)
-        scheme = text.clean(data.registration.scheme, "registration.scheme")
-        registration_id = text.clean(data.registration.id, "registration.id")
+        municipality = problems.check(text.optional, data.municipality, "municipality")
+        currency = problems.check(codes.currency, data.default_currency, "default_currency")
+        languages = problems.check(codes.languages, data.languages)
+        scheme = problems.check(text.clean, data.registration.scheme, "registration.scheme")
+        registration_id = problems.check(text.clean, data.registration.id, "registration.id")
+        problems.raise_if_any()
+        # Every check passed, so none of the required values is None.
+        assert country is not None  # noqa: S101
+        assert scheme is not None  # noqa: S101
+        assert registration_id is not None  # noqa: S101
         if await self.repo.by_registration(country, scheme, registration_id) is not None:
             raise RegistrationTaken(
                 f"an organization registered as {scheme} {registration_id} in {country} already exists"
             )
         organization = Organization(
-            legal_name=text.clean(data.legal_name, "legal_name"),
+            legal_name=legal_name,
             kind=data.kind,
             registration_scheme=scheme,
             registration_id=registration_id,
             country=country,
             subdivision=subdivision,
-            municipality=text.optional(data.municipality, "municipality"),
+            municipality=municipality,
             default_currency=currency,
             languages=languages,
             employee_count=data.employee_count,
@@ -174,30 +184,33 @@ class OrganizationService:
     async def update(
         self, principal: Principal, organization_id: uuid.UUID, data: OrganizationUpdate
     ) -> OrganizationRead:
-        """Change profile fields (owner or admin). Unknown codes are 422; nothing is written then."""
+        """Change profile fields (owner or admin). Unknown codes and blank names are 422, naming
+        each of them; nothing is written then."""
         await self.require_role(principal, organization_id, Role.admin)
         organization = await self.repo.get(organization_id, for_update=True)
         assert organization is not None  # noqa: S101 - checked by require_role
         before = await self.read(principal, organization_id)
+        problems = FieldProblems()
         changes: dict[str, object] = {}
         if not isinstance(data.legal_name, msgspec.UnsetType):
-            changes["legal_name"] = text.clean(data.legal_name, "legal_name")
+            changes["legal_name"] = problems.check(text.clean, data.legal_name, "legal_name")
         if not isinstance(data.kind, msgspec.UnsetType):
             changes["kind"] = data.kind
         if not isinstance(data.subdivision, msgspec.UnsetType):
             changes["subdivision"] = (
-                codes.subdivision(data.subdivision, "subdivision", country_code=organization.country)
+                problems.check(codes.subdivision, data.subdivision, "subdivision", country_code=organization.country)
                 if data.subdivision
                 else None
             )
         if not isinstance(data.municipality, msgspec.UnsetType):
-            changes["municipality"] = text.optional(data.municipality, "municipality")
+            changes["municipality"] = problems.check(text.optional, data.municipality, "municipality")
         if not isinstance(data.default_currency, msgspec.UnsetType):
-            changes["default_currency"] = codes.currency(data.default_currency, "default_currency")
+            changes["default_currency"] = problems.check(codes.currency, data.default_currency, "default_currency")
         if not isinstance(data.languages, msgspec.UnsetType):
-            changes["languages"] = codes.languages(data.languages)
+            changes["languages"] = problems.check(codes.languages, data.languages)
         if not isinstance(data.employee_count, msgspec.UnsetType):
             changes["employee_count"] = data.employee_count
+        problems.raise_if_any()
         for field, value in changes.items():
             setattr(organization, field, value)
         await self.session.flush()
@@ -338,7 +351,7 @@ class OrganizationService:
         if not can_assign_role(actor, None, data.role):
             raise Forbidden("only an owner may invite another owner")
         email = data.email.strip().lower()
-        now = dt.datetime.now(dt.UTC)
+        now = clock.now()
         for invitation in await self.repo.invitations_of(organization_id):
             if (
                 invitation.email == email
@@ -390,7 +403,7 @@ class OrganizationService:
         return [_invitation_read(i, organization.legal_name) for i in await self.repo.invitations_of(organization_id)]
 
     async def my_invitations(self, principal: Principal) -> list[InvitationRead]:
-        now = dt.datetime.now(dt.UTC)
+        now = clock.now()
         return [
             _invitation_read(i, o.legal_name)
             for i, o in await self.repo.pending_invitations_for(principal.email)
@@ -408,7 +421,7 @@ class OrganizationService:
             raise NotFound("no such invitation")
         if invitation.status is not InvitationStatus.pending:
             raise Conflict(f"the invitation is {invitation.status.value}")
-        if invitation.expires_at <= dt.datetime.now(dt.UTC):
+        if invitation.expires_at <= clock.now():
             raise Conflict("the invitation has expired; ask for a new one")
         if await self.repo.membership(invitation.organization_id, principal.user_id) is not None:
             raise Conflict("you are already a member of this organization")

@@ -10,7 +10,8 @@ from sqlalchemy import CHAR, BigInteger, Boolean, Date, ForeignKey, Integer, Str
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kernel.db import MARKETPLACE_SCHEMA, Entity, db_enum
+from kernel.db import Entity
+from marketplace.db import MARKETPLACE_SCHEMA, enum_type
 
 _ORG = f"{MARKETPLACE_SCHEMA}.organization.id"
 
@@ -40,7 +41,7 @@ class Invoice(Entity):
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     issued_on: Mapped[dt.date] = mapped_column(Date)
     due_on: Mapped[dt.date] = mapped_column(Date)
-    status: Mapped[InvoiceStatus] = mapped_column(db_enum(InvoiceStatus, "invoice_status"))
+    status: Mapped[InvoiceStatus] = mapped_column(enum_type(InvoiceStatus, "invoice_status"))
     credited_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     """Taken off the amount by a dispute's refund: owed by the buyer if unpaid, owed back if paid."""
     paid_on: Mapped[dt.date | None] = mapped_column(Date)

@@ -10,8 +10,9 @@ from sqlalchemy import ColumnElement, Uuid, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel import clock
 from kernel.db import equals_any
-from marketplace.order.models import Order, Side
+from marketplace.organization.models import Side
 from marketplace.payment.models import (
     CardPayment,
     CardRefund,
@@ -36,7 +37,7 @@ class PaymentRepository:
         """The first of `counts[producer]` consecutive invoice numbers of each producer, in one
         statement. The counter rows stay locked until the transaction ends, so concurrent
         checkouts take numbers one after another (rows are locked in id order, so they cannot deadlock)."""
-        now = dt.datetime.now(dt.UTC)
+        now = clock.now()
         values = insert(InvoiceCounter).values(
             [
                 {
@@ -99,7 +100,7 @@ class PaymentRepository:
     async def record_stripe_event(self, event_id: str, type_: str, object_id: str | None) -> bool:
         """Remember a webhook event; False when it was already handled (or is being handled right
         now: the insert then waits for that transaction and finds the row)."""
-        now = dt.datetime.now(dt.UTC)
+        now = clock.now()
         inserted = await self.session.execute(
             insert(StripeEvent)
             .values(
@@ -147,13 +148,6 @@ class PaymentRepository:
     async def card_payment_where(self, condition: ColumnElement[bool]) -> CardPayment | None:
         """The card payment matching `condition` (by PaymentIntent or charge id), locked."""
         return (await self.session.execute(select(CardPayment).where(condition).with_for_update())).scalar_one_or_none()
-
-    async def orders_of_checkout(self, checkout_id: uuid.UUID) -> list[Order]:
-        """A checkout's orders, locked in id order (as every order lock is taken)."""
-        rows = await self.session.execute(
-            select(Order).where(Order.checkout_id == checkout_id).order_by(Order.id).with_for_update()
-        )
-        return list(rows.scalars())
 
     async def card_transfer(self, order_id: uuid.UUID) -> CardTransfer | None:
         return (

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel import audit
+from kernel import audit, clock
 from kernel.auth import Principal
 from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kernel.money import Amount
 from kernel.outbox import emit
 from kernel.pagination import Page, PageParams
-from marketplace.catalog.schemas import Amount
 from marketplace.events import InvoicePaid
-from marketplace.order.models import Order, Side
-from marketplace.order.schemas import InvoiceSummary
+from marketplace.organization.models import Side
 from marketplace.organization.service import OrganizationService
 from marketplace.payment.models import Invoice, InvoiceStatus
 from marketplace.payment.repository import PaymentRepository
-from marketplace.payment.schemas import InvoicePayment, InvoiceRead
+from marketplace.payment.schemas import InvoicePayment, InvoiceRead, InvoiceSummary
 
 
 class InvoiceNotFound(NotFound):
@@ -32,8 +33,22 @@ class InvoiceSettled(Conflict):
     slug = "invoice-settled"
 
 
-def today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
+class Invoiced(Protocol):
+    """What an invoice is issued for: an order. Payments sit below orders (which issue,
+    void and read invoices), so they know an order only by this shape."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def producer_organization_id(self) -> uuid.UUID: ...
+    @property
+    def buyer_organization_id(self) -> uuid.UUID: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def total_minor(self) -> int: ...
+    @property
+    def created_at(self) -> dt.datetime: ...
 
 
 def invoice_number(number: int) -> str:
@@ -46,7 +61,7 @@ class InvoiceService:
         self.repo = PaymentRepository(session)
         self.organizations = OrganizationService(session)
 
-    async def issue(self, orders: list[Order], net_days: int | dict[uuid.UUID, int]) -> list[Invoice]:
+    async def issue(self, orders: Sequence[Invoiced], net_days: int | dict[uuid.UUID, int]) -> list[Invoice]:
         """Invoice orders placed for payment by invoice: each producer's next numbers, due
         `net_days` (or `net_days[buyer]`) after the order. Returned unsaved, for the caller to
         write with the orders."""
@@ -97,7 +112,7 @@ class InvoiceService:
         return invoice is not None and invoice.status is InvoiceStatus.paid
 
     async def summaries(self, order_ids: list[uuid.UUID]) -> dict[uuid.UUID, InvoiceSummary]:
-        day = today()
+        day = clock.today()
         return {
             order_id: invoice_summary(invoice, day)
             for order_id, invoice in (await self.repo.invoices_of_orders(order_ids)).items()
@@ -114,7 +129,7 @@ class InvoiceService:
         raise InvoiceNotFound("no such invoice")
 
     async def read(self, principal: Principal, invoice_id: uuid.UUID) -> InvoiceRead:
-        return _invoice_read(await self._visible(principal, invoice_id), today())
+        return _invoice_read(await self._visible(principal, invoice_id), clock.today())
 
     async def mark_paid(self, principal: Principal, invoice_id: uuid.UUID, data: InvoicePayment) -> InvoiceRead:
         """The producer records the buyer's payment.
@@ -130,7 +145,7 @@ class InvoiceService:
             raise InvoiceSettled("the invoice is void: its order was cancelled or rejected, so nothing is owed")
         if invoice.status is InvoiceStatus.paid:
             raise InvoiceSettled(f"the invoice was already marked paid on {invoice.paid_on}")
-        day = today()
+        day = clock.today()
         paid_on = data.paid_on or day
         if paid_on > day:
             raise InvalidInput.field("paid_on", "cannot be in the future")
@@ -178,7 +193,7 @@ class InvoiceService:
         """Invoices the organisation issued or received (members only); `overdue` keeps unpaid ones past due."""
         if not (await self.organizations.standing(principal, organization_id)).is_member:
             raise NotFound("no such organization")
-        day = today()
+        day = clock.today()
         invoices, total = await self.repo.invoice_page(
             organization_id,
             side,

@@ -15,7 +15,7 @@ from typing import Any
 import stripe
 
 from kernel.errors import DomainError
-from kernel.settings import Settings
+from marketplace.settings import MarketplaceSettings
 
 #: How far a webhook's signed timestamp may be from now (Stripe's recommended default).
 SIGNATURE_TOLERANCE_SECONDS = 300
@@ -44,7 +44,7 @@ class StripeGateway:
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> StripeGateway | None:
+    def from_settings(cls, settings: MarketplaceSettings) -> StripeGateway | None:
         """The gateway, or None when Stripe is not configured (card payments off)."""
         if settings.stripe_secret_key is None:
             return None

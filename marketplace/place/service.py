@@ -72,11 +72,11 @@ def resolve_locale(lang: str | None, accept_language: str | None) -> str:
     """
     if lang is not None:
         if len(lang) > MAX_TAG_LENGTH:
-            raise InvalidInput.field("lang", f"a language tag has at most {MAX_TAG_LENGTH} characters")
-        tag = codes.language(lang, "lang")
+            raise InvalidInput.query("lang", f"a language tag has at most {MAX_TAG_LENGTH} characters")
+        tag = codes.language(lang, "query:lang")
         identifier = _babel_identifier(tag)
         if identifier is None:
-            raise InvalidInput.field("lang", f"no place names are available in {tag!r}")
+            raise InvalidInput.query("lang", f"no place names are available in {tag!r}")
         return identifier
     for tag in accepted_languages(accept_language or ""):
         identifier = _babel_identifier(tag)

@@ -9,8 +9,8 @@ from sqlalchemy import Row, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.award.models import Allocation, Award, AwardLine, OfferScore
-from procurement.bid.models import BidLine
 from procurement.db import Lock, locked
+from procurement.tender.models import BidLine
 
 #: First key of the advisory lock an evaluation holds (the second is the tender's), so a
 #: reader can tell a running evaluation from a queued one.

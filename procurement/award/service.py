@@ -61,14 +61,12 @@ from procurement.award.tendered import (
     stored_units,
     total_minor,
 )
-from procurement.bid.models import BidLine
 from procurement.bid.repository import BidRepository
-from procurement.bid.service import TenderNotFound
 from procurement.events import AwardProposed, TenderAwarded, TenderUnsuccessful
-from procurement.ocds import service as ocds
 from procurement.pool.models import Commitment
 from procurement.pool.repository import PoolRepository
-from procurement.tender.models import Tender, TenderStatus
+from procurement.tender.errors import TenderNotFound
+from procurement.tender.models import BidLine, Tender, TenderStatus
 from procurement.tender.repository import TenderRepository
 
 
@@ -203,7 +201,7 @@ class AwardService:
         )
         tender.status = TenderStatus.unsuccessful
         await self.session.flush()
-        await ocds.publish(self.session, tender, ["tenderUpdate"])
+        # The event writes the tender's OCDS `tenderUpdate` release too (procurement.ocds reacts to it).
         await emit(
             self.session,
             TenderUnsuccessful(
@@ -474,7 +472,18 @@ class AwardService:
         award.overridden, award.justification = justification is not None, justification
         tender.status = TenderStatus.awarded
         await self.session.flush()
-        await ocds.publish(self.session, tender, ["award", "contract"])
+        # The event writes the OCDS `award` + `contract` release too (procurement.ocds reacts to it).
+        await emit(
+            self.session,
+            TenderAwarded(
+                tender_id=tender.id,
+                hub_id=tender.hub_id,
+                overridden=justification is not None,
+                supplier_ids=sorted({tendered.bids[bid].organization_id for _, bid, _ in lines}),
+                buyer_ids=sorted({commitment.organization_id for commitment, _, _ in shares}),
+                order_count=len(order_ids),
+            ),
+        )
         award.stages = [*award.stages, *stages, _stage("publish", started, "OCDS award and contract release")]
         await audit.record(
             self.session,
@@ -488,17 +497,6 @@ class AwardService:
                 "lines": [{"lot_id": str(lot), "bid_id": str(bid), "quantity": str(q)} for lot, bid, q in lines],
                 "orders": len(order_ids),
             },
-        )
-        await emit(
-            self.session,
-            TenderAwarded(
-                tender_id=tender.id,
-                hub_id=tender.hub_id,
-                overridden=justification is not None,
-                supplier_ids=sorted({tendered.bids[bid].organization_id for _, bid, _ in lines}),
-                buyer_ids=sorted({commitment.organization_id for commitment, _, _ in shares}),
-                order_count=len(order_ids),
-            ),
         )
 
     async def _listed_prices(

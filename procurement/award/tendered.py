@@ -19,10 +19,9 @@ from procurement.award.allocation import Claim, Supply, allocate
 from procurement.award.models import OfferScore
 from procurement.award.optimise import Offer, Problem, Solution, optimise
 from procurement.award.schemas import AwardOverride
-from procurement.bid.models import Bid, BidLine
 from procurement.pool.models import Commitment, DeliveryPoint, DemandPool
 from procurement.quantities import quantity as checked_quantity
-from procurement.tender.models import AwardMethod, Lot, Tender
+from procurement.tender.models import AwardMethod, Bid, BidLine, Lot, Tender
 
 #: Zero as quantities are stored and shown (three decimals).
 NO_UNITS = Decimal("0.000")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from procurement.bid.models import Bid, BidLine, BidStatus
+from procurement.tender.models import Bid, BidLine, BidStatus
 
 
 class BidRepository:
@@ -29,19 +29,6 @@ class BidRepository:
             select(Bid)
             .where(Bid.tender_id == tender_id, Bid.status == BidStatus.submitted)
             .order_by(Bid.submitted_at, Bid.id)
-        )
-        return list(rows.scalars())
-
-    async def count_submitted(self, tender_id: uuid.UUID) -> int:
-        statement = select(func.count()).where(Bid.tender_id == tender_id, Bid.status == BidStatus.submitted)
-        return int((await self.session.execute(statement)).scalar_one())
-
-    async def bidder_ids(self, tender_id: uuid.UUID) -> list[uuid.UUID]:
-        """Organisations with a bid standing (for notices; never shown to anyone before opening)."""
-        rows = await self.session.execute(
-            select(Bid.organization_id)
-            .where(Bid.tender_id == tender_id, Bid.status == BidStatus.submitted)
-            .order_by(Bid.organization_id)
         )
         return list(rows.scalars())
 

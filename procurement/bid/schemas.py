@@ -9,8 +9,8 @@ from typing import Annotated, Any
 
 import msgspec
 
-from procurement.bid.models import BidStatus
 from procurement.pool.schemas import Quantity
+from procurement.tender.models import BidStatus
 
 LeadTime = Annotated[int, msgspec.Meta(ge=0, le=365)]
 
@@ -31,6 +31,27 @@ class BidSubmit(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     lines: Annotated[list[BidLineSubmit], msgspec.Meta(min_length=1, max_length=1000)]
     total_capacity: Quantity | None = None
     """The most the supplier can deliver across all lots together."""
+
+
+BID_SUBMIT_EXAMPLE = {
+    "currency": "EUR",
+    "total_capacity": "200",
+    "lines": [
+        {
+            "lot_id": "0193b1a2-5c3d-7e4f-8a9b-0c1d2e3f4f01",
+            "unit_price": "10.90",
+            "max_quantity": "150",
+            "lead_time_days": 7,
+        },
+        {
+            "lot_id": "0193b1a2-5c3d-7e4f-8a9b-0c1d2e3f4f02",
+            "unit_price": "11.20",
+            "max_quantity": "80",
+            "lead_time_days": 10,
+        },
+    ],
+}
+"""An apiary bids on both lots of the honey tender (the README's walk-through)."""
 
 
 class SealedLine(msgspec.Struct, kw_only=True, frozen=True):

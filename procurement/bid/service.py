@@ -1,4 +1,5 @@
-"""Sealed bid use cases: submit, amend, withdraw, read one's own, and open them all at the deadline.
+"""Sealed bid use cases: submit, amend, withdraw, read one's own, and at the deadline close the
+tender and open them all (`close_due`, the scheduled job).
 
 The guarantee: before a tender's deadline a bid's contents exist only as ciphertext
 (`procurement.bid.sealing`). The only path that decrypts one before the deadline is
@@ -15,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel import audit, codes
@@ -24,6 +26,7 @@ from kernel.clock import now
 from kernel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from kernel.fx import find_rate
 from kernel.money import from_minor, money
+from kernel.outbox import emit
 from marketplace.api import (
     acting_member,
     check_eligibility,
@@ -32,19 +35,18 @@ from marketplace.api import (
     require_hub_coordinator,
 )
 from procurement.bid import sealing
-from procurement.bid.models import Bid, BidLine, BidStatus
 from procurement.bid.repository import BidRepository
 from procurement.bid.schemas import BidLineRead, BidRead, BidSubmit, SealedContents, SealedLine
 from procurement.db import Lock
+from procurement.events import BidsOpened
 from procurement.pool.models import DemandPool
 from procurement.pool.repository import PoolRepository
 from procurement.quantities import quantity, unit_price_minor
-from procurement.tender.models import Lot, Tender, TenderStatus
+from procurement.tender.errors import TenderNotFound
+from procurement.tender.models import Bid, BidLine, BidStatus, Lot, Tender, TenderStatus
 from procurement.tender.repository import TenderRepository
 
-
-class TenderNotFound(NotFound):
-    slug = "tender-not-found"
+_log = structlog.get_logger("borderhub.procurement")
 
 
 class TenderNotOpenForBids(Conflict):
@@ -172,6 +174,29 @@ class BidService:
         if not tender.bids_opened():
             raise BidsSealed(f"bids stay sealed until the deadline ({tender.bid_deadline.isoformat()})")
         return [await self._read(tender, bid) for bid in await self.repo.submitted(tender.id)]
+
+    async def close_due(self) -> int:
+        """Close every published tender whose deadline passed and open its bids (the scheduled job)."""
+        due = await self.tenders.due_for_opening(now())
+        closed = 0
+        for tender_id in due:
+            try:
+                # One savepoint per tender: a tender that cannot be opened (say, bids sealed under
+                # another BID_SEALING_SECRET) is retried next minute without holding up the others.
+                async with self.session.begin_nested():
+                    await self._close(tender_id)
+                closed += 1
+            except Exception:  # noqa: BLE001 - logged with its tender; the job goes on with the next
+                _log.exception("could not open the bids of a tender; retrying next minute", tender_id=str(tender_id))
+        return closed
+
+    async def _close(self, tender_id: uuid.UUID) -> None:
+        tender = await self.tenders.get(tender_id, lock="update")
+        assert tender is not None  # noqa: S101 - locked by due_for_opening in this transaction
+        tender.status, tender.closed_at = TenderStatus.closed, now()
+        opened = await self.open_all(tender)
+        # The event writes the tender's OCDS `tenderUpdate` release too (procurement.ocds reacts to it).
+        await emit(self.session, BidsOpened(tender_id=tender.id, hub_id=tender.hub_id, bid_count=opened))
 
     async def open_all(self, tender: Tender) -> int:
         """Open the bids of a tender at its deadline (it is locked for update and closed by the caller).

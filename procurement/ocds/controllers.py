@@ -7,11 +7,12 @@ import uuid
 from typing import Any
 
 from litestar import Controller, Request, get
-from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
 from kernel.web import Session
 from procurement.ocds import service
+from procurement.settings import ProcurementSettings
 
 
 class OcdsController(Controller):
@@ -23,21 +24,29 @@ class OcdsController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: Session,
-        state: State,
+        procurement_settings: NamedDependency[ProcurementSettings],
         since: FromQuery[dt.datetime | None] = None,
         cursor: FromQuery[str | None] = None,
         limit: FromQuery[int] = service.MAX_FEED_PAGE,
     ) -> dict[str, Any]:
-        return await service.feed(db_session, state.settings, str(request.url), since, cursor, limit)
+        return await service.feed(db_session, procurement_settings, str(request.url), since, cursor, limit)
 
     @get("/tenders/{tender_id:uuid}", summary="Every release of one tender (OCDS release package)")
     async def tender_package(
-        self, request: Request[Any, Any, Any], tender_id: FromPath[uuid.UUID], db_session: Session, state: State
+        self,
+        request: Request[Any, Any, Any],
+        tender_id: FromPath[uuid.UUID],
+        db_session: Session,
+        procurement_settings: NamedDependency[ProcurementSettings],
     ) -> dict[str, Any]:
-        return await service.tender_package(db_session, state.settings, tender_id, str(request.url))
+        return await service.tender_package(db_session, procurement_settings, tender_id, str(request.url))
 
     @get("/records/{ocid:str}", summary="The record of one ocid: its releases and the compiled release (ocdsmerge)")
     async def record(
-        self, request: Request[Any, Any, Any], ocid: FromPath[str], db_session: Session, state: State
+        self,
+        request: Request[Any, Any, Any],
+        ocid: FromPath[str],
+        db_session: Session,
+        procurement_settings: NamedDependency[ProcurementSettings],
     ) -> dict[str, Any]:
-        return await service.record_package(db_session, state.settings, ocid, str(request.url))
+        return await service.record_package(db_session, procurement_settings, ocid, str(request.url))

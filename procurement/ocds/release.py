@@ -2,7 +2,7 @@
 
 Lots use the lots extension (`tender.lots`, `items.relatedLot`, `awards.relatedLots`), bid
 statistics the bids extension (`bids.statistics`) and each contract's buyer (one per order:
-a pooled tender has many buyers) the multiple buyers extension (`contracts.buyer`); all are
+a pooled tender has many buyers) the contract buyer extension (`contracts.buyer`); all are
 listed in every package's `extensions`.
 """
 
@@ -24,7 +24,8 @@ VERSION = "1.1"
 EXTENSIONS = [
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/v1.1.5/extension.json",
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json",
-    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_multiple_buyers_extension/master/extension.json",
+    # The contract buyer extension ("Buyer per award or contract") has no release tag, only master.
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_contract_buyer_extension/master/extension.json",
 ]
 
 

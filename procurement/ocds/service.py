@@ -3,6 +3,10 @@
 Releases are immutable and public. Records are compiled with `ocdsmerge`, whose merge rules
 come from the OCDS release schema named by the `OCDS_RELEASE_SCHEMA` setting (a URL or a
 file), loaded once per process.
+
+Tenders and awards do not call into this module: a release is written as an in-transaction
+reaction (`kernel.outbox.reaction`, registered by `procurement.wiring` from `reactions()`) to
+the event that announces the change, so it commits or rolls back with the change.
 """
 
 from __future__ import annotations
@@ -11,17 +15,26 @@ import asyncio
 import datetime as dt
 import functools
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
 import ocdsmerge
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.clock import now
 from kernel.errors import InvalidInput, NotFound, Unavailable
-from kernel.settings import Settings
+from kernel.outbox import Reaction, reaction
 from marketplace.api import TradingParty, hub_summary, trading_parties
 from procurement.award.repository import AwardRepository
 from procurement.bid.repository import BidRepository
+from procurement.events import (
+    BidsOpened,
+    TenderAmended,
+    TenderAwarded,
+    TenderCancelled,
+    TenderPublished,
+    TenderUnsuccessful,
+)
 from procurement.ocds.models import Release
 from procurement.ocds.release import (
     EXTENSIONS,
@@ -35,10 +48,37 @@ from procurement.ocds.release import (
 )
 from procurement.ocds.repository import ReleaseRepository
 from procurement.pool.repository import PoolRepository
+from procurement.settings import ProcurementSettings
 from procurement.tender.models import Tender, TenderStatus
 from procurement.tender.repository import TenderRepository
 
 MAX_FEED_PAGE = 100
+
+
+def reactions() -> list[Reaction]:
+    """The release each event of a published tender is written as, with its tags."""
+    return [
+        reaction(TenderPublished, _release("tender")),
+        reaction(TenderAmended, _release("tenderAmendment")),
+        reaction(TenderCancelled, _release("tenderCancellation")),
+        reaction(BidsOpened, _release("tenderUpdate")),
+        reaction(TenderUnsuccessful, _release("tenderUpdate")),
+        reaction(TenderAwarded, _release("award", "contract")),
+    ]
+
+
+class _OfTender(Protocol):
+    @property
+    def tender_id(self) -> uuid.UUID: ...
+
+
+def _release(*tags: str) -> Callable[[AsyncSession, _OfTender], Awaitable[None]]:
+    async def write(session: AsyncSession, event: _OfTender) -> None:
+        tender = await session.get(Tender, event.tender_id)
+        assert tender is not None  # noqa: S101 - the event names a tender changed in this transaction
+        await publish(session, tender, list(tags))
+
+    return write
 
 
 async def publish(session: AsyncSession, tender: Tender, tags: list[str]) -> Release:
@@ -136,7 +176,7 @@ async def _award_facts(
     )
 
 
-def _package(settings: Settings, uri: str, releases: list[Release]) -> dict[str, Any]:
+def _package(settings: ProcurementSettings, uri: str, releases: list[Release]) -> dict[str, Any]:
     return {
         "uri": uri,
         "version": VERSION,
@@ -147,7 +187,9 @@ def _package(settings: Settings, uri: str, releases: list[Release]) -> dict[str,
     }
 
 
-async def tender_package(session: AsyncSession, settings: Settings, tender_id: Any, uri: str) -> dict[str, Any]:
+async def tender_package(
+    session: AsyncSession, settings: ProcurementSettings, tender_id: Any, uri: str
+) -> dict[str, Any]:
     """Every release of one tender (404 for a tender never published)."""
     releases = await ReleaseRepository(session).of_tender(tender_id)
     if not releases:
@@ -156,14 +198,19 @@ async def tender_package(session: AsyncSession, settings: Settings, tender_id: A
 
 
 async def feed(
-    session: AsyncSession, settings: Settings, uri: str, since: dt.datetime | None, cursor: str | None, limit: int
+    session: AsyncSession,
+    settings: ProcurementSettings,
+    uri: str,
+    since: dt.datetime | None,
+    cursor: str | None,
+    limit: int,
 ) -> dict[str, Any]:
     """Releases in publication order (dated `since` or later), `limit` per page; `links.next`
     continues after the last one (absent on the last page)."""
     if not 1 <= limit <= MAX_FEED_PAGE:
-        raise InvalidInput.field("limit", f"must be between 1 and {MAX_FEED_PAGE}")
+        raise InvalidInput.query("limit", f"must be between 1 and {MAX_FEED_PAGE}")
     if since is not None and since.tzinfo is None:
-        raise InvalidInput.field("since", "give a time zone (e.g. 2026-11-01T00:00:00Z)")
+        raise InvalidInput.query("since", "give a time zone (e.g. 2026-11-01T00:00:00Z)")
     after = 0 if cursor is None else _position(cursor)
     releases = await ReleaseRepository(session).feed(since, after, limit + 1)
     package = _package(settings, uri, releases[:limit])
@@ -176,7 +223,7 @@ async def feed(
 def _position(cursor: str) -> int:
     """A feed position from `links.next` (a BIGINT: anything else would fail in the database)."""
     if not cursor.isdigit() or int(cursor) >= 2**63:
-        raise InvalidInput.field("cursor", "use the cursor from links.next")
+        raise InvalidInput.query("cursor", "use the cursor from links.next")
     return int(cursor)
 
 
@@ -187,7 +234,7 @@ def _query(since: dt.datetime | None, cursor: int, limit: int) -> str:
     return "&".join(parts)
 
 
-async def record_package(session: AsyncSession, settings: Settings, ocid: str, uri: str) -> dict[str, Any]:
+async def record_package(session: AsyncSession, settings: ProcurementSettings, ocid: str, uri: str) -> dict[str, Any]:
     """The record of one contracting process: its releases and the compiled release (ocdsmerge)."""
     releases = await ReleaseRepository(session).of_ocid(ocid)
     if not releases:

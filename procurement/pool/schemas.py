@@ -59,6 +59,28 @@ class PoolCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     minimum_total_quantity: Quantity | None = None
 
 
+POOL_CREATE_EXAMPLE = {
+    "hub_id": "0193b1a2-5c3d-7e4f-8a9b-0c1d2e3f4c01",
+    "item": {
+        "classification": {"scheme": "CPV", "code": "03142500-3"},
+        "unit": "KGM",
+        "translations": {
+            "de": {"title": "Blütenhonig für Großküchen"},
+            "pl": {"title": "Miód wielokwiatowy dla stołówek"},
+        },
+        "default_language": "pl",
+    },
+    "delivery_points": [
+        {"name": "Görlitz, Schulverwaltungsamt", "jurisdiction": "DE-SN", "address": "Jägerkaserne 1"},
+        {"name": "Zgorzelec, Hotel", "jurisdiction": "PL-02", "address": "ul. Daszyńskiego 15"},
+    ],
+    "closes_at": "2027-01-15T12:00:00Z",
+    "currency": "EUR",
+    "minimum_total_quantity": "200",
+}
+"""The demo hub's honey pool: two delivery points, at least 200 kg (shown in the OpenAPI document)."""
+
+
 class DeliveryPointRead(msgspec.Struct, kw_only=True, frozen=True):
     id: uuid.UUID
     name: str
@@ -94,6 +116,16 @@ class CommitmentCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
     needed_by: dt.date
     max_unit_price: Price | None = None
     """Above this unit price (in the pool's currency) the buyer takes nothing."""
+
+
+COMMITMENT_CREATE_EXAMPLE = {
+    "organization_id": "0193b1a2-5c3d-7e4f-8a9b-0c1d2e3f4a01",
+    "delivery_point_id": "0193b1a2-5c3d-7e4f-8a9b-0c1d2e3f4d01",
+    "quantity": "150",
+    "needed_by": "2027-02-01",
+    "max_unit_price": "11.50",
+}
+"""The city of Görlitz commits 150 kg of honey for its schools (the README's walk-through)."""
 
 
 class CommitmentUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

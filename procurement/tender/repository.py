@@ -1,4 +1,4 @@
-"""All SQL of tenders, lots and amendments."""
+"""All SQL of tenders, lots and amendments, and what a tender tells of its bids (how many, whose)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.db import Lock, locked
-from procurement.tender.models import Lot, Tender, TenderAmendment, TenderStatus
+from procurement.tender.models import Bid, BidStatus, Lot, Tender, TenderAmendment, TenderStatus
 
 
 class TenderRepository:
@@ -49,6 +49,19 @@ class TenderRepository:
 
     async def lots(self, tender_id: uuid.UUID) -> list[Lot]:
         rows = await self.session.execute(select(Lot).where(Lot.tender_id == tender_id).order_by(Lot.number))
+        return list(rows.scalars())
+
+    async def count_submitted(self, tender_id: uuid.UUID) -> int:
+        statement = select(func.count()).where(Bid.tender_id == tender_id, Bid.status == BidStatus.submitted)
+        return int((await self.session.execute(statement)).scalar_one())
+
+    async def bidder_ids(self, tender_id: uuid.UUID) -> list[uuid.UUID]:
+        """Organisations with a bid standing (for notices; never shown to anyone before opening)."""
+        rows = await self.session.execute(
+            select(Bid.organization_id)
+            .where(Bid.tender_id == tender_id, Bid.status == BidStatus.submitted)
+            .order_by(Bid.organization_id)
+        )
         return list(rows.scalars())
 
     async def amendments(self, tender_id: uuid.UUID) -> list[TenderAmendment]:

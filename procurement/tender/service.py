@@ -1,7 +1,9 @@
-"""Tender use cases: create from a closed pool, publish, amend, cancel, and close at the deadline.
+"""Tender use cases: create from a closed pool, publish, amend and cancel.
 
 Drafts are the coordinators' own; everything published is public (without bids) and
-produces an OCDS release in the same transaction.
+produces an OCDS release in the same transaction: `procurement.ocds` reacts to the events
+emitted here (`kernel.outbox.reaction`). Closing at the deadline opens the bids, so it is
+`procurement.bid`'s (`BidService.close_due`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
-import structlog
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
@@ -25,14 +26,13 @@ from kernel.money import from_minor
 from kernel.outbox import emit
 from kernel.pagination import Page, PageParams
 from marketplace.api import InclusionAttribute, is_hub_coordinator, require_hub_coordinator
-from procurement.bid.service import BidService, TenderNotFound
 from procurement.db import Lock
-from procurement.events import BidsOpened, TenderAmended, TenderCancelled, TenderPublished
-from procurement.ocds import service as ocds
+from procurement.events import TenderAmended, TenderCancelled, TenderPublished
 from procurement.pool.models import DemandPool, PoolStatus
 from procurement.pool.repository import PoolRepository
 from procurement.pool.service import PoolService, credential_types, item_of
 from procurement.quantities import quantity
+from procurement.tender.errors import TenderNotFound
 from procurement.tender.models import AwardMethod, Lot, Tender, TenderAmendment, TenderStatus
 from procurement.tender.repository import TenderRepository
 from procurement.tender.schemas import (
@@ -43,8 +43,6 @@ from procurement.tender.schemas import (
     TenderRead,
     TenderTerms,
 )
-
-_log = structlog.get_logger("borderhub.procurement")
 
 #: A material amendment leaves bidders at least this long before the deadline.
 MATERIAL_NOTICE = dt.timedelta(days=3)
@@ -71,11 +69,10 @@ class TenderStateConflict(Conflict):
 
 
 class TenderService:
-    def __init__(self, session: AsyncSession, sealing_secret: str, ocid_prefix: str) -> None:
+    def __init__(self, session: AsyncSession, ocid_prefix: str) -> None:
         self.session = session
         self.repo = TenderRepository(session)
         self.pools = PoolRepository(session)
-        self.bids = BidService(session, sealing_secret)
         self.ocid_prefix = ocid_prefix
 
     # --- the coordinator's side -------------------------------------------------------
@@ -151,7 +148,6 @@ class TenderService:
         _deadline(tender.bid_deadline)
         tender.status, tender.published_at = TenderStatus.published, now()
         await self.session.flush()
-        await ocds.publish(self.session, tender, ["tender"])
         await emit(self.session, TenderPublished(tender_id=tender.id, hub_id=tender.hub_id, ocid=tender.ocid))
         await audit.record(
             self.session, principal, "tender.published", object_type="tender", object_id=tender.id, hub_id=tender.hub_id
@@ -201,8 +197,7 @@ class TenderService:
                     amended_by=principal.user_id,
                 )
             )
-            await ocds.publish(self.session, tender, ["tenderAmendment"])
-            bidders = await self.bids.repo.bidder_ids(tender.id)
+            bidders = await self.repo.bidder_ids(tender.id)
             await emit(
                 self.session,
                 TenderAmended(
@@ -232,9 +227,8 @@ class TenderService:
             raise TenderStateConflict(f"the tender is already {tender.status.value}")
         tender.status, tender.cancelled_at, tender.cancellation_reason = TenderStatus.cancelled, now(), reason.strip()
         await self.session.flush()
-        bidders = await self.bids.repo.bidder_ids(tender.id)
+        bidders = await self.repo.bidder_ids(tender.id)
         if tender.published_at is not None:
-            await ocds.publish(self.session, tender, ["tenderCancellation"])
             await emit(
                 self.session,
                 TenderCancelled(tender_id=tender.id, reason=tender.cancellation_reason, bidder_ids=bidders),
@@ -249,29 +243,6 @@ class TenderService:
             hub_id=tender.hub_id,
         )
         return await self.tender_read(tender)
-
-    async def close_due(self) -> int:
-        """Close every published tender whose deadline passed and open its bids (the scheduled job)."""
-        due = await self.repo.due_for_opening(now())
-        closed = 0
-        for tender_id in due:
-            try:
-                # One savepoint per tender: a tender that cannot be opened (say, bids sealed under
-                # another BID_SEALING_SECRET) is retried next minute without holding up the others.
-                async with self.session.begin_nested():
-                    await self._close(tender_id)
-                closed += 1
-            except Exception:  # noqa: BLE001 - logged with its tender; the job goes on with the next
-                _log.exception("could not open the bids of a tender; retrying next minute", tender_id=str(tender_id))
-        return closed
-
-    async def _close(self, tender_id: uuid.UUID) -> None:
-        tender = await self.repo.get(tender_id, lock="update")
-        assert tender is not None  # noqa: S101 - locked by due_for_opening in this transaction
-        tender.status, tender.closed_at = TenderStatus.closed, now()
-        opened = await self.bids.open_all(tender)
-        await ocds.publish(self.session, tender, ["tenderUpdate"])
-        await emit(self.session, BidsOpened(tender_id=tender.id, hub_id=tender.hub_id, bid_count=opened))
 
     async def hub_tenders(self, principal: Principal, hub_id: uuid.UUID, page: PageParams) -> Page[TenderRead]:
         """Every tender of a hub, drafts included (its coordinators)."""
@@ -318,7 +289,7 @@ class TenderService:
         pool = await self.pools.of_tender(tender.pool_id)
         lots = await self.repo.lots(tender.id)
         amendments = await self.repo.amendments(tender.id)
-        number_of_bids = await self.bids.repo.count_submitted(tender.id) if tender.bids_opened() else None
+        number_of_bids = await self.repo.count_submitted(tender.id) if tender.bids_opened() else None
         return TenderRead(
             id=tender.id,
             ocid=tender.ocid,

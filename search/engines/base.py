@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -89,6 +89,7 @@ class SearchResult(msgspec.Struct, frozen=True, kw_only=True):
     """Matches per `SearchQuery.price_buckets`, in the same order."""
 
 
+@runtime_checkable  # handlers receive it as a typed dependency, which Litestar checks with isinstance
 class SearchEngine(Protocol):
     name: str
 

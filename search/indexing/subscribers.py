@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel.outbox import Registry
+from kernel.outbox import Schedule, Subscriber, subscriber
 from marketplace import api
 from marketplace.events import (
     ComplianceRulesChanged,
@@ -83,8 +83,14 @@ async def _repair(engine: SearchEngine, session: AsyncSession) -> None:
     await repair_drift(session, engine)
 
 
-def register(registry: Registry, engine: SearchEngine) -> None:
-    """Subscribe search to every event that can change what a buyer finds, and repair drift hourly."""
-    for event_type, affected in SUBSCRIPTIONS:
-        registry.subscribe(event_type, f"search_on_{event_type.__name__}", functools.partial(_resync, engine, affected))
-    registry.schedule("search_repair_drift", "47 * * * *", functools.partial(_repair, engine))
+def subscribers(engine: SearchEngine) -> list[Subscriber]:
+    """Search re-syncs on every event that can change what a buyer finds."""
+    return [
+        subscriber(event_type, f"search_on_{event_type.__name__}", functools.partial(_resync, engine, affected))
+        for event_type, affected in SUBSCRIPTIONS
+    ]
+
+
+def schedules(engine: SearchEngine) -> list[Schedule]:
+    """Drift between the index and the database is repaired hourly."""
+    return [Schedule("search_repair_drift", "47 * * * *", functools.partial(_repair, engine))]

@@ -20,6 +20,7 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel import clock
 from kernel.errors import NotFound
 from kernel.fx import find_rate
 from marketplace import api
@@ -65,7 +66,7 @@ async def expected_documents(
 ) -> dict[uuid.UUID, SearchDocument]:
     """What the index should hold for these listings: a document for each offered one."""
     snapshots = [s for s in await api.listing_snapshots(session, listing_ids) if s.offered]
-    today = dt.datetime.now(dt.UTC).date()
+    today = clock.today()
     rates: dict[str, tuple[Decimal, dt.date | None] | None] = {REFERENCE_CURRENCY: (Decimal(1), None)}
     for currency in {s.currency for s in snapshots} - {REFERENCE_CURRENCY}:
         try:

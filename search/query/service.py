@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel import codes
+from kernel import clock, codes
 from kernel.auth import Principal
 from kernel.errors import InvalidInput, NotFound
 from kernel.fx import find_rate
@@ -75,26 +75,28 @@ async def search_listings(
     """
     started = time.perf_counter()
     if len(params.q) > MAX_QUERY_LENGTH:
-        raise InvalidInput.field("q", f"at most {MAX_QUERY_LENGTH} characters")
+        raise InvalidInput.query("q", f"at most {MAX_QUERY_LENGTH} characters")
     page = page_params(params.page, params.per_page)
     if page.offset + page.per_page > MAX_RESULT_WINDOW:
-        raise InvalidInput.field("page", f"only the first {MAX_RESULT_WINDOW} results can be paged; narrow the search")
+        raise InvalidInput.query("page", f"only the first {MAX_RESULT_WINDOW} results can be paged; narrow the search")
     try:
         sort = Sort(params.sort)
     except ValueError:
-        raise InvalidInput.field("sort", f"one of {', '.join(s.value for s in Sort)}") from None
-    today = dt.datetime.now(dt.UTC).date()
-    currency = codes.currency(params.currency, "currency") if params.currency else REFERENCE_CURRENCY
-    to_reference = await _rate(session, currency, REFERENCE_CURRENCY, today, "currency")
+        raise InvalidInput.query("sort", f"one of {', '.join(s.value for s in Sort)}") from None
+    today = clock.today()
+    currency = codes.currency(params.currency, "query:currency") if params.currency else REFERENCE_CURRENCY
+    to_reference = await _rate(session, currency, REFERENCE_CURRENCY, today, "query:currency")
     destination = await _destination(session, principal, params)
     language = params.languages[0].split("-", 1)[0].lower() if params.languages else None
     query = SearchQuery(
         text=params.q.strip(),
         language=language,
         classification_prefix=_classification(params.classification),
-        origin_country=codes.country(params.origin_country, "origin_country") if params.origin_country else None,
+        origin_country=codes.country(params.origin_country, "query:origin_country") if params.origin_country else None,
         origin_subdivision=(
-            codes.subdivision(params.origin_subdivision, "origin_subdivision") if params.origin_subdivision else None
+            codes.subdivision(params.origin_subdivision, "query:origin_subdivision")
+            if params.origin_subdivision
+            else None
         ),
         ships_to=[destination, *codes.jurisdiction_parents(destination)] if destination else None,
         eligible_for=await _eligible_for(session, params.eligible_for),
@@ -158,7 +160,11 @@ async def _rate(session: AsyncSession, base: str, quote: str, on: dt.date, field
 
 async def _destination(session: AsyncSession, principal: Principal, params: SearchParams) -> str | None:
     if params.ships_to is not None:
-        return None if params.ships_to.strip().lower() == ANYWHERE else codes.jurisdiction(params.ships_to, "ships_to")
+        return (
+            None
+            if params.ships_to.strip().lower() == ANYWHERE
+            else codes.jurisdiction(params.ships_to, "query:ships_to")
+        )
     return await api.buying_jurisdiction(session, principal, params.buyer)
 
 
@@ -167,17 +173,17 @@ def _classification(value: str | None) -> str | None:
         return None
     digits = value.replace(".", "").replace("-", "").replace(" ", "")
     if not digits.isdigit() or not 1 <= len(digits) <= MAX_CLASSIFICATION_DIGITS:
-        raise InvalidInput.field("classification", "the first digits of a CPV or HS code, e.g. 0702 or 03221")
+        raise InvalidInput.query("classification", "the first digits of a CPV or HS code, e.g. 0702 or 03221")
     return digits
 
 
 async def _eligible_for(session: AsyncSession, value: str | None) -> str | None:
     if value is None:
         return None
-    jurisdiction = codes.jurisdiction(value, "eligible_for")
+    jurisdiction = codes.jurisdiction(value, "query:eligible_for")
     known = await api.hub_jurisdictions(session)
     if jurisdiction not in known:
-        raise InvalidInput.field(
+        raise InvalidInput.query(
             "eligible_for", f"eligibility is known for the hubs' jurisdictions: {', '.join(sorted(known)) or 'none'}"
         )
     return jurisdiction
@@ -185,9 +191,9 @@ async def _eligible_for(session: AsyncSession, value: str | None) -> str | None:
 
 def _inclusion(values: tuple[str, ...]) -> list[str]:
     known = {a.value for a in api.InclusionAttribute}
-    for index, value in enumerate(values):
+    for value in values:
         if value not in known:
-            raise InvalidInput.field(f"inclusion[{index}]", f"one of {', '.join(sorted(known))}")
+            raise InvalidInput.query("inclusion", f"{value!r} is not one of {', '.join(sorted(known))}")
     return sorted(set(values))
 
 
@@ -196,21 +202,21 @@ def _price_range(low: str | None, high: str | None, to_reference: Decimal) -> Pr
         return None
     minimum, maximum = _amount(low, "price_min"), _amount(high, "price_max")
     if minimum is not None and maximum is not None and minimum > maximum:
-        raise InvalidInput.field("price_min", "must not be above price_max")
+        raise InvalidInput.query("price_min", "must not be above price_max")
     # The range is inclusive of price_max for the caller; the engines take [low, high).
     upper = _scaled(maximum, to_reference)
     return PriceRange(_scaled(minimum, to_reference), upper * (1 + 1e-9) if upper is not None else None)
 
 
-def _amount(value: str | None, field: str) -> Decimal | None:
+def _amount(value: str | None, parameter: str) -> Decimal | None:
     if value is None:
         return None
     try:
         amount = Decimal(value)
     except InvalidOperation:
-        raise InvalidInput.field(field, f"not a number: {value!r}") from None
+        raise InvalidInput.query(parameter, f"not a number: {value!r}") from None
     if not amount.is_finite() or amount < 0 or amount.adjusted() >= MAX_PRICE_DIGITS:
-        raise InvalidInput.field(field, f"a non-negative number below 10^{MAX_PRICE_DIGITS}")
+        raise InvalidInput.query(parameter, f"a non-negative number below 10^{MAX_PRICE_DIGITS}")
     return amount
 
 

@@ -8,18 +8,15 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
+from kernel import clock
 from tests.factories.identity import Account
 
 _counter = itertools.count(1)
 
 
-def today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
-
-
 def days(offset: int) -> str:
     """Today (UTC) plus `offset` days, as the API writes dates."""
-    return (today() + dt.timedelta(days=offset)).isoformat()
+    return (clock.today() + dt.timedelta(days=offset)).isoformat()
 
 
 def credential_body(**overrides: Any) -> dict[str, Any]:

@@ -27,9 +27,9 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from borderhub.settings import Settings
 from kernel.db import transaction
 from kernel.fx import RateRow, store_rates
-from kernel.settings import Settings
 from marketplace.dashboard.jobs import refresh_dashboards
 from marketplace.order.models import Checkout, Order, OrderStatus, PaymentMethod
 from marketplace.organization.models import Inclusion, InclusionAttribute, Organization, OrganizationKind

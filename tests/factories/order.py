@@ -14,9 +14,10 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from borderhub.settings import Settings
+from kernel import clock
 from kernel.db import transaction
 from kernel.fx import RateRow, store_rates
-from kernel.settings import Settings
 from tests.factories.catalog import create_listing
 from tests.factories.identity import Account, register
 from tests.factories.organization import admitted_organization, create_hub, platform_admin
@@ -103,7 +104,7 @@ async def build_market(
         stock_on_hand="40",
     )
     async with transaction(sessions) as session:
-        day = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+        day = clock.today() - dt.timedelta(days=1)
         await store_rates(session, [RateRow(base="EUR", quote="PLN", rate=EUR_PLN, as_of=day, source="ECB")])
     return Market(
         hub=hub,

@@ -8,8 +8,8 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from borderhub.settings import Settings
 from kernel.db import transaction
-from kernel.settings import Settings
 from marketplace.identity.service import bootstrap_platform_admin
 from tests.factories.identity import PASSWORD, Account, register
 

@@ -20,16 +20,18 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from borderhub.app import build_registry, create_app
-from kernel import outbox
+from borderhub.app import create_app
+from borderhub.composition import Composition, compose
+from borderhub.settings import Settings
+from kernel import clock
 from kernel.db import transaction
 from kernel.outbox import OutboxEvent, Registry
-from kernel.settings import Settings
 from marketplace.order.jobs import cancel_unpaid_card_orders
 from marketplace.order.models import UNPAID_CARD_ORDER_HOURS
 from marketplace.payment.models import CardTransfer, StripeEvent
+from marketplace.settings import MarketplaceSettings
 from tests.factories.identity import Account
 from tests.factories.order import Market, build_market, place, stock_of
 from tests.stripe_stub import StripeStub, event, fixture, fixtures_path, sign
@@ -55,26 +57,37 @@ def stub() -> Iterator[StripeStub]:
 @pytest.fixture
 def card_settings(settings: Settings, stub: StripeStub) -> Settings:
     stub.reset()
-    return msgspec.structs.replace(
-        settings,
+    cards = MarketplaceSettings(
         stripe_secret_key=SECRET_KEY,
         stripe_webhook_secret=WEBHOOK_SECRET,
         stripe_api_base=stub.url,
         hub_fee_percent=FEE_PERCENT,
     )
+    return msgspec.structs.replace(settings, marketplace=cards)
 
 
 @pytest.fixture
-def card_registry(card_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Registry:
-    """The subscribers with a Stripe client pointed at the stub, made the registry `emit()` reads."""
-    fresh = build_registry(Registry(), card_settings)
-    monkeypatch.setattr(outbox, "_registry", fresh)
-    return fresh
+def card_composition(card_settings: Settings) -> Composition:
+    """The service with card payments on: its subscribers hold a Stripe client pointed at the stub."""
+    return compose(card_settings)
 
 
 @pytest.fixture
-def card_app(card_settings: Settings, card_registry: Registry) -> Litestar:
-    return create_app(card_settings)
+def card_registry(card_settings: Settings) -> Registry:
+    """What the worker runs: a composition of its own, as a worker process has (the app runs on the
+    test client's event loop, and a Stripe HTTP client belongs to the loop that first used it)."""
+    return compose(card_settings).registry
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine, card_composition: Composition) -> async_sessionmaker[AsyncSession]:
+    """Units of work whose events reach the card-paying service's subscribers."""
+    return card_composition.sessions(engine)
+
+
+@pytest.fixture
+def card_app(card_settings: Settings, card_composition: Composition) -> Litestar:
+    return create_app(card_settings, card_composition)
 
 
 @pytest.fixture
@@ -182,7 +195,7 @@ async def test_onboarding_creates_one_connected_account_and_a_fresh_link_each_ti
     account_id = first.json()["account"]["stripe_account_id"]
     assert second.json()["account"]["stripe_account_id"] == account_id
     assert first.json()["account"]["transfers_active"] is False
-    assert dt.datetime.fromisoformat(first.json()["expires_at"]) > dt.datetime.now(dt.UTC)
+    assert dt.datetime.fromisoformat(first.json()["expires_at"]) > clock.now()
 
     [created] = stub.requests_to("POST", "/v1/accounts")
     assert created.params == {

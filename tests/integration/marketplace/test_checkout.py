@@ -10,7 +10,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from kernel.settings import Settings
+from borderhub.settings import Settings
 from tests.factories.compliance import add_requirement
 from tests.factories.identity import register
 from tests.factories.order import EUR_PLN, Market, build_market, place, stock_of

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from borderhub.app import create_app
+from borderhub.settings import Settings
 from kernel.db import transaction
-from kernel.settings import Settings
 from marketplace.order.models import OrderLine
 from tests.factories.order import build_market, stock_of
 

@@ -14,9 +14,9 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from borderhub.settings import Settings
 from kernel.db import transaction
 from kernel.fx import RateRow, store_rates
-from kernel.settings import Settings
 from marketplace.order.models import Order, OrderStatus
 from tests.factories.dashboard import PERIOD, KnownTrade, build_known_trade, refresh_summary
 from tests.factories.identity import register
@@ -150,7 +150,7 @@ async def test_each_table_downloads_as_csv_with_the_json_figures(
     assert {r["currency"] for r in rows} == {"EUR"}
     no_table = await client.get(url, params={**PERIOD, "format": "csv"}, headers=t.coordinator.headers)
     assert no_table.status_code == 422
-    assert no_table.json()["errors"][0]["field"] == "$.table"
+    assert no_table.json()["errors"][0]["field"] == "query:table"
     assert "pooled_quantities" in no_table.json()["detail"]
 
 

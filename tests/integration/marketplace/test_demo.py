@@ -8,8 +8,8 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from borderhub.cli import load_demo_data
+from borderhub.settings import Settings
 from kernel.db import transaction
-from kernel.settings import Settings
 from marketplace.demo import COORDINATOR_EMAIL, DEMO_PASSWORD, HUB_NAME, load_demo
 from tests.factories.procurement import OcdsSchemas
 

@@ -10,9 +10,9 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from borderhub.settings import Settings
 from kernel.audit import AuditEntry
 from kernel.db import transaction
-from kernel.settings import Settings
 from tests.factories.identity import Account, register
 from tests.factories.order import Market, build_market, place
 

@@ -14,6 +14,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from borderhub.cli import main
+from kernel import clock
 from kernel.db import transaction
 from kernel.errors import NotFound
 from kernel.fx import RateRow, convert, find_rate, store_rates
@@ -137,7 +138,7 @@ async def test_convert_endpoint_returns_the_amounts_and_the_rate_used(
 async def test_convert_endpoint_uses_todays_rate_when_no_date_given(
     client: Client, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    today = dt.datetime.now(dt.UTC).date()
+    today = clock.today()
     await _stored(
         sessions,
         [ecb("PLN", "4.1000", today - dt.timedelta(days=1)), ecb("PLN", "9.9000", today + dt.timedelta(days=1))],
@@ -177,7 +178,7 @@ async def test_convert_endpoint_is_404_problem_when_no_rate(client: Client) -> N
     assert "EUR to PLN" in response.json()["detail"]
 
 
-@pytest.mark.parametrize(("source", "target", "field"), [("EUX", "PLN", "$.from"), ("EUR", "zloty", "$.to")])
+@pytest.mark.parametrize(("source", "target", "field"), [("EUX", "PLN", "query:from"), ("EUR", "zloty", "query:to")])
 async def test_convert_endpoint_is_422_naming_the_field_when_currency_unknown(
     client: Client, source: str, target: str, field: str
 ) -> None:
@@ -195,7 +196,7 @@ async def test_convert_endpoint_is_422_when_amount_does_not_fit_in_minor_units(c
         "/api/v1/fx/convert", params={"amount_minor": 2**63, "from": "EUR", "to": "PLN"}, headers=account.headers
     )
     assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "$.amount_minor"
+    assert response.json()["errors"][0]["field"] == "query:amount_minor"
 
 
 async def test_fx_endpoints_are_401_without_credentials(client: Client) -> None:
@@ -232,7 +233,8 @@ async def test_rates_endpoint_returns_at_most_limit_rates(
 
 
 @pytest.mark.parametrize(
-    ("params", "field"), [({"limit": 0}, "$.limit"), ({"limit": 366}, "$.limit"), ({"quote": "XXY"}, "$.quote")]
+    ("params", "field"),
+    [({"limit": 0}, "query:limit"), ({"limit": 366}, "query:limit"), ({"quote": "XXY"}, "query:quote")],
 )
 async def test_rates_endpoint_is_422_naming_the_field_when_invalid(
     client: Client, params: dict[str, Any], field: str

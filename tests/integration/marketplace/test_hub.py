@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from borderhub.cli import main
+from borderhub.settings import Settings
 from kernel.db import transaction
 from kernel.outbox import OutboxEvent
-from kernel.settings import Settings
 from tests.factories.identity import PASSWORD, Account, register
 from tests.factories.organization import admitted_organization, create_hub, create_organization, platform_admin
 

@@ -13,10 +13,10 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from kernel import idempotency
+from borderhub.settings import Settings
+from kernel import clock, idempotency
 from kernel.db import transaction
 from kernel.idempotency import IdempotencyKey, purge_expired_keys
-from kernel.settings import Settings
 from marketplace.order.models import Checkout
 from tests.factories.identity import Account
 from tests.factories.order import Market, build_market, place, stock_of
@@ -104,16 +104,16 @@ async def test_keys_belong_to_one_user_and_expire_after_24_hours(
     async with transaction(sessions) as session:
         expires_at = await session.scalar(select(IdempotencyKey.expires_at))
     assert expires_at is not None
-    assert expires_at - dt.datetime.now(dt.UTC) > dt.timedelta(hours=23, minutes=59)
+    assert expires_at - clock.now() > dt.timedelta(hours=23, minutes=59)
     async with transaction(sessions) as session:
-        await session.execute(update(IdempotencyKey).values(expires_at=dt.datetime.now(dt.UTC)))
+        await session.execute(update(IdempotencyKey).values(expires_at=clock.now()))
     later = await client.post("/api/v1/checkouts", json=body, headers=keyed(m.buyer, "daily"))
     assert later.status_code == 201
     assert later.json()["id"] != first.json()["id"]
     assert await checkouts(sessions) == 2
     # The daily job forgets expired keys.
     async with transaction(sessions) as session:
-        await session.execute(update(IdempotencyKey).values(expires_at=dt.datetime.now(dt.UTC)))
+        await session.execute(update(IdempotencyKey).values(expires_at=clock.now()))
         await purge_expired_keys(session)
     async with transaction(sessions) as session:
         assert await session.scalar(select(func.count()).select_from(IdempotencyKey)) == 0

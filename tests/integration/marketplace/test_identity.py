@@ -8,6 +8,7 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
+from kernel import clock
 from kernel.auth import issue_access_token
 from tests.conftest import TEST_JWT_SECRET
 from tests.factories.identity import PASSWORD, register
@@ -70,10 +71,16 @@ async def test_login_is_429_after_repeated_failures_even_with_the_right_password
 
 async def test_request_is_401_when_token_expired(client: Client) -> None:
     account = await register(client)
-    old = issue_access_token(account.id, TEST_JWT_SECRET, 60, now=dt.datetime.now(dt.UTC) - dt.timedelta(hours=2))
+    with clock.travel(-dt.timedelta(hours=2)):
+        old = issue_access_token(account.id, TEST_JWT_SECRET, 60)
     response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {old}"})
     assert response.status_code == 401
     assert "expired" in response.json()["detail"]
+    assert (await client.get("/api/v1/me", headers=account.headers)).status_code == 200
+    with clock.travel(dt.timedelta(hours=1, seconds=1)):  # past the token's hour, by the service's clock
+        later = await client.get("/api/v1/me", headers=account.headers)
+    assert later.status_code == 401
+    assert "expired" in later.json()["detail"]
 
 
 async def test_request_is_401_when_token_tampered_or_signed_with_another_key(client: Client) -> None:

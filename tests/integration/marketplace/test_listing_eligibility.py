@@ -8,7 +8,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from kernel.settings import Settings
+from borderhub.settings import Settings
 from tests.factories.catalog import create_listing, listing_body
 from tests.factories.compliance import add_recognition, add_requirement, submit_credential, verified_credential
 from tests.factories.identity import Account, register
@@ -81,7 +81,7 @@ async def test_eligibility_is_422_for_an_unknown_destination_and_404_for_hidden_
     url = f"/api/v1/listings/{listing['id']}/eligibility"
     bad = await client.get(f"{url}?destination=QQ", headers=owner.headers)
     assert bad.status_code == 422
-    assert bad.json()["errors"][0]["field"] == "$.destination"
+    assert bad.json()["errors"][0]["field"] == "query:destination"
     stranger = await register(client)
     assert (await client.get(f"{url}?destination=DE", headers=stranger.headers)).status_code == 404
 

@@ -141,8 +141,8 @@ async def test_one_bad_row_rejects_the_whole_file_and_the_report_names_each_bad_
         ("X-1,Kasza,,,,pl,HS,1904,KGM,1,1:5,-1,PL,0", "stock_on_hand", "negative"),
         ("X-1,Kasza,,,,pl,HS,1904,KGM,1,1:5,1,ZZ,0", "ships_to", "ZZ"),
         ("X-1,Kasza,,,,pl,HS,1904,KGM,1,5,1,PL,0", "price_tiers", "min_quantity:unit_price"),
-        ("X-1,Kasza,,,,pl,HS,1904,KGM,1,1:5,1,PL,soon", "lead_time_days", "int"),
-        ("X-1,,opis,,,pl,HS,1904,KGM,1,1:5,1,PL,0", "title[pl]", "length"),
+        ("X-1,Kasza,,,,pl,HS,1904,KGM,1,1:5,1,PL,soon", "lead_time_days", "must be a whole number"),
+        ("X-1,,opis,,,pl,HS,1904,KGM,1,1:5,1,PL,0", "title[pl]", "cannot be empty"),
         ("X-1,Kasza,,,,pl,HS,1904,KGM,1,1:5,1,PL", "$", "cells"),
     ],
 )

@@ -11,10 +11,11 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from borderhub.settings import Settings
+from kernel import clock
 from kernel.audit import AuditEntry
 from kernel.db import transaction
 from kernel.outbox import OutboxEvent
-from kernel.settings import Settings
 from marketplace.payment.models import Invoice
 from tests.factories.identity import Account, register
 from tests.factories.order import Market, build_market, place, stock_of
@@ -177,7 +178,7 @@ async def test_order_lists_show_each_side_its_own_orders_with_filters(client: Cl
     assert ids(await client.get(buyer_url, headers=m.buyer.headers)) == everything
     assert ids(await client.get(f"{buyer_url}?status=accepted", headers=m.buyer.headers)) == {jam_order["id"]}
     assert ids(await client.get(f"{buyer_url}?side=producer", headers=m.buyer.headers)) == set()
-    today = dt.datetime.now(dt.UTC).date()
+    today = clock.today()
     assert (
         ids(await client.get(f"{buyer_url}?placed_from={today}&placed_to={today}", headers=m.buyer.headers))
         == everything
@@ -235,7 +236,7 @@ async def test_invoices_are_numbered_per_producer_and_listed_when_overdue(
     assert (await client.get(invoice_url, headers=m.buyer.headers)).status_code == 200
     assert (await client.get(invoice_url, headers=m.cheese_maker.headers)).status_code == 404
     assert (await client.post(f"{invoice_url}/mark-paid", headers=m.buyer.headers)).status_code == 403
-    future = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=2)).isoformat()
+    future = (clock.today() + dt.timedelta(days=2)).isoformat()
     refused = await client.post(f"{invoice_url}/mark-paid", json={"paid_on": future}, headers=m.honey_maker.headers)
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == "$.paid_on"

@@ -21,9 +21,9 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from kernel import outbox, worker
-from kernel.db import transaction
-from kernel.outbox import DELIVER_ENTRYPOINT, OutboxEvent, Registry, emit
+from kernel import worker
+from kernel.db import session_factory, transaction
+from kernel.outbox import DELIVER_ENTRYPOINT, OutboxEvent, Registry, Schedule, emit, session_info, subscriber
 from kernel.worker import run_worker
 from tests.worker import drain
 
@@ -43,11 +43,15 @@ Handler = Callable[[AsyncSession, Any], Awaitable[None]]
 
 
 @pytest.fixture
-def registry(monkeypatch: pytest.MonkeyPatch) -> Registry:
-    """A fresh registry, made the one `emit()` reads."""
-    fresh = Registry()
-    monkeypatch.setattr(outbox, "_registry", fresh)
-    return fresh
+def registry() -> Registry:
+    """This module's own subscribers and schedules, instead of the service's."""
+    return Registry()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine, registry: Registry) -> async_sessionmaker[AsyncSession]:
+    """Units of work whose events reach this module's registry."""
+    return session_factory(engine, session_info(registry))
 
 
 @pytest.fixture
@@ -156,9 +160,9 @@ async def test_committed_event_is_delivered_once_to_each_subscriber_of_its_type_
     registry: Registry,
     delivery_tables: None,
 ) -> None:
-    registry.subscribe(ParcelShipped, "notify_buyer", recording("notify_buyer", engine))
-    registry.subscribe(ParcelShipped, "index_parcel", recording("index_parcel", engine))
-    registry.subscribe(ParcelLost, "open_claim", recording("open_claim", engine))
+    registry.add_subscriber(subscriber(ParcelShipped, "notify_buyer", recording("notify_buyer", engine)))
+    registry.add_subscriber(subscriber(ParcelShipped, "index_parcel", recording("index_parcel", engine)))
+    registry.add_subscriber(subscriber(ParcelLost, "open_claim", recording("open_claim", engine)))
     shipped = ParcelShipped(
         parcel_id=uuid.uuid4(), carrier="Poczta Polska", weight_grams=1250, shipped_on=dt.date(2026, 11, 23)
     )
@@ -198,8 +202,8 @@ async def test_event_is_never_delivered_and_leaves_no_trace_when_transaction_rol
     registry: Registry,
     delivery_tables: None,
 ) -> None:
-    registry.subscribe(ParcelLost, "open_claim", recording("open_claim", engine))
-    registry.subscribe(ParcelLost, "refund_buyer", recording("refund_buyer", engine))
+    registry.add_subscriber(subscriber(ParcelLost, "open_claim", recording("open_claim", engine)))
+    registry.add_subscriber(subscriber(ParcelLost, "refund_buyer", recording("refund_buyer", engine)))
     seen: dict[str, Any] = {}
 
     async def change_that_fails() -> None:
@@ -239,7 +243,7 @@ async def test_failing_subscriber_is_retried_until_it_succeeds_when_failure_is_t
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(worker, "FIRST_RETRY_DELAY", dt.timedelta(0))
-    registry.subscribe(ParcelLost, "open_claim", recording("open_claim", engine, fail_first=2))
+    registry.add_subscriber(subscriber(ParcelLost, "open_claim", recording("open_claim", engine, fail_first=2)))
     lost = ParcelLost(parcel_id=uuid.uuid4())
 
     async with transaction(sessions) as session:
@@ -266,7 +270,7 @@ async def test_failing_subscriber_is_held_after_max_attempts_when_failure_persis
 ) -> None:
     monkeypatch.setattr(worker, "FIRST_RETRY_DELAY", dt.timedelta(0))
     monkeypatch.setattr(worker, "MAX_ATTEMPTS", 2)
-    registry.subscribe(ParcelLost, "open_claim", recording("open_claim", engine, always_fail=True))
+    registry.add_subscriber(subscriber(ParcelLost, "open_claim", recording("open_claim", engine, always_fail=True)))
 
     async with transaction(sessions) as session:
         await emit(session, ParcelLost(parcel_id=uuid.uuid4()))
@@ -298,7 +302,7 @@ async def test_scheduled_job_is_registered_in_job_queue_when_worker_starts(
     async def tick(session: AsyncSession) -> None:
         return None
 
-    registry.schedule(name, "*/5 * * * *", tick)
+    registry.add_schedule(Schedule(name, "*/5 * * * *", tick))
 
     async def registered() -> list[str]:
         async with engine.connect() as connection:

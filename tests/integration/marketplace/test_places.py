@@ -71,7 +71,7 @@ async def test_countries_is_422_naming_lang_when_language_unknown(client: Client
     response = await client.get("/api/v1/places/countries", params={"lang": "xx-QQ"})
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
-    assert response.json()["errors"][0]["field"] == "$.lang"
+    assert response.json()["errors"][0]["field"] == "query:lang"
 
 
 async def test_subdivisions_of_poland_are_listed_when_country_code_is_lowercase(client: Client) -> None:

@@ -23,10 +23,10 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from borderhub.settings import Settings
 from kernel.audit import AuditEntry
 from kernel.db import transaction
-from kernel.outbox import OutboxEvent, registry
-from kernel.settings import Settings
+from kernel.outbox import OutboxEvent
 from procurement.award.service import AwardService
 from tests.factories.procurement import (
     OcdsSchemas,
@@ -89,7 +89,7 @@ async def evaluated_example(
     async def proposed() -> bool:
         return (await client.get(url, headers=p.coordinator.headers)).json()["state"] == "proposed"
 
-    await drain(settings.database_url or "", sessions, registry(), until=proposed)
+    await drain(settings.database_url or "", sessions, client.app.state.registry, until=proposed)
     return p, tender
 
 

@@ -8,8 +8,8 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from borderhub.settings import Settings
 from kernel.db import transaction
-from kernel.settings import Settings
 from tests.factories.compliance import verified_credential
 from tests.factories.identity import register
 from tests.factories.organization import admitted_organization, create_hub, platform_admin

@@ -9,7 +9,7 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from kernel.settings import Settings
+from borderhub.settings import Settings
 from tests.factories.order import EUR_PLN
 from tests.factories.procurement import (
     OcdsSchemas,

@@ -14,10 +14,10 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from kernel import worker
+from borderhub.settings import Settings
+from kernel import clock, worker
 from kernel.db import transaction
 from kernel.outbox import Registry
-from kernel.settings import Settings
 from marketplace.compliance.jobs import announce_validity_changes
 from marketplace.compliance.models import Credential
 from marketplace.events import ListingChanged
@@ -182,7 +182,7 @@ async def test_credential_verified_ahead_of_its_first_valid_day_counts_from_that
 
     # The next morning: as time would, the verification moves to yesterday and the first valid day to today.
     async with transaction(sessions) as session:
-        now = dt.datetime.now(dt.UTC)
+        now = clock.now()
         await session.execute(
             update(Credential)
             .where(Credential.id == uuid.UUID(credential["id"]))
@@ -264,8 +264,7 @@ async def test_catalog_keeps_working_and_backlog_drains_when_engine_was_down(
 ) -> None:  # fmt: skip
     monkeypatch.setattr(worker, "FIRST_RETRY_DELAY", dt.timedelta(0))
     flaky = FlakyEngine(outage=3)
-    registry = Registry()
-    subscribers.register(registry, flaky)
+    registry = Registry.of(subscribers.subscribers(flaky), subscribers.schedules(flaky))
 
     created = await client.post(
         f"/api/v1/organizations/{market.producer_b['id']}/listings",

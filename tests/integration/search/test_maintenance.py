@@ -13,8 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from borderhub.cli import main
+from borderhub.settings import Settings
 from kernel.db import asyncpg_dsn, transaction
-from kernel.settings import Settings
 from search.engines.postgres import PostgresEngine
 from search.indexing.maintenance import check, reindex, repair_drift
 from tests.factories.order import Market, build_market

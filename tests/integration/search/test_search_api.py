@@ -11,7 +11,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from kernel.settings import Settings
+from borderhub.settings import Settings
 from tests.factories.catalog import create_listing
 from tests.factories.identity import register
 from tests.factories.order import EUR_PLN, Market, build_market
@@ -157,7 +157,7 @@ async def test_unusual_but_valid_input_gets_an_answer_not_an_error(
         ({"origin_subdivision": "PL-99"}, "origin_subdivision"),
         ({"ships_to": "Atlantis"}, "ships_to"),
         ({"eligible_for": "FR"}, "eligible_for"),
-        ({"inclusion": "left_handed"}, "inclusion[0]"),
+        ({"inclusion": "left_handed"}, "inclusion"),
         ({"price_min": "-1"}, "price_min"),
         ({"price_min": "ten"}, "price_min"),
         ({"price_min": "20", "price_max": "10"}, "price_min"),
@@ -174,4 +174,4 @@ async def test_bad_parameter_is_refused_with_422_naming_it(
     response = await client.get(SEARCH, params=params, headers=market.buyer.headers)
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
-    assert field in {e["field"].removeprefix("$.") for e in response.json()["errors"]}, response.json()
+    assert f"query:{field}" in {e["field"] for e in response.json()["errors"]}, response.json()

@@ -8,9 +8,8 @@ from decimal import Decimal
 
 from marketplace.api import OrganizationKind, TradingParty
 from procurement.award.tendered import Tendered, score_offers
-from procurement.bid.models import Bid, BidLine
 from procurement.pool.models import DemandPool
-from procurement.tender.models import AwardMethod, Lot, Tender
+from procurement.tender.models import AwardMethod, Bid, BidLine, Lot, Tender
 
 LOT1, LOT2 = Lot(id=uuid.uuid4(), number=1), Lot(id=uuid.uuid4(), number=2)
 EARLY = dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import stat
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from kernel.settings import ensure_secrets, load_settings
+from borderhub.settings import ensure_secrets, load_settings
 
 
 def test_environment_values_are_decoded_to_their_types(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -20,6 +21,19 @@ def test_environment_values_are_decoded_to_their_types(monkeypatch: pytest.Monke
     assert settings.access_token_ttl_seconds == 120
     assert settings.embedded is True
     assert settings.worker_in_process is False
+
+
+def test_each_package_reads_its_own_section_from_the_flat_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_test_x")
+    monkeypatch.setenv("HUB_FEE_PERCENT", "2.5")
+    monkeypatch.setenv("OCID_PREFIX", "ocds-abc123")
+    monkeypatch.setenv("AWARD_TIME_LIMIT_SECONDS", "3")
+    monkeypatch.setenv("SEARCH_BACKEND", "meilisearch")
+    monkeypatch.setenv("MEILISEARCH_URL", "http://127.0.0.1:7700")
+    settings = load_settings()
+    assert (settings.marketplace.stripe_enabled, settings.marketplace.hub_fee_percent) == (True, Decimal("2.5"))
+    assert (settings.procurement.ocid_prefix, settings.procurement.award_time_limit_seconds) == ("ocds-abc123", 3.0)
+    assert (settings.search.backend, settings.search.meilisearch_url) == ("meilisearch", "http://127.0.0.1:7700")
 
 
 def test_cli_overrides_win_over_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -54,8 +68,8 @@ def test_secrets_are_generated_once_privately_and_reused(monkeypatch: pytest.Mon
     assert len(first.jwt_secret) >= 40
     assert first.jwt_secret == second.jwt_secret
     assert stat.S_IMODE((tmp_path / "jwt-secret").stat().st_mode) == 0o600
-    assert first.bid_sealing_secret
-    assert first.bid_sealing_secret == second.bid_sealing_secret != first.jwt_secret
+    assert first.procurement.bid_sealing_secret
+    assert first.procurement.bid_sealing_secret == second.procurement.bid_sealing_secret != first.jwt_secret
     assert stat.S_IMODE((tmp_path / "bid-sealing-secret").stat().st_mode) == 0o600
     other = ensure_secrets(load_settings(data_dir=tmp_path / "other"))
     assert other.jwt_secret != first.jwt_secret

@@ -6,9 +6,13 @@ its producer's connected account less the hub's fee; cancelled or rejected order
 disputes' refunds go back to the card, and the producer's transfer is reversed in
 proportion. `transfer_group` ties a checkout's charge, transfers and refunds together.
 
-Money moves (transfers, refunds) run as outbox subscribers (`payment.jobs`), after the
+Money moves (transfers, refunds) run as outbox subscribers (`card.jobs`), after the
 change that made them due has committed; every Stripe call carries an idempotency key
 made from our ids, so a retried job never moves money twice.
+
+Card payments build on orders (they pay a checkout's orders and move money per order), so
+this domain sits above `order`; the payment records and the Stripe client it uses belong to
+`payment`, below orders, which read them at checkout.
 """
 
 from __future__ import annotations
@@ -25,23 +29,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kernel import audit
 from kernel.auth import Principal
 from kernel.errors import Conflict, InvalidInput, NotFound
+from kernel.money import Amount
 from kernel.outbox import emit
-from marketplace.catalog.schemas import Amount
-from marketplace.events import CardPaymentDisputed, CardPaymentSucceeded
-from marketplace.order.models import Checkout, Order, OrderStatus, PaymentMethod
-from marketplace.order.service import OrderService
-from marketplace.organization.models import Role
-from marketplace.organization.repository import OrganizationRepository
-from marketplace.organization.service import OrganizationService
-from marketplace.payment.models import CardPayment, CardRefund, CardTransfer, PayoutAccount
-from marketplace.payment.repository import PaymentRepository
-from marketplace.payment.schemas import (
+from marketplace.card.schemas import (
     CardPaymentRead,
     CardRefundRead,
     OnboardingLink,
     OnboardingRequest,
     PayoutAccountRead,
 )
+from marketplace.events import CardPaymentDisputed, CardPaymentSucceeded
+from marketplace.order.models import Checkout, Order, OrderStatus, PaymentMethod
+from marketplace.order.repository import OrderRepository
+from marketplace.order.service import OrderService
+from marketplace.organization.models import Role
+from marketplace.organization.repository import OrganizationRepository
+from marketplace.organization.service import OrganizationService
+from marketplace.payment.models import CardPayment, CardRefund, CardTransfer, PayoutAccount
+from marketplace.payment.repository import PaymentRepository
 from marketplace.payment.stripe_gateway import StripeGateway
 
 _log = structlog.get_logger("borderhub.payment")
@@ -162,7 +167,7 @@ class CardPaymentService:
             raise NotPaidByCard("this checkout is paid by invoice")
         orders = [
             order
-            for order in await self.repo.orders_of_checkout(checkout_id)
+            for order in await OrderRepository(self.session).orders_of_checkout(checkout_id, for_update=True)
             if order.status is OrderStatus.pending_payment
         ]
         if not orders:

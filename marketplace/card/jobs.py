@@ -1,6 +1,6 @@
 """Money moves of card payments, run by the worker after the change that made them due has committed
-(registered in `borderhub.app.build_registry`). Each is idempotent: a repeated delivery finds
-the transfer or refund already recorded, and Stripe's idempotency key covers a crash in between."""
+(registered by `marketplace.wiring`). Each is idempotent: a repeated delivery finds the transfer
+or refund already recorded, and Stripe's idempotency key covers a crash in between."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketplace.card.service import CardPaymentService
 from marketplace.events import CardRefundDue, CardTransferDue
-from marketplace.payment.card import CardPaymentService
 from marketplace.payment.stripe_gateway import StripeGateway
 
 

@@ -1,0 +1,1 @@
+"""Card payments of checkouts through Stripe Connect: producers' payout accounts, charges, transfers, refunds."""

@@ -1,0 +1,67 @@
+"""Wire formats of card payments: payout accounts, a checkout's card payment and Stripe's webhook."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+import msgspec
+
+from kernel.money import Amount
+
+Url = Annotated[
+    str, msgspec.Meta(pattern=r"^https?://[^\s]+$", max_length=2000, examples=["https://hub.example/payouts"])
+]
+
+
+class OnboardingRequest(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    return_url: Url
+    """Where Stripe sends the producer back when onboarding is done (or left)."""
+    refresh_url: Url
+    """Where Stripe sends the producer when the link expired: ask for a fresh link from there."""
+
+
+class PayoutAccountRead(msgspec.Struct, kw_only=True, frozen=True):
+    organization_id: uuid.UUID
+    stripe_account_id: str
+    transfers_active: bool
+    """Buyers can pay this producer's orders by card only once Stripe activates transfers."""
+    details_submitted: bool
+    payouts_enabled: bool
+
+
+class OnboardingLink(msgspec.Struct, kw_only=True, frozen=True):
+    url: str
+    """Single use; open it in the producer's browser before `expires_at`."""
+    expires_at: dt.datetime
+    account: PayoutAccountRead
+
+
+class CardRefundRead(msgspec.Struct, kw_only=True, frozen=True):
+    order_id: uuid.UUID
+    amount: Amount
+    reason: str
+
+
+class CardPaymentRead(msgspec.Struct, kw_only=True, frozen=True):
+    checkout_id: uuid.UUID
+    payment_intent_id: str
+    client_secret: str
+    """Confirm the payment with it in the browser (Stripe.js `confirmPayment`)."""
+    amount: Amount
+    status: str
+    """Stripe's PaymentIntent status: requires_payment_method, processing, succeeded, ..."""
+    last_error: str | None
+    order_ids: list[uuid.UUID]
+    refunds: list[CardRefundRead]
+    """Refunds made for orders (cancelled, rejected, disputes)."""
+    refunded: Amount
+    """All refunded on the charge, as Stripe reports it (including any made in Stripe's dashboard)."""
+    chargeback_status: str | None
+
+
+class WebhookReceipt(msgspec.Struct, kw_only=True, frozen=True):
+    event_id: str
+    duplicate: bool
+    """The event was handled before; nothing was done again."""

@@ -1,0 +1,96 @@
+"""The marketplace's part of the service: its routers, dependencies, subscribers and scheduled jobs."""
+
+from __future__ import annotations
+
+import functools
+
+from litestar.di import Provide
+
+from kernel.contribution import Contribution, provide_value
+from kernel.outbox import Schedule, subscriber
+from kernel.settings import CoreSettings
+from marketplace.card.controllers import CardPaymentController, PayoutAccountController, StripeWebhookController
+from marketplace.card.jobs import refund_to_card, transfer_to_producer
+from marketplace.catalog.controllers import ListingController, ProducerListingController
+from marketplace.compliance.controllers import HubComplianceController, OrganizationComplianceController
+from marketplace.compliance.jobs import announce_validity_changes, flag_expiring_credentials
+from marketplace.dashboard.controllers import HubDashboardController
+from marketplace.dashboard.jobs import refresh_dashboards
+from marketplace.db import MARKETPLACE_SCHEMA
+from marketplace.dispute.controllers import DisputeController
+from marketplace.events import CardPaymentSucceeded, CardRefundDue, CardTransferDue
+from marketplace.hub.controllers import HubController
+from marketplace.identity.controllers import AuthController, MeController
+from marketplace.identity.dependencies import provide_principal
+from marketplace.identity.service import purge_login_failures
+from marketplace.money.controllers import FxController
+from marketplace.order.controllers import (
+    CheckoutController,
+    HubOrderController,
+    OrderController,
+    OrganizationOrderController,
+)
+from marketplace.order.jobs import cancel_unpaid_card_orders, mark_orders_paid
+from marketplace.organization.controllers import InvitationController, OrganizationController
+from marketplace.payment.controllers import InvoiceController, OrganizationInvoiceController
+from marketplace.payment.stripe_gateway import StripeGateway
+from marketplace.place.controllers import PlaceController
+from marketplace.settings import MarketplaceSettings
+
+
+def register(core: CoreSettings, settings: MarketplaceSettings) -> Contribution:
+    """Accounts, organisations, hubs, catalog, compliance, orders, invoices, card payments, disputes and dashboards.
+
+    Provides the `principal` (the authenticated caller), `core_settings`, `marketplace_settings`
+    and `stripe_gateway` (None while card payments are off) dependencies.
+    """
+    gateway = StripeGateway.from_settings(settings)
+    return Contribution(
+        schema=MARKETPLACE_SCHEMA,
+        route_handlers=[
+            AuthController,
+            MeController,
+            OrganizationController,
+            InvitationController,
+            HubController,
+            HubDashboardController,
+            OrganizationComplianceController,
+            HubComplianceController,
+            PlaceController,
+            FxController,
+            ProducerListingController,
+            ListingController,
+            CheckoutController,
+            OrderController,
+            DisputeController,
+            OrganizationOrderController,
+            HubOrderController,
+            InvoiceController,
+            OrganizationInvoiceController,
+            PayoutAccountController,
+            CardPaymentController,
+            StripeWebhookController,
+        ],
+        dependencies={
+            "principal": Provide(provide_principal),
+            "core_settings": provide_value(core),
+            "marketplace_settings": provide_value(settings),
+            "stripe_gateway": provide_value(gateway),
+        },
+        subscribers=[
+            subscriber(CardPaymentSucceeded, "mark_orders_paid", mark_orders_paid),
+            subscriber(
+                CardTransferDue,
+                "transfer_to_producer",
+                functools.partial(transfer_to_producer, gateway, settings.hub_fee_percent),
+            ),
+            subscriber(CardRefundDue, "refund_to_card", functools.partial(refund_to_card, gateway)),
+        ],
+        schedules=[
+            Schedule("purge_login_failures", "17 3 * * *", purge_login_failures),
+            Schedule("cancel_unpaid_card_orders", "23 * * * *", cancel_unpaid_card_orders),
+            Schedule("flag_expiring_credentials", "5 4 * * *", flag_expiring_credentials),
+            Schedule("announce_validity_changes", "7 0 * * *", announce_validity_changes),
+            Schedule("refresh_dashboards", "* * * * *", refresh_dashboards),
+        ],
+    )
