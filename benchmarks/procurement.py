@@ -160,11 +160,14 @@ async def run(root: Path, url: str, bids: int, lots: int) -> None:  # noqa: PLR0
     reads = {}
     async with transaction(sessions) as session:
         for name, call in (
-            ("tender release package", lambda: ocds.tender_package(session, settings, tender.id, "http://bench/")),
-            ("feed page (100)", lambda: ocds.feed(session, settings, "http://bench/", None, None, 100)),
+            (
+                "tender release package",
+                lambda: ocds.tender_package(session, settings.procurement, tender.id, "http://bench/"),
+            ),
+            ("feed page (100)", lambda: ocds.feed(session, settings.procurement, "http://bench/", None, None, 100)),
             (
                 "compiled record (ocdsmerge)",
-                lambda: ocds.record_package(session, settings, tender.ocid, "http://bench/"),
+                lambda: ocds.record_package(session, settings.procurement, tender.ocid, "http://bench/"),
             ),
         ):
             begun = time.perf_counter()
