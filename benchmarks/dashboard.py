@@ -33,9 +33,10 @@ from sqlalchemy import text
 from benchmarks.harness import machine
 from borderhub.app import create_app
 from borderhub.cli import load_demo_data
+from borderhub.composition import compose
 from borderhub.settings import ensure_secrets, load_settings
 from kernel import embedded, migrate
-from kernel.db import create_engine, session_factory, transaction
+from kernel.db import create_engine, transaction
 from marketplace.dashboard.repository import DashboardRepository
 from marketplace.demo import COORDINATOR_EMAIL, DEMO_PASSWORD
 
@@ -125,7 +126,7 @@ def _ms(seconds: float) -> str:
 async def load(url: str, root: Path, orders: int) -> Any:
     settings = ensure_secrets(load_settings(database_url=url, data_dir=root / "data", log_level="WARNING"))
     engine = create_engine(url)
-    sessions = session_factory(engine)
+    sessions = compose(settings).sessions(engine)  # the demo data emits events: they need the registry
     started = time.perf_counter()
     async with transaction(sessions) as session:
         demo = await load_demo_data(session, settings)

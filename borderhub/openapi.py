@@ -38,7 +38,8 @@ SECURITY_SCHEMES: Final = {
         bearer_format="JWT",
         description=(
             "`Authorization: Bearer <token>` with the access token from `POST /api/v1/auth/login` "
-            f"(valid 1 hour), or with an API key (`{API_KEY_PREFIX}...`) in place of the token."
+            "(valid for ACCESS_TOKEN_TTL_SECONDS, an hour by default), "
+            f"or with an API key (`{API_KEY_PREFIX}...`) in place of the token."
         ),
     ),
     API_KEY: SecurityScheme(

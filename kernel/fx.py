@@ -123,7 +123,7 @@ async def store_rates(session: AsyncSession, rows: list[RateRow]) -> int:
 async def find_rate(session: AsyncSession, base: str, quote: str, on: dt.date) -> tuple[Decimal, dt.date, str]:
     """The most recent rate on or before `on`: direct, inverted, or crossed through EUR.
 
-    The rule is the database function `kernel.find_fx_rate` (migration 0011), which the
+    The rule is the database function `kernel.find_fx_rate` (migrations 0011 and 0013), which the
     dashboards' aggregates call too. Raises `NotFound` when no published rate connects the two
     currencies.
     """

@@ -139,7 +139,10 @@ def registry_of(session: AsyncSession) -> Registry:
     registry = session.info.get(_REGISTRY_KEY)
     if not isinstance(registry, Registry):
         # Silently storing events nobody will receive would lose them: fail loudly instead.
-        raise RuntimeError("this session has no outbox registry; build its factory with kernel.db.session_factory")
+        raise RuntimeError(
+            "this session has no outbox registry; build its factory with Composition.sessions"
+            " or kernel.db.session_factory(engine, session_info(registry))"
+        )
     return registry
 
 

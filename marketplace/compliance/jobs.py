@@ -1,4 +1,4 @@
-"""Scheduled compliance jobs (registered in `borderhub.app.build_registry`)."""
+"""Scheduled compliance jobs (registered in `marketplace.wiring`)."""
 
 from __future__ import annotations
 

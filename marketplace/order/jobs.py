@@ -1,4 +1,4 @@
-"""Order subscribers and scheduled jobs (registered in `borderhub.app.build_registry`)."""
+"""Order subscribers and scheduled jobs (registered in `marketplace.wiring`)."""
 
 from __future__ import annotations
 

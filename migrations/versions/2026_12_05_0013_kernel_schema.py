@@ -6,7 +6,9 @@ Create Date: 2026-12-05 00:00:00+00:00
 
 One PostgreSQL schema per package: the kernel became a package of its own, so its tables and
 the FX rate functions leave the marketplace's schema. Indexes and constraints move with their
-tables; the SQL functions name their tables in their bodies, so they are created anew.
+tables (and
+their indexes are renamed after the new schema); the SQL functions name their tables in their
+bodies, so they are created anew.
 """
 
 from __future__ import annotations
@@ -21,6 +23,17 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TABLES = ("outbox_event", "audit_entry", "idempotency_key", "fx_rate")
+# Index names carry the schema (`ix_<schema>_<table>_<column>`, the naming convention), so they are renamed too.
+INDEXED = (
+    ("audit_entry", "action"),
+    ("audit_entry", "actor_id"),
+    ("audit_entry", "hub_id"),
+    ("audit_entry", "object_id"),
+    ("audit_entry", "organization_id"),
+    ("fx_rate", "as_of"),
+    ("idempotency_key", "expires_at"),
+    ("outbox_event", "topic"),
+)
 
 # The FX rate functions of migration 0011, unchanged but for the schema they live in and read.
 # The most recent published rate of one pair on or before a day; ties on that date go to the first
@@ -71,6 +84,8 @@ def _move(source: str, target: str) -> None:
     op.execute(f"DROP FUNCTION {source}.latest_fx_rate(char, char, date)")
     for table in TABLES:
         op.execute(f"ALTER TABLE {source}.{table} SET SCHEMA {target}")
+    for table, column in INDEXED:
+        op.execute(f"ALTER INDEX {target}.ix_{source}_{table}_{column} RENAME TO ix_{target}_{table}_{column}")
     for sql in _functions_in(target):
         op.execute(sql)
 

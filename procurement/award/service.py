@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kernel import audit
 from kernel.auth import Principal
 from kernel.bulk import copy_rows
-from kernel.clock import now
+from kernel.clock import now, today
 from kernel.errors import Conflict, InvalidInput, NotFound
 from kernel.fx import find_rate
 from kernel.money import money
@@ -510,7 +510,7 @@ class AwardService:
             self.session, suppliers, pool.classification_scheme, pool.classification_code, pool.unit
         ):
             listings[listing.organization_id].append(listing)
-        day = now().date()
+        day = today()
         rates: dict[str, Decimal | None] = {}
         prices: list[int | None] = []
         for _, line, quantity in shares:

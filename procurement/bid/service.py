@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kernel import audit, codes
 from kernel.auth import Principal
 from kernel.bulk import copy_rows
-from kernel.clock import now
+from kernel.clock import now, today
 from kernel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from kernel.fx import find_rate
 from kernel.money import from_minor, money
@@ -99,7 +99,7 @@ class BidService:
         lots = {lot.id: lot for lot in await self.tenders.lots(tender.id)}
         contents = _contents(data, lots, pool.unit)
         try:
-            await find_rate(self.session, contents.currency, pool.currency, now().date())
+            await find_rate(self.session, contents.currency, pool.currency, today())
         except NotFound:
             raise InvalidInput.field(
                 "currency", f"no exchange rate from {contents.currency} to the tender's {pool.currency} is recorded"

@@ -17,7 +17,7 @@ from uuid_utils.compat import uuid7
 
 from kernel import audit, codes, text
 from kernel.auth import Principal
-from kernel.clock import now
+from kernel.clock import now, today
 from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kernel.money import from_minor
 from kernel.outbox import emit
@@ -420,7 +420,7 @@ def _commitment_values(
 
 
 def _needed_by(day: dt.date) -> dt.date:
-    if day < now().date():
+    if day < today():
         raise InvalidInput.field("needed_by", "must not be in the past")
     return day
 
