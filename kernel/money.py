@@ -8,6 +8,7 @@ become money.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 import msgspec
@@ -71,3 +72,16 @@ def check_price_precision(amount: Decimal, currency: str, field: str) -> Decimal
     if amount != amount.quantize(Decimal(1).scaleb(-exponent)):
         raise InvalidInput.field(field, f"{currency} allows at most {exponent} decimal places")
     return amount
+
+
+def apportion(total_minor: int, weights: Sequence[int]) -> list[int]:
+    """`total_minor` split in proportion to `weights`, in whole minor units that add up to it exactly:
+    each part rounded down, the units left over going to the largest remainders (ties: the earlier part)."""
+    whole = sum(weights)
+    if whole <= 0:
+        return [0 for _ in weights]
+    parts = [total_minor * weight // whole for weight in weights]
+    remainders = sorted(range(len(weights)), key=lambda i: (-(total_minor * weights[i] % whole), i))
+    for i in remainders[: total_minor - sum(parts)]:
+        parts[i] += 1
+    return parts

@@ -165,6 +165,12 @@ class CardRefundDue(msgspec.Struct, frozen=True, kw_only=True):
     """cancelled, rejected or dispute."""
 
 
+class CardReversalDue(msgspec.Struct, frozen=True, kw_only=True):
+    """An order's refund was made: the same proportion of its producer's transfer is to be taken back."""
+
+    order_id: uuid.UUID
+
+
 class CardPaymentDisputed(msgspec.Struct, frozen=True, kw_only=True):
     """The buyer's bank opened a chargeback on a checkout's card payment: the hub has to answer it in Stripe."""
 

@@ -9,8 +9,19 @@ from litestar.di import Provide
 from kernel.contribution import Contribution, provide_value
 from kernel.outbox import Schedule, subscriber
 from kernel.settings import CoreSettings
-from marketplace.card.controllers import CardPaymentController, PayoutAccountController, StripeWebhookController
-from marketplace.card.jobs import refund_to_card, transfer_to_producer
+from marketplace.card.controllers import (
+    CardPaymentController,
+    HubPaymentAttentionController,
+    PayoutAccountController,
+    StripeWebhookController,
+)
+from marketplace.card.jobs import (
+    cancel_unpaid_card_orders,
+    reconcile_card_payments,
+    refund_to_card,
+    reverse_producers_transfer,
+    transfer_to_producer,
+)
 from marketplace.catalog.controllers import ListingController, ProducerListingController
 from marketplace.compliance.controllers import HubComplianceController, OrganizationComplianceController
 from marketplace.compliance.jobs import announce_validity_changes, flag_expiring_credentials
@@ -18,7 +29,7 @@ from marketplace.dashboard.controllers import HubDashboardController
 from marketplace.dashboard.jobs import refresh_dashboards
 from marketplace.db import MARKETPLACE_SCHEMA
 from marketplace.dispute.controllers import DisputeController
-from marketplace.events import CardPaymentSucceeded, CardRefundDue, CardTransferDue
+from marketplace.events import CardPaymentSucceeded, CardRefundDue, CardReversalDue, CardTransferDue
 from marketplace.hub.controllers import HubController
 from marketplace.identity.controllers import AuthController, MeController
 from marketplace.identity.dependencies import provide_principal
@@ -30,7 +41,7 @@ from marketplace.order.controllers import (
     OrderController,
     OrganizationOrderController,
 )
-from marketplace.order.jobs import cancel_unpaid_card_orders, mark_orders_paid
+from marketplace.order.jobs import mark_orders_paid
 from marketplace.organization.controllers import InvitationController, OrganizationController
 from marketplace.payment.controllers import InvoiceController, OrganizationInvoiceController
 from marketplace.payment.stripe_gateway import StripeGateway
@@ -70,6 +81,7 @@ def register(core: CoreSettings, settings: MarketplaceSettings) -> Contribution:
             PayoutAccountController,
             CardPaymentController,
             StripeWebhookController,
+            HubPaymentAttentionController,
         ],
         dependencies={
             "principal": Provide(provide_principal),
@@ -85,10 +97,24 @@ def register(core: CoreSettings, settings: MarketplaceSettings) -> Contribution:
                 functools.partial(transfer_to_producer, gateway, settings.hub_fee_percent),
             ),
             subscriber(CardRefundDue, "refund_to_card", functools.partial(refund_to_card, gateway)),
+            subscriber(
+                CardReversalDue, "reverse_producers_transfer", functools.partial(reverse_producers_transfer, gateway)
+            ),
         ],
         schedules=[
             Schedule("purge_login_failures", "17 3 * * *", purge_login_failures),
-            Schedule("cancel_unpaid_card_orders", "23 * * * *", cancel_unpaid_card_orders),
+            Schedule("cancel_unpaid_card_orders", "23 * * * *", functools.partial(cancel_unpaid_card_orders, gateway)),
+            *(
+                [
+                    Schedule(
+                        "reconcile_card_payments",
+                        "*/15 * * * *",
+                        functools.partial(reconcile_card_payments, gateway, settings.hub_fee_percent),
+                    )
+                ]
+                if gateway is not None
+                else []
+            ),
             Schedule("flag_expiring_credentials", "5 4 * * *", flag_expiring_credentials),
             Schedule("announce_validity_changes", "7 0 * * *", announce_validity_changes),
             Schedule("refresh_dashboards", "* * * * *", refresh_dashboards),

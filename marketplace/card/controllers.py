@@ -15,11 +15,13 @@ from marketplace.card.schemas import (
     CardPaymentRead,
     OnboardingLink,
     OnboardingRequest,
+    PaymentAttention,
     PayoutAccountRead,
     WebhookReceipt,
 )
 from marketplace.card.service import CardPaymentService
 from marketplace.payment.controllers import CardGateway
+from marketplace.payment.stripe_gateway import StripeGateway
 
 
 def provide_card_payment_service(db_session: Session, stripe_gateway: CardGateway) -> CardPaymentService:
@@ -99,25 +101,78 @@ class CardPaymentController(Controller):
 
 
 class StripeWebhookController(Controller):
-    path = "/api/v1/payments/stripe/webhook"
+    """Stripe's two webhook endpoints, each verified with its own signing secret: the platform's
+    (PaymentIntents, charges, refunds, chargebacks) and Connect's (the producers' connected
+    accounts, `account.updated`), which Stripe signs with a secret of its own."""
+
+    path = "/api/v1/payments/stripe"
     tags = ["payments"]
     dependencies = CARD_DEPENDENCIES
 
     @post(
-        "/",
-        summary="Stripe's webhook (signed with STRIPE_WEBHOOK_SECRET)",
+        "/webhook",
+        summary="Stripe's platform webhook (signed with STRIPE_WEBHOOK_SECRET)",
         description=(
-            "Verifies the Stripe-Signature header (300 s tolerance; 400 otherwise, nothing changed), "
-            "records the event id with its effects in one transaction (a repeat is a no-op) and handles "
-            "payment_intent.*, charge.refunded, charge.dispute.created and account.updated."
+            "Verifies the Stripe-Signature header (within 300 s of now, either way, and of the service's "
+            "mode: live or test; 400 otherwise, nothing changed), records the event id with its effects "
+            "in one transaction (a repeat is a no-op) and handles payment_intent.*, charge.refunded and "
+            "charge.dispute.*. An event about a payment still being recorded is answered 503, so Stripe "
+            "sends it again."
         ),
         status_code=200,
+        security=[{}],
     )
     async def receive(
         self, request: Request[Any, Any, Any], stripe_gateway: CardGateway, card_payment_service: CardPayments
     ) -> WebhookReceipt:
-        if stripe_gateway is None:
-            raise NotFound("card payments (Stripe) are not set up on this service")
-        event = stripe_gateway.verify(await request.body(), request.headers.get("stripe-signature"))
-        handled = await card_payment_service.handle(event)
-        return WebhookReceipt(event_id=event.id, duplicate=not handled)
+        return await _receive(request, stripe_gateway, card_payment_service, connect=False)
+
+    @post(
+        "/connect-webhook",
+        summary="Stripe's Connect webhook (signed with STRIPE_CONNECT_WEBHOOK_SECRET)",
+        description=(
+            "The connected accounts' events, account.updated above all: verified like the platform "
+            "webhook but with the Connect endpoint's secret. 404 when that secret is not set."
+        ),
+        status_code=200,
+        security=[{}],
+    )
+    async def receive_connect(
+        self, request: Request[Any, Any, Any], stripe_gateway: CardGateway, card_payment_service: CardPayments
+    ) -> WebhookReceipt:
+        if stripe_gateway is not None and stripe_gateway.connect_webhook_secret is None:
+            raise NotFound("the Connect webhook is not set up on this service (STRIPE_CONNECT_WEBHOOK_SECRET)")
+        return await _receive(request, stripe_gateway, card_payment_service, connect=True)
+
+
+async def _receive(
+    request: Request[Any, Any, Any],
+    stripe_gateway: StripeGateway | None,
+    card_payment_service: CardPaymentService,
+    *,
+    connect: bool,
+) -> WebhookReceipt:
+    if stripe_gateway is None:
+        raise NotFound("card payments (Stripe) are not set up on this service")
+    event = stripe_gateway.verify(await request.body(), request.headers.get("stripe-signature"), connect=connect)
+    handled = await card_payment_service.handle(event)
+    return WebhookReceipt(event_id=event.id, duplicate=not handled)
+
+
+class HubPaymentAttentionController(Controller):
+    path = "/api/v1/hubs/{hub_id:uuid}/payments/attention"
+    tags = ["payments"]
+    dependencies = CARD_DEPENDENCIES
+
+    @get(
+        "/",
+        summary="The hub's card payments needing attention (its coordinators)",
+        description=(
+            "Transfers to producers, refunds and reversals that wait (with the reason and the attempts so "
+            "far; the reconciliation retries them), and chargebacks still open. Oldest first."
+        ),
+    )
+    async def needing_attention(
+        self, hub_id: FromPath[uuid.UUID], principal: Caller, card_payment_service: CardPayments
+    ) -> list[PaymentAttention]:
+        return await card_payment_service.needing_attention(principal, hub_id)

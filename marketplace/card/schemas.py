@@ -42,6 +42,8 @@ class CardRefundRead(msgspec.Struct, kw_only=True, frozen=True):
     order_id: uuid.UUID
     amount: Amount
     reason: str
+    status: str
+    """`made` once Stripe confirmed it; `pending` while it waits to be retried."""
 
 
 class CardPaymentRead(msgspec.Struct, kw_only=True, frozen=True):
@@ -58,6 +60,8 @@ class CardPaymentRead(msgspec.Struct, kw_only=True, frozen=True):
     """Refunds made for orders (cancelled, rejected, disputes)."""
     refunded: Amount
     """All refunded on the charge, as Stripe reports it (including any made in Stripe's dashboard)."""
+    settled: Amount | None
+    """What the platform received for the charge, in its settlement currency (once it succeeded)."""
     chargeback_status: str | None
 
 
@@ -65,3 +69,20 @@ class WebhookReceipt(msgspec.Struct, kw_only=True, frozen=True):
     event_id: str
     duplicate: bool
     """The event was handled before; nothing was done again."""
+
+
+class PaymentAttention(msgspec.Struct, kw_only=True, frozen=True):
+    """A card payment matter a hub coordinator should look at."""
+
+    kind: str
+    """`transfer_pending` (a producer not paid yet), `refund_pending`, `reversal_pending`, or
+    `chargeback_open` (answer it in Stripe's dashboard)."""
+    checkout_id: uuid.UUID
+    order_id: uuid.UUID | None
+    producer_organization_id: uuid.UUID | None
+    amount: Amount
+    """The transfer's amount, the refund's, or the disputed payment's."""
+    reason: str | None
+    """Why it waits, in Stripe's or our words; a chargeback's reason."""
+    attempts: int
+    since: dt.datetime

@@ -6,9 +6,18 @@ its producer's connected account less the hub's fee; cancelled or rejected order
 disputes' refunds go back to the card, and the producer's transfer is reversed in
 proportion. `transfer_group` ties a checkout's charge, transfers and refunds together.
 
-Money moves (transfers, refunds) run as outbox subscribers (`card.jobs`), after the
-change that made them due has committed; every Stripe call carries an idempotency key
-made from our ids, so a retried job never moves money twice.
+Money moves (transfers, refunds, reversals) run as outbox subscribers (`card.jobs`), after
+the change that made them due has committed. Each is recorded as `pending` when it falls due
+and `made` as soon as Stripe confirms it, in its own transaction. One that cannot be made now
+(the producer's account is not active, Stripe refused or did not answer) stays pending with the
+reason, and is tried again when its cause clears (`account.updated`) and by the reconciliation
+(`card.reconciliation`): a job never fails for Stripe's sake, so none is held. Every Stripe call
+carries an idempotency key fingerprinting its parameters, and a retry first looks for the object
+an earlier attempt may have made, so money never moves twice.
+
+Transfers are made from the charge (`source_transaction`), so in the currency of the charge's
+balance transaction, the platform's settlement currency: each order's share of what the platform
+received is apportioned by the orders' display totals, and the hub's fee kept from it.
 
 Card payments build on orders (they pay a checkout's orders and move money per order), so
 this domain sits above `order`; the payment records and the Stripe client it uses belong to
@@ -18,9 +27,11 @@ this domain sits above `order`; the payment records and the Stripe client it use
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import stripe
 import structlog
@@ -28,28 +39,46 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel import audit
 from kernel.auth import Principal
-from kernel.errors import Conflict, InvalidInput, NotFound
-from kernel.money import Amount
+from kernel.errors import Conflict, InvalidInput, NotFound, Unavailable
+from kernel.money import Amount, apportion
 from kernel.outbox import emit
+from marketplace.card.repository import CardRepository
 from marketplace.card.schemas import (
     CardPaymentRead,
     CardRefundRead,
     OnboardingLink,
     OnboardingRequest,
+    PaymentAttention,
     PayoutAccountRead,
 )
-from marketplace.events import CardPaymentDisputed, CardPaymentSucceeded
-from marketplace.order.models import Checkout, Order, OrderStatus, PaymentMethod
+from marketplace.events import (
+    CardPaymentDisputed,
+    CardPaymentSucceeded,
+    CardReversalDue,
+    CardTransferDue,
+)
+from marketplace.hub.service import HubService
+from marketplace.order.models import UNPAID_CARD_ORDER_HOURS, Checkout, Order, OrderStatus, PaymentMethod
 from marketplace.order.repository import OrderRepository
 from marketplace.order.service import OrderService
 from marketplace.organization.models import Role
 from marketplace.organization.repository import OrganizationRepository
 from marketplace.organization.service import OrganizationService
-from marketplace.payment.models import CardPayment, CardRefund, CardTransfer, PayoutAccount
+from marketplace.payment.models import CardPayment, CardRefund, CardTransfer, MoveStatus, PayoutAccount
 from marketplace.payment.repository import PaymentRepository
-from marketplace.payment.stripe_gateway import StripeGateway
+from marketplace.payment.stripe_currency import from_stripe, to_stripe, transfer_amount
+from marketplace.payment.stripe_gateway import PaymentProviderError, StripeGateway
 
 _log = structlog.get_logger("borderhub.payment")
+
+
+M = TypeVar("M", bound=stripe.StripeObject)
+
+#: PaymentIntent statuses Stripe lets us cancel.
+CANCELLABLE = frozenset(
+    {"requires_payment_method", "requires_confirmation", "requires_action", "requires_capture", "processing"}
+)
+_CANCELLED = (OrderStatus.cancelled, OrderStatus.rejected)
 
 
 class CardPaymentsOff(Conflict):
@@ -62,6 +91,13 @@ class NotPaidByCard(Conflict):
 
 class CardPaymentNotFound(NotFound):
     slug = "card-payment-not-found"
+
+
+class PaymentNotRecordedYet(Unavailable):
+    """Stripe reports on a PaymentIntent of ours whose record is still being written (the request
+    that created it has not committed): answered 503 so that Stripe delivers the event again."""
+
+    slug = "payment-not-recorded-yet"
 
 
 def transfer_group(checkout_id: uuid.UUID) -> str:
@@ -81,10 +117,16 @@ def in_proportion(amount_minor: int, part_minor: int, whole_minor: int) -> int:
     return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def _problem(exc: PaymentProviderError) -> str:
+    return str(exc)[:500]
+
+
 class CardPaymentService:
     def __init__(self, session: AsyncSession, stripe_gateway: StripeGateway | None) -> None:
         self.session = session
         self.repo = PaymentRepository(session)
+        self.cards = CardRepository(session)
+        self.orders = OrderRepository(session)
         self.organizations = OrganizationService(session)
         self._stripe = stripe_gateway
 
@@ -108,6 +150,8 @@ class CardPaymentService:
             raise InvalidInput.field("organization_id", "only producers receive card payments; this one only buys")
         account = await self.repo.payout_account(organization_id)
         if account is None:
+            # The key fingerprints these parameters: a producer renamed between a lost answer and the
+            # retry gets a new account request, not Stripe's idempotency_error.
             created = await self.gateway.create_account(
                 {
                     "type": "express",
@@ -115,8 +159,7 @@ class CardPaymentService:
                     "capabilities": {"transfers": {"requested": True}},
                     "business_profile": {"name": organization.legal_name},
                     "metadata": {"organization_id": str(organization_id)},
-                },
-                key=f"account-{organization_id}",
+                }
             )
             account = PayoutAccount(organization_id=organization_id, stripe_account_id=created.id)
             _apply_account(account, created)
@@ -167,16 +210,17 @@ class CardPaymentService:
             raise NotPaidByCard("this checkout is paid by invoice")
         orders = [
             order
-            for order in await OrderRepository(self.session).orders_of_checkout(checkout_id, for_update=True)
+            for order in await self.orders.orders_of_checkout(checkout_id, for_update=True)
             if order.status is OrderStatus.pending_payment
         ]
         if not orders:
             raise Conflict("no order of this checkout awaits payment")
         amount = sum(order.display_total_minor for order in orders)
+        currency = checkout.display_currency
         intent = await self.gateway.create_payment_intent(
             {
-                "amount": amount,
-                "currency": checkout.display_currency.lower(),
+                "amount": to_stripe(amount, currency),
+                "currency": currency.lower(),
                 "automatic_payment_methods": {"enabled": True},
                 "transfer_group": transfer_group(checkout_id),
                 "description": f"Borderhub checkout {checkout_id}",
@@ -184,15 +228,14 @@ class CardPaymentService:
                     "checkout_id": str(checkout_id),
                     "buyer_organization_id": str(checkout.buyer_organization_id),
                 },
-            },
-            key=f"payment-{checkout_id}",
+            }
         )
         payment = CardPayment(
             checkout_id=checkout_id,
             payment_intent_id=intent.id,
             order_ids=[order.id for order in orders],
             client_secret=intent.client_secret or "",
-            currency=checkout.display_currency,
+            currency=currency,
             amount_minor=amount,
             status=intent.status,
             refunded_minor=0,
@@ -206,7 +249,7 @@ class CardPaymentService:
             object_id=checkout_id,
             organization_id=checkout.buyer_organization_id,
             hub_id=checkout.hub_id,
-            after={"payment_intent_id": intent.id, "amount_minor": amount, "currency": checkout.display_currency},
+            after={"payment_intent_id": intent.id, "amount_minor": amount, "currency": currency},
         )
         return await self._read(payment)
 
@@ -232,14 +275,52 @@ class CardPaymentService:
                     order_id=refund.order_id,
                     amount=Amount(amount_minor=refund.amount_minor, currency=refund.currency),
                     reason=refund.reason,
+                    status=refund.status.value,
                 )
                 for refund in refunds
             ],
             refunded=Amount(amount_minor=payment.refunded_minor, currency=payment.currency),
+            settled=(
+                Amount(amount_minor=payment.settlement_amount_minor, currency=payment.settlement_currency)
+                if payment.settlement_amount_minor is not None and payment.settlement_currency is not None
+                else None
+            ),
             chargeback_status=payment.chargeback_status,
         )
 
-    # --- Stripe's webhook ---------------------------------------------------------------
+    async def needing_attention(self, principal: Principal, hub_id: uuid.UUID) -> list[PaymentAttention]:
+        """The hub's card payment matters waiting for someone (its coordinators): transfers, refunds
+        and reversals that wait, and chargebacks still open. Oldest first."""
+        await HubService(self.session).require_coordinator(principal, hub_id)
+        items = [
+            PaymentAttention(
+                kind=f"{move.kind}_pending",
+                checkout_id=move.checkout_id,
+                order_id=move.order_id,
+                producer_organization_id=move.producer_organization_id,
+                amount=Amount(amount_minor=move.amount_minor, currency=move.currency),
+                reason=move.reason,
+                attempts=move.attempts,
+                since=move.since,
+            )
+            for move in await self.cards.pending_moves_of_hub(hub_id)
+        ]
+        items += [
+            PaymentAttention(
+                kind="chargeback_open",
+                checkout_id=chargeback.checkout_id,
+                order_id=None,
+                producer_organization_id=None,
+                amount=Amount(amount_minor=chargeback.amount_minor, currency=chargeback.currency),
+                reason=f"{chargeback.reason} ({chargeback.status})",
+                attempts=0,
+                since=chargeback.since,
+            )
+            for chargeback in await self.cards.open_chargebacks_of_hub(hub_id)
+        ]
+        return sorted(items, key=lambda item: item.since)
+
+    # --- Stripe's webhooks ----------------------------------------------------------------
 
     async def handle(self, event: stripe.Event) -> bool:
         """Apply a verified webhook event once; False when it was handled before.
@@ -251,38 +332,52 @@ class CardPaymentService:
         if not await self.repo.record_stripe_event(event.id, event.type, obj.get("id")):
             return False
         if event.type.startswith("payment_intent."):
-            await self._sync_payment(obj["id"])
+            await self.sync_payment(obj["id"])
         elif event.type == "charge.refunded":
             await self._record_refunded(obj)
         elif event.type == "charge.dispute.created":
             await self._record_chargeback(obj)
+        elif event.type.startswith("charge.dispute."):
+            await self._update_chargeback(obj)
         elif event.type == "account.updated":
-            await self._sync_account(obj["id"])
+            await self.sync_account(obj["id"])
         else:
             _log.info("stripe event ignored", event_id=event.id, type=event.type)
         return True
 
-    async def _sync_payment(self, payment_intent_id: str) -> None:
+    async def sync_payment(self, payment_intent_id: str, intent: stripe.PaymentIntent | None = None) -> None:
+        """Bring a checkout's card payment up to what Stripe has now; on success, its orders are
+        paid (`CardPaymentSucceeded`) and what the platform received is recorded.
+
+        Raises `PaymentNotRecordedYet` (503) for a PaymentIntent of ours whose record is not
+        committed yet, so that Stripe sends the event again instead of it being lost."""
         payment = await self.repo.card_payment_where(CardPayment.payment_intent_id == payment_intent_id)
-        if payment is None or payment.status == "succeeded":
-            return  # not ours, or settled already (a succeeded PaymentIntent never changes status)
-        intent = await self.gateway.payment_intent(payment_intent_id)
-        if intent.amount != payment.amount_minor or intent.currency.upper() != payment.currency:
+        if payment is not None and payment.status == "succeeded" and payment.settled:
+            return  # a succeeded PaymentIntent never changes status
+        intent = intent or await self.gateway.payment_intent(payment_intent_id)
+        if payment is None:
+            await self._unrecorded(intent)
+            return
+        if (
+            from_stripe(intent.amount, payment.currency) != payment.amount_minor
+            or intent.currency.upper() != payment.currency
+        ):
             raise Conflict(f"PaymentIntent {payment_intent_id} does not match the checkout's amount")
         before = payment.status
         payment.status = intent.status
         error = intent.last_payment_error
         payment.last_error = (error.message or error.code or error.type) if error is not None else None
         if intent.status == "succeeded":
-            payment.charge_id = _id_of(intent.latest_charge)
-            await emit(
-                self.session,
-                CardPaymentSucceeded(
-                    checkout_id=payment.checkout_id,
-                    payment_intent_id=payment_intent_id,
-                    order_ids=list(payment.order_ids),
-                ),
-            )
+            _apply_charge(payment, intent.latest_charge)
+            if before != "succeeded":
+                await emit(
+                    self.session,
+                    CardPaymentSucceeded(
+                        checkout_id=payment.checkout_id,
+                        payment_intent_id=payment_intent_id,
+                        order_ids=list(payment.order_ids),
+                    ),
+                )
         await self.session.flush()
         if before != payment.status:
             await audit.record(
@@ -295,23 +390,29 @@ class CardPaymentService:
                 after={"status": payment.status, "last_error": payment.last_error},
             )
 
+    async def _unrecorded(self, intent: stripe.PaymentIntent) -> None:
+        checkout_id = _uuid(metadata_of(intent, "checkout_id"))
+        if checkout_id is None or await self.orders.checkout(checkout_id) is None:
+            return  # not ours
+        if await self.repo.card_payment(checkout_id) is None:
+            raise PaymentNotRecordedYet(
+                f"the payment {intent.id} is still being recorded; Stripe will deliver the event again"
+            )
+        # Another PaymentIntent of the checkout is the recorded one: this one was made by an attempt
+        # whose answer was lost. The reconciliation cancels (or refunds) it.
+
     async def _record_refunded(self, charge: dict[str, Any]) -> None:
         payment = await self.repo.card_payment_where(
             CardPayment.payment_intent_id == _id_of(charge.get("payment_intent"))
         )
         if payment is None:
             return
-        payment.refunded_minor = max(payment.refunded_minor, int(charge["amount_refunded"]))
+        refunded = from_stripe(int(charge["amount_refunded"]), payment.currency)
+        payment.refunded_minor = max(payment.refunded_minor, refunded)
         await self.session.flush()
 
     async def _record_chargeback(self, dispute: dict[str, Any]) -> None:
-        intent_id = _id_of(dispute.get("payment_intent"))
-        condition = (
-            CardPayment.payment_intent_id == intent_id
-            if intent_id
-            else CardPayment.charge_id == _id_of(dispute["charge"])
-        )
-        payment = await self.repo.card_payment_where(condition)
+        payment = await self._payment_of_dispute(dispute)
         if payment is None or payment.chargeback_id is not None:
             return
         payment.chargeback_id = dispute["id"]
@@ -320,6 +421,8 @@ class CardPaymentService:
         checkout = await self.session.get(Checkout, payment.checkout_id)
         assert checkout is not None  # noqa: S101 - foreign key
         await self.session.flush()
+        currency = str(dispute["currency"]).upper()
+        amount = from_stripe(int(dispute["amount"]), currency)
         await audit.record(
             self.session,
             None,
@@ -328,7 +431,7 @@ class CardPaymentService:
             object_id=payment.checkout_id,
             organization_id=checkout.buyer_organization_id,
             hub_id=checkout.hub_id,
-            after={"chargeback_id": dispute["id"], "reason": dispute["reason"], "amount_minor": dispute["amount"]},
+            after={"chargeback_id": dispute["id"], "reason": dispute["reason"], "amount_minor": amount},
         )
         await emit(
             self.session,
@@ -337,99 +440,300 @@ class CardPaymentService:
                 hub_id=checkout.hub_id,
                 chargeback_id=dispute["id"],
                 reason=dispute["reason"],
-                amount_minor=int(dispute["amount"]),
-                currency=str(dispute["currency"]).upper(),
+                amount_minor=amount,
+                currency=currency,
             ),
         )
 
-    async def _sync_account(self, stripe_account_id: str) -> None:
+    async def _update_chargeback(self, dispute: dict[str, Any]) -> None:
+        """A chargeback's later events (`updated`, `closed`, ...) move its status on."""
+        payment = await self._payment_of_dispute(dispute)
+        if payment is not None and payment.chargeback_id == dispute["id"]:
+            payment.chargeback_status = dispute["status"]
+            await self.session.flush()
+
+    async def _payment_of_dispute(self, dispute: dict[str, Any]) -> CardPayment | None:
+        intent_id = _id_of(dispute.get("payment_intent"))
+        condition = (
+            CardPayment.payment_intent_id == intent_id
+            if intent_id
+            else CardPayment.charge_id == _id_of(dispute["charge"])
+        )
+        return await self.repo.card_payment_where(condition)
+
+    async def sync_account(self, stripe_account_id: str) -> None:
+        """Bring a payout account up to what Stripe has now; once it takes transfers, the
+        producer's transfers that waited for it fall due again."""
         account = await self.repo.payout_account_by_stripe_id(stripe_account_id)
         if account is None:
             return
         _apply_account(account, await self.gateway.account(stripe_account_id))
         await self.session.flush()
+        if account.transfers_active:
+            for order_id in await self.cards.pending_transfers_to(account.organization_id):
+                await emit(self.session, CardTransferDue(order_id=order_id))
 
-    # --- money moves (outbox subscribers) ------------------------------------------------
+    # --- unpaid card orders ---------------------------------------------------------------
 
-    async def transfer(self, order_id: uuid.UUID, fee_percent: Decimal) -> None:
+    async def cancel_unpaid(self, now: dt.datetime) -> int:
+        """Card orders not paid within `UNPAID_CARD_ORDER_HOURS` give their stock back, unless
+        Stripe says their payment succeeded or is still processing. Their PaymentIntent is
+        cancelled at Stripe first (so it cannot be paid afterwards); when Stripe cannot be asked,
+        nothing is cancelled for that checkout until the next run. How many orders were cancelled."""
+        orders = await self.orders.unpaid_card_orders(now - dt.timedelta(hours=UNPAID_CARD_ORDER_HOURS))
+        to_cancel: list[Order] = []
+        for checkout_id, group in itertools.groupby(
+            sorted(orders, key=lambda o: (str(o.checkout_id), o.id)), key=lambda o: o.checkout_id
+        ):
+            if await self._payment_given_up(checkout_id):
+                to_cancel += group
+        await OrderService(self.session).cancel_unpaid(sorted(to_cancel, key=lambda o: o.id))
+        return len(to_cancel)
+
+    async def _payment_given_up(self, checkout_id: uuid.UUID) -> bool:
+        payment = await self.repo.card_payment(checkout_id, for_update=True)
+        if payment is None:
+            return True
+        if self._stripe is None:
+            return payment.status != "succeeded"
+        try:
+            intent = await self._stripe.payment_intent(payment.payment_intent_id)
+            if intent.status in ("succeeded", "processing"):
+                await self.sync_payment(payment.payment_intent_id, intent)
+                return False
+            if intent.status in CANCELLABLE:
+                intent = await self._stripe.cancel_payment_intent(payment.payment_intent_id, "abandoned")
+        except PaymentProviderError as exc:
+            _log.warning(
+                "unpaid card order kept: Stripe could not be asked", checkout_id=str(checkout_id), error=str(exc)
+            )
+            return False
+        payment.status = intent.status
+        await self.session.flush()
+        return intent.status == "canceled"
+
+    # --- money moves (outbox subscribers and the reconciliation) ---------------------------
+
+    async def transfer(self, order_id: uuid.UUID, fee_percent: Decimal, *, look_first: bool = False) -> None:
         """Send a paid order's share to its producer, less the hub's fee — once; never for an
-        order that was cancelled or rejected meanwhile (its money goes back instead)."""
-        order = await self.session.get(Order, order_id, with_for_update=True)
+        order that was cancelled or rejected before it went out (its money goes back instead).
+        When it cannot be made now, it waits (`pending`, with the reason). With `look_first`
+        (repairs), Stripe is searched for the transfer before one is sent even on a first attempt."""
+        order = await self.orders.get(order_id, for_update=True)
         assert order is not None  # noqa: S101 - events name existing orders
-        if order.status in (OrderStatus.cancelled, OrderStatus.rejected) or await self.repo.card_transfer(order_id):
+        record = await self.repo.card_transfer(order_id, for_update=True)
+        if record is not None and record.status is not MoveStatus.pending:
             return
-        payment = await self.repo.card_payment(order.checkout_id)
-        account = await self.repo.payout_account(order.producer_organization_id)
-        if payment is None or account is None or not account.transfers_active:
-            # Retried by the worker: the producer's account may be re-activated in Stripe.
-            raise RuntimeError(f"order {order_id}: no card payment or no active payout account to transfer to")
-        fee = hub_fee(order.display_total_minor, fee_percent)
-        transfer = await self.gateway.create_transfer(
-            {
-                "amount": order.display_total_minor - fee,
-                "currency": payment.currency.lower(),
-                "destination": account.stripe_account_id,
-                "transfer_group": transfer_group(order.checkout_id),
-                # Tied to the charge, so it goes out even before the charge's funds are available.
-                **({"source_transaction": payment.charge_id} if payment.charge_id else {}),
-                "metadata": {"order_id": str(order_id)},
-            },
-            key=f"transfer-{order_id}",
+        if order.status in _CANCELLED:
+            if record is not None:
+                record.status, record.pending_reason = MoveStatus.dropped, None
+                await self.session.flush()
+                await self._reversal_due(order_id)
+            return
+        payment = await self.repo.card_payment(order.checkout_id, for_update=True)
+        if payment is None or payment.status != "succeeded":
+            return  # paid orders only: the payment's success makes the transfer due again
+        if not payment.settled:
+            try:
+                await self.sync_payment(payment.payment_intent_id)
+            except PaymentProviderError as exc:
+                _log.warning("transfer waits for the charge's settlement", order_id=str(order_id), error=str(exc))
+        if record is None:
+            record = await self._new_transfer(order, payment, fee_percent)
+            if record is None:
+                return
+        await self._send_transfer(order, payment, record, look_first)
+
+    async def _new_transfer(self, order: Order, payment: CardPayment, fee_percent: Decimal) -> CardTransfer | None:
+        if payment.settlement_amount_minor is None or payment.settlement_currency is None:
+            return None  # retried by the reconciliation once Stripe has the balance transaction
+        orders = {o.id: o for o in await self.orders.by_ids(payment.order_ids)}
+        shares = apportion(payment.settlement_amount_minor, [orders[i].display_total_minor for i in payment.order_ids])
+        share = shares[payment.order_ids.index(order.id)]
+        amount = transfer_amount(share - hub_fee(share, fee_percent), payment.settlement_currency)
+        record = CardTransfer(
+            order_id=order.id,
+            status=MoveStatus.pending,
+            attempts=0,
+            charge_currency=payment.currency,
+            charge_amount_minor=order.display_total_minor,
+            currency=payment.settlement_currency,
+            share_minor=share,
+            fee_minor=share - amount,
+            amount_minor=amount,
+            reversed_minor=0,
         )
-        await self.repo.add(
-            CardTransfer(
+        await self.repo.add(record)
+        return record
+
+    async def _send_transfer(self, order: Order, payment: CardPayment, record: CardTransfer, look_first: bool) -> None:
+        account = await self.repo.payout_account(order.producer_organization_id)
+        if account is None or not account.transfers_active:
+            record.pending_reason = "the producer's Stripe account cannot receive transfers yet (onboarding unfinished)"
+            await self.session.flush()
+            return
+        if record.amount_minor <= 0:
+            record.status, record.pending_reason = MoveStatus.dropped, "nothing to transfer after the hub's fee"
+            await self.session.flush()
+            return
+        params = {
+            "amount": to_stripe(record.amount_minor, record.currency),
+            "currency": record.currency.lower(),
+            "destination": account.stripe_account_id,
+            "transfer_group": transfer_group(order.checkout_id),
+            # From the charge: it goes out even before the charge's funds are available.
+            "source_transaction": payment.charge_id,
+            "metadata": {"order_id": str(order.id)},
+        }
+        record.attempts += 1
+        try:
+            made = await self._made_before(
+                lambda: self.gateway.transfers_of_group(transfer_group(order.checkout_id)),
+                order.id,
+                record.attempts > 1 or look_first,
+            )
+            transfer = made or await self.gateway.create_transfer(params)
+        except PaymentProviderError as exc:
+            record.pending_reason = _problem(exc)
+            await self.session.flush()
+            return
+        record.status, record.pending_reason = MoveStatus.made, None
+        record.stripe_transfer_id, record.destination = transfer.id, account.stripe_account_id
+        await self.session.flush()
+        await self._reversal_due(order.id)
+
+    async def refund(self, order_id: uuid.UUID, amount_minor: int, reason: str, *, look_first: bool = False) -> None:
+        """Give `amount_minor` of an order's share back to the buyer's card — once per order. The
+        reversal of the producer's transfer follows as a step of its own (`CardReversalDue`)."""
+        order = await self.orders.get(order_id, for_update=True)
+        assert order is not None  # noqa: S101 - events name existing orders
+        payment = await self.repo.card_payment(order.checkout_id)
+        if payment is None or payment.status != "succeeded":
+            return  # nothing was charged yet; a payment that still succeeds is refunded then
+        record = await self.repo.card_refund(order_id, for_update=True)
+        if record is None:
+            record = CardRefund(
                 order_id=order_id,
-                stripe_transfer_id=transfer.id,
-                destination=account.stripe_account_id,
+                status=MoveStatus.pending,
+                attempts=0,
                 currency=payment.currency,
-                amount_minor=order.display_total_minor - fee,
-                fee_minor=fee,
+                amount_minor=min(amount_minor, order.display_total_minor),
+                reason=reason,
+                reversal_attempts=0,
                 reversed_minor=0,
             )
-        )
-
-    async def refund(self, order_id: uuid.UUID, amount_minor: int, reason: str) -> None:
-        """Give `amount_minor` of an order's share back to the buyer's card — once per order —
-        and take the same proportion back from the producer's transfer, if one was made."""
-        order = await self.session.get(Order, order_id, with_for_update=True)
-        assert order is not None  # noqa: S101 - events name existing orders
-        payment = await self.repo.card_payment(order.checkout_id)
-        if payment is None or payment.status != "succeeded" or await self.repo.card_refund(order_id):
+            await self.repo.add(record)
+        elif record.status is not MoveStatus.pending:
             return
-        amount = min(amount_minor, order.display_total_minor)
-        refund = await self.gateway.create_refund(
-            {
-                "payment_intent": payment.payment_intent_id,
-                "amount": amount,
-                "reason": "requested_by_customer",
-                "metadata": {"order_id": str(order_id), "reason": reason},
-            },
-            key=f"refund-{order_id}",
-        )
-        reversed_minor = 0
-        transfer = await self.repo.card_transfer(order_id)
-        if transfer is not None:
-            reversed_minor = min(
-                in_proportion(transfer.amount_minor, amount, order.display_total_minor),
-                transfer.amount_minor - transfer.reversed_minor,
+        await self._send_refund(payment, record, look_first)
+
+    async def _send_refund(self, payment: CardPayment, record: CardRefund, look_first: bool) -> None:
+        params = {
+            "payment_intent": payment.payment_intent_id,
+            "amount": to_stripe(record.amount_minor, record.currency),
+            "reason": "requested_by_customer",
+            "metadata": {"order_id": str(record.order_id), "reason": record.reason},
+        }
+        record.attempts += 1
+        try:
+            made = await self._made_before(
+                lambda: self.gateway.refunds_of(payment.payment_intent_id),
+                record.order_id,
+                record.attempts > 1 or look_first,
             )
-            if reversed_minor > 0:
-                await self.gateway.reverse_transfer(
-                    transfer.stripe_transfer_id,
-                    {"amount": reversed_minor, "metadata": {"order_id": str(order_id), "refund": refund.id}},
-                    key=f"reversal-{order_id}",
-                )
-                transfer.reversed_minor += reversed_minor
-        await self.repo.add(
-            CardRefund(
-                order_id=order_id,
-                stripe_refund_id=refund.id,
-                currency=payment.currency,
-                amount_minor=amount,
-                reason=reason,
-                reversed_minor=reversed_minor,
-            )
+            refund = made or await self.gateway.create_refund(params)
+        except PaymentProviderError as exc:
+            record.pending_reason = _problem(exc)
+            await self.session.flush()
+            return
+        record.status, record.pending_reason, record.stripe_refund_id = MoveStatus.made, None, refund.id
+        record.reversal_status = MoveStatus.pending
+        await self.session.flush()
+        await emit(self.session, CardReversalDue(order_id=record.order_id))
+
+    async def reverse(self, order_id: uuid.UUID, *, look_first: bool = False) -> None:
+        """Take back from the producer's transfer the share of the order's refund — once; it waits
+        while the transfer itself waits, and is dropped when no transfer went out."""
+        order = await self.orders.get(order_id, for_update=True)
+        assert order is not None  # noqa: S101 - events name existing orders
+        record = await self.repo.card_refund(order_id, for_update=True)
+        if record is None or record.reversal_status is not MoveStatus.pending:
+            return
+        transfer = await self.repo.card_transfer(order_id, for_update=True)
+        if transfer is not None and transfer.status is MoveStatus.pending and order.status in _CANCELLED:
+            transfer.status, transfer.pending_reason = MoveStatus.dropped, None
+        if transfer is None or transfer.status is MoveStatus.dropped:
+            # No transfer went out: the hub gives its fee back with the refund, the producer owes nothing.
+            record.reversal_status, record.reversal_pending_reason = MoveStatus.dropped, None
+            await self.session.flush()
+            return
+        if transfer.status is MoveStatus.pending:
+            record.reversal_pending_reason = "waits for the producer's transfer, which is not made yet"
+            await self.session.flush()
+            return
+        amount = min(
+            in_proportion(transfer.amount_minor, record.amount_minor, transfer.charge_amount_minor),
+            transfer.amount_minor - transfer.reversed_minor,
         )
+        if amount <= 0:
+            record.reversal_status, record.reversal_pending_reason = MoveStatus.dropped, None
+            await self.session.flush()
+            return
+        stripe_transfer_id = transfer.stripe_transfer_id
+        assert stripe_transfer_id is not None  # noqa: S101 - a made transfer has its Stripe id
+        params = {
+            "amount": to_stripe(amount, transfer.currency),
+            "metadata": {"order_id": str(order_id), "refund": record.stripe_refund_id or ""},
+        }
+        record.reversal_attempts += 1
+        try:
+            made = await self._made_before(
+                lambda: self.gateway.reversals_of(stripe_transfer_id),
+                order_id,
+                record.reversal_attempts > 1 or look_first,
+            )
+            reversal = made or await self.gateway.reverse_transfer(stripe_transfer_id, params)
+        except PaymentProviderError as exc:
+            record.reversal_pending_reason = _problem(exc)
+            await self.session.flush()
+            return
+        record.reversal_status, record.reversal_pending_reason = MoveStatus.made, None
+        record.stripe_reversal_id = reversal.id
+        record.reversed_minor = from_stripe(reversal.amount, transfer.currency)
+        transfer.reversed_minor += record.reversed_minor
+        await self.session.flush()
+
+    async def _reversal_due(self, order_id: uuid.UUID) -> None:
+        """A transfer was made or dropped: a refund's reversal that waited for it can go on."""
+        refund = await self.repo.card_refund(order_id)
+        if refund is not None and refund.reversal_status is MoveStatus.pending:
+            await emit(self.session, CardReversalDue(order_id=order_id))
+
+    @staticmethod
+    async def _made_before(listing: Callable[[], Awaitable[Sequence[M]]], order_id: uuid.UUID, look: bool) -> M | None:
+        """When `look` (a retry, or a repair), the object an earlier attempt made (its answer lost,
+        its idempotency key perhaps expired), found by the order id in its metadata."""
+        if not look:
+            return None
+        for made in await listing():
+            if metadata_of(made, "order_id") == str(order_id):
+                return made
+        return None
+
+
+def _apply_charge(payment: CardPayment, charge: Any) -> None:
+    """Record the charge and, from its balance transaction, what the platform received."""
+    if charge is None:
+        return
+    if isinstance(charge, str):
+        payment.charge_id = charge
+        return
+    payment.charge_id = charge.id
+    balance = getattr(charge, "balance_transaction", None)
+    if balance is not None and not isinstance(balance, str):
+        currency = str(balance.currency).upper()
+        payment.settlement_currency = currency
+        payment.settlement_amount_minor = from_stripe(int(balance.amount), currency)
 
 
 def _apply_account(account: PayoutAccount, stripe_account: stripe.Account) -> None:
@@ -454,3 +758,17 @@ def _id_of(value: Any) -> str | None:
     if value is None or isinstance(value, str):
         return value
     return str(value["id"])
+
+
+def metadata_of(obj: stripe.StripeObject, key: str) -> str | None:
+    """A value of a Stripe object's metadata (ours: `order_id`, `checkout_id`), if it has one."""
+    metadata = obj.to_dict().get("metadata") or {}
+    value = metadata.get(key)
+    return str(value) if value is not None else None
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None

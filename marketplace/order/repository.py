@@ -120,6 +120,10 @@ class OrderRepository:
             statement = statement.with_for_update()
         return (await self.session.execute(statement)).scalar_one_or_none()
 
+    async def by_ids(self, order_ids: list[uuid.UUID]) -> list[Order]:
+        rows = await self.session.execute(select(Order).where(equals_any(Order.id, order_ids, Uuid)))
+        return list(rows.scalars())
+
     async def locked(self, order_ids: list[uuid.UUID]) -> list[Order]:
         """Orders locked in id order (so concurrent writers of several orders cannot deadlock)."""
         rows = await self.session.execute(

@@ -52,6 +52,7 @@ from marketplace.order.schemas import (
 from marketplace.organization.models import Organization, Role, Side
 from marketplace.organization.repository import OrganizationRepository
 from marketplace.organization.service import OrganizationService
+from marketplace.payment import stripe_currency
 from marketplace.payment.repository import PaymentRepository
 from marketplace.payment.service import InvoiceService, invoice_summary
 
@@ -127,7 +128,10 @@ class OrderService:
         jurisdiction. Raises `CheckoutRefused` (422) listing every line that fails, `OutOfStock`
         (409) when stock alone is short, `NotABuyer` (403) for producer-only organisations and
         `InvalidInput` (422) naming every bad field of a delivery place, currency, hub, payment
-        method and the lines (repeated listings, quantities that are not positive).
+        method and the lines (repeated listings, quantities that are not positive). Paid by card,
+        the display currency must be one Stripe charges in and the display total an amount it
+        accepts (`stripe_currency.chargeable_problem`), else `InvalidInput` (422) naming
+        `display_currency` or `lines`; every refusal leaves nothing taken or written.
         """
         await self.organizations.require_role(principal, data.buyer_organization_id, Role.member)
         buyer = await OrganizationRepository(self.session).get(data.buyer_organization_id)
@@ -198,6 +202,16 @@ class OrderService:
                 created_at=now,
             )
             orders.append((order, lines))
+        if method is PaymentMethod.stripe:
+            # The buyer is charged the display total in one payment (see `card.service`). Its limits
+            # are refused here, not when the buyer starts paying, and under `lines`: the buyer brings
+            # the total within them by changing quantities (or the lines ordered together). The stock
+            # taken above goes back with the request's transaction; nothing has been written yet.
+            problem = stripe_currency.chargeable_problem(
+                sum(order.display_total_minor for order, _ in orders), display_currency
+            )
+            if problem is not None:
+                raise InvalidInput.field("lines", problem)
         invoices = []
         if method is PaymentMethod.invoice:
             assert net_days is not None  # noqa: S101 - checked above
@@ -245,6 +259,14 @@ class OrderService:
         display_currency = problems.check(
             codes.currency, data.display_currency or buyer.default_currency, "display_currency"
         )
+        if (
+            method is PaymentMethod.stripe
+            and display_currency is not None
+            and not stripe_currency.is_supported(display_currency)
+        ):
+            # Refused whatever the total (not known yet): `chargeable_problem` judges the currency first.
+            problem = stripe_currency.chargeable_problem(0, display_currency)
+            problems.add("display_currency", problem or f"card payments cannot be made in {display_currency}")
         hub = await problems.check_awaited(self._hub(buyer.id, data.hub_id))
         if method is PaymentMethod.invoice and hub is not None and hub[1] is None:
             problems.add("payment_method", "the hub grants your organization no invoice terms")
@@ -452,14 +474,12 @@ class OrderService:
             elif order.status in (OrderStatus.cancelled, OrderStatus.rejected):
                 await emit(self.session, _full_refund(order, order.status))
 
-    async def cancel_unpaid_card_orders(self, now: dt.datetime) -> int:
-        """Card orders not paid within `UNPAID_CARD_ORDER_HOURS` give their stock back: cancelled
-        by the payment system (a payment that still succeeds later is refunded). How many."""
-        orders = await self.repo.unpaid_card_orders(now - dt.timedelta(hours=UNPAID_CARD_ORDER_HOURS))
+    async def cancel_unpaid(self, orders: list[Order]) -> None:
+        """Card orders whose payment was given up (not paid within `UNPAID_CARD_ORDER_HOURS`, its
+        PaymentIntent cancelled at Stripe) give their stock back: cancelled by the payment system."""
         for order in orders:
             note = f"not paid by card within {UNPAID_CARD_ORDER_HOURS} hours"
             await self.transition(order, OrderStatus.cancelled, {Party.payments}, None, note)
-        return len(orders)
 
     async def parties(self, principal: Principal, order: Order) -> set[Party]:
         """The caller's sides of the order (none: it is not theirs to see)."""

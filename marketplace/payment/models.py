@@ -93,15 +93,39 @@ class CardPayment(Entity):
     """The PaymentIntent's status as last fetched from Stripe (`requires_payment_method`, `succeeded`, ...)."""
     last_error: Mapped[str | None] = mapped_column(String(500))
     charge_id: Mapped[str | None] = mapped_column(String(255))
+    settlement_currency: Mapped[str | None] = mapped_column(CHAR(3))
+    """The currency of the charge's balance transaction: what the platform received, and what
+    transfers to producers are made in (Stripe requires it of a transfer from a charge)."""
+    settlement_amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    """The charge's gross amount in `settlement_currency`, as Stripe converted it."""
     refunded_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     """Refunded on the charge, as Stripe reports it (ours and any made in Stripe's dashboard)."""
     chargeback_id: Mapped[str | None] = mapped_column(String(255))
     chargeback_reason: Mapped[str | None] = mapped_column(String(80))
     chargeback_status: Mapped[str | None] = mapped_column(String(80))
 
+    @property
+    def settled(self) -> bool:
+        return self.settlement_currency is not None and self.settlement_amount_minor is not None
+
+
+class MoveStatus(enum.StrEnum):
+    """Where a money movement (transfer, refund, reversal) stands."""
+
+    pending = "pending"
+    """Due but not made yet: `pending_reason` says why; retried when its cause clears and by the reconciliation."""
+    made = "made"
+    """Stripe confirmed it."""
+    dropped = "dropped"
+    """No longer due (a transfer for an order cancelled before it went out)."""
+
 
 class CardTransfer(Entity):
-    """An order's share of a card payment sent to its producer, less the hub's fee."""
+    """An order's share of a card payment sent to its producer, less the hub's fee.
+
+    Recorded as `pending` when it falls due and `made` once Stripe confirms it. Figures are kept in
+    the charge's currency (what the buyer paid for the order) and in the settlement currency (what
+    the platform received for it, and what the transfer and the fee are in)."""
 
     __tablename__ = "card_transfer"
     __table_args__ = {"schema": MARKETPLACE_SCHEMA}
@@ -109,16 +133,30 @@ class CardTransfer(Entity):
     order_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.purchase_order.id"), unique=True
     )
-    stripe_transfer_id: Mapped[str] = mapped_column(String(255), unique=True)
-    destination: Mapped[str] = mapped_column(String(255))
+    status: Mapped[MoveStatus] = mapped_column(enum_type(MoveStatus, "money_move_status"))
+    pending_reason: Mapped[str | None] = mapped_column(String(500))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    """Calls to Stripe so far; after the first, a retry looks for a transfer Stripe made but whose answer was lost."""
+    stripe_transfer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    destination: Mapped[str | None] = mapped_column(String(255))
+    charge_currency: Mapped[str] = mapped_column(CHAR(3))
+    charge_amount_minor: Mapped[int] = mapped_column(BigInteger)
+    """The order's share of the charge: its display total."""
     currency: Mapped[str] = mapped_column(CHAR(3))
-    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    """The settlement currency."""
+    share_minor: Mapped[int] = mapped_column(BigInteger)
+    """The order's share of what the platform received (the charge's shares add up to it exactly)."""
     fee_minor: Mapped[int] = mapped_column(BigInteger)
+    """The hub's fee, kept from the share."""
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    """Sent to the producer: `share_minor - fee_minor`."""
     reversed_minor: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class CardRefund(Entity):
-    """Money given back to the buyer's card for one order (cancelled, rejected, or a dispute's refund)."""
+    """Money given back to the buyer's card for one order (cancelled, rejected, or a dispute's refund),
+    and the same proportion taken back from the producer's transfer: two steps, each recorded as soon
+    as Stripe confirms it and retried on its own."""
 
     __tablename__ = "card_refund"
     __table_args__ = {"schema": MARKETPLACE_SCHEMA}
@@ -126,12 +164,22 @@ class CardRefund(Entity):
     order_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.purchase_order.id"), unique=True
     )
-    stripe_refund_id: Mapped[str] = mapped_column(String(255), unique=True)
+    status: Mapped[MoveStatus] = mapped_column(enum_type(MoveStatus, "money_move_status"))
+    pending_reason: Mapped[str | None] = mapped_column(String(500))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    stripe_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     currency: Mapped[str] = mapped_column(CHAR(3))
+    """The charge's currency."""
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(String(40))
+    reversal_status: Mapped[MoveStatus | None] = mapped_column(enum_type(MoveStatus, "money_move_status"))
+    """None until the refund is made; then pending until the producer's transfer is reversed in
+    proportion, or dropped when no transfer went out."""
+    reversal_pending_reason: Mapped[str | None] = mapped_column(String(500))
+    reversal_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    stripe_reversal_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     reversed_minor: Mapped[int] = mapped_column(BigInteger, default=0)
-    """Taken back from the producer's transfer, in proportion to the refund."""
+    """Taken back from the producer's transfer, in the settlement currency."""
 
 
 class StripeEvent(Entity):

@@ -149,14 +149,21 @@ class PaymentRepository:
         """The card payment matching `condition` (by PaymentIntent or charge id), locked."""
         return (await self.session.execute(select(CardPayment).where(condition).with_for_update())).scalar_one_or_none()
 
-    async def card_transfer(self, order_id: uuid.UUID) -> CardTransfer | None:
-        return (
-            await self.session.execute(select(CardTransfer).where(CardTransfer.order_id == order_id).with_for_update())
-        ).scalar_one_or_none()
+    async def card_transfer(self, order_id: uuid.UUID, *, for_update: bool = False) -> CardTransfer | None:
+        statement = select(CardTransfer).where(CardTransfer.order_id == order_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return (await self.session.execute(statement)).scalar_one_or_none()
 
-    async def card_refund(self, order_id: uuid.UUID) -> CardRefund | None:
+    async def card_refund(self, order_id: uuid.UUID, *, for_update: bool = False) -> CardRefund | None:
+        statement = select(CardRefund).where(CardRefund.order_id == order_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def card_refund_by_stripe_id(self, stripe_refund_id: str) -> CardRefund | None:
         return (
-            await self.session.execute(select(CardRefund).where(CardRefund.order_id == order_id))
+            await self.session.execute(select(CardRefund).where(CardRefund.stripe_refund_id == stripe_refund_id))
         ).scalar_one_or_none()
 
     async def card_refunds(self, order_ids: list[uuid.UUID]) -> list[CardRefund]:
