@@ -116,9 +116,9 @@ class CardRepository:
                 transfer.attempts,
                 transfer.created_at,
             )
-            for transfer, order in transfers.tuples()
+            for transfer, order in transfers.all()
         ]
-        for refund, order in refunds.tuples():
+        for refund, order in refunds.all():
             if refund.status is MoveStatus.pending:
                 kind, reason, attempts = "refund", refund.pending_reason, refund.attempts
             else:
