@@ -36,6 +36,7 @@ from marketplace.card.repository import CardRepository
 from marketplace.card.service import CANCELLABLE, CardPaymentService, metadata_of, transfer_group
 from marketplace.order.models import OrderStatus
 from marketplace.order.repository import OrderRepository
+from marketplace.order.service import OrderService
 from marketplace.payment.models import CardPayment, CardRefund, CardTransfer, MoveStatus
 from marketplace.payment.repository import PaymentRepository
 from marketplace.payment.stripe_currency import from_stripe
@@ -47,14 +48,26 @@ _log = structlog.get_logger("borderhub.payment")
 RECONCILE_DAYS = 3
 #: A PaymentIntent no checkout records may belong to a request still committing: left alone this long.
 ORPHAN_GRACE = dt.timedelta(minutes=15)
-#: Orders whose share was paid to the producer (or is owed to them).
-_PAID = frozenset({OrderStatus.paid, OrderStatus.shipped, OrderStatus.delivered})
+#: Orders whose share is owed to the producer.
+_PAID = frozenset(
+    {
+        OrderStatus.paid,
+        OrderStatus.accepted,
+        OrderStatus.shipped,
+        OrderStatus.delivered,
+        OrderStatus.completed,
+        OrderStatus.disputed,
+    }
+)
+#: Orders whose money goes back to the card in full.
+_GIVEN_BACK = frozenset({OrderStatus.cancelled, OrderStatus.rejected})
 
 
 class Finding(msgspec.Struct, frozen=True, kw_only=True):
     kind: str
-    """missed_payment_status, unrecorded_refund, unrecorded_transfer, transfer_made, refund_made,
-    reversal_made, orphan_payment_cancelled, orphan_payment_refunded, still_pending, dashboard_refund, error"""
+    """missed_payment_status, orders_paid, unrecorded_refund, unrecorded_transfer, transfer_made,
+    refund_made, reversal_made, orphan_payment_cancelled, orphan_payment_refunded (repaired);
+    still_pending, dashboard_refund, error (for a person)"""
     subject: str
     """The checkout, order or PaymentIntent it concerns."""
     detail: str
@@ -135,9 +148,24 @@ class _Run:
             self.found("missed_payment_status", checkout_id, f"the payment was {before}, Stripe has {payment.status}")
         if payment.status != "succeeded":
             return
+        await self.orders_settled(payment)
         await self.refunds_at_stripe(payment)
         await self.transfers_at_stripe(payment)
         await self.transfers_owed(payment)
+        await self.refunds_owed(payment)
+
+    async def orders_settled(self, payment: CardPayment) -> None:
+        """Orders of a succeeded payment still awaiting it (the job that marks them paid was lost)."""
+        waiting = [
+            order.id
+            for order in await OrderRepository(self.session).by_ids(payment.order_ids)
+            if order.status is OrderStatus.pending_payment
+        ]
+        if waiting:
+            await OrderService(self.session).settle_card_payment(waiting)
+            self.found(
+                "orders_paid", payment.checkout_id, f"{len(waiting)} order(s) of a succeeded payment marked paid"
+            )
 
     async def refunds_at_stripe(self, payment: CardPayment) -> None:
         refunded = 0
@@ -192,6 +220,13 @@ class _Run:
         for order in await OrderRepository(self.session).by_ids(payment.order_ids):
             if order.status in _PAID and await self.payments_repo.card_transfer(order.id) is None:
                 await self.retry_transfer(order.id)
+
+    async def refunds_owed(self, payment: CardPayment) -> None:
+        """Orders cancelled or rejected before or after the payment succeeded, with no refund yet."""
+        for order in await OrderRepository(self.session).by_ids(payment.order_ids):
+            if order.status in _GIVEN_BACK and await self.payments_repo.card_refund(order.id) is None:
+                await self.service.refund(order.id, order.display_total_minor, order.status.value, look_first=True)
+                await self.outcome("refund", order.id, await self.payments_repo.card_refund(order.id))
 
     async def retry_transfer(self, order_id: uuid.UUID) -> None:
         account = await self.inactive_account(order_id)
