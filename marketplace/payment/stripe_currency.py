@@ -89,8 +89,9 @@ MINIMUM_CHARGE = {
 }
 
 #: How many digits Stripe's integer may have: 8 (999,999.99 in a two-decimal currency) unless
-#: listed. These are the limits for every payment method; cards alone allow up to 12 digits (9 for
-#: American Express), but a checkout's PaymentIntent may be paid by other methods too.
+#: listed. Stripe gives these for payment methods other than cards (and the PaymentIntent API
+#: reference says eight digits); cards alone may go up to 12 digits (9 for American Express), but
+#: a checkout's PaymentIntent may be paid by other methods too, so the lower limits hold.
 MAX_DIGITS = {"IDR": 12, "COP": 10, "INR": 9}
 DEFAULT_MAX_DIGITS = 8
 
@@ -113,12 +114,12 @@ def to_stripe(amount_minor: int, currency: str) -> int:
     code = _supported(currency)
     shift = _stripe_exponent(code) - currency_exponent(code)
     if shift >= 0:
-        amount = amount_minor * 10**shift
-    elif amount_minor % 10**-shift:
+        amount = amount_minor * _ten(shift)
+    elif amount_minor % _ten(-shift):
         raise ValueError(f"{_money(amount_minor, code)} has more decimals than Stripe takes for {code}")
     else:
-        amount = amount_minor // 10**-shift
-    step = 10 ** _charge_step_exponent(code)
+        amount = amount_minor // _ten(-shift)
+    step = _ten(_charge_step_exponent(code))
     if amount % step:
         raise ValueError(f"Stripe charges {code} only in steps of {_money_of_stripe(step, code)}")
     return amount
@@ -133,10 +134,10 @@ def from_stripe(amount: int, currency: str) -> int:
     code = _supported(currency)
     shift = _stripe_exponent(code) - currency_exponent(code)
     if shift < 0:
-        return amount * 10**-shift
-    if amount % 10**shift:
+        return amount * _ten(-shift)
+    if amount % _ten(shift):
         raise ValueError(f"{amount} in Stripe's {code} units is not a whole number of our minor units")
-    return amount // 10**shift
+    return amount // _ten(shift)
 
 
 def chargeable_problem(amount_minor: int, currency: str) -> str | None:
@@ -158,7 +159,7 @@ def chargeable_problem(amount_minor: int, currency: str) -> str | None:
     try:
         amount = to_stripe(amount_minor, code)
     except ValueError:
-        step = _money_of_stripe(10 ** _charge_step_exponent(code), code)
+        step = _money_of_stripe(_ten(_charge_step_exponent(code)), code)
         return (
             f"A card payment in {code} must be a multiple of {step}, and the total of {total} is not; "
             "change a quantity or pay by invoice"
@@ -173,7 +174,7 @@ def chargeable_problem(amount_minor: int, currency: str) -> str | None:
             f"A card payment in {code} must be at least {_money_of_stripe(smallest, code)}, and the total is "
             f"{total}; order more or pay by invoice"
         )
-    largest = 10 ** MAX_DIGITS.get(code, DEFAULT_MAX_DIGITS) - 1
+    largest = _ten(MAX_DIGITS.get(code, DEFAULT_MAX_DIGITS)) - 1
     largest -= largest % granularity
     if amount > largest:
         return (
@@ -197,7 +198,7 @@ def transfer_amount(amount_minor: int, currency: str) -> int:
     """
     code = _supported(currency)
     shift = _stripe_exponent(code) - currency_exponent(code)
-    step = 10 ** max(0, _transfer_step_exponent(code) - shift)
+    step = _ten(max(0, _transfer_step_exponent(code) - shift))
     return amount_minor - amount_minor % step
 
 
@@ -236,7 +237,12 @@ def _transfer_step_exponent(code: str) -> int:
 def _granularity(code: str) -> int:
     """The smallest step between amounts Stripe can be charged in the currency, in its integer."""
     shift = _stripe_exponent(code) - currency_exponent(code)
-    return 10 ** max(_charge_step_exponent(code), shift)
+    return _ten(max(_charge_step_exponent(code), shift))
+
+
+def _ten(exponent: int) -> int:
+    """10**exponent, for an exponent of 0 or more."""
+    return int(10**exponent)
 
 
 def _stripe_units(amount: Decimal, code: str) -> int:

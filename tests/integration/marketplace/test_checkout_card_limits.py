@@ -93,9 +93,7 @@ async def written(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
 
 
 async def refused(client: Client, m: Market, body: dict[str, Any], key: str) -> dict[str, Any]:
-    response = await client.post(
-        "/api/v1/checkouts", json=body, headers={**m.buyer.headers, "Idempotency-Key": key}
-    )
+    response = await client.post("/api/v1/checkouts", json=body, headers={**m.buyer.headers, "Idempotency-Key": key})
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     problem: dict[str, Any] = response.json()
