@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kernel import clock
 from kernel.db import transaction
+from kernel.fx import RateRow, store_rates
 from kernel.money import apportion
 from marketplace.card.reconciliation import reconcile
 from marketplace.payment.models import CardPayment
@@ -360,3 +361,35 @@ async def test_an_event_about_a_payment_still_being_recorded_is_refused_with_503
     assert again.status_code == 200, again.text
     await run_jobs()
     assert (await order(card_client, m.buyer, cheese_order["id"]))["status"] == "paid"
+
+
+async def test_amounts_go_to_stripe_in_its_own_units_an_isk_checkout_in_hundredths(
+    card_client: Client,
+    stub: StripeStub,
+    market: Market,
+    onboarded: dict[str, str],
+    sessions: async_sessionmaker[AsyncSession],
+    run_jobs: Any,
+) -> None:
+    m = market
+    async with transaction(sessions) as session:
+        day = clock.today() - dt.timedelta(days=1)
+        await store_rates(session, [RateRow(base="EUR", quote="ISK", rate=Decimal("146.30"), as_of=day, source="ECB")])
+    stub.rates = {"isk": Decimal("0.006835")}
+    checkout = await card_checkout(card_client, m, (m.cheese, "3"), currency="ISK")
+    [cheese_order] = checkout["orders"]
+    krona = cheese_order["display_total"]["amount_minor"]  # whole krónur: ISK has no minor unit for us
+    payment = await start_payment(card_client, m, checkout)
+    [created] = stub.requests_to("POST", "/v1/payment_intents")
+    assert (created.params["amount"], created.params["currency"]) == (str(krona * 100), "isk")
+    assert payment["amount"] == {"amount_minor": krona, "currency": "ISK"}
+
+    await succeed(card_client, stub, payment)
+    await run_jobs()
+    assert (await order(card_client, m.buyer, cheese_order["id"]))["status"] == "paid"
+    cancelled = await card_client.post(f"/api/v1/orders/{cheese_order['id']}/cancel", headers=m.buyer.headers)
+    assert cancelled.status_code == 200, cancelled.text
+    await run_jobs()
+    [refund] = stub.requests_to("POST", "/v1/refunds")
+    assert refund.params["amount"] == str(krona * 100)  # the whole charge, not a hundredth of it
+    assert (await refunds(sessions))[cheese_order["id"]].amount_minor == krona
