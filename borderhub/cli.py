@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import getpass
 import signal
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
 import click
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from borderhub.settings import Settings, ensure_secrets, load_settings
@@ -20,6 +22,7 @@ from kernel.db import create_engine, session_factory, transaction
 from kernel.logging import configure_logging
 
 if TYPE_CHECKING:
+    from kernel.worker import HeldJob
     from marketplace.demo import DemoSummary
     from search.api import SearchEngine
 
@@ -293,6 +296,91 @@ def fx_import(file: TextIO, source: str, data_dir: Path | None) -> None:
 
     count = _in_transaction(settings, work)
     click.echo(f"imported {count} rates{span} (source {source})")
+
+
+@main.group()
+def jobs() -> None:
+    """Outbox deliveries the worker has held after failing MAX_ATTEMPTS times."""
+
+
+#: Longest last error shown on a `jobs held` line (`--json` has it whole, with its traceback).
+ERROR_WIDTH = 160
+
+
+def held_table(held: list[HeldJob]) -> str:
+    """One line per held job under a header, columns aligned, the last error on one line at the end."""
+    if not held:
+        return "no held jobs"
+    header = ("ID", "HELD AT (UTC)", "ATTEMPTS", "TOPIC", "SUBSCRIBER", "EVENT", "LAST ERROR")
+    rows = [header] + [
+        (
+            str(job.id),
+            job.held_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+            str(job.attempts),
+            job.topic or "-",
+            job.subscriber,
+            str(job.event_id or "-"),
+            _one_line(job.last_error or "(no error recorded)"),
+        )
+        for job in held
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
+    lines = [
+        "  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[-1]]) for row in rows
+    ]
+    return "\n".join([*lines, f"{len(held)} held job{'' if len(held) == 1 else 's'}"])
+
+
+def _one_line(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= ERROR_WIDTH else line[: ERROR_WIDTH - 1] + "…"
+
+
+@jobs.command("held")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array instead, with each last error's traceback.")
+@data_dir_option
+def jobs_held(as_json: bool, data_dir: Path | None) -> None:
+    """List held jobs: id, when held, attempts, event topic, subscriber, event id and last error."""
+    from kernel.worker import held_jobs
+
+    settings = _settings(data_dir)
+    migrate.upgrade(_url(settings))
+    held = _in_transaction(settings, held_jobs)
+    click.echo(msgspec.json.encode(held).decode() if as_json else held_table(held))
+
+
+@jobs.command("retry")
+@click.argument("job_id", type=int, required=False)
+@click.option(
+    "--all-of",
+    "matching",
+    metavar="TOPIC|SUBSCRIBER",
+    help="Every held job of this event topic (e.g. marketplace.ListingChanged) or subscriber, instead of one.",
+)
+@data_dir_option
+def jobs_retry(job_id: int | None, matching: str | None, data_dir: Path | None) -> None:
+    """Re-queue the held job JOB_ID (or all of a topic or subscriber) with a fresh retry budget."""
+    from kernel.worker import retry_held
+
+    if (job_id is None) == (matching is None):
+        raise click.UsageError("give either a held job's ID or --all-of TOPIC|SUBSCRIBER")
+    settings = _settings(data_dir)
+    migrate.upgrade(_url(settings))
+
+    async def work(session: AsyncSession) -> list[int]:
+        ids = await retry_held(session, job_id=job_id, matching=matching)
+        if ids:
+            after = {"job_ids": ids, "matching": matching}
+            await audit.record(
+                session, None, "jobs.retried", object_type="held_jobs", object_id=uuid.uuid4(), after=after
+            )
+        return ids
+
+    ids = _in_transaction(settings, work)
+    if job_id is not None and not ids:
+        raise click.ClickException(f"job {job_id} is not held (see `borderhub jobs held`)")
+    what = f"job {job_id}" if job_id is not None else f"{len(ids)} held job{'' if len(ids) == 1 else 's'} of {matching}"
+    click.echo(f"re-queued {what}")
 
 
 if __name__ == "__main__":  # pragma: no cover
