@@ -10,14 +10,14 @@ import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from borderhub.settings import Settings, ensure_secrets, load_settings
-from kernel import audit, embedded, migrate
+from kernel import audit, clock, embedded, migrate
 from kernel.db import create_engine, session_factory, transaction
 from kernel.logging import configure_logging
 
@@ -385,3 +385,64 @@ def jobs_retry(job_id: int | None, matching: str | None, data_dir: Path | None) 
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+@main.group()
+def payments() -> None:
+    """Card payments through Stripe Connect."""
+
+
+@payments.command("reconcile")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    default=None,
+    help="Check card payments started since then (UTC; default: the last 3 days, as the scheduled run).",
+)
+@data_dir_option
+def payments_reconcile(since: dt.datetime | None, data_dir: Path | None) -> None:
+    """Compare card payments with Stripe and repair what can be (missed successes, unrecorded refunds
+    and transfers, transfers and refunds owed, waiting moves); list what is left for a person.
+    Exits 1 when something is left."""
+    from marketplace.api import RECONCILE_DAYS, reconcile_card_payments
+
+    settings = _settings(data_dir)
+    migrate.upgrade(_url(settings))
+    start = since.replace(tzinfo=dt.UTC) if since else clock.now() - dt.timedelta(days=RECONCILE_DAYS)
+    with _ProgressBars() as progress:
+        report = _in_transaction(
+            settings,
+            lambda session: reconcile_card_payments(session, settings.marketplace, since=start, progress=progress),
+        )
+    click.echo(f"checked {report.checked}; repaired {len(report.repaired)}; left for a person {len(report.unresolved)}")
+    for finding in report.findings:
+        mark = "repaired" if finding.repaired else "LEFT"
+        click.echo(f"  {mark:8}  {finding.kind:26}  {finding.subject}  {finding.detail}")
+    if report.unresolved:
+        sys.exit(1)
+
+
+class _ProgressBars:
+    """One click progress bar per step of a long run, told `(step, done, of)` as it goes (on stderr)."""
+
+    def __init__(self) -> None:
+        self._step: str | None = None
+        self._bar: Any = None
+
+    def __enter__(self) -> _ProgressBars:
+        return self
+
+    def __call__(self, step: str, done: int, of: int) -> None:
+        if step != self._step:
+            self._close()
+            self._step = step
+            self._bar = click.progressbar(length=of, label=step, file=sys.stderr).__enter__()
+        self._bar.update(done - self._bar.pos)
+
+    def __exit__(self, *exc: object) -> None:
+        self._close()
+
+    def _close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None

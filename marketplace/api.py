@@ -7,6 +7,7 @@ packages never import marketplace's internals.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.auth import Principal, require_platform_admin
 from kernel.errors import Forbidden, InvalidInput, NotFound
+from marketplace.card.reconciliation import RECONCILE_DAYS, Finding, Progress, ReconciliationReport, reconcile
 from marketplace.catalog import classification, rules, units
 from marketplace.catalog.repository import ListingRepository
 from marketplace.catalog.snapshot import ListingSnapshot, ListingText, listing_snapshots
@@ -31,11 +33,15 @@ from marketplace.organization.models import InclusionAttribute, OrganizationKind
 from marketplace.organization.repository import OrganizationRepository
 from marketplace.organization.schemas import OrganizationRead
 from marketplace.organization.service import OrganizationService
+from marketplace.payment.stripe_gateway import StripeGateway
+from marketplace.settings import MarketplaceSettings
 
 __all__ = [
+    "RECONCILE_DAYS",
     "AwardedOrder",
     "ClassificationScheme",
     "Eligibility",
+    "Finding",
     "HubSummary",
     "InclusionAttribute",
     "ListedTiers",
@@ -48,6 +54,7 @@ __all__ = [
     "PooledProcurement",
     "ProcurementRow",
     "QuantityRow",
+    "ReconciliationReport",
     "Role",
     "TradingParty",
     "Unit",
@@ -71,6 +78,7 @@ __all__ = [
     "normalise_classification",
     "place_awarded_orders",
     "read_organization",
+    "reconcile_card_payments",
     "record_rates",
     "require_hub_coordinator",
     "require_org_role",
@@ -273,3 +281,15 @@ async def listed_tiers(
         )
         for organization_id, currency, tiers in rows
     ]
+
+
+async def reconcile_card_payments(
+    session: AsyncSession, settings: MarketplaceSettings, *, since: dt.datetime, progress: Progress | None = None
+) -> ReconciliationReport:
+    """Card payments since `since` (and every money move still waiting) compared with Stripe and
+    repaired where they can be (`marketplace.card.reconciliation`). Raises `RuntimeError` when card
+    payments are off (no `STRIPE_SECRET_KEY`)."""
+    gateway = StripeGateway.from_settings(settings)
+    if gateway is None:
+        raise RuntimeError("card payments are off (STRIPE_SECRET_KEY is not set): there is nothing to reconcile")
+    return await reconcile(session, gateway, settings.hub_fee_percent, since=since, progress=progress)

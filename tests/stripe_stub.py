@@ -522,9 +522,10 @@ class StripeStub:
         (a 500 `api_error` with `Stripe-Should-Retry: false`, not carried out); of those that do not
         fail, each has its answer lost (see `lose_next_answer`) with probability `lose_answer_rate`.
 
-        Draws come from `rng`, which the test seeds; one draw per matching request (two with a
-        `lose_answer_rate`), in the order the stub receives requests. `fail_randomly(0, paths=())`
-        (no `rng` needed then) or `stop_failing()` turns it off. Failed requests still land in `requests`.
+        Draws come from `rng`, which the test seeds: one per matching request, and with a
+        `lose_answer_rate` a second for each that did not fail, in the order the stub receives them.
+        `fail_randomly(0, paths=())` (no `rng` needed then) or `stop_failing()` turns it off. Failed
+        requests still land in `requests`.
         """
         if not (0 <= rate <= 1 and 0 <= lose_answer_rate <= 1):
             raise ValueError("rates are probabilities, between 0 and 1")

@@ -119,6 +119,8 @@ class _Run:
         self.service = CardPaymentService(session, gateway)
         self.payments_repo = PaymentRepository(session)
         self.report = ReconciliationReport()
+        self.tried: set[tuple[str, uuid.UUID]] = set()
+        """Moves already tried in this run (kind, order id): each is tried once per run."""
 
     def found(self, kind: str, subject: object, detail: str, *, repaired: bool = True) -> None:
         self.report.findings.append(Finding(kind=kind, subject=str(subject), detail=detail, repaired=repaired))
@@ -244,6 +246,7 @@ class _Run:
         return None if account is None or account.transfers_active else account.stripe_account_id
 
     async def outcome(self, kind: str, order_id: uuid.UUID, record: CardTransfer | CardRefund | None) -> None:
+        self.tried.add((kind, order_id))
         if record is None:
             return
         if kind == "reversal" and isinstance(record, CardRefund):
@@ -296,11 +299,14 @@ class _Run:
     async def waiting_moves(self) -> None:
         cards = CardRepository(self.session)
         transfers, refunds, _ = await cards.waiting_moves()
-        await self.each("pending transfers", transfers, self.retry_transfer)
-        await self.each("pending refunds", refunds, self.retry_refund)
+        await self.each("pending transfers", self.untried("transfer", transfers), self.retry_transfer)
+        await self.each("pending refunds", self.untried("refund", refunds), self.retry_refund)
         # Reversals last: refunds just made are due for one.
         _, _, reversals = await cards.waiting_moves()
-        await self.each("pending reversals", reversals, self.retry_reversal)
+        await self.each("pending reversals", self.untried("reversal", reversals), self.retry_reversal)
+
+    def untried(self, kind: str, order_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+        return [order_id for order_id in order_ids if (kind, order_id) not in self.tried]
 
     async def retry_refund(self, order_id: uuid.UUID) -> None:
         record = await self.payments_repo.card_refund(order_id)

@@ -118,7 +118,14 @@ def in_proportion(amount_minor: int, part_minor: int, whole_minor: int) -> int:
 
 
 def _problem(exc: PaymentProviderError) -> str:
-    return str(exc)[:500]
+    """Why a money move waits, in Stripe's words where it gave some."""
+    cause = exc.__cause__
+    if not isinstance(cause, stripe.StripeError):
+        return str(exc)[:500]
+    said = cause.user_message or type(cause).__name__
+    if isinstance(cause, stripe.InvalidRequestError | stripe.PermissionError | stripe.IdempotencyError):
+        return f"Stripe refused: {said}"[:500]
+    return f"Stripe did not answer ({said}); tried again later"[:500]
 
 
 class CardPaymentService:

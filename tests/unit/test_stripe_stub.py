@@ -491,6 +491,15 @@ def test_transfers_refunds_and_charges_are_listed_by_what_they_belong_to(
     assert [c.id for c in api.v1.charges.list({"payment_intent": paid[1]}).data] == [latest_charge_of(stub, paid[1])]
 
 
+async def test_async_auto_paging_follows_a_nested_lists_url(client: stripe.StripeClient) -> None:
+    transfer = await client.v1.transfers.create_async({"amount": 1000, "currency": "eur", "destination": "acct_stub"})
+    made = [(await client.v1.transfers.reversals.create_async(transfer.id, {"amount": 100})).id for _ in range(5)]
+
+    page = await client.v1.transfers.reversals.list_async(transfer.id, {"limit": 2})
+    assert (page.url, page.has_more) == (f"/v1/transfers/{transfer.id}/reversals", True)
+    assert [reversal.id async for reversal in page.auto_paging_iter()] == made[::-1]
+
+
 # --- injected failures -------------------------------------------------------------------------
 
 
