@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +30,7 @@ from kernel.outbox import emit_many
 from marketplace.events import OrderPlaced
 from marketplace.order.models import Checkout, Order, OrderLine, OrderStatus, PaymentMethod
 from marketplace.order.repository import OrderRepository
+from marketplace.payment import stripe_currency
 from marketplace.payment.models import Invoice
 from marketplace.payment.service import InvoiceService
 
@@ -136,6 +137,7 @@ async def place_awarded_orders(
                 "total_minor": total,
             }
         )
+    _invoice_what_cards_cannot_pay(checkouts.values(), orders)
     invoiced = [order for order in orders if order.payment_method is PaymentMethod.invoice]
     invoices = await InvoiceService(session).issue(invoiced, {b: terms.get(b) or 0 for b in buyers})
     await copy_rows(session, Checkout, list(checkouts.values()))
@@ -159,6 +161,20 @@ async def place_awarded_orders(
         ],
     )
     return [order.id for order in orders]
+
+
+def _invoice_what_cards_cannot_pay(checkouts: Iterable[dict[str, Any]], orders: list[Order]) -> None:
+    """An award is binding, so a card checkout whose total Stripe would refuse (above its maximum,
+    below its minimum, a currency it does not charge in) is not refused: it is invoiced, due at once."""
+    for checkout in checkouts:
+        if checkout["payment_method"] is not PaymentMethod.stripe:
+            continue
+        own = [order for order in orders if order.checkout_id == checkout["id"]]
+        total = sum(order.display_total_minor for order in own)
+        if stripe_currency.chargeable_problem(total, own[0].display_currency) is not None:
+            checkout["payment_method"] = PaymentMethod.invoice
+            for order in own:
+                order.payment_method = PaymentMethod.invoice
 
 
 def _payment_method(net_days: int | None, *, stripe_enabled: bool) -> PaymentMethod:
