@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+from decimal import Decimal
 
 from litestar.di import Provide
 
@@ -22,6 +24,7 @@ from marketplace.card.jobs import (
     reverse_producers_transfer,
     transfer_to_producer,
 )
+from marketplace.card.reconciliation import RECONCILE_DAYS
 from marketplace.catalog.controllers import ListingController, ProducerListingController
 from marketplace.compliance.controllers import HubComplianceController, OrganizationComplianceController
 from marketplace.compliance.jobs import announce_validity_changes, flag_expiring_credentials
@@ -104,19 +107,28 @@ def register(core: CoreSettings, settings: MarketplaceSettings) -> Contribution:
         schedules=[
             Schedule("purge_login_failures", "17 3 * * *", purge_login_failures),
             Schedule("cancel_unpaid_card_orders", "23 * * * *", functools.partial(cancel_unpaid_card_orders, gateway)),
-            *(
-                [
-                    Schedule(
-                        "reconcile_card_payments",
-                        "*/15 * * * *",
-                        functools.partial(reconcile_card_payments, gateway, settings.hub_fee_percent),
-                    )
-                ]
-                if gateway is not None
-                else []
-            ),
+            *_reconciliation(gateway, settings.hub_fee_percent),
             Schedule("flag_expiring_credentials", "5 4 * * *", flag_expiring_credentials),
             Schedule("announce_validity_changes", "7 0 * * *", announce_validity_changes),
             Schedule("refresh_dashboards", "* * * * *", refresh_dashboards),
         ],
     )
+
+
+def _reconciliation(gateway: StripeGateway | None, fee_percent: Decimal) -> list[Schedule]:
+    """Waiting money moves are retried by every run; payments are compared with Stripe's over the
+    last two hours every 15 minutes, and over Stripe's whole webhook retry window once a day."""
+    if gateway is None:
+        return []
+    return [
+        Schedule(
+            "reconcile_recent_card_payments",
+            "*/15 * * * *",
+            functools.partial(reconcile_card_payments, gateway, fee_percent, dt.timedelta(hours=2)),
+        ),
+        Schedule(
+            "reconcile_card_payments",
+            "40 3 * * *",
+            functools.partial(reconcile_card_payments, gateway, fee_percent, dt.timedelta(days=RECONCILE_DAYS)),
+        ),
+    ]

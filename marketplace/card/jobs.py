@@ -12,7 +12,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel import clock
-from marketplace.card.reconciliation import RECONCILE_DAYS, reconcile
+from marketplace.card.reconciliation import reconcile
 from marketplace.card.service import CardPaymentService
 from marketplace.events import CardRefundDue, CardReversalDue, CardTransferDue
 from marketplace.payment.stripe_gateway import StripeGateway
@@ -41,8 +41,8 @@ async def cancel_unpaid_card_orders(stripe_gateway: StripeGateway | None, sessio
     _log.info("unpaid card orders cancelled", count=cancelled)
 
 
-async def reconcile_card_payments(stripe_gateway: StripeGateway, fee_percent: Decimal, session: AsyncSession) -> None:
-    report = await reconcile(
-        session, stripe_gateway, fee_percent, since=clock.now() - dt.timedelta(days=RECONCILE_DAYS)
-    )
-    _log.info("card payments reconciled", **report.summary())
+async def reconcile_card_payments(
+    stripe_gateway: StripeGateway, fee_percent: Decimal, look_back: dt.timedelta, session: AsyncSession
+) -> None:
+    report = await reconcile(session, stripe_gateway, fee_percent, since=clock.now() - look_back)
+    _log.info("card payments reconciled", look_back=str(look_back), **report.summary())
