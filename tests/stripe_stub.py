@@ -396,9 +396,10 @@ class StripeStub:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def start(self) -> StripeStub:
+    def start(self, port: int = 0) -> StripeStub:
+        """Serve on 127.0.0.1:`port` (0: any free port; `url` tells which)."""
         if self._server is None:
-            self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+            self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
             self._thread = threading.Thread(target=self._server.serve_forever, name="stripe-stub", daemon=True)
             self._thread.start()
         return self
@@ -561,6 +562,13 @@ class StripeStub:
         self._random = None
 
     # --- answering -------------------------------------------------------------------------
+
+    def _answer_outside_api(self, method: str, url: urllib.parse.SplitResult, body: str) -> tuple[int, bytes] | None:
+        """A hook for a subclass that serves more than Stripe's API on the same port (as
+        `tests.stripe_stub_server` serves its `/_stub/` controls): a status and a JSON body to answer
+        with, neither recorded in `requests` nor subject to injected failures; None lets the API
+        answer, as it answers every request here."""
+        return None
 
     def _answer(self, request: StubRequest, authorization: str | None) -> _Reply:
         with self._lock:
@@ -1028,14 +1036,18 @@ def _handler(stub: StripeStub) -> type[BaseHTTPRequestHandler]:
             url = urllib.parse.urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode() if length else ""
-            request = StubRequest(
-                method=self.command,
-                path=url.path,
-                params=decode_params(body if self.command == "POST" else url.query),
-                idempotency_key=self.headers.get("Idempotency-Key"),
-                stripe_account=self.headers.get("Stripe-Account"),
-            )
-            reply = stub._answer(request, self.headers.get("Authorization"))
+            other = stub._answer_outside_api(self.command, url, body)
+            if other is not None:
+                reply = _Reply(other[0], other[1], {})
+            else:
+                request = StubRequest(
+                    method=self.command,
+                    path=url.path,
+                    params=decode_params(body if self.command == "POST" else url.query),
+                    idempotency_key=self.headers.get("Idempotency-Key"),
+                    stripe_account=self.headers.get("Stripe-Account"),
+                )
+                reply = stub._answer(request, self.headers.get("Authorization"))
             self.send_response(reply.status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(reply.body)))
