@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from borderhub.settings import Settings, ensure_secrets, load_settings
 from kernel import audit, clock, embedded, migrate
-from kernel.db import create_engine, session_factory, transaction
+from kernel.db import create_engine, session_factory, sibling_sessions, transaction
 from kernel.logging import configure_logging
 
 if TYPE_CHECKING:
@@ -383,10 +383,6 @@ def jobs_retry(job_id: int | None, matching: str | None, data_dir: Path | None) 
     click.echo(f"re-queued {what}")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
-
-
 @main.group()
 def payments() -> None:
     """Card payments through Stripe Connect."""
@@ -412,7 +408,9 @@ def payments_reconcile(since: dt.datetime | None, data_dir: Path | None) -> None
     with _ProgressBars() as progress:
         report = _in_transaction(
             settings,
-            lambda session: reconcile_card_payments(session, settings.marketplace, since=start, progress=progress),
+            lambda session: reconcile_card_payments(
+                sibling_sessions(session), settings.marketplace, since=start, progress=progress
+            ),
         )
     click.echo(f"checked {report.checked}; repaired {len(report.repaired)}; left for a person {len(report.unresolved)}")
     for finding in report.findings:
@@ -446,3 +444,7 @@ class _ProgressBars:
         if self._bar is not None:
             self._bar.__exit__(None, None, None)
             self._bar = None
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

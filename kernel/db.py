@@ -55,6 +55,16 @@ def session_factory(engine: AsyncEngine, info: dict[str, Any] | None = None) -> 
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
 
 
+def sibling_sessions(session: AsyncSession) -> async_sessionmaker[AsyncSession]:
+    """Sessions like `session` (same engine, same `info`) for units of work of their own: a long
+    job given one session that commits item by item, so that it does not hold every lock it takes
+    until its end."""
+    engine = session.bind
+    if not isinstance(engine, AsyncEngine):
+        raise TypeError("sibling sessions need a session bound to an engine")
+    return session_factory(engine, dict(session.info))
+
+
 @asynccontextmanager
 async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """Open a session inside a transaction; commit on success, roll back on any error."""

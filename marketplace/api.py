@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 import msgspec
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kernel.auth import Principal, require_platform_admin
 from kernel.errors import Forbidden, InvalidInput, NotFound
@@ -284,7 +284,11 @@ async def listed_tiers(
 
 
 async def reconcile_card_payments(
-    session: AsyncSession, settings: MarketplaceSettings, *, since: dt.datetime, progress: Progress | None = None
+    sessions: async_sessionmaker[AsyncSession],
+    settings: MarketplaceSettings,
+    *,
+    since: dt.datetime,
+    progress: Progress | None = None,
 ) -> ReconciliationReport:
     """Card payments since `since` (and every money move still waiting) compared with Stripe and
     repaired where they can be (`marketplace.card.reconciliation`). Raises `RuntimeError` when card
@@ -292,4 +296,4 @@ async def reconcile_card_payments(
     gateway = StripeGateway.from_settings(settings)
     if gateway is None:
         raise RuntimeError("card payments are off (STRIPE_SECRET_KEY is not set): there is nothing to reconcile")
-    return await reconcile(session, gateway, settings.hub_fee_percent, since=since, progress=progress)
+    return await reconcile(sessions, gateway, settings.hub_fee_percent, since=since, progress=progress)

@@ -155,7 +155,7 @@ async def _receive(
     if stripe_gateway is None:
         raise NotFound("card payments (Stripe) are not set up on this service")
     event = stripe_gateway.verify(await request.body(), request.headers.get("stripe-signature"), connect=connect)
-    handled = await card_payment_service.handle(event)
+    handled = await card_payment_service.handle(event, connect=connect)
     return WebhookReceipt(event_id=event.id, duplicate=not handled)
 
 

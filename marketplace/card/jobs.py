@@ -12,6 +12,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel import clock
+from kernel.db import sibling_sessions
 from marketplace.card.reconciliation import reconcile
 from marketplace.card.service import CardPaymentService
 from marketplace.events import CardRefundDue, CardReversalDue, CardTransferDue
@@ -44,5 +45,6 @@ async def cancel_unpaid_card_orders(stripe_gateway: StripeGateway | None, sessio
 async def reconcile_card_payments(
     stripe_gateway: StripeGateway, fee_percent: Decimal, look_back: dt.timedelta, session: AsyncSession
 ) -> None:
-    report = await reconcile(session, stripe_gateway, fee_percent, since=clock.now() - look_back)
+    # Item by item, each in a transaction of its own: the scheduler's session only lends its engine.
+    report = await reconcile(sibling_sessions(session), stripe_gateway, fee_percent, since=clock.now() - look_back)
     _log.info("card payments reconciled", look_back=str(look_back), **report.summary())

@@ -17,7 +17,7 @@ class PendingMove(NamedTuple):
     """A money move that waits, as a coordinator sees it."""
 
     kind: str
-    """transfer, refund or reversal."""
+    """transfer_pending, refund_pending, refund_failed or reversal_pending."""
     order_id: uuid.UUID
     checkout_id: uuid.UUID
     producer_organization_id: uuid.UUID
@@ -58,8 +58,8 @@ class CardRepository:
         )
         return list(rows.scalars())
 
-    async def waiting_moves(self) -> tuple[list[uuid.UUID], list[uuid.UUID], list[uuid.UUID]]:
-        """Order ids whose transfer, refund or reversal waits."""
+    async def waiting_transfers_and_refunds(self) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+        """Order ids whose transfer waits, and those whose refund waits."""
         transfers = await self.session.execute(
             select(CardTransfer.order_id)
             .where(CardTransfer.status == MoveStatus.pending)
@@ -68,12 +68,16 @@ class CardRepository:
         refunds = await self.session.execute(
             select(CardRefund.order_id).where(CardRefund.status == MoveStatus.pending).order_by(CardRefund.order_id)
         )
-        reversals = await self.session.execute(
+        return list(transfers.scalars()), list(refunds.scalars())
+
+    async def waiting_reversals(self) -> list[uuid.UUID]:
+        """Order ids whose refund's reversal waits."""
+        rows = await self.session.execute(
             select(CardRefund.order_id)
             .where(CardRefund.reversal_status == MoveStatus.pending)
             .order_by(CardRefund.order_id)
         )
-        return list(transfers.scalars()), list(refunds.scalars()), list(reversals.scalars())
+        return list(rows.scalars())
 
     async def payments_to_check(self, since: dt.datetime) -> list[uuid.UUID]:
         """Checkouts whose card payment was started since `since`, or is not settled yet."""
@@ -101,12 +105,15 @@ class CardRepository:
             .join(Order, Order.id == CardRefund.order_id)
             .where(
                 Order.hub_id == hub_id,
-                or_(CardRefund.status == MoveStatus.pending, CardRefund.reversal_status == MoveStatus.pending),
+                or_(
+                    CardRefund.status.in_((MoveStatus.pending, MoveStatus.failed)),
+                    CardRefund.reversal_status == MoveStatus.pending,
+                ),
             )
         )
         moves = [
             PendingMove(
-                "transfer",
+                "transfer_pending",
                 order.id,
                 order.checkout_id,
                 order.producer_organization_id,
@@ -119,10 +126,10 @@ class CardRepository:
             for transfer, order in transfers.all()
         ]
         for refund, order in refunds.all():
-            if refund.status is MoveStatus.pending:
-                kind, reason, attempts = "refund", refund.pending_reason, refund.attempts
+            if refund.status is not MoveStatus.made:
+                kind, reason, attempts = f"refund_{refund.status.value}", refund.pending_reason, refund.attempts
             else:
-                kind, reason, attempts = "reversal", refund.reversal_pending_reason, refund.reversal_attempts
+                kind, reason, attempts = "reversal_pending", refund.reversal_pending_reason, refund.reversal_attempts
             moves.append(
                 PendingMove(
                     kind,
@@ -133,7 +140,7 @@ class CardRepository:
                     refund.amount_minor,
                     reason,
                     attempts,
-                    refund.updated_at,
+                    refund.created_at,
                 )
             )
         return sorted(moves, key=lambda move: (move.since, move.order_id))

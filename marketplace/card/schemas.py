@@ -75,8 +75,9 @@ class PaymentAttention(msgspec.Struct, kw_only=True, frozen=True):
     """A card payment matter a hub coordinator should look at."""
 
     kind: str
-    """`transfer_pending` (a producer not paid yet), `refund_pending`, `reversal_pending`, or
-    `chargeback_open` (answer it in Stripe's dashboard)."""
+    """`transfer_pending` (a producer not paid yet), `refund_pending`, `refund_failed` (Stripe could
+    not give the money back: settle it with the buyer), `reversal_pending`, or `chargeback_open`
+    (answer it in Stripe's dashboard)."""
     checkout_id: uuid.UUID
     order_id: uuid.UUID | None
     producer_organization_id: uuid.UUID | None

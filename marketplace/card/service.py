@@ -11,9 +11,10 @@ the change that made them due has committed. Each is recorded as `pending` when 
 and `made` as soon as Stripe confirms it, in its own transaction. One that cannot be made now
 (the producer's account is not active, Stripe refused or did not answer) stays pending with the
 reason, and is tried again when its cause clears (`account.updated`) and by the reconciliation
-(`card.reconciliation`): a job never fails for Stripe's sake, so none is held. Every Stripe call
-carries an idempotency key fingerprinting its parameters, and a retry first looks for the object
-an earlier attempt may have made, so money never moves twice.
+(`card.reconciliation`): a job does not fail for Stripe's sake. Every Stripe call carries an
+idempotency key fingerprinting its parameters, and every call that moves money first looks for the
+object an earlier attempt may have made (its answer lost, or its record rolled back with a crash),
+so money never moves twice, even after Stripe has forgotten the key.
 
 Transfers are made from the charge (`source_transaction`), so in the currency of the charge's
 balance transaction, the platform's settlement currency: each order's share of what the platform
@@ -37,7 +38,7 @@ import stripe
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel import audit
+from kernel import audit, clock
 from kernel.auth import Principal
 from kernel.errors import Conflict, InvalidInput, NotFound, Unavailable
 from kernel.money import Amount, apportion
@@ -66,7 +67,7 @@ from marketplace.organization.repository import OrganizationRepository
 from marketplace.organization.service import OrganizationService
 from marketplace.payment.models import CardPayment, CardRefund, CardTransfer, MoveStatus, PayoutAccount
 from marketplace.payment.repository import PaymentRepository
-from marketplace.payment.stripe_currency import from_stripe, to_stripe, transfer_amount
+from marketplace.payment.stripe_currency import from_stripe, refund_amount, to_stripe, transfer_amount
 from marketplace.payment.stripe_gateway import PaymentProviderError, StripeGateway
 
 _log = structlog.get_logger("borderhub.payment")
@@ -74,10 +75,10 @@ _log = structlog.get_logger("borderhub.payment")
 
 M = TypeVar("M", bound=stripe.StripeObject)
 
+#: How long a PaymentIntent no checkout records may still belong to a request that has not committed.
+ORPHAN_GRACE = dt.timedelta(minutes=15)
 #: PaymentIntent statuses Stripe lets us cancel.
-CANCELLABLE = frozenset(
-    {"requires_payment_method", "requires_confirmation", "requires_action", "requires_capture", "processing"}
-)
+CANCELLABLE = frozenset({"requires_payment_method", "requires_confirmation", "requires_action", "requires_capture"})
 _CANCELLED = (OrderStatus.cancelled, OrderStatus.rejected)
 
 
@@ -301,7 +302,7 @@ class CardPaymentService:
         await HubService(self.session).require_coordinator(principal, hub_id)
         items = [
             PaymentAttention(
-                kind=f"{move.kind}_pending",
+                kind=move.kind,
                 checkout_id=move.checkout_id,
                 order_id=move.order_id,
                 producer_organization_id=move.producer_organization_id,
@@ -329,16 +330,19 @@ class CardPaymentService:
 
     # --- Stripe's webhooks ----------------------------------------------------------------
 
-    async def handle(self, event: stripe.Event) -> bool:
+    async def handle(self, event: stripe.Event, *, connect: bool = False) -> bool:
         """Apply a verified webhook event once; False when it was handled before.
 
         Events can arrive late, twice or out of order, so none is taken at its word:
-        payments and accounts are fetched from Stripe as they are now, and refunded amounts
-        only ever grow."""
+        payments, refunds and accounts are fetched from Stripe as they are now, and refunded
+        amounts only ever grow. From the Connect endpoint only the connected accounts' own
+        changes (`account.*`) are taken: their payments are not the platform's."""
         obj: dict[str, Any] = event.data.object.to_dict()
         if not await self.repo.record_stripe_event(event.id, event.type, obj.get("id")):
             return False
-        if event.type.startswith("payment_intent."):
+        if connect and not event.type.startswith("account."):
+            _log.info("connect event ignored", event_id=event.id, type=event.type)
+        elif event.type.startswith("payment_intent."):
             await self.sync_payment(obj["id"])
         elif event.type == "charge.refunded":
             await self._record_refunded(obj)
@@ -346,6 +350,8 @@ class CardPaymentService:
             await self._record_chargeback(obj)
         elif event.type.startswith("charge.dispute."):
             await self._update_chargeback(obj)
+        elif event.type in ("charge.refund.updated", "refund.updated", "refund.failed"):
+            await self.sync_refund(obj["id"])
         elif event.type == "account.updated":
             await self.sync_account(obj["id"])
         else:
@@ -376,6 +382,14 @@ class CardPaymentService:
         payment.last_error = (error.message or error.code or error.type) if error is not None else None
         if intent.status == "succeeded":
             _apply_charge(payment, intent.latest_charge)
+            if payment.settlement_currency not in (None, self.gateway.settlement_currency):
+                # Transfers must be in the balance transaction's currency, whatever the setting says.
+                _log.warning(
+                    "charge settled in another currency than STRIPE_SETTLEMENT_CURRENCY",
+                    checkout_id=str(payment.checkout_id),
+                    settled_in=payment.settlement_currency,
+                    expected=self.gateway.settlement_currency,
+                )
             if before != "succeeded":
                 await emit(
                     self.session,
@@ -398,15 +412,16 @@ class CardPaymentService:
             )
 
     async def _unrecorded(self, intent: stripe.PaymentIntent) -> None:
-        checkout_id = _uuid(metadata_of(intent, "checkout_id"))
+        checkout_id = uuid_or_none(metadata_of(intent, "checkout_id"))
         if checkout_id is None or await self.orders.checkout(checkout_id) is None:
             return  # not ours
-        if await self.repo.card_payment(checkout_id) is None:
+        in_flight = dt.datetime.fromtimestamp(intent.created, dt.UTC) > clock.now() - ORPHAN_GRACE
+        if in_flight and await self.repo.card_payment(checkout_id) is None:
             raise PaymentNotRecordedYet(
                 f"the payment {intent.id} is still being recorded; Stripe will deliver the event again"
             )
-        # Another PaymentIntent of the checkout is the recorded one: this one was made by an attempt
-        # whose answer was lost. The reconciliation cancels (or refunds) it.
+        # Otherwise this PaymentIntent was made by an attempt whose answer was lost (another one of
+        # the checkout is recorded, or none will be): the reconciliation cancels (or refunds) it.
 
     async def _record_refunded(self, charge: dict[str, Any]) -> None:
         payment = await self.repo.card_payment_where(
@@ -521,11 +536,10 @@ class CardPaymentService:
 
     # --- money moves (outbox subscribers and the reconciliation) ---------------------------
 
-    async def transfer(self, order_id: uuid.UUID, fee_percent: Decimal, *, look_first: bool = False) -> None:
+    async def transfer(self, order_id: uuid.UUID, fee_percent: Decimal) -> None:
         """Send a paid order's share to its producer, less the hub's fee — once; never for an
         order that was cancelled or rejected before it went out (its money goes back instead).
-        When it cannot be made now, it waits (`pending`, with the reason). With `look_first`
-        (repairs), Stripe is searched for the transfer before one is sent even on a first attempt."""
+        When it cannot be made now, it waits (`pending`, with the reason)."""
         order = await self.orders.get(order_id, for_update=True)
         assert order is not None  # noqa: S101 - events name existing orders
         record = await self.repo.card_transfer(order_id, for_update=True)
@@ -533,11 +547,9 @@ class CardPaymentService:
             return
         if order.status in _CANCELLED:
             if record is not None:
-                record.status, record.pending_reason = MoveStatus.dropped, None
-                await self.session.flush()
-                await self._reversal_due(order_id)
+                await self._drop_transfer(order, record)
             return
-        payment = await self.repo.card_payment(order.checkout_id, for_update=True)
+        payment = await self.repo.card_payment(order.checkout_id)
         if payment is None or payment.status != "succeeded":
             return  # paid orders only: the payment's success makes the transfer due again
         if not payment.settled:
@@ -549,7 +561,45 @@ class CardPaymentService:
             record = await self._new_transfer(order, payment, fee_percent)
             if record is None:
                 return
-        await self._send_transfer(order, payment, record, look_first)
+        await self._send_transfer(order, payment, record)
+
+    async def adopt_transfer(self, order_id: uuid.UUID, made: stripe.Transfer, fee_percent: Decimal) -> bool:
+        """Record a transfer Stripe made for the order whose answer was lost (the record rolled back
+        with it, or was dropped since): the producer has the money, so a refund takes it back. False
+        when there is nothing to adopt (recorded already, or no succeeded payment to tie it to)."""
+        order = await self.orders.get(order_id, for_update=True)
+        record = await self.repo.card_transfer(order_id, for_update=True)
+        if order is None or (record is not None and record.status is MoveStatus.made):
+            return False
+        if record is None:
+            payment = await self.repo.card_payment(order.checkout_id)
+            if payment is None or not payment.settled:
+                return False
+            record = await self._new_transfer(order, payment, fee_percent)
+            if record is None:
+                return False
+        self._made(record, made)
+        await self.session.flush()
+        await self._reversal_due(order_id)
+        return True
+
+    async def _drop_transfer(self, order: Order, record: CardTransfer) -> None:
+        """A waiting transfer of an order cancelled meanwhile is no longer due — unless an earlier
+        attempt made it after all (its answer lost): then it is recorded, for the refund to reverse."""
+        try:
+            made = await self._made_before(
+                lambda: self.gateway.transfers_of_group(transfer_group(order.checkout_id)), order.id
+            )
+        except PaymentProviderError as exc:
+            record.pending_reason = _problem(exc)  # decided on the next try
+            await self.session.flush()
+            return
+        if made is not None:
+            self._made(record, made)
+        else:
+            record.status, record.pending_reason = MoveStatus.dropped, None
+        await self.session.flush()
+        await self._reversal_due(order.id)
 
     async def _new_transfer(self, order: Order, payment: CardPayment, fee_percent: Decimal) -> CardTransfer | None:
         if payment.settlement_amount_minor is None or payment.settlement_currency is None:
@@ -573,7 +623,7 @@ class CardPaymentService:
         await self.repo.add(record)
         return record
 
-    async def _send_transfer(self, order: Order, payment: CardPayment, record: CardTransfer, look_first: bool) -> None:
+    async def _send_transfer(self, order: Order, payment: CardPayment, record: CardTransfer) -> None:
         account = await self.repo.payout_account(order.producer_organization_id)
         if account is None or not account.transfers_active:
             record.pending_reason = "the producer's Stripe account cannot receive transfers yet (onboarding unfinished)"
@@ -595,23 +645,26 @@ class CardPaymentService:
         record.attempts += 1
         try:
             made = await self._made_before(
-                lambda: self.gateway.transfers_of_group(transfer_group(order.checkout_id)),
-                order.id,
-                record.attempts > 1 or look_first,
+                lambda: self.gateway.transfers_of_group(transfer_group(order.checkout_id)), order.id
             )
             transfer = made or await self.gateway.create_transfer(params)
         except PaymentProviderError as exc:
             record.pending_reason = _problem(exc)
             await self.session.flush()
             return
-        record.status, record.pending_reason = MoveStatus.made, None
-        record.stripe_transfer_id, record.destination = transfer.id, account.stripe_account_id
+        self._made(record, transfer)
         await self.session.flush()
         await self._reversal_due(order.id)
 
-    async def refund(self, order_id: uuid.UUID, amount_minor: int, reason: str, *, look_first: bool = False) -> None:
-        """Give `amount_minor` of an order's share back to the buyer's card — once per order. The
-        reversal of the producer's transfer follows as a step of its own (`CardReversalDue`)."""
+    @staticmethod
+    def _made(record: CardTransfer, transfer: stripe.Transfer) -> None:
+        record.status, record.pending_reason = MoveStatus.made, None
+        record.stripe_transfer_id, record.destination = transfer.id, str(transfer.destination)
+
+    async def refund(self, order_id: uuid.UUID, amount_minor: int, reason: str) -> None:
+        """Give `amount_minor` of an order's share back to the buyer's card — once per order (down
+        to the step Stripe charges in). The reversal of the producer's transfer follows as a step of
+        its own (`CardReversalDue`)."""
         order = await self.orders.get(order_id, for_update=True)
         assert order is not None  # noqa: S101 - events name existing orders
         payment = await self.repo.card_payment(order.checkout_id)
@@ -624,7 +677,7 @@ class CardPaymentService:
                 status=MoveStatus.pending,
                 attempts=0,
                 currency=payment.currency,
-                amount_minor=min(amount_minor, order.display_total_minor),
+                amount_minor=refund_amount(min(amount_minor, order.display_total_minor), payment.currency),
                 reason=reason,
                 reversal_attempts=0,
                 reversed_minor=0,
@@ -632,9 +685,9 @@ class CardPaymentService:
             await self.repo.add(record)
         elif record.status is not MoveStatus.pending:
             return
-        await self._send_refund(payment, record, look_first)
+        await self._send_refund(payment, record)
 
-    async def _send_refund(self, payment: CardPayment, record: CardRefund, look_first: bool) -> None:
+    async def _send_refund(self, payment: CardPayment, record: CardRefund) -> None:
         params = {
             "payment_intent": payment.payment_intent_id,
             "amount": to_stripe(record.amount_minor, record.currency),
@@ -643,11 +696,7 @@ class CardPaymentService:
         }
         record.attempts += 1
         try:
-            made = await self._made_before(
-                lambda: self.gateway.refunds_of(payment.payment_intent_id),
-                record.order_id,
-                record.attempts > 1 or look_first,
-            )
+            made = await self._made_before(lambda: self.gateway.refunds_of(payment.payment_intent_id), record.order_id)
             refund = made or await self.gateway.create_refund(params)
         except PaymentProviderError as exc:
             record.pending_reason = _problem(exc)
@@ -658,7 +707,20 @@ class CardPaymentService:
         await self.session.flush()
         await emit(self.session, CardReversalDue(order_id=record.order_id))
 
-    async def reverse(self, order_id: uuid.UUID, *, look_first: bool = False) -> None:
+    async def sync_refund(self, stripe_refund_id: str) -> None:
+        """A refund Stripe could not complete after all (the card was closed): recorded as `failed`
+        for a person to settle with the buyer (the coordinator's attention list shows it); never
+        retried by itself, since Stripe would refuse again."""
+        record = await self.repo.card_refund_by_stripe_id(stripe_refund_id, for_update=True)
+        if record is None or record.status is not MoveStatus.made:
+            return
+        refund = await self.gateway.refund(stripe_refund_id)
+        if refund.status in ("failed", "canceled"):
+            record.status = MoveStatus.failed
+            record.pending_reason = f"Stripe could not give the money back ({refund.failure_reason or refund.status})"
+            await self.session.flush()
+
+    async def reverse(self, order_id: uuid.UUID) -> None:
         """Take back from the producer's transfer the share of the order's refund — once; it waits
         while the transfer itself waits, and is dropped when no transfer went out."""
         order = await self.orders.get(order_id, for_update=True)
@@ -668,7 +730,7 @@ class CardPaymentService:
             return
         transfer = await self.repo.card_transfer(order_id, for_update=True)
         if transfer is not None and transfer.status is MoveStatus.pending and order.status in _CANCELLED:
-            transfer.status, transfer.pending_reason = MoveStatus.dropped, None
+            await self._drop_transfer(order, transfer)
         if transfer is None or transfer.status is MoveStatus.dropped:
             # No transfer went out: the hub gives its fee back with the refund, the producer owes nothing.
             record.reversal_status, record.reversal_pending_reason = MoveStatus.dropped, None
@@ -678,9 +740,12 @@ class CardPaymentService:
             record.reversal_pending_reason = "waits for the producer's transfer, which is not made yet"
             await self.session.flush()
             return
-        amount = min(
-            in_proportion(transfer.amount_minor, record.amount_minor, transfer.charge_amount_minor),
-            transfer.amount_minor - transfer.reversed_minor,
+        amount = transfer_amount(
+            min(
+                in_proportion(transfer.amount_minor, record.amount_minor, transfer.charge_amount_minor),
+                transfer.amount_minor - transfer.reversed_minor,
+            ),
+            transfer.currency,
         )
         if amount <= 0:
             record.reversal_status, record.reversal_pending_reason = MoveStatus.dropped, None
@@ -694,11 +759,7 @@ class CardPaymentService:
         }
         record.reversal_attempts += 1
         try:
-            made = await self._made_before(
-                lambda: self.gateway.reversals_of(stripe_transfer_id),
-                order_id,
-                record.reversal_attempts > 1 or look_first,
-            )
+            made = await self._made_before(lambda: self.gateway.reversals_of(stripe_transfer_id), order_id)
             reversal = made or await self.gateway.reverse_transfer(stripe_transfer_id, params)
         except PaymentProviderError as exc:
             record.reversal_pending_reason = _problem(exc)
@@ -717,11 +778,12 @@ class CardPaymentService:
             await emit(self.session, CardReversalDue(order_id=order_id))
 
     @staticmethod
-    async def _made_before(listing: Callable[[], Awaitable[Sequence[M]]], order_id: uuid.UUID, look: bool) -> M | None:
-        """When `look` (a retry, or a repair), the object an earlier attempt made (its answer lost,
-        its idempotency key perhaps expired), found by the order id in its metadata."""
-        if not look:
-            return None
+    async def _made_before(listing: Callable[[], Awaitable[Sequence[M]]], order_id: uuid.UUID) -> M | None:
+        """The object an earlier attempt made for the order, found by the order id in its metadata.
+
+        Looked for before every call that moves money: an attempt whose answer was lost, or whose
+        record rolled back with a crash before the commit, may have made it, and Stripe forgets
+        idempotency keys after 24 hours."""
         for made in await listing():
             if metadata_of(made, "order_id") == str(order_id):
                 return made
@@ -774,7 +836,7 @@ def metadata_of(obj: stripe.StripeObject, key: str) -> str | None:
     return str(value) if value is not None else None
 
 
-def _uuid(value: Any) -> uuid.UUID | None:
+def uuid_or_none(value: Any) -> uuid.UUID | None:
     try:
         return uuid.UUID(str(value)) if value else None
     except ValueError:

@@ -118,6 +118,8 @@ class MoveStatus(enum.StrEnum):
     """Stripe confirmed it."""
     dropped = "dropped"
     """No longer due (a transfer for an order cancelled before it went out)."""
+    failed = "failed"
+    """Stripe confirmed it, then could not complete it (a refund to a closed card): for a person to settle."""
 
 
 class CardTransfer(Entity):

@@ -161,10 +161,11 @@ class PaymentRepository:
             statement = statement.with_for_update()
         return (await self.session.execute(statement)).scalar_one_or_none()
 
-    async def card_refund_by_stripe_id(self, stripe_refund_id: str) -> CardRefund | None:
-        return (
-            await self.session.execute(select(CardRefund).where(CardRefund.stripe_refund_id == stripe_refund_id))
-        ).scalar_one_or_none()
+    async def card_refund_by_stripe_id(self, stripe_refund_id: str, *, for_update: bool = False) -> CardRefund | None:
+        statement = select(CardRefund).where(CardRefund.stripe_refund_id == stripe_refund_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return (await self.session.execute(statement)).scalar_one_or_none()
 
     async def card_refunds(self, order_ids: list[uuid.UUID]) -> list[CardRefund]:
         rows = await self.session.execute(

@@ -202,6 +202,17 @@ def transfer_amount(amount_minor: int, currency: str) -> int:
     return amount_minor - amount_minor % step
 
 
+def refund_amount(amount_minor: int, currency: str) -> int:
+    """The largest amount not above `amount_minor` (our minor units) Stripe accepts for a refund in
+    `currency`, charges' steps applying: a three-decimal share (1.235 KWD of a 2.470 KWD charge)
+    goes back as 1.230. The amount itself for most currencies. Raises `ValueError` for a currency
+    Stripe does not support."""
+    code = _supported(currency)
+    shift = _stripe_exponent(code) - currency_exponent(code)
+    step = _ten(max(0, _charge_step_exponent(code) - shift))
+    return amount_minor - amount_minor % step
+
+
 def _supported(currency: str) -> str:
     code = currency.upper()
     if code not in PRESENTMENT_CURRENCIES:

@@ -39,7 +39,7 @@ class PaymentProviderError(DomainError):
 class IdempotencyConflict(PaymentProviderError):
     """Stripe saw this idempotency key with other parameters. Keys carry a fingerprint of their
     parameters, so this means two different requests hashed alike or a key was reused by hand:
-    never retried blindly."""
+    told apart from other refusals, so that a person sees it (a money move waits with it)."""
 
     slug = "payment-provider-idempotency-conflict"
 
@@ -193,6 +193,10 @@ class StripeGateway:
                 params,  # type: ignore[arg-type]
                 {"idempotency_key": idempotency_key("refund", params)},
             )
+
+    async def refund(self, refund_id: str) -> stripe.Refund:
+        with _provider_errors():
+            return await self.client.v1.refunds.retrieve_async(refund_id)
 
     async def refunds_of(self, payment_intent_id: str) -> list[stripe.Refund]:
         with _provider_errors():

@@ -28,7 +28,9 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 SCHEMA = "marketplace"
-STATUS = postgresql.ENUM("pending", "made", "dropped", name="money_move_status", schema=SCHEMA, create_type=False)
+STATUS = postgresql.ENUM(
+    "pending", "made", "dropped", "failed", name="money_move_status", schema=SCHEMA, create_type=False
+)
 
 
 def upgrade() -> None:
@@ -36,6 +38,11 @@ def upgrade() -> None:
 
     op.add_column("card_payment", sa.Column("settlement_currency", sa.CHAR(3), nullable=True), schema=SCHEMA)
     op.add_column("card_payment", sa.Column("settlement_amount_minor", sa.BigInteger(), nullable=True), schema=SCHEMA)
+    # Until now transfers were sent in the charge's currency, which was the settlement currency.
+    op.execute(
+        "UPDATE marketplace.card_payment SET settlement_currency = currency, settlement_amount_minor = amount_minor"
+        " WHERE status = 'succeeded'"
+    )
 
     for column in (
         sa.Column("status", STATUS, nullable=False, server_default="made"),

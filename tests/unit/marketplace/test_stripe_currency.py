@@ -17,6 +17,7 @@ from marketplace.payment.stripe_currency import (
     chargeable_problem,
     from_stripe,
     is_supported,
+    refund_amount,
     to_stripe,
     transfer_amount,
 )
@@ -192,3 +193,11 @@ def test_a_transfer_is_at_most_one_unit_less_and_stripe_can_take_it(currency: st
     stripes = to_stripe(sent, currency)  # never refused
     if currency in WHOLE_UNIT_PAYOUTS | WHOLE_UNITS_ONLY:
         assert stripes % 100 == 0
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "refundable"),
+    [(1235, "KWD", 1230), (1230, "KWD", 1230), (12345, "EUR", 12345), (10045, "HUF", 10045), (13004, "ISK", 13004)],
+)
+def test_refunds_are_rounded_down_to_the_step_stripe_charges_in(amount: int, currency: str, refundable: int) -> None:
+    assert refund_amount(amount, currency) == refundable

@@ -137,8 +137,7 @@ async def _pay(client: Client, stub: StripeStub, m: Market, checkout: dict[str, 
 
 async def _reconcile(sessions: async_sessionmaker[AsyncSession], gateway: StripeGateway) -> ReconciliationReport:
     with clock.travel(dt.timedelta(hours=1)):  # past the grace for PaymentIntents no checkout records
-        async with transaction(sessions) as session:
-            return await reconcile(session, gateway, FEE_PERCENT, since=clock.now() - dt.timedelta(days=1))
+        return await reconcile(sessions, gateway, FEE_PERCENT, since=clock.now() - dt.timedelta(days=1))
 
 
 async def _assert_ledger(
