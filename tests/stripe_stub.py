@@ -539,6 +539,12 @@ class StripeStub:
         with self._lock:
             self._random = chaos
 
+    def forget_idempotency_keys(self) -> None:
+        """Forget every idempotency key, as Stripe does 24 hours after a key's first use: a request
+        sent again with the same key is then carried out anew."""
+        with self._lock:
+            self._remembered.clear()
+
     def stop_failing(self) -> None:
         """Drop every injected failure still pending: `fail_next`, `lose_next_answer`, `fail_randomly`."""
         with self._lock:

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kernel import clock
@@ -18,6 +18,8 @@ from kernel.db import transaction
 from kernel.fx import RateRow, store_rates
 from kernel.money import apportion
 from marketplace.card.reconciliation import reconcile
+from marketplace.card.service import CardPaymentService
+from marketplace.order.service import OrderService
 from marketplace.payment.models import CardPayment
 from marketplace.payment.stripe_gateway import IdempotencyConflict, StripeGateway
 from tests.factories.order import Market
@@ -394,3 +396,108 @@ async def test_amounts_go_to_stripe_in_its_own_units_an_isk_checkout_in_hundredt
     [refund] = stub.requests_to("POST", "/v1/refunds")
     assert refund.params["amount"] == str(krona * 100)  # the whole charge, not a hundredth of it
     assert (await refunds(sessions))[cheese_order["id"]].amount_minor == krona
+
+
+async def test_a_transfer_whose_answer_was_lost_is_taken_back_when_its_order_is_cancelled(
+    card_client: Client,
+    stub: StripeStub,
+    market: Market,
+    onboarded: dict[str, str],
+    sessions: async_sessionmaker[AsyncSession],
+    run_jobs: Any,
+) -> None:
+    m = market
+    checkout = await card_checkout(card_client, m, (m.cheese, "10"))
+    [cheese_order] = checkout["orders"]
+    stub.lose_next_answer("POST", "/v1/transfers")  # Stripe makes the transfer; we never hear of it
+    await succeed(card_client, stub, await start_payment(card_client, m, checkout))
+    await run_jobs()
+    assert (await transfers(sessions))[cheese_order["id"]].status == "pending"
+    cancelled = await card_client.post(f"/api/v1/orders/{cheese_order['id']}/cancel", headers=m.buyer.headers)
+    assert cancelled.status_code == 200, cancelled.text
+    await run_jobs()
+
+    [made] = [o for o in stub.objects.values() if o.get("object") == "transfer"]
+    transfer = (await transfers(sessions))[cheese_order["id"]]
+    assert (transfer.status, transfer.stripe_transfer_id) == ("made", made["id"])
+    assert made["amount_reversed"] == made["amount"]  # the producer keeps nothing of a refunded order
+    assert (await refunds(sessions))[cheese_order["id"]].reversal_status == "made"
+
+
+async def test_a_transfer_made_just_before_a_crash_is_not_made_again_after_stripe_forgot_its_key(
+    card_client: Client,
+    stub: StripeStub,
+    market: Market,
+    onboarded: dict[str, str],
+    sessions: async_sessionmaker[AsyncSession],
+    gateway: StripeGateway,
+    run_jobs: Any,
+) -> None:
+    m = market
+    checkout = await card_checkout(card_client, m, (m.cheese, "10"))
+    [cheese_order] = checkout["orders"]
+    await succeed(card_client, stub, await start_payment(card_client, m, checkout))
+
+    async def transfer_then_die() -> None:
+        async with transaction(sessions) as session:
+            payment = (await session.execute(select(CardPayment))).scalar_one()
+            await OrderService(session).settle_card_payment(list(payment.order_ids))
+            await CardPaymentService(session, gateway).transfer(uuid.UUID(cheese_order["id"]), FEE_PERCENT)
+            raise RuntimeError("worker killed before the commit")
+
+    # The worker sends the transfer, then dies before its transaction commits: nothing is recorded.
+    with pytest.raises(RuntimeError, match="killed"):
+        await transfer_then_die()
+    assert len(stub.requests_to("POST", "/v1/transfers")) == 1
+    stub.forget_idempotency_keys()  # and the job is delivered again a day later
+
+    await run_jobs()
+    assert len([o for o in stub.objects.values() if o.get("object") == "transfer"]) == 1
+    assert (await transfers(sessions))[cheese_order["id"]].status == "made"
+
+
+async def test_the_reconciliation_leaves_alone_payment_intents_of_checkouts_it_does_not_have(
+    stub: StripeStub, market: Market, sessions: async_sessionmaker[AsyncSession], gateway: StripeGateway
+) -> None:
+    # Another system on the same Stripe account (or a database restored from an older backup).
+    foreign = {
+        **fixture("payment_intent"),
+        "id": f"pi_{uuid.uuid4().hex[:24]}",
+        "created": int(time.time()) - 3600,
+        "status": "requires_payment_method",
+        "latest_charge": None,
+        "metadata": {"checkout_id": str(uuid.uuid4())},
+    }
+    stub.put(foreign)
+    report = await reconciled(sessions, gateway)
+    assert stub.objects[foreign["id"]]["status"] == "requires_payment_method"
+    assert [f for f in report.findings if f.subject == foreign["id"]] == []
+
+
+async def test_a_refund_stripe_could_not_complete_is_shown_to_the_coordinators_as_failed(
+    card_client: Client,
+    stub: StripeStub,
+    market: Market,
+    onboarded: dict[str, str],
+    sessions: async_sessionmaker[AsyncSession],
+    run_jobs: Any,
+) -> None:
+    m = market
+    checkout = await card_checkout(card_client, m, (m.cheese, "10"))
+    [cheese_order] = checkout["orders"]
+    await succeed(card_client, stub, await start_payment(card_client, m, checkout))
+    await run_jobs()
+    await card_client.post(f"/api/v1/orders/{cheese_order['id']}/cancel", headers=m.buyer.headers)
+    await run_jobs()
+    refund_id = (await refunds(sessions))[cheese_order["id"]].stripe_refund_id
+    assert refund_id is not None
+    # Days later the buyer's bank sends the money back: the card was closed.
+    failed = stub.update(refund_id, status="failed", failure_reason="expired_or_canceled_card")
+    assert (await post_event(card_client, event("refund.failed", failed))).status_code == 200
+
+    refund = (await refunds(sessions))[cheese_order["id"]]
+    assert (refund.status, "expired_or_canceled_card" in (refund.pending_reason or "")) == ("failed", True)
+    [item] = (await card_client.get(attention_url(m), headers=m.coordinator.headers)).json()
+    assert (item["kind"], item["order_id"]) == ("refund_failed", cheese_order["id"])
+    await run_jobs()
+    assert len(stub.requests_to("POST", "/v1/refunds")) == 1  # not retried by itself: a person settles it
