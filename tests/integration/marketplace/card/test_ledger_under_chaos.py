@@ -82,6 +82,13 @@ async def test_the_ledger_balances_to_the_minor_unit_after_random_failures_and_w
     assert waiting, "the chaos should have left some transfers waiting"
     findings: Counter[str] = Counter()
     findings.update(f.kind for f in (await _reconcile(sessions, gateway)).findings)
+    # Buyers cancel orders whose producers were paid already: refunds, and reversals of the transfers.
+    made = [order_id for order_id, t in (await transfers(sessions)).items() if t.status == "made"]
+    for order_id in rng.sample(made, k=len(made) // 10):
+        cancelled = await card_client.post(f"/api/v1/orders/{order_id}/cancel", headers=m.buyer.headers)
+        assert cancelled.status_code == 200, cancelled.text
+    await _killed_worker(database_url, sessions, card_registry, rng)
+    await drain(database_url, sessions, card_registry)
 
     # Stripe calms down. The reconciliation repairs the rest; the killed workers' jobs are picked up
     # again once their heartbeat is stale, and find nothing left to do.
@@ -95,6 +102,8 @@ async def test_the_ledger_balances_to_the_minor_unit_after_random_failures_and_w
     assert final.unresolved == [], final.unresolved
     assert findings["transfer_made"] + findings["unrecorded_transfer"] > 0, findings
     assert findings["missed_payment_status"] > 0, findings
+    reversed_at_stripe = [o for o in stub.objects.values() if o.get("object") == "transfer_reversal"]
+    assert len(reversed_at_stripe) >= len(made) // 10, "every cancelled paid order's transfer is reversed"
 
     async with transaction(sessions) as session:
         jobs = dict((await session.execute(text("SELECT status::text, count(*) FROM pgqueuer GROUP BY 1"))).all())
