@@ -667,7 +667,7 @@ class CardPaymentService:
         its own (`CardReversalDue`)."""
         order = await self.orders.get(order_id, for_update=True)
         assert order is not None  # noqa: S101 - events name existing orders
-        payment = await self.repo.card_payment(order.checkout_id)
+        payment = await self.repo.card_payment(order.checkout_id, for_update=True)  # its refunded total changes
         if payment is None or payment.status != "succeeded":
             return  # nothing was charged yet; a payment that still succeeds is refunded then
         record = await self.repo.card_refund(order_id, for_update=True)
@@ -705,6 +705,10 @@ class CardPaymentService:
         record.status, record.pending_reason, record.stripe_refund_id = MoveStatus.made, None, refund.id
         record.reversal_status = MoveStatus.pending
         await self.session.flush()
+        # Stripe's charge.refunded may come before or after: the refunded total only ever grows.
+        refunds = await self.repo.card_refunds(payment.order_ids)
+        given_back = sum(r.amount_minor for r in refunds if r.status is MoveStatus.made)
+        payment.refunded_minor = max(payment.refunded_minor, given_back)
         await emit(self.session, CardReversalDue(order_id=record.order_id))
 
     async def sync_refund(self, stripe_refund_id: str) -> None:
