@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -79,6 +80,20 @@ async def succeed(client: Client, stub: StripeStub, payment: dict[str, Any]) -> 
     """Stripe takes the money (a charge, settled in the stub's settlement currency) and its webhook arrives."""
     intent = stub.succeed_payment(payment["payment_intent_id"])
     return await post_event(client, event("payment_intent.succeeded", intent))
+
+
+async def paid_checkout(
+    client: Client,
+    stub: StripeStub,
+    m: Market,
+    run_jobs: Callable[[], Awaitable[None]],
+    *lines: tuple[dict[str, Any], str],
+) -> dict[str, Any]:
+    """A card checkout of `lines`, paid, and its money moved by the worker."""
+    checkout = await card_checkout(client, m, *lines)
+    await succeed(client, stub, await start_payment(client, m, checkout))
+    await run_jobs()
+    return checkout
 
 
 async def order(client: Client, account: Account, order_id: str) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from tests.integration.marketplace.card.support import (
     fee,
     onboard,
     order,
+    paid_checkout,
     post_connect_event,
     post_event,
     start_payment,
@@ -426,10 +427,8 @@ async def test_a_partial_refund_by_dispute_goes_back_to_the_card_in_proportion(
     run_jobs: Any,
 ) -> None:
     m = market
-    checkout = await card_checkout(card_client, m, (m.cheese, "10"))
+    checkout = await paid_checkout(card_client, stub, m, run_jobs, (m.cheese, "10"))
     [cheese_order] = checkout["orders"]
-    await succeed(card_client, stub, await start_payment(card_client, m, checkout))
-    await run_jobs()
     url = f"/api/v1/orders/{cheese_order['id']}"
     for account, action in ((m.cheese_maker, "accept"), (m.cheese_maker, "ship"), (m.buyer, "deliver")):
         assert (await card_client.post(f"{url}/{action}", headers=account.headers)).status_code == 200

@@ -106,8 +106,10 @@ async def test_the_ledger_balances_to_the_minor_unit_after_random_failures_and_w
     assert len(reversed_at_stripe) >= len(made) // 10, "every cancelled paid order's transfer is reversed"
 
     async with transaction(sessions) as session:
-        jobs = dict((await session.execute(text("SELECT status::text, count(*) FROM pgqueuer GROUP BY 1"))).all())
-        statuses = dict(
+        jobs: dict[str, int] = dict(
+            (await session.execute(text("SELECT status::text, count(*) FROM pgqueuer GROUP BY 1"))).all()
+        )
+        statuses: dict[str, str] = dict(
             (await session.execute(text("SELECT id::text, status::text FROM marketplace.purchase_order"))).all()
         )
     assert jobs == {}, f"jobs left in the queue: {jobs}"

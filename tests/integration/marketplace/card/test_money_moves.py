@@ -33,6 +33,7 @@ from tests.integration.marketplace.card.support import (
     fee,
     onboard,
     order,
+    paid_checkout,
     post_connect_event,
     post_event,
     refunds,
@@ -275,10 +276,8 @@ async def test_a_refused_reversal_leaves_the_refund_recorded_and_is_retried_on_i
     run_jobs: Any,
 ) -> None:
     m = market
-    checkout = await card_checkout(card_client, m, (m.cheese, "10"))
+    checkout = await paid_checkout(card_client, stub, m, run_jobs, (m.cheese, "10"))
     [cheese_order] = checkout["orders"]
-    await succeed(card_client, stub, await start_payment(card_client, m, checkout))
-    await run_jobs()
     transfer = (await transfers(sessions))[cheese_order["id"]]
     reversals = f"/v1/transfers/{transfer.stripe_transfer_id}/reversals"
     stub.fail_next(
@@ -309,7 +308,7 @@ async def test_a_refused_reversal_leaves_the_refund_recorded_and_is_retried_on_i
     share = cheese_order["display_total"]["amount_minor"]
     assert (refund.reversal_status, refund.reversed_minor) == ("made", share - fee(share))
     assert len(stub.requests_to("POST", "/v1/refunds")) == 1
-    assert stub.objects[transfer.stripe_transfer_id]["amount_reversed"] == share - fee(share)
+    assert stub.objects[str(transfer.stripe_transfer_id)]["amount_reversed"] == share - fee(share)
     assert (await card_client.get(attention_url(m), headers=m.coordinator.headers)).json() == []
 
 
@@ -483,10 +482,8 @@ async def test_a_refund_stripe_could_not_complete_is_shown_to_the_coordinators_a
     run_jobs: Any,
 ) -> None:
     m = market
-    checkout = await card_checkout(card_client, m, (m.cheese, "10"))
+    checkout = await paid_checkout(card_client, stub, m, run_jobs, (m.cheese, "10"))
     [cheese_order] = checkout["orders"]
-    await succeed(card_client, stub, await start_payment(card_client, m, checkout))
-    await run_jobs()
     await card_client.post(f"/api/v1/orders/{cheese_order['id']}/cancel", headers=m.buyer.headers)
     await run_jobs()
     refund_id = (await refunds(sessions))[cheese_order["id"]].stripe_refund_id
