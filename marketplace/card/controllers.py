@@ -115,9 +115,10 @@ class StripeWebhookController(Controller):
         description=(
             "Verifies the Stripe-Signature header (within 300 s of now, either way, and of the service's "
             "mode: live or test; 400 otherwise, nothing changed), records the event id with its effects "
-            "in one transaction (a repeat is a no-op) and handles payment_intent.*, charge.refunded and "
-            "charge.dispute.*. An event about a payment still being recorded is answered 503, so Stripe "
-            "sends it again."
+            "in one transaction (a repeat is a no-op) and handles payment_intent.*, charge.refunded, "
+            "charge.dispute.* and refunds Stripe could not complete (refund.failed, refund.updated, "
+            "charge.refund.updated). An event about a payment still being recorded is answered 503, so "
+            "Stripe sends it again."
         ),
         status_code=200,
         security=[{}],
