@@ -21,7 +21,7 @@ from kernel.auth import (
     read_access_token,
     verify_password,
 )
-from kernel.errors import Conflict, InvalidInput, NotFound, TooManyRequests, Unauthenticated
+from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthenticated
 from kernel.settings import CoreSettings
 from marketplace.identity.models import ApiKey, LoginFailure, User
 from marketplace.identity.repository import IdentityRepository
@@ -156,7 +156,11 @@ class IdentityService:
         return user_read(user)
 
     async def create_api_key(self, principal: Principal, data: ApiKeyCreate) -> ApiKeyIssued:
-        """Issue an API key acting as the caller; the secret is returned once."""
+        """Issue an API key acting as the caller; the secret is returned once. Raises `Forbidden`
+        when the caller is itself an API key: a leaked key must not be able to mint keys that
+        outlive its revocation."""
+        if principal.via == "api_key":
+            raise Forbidden("an API key cannot issue API keys; sign in with your password to create one")
         secret, prefix, digest = new_api_key()
         expires_at = clock.now() + dt.timedelta(days=data.expires_in_days) if data.expires_in_days else None
         key = ApiKey(user_id=principal.user_id, name=data.name, prefix=prefix, digest=digest, expires_at=expires_at)

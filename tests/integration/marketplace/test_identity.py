@@ -118,6 +118,17 @@ async def test_api_key_authenticates_until_revoked(client: Client) -> None:
     assert (await client.get("/api/v1/me", headers={"X-API-Key": key})).status_code == 401
 
 
+async def test_an_api_key_cannot_issue_further_api_keys(client: Client) -> None:
+    account = await register(client)
+    issued = await client.post("/api/v1/me/api-keys", json={"name": "erp sync"}, headers=account.headers)
+    key = issued.json()["key"]
+    minted = await client.post("/api/v1/me/api-keys", json={"name": "more"}, headers={"X-API-Key": key})
+    assert minted.status_code == 403, minted.text
+    assert "sign in with your password" in minted.json()["detail"]
+    listed = await client.get("/api/v1/me/api-keys", headers=account.headers)
+    assert [k["name"] for k in listed.json()] == ["erp sync"]
+
+
 async def test_revoking_another_users_api_key_is_404_and_key_keeps_working(client: Client) -> None:
     owner = await register(client)
     other = await register(client)
