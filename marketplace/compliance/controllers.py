@@ -12,7 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from kernel.pagination import Page
 from kernel.web import Caller, Paging, Session, paging_defaulting_to
-from marketplace.compliance.models import ClassificationScheme
+from marketplace.compliance.models import ClassificationScheme, EffectiveStatus
 from marketplace.compliance.schemas import (
     CredentialCreate,
     CredentialRead,
@@ -61,10 +61,16 @@ class OrganizationComplianceController(Controller):
         expiring_within_days: Annotated[
             int | None, QueryParameter(description="Only verified credentials expiring within this many days")
         ] = None,
+        status: Annotated[
+            EffectiveStatus | None,
+            QueryParameter(
+                description="Only credentials with this status today (submitted, verified, rejected, expired)"
+            ),
+        ] = None,
         *,
         paging: Paging,
     ) -> Page[CredentialRead]:
-        return await compliance_service.credentials(principal, organization_id, expiring_within_days, paging)
+        return await compliance_service.credentials(principal, organization_id, expiring_within_days, paging, status)
 
     @get("/credentials/{credential_id:uuid}", summary="One credential of the organisation")
     async def read_credential(

@@ -10,7 +10,14 @@ from sqlalchemy import ColumnElement, Uuid, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.db import equals_any
-from marketplace.compliance.models import ClassificationScheme, Credential, CredentialStatus, Recognition, Requirement
+from marketplace.compliance.models import (
+    ClassificationScheme,
+    Credential,
+    CredentialStatus,
+    EffectiveStatus,
+    Recognition,
+    Requirement,
+)
 from marketplace.organization.models import HubMembership, HubMembershipStatus, Organization
 
 
@@ -54,13 +61,20 @@ class ComplianceRepository:
         organization_id: uuid.UUID,
         *,
         expiring_between: tuple[dt.date, dt.date] | None,
+        status: EffectiveStatus | None = None,
+        on: dt.date | None = None,
         offset: int,
         limit: int,
     ) -> tuple[list[Credential], int]:
-        """An organisation's credentials, soonest expiry first; optionally only verified ones expiring in a window."""
+        """An organisation's credentials, soonest expiry first; optionally only verified ones expiring in a
+        window, or only those whose status seen on `on` is `status` (`expired` once `valid_until` passed)."""
         condition = [Credential.organization_id == organization_id]
         if expiring_between is not None:
             condition += _expiring(*expiring_between)
+        if status is EffectiveStatus.expired:
+            condition.append(Credential.valid_until < on)
+        elif status is not None:
+            condition += [Credential.status == CredentialStatus(status.value), Credential.valid_until >= on]
         total = (
             await self.session.execute(select(func.count()).select_from(Credential).where(*condition))
         ).scalar_one()

@@ -37,6 +37,7 @@ from marketplace.compliance.models import (
     ClassificationScheme,
     Credential,
     CredentialStatus,
+    EffectiveStatus,
     Recognition,
     Requirement,
 )
@@ -167,18 +168,24 @@ class ComplianceService:
         return read
 
     async def credentials(
-        self, principal: Principal, organization_id: uuid.UUID, expiring_within_days: int | None, page: PageParams
+        self,
+        principal: Principal,
+        organization_id: uuid.UUID,
+        expiring_within_days: int | None,
+        page: PageParams,
+        status: EffectiveStatus | None = None,
     ) -> Page[CredentialRead]:
         """The organisation's credentials, soonest expiry first; with `expiring_within_days`, only verified
-        ones whose last valid day falls within that many days from today."""
+        ones whose last valid day falls within that many days from today; with `status`, only those whose
+        effective status today is that one."""
         await self._require_reader(principal, organization_id)
         window = None
         if expiring_within_days is not None:
             window = expiry_window(expiring_within_days, "query:expiring_within_days")
-        rows, total = await self.repo.page_of_organization(
-            organization_id, expiring_between=window, offset=page.offset, limit=page.per_page
-        )
         on = clock.today()
+        rows, total = await self.repo.page_of_organization(
+            organization_id, expiring_between=window, status=status, on=on, offset=page.offset, limit=page.per_page
+        )
         return Page(items=[credential_read(c, on) for c in rows], page=page.page, per_page=page.per_page, total=total)
 
     async def credential(

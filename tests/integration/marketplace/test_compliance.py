@@ -113,6 +113,29 @@ async def test_owner_records_a_credential_that_awaits_verification_when_input_va
     assert one.json()["number"] == credential["number"]
 
 
+async def test_credentials_are_filtered_by_status_and_an_unknown_status_is_422(client: Client, world: Hub) -> None:
+    urls = []
+    for valid_until in (days(10), days(40)):
+        created = await client.post(
+            world.credentials_url, json=credential_body(valid_until=valid_until), headers=world.owner.headers
+        )
+        assert created.status_code == 201, created.text
+        urls.append(f"{world.url}/credentials/{created.json()['id']}")
+    verified = await client.post(f"{urls[0]}/verify", headers=world.coordinator.headers)
+    assert verified.status_code == 200, verified.text
+
+    def ids(response: Any) -> list[str]:
+        assert response.status_code == 200, response.text
+        return [f"{world.url}/credentials/{c['id']}" for c in response.json()["items"]]
+
+    for status, expected in (("verified", [urls[0]]), ("submitted", [urls[1]]), ("expired", []), ("rejected", [])):
+        listed = await client.get(world.credentials_url, params={"status": status}, headers=world.owner.headers)
+        assert ids(listed) == expected, status
+    pending = await client.get(world.credentials_url, params={"status": "pending"}, headers=world.owner.headers)
+    assert pending.status_code == 422, pending.text
+    assert [e["field"] for e in pending.json()["errors"]] == ["query:status"]
+
+
 @pytest.mark.parametrize(
     ("override", "field"),
     [
