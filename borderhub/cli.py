@@ -272,15 +272,19 @@ def fx() -> None:
 @click.option("--source", default="ECB", show_default=True, help="Recorded as the rates' source.")
 @data_dir_option
 def fx_import(file: TextIO, source: str, data_dir: Path | None) -> None:
-    """Import reference rates in the ECB CSV format (eurofxref.csv or eurofxref-hist.csv; '-' for stdin)."""
+    """Import reference rates in the ECB CSV format (eurofxref.csv or eurofxref-hist.csv; '-' for stdin).
+
+    Columns of currencies no longer in use (the history's CYP, BGN ...) are skipped and listed.
+    """
     from kernel.errors import DomainError
     from kernel.fx import parse_ecb_csv
     from marketplace.api import record_rates
 
     try:
-        rows = parse_ecb_csv(file.read(), source=source)
+        parsed = parse_ecb_csv(file.read(), source=source)
     except DomainError as exc:
         raise click.ClickException(exc.detail) from exc
+    rows = parsed.rows
     settings = _settings(data_dir)
     migrate.upgrade(_url(settings))
     dates = sorted({r.as_of for r in rows})
@@ -288,7 +292,7 @@ def fx_import(file: TextIO, source: str, data_dir: Path | None) -> None:
 
     async def work(session: AsyncSession) -> int:
         count = await record_rates(session, rows)
-        summary = {"source": source, "rates": count, "span": span.strip()}
+        summary = {"source": source, "rates": count, "span": span.strip(), "skipped": list(parsed.skipped)}
         await audit.record(
             session, None, "fx.rates_imported", object_type="fx_import", object_id=uuid.uuid4(), after=summary
         )
@@ -296,6 +300,8 @@ def fx_import(file: TextIO, source: str, data_dir: Path | None) -> None:
 
     count = _in_transaction(settings, work)
     click.echo(f"imported {count} rates{span} (source {source})")
+    if parsed.skipped:
+        click.echo(f"skipped the columns of currencies not in use: {', '.join(parsed.skipped)}")
 
 
 @main.group()

@@ -29,6 +29,7 @@ from kernel.money import Money, from_minor, money
 
 RATE_DIGITS = Decimal("1e-10")
 MAX_RATE = Decimal("1e14")  # fits NUMERIC(24, 10)
+CODE_LENGTH = 3  # ISO 4217 alphabetic codes
 
 
 class FxRate(Entity):
@@ -62,11 +63,24 @@ class RateRow(msgspec.Struct, frozen=True, kw_only=True):
     source: str
 
 
-def parse_ecb_csv(text: str, source: str = "ECB") -> list[RateRow]:
+class EcbRates(msgspec.Struct, frozen=True, kw_only=True):
+    rows: list[RateRow]
+    skipped: tuple[str, ...]
+    """Header codes whose columns were not imported: currencies no longer (or not yet) in the
+    installed ISO 4217 list, such as the ECB history's CYP or BGN, or codes that are not money
+    goods are priced in."""
+
+
+def parse_ecb_csv(text: str, source: str = "ECB") -> EcbRates:
     """Parse the ECB reference-rate CSV (`Date, USD, JPY, ...` with `N/A` gaps), EUR as base.
 
-    Accepts both the daily file and the historical file; raises `InvalidInput`
-    naming the line of the first malformed value.
+    Accepts both the daily file and the historical file. A column headed by a three-letter code
+    that is not a currency the service prices in (a retired one such as CYP, ROL or BGN,
+    or one newer than the installed code list) is skipped and named in `skipped`, not refused:
+    the history file keeps the columns of every currency the ECB ever quoted. Its values are still
+    checked like any other. Raises `InvalidInput` naming the column of a header cell that is not a
+    three-letter code, or the line of the first malformed date or value (anything but a positive
+    number or `N/A`).
     """
     reader = csv.reader(io.StringIO(text))
     try:
@@ -75,34 +89,65 @@ def parse_ecb_csv(text: str, source: str = "ECB") -> list[RateRow]:
         raise InvalidInput("the ECB file is empty") from None
     if not header or header[0] != "Date":
         raise InvalidInput("not an ECB reference-rate file: the first column must be 'Date'")
-    quotes = [check_currency(code, f"header[{i}]") if code else "" for i, code in enumerate(header[1:], 1)]
+    quotes: list[str] = []  # "" for the empty column the trailing separator makes
+    imported: list[bool] = []
+    skipped: list[str] = []
+    for i, code in enumerate(header[1:], 1):
+        quote, known = _header_currency(code, f"header[{i}]")
+        quotes.append(quote)
+        imported.append(known)
+        if quote and not known:
+            skipped.append(quote)
     rows: list[RateRow] = []
     for line_number, cells in enumerate(reader, start=2):
         if not cells or not cells[0].strip():
             continue
-        try:
-            as_of = dt.date.fromisoformat(cells[0].strip())
-        except ValueError:
-            try:
-                as_of = dt.datetime.strptime(cells[0].strip(), "%d %B %Y").date()  # noqa: DTZ007 - a date, not a time
-            except ValueError:
-                raise InvalidInput(f"line {line_number}: bad date {cells[0]!r}") from None
+        as_of = _ecb_date(cells[0], line_number)
         values = [cell.strip() for cell in cells[1:]]
         unlabelled = values[len(quotes) :] + [v for q, v in zip(quotes, values, strict=False) if not q]
         if any(unlabelled):
             # e.g. a decimal comma ("4,2512") would otherwise shift or drop values silently
             raise InvalidInput(f"line {line_number}: more values than currencies in the header")
-        for quote, value in zip(quotes, values, strict=False):
+        for quote, known, value in zip(quotes, imported, values, strict=False):
             if not quote or not value or value == "N/A":
                 continue
-            try:
-                rate = Decimal(value)
-            except InvalidOperation:
-                raise InvalidInput(f"line {line_number}: bad rate {value!r} for {quote}") from None
-            if not rate.is_finite() or rate <= 0 or rate >= MAX_RATE:
-                raise InvalidInput(f"line {line_number}: rate {value!r} for {quote} must be a positive finite number")
-            rows.append(RateRow(base="EUR", quote=quote, rate=rate, as_of=as_of, source=source))
-    return rows
+            rate = _ecb_rate(value, quote, line_number)
+            if known:
+                rows.append(RateRow(base="EUR", quote=quote, rate=rate, as_of=as_of, source=source))
+    return EcbRates(rows=rows, skipped=tuple(skipped))
+
+
+def _ecb_date(cell: str, line_number: int) -> dt.date:
+    """`2026-11-20` (history file) or `20 November 2026` (daily file)."""
+    try:
+        return dt.date.fromisoformat(cell.strip())
+    except ValueError:
+        try:
+            return dt.datetime.strptime(cell.strip(), "%d %B %Y").date()  # noqa: DTZ007 - a date, not a time
+        except ValueError:
+            raise InvalidInput(f"line {line_number}: bad date {cell!r}") from None
+
+
+def _ecb_rate(value: str, quote: str, line_number: int) -> Decimal:
+    try:
+        rate = Decimal(value)
+    except InvalidOperation:
+        raise InvalidInput(f"line {line_number}: bad rate {value!r} for {quote}") from None
+    if not rate.is_finite() or rate <= 0 or rate >= MAX_RATE:
+        raise InvalidInput(f"line {line_number}: rate {value!r} for {quote} must be a positive finite number")
+    return rate
+
+
+def _header_currency(code: str, field: str) -> tuple[str, bool]:
+    """The code of a header cell and whether its column is imported; `InvalidInput` if it is no code at all."""
+    if not code:
+        return "", False
+    try:
+        return check_currency(code, field), True
+    except InvalidInput:
+        if len(code) == CODE_LENGTH and code.isascii() and code.isalpha():
+            return code.upper(), False
+        raise
 
 
 async def store_rates(session: AsyncSession, rows: list[RateRow]) -> int:

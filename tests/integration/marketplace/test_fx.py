@@ -276,6 +276,40 @@ async def test_fx_import_command_makes_the_rates_available_to_the_api(
     assert converted.json()["converted"] == {"amount_minor": 40296, "currency": "PLN"}
 
 
+async def test_fx_import_command_imports_the_ecb_history_when_it_has_columns_of_retired_currencies(
+    client: Client, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    csv_file = tmp_path / "eurofxref-hist.csv"
+    # Exactly the ECB history's header (trailing comma included), a recent row and one from 1999.
+    csv_file.write_text(
+        "Date,USD,JPY,BGN,CYP,CZK,DKK,EEK,GBP,HUF,LTL,LVL,MTL,PLN,ROL,RON,SEK,SIT,SKK,CHF,ISK,NOK,HRK,RUB,TRL,TRY,"
+        "AUD,BRL,CAD,CNY,HKD,IDR,ILS,INR,KRW,MXN,MYR,NZD,PHP,SGD,THB,ZAR,\n"
+        "2026-12-04,1.0512,158.21,N/A,N/A,25.012,7.4589,N/A,0.83115,409.35,N/A,N/A,N/A,4.2203,N/A,4.9766,11.123,"
+        "N/A,N/A,0.9307,146.3,11.712,N/A,N/A,N/A,36.345,1.6271,6.3571,1.4766,7.6234,8.1789,17012.33,3.8877,89.115,"
+        "1551.22,21.234,4.6734,1.8012,61.234,1.4123,36.122,19.234,\n"
+        "1999-01-04,1.1789,133.73,N/A,0.58231,35.107,7.4501,15.6466,0.7111,251.48,N/A,0.6677,0.4318,4.0712,1.3111,"
+        "N/A,9.4696,189.045,42.991,1.6168,N/A,8.855,N/A,N/A,0.372,N/A,1.91,N/A,1.8004,N/A,9.1332,N/A,N/A,N/A,N/A,"
+        "N/A,N/A,2.2229,N/A,N/A,N/A,6.9358,\n"
+    )
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    result = await asyncio.to_thread(
+        CliRunner().invoke, main, ["fx", "import", str(csv_file), "--data-dir", str(tmp_path / "data")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "imported 44 rates from 1999-01-04 to 2026-12-04 (source ECB)" in result.output
+    assert (
+        "skipped the columns of currencies not in use: BGN, CYP, EEK, LTL, LVL, MTL, ROL, SIT, SKK, HRK, TRL"
+        in result.output
+    )
+
+    account = await register(client)
+    rates = await client.get("/api/v1/fx/rates", params={"quote": "PLN"}, headers=account.headers)
+    assert [(r["rate"], r["as_of"]) for r in rates.json()] == [
+        ("4.2203000000", "2026-12-04"),
+        ("4.0712000000", "1999-01-04"),
+    ]
+
+
 async def test_fx_import_command_fails_naming_the_line_when_the_file_is_malformed(
     database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
