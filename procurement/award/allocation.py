@@ -42,6 +42,7 @@ class Supply:
     price: int
     """Unit price paid (tender currency, minor units): cheapest first."""
     rank: int
+    """The offer's rank in the evaluation (lower: ranked earlier): breaks ties of price."""
 
 
 @dataclass(frozen=True)

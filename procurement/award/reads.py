@@ -98,7 +98,7 @@ def outcome_read(
     )
 
 
-def savings_read(organization_id: uuid.UUID, allocations: list[Allocation]) -> BuyerSavings:
+def savings_read(organization_id: uuid.UUID | None, allocations: list[Allocation]) -> BuyerSavings:
     compared = [a for a in allocations if a.listed_total_minor is not None]
     individual = sum(a.listed_total_minor or 0 for a in compared)
     pooled_compared = sum(a.pooled_total_minor for a in compared)

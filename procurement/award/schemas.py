@@ -122,7 +122,8 @@ class CommitmentOutcome(msgspec.Struct, kw_only=True, frozen=True):
 
 
 class BuyerSavings(msgspec.Struct, kw_only=True, frozen=True):
-    buyer_organization_id: uuid.UUID
+    buyer_organization_id: uuid.UUID | None
+    """The buyer; null in a tender's total over all its buyers."""
     quantity: Decimal
     pooled_minor: int
     """What the buyer pays for the allocated units, in the tender currency."""
@@ -139,5 +140,5 @@ class SavingsRead(msgspec.Struct, kw_only=True, frozen=True):
     tender_id: uuid.UUID
     currency: str
     total: BuyerSavings
-    """The whole tender (`buyer_organization_id` is the tender's hub)."""
+    """The whole tender (`buyer_organization_id` null), or the one buyer asked for (its id)."""
     buyers: list[BuyerSavings]

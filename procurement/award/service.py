@@ -319,7 +319,7 @@ class AwardService:
         return SavingsRead(
             tender_id=tender.id,
             currency=pool.currency,
-            total=savings_read(tender.hub_id if organization_id is None else organization_id, allocations),
+            total=savings_read(organization_id, allocations),
             buyers=buyers,
         )
 
@@ -384,7 +384,9 @@ class AwardService:
         started = time.perf_counter()
         tendered = tendered or await self._tendered(tender)
         bid_lines = {(line.bid_id, line.lot_id): line for line in tendered.lines}
-        shares, flows = allocate_award(tendered, lines, bid_lines)
+        # Only eligible offers are awarded, and every eligible offer has a rank.
+        ranks = {(s.bid_id, s.lot_id): s.rank for s in await self.repo.scores(tender.id) if s.rank is not None}
+        shares, flows = allocate_award(tendered, lines, bid_lines, ranks)
         # The final award is what was allocated (the lines, less any rounding dust).
         allocated: dict[tuple[uuid.UUID, uuid.UUID], Decimal] = defaultdict(lambda: NO_UNITS)
         for _, bid_line, quantity in shares:

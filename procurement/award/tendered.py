@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from kernel.errors import FieldError, InvalidInput
-from kernel.money import from_minor, money
+from kernel.money import from_minor, money, to_minor
 from marketplace.api import TradingParty, unit_of
 from procurement.award.allocation import Claim, Supply, allocate
 from procurement.award.models import OfferScore
@@ -76,7 +76,9 @@ def score_offers(tendered: Tendered) -> list[dict[str, Any]]:
         evaluated = None
         if line.tender_unit_price_minor is not None:
             factor = 1 - margin if preferred else Decimal(1)
-            evaluated = int((line.tender_unit_price_minor * factor).to_integral_value())
+            # Money's one rounding rule (half-up), not Decimal's default half-even.
+            price = from_minor(line.tender_unit_price_minor, tendered.pool.currency)
+            evaluated = to_minor(price * factor, tendered.pool.currency)
         rows.append(
             {
                 "tender_id": tender.id,
@@ -256,6 +258,7 @@ def allocate_award(
     tendered: Tendered,
     lines: list[tuple[uuid.UUID, uuid.UUID, Decimal]],
     bid_lines: dict[tuple[uuid.UUID, uuid.UUID], BidLine],
+    ranks: dict[tuple[uuid.UUID, uuid.UUID], int],
 ) -> tuple[list[tuple[Commitment, BidLine, Decimal]], Solution]:
     """Who of the buyers receives which awarded units (see `allocation.py`).
 
@@ -265,11 +268,13 @@ def allocate_award(
     refused (`InvalidInput`) — an override cannot push goods on buyers above their price —
     beyond `_DUST`, the thousandths a fractional solution may lose to rounding (what is
     allocated is what becomes the final award).
+
+    `ranks` are the offers' ranks in the evaluation, by (bid, lot): at equal prices paid, the
+    offer ranked first is allocated first (the preference margin can rank a later bid first).
     """
     limits, claims = _segments(tendered)
-    ranks: dict[Hashable, int] = {
-        bid_id: rank for rank, bid_id in enumerate(sorted(tendered.bids, key=lambda b: tendered.bids[b].submitted_at))
-    }
+    # Zero-based, as the optimiser takes ranks (0: ranked first).
+    rank_of: dict[tuple[Hashable, Hashable], int] = {key: rank - 1 for key, rank in ranks.items()}
     paid: dict[tuple[Hashable, Hashable], int] = {
         (bid_id, lot_id): bid_lines[(bid_id, lot_id)].tender_unit_price_minor or 0 for lot_id, bid_id, _ in lines
     }
@@ -278,7 +283,11 @@ def allocate_award(
             demand={lot.id: float(lot.quantity) for lot in tendered.lots},
             offers=[
                 Offer(
-                    bid=bid_id, lot=lot_id, price=float(paid[(bid_id, lot_id)]), capacity=float(q), rank=ranks[bid_id]
+                    bid=bid_id,
+                    lot=lot_id,
+                    price=float(paid[(bid_id, lot_id)]),
+                    capacity=float(q),
+                    rank=rank_of[(bid_id, lot_id)],
                 )
                 for lot_id, bid_id, q in lines
             ],
@@ -295,7 +304,9 @@ def allocate_award(
             )
     supplies: dict[tuple[Hashable, float | None], list[Supply]] = defaultdict(list)
     for (bid, lot, cap), units in solution.flows.items():
-        supplies[(lot, cap)].append(Supply(bid=bid, units=stored_units(units), price=paid[(bid, lot)], rank=ranks[bid]))
+        supplies[(lot, cap)].append(
+            Supply(bid=bid, units=stored_units(units), price=paid[(bid, lot)], rank=rank_of[(bid, lot)])
+        )
     shares: list[tuple[Commitment, BidLine, Decimal]] = []
     commitments = {c.id: c for c in tendered.commitments}
     for (lot_id, cap), segment in sorted(

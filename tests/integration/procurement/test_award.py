@@ -57,14 +57,23 @@ async def verify_women_led(client: AsyncTestClient[Any], p: Procurement, organiz
 
 
 async def evaluated_example(
-    client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
+    client: AsyncTestClient[Any],
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    *,
+    apiary: tuple[list[str], str] = (["42.50", "42.50"], "PLN"),
+    dairy: list[str] | None = None,
+    dairy_bids_first: bool = False,
+    city_max_unit_price: str | None = "9.90",
 ) -> tuple[Procurement, dict[str, Any]]:
-    """The worked example, closed and evaluated by the worker."""
+    """The worked example, closed and evaluated by the worker (or a variant: other prices, another
+    order of the bids, no maximum price for Stadt Görlitz)."""
     p = await build_procurement(client, sessions, settings)
     m = p.market
     await verify_women_led(client, p, m.producer_a)
     pool = await open_pool(client, p, minimum_total_quantity=None)
-    await commit(client, m.buyer, pool, m.buyer_org, 0, "80", max_unit_price="9.90")
+    limit = {} if city_max_unit_price is None else {"max_unit_price": city_max_unit_price}
+    await commit(client, m.buyer, pool, m.buyer_org, 0, "80", **limit)
     await commit(client, p.hotel_buyer, pool, p.hotel_org, 0, "40")
     await commit(client, p.hotel_buyer, pool, p.hotel_org, 1, "60")
     closed = await client.post(f"/api/v1/pools/{pool['id']}/close", headers=p.coordinator.headers)
@@ -78,8 +87,13 @@ async def evaluated_example(
         preference_margin_percent="10",
         max_share_percent="70",
     )
-    await bid(client, m.honey_maker, tender, m.producer_a, bid_body(tender, ["42.50", "42.50"], currency="PLN"))
-    await bid(client, m.cheese_maker, tender, m.producer_b, bid_body(tender, ["9.80", "10.90"], total_capacity="150"))
+    apiary_body = bid_body(tender, apiary[0], currency=apiary[1])
+    dairy_body = bid_body(tender, dairy or ["9.80", "10.90"], total_capacity="150")
+    if dairy_bids_first:
+        await bid(client, m.cheese_maker, tender, m.producer_b, dairy_body)
+    await bid(client, m.honey_maker, tender, m.producer_a, apiary_body)
+    if not dairy_bids_first:
+        await bid(client, m.cheese_maker, tender, m.producer_b, dairy_body)
     await pass_deadline(tender, sessions, settings)
 
     url = f"/api/v1/tenders/{tender['id']}/award"
@@ -125,6 +139,56 @@ async def test_the_evaluation_job_proposes_the_least_cost_award_within_buyers_ma
     seen = await client.get(f"/api/v1/tenders/{tender['id']}/award", headers=m.buyer.headers)
     assert seen.status_code == 200
     assert (seen.json()["state"], seen.json()["lots"]) == ("proposed", [])
+
+
+async def test_an_evaluated_price_ending_in_half_a_cent_is_rounded_half_up_when_the_margin_applies(
+    client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    # The apiary bids 10.05 EUR; less its 10 % preference margin that is 9.045 EUR = 904.5 cents.
+    p, tender = await evaluated_example(client, sessions, settings, apiary=(["10.05", "10.05"], "EUR"))
+    a = p.market.producer_a["id"]
+    award = (await client.get(f"/api/v1/tenders/{tender['id']}/award", headers=p.coordinator.headers)).json()
+    apiary_scores = [s for lot in award["lots"] for s in lot["scores"] if s["organization_id"] == a]
+    assert [(s["tender_unit_price_minor"], s["evaluated_unit_price_minor"]) for s in apiary_scores] == [
+        (1005, 905),
+        (1005, 905),
+    ]
+
+
+async def test_equal_prices_are_allocated_first_from_the_supplier_ranked_first_when_it_bid_later(
+    client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    # Both bid 10.00 EUR; the dairy bids first but the apiary's preference margin ranks it first
+    # (9.00 evaluated). Lot 1 (120 kg) goes 84 kg to the apiary (the 70 % cap) and 36 kg to the dairy,
+    # all at 10.00 EUR: Stadt Görlitz, the earliest commitment (80 kg), is served by the apiary alone.
+    p, tender = await evaluated_example(
+        client,
+        sessions,
+        settings,
+        apiary=(["10.00", "10.00"], "EUR"),
+        dairy=["10.00", "10.00"],
+        dairy_bids_first=True,
+        city_max_unit_price=None,
+    )
+    m = p.market
+    a, b = m.producer_a["id"], m.producer_b["id"]
+    base = f"/api/v1/tenders/{tender['id']}"
+    award = (await client.get(f"{base}/award", headers=p.coordinator.headers)).json()
+    assert [(s["organization_id"], s["rank"]) for s in award["lots"][0]["scores"]] == [(a, 1), (b, 2)]
+    assert winners(award["lots"][0]) == {a: "84.000", b: "36.000"}
+    confirmed = await client.post(f"{base}/award/confirm", headers=p.coordinator.headers)
+    assert confirmed.status_code == 200, confirmed.text
+
+    async def received(organization: dict[str, Any], account: Any) -> dict[str, str]:
+        outcomes = await client.get(
+            f"{base}/allocations", params={"organization_id": organization["id"]}, headers=account.headers
+        )
+        assert outcomes.status_code == 200, outcomes.text
+        lot1 = next(o for o in outcomes.json() if o["lot"] == 1)
+        return {x["supplier_organization_id"]: x["quantity"] for x in lot1["allocations"]}
+
+    assert await received(m.buyer_org, m.buyer) == {a: "80.000"}
+    assert await received(p.hotel_org, p.hotel_buyer) == {a: "4.000", b: "36.000"}
 
 
 async def test_confirming_allocates_to_buyers_places_their_orders_publishes_and_reports_savings(  # noqa: PLR0915 - one journey
@@ -201,6 +265,8 @@ async def test_confirming_allocates_to_buyers_places_their_orders_publishes_and_
         None,
     )  # the dairy lists no honey
     assert savings["total"]["savings_minor"] == 2894
+    # The total is all buyers together, not a buyer (nor the hub posing as one).
+    assert savings["total"]["buyer_organization_id"] is None
     # Nobody reads another organisation's allocation or savings by guessing its id.
     for path in ("allocations", "savings"):
         guessed = await client.get(
@@ -213,6 +279,7 @@ async def test_confirming_allocates_to_buyers_places_their_orders_publishes_and_
         f"{base}/savings", params={"organization_id": p.hotel_org["id"]}, headers=p.hotel_buyer.headers
     )
     assert [s["buyer_organization_id"] for s in own.json()["buyers"]] == [p.hotel_org["id"]]
+    assert own.json()["total"]["buyer_organization_id"] == p.hotel_org["id"]  # one buyer's own total
 
     # Awarding twice is refused, and nothing changes.
     again = await client.post(f"{base}/award/confirm", headers=p.coordinator.headers)
