@@ -7,10 +7,13 @@ and converts each value on its own, so one response names every bad field by its
 JSON path, a missing field by its own path (`$.lines[0].quantity`, not the object
 holding it). `plain_message` rewords msgspec's messages with one table,
 `PLAIN_MESSAGES`; messages it does not know (a service's own words) pass through.
+
+`Timestamp` with `instant`, and `day`, keep the times callers give inside a sane window.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import re
 import types
@@ -19,7 +22,8 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import msgspec
 
-from kernel.errors import FieldError
+from kernel.clock import now
+from kernel.errors import FieldError, InvalidInput
 
 #: At most this many problems are reported for one value; the caller fixes these first.
 MAX_ERRORS = 50
@@ -250,3 +254,47 @@ def _is_variadic(sequence: Any) -> bool:
     """Lists, sets and `tuple[X, ...]`; fixed-length tuples are checked as a whole."""
     args = get_args(sequence)
     return get_origin(sequence) is not tuple or (len(args) == 2 and args[1] is Ellipsis)  # noqa: PLR2004
+
+
+#: No instant or day a caller gives may lie before this ...
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+#: ... or further ahead of now than this. Year 1 and year 9999 are stored by PostgreSQL as
+#: -infinity/infinity, which read back without a time zone and break every read of the row;
+#: a window this wide still holds any real deadline, and catches milliseconds sent as seconds.
+FURTHEST_AHEAD = dt.timedelta(days=5 * 366)
+
+Timestamp = Annotated[
+    dt.datetime,
+    msgspec.Meta(
+        tz=True,
+        description="RFC 3339 with a time zone, from 2000-01-01 to five years ahead; check it with `instant`",
+        examples=["2027-01-15T12:00:00Z"],
+    ),
+]
+"""An instant a caller gives (a window's opening, a deadline). msgspec cannot bound a datetime,
+so the service passes each one through `instant`."""
+
+
+def instant(value: dt.datetime, field: str) -> dt.datetime:
+    """`value` in UTC if it has a time zone and lies from 2000-01-01 to five years from now.
+
+    Raises `InvalidInput` naming `field` otherwise. This also refuses what a lax decoder took
+    as Unix time: 0 (1970) and milliseconds (tens of thousands of years ahead).
+    """
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInput.field(field, "must include a time zone, like 2026-12-01T12:00:00Z")
+    latest = now() + FURTHEST_AHEAD
+    if not EARLIEST <= value <= latest:
+        raise InvalidInput.field(
+            field, f"must be from {EARLIEST:%Y-%m-%d} to {latest:%Y-%m-%d} (a date and time, like 2026-12-01T12:00:00Z)"
+        )
+    return value.astimezone(dt.UTC)
+
+
+def day(value: dt.date, field: str) -> dt.date:
+    """`value` if it lies from 2000-01-01 to five years from today (see `instant`); raises
+    `InvalidInput` naming `field` otherwise."""
+    latest = (now() + FURTHEST_AHEAD).date()
+    if not EARLIEST.date() <= value <= latest:
+        raise InvalidInput.field(field, f"must be from {EARLIEST:%Y-%m-%d} to {latest:%Y-%m-%d}")
+    return value

@@ -40,6 +40,19 @@ def quantity(value: Decimal, unit: Unit, field: str, *, allow_zero: bool = False
     return value
 
 
+def quantity_change(value: Decimal, unit: Unit, field: str) -> Decimal:
+    """A move of stock in the listing's unit ("-3" after a sale elsewhere): finite, not zero,
+    smaller than the largest quantity, whole for discrete units, at most three decimals —
+    judged on its own, before it is added to anything (so "NaN" or "1e-400" never reach
+    the stock)."""
+    if not value.is_finite():
+        raise InvalidInput.field(field, "must be a number")
+    if value == 0:
+        raise InvalidInput.field(field, "must not be zero")
+    quantity(value.copy_abs(), unit, field)  # copy_abs: no rounding, so no Overflow
+    return value
+
+
 def order_quantity(value: Decimal, unit_code: str, pack_size: Decimal, minimum: Decimal, field: str) -> Decimal:
     """A quantity a buyer may order: a valid quantity, at least the minimum order, whole packs."""
     quantity(value, REC20[unit_code], field)

@@ -397,11 +397,18 @@ class ListingService:
         listing = await self._editable(principal, listing_id)
         _check_version(listing, data.expected_version)
         before = _listing_read(listing, Preference())
-        target = data.stock_on_hand if data.stock_on_hand is not None else listing.stock_on_hand + (data.adjust_by or 0)
-        field = "stock_on_hand" if data.stock_on_hand is not None else "adjust_by"
+        unit = REC20[listing.unit_code]
+        # Each given number is judged on its own before any arithmetic: NaN would make the
+        # comparisons raise, and a tiny or huge `adjust_by` would round away in the sum.
+        if data.stock_on_hand is not None:
+            field, target = "stock_on_hand", rules.quantity(data.stock_on_hand, unit, "stock_on_hand", allow_zero=True)
+        else:
+            assert data.adjust_by is not None  # noqa: S101 - exactly one of the two was given (checked above)
+            field = "adjust_by"
+            target = listing.stock_on_hand + rules.quantity_change(data.adjust_by, unit, field)
         if target < 0:
             raise InvalidInput.field(field, f"stock cannot go below zero (it is {listing.stock_on_hand})")
-        listing.stock_on_hand = rules.quantity(target, REC20[listing.unit_code], field, allow_zero=True)
+        listing.stock_on_hand = rules.quantity(target, unit, field, allow_zero=True)
         return await self._changed(principal, listing, "stock", before=before)
 
     async def set_status(self, principal: Principal, listing_id: uuid.UUID, status: ListingStatus) -> ListingRead:

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import msgspec
 
+from kernel.validation import Timestamp
 from procurement.pool.models import PoolStatus
 
 Quantity = Annotated[Decimal, msgspec.Meta(description='Decimal string in the pool\'s unit, e.g. "250"')]
@@ -47,9 +48,9 @@ class PoolCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     hub_id: uuid.UUID
     item: Item
     delivery_points: Annotated[list[DeliveryPointCreate], msgspec.Meta(min_length=1, max_length=50)]
-    closes_at: dt.datetime
+    closes_at: Timestamp
     currency: str
-    opens_at: dt.datetime | None = None
+    opens_at: Timestamp | None = None
     """Defaults to now."""
     required_credential_types: Annotated[list[CredentialType], msgspec.Meta(max_length=20)] = msgspec.field(
         default_factory=list

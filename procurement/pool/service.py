@@ -15,7 +15,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
-from kernel import audit, codes, text
+from kernel import audit, codes, text, validation
 from kernel.auth import Principal
 from kernel.clock import now, today
 from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -137,7 +137,8 @@ class PoolService:
         Raises `NotFound` for an unknown hub, `Forbidden` for a non-coordinator and
         `InvalidInput` naming the field for a malformed item, an unknown currency, a
         delivery point outside the hub's jurisdictions (or named twice) or a window
-        that is empty or already over.
+        that is empty, already over, or outside 2000-01-01 to five years ahead
+        (`kernel.validation.instant`).
         """
         await require_hub_coordinator(self.session, principal, data.hub_id)
         hub = await hub_summary(self.session, data.hub_id)
@@ -153,10 +154,9 @@ class PoolService:
             raise InvalidInput.field("item.default_language", "must be one of the translations' languages")
         currency = codes.currency(data.currency)
         current = now()
-        opens_at = data.opens_at or current
-        if data.closes_at.tzinfo is None or opens_at.tzinfo is None:
-            raise InvalidInput.field("closes_at", "give a time zone (e.g. 2026-12-01T12:00:00Z)")
-        if data.closes_at <= max(opens_at, current):
+        opens_at = current if data.opens_at is None else validation.instant(data.opens_at, "opens_at")
+        closes_at = validation.instant(data.closes_at, "closes_at")
+        if closes_at <= max(opens_at, current):
             raise InvalidInput.field("closes_at", "must be after opens_at and in the future")
         pool = DemandPool(
             id=uuid7(),
@@ -177,7 +177,7 @@ class PoolService:
             if data.minimum_total_quantity is None
             else quantity(data.minimum_total_quantity, unit, "minimum_total_quantity"),
             opens_at=opens_at,
-            closes_at=data.closes_at,
+            closes_at=closes_at,
             created_by=principal.user_id,
         )
         points = _delivery_points(pool.id, data, hub.jurisdictions)
@@ -422,7 +422,7 @@ def _commitment_values(
 def _needed_by(day: dt.date) -> dt.date:
     if day < today():
         raise InvalidInput.field("needed_by", "must not be in the past")
-    return day
+    return validation.day(day, "needed_by")
 
 
 def _max_price(pool: DemandPool, price: Decimal | None) -> int | None:

@@ -257,3 +257,35 @@ async def test_quote_applies_the_volume_tier_and_converts_with_the_rate_used(
     unknown = await client.get(f"{url}?quantity=2&currency=ABC", headers=buyer.headers)
     assert unknown.status_code == 422
     assert unknown.json()["errors"][0]["field"] == "query:currency"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"adjust_by": "NaN"}, "$.adjust_by"),
+        ({"adjust_by": "sNaN"}, "$.adjust_by"),
+        ({"adjust_by": "-Infinity"}, "$.adjust_by"),
+        ({"adjust_by": "1E+999999999"}, "$.adjust_by"),
+        ({"adjust_by": "1e-400"}, "$.adjust_by"),
+        ({"adjust_by": "-1E-999999999"}, "$.adjust_by"),
+        ({"adjust_by": "0.0001"}, "$.adjust_by"),
+        ({"adjust_by": "0"}, "$.adjust_by"),
+        ({"stock_on_hand": "NaN"}, "$.stock_on_hand"),
+        ({"stock_on_hand": "Infinity"}, "$.stock_on_hand"),
+        ({"stock_on_hand": "1e-400"}, "$.stock_on_hand"),
+    ],
+)
+async def test_stock_change_is_refused_naming_the_field_when_the_number_is_not_a_plain_quantity(
+    client: Client, producer: tuple[Account, dict[str, Any]], body: dict[str, str], field: str
+) -> None:
+    owner, organization = producer
+    listing = await create_listing(
+        client, owner, organization, unit="H87", pack_size="1", min_order_quantity="1", stock_on_hand="10"
+    )
+    url = f"/api/v1/listings/{listing['id']}"
+    refused = await client.put(f"{url}/stock", json=body, headers=owner.headers)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["type"].endswith("invalid-input")
+    assert [e["field"] for e in refused.json()["errors"]] == [field]
+    unchanged = (await client.get(url, headers=owner.headers)).json()
+    assert (unchanged["version"], unchanged["stock_on_hand"]) == (1, "10")

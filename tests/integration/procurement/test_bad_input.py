@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from litestar.testing import AsyncTestClient
@@ -9,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from borderhub.settings import Settings
+from kernel import clock
 from kernel.db import transaction
 from tests.factories.compliance import verified_credential
 from tests.factories.identity import register
@@ -48,7 +50,11 @@ async def test_commitments_are_refused_when_the_input_or_the_caller_is_wrong(
     pool = await open_pool(client, p)
     url = f"/api/v1/pools/{pool['id']}/commitments"
     point = pool["delivery_points"][0]["id"]
-    base = {"organization_id": m.buyer_org["id"], "delivery_point_id": point, "needed_by": "2099-01-01"}
+    base = {
+        "organization_id": m.buyer_org["id"],
+        "delivery_point_id": point,
+        "needed_by": str(clock.today() + dt.timedelta(days=30)),
+    }
 
     for quantity in ("0", "-5"):
         problem(await client.post(url, json={**base, "quantity": quantity}, headers=m.buyer.headers), 422, "quantity")
@@ -307,3 +313,41 @@ async def test_an_ineligible_supplier_is_told_every_missing_credential_per_lot(
     only_poland["lines"] = only_poland["lines"][1:]
     accepted = await bid(client, m.honey_maker, tender, m.producer_a, only_poland)
     assert [line["lot_number"] for line in accepted["lines"]] == [2]
+
+
+async def test_pool_times_are_refused_naming_the_field_when_outside_the_sane_window(
+    client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    """Year 1 and year 9999 were stored as ±infinity and broke every read of the hub's pools."""
+    from tests.factories.procurement import pool_body
+
+    p = await build_procurement(client, sessions, settings)
+    m = p.market
+    pool = await open_pool(client, p)
+    for field, value in [
+        ("opens_at", "0001-01-01T00:00:00Z"),
+        ("opens_at", "1999-12-31T23:59:59Z"),
+        ("opens_at", 0),  # 1970 as a Unix time
+        ("opens_at", "2026-12-01T12:00:00"),  # no time zone
+        ("closes_at", "9999-12-31T23:59:59.999999Z"),
+        ("closes_at", 253402300799),  # 9999-12-31 as a Unix time
+        ("closes_at", at(6 * 366 * 24 * 3600)),
+    ]:
+        body = problem(
+            await client.post("/api/v1/pools", json=pool_body(m.hub, **{field: value}), headers=p.coordinator.headers),
+            422,
+            field,
+        )
+        assert body["type"].endswith("invalid-input"), body
+    url = f"/api/v1/pools/{pool['id']}/commitments"
+    base = {
+        "organization_id": m.buyer_org["id"],
+        "delivery_point_id": pool["delivery_points"][0]["id"],
+        "quantity": "5",
+    }
+    problem(await client.post(url, json={**base, "needed_by": "9999-12-31"}, headers=m.buyer.headers), 422, "needed_by")
+    assert await count(sessions, "demand_pool") == 1
+    listed = await client.get("/api/v1/pools", headers=m.buyer.headers)
+    assert listed.status_code == 200, listed.text
+    assert [item["id"] for item in listed.json()["items"]] == [pool["id"]]
+    assert (await client.get(f"/api/v1/pools/{pool['id']}", headers=m.buyer.headers)).status_code == 200

@@ -11,8 +11,9 @@ from typing import Annotated, Any, Literal
 import msgspec
 import pytest
 
-from kernel.errors import FieldError
-from kernel.validation import PLAIN_MESSAGES, field_error, plain_message, validation_errors
+from kernel import clock
+from kernel.errors import FieldError, InvalidInput
+from kernel.validation import PLAIN_MESSAGES, day, field_error, instant, plain_message, validation_errors
 
 
 class Colour(enum.StrEnum):
@@ -202,3 +203,28 @@ def test_a_field_error_follows_msgspec_s_path_and_names_a_missing_field_itself()
     assert field_error("$", "Object missing required field `quantity` - at `$.lines[0]`") == FieldError(
         field="$.lines[0].quantity", message="is required"
     )
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        dt.datetime(1, 1, 1, tzinfo=dt.UTC),  # stored as -infinity
+        dt.datetime(1970, 1, 1, tzinfo=dt.UTC),  # a lax decoder's reading of 0
+        dt.datetime(1999, 12, 31, 23, 59, 59, tzinfo=dt.UTC),
+        dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC),  # stored as infinity
+        dt.datetime(2026, 12, 1, 12),  # noqa: DTZ001 - no time zone, on purpose
+    ],
+)
+def test_an_instant_is_refused_naming_the_field_when_outside_the_sane_window(value: dt.datetime) -> None:
+    with clock.frozen(dt.datetime(2026, 12, 1, tzinfo=dt.UTC)), pytest.raises(InvalidInput) as refused:
+        instant(value, "closes_at")
+    assert [e.field for e in refused.value.errors] == ["$.closes_at"]
+
+
+def test_an_instant_in_the_window_is_kept_in_utc_when_it_has_an_offset() -> None:
+    with clock.frozen(dt.datetime(2026, 12, 1, tzinfo=dt.UTC)):
+        given = dt.datetime(2031, 11, 30, 14, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+        assert instant(given, "closes_at") == dt.datetime(2031, 11, 30, 12, tzinfo=dt.UTC)
+        assert day(dt.date(2031, 11, 30), "needed_by") == dt.date(2031, 11, 30)
+        with pytest.raises(InvalidInput):
+            day(dt.date(9999, 12, 31), "needed_by")
