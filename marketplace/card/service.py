@@ -525,9 +525,13 @@ class CardPaymentService:
                 return False
             if intent.status in CANCELLABLE:
                 intent = await self._stripe.cancel_payment_intent(payment.payment_intent_id, "abandoned")
-        except PaymentProviderError as exc:
+        except (PaymentProviderError, Conflict, ValueError) as exc:
+            # Stripe unreachable, or its answer not matching the payment: keep this checkout's orders
+            # (and let the job go on with the others) until the next run or a person looks.
             _log.warning(
-                "unpaid card order kept: Stripe could not be asked", checkout_id=str(checkout_id), error=str(exc)
+                "unpaid card order kept: Stripe's answer is missing or odd",
+                checkout_id=str(checkout_id),
+                error=str(exc),
             )
             return False
         payment.status = intent.status

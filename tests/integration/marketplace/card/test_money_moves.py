@@ -10,10 +10,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from kernel import clock
+from kernel import clock, worker
 from kernel.db import transaction
 from kernel.fx import RateRow, store_rates
 from kernel.money import apportion
@@ -54,10 +54,9 @@ async def reconciled(sessions: async_sessionmaker[AsyncSession], gateway: Stripe
 
 
 async def held_jobs(sessions: async_sessionmaker[AsyncSession]) -> int:
-    """Deliveries the worker gave up on (pgqueuer keeps them with status `failed` when told to hold)."""
+    """Deliveries the worker gave up on, as `borderhub jobs held` lists them."""
     async with transaction(sessions) as session:
-        held = await session.execute(text("SELECT count(*) FROM pgqueuer WHERE status = 'failed'"))
-        return int(held.scalar_one())
+        return len(await worker.held_jobs(session))
 
 
 async def test_a_transfer_refused_while_the_producers_account_is_inactive_waits_and_goes_out_once_it_is_active(
