@@ -3,9 +3,11 @@
 Run: `uv run python -m benchmarks.award [--scale 1]`.
 
 In process, on a fresh embedded PostgreSQL with the demo hub. At scale 1: 100 delivery
-points (lots), 500 buyer organisations committing at 20 points each (10,000 commitments,
-a fifth of them with a maximum unit price), and 300 producers each bidding on 30 lots
-(9,000 offers, half in PLN, with total capacities and a 60 % share cap so lots split).
+points (lots: the most one pool may have through the API, `MAX_DELIVERY_POINTS`, so the
+lots never grow past it — at scale 10 only buyers and bids do), 500 buyer organisations
+committing at 20 points each (10,000 commitments, a fifth of them with a maximum unit
+price), and 300 producers each bidding on 30 lots (9,000 offers, half in PLN, with total
+capacities and a 60 % share cap so lots split).
 Set-up goes through the services (bids sealed by `BidService.submit`) except the
 commitments, which are copied in; the bids are opened by the minutely job's code.
 
@@ -50,7 +52,7 @@ from procurement.bid.schemas import BidLineSubmit, BidSubmit
 from procurement.bid.service import BidService
 from procurement.demo import HONEY
 from procurement.pool.models import Commitment
-from procurement.pool.schemas import DeliveryPointCreate, PoolCreate
+from procurement.pool.schemas import MAX_DELIVERY_POINTS, DeliveryPointCreate, PoolCreate
 from procurement.pool.service import PoolService
 from procurement.tender.schemas import TenderCreate
 from procurement.tender.service import TenderService
@@ -60,7 +62,9 @@ POINTS_PER_BUYER = 20
 
 
 async def run(root: Path, url: str, scale: float) -> None:  # noqa: PLR0915 - one scenario, in order
-    lots, buyers, bidders = max(round(100 * scale), LINES_PER_BID), max(round(500 * scale), 1), round(300 * scale)
+    # As many lots as the API accepts in one pool, and no more: above scale 1 only buyers and bids grow.
+    lots = min(max(round(100 * scale), LINES_PER_BID), MAX_DELIVERY_POINTS)
+    buyers, bidders = max(round(500 * scale), 1), round(300 * scale)
     settings = ensure_secrets(load_settings(database_url=url, data_dir=root / "data", log_level="WARNING"))
     secret = settings.procurement.sealing_secret
     engine = create_engine(url)
@@ -84,14 +88,20 @@ async def run(root: Path, url: str, scale: float) -> None:  # noqa: PLR0915 - on
         owner = principal_of(user)
 
         async def organization(i: int, kind: OrganizationKind, polish: bool) -> tuple[object, str]:
+            # Valid numbers, distinct per kind: KRS numbers carry no check digit, a Handelsregister
+            # number names its court and register (HRB for producers, HRA for buyers) and has six digits.
+            buyer = kind is OrganizationKind.buyer
+            registration = (
+                RegistrationIdentifier(scheme="PL-KRS", id=f"{buyer:d}{i:09d}")
+                if polish
+                else RegistrationIdentifier(scheme="DE-HRB", id=f"Dresden {'HRA' if buyer else 'HRB'} {i + 1}")
+            )
             created = await OrganizationService(session).create(
                 owner,
                 OrganizationCreate(
                     legal_name=f"Bench {kind.value} {i}",
                     kind=kind,
-                    registration=RegistrationIdentifier(
-                        scheme="PL-NIP" if polish else "DE-USTID", id=f"{kind.value[0]}{i:09d}"
-                    ),
+                    registration=registration,
                     country="PL" if polish else "DE",
                     subdivision="PL-02" if polish else "DE-SN",
                     default_currency="PLN" if polish else "EUR",
@@ -203,7 +213,7 @@ async def run(root: Path, url: str, scale: float) -> None:  # noqa: PLR0915 - on
     )
     print(f"- evaluate (job) {evaluating:.2f} s + confirm (coordinator) {confirming:.2f} s = **{total:.2f} s**")
     outcome = award.outcome or "proven optimal, nothing short"
-    print(f"- solver (HiGHS, both solves): {solver:.2f} s = {solver / total:.0%} of the total; {outcome}")
+    print(f"- solver (HiGHS, award and allocation): {solver:.2f} s = {solver / total:.0%} of the total; {outcome}")
     for stage in award.stages:
         print(f"  - {stage['stage']}: {stage['seconds']:.2f} s — {stage['detail']}")
     print(f"- {orders:,} orders; award + contract release {release_bytes / 1e6:.1f} MB")
@@ -211,7 +221,9 @@ async def run(root: Path, url: str, scale: float) -> None:  # noqa: PLR0915 - on
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=1.0, help="1: 100 lots, 10,000 commitments, 300 bids")
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="1: 100 lots (the API's most), 10,000 commitments, 300 bids"
+    )
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="borderhub-bench-award-"))
     url = embedded.start(root / "pgdata", cleanup="delete")

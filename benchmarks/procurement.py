@@ -84,7 +84,12 @@ async def run(root: Path, url: str, bids: int, lots: int) -> None:  # noqa: PLR0
                 OrganizationCreate(
                     legal_name=f"Bench Producer {i}",
                     kind=OrganizationKind.producer,
-                    registration=RegistrationIdentifier(scheme="PL-NIP" if polish else "DE-USTID", id=f"B{i:09d}"),
+                    # Valid numbers: KRS numbers carry no check digit; a Handelsregister number names its court.
+                    registration=(
+                        RegistrationIdentifier(scheme="PL-KRS", id=f"{i:010d}")
+                        if polish
+                        else RegistrationIdentifier(scheme="DE-HRB", id=f"Dresden HRB {i + 1}")
+                    ),
                     country="PL" if polish else "DE",
                     subdivision="PL-02" if polish else "DE-SN",
                     default_currency="PLN" if polish else "EUR",

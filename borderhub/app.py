@@ -8,21 +8,21 @@ import contextlib
 import functools
 import gc
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import structlog
-from litestar import Litestar
-from litestar.config.cors import CORSConfig
+from litestar import Litestar, Request, Response
 from litestar.datastructures import State
 from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from borderhub import health, openapi
+from borderhub import health, openapi, options
 from borderhub.composition import Composition, compose
 from borderhub.settings import Settings, ensure_secrets, load_settings
 from kernel.contribution import provide_value
 from kernel.db import create_engine, transaction
 from kernel.logging import configure_logging
-from kernel.web import RequestContextMiddleware, exception_handlers
+from kernel.web import JsonRequest, RequestContextMiddleware, check_parameters, exception_handlers
 from kernel.worker import run_worker
 
 _log = structlog.get_logger("borderhub")
@@ -48,6 +48,15 @@ async def _supervised_worker(run: Callable[[], Awaitable[None]], stop: asyncio.E
             delay = min(delay * 2, 60.0)
         else:
             delay = 1.0
+
+
+async def _before_request(request: Request[Any, Any, Any]) -> Response[None] | None:
+    """Litestar runs one `before_request` per layer: OPTIONS is answered (`borderhub.options`), and
+    every other request has its parameters checked first (`kernel.web.check_parameters`)."""
+    answer = await options.answer_options(request)
+    if answer is None:
+        await check_parameters(request)
+    return answer
 
 
 @functools.cache  # once per process, at the first start-up
@@ -107,9 +116,14 @@ def create_app(settings: Settings | None = None, composition: Composition | None
         lifespan=[lifespan],
         exception_handlers=exception_handlers,
         middleware=[RequestContextMiddleware()],
+        before_request=_before_request,
+        request_class=JsonRequest,
         request_max_body_size=settings.max_request_body_bytes,
-        cors_config=CORSConfig(allow_origins=[]),
+        # No CORS configuration: no other origin is served, and a browser refuses a cross-origin call
+        # whose preflight (answered by `options`) carries no Access-Control-Allow-Origin. (Litestar's
+        # CORS middleware refused such a preflight in plain text, outside the problem+json model.)
         openapi_config=openapi.openapi_config(),
+        plugins=[openapi.ProblemResponses(), openapi.StrictStructSchemas()],
         logging_config=None,
         debug=False,
     )

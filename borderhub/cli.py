@@ -20,6 +20,7 @@ from borderhub.settings import Settings, ensure_secrets, load_settings
 from kernel import audit, clock, embedded, migrate
 from kernel.db import create_engine, session_factory, sibling_sessions, transaction
 from kernel.logging import configure_logging
+from kernel.settings import SettingsError
 
 if TYPE_CHECKING:
     from kernel.worker import HeldJob
@@ -31,7 +32,10 @@ T = TypeVar("T")
 
 def _settings(data_dir: Path | None = None) -> Settings:
     """Settings from the environment; with no DATABASE_URL, start the embedded server and point at it."""
-    settings = load_settings(data_dir=data_dir)
+    try:
+        settings = load_settings(data_dir=data_dir)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
     configure_logging(settings.log_level, settings.log_format)
     if settings.database_url is None:
         settings = settings.on_embedded(embedded.start(settings.data_dir / "pgdata"))

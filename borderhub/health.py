@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
-from litestar import Request, Response, get
+from litestar import get
 from litestar.datastructures import State
 from sqlalchemy import text
 
+from kernel.errors import Unavailable
 from kernel.migrate import head_revision
-from kernel.web import problem_response
 
 
 class Health(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -24,26 +22,24 @@ async def health() -> Health:
     return Health(status="ok")
 
 
-@get("/ready", tags=["operations"], summary="Readiness: database reachable and migrations current")
-async def ready(state: State, request: Request[Any, Any, Any]) -> Health | Response[bytes]:
+class NotReady(Unavailable):
+    slug = "not-ready"
+    title = "Not ready"
+
+
+@get(
+    "/ready",
+    tags=["operations"],
+    summary="Readiness: database reachable and migrations current",
+    opt={"problems": (503,)},
+)
+async def ready(state: State) -> Health:
     expected = head_revision()
     try:
         async with state.engine.connect() as connection:
             current = (await connection.execute(text("SELECT version_num FROM public.alembic_version"))).scalar()
-    except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
-        return problem_response(
-            request,
-            status=503,
-            slug="not-ready",
-            title="Not ready",
-            detail=f"database unreachable: {type(exc).__name__}",
-        )
+    except Exception as exc:
+        raise NotReady(f"database unreachable: {type(exc).__name__}") from exc
     if current != expected:
-        return problem_response(
-            request,
-            status=503,
-            slug="not-ready",
-            title="Not ready",
-            detail=f"database at migration {current}, code expects {expected}; run `borderhub db upgrade`",
-        )
+        raise NotReady(f"database at migration {current}, code expects {expected}; run `borderhub db upgrade`")
     return Health(status="ready", database="ok", migration=current)

@@ -7,18 +7,30 @@ declares how callers authenticate, so the page has an Authorize button, and desc
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from litestar import get
+
+# Litestar's own schema of a msgspec struct, extended below; it is not exported, so a change in
+# Litestar shows here (and in the test that unknown fields are documented as refused).
+from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 from litestar.exceptions import NotFoundException
-from litestar.openapi import OpenAPIConfig
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme, Tag
+from litestar.openapi.spec import Components, Schema, SecurityScheme, Tag
 from litestar.params import FromPath
+from litestar.plugins import ReceiveRoutePlugin
 from litestar.response import File
+from litestar.routes import BaseRoute, HTTPRoute
 from swagger_ui_bundle import swagger_ui_path
 
 from kernel.auth import API_KEY_PREFIX
+from kernel.web import PROBLEM_MEDIA_TYPE, Problem
+
+if TYPE_CHECKING:
+    from litestar._openapi.schema_generation import SchemaCreator
+    from litestar.typing import FieldDefinition
 
 SCHEMA_PATH: Final = "/schema"
 ASSETS_PATH: Final = f"{SCHEMA_PATH}/assets"
@@ -115,3 +127,93 @@ def docs_asset(name: FromPath[str]) -> File:
     if name not in _ASSETS:
         raise NotFoundException
     return File(swagger_ui_path / name, filename=name, content_disposition_type="inline")
+
+
+class StrictStructSchemas(StructSchemaPlugin):
+    """msgspec structs as Litestar documents them, and `additionalProperties: false` for the ones that
+    refuse unknown fields (`forbid_unknown_fields=True`: a misspelt field is a 422, not ignored)."""
+
+    def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: SchemaCreator) -> Schema:
+        schema = super().to_openapi_schema(field_definition, schema_creator)
+        if field_definition.type_.__struct_config__.forbid_unknown_fields:
+            schema.additional_properties = False
+        return schema
+
+
+# What each error answer means, as the document says it; every one is problem+json (`Problem`).
+_PROBLEMS: Final = {
+    400: "Malformed request: the body is not valid JSON, or a header or the query string cannot be read.",
+    401: "Not signed in: no bearer token or API key, or it is invalid or expired.",
+    403: "Signed in, but not allowed: not a member of the organisation or hub, or not in a role that may do this.",
+    404: "No such resource, or not one the caller may see.",
+    409: (
+        "Conflicts with the current state (already decided, closed, taken) or with an earlier request "
+        "sent with the same Idempotency-Key and another body."
+    ),
+    413: "The body is larger than the service accepts.",
+    415: "The body is not JSON: send it with Content-Type: application/json.",
+    422: "Invalid input: `errors` names every offending field (`$.path` in the body, `query:name`, ...) and why.",
+    429: "Too many attempts: try again after the seconds in the Retry-After header.",
+    503: "Not available now (a service it needs is unreachable); try again later.",
+}
+_UNSAFE: Final = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Handler parameters Litestar fills itself: not input a caller can get wrong.
+_RESERVED: Final = frozenset({"request", "state", "scope", "headers", "cookies", "query", "body", "self"})
+
+
+class ProblemResponses(ReceiveRoutePlugin):
+    """Documents the error answers of every operation (problem+json with the `Problem` schema), from
+    what the handler takes: a caller (401, 403), a path or a caller's body naming what may not exist
+    (404), a change by a caller (409), a body (413, 415), any input (400, 422). A handler declares
+    any further status in `opt={"problems": (429,)}`. The test that runs the API against its
+    document (tests/integration/borderhub/test_api_contract.py) keeps this true."""
+
+    def receive_route(self, route: BaseRoute) -> None:
+        if not isinstance(route, HTTPRoute):
+            return
+        for handler in route.route_handlers:
+            if handler.include_in_schema and "OPTIONS" not in handler.http_methods:
+                statuses = _error_statuses(handler, has_path=bool(route.path_parameters))
+                documented = {status: _problem(status) for status in sorted(statuses)}
+                handler.responses = documented | dict(handler.responses or {})
+
+
+def _problem(status: int) -> ResponseSpec:
+    return ResponseSpec(
+        data_container=Problem, description=_PROBLEMS[status], media_type=PROBLEM_MEDIA_TYPE, generate_examples=False
+    )
+
+
+def _error_statuses(handler: HTTPRouteHandler, *, has_path: bool) -> set[int]:
+    names = _parameter_names(handler)
+    authenticated = "principal" in names
+    has_body = "data" in names
+    statuses = set(handler.opt.get("problems", ()))
+    if authenticated:
+        statuses |= {401, 403}
+        if handler.http_methods & _UNSAFE:
+            statuses.add(409)
+        if has_body:  # what the body names (a hub, an organisation, a pool) may not exist
+            statuses.add(404)
+    if has_path:
+        statuses.add(404)
+    if has_body:
+        statuses |= {413, 415}
+    if has_body or has_path or names - _RESERVED - set(handler.resolve_dependencies()):
+        statuses |= {400, 422}
+    return statuses
+
+
+def _parameter_names(handler: HTTPRouteHandler) -> set[str]:
+    """The names of every parameter of the handler and, transitively, of the dependencies it uses."""
+    dependencies = handler.resolve_dependencies()
+    names: set[str] = set()
+    pending = list(handler.parsed_fn_signature.parameters)
+    while pending:
+        name = pending.pop()
+        if name in names:
+            continue
+        names.add(name)
+        if (provider := dependencies.get(name)) is not None:
+            pending.extend(provider.parsed_fn_signature.parameters)
+    return names

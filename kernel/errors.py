@@ -1,7 +1,7 @@
 """Domain errors. Models and services raise these; `kernel.web` maps them to problem+json.
 
 Each class carries a stable `type` slug (the problem `type` URI ends with it) and
-its HTTP status. Named subclasses (`EmailTaken`, `TenderClosed`, ...) refine the slug.
+its HTTP status. Named subclasses (`SkuTaken`, `TenderClosed`, ...) refine the slug.
 """
 
 from __future__ import annotations

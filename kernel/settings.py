@@ -31,7 +31,9 @@ class CoreSettings(msgspec.Struct, kw_only=True, frozen=True):
     access_token_ttl_seconds: int = 3600
     max_request_body_bytes: int = 1_048_576
     login_max_failures: int = 5
+    """Wrong passwords one source may try for one account before it waits between tries."""
     login_failure_window_seconds: int = 900
+    """The longest such wait, and the window in which an account's failures from all sources count."""
     log_level: str = "INFO"
     log_format: LogFormat = "console"
     run_worker_in_process: bool | None = None
@@ -64,13 +66,25 @@ CORE_ENVIRONMENT = {
 }
 
 
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message names its environment variable."""
+
+
 def from_environment(section: type[S], variables: Mapping[str, str], **overrides: object) -> S:
     """A settings section from the environment variables named in `variables` (field -> VARIABLE);
-    keyword overrides (CLI flags, nested sections) win."""
+    keyword overrides (CLI flags, nested sections) win. Raises `SettingsError` naming the variable
+    whose value does not fit its setting."""
     raw: dict[str, object] = {field: os.environ[var] for field, var in variables.items() if os.environ.get(var, "")}
     raw.update({k: v for k, v in overrides.items() if v is not None})
-    # strict=False lets "8000"/"true" from the environment decode to int/bool.
-    return msgspec.convert(raw, section, strict=False, dec_hook=_decode)
+    try:
+        # strict=False lets "8000"/"true" from the environment decode to int/bool.
+        return msgspec.convert(raw, section, strict=False, dec_hook=_decode)
+    except msgspec.ValidationError as error:
+        # msgspec says "Expected ... - at `$.field`"; the person setting it knows the variable's name.
+        # (Not the value: it may be a secret.)
+        problem, _, where = str(error).partition(" - at `$.")
+        field = where.split("`")[0].split(".")[0].split("[")[0]
+        raise SettingsError(f"{variables.get(field, field or section.__name__)}: {problem}") from error
 
 
 def _decode(type_: type, obj: object) -> object:

@@ -8,16 +8,23 @@ JSON path, a missing field by its own path (`$.lines[0].quantity`, not the objec
 holding it). `plain_message` rewords msgspec's messages with one table,
 `PLAIN_MESSAGES`; messages it does not know (a service's own words) pass through.
 
-`Timestamp` with `instant`, and `day`, keep the times callers give inside a sane window.
+What msgspec cannot check itself — a date's window, a decimal's size and places — rides on
+the type as a `Rule` (`Timestamp`, `Day`, `bounded(...)`): `rule_errors` applies the rules to a
+decoded value, `validation_errors` reports them with msgspec's own problems, and `decode_json` /
+`convert` do both, so every body, parameter and file row meets the same rules before any service
+does arithmetic with it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import re
 import types
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import msgspec
@@ -175,8 +182,8 @@ def validation_errors(
     msgspec's own, reworded), Structs field by field — reporting missing required
     fields and, where the Struct forbids them, unknown ones — and lists and dicts item
     by item. A problem of a value as a whole (a Struct's `__post_init__`, a list too
-    long) is reported at the value when none of its parts explains it. At most `limit`.
-    Raises `TypeError` for a type msgspec cannot convert to.
+    long) is reported at the value when none of its parts explains it; so is each `Rule` a
+    converted value breaks. At most `limit`. Raises `TypeError` for a type msgspec cannot convert to.
     """
     errors: list[FieldError] = []
     _collect(value, annotation, path, errors, strict, limit)
@@ -187,10 +194,12 @@ def _collect(value: Any, annotation: Any, path: str, errors: list[FieldError], s
     if len(errors) >= limit:
         return
     try:
-        msgspec.convert(value, annotation, strict=strict)
+        converted = msgspec.convert(value, annotation, strict=strict)
     except msgspec.ValidationError as exc:
         problem = str(exc)
     else:
+        _apply_rules(converted, annotation, path, errors)
+        del errors[limit:]
         return
     found = len(errors)
     inner, metadata = _unwrap(annotation)
@@ -246,7 +255,7 @@ def _collect_container(
 
 
 def _reannotate(annotation: Any, metadata: tuple[Any, ...]) -> Any:
-    meta = tuple(m for m in metadata if isinstance(m, msgspec.Meta))
+    meta = tuple(m for m in metadata if isinstance(m, msgspec.Meta | Rule))
     return Annotated[(annotation, *meta)] if meta else annotation
 
 
@@ -256,45 +265,237 @@ def _is_variadic(sequence: Any) -> bool:
     return get_origin(sequence) is not tuple or (len(args) == 2 and args[1] is Ellipsis)  # noqa: PLR2004
 
 
+# --- Rules: what msgspec cannot check itself ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """`Annotated` metadata for a check msgspec cannot make (`Annotated[dt.date, Rule(...)]`):
+    `problem(value)` says in plain words what is wrong with a decoded value, or None."""
+
+    problem: Callable[[Any], str | None]
+
+
+def rule_errors(value: Any, annotation: Any, path: str = "$") -> list[FieldError]:
+    """Every `Rule` in `annotation` that the decoded `value` (Structs, lists, dicts of it) breaks,
+    each at the JSON path of the value it is about."""
+    errors: list[FieldError] = []
+    _apply_rules(value, annotation, path, errors)
+    return errors
+
+
+def _apply_rules(value: Any, annotation: Any, path: str, errors: list[FieldError]) -> None:
+    if not has_rules(annotation):
+        return
+    inner, metadata = _unwrap(annotation)
+    problems = (rule.problem(value) for rule in metadata if isinstance(rule, Rule))
+    errors.extend(FieldError(field=path, message=problem) for problem in problems if problem is not None)
+    origin = get_origin(inner)
+    if origin in (Union, types.UnionType):
+        member = next((m for m in get_args(inner) if _holds(value, m)), None)
+        if member is not None:
+            _apply_rules(value, member, path, errors)
+    elif isinstance(inner, type) and issubclass(inner, msgspec.Struct) and isinstance(value, inner):
+        for field in msgspec.structs.fields(inner):
+            _apply_rules(getattr(value, field.name), field.type, join(path, field.encode_name), errors)
+    elif origin is dict and isinstance(value, dict):
+        _, item_type = get_args(inner) or (Any, Any)
+        for key, item in value.items():
+            _apply_rules(item, item_type, join(path, key), errors)
+    elif origin in _SEQUENCES and isinstance(value, (list, tuple, set, frozenset)):
+        args = get_args(inner)
+        item_types = args if origin is tuple and not _is_variadic(inner) else [args[0] if args else Any] * len(value)
+        for index, (item, item_type) in enumerate(zip(value, item_types, strict=False)):
+            _apply_rules(item, item_type, f"{path}[{index}]", errors)
+
+
+def _holds(value: Any, annotation: Any) -> bool:
+    """Whether `value` is of the union member `annotation` (the member a decoder picked)."""
+    inner, _ = _unwrap(annotation)
+    if get_origin(inner) is Literal:
+        return value in get_args(inner)
+    kind = get_origin(inner) or inner
+    return isinstance(kind, type) and isinstance(value, kind)
+
+
+def has_rules(annotation: Any) -> bool:
+    """Whether `annotation` holds a `Rule` anywhere (most types do not, and are not walked)."""
+    try:
+        return _has_rules_cached(annotation)
+    except TypeError:  # an unhashable annotation: work it out each time
+        return _mentions_rules(annotation, frozenset())
+
+
+@functools.cache
+def _has_rules_cached(annotation: Any) -> bool:
+    return _mentions_rules(annotation, frozenset())
+
+
+def _mentions_rules(annotation: Any, seen: frozenset[type]) -> bool:
+    inner, metadata = _unwrap(annotation)
+    if any(isinstance(item, Rule) for item in metadata):
+        return True
+    if isinstance(inner, type) and issubclass(inner, msgspec.Struct):
+        if inner in seen:  # a recursive Struct
+            return False
+        return any(_mentions_rules(field.type, seen | {inner}) for field in msgspec.structs.fields(inner))
+    return any(_mentions_rules(arg, seen) for arg in get_args(inner) if arg is not Ellipsis)
+
+
+# --- Decoding and converting with the rules --------------------------------------
+
+#: JSON as written, for naming problems: numbers as Decimals, so 1e-400 is not read as 0.0.
+_AS_WRITTEN = msgspec.json.Decoder(float_hook=Decimal)
+
+
+def decode_json(body: bytes, annotation: Any) -> Any:
+    """`body` decoded as `annotation`, strictly: each JSON type only as documented (a date and time
+    as an RFC 3339 string, never a number; a whole number as a JSON integer, never text or a
+    fraction), every `Rule` kept.
+
+    Raises `InvalidInput` naming every offending field, and `msgspec.DecodeError` (not its
+    subclass `ValidationError`) when `body` is not JSON at all.
+    """
+    try:
+        value = _strict_decoder(annotation).decode(body)
+    except msgspec.ValidationError:
+        return convert(_AS_WRITTEN.decode(body), annotation)
+    problems = rule_errors(value, annotation)
+    if problems:
+        raise InvalidInput.of(problems)
+    return value
+
+
+def convert(value: Any, annotation: Any, *, strict: bool = True) -> Any:
+    """The decoded `value` converted to `annotation` (`strict=False`: from text, as CSV cells
+    are), every `Rule` kept. Raises `InvalidInput` naming every offending field."""
+    try:
+        converted = msgspec.convert(value, annotation, strict=strict)
+    except msgspec.ValidationError as exc:
+        errors = validation_errors(value, annotation, strict=strict) or [field_error("$", str(exc))]
+        raise InvalidInput.of(errors) from None
+    problems = rule_errors(converted, annotation)
+    if problems:
+        raise InvalidInput.of(problems)
+    return converted
+
+
+def _strict_decoder(annotation: Any) -> msgspec.json.Decoder[Any]:
+    try:
+        return _cached_decoder(annotation)
+    except TypeError:  # an unhashable annotation
+        return msgspec.json.Decoder(annotation, strict=True)
+
+
+@functools.cache
+def _cached_decoder(annotation: Any) -> msgspec.json.Decoder[Any]:
+    return msgspec.json.Decoder(annotation, strict=True)
+
+
+# --- Times and days --------------------------------------------------------------
+
 #: No instant or day a caller gives may lie before this ...
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 #: ... or further ahead of now than this. Year 1 and year 9999 are stored by PostgreSQL as
 #: -infinity/infinity, which read back without a time zone and break every read of the row;
 #: a window this wide still holds any real deadline, and catches milliseconds sent as seconds.
 FURTHEST_AHEAD = dt.timedelta(days=5 * 366)
+_EARLIEST_DAY = EARLIEST.date()
+
+
+def instant_problem(value: dt.datetime) -> str | None:
+    """What is wrong with an instant a caller gives: no time zone, or outside 2000-01-01 to five
+    years from now (which also catches what a lax decoder took as Unix time: 0, milliseconds)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        return "must include a time zone, like 2026-12-01T12:00:00Z"
+    latest = now() + FURTHEST_AHEAD
+    if not EARLIEST <= value <= latest:
+        return f"must be from {EARLIEST:%Y-%m-%d} to {latest:%Y-%m-%d} (a date and time, like 2026-12-01T12:00:00Z)"
+    return None
+
+
+def day_problem(
+    value: dt.date, *, earliest: dt.date = _EARLIEST_DAY, ahead: dt.timedelta = FURTHEST_AHEAD
+) -> str | None:
+    """What is wrong with a day a caller gives: outside `earliest` (2000-01-01) to `ahead` (five
+    years) from today."""
+    latest = (now() + ahead).date()
+    if not earliest <= value <= latest:
+        return f"must be from {earliest:%Y-%m-%d} to {latest:%Y-%m-%d}"
+    return None
+
 
 Timestamp = Annotated[
     dt.datetime,
     msgspec.Meta(
         tz=True,
-        description="RFC 3339 with a time zone, from 2000-01-01 to five years ahead; check it with `instant`",
+        description="RFC 3339 with a time zone, from 2000-01-01 to five years ahead",
         examples=["2027-01-15T12:00:00Z"],
     ),
+    Rule(instant_problem),
 ]
-"""An instant a caller gives (a window's opening, a deadline). msgspec cannot bound a datetime,
-so the service passes each one through `instant`."""
+"""An instant a caller gives (a window's opening, a deadline)."""
+
+Day = Annotated[
+    dt.date,
+    msgspec.Meta(description="A date (YYYY-MM-DD) from 2000-01-01 to five years ahead", examples=["2027-01-15"]),
+    Rule(day_problem),
+]
+"""A day a caller gives (a delivery date, a filter's first or last day)."""
+
+DocumentDay = Annotated[
+    dt.date,
+    msgspec.Meta(description="A date (YYYY-MM-DD) from 1900-01-01 to a hundred years ahead", examples=["2029-12-31"]),
+    Rule(functools.partial(day_problem, earliest=dt.date(1900, 1, 1), ahead=dt.timedelta(days=100 * 366))),
+]
+"""A day printed on a document (a permit's first or last valid day), which may lie decades away."""
 
 
 def instant(value: dt.datetime, field: str) -> dt.datetime:
-    """`value` in UTC if it has a time zone and lies from 2000-01-01 to five years from now.
-
-    Raises `InvalidInput` naming `field` otherwise. This also refuses what a lax decoder took
-    as Unix time: 0 (1970) and milliseconds (tens of thousands of years ahead).
-    """
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidInput.field(field, "must include a time zone, like 2026-12-01T12:00:00Z")
-    latest = now() + FURTHEST_AHEAD
-    if not EARLIEST <= value <= latest:
-        raise InvalidInput.field(
-            field, f"must be from {EARLIEST:%Y-%m-%d} to {latest:%Y-%m-%d} (a date and time, like 2026-12-01T12:00:00Z)"
-        )
+    """`value` in UTC; `InvalidInput` naming `field` if `instant_problem` finds a problem."""
+    problem = instant_problem(value)
+    if problem is not None:
+        raise InvalidInput.field(field, problem)
     return value.astimezone(dt.UTC)
 
 
 def day(value: dt.date, field: str) -> dt.date:
-    """`value` if it lies from 2000-01-01 to five years from today (see `instant`); raises
-    `InvalidInput` naming `field` otherwise."""
-    latest = (now() + FURTHEST_AHEAD).date()
-    if not EARLIEST.date() <= value <= latest:
-        raise InvalidInput.field(field, f"must be from {EARLIEST:%Y-%m-%d} to {latest:%Y-%m-%d}")
+    """`value`; `InvalidInput` naming `field` if `day_problem` finds a problem."""
+    problem = day_problem(value)
+    if problem is not None:
+        raise InvalidInput.field(field, problem)
     return value
+
+
+# --- Decimals --------------------------------------------------------------------
+
+
+def decimal_places(value: Decimal) -> int:
+    """How many decimal places a finite `value` needs ("1.50" needs one), found without arithmetic
+    (which could overflow or round)."""
+    _, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int) or not any(digits):
+        return 0
+    trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(0, -(exponent + trailing_zeros))
+
+
+def decimal_problem(value: Decimal, *, places: int, below: int) -> str | None:
+    """What is wrong with a decimal a caller gives: not a finite number, not between -`below` and
+    `below` (exclusive), or more than `places` decimal places. Only comparisons, so "1E+999999999"
+    and "1E-999999999" are judged without overflowing or rounding to 0."""
+    if not value.is_finite():
+        return "must be a number"
+    if value >= below:
+        return f"must be less than {below:,}"
+    if value <= -below:
+        return f"must be more than -{below:,}"
+    if decimal_places(value) > places:
+        return "must be a whole number" if places == 0 else f"must have at most {places} decimal places"
+    return None
+
+
+def bounded(*, places: int, below: int) -> Rule:
+    """The rule of a decimal a caller gives (`Annotated[Decimal, bounded(places=3, below=10**12)]`):
+    finite, less than `below` in size, at most `places` decimal places (see `decimal_problem`)."""
+    return Rule(functools.partial(decimal_problem, places=places, below=below))

@@ -4,6 +4,10 @@ One mapping turns every error — domain errors, Litestar's own (404 route, 405,
 malformed JSON, validation, 413) and database constraint violations that slipped
 past the services — into `application/problem+json`. Nothing a caller sends
 produces a 500.
+
+What callers send is read strictly: a JSON body only as JSON (`JsonRequest`, 415
+otherwise) and decoded straight into the handler's type, and parameters checked
+against the rules of their types (`check_parameters`), with `kernel.validation`.
 """
 
 from __future__ import annotations
@@ -20,21 +24,33 @@ import structlog
 from litestar import Request, Response
 from litestar.di import NamedDependency, Provide
 from litestar.enums import ParamType
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import ClientException, HTTPException, ValidationException
+from litestar.handlers import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.openapi.spec import Example
-from litestar.params import Body, FromQuery, HeaderParameter, ParameterKwarg
+from litestar.params import Body, FromQuery, HeaderParameter, ParameterKwarg, QueryParameter
 from litestar.types import ASGIApp, Empty, ExceptionHandlersMap, Message, Receive, Scope, Send
+from litestar.typing import FieldDefinition
 from litestar.utils.scope.state import ScopeState
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel import codes
 from kernel.auth import Principal
 from kernel.context import request_id_var
 from kernel.errors import DomainError, FieldError, InvalidInput, TooManyRequests
 from kernel.idempotency import fingerprint, run_once
+from kernel.negotiation import accepted_languages
 from kernel.pagination import PageParams, page_params
-from kernel.validation import field_error, plain_message, validation_errors
+from kernel.validation import (
+    Rule,
+    decode_json,
+    field_error,
+    has_rules,
+    plain_message,
+    rule_errors,
+    validation_errors,
+)
 
 #: Handler parameters for the app-wide dependencies: the request's transaction, its caller, its page,
 #: and the factory of sessions for work that outlives the request's transaction (a streamed export).
@@ -59,6 +75,24 @@ def paging_defaulting_to(per_page: int) -> Provide:
         return page_params(page, per_page)
 
     return Provide(provide_paging, sync_to_thread=False)
+
+
+#: The `languages` dependency, for a controller's own `dependencies` (`{"languages": LANGUAGES}`).
+Languages = NamedDependency[list[str]]
+
+
+def provide_languages(
+    lang: Annotated[str | None, QueryParameter(description="BCP 47 tag; wins over Accept-Language")] = None,
+    accept_language: Annotated[str | None, HeaderParameter(name="Accept-Language")] = None,
+) -> list[str]:
+    """The languages the caller reads, best first: `?lang=` alone when given (422 naming it when
+    it is no language tag), else the `Accept-Language` preferences (never an error)."""
+    if lang is not None:
+        return [codes.language(lang, "query:lang")]
+    return accepted_languages(accept_language or "")
+
+
+LANGUAGES = Provide(provide_languages, sync_to_thread=False)
 
 
 PROBLEM_TYPE_BASE = "https://borderhub.example/problems/"
@@ -122,7 +156,10 @@ def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response
 def _wire_name(request: Request[Any, Any, Any], key: str) -> str:
     """The name the caller used for a parameter (`from`), not the handler's argument (`first_day`)."""
     parameter = request.route_handler.parsed_fn_signature.parameters.get(key)
-    kwarg = getattr(parameter, "kwarg_definition", None)
+    return _alias(key, getattr(parameter, "kwarg_definition", None))
+
+
+def _alias(key: str, kwarg: object) -> str:
     # `QueryParameter(name=...)`, or the older `Parameter(query=/header=/cookie=...)`
     aliases = (getattr(kwarg, attribute, None) for attribute in ("name", "query", "header", "cookie"))
     return str(next((alias for alias in aliases if isinstance(alias, str)), key))
@@ -220,6 +257,7 @@ _HTTP_SLUGS = {
     404: ("not-found", "Not found"),
     405: ("method-not-allowed", "Method not allowed"),
     413: ("request-too-large", "Request body too large"),
+    414: ("uri-too-long", "URI too long"),
     415: ("unsupported-media-type", "Unsupported media type"),
 }
 
@@ -289,6 +327,94 @@ exception_handlers: ExceptionHandlersMap = {
     RecursionError: _undecodable,
     Exception: _unexpected,
 }
+
+
+JSON_MEDIA_TYPE = "application/json"
+
+
+class JsonRequest(Request[Any, Any, Any]):
+    """The app's `request_class`: a handler's `data` is read from a body sent as JSON, strictly.
+
+    The content type must be `application/json` (or `application/<something>+json`): anything
+    else, or none, is 415 — a form or a text/plain body is not read as JSON by accident. The
+    body is decoded by `kernel.validation.decode_json` straight into the handler's type: JSON
+    types only as documented, every `Rule` of the type kept, 422 naming every offending field.
+    """
+
+    async def json(self) -> Any:
+        media_type = self.content_type[0]
+        if media_type != JSON_MEDIA_TYPE and not (
+            media_type.startswith("application/") and media_type.endswith("+json")
+        ):
+            sent = f" (this one is {media_type})" if media_type else ""
+            raise ClientException(
+                status_code=415, detail=f"send the body as JSON with Content-Type: {JSON_MEDIA_TYPE}{sent}"
+            )
+        data = self.route_handler.parsed_fn_signature.parameters.get("data")
+        if data is None:
+            return await super().json()
+        try:
+            return decode_json(await self.body(), _declared_type(data))
+        except msgspec.DecodeError:  # not JSON at all (problems with values are `InvalidInput`)
+            raise ClientException(detail="the body is not valid JSON") from None
+
+
+def _declared_type(parameter: FieldDefinition) -> Any:
+    """A handler parameter's type with its msgspec constraints and `Rule`s, which Litestar keeps apart
+    when they sit on the type itself (`Annotated[Quantity, QueryParameter()]`), without the rest."""
+    constraints = tuple(item for item in parameter.metadata if isinstance(item, msgspec.Meta | Rule))
+    return Annotated[(parameter.annotation, *constraints)] if constraints else parameter.annotation
+
+
+#: The longest query string read (414 beyond). Well below what the HTTP servers refuse before the
+#: app sees a request (64 KiB under uvicorn and granian, in their own format), so a caller with a
+#: long query gets a problem like any other.
+MAX_QUERY_STRING_BYTES = 8192
+
+
+async def check_parameters(request: Request[Any, Any, Any]) -> None:
+    """The app's `before_request`: a query string longer than `MAX_QUERY_STRING_BYTES` is 414, and
+    each query or header parameter — of the handler or of a dependency it uses — whose type carries
+    a `Rule` (a `Day`, a bounded decimal) is checked by it: Litestar converts parameters from text
+    without knowing the rules. 422 naming each. A layer setting its own `before_request` replaces
+    this one, so none does.
+    """
+    if len(request.scope.get("query_string", b"")) > MAX_QUERY_STRING_BYTES:
+        raise ClientException(status_code=414, detail=f"the query string is longer than {MAX_QUERY_STRING_BYTES} bytes")
+    errors: list[FieldError] = []
+    sources = {ParamType.QUERY: request.query_params, ParamType.HEADER: request.headers}
+    for parameter in parameters_of(request.route_handler):
+        kwarg = parameter.kwarg_definition
+        if not isinstance(kwarg, ParameterKwarg) or kwarg.param_type not in sources or parameter.is_di_field:
+            continue
+        declared = _declared_type(parameter)
+        wire_name = _alias(parameter.name, kwarg)
+        raw = sources[kwarg.param_type].get(wire_name)
+        if raw is None or not has_rules(declared):
+            continue
+        try:  # as Litestar converts it
+            value = msgspec.convert(raw, declared, strict=False)
+        except msgspec.ValidationError:
+            continue  # Litestar names it
+        errors += rule_errors(value, declared, f"{kwarg.param_type.value}:{wire_name}")
+    if errors:
+        raise InvalidInput.of(errors)
+
+
+def parameters_of(handler: BaseRouteHandler) -> list[FieldDefinition]:
+    """The parameters of `handler` and of every dependency it uses, however deep."""
+    providers = handler.resolve_dependencies()
+    found: list[FieldDefinition] = []
+    pending = list(handler.parsed_fn_signature.parameters.values())
+    used: set[str] = set()
+    while pending:
+        parameter = pending.pop()
+        found.append(parameter)
+        provider = providers.get(parameter.name)
+        if provider is not None and parameter.name not in used:
+            used.add(parameter.name)
+            pending += provider.parsed_fn_signature.parameters.values()
+    return found
 
 
 class RequestContextMiddleware(ASGIMiddleware):

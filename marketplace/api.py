@@ -22,7 +22,7 @@ from marketplace.catalog import classification, rules, units
 from marketplace.catalog.repository import ListingRepository
 from marketplace.catalog.snapshot import ListingSnapshot, ListingText, listing_snapshots
 from marketplace.compliance.schemas import Eligibility, MissingCredential, UnmetRequirement
-from marketplace.compliance.service import check_eligibility, missing_credentials
+from marketplace.compliance.service import Reader, check_eligibility, missing_credentials
 from marketplace.dashboard.schemas import Period, PooledProcurement, ProcurementRow, QuantityRow
 from marketplace.hub.repository import HubRepository
 from marketplace.hub.service import HubService
@@ -54,6 +54,7 @@ __all__ = [
     "PooledProcurement",
     "ProcurementRow",
     "QuantityRow",
+    "Reader",
     "ReconciliationReport",
     "Role",
     "TradingParty",
@@ -112,6 +113,8 @@ class TradingParty(msgspec.Struct, kw_only=True, frozen=True):
     municipality: str | None
     verified_inclusion: list[str]
     """Inclusion attributes (`women_led`, ...) the hub verified."""
+    languages: list[str]
+    """The organisation's languages (BCP 47), preferred first: what it is written to in, as at checkout."""
 
 
 async def require_org_role(
@@ -233,6 +236,7 @@ async def trading_parties(
             subdivision=organization.subdivision,
             municipality=organization.municipality,
             verified_inclusion=attributes,
+            languages=list(organization.languages),
         )
         for organization, attributes in rows
     ]

@@ -101,7 +101,7 @@ ORGANIZATIONS = [
         "Lausitzer Honig GbR",
         OrganizationKind.producer,
         "DE-USTID",
-        "DE301234567",
+        "DE301234565",
         "DE",
         "DE-SN",
         "Görlitz",

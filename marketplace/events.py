@@ -18,6 +18,16 @@ class InvitationSent(msgspec.Struct, frozen=True, kw_only=True):
     accept_token: str
 
 
+class RegistrationAttemptedForExistingAccount(msgspec.Struct, frozen=True, kw_only=True):
+    """Someone registered with the address of an existing account (answered exactly as a new
+    registration, so the caller cannot tell). For the mailer: tell the owner, in
+    `preferred_language`, and point them to signing in or resetting their password."""
+
+    user_id: uuid.UUID
+    email: str
+    preferred_language: str | None
+
+
 class OrganizationAdmitted(msgspec.Struct, frozen=True, kw_only=True):
     hub_id: uuid.UUID
     organization_id: uuid.UUID
@@ -116,6 +126,7 @@ class InvoicePaid(msgspec.Struct, frozen=True, kw_only=True):
     producer_organization_id: uuid.UUID
     buyer_organization_id: uuid.UUID
     amount_minor: int
+    """What was paid: the invoice's amount less what a dispute's decision had credited against it."""
     currency: str
 
 

@@ -10,6 +10,9 @@ from marketplace.api import unit_of
 
 QUANTITY_DIGITS = 3
 MAX_QUANTITY = Decimal("1e12")
+#: The most decimal places of a unit price: the most any ISO 4217 currency has (CLF, UYW); a
+#: price in a given currency is held to its own exponent (`kernel.money.check_price_precision`).
+PRICE_DIGITS = 4
 
 
 def quantity(value: Decimal, unit: str, field: str) -> Decimal:

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
+
+PLACEHOLDER_OCID_PREFIX = "ocds-000000"
+"""The default ocid prefix: shaped like a registered one so that the output validates, but no
+publisher's; a hub replaces it with its own (start-up warns while it is in use)."""
+
+OcidPrefix = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^ocds-[a-z0-9]{6}$",
+        description="a registered OCDS ocid prefix: `ocds-` and six lowercase letters or digits",
+    ),
+]
 
 
 class ProcurementSettings(msgspec.Struct, kw_only=True, frozen=True):
@@ -10,8 +24,9 @@ class ProcurementSettings(msgspec.Struct, kw_only=True, frozen=True):
     """Key material that sealed bids are encrypted under (one key per tender is derived from it).
     Unset: generated once and kept in `data_dir/bid-sealing-secret`. Keep it out of database
     backups; losing it makes sealed bids unreadable at their deadline."""
-    ocid_prefix: str = "ocds-borderhub"
-    """The publisher's OCDS ocid prefix (register one with the OCDS Data Support Team)."""
+    ocid_prefix: OcidPrefix = PLACEHOLDER_OCID_PREFIX
+    """The publisher's OCDS ocid prefix, as registered with the OCDS Data Support Team
+    (https://standard.open-contracting.org/1.1/en/schema/identifiers/#contracting-process-identifier-ocid)."""
     ocds_publisher_name: str = "Borderhub"
     award_time_limit_seconds: float = 10.0
     """How long the award optimiser may search; past it the best award found is proposed, flagged."""

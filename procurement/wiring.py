@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 
+import structlog
+
 from kernel.contribution import Contribution, provide_value
 from kernel.outbox import Schedule, subscriber
 from procurement.award.controllers import AwardController
@@ -17,7 +19,7 @@ from procurement.ocds import service as ocds
 from procurement.ocds.controllers import OcdsController
 from procurement.pool.controllers import PoolController
 from procurement.pool.jobs import close_due_pools
-from procurement.settings import ProcurementSettings
+from procurement.settings import PLACEHOLDER_OCID_PREFIX, ProcurementSettings
 from procurement.tender.controllers import HubTenderController, TenderController
 
 
@@ -27,6 +29,12 @@ def register(settings: ProcurementSettings, *, card_payments: bool) -> Contribut
     Provides `procurement_settings`, `card_payments` (the flag above, for the award service) and
     `pooled_procurement` (the pooled-procurement figures the marketplace's hub dashboards show).
     """
+    if settings.ocid_prefix == PLACEHOLDER_OCID_PREFIX:
+        structlog.get_logger("borderhub.procurement").warning(
+            "tenders are published under the placeholder ocid prefix: set OCID_PREFIX to the prefix "
+            "registered for this hub with the OCDS Data Support Team",
+            ocid_prefix=PLACEHOLDER_OCID_PREFIX,
+        )
     return Contribution(
         schema=SCHEMA,
         route_handlers=[

@@ -30,6 +30,9 @@ def provide_card_payment_service(db_session: Session, stripe_gateway: CardGatewa
 
 CardPayments = NamedDependency[CardPaymentService]
 CARD_DEPENDENCIES = {"card_payment_service": Provide(provide_card_payment_service, sync_to_thread=False)}
+# A webhook's answers besides 200, for the OpenAPI document: a bad signature (400), card payments or
+# the Connect endpoint not set up (404), an event about a payment still being recorded (503: resent).
+WEBHOOK_PROBLEMS = (400, 404, 503)
 
 
 class PayoutAccountController(Controller):
@@ -122,6 +125,7 @@ class StripeWebhookController(Controller):
         ),
         status_code=200,
         security=[{}],
+        opt={"problems": WEBHOOK_PROBLEMS},
     )
     async def receive(
         self, request: Request[Any, Any, Any], stripe_gateway: CardGateway, card_payment_service: CardPayments
@@ -137,6 +141,7 @@ class StripeWebhookController(Controller):
         ),
         status_code=200,
         security=[{}],
+        opt={"problems": WEBHOOK_PROBLEMS},
     )
     async def receive_connect(
         self, request: Request[Any, Any, Any], stripe_gateway: CardGateway, card_payment_service: CardPayments

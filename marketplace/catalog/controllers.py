@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, patch, post, put
@@ -16,7 +14,9 @@ from litestar.response import Stream
 
 from kernel import codes
 from kernel.negotiation import accepted_languages
+from kernel.openapi import answers_in
 from kernel.pagination import Page
+from kernel.validation import Day
 from kernel.web import Caller, Paging, Session, SessionFactory, body_examples
 from marketplace.catalog import listing_files
 from marketplace.catalog.bulk import MAX_IMPORT_BYTES, ListingImport, export_listings
@@ -31,6 +31,7 @@ from marketplace.catalog.schemas import (
     ListingRead,
     ListingUpdate,
     PriceChange,
+    Quantity,
     Quote,
     RevisionRead,
     StockChange,
@@ -86,7 +87,14 @@ class ProducerListingController(Controller):
     ) -> ListingRead:
         return await listing_service.create(principal, organization_id, data)
 
-    @get("/", summary="A producer's listings (all for its members, active ones for others)")
+    @get(
+        "/",
+        summary="A producer's listings (all for its members, active ones for others)",
+        description=(
+            "Members of the organisation and coordinators of its hubs see every status. Anyone else sees the "
+            "active listings; asking them for `status=paused` or `status=archived` is 403 `listings-not-public`."
+        ),
+    )
     async def list_listings(
         self,
         organization_id: FromPath[uuid.UUID],
@@ -140,7 +148,12 @@ class ProducerListingController(Controller):
             principal, organization_id, body, file_format=file_format, mode=mode, dry_run=dry_run
         )
 
-    @get("/export", summary="Download the active and paused listings as CSV or JSON lines (importable as is)")
+    @get(
+        "/export",
+        summary="Download the active and paused listings as CSV or JSON lines (importable as is)",
+        media_type="text/csv",
+        operation_class=answers_in(listing_files.MEDIA_TYPES[FileFormat.jsonl]),
+    )
     async def export_listings(
         self,
         organization_id: FromPath[uuid.UUID],
@@ -226,7 +239,7 @@ class ListingController(Controller):
         principal: Caller,
         destination: Annotated[str, QueryParameter(description="ISO 3166-1 or 3166-2, e.g. DE or DE-SN")],
         listing_service: Listings,
-        on: Annotated[dt.date | None, QueryParameter(description="Defaults to today (UTC)")] = None,
+        on: Annotated[Day | None, QueryParameter(description="Defaults to today (UTC)")] = None,
     ) -> ListingEligibility:
         return await listing_service.eligibility(principal, listing_id, destination, on)
 
@@ -235,9 +248,9 @@ class ListingController(Controller):
         self,
         listing_id: FromPath[uuid.UUID],
         principal: Caller,
-        quantity: Annotated[Decimal, QueryParameter(description="In the listing's unit")],
+        quantity: Annotated[Quantity, QueryParameter(description="In the listing's unit")],
         listing_service: Listings,
         currency: Annotated[str | None, QueryParameter(description="ISO 4217; adds `converted`")] = None,
-        on: Annotated[dt.date | None, QueryParameter(description="FX date; defaults to today (UTC)")] = None,
+        on: Annotated[Day | None, QueryParameter(description="FX date; defaults to today (UTC)")] = None,
     ) -> Quote:
         return await listing_service.quote(principal, listing_id, quantity, currency, on)

@@ -4,7 +4,11 @@ A JSON line is exactly the body of `POST .../listings`. A CSV row flattens it:
 translations go into `title[<tag>]` / `description[<tag>]` columns, lists are
 separated by `|`, and price tiers are `min_quantity:unit_price` pairs
 (`1:48.00|20:44.00`). What `write_*` produces, `read` accepts unchanged, so a
-producer can export, edit in a spreadsheet and import again.
+producer can export, edit in a spreadsheet and import again: a CSV cell that a
+spreadsheet would run as a formula (`=HYPERLINK(...)`) is written with a leading
+apostrophe, which the import takes off again (`kernel.text.for_spreadsheet`).
+Every row meets the same rules as the body of `POST .../listings`
+(`kernel.validation.convert`): numbers as documented, decimals bounded.
 
 Row numbers are what a spreadsheet shows: the CSV header is row 1, so the first
 listing is row 2; in JSON lines, the line number.
@@ -21,11 +25,14 @@ from typing import Any
 
 import msgspec
 
-from kernel.errors import FieldError
-from kernel.validation import field_error, validation_errors
+from kernel import validation
+from kernel.errors import FieldError, InvalidInput
+from kernel.text import for_spreadsheet, from_spreadsheet
+from kernel.validation import field_error
 from marketplace.catalog.schemas import FileFormat, ListingCreate, Translation
 
-MEDIA_TYPES = {FileFormat.csv: "text/csv; charset=utf-8", FileFormat.jsonl: "application/x-ndjson"}
+#: Litestar adds "; charset=utf-8" to a text/* type itself.
+MEDIA_TYPES = {FileFormat.csv: "text/csv", FileFormat.jsonl: "application/x-ndjson"}
 
 LIST_SEPARATOR = "|"
 TIER_SEPARATOR = ":"
@@ -52,6 +59,7 @@ OPTIONAL_COLUMNS = (
 )
 _LIST_COLUMNS = ("ships_to", "image_urls", "credential_ids")
 _TEXT_COLUMN = re.compile(r"^(title|description)\[([^\]]+)\]$")
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 _SCALAR_COLUMNS = (
     "sku",
     "status",
@@ -102,19 +110,15 @@ def read(file_format: FileFormat, body: bytes) -> Iterator[Row | FieldError]:
 
 # --- JSON lines ------------------------------------------------------------------
 
-_decoder = msgspec.json.Decoder(ListingCreate)
-
 
 def _read_jsonl(text: str) -> Iterator[Row | FieldError]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            yield Row(number, _decoder.decode(line))
-        except msgspec.ValidationError as error:
-            # msgspec names the first problem; the row's report names them all.
-            problems = validation_errors(msgspec.json.decode(line), ListingCreate, strict=True)
-            for problem in problems or [field_error("$", str(error))]:
+            yield Row(number, validation.decode_json(line.encode(), ListingCreate))
+        except InvalidInput as invalid:
+            for problem in invalid.errors:
                 yield FieldError(field=problem.field, message=problem.message, row=number)
         except msgspec.DecodeError:
             yield FieldError(field="$", message="not a JSON object on one line", row=number)
@@ -186,6 +190,8 @@ def _tiers(value: str) -> list[dict[str, str]]:
 def _body_of(record: dict[str, str], languages: list[str]) -> dict[str, Any]:
     """The JSON body a CSV row stands for; empty cells are left out (so defaults apply)."""
     body: dict[str, Any] = {key: record[key].strip() for key in _SCALAR_COLUMNS if record.get(key, "").strip()}
+    if _WHOLE_NUMBER.fullmatch(body.get("lead_time_days", "")):
+        body["lead_time_days"] = int(body["lead_time_days"])  # other text stays, to be refused as no whole number
     body["translations"] = _translations(record, languages)
     body["classification"] = {
         "scheme": record["classification_scheme"].strip(),
@@ -251,17 +257,16 @@ def _csv_rows(reader: Iterator[list[str]], header: list[str]) -> Iterator[Row | 
         if len(cells) != len(header):
             yield FieldError(field="$", message=f"{len(cells)} cells where the header has {len(header)}", row=number)
             continue
-        record = dict(zip(header, cells, strict=True))
+        record = dict(zip(header, map(from_spreadsheet, cells), strict=True))
         try:
             body = _body_of(record, languages)
         except _CellError as error:
             yield FieldError(field=error.column, message=error.message, row=number)
             continue
         try:
-            yield Row(number, msgspec.convert(body, ListingCreate, strict=False))
-        except msgspec.ValidationError as error:
-            # msgspec names the first problem; the row's report names them all, by column.
-            for problem in validation_errors(body, ListingCreate) or [field_error("$", str(error))]:
+            yield Row(number, validation.convert(body, ListingCreate))
+        except InvalidInput as invalid:  # every problem of the row, each named by its column
+            for problem in invalid.errors:
                 yield in_column(problem, number)
 
 
@@ -304,8 +309,13 @@ def write_csv_rows(listings: Iterable[ListingCreate], columns: list[str], *, hea
     writer = csv.DictWriter(buffer, columns, lineterminator="\n")
     if header:
         writer.writeheader()
-    writer.writerows(_record_of(listing) for listing in listings)
+    for listing in listings:
+        writer.writerow({column: _spreadsheet_safe(value) for column, value in _record_of(listing).items()})
     return buffer.getvalue().encode()
+
+
+def _spreadsheet_safe(value: object) -> object:
+    return for_spreadsheet(value) if isinstance(value, str) else value
 
 
 def write_jsonl_rows(listings: Iterable[ListingCreate]) -> bytes:

@@ -10,12 +10,8 @@ from decimal import Decimal
 
 from kernel.codes import currency_exponent
 from kernel.errors import FieldProblems, InvalidInput
+from marketplace.catalog.schemas import MAX_QUANTITY, MAX_UNIT_PRICE, QUANTITY_DECIMALS, UNIT_PRICE_DECIMALS
 from marketplace.catalog.units import REC20, Unit
-
-QUANTITY_DECIMALS = 3
-UNIT_PRICE_DECIMALS = 6
-MAX_QUANTITY = Decimal("1e12")
-MAX_UNIT_PRICE = Decimal("1e9")
 
 
 def _more_decimals_than(value: Decimal, places: int) -> bool:

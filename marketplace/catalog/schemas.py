@@ -11,6 +11,7 @@ from typing import Annotated
 import msgspec
 
 from kernel.money import Amount, ConvertedAmount
+from kernel.validation import bounded
 from marketplace.catalog.classification import Scheme
 from marketplace.catalog.models import ListingStatus
 from marketplace.compliance.schemas import UnmetRequirement
@@ -33,7 +34,21 @@ class ImportMode(enum.StrEnum):
 Sku = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")]
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Description = Annotated[str, msgspec.Meta(max_length=10_000)]
-Quantity = Annotated[Decimal, msgspec.Meta(description='Decimal string in the listing\'s unit, e.g. "2.5"')]
+QUANTITY_DECIMALS = 3
+UNIT_PRICE_DECIMALS = 6
+MAX_QUANTITY = Decimal("1e12")
+MAX_UNIT_PRICE = Decimal("1e9")
+
+Quantity = Annotated[
+    Decimal,
+    msgspec.Meta(description='Decimal string in the listing\'s unit, at most 3 decimal places, e.g. "2.5"'),
+    bounded(places=QUANTITY_DECIMALS, below=int(MAX_QUANTITY)),
+]
+UnitPrice = Annotated[
+    Decimal,
+    msgspec.Meta(description='Per unit, decimal string with at most 6 decimal places, e.g. "4.50"'),
+    bounded(places=UNIT_PRICE_DECIMALS, below=int(MAX_UNIT_PRICE)),
+]
 Url = Annotated[str, msgspec.Meta(max_length=2000, pattern=r"^https://\S+$")]
 
 
@@ -51,7 +66,7 @@ class PriceTier(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields
     """From `min_quantity` units up, each unit costs `unit_price` (in the listing's currency)."""
 
     min_quantity: Quantity
-    unit_price: Annotated[Decimal, msgspec.Meta(description='Per unit, decimal string, e.g. "4.50"')]
+    unit_price: UnitPrice
 
 
 class Origin(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):

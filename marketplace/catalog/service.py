@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel import audit, clock, codes
+from kernel import audit, clock, codes, text
 from kernel.auth import Principal
 from kernel.errors import Conflict, FieldError, FieldProblems, Forbidden, InvalidInput, NotFound
 from kernel.fx import convert
@@ -39,7 +39,7 @@ from marketplace.catalog.schemas import (
 from marketplace.catalog.units import REC20, Unit
 from marketplace.catalog.units import unit as find_unit
 from marketplace.compliance.repository import ComplianceRepository
-from marketplace.compliance.service import check_eligibility
+from marketplace.compliance.service import Reader, check_eligibility
 from marketplace.events import ListingChanged
 from marketplace.organization.models import Organization, Role
 from marketplace.organization.policies import can_act_as, can_read
@@ -58,6 +58,13 @@ class ListingNotFound(NotFound):
 
 class NotAProducer(Forbidden):
     slug = "not-a-producer"
+
+
+class ListingsNotPublic(Forbidden):
+    """Listings in a status others do not see (paused, archived) were asked for by someone who is
+    not an insider of the organisation; the same answer whether or not there are any."""
+
+    slug = "listings-not-public"
 
 
 class SkuTaken(Conflict):
@@ -91,19 +98,18 @@ def check_translations(
 ) -> tuple[dict[str, dict[str, str]], str]:
     """The texts keyed by canonical language tag, as stored (`Listing.translations`), and the default language.
 
-    Raises `InvalidInput` naming every bad tag, blank title and an untranslated default language.
+    Raises `InvalidInput` naming every bad tag, blank title (or one with control or invisible
+    characters, `kernel.text.clean`) and an untranslated default language.
     """
     problems = FieldProblems()
     normalised: dict[str, dict[str, str]] = {}
-    for tag, text in translations.items():
+    for tag, translation in translations.items():
         language = problems.check(codes.language, tag, f"translations.{tag}")
-        title = text.title.strip()
-        if not title:
-            problems.add(f"translations.{tag}.title", "cannot be blank")
+        title = problems.check(text.clean, translation.title, f"translations.{tag}.title") or ""
         if language in normalised:
             problems.add(f"translations.{tag}", f"{language} is given twice")
         elif language is not None:
-            normalised[language] = {"title": title, "description": text.description.strip()}
+            normalised[language] = {"title": title, "description": translation.description.strip()}
     default = problems.check(codes.language, default_language, "default_language")
     if default is not None and default not in normalised:
         problems.add("default_language", f"{default} has no translation")
@@ -207,11 +213,19 @@ class ListingService:
         page: PageParams,
         preference: Preference = Preference(),
     ) -> Page[ListingRead]:
-        """A producer's listings: all of them for its members and its hubs' coordinators, active ones for others."""
+        """A producer's listings: all of them for its members and its hubs' coordinators, active ones for others.
+
+        Raises `ListingsNotPublic` (403) when someone else filters by a status only insiders see:
+        an empty list would look like there are none."""
         standing = await self.organizations.standing(principal, organization_id)
         insider = can_read(standing)
         if not insider and await OrganizationRepository(self.session).get(organization_id) is None:
             raise NotFound("no such organization")
+        if not insider and status is not None and status not in VISIBLE_TO_ALL:
+            raise ListingsNotPublic(
+                f"{status.value} listings are shown only to the organization's members and its hubs' coordinators;"
+                f" others see its {', '.join(s.value for s in VISIBLE_TO_ALL)} listings"
+            )
         statuses = list(ListingStatus) if insider else list(VISIBLE_TO_ALL)
         if status is not None:
             statuses = [s for s in statuses if s is status]
@@ -249,9 +263,11 @@ class ListingService:
     ) -> ListingEligibility:
         """May this listing be sold into `destination`? Compliance rules of the producer's hubs
         (with the listing's own credentials if it names any, else all of the producer's)
-        and whether the producer ships there. Raises `InvalidInput` for an unknown destination."""
+        and whether the producer ships there, worded for the caller (the producer's members read
+        "you have ...", buyers "the producer has ..."). Raises `InvalidInput` for an unknown destination."""
         listing = await self._readable(principal, listing_id)
         destination = codes.jurisdiction(destination, "query:destination")
+        member = (await self.organizations.standing(principal, listing.organization_id)).is_member
         result = await check_eligibility(
             self.session,
             seller_organization_id=listing.organization_id,
@@ -260,6 +276,7 @@ class ListingService:
             destination=destination,
             on=on,
             credential_ids=list(listing.credential_ids) or None,
+            reader=Reader.seller if member else Reader.others,
         )
         ships = any(codes.jurisdiction_covers(area, result.destination) for area in listing.ships_to)
         return ListingEligibility(

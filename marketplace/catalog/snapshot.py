@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kernel import clock, codes
 from marketplace.catalog.models import ListingStatus
 from marketplace.catalog.repository import ListingRepository, ProducerFacts
-from marketplace.compliance.service import Goods, check_eligibility_many
+from marketplace.compliance.service import Goods, Reader, check_eligibility_many
 from marketplace.organization.models import OrganizationKind
 
 
@@ -84,7 +84,8 @@ async def listing_snapshots(session: AsyncSession, listing_ids: Sequence[uuid.UU
             )
             for row in candidates
         ]
-        results = await check_eligibility_many(session, goods, jurisdiction, day) if goods else []
+        # Only whether it is eligible is kept; the messages are read by no one.
+        results = await check_eligibility_many(session, goods, jurisdiction, day, reader=Reader.others) if goods else []
         for row, result in zip(candidates, results, strict=True):
             if result.eligible:
                 eligible[row["id"]].append(jurisdiction)

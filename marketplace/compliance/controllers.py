@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated
 
@@ -11,6 +10,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from kernel.pagination import Page
+from kernel.validation import Day
 from kernel.web import Caller, Paging, Session, paging_defaulting_to
 from marketplace.compliance.models import ClassificationScheme, EffectiveStatus
 from marketplace.compliance.schemas import (
@@ -91,7 +91,7 @@ class OrganizationComplianceController(Controller):
         classification_code: Annotated[str, QueryParameter(max_length=20, description="e.g. 03110000-5, 0406.10")],
         destination: Annotated[str, QueryParameter(max_length=10, description="ISO 3166-1 or 3166-2")],
         compliance_service: Compliance,
-        on: Annotated[dt.date | None, QueryParameter(description="Day of delivery; today (UTC) if omitted")] = None,
+        on: Annotated[Day | None, QueryParameter(description="Day of delivery; today (UTC) if omitted")] = None,
     ) -> Eligibility:
         return await compliance_service.eligibility(
             principal,

@@ -68,6 +68,7 @@ class Credential(Entity):
     __tablename__ = "credential"
     __table_args__ = (
         CheckConstraint("valid_until >= valid_from", name="credential_validity_ordered"),
+        CheckConstraint("isfinite(valid_from) AND isfinite(valid_until)", name="validity_finite"),
         UniqueConstraint(
             "organization_id",
             "credential_type",

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import msgspec
 
+from kernel.validation import DocumentDay
 from marketplace.compliance.models import ClassificationScheme, CredentialStatus, EffectiveStatus
 
 CredentialType = Annotated[
@@ -29,8 +30,8 @@ class CredentialCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
     credential_type: CredentialType
     number: Annotated[str, msgspec.Meta(min_length=1, max_length=100, examples=["PL-EKO-07-1234"])]
     issuing_jurisdiction: Jurisdiction
-    valid_from: dt.date
-    valid_until: dt.date
+    valid_from: DocumentDay
+    valid_until: DocumentDay
     document_url: DocumentUrl
     """Where a coordinator can see the document (https only)."""
 

@@ -12,6 +12,7 @@ through `marketplace.api`.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import re
 import uuid
 from collections.abc import Callable, Sequence
@@ -68,6 +69,17 @@ MAX_EXPIRY_WINDOW_DAYS = 366
 #: Digits of the longest classification codes (HS national 10-digit lines).
 MAX_PREFIX_DIGITS = {ClassificationScheme.CPV: 8, ClassificationScheme.HS: 10}
 _CLASSIFICATION_CODE = re.compile(r"^\d[\d.\- ]{0,19}$")
+
+
+class Reader(enum.StrEnum):
+    """Who reads an eligibility answer, so that its messages speak to them: the seller's own
+    people read "you have ...", everyone else (a buyer, a coordinator) "the producer has ..."."""
+
+    seller = "seller"
+    others = "others"
+
+
+_HOLDER = {Reader.seller: "you have", Reader.others: "the producer has"}
 
 
 def expiry_window(within_days: int, field: str) -> tuple[dt.date, dt.date]:
@@ -443,11 +455,13 @@ class ComplianceService:
         destination: str,
         on: dt.date | None,
     ) -> Eligibility:
-        """Whether the organisation may sell these goods into `destination`, for whoever may read it.
+        """Whether the organisation may sell these goods into `destination`, for whoever may read it
+        (its members read what they lack as "you have ...", coordinators as "the producer has ...").
 
         Raises `InvalidInput` naming the query parameters `classification_code` and `destination` if bad.
         """
         await self._require_reader(principal, organization_id)
+        member = (await self.organizations.standing(principal, organization_id)).is_member
         problems = FieldProblems()
         if not _CLASSIFICATION_CODE.match(classification_code.strip()):
             problems.add("query:classification_code", f"not a {classification_scheme} code: {classification_code!r}")
@@ -460,6 +474,7 @@ class ComplianceService:
             classification_code=classification_code,
             destination=destination,
             on=on,
+            reader=Reader.seller if member else Reader.others,
         )
 
 
@@ -481,6 +496,7 @@ async def check_eligibility(
     classification_scheme: str,
     classification_code: str,
     destination: str,
+    reader: Reader,
     on: dt.date | None = None,
     credential_ids: list[uuid.UUID] | None = None,
 ) -> Eligibility:
@@ -491,7 +507,7 @@ async def check_eligibility(
     `destination`. Each must be met by a verified credential of its type, valid on
     the day, issued in (a jurisdiction enclosing) the destination or recognised there
     by that hub — and, given `credential_ids`, one of those. No applicable requirement
-    means eligible.
+    means eligible. Unmet requirements are worded for `reader`.
 
     No access check: callers decide who may ask. Raises `InvalidInput` (422) naming
     `classification_scheme`, `classification_code` or `destination` when unknown.
@@ -502,12 +518,12 @@ async def check_eligibility(
         classification_code=classification_code,
         credential_ids=credential_ids,
     )
-    [result] = await check_eligibility_many(session, [goods], destination, on)
+    [result] = await check_eligibility_many(session, [goods], destination, on, reader=reader)
     return result
 
 
 async def check_eligibility_many(
-    session: AsyncSession, goods: Sequence[Goods], destination: str, on: dt.date | None = None
+    session: AsyncSession, goods: Sequence[Goods], destination: str, on: dt.date | None = None, *, reader: Reader
 ) -> list[Eligibility]:
     """`check_eligibility` for several goods into one destination (a checkout's lines), in at
     most three queries however many goods and rules there are."""
@@ -549,7 +565,7 @@ async def check_eligibility_many(
             if c.organization_id == item.seller_organization_id
             and (item.credential_ids is None or c.id in item.credential_ids)
         ]
-        unmet = assess(requirements, own, recognitions, place, day) if requirements else []
+        unmet = assess(requirements, own, recognitions, place, day, reader=reader) if requirements else []
         results.append(Eligibility(eligible=not unmet, destination=place, checked_on=day, unmet=unmet))
     return results
 
@@ -561,11 +577,12 @@ async def missing_credentials(
     hub_id: uuid.UUID,
     credential_types: Sequence[str],
     destination: str,
+    reader: Reader,
     on: dt.date | None = None,
 ) -> list[MissingCredential]:
     """The credential types (of a tender's own list) the seller holds no credential for that counts:
     verified, valid on the day (default today, UTC), issued in (a jurisdiction enclosing) the
-    destination or recognised there by `hub_id`. Each comes with what is missing, in plain words.
+    destination or recognised there by `hub_id`. Each comes with what is missing, in plain words for `reader`.
 
     No access check: callers decide who may ask.
     """
@@ -581,7 +598,7 @@ async def missing_credentials(
     for credential_type in sorted(types):
         candidates = [c for c in credentials if c.credential_type == credential_type]
         if not any(_satisfies(c, place, day, recognitions) for c in candidates):
-            message = _unmet_message(credential_type, candidates, place, day, recognitions)
+            message = _unmet_message(credential_type, candidates, place, day, recognitions, reader)
             missing.append(MissingCredential(credential_type=credential_type, destination=place, message=message))
     return missing
 
@@ -592,8 +609,10 @@ def assess(
     recognitions: list[Recognition],
     destination: str,
     on: dt.date,
+    *,
+    reader: Reader,
 ) -> list[UnmetRequirement]:
-    """The requirements no credential meets, each with what is missing in plain words (pure)."""
+    """The requirements no credential meets, each with what is missing in plain words for `reader` (pure)."""
     unmet: list[UnmetRequirement] = []
     for requirement in requirements:
         in_hub = [r for r in recognitions if r.hub_id == requirement.hub_id]
@@ -606,7 +625,7 @@ def assess(
                 hub_id=requirement.hub_id,
                 credential_type=requirement.credential_type,
                 destination=requirement.destination,
-                message=_unmet_message(requirement.credential_type, candidates, destination, on, in_hub),
+                message=_unmet_message(requirement.credential_type, candidates, destination, on, in_hub, reader),
             )
         )
     return unmet
@@ -621,13 +640,19 @@ def _satisfies(credential: Credential, destination: str, on: dt.date, recognitio
 
 
 def _unmet_message(
-    credential_type: str, candidates: list[Credential], destination: str, on: dt.date, recognitions: list[Recognition]
+    credential_type: str,
+    candidates: list[Credential],
+    destination: str,
+    on: dt.date,
+    recognitions: list[Recognition],
+    reader: Reader,
 ) -> str:
     needs = f"needs a verified {credential_type} credential valid on {on.isoformat()} and recognised in {destination}"
+    holder = _HOLDER[reader]
     if not candidates:
-        return f"{needs} (you have no {credential_type} credential)"
+        return f"{needs} ({holder} no {credential_type} credential)"
     have = "; ".join(_shortcomings(c, destination, on, recognitions) for c in candidates)
-    return f"{needs} (you have: {have})"
+    return f"{needs} ({holder}: {have})"
 
 
 def _shortcomings(credential: Credential, destination: str, on: dt.date, recognitions: list[Recognition]) -> str:

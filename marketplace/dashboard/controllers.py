@@ -13,6 +13,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 
 from kernel import clock
 from kernel.errors import InvalidInput, NotFound
+from kernel.openapi import answers_in
 from kernel.web import Caller, Session
 from marketplace.dashboard.charts import MEDIA_TYPES, Chart, ImageFormat, render
 from marketplace.dashboard.schemas import Dashboard, OpenData
@@ -24,6 +25,7 @@ First = Annotated[
 ]
 Last = Annotated[str | None, QueryParameter(name="to", description="Last month, included, YYYY-MM (default: this one)")]
 Procurement = NamedDependency[PooledProcurementSource]
+CSV = "text/csv"
 
 
 def provide_dashboard_service(db_session: Session, pooled_procurement: Procurement) -> DashboardService:
@@ -48,7 +50,7 @@ def _csv(dashboard: Dashboard, table: DashboardTable | None, name: str) -> Respo
     filename = f"{name}-{dashboard.hub_id}-{table.value}-{dashboard.first_day}-{dashboard.last_day}.csv"
     return Response(
         to_csv(dashboard, table).encode(),
-        media_type="text/csv; charset=utf-8",
+        media_type=CSV,  # Litestar adds "; charset=utf-8" to a text/* type
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
@@ -58,7 +60,11 @@ class HubDashboardController(Controller):
     tags = ["dashboards"]
     dependencies = {"dashboard_service": Provide(provide_dashboard_service, sync_to_thread=False)}
 
-    @get("/dashboard", summary="The hub's trade, inclusion, procurement and growth figures (coordinators)")
+    @get(
+        "/dashboard",
+        summary="The hub's trade, inclusion, procurement and growth figures (coordinators)",
+        operation_class=answers_in(CSV),
+    )
     async def dashboard(
         self,
         hub_id: FromPath[uuid.UUID],
@@ -76,7 +82,8 @@ class HubDashboardController(Controller):
     @get(
         "/dashboard/charts/{chart:str}",
         summary="A dashboard chart as SVG or PNG: trade-matrix, cross-border or inclusion (.svg or .png)",
-        media_type="image/svg+xml",
+        media_type=MEDIA_TYPES[ImageFormat.svg],
+        operation_class=answers_in(MEDIA_TYPES[ImageFormat.png], binary=True),
     )
     async def chart(
         self,
@@ -97,7 +104,11 @@ class HubDashboardController(Controller):
         image = await anyio.to_thread.run_sync(render, dashboard, Chart(name), image_format)
         return Response(image, media_type=MEDIA_TYPES[image_format])
 
-    @get("/open-data", summary="The hub's public summary: aggregates only, small groups suppressed (no login)")
+    @get(
+        "/open-data",
+        summary="The hub's public summary: aggregates only, small groups suppressed (no login)",
+        operation_class=answers_in(CSV),
+    )
     async def open_data(
         self,
         hub_id: FromPath[uuid.UUID],

@@ -9,9 +9,11 @@ read one firm's sales or purchases from it:
 Suppressing one part of a published total would let anyone recover it by subtraction, so when exactly
 one part of a published total is suppressed, the smallest other part is suppressed too (secondary
 suppression). Parts and totals: the months of the period's trade; the cross-border flows of the
-period's cross-border value, and the domestic flows of the rest. To keep that the only arithmetic
-between published figures, flows, inclusion and cohorts are published for the whole period only.
-Counts of organisations in a row are kept: they are what a reader needs to see why a row is hidden.
+period's cross-border value, and the domestic flows of the rest; the cohorts of the period's trade
+(every producer that sold belongs to exactly one cohort). To keep that the only arithmetic between
+published figures, flows, inclusion and cohorts are published for the whole period only.
+Counts of organisations in a row are kept: they are what a reader needs to see why a row is hidden
+(in the organisations table the count is the figure, so it is hidden there).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ _PROCUREMENT_FIGURES = (
     "savings_minor",
     "savings_percent",
 )
-_COHORT_FIGURES = ("producers", "revenue_minor", "jobs")
+_COHORT_FIGURES = ("revenue_minor", "jobs")
 
 
 def hidden(row: R, figures: Sequence[str]) -> R:
@@ -113,8 +115,14 @@ def disclose(dashboard: Dashboard, minimum: int) -> OpenData:
     procurement: list[ProcurementRow] = suppress(
         dashboard.procurement, lambda r: r.suppliers < minimum, _PROCUREMENT_FIGURES
     )
-    cohorts: list[CohortRow] = suppress(
-        [row for row in dashboard.cohorts if row.month is None], lambda r: (r.producers or 0) < minimum, _COHORT_FIGURES
+    cohorts: list[CohortRow] = complement(
+        suppress(
+            [row for row in dashboard.cohorts if row.month is None], lambda r: r.producers < minimum, _COHORT_FIGURES
+        ),
+        group=lambda _: "period",
+        published=lambda _: period_published,
+        size=lambda row: row.revenue_minor or 0,
+        figures=_COHORT_FIGURES,
     )
     return OpenData(
         **msgspec.structs.asdict(dashboard)

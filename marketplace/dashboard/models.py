@@ -25,7 +25,10 @@ order_month_summary = Table(
     Column("value_minor", BigInteger, nullable=False),
     Column("unconverted_orders", Integer, nullable=False),
     schema=MARKETPLACE_SCHEMA,
-    comment="Counted orders (not cancelled or rejected) by month (UTC), converted at each order's day's rate",
+    comment=(
+        "Counted orders (not cancelled, rejected or refunded in full) by month (UTC), at their net value"
+        " converted at each order's day's rate"
+    ),
 )
 
 dashboard_refresh = Table(

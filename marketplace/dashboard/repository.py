@@ -1,9 +1,10 @@
 """The dashboards' SQL: keeping the order summary current, and one aggregate query per table over it,
 grouped by month and over the whole period at once (GROUPING SETS).
 
-An order counts when it was not cancelled or rejected; its month and day are those of `created_at` in
-UTC; its value is its total converted into the hub's reporting currency at the rate `find_rate`
-chooses for that day, rounded half-up per order. Orders with no such rate are counted apart
+An order counts when it was not cancelled or rejected, nor refunded in full by a dispute's decision; its
+month and day are those of `created_at` in UTC; its value is its net total (what a dispute's decision
+credited is not trade) converted into the hub's reporting currency at the rate `find_rate` chooses for
+that day, rounded half-up per order. Orders with no such rate are counted apart
 (`unconverted_orders`) and left out of every figure.
 """
 
@@ -51,21 +52,22 @@ DELETE FROM marketplace.order_month_summary s USING dirty_month d WHERE s.hub_id
 _REBUILD = f"""
 WITH counted AS (
     SELECT o.hub_id, d.month, o.producer_organization_id AS producer, o.buyer_organization_id AS buyer,
-           o.delivery_jurisdiction AS destination, o.tender_reference IS NOT NULL AS awarded, o.total_minor,
-           o.currency, h.reporting_currency AS to_currency, (o.created_at AT TIME ZONE 'UTC')::date AS day
+           o.delivery_jurisdiction AS destination, o.tender_reference IS NOT NULL AS awarded,
+           o.total_minor - o.credited_minor AS net_minor, o.currency, h.reporting_currency AS to_currency,
+           (o.created_at AT TIME ZONE 'UTC')::date AS day
     FROM dirty_month d
     JOIN marketplace.hub h ON h.id = d.hub_id
     JOIN marketplace.purchase_order o ON o.hub_id = d.hub_id
      AND o.created_at >= d.month::timestamp AT TIME ZONE 'UTC'
      AND o.created_at < (d.month + interval '1 month')::timestamp AT TIME ZONE 'UTC'
-    WHERE o.status NOT IN ('cancelled', 'rejected')
+    WHERE o.status NOT IN ('cancelled', 'rejected') AND (o.credited_minor = 0 OR o.credited_minor < o.total_minor)
 ), factor AS MATERIALIZED (
     {conversion_factors_sql("SELECT DISTINCT currency, to_currency, day FROM counted")}
 )
 INSERT INTO marketplace.order_month_summary (hub_id, month, producer_organization_id, buyer_organization_id,
     destination, awarded, orders, value_minor, unconverted_orders)
 SELECT c.hub_id, c.month, c.producer, c.buyer, c.destination, c.awarded,
-       count(*) FILTER (WHERE f.factor IS NOT NULL), coalesce(sum(round(c.total_minor * f.factor)), 0)::bigint,
+       count(*) FILTER (WHERE f.factor IS NOT NULL), coalesce(sum(round(c.net_minor * f.factor)), 0)::bigint,
        count(*) FILTER (WHERE f.factor IS NULL)
 FROM counted c JOIN factor f USING (currency, to_currency, day)
 GROUP BY c.hub_id, c.month, c.producer, c.buyer, c.destination, c.awarded

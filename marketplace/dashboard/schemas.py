@@ -110,8 +110,8 @@ class QuantityRow(Row, kw_only=True, frozen=True):
 class CohortRow(Row, kw_only=True, frozen=True):
     cohort: str
     """`YYYY-MM` of the producers' first sale in this hub."""
-    producers: int | None
-    """Producers of the cohort that sold in the row's period."""
+    producers: int
+    """Producers of the cohort that sold in the row's period (kept when the row is suppressed)."""
     revenue_minor: int | None
     jobs: int | None
 

@@ -1,5 +1,10 @@
 """Disputes: the buyer opens one on a delivered order, both sides write, a coordinator of the
-order's hub decides (full or partial refund, or rejection), which completes the order."""
+order's hub decides (full or partial refund, or rejection), which completes the order.
+
+A refund is a credit against what was sold, as a credit note is against an invoice: the order
+keeps its total and records what was credited (its trade value is the rest); an invoice order's
+invoice keeps its amount and asks only the rest (void when nothing is left), a card order's
+refund goes back to the card."""
 
 from __future__ import annotations
 
@@ -132,11 +137,14 @@ class DisputeService:
         return _dispute_read(dispute, await self.repo.messages(dispute.id))
 
     async def resolve(self, principal: Principal, order_id: uuid.UUID, data: DisputeResolution) -> DisputeRead:
-        """A coordinator of the order's hub decides; the order is completed.
+        """A coordinator of the order's hub decides; the order is completed, with the refund
+        credited on it (its `net_total` is what is left).
 
         A full refund is the order's total; a partial one names `refund_minor` (more than 0,
-        less than the total). For invoice orders the refund is credited on the invoice (a
-        fully credited unpaid invoice is void). Raises `NotYourMove` (403) for anyone but a
+        less than the total). For invoice orders the refund is credited on the invoice too
+        (an unpaid one asks only the rest, or is void when credited in full; a paid one records
+        what the producer owes back); card orders are refunded to the card in proportion.
+        Raises `NotYourMove` (403) for anyone but a
         coordinator, `DisputeClosed` (409) for a second decision, `InvalidInput` (422)
         for a refund that does not fit the outcome.
         """
@@ -148,6 +156,7 @@ class DisputeService:
             raise DisputeClosed(f"the dispute was already resolved ({dispute.outcome})")
         refund = _refund(data, order.total_minor)
         before = _dispute_read(dispute, [])
+        order.credited_minor = refund
         await self.orders.transition(order, OrderStatus.completed, {Party.coordinator}, principal, note=data.note)
         if refund and order.payment_method is PaymentMethod.invoice:
             await InvoiceService(self.session).credit(order.id, refund)

@@ -9,6 +9,7 @@ from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 
+from kernel.openapi import answers_in
 from kernel.web import Caller, body_examples, problem_response
 from marketplace.identity.dependencies import provide_identity_service
 from marketplace.identity.schemas import (
@@ -19,6 +20,7 @@ from marketplace.identity.schemas import (
     ApiKeyIssued,
     ApiKeyRead,
     LoginRequest,
+    RegistrationReceived,
     UserRead,
     UserRegister,
 )
@@ -33,19 +35,42 @@ class AuthController(Controller):
     tags = ["identity"]
     dependencies = DEPENDENCIES
 
-    @post("/register", summary="Create an account")
+    @post(
+        "/register",
+        summary="Create an account, then sign in with POST /auth/login",
+        description=(
+            "Answered 202 with the same body whether or not the address already has an account, so that "
+            "registering reveals nobody's account; an existing account is left unchanged and its owner told."
+        ),
+        status_code=202,
+    )
     async def register(
         self, data: Annotated[UserRegister, body_examples(USER_REGISTER_EXAMPLE)], identity_service: Identity
-    ) -> UserRead:
+    ) -> RegistrationReceived:
         return await identity_service.register(data)
 
-    @post("/login", summary="Exchange e-mail and password for a bearer token", status_code=200)
+    @post(
+        "/login",
+        summary="Exchange e-mail and password for a bearer token",
+        description=(
+            "After repeated wrong passwords from one address for one account, that address waits before each "
+            "further try (1 s, 2 s, 4 s ... up to 15 minutes by default): 429 with Retry-After. Other addresses "
+            "are not held up."
+        ),
+        status_code=200,
+        # 401 (wrong e-mail or password) is the `Response[bytes]` below: documented as a problem, not as
+        # an untyped alternative of the token.
+        operation_class=answers_in(),
+        opt={"problems": (401, 429)},
+    )
     async def login(
         self,
         data: Annotated[LoginRequest, body_examples(LOGIN_EXAMPLE)],
         request: Request[Any, Any, Any],
         identity_service: Identity,
     ) -> AccessToken | Response[bytes]:
+        # The peer address as the ASGI server reports it (uvicorn, under `borderhub serve`, takes it
+        # from X-Forwarded-For when the peer is one of its FORWARDED_ALLOW_IPS).
         client = request.client.host if request.client else None
         token = await identity_service.login(data, client=client)
         if token is None:

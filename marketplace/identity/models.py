@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, Uuid
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.db import Entity
@@ -39,10 +39,17 @@ class ApiKey(Entity):
 
 
 class LoginFailure(Entity):
-    """A failed login, kept for the rate limit window (purged daily by a scheduled job)."""
+    """A failed login, kept while it counts towards throttling (purged daily by a scheduled job).
+
+    `created_at` is stamped by the service's clock; the index serves both counts, of one source's
+    failures and of all of an account's within a window."""
 
     __tablename__ = "login_failure"
-    __table_args__ = {"schema": MARKETPLACE_SCHEMA}
+    __table_args__ = (
+        Index("ix_login_failure_email_created_at", "email", "created_at"),
+        {"schema": MARKETPLACE_SCHEMA},
+    )
 
-    email: Mapped[str] = mapped_column(String(320), index=True)
+    email: Mapped[str] = mapped_column(String(320))
     client: Mapped[str | None] = mapped_column(String(64))
+    """The source the attempt came from (`login_source`: an IPv4 address or an IPv6 /64)."""

@@ -31,22 +31,37 @@ class IdentityRepository:
         self.session.add(obj)
         await self.session.flush()
 
-    async def lock_login(self, email: str) -> None:
-        """Serialise login attempts for one e-mail, so parallel guesses cannot all pass the count."""
-        await self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext("login:" + email.lower()))))
+    async def lock_login(self, email: str, source: str) -> None:
+        """Serialise one source's login attempts at one account (until the transaction ends)."""
+        key = f"login:{email.lower()}|{source}"
+        await self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
 
-    async def recent_failures(self, email: str, since: dt.datetime) -> tuple[int, dt.datetime | None]:
+    async def source_failures(self, email: str, source: str, *, since: dt.datetime) -> tuple[int, dt.datetime | None]:
+        """How many logins at the account failed from `source` since then, and when the last one did."""
         row = (
             await self.session.execute(
-                select(func.count(), func.min(LoginFailure.created_at)).where(
-                    LoginFailure.email == email.lower(), LoginFailure.created_at >= since
+                select(func.count(), func.max(LoginFailure.created_at)).where(
+                    LoginFailure.email == email.lower(),
+                    LoginFailure.created_at >= since,
+                    LoginFailure.client == source,
                 )
             )
         ).one()
         return int(row[0]), row[1]
 
-    async def clear_failures(self, email: str) -> None:
-        await self.session.execute(delete(LoginFailure).where(LoginFailure.email == email.lower()))
+    async def account_failures(self, email: str, *, since: dt.datetime) -> int:
+        """How many logins at the account failed since then, from every source together."""
+        return int(
+            await self.session.scalar(
+                select(func.count()).where(LoginFailure.email == email.lower(), LoginFailure.created_at >= since)
+            )
+            or 0
+        )
+
+    async def clear_failures(self, email: str, source: str) -> None:
+        await self.session.execute(
+            delete(LoginFailure).where(LoginFailure.email == email.lower(), LoginFailure.client == source)
+        )
 
     async def purge_failures_before(self, before: dt.datetime) -> int:
         result = await self.session.execute(delete(LoginFailure).where(LoginFailure.created_at < before))

@@ -38,6 +38,17 @@ USER_REGISTER_EXAMPLE = {
 """A producer from Zgorzelec signs up (the README's walk-through; shown in the OpenAPI document)."""
 
 
+class RegistrationReceived(msgspec.Struct, kw_only=True, frozen=True):
+    """The answer to every well-formed registration, whether or not the address already has an
+    account: the same status, body and headers either way, so that registering cannot tell anyone
+    who has an account. Sign in with `POST /auth/login` next; the owner of an existing account is
+    told by e-mail (the `RegistrationAttemptedForExistingAccount` event)."""
+
+    email: str
+    """The address as stored: trimmed and lower-cased."""
+    status: Literal["registered"] = "registered"
+
+
 class LoginRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     email: Annotated[str, msgspec.Meta(max_length=320)]
     password: Annotated[str, msgspec.Meta(max_length=256)]

@@ -1,11 +1,14 @@
-"""Identity use cases: register, log in (rate-limited), authenticate requests, manage API keys."""
+"""Identity use cases: register, log in (throttled), authenticate requests, manage API keys."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hmac
+import ipaddress
+import math
 import uuid
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel import audit, clock, codes, text
@@ -21,8 +24,10 @@ from kernel.auth import (
     read_access_token,
     verify_password,
 )
-from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthenticated
+from kernel.errors import FieldProblems, Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthenticated
+from kernel.outbox import emit
 from kernel.settings import CoreSettings
+from marketplace.events import RegistrationAttemptedForExistingAccount
 from marketplace.identity.models import ApiKey, LoginFailure, User
 from marketplace.identity.repository import IdentityRepository
 from marketplace.identity.schemas import (
@@ -31,6 +36,7 @@ from marketplace.identity.schemas import (
     ApiKeyIssued,
     ApiKeyRead,
     LoginRequest,
+    RegistrationReceived,
     UserRead,
     UserRegister,
 )
@@ -38,9 +44,38 @@ from marketplace.identity.schemas import (
 API_KEY_TOUCH_INTERVAL = dt.timedelta(minutes=1)
 MIN_PASSWORD_LENGTH = 10  # same rule as `Password` in schemas
 
+SOURCE_MEMORY = dt.timedelta(days=1)
+"""How long a source's failed logins for an account count towards its backoff (unless it signs in)."""
+ACCOUNT_CEILING_FACTOR = 10
+"""An account under attack: this many times `login_max_failures` failures from all sources together
+within `login_failure_window_seconds`."""
+UNKNOWN_SOURCE = "unknown"
 
-class EmailTaken(Conflict):
-    slug = "email-taken"
+
+def login_source(host: str | None) -> str:
+    """Where login attempts come from, as throttling counts them: an IPv4 address, or an IPv6 /64
+    network (one subscriber's whole allocation, which its owner can cycle through at will); any
+    other host name as given."""
+    if not host:
+        return UNKNOWN_SOURCE
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host[:64]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:  # IPv4 as a dual-stack socket reports it
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+def login_delay(failures: int, free: int, longest: dt.timedelta) -> dt.timedelta:
+    """How long a source waits after its `failures`-th failed login before it may try again: not
+    at all for the first `free - 1`, then 1 s, 2 s, 4 s ... doubling up to `longest`."""
+    if failures < free:
+        return dt.timedelta(0)
+    # 2 ** 40 s is far beyond any sensible `longest`, and small enough for a timedelta.
+    return min(dt.timedelta(seconds=2 ** min(failures - free, 40)), longest)
 
 
 def user_read(user: User) -> UserRead:
@@ -76,50 +111,101 @@ class IdentityService:
         self.settings = settings
         self.repo = IdentityRepository(session)
 
-    async def register(self, data: UserRegister, *, platform_admin: bool = False) -> UserRead:
-        """Create an account. Raises `EmailTaken` (409) if the e-mail is registered already."""
+    async def register(self, data: UserRegister, *, platform_admin: bool = False) -> RegistrationReceived:
+        """Create an account, unless the address has one already.
+
+        Either way the answer is the same and so is the work (a password is hashed), so registering
+        cannot reveal who has an account: for an existing address nothing is created or changed,
+        and `RegistrationAttemptedForExistingAccount` lets a mailer tell the owner. Raises
+        `InvalidInput` (422) naming every bad field, for new and existing addresses alike.
+        """
         email = data.email.strip().lower()
-        language = codes.language(data.preferred_language, "preferred_language") if data.preferred_language else None
-        if await self.repo.user_by_email(email) is not None:
-            raise EmailTaken(f"an account with e-mail {email} already exists")
-        user = User(
-            email=email,
-            password_hash=hash_password(data.password),
-            full_name=text.clean(data.full_name, "full_name"),
-            preferred_language=language,
-            is_platform_admin=platform_admin,
+        problems = FieldProblems()
+        language = (
+            problems.check(codes.language, data.preferred_language, "preferred_language")
+            if data.preferred_language
+            else None
         )
-        await self.repo.add(user)
-        read = user_read(user)
-        await audit.record(
-            self.session, principal_of(user), "user.registered", object_type="user", object_id=user.id, after=read
-        )
-        return read
+        full_name = problems.check(text.clean, data.full_name, "full_name")
+        problems.raise_if_any()
+        assert full_name is not None  # noqa: S101 - checked above
+        password_hash = hash_password(data.password)
+        existing = await self.repo.user_by_email(email)
+        if existing is None:
+            user = User(
+                email=email,
+                password_hash=password_hash,
+                full_name=full_name,
+                preferred_language=language,
+                is_platform_admin=platform_admin,
+            )
+            try:
+                # A savepoint: losing a race with a registration of the same address must not
+                # fail the request (the unique index decides), but be answered as any other.
+                async with self.session.begin_nested():
+                    await self.repo.add(user)
+            except IntegrityError:
+                existing = await self.repo.user_by_email(email)
+                if existing is None:
+                    raise
+            else:
+                await audit.record(
+                    self.session,
+                    principal_of(user),
+                    "user.registered",
+                    object_type="user",
+                    object_id=user.id,
+                    after=user_read(user),
+                )
+        if existing is not None:
+            await emit(
+                self.session,
+                RegistrationAttemptedForExistingAccount(
+                    user_id=existing.id, email=existing.email, preferred_language=existing.preferred_language
+                ),
+            )
+        return RegistrationReceived(email=email)
 
     async def login(self, data: LoginRequest, *, client: str | None) -> AccessToken | None:
         """Exchange e-mail and password for a bearer token.
 
-        Returns None for a wrong password or unknown e-mail (indistinguishable to
-        the caller) after recording the failure: the caller must commit and answer
-        401, so the failure counts. Raises `TooManyRequests` (429) once
-        `login_max_failures` failures for the e-mail fall within the window.
+        Returns None for a wrong password or unknown e-mail (indistinguishable to the caller)
+        after recording the failure: the caller must commit and answer 401, so the failure counts.
+
+        Throttled per source (`login_source` of the client's address) and account, never for the
+        account as a whole, so no one can lock its owner out: after `login_max_failures` failures
+        a source waits 1 s, 2 s, 4 s ... up to `login_failure_window_seconds` before each further
+        try for that account, right password or not (`TooManyRequests`, 429 with the wait).
+        While the account is under attack from many sources (`ACCOUNT_CEILING_FACTOR`), every
+        source's backoff starts at its first failure instead; a source that has not failed is
+        never refused. Signing in forgets that source's failures.
         """
         now = clock.now()
         email = data.email.strip().lower()
-        window = dt.timedelta(seconds=self.settings.login_failure_window_seconds)
-        await self.repo.lock_login(email)
-        failures, oldest = await self.repo.recent_failures(email, now - window)
-        if failures >= self.settings.login_max_failures and oldest is not None:
-            retry_after = int((oldest + window - now).total_seconds()) + 1
-            raise TooManyRequests(
-                "too many failed logins for this account; try again later", retry_after_seconds=max(retry_after, 1)
-            )
+        source = login_source(client)
+        longest = dt.timedelta(seconds=self.settings.login_failure_window_seconds)
+        # Serialises one source's attempts at one account, so parallel guesses cannot all pass the
+        # count; other sources (the owner) are not queued behind them.
+        await self.repo.lock_login(email, source)
+        failures, last_failure = await self.repo.source_failures(email, source, since=now - SOURCE_MEMORY)
+        free = self.settings.login_max_failures
+        if failures and await self.repo.account_failures(email, since=now - longest) >= ACCOUNT_CEILING_FACTOR * free:
+            free = 1
+        if last_failure is not None:
+            wait = last_failure + login_delay(failures, free, longest) - now
+            if wait > dt.timedelta(0):
+                raise TooManyRequests(
+                    "too many failed logins for this account from your address; "
+                    f"try again in {math.ceil(wait.total_seconds())} seconds",
+                    retry_after_seconds=math.ceil(wait.total_seconds()),
+                )
         user = await self.repo.user_by_email(email)
         valid = verify_password(data.password, user.password_hash if user else DUMMY_PASSWORD_HASH)
         if user is None or not valid or not user.is_active:
-            await self.repo.add(LoginFailure(email=email, client=client))
+            # Stamped by the service's clock (not the column default), which the backoff reads.
+            await self.repo.add(LoginFailure(email=email, client=source, created_at=now))
             return None
-        await self.repo.clear_failures(email)
+        await self.repo.clear_failures(email, source)
         assert self.settings.jwt_secret is not None  # noqa: S101 - ensured at start-up
         token = issue_access_token(user.id, self.settings.jwt_secret, self.settings.access_token_ttl_seconds)
         return AccessToken(access_token=token, expires_in=self.settings.access_token_ttl_seconds)
@@ -196,8 +282,8 @@ class IdentityService:
 
 
 async def purge_login_failures(session: AsyncSession) -> None:
-    """Scheduled daily: forget failed logins older than a week (longer than any sane rate-limit window)."""
-    await IdentityRepository(session).purge_failures_before(clock.now() - dt.timedelta(days=7))
+    """Scheduled daily: forget failed logins that no longer count (older than `SOURCE_MEMORY`)."""
+    await IdentityRepository(session).purge_failures_before(clock.now() - SOURCE_MEMORY)
 
 
 async def bootstrap_platform_admin(
@@ -222,7 +308,7 @@ async def bootstrap_platform_admin(
         return f"{existing.email} is now a platform administrator"
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput.field("password", "must be at least 10 characters")
-    user = await IdentityService(session, settings).register(
+    registered = await IdentityService(session, settings).register(
         UserRegister(email=email, password=password, full_name=full_name), platform_admin=True
     )
-    return f"created platform administrator {user.email}"
+    return f"created platform administrator {registered.email}"

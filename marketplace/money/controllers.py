@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from litestar import Controller, get
 from litestar.params import FromQuery, QueryParameter
 
+from kernel.validation import Day
 from kernel.web import Caller, Session
 from marketplace.money import service
 from marketplace.money.schemas import ConversionRead, RateRead
@@ -25,7 +25,7 @@ class FxController(Controller):
         amount_minor: Annotated[int, QueryParameter(description="In minor units of `from` (cents for EUR)")],
         from_currency: Annotated[str, QueryParameter(name="from", description="ISO 4217")],
         to_currency: Annotated[str, QueryParameter(name="to", description="ISO 4217")],
-        on: Annotated[dt.date | None, QueryParameter(description="Defaults to today (UTC)")] = None,
+        on: Annotated[Day | None, QueryParameter(description="Defaults to today (UTC)")] = None,
     ) -> ConversionRead:
         return await service.convert_amount(db_session, amount_minor, from_currency, to_currency, on)
 

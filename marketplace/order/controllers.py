@@ -11,6 +11,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from kernel.pagination import Page
+from kernel.validation import Day
 from kernel.web import Caller, IdempotencyKeyHeader, Paging, Session, body_examples, idempotent
 from marketplace.order.models import OrderAction, OrderStatus
 from marketplace.order.schemas import (
@@ -123,8 +124,8 @@ class OrganizationOrderController(Controller):
         order_service: Orders,
         side: FromQuery[Side | None] = None,
         status: FromQuery[OrderStatus | None] = None,
-        placed_from: FromQuery[dt.date | None] = None,
-        placed_to: FromQuery[dt.date | None] = None,
+        placed_from: FromQuery[Day | None] = None,
+        placed_to: FromQuery[Day | None] = None,
         *,
         paging: Paging,
     ) -> Page[OrderRead]:
@@ -145,8 +146,8 @@ class HubOrderController(Controller):
         principal: Caller,
         order_service: Orders,
         status: FromQuery[OrderStatus | None] = None,
-        placed_from: FromQuery[dt.date | None] = None,
-        placed_to: FromQuery[dt.date | None] = None,
+        placed_from: FromQuery[Day | None] = None,
+        placed_to: FromQuery[Day | None] = None,
         *,
         paging: Paging,
     ) -> Page[OrderRead]:

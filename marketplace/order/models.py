@@ -141,6 +141,7 @@ class Order(Entity):
     __tablename__ = "purchase_order"
     __table_args__ = (
         CheckConstraint("total_minor >= 0", name="total_not_negative"),
+        CheckConstraint("credited_minor >= 0 AND credited_minor <= total_minor", name="credited_within_total"),
         Index("ix_purchase_order_buyer", "buyer_organization_id", "created_at"),
         Index("ix_purchase_order_producer", "producer_organization_id", "created_at"),
         Index("ix_purchase_order_hub", "hub_id", "created_at"),
@@ -156,6 +157,8 @@ class Order(Entity):
     payment_method: Mapped[PaymentMethod] = mapped_column(enum_type(PaymentMethod, "payment_method"))
     currency: Mapped[str] = mapped_column(CHAR(3))
     total_minor: Mapped[int] = mapped_column(BigInteger)
+    credited_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    """Taken off the total by a dispute's decision (credited on the invoice, or refunded to the card)."""
     display_currency: Mapped[str] = mapped_column(CHAR(3))
     display_total_minor: Mapped[int] = mapped_column(BigInteger)
     fx_rate: Mapped[Decimal] = mapped_column(Numeric(20, 10))
@@ -169,6 +172,12 @@ class Order(Entity):
     """Why it was cancelled or rejected, or the shipment's tracking reference."""
     tender_reference: Mapped[str | None] = mapped_column(String(200))
     """Set on orders placed for an awarded tender: its OCDS id and lot ("ocds-…-1a2b lot 2")."""
+
+    @property
+    def net_total_minor(self) -> int:
+        """What the goods were worth in the end: the total less what a dispute's decision credited.
+        The trade value the dashboards count."""
+        return self.total_minor - self.credited_minor
 
     def parties_allowed(self, to: OrderStatus) -> frozenset[Party] | None:
         """Who may move the order to `to` now; None when that move does not exist from here."""

@@ -10,6 +10,8 @@ from typing import Annotated
 import msgspec
 
 from kernel.money import Amount, ConvertedAmount
+from kernel.validation import bounded
+from marketplace.catalog.schemas import MAX_QUANTITY, QUANTITY_DECIMALS
 from marketplace.order.models import OrderStatus, PaymentMethod
 from marketplace.payment.schemas import InvoiceSummary
 
@@ -25,6 +27,22 @@ class Address(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=T
     city: Annotated[Text, msgspec.Meta(examples=["Görlitz"])]
 
 
+class AddressRead(msgspec.Struct, kw_only=True, frozen=True):
+    """Where an order goes. An order from a pooled tender goes to the pool's delivery point, whose
+    address is one line without a separate postal code (`postal_code` null)."""
+
+    recipient: str
+    line1: str
+    line2: str | None = None
+    postal_code: str | None = None
+    city: str
+
+
+class DeliveryRead(msgspec.Struct, kw_only=True, frozen=True):
+    jurisdiction: str
+    address: AddressRead
+
+
 class Delivery(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     jurisdiction: Annotated[
         str, msgspec.Meta(description="ISO 3166-1 or 3166-2 code of where the goods go", examples=["DE-SN"])
@@ -34,7 +52,11 @@ class Delivery(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
 
 class CheckoutLine(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     listing_id: uuid.UUID
-    quantity: Annotated[Decimal, msgspec.Meta(description='In the listing\'s unit, e.g. "20"')]
+    quantity: Annotated[
+        Decimal,
+        msgspec.Meta(description='In the listing\'s unit, at most 3 decimal places, e.g. "20"'),
+        bounded(places=QUANTITY_DECIMALS, below=int(MAX_QUANTITY)),
+    ]
 
 
 class CheckoutCreate(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
@@ -93,9 +115,14 @@ class OrderRead(msgspec.Struct, kw_only=True, frozen=True):
     hub_id: uuid.UUID
     payment_method: PaymentMethod
     total: Amount
+    """As placed: the lines' totals."""
+    credited: Amount
+    """Taken off by a dispute's decision: credited on the invoice, or refunded to the card."""
+    net_total: Amount
+    """What the goods were worth in the end, `total - credited`: the trade value the dashboards count."""
     display_total: ConvertedAmount
     lines: list[OrderLineRead]
-    delivery: Delivery
+    delivery: DeliveryRead
     invoice: InvoiceSummary | None
     note: str | None
     tender_reference: str | None

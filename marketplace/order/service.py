@@ -22,8 +22,9 @@ from kernel.outbox import emit, emit_many
 from kernel.pagination import Page, PageParams
 from marketplace.catalog import rules
 from marketplace.catalog.models import ListingStatus
+from marketplace.catalog.schemas import MAX_QUANTITY
 from marketplace.catalog.service import plain
-from marketplace.compliance.service import Goods, check_eligibility_many
+from marketplace.compliance.service import Goods, Reader, check_eligibility_many
 from marketplace.events import CardRefundDue, CardTransferDue, ListingChanged, OrderPlaced, OrderStatusChanged
 from marketplace.hub.service import HubService
 from marketplace.order import repository
@@ -41,10 +42,11 @@ from marketplace.order.models import (
 from marketplace.order.repository import OrderRepository
 from marketplace.order.schemas import (
     Address,
+    AddressRead,
     CheckoutCreate,
     CheckoutLine,
     CheckoutRead,
-    Delivery,
+    DeliveryRead,
     OrderFilter,
     OrderLineRead,
     OrderRead,
@@ -358,7 +360,8 @@ class OrderService:
             )
             for item in taken
         ]
-        results = await check_eligibility_many(self.session, goods, destination) if goods else []
+        # The buyer reads the refusal: what the producer lacks, not "you have ...".
+        results = await check_eligibility_many(self.session, goods, destination, reader=Reader.others) if goods else []
         errors: list[FieldError] = []
         for item, result in zip(taken, results, strict=True):
             field = f"$.{item.field}.listing_id"
@@ -574,7 +577,7 @@ def _line_problems(lines: list[CheckoutLine]) -> list[FieldError]:
             first[line.listing_id] = index
         if not line.quantity.is_finite() or line.quantity <= 0:
             problems.add(f"lines[{index}].quantity", "must be a positive number")
-        elif line.quantity >= rules.MAX_QUANTITY:
+        elif line.quantity >= MAX_QUANTITY:
             problems.add(f"lines[{index}].quantity", "is too large")
     return problems.errors
 
@@ -653,6 +656,8 @@ def _order_read(order: Order, lines: list[OrderLine], invoice: Any) -> OrderRead
         hub_id=order.hub_id,
         payment_method=order.payment_method,
         total=Amount(amount_minor=order.total_minor, currency=order.currency),
+        credited=Amount(amount_minor=order.credited_minor, currency=order.currency),
+        net_total=Amount(amount_minor=order.net_total_minor, currency=order.currency),
         display_total=ConvertedAmount(
             amount_minor=order.display_total_minor,
             currency=order.display_currency,
@@ -675,7 +680,7 @@ def _order_read(order: Order, lines: list[OrderLine], invoice: Any) -> OrderRead
             )
             for line in lines
         ],
-        delivery=Delivery(jurisdiction=order.delivery_jurisdiction, address=Address(**order.delivery_address)),
+        delivery=DeliveryRead(jurisdiction=order.delivery_jurisdiction, address=AddressRead(**order.delivery_address)),
         invoice=invoice,
         note=order.note,
         tender_reference=order.tender_reference,

@@ -38,7 +38,7 @@ class OrganizationCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=Tru
     default_currency: Annotated[str, msgspec.Meta(description="ISO 4217", examples=["PLN"])]
     languages: Languages
     employee_count: EmployeeCount
-    subdivision: Annotated[str, msgspec.Meta(description="ISO 3166-2", examples=["PL-DS"])] | None = None
+    subdivision: Annotated[str, msgspec.Meta(description="ISO 3166-2", examples=["PL-02"])] | None = None
     municipality: Municipality | None = None
     inclusion: InclusionDeclaration | None = None
 
@@ -46,7 +46,7 @@ class OrganizationCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=Tru
 ORGANIZATION_CREATE_EXAMPLE = {
     "legal_name": "Zioła Zielińska",
     "kind": "producer",
-    "registration": {"scheme": "PL-NIP", "id": "6151234567"},
+    "registration": {"scheme": "PL-NIP", "id": "6151234561"},
     "country": "PL",
     "subdivision": "PL-02",
     "municipality": "Zgorzelec",

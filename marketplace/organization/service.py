@@ -27,6 +27,7 @@ from marketplace.organization.models import (
     Role,
 )
 from marketplace.organization.policies import Standing, can_act_as, can_assign_role, can_read
+from marketplace.organization.registration import registration_number
 from marketplace.organization.repository import OrganizationRepository
 from marketplace.organization.schemas import (
     HubMembershipRef,
@@ -129,7 +130,8 @@ class OrganizationService:
     async def create(self, principal: Principal, data: OrganizationCreate) -> OrganizationRead:
         """Create an organisation with the caller as its owner.
 
-        Raises `InvalidInput` (422) naming every unknown code and blank name, and
+        Raises `InvalidInput` (422) naming every unknown code, blank name and registration number
+        that fails its scheme's check (see `registration`; kept in its compact form), and
         `RegistrationTaken` (409) when the same registration identifier exists in that country.
         """
         problems = FieldProblems()
@@ -145,6 +147,11 @@ class OrganizationService:
         languages = problems.check(codes.languages, data.languages)
         scheme = problems.check(text.clean, data.registration.scheme, "registration.scheme")
         registration_id = problems.check(text.clean, data.registration.id, "registration.id")
+        if scheme is not None and registration_id is not None:
+            scheme = scheme.upper()
+            registration_id = problems.check(
+                registration_number, scheme, registration_id, country or "", "registration.id"
+            )
         problems.raise_if_any()
         # Every check passed, so none of the required values is None.
         assert country is not None  # noqa: S101

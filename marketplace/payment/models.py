@@ -6,7 +6,18 @@ import datetime as dt
 import enum
 import uuid
 
-from sqlalchemy import CHAR, BigInteger, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy import (
+    CHAR,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -20,13 +31,15 @@ class InvoiceStatus(enum.StrEnum):
     issued = "issued"
     paid = "paid"
     void = "void"
-    """The order was cancelled or rejected; the number stays used (numbering has no gaps)."""
+    """Nothing is owed: the order was cancelled or rejected, or a dispute's decision credited the whole
+    unpaid amount. The number stays used (numbering has no gaps)."""
 
 
 class Invoice(Entity):
     __tablename__ = "invoice"
     __table_args__ = (
         UniqueConstraint("producer_organization_id", "number", name="uq_invoice_number_per_producer"),
+        CheckConstraint("isfinite(paid_on)", name="paid_on_finite"),
         {"schema": MARKETPLACE_SCHEMA},
     )
 
@@ -43,9 +56,15 @@ class Invoice(Entity):
     due_on: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[InvoiceStatus] = mapped_column(enum_type(InvoiceStatus, "invoice_status"))
     credited_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    """Taken off the amount by a dispute's refund: owed by the buyer if unpaid, owed back if paid."""
+    """Taken off the amount by a dispute's refund (a credit note): no longer owed by the buyer if
+    unpaid, owed back to the buyer if paid."""
     paid_on: Mapped[dt.date | None] = mapped_column(Date)
     marked_paid_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+    @property
+    def due_minor(self) -> int:
+        """What the buyer still owes: the amount less what was credited, until it is paid (or void)."""
+        return self.amount_minor - self.credited_minor if self.status is InvoiceStatus.issued else 0
 
     def is_overdue(self, today: dt.date) -> bool:
         return self.status is InvoiceStatus.issued and self.due_on < today

@@ -8,6 +8,7 @@ import uuid
 import msgspec
 
 from kernel.money import Amount
+from kernel.validation import Day
 from marketplace.payment.models import InvoiceStatus
 
 
@@ -19,8 +20,12 @@ class InvoiceRead(msgspec.Struct, kw_only=True, frozen=True):
     producer_organization_id: uuid.UUID
     buyer_organization_id: uuid.UUID
     amount: Amount
+    """As issued; an issued invoice is never changed (a dispute's refund is credited against it)."""
     credited: Amount
-    """Refunded by a dispute's decision: the buyer owes `amount - credited` (or is owed it back if paid)."""
+    """Refunded by a dispute's decision: no longer owed if the invoice was unpaid, owed back to the
+    buyer if it was paid."""
+    amount_due: Amount
+    """What the buyer still owes: `amount - credited` while `issued`, 0 once paid or void."""
     issued_on: dt.date
     due_on: dt.date
     status: InvoiceStatus
@@ -32,10 +37,12 @@ class InvoiceSummary(msgspec.Struct, kw_only=True, frozen=True):
     id: uuid.UUID
     number: str
     status: str
+    amount_due: Amount
+    """What the buyer still owes on it (see `InvoiceRead`)."""
     due_on: dt.date
     overdue: bool
 
 
 class InvoicePayment(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
-    paid_on: dt.date | None = None
+    paid_on: Day | None = None
     """The day the money arrived; default today. Not in the future."""

@@ -97,8 +97,9 @@ class InvoiceService:
             await self.session.flush()
 
     async def credit(self, order_id: uuid.UUID, amount_minor: int) -> None:
-        """Take a dispute's refund off the order's invoice: an unpaid invoice credited in full
-        is void; a paid one keeps `credited_minor` as what the producer owes back."""
+        """Credit a dispute's refund against the order's invoice (the invoice itself is never
+        changed): an unpaid invoice then asks only the rest (`due_minor`), and is void when
+        credited in full; a paid one keeps `credited_minor` as what the producer owes back."""
         invoice = await self.repo.invoice_of_order(order_id)
         if invoice is None:
             return
@@ -174,7 +175,8 @@ class InvoiceService:
                 order_id=invoice.order_id,
                 producer_organization_id=invoice.producer_organization_id,
                 buyer_organization_id=invoice.buyer_organization_id,
-                amount_minor=invoice.amount_minor,
+                # What was paid: a dispute's credit was no longer owed.
+                amount_minor=before.amount_due.amount_minor,
                 currency=invoice.currency,
             ),
         )
@@ -215,6 +217,7 @@ def invoice_summary(invoice: Invoice, day: dt.date) -> InvoiceSummary:
         id=invoice.id,
         number=invoice_number(invoice.number),
         status=invoice.status.value,
+        amount_due=Amount(amount_minor=invoice.due_minor, currency=invoice.currency),
         due_on=invoice.due_on,
         overdue=invoice.is_overdue(day),
     )
@@ -229,6 +232,7 @@ def _invoice_read(invoice: Invoice, day: dt.date) -> InvoiceRead:
         buyer_organization_id=invoice.buyer_organization_id,
         amount=Amount(amount_minor=invoice.amount_minor, currency=invoice.currency),
         credited=Amount(amount_minor=invoice.credited_minor, currency=invoice.currency),
+        amount_due=Amount(amount_minor=invoice.due_minor, currency=invoice.currency),
         issued_on=invoice.issued_on,
         due_on=invoice.due_on,
         status=invoice.status,

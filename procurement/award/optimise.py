@@ -1,4 +1,5 @@
-"""Award optimisation: how much of each lot to award to each offer, at the least total evaluated cost.
+"""Award optimisation: how much of each lot to award to each offer — as few units short as the
+terms allow, and among such awards the least total evaluated cost.
 
 A pure function over plain numbers (no database), solved with HiGHS through
 `scipy.optimize.milp`. A lot's demand is split into *segments*: the units its buyers want
@@ -9,26 +10,31 @@ the units wanted at any price). The model:
   segment's lot, only where the offer's unit price is within the segment's maximum),
   `u[s]` units of segment `s` left unbought (shortfall), and — only when a minimum award or
   a lot limit needs them — `y[o]` in {0, 1}, "offer `o` wins something";
-- minimise  sum(price[o] * x[s, o]) + penalty * sum(u[s])  — the penalty exceeds any
-  price, so a lot goes short only when no offer may take more;
 - subject to: each segment's purchases plus its shortfall equal its units; each offer's
   award (summed over segments) within its capacity and the maximum share of its lot; each
   bid within its total capacity; an offer that wins gets at least the minimum award
   (`x >= m * y`, `x <= cap * y`); a bid wins at most `max_lots_per_bid` lots (`sum(y) <= k`).
 
+The objective is lexicographic, solved in turn rather than weighted (a penalty per missing
+unit, however large, can be outweighed when a fuller award must replace many cheap units by
+dear ones, e.g. to meet a minimum award):
+
+1. minimise the total shortfall `sum(u)`;
+2. keep the shortfall at that least value and minimise `sum(price[o] * x[s, o])`;
+3. keep both and prefer offers of lower `rank` (earlier bid, then shorter lead time), so
+   equal prices always give the same award (only when ranks differ).
+
 Without minimum awards and lot limits it is a transportation problem, solved as an LP; with
-them, a MILP. Quantities are whole units when `integral`. Ties are broken in a second solve
-that keeps the optimal cost and prefers offers of lower `rank` (earlier bid, then shorter
-lead time), so equal prices always give the same award.
+them, a MILP. Quantities are whole units when `integral`.
 """
 
 from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -39,6 +45,12 @@ if TYPE_CHECKING:
 
 #: Relative tolerance when the tie-break solve must keep the optimal cost.
 _COST_TOLERANCE = 1e-9
+#: How far above the least shortfall the cost solve may go: half a unit when integral (where
+#: shortfalls are whole), under half a thousandth otherwise, so that once rounded as stored the
+#: award leaves exactly the least shortfall; yet loose enough that HiGHS's own tolerances (1e-7)
+#: never make "the least shortfall" infeasible.
+_SHORTFALL_SLACK_WHOLE = 0.5
+_SHORTFALL_SLACK_THOUSANDTHS = 0.0004
 #: Below this a solver value counts as zero.
 _ZERO = 1e-9
 #: Decimal places of a fractional award: quantities are stored with three, and HiGHS meets
@@ -85,7 +97,7 @@ class Problem:
     max_lots_per_bid: int | None = None
     integral: bool = False
     time_limit: float = 10.0
-    """Seconds for each of the two solves."""
+    """Seconds for each solve (three at most: shortfall, cost, ties)."""
 
 
 @dataclass(frozen=True)
@@ -95,13 +107,17 @@ class Solution:
     flows: dict[tuple[Hashable, Hashable, Cap], float]
     """(bid, lot, segment's maximum price) -> units: which buyers' segment each award serves."""
     shortfall: dict[Hashable, float]
-    """lot -> units no offer could take, only where more than zero."""
+    """lot -> units left unawarded, only where more than zero."""
     cost: float
     """Sum of evaluated price x units awarded."""
     optimal: bool
-    """False when the time limit stopped the solver: `awards` is its best, `gap` how far off at most."""
+    """False when the time limit stopped a solve: `awards` is the best found (see `least_shortfall`, `gap`)."""
     gap: float | None
+    """How much dearer at most than the cheapest award with as few units short; None when not known."""
     integer_model: bool
+    least_shortfall: bool = True
+    """Whether no award within the terms leaves fewer units short (False only when the time limit
+    stopped the first solve)."""
     seconds: float = 0.0
     """Wall time of the solves."""
 
@@ -110,8 +126,15 @@ class Solution:
         model = "integer model (MILP)" if self.integer_model else "linear model (LP)"
         if self.optimal:
             return f"{model}, proven optimal"
-        if self.gap is None:
+        if not self.awards:
             return f"{model}, stopped at the time limit before finding any award: nothing is proposed"
+        if not self.least_shortfall:
+            return (
+                f"{model}, stopped at the time limit with the best award found; "
+                "another award might leave fewer units short"
+            )
+        if self.gap is None:
+            return f"{model}, stopped at the time limit with the best award found; a cheaper one might exist"
         return (
             f"{model}, stopped at the time limit with the best award found, at most {self.gap:.2%} dearer than optimal"
         )
@@ -148,76 +171,169 @@ class _Rows:
         return LinearConstraint(matrix, self.low, self.high)
 
 
-def optimise(problem: Problem) -> Solution:
-    """The least-cost award of `problem`, with its shortfall, and whether it is proven optimal.
+class _Model:
+    """The columns (`x` per segment and offer, `u` per segment, `y` per offer when needed), their
+    bounds and the rows of one problem, solved with different objectives."""
 
-    When the time limit stops the solver, the best award it found comes back with
-    `optimal=False` and its gap; if it found none, nothing is awarded (every unit short,
-    gap None). Raises RuntimeError for any other solver failure.
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.offers = offers = list(problem.offers)
+        self.segments = segments = _segments(problem)
+        by_lot = _offers_by_lot(offers)
+        self.pairs = pairs = [
+            (s, i)
+            for s, segment in enumerate(segments)
+            for i in by_lot.get(segment.lot, [])
+            if segment.cap is None or offers[i].paid <= segment.cap + _ZERO
+        ]
+        binaries = problem.min_award is not None or problem.max_lots_per_bid is not None
+        self.integer_model = problem.integral or binaries
+        n_pairs, n_segments = len(pairs), len(segments)
+        self.size = size = n_pairs + n_segments + (len(offers) if binaries else 0)
+        offer_upper = _offer_upper_bounds(problem, offers)
+
+        upper = np.ones(size)
+        upper[:n_pairs] = [min(offer_upper[i], segments[s].units) for s, i in pairs]
+        upper[n_pairs : n_pairs + n_segments] = [segment.units for segment in segments]
+        if problem.integral:
+            upper[: n_pairs + n_segments] = np.floor(upper[: n_pairs + n_segments] + _ZERO)
+        self.bounds = Bounds(np.zeros(size), upper)
+        self.constraints = [
+            _constraints(problem, offers, segments, pairs, offer_upper, binaries=binaries).constraint(size)
+        ]
+        self.integrality = np.zeros(size, dtype=np.int8)
+        self.integrality[: n_pairs + n_segments] = 1 if problem.integral else 0
+        self.integrality[n_pairs + n_segments :] = 1
+        self.options: _OptionsMILP = {"time_limit": problem.time_limit}
+        self.shortfall = np.zeros(size)
+        """Objective: units left short."""
+        self.shortfall[n_pairs : n_pairs + n_segments] = 1.0
+        self.cost = np.zeros(size)
+        """Objective: evaluated cost."""
+        self.cost[:n_pairs] = [offers[i].price for _, i in pairs]
+
+    def ranks(self) -> np.ndarray:
+        """Objective: units weighted by their offer's rank (lower first)."""
+        weights = np.zeros(self.size)
+        weights[: len(self.pairs)] = [self.offers[i].rank + 1 for _, i in self.pairs]
+        return weights
+
+    def solve(self, objective: np.ndarray, *keep: LinearConstraint) -> Any:
+        return milp(
+            objective,
+            integrality=self.integrality,
+            bounds=self.bounds,
+            constraints=[*self.constraints, *keep],
+            options=self.options,
+        )
+
+    def nothing_awarded(self) -> np.ndarray:
+        x = np.zeros(self.size)
+        start = len(self.pairs)
+        x[start : start + len(self.segments)] = [segment.units for segment in self.segments]
+        return x
+
+    def solution(
+        self, x: np.ndarray, started: float, *, optimal: bool, gap: float | None, least_shortfall: bool
+    ) -> Solution:
+        return _solution(
+            self.offers,
+            self.segments,
+            self.pairs,
+            _to_stored_precision(x, self.pairs, integral=self.problem.integral),
+            optimal=optimal,
+            gap=gap,
+            integer_model=self.integer_model,
+            least_shortfall=least_shortfall,
+            started=started,
+        )
+
+
+def optimise(problem: Problem) -> Solution:
+    """The award of `problem` with the least shortfall and, among those, the least cost.
+
+    When the time limit stops a solve, the best award found comes back with `optimal=False`
+    (and `least_shortfall=False` when it was the first solve); if none was found, nothing is
+    awarded (every unit short). Raises RuntimeError for any other solver failure.
     """
     started = time.perf_counter()
-    offers = list(problem.offers)
-    segments = _segments(problem)
-    by_lot = _offers_by_lot(offers)
-    pairs = [
-        (s, i)
-        for s, segment in enumerate(segments)
-        for i in by_lot.get(segment.lot, [])
-        if segment.cap is None or offers[i].paid <= segment.cap + _ZERO
-    ]
-    binaries = problem.min_award is not None or problem.max_lots_per_bid is not None
-    n_pairs, n_segments = len(pairs), len(segments)
-    size = n_pairs + n_segments + (len(offers) if binaries else 0)
-    offer_upper = _offer_upper_bounds(problem, offers)
+    model = _Model(problem)
 
-    upper = np.ones(size)
-    upper[:n_pairs] = [min(offer_upper[i], segments[s].units) for s, i in pairs]
-    upper[n_pairs : n_pairs + n_segments] = [segment.units for segment in segments]
-    if problem.integral:
-        upper[: n_pairs + n_segments] = np.floor(upper[: n_pairs + n_segments] + _ZERO)
-    constraints = [_constraints(problem, offers, segments, pairs, offer_upper, binaries=binaries).constraint(size)]
-    integrality = np.zeros(size, dtype=np.int8)
-    integrality[: n_pairs + n_segments] = 1 if problem.integral else 0
-    integrality[n_pairs + n_segments :] = 1
-    bounds = Bounds(np.zeros(size), upper)
-    options: _OptionsMILP = {"time_limit": problem.time_limit}
-
-    cost = np.zeros(size)
-    cost[:n_pairs] = [offers[i].price for _, i in pairs]
-    cost[n_pairs : n_pairs + n_segments] = 1.0 + 2.0 * max((abs(o.price) for o in offers), default=1.0)
-    first = milp(cost, integrality=integrality, bounds=bounds, constraints=constraints, options=options)
+    # 1. The least shortfall.
+    first = model.solve(model.shortfall)
     if first.status not in (_OPTIMAL, _LIMIT_REACHED):
         raise RuntimeError(f"the award model could not be solved: {first.message}")
     if first.x is None:  # stopped before a first solution: leaving every unit short is one
-        empty = np.zeros(size)
-        empty[n_pairs : n_pairs + n_segments] = [segment.units for segment in segments]
-        return _solution(offers, segments, pairs, empty, optimal=False, gap=None, integer_model=True, started=started)
-    optimal = first.status == _OPTIMAL
-    result = first
+        return model.solution(model.nothing_awarded(), started, optimal=False, gap=None, least_shortfall=False)
+    least = first.status == _OPTIMAL
 
-    # Second solve: among solutions within the optimal cost, prefer lower-ranked offers.
-    if optimal and any(offers[i].rank for _, i in pairs):
-        limit = first.fun + _COST_TOLERANCE * max(1.0, abs(first.fun))
-        keep = LinearConstraint(cost.reshape(1, -1), -np.inf, limit)
-        tie_break = np.zeros(size)
-        tie_break[:n_pairs] = [offers[i].rank + 1 for _, i in pairs]
-        second = milp(
-            tie_break, integrality=integrality, bounds=bounds, constraints=[*constraints, keep], options=options
-        )
-        if second.x is not None and second.status == _OPTIMAL:
-            result = second
-    x = _to_stored_precision(result.x, pairs, integral=problem.integral)
-    gap = getattr(first, "mip_gap", None)  # absent when HiGHS solved a pure LP
-    return _solution(
-        offers,
-        segments,
-        pairs,
-        x,
-        optimal=optimal,
-        gap=None if gap is None else float(gap),
-        integer_model=problem.integral or binaries,
-        started=started,
+    # 2. The least cost among awards that leave no more units short than that.
+    slack = _SHORTFALL_SLACK_WHOLE if problem.integral else _SHORTFALL_SLACK_THOUSANDTHS
+    keep_short = LinearConstraint(model.shortfall.reshape(1, -1), -np.inf, float(model.shortfall @ first.x) + slack)
+    second = model.solve(model.cost, keep_short)
+    if second.x is None:  # the time limit, before an award as good: the first solve's is the best found
+        return model.solution(first.x, started, optimal=False, gap=None, least_shortfall=least)
+    optimal = least and second.status == _OPTIMAL
+    gap = getattr(second, "mip_gap", None)  # absent when HiGHS solved a pure LP
+    result = second
+
+    # 3. Among those, the offers ranked first (only when ranks differ).
+    if optimal and any(model.offers[i].rank for _, i in model.pairs):
+        limit = second.fun + _COST_TOLERANCE * max(1.0, abs(second.fun))
+        keep_cost = LinearConstraint(model.cost.reshape(1, -1), -np.inf, limit)
+        third = model.solve(model.ranks(), keep_short, keep_cost)
+        if third.x is not None and third.status == _OPTIMAL:
+            result = third
+    return model.solution(
+        result.x, started, optimal=optimal, gap=None if gap is None else float(gap), least_shortfall=least
     )
+
+
+def unfillable(problem: Problem) -> dict[Hashable, float] | None:
+    """lot -> units that no offer could take even without the terms that tie offers together
+    (`TERMS`): more than the lot's offers bid for, or wanted only below their prices. The rest
+    of a least shortfall is the terms' doing. None if the time limit stopped the solve."""
+    relaxed = Problem(
+        demand=problem.demand,
+        offers=[replace(offer, rank=0) for offer in problem.offers],  # ranks cannot change a shortfall
+        price_limits=problem.price_limits,
+        integral=problem.integral,
+        time_limit=problem.time_limit,
+    )
+    solution = optimise(relaxed)
+    return solution.shortfall if solution.optimal else None
+
+
+_WITHOUT: dict[str, Callable[[Problem], Problem]] = {
+    "min_award": lambda problem: replace(problem, min_award=None),
+    "max_share": lambda problem: replace(problem, max_share=None),
+    "max_lots_per_bid": lambda problem: replace(problem, max_lots_per_bid=None),
+    "bid_capacity": lambda problem: replace(problem, bid_capacity={}),
+}
+TERMS = tuple(_WITHOUT)
+"""The terms that tie offers together, by the name of their `Problem` field."""
+
+
+def binding_terms(problem: Problem, shortfall: float) -> list[str]:
+    """The `TERMS` set in `problem` without which (each dropped alone) fewer units than
+    `shortfall` — its least — would be short. Empty when only several together leave units
+    short, or when a solve reaches the time limit."""
+    slack = _SHORTFALL_SLACK_WHOLE if problem.integral else _SHORTFALL_SLACK_THOUSANDTHS
+    binding = []
+    for term, without in _WITHOUT.items():
+        relaxed = without(problem)
+        if relaxed != problem:  # the term is set
+            least = _least_shortfall(relaxed)
+            if least is not None and least < shortfall - slack:
+                binding.append(term)
+    return binding
+
+
+def _least_shortfall(problem: Problem) -> float | None:
+    """The least total shortfall of `problem` (None when the time limit stops the solve first)."""
+    model = _Model(problem)
+    result = model.solve(model.shortfall)
+    return float(result.fun) if result.status == _OPTIMAL else None
 
 
 def _offers_by_lot(offers: list[Offer]) -> dict[Hashable, list[int]]:
@@ -326,6 +442,7 @@ def _solution(
     optimal: bool,
     gap: float | None,
     integer_model: bool,
+    least_shortfall: bool,
     started: float,
 ) -> Solution:
     awards: dict[tuple[Hashable, Hashable], float] = defaultdict(float)
@@ -355,5 +472,6 @@ def _solution(
         optimal=optimal,
         gap=gap,
         integer_model=integer_model,
+        least_shortfall=least_shortfall,
         seconds=time.perf_counter() - started,
     )

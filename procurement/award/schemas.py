@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from procurement.award.models import AwardStatus
+from procurement.pool.schemas import Quantity
 
 Justification = Annotated[str, msgspec.Meta(min_length=20, max_length=4000)]
 
@@ -89,7 +90,7 @@ class OverrideLine(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fie
     lot: Annotated[int, msgspec.Meta(ge=1, description="The lot's number")]
     organization_id: uuid.UUID
     """The bidder awarded."""
-    quantity: Decimal
+    quantity: Quantity
 
 
 class AwardOverride(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):

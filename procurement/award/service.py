@@ -3,10 +3,13 @@ allocate the award back to the buyers, place their orders and publish it all.
 
 Evaluation (`evaluate`) scores every opened offer — eligible at the deadline or why not,
 its price in the tender currency, its evaluated price after the preference margin, its rank
-in the lot — and asks the optimiser (`optimise.py`) for the least-cost award. A coordinator
+in the lot — and asks the optimiser (`optimise.py`) for the award leaving the fewest units
+short at the least cost, and says why any are short (`award_outcome`). A coordinator
 then confirms the proposal or overrides it with a written justification; either way the
 award is allocated to the buyers (`allocation.py`), each (buyer, supplier, delivery point)
 becomes an order through marketplace, and one OCDS release (`award` + `contract`) publishes it.
+A tender with nothing to award — no eligible offer, or a proposal that awards nothing — ends
+unsuccessful instead: never an award without awards.
 """
 
 from __future__ import annotations
@@ -54,9 +57,9 @@ from procurement.award.tendered import (
     NO_UNITS,
     Tendered,
     allocate_award,
+    award_outcome,
     award_problem,
     checked_override,
-    plain,
     score_offers,
     stored_units,
     total_minor,
@@ -80,6 +83,13 @@ class AwardAlreadyDecided(Conflict):
 
 class NothingToAward(Conflict):
     slug = "nothing-to-award"
+
+
+class BuyerNotInTender(NotFound):
+    """The organisation committed nothing to the tender's pool: it has no allocation or savings
+    there, and saying "none" (200 with an empty list) would not be the truth either."""
+
+    slug = "buyer-not-in-tender"
 
 
 class AwardService:
@@ -120,7 +130,9 @@ class AwardService:
             return True
 
         started = time.perf_counter()
-        solution = optimise(award_problem(tendered, eligible, self.time_limit))
+        problem = award_problem(tendered, eligible, self.time_limit)
+        solution = optimise(problem)
+        outcome = award_outcome(tendered, problem, solution)
         stages.append(_stage("optimise", started, solution.describe(), solution))
         started = time.perf_counter()
         by_offer = {(s["bid_id"], s["lot_id"]): s for s in eligible}
@@ -145,7 +157,7 @@ class AwardService:
             Award(
                 tender_id=tender.id,
                 status=AwardStatus.proposed,
-                outcome=_outcome(solution, shortfall, tendered.pool.unit),
+                outcome=outcome,
                 optimal=solution.optimal,
                 gap=solution.gap,
                 integer_model=solution.integer_model,
@@ -199,6 +211,11 @@ class AwardService:
                 stages=stages,
             )
         )
+        await self._end_unsuccessful(tendered, reason)
+
+    async def _end_unsuccessful(self, tendered: Tendered, reason: str) -> None:
+        """The tender ends unsuccessful; its buyers and bidders are told why."""
+        tender = tendered.tender
         tender.status = TenderStatus.unsuccessful
         await self.session.flush()
         # The event writes the tender's OCDS `tenderUpdate` release too (procurement.ocds reacts to it).
@@ -326,12 +343,34 @@ class AwardService:
     # --- deciding -----------------------------------------------------------------------
 
     async def confirm(self, principal: Principal, tender_id: uuid.UUID) -> AwardRead:
-        """Make the proposal the award: allocate it, place the orders, publish. Raises
+        """Make the proposal the award: allocate it, place the orders, publish. A proposal that
+        awards nothing (no eligible offer fits the buyers' maximum prices and the tender's terms)
+        closes the tender as unsuccessful instead, telling its buyers and bidders. Raises
         `NothingToAward` (409) before a proposal exists and `AwardAlreadyDecided` (409) after."""
         tender, award = await self._deciding(principal, tender_id)
         lines = [(line.lot_id, line.bid_id, line.quantity) for line in await self.repo.lines(tender.id, final=False)]
-        await self._finalise(principal, tender, award, lines, justification=None)
+        if lines:
+            await self._finalise(principal, tender, award, lines, justification=None)
+        else:
+            await self._close_unsuccessful(principal, tender, award)
         return await self.read(principal, tender.id)
+
+    async def _close_unsuccessful(self, principal: Principal, tender: Tender, award: Award) -> None:
+        started = time.perf_counter()
+        reason = "No eligible offer could be awarded within the buyers' maximum prices and the tender's terms."
+        award.status, award.decided_by, award.decided_at = AwardStatus.unsuccessful, principal.user_id, now()
+        award.outcome = reason
+        await self._end_unsuccessful(await self._tendered(tender), reason)
+        award.stages = [*award.stages, _stage("publish", started, "OCDS tender update: unsuccessful")]
+        await audit.record(
+            self.session,
+            principal,
+            "tender.unsuccessful",
+            object_type="tender",
+            object_id=tender.id,
+            hub_id=tender.hub_id,
+            after={"reason": reason},
+        )
 
     async def override(self, principal: Principal, tender_id: uuid.UUID, data: AwardOverride) -> AwardRead:
         """Award as the coordinator decides instead, with a justification that is audited and published.
@@ -397,12 +436,14 @@ class AwardService:
         started = time.perf_counter()
         listed = await self._listed_prices(tendered, shares)
         reference = {lot.id: f"{tender.ocid} lot {lot.number}" for lot in tendered.lots}
-        title = tendered.pool.title()
+        pool = tendered.pool
         awarded = []
         for commitment, bid_line, quantity in shares:
             lot = tendered.lot(bid_line.lot_id)
             point = tendered.points[lot.delivery_point_id]
             buyer = tendered.parties[commitment.organization_id]
+            # The buyer's order line in its own language where the pool has it, as checkout does.
+            language = pool.language_for(buyer.languages)
             awarded.append(
                 AwardedOrder(
                     buyer_organization_id=commitment.organization_id,
@@ -410,9 +451,9 @@ class AwardService:
                     hub_id=tender.hub_id,
                     reference=reference[lot.id],
                     sku=f"tender-lot-{lot.number}",
-                    title=title,
-                    language=tendered.pool.default_language,
-                    unit_code=tendered.pool.unit,
+                    title=pool.title(language),
+                    language=language,
+                    unit_code=pool.unit,
                     quantity=quantity,
                     currency=bid_line.currency,
                     unit_price_minor=bid_line.unit_price_minor,
@@ -420,7 +461,6 @@ class AwardService:
                     delivery_address={
                         "recipient": buyer.name[:200],
                         "line1": (point.address or point.name)[:200],
-                        "postal_code": "",
                         "city": point.name,
                     },
                 )
@@ -544,12 +584,16 @@ class AwardService:
         self, principal: Principal, tender_id: uuid.UUID, organization_id: uuid.UUID | None
     ) -> Tender:
         """The tender, for a member of the buyer `organization_id`, or for its hub's coordinators
-        when no organisation is named (everyone's figures)."""
+        when no organisation is named (everyone's figures). Raises `NotFound` (404) for an
+        organisation the caller is no member of, and `BuyerNotInTender` (404) for one without an
+        active commitment in the tender's pool (another hub's, say)."""
         tender = await self._public(tender_id)
         if organization_id is None:
             await require_hub_coordinator(self.session, principal, tender.hub_id)
         else:
             await require_org_role(self.session, principal, organization_id, Role.member)
+            if organization_id not in await self.pools.participants(tender.pool_id):
+                raise BuyerNotInTender("the organization has no commitment in this tender")
         return tender
 
     async def _coordinated(self, principal: Principal, tender_id: uuid.UUID) -> Tender:
@@ -579,15 +623,6 @@ class AwardService:
 
 
 # --- evaluation, pure ---------------------------------------------------------------------
-
-
-def _outcome(solution: Solution, shortfall: Decimal, unit: str) -> str:
-    parts = []
-    if not solution.optimal:
-        parts.append(f"Not proven optimal — {solution.describe()}. Review it, or override.")
-    if shortfall:
-        parts.append(f"{plain(shortfall)} {unit} could not be awarded to any eligible offer.")
-    return " ".join(parts)
 
 
 def _stage(name: str, started: float, detail: str, solver: Solution | None = None) -> dict[str, Any]:

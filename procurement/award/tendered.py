@@ -17,7 +17,7 @@ from kernel.money import from_minor, money, to_minor
 from marketplace.api import TradingParty, unit_of
 from procurement.award.allocation import Claim, Supply, allocate
 from procurement.award.models import OfferScore
-from procurement.award.optimise import Offer, Problem, Solution, optimise
+from procurement.award.optimise import Offer, Problem, Solution, binding_terms, optimise, unfillable
 from procurement.award.schemas import AwardOverride
 from procurement.pool.models import Commitment, DeliveryPoint, DemandPool
 from procurement.quantities import quantity as checked_quantity
@@ -158,6 +158,85 @@ def award_problem(tendered: Tendered, eligible: list[dict[str, Any]], time_limit
         integral=unit is not None and unit.discrete,
         time_limit=time_limit,
     )
+
+
+def award_outcome(tendered: Tendered, problem: Problem, solution: Solution) -> str:
+    """What the coordinator is told about a proposal: whether it is proven optimal and, for units
+    left short, why — no eligible offer could take them, or the tender's terms (and the bids' own
+    total capacities) allow no fuller award, naming the terms that do it."""
+    parts = []
+    if not solution.optimal:
+        parts.append(f"Not proven optimal — {solution.describe()}. Review it, or override.")
+    if not solution.shortfall:
+        return " ".join(parts)
+    unit = tendered.pool.unit
+    numbers: dict[Hashable, int] = {lot.id: lot.number for lot in tendered.lots}
+    unfilled = unfillable(problem)
+    if unfilled is None:  # the time limit: why is not known
+        shortfall = {numbers[lot]: stored_units(units) for lot, units in solution.shortfall.items()}
+        parts.append(f"{_units(shortfall, unit)} are left short; why was not found within the time limit.")
+        return " ".join(parts)
+    no_offer: dict[int, Decimal] = {}
+    by_terms: dict[int, Decimal] = {}
+    for lot_id, units in solution.shortfall.items():
+        short = stored_units(units)
+        missing = min(stored_units(unfilled.get(lot_id, 0.0)), short)
+        if missing:
+            no_offer[numbers[lot_id]] = missing
+        if short > missing:
+            by_terms[numbers[lot_id]] = short - missing
+    if no_offer:
+        parts.append(
+            f"No eligible offer could take {_units(no_offer, unit)}: the eligible offers bid for fewer units, "
+            "or only above what the buyers there will pay."
+        )
+    if by_terms and not solution.least_shortfall:
+        parts.append(
+            f"{_units(by_terms, unit)} are left short in the best award found before the time limit although "
+            "eligible offers bid for them; an award within the tender's terms might leave fewer short."
+        )
+    elif by_terms:
+        set_terms = _terms(tendered, unit)
+        binding = binding_terms(problem, float(sum(solution.shortfall.values())))
+        # The terms that each leave units short; else those that only do it together. (None at
+        # all only when rounding to thousandths leaves a thousandth between the two solves.)
+        named = [set_terms[term] for term in binding] or list(set_terms.values()) or ["what the bids offer"]
+        if len(named) == 1:
+            allow, them = "allows", "it"
+        else:
+            allow, them = "allow" if binding else "together allow", "them"
+        parts.append(
+            f"{_units(by_terms, unit)} are left short although eligible offers bid for them: "
+            f"{_listed(named)} {allow} no fuller award, and an override must keep {them} too."
+        )
+    return " ".join(parts)
+
+
+def _terms(tendered: Tendered, unit: str) -> dict[str, str]:
+    """The terms tying offers together that this tender set (keyed as `optimise.TERMS`), in words."""
+    tender = tendered.tender
+    terms = {}
+    if tender.min_award_quantity is not None:
+        terms["min_award"] = f"the minimum award of {plain(tender.min_award_quantity)} {unit}"
+    if tender.max_share_percent is not None:
+        terms["max_share"] = f"the maximum share of {plain(tender.max_share_percent)} % of a lot per supplier"
+    if tender.max_lots_per_supplier is not None:
+        lots = "lot" if tender.max_lots_per_supplier == 1 else "lots"
+        terms["max_lots_per_bid"] = f"the limit of {tender.max_lots_per_supplier} {lots} per supplier"
+    if any(bid.total_capacity is not None for bid in tendered.bids.values()):
+        terms["bid_capacity"] = "the total capacities the bids stated"
+    return terms
+
+
+def _units(by_lot: dict[int, Decimal], unit: str) -> str:
+    """Units and the lots they are in, e.g. `25 KGM (lots 1 and 3)`."""
+    numbers = [str(number) for number in sorted(by_lot)]
+    lots = f"lot {numbers[0]}" if len(numbers) == 1 else f"lots {_listed(numbers)}"
+    return f"{plain(sum(by_lot.values(), NO_UNITS))} {unit} ({lots})"
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def checked_override(

@@ -9,7 +9,9 @@ from typing import Annotated, Any
 
 import msgspec
 
+from kernel.validation import bounded
 from procurement.pool.schemas import Quantity
+from procurement.quantities import MAX_QUANTITY, PRICE_DIGITS
 from procurement.tender.models import BidStatus
 
 LeadTime = Annotated[int, msgspec.Meta(ge=0, le=365)]
@@ -17,7 +19,11 @@ LeadTime = Annotated[int, msgspec.Meta(ge=0, le=365)]
 
 class BidLineSubmit(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     lot_id: uuid.UUID
-    unit_price: Annotated[Decimal, msgspec.Meta(description='Per unit, in the bid\'s currency, e.g. "3.10"')]
+    unit_price: Annotated[
+        Decimal,
+        msgspec.Meta(description='Per unit, in the bid\'s currency (as many decimal places as it has), e.g. "3.10"'),
+        bounded(places=PRICE_DIGITS, below=int(MAX_QUANTITY)),
+    ]
     max_quantity: Quantity
     """The most of this lot the supplier can deliver."""
     lead_time_days: LeadTime

@@ -28,6 +28,7 @@ from kernel.fx import find_rate
 from kernel.money import from_minor, money
 from kernel.outbox import emit
 from marketplace.api import (
+    Reader,
     acting_member,
     check_eligibility,
     missing_credentials,
@@ -251,7 +252,8 @@ class BidService:
                     }
                 )
             covered = [lots[line.lot_id] for line in contents.lines]
-            problems += await self._unmet(tender, pool, bid.organization_id, covered, day)
+            # Kept with the opened bid, which the hub's coordinators read.
+            problems += await self._unmet(tender, pool, bid.organization_id, covered, day, Reader.others)
             bid.opened_at, bid.currency, bid.total_capacity = now(), contents.currency, contents.total_capacity
             bid.eligible, bid.ineligibility = not problems, problems or None
         await self.session.flush()
@@ -262,7 +264,7 @@ class BidService:
         self, tender: Tender, pool: DemandPool, organization_id: uuid.UUID, lots: list[Lot]
     ) -> None:
         """Raise `SupplierIneligible` naming, per bid line (`lots` in line order), what is missing."""
-        problems = await self._unmet(tender, pool, organization_id, lots, None)
+        problems = await self._unmet(tender, pool, organization_id, lots, None, Reader.seller)
         if problems:
             line_of = {lot.number: i for i, lot in enumerate(lots)}
             numbers = sorted({p["lot"] for p in problems})
@@ -275,11 +277,17 @@ class BidService:
             )
 
     async def _unmet(
-        self, tender: Tender, pool: DemandPool, organization_id: uuid.UUID, lots: list[Lot], on: dt.date | None
+        self,
+        tender: Tender,
+        pool: DemandPool,
+        organization_id: uuid.UUID,
+        lots: list[Lot],
+        on: dt.date | None,
+        reader: Reader,
     ) -> list[dict[str, Any]]:
-        """What the supplier lacks per lot: the hub's rules for the goods into the lot's
-        jurisdiction, and the tender's own credential types recognised there. Checked once per
-        jurisdiction (a hub's lots share a handful of them)."""
+        """What the supplier lacks per lot, worded for `reader`: the hub's rules for the goods into
+        the lot's jurisdiction, and the tender's own credential types recognised there. Checked once
+        per jurisdiction (a hub's lots share a handful of them)."""
         lacking_in: dict[str, dict[str, str]] = {}
         for jurisdiction in sorted({lot.jurisdiction for lot in lots}):
             rules = await check_eligibility(
@@ -289,6 +297,7 @@ class BidService:
                 classification_code=pool.classification_code,
                 destination=jurisdiction,
                 on=on,
+                reader=reader,
             )
             missing = await missing_credentials(
                 self.session,
@@ -297,6 +306,7 @@ class BidService:
                 credential_types=tender.required_credential_types,
                 destination=jurisdiction,
                 on=on,
+                reader=reader,
             )
             lacking_in[jurisdiction] = {u.credential_type: u.message for u in rules.unmet} | {
                 m.credential_type: m.message for m in missing

@@ -6,7 +6,8 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, Response, get
+from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
@@ -19,7 +20,17 @@ class OcdsController(Controller):
     path = "/api/v1/ocds"
     tags = ["open data"]
 
-    @get("/releases", summary="Every release in publication order (OCDS release package; `links.next` pages on)")
+    @get(
+        "/releases",
+        summary="Every release in publication order (OCDS release package; the `Link` header's `next` pages on)",
+        response_headers=[
+            ResponseHeader(
+                name="Link",
+                documentation_only=True,
+                description='`<URL of the next page>; rel="next"` (RFC 8288), absent on the last page',
+            )
+        ],
+    )
     async def feed(
         self,
         request: Request[Any, Any, Any],
@@ -28,8 +39,11 @@ class OcdsController(Controller):
         since: FromQuery[dt.datetime | None] = None,
         cursor: FromQuery[str | None] = None,
         limit: FromQuery[int] = service.MAX_FEED_PAGE,
-    ) -> dict[str, Any]:
-        return await service.feed(db_session, procurement_settings, str(request.url), since, cursor, limit)
+    ) -> Response[dict[str, Any]]:
+        page = await service.feed(db_session, procurement_settings, str(request.url), since, cursor, limit)
+        # RFC 8288: the next page's URL beside the package, as OCDS 1.1 packages have no field for it.
+        headers = {"Link": f'<{page.next}>; rel="next"'} if page.next else {}
+        return Response(page.package, headers=headers)
 
     @get("/tenders/{tender_id:uuid}", summary="Every release of one tender (OCDS release package)")
     async def tender_package(

@@ -3,7 +3,9 @@
 Lots use the lots extension (`tender.lots`, `items.relatedLot`, `awards.relatedLots`), bid
 statistics the bids extension (`bids.statistics`) and each contract's buyer (one per order:
 a pooled tender has many buyers) the contract buyer extension (`contracts.buyer`); all are
-listed in every package's `extensions`.
+listed in every package's `extensions`. Nothing else is published: a field that neither
+OCDS 1.1.5 nor these extensions define is left out (a lot's delivery place is said in its
+description), and so is an empty string or list, as the standard asks.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from procurement.tender.models import AwardMethod, Lot, Tender, TenderAmendment,
 
 VERSION = "1.1"
 EXTENSIONS = [
+    # The extension registry's URLs (its extension_versions.csv: "Base URL" + extension.json), which
+    # OCDS tools such as libcoveocds fetch the extension from: lots and bids at their frozen v1.1.5;
+    # "Buyer per award or contract" has one registered version only, the live `master`.
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/v1.1.5/extension.json",
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json",
-    # The contract buyer extension ("Buyer per award or contract") has no release tag, only master.
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_contract_buyer_extension/master/extension.json",
 ]
 
@@ -88,8 +92,9 @@ def _amount(amount_minor: int, currency: str) -> dict[str, Any]:
 
 
 def _party(party: TradingParty, roles: list[str]) -> dict[str, Any]:
+    # OCDS 1.1 addresses have a country name, not a code.
     country = pycountry.countries.get(alpha_2=party.country)
-    address: dict[str, Any] = {"country": party.country, "countryName": country.name if country else party.country}
+    address: dict[str, Any] = {"countryName": country.name if country else party.country}
     if party.subdivision:
         address["region"] = party.subdivision
     if party.municipality:
@@ -98,16 +103,29 @@ def _party(party: TradingParty, roles: list[str]) -> dict[str, Any]:
 
 
 def _status(facts: TenderFacts) -> str:
-    """tenderStatus: active until the deadline, then complete (unsuccessful without bids);
-    a cancellation before the deadline is cancelled, after it unsuccessful."""
-    opened = facts.tender.bids_opened()
-    if facts.tender.status is TenderStatus.cancelled:
-        return "unsuccessful" if opened else "cancelled"
-    if facts.tender.status is TenderStatus.unsuccessful:
+    """tenderStatus: active while bids are taken and evaluated, complete once awarded;
+    unsuccessful without any bid or any award; cancelled when cancelled."""
+    status = facts.tender.status
+    if status is TenderStatus.cancelled:
+        return "cancelled"
+    if status is TenderStatus.unsuccessful or (facts.tender.bids_opened() and not facts.tenderers):
         return "unsuccessful"
-    if opened:
-        return "complete" if facts.tenderers else "unsuccessful"
+    if status is TenderStatus.awarded:
+        return "complete"
     return "active"
+
+
+def _lot_status(facts: TenderFacts, number: int) -> str:
+    """A lot follows its tender, except that once bids are opened a lot without a valid bid is
+    unsuccessful, and once awarded a lot is complete only if some of it was awarded."""
+    status = _status(facts)
+    if status not in ("active", "complete"):
+        return status
+    if facts.award is not None:
+        return "complete" if any(units.lot == number for units in facts.award.awards) else "unsuccessful"
+    if facts.lot_bids is not None and not facts.lot_bids[number].valid:
+        return "unsuccessful"
+    return status
 
 
 def _award_criteria(tender: Tender) -> tuple[str, str]:
@@ -236,20 +254,18 @@ def _lots_and_items(facts: TenderFacts, title: str) -> tuple[list[dict[str, Any]
     items: list[dict[str, Any]] = []
     for lot in facts.lots:
         point = facts.delivery_points[lot.delivery_point_id]
+        # OCDS 1.1.5 has no delivery address for an item (1.2 and the location extension have), so
+        # the lot says where its items are delivered.
+        place = f"{point.name}, {point.address}" if point.address else point.name
         lot_entry: dict[str, Any] = {
             "id": str(lot.number),
             "title": lot.name,
-            "description": f"{_number(lot.quantity)} {pool.unit} delivered to {point.name} ({point.jurisdiction})",
-            "status": _status(facts),
+            "description": f"{_number(lot.quantity)} {pool.unit} delivered to {place} ({point.jurisdiction})",
+            "status": _lot_status(facts, lot.number),
         }
         if pool.reserve_unit_price_minor is not None:
             lot_entry["value"] = _reserve_value(pool, lot.quantity)
         lots.append(lot_entry)
-        address = {"country": point.jurisdiction[:2], "locality": point.name}
-        if "-" in point.jurisdiction:
-            address["region"] = point.jurisdiction
-        if point.address:
-            address["streetAddress"] = point.address
         items.append(
             {
                 "id": str(lot.number),
@@ -258,7 +274,6 @@ def _lots_and_items(facts: TenderFacts, title: str) -> tuple[list[dict[str, Any]
                 "quantity": _number(lot.quantity),
                 "unit": unit,
                 "relatedLot": str(lot.number),
-                "deliveryAddresses": [address],
             }
         )
     return lots, items
@@ -277,14 +292,35 @@ def _bid_statistics(tenderers: list[TradingParty], lot_bids: dict[int, LotBids])
 
 def _amendments(amendments: list[TenderAmendment]) -> list[dict[str, Any]]:
     return [
-        {
-            "id": str(amendment.number),
-            "date": timestamp(amendment.created_at),
-            "rationale": amendment.rationale,
-            "description": "; ".join(f"{c['field']}: {c['from']} → {c['to']}" for c in amendment.changes),
-        }
+        _without_empty(
+            {
+                "id": str(amendment.number),
+                "date": timestamp(amendment.created_at),
+                "rationale": amendment.rationale,
+                "description": "; ".join(f"{c['field']}: {c['from']} → {c['to']}" for c in amendment.changes),
+            }
+        )
         for amendment in amendments
     ]
+
+
+def _cancellation(tender: Tender) -> dict[str, Any]:
+    """Why and when the tender was cancelled, as OCDS 1.1 says it: a `cancellationDetails` document."""
+    assert tender.cancelled_at is not None  # noqa: S101 - callers check
+    return _without_empty(
+        {
+            "id": "cancellation",
+            "documentType": "cancellationDetails",
+            "title": "Reasons for the cancellation",
+            "description": tender.cancellation_reason,
+            "datePublished": timestamp(tender.cancelled_at),
+        }
+    )
+
+
+def _without_empty(section: dict[str, Any]) -> dict[str, Any]:
+    """The section without its empty strings and lists, which OCDS asks publishers to omit."""
+    return {key: value for key, value in section.items() if value not in ("", [], None)}
 
 
 def build_release(
@@ -298,7 +334,7 @@ def build_release(
     section: dict[str, Any] = {
         "id": str(tender.id),
         "title": title,
-        "description": tender.description or pool.translations[pool.default_language].get("description", ""),
+        "description": (tender.description or pool.translations[pool.default_language].get("description", "")).strip(),
         "status": _status(facts),
         "procuringEntity": {"id": str(facts.hub.id), "name": facts.hub.name},
         "items": items,
@@ -313,7 +349,7 @@ def build_release(
         "hasEnquiries": False,
     }
     if tender.published_at is not None:
-        section["datePublished"] = timestamp(tender.published_at)
+        # When it was published: the tender period's start (OCDS 1.1 has no tender.datePublished).
         section["tenderPeriod"] = {
             "startDate": timestamp(tender.published_at),
             "endDate": timestamp(tender.bid_deadline),
@@ -325,9 +361,7 @@ def build_release(
     if facts.amendments:
         section["amendments"] = _amendments(facts.amendments)
     if tender.status is TenderStatus.cancelled and tender.cancelled_at is not None:
-        section["finalStatus"] = _status(facts)
-        section["finalStatusDetails"] = tender.cancellation_reason
-        section["finalStatusDate"] = timestamp(tender.cancelled_at)
+        section["documents"] = [_cancellation(tender)]
     release: dict[str, Any] = {
         "ocid": ocid,
         "id": release_id,
@@ -344,4 +378,5 @@ def build_release(
         release["bids"] = {"statistics": _bid_statistics(facts.tenderers, facts.lot_bids)}
     if facts.award is not None:
         release["awards"], release["contracts"] = _awards_and_contracts(facts, title)
-    return release
+    release["tender"] = _without_empty(section)
+    return _without_empty(release)

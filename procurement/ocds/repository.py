@@ -29,6 +29,12 @@ class ReleaseRepository:
     async def count(self, ocid: str) -> int:
         return int((await self.session.execute(select(func.count()).where(Release.ocid == ocid))).scalar_one())
 
+    async def latest(self, ocid: str) -> Release | None:
+        rows = await self.session.execute(
+            select(Release).where(Release.ocid == ocid).order_by(Release.position.desc()).limit(1)
+        )
+        return rows.scalar_one_or_none()
+
     async def of_tender(self, tender_id: uuid.UUID) -> list[Release]:
         rows = await self.session.execute(
             select(Release).where(Release.tender_id == tender_id).order_by(Release.position)

@@ -16,6 +16,7 @@ import datetime as dt
 import functools
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import ocdsmerge
@@ -82,7 +83,10 @@ def _release(*tags: str) -> Callable[[AsyncSession, _OfTender], Awaitable[None]]
 
 
 async def publish(session: AsyncSession, tender: Tender, tags: list[str]) -> Release:
-    """Write the tender's next release (tagged `tags`) from its current state, in the caller's transaction."""
+    """Write the tender's next release (tagged `tags`) from its current state, in the caller's
+    transaction — unless it would only repeat the latest one, which is then returned as it is.
+    (A tender without any bid is already unsuccessful when its bids are opened: ending it as
+    unsuccessful afterwards changes nothing in its open data.)"""
     repo = ReleaseRepository(session)
     await repo.lock_for_publishing()
     facts = await _facts(session, tender)
@@ -90,9 +94,17 @@ async def publish(session: AsyncSession, tender: Tender, tags: list[str]) -> Rel
     date = now()
     release_id = f"{tender.ocid}-{sequence:04d}-{tags[0]}"
     body = build_release(facts, ocid=tender.ocid, release_id=release_id, date=date, tags=tags)
+    latest = await repo.latest(tender.ocid)
+    if latest is not None and _news(latest.body) == _news(body):
+        return latest
     release = Release(ocid=tender.ocid, release_id=release_id, tender_id=tender.id, date=date, tag=tags, body=body)
     await repo.add(release)
     return release
+
+
+def _news(body: dict[str, Any]) -> dict[str, Any]:
+    """What a release says, apart from its own id and date."""
+    return {key: value for key, value in body.items() if key not in ("id", "date")}
 
 
 async def _facts(session: AsyncSession, tender: Tender) -> TenderFacts:
@@ -197,6 +209,14 @@ async def tender_package(
     return _package(settings, uri, releases)
 
 
+@dataclass(frozen=True)
+class FeedPage:
+    package: dict[str, Any]
+    next: str | None
+    """The URL of the next page; None on the last. (Not in the package: OCDS 1.1 packages have no
+    `links`, that takes the pagination extension; the controller sends it as a `Link` header.)"""
+
+
 async def feed(
     session: AsyncSession,
     settings: ProcurementSettings,
@@ -204,26 +224,26 @@ async def feed(
     since: dt.datetime | None,
     cursor: str | None,
     limit: int,
-) -> dict[str, Any]:
-    """Releases in publication order (dated `since` or later), `limit` per page; `links.next`
-    continues after the last one (absent on the last page)."""
+) -> FeedPage:
+    """Releases in publication order (dated `since` or later), `limit` per page, and the URL that
+    continues after the last one."""
     if not 1 <= limit <= MAX_FEED_PAGE:
         raise InvalidInput.query("limit", f"must be between 1 and {MAX_FEED_PAGE}")
     if since is not None and since.tzinfo is None:
         raise InvalidInput.query("since", "give a time zone (e.g. 2026-11-01T00:00:00Z)")
     after = 0 if cursor is None else _position(cursor)
     releases = await ReleaseRepository(session).feed(since, after, limit + 1)
-    package = _package(settings, uri, releases[:limit])
+    following = None
     if len(releases) > limit:
         base = uri.split("?", maxsplit=1)[0]
-        package["links"] = {"next": f"{base}?{_query(since, releases[limit - 1].position, limit)}"}
-    return package
+        following = f"{base}?{_query(since, releases[limit - 1].position, limit)}"
+    return FeedPage(package=_package(settings, uri, releases[:limit]), next=following)
 
 
 def _position(cursor: str) -> int:
-    """A feed position from `links.next` (a BIGINT: anything else would fail in the database)."""
+    """A feed position from the next page's URL (a BIGINT: anything else would fail in the database)."""
     if not cursor.isdigit() or int(cursor) >= 2**63:
-        raise InvalidInput.query("cursor", "use the cursor from links.next")
+        raise InvalidInput.query("cursor", "use the cursor from the next page's URL (the Link header)")
     return int(cursor)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
+from collections.abc import Sequence
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -24,6 +25,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.db import Entity
+from kernel.negotiation import pick_language
 from procurement.db import SCHEMA, enum_type
 
 QUANTITY = Numeric(18, 3)
@@ -41,6 +43,8 @@ class DemandPool(Entity):
     __tablename__ = "demand_pool"
     __table_args__ = (
         CheckConstraint("closes_at > opens_at", name="window_not_empty"),
+        # ±infinity (what year 1 and 9999 become) reads back without a time zone and breaks every read.
+        CheckConstraint("isfinite(opens_at) AND isfinite(closes_at)", name="window_finite"),
         CheckConstraint("reserve_unit_price_minor IS NULL OR reserve_unit_price_minor > 0", name="reserve_positive"),
         CheckConstraint("minimum_total_quantity IS NULL OR minimum_total_quantity > 0", name="minimum_positive"),
         {"schema": SCHEMA},
@@ -67,8 +71,14 @@ class DemandPool(Entity):
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[uuid.UUID] = mapped_column(Uuid)
 
-    def title(self) -> str:
-        return self.translations[self.default_language]["title"]
+    def language_for(self, preferred: Sequence[str]) -> str:
+        """The language to show the item in to someone preferring `preferred` (BCP 47, best first):
+        the best matching translation, else the pool's first language (as checkout picks a listing's)."""
+        return pick_language(list(self.translations), list(preferred), self.default_language)
+
+    def title(self, language: str | None = None) -> str:
+        """The item's title in `language` (one of the translations; default: the pool's first language)."""
+        return self.translations[language or self.default_language]["title"]
 
     def accepts_commitments(self, now: dt.datetime) -> bool:
         return self.status is PoolStatus.open and self.opens_at <= now < self.closes_at
@@ -95,6 +105,7 @@ class Commitment(Entity):
         UniqueConstraint("pool_id", "organization_id", "delivery_point_id"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("max_unit_price_minor IS NULL OR max_unit_price_minor > 0", name="max_price_positive"),
+        CheckConstraint("isfinite(needed_by)", name="needed_by_finite"),
         {"schema": SCHEMA},
     )
 

@@ -9,11 +9,20 @@ from typing import Annotated
 
 import msgspec
 
-from kernel.validation import Timestamp
+from kernel.validation import Day, Timestamp, bounded
 from procurement.pool.models import PoolStatus
+from procurement.quantities import MAX_QUANTITY, PRICE_DIGITS, QUANTITY_DIGITS
 
-Quantity = Annotated[Decimal, msgspec.Meta(description='Decimal string in the pool\'s unit, e.g. "250"')]
-Price = Annotated[Decimal, msgspec.Meta(description='Per unit, in the pool\'s currency, e.g. "3.20"')]
+Quantity = Annotated[
+    Decimal,
+    msgspec.Meta(description='Decimal string in the pool\'s unit, at most 3 decimal places, e.g. "250"'),
+    bounded(places=QUANTITY_DIGITS, below=int(MAX_QUANTITY)),
+]
+Price = Annotated[
+    Decimal,
+    msgspec.Meta(description='Per unit, in the pool\'s currency (as many decimal places as it has), e.g. "3.20"'),
+    bounded(places=PRICE_DIGITS, below=int(MAX_QUANTITY)),
+]
 CredentialType = Annotated[str, msgspec.Meta(min_length=1, max_length=60, examples=["organic", "food_safety"])]
 
 
@@ -44,10 +53,15 @@ class DeliveryPointCreate(msgspec.Struct, kw_only=True, frozen=True, forbid_unkn
     address: Annotated[str, msgspec.Meta(max_length=500)] = ""
 
 
+MAX_DELIVERY_POINTS = 100
+"""Delivery points of one pool, so lots of its tender: the award benchmark's size (benchmarks/README.md)."""
+
+
 class PoolCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     hub_id: uuid.UUID
     item: Item
-    delivery_points: Annotated[list[DeliveryPointCreate], msgspec.Meta(min_length=1, max_length=50)]
+    delivery_points: Annotated[list[DeliveryPointCreate], msgspec.Meta(min_length=1, max_length=MAX_DELIVERY_POINTS)]
+    """One lot each in the tender that follows."""
     closes_at: Timestamp
     currency: str
     opens_at: Timestamp | None = None
@@ -114,7 +128,7 @@ class CommitmentCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
     """The buying organisation committing (the caller must be its member)."""
     delivery_point_id: uuid.UUID
     quantity: Quantity
-    needed_by: dt.date
+    needed_by: Day
     max_unit_price: Price | None = None
     """Above this unit price (in the pool's currency) the buyer takes nothing."""
 
@@ -133,7 +147,7 @@ class CommitmentUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
     """Omitted fields stay; `max_unit_price: null` removes the limit."""
 
     quantity: Quantity | msgspec.UnsetType = msgspec.UNSET
-    needed_by: dt.date | msgspec.UnsetType = msgspec.UNSET
+    needed_by: Day | msgspec.UnsetType = msgspec.UNSET
     max_unit_price: Price | msgspec.UnsetType | None = msgspec.UNSET
 
 

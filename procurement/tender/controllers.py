@@ -10,7 +10,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from kernel.pagination import Page
-from kernel.web import Caller, Paging, Session, body_examples
+from kernel.web import LANGUAGES, Caller, Languages, Paging, Session, body_examples
 from procurement.settings import ProcurementSettings
 from procurement.tender.models import TenderStatus
 from procurement.tender.schemas import (
@@ -24,13 +24,13 @@ from procurement.tender.service import TenderService
 
 
 def provide_tender_service(
-    db_session: Session, procurement_settings: NamedDependency[ProcurementSettings]
+    db_session: Session, procurement_settings: NamedDependency[ProcurementSettings], languages: Languages
 ) -> TenderService:
-    return TenderService(db_session, procurement_settings.ocid_prefix)
+    return TenderService(db_session, procurement_settings.ocid_prefix, languages)
 
 
 Tenders = NamedDependency[TenderService]
-DEPENDENCIES = {"tender_service": Provide(provide_tender_service, sync_to_thread=False)}
+DEPENDENCIES = {"tender_service": Provide(provide_tender_service, sync_to_thread=False), "languages": LANGUAGES}
 
 
 class TenderController(Controller):

@@ -66,6 +66,7 @@ class Tender(Entity):
         ),
         CheckConstraint("min_award_quantity IS NULL OR min_award_quantity > 0", name="min_award_positive"),
         CheckConstraint("max_lots_per_supplier IS NULL OR max_lots_per_supplier > 0", name="max_lots_positive"),
+        CheckConstraint("isfinite(bid_deadline)", name="bid_deadline_finite"),
         {"schema": SCHEMA},
     )
 

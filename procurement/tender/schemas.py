@@ -9,10 +9,15 @@ from typing import Annotated
 
 import msgspec
 
+from kernel.validation import Timestamp, bounded
 from procurement.pool.schemas import CredentialType, Item, Quantity
 from procurement.tender.models import AwardMethod, TenderStatus
 
-Percent = Annotated[Decimal, msgspec.Meta(description='Decimal string, e.g. "10" for 10 %')]
+Percent = Annotated[
+    Decimal,
+    msgspec.Meta(description='Decimal string, at most 2 decimal places, e.g. "10" for 10 %'),
+    bounded(places=2, below=1000),
+]
 Attribute = Annotated[str, msgspec.Meta(examples=["women_led", "youth_led", "minority_led", "cooperative"])]
 Rationale = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
 
@@ -39,7 +44,7 @@ class TenderTerms(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class TenderCreate(TenderTerms, kw_only=True, forbid_unknown_fields=True):
     pool_id: uuid.UUID
     """A closed pool: one lot per delivery point with its pooled quantity."""
-    bid_deadline: dt.datetime
+    bid_deadline: Timestamp
 
 
 TENDER_CREATE_EXAMPLE = {
@@ -54,7 +59,7 @@ TENDER_CREATE_EXAMPLE = {
 
 class TenderAmendmentCreate(TenderTerms, kw_only=True, forbid_unknown_fields=True):
     rationale: Rationale
-    bid_deadline: dt.datetime | msgspec.UnsetType = msgspec.UNSET
+    bid_deadline: Timestamp | msgspec.UnsetType = msgspec.UNSET
     """A published deadline can only move later."""
 
 
@@ -86,6 +91,10 @@ class TenderRead(msgspec.Struct, kw_only=True, frozen=True):
     hub_id: uuid.UUID
     status: TenderStatus
     title: str
+    """The item's title in `language`."""
+    language: str
+    """The reader's language (`?lang=`, else Accept-Language) when the pool has a translation in it,
+    else the pool's first language."""
     description: str
     item: Item
     lots: list[LotRead]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -69,11 +70,14 @@ class TenderStateConflict(Conflict):
 
 
 class TenderService:
-    def __init__(self, session: AsyncSession, ocid_prefix: str) -> None:
+    def __init__(self, session: AsyncSession, ocid_prefix: str, languages: Sequence[str] = ()) -> None:
+        """`languages`: the reader's, best first; a tender's title is read in the best of them
+        the pool has a translation in, else in the pool's first language."""
         self.session = session
         self.repo = TenderRepository(session)
         self.pools = PoolRepository(session)
         self.ocid_prefix = ocid_prefix
+        self.languages = languages
 
     # --- the coordinator's side -------------------------------------------------------
 
@@ -290,13 +294,15 @@ class TenderService:
         lots = await self.repo.lots(tender.id)
         amendments = await self.repo.amendments(tender.id)
         number_of_bids = await self.repo.count_submitted(tender.id) if tender.bids_opened() else None
+        language = pool.language_for(self.languages)
         return TenderRead(
             id=tender.id,
             ocid=tender.ocid,
             pool_id=pool.id,
             hub_id=tender.hub_id,
             status=tender.status,
-            title=pool.title(),
+            title=pool.title(language),
+            language=language,
             description=tender.description,
             item=item_of(pool),
             lots=[
@@ -351,7 +357,7 @@ def _apply_terms(tender: Tender, pool: DemandPool, terms: TenderTerms) -> None:
     if terms.award_method is not msgspec.UNSET:
         tender.award_method = terms.award_method
     if terms.preference_margin_percent is not msgspec.UNSET:
-        tender.preference_margin_percent = _percent(terms.preference_margin_percent, "preference_margin_percent")
+        tender.preference_margin_percent = terms.preference_margin_percent
     if terms.preferred_attributes is not msgspec.UNSET:
         tender.preferred_attributes = _attributes(terms.preferred_attributes)
     if terms.required_credential_types is not msgspec.UNSET:
@@ -373,21 +379,8 @@ def _apply_terms(tender: Tender, pool: DemandPool, terms: TenderTerms) -> None:
     _check_award_method(tender)
 
 
-_MAX_PERCENT = Decimal(1000)
-
-
-def _percent(value: Decimal | None, field: str) -> Decimal | None:
-    """A percentage with at most two decimals (as stored), or None."""
-    # Bounded before quantizing: quantizing 1E+30 to cents would overflow the decimal context.
-    if value is not None and (
-        not value.is_finite() or abs(value) > _MAX_PERCENT or value != value.quantize(Decimal("0.01"))
-    ):
-        raise InvalidInput.field(field, "a number with at most two decimals")
-    return value
-
-
-def _share(value: Decimal | None) -> Decimal | None:
-    share = _percent(value, "max_share_percent")
+def _share(share: Decimal | None) -> Decimal | None:
+    # Finite, below 1000 and to two decimals already (`schemas.Percent`).
     if share is not None and not Decimal(0) < share <= Decimal(100):
         raise InvalidInput.field("max_share_percent", "must be more than 0 and at most 100")
     return share

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Annotated
 
 from litestar import Controller, get
@@ -11,10 +12,13 @@ from litestar.params import HeaderParameter, QueryParameter
 
 from kernel import codes
 from kernel.negotiation import accepted_languages
+from kernel.validation import bounded
 from kernel.web import Caller, Paging, Session
 from search.engines.base import SearchEngine
 from search.query.schemas import SearchPage
-from search.query.service import SearchParams, search_listings
+from search.query.service import MAX_PRICE_DIGITS, SearchParams, search_listings
+
+PriceFilter = Annotated[Decimal, bounded(places=6, below=10**MAX_PRICE_DIGITS)]
 
 
 def provide_search_params(
@@ -38,8 +42,8 @@ def provide_search_params(
         list[str] | None, QueryParameter(description="Verified attributes, all required (repeatable)")
     ] = None,
     producer: Annotated[uuid.UUID | None, QueryParameter(description="One producer's listings")] = None,
-    price_min: Annotated[str | None, QueryParameter(description="Unit price at least, in `currency`")] = None,
-    price_max: Annotated[str | None, QueryParameter(description="Unit price at most, in `currency`")] = None,
+    price_min: Annotated[PriceFilter | None, QueryParameter(description="Unit price at least, in `currency`")] = None,
+    price_max: Annotated[PriceFilter | None, QueryParameter(description="Unit price at most, in `currency`")] = None,
     currency: Annotated[str | None, QueryParameter(description="For prices and price filters; default EUR")] = None,
     in_stock: Annotated[bool, QueryParameter(description="Only listings with a minimum order in stock")] = False,
     sort: Annotated[str, QueryParameter(description="relevance, price_asc, price_desc or newest")] = "relevance",

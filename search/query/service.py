@@ -6,7 +6,7 @@ import datetime as dt
 import itertools
 import time
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,8 +53,8 @@ class SearchParams(msgspec.Struct, kw_only=True, frozen=True):
     eligible_for: str | None = None
     inclusion: tuple[str, ...] = ()
     producer: uuid.UUID | None = None
-    price_min: str | None = None
-    price_max: str | None = None
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
     currency: str | None = None
     in_stock: bool = False
     sort: str = Sort.relevance.value
@@ -197,7 +197,7 @@ def _inclusion(values: tuple[str, ...]) -> list[str]:
     return sorted(set(values))
 
 
-def _price_range(low: str | None, high: str | None, to_reference: Decimal) -> PriceRange | None:
+def _price_range(low: Decimal | None, high: Decimal | None, to_reference: Decimal) -> PriceRange | None:
     if low is None and high is None:
         return None
     minimum, maximum = _amount(low, "price_min"), _amount(high, "price_max")
@@ -208,16 +208,11 @@ def _price_range(low: str | None, high: str | None, to_reference: Decimal) -> Pr
     return PriceRange(_scaled(minimum, to_reference), upper * (1 + 1e-9) if upper is not None else None)
 
 
-def _amount(value: str | None, parameter: str) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        raise InvalidInput.query(parameter, f"not a number: {value!r}") from None
-    if not amount.is_finite() or amount < 0 or amount.adjusted() >= MAX_PRICE_DIGITS:
-        raise InvalidInput.query(parameter, f"a non-negative number below 10^{MAX_PRICE_DIGITS}")
-    return amount
+def _amount(value: Decimal | None, parameter: str) -> Decimal | None:
+    # Finite, below 10^MAX_PRICE_DIGITS and to six places already (the parameter's type).
+    if value is not None and value < 0:
+        raise InvalidInput.query(parameter, "must not be negative")
+    return value
 
 
 def _scaled(amount: Decimal | None, rate: Decimal) -> float | None:

@@ -45,6 +45,18 @@ async def refresh_summary(sessions: async_sessionmaker[AsyncSession]) -> None:
         await refresh_dashboards(session)
 
 
+async def period_trade(
+    client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], hub: dict[str, Any], coordinator: Account
+) -> dict[str, Any]:
+    """The hub's trade over the dashboard's default period (the twelve months up to this one), after
+    the worker's refresh: its orders, value, producers and buyers."""
+    await refresh_summary(sessions)
+    response = await client.get(f"/api/v1/hubs/{hub['id']}/dashboard", headers=coordinator.headers)
+    assert response.status_code == 200, response.text
+    period: dict[str, Any] = next(row for row in response.json()["trade"] if row["month"] is None)
+    return period
+
+
 @dataclass(frozen=True)
 class KnownTrade:
     hub: dict[str, Any]

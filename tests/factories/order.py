@@ -6,7 +6,6 @@ Built through the HTTP API (and one exchange rate stored as the daily FX job wou
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -20,7 +19,7 @@ from kernel.db import transaction
 from kernel.fx import RateRow, store_rates
 from tests.factories.catalog import create_listing
 from tests.factories.identity import Account, register
-from tests.factories.organization import admitted_organization, create_hub, platform_admin
+from tests.factories.organization import admitted_organization, create_hub, german_registration, platform_admin
 
 EUR_PLN = Decimal("4.2500")
 
@@ -74,7 +73,7 @@ async def build_market(
         coordinator,
         legal_name="Stadt Görlitz",
         kind="buyer",
-        registration={"scheme": "DE-HRB", "id": f"GR{uuid.uuid4().hex[:8]}"},
+        registration=german_registration(),
         country="DE",
         subdivision="DE-SN",
         municipality="Görlitz",

@@ -33,6 +33,11 @@ def organization_body(**overrides: Any) -> dict[str, Any]:
     return body
 
 
+def german_registration() -> dict[str, str]:
+    """A Handelsregister number of the court of Görlitz's district (Dresden), new each time."""
+    return {"scheme": "DE-HRB", "id": f"Dresden HRB {next(_counter)}"}
+
+
 async def create_organization(client: AsyncTestClient[Any], owner: Account, **overrides: Any) -> dict[str, Any]:
     response = await client.post("/api/v1/organizations", json=organization_body(**overrides), headers=owner.headers)
     assert response.status_code == 201, response.text

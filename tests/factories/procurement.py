@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
-from jsonschema import Draft4Validator, FormatChecker
 from litestar.testing import AsyncTestClient
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from borderhub.settings import Settings
@@ -22,7 +17,6 @@ from procurement.bid.service import BidService
 from tests.factories.identity import Account, register
 from tests.factories.order import Market, build_market
 from tests.factories.organization import admitted_organization
-from tests.shared_data import shared_data
 
 
 @dataclass(frozen=True)
@@ -180,107 +174,22 @@ async def pass_deadline(tender: dict[str, Any], sessions: async_sessionmaker[Asy
         await BidService(session, settings.procurement.sealing_secret).close_due()
 
 
-_EXTENSIONS_ORG = "https://raw.githubusercontent.com/open-contracting-extensions"
-OCDS_EXTENSIONS = {
-    f"{_EXTENSIONS_ORG}/ocds_lots_extension/v1.1.5/extension.json": "lots",
-    f"{_EXTENSIONS_ORG}/ocds_bid_extension/v1.1.5/extension.json": "bids",
-    f"{_EXTENSIONS_ORG}/ocds_contract_buyer_extension/master/extension.json": "contract_buyer",
-}
-"""The extension.json URLs a package may declare, and the folder of each in the shared data's ocds/extensions/."""
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7386 JSON Merge Patch: objects merge key by key, a null removes the key, anything else replaces."""
-    if not isinstance(patch, dict):
-        return patch
-    merged = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = merge_patch(merged.get(key), value)
-    return merged
-
-
-class OcdsSchemas:
-    """The official OCDS 1.1.5 schemas from the shared data, for validating what we publish.
-
-    Releases are validated against the core release schema with each extension the package
-    declares merged in (its release-schema.json as a JSON Merge Patch), as OCDS asks; an
-    extension we have no schema for fails the check. Without the shared data the checks do
-    nothing, so the behaviour around them is still tested; a test then ends with
-    `skip_unvalidated()`, which says its OCDS went unchecked.
-    """
-
-    def __init__(self) -> None:
-        self.folder = shared_data("ocds")
-        self.available = (self.folder / "release-schema.json").exists()
-        self._validators: dict[tuple[str, ...], tuple[Draft4Validator, Draft4Validator, Draft4Validator]] = {}
-        if not self.available:
-            return
-        self._core = {
-            name: self._load(f"{name}.json")
-            for name in (
-                "release-schema",
-                "release-package-schema",
-                "record-package-schema",
-                "versioned-release-validation-schema",
-            )
-        }
-
-    def _load(self, path: str) -> Any:
-        return json.loads((self.folder / path).read_text(encoding="utf-8"))
-
-    def _for(self, package: dict[str, Any]) -> tuple[Draft4Validator, Draft4Validator, Draft4Validator]:
-        """Validators for (a release, a release package, a record package) with the package's extensions."""
-        extensions = tuple(package.get("extensions", []))
-        if extensions not in self._validators:
-            release = self._core["release-schema"]
-            for url in extensions:
-                folder = OCDS_EXTENSIONS.get(url)
-                assert folder is not None, f"declares {url}, which is none of the extensions we validate against"
-                release = merge_patch(release, self._load(f"extensions/{folder}/release-schema.json"))
-            schemas = {**self._core, "release-schema": release}
-            registry: Registry[Any] = Registry().with_resources(
-                (schema["id"], Resource.from_contents(schema, default_specification=DRAFT4))
-                for schema in schemas.values()
-            )
-            self._validators[extensions] = (
-                Draft4Validator(release, registry=registry, format_checker=FormatChecker()),
-                Draft4Validator(schemas["release-package-schema"], registry=registry, format_checker=FormatChecker()),
-                Draft4Validator(schemas["record-package-schema"], registry=registry, format_checker=FormatChecker()),
-            )
-        return self._validators[extensions]
-
-    def skip_unvalidated(self) -> None:
-        """End the test as skipped when the OCDS it produced could not be validated."""
-        if not self.available:
-            pytest.skip(f"behaviour checked, but the OCDS schemas are not in {self.folder} (set BORDERHUB_SHARED_DATA)")
-
-    @staticmethod
-    def _check(validator: Draft4Validator, document: dict[str, Any], where: str = "") -> None:
-        errors = [f"{where}{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(document)]
-        assert not errors, "\n".join(errors)
-
-    def check_release_package(self, package: dict[str, Any]) -> None:
-        """The package as the endpoint returned it. OCDS has no empty package (`releases` has
-        minItems 1): a test expecting no releases asserts the empty list itself."""
-        assert package["releases"], "no releases: assert the empty list in the test, it is no OCDS package"
-        if self.available:
-            _, release_package, _ = self._for(package)
-            self._check(release_package, package)
-
-    def check_record_package(self, package: dict[str, Any]) -> None:
-        """The package as the endpoint returned it, against the record package schema; each
-        release and compiled release first on its own, so an error names its path (a record's
-        `releases` is a oneOf of linked or embedded releases, whose failure says little)."""
-        assert package["records"], "no records: assert the empty list in the test, it is no OCDS package"
-        if not self.available:
-            return
-        release, _, record_package = self._for(package)
-        for r, record in enumerate(package["records"]):
-            for i, embedded in enumerate(record["releases"]):
-                self._check(release, embedded, f"records/{r}/releases/{i}/")
-            if "compiledRelease" in record:
-                self._check(release, record["compiledRelease"], f"records/{r}/compiledRelease/")
-        self._check(record_package, package)
+async def priced_out_tender(
+    client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> tuple[Procurement, dict[str, Any]]:
+    """A tender evaluated into a proposal that awards nothing: its only buyer, Stadt Görlitz,
+    pays at most 9.00 EUR/kg for its 50 kg, and the only bid asks 11.00."""
+    p = await build_procurement(client, sessions, settings)
+    m = p.market
+    pool = await open_pool(client, p, minimum_total_quantity=None)
+    await commit(client, m.buyer, pool, m.buyer_org, 0, "50", max_unit_price="9.00")
+    closed = await client.post(f"/api/v1/pools/{pool['id']}/close", headers=p.coordinator.headers)
+    assert closed.json()["status"] == "closed", closed.text
+    tender = await published_tender(client, p, closed.json(), deadline_in=2)
+    await bid(client, m.honey_maker, tender, m.producer_a, bid_body(tender, ["11.00"]))
+    await pass_deadline(tender, sessions, settings)
+    evaluated = await client.post(f"/api/v1/tenders/{tender['id']}/evaluation", headers=p.coordinator.headers)
+    assert evaluated.status_code == 200, evaluated.text
+    [lot] = evaluated.json()["lots"]
+    assert (evaluated.json()["state"], lot["awarded"], lot["winners"]) == ("proposed", "0.000", [])
+    return p, tender

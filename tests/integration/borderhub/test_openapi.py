@@ -101,3 +101,68 @@ async def test_docs_page_loads_only_this_servers_own_files(client: Client) -> No
         assert asset.headers["content-type"].split(";")[0] in {"text/css", "text/javascript", "image/png"}, url
     # Only what the page needs: not the package's demo page, which loads a public petstore.
     assert (await client.get("/schema/assets/index.html")).status_code == 404
+
+
+def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method.upper(), path, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+
+
+def _walk(node: Any) -> Any:
+    yield node
+    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+    for child in children:
+        yield from _walk(child)
+
+
+async def test_every_error_answer_is_documented_as_a_problem(client: Client) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    for method, path, operation in _operations(document):
+        for status, response in operation["responses"].items():
+            if status.startswith(("4", "5")):
+                assert response["content"] == {
+                    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                }, f"{method} {path} {status}"
+    award = document["paths"]["/api/v1/tenders/{tender_id}/award"]["get"]["responses"]
+    assert {"401", "403", "404", "422"} <= set(award), "a signed-in read of one tender's award"
+    checkout = document["paths"]["/api/v1/checkouts"]["post"]["responses"]
+    assert {"401", "403", "409", "413", "415", "422"} <= set(checkout)
+    places = document["paths"]["/api/v1/places/countries"]["get"]["responses"]
+    assert "401" not in places, "places are public"
+    assert "503" in document["paths"]["/ready"]["get"]["responses"]
+    problem = document["components"]["schemas"]["Problem"]
+    assert set(problem["required"]) == {"type", "title", "status", "detail"}
+
+
+async def test_document_has_no_untyped_alternatives_and_names_every_format(client: Client) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    untyped = [node for node in _walk(document) if isinstance(node, dict) and {} in node.get("oneOf", [])]
+    assert not untyped, untyped[:3]
+    paths = document["paths"]
+    dashboard = paths["/api/v1/hubs/{hub_id}/dashboard"]["get"]["responses"]["200"]["content"]
+    assert dashboard["application/json"]["schema"] == {"$ref": "#/components/schemas/Dashboard"}
+    assert "text/csv" in dashboard
+    chart = paths["/api/v1/hubs/{hub_id}/dashboard/charts/{chart}"]["get"]["responses"]["200"]["content"]
+    assert set(chart) == {"image/svg+xml", "image/png"}
+    export = paths["/api/v1/organizations/{organization_id}/listings/export"]["get"]["responses"]["200"]["content"]
+    assert set(export) == {"text/csv", "application/x-ndjson"}
+
+
+async def test_document_says_which_bodies_refuse_unknown_fields(client: Client) -> None:
+    schemas = (await client.get("/schema/openapi.json")).json()["components"]["schemas"]
+    assert schemas["ListingCreate"]["additionalProperties"] is False
+    assert schemas["CheckoutCreate"]["additionalProperties"] is False
+    # What the service answers stays open to new fields.
+    assert "additionalProperties" not in schemas["ListingRead"]
+
+
+async def test_options_answers_the_methods_the_path_allows(client: Client) -> None:
+    answer = await client.options(
+        "/api/v1/tenders/00000000-0000-0000-0000-000000000000/bids/00000000-0000-0000-0000-000000000000"
+    )
+    assert answer.status_code == 204, answer.text
+    assert {method.strip() for method in answer.headers["allow"].split(",")} == {"GET", "PUT", "DELETE", "OPTIONS"}

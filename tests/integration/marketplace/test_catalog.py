@@ -214,6 +214,30 @@ async def test_paused_and_archived_listings_are_hidden_from_others_and_archive_i
     assert [item["id"] for item in mine.json()["items"]] == [listing["id"]]
 
 
+async def test_outsiders_asking_for_listings_only_insiders_see_get_403_and_insiders_see_every_status(
+    client: Client, producer: tuple[Account, dict[str, Any]]
+) -> None:
+    owner, organization = producer
+    listing = await create_listing(client, owner, organization)
+    paused = await create_listing(client, owner, organization, sku="HONEY-PAUSED", status="paused")
+    assert paused["status"] == "paused"
+    outsider = await register(client)
+    base = f"/api/v1/organizations/{organization['id']}/listings"
+    for status in ("paused", "archived"):  # refused, whether or not there are any
+        refused = await client.get(f"{base}?status={status}", headers=outsider.headers)
+        assert refused.status_code == 403, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert refused.json()["type"].endswith("/listings-not-public")
+    active = await client.get(f"{base}?status=active", headers=outsider.headers)
+    assert [item["id"] for item in active.json()["items"]] == [listing["id"]]
+    assert [item["id"] for item in (await client.get(base, headers=outsider.headers)).json()["items"]] == [
+        listing["id"]
+    ]
+    mine = await client.get(f"{base}?status=paused", headers=owner.headers)
+    assert [item["id"] for item in mine.json()["items"]] == [paused["id"]]
+    assert (await client.get(base, headers=owner.headers)).json()["total"] == 2
+
+
 async def test_producer_list_is_paginated_and_filtered_by_category(
     client: Client, producer: tuple[Account, dict[str, Any]]
 ) -> None:

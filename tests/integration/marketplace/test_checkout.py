@@ -158,6 +158,8 @@ async def test_checkout_refuses_a_listing_not_eligible_for_the_destination_with_
     assert error["field"] == "$.lines[1].listing_id"
     assert error["message"].startswith("not eligible for DE-SN: ")
     assert "needs a verified organic credential" in error["message"]
+    # The buyer reads it: what the producer lacks, not "you have ...".
+    assert error["message"].endswith("(the producer has no organic credential)")
     assert await stock_of(client, m.cheese_maker, m.cheese) == "40"
     # Delivered to the Polish side, the same goods need nothing.
     polish = m.checkout((m.honey, "2"), delivery={"jurisdiction": "PL-02", "address": body_address()})

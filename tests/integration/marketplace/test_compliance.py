@@ -17,7 +17,7 @@ from kernel import clock
 from kernel.db import transaction
 from kernel.errors import InvalidInput
 from kernel.outbox import OutboxEvent
-from marketplace.api import Eligibility, check_eligibility
+from marketplace.api import Eligibility, Reader, check_eligibility
 from marketplace.compliance.jobs import flag_expiring_credentials
 from tests.factories.compliance import (
     add_recognition,
@@ -37,7 +37,7 @@ GORLITZ = {
     "subdivision": "DE-SN",
     "municipality": "Görlitz",
     "default_currency": "EUR",
-    "registration": {"scheme": "DE-HRB", "id": "HRB 4711"},
+    "registration": {"scheme": "DE-HRB", "id": "Dresden HRB 4711"},
 }
 
 
@@ -77,6 +77,7 @@ async def eligibility(
         "classification_scheme": "CPV",
         "classification_code": "03110000-5",
         "destination": "PL-02",
+        "reader": Reader.seller,
     }
     arguments.update(overrides)
     async with transaction(sessions) as session:

@@ -11,7 +11,7 @@ from borderhub.cli import load_demo_data
 from borderhub.settings import Settings
 from kernel.db import transaction
 from marketplace.demo import COORDINATOR_EMAIL, DEMO_PASSWORD, HUB_NAME, load_demo
-from tests.factories.procurement import OcdsSchemas
+from tests.ocds import OcdsSchemas
 
 
 async def test_demo_hub_is_usable_by_its_coordinator_and_loading_twice_changes_nothing(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
@@ -13,8 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from borderhub.settings import Settings
 from kernel.audit import AuditEntry
 from kernel.db import transaction
+from kernel.outbox import OutboxEvent
+from tests.factories.dashboard import period_trade
 from tests.factories.identity import Account, register
-from tests.factories.order import Market, build_market, place
+from tests.factories.order import EUR_PLN, Market, build_market, place
 
 Client = AsyncTestClient[Any]
 PHOTO = "https://evidence.example.org/crate-17.jpg"
@@ -86,18 +89,101 @@ async def test_a_dispute_runs_from_the_buyer_to_a_partial_refund(
     assert {"dispute.opened", "dispute.message", "dispute.resolved", "order.disputed"} <= actions
 
 
-async def test_a_full_refund_voids_the_unpaid_invoice(client: Client, market: Market) -> None:
-    m = market
-    order = await delivered_order(client, m)
+def in_euro(amount_minor: int) -> int:
+    """PLN minor units in the hub's reporting currency at the market's rate, as the dashboards convert."""
+    return int((Decimal(amount_minor) / EUR_PLN).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+async def resolve(client: Client, m: Market, order: dict[str, Any], body: dict[str, Any]) -> None:
     assert (await open_dispute(client, m.buyer, order)).status_code == 201
     resolved = await client.post(
-        f"/api/v1/orders/{order['id']}/dispute/resolve",
-        json={"outcome": "full_refund", "note": "The whole delivery spoiled in transit."},
-        headers=m.coordinator.headers,
+        f"/api/v1/orders/{order['id']}/dispute/resolve", json=body, headers=m.coordinator.headers
     )
-    assert resolved.json()["refund"] == {"amount_minor": 55000, "currency": "PLN"}
-    invoice = (await client.get(f"/api/v1/invoices/{order['invoice']['id']}", headers=m.cheese_maker.headers)).json()
-    assert invoice["status"] == "void"
+    assert resolved.status_code == 200, resolved.text
+
+
+async def figures(client: Client, m: Market, order: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The order and its invoice as the buyer reads them."""
+    read = (await client.get(f"/api/v1/orders/{order['id']}", headers=m.buyer.headers)).json()
+    invoice = (await client.get(f"/api/v1/invoices/{order['invoice']['id']}", headers=m.buyer.headers)).json()
+    return read, invoice
+
+
+def pln(amount_minor: int) -> dict[str, Any]:
+    return {"amount_minor": amount_minor, "currency": "PLN"}
+
+
+async def test_a_partial_refund_leaves_order_invoice_and_dashboards_at_what_is_still_owed_when_unpaid(
+    client: Client, market: Market, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    m = market
+    order = await delivered_order(client, m)
+    assert (await period_trade(client, sessions, m.hub, m.coordinator))["value_minor"] == in_euro(55000)
+    await resolve(client, m, order, {"outcome": "partial_refund", "refund_minor": 11000, "note": "Two kilograms."})
+    read, invoice = await figures(client, m, order)
+    assert (read["status"], read["total"], read["credited"], read["net_total"]) == (
+        "completed",
+        pln(55000),
+        pln(11000),
+        pln(44000),
+    )
+    # The invoice is a legal document: it keeps its amount, the credit stands against it, 440.00 is still owed.
+    assert (invoice["status"], invoice["amount"], invoice["credited"], invoice["amount_due"]) == (
+        "issued",
+        pln(55000),
+        pln(11000),
+        pln(44000),
+    )
+    assert (read["invoice"]["status"], read["invoice"]["amount_due"]) == ("issued", pln(44000))
+    trade = await period_trade(client, sessions, m.hub, m.coordinator)
+    assert (trade["orders"], trade["value_minor"]) == (1, in_euro(44000))
+    # The buyer pays the rest; the producer records it.
+    paid = await client.post(f"/api/v1/invoices/{invoice['id']}/mark-paid", json={}, headers=m.cheese_maker.headers)
+    assert paid.status_code == 200, paid.text
+    assert (paid.json()["status"], paid.json()["amount_due"]) == ("paid", pln(0))
+    async with transaction(sessions) as session:
+        [event] = (
+            await session.execute(select(OutboxEvent.payload).where(OutboxEvent.topic == "marketplace.InvoicePaid"))
+        ).scalars()
+    assert event["amount_minor"] == 44000
+
+
+async def test_a_refund_on_a_paid_invoice_is_owed_back_and_the_order_counts_what_is_left(
+    client: Client, market: Market, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    m = market
+    order = await delivered_order(client, m)
+    paid = await client.post(
+        f"/api/v1/invoices/{order['invoice']['id']}/mark-paid", json={}, headers=m.cheese_maker.headers
+    )
+    assert paid.status_code == 200, paid.text
+    await resolve(client, m, order, {"outcome": "partial_refund", "refund_minor": 5000, "note": "One wheel."})
+    read, invoice = await figures(client, m, order)
+    assert (read["status"], read["net_total"]) == ("completed", pln(50000))
+    assert (invoice["status"], invoice["credited"], invoice["amount_due"]) == ("paid", pln(5000), pln(0))
+    assert (await period_trade(client, sessions, m.hub, m.coordinator))["value_minor"] == in_euro(50000)
+
+
+async def test_a_full_refund_voids_the_unpaid_invoice_and_the_order_is_no_longer_trade(
+    client: Client, market: Market, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    m = market
+    kept = await delivered_order(client, m)
+    order = await delivered_order(client, m)
+    before = await period_trade(client, sessions, m.hub, m.coordinator)
+    assert (before["orders"], before["value_minor"]) == (2, 2 * in_euro(55000))
+    await resolve(client, m, order, {"outcome": "full_refund", "note": "The whole delivery spoiled in transit."})
+    read, invoice = await figures(client, m, order)
+    assert (read["status"], read["credited"], read["net_total"]) == ("completed", pln(55000), pln(0))
+    assert (invoice["status"], invoice["amount"], invoice["credited"], invoice["amount_due"]) == (
+        "void",
+        pln(55000),
+        pln(55000),
+        pln(0),
+    )
+    after = await period_trade(client, sessions, m.hub, m.coordinator)
+    assert (after["orders"], after["value_minor"]) == (1, in_euro(55000))
+    assert (await figures(client, m, kept))[0]["net_total"] == pln(55000)
 
 
 async def test_only_the_buyer_opens_and_only_on_a_delivered_order(client: Client, market: Market) -> None:

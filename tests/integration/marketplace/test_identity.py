@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
+import pytest
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from litestar.types import Receive, Scope, Send
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from kernel import clock
+from kernel import auth, clock
 from kernel.auth import issue_access_token
+from kernel.db import transaction
+from kernel.outbox import OutboxEvent, topic_of
+from marketplace.events import RegistrationAttemptedForExistingAccount
+from marketplace.identity import service as identity_service
 from tests.conftest import TEST_JWT_SECRET
 from tests.factories.identity import PASSWORD, register
 
@@ -25,23 +36,61 @@ async def test_register_then_login_gives_a_token_that_identifies_the_user(client
     assert me.json()["is_platform_admin"] is False
 
 
-async def test_register_is_409_when_email_already_registered_in_any_case(client: Client) -> None:
-    await register(client, email="dup@example.org")
+async def test_registering_an_existing_address_answers_exactly_as_a_new_one_and_changes_nothing(
+    client: Client, sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hashed: list[str] = []
+
+    def hash_and_count(password: str) -> str:
+        hashed.append(password)
+        return auth.hash_password(password)
+
+    # Both answers take the same work: a password is hashed either way (no timing tells them apart).
+    monkeypatch.setattr(identity_service, "hash_password", hash_and_count)
+    new = await client.post(
+        "/api/v1/auth/register", json={"email": "dup@example.org", "password": PASSWORD, "full_name": "Owner"}
+    )
     again = await client.post(
-        "/api/v1/auth/register", json={"email": "DUP@example.org", "password": PASSWORD, "full_name": "Someone"}
-    )
-    assert again.status_code == 409
-    assert again.headers["content-type"].startswith("application/problem+json")
-    assert again.json()["type"].endswith("/email-taken")
-
-
-async def test_register_is_422_naming_the_field_when_language_unknown(client: Client) -> None:
-    response = await client.post(
         "/api/v1/auth/register",
-        json={"email": "x@example.org", "password": PASSWORD, "full_name": "X", "preferred_language": "xx-QQ"},
+        json={"email": "DUP@example.org", "password": "the attacker's password", "full_name": "Someone"},
     )
-    assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "$.preferred_language"
+    assert hashed == [PASSWORD, "the attacker's password"]
+    assert (new.status_code, again.status_code) == (202, 202)
+    assert new.content == again.content == b'{"email":"dup@example.org","status":"registered"}'
+
+    def headers(response: Any) -> dict[str, str]:
+        return {k: v for k, v in response.headers.items() if k != "x-request-id"}
+
+    assert headers(new) == headers(again)
+    # The existing account keeps its password and name; its owner is to be told by e-mail.
+    owner = await client.post("/api/v1/auth/login", json={"email": "dup@example.org", "password": PASSWORD})
+    assert owner.status_code == 200
+    me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {owner.json()['access_token']}"})
+    assert me.json()["full_name"] == "Owner"
+    other = await client.post(
+        "/api/v1/auth/login", json={"email": "dup@example.org", "password": "the attacker's password"}
+    )
+    assert other.status_code == 401
+    async with transaction(sessions) as session:
+        events = (
+            await session.execute(
+                select(OutboxEvent.payload).where(
+                    OutboxEvent.topic == topic_of(RegistrationAttemptedForExistingAccount)
+                )
+            )
+        ).scalars()
+        assert [(e["user_id"], e["email"]) for e in events] == [(me.json()["id"], "dup@example.org")]
+
+
+async def test_register_is_422_naming_every_bad_field_for_new_and_existing_addresses(client: Client) -> None:
+    existing = await register(client)
+    for email in ("fresh@example.org", existing.email):
+        response = await client.post(
+            "/api/v1/auth/register",
+            json={"email": email, "password": PASSWORD, "full_name": "  ", "preferred_language": "xx-QQ"},
+        )
+        assert response.status_code == 422, email
+        assert {e["field"] for e in response.json()["errors"]} == {"$.full_name", "$.preferred_language"}
 
 
 async def test_register_is_422_when_password_too_short(client: Client) -> None:
@@ -59,14 +108,82 @@ async def test_login_is_401_when_password_wrong(client: Client) -> None:
     assert response.json()["detail"] == "wrong e-mail or password"
 
 
-async def test_login_is_429_after_repeated_failures_even_with_the_right_password(client: Client) -> None:
-    account = await register(client)
-    for _ in range(5):
-        failed = await client.post("/api/v1/auth/login", json={"email": account.email, "password": "nope nope nope"})
-        assert failed.status_code == 401
-    blocked = await client.post("/api/v1/auth/login", json={"email": account.email, "password": PASSWORD})
-    assert blocked.status_code == 429
-    assert int(blocked.headers["retry-after"]) > 0
+class FromAddress:
+    """The app, as reached from `address` (changeable between requests): the test client itself
+    always connects from "testclient"."""
+
+    def __init__(self, app: Litestar) -> None:
+        self.app = app
+        self.address = "203.0.113.1"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope["client"] = (self.address, 50000)
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture
+async def network(app: Litestar) -> AsyncIterator[tuple[FromAddress, Client]]:
+    """A client whose requests come from `FromAddress.address`, and the clock frozen (moved by tests)."""
+    routed = FromAddress(app)
+    with clock.frozen(clock.now()):
+        async with AsyncTestClient(app=routed) as routed_client:
+            yield routed, routed_client
+
+
+async def login_from(network: tuple[FromAddress, Client], address: str, email: str, password: str) -> Any:
+    routed, routed_client = network
+    routed.address = address
+    return await routed_client.post("/api/v1/auth/login", json={"email": email, "password": password})
+
+
+async def test_an_attacker_failing_from_one_address_slows_only_itself_never_locking_the_owner_out(
+    network: tuple[FromAddress, Client],
+) -> None:
+    _, routed_client = network
+    owner = await register(routed_client)
+    attacker, home = "198.51.100.7", "2001:db8:1:2::5"
+    waits: list[int] = []
+    with contextlib.ExitStack() as later:
+        failures = 0
+        while failures < 20:
+            response = await login_from(network, attacker, owner.email, "a guess at it")
+            if response.status_code == 429:
+                assert response.headers["content-type"].startswith("application/problem+json")
+                waits.append(int(response.headers["retry-after"]))
+                # The owner, signing in from elsewhere meanwhile, is never held up.
+                assert (await login_from(network, home, owner.email, PASSWORD)).status_code == 200
+                later.enter_context(clock.travel(dt.timedelta(seconds=waits[-1])))
+                continue
+            assert response.status_code == 401
+            failures += 1
+        # Five free tries, then the wait doubles from 1 s up to 15 minutes.
+        assert waits == [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900, 900, 900, 900]
+        blocked = await login_from(network, attacker, owner.email, PASSWORD)
+        assert (blocked.status_code, blocked.headers["retry-after"]) == (429, "900")  # even with the password
+        assert (await login_from(network, home, owner.email, PASSWORD)).status_code == 200
+        with clock.travel(dt.timedelta(seconds=899)):
+            assert (await login_from(network, attacker, owner.email, PASSWORD)).status_code == 429
+        with clock.travel(dt.timedelta(seconds=900)):
+            assert (await login_from(network, attacker, owner.email, PASSWORD)).status_code == 200
+
+
+async def test_an_account_attacked_from_many_addresses_slows_each_failing_one_and_still_admits_the_owner(
+    network: tuple[FromAddress, Client],
+) -> None:
+    _, routed_client = network
+    owner = await register(routed_client)
+    for bot in range(10):  # 50 failures: 5 free ones from each of 10 addresses
+        for _ in range(5):
+            assert (await login_from(network, f"192.0.2.{bot}", owner.email, "guess")).status_code == 401
+    # From now on a failing address waits after its first failure, not its fifth...
+    assert (await login_from(network, "192.0.2.200", owner.email, "guess")).status_code == 401
+    slowed = await login_from(network, "192.0.2.200", owner.email, "guess")
+    assert (slowed.status_code, slowed.headers["retry-after"]) == (429, "1")
+    # ...and an address that has not failed is never refused.
+    assert (await login_from(network, "192.0.2.201", owner.email, PASSWORD)).status_code == 200
+    with clock.travel(dt.timedelta(seconds=1)):
+        assert (await login_from(network, "192.0.2.200", owner.email, "guess")).status_code == 401
 
 
 async def test_request_is_401_when_token_expired(client: Client) -> None:

@@ -100,3 +100,34 @@ async def test_listing_cannot_cite_another_organizations_credential(
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "$.credential_ids[0]"
+
+
+async def test_what_is_missing_is_said_to_the_producer_as_you_and_to_others_as_the_producer(
+    client: Client, setting: tuple[dict[str, Any], Account, Account, dict[str, Any]]
+) -> None:
+    hub, coordinator, owner, producer = setting
+    buyer = await register(client)
+    listing = await create_listing(client, owner, producer)
+    url = f"/api/v1/listings/{listing['id']}/eligibility?destination=DE-SN"
+
+    def missing(response: Any) -> str:
+        assert response.status_code == 200, response.text
+        message: str = response.json()["unmet"][0]["message"]
+        return message
+
+    assert missing(await client.get(url, headers=owner.headers)).endswith("(you have no organic credential)")
+    assert missing(await client.get(url, headers=buyer.headers)).endswith("(the producer has no organic credential)")
+    await verified_credential(client, hub, owner, coordinator, producer, issuing_jurisdiction="PL")
+    assert missing(await client.get(url, headers=owner.headers)).endswith(
+        "(you have: organic issued in PL, not recognised in DE-SN)"
+    )
+    assert missing(await client.get(url, headers=buyer.headers)).endswith(
+        "(the producer has: organic issued in PL, not recognised in DE-SN)"
+    )
+    # The organisation's own eligibility: its members are "you", the hub's coordinators read about the producer.
+    organization_url = (
+        f"/api/v1/organizations/{producer['id']}/eligibility"
+        "?classification_scheme=CPV&classification_code=03142500-3&destination=DE-SN"
+    )
+    assert "(you have: organic" in missing(await client.get(organization_url, headers=owner.headers))
+    assert "(the producer has: organic" in missing(await client.get(organization_url, headers=coordinator.headers))

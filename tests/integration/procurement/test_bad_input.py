@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
+import pytest
+from alembic import command
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from borderhub.settings import Settings
-from kernel import clock
+from kernel import clock, migrate
 from kernel.db import transaction
-from tests.factories.compliance import verified_credential
+from tests.factories.compliance import submit_credential, verified_credential
 from tests.factories.identity import register
 from tests.factories.organization import admitted_organization, create_hub, platform_admin
 from tests.factories.procurement import (
@@ -351,3 +355,124 @@ async def test_pool_times_are_refused_naming_the_field_when_outside_the_sane_win
     assert listed.status_code == 200, listed.text
     assert [item["id"] for item in listed.json()["items"]] == [pool["id"]]
     assert (await client.get(f"/api/v1/pools/{pool['id']}", headers=m.buyer.headers)).status_code == 200
+
+
+async def test_a_pool_takes_as_many_delivery_points_as_the_award_benchmark_measures_and_no_more(
+    client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    """One lot per delivery point: 100 lots is what benchmarks/award.py measures (and the API used to stop at 50)."""
+    from tests.factories.procurement import pool_body
+
+    p = await build_procurement(client, sessions, settings)
+
+    def points(n: int) -> list[dict[str, str]]:
+        return [{"name": f"Görlitz, Schule {i}", "jurisdiction": "DE-SN"} for i in range(1, n + 1)]
+
+    accepted = await client.post(
+        "/api/v1/pools", json=pool_body(p.hub, delivery_points=points(100)), headers=p.coordinator.headers
+    )
+    assert accepted.status_code == 201, accepted.text
+    assert len(accepted.json()["delivery_points"]) == 100
+    body = problem(
+        await client.post(
+            "/api/v1/pools", json=pool_body(p.hub, delivery_points=points(101)), headers=p.coordinator.headers
+        ),
+        422,
+        "delivery_points",
+    )
+    assert body["errors"] == [{"field": "$.delivery_points", "message": "must have at most 100 items"}]
+    assert await count(sessions, "demand_pool") == 1
+
+
+HOSTILE_TERMS: list[tuple[str, Any]] = [
+    ("max_share_percent", "1E+999999999"),  # abs() of it overflowed the decimal context: a 500
+    ("preference_margin_percent", "1E+999999999"),
+    ("max_share_percent", "NaN"),
+    ("min_award_quantity", "1E-400"),  # rounded to 0 by arithmetic
+    ("bid_deadline", "9999-12-31T23:59:59.999999Z"),  # stored as infinity
+    ("bid_deadline", 4102444800),  # a Unix time, not an RFC 3339 string
+]
+
+
+async def test_tender_terms_are_refused_naming_the_field_when_a_decimal_or_deadline_is_hostile(
+    client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    p = await build_procurement(client, sessions, settings)
+    pool = await closed_pool(client, p)
+    base = {"pool_id": pool["id"], "bid_deadline": at(3600)}
+    for field, value in HOSTILE_TERMS:
+        problem(
+            await client.post("/api/v1/tenders", json={**base, field: value}, headers=p.coordinator.headers), 422, field
+        )
+    assert await count(sessions, "tender") == 0
+
+    tender = await published_tender(client, p, pool)
+    url = f"/api/v1/tenders/{tender['id']}/amendments"
+    for field, value in HOSTILE_TERMS:
+        problem(
+            await client.post(url, json={"rationale": "hostile input", field: value}, headers=p.coordinator.headers),
+            422,
+            field,
+        )
+    unchanged = await client.get(f"/api/v1/tenders/{tender['id']}", headers=p.coordinator.headers)
+    assert unchanged.status_code == 200, unchanged.text
+    assert (unchanged.json()["bid_deadline"], unchanged.json()["amendments"]) == (tender["bid_deadline"], [])
+
+
+async def test_stored_infinite_times_are_repaired_and_then_refused_by_the_database(
+    client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings, database_url: str
+) -> None:
+    """Rows stored with ±infinity before migration 0018 (year 1 and 9999 became that) are repaired by
+    it, keep their other rules, read back, and the database refuses infinity from then on."""
+    p = await build_procurement(client, sessions, settings)
+    m = p.market
+    pool = await open_pool(client, p)
+    await commit(client, m.buyer, pool, m.buyer_org, 0, "150")
+    tendered = await closed_pool(client, p)
+    tender = await published_tender(client, p, tendered)
+    credential = await submit_credential(client, m.honey_maker, m.producer_a)
+    infinite = {
+        "procurement.demand_pool": "opens_at = '-infinity', closes_at = 'infinity'",
+        "procurement.commitment": "needed_by = 'infinity'",
+        "procurement.tender": "bid_deadline = 'infinity'",
+        "marketplace.credential": "valid_from = '-infinity', valid_until = 'infinity'",
+    }
+    config = migrate.alembic_config(database_url)
+    await asyncio.to_thread(command.downgrade, config, "0017")
+    try:
+        async with transaction(sessions) as session:
+            for table, values in infinite.items():
+                await session.execute(text(f"UPDATE {table} SET {values}"))  # noqa: S608 - the test's own SQL
+    finally:
+        await asyncio.to_thread(command.upgrade, config, "head")
+
+    async with transaction(sessions) as session:
+        repaired = (
+            await session.execute(
+                text(
+                    """SELECT
+                         (SELECT bool_and(opens_at = created_at AND closes_at = created_at + interval '1830 days')
+                            FROM procurement.demand_pool WHERE id = :pool),
+                         (SELECT bool_and(needed_by = (created_at + interval '1830 days')::date)
+                            FROM procurement.commitment WHERE pool_id = :pool),
+                         (SELECT bool_and(bid_deadline = created_at + interval '1830 days')
+                            FROM procurement.tender WHERE id = :tender),
+                         (SELECT bool_and(valid_from = '1900-01-01'
+                                          AND valid_until = (created_at + interval '100 years')::date)
+                            FROM marketplace.credential WHERE id = :credential)"""
+                ),
+                {"pool": pool["id"], "tender": tender["id"], "credential": credential["id"]},
+            )
+        ).one()
+    assert tuple(repaired) == (True, True, True, True)
+    listed = await client.get("/api/v1/pools", headers=m.buyer.headers)
+    assert listed.status_code == 200, listed.text
+    assert (await client.get(f"/api/v1/tenders/{tender['id']}", headers=p.coordinator.headers)).status_code == 200
+
+    for table, values in infinite.items():
+        async with sessions() as session:
+            with pytest.raises(IntegrityError, match="_finite"):
+                await session.execute(text(f"UPDATE {table} SET {values}"))  # noqa: S608 - the test's own SQL
+    async with sessions() as session:  # no invoice here to try it on: its check is there all the same
+        checks = "SELECT count(*) FROM pg_constraint WHERE conname = 'ck_invoice_paid_on_finite'"
+        assert (await session.execute(text(checks))).scalar_one() == 1

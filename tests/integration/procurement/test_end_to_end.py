@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from borderhub.settings import Settings
 from tests.factories.order import EUR_PLN
 from tests.factories.procurement import (
-    OcdsSchemas,
     at,
     bid,
     bid_body,
@@ -21,6 +20,7 @@ from tests.factories.procurement import (
     open_pool,
     pass_deadline,
 )
+from tests.ocds import OcdsSchemas
 
 
 async def test_pool_to_opened_bids_when_driven_over_http_publishes_valid_ocds(  # noqa: PLR0915 - one journey, in order
@@ -117,7 +117,9 @@ async def test_pool_to_opened_bids_when_driven_over_http_publishes_valid_ocds(  
     assert roles[m.hub["name"]] == ["procuringEntity"]
     assert sorted(r for r in roles.values() if r == ["tenderer"]) == [["tenderer"], ["tenderer"]]
     assert last["tender"]["numberOfTenderers"] == 2
-    assert last["tender"]["status"] == "complete"  # the deadline has passed; the award follows
+    # Bids are opened but nothing is awarded yet: the tender and its lots are still active, not complete.
+    assert last["tender"]["status"] == "active"
+    assert [lot["status"] for lot in last["tender"]["lots"]] == ["active", "active"]
     lot_bids = {s["relatedLot"]: s["value"] for s in last["bids"]["statistics"] if s["id"].startswith("bids-lot")}
     assert lot_bids == {"1": 2, "2": 1}
     assert {i["unit"]["scheme"] for i in last["tender"]["items"]} == {"UNCEFACT"}

@@ -81,7 +81,7 @@ async def test_buyer_with_several_organisations_names_the_one_they_buy_for(
         market.buyer,
         kind="buyer",
         legal_name="Gmina Zgorzelec",
-        registration={"scheme": "PL-NIP", "id": "6150000123"},
+        registration={"scheme": "PL-NIP", "id": "6150000128"},
         country="PL",
         subdivision="PL-02",
     )

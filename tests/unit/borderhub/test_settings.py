@@ -1,4 +1,5 @@
-"""Settings from the environment, and the signing key generated once per data dir."""
+"""Settings from the environment (a value that does not fit names its variable), the signing key
+generated once per data dir, and the warning that the ocid prefix is still the placeholder."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from structlog.testing import capture_logs
 
 from borderhub.settings import ensure_secrets, load_settings
+from kernel.settings import SettingsError
+from procurement import wiring
+from procurement.settings import PLACEHOLDER_OCID_PREFIX, ProcurementSettings
 
 
 def test_environment_values_are_decoded_to_their_types(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -34,6 +39,30 @@ def test_each_package_reads_its_own_section_from_the_flat_environment(monkeypatc
     assert (settings.marketplace.stripe_enabled, settings.marketplace.hub_fee_percent) == (True, Decimal("2.5"))
     assert (settings.procurement.ocid_prefix, settings.procurement.award_time_limit_seconds) == ("ocds-abc123", 3.0)
     assert (settings.search.backend, settings.search.meilisearch_url) == ("meilisearch", "http://127.0.0.1:7700")
+
+
+def test_an_ocid_prefix_without_a_registered_prefix_shape_is_refused_naming_its_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for malformed in ("ocds-borderhub", "ocds-ABC123", "ocds-abc12", "abc123", "ocds-abc123-x"):
+        monkeypatch.setenv("OCID_PREFIX", malformed)
+        with pytest.raises(SettingsError, match=r"^OCID_PREFIX: .*ocds-\[a-z0-9\]\{6\}"):
+            load_settings()
+
+
+def test_the_default_ocid_prefix_is_a_placeholder_of_the_registered_shape_and_start_up_warns_of_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("OCID_PREFIX", raising=False)
+    assert load_settings().procurement.ocid_prefix == PLACEHOLDER_OCID_PREFIX == "ocds-000000"
+    secret = "s" * 40
+    with capture_logs() as logs:
+        wiring.register(ProcurementSettings(bid_sealing_secret=secret), card_payments=False)
+    [warning] = [log for log in logs if log["log_level"] == "warning"]
+    assert "OCID_PREFIX" in warning["event"]
+    with capture_logs() as logs:
+        wiring.register(ProcurementSettings(bid_sealing_secret=secret, ocid_prefix="ocds-abc123"), card_payments=False)
+    assert [log for log in logs if log["log_level"] == "warning"] == []
 
 
 def test_cli_overrides_win_over_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

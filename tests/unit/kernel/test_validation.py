@@ -13,7 +13,20 @@ import pytest
 
 from kernel import clock
 from kernel.errors import FieldError, InvalidInput
-from kernel.validation import PLAIN_MESSAGES, day, field_error, instant, plain_message, validation_errors
+from kernel.validation import (
+    PLAIN_MESSAGES,
+    Day,
+    Timestamp,
+    bounded,
+    convert,
+    day,
+    decode_json,
+    field_error,
+    instant,
+    plain_message,
+    rule_errors,
+    validation_errors,
+)
 
 
 class Colour(enum.StrEnum):
@@ -228,3 +241,85 @@ def test_an_instant_in_the_window_is_kept_in_utc_when_it_has_an_offset() -> None
         assert day(dt.date(2031, 11, 30), "needed_by") == dt.date(2031, 11, 30)
         with pytest.raises(InvalidInput):
             day(dt.date(9999, 12, 31), "needed_by")
+
+
+# --- Rules: decimals and days bounded by their type; JSON decoded strictly -------------------
+
+Share = Annotated[Decimal, bounded(places=2, below=1000)]
+
+
+class Terms(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    deadline: Timestamp
+    share: Share | None = None
+    rounds: int = 1
+    deliveries: list[Day] = msgspec.field(default_factory=list)
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ("NaN", "must be a number"),
+        ("-Infinity", "must be a number"),
+        ("1E+999999999", "must be less than 1,000"),  # abs() or quantize() of it overflowed: a 500
+        ("-1E+999999999", "must be more than -1,000"),
+        ("1E-400", "must have at most 2 decimal places"),  # rounded away to 0 by arithmetic
+        ("12.345", "must have at most 2 decimal places"),
+    ],
+)
+def test_a_decimal_is_refused_in_plain_words_when_not_finite_too_large_or_too_precise(given: str, message: str) -> None:
+    assert rule_errors(Decimal(given), Share, "$.share") == [FieldError(field="$.share", message=message)]
+
+
+def test_a_decimal_is_kept_when_its_places_are_written_with_trailing_zeros() -> None:
+    assert rule_errors(Decimal("12.500"), Share) == []
+    assert rule_errors(Decimal("-999.99"), Share) == []
+
+
+def test_a_json_body_names_every_broken_rule_and_loose_type_at_once() -> None:
+    with clock.frozen(dt.datetime(2026, 12, 1, tzinfo=dt.UTC)), pytest.raises(InvalidInput) as refused:
+        decode_json(
+            b'{"deadline": 0, "share": "1E+999999999", "rounds": "1e-400", "deliveries": ["2027-01-04", "9999-12-31"]}',
+            Terms,
+        )
+    assert fields(refused.value.errors) == {
+        "$.deadline": "must be a date and time",  # a number is no time (not 1970)
+        "$.share": "must be less than 1,000",
+        "$.rounds": "must be a whole number",  # text is no number (not 0)
+        "$.deliveries[1]": "must be from 2000-01-01 to 2031-12-05",
+    }
+
+
+def test_a_json_body_is_decoded_into_its_type_when_it_keeps_every_rule() -> None:
+    with clock.frozen(dt.datetime(2026, 12, 1, tzinfo=dt.UTC)):
+        terms = decode_json(b'{"deadline": "2027-01-15T12:00:00+01:00", "share": 70.5, "rounds": 3}', Terms)
+    assert terms == Terms(
+        deadline=dt.datetime(2027, 1, 15, 11, tzinfo=dt.UTC), share=Decimal("70.5"), rounds=3, deliveries=[]
+    )
+
+
+@pytest.mark.parametrize(("number", "field"), [(b"1e-400", "share"), (b"1.0", "rounds"), (b"1e3", "rounds")])
+def test_a_json_number_is_refused_where_it_breaks_the_rule_as_written(number: bytes, field: str) -> None:
+    """1e-400 is not 0.0 and 1.0 not a whole number: numbers are judged as written."""
+    body = b'{"deadline": "2027-01-15T12:00:00Z", "%s": %s}' % (field.encode(), number)
+    with clock.frozen(dt.datetime(2026, 12, 1, tzinfo=dt.UTC)), pytest.raises(InvalidInput) as refused:
+        decode_json(body, Terms)
+    assert list(fields(refused.value.errors)) == [f"$.{field}"]
+
+
+def test_validation_errors_report_broken_rules_beside_msgspec_problems() -> None:
+    with clock.frozen(dt.datetime(2026, 12, 1, tzinfo=dt.UTC)):
+        errors = validation_errors({"deadline": "1999-12-31T23:00:00Z", "share": "0.001", "rounds": "x"}, Terms)
+    assert fields(errors) == {
+        "$.deadline": "must be from 2000-01-01 to 2031-12-05 (a date and time, like 2026-12-01T12:00:00Z)",
+        "$.share": "must have at most 2 decimal places",
+        "$.rounds": "must be a whole number",
+    }
+
+
+def test_converting_text_keeps_the_rules_when_not_strict() -> None:
+    """CSV cells are text: converted loosely, but a day is still inside its window."""
+    with clock.frozen(dt.datetime(2026, 12, 1, tzinfo=dt.UTC)):
+        assert convert({"deadline": "2027-01-15T12:00:00Z", "rounds": "2"}, Terms, strict=False).rounds == 2
+        with pytest.raises(InvalidInput) as refused:
+            convert({"deadline": "2027-01-15T12:00:00Z", "deliveries": ["0001-01-01"]}, Terms, strict=False)
+    assert list(fields(refused.value.errors)) == ["$.deliveries[0]"]

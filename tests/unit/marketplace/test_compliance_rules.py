@@ -18,7 +18,7 @@ from marketplace.compliance.models import (
     Requirement,
     prefix_matches,
 )
-from marketplace.compliance.service import assess
+from marketplace.compliance.service import Reader, assess
 
 DAY = dt.date(2026, 11, 22)
 HUB = uuid.UUID(int=1)
@@ -152,7 +152,7 @@ def test_unmet_message_says_what_each_credential_lacks_when_none_meets_the_requi
         credential(valid_until=dt.date(2026, 10, 1)),
         credential(issuing_jurisdiction="PL", status=CredentialStatus.submitted),
     ]
-    [unmet] = assess([rule], held, [recognition()], "PL", DAY)
+    [unmet] = assess([rule], held, [recognition()], "PL", DAY, reader=Reader.seller)
     assert (unmet.requirement_id, unmet.hub_id, unmet.destination) == (rule.id, HUB, "PL")
     assert unmet.message == (
         "needs a verified organic credential valid on 2026-11-22 and recognised in PL "
@@ -162,13 +162,15 @@ def test_unmet_message_says_what_each_credential_lacks_when_none_meets_the_requi
 
 def test_recognition_counts_only_for_requirements_of_its_own_hub() -> None:
     rules = [requirement(), requirement(hub_id=OTHER_HUB)]
-    unmet = assess(rules, [credential()], [recognition(hub_id=OTHER_HUB)], "PL-02", DAY)
+    unmet = assess(rules, [credential()], [recognition(hub_id=OTHER_HUB)], "PL-02", DAY, reader=Reader.seller)
     assert [u.hub_id for u in unmet] == [HUB]
     assert unmet[0].message.endswith("(you have: organic issued in DE, not recognised in PL-02)")
 
 
 def test_nothing_is_unmet_when_a_valid_verified_credential_is_held() -> None:
-    assert assess([requirement()], [credential(issuing_jurisdiction="PL")], [], "PL-02", DAY) == []
+    assert (
+        assess([requirement()], [credential(issuing_jurisdiction="PL")], [], "PL-02", DAY, reader=Reader.seller) == []
+    )
     not_yet = credential(issuing_jurisdiction="PL", valid_from=dt.date(2026, 12, 1))
-    [unmet] = assess([requirement()], [not_yet], [], "PL-02", DAY)
+    [unmet] = assess([requirement()], [not_yet], [], "PL-02", DAY, reader=Reader.seller)
     assert unmet.message.endswith("(you have: organic issued in PL, valid only from 2026-12-01)")

@@ -9,7 +9,7 @@ import pytest
 
 from kernel.errors import InvalidInput
 from marketplace.dashboard.disclosure import disclose
-from marketplace.dashboard.schemas import Dashboard, FlowRow, TradeRow
+from marketplace.dashboard.schemas import CohortRow, Dashboard, FlowRow, TradeRow
 from marketplace.dashboard.service import period_of
 
 TODAY = dt.date(2026, 11, 23)
@@ -73,7 +73,11 @@ def _flow(origin: str, value: int, producers: int, *, cross_border: bool = True)
     )
 
 
-def _dashboard(trade: list[TradeRow], flows: list[FlowRow]) -> Dashboard:
+def _cohort(cohort: str, revenue: int, producers: int) -> CohortRow:
+    return CohortRow(month=None, cohort=cohort, producers=producers, revenue_minor=revenue, jobs=producers * 2)
+
+
+def _dashboard(trade: list[TradeRow], flows: list[FlowRow], cohorts: list[CohortRow] | None = None) -> Dashboard:
     return Dashboard(
         hub_id=uuid.uuid4(),
         hub_name="Hub",
@@ -88,7 +92,7 @@ def _dashboard(trade: list[TradeRow], flows: list[FlowRow]) -> Dashboard:
         organizations=[],
         procurement=[],
         pooled_quantities=[],
-        cohorts=[],
+        cohorts=cohorts or [],
     )
 
 
@@ -129,3 +133,15 @@ def test_flows_are_complemented_within_cross_border_and_within_domestic_trade() 
         ("DE-BY", False): 300,
     }
     assert all(row.producers for row in summary.flows)  # counts stay, so readers see why
+
+
+def test_a_small_cohort_keeps_its_producer_count_and_hides_its_revenue_and_jobs() -> None:
+    cohorts = [_cohort("2025-11", 100, 3), _cohort("2025-12", 500, 6), _cohort("2026-01", 900, 7)]
+    summary = disclose(_dashboard([_trade(None, 1500, 16)], [], cohorts), 5)
+    shown = {row.cohort: (row.suppressed, row.producers, row.revenue_minor, row.jobs) for row in summary.cohorts}
+    # 2025-12, the smallest other cohort, goes with it: the period's published 1500 less the rest gives nothing away.
+    assert shown == {
+        "2025-11": (True, 3, None, None),
+        "2025-12": (True, 6, None, None),
+        "2026-01": (False, 7, 900, 14),
+    }

@@ -40,6 +40,7 @@ def party(bid: Bid, *attributes: str) -> TradingParty:
         subdivision=None,
         municipality=None,
         verified_inclusion=list(attributes),
+        languages=["pl"],
     )
 
 
