@@ -59,7 +59,8 @@ OPTIONAL_COLUMNS = (
 )
 _LIST_COLUMNS = ("ships_to", "image_urls", "credential_ids")
 _TEXT_COLUMN = re.compile(r"^(title|description)\[([^\]]+)\]$")
-_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+#: A whole number in a cell (longer ones are no lead time, and Python refuses to read 4,300 digits).
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,18}")
 _SCALAR_COLUMNS = (
     "sku",
     "status",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from typing import Protocol, runtime_checkable
 
@@ -22,6 +23,7 @@ MINIMUM_GROUP_SIZE = 5
 #: Ten years of months is more than any report needs and keeps one request's work bounded.
 MAX_MONTHS = 120
 FIRST_YEAR, LAST_YEAR = 1900, 2999
+_YYYY_MM = re.compile(r"[0-9]{4}-[0-9]{2}")
 
 
 @runtime_checkable
@@ -35,7 +37,10 @@ class PooledProcurementSource(Protocol):
 
 
 def _month(value: str, parameter: str) -> dt.date:
+    # strptime alone would also take "2026-1": the month is read as documented, two digits, nothing looser.
     try:
+        if not _YYYY_MM.fullmatch(value):
+            raise ValueError(value)
         month = dt.datetime.strptime(value, "%Y-%m").replace(tzinfo=dt.UTC).date()
     except ValueError:
         raise InvalidInput.query(parameter, f"a month written YYYY-MM, not {value[:20]!r}") from None

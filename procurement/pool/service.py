@@ -403,8 +403,15 @@ def _price(amount_minor: int | None, currency: str) -> Decimal | None:
 
 def _require_window(pool: DemandPool) -> None:
     current = now()
-    if pool.status is not PoolStatus.open or current >= pool.closes_at:
-        raise PoolNotOpen(f"the pool closed at {pool.closes_at.isoformat()}; commitments are now binding")
+    # A coordinator may close the window before `closes_at`: say when it really ended, and that only
+    # a `closed` pool binds its commitments.
+    ended = (pool.closed_at or pool.closes_at).isoformat()
+    if pool.status is PoolStatus.closed:
+        raise PoolNotOpen(f"the pool closed at {ended}; commitments are now binding")
+    if pool.status is PoolStatus.failed:
+        raise PoolNotOpen(f"the pool failed at {ended}: less than its minimum was committed, so nothing is binding")
+    if current >= pool.closes_at:
+        raise PoolNotOpen(f"the pool's window closed at {ended}")
     if current < pool.opens_at:
         raise PoolNotOpen(f"the pool opens at {pool.opens_at.isoformat()}")
 

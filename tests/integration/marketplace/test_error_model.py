@@ -257,6 +257,15 @@ async def test_names_and_titles_with_hidden_characters_are_refused_naming_the_fi
     body["translations"]["pl"]["title"] = f"Miód{hidden}lipowy"
     listed = await client.post(f"/api/v1/organizations/{organization['id']}/listings", json=body, headers=owner.headers)
     assert list(invalid_input(listed)) == ["$.translations.pl.title"]
+    registered = await client.post(
+        "/api/v1/auth/register",
+        json={
+            "email": f"hidden-{uuid.uuid4().hex[:8]}@example.org",
+            "password": "a long passphrase",
+            "full_name": f"Maria{hidden}Z",
+        },
+    )
+    assert list(invalid_input(registered)) == ["$.full_name"]
 
 
 async def test_an_order_list_refuses_a_day_outside_the_window_naming_the_parameter(

@@ -355,8 +355,11 @@ async def test_an_override_needs_a_justification_keeps_the_terms_and_is_publishe
         {"lot": 2, "organization_id": b, "quantity": "10"},
         {"lot": 2, "organization_id": b, "quantity": "5"},  # the same offer twice
         {"lot": 2, "organization_id": m.buyer_org["id"], "quantity": "5"},  # did not bid
-        {"lot": 1, "organization_id": b, "quantity": "1E+30"},  # absurd
     ]
+    absurd = [{"lot": 1, "organization_id": b, "quantity": "1E+30"}]  # refused as it is decoded, like any quantity
+    too_much = await client.post(url, json={"lines": absurd, "justification": why}, headers=p.coordinator.headers)
+    assert too_much.status_code == 422, too_much.text
+    assert {e["field"] for e in too_much.json()["errors"]} == {"$.lines[0].quantity"}
     refused = await client.post(url, json={"lines": bad, "justification": why}, headers=p.coordinator.headers)
     assert refused.status_code == 422, refused.text
     fields = {e["field"] for e in refused.json()["errors"]}

@@ -120,7 +120,7 @@ async def test_commitments_are_refused_when_the_input_or_the_caller_is_wrong(
 
     # After the window closes, commitments are binding: no new ones, no changes, no withdrawals.
     mine = await commit(client, m.buyer, pool, m.buyer_org, 0, "150")
-    await client.post(f"/api/v1/pools/{pool['id']}/close", headers=p.coordinator.headers)
+    closed = (await client.post(f"/api/v1/pools/{pool['id']}/close", headers=p.coordinator.headers)).json()
     body = problem(
         await client.post(
             url, json={**base, "quantity": "5", "organization_id": p.hotel_org["id"]}, headers=p.hotel_buyer.headers
@@ -128,6 +128,9 @@ async def test_commitments_are_refused_when_the_input_or_the_caller_is_wrong(
         409,
     )
     assert body["type"].endswith("/pool-not-open")
+    # Closed early: the answer says when the coordinator closed it, not the window's planned end (ahead still).
+    closed_at = dt.datetime.fromisoformat(closed["closed_at"]).isoformat()
+    assert body["detail"] == f"the pool closed at {closed_at}; commitments are now binding"
     problem(await client.patch(f"{url}/{mine['id']}", json={"quantity": "1"}, headers=m.buyer.headers), 409)
     problem(await client.delete(f"{url}/{mine['id']}", headers=m.buyer.headers), 409)
     assert (await client.get(f"{url}", params={"organization_id": m.buyer_org["id"]}, headers=m.buyer.headers)).json()[
@@ -173,6 +176,17 @@ async def test_coordinator_endpoints_refuse_buyers_and_tenders_need_a_closed_poo
     await commit(client, m.buyer, pool, m.buyer_org, 0, "20")
     failed = await client.post(f"/api/v1/pools/{pool['id']}/close", headers=p.coordinator.headers)
     assert failed.json()["status"] == "failed"
+    # A failed pool binds nobody, and says so.
+    late_body = {
+        "organization_id": m.buyer_org["id"],
+        "delivery_point_id": pool["delivery_points"][0]["id"],
+        "quantity": "5",
+        "needed_by": str(clock.today() + dt.timedelta(days=30)),
+    }
+    late = problem(
+        await client.post(f"/api/v1/pools/{pool['id']}/commitments", json=late_body, headers=m.buyer.headers), 409
+    )
+    assert late["detail"].endswith("less than its minimum was committed, so nothing is binding"), late
     body = problem(
         await client.post(
             "/api/v1/tenders", json={"pool_id": pool["id"], "bid_deadline": at(3600)}, headers=p.coordinator.headers

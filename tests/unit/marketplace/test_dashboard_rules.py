@@ -32,6 +32,8 @@ def test_a_period_of_months_ends_on_the_last_day_of_its_last_month() -> None:
     [
         ("2026-13", None, "query:from"),
         ("2026-01-15", None, "query:from"),
+        ("2026-1", None, "query:from"),
+        (None, "2026-1", "query:to"),
         ("2026-05", "2026-04", "query:from"),
         ("2016-01", "2026-01", "query:to"),
         (None, "0001-05", "query:to"),
