@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
@@ -11,6 +10,7 @@ from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
+from kernel.validation import Timestamp
 from kernel.web import Session
 from procurement.ocds import service
 from procurement.settings import ProcurementSettings
@@ -36,7 +36,7 @@ class OcdsController(Controller):
         request: Request[Any, Any, Any],
         db_session: Session,
         procurement_settings: NamedDependency[ProcurementSettings],
-        since: FromQuery[dt.datetime | None] = None,
+        since: FromQuery[Timestamp | None] = None,
         cursor: FromQuery[str | None] = None,
         limit: FromQuery[int] = service.MAX_FEED_PAGE,
     ) -> Response[dict[str, Any]]:

@@ -296,10 +296,6 @@ async def test_an_order_list_refuses_a_day_outside_the_window_naming_the_paramet
     assert list(invalid_input(converted)) == ["query:on"]
 
 
-#: Owned by another change (the OCDS feed's `since` is only compared in SQL).
-NOT_YET_RULED = {"procurement.ocds.controllers"}
-
-
 async def test_every_decimal_day_and_time_a_caller_sends_is_bounded_by_its_type(app: Litestar) -> None:
     """No decimal, date or time reaches a service unchecked: each one a body, a parameter or a
     dependency's parameter takes carries a `Rule` of `kernel.validation` (finite, bounded, its
@@ -308,7 +304,6 @@ async def test_every_decimal_day_and_time_a_caller_sends_is_bounded_by_its_type(
         f"{route.path} {where}"
         for route in app.routes
         for handler in getattr(route, "route_handlers", [])
-        if handler.fn.__module__ not in NOT_YET_RULED
         for parameter in parameters_of(handler)
         if parameter.name == "data"
         or (isinstance(parameter.kwarg_definition, ParameterKwarg) and not parameter.is_di_field)

@@ -179,6 +179,8 @@ async def test_a_material_amendment_extends_the_deadline_and_notifies_bidders(
         {"cursor": "9" * 20},
         {"cursor": "-1"},
         {"since": "2026-01-01T00:00:00"},
+        {"since": "0001-01-01T00:00:00Z"},  # was a 500: far outside any instant a release can have
+        {"since": "9999-12-31T23:59:59Z"},
     ):
         assert (await client.get("/api/v1/ocds/releases", params=bad)).status_code == 422
     schemas.skip_unvalidated()
