@@ -15,7 +15,12 @@ from procurement.tender.models import AwardMethod, TenderStatus
 
 Percent = Annotated[
     Decimal,
-    msgspec.Meta(description='Decimal string, at most 2 decimal places, e.g. "10" for 10 %'),
+    msgspec.Meta(
+        description=(
+            'Decimal string with at most 2 decimal places, e.g. "10" for 10 %: a preference margin above 0 '
+            "and below 100, a maximum share above 0 and at most 100"
+        )
+    ),
     bounded(places=2, below=1000),
 ]
 Attribute = Annotated[str, msgspec.Meta(examples=["women_led", "youth_led", "minority_led", "cooperative"])]
