@@ -26,7 +26,7 @@ from litestar.routes import BaseRoute, HTTPRoute
 from swagger_ui_bundle import swagger_ui_path
 
 from kernel.auth import API_KEY_PREFIX
-from kernel.web import PROBLEM_MEDIA_TYPE, Problem
+from kernel.web import PROBLEM_MEDIA_TYPE, Problem, parameters_of
 
 if TYPE_CHECKING:
     from litestar._openapi.schema_generation import SchemaCreator
@@ -185,7 +185,7 @@ def _problem(status: int) -> ResponseSpec:
 
 
 def _error_statuses(handler: HTTPRouteHandler, *, has_path: bool) -> set[int]:
-    names = _parameter_names(handler)
+    names = {parameter.name for parameter in parameters_of(handler)}
     authenticated = "principal" in names
     has_body = "data" in names
     statuses = set(handler.opt.get("problems", ()))
@@ -202,18 +202,3 @@ def _error_statuses(handler: HTTPRouteHandler, *, has_path: bool) -> set[int]:
     if has_body or has_path or names - _RESERVED - set(handler.resolve_dependencies()):
         statuses |= {400, 422}
     return statuses
-
-
-def _parameter_names(handler: HTTPRouteHandler) -> set[str]:
-    """The names of every parameter of the handler and, transitively, of the dependencies it uses."""
-    dependencies = handler.resolve_dependencies()
-    names: set[str] = set()
-    pending = list(handler.parsed_fn_signature.parameters)
-    while pending:
-        name = pending.pop()
-        if name in names:
-            continue
-        names.add(name)
-        if (provider := dependencies.get(name)) is not None:
-            pending.extend(provider.parsed_fn_signature.parameters)
-    return names

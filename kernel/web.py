@@ -12,6 +12,7 @@ against the rules of their types (`check_parameters`), with `kernel.validation`.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 import uuid
@@ -381,24 +382,38 @@ async def check_parameters(request: Request[Any, Any, Any]) -> None:
     """
     if len(request.scope.get("query_string", b"")) > MAX_QUERY_STRING_BYTES:
         raise ClientException(status_code=414, detail=f"the query string is longer than {MAX_QUERY_STRING_BYTES} bytes")
+    ruled = _ruled_parameters(request.route_handler)
+    if not ruled:
+        return
     errors: list[FieldError] = []
     sources = {ParamType.QUERY: request.query_params, ParamType.HEADER: request.headers}
-    for parameter in parameters_of(request.route_handler):
-        kwarg = parameter.kwarg_definition
-        if not isinstance(kwarg, ParameterKwarg) or kwarg.param_type not in sources or parameter.is_di_field:
+    for param_type, wire_name, declared in ruled:
+        raw = sources[param_type].get(wire_name)
+        if raw is None:
             continue
-        declared = _declared_type(parameter)
-        wire_name = _alias(parameter.name, kwarg)
-        raw = sources[kwarg.param_type].get(wire_name)
-        if raw is None or not has_rules(declared):
-            continue
-        try:  # as Litestar converts it
+        where = f"{param_type.value}:{wire_name}"
+        try:  # as Litestar converts it, but with the type's constraints, which Litestar drops
             value = msgspec.convert(raw, declared, strict=False)
-        except msgspec.ValidationError:
-            continue  # Litestar names it
-        errors += rule_errors(value, declared, f"{kwarg.param_type.value}:{wire_name}")
+        except msgspec.ValidationError as exc:
+            errors.append(field_error(where, str(exc), declared))
+            continue
+        errors += rule_errors(value, declared, where)
     if errors:
         raise InvalidInput.of(errors)
+
+
+@functools.cache
+def _ruled_parameters(handler: BaseRouteHandler) -> tuple[tuple[ParamType, str, Any], ...]:
+    """(source, name on the wire, declared type) of each query or header parameter of `handler` whose
+    type carries a `Rule`: worked out once per handler, as most have none."""
+    ruled = []
+    for parameter in parameters_of(handler):
+        kwarg = parameter.kwarg_definition
+        if not isinstance(kwarg, ParameterKwarg) or parameter.is_di_field:
+            continue
+        if kwarg.param_type in (ParamType.QUERY, ParamType.HEADER) and has_rules(declared := _declared_type(parameter)):
+            ruled.append((kwarg.param_type, _alias(parameter.name, kwarg), declared))
+    return tuple(ruled)
 
 
 def parameters_of(handler: BaseRouteHandler) -> list[FieldDefinition]:

@@ -126,7 +126,8 @@ class InvoicePaid(msgspec.Struct, frozen=True, kw_only=True):
     producer_organization_id: uuid.UUID
     buyer_organization_id: uuid.UUID
     amount_minor: int
-    """What was paid: the invoice's amount less what a dispute's decision had credited against it."""
+    """What was paid, as the invoice keeps it (`paid`): its amount less what a dispute's decision had
+    credited against it before the payment."""
     currency: str
 
 

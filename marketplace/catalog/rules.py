@@ -10,17 +10,9 @@ from decimal import Decimal
 
 from kernel.codes import currency_exponent
 from kernel.errors import FieldProblems, InvalidInput
+from kernel.validation import decimal_places
 from marketplace.catalog.schemas import MAX_QUANTITY, MAX_UNIT_PRICE, QUANTITY_DECIMALS, UNIT_PRICE_DECIMALS
 from marketplace.catalog.units import REC20, Unit
-
-
-def _more_decimals_than(value: Decimal, places: int) -> bool:
-    """Whether `value` needs more than `places` decimal places ("1.50" needs one)."""
-    exponent = value.as_tuple().exponent
-    if not isinstance(exponent, int) or -exponent <= places:
-        return False  # the common case, without normalising
-    exponent = value.normalize().as_tuple().exponent
-    return isinstance(exponent, int) and -exponent > places
 
 
 def quantity(value: Decimal, unit: Unit, field: str, *, allow_zero: bool = False) -> Decimal:
@@ -31,7 +23,7 @@ def quantity(value: Decimal, unit: Unit, field: str, *, allow_zero: bool = False
         raise InvalidInput.field(field, "is too large")
     if unit.discrete and value != value.to_integral_value():
         raise InvalidInput.field(field, f"must be a whole number of {unit.name}s")
-    if _more_decimals_than(value, QUANTITY_DECIMALS):
+    if decimal_places(value) > QUANTITY_DECIMALS:
         raise InvalidInput.field(field, f"has more than {QUANTITY_DECIMALS} decimal places")
     return value
 
@@ -113,9 +105,9 @@ def price_tiers(
 def _unit_price_problem(unit_price: Decimal, currency: str, exponent: int, pack_size: Decimal | None) -> str | None:
     if not unit_price.is_finite() or unit_price <= 0:
         return "must be a positive price"
-    if unit_price >= MAX_UNIT_PRICE or _more_decimals_than(unit_price, UNIT_PRICE_DECIMALS):
+    if unit_price >= MAX_UNIT_PRICE or decimal_places(unit_price) > UNIT_PRICE_DECIMALS:
         return f"at most {UNIT_PRICE_DECIMALS} decimal places"
-    if pack_size is not None and _more_decimals_than(unit_price * pack_size, exponent):
+    if pack_size is not None and decimal_places(unit_price * pack_size) > exponent:
         return (
             f"a pack of {pack_size} would cost {unit_price * pack_size} {currency}, "
             f"more decimals than {currency} allows ({exponent})"

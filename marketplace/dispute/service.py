@@ -142,8 +142,9 @@ class DisputeService:
 
         A full refund is the order's total; a partial one names `refund_minor` (more than 0,
         less than the total). For invoice orders the refund is credited on the invoice too
-        (an unpaid one asks only the rest, or is void when credited in full; a paid one records
-        what the producer owes back); card orders are refunded to the card in proportion.
+        (an unpaid one asks only the rest, or is void when credited in full; on a paid one the
+        producer owes back what the buyer paid beyond the rest); card orders are refunded to the
+        card in proportion.
         Raises `NotYourMove` (403) for anyone but a
         coordinator, `DisputeClosed` (409) for a second decision, `InvalidInput` (422)
         for a refund that does not fit the outcome.

@@ -40,7 +40,7 @@ class AuthController(Controller):
         summary="Create an account, then sign in with POST /auth/login",
         description=(
             "Answered 202 with the same body whether or not the address already has an account, so that "
-            "registering reveals nobody's account; an existing account is left unchanged and its owner told."
+            "registering reveals nobody's account; an existing account is left unchanged."
         ),
         status_code=202,
     )

@@ -41,8 +41,8 @@ USER_REGISTER_EXAMPLE = {
 class RegistrationReceived(msgspec.Struct, kw_only=True, frozen=True):
     """The answer to every well-formed registration, whether or not the address already has an
     account: the same status, body and headers either way, so that registering cannot tell anyone
-    who has an account. Sign in with `POST /auth/login` next; the owner of an existing account is
-    told by e-mail (the `RegistrationAttemptedForExistingAccount` event)."""
+    who has an account. Sign in with `POST /auth/login` next. An attempt on an existing account is
+    recorded as the `RegistrationAttemptedForExistingAccount` event, for a mailer to tell its owner."""
 
     email: str
     """The address as stored: trimmed and lower-cased."""

@@ -22,7 +22,6 @@ from kernel.outbox import emit, emit_many
 from kernel.pagination import Page, PageParams
 from marketplace.catalog import rules
 from marketplace.catalog.models import ListingStatus
-from marketplace.catalog.schemas import MAX_QUANTITY
 from marketplace.catalog.service import plain
 from marketplace.compliance.service import Goods, Reader, check_eligibility_many
 from marketplace.events import CardRefundDue, CardTransferDue, ListingChanged, OrderPlaced, OrderStatusChanged
@@ -575,10 +574,8 @@ def _line_problems(lines: list[CheckoutLine]) -> list[FieldError]:
             )
         else:
             first[line.listing_id] = index
-        if not line.quantity.is_finite() or line.quantity <= 0:
+        if line.quantity <= 0:  # finite and bounded already (`CheckoutLine.quantity`)
             problems.add(f"lines[{index}].quantity", "must be a positive number")
-        elif line.quantity >= MAX_QUANTITY:
-            problems.add(f"lines[{index}].quantity", "is too large")
     return problems.errors
 
 

@@ -27,7 +27,7 @@ from marketplace.organization.models import (
     Role,
 )
 from marketplace.organization.policies import Standing, can_act_as, can_assign_role, can_read
-from marketplace.organization.registration import registration_number
+from marketplace.organization.registration import canonical_registration
 from marketplace.organization.repository import OrganizationRepository
 from marketplace.organization.schemas import (
     HubMembershipRef,
@@ -131,8 +131,9 @@ class OrganizationService:
         """Create an organisation with the caller as its owner.
 
         Raises `InvalidInput` (422) naming every unknown code, blank name and registration number
-        that fails its scheme's check (see `registration`; kept in its compact form), and
-        `RegistrationTaken` (409) when the same registration identifier exists in that country.
+        that fails its scheme's check, and `RegistrationTaken` (409) when the same registration exists
+        in that country — compared as `registration.canonical_registration` stores it, so another
+        spelling of the scheme or the number is the same registration.
         """
         problems = FieldProblems()
         legal_name = problems.check(text.clean, data.legal_name, "legal_name")
@@ -147,25 +148,24 @@ class OrganizationService:
         languages = problems.check(codes.languages, data.languages)
         scheme = problems.check(text.clean, data.registration.scheme, "registration.scheme")
         registration_id = problems.check(text.clean, data.registration.id, "registration.id")
+        registration = None
         if scheme is not None and registration_id is not None:
-            scheme = scheme.upper()
-            registration_id = problems.check(
-                registration_number, scheme, registration_id, country or "", "registration.id"
+            registration = problems.check(
+                canonical_registration, scheme, registration_id, country or "", "registration.id"
             )
         problems.raise_if_any()
         # Every check passed, so none of the required values is None.
         assert country is not None  # noqa: S101
-        assert scheme is not None  # noqa: S101
-        assert registration_id is not None  # noqa: S101
-        if await self.repo.by_registration(country, scheme, registration_id) is not None:
+        assert registration is not None  # noqa: S101
+        if await self.repo.by_registration(country, registration.scheme, registration.id) is not None:
             raise RegistrationTaken(
-                f"an organization registered as {scheme} {registration_id} in {country} already exists"
+                f"an organization registered as {registration.scheme} {registration.id} in {country} already exists"
             )
         organization = Organization(
             legal_name=legal_name,
             kind=data.kind,
-            registration_scheme=scheme,
-            registration_id=registration_id,
+            registration_scheme=registration.scheme,
+            registration_id=registration.id,
             country=country,
             subdivision=subdivision,
             municipality=municipality,

@@ -40,6 +40,10 @@ class Invoice(Entity):
     __table_args__ = (
         UniqueConstraint("producer_organization_id", "number", name="uq_invoice_number_per_producer"),
         CheckConstraint("isfinite(paid_on)", name="paid_on_finite"),
+        CheckConstraint(
+            "(status = 'paid') = (paid_minor IS NOT NULL) AND paid_minor BETWEEN 0 AND amount_minor",
+            name="paid_minor_when_paid",
+        ),
         {"schema": MARKETPLACE_SCHEMA},
     )
 
@@ -57,14 +61,36 @@ class Invoice(Entity):
     status: Mapped[InvoiceStatus] = mapped_column(enum_type(InvoiceStatus, "invoice_status"))
     credited_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     """Taken off the amount by a dispute's refund (a credit note): no longer owed by the buyer if
-    unpaid, owed back to the buyer if paid."""
+    credited before the payment; owed back to the buyer (`owed_back_minor`) if credited after it."""
     paid_on: Mapped[dt.date | None] = mapped_column(Date)
+    paid_minor: Mapped[int | None] = mapped_column(BigInteger)
+    """What the buyer paid, set when the producer marks the invoice paid: what was due then (the
+    amount less any credit made before). None until paid. Kept because the credit alone cannot tell
+    a credit the buyer never paid from one the producer must give back."""
     marked_paid_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
     @property
     def due_minor(self) -> int:
         """What the buyer still owes: the amount less what was credited, until it is paid (or void)."""
         return self.amount_minor - self.credited_minor if self.status is InvoiceStatus.issued else 0
+
+    @property
+    def owed_back_minor(self) -> int:
+        """What the producer owes the buyer back: what was paid beyond the amount less what was
+        credited (a credit made after the payment); 0 unless paid."""
+        if self.status is not InvoiceStatus.paid or self.paid_minor is None:
+            return 0
+        return max(0, self.paid_minor - (self.amount_minor - self.credited_minor))
+
+    def record_payment(self, paid_on: dt.date, by: uuid.UUID) -> int:
+        """The buyer paid what was due: kept as `paid_minor` (read before the invoice stops being
+        due) and returned."""
+        paid_minor = self.due_minor
+        self.paid_minor = paid_minor
+        self.status = InvoiceStatus.paid
+        self.paid_on = paid_on
+        self.marked_paid_by = by
+        return paid_minor
 
     def is_overdue(self, today: dt.date) -> bool:
         return self.status is InvoiceStatus.issued and self.due_on < today

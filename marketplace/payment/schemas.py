@@ -22,8 +22,8 @@ class InvoiceRead(msgspec.Struct, kw_only=True, frozen=True):
     amount: Amount
     """As issued; an issued invoice is never changed (a dispute's refund is credited against it)."""
     credited: Amount
-    """Refunded by a dispute's decision: no longer owed if the invoice was unpaid, owed back to the
-    buyer if it was paid."""
+    """Refunded by a dispute's decision: no longer owed if credited before the invoice was paid;
+    if credited after, what was paid beyond `amount - credited` is `owed_back`."""
     amount_due: Amount
     """What the buyer still owes: `amount - credited` while `issued`, 0 once paid or void."""
     issued_on: dt.date
@@ -31,6 +31,11 @@ class InvoiceRead(msgspec.Struct, kw_only=True, frozen=True):
     status: InvoiceStatus
     overdue: bool
     paid_on: dt.date | None
+    paid: Amount | None
+    """What the buyer paid: the amount due when the producer marked it paid (null until then)."""
+    owed_back: Amount
+    """What the producer owes the buyer back: on a paid invoice `paid - (amount - credited)` when
+    that is more than 0 (a credit made after the payment), else 0."""
 
 
 class InvoiceSummary(msgspec.Struct, kw_only=True, frozen=True):

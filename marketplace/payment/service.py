@@ -99,7 +99,8 @@ class InvoiceService:
     async def credit(self, order_id: uuid.UUID, amount_minor: int) -> None:
         """Credit a dispute's refund against the order's invoice (the invoice itself is never
         changed): an unpaid invoice then asks only the rest (`due_minor`), and is void when
-        credited in full; a paid one keeps `credited_minor` as what the producer owes back."""
+        credited in full; on a paid one the producer owes back what was paid beyond the rest
+        (`owed_back_minor`)."""
         invoice = await self.repo.invoice_of_order(order_id)
         if invoice is None:
             return
@@ -153,9 +154,7 @@ class InvoiceService:
         if paid_on < invoice.issued_on:
             raise InvalidInput.field("paid_on", f"cannot be before the invoice was issued ({invoice.issued_on})")
         before = _invoice_read(invoice, day)
-        invoice.status = InvoiceStatus.paid
-        invoice.paid_on = paid_on
-        invoice.marked_paid_by = principal.user_id
+        paid_minor = invoice.record_payment(paid_on, principal.user_id)
         await self.session.flush()
         after = _invoice_read(invoice, day)
         await audit.record(
@@ -175,8 +174,7 @@ class InvoiceService:
                 order_id=invoice.order_id,
                 producer_organization_id=invoice.producer_organization_id,
                 buyer_organization_id=invoice.buyer_organization_id,
-                # What was paid: a dispute's credit was no longer owed.
-                amount_minor=before.amount_due.amount_minor,
+                amount_minor=paid_minor,
                 currency=invoice.currency,
             ),
         )
@@ -238,4 +236,6 @@ def _invoice_read(invoice: Invoice, day: dt.date) -> InvoiceRead:
         status=invoice.status,
         overdue=invoice.is_overdue(day),
         paid_on=invoice.paid_on,
+        paid=None if invoice.paid_minor is None else Amount(amount_minor=invoice.paid_minor, currency=invoice.currency),
+        owed_back=Amount(amount_minor=invoice.owed_back_minor, currency=invoice.currency),
     )

@@ -1,4 +1,4 @@
-"""orders record what a dispute's decision credited: trade value net of credits
+"""orders record what a dispute's decision credited: trade value net of credits; invoices what was paid
 
 Revision ID: 0017
 Revises: 0016
@@ -8,6 +8,11 @@ A dispute's refund was credited on the invoice (or refunded to the card) but the
 full total, and the dashboards counted it so. Orders now keep `credited_minor`; what was credited
 by disputes already resolved is copied onto their orders, whose months the dashboard summary then
 rebuilds (they count as changed).
+
+A paid invoice's credit could not tell a credit made before the payment (never paid, nothing owed
+back) from one made after (owed back). Invoices now keep `paid_minor`, what was due when they were
+marked paid; invoices already paid paid their whole amount, since credits did not reduce what was
+due before this revision. A CHECK keeps it set exactly on paid invoices, within the amount.
 """
 
 from __future__ import annotations
@@ -47,9 +52,19 @@ def upgrade() -> None:
         schema=SCHEMA,
     )
     op.create_table_comment("order_month_summary", SUMMARY_AFTER, existing_comment=SUMMARY_BEFORE, schema=SCHEMA)
+    op.add_column("invoice", sa.Column("paid_minor", sa.BigInteger(), nullable=True), schema=SCHEMA)
+    op.execute("UPDATE marketplace.invoice SET paid_minor = amount_minor, updated_at = now() WHERE status = 'paid'")
+    op.create_check_constraint(
+        op.f("ck_invoice_paid_minor_when_paid"),
+        "invoice",
+        "(status = 'paid') = (paid_minor IS NOT NULL) AND paid_minor BETWEEN 0 AND amount_minor",
+        schema=SCHEMA,
+    )
 
 
 def downgrade() -> None:
+    op.drop_constraint(op.f("ck_invoice_paid_minor_when_paid"), "invoice", schema=SCHEMA)
+    op.drop_column("invoice", "paid_minor", schema=SCHEMA)
     op.create_table_comment("order_month_summary", SUMMARY_BEFORE, existing_comment=SUMMARY_AFTER, schema=SCHEMA)
     op.drop_constraint(op.f("ck_purchase_order_credited_within_total"), "purchase_order", schema=SCHEMA)
     op.drop_column("purchase_order", "credited_minor", schema=SCHEMA)

@@ -300,8 +300,12 @@ def unfillable(problem: Problem) -> dict[Hashable, float] | None:
         integral=problem.integral,
         time_limit=problem.time_limit,
     )
-    solution = optimise(relaxed)
-    return solution.shortfall if solution.optimal else None
+    # Without those terms the lots are independent, so the least shortfall alone fixes each lot's.
+    model = _Model(relaxed)
+    result = model.solve(model.shortfall)
+    if result.status != _OPTIMAL:
+        return None
+    return model.solution(result.x, time.perf_counter(), optimal=True, gap=None, least_shortfall=True).shortfall
 
 
 _WITHOUT: dict[str, Callable[[Problem], Problem]] = {
@@ -314,17 +318,19 @@ TERMS = tuple(_WITHOUT)
 """The terms that tie offers together, by the name of their `Problem` field."""
 
 
-def binding_terms(problem: Problem, shortfall: float) -> list[str]:
+def binding_terms(problem: Problem, shortfall: float) -> list[str] | None:
     """The `TERMS` set in `problem` without which (each dropped alone) fewer units than
     `shortfall` — its least — would be short. Empty when only several together leave units
-    short, or when a solve reaches the time limit."""
+    short; None when a solve reaches the time limit (which terms bind is then not known)."""
     slack = _SHORTFALL_SLACK_WHOLE if problem.integral else _SHORTFALL_SLACK_THOUSANDTHS
     binding = []
     for term, without in _WITHOUT.items():
         relaxed = without(problem)
         if relaxed != problem:  # the term is set
             least = _least_shortfall(relaxed)
-            if least is not None and least < shortfall - slack:
+            if least is None:
+                return None
+            if least < shortfall - slack:
                 binding.append(term)
     return binding
 

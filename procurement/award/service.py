@@ -20,6 +20,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel import audit
@@ -41,7 +42,7 @@ from marketplace.api import (
     trading_parties,
 )
 from procurement.award.models import Allocation, Award, AwardLine, AwardStatus, OfferScore
-from procurement.award.optimise import Solution, optimise
+from procurement.award.optimise import Problem, Solution, optimise
 from procurement.award.reads import by_lot, outcome_read, savings_read, score_table, winner_read
 from procurement.award.repository import AwardRepository
 from procurement.award.schemas import (
@@ -131,8 +132,8 @@ class AwardService:
 
         started = time.perf_counter()
         problem = award_problem(tendered, eligible, self.time_limit)
-        solution = optimise(problem)
-        outcome = award_outcome(tendered, problem, solution)
+        # Several solves, each up to the time limit: in a thread, so the service answers meanwhile.
+        solution, outcome = await anyio.to_thread.run_sync(_solved, tendered, problem)
         stages.append(_stage("optimise", started, solution.describe(), solution))
         started = time.perf_counter()
         by_offer = {(s["bid_id"], s["lot_id"]): s for s in eligible}
@@ -630,3 +631,8 @@ def _stage(name: str, started: float, detail: str, solver: Solution | None = Non
     if solver is not None:
         stage["solver_seconds"] = round(solver.seconds, 3)
     return stage
+
+
+def _solved(tendered: Tendered, problem: Problem) -> tuple[Solution, str]:
+    solution = optimise(problem)
+    return solution, award_outcome(tendered, problem, solution)

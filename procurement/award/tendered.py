@@ -173,9 +173,7 @@ def award_outcome(tendered: Tendered, problem: Problem, solution: Solution) -> s
     numbers: dict[Hashable, int] = {lot.id: lot.number for lot in tendered.lots}
     unfilled = unfillable(problem)
     if unfilled is None:  # the time limit: why is not known
-        shortfall = {numbers[lot]: stored_units(units) for lot, units in solution.shortfall.items()}
-        parts.append(f"{_units(shortfall, unit)} are left short; why was not found within the time limit.")
-        return " ".join(parts)
+        return " ".join([*parts, _why_not_found(solution, numbers, unit)])
     no_offer: dict[int, Decimal] = {}
     by_terms: dict[int, Decimal] = {}
     for lot_id, units in solution.shortfall.items():
@@ -198,6 +196,8 @@ def award_outcome(tendered: Tendered, problem: Problem, solution: Solution) -> s
     elif by_terms:
         set_terms = _terms(tendered, unit)
         binding = binding_terms(problem, float(sum(solution.shortfall.values())))
+        if binding is None:
+            return " ".join([*parts, _why_not_found(solution, numbers, unit)])
         # The terms that each leave units short; else those that only do it together. (None at
         # all only when rounding to thousandths leaves a thousandth between the two solves.)
         named = [set_terms[term] for term in binding] or list(set_terms.values()) or ["what the bids offer"]
@@ -210,6 +210,11 @@ def award_outcome(tendered: Tendered, problem: Problem, solution: Solution) -> s
             f"{_listed(named)} {allow} no fuller award, and an override must keep {them} too."
         )
     return " ".join(parts)
+
+
+def _why_not_found(solution: Solution, numbers: dict[Hashable, int], unit: str) -> str:
+    shortfall = {numbers[lot]: stored_units(units) for lot, units in solution.shortfall.items()}
+    return f"{_units(shortfall, unit)} are left short; why was not found within the time limit."
 
 
 def _terms(tendered: Tendered, unit: str) -> dict[str, str]:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
+from alembic import command
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from borderhub.settings import Settings
+from kernel import migrate
 from kernel.audit import AuditEntry
 from kernel.db import transaction
 from kernel.outbox import OutboxEvent
@@ -161,7 +165,60 @@ async def test_a_refund_on_a_paid_invoice_is_owed_back_and_the_order_counts_what
     read, invoice = await figures(client, m, order)
     assert (read["status"], read["net_total"]) == ("completed", pln(50000))
     assert (invoice["status"], invoice["credited"], invoice["amount_due"]) == ("paid", pln(5000), pln(0))
+    # The buyer paid all 550.00 and the goods are worth 500.00: the producer owes 50.00 back.
+    assert (invoice["paid"], invoice["owed_back"]) == (pln(55000), pln(5000))
     assert (await period_trade(client, sessions, m.hub, m.coordinator))["value_minor"] == in_euro(50000)
+
+
+async def test_nothing_is_owed_back_when_the_credit_came_before_the_payment(client: Client, market: Market) -> None:
+    m = market
+    order = await delivered_order(client, m)
+    await resolve(client, m, order, {"outcome": "partial_refund", "refund_minor": 11000, "note": "Two kilograms."})
+    _, unpaid = await figures(client, m, order)
+    assert (unpaid["paid"], unpaid["owed_back"]) == (None, pln(0))
+    paid = await client.post(f"/api/v1/invoices/{unpaid['id']}/mark-paid", json={}, headers=m.cheese_maker.headers)
+    assert paid.status_code == 200, paid.text
+    # The buyer paid the 440.00 still due, never the 110.00 credited: nothing goes back.
+    _, invoice = await figures(client, m, order)
+    assert (invoice["status"], invoice["credited"], invoice["paid"], invoice["owed_back"]) == (
+        "paid",
+        pln(11000),
+        pln(44000),
+        pln(0),
+    )
+    assert paid.json() == invoice
+
+
+async def test_invoices_paid_before_they_kept_what_was_paid_are_taken_as_paid_in_full(
+    client: Client, market: Market, sessions: async_sessionmaker[AsyncSession], database_url: str
+) -> None:
+    """Before migration 0017 a credit never reduced what was due, so an invoice already paid was paid
+    in full: a credit made after it is owed back. The database refuses a paid invoice without it."""
+    m = market
+    order = await delivered_order(client, m)
+    assert (
+        await client.post(
+            f"/api/v1/invoices/{order['invoice']['id']}/mark-paid", json={}, headers=m.cheese_maker.headers
+        )
+    ).status_code == 200
+    await resolve(client, m, order, {"outcome": "partial_refund", "refund_minor": 5000, "note": "One wheel."})
+    unpaid = await delivered_order(client, m)
+    config = migrate.alembic_config(database_url)
+    await asyncio.to_thread(command.downgrade, config, "0016")
+    await asyncio.to_thread(command.upgrade, config, "head")
+
+    _, invoice = await figures(client, m, order)
+    assert (invoice["status"], invoice["paid"], invoice["owed_back"]) == ("paid", pln(55000), pln(5000))
+    _, still_issued = await figures(client, m, unpaid)
+    assert (still_issued["status"], still_issued["paid"], still_issued["owed_back"]) == ("issued", None, pln(0))
+    # A paid invoice without what was paid, an unpaid one with it.
+    for paid_minor, invoice_id in ((None, invoice["id"]), (1, still_issued["id"])):
+        async with sessions() as session:
+            with pytest.raises(IntegrityError, match="paid_minor_when_paid"):
+                await session.execute(
+                    text("UPDATE marketplace.invoice SET paid_minor = :paid WHERE id = :id"),
+                    {"paid": paid_minor, "id": uuid.UUID(invoice_id)},
+                )
 
 
 async def test_a_full_refund_voids_the_unpaid_invoice_and_the_order_is_no_longer_trade(

@@ -113,6 +113,59 @@ async def test_create_organization_is_422_in_words_when_a_registration_number_fa
     assert (await client.get("/api/v1/organizations", headers=owner.headers)).json()["total"] == 0
 
 
+_GERMAN = {"country": "DE", "subdivision": "DE-SN", "default_currency": "EUR"}
+
+
+@pytest.mark.parametrize(
+    ("first", "again", "place", "stored"),
+    [
+        (
+            {"scheme": "PL-NIP", "id": "615-123-45-61"},
+            {"scheme": "PL-VAT", "id": "PL 6151234561"},
+            {},
+            {"scheme": "PL-NIP", "id": "6151234561"},
+        ),
+        (
+            {"scheme": "PL-VAT", "id": "6151234561"},
+            {"scheme": "VAT", "id": "PL6151234561"},
+            {},
+            {"scheme": "PL-NIP", "id": "6151234561"},
+        ),
+        (
+            {"scheme": "DE-USTID", "id": "DE136695976"},
+            {"scheme": "DE-UST-IDNR.", "id": "136695976"},
+            _GERMAN,
+            {"scheme": "DE-USTIDNR", "id": "136695976"},
+        ),
+        (
+            {"scheme": "VAT", "id": "DE136695976"},
+            {"scheme": "DE-VAT", "id": "136695976"},
+            _GERMAN,
+            {"scheme": "DE-USTIDNR", "id": "136695976"},
+        ),
+        (
+            {"scheme": "DE-HRB", "id": "Dresden HRB 4711"},
+            {"scheme": "DE-HRA", "id": "HRB 4711 Dresden"},
+            _GERMAN,
+            {"scheme": "DE-HANDELSREGISTER", "id": "Dresden HRB 4711"},
+        ),
+    ],
+)
+async def test_create_organization_is_409_when_the_registration_is_taken_under_another_name_of_its_scheme(
+    client: Client, first: dict[str, str], again: dict[str, str], place: dict[str, str], stored: dict[str, str]
+) -> None:
+    owner = await register(client)
+    created = await create_organization(client, owner, registration=first, **place)
+    assert created["registration"] == stored
+    duplicate = await client.post(
+        "/api/v1/organizations", json=organization_body(registration=again, **place), headers=owner.headers
+    )
+    assert duplicate.status_code == 409, duplicate.text
+    assert duplicate.json()["type"].endswith("/registration-taken")
+    assert f"{stored['scheme']} {stored['id']}" in duplicate.json()["detail"]
+    assert (await client.get("/api/v1/organizations", headers=owner.headers)).json()["total"] == 1
+
+
 async def test_a_registration_number_is_kept_compact_so_another_spelling_of_it_is_taken(client: Client) -> None:
     owner = await register(client)
     nip = await create_organization(client, owner, registration={"scheme": "pl-nip", "id": " 615-123-45-61 "})
@@ -123,8 +176,9 @@ async def test_a_registration_number_is_kept_compact_so_another_spelling_of_it_i
         headers=owner.headers,
     )
     assert again.status_code == 409, again.text
+    # An EU VAT number without its country code gets the organisation's, and is a NIP then.
     vat = await create_organization(client, owner, registration={"scheme": "VAT", "id": "615-000-01-28"})
-    assert vat["registration"] == {"scheme": "VAT", "id": "PL6150000128"}  # the country code is the organisation's
+    assert vat["registration"] == {"scheme": "PL-NIP", "id": "6150000128"}
     register_number = await create_organization(
         client,
         owner,
@@ -133,7 +187,7 @@ async def test_a_registration_number_is_kept_compact_so_another_spelling_of_it_i
         subdivision="DE-SN",
         default_currency="EUR",
     )
-    assert register_number["registration"]["id"] == "Dresden HRB 4711"
+    assert register_number["registration"] == {"scheme": "DE-HANDELSREGISTER", "id": "Dresden HRB 4711"}
     # A scheme stdnum does not know (KRS numbers have no check digit) is kept as written.
     krs = await create_organization(client, owner, registration={"scheme": "PL-KRS", "id": "0000 123456"})
     assert krs["registration"] == {"scheme": "PL-KRS", "id": "0000 123456"}

@@ -103,6 +103,19 @@ async def order(client: Client, account: Account, order_id: str) -> dict[str, An
     return result
 
 
+async def disputed(client: Client, m: Market, order_id: str, resolution: dict[str, Any]) -> None:
+    """The cheese order delivered, disputed by the buyer and resolved by the coordinator as `resolution`."""
+    url = f"/api/v1/orders/{order_id}"
+    for account, action in ((m.cheese_maker, "accept"), (m.cheese_maker, "ship"), (m.buyer, "deliver")):
+        assert (await client.post(f"{url}/{action}", headers=account.headers)).status_code == 200
+    opened = await client.post(
+        f"{url}/dispute", json={"reason": "damaged", "message": "Half the wheels were mouldy."}, headers=m.buyer.headers
+    )
+    assert opened.status_code == 201, opened.text
+    resolved = await client.post(f"{url}/dispute/resolve", json=resolution, headers=m.coordinator.headers)
+    assert resolved.status_code == 200, resolved.text
+
+
 def fee(amount_minor: int) -> int:
     return int((Decimal(amount_minor) * FEE_PERCENT / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 

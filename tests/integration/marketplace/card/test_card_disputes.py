@@ -9,24 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.factories.dashboard import period_trade
 from tests.factories.order import EUR_PLN, Market
-from tests.integration.marketplace.card.support import Client, order, paid_checkout, refunds
+from tests.integration.marketplace.card.support import Client, disputed, order, paid_checkout, refunds
 from tests.stripe_stub import StripeStub
 
 
 def in_euro(amount_minor: int) -> int:
     return int((Decimal(amount_minor) / EUR_PLN).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-async def disputed(client: Client, m: Market, order_id: str, resolution: dict[str, Any]) -> None:
-    url = f"/api/v1/orders/{order_id}"
-    for account, action in ((m.cheese_maker, "accept"), (m.cheese_maker, "ship"), (m.buyer, "deliver")):
-        assert (await client.post(f"{url}/{action}", headers=account.headers)).status_code == 200
-    opened = await client.post(
-        f"{url}/dispute", json={"reason": "quality", "message": "Mould on the rind."}, headers=m.buyer.headers
-    )
-    assert opened.status_code == 201, opened.text
-    resolved = await client.post(f"{url}/dispute/resolve", json=resolution, headers=m.coordinator.headers)
-    assert resolved.status_code == 200, resolved.text
 
 
 async def test_a_card_orders_refund_by_dispute_is_credited_on_the_order_and_left_out_of_the_dashboards(

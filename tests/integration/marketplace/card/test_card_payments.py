@@ -30,6 +30,7 @@ from tests.integration.marketplace.card.support import (
     WEBHOOK_SECRET,
     Client,
     card_checkout,
+    disputed,
     fee,
     onboard,
     order,
@@ -429,20 +430,9 @@ async def test_a_partial_refund_by_dispute_goes_back_to_the_card_in_proportion(
     m = market
     checkout = await paid_checkout(card_client, stub, m, run_jobs, (m.cheese, "10"))
     [cheese_order] = checkout["orders"]
-    url = f"/api/v1/orders/{cheese_order['id']}"
-    for account, action in ((m.cheese_maker, "accept"), (m.cheese_maker, "ship"), (m.buyer, "deliver")):
-        assert (await card_client.post(f"{url}/{action}", headers=account.headers)).status_code == 200
-    opened = await card_client.post(
-        f"{url}/dispute", json={"reason": "damaged", "message": "Half the wheels were mouldy."}, headers=m.buyer.headers
-    )
-    assert opened.status_code == 201, opened.text
     total = cheese_order["total"]["amount_minor"]  # 550.00 PLN
-    resolved = await card_client.post(
-        f"{url}/dispute/resolve",
-        json={"outcome": "partial_refund", "refund_minor": total // 2, "note": "Half the wheels."},
-        headers=m.coordinator.headers,
-    )
-    assert resolved.status_code == 200, resolved.text
+    resolution = {"outcome": "partial_refund", "refund_minor": total // 2, "note": "Half the wheels."}
+    await disputed(card_client, m, cheese_order["id"], resolution)
     await run_jobs()
 
     share = cheese_order["display_total"]["amount_minor"]
