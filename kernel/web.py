@@ -387,7 +387,7 @@ async def check_parameters(request: Request[Any, Any, Any]) -> None:
         return
     errors: list[FieldError] = []
     sources = {ParamType.QUERY: request.query_params, ParamType.HEADER: request.headers}
-    for param_type, wire_name, declared in ruled:
+    for param_type, wire_name, declared, converted in ruled:
         raw = sources[param_type].get(wire_name)
         if raw is None:
             continue
@@ -395,24 +395,34 @@ async def check_parameters(request: Request[Any, Any, Any]) -> None:
         try:  # as Litestar converts it, but with the type's constraints, which Litestar drops
             value = msgspec.convert(raw, declared, strict=False)
         except msgspec.ValidationError as exc:
-            errors.append(field_error(where, str(exc), declared))
-            continue
+            if _converts(raw, converted):  # only the constraints fail: Litestar would let it through
+                errors.append(field_error(where, str(exc), declared))
+            continue  # else Litestar names it, with every other bad parameter
         errors += rule_errors(value, declared, where)
     if errors:
         raise InvalidInput.of(errors)
 
 
+def _converts(raw: str, annotation: Any) -> bool:
+    try:
+        msgspec.convert(raw, annotation, strict=False)
+    except msgspec.ValidationError:
+        return False
+    return True
+
+
 @functools.cache
-def _ruled_parameters(handler: BaseRouteHandler) -> tuple[tuple[ParamType, str, Any], ...]:
-    """(source, name on the wire, declared type) of each query or header parameter of `handler` whose
-    type carries a `Rule`: worked out once per handler, as most have none."""
+def _ruled_parameters(handler: BaseRouteHandler) -> tuple[tuple[ParamType, str, Any, Any], ...]:
+    """(source, name on the wire, declared type, the type Litestar converts to) of each query or
+    header parameter of `handler` whose type carries a `Rule`: worked out once per handler, as
+    most have none."""
     ruled = []
     for parameter in parameters_of(handler):
         kwarg = parameter.kwarg_definition
         if not isinstance(kwarg, ParameterKwarg) or parameter.is_di_field:
             continue
         if kwarg.param_type in (ParamType.QUERY, ParamType.HEADER) and has_rules(declared := _declared_type(parameter)):
-            ruled.append((kwarg.param_type, _alias(parameter.name, kwarg), declared))
+            ruled.append((kwarg.param_type, _alias(parameter.name, kwarg), declared, parameter.annotation))
     return tuple(ruled)
 
 

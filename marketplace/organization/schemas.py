@@ -17,6 +17,9 @@ Languages = Annotated[list[str], msgspec.Meta(min_length=1, max_length=20, descr
 
 
 class RegistrationIdentifier(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """A registration or VAT number. One python-stdnum checks is read back as stored: under its scheme's
+    one name, compact (`PL-VAT` `PL 615-123-45-61` is `PL-NIP` `6151234561`)."""
+
     scheme: Annotated[str, msgspec.Meta(min_length=1, max_length=40, examples=["DE-HRB", "PL-KRS", "VAT"])]
     id: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
 
