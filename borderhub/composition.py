@@ -70,7 +70,11 @@ def compose(
     contributions = [
         kernel.wiring.register(),
         marketplace.wiring.register(settings.core, settings.marketplace),
-        procurement.wiring.register(settings.procurement, card_payments=settings.marketplace.stripe_enabled),
+        procurement.wiring.register(
+            settings.procurement,
+            card_payments=settings.marketplace.stripe_enabled,
+            public_url=settings.marketplace.public_url,
+        ),
         search.wiring.register(settings.search, search_engine),
         *extra,
     ]

@@ -37,6 +37,7 @@ DELIVER_ENTRYPOINT = "deliver_event"
 
 E = TypeVar("E", bound=msgspec.Struct)
 Handler = Callable[[AsyncSession, Any], Awaitable[None]]
+IdentifiedHandler = Callable[[AsyncSession, Any, uuid.UUID], Awaitable[None]]
 ScheduledJob = Callable[[AsyncSession], Awaitable[None]]
 
 
@@ -60,11 +61,24 @@ class Delivery(msgspec.Struct, frozen=True):
 class Subscriber:
     name: str
     event_type: type[msgspec.Struct]
-    handler: Handler
+    handler: IdentifiedHandler
+    """Called with the session, the event and the event's id."""
 
 
 def subscriber(event_type: type[E], name: str, handler: Callable[[AsyncSession, E], Awaitable[None]]) -> Subscriber:
     """`handler` called (at least once) with every committed `event_type` event, under the stable `name`."""
+
+    async def without_id(session: AsyncSession, event: E, _: uuid.UUID) -> None:
+        await handler(session, event)
+
+    return Subscriber(name=name, event_type=event_type, handler=without_id)
+
+
+def identified_subscriber(
+    event_type: type[E], name: str, handler: Callable[[AsyncSession, E, uuid.UUID], Awaitable[None]]
+) -> Subscriber:
+    """A `subscriber` that is also given the event's id: what tells two deliveries of one event
+    (same id) from two events alike (a notification is sent once per event and recipient)."""
     return Subscriber(name=name, event_type=event_type, handler=handler)
 
 

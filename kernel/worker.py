@@ -63,7 +63,7 @@ async def deliver(sessions: async_sessionmaker[AsyncSession], registry: Registry
     async with transaction(sessions) as session:
         row = (await session.execute(select(OutboxEvent).where(OutboxEvent.id == delivery.event_id))).scalar_one()
         event = msgspec.convert(row.payload, subscriber.event_type)
-        await subscriber.handler(session, event)
+        await subscriber.handler(session, event, row.id)
 
 
 def build_queue(

@@ -28,6 +28,8 @@ from marketplace.hub.repository import HubRepository
 from marketplace.hub.service import HubService
 from marketplace.identity.service import bootstrap_platform_admin
 from marketplace.money.service import record_rates
+from marketplace.notification.service import Audience, Notice, Notifier
+from marketplace.notification.subscribers import telling
 from marketplace.order.awarded import AwardedOrder, place_awarded_orders
 from marketplace.organization.models import InclusionAttribute, OrganizationKind, Role
 from marketplace.organization.repository import OrganizationRepository
@@ -38,6 +40,7 @@ from marketplace.settings import MarketplaceSettings
 
 __all__ = [
     "RECONCILE_DAYS",
+    "Audience",
     "AwardedOrder",
     "ClassificationScheme",
     "Eligibility",
@@ -48,6 +51,8 @@ __all__ = [
     "ListingSnapshot",
     "ListingText",
     "MissingCredential",
+    "Notice",
+    "Notifier",
     "OrganizationKind",
     "OrganizationRead",
     "Period",
@@ -84,6 +89,7 @@ __all__ = [
     "require_hub_coordinator",
     "require_org_role",
     "require_platform_admin",
+    "telling",
     "trading_parties",
     "unit_of",
 ]

@@ -228,3 +228,9 @@ class FxRatesRecorded(msgspec.Struct, frozen=True, kw_only=True):
     """Reference exchange rates were imported or corrected for these currencies."""
 
     currencies: list[str]
+
+
+class MailQueued(msgspec.Struct, frozen=True, kw_only=True):
+    """A message was written to the outgoing mail (`marketplace.mail`): to be sent now."""
+
+    mail_id: uuid.UUID

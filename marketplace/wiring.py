@@ -32,12 +32,17 @@ from marketplace.dashboard.controllers import HubDashboardController
 from marketplace.dashboard.jobs import refresh_dashboards
 from marketplace.db import MARKETPLACE_SCHEMA
 from marketplace.dispute.controllers import DisputeController
-from marketplace.events import CardPaymentSucceeded, CardRefundDue, CardReversalDue, CardTransferDue
+from marketplace.events import CardPaymentSucceeded, CardRefundDue, CardReversalDue, CardTransferDue, MailQueued
 from marketplace.hub.controllers import HubController
 from marketplace.identity.controllers import AuthController, MeController
 from marketplace.identity.dependencies import provide_principal
 from marketplace.identity.service import purge_login_failures
+from marketplace.mail.service import retry_mail, send_mail
+from marketplace.mail.smtp import SmtpTransport
 from marketplace.money.controllers import FxController
+from marketplace.notification import subscribers as notification
+from marketplace.notification.controllers import DemoMailboxController, NotificationController
+from marketplace.notification.service import Notifier, send_digests
 from marketplace.order.controllers import (
     CheckoutController,
     HubOrderController,
@@ -59,6 +64,8 @@ def register(core: CoreSettings, settings: MarketplaceSettings) -> Contribution:
     and `stripe_gateway` (None while card payments are off) dependencies.
     """
     gateway = StripeGateway.from_settings(settings)
+    mail_transport = SmtpTransport.from_settings(settings)
+    demo = [DemoMailboxController] if settings.demo_mailbox else []
     return Contribution(
         schema=MARKETPLACE_SCHEMA,
         route_handlers=[
@@ -85,6 +92,8 @@ def register(core: CoreSettings, settings: MarketplaceSettings) -> Contribution:
             CardPaymentController,
             StripeWebhookController,
             HubPaymentAttentionController,
+            NotificationController,
+            *demo,
         ],
         dependencies={
             "principal": Provide(provide_principal),
@@ -103,6 +112,8 @@ def register(core: CoreSettings, settings: MarketplaceSettings) -> Contribution:
             subscriber(
                 CardReversalDue, "reverse_producers_transfer", functools.partial(reverse_producers_transfer, gateway)
             ),
+            subscriber(MailQueued, "send_mail", functools.partial(send_mail, mail_transport)),
+            *notification.subscribers(Notifier(settings.public_url)),
         ],
         schedules=[
             Schedule("purge_login_failures", "17 3 * * *", purge_login_failures),
@@ -111,6 +122,8 @@ def register(core: CoreSettings, settings: MarketplaceSettings) -> Contribution:
             Schedule("flag_expiring_credentials", "5 4 * * *", flag_expiring_credentials),
             Schedule("announce_validity_changes", "7 0 * * *", announce_validity_changes),
             Schedule("refresh_dashboards", "* * * * *", refresh_dashboards),
+            Schedule("retry_mail", "* * * * *", functools.partial(retry_mail, mail_transport)),
+            Schedule("send_digests", "0 6 * * *", send_digests),
         ],
     )
 

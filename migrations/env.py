@@ -21,6 +21,8 @@ import marketplace.dashboard.models
 import marketplace.dispute.models
 import marketplace.hub.models
 import marketplace.identity.models
+import marketplace.mail.models
+import marketplace.notification.models
 import marketplace.order.models
 import marketplace.organization.models
 import marketplace.payment.models  # noqa: F401

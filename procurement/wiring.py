@@ -23,8 +23,9 @@ from procurement.settings import PLACEHOLDER_OCID_PREFIX, ProcurementSettings
 from procurement.tender.controllers import HubTenderController, TenderController
 
 
-def register(settings: ProcurementSettings, *, card_payments: bool) -> Contribution:
-    """`card_payments`: whether awarded orders may be paid by card (the marketplace's Stripe is on).
+def register(settings: ProcurementSettings, *, card_payments: bool, public_url: str) -> Contribution:
+    """`card_payments`: whether awarded orders may be paid by card (the marketplace's Stripe is on);
+    `public_url`: where people reach the service (the links of the messages telling them of tenders).
 
     Provides `procurement_settings`, `card_payments` (the flag above, for the award service) and
     `pooled_procurement` (the pooled-procurement figures the marketplace's hub dashboards show).

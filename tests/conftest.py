@@ -26,6 +26,7 @@ from borderhub.composition import Composition, compose
 from borderhub.settings import Settings
 from kernel import embedded, migrate
 from kernel.db import asyncpg_dsn, create_engine, transaction
+from marketplace.settings import MarketplaceSettings
 from procurement.settings import ProcurementSettings
 from tests.shared_data import shared_data
 
@@ -60,6 +61,8 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         ),
         run_worker_in_process=False,
         login_max_failures=5,
+        # No SMTP server: mail is kept in the local mailbox, which tests read as the demo does.
+        marketplace=MarketplaceSettings(demo_mailbox=True),
     )
 
 

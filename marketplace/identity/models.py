@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import uuid
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.db import Entity
-from marketplace.db import MARKETPLACE_SCHEMA
+from marketplace.db import MARKETPLACE_SCHEMA, enum_type
+
+
+class EmailFrequency(enum.StrEnum):
+    """How a person wants to hear of what concerns them by e-mail (messages about the account
+    itself, such as a password reset, are always sent)."""
+
+    immediately = "immediately"
+    daily = "daily"
+    """One digest a day of what happened since the last."""
+    off = "off"
 
 
 class User(Entity):
@@ -23,6 +34,13 @@ class User(Entity):
     preferred_language: Mapped[str | None] = mapped_column(String(35))
     is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    email_verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    """When the owner proved the address is theirs (None: not yet; they may sign in but not act
+    for an organisation)."""
+    notify_in_app: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    notify_email: Mapped[EmailFrequency] = mapped_column(
+        enum_type(EmailFrequency, "email_frequency"), default=EmailFrequency.immediately, server_default="immediately"
+    )
 
 
 class ApiKey(Entity):

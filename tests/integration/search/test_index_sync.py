@@ -238,7 +238,7 @@ async def test_stale_or_repeated_event_leaves_the_current_document_when_delivere
     )
     for _ in range(2):
         async with transaction(sessions) as session:
-            await reg.subscribers["search_on_ListingChanged"].handler(session, late)
+            await reg.subscribers["search_on_ListingChanged"].handler(session, late, uuid.uuid4())
 
     async with transaction(sessions) as session:
         assert (await engine.fetch(session, [listing_id]))[listing_id] == current

@@ -57,11 +57,17 @@ def test_the_default_ocid_prefix_is_a_placeholder_of_the_registered_shape_and_st
     assert load_settings().procurement.ocid_prefix == PLACEHOLDER_OCID_PREFIX == "ocds-000000"
     secret = "s" * 40
     with capture_logs() as logs:
-        wiring.register(ProcurementSettings(bid_sealing_secret=secret), card_payments=False)
+        wiring.register(
+            ProcurementSettings(bid_sealing_secret=secret), card_payments=False, public_url="http://127.0.0.1:8000"
+        )
     [warning] = [log for log in logs if log["log_level"] == "warning"]
     assert "OCID_PREFIX" in warning["event"]
     with capture_logs() as logs:
-        wiring.register(ProcurementSettings(bid_sealing_secret=secret, ocid_prefix="ocds-abc123"), card_payments=False)
+        wiring.register(
+            ProcurementSettings(bid_sealing_secret=secret, ocid_prefix="ocds-abc123"),
+            card_payments=False,
+            public_url="http://127.0.0.1:8000",
+        )
     assert [log for log in logs if log["log_level"] == "warning"] == []
 
 

@@ -1,0 +1,155 @@
+"""Writing e-mail and sending it: at most once per message, retried until the mail server takes it.
+
+`queue_mail` renders a message in its reader's language and writes it, in the caller's transaction,
+under a key naming what it is for (an event, recipient and channel; an account token): a second
+write under the same key is ignored, so a redelivered event cannot mail anyone twice. After the
+commit, `MailQueued` brings it to `send_mail`; a mail server that refuses or cannot be reached
+leaves the message pending with its next attempt backed off (30 s, 1 min, 2 min ... every 15 min),
+and `retry_mail`, every minute, sends what is due. A message is marked sent in the transaction
+that sent it, one message per transaction. After `GIVE_UP_AFTER` of failures it is `failed`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kernel import clock
+from kernel.db import sibling_sessions, transaction
+from kernel.outbox import emit
+from marketplace.events import MailQueued
+from marketplace.mail.models import MailStatus, OutgoingMail
+from marketplace.mail.render import render
+
+FIRST_RETRY = dt.timedelta(seconds=30)
+LONGEST_RETRY = dt.timedelta(minutes=15)
+GIVE_UP_AFTER = dt.timedelta(days=3)
+#: Messages `retry_mail` sends in one run at most (the rest wait for the next minute).
+RETRY_BATCH = 200
+
+
+class MailTransport(Protocol):
+    """Hands a message to a mail server; raises (any exception) when it did not take it."""
+
+    async def send(self, mail: OutgoingMail) -> None: ...
+
+
+async def queue_mail(
+    session: AsyncSession,
+    *,
+    key: str,
+    to: str,
+    kind: str,
+    language: str | None,
+    context: Mapping[str, Any],
+    user_id: uuid.UUID | None = None,
+) -> uuid.UUID | None:
+    """Write the message `kind` to `to`, rendered in `language` with `context`, to be sent after the
+    commit. Returns its id, or None when a message under `key` was written before (nothing is
+    written again)."""
+    rendered = render(kind, language, context)
+    now = clock.now()
+    statement = (
+        insert(OutgoingMail)
+        .values(
+            id=uuid.uuid4(),
+            key=key,
+            user_id=user_id,
+            to_address=to,
+            kind=kind,
+            language=rendered.language,
+            subject=rendered.subject[:300],
+            text_body=rendered.text,
+            html_body=rendered.html,
+            status=MailStatus.pending,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=[OutgoingMail.key])
+        .returning(OutgoingMail.id)
+    )
+    mail_id = (await session.execute(statement)).scalar_one_or_none()
+    if mail_id is not None:
+        await emit(session, MailQueued(mail_id=mail_id))
+    return mail_id
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """How long a message waits after its `attempts`-th failed attempt: 30 s, doubling, at most 15 min."""
+    return min(FIRST_RETRY * 2 ** min(attempts - 1, 10), LONGEST_RETRY)
+
+
+async def send_mail(transport: MailTransport | None, session: AsyncSession, event: MailQueued) -> None:
+    """Send one queued message now, in this transaction (subscriber of `MailQueued`)."""
+    await send_one(session, transport, event.mail_id)
+
+
+async def send_one(session: AsyncSession, transport: MailTransport | None, mail_id: uuid.UUID) -> MailStatus | None:
+    """Send the message if it is pending and due, and record the outcome; never raises for a mail
+    server's failure (the message waits for its next attempt instead). Returns its status after,
+    or None when it is not due or another worker holds it."""
+    mail = (
+        await session.execute(select(OutgoingMail).where(OutgoingMail.id == mail_id).with_for_update(skip_locked=True))
+    ).scalar_one_or_none()
+    now = clock.now()
+    if mail is None or mail.status is not MailStatus.pending or mail.next_attempt_at > now:
+        return None
+    if transport is None:
+        mail.status = MailStatus.kept
+    else:
+        try:
+            await transport.send(mail)
+        except Exception as error:  # noqa: BLE001 - any failure to hand over is retried, and recorded
+            mail.attempts += 1
+            mail.last_error = f"{type(error).__name__}: {error}"[:500]
+            if now - mail.created_at >= GIVE_UP_AFTER:
+                mail.status = MailStatus.failed
+            else:
+                mail.next_attempt_at = now + retry_delay(mail.attempts)
+        else:
+            mail.attempts += 1
+            mail.status = MailStatus.sent
+            mail.sent_at = now
+    await session.flush()
+    return mail.status
+
+
+async def retry_mail(transport: MailTransport | None, session: AsyncSession) -> None:
+    """Scheduled every minute: send every pending message whose next attempt is due, each in its own
+    transaction (so one sent is recorded as sent whatever happens to the next)."""
+    due = (
+        await session.scalars(
+            select(OutgoingMail.id)
+            .where(OutgoingMail.status == MailStatus.pending, OutgoingMail.next_attempt_at <= clock.now())
+            .order_by(OutgoingMail.next_attempt_at)
+            .limit(RETRY_BATCH)
+        )
+    ).all()
+    sessions = sibling_sessions(session)
+    for mail_id in due:
+        async with transaction(sessions) as own:
+            await send_one(own, transport, mail_id)
+
+
+async def mailbox(
+    session: AsyncSession, *, to: str | None = None, status: MailStatus | None = None, limit: int = 50
+) -> list[OutgoingMail]:
+    """The latest messages, newest first: to one address, in one status."""
+    query = select(OutgoingMail).order_by(OutgoingMail.created_at.desc(), OutgoingMail.id.desc()).limit(limit)
+    if to is not None:
+        query = query.where(OutgoingMail.to_address == to.strip().lower())
+    if status is not None:
+        query = query.where(OutgoingMail.status == status)
+    return list((await session.scalars(query)).all())
+
+
+async def mail_by_id(session: AsyncSession, mail_id: uuid.UUID) -> OutgoingMail | None:
+    return await session.get(OutgoingMail, mail_id)
