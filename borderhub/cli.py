@@ -111,6 +111,14 @@ def serve(host: str, port: int, demo: bool, data_dir: Path | None) -> None:
     migrate.upgrade(_url(settings))
     if demo:
         click.echo(_in_transaction(settings, lambda session: load_demo_data(session, settings)).describe())
+        if not settings.marketplace.smtp_enabled:
+            # Without a mail server, the demo shows its mail: everyone's, which is why only the demo does.
+            marketplace = msgspec.structs.replace(settings.marketplace, demo_mailbox=True)
+            settings = msgspec.structs.replace(settings, marketplace=marketplace)
+            click.echo(
+                f"No SMTP server: mail is kept in the local mailbox — `borderhub mail list`, "
+                f"or http://{host}:{port}/api/v1/demo/mailbox"
+            )
     click.echo(f"Borderhub API on http://{host}:{port}/api/v1 — interactive docs at http://{host}:{port}/schema")
     # uvicorn re-raises SIGTERM after shutting down; as SystemExit it lets the exit
     # handlers run, which stop the embedded PostgreSQL instead of orphaning it.
@@ -458,3 +466,104 @@ class _ProgressBars:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+@main.group()
+def mail() -> None:
+    """Outgoing e-mail: the local mailbox (every message, sent or kept)."""
+
+
+@mail.command("list")
+@click.option("--to", "to", default=None, help="Only messages to this address.")
+@click.option(
+    "--status", type=click.Choice(["pending", "sent", "kept", "failed"]), default=None, help="Only in this status."
+)
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@data_dir_option
+def mail_list(to: str | None, status: str | None, limit: int, data_dir: Path | None) -> None:
+    """The latest messages, newest first: id, when, status, to, subject."""
+    from marketplace.api import MailStatus, mailbox
+
+    settings = _settings(data_dir)
+    migrate.upgrade(_url(settings))
+    wanted = MailStatus(status) if status else None
+
+    async def work(session: AsyncSession) -> list[str]:
+        found = await mailbox(session, to=to, status=wanted, limit=limit)
+        return [
+            f"{m.id}  {m.created_at:%Y-%m-%d %H:%M}  {m.status.value:<7}  {m.to_address}  {m.subject}" for m in found
+        ]
+
+    lines = _in_transaction(settings, work)
+    click.echo("\n".join(lines) if lines else "no messages")
+
+
+@mail.command("show")
+@click.argument("mail_id", type=click.UUID)
+@click.option("--html", is_flag=True, help="The HTML part instead of the text.")
+@data_dir_option
+def mail_show(mail_id: uuid.UUID, html: bool, data_dir: Path | None) -> None:
+    """One message: its headers and its text (or HTML) part."""
+    from marketplace.api import mail_by_id
+
+    settings = _settings(data_dir)
+    migrate.upgrade(_url(settings))
+
+    async def work(session: AsyncSession) -> str | None:
+        found = await mail_by_id(session, mail_id)
+        if found is None:
+            return None
+        headers = [
+            f"To: {found.to_address}",
+            f"Subject: {found.subject}",
+            f"Language: {found.language}",
+            f"Status: {found.status.value}" + (f" ({found.last_error})" if found.last_error else ""),
+            f"Written: {found.created_at:%Y-%m-%d %H:%M:%S} UTC",
+        ]
+        return "\n".join([*headers, "", found.html_body if html else found.text_body])
+
+    shown = _in_transaction(settings, work)
+    if shown is None:
+        raise click.ClickException(f"no message {mail_id}")
+    click.echo(shown)
+
+
+@main.group()
+def i18n() -> None:
+    """Message catalogs: extract the texts, update each language's catalog, compile and check them."""
+
+
+@i18n.command("extract")
+def i18n_extract() -> None:
+    """Write every text of the messages to marketplace/mail/locale/messages.pot."""
+    from kernel.catalogs import extract
+    from marketplace.api import MESSAGE_CATALOG
+
+    template = extract(MESSAGE_CATALOG)
+    click.echo(f"{len(template)} texts extracted to {MESSAGE_CATALOG.locale_dir}")
+
+
+@i18n.command("update")
+def i18n_update() -> None:
+    """Extract, then bring each language's catalog up to date (new texts untranslated)."""
+    from kernel.catalogs import update
+    from marketplace.api import MESSAGE_CATALOG
+
+    for language, missing in update(MESSAGE_CATALOG).items():
+        click.echo(f"{language}: {missing} texts to translate" if missing else f"{language}: complete")
+
+
+@i18n.command("compile")
+def i18n_compile() -> None:
+    """Compile every catalog and check it: complete, nothing fuzzy, placeholders as in English. Exits 1
+    naming each problem otherwise. (The service compiles the catalogs in memory as it loads them.)"""
+    from kernel.catalogs import check
+    from marketplace.api import MESSAGE_CATALOG
+
+    found = check(MESSAGE_CATALOG)
+    for language, problems in found.items():
+        click.echo(f"{language}: " + ("ok" if not problems else f"{len(problems)} problems"))
+        for problem in problems:
+            click.echo(f"  {problem}")
+    if any(found.values()):
+        raise SystemExit(1)

@@ -27,6 +27,10 @@ from marketplace.dashboard.schemas import Period, PooledProcurement, Procurement
 from marketplace.hub.repository import HubRepository
 from marketplace.hub.service import HubService
 from marketplace.identity.service import bootstrap_platform_admin
+from marketplace.mail.models import MailStatus
+from marketplace.mail.render import CATALOG as MESSAGE_CATALOG
+from marketplace.mail.schemas import MailRead, mail_read
+from marketplace.mail.service import mail_by_id, mailbox
 from marketplace.money.service import record_rates
 from marketplace.notification.service import Audience, Notice, Notifier
 from marketplace.notification.subscribers import telling
@@ -40,13 +44,20 @@ from marketplace.settings import MarketplaceSettings
 
 __all__ = [
     "RECONCILE_DAYS",
+    "MESSAGE_CATALOG",
     "Audience",
+    "MailRead",
+    "MailStatus",
+    "mail_by_id",
+    "mail_read",
+    "mailbox",
     "AwardedOrder",
     "ClassificationScheme",
     "Eligibility",
     "Finding",
     "HubSummary",
     "InclusionAttribute",
+    "ListedGoods",
     "ListedTiers",
     "ListingSnapshot",
     "ListingText",
@@ -72,8 +83,10 @@ __all__ = [
     "hub_jurisdictions",
     "hub_summary",
     "hubs_coordinated",
+    "hub_members",
     "hubs_of_member",
     "is_hub_coordinator",
+    "listed_goods",
     "listed_tiers",
     "listing_id_batch",
     "listing_ids_of_hub_members",
@@ -209,6 +222,14 @@ async def hubs_of_member(session: AsyncSession, principal: Principal) -> set[uui
     return await HubRepository(session).hubs_of_member(principal.user_id)
 
 
+async def hub_members(session: AsyncSession, hub_id: uuid.UUID, *, as_: str) -> list[uuid.UUID]:
+    """The organisations admitted to the hub that act in it `as_` "buyer" or "producer" (organisations
+    registered as both count as either), in id order. No access check: for telling a hub's members
+    what concerns them."""
+    kinds = [OrganizationKind.both, OrganizationKind(as_)]
+    return await HubRepository(session).admitted_organizations(hub_id, kinds)
+
+
 async def acting_member(
     session: AsyncSession, principal: Principal, organization_id: uuid.UUID, hub_id: uuid.UUID, *, as_: str
 ) -> TradingParty:
@@ -275,6 +296,25 @@ class ListedTiers(msgspec.Struct, kw_only=True, frozen=True):
         if quantity < self.tiers[0][0]:
             return self.tiers[0][1]
         return rules.tier_for(self.tiers, quantity)[1]
+
+
+class ListedGoods(msgspec.Struct, kw_only=True, frozen=True):
+    """One active listing of a producer admitted to a hub: what it is and where it ships."""
+
+    organization_id: uuid.UUID
+    classification_code: str
+    ships_to: list[str]
+    """Jurisdictions (countries or subdivisions) the producer ships the goods to."""
+
+
+async def listed_goods(
+    session: AsyncSession, hub_id: uuid.UUID, scheme: str, digits_prefix: str
+) -> list[ListedGoods]:
+    """The active listings of the producers admitted to the hub whose classification in `scheme` (CPV
+    or HS) begins with the digits `digits_prefix` (`03142` covers CPV `03142500-3`), by producer.
+    No access check: listings are public."""
+    rows = await ListingRepository(session).classified_of_hub_sellers(hub_id, scheme, digits_prefix)
+    return [ListedGoods(organization_id=org, classification_code=code, ships_to=ships) for org, code, ships in rows]
 
 
 async def listed_tiers(

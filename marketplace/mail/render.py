@@ -30,6 +30,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
+from kernel.catalogs import MessageCatalog
 from kernel.money import from_minor
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -37,6 +38,10 @@ LOCALES = Path(__file__).parent / "locale"
 DEFAULT_LANGUAGE = "en"
 #: The languages messages are written in; every other reads English.
 LANGUAGES = ("en", "de", "pl", "cs")
+#: The texts of every message (templates and the unit names below) and their translations.
+CATALOG = MessageCatalog(
+    name="messages", sources=Path(__file__).parent, locale_dir=LOCALES, languages=LANGUAGES[1:]
+)
 
 
 @dataclass(frozen=True)

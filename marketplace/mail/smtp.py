@@ -34,10 +34,11 @@ class SmtpTransport:
         message["Date"] = email.utils.format_datetime(mail.created_at)
         # The same Message-ID on every attempt lets a receiving server drop a copy it already has.
         message["Message-ID"] = f"<{mail.id}@{self.domain}>"
-        message["Content-Language"] = mail.language
         message["Auto-Submitted"] = "auto-generated"
         message.set_content(mail.text_body)
         message.add_alternative(mail.html_body, subtype="html")
+        # After the content: setting it clears every Content-* header.
+        message["Content-Language"] = mail.language
         return message
 
     async def send(self, mail: OutgoingMail) -> None:
