@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import select
@@ -22,10 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel import clock
 from kernel.db import sibling_sessions, transaction
-from kernel.outbox import emit
+from kernel.outbox import emit_many
 from marketplace.events import MailQueued
 from marketplace.mail.models import MailStatus, OutgoingMail
-from marketplace.mail.render import render
+from marketplace.mail.render import Rendered, render
 
 FIRST_RETRY = dt.timedelta(seconds=30)
 LONGEST_RETRY = dt.timedelta(minutes=15)
@@ -38,6 +39,21 @@ class MailTransport(Protocol):
     """Hands a message to a mail server; raises (any exception) when it did not take it."""
 
     async def send(self, mail: OutgoingMail) -> None: ...
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A rendered message for one address, under the key of what it is for."""
+
+    key: str
+    to: str
+    kind: str
+    message: Rendered
+    user_id: uuid.UUID | None = None
+
+
+#: Messages written per statement (each row is 15 parameters; PostgreSQL takes 32,767 a statement).
+_CHUNK = 1000
 
 
 async def queue_mail(
@@ -53,33 +69,45 @@ async def queue_mail(
     """Write the message `kind` to `to`, rendered in `language` with `context`, to be sent after the
     commit. Returns its id, or None when a message under `key` was written before (nothing is
     written again)."""
-    rendered = render(kind, language, context)
+    written = await post(session, [Envelope(key, to, kind, render(kind, language, context), user_id)])
+    return written[0] if written else None
+
+
+async def post(session: AsyncSession, envelopes: Sequence[Envelope]) -> list[uuid.UUID]:
+    """Write rendered messages to be sent after the commit, a statement per thousand; returns the ids
+    of those written (a key written before is skipped)."""
     now = clock.now()
-    statement = (
-        insert(OutgoingMail)
-        .values(
-            id=uuid.uuid4(),
-            key=key,
-            user_id=user_id,
-            to_address=to,
-            kind=kind,
-            language=rendered.language,
-            subject=rendered.subject[:300],
-            text_body=rendered.text,
-            html_body=rendered.html,
-            status=MailStatus.pending,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-            updated_at=now,
+    written: list[uuid.UUID] = []
+    for start in range(0, len(envelopes), _CHUNK):
+        rows = [
+            {
+                "id": uuid.uuid4(),
+                "key": each.key,
+                "user_id": each.user_id,
+                "to_address": each.to,
+                "kind": each.kind,
+                "language": each.message.language,
+                "subject": each.message.subject[:300],
+                "text_body": each.message.text,
+                "html_body": each.message.html,
+                "status": MailStatus.pending,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for each in envelopes[start : start + _CHUNK]
+        ]
+        statement = (
+            insert(OutgoingMail)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=[OutgoingMail.key])
+            .returning(OutgoingMail.id)
         )
-        .on_conflict_do_nothing(index_elements=[OutgoingMail.key])
-        .returning(OutgoingMail.id)
-    )
-    mail_id = (await session.execute(statement)).scalar_one_or_none()
-    if mail_id is not None:
-        await emit(session, MailQueued(mail_id=mail_id))
-    return mail_id
+        written += (await session.scalars(statement)).all()
+    if written:
+        await emit_many(session, [MailQueued(mail_id=mail_id) for mail_id in written])
+    return written
 
 
 def retry_delay(attempts: int) -> dt.timedelta:

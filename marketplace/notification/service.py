@@ -26,10 +26,13 @@ from kernel.errors import NotFound
 from kernel.pagination import PageParams
 from marketplace.identity.models import EmailFrequency, User
 from marketplace.mail.render import render
-from marketplace.mail.service import queue_mail
+from marketplace.mail.service import Envelope, post, queue_mail
 from marketplace.notification.models import Notification
 from marketplace.notification.schemas import Inbox, NotificationRead
 from marketplace.organization.models import HubCoordinator, Membership, Role
+
+#: Notifications written per statement (13 parameters a row; PostgreSQL takes 32,767 a statement).
+_CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -60,51 +63,81 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class Letter:
+    """A message to one e-mail address rather than an audience: for someone who may have no account
+    (an invitation) or about the account itself (always mailed, whatever its owner's preferences).
+    Mailed once per `key`; never kept in an inbox."""
+
+    kind: str
+    key: str
+    to: str
+    language: str | None
+    context: Mapping[str, Any] = field(default_factory=dict)
+    link: str | None = None
+    """The path of the page the message leads to, below the public URL."""
+    user_id: uuid.UUID | None = None
+    """The account the address belongs to, if any."""
+
+
+@dataclass(frozen=True)
 class Notifier:
     public_url: str
 
     def url(self, path: str) -> str:
         return self.public_url.rstrip("/") + path
 
+    async def mail(self, session: AsyncSession, letter: Letter) -> None:
+        """Queue `letter` (once per its key)."""
+        link = self.url(letter.link) if letter.link else None
+        await queue_mail(
+            session,
+            key=letter.key,
+            to=letter.to,
+            kind=letter.kind,
+            language=letter.language,
+            context={**letter.context, "link": link},
+            user_id=letter.user_id,
+        )
+
     async def notify(self, session: AsyncSession, notice: Notice) -> list[uuid.UUID]:
         """Tell everyone in the notice's audience; returns the accounts told (each once)."""
         recipients = await audience_members(session, notice.audience)
         link = self.url(notice.link) if notice.link else None
+        notifications: list[dict[str, Any]] = []
+        envelopes: list[Envelope] = []
+        now = clock.now()
         for user in recipients:
             # Rendered per person: in their language, greeting them by name.
             context = {**notice.context, "link": link, "recipient_name": user.full_name}
             message = render(notice.kind, user.preferred_language, context)
-            emails_now = user.notify_email is EmailFrequency.immediately and user.email_verified_at is not None
-            digest = user.notify_email is EmailFrequency.daily and user.email_verified_at is not None
+            verified = user.email_verified_at is not None
+            notifications.append(
+                {
+                    "id": uuid.uuid4(),
+                    "key": f"{notice.event_id}:{user.id}",
+                    "user_id": user.id,
+                    "kind": notice.kind,
+                    "language": message.language,
+                    "subject": message.subject[:300],
+                    "body": "\n\n".join(message.paragraphs),
+                    "link": link,
+                    "action": message.action,
+                    "in_app": user.notify_in_app,
+                    "digest_pending": verified and user.notify_email is EmailFrequency.daily,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            if verified and user.notify_email is EmailFrequency.immediately:
+                key = f"{notice.event_id}:{user.id}:email"
+                envelopes.append(Envelope(key, user.email, notice.kind, message, user.id))
+        for start in range(0, len(notifications), _CHUNK):
             await session.execute(
                 insert(Notification)
-                .values(
-                    id=uuid.uuid4(),
-                    key=f"{notice.event_id}:{user.id}",
-                    user_id=user.id,
-                    kind=notice.kind,
-                    language=message.language,
-                    subject=message.subject[:300],
-                    body="\n\n".join(message.paragraphs),
-                    link=link,
-                    action=message.action,
-                    in_app=user.notify_in_app,
-                    digest_pending=digest,
-                    created_at=clock.now(),
-                    updated_at=clock.now(),
-                )
+                .values(notifications[start : start + _CHUNK])
                 .on_conflict_do_nothing(index_elements=[Notification.key])
             )
-            if emails_now:
-                await queue_mail(
-                    session,
-                    key=f"{notice.event_id}:{user.id}:email",
-                    to=user.email,
-                    kind=notice.kind,
-                    language=user.preferred_language,
-                    context=context,
-                    user_id=user.id,
-                )
+        await post(session, envelopes)
         return [user.id for user in recipients]
 
 
