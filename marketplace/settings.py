@@ -65,4 +65,5 @@ ENVIRONMENT = {
     "smtp_user": "SMTP_USER",
     "smtp_password": "SMTP_PASSWORD",
     "mail_from": "MAIL_FROM",
+    "demo_mailbox": "DEMO_MAILBOX",
 }
