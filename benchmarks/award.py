@@ -80,7 +80,8 @@ async def run(root: Path, url: str, scale: float) -> None:  # noqa: PLR0915 - on
         hub_id, coordinator = demo.hub_id, demo.coordinator
         identity = IdentityService(session, settings)
         await identity.register(
-            UserRegister(email="owner@bench.example", password="bench passphrase", full_name="Bench Owner")  # noqa: S106
+            UserRegister(email="owner@bench.example", password="bench passphrase", full_name="Bench Owner"),  # noqa: S106
+            verified=True,
         )
         user = await identity.repo.user_by_email("owner@bench.example")
         if user is None:

@@ -70,7 +70,8 @@ async def run(root: Path, url: str, bids: int, lots: int) -> None:  # noqa: PLR0
                 email="owner@bench.example",
                 password="bench passphrase",  # noqa: S106 - a throw-away account
                 full_name="Bench Owner",
-            )
+            ),
+            verified=True,
         )
         user = await IdentityService(session, settings).repo.user_by_email("owner@bench.example")
         if user is None:

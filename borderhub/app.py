@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from borderhub import health, openapi, options
 from borderhub.composition import Composition, compose
+from borderhub.csrf import CsrfProtection, csrf_secret
 from borderhub.settings import Settings, ensure_secrets, load_settings
 from kernel.contribution import provide_value
 from kernel.db import create_engine, transaction
@@ -84,6 +85,8 @@ def create_app(settings: Settings | None = None, composition: Composition | None
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     sessions = composition.sessions(engine)
     url = settings.database_url
+    jwt_secret = settings.jwt_secret
+    assert jwt_secret is not None  # noqa: S101 - ensure_secrets gives one
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -115,7 +118,8 @@ def create_app(settings: Settings | None = None, composition: Composition | None
         state=State(state),
         lifespan=[lifespan],
         exception_handlers=exception_handlers,
-        middleware=[RequestContextMiddleware()],
+        # CSRF inside the request context, so a refusal carries the request's id.
+        middleware=[RequestContextMiddleware(), CsrfProtection(csrf_secret(jwt_secret))],
         before_request=_before_request,
         request_class=JsonRequest,
         request_max_body_size=settings.max_request_body_bytes,

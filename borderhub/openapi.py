@@ -50,7 +50,7 @@ SECURITY_SCHEMES: Final = {
         bearer_format="JWT",
         description=(
             "`Authorization: Bearer <token>` with the access token from `POST /api/v1/auth/login` "
-            "(valid for ACCESS_TOKEN_TTL_SECONDS, an hour by default), "
+            "(valid for ACCESS_TOKEN_TTL_SECONDS, 15 minutes by default; `POST /api/v1/auth/refresh` gives the next), "
             f"or with an API key (`{API_KEY_PREFIX}...`) in place of the token."
         ),
     ),
@@ -67,7 +67,10 @@ SECURITY_SCHEMES: Final = {
 
 # One line for each tag the route handlers use (a test checks that none is left undescribed).
 TAGS: Final = [
-    Tag(name="identity", description="Accounts, log-in for a bearer token, the calling user and their API keys."),
+    Tag(
+        name="identity",
+        description="Accounts, log-in for bearer and refresh tokens or a session cookie, sessions, API keys.",
+    ),
     Tag(name="organizations", description="Producer and buyer organisations, their members, roles and invitations."),
     Tag(
         name="hubs",
@@ -92,6 +95,11 @@ TAGS: Final = [
     ),
     Tag(name="dashboards", description="A hub's trade, inclusion and procurement figures, and its open summary."),
     Tag(name="open data", description="OCDS 1.1 release packages, the release feed and compiled records (public)."),
+    Tag(
+        name="notifications",
+        description="What concerns me, in my language: my inbox in the app, unread counts, marking read.",
+    ),
+    Tag(name="demo", description="Only under `serve --demo`: the local mailbox, for walk-throughs without a mail server."),
     Tag(name="operations", description="Liveness and readiness probes for orchestrators."),
 ]
 
@@ -144,7 +152,11 @@ class StrictStructSchemas(StructSchemaPlugin):
 _PROBLEMS: Final = {
     400: "Malformed request: the body is not valid JSON, or a header or the query string cannot be read.",
     401: "Not signed in: no bearer token or API key, or it is invalid or expired.",
-    403: "Signed in, but not allowed: not a member of the organisation or hub, or not in a role that may do this.",
+    403: (
+        "Signed in, but not allowed: not a member of the organisation or hub, or not in a role that may do this; "
+        "or, signed in by the session cookie, the request lacks the CSRF token "
+        "(X-CSRF-Token, from GET /api/v1/auth/csrf)."
+    ),
     404: "No such resource, or not one the caller may see.",
     409: (
         "Conflicts with the current state (already decided, closed, taken) or with an earlier request "

@@ -20,6 +20,15 @@ from kernel import clock
 from kernel.errors import Forbidden, Unauthenticated
 
 API_KEY_PREFIX = "bhk_"
+REFRESH_TOKEN_PREFIX = "bhr_"  # noqa: S105 - a prefix, not a secret
+SESSION_COOKIE = "borderhub_session"
+"""The web application's session cookie: `<session id>.<secret>` (only the secret's digest is stored)."""
+CSRF_COOKIE = "borderhub_csrf"
+"""The CSRF token cookie (double submit: the same token goes back in `CSRF_HEADER` or the `_csrf_token`
+field of a form)."""
+CSRF_HEADER = "x-csrf-token"
+CSRF_ALWAYS = "csrf_always"
+"""A route handler's `opt` key: its unsafe requests are CSRF-checked even when no session cookie is sent."""
 _JWT_ALGORITHM = "HS256"
 _JWT_AUDIENCE = "borderhub"
 
@@ -32,7 +41,13 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     user_id: uuid.UUID
     email: str
     is_platform_admin: bool = False
-    via: Literal["token", "api_key", "system"] = "token"
+    via: Literal["token", "cookie", "api_key", "system"] = "token"
+    email_verified: bool = False
+    """Whether the caller proved their e-mail address is theirs: until they do, they may sign in
+    but not act for an organisation."""
+    session_id: uuid.UUID | None = None
+    """The sign-in the caller acts in (an access token's or the session cookie's); None for an API key
+    and the system."""
 
 
 def hash_password(password: str) -> str:
@@ -48,10 +63,20 @@ def verify_password(password: str, password_hash: str) -> bool:
 DUMMY_PASSWORD_HASH = _password_hash.hash(secrets.token_urlsafe(16))
 
 
-def issue_access_token(user_id: uuid.UUID, secret: str, ttl_seconds: int) -> str:
+class AccessClaims(msgspec.Struct, frozen=True, kw_only=True):
+    """What a valid access token says: whose it is and the sign-in (session) it was issued in."""
+
+    user_id: uuid.UUID
+    session_id: uuid.UUID
+
+
+def issue_access_token(user_id: uuid.UUID, secret: str, ttl_seconds: int, *, session_id: uuid.UUID) -> str:
+    """A signed JWT for `user_id`, valid `ttl_seconds`, naming its session in `sid` (a token of a
+    revoked session is refused at once, however long it had to run)."""
     issued = clock.now()
     claims = {
         "sub": str(user_id),
+        "sid": str(session_id),
         "aud": _JWT_AUDIENCE,
         "iat": int(issued.timestamp()),
         "exp": int((issued + dt.timedelta(seconds=ttl_seconds)).timestamp()),
@@ -60,8 +85,9 @@ def issue_access_token(user_id: uuid.UUID, secret: str, ttl_seconds: int) -> str
     return jwt.encode(claims, secret, algorithm=_JWT_ALGORITHM)
 
 
-def read_access_token(token: str, secret: str) -> uuid.UUID:
-    """The user id in a valid token; `Unauthenticated` if expired, tampered or malformed.
+def read_access_token(token: str, secret: str) -> AccessClaims:
+    """The user and session of a valid token; `Unauthenticated` if expired, tampered or malformed
+    (a token without a session is malformed).
 
     Expiry is judged by `kernel.clock`, the clock that issued the token, not PyJWT's own."""
     try:
@@ -76,8 +102,24 @@ def read_access_token(token: str, secret: str) -> uuid.UUID:
     except (jwt.InvalidTokenError, TypeError, ValueError):
         raise Unauthenticated("the access token is invalid") from None
     if expires <= clock.now().timestamp():
-        raise Unauthenticated("the access token has expired; log in again")
-    return user_id
+        raise Unauthenticated("the access token has expired; refresh it (POST /api/v1/auth/refresh) or log in again")
+    try:
+        session_id = uuid.UUID(str(claims["sid"]))
+    except (KeyError, ValueError):
+        raise Unauthenticated("the access token is invalid") from None
+    return AccessClaims(user_id=user_id, session_id=session_id)
+
+
+def new_refresh_token() -> tuple[str, str]:
+    """A fresh refresh token: (secret given to the client once, sha256 digest to store)."""
+    secret = REFRESH_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return secret, secret_digest(secret)
+
+
+def secret_digest(secret: str) -> str:
+    """The digest stored for a random secret (an API key, a refresh token, a session cookie's secret):
+    they are 256-bit random, so a fast hash is enough (no password stretching needed)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def new_api_key() -> tuple[str, str, str]:
@@ -91,8 +133,7 @@ def api_key_prefix(secret: str) -> str:
 
 
 def api_key_digest(secret: str) -> str:
-    # API keys are 256-bit random, so a fast hash is enough (no password stretching needed).
-    return hashlib.sha256(secret.encode()).hexdigest()
+    return secret_digest(secret)
 
 
 def require_platform_admin(principal: Principal) -> None:

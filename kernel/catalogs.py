@@ -108,5 +108,5 @@ def problems_of(translated: Catalog) -> list[str]:
     return problems
 
 
-def _text(message_id: str | tuple[str, ...]) -> str:
-    return repr(message_id[0] if isinstance(message_id, tuple) else message_id)
+def _text(message_id: str | tuple[str, ...] | list[str]) -> str:
+    return repr(message_id if isinstance(message_id, str) else message_id[0])

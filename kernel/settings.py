@@ -28,7 +28,11 @@ class CoreSettings(msgspec.Struct, kw_only=True, frozen=True):
     data_dir: Path = Path(platformdirs.user_data_dir("borderhub"))
     jwt_secret: str | None = None
     """HS256 signing key. Unset: generated once and kept in `data_dir/jwt-secret`."""
-    access_token_ttl_seconds: int = 3600
+    access_token_ttl_seconds: int = 900
+    """Lifetime of an access token (15 minutes): short, as a client refreshes it with its refresh token."""
+    refresh_token_ttl_seconds: int = 30 * 86400
+    """Lifetime of a refresh token (30 days); each refresh gives a new one, so a client that refreshes
+    at least this often stays signed in until it signs out or its session is revoked."""
     max_request_body_bytes: int = 1_048_576
     login_max_failures: int = 5
     """Wrong passwords one source may try for one account before it waits between tries."""
@@ -56,6 +60,7 @@ CORE_ENVIRONMENT = {
     "data_dir": "BORDERHUB_DATA_DIR",
     "jwt_secret": "JWT_SECRET",
     "access_token_ttl_seconds": "ACCESS_TOKEN_TTL_SECONDS",
+    "refresh_token_ttl_seconds": "REFRESH_TOKEN_TTL_SECONDS",
     "max_request_body_bytes": "MAX_REQUEST_BODY_BYTES",
     "login_max_failures": "LOGIN_MAX_FAILURES",
     "login_failure_window_seconds": "LOGIN_FAILURE_WINDOW_SECONDS",

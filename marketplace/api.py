@@ -81,9 +81,9 @@ __all__ = [
     "buying_jurisdiction",
     "check_eligibility",
     "hub_jurisdictions",
+    "hub_members",
     "hub_summary",
     "hubs_coordinated",
-    "hub_members",
     "hubs_of_member",
     "is_hub_coordinator",
     "listed_goods",
@@ -307,9 +307,7 @@ class ListedGoods(msgspec.Struct, kw_only=True, frozen=True):
     """Jurisdictions (countries or subdivisions) the producer ships the goods to."""
 
 
-async def listed_goods(
-    session: AsyncSession, hub_id: uuid.UUID, scheme: str, digits_prefix: str
-) -> list[ListedGoods]:
+async def listed_goods(session: AsyncSession, hub_id: uuid.UUID, scheme: str, digits_prefix: str) -> list[ListedGoods]:
     """The active listings of the producers admitted to the hub whose classification in `scheme` (CPV
     or HS) begins with the digits `digits_prefix` (`03142` covers CPV `03142500-3`), by producer.
     No access check: listings are public."""

@@ -250,12 +250,18 @@ class DemoSummary:
         return "\n".join([f"Demo hub {state}: {HUB_NAME}", *self.lines])
 
 
-async def _user(session: AsyncSession, settings: CoreSettings, email: str, name: str, *, admin: bool = False) -> User:
+async def _user(
+    session: AsyncSession, settings: CoreSettings, email: str, name: str, language: str, *, admin: bool = False
+) -> User:
+    """A demo account, its address verified (nobody reads the demo's mail to follow a link), reading
+    messages in `language`."""
     repo = IdentityRepository(session)
     user = await repo.user_by_email(email)
     if user is None:
         await IdentityService(session, settings).register(
-            UserRegister(email=email, password=DEMO_PASSWORD, full_name=name), platform_admin=admin
+            UserRegister(email=email, password=DEMO_PASSWORD, full_name=name, preferred_language=language),
+            platform_admin=admin,
+            verified=True,
         )
         user = await repo.user_by_email(email)
     assert user is not None  # noqa: S101 - just created
@@ -275,8 +281,9 @@ async def load_demo(session: AsyncSession, settings: CoreSettings) -> DemoSummar
     hubs = HubService(session)
     if await hubs.repo.by_name(HUB_NAME) is not None:
         return DemoSummary(created=False, lines=lines)
-    admin = principal_of(await _user(session, settings, ADMIN_EMAIL, "Demo Administrator", admin=True))
-    coordinator = principal_of(await _user(session, settings, COORDINATOR_EMAIL, "Katarzyna Müller"))
+    admin = principal_of(await _user(session, settings, ADMIN_EMAIL, "Demo Administrator", "en", admin=True))
+    # The coordinator works in the hub's office in Görlitz.
+    coordinator = principal_of(await _user(session, settings, COORDINATOR_EMAIL, "Katarzyna Müller", "de"))
     hub = await hubs.create(
         admin,
         HubCreate(
@@ -300,7 +307,11 @@ async def load_demo(session: AsyncSession, settings: CoreSettings) -> DemoSummar
     organizations = OrganizationService(session)
     summary = DemoSummary(created=True, lines=lines, hub_id=hub.id, coordinator=coordinator)
     for demo in ORGANIZATIONS:
-        owner: Principal = principal_of(await _user(session, settings, demo.owner_email, demo.owner_name))
+        # Each owner reads the first of their organisation's languages: German in Görlitz, Polish in
+        # Zgorzelec and Bogatynia.
+        owner: Principal = principal_of(
+            await _user(session, settings, demo.owner_email, demo.owner_name, demo.languages[0])
+        )
         created = await organizations.create(
             owner,
             OrganizationCreate(

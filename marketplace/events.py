@@ -28,6 +28,13 @@ class RegistrationAttemptedForExistingAccount(msgspec.Struct, frozen=True, kw_on
     preferred_language: str | None
 
 
+class OrganizationApplied(msgspec.Struct, frozen=True, kw_only=True):
+    """An organisation asked to join a hub (first or again after a rejection): its coordinators decide."""
+
+    hub_id: uuid.UUID
+    organization_id: uuid.UUID
+
+
 class OrganizationAdmitted(msgspec.Struct, frozen=True, kw_only=True):
     hub_id: uuid.UUID
     organization_id: uuid.UUID
@@ -116,6 +123,9 @@ class OrderStatusChanged(msgspec.Struct, frozen=True, kw_only=True):
     hub_id: uuid.UUID
     from_status: str
     to_status: str
+    by_organization_id: uuid.UUID | None = None
+    """The side that made the move (its buyer or its producer); None when it was neither or cannot be
+    told: a coordinator, the payment system, or someone acting for both sides."""
 
 
 class InvoicePaid(msgspec.Struct, frozen=True, kw_only=True):
@@ -131,6 +141,24 @@ class InvoicePaid(msgspec.Struct, frozen=True, kw_only=True):
     currency: str
 
 
+class InvoiceIssued(msgspec.Struct, frozen=True, kw_only=True):
+    """An invoice order was invoiced on the hub's net terms (when it was placed)."""
+
+    invoice_id: uuid.UUID
+    order_id: uuid.UUID
+    producer_organization_id: uuid.UUID
+    buyer_organization_id: uuid.UUID
+
+
+class InvoiceOverdue(msgspec.Struct, frozen=True, kw_only=True):
+    """An invoice is still unpaid after its due day (emitted once per invoice, by a daily job)."""
+
+    invoice_id: uuid.UUID
+    order_id: uuid.UUID
+    producer_organization_id: uuid.UUID
+    buyer_organization_id: uuid.UUID
+
+
 class DisputeOpened(msgspec.Struct, frozen=True, kw_only=True):
     """The buyer contested a delivered order; the hub's coordinators mediate."""
 
@@ -138,6 +166,18 @@ class DisputeOpened(msgspec.Struct, frozen=True, kw_only=True):
     order_id: uuid.UUID
     hub_id: uuid.UUID
     reason: str
+
+
+class DisputeMessagePosted(msgspec.Struct, frozen=True, kw_only=True):
+    """Someone answered in a dispute, or added evidence: `party` (buyer, producer or coordinator) is
+    the side they wrote as, `author_organization_id` their organisation (None for a coordinator)."""
+
+    dispute_id: uuid.UUID
+    order_id: uuid.UUID
+    hub_id: uuid.UUID
+    message_id: uuid.UUID
+    party: str
+    author_organization_id: uuid.UUID | None
 
 
 class DisputeResolved(msgspec.Struct, frozen=True, kw_only=True):
@@ -164,6 +204,13 @@ class CardTransferDue(msgspec.Struct, frozen=True, kw_only=True):
     """A card-paid order's share is to be transferred to its producer, less the hub's fee."""
 
     order_id: uuid.UUID
+
+
+class TransferSent(msgspec.Struct, frozen=True, kw_only=True):
+    """A card-paid order's share (less the hub's fee) went to its producer's Stripe account (once per order)."""
+
+    order_id: uuid.UUID
+    producer_organization_id: uuid.UUID
 
 
 class CardRefundDue(msgspec.Struct, frozen=True, kw_only=True):

@@ -37,6 +37,7 @@ from marketplace.hub.controllers import HubController
 from marketplace.identity.controllers import AuthController, MeController
 from marketplace.identity.dependencies import provide_principal
 from marketplace.identity.service import purge_login_failures
+from marketplace.identity.sessions import purge_sessions
 from marketplace.mail.service import retry_mail, send_mail
 from marketplace.mail.smtp import SmtpTransport
 from marketplace.money.controllers import FxController
@@ -52,6 +53,7 @@ from marketplace.order.controllers import (
 from marketplace.order.jobs import mark_orders_paid
 from marketplace.organization.controllers import InvitationController, OrganizationController
 from marketplace.payment.controllers import InvoiceController, OrganizationInvoiceController
+from marketplace.payment.jobs import announce_overdue_invoices
 from marketplace.payment.stripe_gateway import StripeGateway
 from marketplace.place.controllers import PlaceController
 from marketplace.settings import MarketplaceSettings
@@ -117,12 +119,15 @@ def register(core: CoreSettings, settings: MarketplaceSettings) -> Contribution:
         ],
         schedules=[
             Schedule("purge_login_failures", "17 3 * * *", purge_login_failures),
+            Schedule("purge_sessions", "19 3 * * *", purge_sessions),
             Schedule("cancel_unpaid_card_orders", "23 * * * *", functools.partial(cancel_unpaid_card_orders, gateway)),
             *_reconciliation(gateway, settings.hub_fee_percent),
             Schedule("flag_expiring_credentials", "5 4 * * *", flag_expiring_credentials),
             Schedule("announce_validity_changes", "7 0 * * *", announce_validity_changes),
             Schedule("refresh_dashboards", "* * * * *", refresh_dashboards),
             Schedule("retry_mail", "* * * * *", functools.partial(retry_mail, mail_transport)),
+            # Before the digests, so that an overdue invoice is in that morning's.
+            Schedule("announce_overdue_invoices", "45 5 * * *", announce_overdue_invoices),
             Schedule("send_digests", "0 6 * * *", send_digests),
         ],
     )

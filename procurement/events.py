@@ -1,7 +1,7 @@
 """Events procurement publishes through the outbox (past tense; frozen; ids, not objects).
 
-No subscriber sends mail yet; each carries whom to notify so a mailer can be added
-without reading procurement's tables.
+Each carries whom it concerns where the change knows it; `procurement.notice` tells them (in the
+app and by e-mail), reading the rest from procurement's tables.
 """
 
 from __future__ import annotations
@@ -10,6 +10,13 @@ import datetime as dt
 import uuid
 
 import msgspec
+
+
+class PoolOpened(msgspec.Struct, frozen=True, kw_only=True):
+    """A coordinator opened a demand pool: the hub's buyers may commit from `opens_at` on."""
+
+    pool_id: uuid.UUID
+    hub_id: uuid.UUID
 
 
 class PoolClosed(msgspec.Struct, frozen=True, kw_only=True):

@@ -8,6 +8,7 @@ import structlog
 
 from kernel.contribution import Contribution, provide_value
 from kernel.outbox import Schedule, subscriber
+from marketplace.api import Notifier
 from procurement.award.controllers import AwardController
 from procurement.award.jobs import evaluate_tender
 from procurement.bid.controllers import BidController
@@ -15,6 +16,7 @@ from procurement.bid.jobs import close_due_tenders
 from procurement.dashboard.service import pooled_procurement
 from procurement.db import SCHEMA
 from procurement.events import BidsOpened
+from procurement.notice import subscribers as notice
 from procurement.ocds import service as ocds
 from procurement.ocds.controllers import OcdsController
 from procurement.pool.controllers import PoolController
@@ -58,6 +60,7 @@ def register(settings: ProcurementSettings, *, card_payments: bool, public_url: 
                 "evaluate_tender",
                 functools.partial(evaluate_tender, settings.award_time_limit_seconds, card_payments),
             ),
+            *notice.subscribers(Notifier(public_url)),
         ],
         schedules=[
             Schedule("close_due_pools", "* * * * *", close_due_pools),

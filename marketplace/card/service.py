@@ -57,6 +57,7 @@ from marketplace.events import (
     CardPaymentSucceeded,
     CardReversalDue,
     CardTransferDue,
+    TransferSent,
 )
 from marketplace.hub.service import HubService
 from marketplace.order.models import UNPAID_CARD_ORDER_HOURS, Checkout, Order, OrderStatus, PaymentMethod
@@ -64,7 +65,7 @@ from marketplace.order.repository import OrderRepository
 from marketplace.order.service import OrderService
 from marketplace.organization.models import Role
 from marketplace.organization.repository import OrganizationRepository
-from marketplace.organization.service import OrganizationService
+from marketplace.organization.service import OrganizationService, require_verified_email
 from marketplace.payment.models import CardPayment, CardRefund, CardTransfer, MoveStatus, PayoutAccount
 from marketplace.payment.repository import PaymentRepository
 from marketplace.payment.stripe_currency import from_stripe, refund_amount, to_stripe, transfer_amount
@@ -211,6 +212,7 @@ class CardPaymentService:
         checkout's currency. Raises `NotPaidByCard` (409) for an invoice checkout and
         `Conflict` (409) when no order awaits payment."""
         checkout = await OrderService(self.session).buyers_checkout(principal, checkout_id)
+        require_verified_email(principal)
         payment = await self.repo.card_payment(checkout_id, for_update=True)
         if payment is not None:
             return await self._read(payment)
@@ -582,7 +584,7 @@ class CardPaymentService:
             record = await self._new_transfer(order, payment, fee_percent)
             if record is None:
                 return False
-        self._made(record, made)
+        await self._made(order, record, made)
         await self.session.flush()
         await self._reversal_due(order_id)
         return True
@@ -599,7 +601,7 @@ class CardPaymentService:
             await self.session.flush()
             return
         if made is not None:
-            self._made(record, made)
+            await self._made(order, record, made)
         else:
             record.status, record.pending_reason = MoveStatus.dropped, None
         await self.session.flush()
@@ -656,14 +658,18 @@ class CardPaymentService:
             record.pending_reason = _problem(exc)
             await self.session.flush()
             return
-        self._made(record, transfer)
+        await self._made(order, record, transfer)
         await self.session.flush()
         await self._reversal_due(order.id)
 
-    @staticmethod
-    def _made(record: CardTransfer, transfer: stripe.Transfer) -> None:
+    async def _made(self, order: Order, record: CardTransfer, transfer: stripe.Transfer) -> None:
+        """Record the transfer Stripe made, and tell the producer (`TransferSent`): once per order,
+        since a transfer is recorded as made once (every caller returns early for a made one)."""
         record.status, record.pending_reason = MoveStatus.made, None
         record.stripe_transfer_id, record.destination = transfer.id, str(transfer.destination)
+        await emit(
+            self.session, TransferSent(order_id=order.id, producer_organization_id=order.producer_organization_id)
+        )
 
     async def refund(self, order_id: uuid.UUID, amount_minor: int, reason: str) -> None:
         """Give `amount_minor` of an order's share back to the buyer's card — once per order (down

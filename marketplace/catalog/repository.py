@@ -185,6 +185,28 @@ class ListingRepository:
         )
         return [(row[0], row[1], row[2]) for row in rows]
 
+    async def classified_of_hub_sellers(
+        self, hub_id: uuid.UUID, scheme: str, digits_prefix: str
+    ) -> list[tuple[uuid.UUID, str, list[str]]]:
+        """(producer, classification code, ships to) of the active listings of the selling organisations
+        admitted to the hub whose classification in `scheme` begins with the digits `digits_prefix`."""
+        digits = func.regexp_replace(Listing.classification_code, "[^0-9]", "", "g")
+        rows = await self.session.execute(
+            select(Listing.organization_id, Listing.classification_code, Listing.ships_to)
+            .join(HubMembership, HubMembership.organization_id == Listing.organization_id)
+            .join(Organization, Organization.id == Listing.organization_id)
+            .where(
+                HubMembership.hub_id == hub_id,
+                HubMembership.status == HubMembershipStatus.admitted,
+                Organization.kind.in_([OrganizationKind.producer, OrganizationKind.both]),
+                Listing.status == ListingStatus.active,
+                Listing.classification_scheme == scheme,
+                digits.startswith(digits_prefix, autoescape=True),
+            )
+            .order_by(Listing.organization_id, Listing.id)
+        )
+        return [(row[0], row[1], list(row[2])) for row in rows]
+
     async def ids_priced_in(self, currencies: Collection[str]) -> list[uuid.UUID]:
         rows = await self.session.execute(select(Listing.id).where(Listing.currency.in_(list(currencies))))
         return list(rows.scalars())

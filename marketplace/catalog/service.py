@@ -44,7 +44,7 @@ from marketplace.events import ListingChanged
 from marketplace.organization.models import Organization, Role
 from marketplace.organization.policies import can_act_as, can_read
 from marketplace.organization.repository import OrganizationRepository
-from marketplace.organization.service import OrganizationService
+from marketplace.organization.service import OrganizationService, require_verified_email
 
 VISIBLE_TO_ALL = (ListingStatus.active,)
 # Stands in for a unit that is not known (itself reported), so that quantities are still
@@ -181,6 +181,7 @@ class ListingService:
         standing = await self.organizations.standing(principal, listing.organization_id)
         if not can_act_as(standing, Role.member):
             raise ListingNotFound("no such listing")
+        require_verified_email(principal)
         if listing.status is ListingStatus.archived:
             raise ListingArchived("the listing is archived and can no longer change")
         return listing

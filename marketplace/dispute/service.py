@@ -27,10 +27,10 @@ from marketplace.dispute.schemas import (
     DisputeReply,
     DisputeResolution,
 )
-from marketplace.events import CardRefundDue, DisputeOpened, DisputeResolved
+from marketplace.events import CardRefundDue, DisputeMessagePosted, DisputeOpened, DisputeResolved
 from marketplace.order.models import Order, OrderStatus, Party, PaymentMethod
 from marketplace.order.repository import OrderRepository
-from marketplace.order.service import NotYourMove, OrderNotFound, OrderService
+from marketplace.order.service import NotYourMove, OrderNotFound, OrderService, acting_parties
 from marketplace.payment.service import InvoiceService
 
 
@@ -77,6 +77,7 @@ class DisputeService:
         unless the order is delivered, `DisputeExists` (409) for a second dispute.
         """
         order, parties = await self._order(principal, order_id)
+        parties = acting_parties(principal, parties)
         if await self.repo.of_order(order.id) is not None:
             raise DisputeExists("the order already has a dispute; add a message to it")
         await self.orders.transition(order, OrderStatus.disputed, parties, principal, note=None)
@@ -114,8 +115,10 @@ class DisputeService:
         return _dispute_read(dispute, await self.repo.messages(dispute.id))
 
     async def reply(self, principal: Principal, order_id: uuid.UUID, data: DisputeReply) -> DisputeRead:
-        """Either side (or a coordinator) adds a message; the producer's first one answers the dispute."""
+        """Either side (or a coordinator) adds a message; the producer's first one answers the dispute.
+        `DisputeMessagePosted` tells the other parties."""
         order, parties = await self._order(principal, order_id)
+        parties = acting_parties(principal, parties)
         dispute = await self._dispute(order)
         if dispute.status is DisputeStatus.resolved:
             raise DisputeClosed("the dispute is resolved; it takes no more messages")
@@ -133,6 +136,18 @@ class DisputeService:
             organization_id=order.producer_organization_id,
             hub_id=order.hub_id,
             after={"party": party.value, "status": dispute.status.value},
+        )
+        sides = {Party.buyer: order.buyer_organization_id, Party.producer: order.producer_organization_id}
+        await emit(
+            self.session,
+            DisputeMessagePosted(
+                dispute_id=dispute.id,
+                order_id=order.id,
+                hub_id=order.hub_id,
+                message_id=message.id,
+                party=party.value,
+                author_organization_id=sides.get(party),
+            ),
         )
         return _dispute_read(dispute, await self.repo.messages(dispute.id))
 

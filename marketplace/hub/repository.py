@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 
 from sqlalchemy import String, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +18,7 @@ from marketplace.organization.models import (
     Inclusion,
     Membership,
     Organization,
+    OrganizationKind,
 )
 
 
@@ -80,6 +82,20 @@ class HubRepository:
             )
         )
         return found.first() is not None
+
+    async def admitted_organizations(self, hub_id: uuid.UUID, kinds: Collection[OrganizationKind]) -> list[uuid.UUID]:
+        """The organisations of these kinds admitted to the hub, in id order."""
+        rows = await self.session.execute(
+            select(HubMembership.organization_id)
+            .join(Organization, Organization.id == HubMembership.organization_id)
+            .where(
+                HubMembership.hub_id == hub_id,
+                HubMembership.status == HubMembershipStatus.admitted,
+                Organization.kind.in_(list(kinds)),
+            )
+            .order_by(HubMembership.organization_id)
+        )
+        return list(rows.scalars())
 
     async def organizations_with_verified_inclusion(
         self, hub_id: uuid.UUID, organization_ids: list[uuid.UUID]

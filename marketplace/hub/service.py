@@ -12,7 +12,12 @@ from kernel.auth import Principal, require_platform_admin
 from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kernel.outbox import emit
 from kernel.pagination import Page, PageParams
-from marketplace.events import InclusionVerificationChanged, OrganizationAdmitted, OrganizationRejected
+from marketplace.events import (
+    InclusionVerificationChanged,
+    OrganizationAdmitted,
+    OrganizationApplied,
+    OrganizationRejected,
+)
 from marketplace.hub.models import Hub
 from marketplace.hub.repository import HubRepository
 from marketplace.hub.schemas import (
@@ -223,6 +228,7 @@ class HubService:
 
         Raises `OutsideHub` (422) when the organisation is not located in any of the
         hub's jurisdictions and `Conflict` (409) when it is already pending or admitted.
+        `OrganizationApplied` tells the hub's coordinators.
         """
         hub = await self._hub(hub_id)
         await OrganizationService(self.session).require_role(principal, data.organization_id, Role.admin)
@@ -256,6 +262,7 @@ class HubService:
             organization_id=organization.id,
             after={"status": membership.status.value},
         )
+        await emit(self.session, OrganizationApplied(hub_id=hub_id, organization_id=organization.id))
         return _membership_read(membership, organization)
 
     async def decide(

@@ -1,5 +1,5 @@
 """Request dependencies of identity: the caller (app-wide, through `marketplace.wiring`) and the
-identity service of the /auth and /me endpoints."""
+identity and account services of the /auth and /me endpoints."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ from litestar import Request
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel.auth import Principal
+from kernel.auth import SESSION_COOKIE, Principal
 from kernel.errors import Unauthenticated
 from kernel.settings import CoreSettings
+from marketplace.identity.account import AccountService
 from marketplace.identity.service import IdentityService
+from marketplace.identity.sessions import SessionService
+from marketplace.settings import MarketplaceSettings
 
 
 def credential_of(request: Request[Any, Any, Any]) -> str | None:
@@ -26,9 +29,17 @@ def credential_of(request: Request[Any, Any, Any]) -> str | None:
 
 
 def provide_identity_service(
-    db_session: NamedDependency[AsyncSession], core_settings: NamedDependency[CoreSettings]
+    db_session: NamedDependency[AsyncSession],
+    core_settings: NamedDependency[CoreSettings],
+    marketplace_settings: NamedDependency[MarketplaceSettings],
 ) -> IdentityService:
-    return IdentityService(db_session, core_settings)
+    return IdentityService(db_session, core_settings, public_url=marketplace_settings.public_url)
+
+
+def provide_account_service(
+    db_session: NamedDependency[AsyncSession], marketplace_settings: NamedDependency[MarketplaceSettings]
+) -> AccountService:
+    return AccountService(db_session, public_url=marketplace_settings.public_url)
 
 
 async def provide_principal(
@@ -36,7 +47,18 @@ async def provide_principal(
     db_session: NamedDependency[AsyncSession],
     core_settings: NamedDependency[CoreSettings],
 ) -> Principal:
+    """The caller: by `Authorization` or `X-API-Key` when the request sends either, else by the
+    session cookie of the web application (whose unsafe requests `borderhub.csrf` checks)."""
     credential = credential_of(request)
-    if credential is None:
-        raise Unauthenticated("send 'Authorization: Bearer <token>' or 'X-API-Key: <key>'")
-    return await provide_identity_service(db_session, core_settings).authenticate(credential)
+    if credential is not None:
+        return await IdentityService(db_session, core_settings).authenticate(credential)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        return await IdentityService(db_session, core_settings).authenticate_cookie(cookie)
+    raise Unauthenticated("send 'Authorization: Bearer <token>' or 'X-API-Key: <key>'")
+
+
+def provide_session_service(
+    db_session: NamedDependency[AsyncSession], core_settings: NamedDependency[CoreSettings]
+) -> SessionService:
+    return SessionService(db_session, core_settings)

@@ -1,4 +1,4 @@
-"""People, their API keys and login attempts."""
+"""People, their API keys, login attempts and the tokens of the links mailed to them."""
 
 from __future__ import annotations
 
@@ -43,6 +43,39 @@ class User(Entity):
     )
 
 
+class TokenPurpose(enum.StrEnum):
+    """What an account token proves when its link is followed."""
+
+    verify_email = "verify_email"
+    reset_password = "reset_password"  # noqa: S105 - a purpose, not a secret
+    change_email = "change_email"
+
+
+class AccountToken(Entity):
+    """A single-use, expiring secret mailed in a link (`<id>.<secret>`); only the secret's sha256
+    digest is kept, as for API keys.
+
+    `used_at` is set when the link is followed, and also when it is superseded (a newer link of the
+    same purpose was sent, the password was reset, the address changed): either way it works no
+    more. `created_at` is stamped by the service's clock, which the resend throttle reads."""
+
+    __tablename__ = "account_token"
+    __table_args__ = (
+        Index("ix_account_token_user_purpose", "user_id", "purpose", "created_at"),
+        {"schema": MARKETPLACE_SCHEMA},
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.user_account.id", ondelete="CASCADE")
+    )
+    purpose: Mapped[TokenPurpose] = mapped_column(enum_type(TokenPurpose, "account_token_purpose"))
+    digest: Mapped[str] = mapped_column(String(64))
+    new_email: Mapped[str | None] = mapped_column(String(320))
+    """For `change_email`: the address the account moves to once the link (mailed there) is followed."""
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class ApiKey(Entity):
     __tablename__ = "api_key"
     __table_args__ = {"schema": MARKETPLACE_SCHEMA}
@@ -71,3 +104,63 @@ class LoginFailure(Entity):
     email: Mapped[str] = mapped_column(String(320))
     client: Mapped[str | None] = mapped_column(String(64))
     """The source the attempt came from (`login_source`: an IPv4 address or an IPv6 /64)."""
+
+
+class SessionKind(enum.StrEnum):
+    """How a sign-in is carried."""
+
+    token = "token"  # noqa: S105 - a kind of session, not a secret
+    """Access tokens and a rotating refresh token, for apps and scripts (`POST /auth/login`)."""
+    cookie = "cookie"
+    """The web application's session cookie (`POST /auth/session`)."""
+
+
+class UserSession(Entity):
+    """One sign-in on one device: every access token issued in it names it (`sid`), and for a token
+    session it is the family of its refresh tokens. Revoking it (`revoked_at`) stops them all at once.
+
+    `expires_at` slides: a token session's is its newest refresh token's; a cookie session's moves
+    on with use, never beyond `ends_at`. Times are stamped by the service's clock."""
+
+    __tablename__ = "user_session"
+    __table_args__ = (
+        Index("ix_user_session_user_id", "user_id", "created_at"),
+        {"schema": MARKETPLACE_SCHEMA},
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.user_account.id", ondelete="CASCADE")
+    )
+    kind: Mapped[SessionKind] = mapped_column(enum_type(SessionKind, "session_kind"))
+    secret_digest: Mapped[str | None] = mapped_column(String(64))
+    """Of a cookie session: the sha256 digest of the secret in its cookie."""
+    last_used_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    """The latest `expires_at` may reach (a cookie session's longest life); None: no limit."""
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_reason: Mapped[str | None] = mapped_column(String(40))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+    """The User-Agent it signed in with, cut to 200 characters."""
+    client: Mapped[str | None] = mapped_column(String(64))
+    """The address it signed in from, as the ASGI server reports it."""
+
+    def live_at(self, now: dt.datetime) -> bool:
+        return self.revoked_at is None and self.expires_at > now
+
+
+class RefreshToken(Entity):
+    """One refresh token given out in a token session; only its sha256 digest is kept.
+
+    A refresh spends it (`used_at`) and gives out the next one; a spent token presented again means
+    it was copied, so the whole session is revoked."""
+
+    __tablename__ = "refresh_token"
+    __table_args__ = {"schema": MARKETPLACE_SCHEMA}
+
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.user_session.id", ondelete="CASCADE"), index=True
+    )
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Collection
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketplace.identity.models import ApiKey, LoginFailure, User
+from marketplace.identity.models import (
+    AccountToken,
+    ApiKey,
+    LoginFailure,
+    RefreshToken,
+    SessionKind,
+    TokenPurpose,
+    User,
+    UserSession,
+)
 
 
 class IdentityRepository:
@@ -27,7 +37,15 @@ class IdentityRepository:
         rows = (await self.session.execute(select(User).where(User.id.in_(user_ids)))).scalars()
         return {user.id: user for user in rows}
 
-    async def add(self, obj: User | ApiKey | LoginFailure) -> None:
+    async def user_for_update(self, user_id: uuid.UUID) -> User | None:
+        """The account, its row locked until the transaction ends (serialises changes to it)."""
+        return (
+            await self.session.execute(
+                select(User).where(User.id == user_id).with_for_update().execution_options(populate_existing=True)
+            )
+        ).scalar_one_or_none()
+
+    async def add(self, obj: User | ApiKey | LoginFailure | AccountToken) -> None:
         self.session.add(obj)
         await self.session.flush()
 
@@ -76,3 +94,138 @@ class IdentityRepository:
 
     async def touch_api_key(self, key_id: uuid.UUID, now: dt.datetime) -> None:
         await self.session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))
+
+    async def token(self, token_id: uuid.UUID) -> AccountToken | None:
+        """The token, its row locked (two clicks on one link cannot both use it)."""
+        return (
+            await self.session.execute(select(AccountToken).where(AccountToken.id == token_id).with_for_update())
+        ).scalar_one_or_none()
+
+    async def latest_token(self, user_id: uuid.UUID, purpose: TokenPurpose) -> AccountToken | None:
+        return (
+            await self.session.execute(
+                select(AccountToken)
+                .where(AccountToken.user_id == user_id, AccountToken.purpose == purpose)
+                .order_by(AccountToken.created_at.desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+
+    async def pending_email(self, user_id: uuid.UUID, now: dt.datetime) -> str | None:
+        """The address the account is moving to: that of its latest e-mail change link still valid."""
+        return await self.session.scalar(
+            select(AccountToken.new_email)
+            .where(
+                AccountToken.user_id == user_id,
+                AccountToken.purpose == TokenPurpose.change_email,
+                AccountToken.used_at.is_(None),
+                AccountToken.expires_at > now,
+            )
+            .order_by(AccountToken.created_at.desc())
+            .limit(1)
+        )
+
+    async def spend_tokens(self, user_id: uuid.UUID, purposes: Collection[TokenPurpose], now: dt.datetime) -> None:
+        """Every unused token of these purposes of the account stops working."""
+        await self.session.execute(
+            update(AccountToken)
+            .where(
+                AccountToken.user_id == user_id,
+                AccountToken.purpose.in_(list(purposes)),
+                AccountToken.used_at.is_(None),
+            )
+            .values(used_at=now, updated_at=now)
+        )
+
+
+class SessionRepository:
+    """The SQL of sessions and their refresh tokens."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, obj: UserSession | RefreshToken) -> None:
+        self.session.add(obj)
+        await self.session.flush()
+
+    async def with_user(
+        self, session_id: uuid.UUID, *, user_id: uuid.UUID | None = None, kind: SessionKind | None = None
+    ) -> tuple[User, UserSession] | None:
+        """The session and its user in one query (of that user, of that kind, when given)."""
+        query = (
+            select(User, UserSession)
+            .join(UserSession, UserSession.user_id == User.id)
+            .where(UserSession.id == session_id)
+        )
+        if user_id is not None:
+            query = query.where(User.id == user_id)
+        if kind is not None:
+            query = query.where(UserSession.kind == kind)
+        row = (await self.session.execute(query)).one_or_none()
+        return None if row is None else (row[0], row[1])
+
+    async def refresh_token(self, digest: str) -> tuple[RefreshToken, UserSession] | None:
+        """The refresh token with this digest and its session, the token's row locked until the
+        transaction ends (two refreshes with one token are decided one after the other)."""
+        row = (
+            await self.session.execute(
+                select(RefreshToken, UserSession)
+                .join(UserSession, UserSession.id == RefreshToken.session_id)
+                .where(RefreshToken.digest == digest)
+                .with_for_update(of=RefreshToken)
+                .execution_options(populate_existing=True)
+            )
+        ).one_or_none()
+        return None if row is None else (row[0], row[1])
+
+    async def session_of(self, user_id: uuid.UUID, session_id: uuid.UUID) -> UserSession | None:
+        return (
+            await self.session.execute(
+                select(UserSession).where(UserSession.id == session_id, UserSession.user_id == user_id)
+            )
+        ).scalar_one_or_none()
+
+    async def live_sessions(self, user_id: uuid.UUID, now: dt.datetime) -> list[UserSession]:
+        """The user's sessions neither revoked nor expired, the most recently used first."""
+        rows = await self.session.execute(
+            select(UserSession)
+            .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None), UserSession.expires_at > now)
+            .order_by(UserSession.last_used_at.desc(), UserSession.id)
+        )
+        return list(rows.scalars())
+
+    async def touch(self, session_id: uuid.UUID, now: dt.datetime, *, expires_at: dt.datetime | None = None) -> None:
+        values: dict[str, dt.datetime] = {"last_used_at": now}
+        if expires_at is not None:
+            values["expires_at"] = expires_at
+        await self.session.execute(update(UserSession).where(UserSession.id == session_id).values(**values))
+
+    async def revoke(
+        self,
+        user_id: uuid.UUID,
+        now: dt.datetime,
+        reason: str,
+        *,
+        only: uuid.UUID | None = None,
+        keep: uuid.UUID | None = None,
+    ) -> list[uuid.UUID]:
+        """Revoke the user's sessions still in force (`only` that one, all but `keep`); their ids."""
+        query = update(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+        if only is not None:
+            query = query.where(UserSession.id == only)
+        if keep is not None:
+            query = query.where(UserSession.id != keep)
+        result = await self.session.execute(
+            query.values(revoked_at=now, revoked_reason=reason, updated_at=now)
+            .returning(UserSession.id)
+            .execution_options(synchronize_session="fetch")
+        )
+        return list(result.scalars())
+
+    async def purge(self, *, tokens_expired_before: dt.datetime, sessions_ended_before: dt.datetime) -> None:
+        await self.session.execute(delete(RefreshToken).where(RefreshToken.expires_at < tokens_expired_before))
+        await self.session.execute(
+            delete(UserSession).where(
+                (UserSession.revoked_at < sessions_ended_before) | (UserSession.expires_at < sessions_ended_before)
+            )
+        )

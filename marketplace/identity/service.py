@@ -19,7 +19,6 @@ from kernel.auth import (
     api_key_digest,
     api_key_prefix,
     hash_password,
-    issue_access_token,
     new_api_key,
     read_access_token,
     verify_password,
@@ -37,10 +36,15 @@ from marketplace.identity.schemas import (
     ApiKeyRead,
     LoginRequest,
     RegistrationReceived,
+    SessionRead,
     UserRead,
     UserRegister,
 )
+from marketplace.identity.sessions import SessionService
+from marketplace.identity.tokens import mark_email_verified, send_verification
+from marketplace.settings import MarketplaceSettings
 
+DEFAULT_PUBLIC_URL = MarketplaceSettings().public_url
 API_KEY_TOUCH_INTERVAL = dt.timedelta(minutes=1)
 MIN_PASSWORD_LENGTH = 10  # same rule as `Password` in schemas
 
@@ -78,7 +82,7 @@ def login_delay(failures: int, free: int, longest: dt.timedelta) -> dt.timedelta
     return min(dt.timedelta(seconds=2 ** min(failures - free, 40)), longest)
 
 
-def user_read(user: User) -> UserRead:
+def user_read(user: User, *, pending_email: str | None = None) -> UserRead:
     return UserRead(
         id=user.id,
         email=user.email,
@@ -86,6 +90,10 @@ def user_read(user: User) -> UserRead:
         preferred_language=user.preferred_language,
         is_platform_admin=user.is_platform_admin,
         created_at=user.created_at,
+        email_verified=user.email_verified_at is not None,
+        pending_email=pending_email,
+        notify_in_app=user.notify_in_app,
+        notify_email=user.notify_email,
     )
 
 
@@ -101,18 +109,33 @@ def api_key_read(key: ApiKey) -> ApiKeyRead:
     )
 
 
-def principal_of(user: User, via: str = "token") -> Principal:
-    return Principal(user_id=user.id, email=user.email, is_platform_admin=user.is_platform_admin, via=via)  # type: ignore[arg-type]
+def principal_of(user: User, via: str = "token", *, session_id: uuid.UUID | None = None) -> Principal:
+    return Principal(
+        user_id=user.id,
+        email=user.email,
+        is_platform_admin=user.is_platform_admin,
+        via=via,  # type: ignore[arg-type]
+        email_verified=user.email_verified_at is not None,
+        session_id=session_id,
+    )
 
 
 class IdentityService:
-    def __init__(self, session: AsyncSession, settings: CoreSettings) -> None:
+    def __init__(self, session: AsyncSession, settings: CoreSettings, *, public_url: str = DEFAULT_PUBLIC_URL) -> None:
         self.session = session
         self.settings = settings
+        self.public_url = public_url
+        """Where the links mailed to people lead (`MarketplaceSettings.public_url`)."""
         self.repo = IdentityRepository(session)
+        self.sessions = SessionService(session, settings)
 
-    async def register(self, data: UserRegister, *, platform_admin: bool = False) -> RegistrationReceived:
-        """Create an account, unless the address has one already.
+    async def register(
+        self, data: UserRegister, *, platform_admin: bool = False, verified: bool = False
+    ) -> RegistrationReceived:
+        """Create an account, unless the address has one already, and mail its owner a link proving
+        the address (`email_verification`, valid 48 h); until they follow it they may sign in but
+        not act for an organisation. `verified` is for accounts whose address an operator vouches
+        for (the command line, the demo): no link is sent.
 
         Either way the answer is the same and so is the work (a password is hashed), so registering
         cannot reveal who has an account: for an existing address nothing is created or changed,
@@ -149,6 +172,10 @@ class IdentityService:
                 if existing is None:
                     raise
             else:
+                if verified:
+                    await mark_email_verified(self.session, user)
+                else:
+                    await send_verification(self.session, user, self.public_url)
                 await audit.record(
                     self.session,
                     principal_of(user),
@@ -166,8 +193,29 @@ class IdentityService:
             )
         return RegistrationReceived(email=email)
 
-    async def login(self, data: LoginRequest, *, client: str | None) -> AccessToken | None:
-        """Exchange e-mail and password for a bearer token.
+    async def login(
+        self, data: LoginRequest, *, client: str | None, user_agent: str | None = None
+    ) -> AccessToken | None:
+        """Exchange e-mail and password for a new token session: an access token and a refresh
+        token (`marketplace.identity.sessions`). Checked and throttled as `check_login`; None for a
+        wrong password or unknown e-mail, which the caller must commit and answer with 401."""
+        user = await self.check_login(data, client=client)
+        if user is None:
+            return None
+        return await self.sessions.start_token_session(user, client=client, user_agent=user_agent)
+
+    async def sign_in_with_cookie(
+        self, data: LoginRequest, *, client: str | None, user_agent: str | None = None
+    ) -> tuple[SessionRead, str] | None:
+        """Exchange e-mail and password for a new cookie session, and the value of its cookie;
+        checked and throttled exactly as `login` (None likewise)."""
+        user = await self.check_login(data, client=client)
+        if user is None:
+            return None
+        return await self.sessions.start_cookie_session(user, client=client, user_agent=user_agent)
+
+    async def check_login(self, data: LoginRequest, *, client: str | None) -> User | None:
+        """The account whose e-mail and password these are.
 
         Returns None for a wrong password or unknown e-mail (indistinguishable to the caller)
         after recording the failure: the caller must commit and answer 401, so the failure counts.
@@ -206,19 +254,22 @@ class IdentityService:
             await self.repo.add(LoginFailure(email=email, client=source, created_at=now))
             return None
         await self.repo.clear_failures(email, source)
-        assert self.settings.jwt_secret is not None  # noqa: S101 - ensured at start-up
-        token = issue_access_token(user.id, self.settings.jwt_secret, self.settings.access_token_ttl_seconds)
-        return AccessToken(access_token=token, expires_in=self.settings.access_token_ttl_seconds)
+        return user
 
     async def authenticate(self, credential: str) -> Principal:
-        """Resolve a bearer token or an API key to the calling user; 401 otherwise."""
+        """Resolve a bearer token or an API key to the calling user; 401 otherwise, also for the
+        access token of a session that has ended (signed out, revoked, expired), at once."""
         if credential.startswith(API_KEY_PREFIX):
             return await self._authenticate_api_key(credential)
         assert self.settings.jwt_secret is not None  # noqa: S101 - ensured at start-up
-        user = await self.repo.user_by_id(read_access_token(credential, self.settings.jwt_secret))
-        if user is None or not user.is_active:
-            raise Unauthenticated("the account behind this token no longer exists")
-        return principal_of(user)
+        claims = read_access_token(credential, self.settings.jwt_secret)
+        user, session = await self.sessions.token_session(claims)
+        return principal_of(user, session_id=session.id)
+
+    async def authenticate_cookie(self, value: str) -> Principal:
+        """Resolve the session cookie to the calling user; 401 unless its session is in force."""
+        user, session = await self.sessions.cookie_session(value)
+        return principal_of(user, via="cookie", session_id=session.id)
 
     async def _authenticate_api_key(self, secret: str) -> Principal:
         now = clock.now()
@@ -239,7 +290,7 @@ class IdentityService:
         user = await self.repo.user_by_id(principal.user_id)
         if user is None:
             raise Unauthenticated("the account no longer exists")
-        return user_read(user)
+        return user_read(user, pending_email=await self.repo.pending_email(user.id, clock.now()))
 
     async def create_api_key(self, principal: Principal, data: ApiKeyCreate) -> ApiKeyIssued:
         """Issue an API key acting as the caller; the secret is returned once. Raises `Forbidden`
@@ -308,7 +359,8 @@ async def bootstrap_platform_admin(
         return f"{existing.email} is now a platform administrator"
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput.field("password", "must be at least 10 characters")
+    # The operator named the address on the command line: it needs no link to prove it.
     registered = await IdentityService(session, settings).register(
-        UserRegister(email=email, password=password, full_name=full_name), platform_admin=True
+        UserRegister(email=email, password=password, full_name=full_name), platform_admin=True, verified=True
     )
     return f"created platform administrator {registered.email}"

@@ -39,9 +39,7 @@ DEFAULT_LANGUAGE = "en"
 #: The languages messages are written in; every other reads English.
 LANGUAGES = ("en", "de", "pl", "cs")
 #: The texts of every message (templates and the unit names below) and their translations.
-CATALOG = MessageCatalog(
-    name="messages", sources=Path(__file__).parent, locale_dir=LOCALES, languages=LANGUAGES[1:]
-)
+CATALOG = MessageCatalog(name="messages", sources=Path(__file__).parent, locale_dir=LOCALES, languages=LANGUAGES[1:])
 
 
 @dataclass(frozen=True)

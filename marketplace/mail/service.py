@@ -112,7 +112,8 @@ async def post(session: AsyncSession, envelopes: Sequence[Envelope]) -> list[uui
 
 def retry_delay(attempts: int) -> dt.timedelta:
     """How long a message waits after its `attempts`-th failed attempt: 30 s, doubling, at most 15 min."""
-    return min(FIRST_RETRY * 2 ** min(attempts - 1, 10), LONGEST_RETRY)
+    delay: dt.timedelta = FIRST_RETRY * 2 ** min(attempts - 1, 10)
+    return min(delay, LONGEST_RETRY)
 
 
 async def send_mail(transport: MailTransport | None, session: AsyncSession, event: MailQueued) -> None:

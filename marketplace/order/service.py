@@ -52,7 +52,7 @@ from marketplace.order.schemas import (
 )
 from marketplace.organization.models import Organization, Role, Side
 from marketplace.organization.repository import OrganizationRepository
-from marketplace.organization.service import OrganizationService
+from marketplace.organization.service import OrganizationService, require_verified_email
 from marketplace.payment import stripe_currency
 from marketplace.payment.repository import PaymentRepository
 from marketplace.payment.service import InvoiceService, invoice_summary
@@ -396,7 +396,7 @@ class OrderService:
             raise OrderNotFound("no such order")
         if order.status is OrderStatus.disputed:
             raise TransitionNotAllowed("a disputed order moves on only when a coordinator resolves its dispute")
-        return await self.transition(order, to, parties, principal, note)
+        return await self.transition(order, to, acting_parties(principal, parties), principal, note)
 
     async def transition(
         self, order: Order, to: OrderStatus, parties: set[Party], actor: Principal | None, note: str | None
@@ -460,6 +460,7 @@ class OrderService:
                 hub_id=order.hub_id,
                 from_status=before.value,
                 to_status=to.value,
+                by_organization_id=_acting_side(order, parties & allowed),
             ),
         )
         [read] = await self._reads([order], {order.id: lines})
@@ -617,6 +618,28 @@ def _order_line(order_id: uuid.UUID, item: _Taken, languages: list[str]) -> Orde
         tier_min_quantity=tier_min,
         total_minor=line_total(unit_price, item.line.quantity, listing["currency"]).amount_minor,
     )
+
+
+def acting_parties(principal: Principal, parties: set[Party]) -> set[Party]:
+    """The sides of an order the caller may act for: the buyer's and the producer's only with a proven
+    address (a hub's coordinators act regardless). Raises `EmailUnverified` (403) when that leaves none."""
+    if principal.email_verified:
+        return parties
+    acting = parties - {Party.buyer, Party.producer}
+    if not acting:
+        require_verified_email(principal)
+    return acting
+
+
+def _acting_side(order: Order, acting: set[Party] | frozenset[Party]) -> uuid.UUID | None:
+    """The organisation that made a move: its buyer or its producer, when exactly one of them acted
+    (so the other side can be told); None for a coordinator, the payment system, or someone
+    belonging to both sides."""
+    if acting == {Party.buyer}:
+        return order.buyer_organization_id
+    if acting == {Party.producer}:
+        return order.producer_organization_id
+    return None
 
 
 def _full_refund(order: Order, reason: OrderStatus) -> CardRefundDue:

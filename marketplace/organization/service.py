@@ -17,6 +17,8 @@ from kernel.errors import Conflict, FieldProblems, Forbidden, NotFound
 from kernel.outbox import emit
 from kernel.pagination import Page, PageParams
 from marketplace.events import InvitationSent, OrganizationChanged
+from marketplace.identity.repository import IdentityRepository
+from marketplace.identity.tokens import mark_email_verified
 from marketplace.organization.models import (
     Inclusion,
     InclusionAttribute,
@@ -63,6 +65,20 @@ class LastOwner(Conflict):
     slug = "last-owner"
 
 
+class EmailUnverified(Forbidden):
+    slug = "email-unverified"
+
+
+def require_verified_email(principal: Principal) -> None:
+    """Acting for an organisation (creating one, anything its role allows, trading for it) needs an
+    address its owner proved: `EmailUnverified` (403) until they follow the link mailed to it. An
+    unverified account may sign in, read and accept an invitation (which proves the address)."""
+    if not principal.email_verified:
+        raise EmailUnverified(
+            "confirm your e-mail address first: we sent you a link; POST /api/v1/me/verification-email sends a new one"
+        )
+
+
 class OrganizationService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -79,12 +95,14 @@ class OrganizationService:
         """The caller's role if at least `minimum`.
 
         Raises `OrganizationNotFound` (404) when the caller may not even read the
-        organisation — so ids cannot be probed — and `Forbidden` (403) when they
-        may read it but their role is too low.
+        organisation — so ids cannot be probed — `EmailUnverified` (403) while the
+        caller's address is not proven, and `Forbidden` (403) when they may read it
+        but their role is too low.
         """
         standing = await self.standing(principal, organization_id)
         if not can_read(standing) or await self.repo.get(organization_id) is None:
             raise OrganizationNotFound("no such organization")
+        require_verified_email(principal)
         if not can_act_as(standing, minimum):
             raise Forbidden(f"this needs the {minimum.value} role (or higher) in the organization")
         assert standing.role is not None  # noqa: S101 - implied by can_act_as
@@ -133,8 +151,10 @@ class OrganizationService:
         Raises `InvalidInput` (422) naming every unknown code, blank name and registration number
         that fails its scheme's check, and `RegistrationTaken` (409) when the same registration exists
         in that country — compared as `registration.canonical_registration` stores it, so another
-        spelling of the scheme or the number is the same registration.
+        spelling of the scheme or the number is the same registration. `EmailUnverified` (403) while
+        the caller's address is not proven.
         """
+        require_verified_email(principal)
         problems = FieldProblems()
         legal_name = problems.check(text.clean, data.legal_name, "legal_name")
         country = problems.check(codes.country, data.country, "country")
@@ -418,7 +438,9 @@ class OrganizationService:
         ]
 
     async def accept_invitation(self, principal: Principal, invitation_id: uuid.UUID, token: str) -> MemberRead:
-        """Join the organisation with the invitation's token, signed in with the invited e-mail (404 otherwise)."""
+        """Join the organisation with the invitation's token, signed in with the invited e-mail (404 otherwise).
+
+        The invitation was mailed to the account's address, so accepting it proves the address too."""
         invitation = await self.repo.invitation(invitation_id)
         if (
             invitation is None
@@ -437,6 +459,16 @@ class OrganizationService:
         )
         invitation.status = InvitationStatus.accepted
         await self.repo.add(membership)
+        user = await IdentityRepository(self.session).user_by_id(principal.user_id)
+        if user is not None and await mark_email_verified(self.session, user):
+            await audit.record(
+                self.session,
+                principal,
+                "user.email_verified",
+                object_type="user",
+                object_id=user.id,
+                after={"email": user.email, "by": "invitation", "invitation_id": str(invitation.id)},
+            )
         await audit.record(
             self.session,
             principal,

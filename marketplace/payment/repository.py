@@ -6,11 +6,12 @@ import datetime as dt
 import uuid
 
 import uuid_utils.compat
-from sqlalchemy import ColumnElement, Uuid, func, or_, select
+from sqlalchemy import ColumnElement, Uuid, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel import clock
+from kernel.audit import AuditEntry
 from kernel.db import equals_any
 from marketplace.organization.models import Side
 from marketplace.payment.models import (
@@ -71,6 +72,19 @@ class PaymentRepository:
     async def invoices_of_orders(self, order_ids: list[uuid.UUID]) -> dict[uuid.UUID, Invoice]:
         rows = await self.session.execute(select(Invoice).where(equals_any(Invoice.order_id, order_ids, Uuid)))
         return {invoice.order_id: invoice for invoice in rows.scalars()}
+
+    async def overdue_unannounced(self, today: dt.date, action: str) -> list[Invoice]:
+        """Unpaid invoices past their due day with no `action` audit entry yet (the mark that they
+        were announced), oldest due first, locked; rows another transaction holds are skipped (a
+        concurrent run announces them, or the next one does)."""
+        announced = exists().where(AuditEntry.object_id == Invoice.id, AuditEntry.action == action)
+        statement = (
+            select(Invoice)
+            .where(Invoice.status == InvoiceStatus.issued, Invoice.due_on < today, ~announced)
+            .order_by(Invoice.due_on, Invoice.id)
+            .with_for_update(skip_locked=True)
+        )
+        return list((await self.session.scalars(statement)).all())
 
     async def invoice_page(
         self,

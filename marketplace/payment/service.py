@@ -8,16 +8,17 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from uuid_utils.compat import uuid7
 
 from kernel import audit, clock
 from kernel.auth import Principal
 from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kernel.money import Amount
-from kernel.outbox import emit
+from kernel.outbox import emit, emit_many
 from kernel.pagination import Page, PageParams
-from marketplace.events import InvoicePaid
+from marketplace.events import InvoiceIssued, InvoicePaid
 from marketplace.organization.models import Side
-from marketplace.organization.service import OrganizationService
+from marketplace.organization.service import OrganizationService, require_verified_email
 from marketplace.payment.models import Invoice, InvoiceStatus
 from marketplace.payment.repository import PaymentRepository
 from marketplace.payment.schemas import InvoicePayment, InvoiceRead, InvoiceSummary
@@ -64,7 +65,8 @@ class InvoiceService:
     async def issue(self, orders: Sequence[Invoiced], net_days: int | dict[uuid.UUID, int]) -> list[Invoice]:
         """Invoice orders placed for payment by invoice: each producer's next numbers, due
         `net_days` (or `net_days[buyer]`) after the order. Returned unsaved, for the caller to
-        write with the orders."""
+        write with the orders; each is announced (`InvoiceIssued`, for its buyer) in the caller's
+        transaction, so only if they are written."""
         counts: dict[uuid.UUID, int] = {}
         for order in orders:
             counts[order.producer_organization_id] = counts.get(order.producer_organization_id, 0) + 1
@@ -75,6 +77,7 @@ class InvoiceService:
             days = net_days if isinstance(net_days, int) else net_days[order.buyer_organization_id]
             invoices.append(
                 Invoice(
+                    id=uuid7(),  # given here: the announcement names it before it is written
                     order_id=order.id,
                     producer_organization_id=order.producer_organization_id,
                     buyer_organization_id=order.buyer_organization_id,
@@ -87,6 +90,18 @@ class InvoiceService:
                 )
             )
             numbers[order.producer_organization_id] += 1
+        await emit_many(
+            self.session,
+            [
+                InvoiceIssued(
+                    invoice_id=invoice.id,
+                    order_id=invoice.order_id,
+                    producer_organization_id=invoice.producer_organization_id,
+                    buyer_organization_id=invoice.buyer_organization_id,
+                )
+                for invoice in invoices
+            ],
+        )
         return invoices
 
     async def void(self, order_id: uuid.UUID) -> None:
@@ -143,6 +158,7 @@ class InvoiceService:
         invoice = await self._visible(principal, invoice_id, for_update=True)
         if not (await self.organizations.standing(principal, invoice.producer_organization_id)).is_member:
             raise Forbidden("only the producer who issued the invoice marks it paid")
+        require_verified_email(principal)
         if invoice.status is InvoiceStatus.void:
             raise InvoiceSettled("the invoice is void: its order was cancelled or rejected, so nothing is owed")
         if invoice.status is InvoiceStatus.paid:

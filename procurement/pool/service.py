@@ -33,7 +33,7 @@ from marketplace.api import (
     unit_of,
 )
 from procurement.db import Lock
-from procurement.events import PoolClosed, PoolFailed
+from procurement.events import PoolClosed, PoolFailed, PoolOpened
 from procurement.pool.models import Commitment, DeliveryPoint, DemandPool, PoolStatus
 from procurement.pool.repository import PoolRepository
 from procurement.pool.schemas import (
@@ -132,7 +132,7 @@ class PoolService:
     # --- the coordinator's side -----------------------------------------------------
 
     async def open_pool(self, principal: Principal, data: PoolCreate) -> PoolRead:
-        """Open a demand pool in a hub the caller coordinates.
+        """Open a demand pool in a hub the caller coordinates; the hub's buyers are told (`PoolOpened`).
 
         Raises `NotFound` for an unknown hub, `Forbidden` for a non-coordinator and
         `InvalidInput` naming the field for a malformed item, an unknown currency, a
@@ -183,6 +183,7 @@ class PoolService:
         points = _delivery_points(pool.id, data, hub.jurisdictions)
         await self.repo.add(pool)
         await self.repo.add(*points)
+        await emit(self.session, PoolOpened(pool_id=pool.id, hub_id=hub.id))
         read = await self.pool_read(pool)
         await audit.record(
             self.session,

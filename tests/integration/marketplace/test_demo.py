@@ -53,6 +53,22 @@ async def test_demo_listings_are_readable_in_each_side_language(
     assert bread["currency"] == "PLN"
 
 
+async def test_demo_accounts_are_verified_and_read_their_side_of_the_border_language(
+    client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    async with transaction(sessions) as session:
+        await load_demo(session, settings)
+    profiles = {}
+    for email in ("einkauf@goerlitz.demo", "anna@piekarnia-nowak.demo", COORDINATOR_EMAIL):
+        login = await client.post("/api/v1/auth/login", json={"email": email, "password": DEMO_PASSWORD})
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        profiles[email] = (await client.get("/api/v1/me", headers=headers)).json()
+    assert profiles["einkauf@goerlitz.demo"]["preferred_language"] == "de"
+    assert profiles["anna@piekarnia-nowak.demo"]["preferred_language"] == "pl"
+    assert profiles[COORDINATOR_EMAIL]["preferred_language"] == "de"
+    assert all(profile["email_verified"] for profile in profiles.values())
+
+
 async def test_demo_shows_one_listing_eligible_across_the_border_and_one_explained_not(
     client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:

@@ -189,12 +189,12 @@ async def test_an_account_attacked_from_many_addresses_slows_each_failing_one_an
 async def test_request_is_401_when_token_expired(client: Client) -> None:
     account = await register(client)
     with clock.travel(-dt.timedelta(hours=2)):
-        old = issue_access_token(account.id, TEST_JWT_SECRET, 60)
+        old = issue_access_token(account.id, TEST_JWT_SECRET, 60, session_id=uuid.uuid4())
     response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {old}"})
     assert response.status_code == 401
     assert "expired" in response.json()["detail"]
     assert (await client.get("/api/v1/me", headers=account.headers)).status_code == 200
-    with clock.travel(dt.timedelta(hours=1, seconds=1)):  # past the token's hour, by the service's clock
+    with clock.travel(dt.timedelta(hours=1, seconds=1)):  # past the token's lifetime, by the service's clock
         later = await client.get("/api/v1/me", headers=account.headers)
     assert later.status_code == 401
     assert "expired" in later.json()["detail"]
@@ -204,7 +204,7 @@ async def test_request_is_401_when_token_tampered_or_signed_with_another_key(cli
     account = await register(client)
     header, payload, signature = account.token.split(".")
     tampered = f"{header}.{payload}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}"
-    forged = issue_access_token(account.id, "another-secret-" + "y" * 30, 60)
+    forged = issue_access_token(account.id, "another-secret-" + "y" * 30, 60, session_id=uuid.uuid4())
     for token in (tampered, forged, "not-a-jwt"):
         response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 401, token

@@ -16,8 +16,7 @@ from borderhub.settings import Settings
 from kernel import clock
 from kernel.db import transaction
 from marketplace.mail.models import MailStatus, OutgoingMail
-from marketplace.mail.service import GIVE_UP_AFTER, mailbox, queue_mail, retry_mail
-from marketplace.mail.smtp import SmtpTransport
+from marketplace.mail.service import GIVE_UP_AFTER, mailbox, queue_mail
 from tests.smtp import LoopbackSmtp
 from tests.worker import drain
 
