@@ -99,7 +99,10 @@ TAGS: Final = [
         name="notifications",
         description="What concerns me, in my language: my inbox in the app, unread counts, marking read.",
     ),
-    Tag(name="demo", description="Only under `serve --demo`: the local mailbox, for walk-throughs without a mail server."),
+    Tag(
+        name="demo",
+        description="Only under `serve --demo`: the local mailbox, for walk-throughs without a mail server.",
+    ),
     Tag(name="operations", description="Liveness and readiness probes for orchestrators."),
 ]
 

@@ -75,9 +75,7 @@ def check(catalog: MessageCatalog) -> dict[str, list[str]]:
     texts of the sources it lacks, untranslated or fuzzy ones, and translations whose placeholders
     differ from the original's."""
     template = Catalog()
-    for filename, lineno, message, _, context in extract_from_dir(
-        catalog.sources, METHODS, OPTIONS, keywords=KEYWORDS
-    ):
+    for filename, lineno, message, _, context in extract_from_dir(catalog.sources, METHODS, OPTIONS, keywords=KEYWORDS):
         template.add(message, None, [(filename, lineno)], context=context)
     found: dict[str, list[str]] = {}
     for language in catalog.languages:

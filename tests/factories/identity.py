@@ -55,6 +55,13 @@ async def verify_email(client: AsyncTestClient[Any], email: str) -> None:
     assert verified.status_code == 200, verified.text
 
 
+async def sign_in_again(client: AsyncTestClient[Any], account: Account) -> Account:
+    """The same account with a new session's access token (its old one may have been signed out)."""
+    login = await client.post("/api/v1/auth/login", json={"email": account.email, "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    return Account(id=account.id, email=account.email, token=login.json()["access_token"])
+
+
 async def register(
     client: AsyncTestClient[Any], email: str | None = None, *, verified: bool = True, **extra: Any
 ) -> Account:
