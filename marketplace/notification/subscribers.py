@@ -86,7 +86,7 @@ async def registration_attempted(
         to=user.email,
         language=user.preferred_language,
         context={"recipient_name": user.full_name},
-        link="/account/password-reset",
+        link="/account/forgot-password",
         user_id=user.id,
     )
 

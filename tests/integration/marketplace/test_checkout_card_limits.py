@@ -37,6 +37,7 @@ CARDS = MarketplaceSettings(
     stripe_secret_key="sk_test_borderhub_limits",
     stripe_webhook_secret="whsec_test_borderhub_limits",
     stripe_api_base="http://127.0.0.1:9",
+    demo_mailbox=True,  # the test accounts prove their addresses with the mailed link
 )
 
 

@@ -462,7 +462,7 @@ async def test_registering_with_a_taken_address_mails_its_owner_a_way_back_in(
     await run_worker()
     [mail] = await mailbox(client, owner.email, "registration_attempted")
     assert mail["subject"] == "Someone tried to register with your e-mail address"
-    assert "http://127.0.0.1:8000/account/password-reset" in mail["text"]
+    assert "http://127.0.0.1:8000/account/forgot-password" in mail["text"]
     assert "Somebody Else" not in mail["text"]  # greeted as the owner, not as whoever typed
 
 

@@ -21,7 +21,6 @@ from borderhub.composition import Composition, compose
 from borderhub.settings import Settings
 from kernel.outbox import Registry
 from marketplace.payment.stripe_gateway import StripeGateway
-from marketplace.settings import MarketplaceSettings
 from tests.factories.order import Market, build_market
 from tests.integration.marketplace.card.support import (
     CONNECT_WEBHOOK_SECRET,
@@ -47,7 +46,8 @@ def stub() -> Iterator[StripeStub]:
 @pytest.fixture
 def card_settings(settings: Settings, stub: StripeStub) -> Settings:
     stub.reset()
-    cards = MarketplaceSettings(
+    cards = msgspec.structs.replace(
+        settings.marketplace,
         stripe_secret_key=SECRET_KEY,
         stripe_webhook_secret=WEBHOOK_SECRET,
         stripe_connect_webhook_secret=CONNECT_WEBHOOK_SECRET,
