@@ -32,7 +32,7 @@ from marketplace.mail.render import CATALOG as MESSAGE_CATALOG
 from marketplace.mail.schemas import MailRead, mail_read
 from marketplace.mail.service import mail_by_id, mailbox
 from marketplace.money.service import record_rates
-from marketplace.notification.service import Audience, Notice, Notifier
+from marketplace.notification.service import Audience, InLanguages, Notice, Notifier
 from marketplace.notification.subscribers import telling
 from marketplace.order.awarded import AwardedOrder, place_awarded_orders
 from marketplace.organization.models import InclusionAttribute, OrganizationKind, Role
@@ -51,6 +51,7 @@ __all__ = [
     "Eligibility",
     "Finding",
     "HubSummary",
+    "InLanguages",
     "InclusionAttribute",
     "ListedGoods",
     "ListedTiers",

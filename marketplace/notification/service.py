@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kernel import clock
 from kernel.auth import Principal
 from kernel.errors import NotFound
+from kernel.negotiation import pick_language
 from kernel.pagination import PageParams
 from marketplace.identity.models import EmailFrequency, User
 from marketplace.mail.render import render
@@ -49,11 +50,27 @@ class Audience:
 
 
 @dataclass(frozen=True)
+class InLanguages:
+    """A value people wrote in several languages (an item's title): each reader of a notice gets it
+    in their own preferred language where there is a translation, else in `fallback`'s."""
+
+    texts: Mapping[str, str]
+    """BCP 47 tag -> text."""
+    fallback: str
+    """The tag to show when the reader's language is not among them."""
+
+    def for_reader(self, preferred: str | None) -> str:
+        language = pick_language(list(self.texts), [preferred] if preferred else [], self.fallback)
+        return self.texts.get(language) or self.texts[self.fallback]
+
+
+@dataclass(frozen=True)
 class Notice:
     """One kind of message about one event, for an audience.
 
     `context` holds the template's values (plain JSON-like values: ids as strings, money as minor
-    units and currency); `link` is the path of the page the message leads to, below the public URL."""
+    units and currency; `InLanguages` for what people wrote in several languages, each reader
+    getting their own); `link` is the path of the page the message leads to, below the public URL."""
 
     kind: str
     event_id: uuid.UUID
@@ -108,7 +125,14 @@ class Notifier:
         now = clock.now()
         for user in recipients:
             # Rendered per person: in their language, greeting them by name.
-            context = {**notice.context, "link": link, "recipient_name": user.full_name}
+            context = {
+                **{
+                    k: v.for_reader(user.preferred_language) if isinstance(v, InLanguages) else v
+                    for k, v in notice.context.items()
+                },
+                "link": link,
+                "recipient_name": user.full_name,
+            }
             message = render(notice.kind, user.preferred_language, context)
             verified = user.email_verified_at is not None
             notifications.append(

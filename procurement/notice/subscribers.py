@@ -42,6 +42,7 @@ from kernel.money import from_minor, line_total
 from kernel.outbox import Subscriber, identified_subscriber
 from marketplace.api import (
     Audience,
+    InLanguages,
     Notice,
     Notifier,
     TradingParty,
@@ -533,13 +534,18 @@ async def _parties(
     return await trading_parties(session, hub_id, sorted(set(organization_ids)))
 
 
-def _title(pool: DemandPool, party: TradingParty) -> str:
-    """The item's title in the organisation's language where the pool has it, as its orders show it."""
-    return pool.title(pool.language_for(party.languages))
+def _title(pool: DemandPool, party: TradingParty) -> InLanguages:
+    """The item's title in each reader's language where the pool has it, else in the organisation's (as
+    its orders show it)."""
+    return _titles(pool, pool.language_for(party.languages))
 
 
-async def _coordinators_title(session: AsyncSession, tender: Tender, pool: DemandPool) -> str:
-    return pool.title(pool.language_for((await hub_summary(session, tender.hub_id)).languages))
+def _titles(pool: DemandPool, fallback: str) -> InLanguages:
+    return InLanguages({tag: text["title"] for tag, text in pool.translations.items()}, fallback)
+
+
+async def _coordinators_title(session: AsyncSession, tender: Tender, pool: DemandPool) -> InLanguages:
+    return _titles(pool, pool.language_for((await hub_summary(session, tender.hub_id)).languages))
 
 
 async def _tender(

@@ -13,7 +13,7 @@ from kernel.db import transaction
 from marketplace.identity.models import EmailFrequency, User
 from marketplace.mail.models import OutgoingMail
 from marketplace.mail.service import mailbox
-from marketplace.notification.service import Audience, Notice, Notifier, send_digests
+from marketplace.notification.service import Audience, InLanguages, Notice, Notifier, send_digests
 from tests.factories.identity import Account, register
 
 NOTIFIER = Notifier("https://hub.example")
@@ -137,3 +137,31 @@ async def test_a_daily_digest_gathers_the_days_messages_into_one_mail_once(
     assert "Welcome to Zgorzelec Hub" in digest.text_body
     # Still in the inbox, unread: the digest is a summary, not a reading.
     assert (await _inbox(client, anna))["unread"] == 2
+
+
+async def test_what_people_wrote_in_several_languages_reaches_each_reader_in_their_own(
+    client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    polish = await register(client, preferred_language="pl")
+    german = await register(client, preferred_language="de")
+    slovak = await register(client, preferred_language="sk")
+    notice = Notice(
+        kind="membership_admitted",
+        event_id=uuid.uuid4(),
+        audience=Audience(users=[polish.id, german.id, slovak.id]),
+        context={
+            "organization_name": "Lausitzer Honig GbR",
+            "hub_name": InLanguages({"de": "Neiße-Hub", "pl": "Hub nad Nysą"}, fallback="de"),
+        },
+    )
+    async with transaction(sessions) as session:
+        await NOTIFIER.notify(session, notice)
+    subjects = {
+        who: (await _inbox(client, account))["items"][0]["subject"]
+        for who, account in (("pl", polish), ("de", german), ("sk", slovak))
+    }
+    assert subjects == {
+        "pl": "Witamy w hubie Hub nad Nysą",
+        "de": "Willkommen bei Neiße-Hub",
+        "sk": "Welcome to Neiße-Hub",
+    }
