@@ -78,7 +78,7 @@ async def run(root: Path, url: str, scale: float) -> None:  # noqa: PLR0915 - on
         if demo.hub_id is None or demo.coordinator is None:
             raise RuntimeError("the demo hub was already there; use a fresh data dir")
         hub_id, coordinator = demo.hub_id, demo.coordinator
-        identity = IdentityService(session, settings)
+        identity = IdentityService(session, settings, public_url=settings.marketplace.public_url)
         await identity.register(
             UserRegister(email="owner@bench.example", password="bench passphrase", full_name="Bench Owner"),  # noqa: S106
             verified=True,

@@ -65,7 +65,8 @@ async def run(root: Path, url: str, bids: int, lots: int) -> None:  # noqa: PLR0
         if demo.hub_id is None or demo.coordinator is None:
             raise RuntimeError("the demo hub was already there; use a fresh data dir")
         hub_id, coordinator = demo.hub_id, demo.coordinator
-        await IdentityService(session, settings).register(
+        identity = IdentityService(session, settings, public_url=settings.marketplace.public_url)
+        await identity.register(
             UserRegister(
                 email="owner@bench.example",
                 password="bench passphrase",  # noqa: S106 - a throw-away account
@@ -73,7 +74,7 @@ async def run(root: Path, url: str, bids: int, lots: int) -> None:  # noqa: PLR0
             ),
             verified=True,
         )
-        user = await IdentityService(session, settings).repo.user_by_email("owner@bench.example")
+        user = await identity.repo.user_by_email("owner@bench.example")
         if user is None:
             raise RuntimeError("the bench owner was not registered")
         owner = principal_of(user)

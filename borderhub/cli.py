@@ -47,7 +47,7 @@ async def load_demo_data(session: AsyncSession, settings: Settings) -> DemoSumma
     from marketplace.demo import load_demo
     from procurement.demo import load_procurement_demo
 
-    summary = await load_demo(session, settings)
+    summary = await load_demo(session, settings, public_url=settings.marketplace.public_url)
     if summary.created:
         assert summary.hub_id is not None  # noqa: S101 - set when created
         assert summary.coordinator is not None  # noqa: S101
@@ -192,7 +192,14 @@ def create_admin(email: str, full_name: str, password: str | None, data_dir: Pat
     migrate.upgrade(_url(settings))
 
     async def work(session: AsyncSession) -> str:
-        return await bootstrap_platform_admin(session, settings, email=email, full_name=full_name, password=password)
+        return await bootstrap_platform_admin(
+            session,
+            settings,
+            public_url=settings.marketplace.public_url,
+            email=email,
+            full_name=full_name,
+            password=password,
+        )
 
     try:
         click.echo(_in_transaction(settings, work))

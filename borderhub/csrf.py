@@ -30,7 +30,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from kernel.auth import CSRF_ALWAYS, CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
+from kernel.auth import CSRF_ALWAYS, CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, credential_from
 from kernel.web import problem_response
 
 CSRF_FAILED = "the form has expired or did not come from Borderhub; reload the page and try again"
@@ -50,14 +50,10 @@ def _is_page(path: str) -> bool:
 
 
 def _by_cookie(scope: Scope) -> bool:
-    """Whether the session cookie is what would authenticate the request (it sends no credential
-    header, as `marketplace.identity.dependencies.provide_principal` reads them)."""
+    """Whether the session cookie is what would authenticate the request: it sends no credential
+    header (`credential_from`, as `marketplace.identity.dependencies.provide_principal` reads them)."""
     request: Request[Any, Any, Any] = Request(scope)
-    if SESSION_COOKIE not in request.cookies:
-        return False
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    bearer = scheme.lower() == "bearer" and bool(value.strip())
-    return not bearer and not request.headers.get("x-api-key", "").strip()
+    return SESSION_COOKIE in request.cookies and credential_from(request.headers) is None
 
 
 def checked(scope: Scope) -> bool:

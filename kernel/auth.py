@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import secrets
 import uuid
+from collections.abc import Mapping
 from typing import Literal
 
 import jwt
@@ -117,23 +118,30 @@ def new_refresh_token() -> tuple[str, str]:
 
 
 def secret_digest(secret: str) -> str:
-    """The digest stored for a random secret (an API key, a refresh token, a session cookie's secret):
-    they are 256-bit random, so a fast hash is enough (no password stretching needed)."""
+    """The digest stored for a random secret (an API key, a refresh token, a session cookie's secret,
+    the token of an account link or an invitation): sha256, hex. They are 256-bit random, so a fast
+    hash is enough (no password stretching needed)."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def new_api_key() -> tuple[str, str, str]:
     """A fresh API key: (secret shown once, lookup prefix, sha256 digest to store)."""
     secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
-    return secret, api_key_prefix(secret), api_key_digest(secret)
+    return secret, api_key_prefix(secret), secret_digest(secret)
 
 
 def api_key_prefix(secret: str) -> str:
     return secret[: len(API_KEY_PREFIX) + 8]
 
 
-def api_key_digest(secret: str) -> str:
-    return secret_digest(secret)
+def credential_from(headers: Mapping[str, str]) -> str | None:
+    """The credential a request sends in a header: `Authorization: Bearer <token or API key>` or
+    `X-API-Key: <API key>`; None when it sends neither (then only the session cookie may sign it in).
+    `headers` are looked up by lower-case name (as an ASGI framework's case-insensitive headers are)."""
+    scheme, _, value = headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return headers.get("x-api-key", "").strip() or None
 
 
 def require_platform_admin(principal: Principal) -> None:

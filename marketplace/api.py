@@ -29,7 +29,6 @@ from marketplace.hub.service import HubService
 from marketplace.identity.service import bootstrap_platform_admin
 from marketplace.mail.models import MailStatus
 from marketplace.mail.render import CATALOG as MESSAGE_CATALOG
-from marketplace.mail.schemas import MailRead, mail_read
 from marketplace.mail.service import mail_by_id, mailbox
 from marketplace.money.service import record_rates
 from marketplace.notification.service import Audience, InLanguages, Notice, Notifier
@@ -57,7 +56,6 @@ __all__ = [
     "ListedTiers",
     "ListingSnapshot",
     "ListingText",
-    "MailRead",
     "MailStatus",
     "MissingCredential",
     "Notice",
@@ -92,7 +90,6 @@ __all__ = [
     "listing_ids_priced_in",
     "listing_snapshots",
     "mail_by_id",
-    "mail_read",
     "mailbox",
     "missing_credentials",
     "normalise_classification",

@@ -30,7 +30,6 @@ from marketplace.compliance.service import ComplianceService
 from marketplace.hub.schemas import HubApplication, HubCreate, NamedPlace
 from marketplace.hub.service import HubService
 from marketplace.identity.models import User
-from marketplace.identity.repository import IdentityRepository
 from marketplace.identity.schemas import UserRegister
 from marketplace.identity.service import IdentityService, principal_of
 from marketplace.money.service import record_rates
@@ -250,25 +249,24 @@ class DemoSummary:
         return "\n".join([f"Demo hub {state}: {HUB_NAME}", *self.lines])
 
 
-async def _user(
-    session: AsyncSession, settings: CoreSettings, email: str, name: str, language: str, *, admin: bool = False
-) -> User:
+async def _user(identity: IdentityService, email: str, name: str, language: str, *, admin: bool = False) -> User:
     """A demo account, its address verified (nobody reads the demo's mail to follow a link), reading
     messages in `language`."""
-    repo = IdentityRepository(session)
-    user = await repo.user_by_email(email)
+    user = await identity.repo.user_by_email(email)
     if user is None:
-        await IdentityService(session, settings).register(
+        await identity.register(
             UserRegister(email=email, password=DEMO_PASSWORD, full_name=name, preferred_language=language),
             platform_admin=admin,
             verified=True,
         )
-        user = await repo.user_by_email(email)
+        user = await identity.repo.user_by_email(email)
     assert user is not None  # noqa: S101 - just created
     return user
 
 
-async def load_demo(session: AsyncSession, settings: CoreSettings) -> DemoSummary:
+async def load_demo(session: AsyncSession, settings: CoreSettings, *, public_url: str) -> DemoSummary:
+    """The demo hub and its people, unless loaded before (then nothing changes); `public_url` is where
+    the links mailed to people lead (`MarketplaceSettings.public_url`)."""
     lines = [
         f"  every demo account's password: {DEMO_PASSWORD}",
         f"  platform admin:  {ADMIN_EMAIL}",
@@ -281,9 +279,10 @@ async def load_demo(session: AsyncSession, settings: CoreSettings) -> DemoSummar
     hubs = HubService(session)
     if await hubs.repo.by_name(HUB_NAME) is not None:
         return DemoSummary(created=False, lines=lines)
-    admin = principal_of(await _user(session, settings, ADMIN_EMAIL, "Demo Administrator", "en", admin=True))
+    identity = IdentityService(session, settings, public_url=public_url)
+    admin = principal_of(await _user(identity, ADMIN_EMAIL, "Demo Administrator", "en", admin=True))
     # The coordinator works in the hub's office in Görlitz.
-    coordinator = principal_of(await _user(session, settings, COORDINATOR_EMAIL, "Katarzyna Müller", "de"))
+    coordinator = principal_of(await _user(identity, COORDINATOR_EMAIL, "Katarzyna Müller", "de"))
     hub = await hubs.create(
         admin,
         HubCreate(
@@ -309,9 +308,7 @@ async def load_demo(session: AsyncSession, settings: CoreSettings) -> DemoSummar
     for demo in ORGANIZATIONS:
         # Each owner reads the first of their organisation's languages: German in Görlitz, Polish in
         # Zgorzelec and Bogatynia.
-        owner: Principal = principal_of(
-            await _user(session, settings, demo.owner_email, demo.owner_name, demo.languages[0])
-        )
+        owner: Principal = principal_of(await _user(identity, demo.owner_email, demo.owner_name, demo.languages[0]))
         created = await organizations.create(
             owner,
             OrganizationCreate(

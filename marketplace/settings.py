@@ -39,8 +39,9 @@ class MarketplaceSettings(msgspec.Struct, kw_only=True, frozen=True):
     mail_from: str = "Borderhub <no-reply@borderhub.localhost>"
     """The sender of every message (RFC 5322 address, with a display name if wanted)."""
     demo_mailbox: bool = False
-    """Serve the local mailbox at `GET /api/v1/demo/mailbox` (set by `serve --demo`): everyone's mail,
-    links and tokens included, so never where real people have accounts."""
+    """Serve the local mailbox at `GET /api/v1/demo/mailbox`: everyone's mail, links and tokens
+    included, so never where real people have accounts. Only `serve --demo` (and the tests) set it:
+    no environment variable does, so no stray setting can expose it."""
 
     @property
     def stripe_enabled(self) -> bool:
@@ -65,5 +66,4 @@ ENVIRONMENT = {
     "smtp_user": "SMTP_USER",
     "smtp_password": "SMTP_PASSWORD",
     "mail_from": "MAIL_FROM",
-    "demo_mailbox": "DEMO_MAILBOX",
 }

@@ -67,6 +67,7 @@ def register(core: CoreSettings, settings: MarketplaceSettings) -> Contribution:
     """
     gateway = StripeGateway.from_settings(settings)
     mail_transport = SmtpTransport.from_settings(settings)
+    notifier = Notifier(settings.public_url)
     demo = [DemoMailboxController] if settings.demo_mailbox else []
     return Contribution(
         schema=MARKETPLACE_SCHEMA,
@@ -115,7 +116,7 @@ def register(core: CoreSettings, settings: MarketplaceSettings) -> Contribution:
                 CardReversalDue, "reverse_producers_transfer", functools.partial(reverse_producers_transfer, gateway)
             ),
             subscriber(MailQueued, "send_mail", functools.partial(send_mail, mail_transport)),
-            *notification.subscribers(Notifier(settings.public_url)),
+            *notification.subscribers(notifier),
         ],
         schedules=[
             Schedule("purge_login_failures", "17 3 * * *", purge_login_failures),
@@ -128,7 +129,7 @@ def register(core: CoreSettings, settings: MarketplaceSettings) -> Contribution:
             Schedule("retry_mail", "* * * * *", functools.partial(retry_mail, mail_transport)),
             # Before the digests, so that an overdue invoice is in that morning's.
             Schedule("announce_overdue_invoices", "45 5 * * *", announce_overdue_invoices),
-            Schedule("send_digests", "0 6 * * *", send_digests),
+            Schedule("send_digests", "0 6 * * *", functools.partial(send_digests, notifier)),
         ],
     )
 

@@ -30,7 +30,8 @@ from marketplace.dispute.schemas import (
 from marketplace.events import CardRefundDue, DisputeMessagePosted, DisputeOpened, DisputeResolved
 from marketplace.order.models import Order, OrderStatus, Party, PaymentMethod
 from marketplace.order.repository import OrderRepository
-from marketplace.order.service import NotYourMove, OrderNotFound, OrderService, acting_parties
+from marketplace.order.service import NotYourMove, OrderNotFound, OrderService
+from marketplace.organization.service import require_verified_email
 from marketplace.payment.service import InvoiceService
 
 
@@ -77,7 +78,7 @@ class DisputeService:
         unless the order is delivered, `DisputeExists` (409) for a second dispute.
         """
         order, parties = await self._order(principal, order_id)
-        parties = acting_parties(principal, parties)
+        require_verified_email(principal)
         if await self.repo.of_order(order.id) is not None:
             raise DisputeExists("the order already has a dispute; add a message to it")
         await self.orders.transition(order, OrderStatus.disputed, parties, principal, note=None)
@@ -118,7 +119,7 @@ class DisputeService:
         """Either side (or a coordinator) adds a message; the producer's first one answers the dispute.
         `DisputeMessagePosted` tells the other parties."""
         order, parties = await self._order(principal, order_id)
-        parties = acting_parties(principal, parties)
+        require_verified_email(principal)
         dispute = await self._dispute(order)
         if dispute.status is DisputeStatus.resolved:
             raise DisputeClosed("the dispute is resolved; it takes no more messages")
@@ -167,6 +168,7 @@ class DisputeService:
         order, parties = await self._order(principal, order_id)
         if Party.coordinator not in parties:
             raise NotYourMove("only a coordinator of the order's hub resolves a dispute")
+        require_verified_email(principal)
         dispute = await self._dispute(order)
         if dispute.status is DisputeStatus.resolved:
             raise DisputeClosed(f"the dispute was already resolved ({dispute.outcome})")

@@ -31,6 +31,7 @@ from marketplace.hub.schemas import (
     InvoiceTerms,
     NamedPlace,
 )
+from marketplace.identity.models import User
 from marketplace.identity.repository import IdentityRepository
 from marketplace.organization.models import (
     HubCoordinator,
@@ -41,7 +42,7 @@ from marketplace.organization.models import (
     Role,
 )
 from marketplace.organization.repository import OrganizationRepository
-from marketplace.organization.service import OrganizationService
+from marketplace.organization.service import OrganizationService, require_verified_email
 
 
 class HubNotFound(NotFound):
@@ -75,11 +76,23 @@ class HubService:
         return hub
 
     async def require_coordinator(self, principal: Principal, hub_id: uuid.UUID) -> Hub:
-        """The hub, if the caller coordinates it. Hubs are public, so a non-coordinator gets 403."""
+        """The hub, if the caller coordinates it with a proven address. Hubs are public, so a
+        non-coordinator gets 403 (`NotACoordinator`), and so does a coordinator whose address is not
+        proven (`EmailUnverified`)."""
         hub = await self._hub(hub_id)
         if not await self.repo.is_coordinator(hub_id, principal.user_id):
             raise NotACoordinator("only a coordinator of this hub may do this")
+        require_verified_email(principal)
         return hub
+
+    async def _coordinator_to_be(self, email: str, field: str) -> User:
+        """The account to appoint: registered, with a proven address (`InvalidInput` naming `field`)."""
+        user = await self.identity.user_by_email(email.strip())
+        if user is None:
+            raise InvalidInput.field(field, f"no account with e-mail {email}; register first")
+        if user.email_verified_at is None:
+            raise InvalidInput.field(field, f"{user.email} has not confirmed its e-mail address yet")
+        return user
 
     def _read(self, hub: Hub, coordinated: set[uuid.UUID]) -> HubRead:
         return HubRead(
@@ -97,7 +110,8 @@ class HubService:
         """Create a hub (platform admins only) spanning at least two jurisdictions.
 
         Raises `InvalidInput` (422) for unknown codes, a municipality outside the
-        hub, or a coordinator e-mail with no account; `Conflict` (409) for a taken name.
+        hub, or a coordinator e-mail with no account or an unproven address; `Conflict`
+        (409) for a taken name.
         """
         require_platform_admin(principal)
         jurisdictions: list[str] = []
@@ -121,14 +135,10 @@ class HubService:
         languages = codes.languages(data.languages)
         if await self.repo.by_name(text.clean(data.name, "name")) is not None:
             raise Conflict(f"a hub named {data.name.strip()!r} already exists")
-        coordinators = []
-        for index, email in enumerate(data.coordinator_emails):
-            user = await self.identity.user_by_email(email.strip())
-            if user is None:
-                raise InvalidInput.field(
-                    f"coordinator_emails[{index}]", f"no account with e-mail {email}; register first"
-                )
-            coordinators.append(user)
+        coordinators = [
+            await self._coordinator_to_be(email, f"coordinator_emails[{index}]")
+            for index, email in enumerate(data.coordinator_emails)
+        ]
         hub = Hub(
             name=text.clean(data.name, "name"),
             jurisdictions=jurisdictions,
@@ -174,14 +184,13 @@ class HubService:
         ]
 
     async def appoint(self, principal: Principal, hub_id: uuid.UUID, email: str) -> CoordinatorRead:
-        """Appoint a registered user as coordinator (by a coordinator or a platform admin)."""
+        """Appoint a registered user with a proven address as coordinator (by a coordinator or a
+        platform admin); `InvalidInput` (422) naming `email` otherwise."""
         if not principal.is_platform_admin:
             await self.require_coordinator(principal, hub_id)
         else:
             await self._hub(hub_id)
-        user = await self.identity.user_by_email(email.strip())
-        if user is None:
-            raise InvalidInput.field("email", f"no account with e-mail {email}; register first")
+        user = await self._coordinator_to_be(email, "email")
         if await self.repo.is_coordinator(hub_id, user.id):
             raise Conflict(f"{user.email} already coordinates this hub")
         coordinator = HubCoordinator(hub_id=hub_id, user_id=user.id)

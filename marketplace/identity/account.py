@@ -36,17 +36,7 @@ from marketplace.identity.schemas import (
 )
 from marketplace.identity.service import principal_of, user_read
 from marketplace.identity.sessions import RevokedReason, revoke_sessions
-from marketplace.identity.tokens import (
-    RESET_PASSWORD_PAGE,
-    TOKEN_INVALID_MESSAGE,
-    VERIFY_EMAIL_PAGE,
-    TokenInvalid,
-    issue,
-    link,
-    mark_email_verified,
-    redeem,
-    send_verification,
-)
+from marketplace.identity.tokens import TOKEN_INVALID_MESSAGE, TokenInvalid, mark_email_verified, redeem, send_link
 from marketplace.mail.service import queue_mail
 
 RESEND_INTERVAL = dt.timedelta(minutes=1)
@@ -98,7 +88,7 @@ class AccountService:
         if user.email_verified_at is not None:
             raise Conflict("your e-mail address is already confirmed")
         await self._throttle(user.id, TokenPurpose.verify_email)
-        token = await send_verification(self.session, user, self.public_url)
+        token = await send_link(self.session, user, TokenPurpose.verify_email, self.public_url)
         return VerificationSent(email=user.email, expires_at=token.expires_at)
 
     async def verify_email(self, data: EmailVerification) -> EmailVerified:
@@ -155,20 +145,7 @@ class AccountService:
         if user is not None and user.is_active:
             latest = await self.repo.latest_token(user.id, TokenPurpose.reset_password)
             if latest is None or latest.created_at + RESEND_INTERVAL <= clock.now():
-                issued = await issue(self.session, user.id, TokenPurpose.reset_password)
-                await queue_mail(
-                    self.session,
-                    key=f"token:{issued.token.id}",
-                    to=user.email,
-                    kind="password_reset",
-                    language=user.preferred_language,
-                    context={
-                        "full_name": user.full_name,
-                        "expires_at": issued.token.expires_at,
-                        "link": link(self.public_url, RESET_PASSWORD_PAGE, issued.value),
-                    },
-                    user_id=user.id,
-                )
+                await send_link(self.session, user, TokenPurpose.reset_password, self.public_url)
         return PasswordResetRequested(email=email)
 
     async def reset_password(self, data: PasswordResetConfirm) -> None:
@@ -242,28 +219,14 @@ class AccountService:
             problems.add("new_email", "is your address already")
         problems.raise_if_any()
         await self._throttle(user.id, TokenPurpose.change_email)
-        issued = await issue(self.session, user.id, TokenPurpose.change_email, new_email=new_email)
-        context = {
-            "full_name": user.full_name,
-            "new_email": new_email,
-            "expires_at": issued.token.expires_at,
-        }
+        token = await send_link(self.session, user, TokenPurpose.change_email, self.public_url, new_email=new_email)
         await queue_mail(
             self.session,
-            key=f"token:{issued.token.id}",
-            to=new_email,
-            kind="email_change",
-            language=user.preferred_language,
-            context={**context, "link": link(self.public_url, VERIFY_EMAIL_PAGE, issued.value)},
-            user_id=user.id,
-        )
-        await queue_mail(
-            self.session,
-            key=f"token:{issued.token.id}:notice",
+            key=f"token:{token.id}:notice",
             to=user.email,
             kind="email_change_requested",
             language=user.preferred_language,
-            context=context,
+            context={"full_name": user.full_name, "new_email": new_email, "expires_at": token.expires_at},
             user_id=user.id,
         )
         await audit.record(
@@ -274,7 +237,7 @@ class AccountService:
             object_id=user.id,
             after={"new_email": new_email},
         )
-        return EmailChangeRequested(new_email=new_email, expires_at=issued.token.expires_at)
+        return EmailChangeRequested(new_email=new_email, expires_at=token.expires_at)
 
     async def update_profile(self, principal: Principal, data: UserUpdate) -> UserRead:
         """Change the caller's name, language and how they are told of what concerns them.

@@ -53,10 +53,12 @@ from marketplace.identity.schemas import (
 )
 from marketplace.identity.service import IdentityService
 from marketplace.identity.sessions import COOKIE_LIFETIME, SessionService
+from marketplace.settings import MarketplaceSettings
 
 Identity = NamedDependency[IdentityService]
 Accounts = NamedDependency[AccountService]
 Sessions = NamedDependency[SessionService]
+Marketplace = NamedDependency[MarketplaceSettings]
 DEPENDENCIES = {
     "identity_service": Provide(provide_identity_service, sync_to_thread=False),
     "account_service": Provide(provide_account_service, sync_to_thread=False),
@@ -64,29 +66,19 @@ DEPENDENCIES = {
 }
 
 
-def session_cookie(request: Request[Any, Any, Any], value: str) -> Cookie:
-    """The web application's session cookie: never readable by scripts, not sent along with requests
-    other sites start (but with a link followed to us), and over https only when it came over https."""
+def session_cookie(request: Request[Any, Any, Any], settings: MarketplaceSettings, value: str | None) -> Cookie:
+    """The web application's session cookie carrying `value` (None clears it): never readable by
+    scripts, not sent along with requests other sites start (but with a link followed to us), and
+    over https only when the service is reached over https: the request came over it, or the public
+    URL says so (behind a proxy that ends TLS and forwards plain http)."""
     return Cookie(
         key=SESSION_COOKIE,
-        value=value,
+        value=value or "",
         path="/",
-        max_age=int(COOKIE_LIFETIME.total_seconds()),
+        max_age=int(COOKIE_LIFETIME.total_seconds()) if value else 0,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
-    )
-
-
-def cleared_session_cookie(request: Request[Any, Any, Any]) -> Cookie:
-    return Cookie(
-        key=SESSION_COOKIE,
-        value="",
-        path="/",
-        max_age=0,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=request.url.scheme == "https" or settings.public_url.startswith("https://"),
     )
 
 
@@ -190,21 +182,25 @@ class AuthController(Controller):
         responses={204: ResponseSpec(None, description="Signed out", generate_examples=False)},
     )
     async def logout(
-        self, request: Request[Any, Any, Any], principal: Caller, session_service: Sessions
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        session_service: Sessions,
+        marketplace_settings: Marketplace,
     ) -> Response[None]:
         await session_service.sign_out(principal)
-        cleared = [cleared_session_cookie(request)] if principal.via == "cookie" else None
+        cleared = [session_cookie(request, marketplace_settings, None)] if principal.via == "cookie" else None
         return Response(None, status_code=204, cookies=cleared)
 
     @post(
         "/session",
         summary="Sign in to the web application: e-mail and password for a session cookie",
         description=(
-            "Sets the `borderhub_session` cookie (HttpOnly, SameSite=Lax, Secure over https), which then "
-            "authenticates requests that send no Authorization or X-API-Key header. It lasts 14 days without "
-            "use and 30 days at most. Checked and throttled as POST /auth/login. Like every unsafe request "
-            "signed in by the cookie, it needs the CSRF token of GET /auth/csrf in the X-CSRF-Token header "
-            "(403 otherwise)."
+            "Sets the `borderhub_session` cookie (HttpOnly, SameSite=Lax; Secure over https or when the public "
+            "URL is https), which then authenticates requests that send no Authorization or X-API-Key header. "
+            "It lasts 14 days without use and 30 days at most. Checked and throttled as POST /auth/login. Like "
+            "every unsafe request signed in by the cookie, it needs the CSRF token of GET /auth/csrf in the "
+            "X-CSRF-Token header (403 otherwise)."
         ),
         status_code=200,
         operation_class=answers_in(),
@@ -220,6 +216,7 @@ class AuthController(Controller):
         data: Annotated[LoginRequest, body_examples(LOGIN_EXAMPLE)],
         request: Request[Any, Any, Any],
         identity_service: Identity,
+        marketplace_settings: Marketplace,
     ) -> Response[SessionRead] | Response[bytes]:
         client = request.client.host if request.client else None
         signed_in = await identity_service.sign_in_with_cookie(
@@ -235,7 +232,7 @@ class AuthController(Controller):
                 detail="wrong e-mail or password",
             )
         session, value = signed_in
-        return Response(session, status_code=200, cookies=[session_cookie(request, value)])
+        return Response(session, status_code=200, cookies=[session_cookie(request, marketplace_settings, value)])
 
     @delete(
         "/session",
@@ -245,9 +242,11 @@ class AuthController(Controller):
         opt={"problems": (403,)},
         responses={204: ResponseSpec(None, description="Signed out; the cookie is cleared", generate_examples=False)},
     )
-    async def sign_out(self, request: Request[Any, Any, Any], session_service: Sessions) -> Response[None]:
+    async def sign_out(
+        self, request: Request[Any, Any, Any], session_service: Sessions, marketplace_settings: Marketplace
+    ) -> Response[None]:
         await session_service.end_cookie_session(request.cookies.get(SESSION_COOKIE))
-        return Response(None, status_code=204, cookies=[cleared_session_cookie(request)])
+        return Response(None, status_code=204, cookies=[session_cookie(request, marketplace_settings, None)])
 
     @get(
         "/csrf",
@@ -405,9 +404,11 @@ class MeController(Controller):
         request: Request[Any, Any, Any],
         principal: Caller,
         session_service: Sessions,
+        marketplace_settings: Marketplace,
         data: JSONBody[SignOutEverywhere | None] = None,
     ) -> Response[None]:
         keep_current = data is not None and data.keep_current
         await session_service.sign_out_everywhere(principal, keep_current=keep_current)
-        cleared = [cleared_session_cookie(request)] if principal.via == "cookie" and not keep_current else None
+        clear = principal.via == "cookie" and not keep_current
+        cleared = [session_cookie(request, marketplace_settings, None)] if clear else None
         return Response(None, status_code=204, cookies=cleared)

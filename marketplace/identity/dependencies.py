@@ -9,23 +9,13 @@ from litestar import Request
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel.auth import SESSION_COOKIE, Principal
+from kernel.auth import SESSION_COOKIE, Principal, credential_from
 from kernel.errors import Unauthenticated
 from kernel.settings import CoreSettings
 from marketplace.identity.account import AccountService
 from marketplace.identity.service import IdentityService
 from marketplace.identity.sessions import SessionService
 from marketplace.settings import MarketplaceSettings
-
-
-def credential_of(request: Request[Any, Any, Any]) -> str | None:
-    """`Authorization: Bearer <token or API key>` or `X-API-Key: <API key>`."""
-    authorization = request.headers.get("authorization", "")
-    scheme, _, value = authorization.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    api_key = request.headers.get("x-api-key", "").strip()
-    return api_key or None
 
 
 def provide_identity_service(
@@ -46,15 +36,17 @@ async def provide_principal(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
     core_settings: NamedDependency[CoreSettings],
+    marketplace_settings: NamedDependency[MarketplaceSettings],
 ) -> Principal:
     """The caller: by `Authorization` or `X-API-Key` when the request sends either, else by the
     session cookie of the web application (whose unsafe requests `borderhub.csrf` checks)."""
-    credential = credential_of(request)
+    identity = IdentityService(db_session, core_settings, public_url=marketplace_settings.public_url)
+    credential = credential_from(request.headers)
     if credential is not None:
-        return await IdentityService(db_session, core_settings).authenticate(credential)
+        return await identity.authenticate(credential)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        return await IdentityService(db_session, core_settings).authenticate_cookie(cookie)
+        return await identity.authenticate_cookie(cookie)
     raise Unauthenticated("send 'Authorization: Bearer <token>' or 'X-API-Key: <key>'")
 
 

@@ -16,18 +16,18 @@ from kernel.auth import (
     API_KEY_PREFIX,
     DUMMY_PASSWORD_HASH,
     Principal,
-    api_key_digest,
     api_key_prefix,
     hash_password,
     new_api_key,
     read_access_token,
+    secret_digest,
     verify_password,
 )
 from kernel.errors import FieldProblems, Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthenticated
 from kernel.outbox import emit
 from kernel.settings import CoreSettings
 from marketplace.events import RegistrationAttemptedForExistingAccount
-from marketplace.identity.models import ApiKey, LoginFailure, User
+from marketplace.identity.models import ApiKey, LoginFailure, TokenPurpose, User
 from marketplace.identity.repository import IdentityRepository
 from marketplace.identity.schemas import (
     AccessToken,
@@ -41,10 +41,8 @@ from marketplace.identity.schemas import (
     UserRegister,
 )
 from marketplace.identity.sessions import SessionService
-from marketplace.identity.tokens import mark_email_verified, send_verification
-from marketplace.settings import MarketplaceSettings
+from marketplace.identity.tokens import mark_email_verified, send_link
 
-DEFAULT_PUBLIC_URL = MarketplaceSettings().public_url
 API_KEY_TOUCH_INTERVAL = dt.timedelta(minutes=1)
 MIN_PASSWORD_LENGTH = 10  # same rule as `Password` in schemas
 
@@ -121,7 +119,7 @@ def principal_of(user: User, via: str = "token", *, session_id: uuid.UUID | None
 
 
 class IdentityService:
-    def __init__(self, session: AsyncSession, settings: CoreSettings, *, public_url: str = DEFAULT_PUBLIC_URL) -> None:
+    def __init__(self, session: AsyncSession, settings: CoreSettings, *, public_url: str) -> None:
         self.session = session
         self.settings = settings
         self.public_url = public_url
@@ -175,7 +173,7 @@ class IdentityService:
                 if verified:
                     await mark_email_verified(self.session, user)
                 else:
-                    await send_verification(self.session, user, self.public_url)
+                    await send_link(self.session, user, TokenPurpose.verify_email, self.public_url)
                 await audit.record(
                     self.session,
                     principal_of(user),
@@ -274,7 +272,7 @@ class IdentityService:
     async def _authenticate_api_key(self, secret: str) -> Principal:
         now = clock.now()
         key = await self.repo.api_key_by_prefix(api_key_prefix(secret))
-        if key is None or not hmac.compare_digest(key.digest, api_key_digest(secret)):
+        if key is None or not hmac.compare_digest(key.digest, secret_digest(secret)):
             raise Unauthenticated("the API key is invalid")
         if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
             raise Unauthenticated("the API key has been revoked or has expired")
@@ -338,7 +336,7 @@ async def purge_login_failures(session: AsyncSession) -> None:
 
 
 async def bootstrap_platform_admin(
-    session: AsyncSession, settings: CoreSettings, *, email: str, full_name: str, password: str
+    session: AsyncSession, settings: CoreSettings, *, public_url: str, email: str, full_name: str, password: str
 ) -> str:
     """Create a platform administrator, or promote the existing account with that e-mail."""
     repo = IdentityRepository(session)
@@ -360,7 +358,7 @@ async def bootstrap_platform_admin(
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput.field("password", "must be at least 10 characters")
     # The operator named the address on the command line: it needs no link to prove it.
-    registered = await IdentityService(session, settings).register(
+    registered = await IdentityService(session, settings, public_url=public_url).register(
         UserRegister(email=email, password=password, full_name=full_name), platform_admin=True, verified=True
     )
     return f"created platform administrator {registered.email}"

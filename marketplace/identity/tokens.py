@@ -11,7 +11,6 @@ mistyped or never existed.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import secrets
 import uuid
@@ -22,6 +21,7 @@ from urllib.parse import urlencode
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel import clock
+from kernel.auth import secret_digest
 from kernel.errors import InvalidInput
 from marketplace.identity.models import AccountToken, TokenPurpose, User
 from marketplace.identity.repository import IdentityRepository
@@ -36,6 +36,12 @@ VALIDITY = {
 
 VERIFY_EMAIL_PAGE = "/account/verify-email"
 RESET_PASSWORD_PAGE = "/account/reset-password"  # noqa: S105 - a page, not a secret
+MAILED = {
+    TokenPurpose.verify_email: ("email_verification", VERIFY_EMAIL_PAGE),
+    TokenPurpose.reset_password: ("password_reset", RESET_PASSWORD_PAGE),
+    TokenPurpose.change_email: ("email_change", VERIFY_EMAIL_PAGE),
+}
+"""The message mailing a token of each purpose, and the page its link leads to."""
 
 
 class TokenInvalid(InvalidInput):
@@ -57,10 +63,6 @@ class Issued:
     """What the link carries: `<id>.<secret>` (shown once, never stored)."""
 
 
-def digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def link(public_url: str, page: str, value: str) -> str:
     """The page below the public URL, carrying the token."""
     return f"{public_url.rstrip('/')}{page}?{urlencode({'token': value})}"
@@ -78,7 +80,7 @@ async def issue(
     token = AccountToken(
         user_id=user_id,
         purpose=purpose,
-        digest=digest(secret),
+        digest=secret_digest(secret),
         new_email=new_email,
         expires_at=now + VALIDITY[purpose],
         # Stamped by the service's clock (not the column default): the resend throttle reads it.
@@ -102,7 +104,7 @@ async def redeem(session: AsyncSession, value: str, purposes: Collection[TokenPu
     now = clock.now()
     if (
         token is None
-        or not hmac.compare_digest(token.digest, digest(secret))
+        or not hmac.compare_digest(token.digest, secret_digest(secret))
         or token.purpose not in purposes
         or token.used_at is not None
         or token.expires_at <= now
@@ -113,29 +115,35 @@ async def redeem(session: AsyncSession, value: str, purposes: Collection[TokenPu
     return token
 
 
-async def send_verification(session: AsyncSession, user: User, public_url: str) -> AccountToken:
-    """Mail the account's owner a link proving their address (`email_verification`); earlier such
-    links stop working."""
-    issued = await issue(session, user.id, TokenPurpose.verify_email)
+async def send_link(
+    session: AsyncSession, user: User, purpose: TokenPurpose, public_url: str, *, new_email: str | None = None
+) -> AccountToken:
+    """Issue a token of `purpose` (`issue`: earlier ones stop working) and mail its link (`MAILED`)
+    in the owner's language: to the account's address, or to `new_email`, the address it moves to."""
+    issued = await issue(session, user.id, purpose, new_email=new_email)
+    kind, page = MAILED[purpose]
+    context = {
+        "full_name": user.full_name,
+        "expires_at": issued.token.expires_at,
+        "link": link(public_url, page, issued.value),
+    }
+    if new_email is not None:
+        context["new_email"] = new_email
     await queue_mail(
         session,
         key=f"token:{issued.token.id}",
-        to=user.email,
-        kind="email_verification",
+        to=new_email or user.email,
+        kind=kind,
         language=user.preferred_language,
-        context={
-            "full_name": user.full_name,
-            "expires_at": issued.token.expires_at,
-            "link": link(public_url, VERIFY_EMAIL_PAGE, issued.value),
-        },
+        context=context,
         user_id=user.id,
     )
     return issued.token
 
 
 async def mark_email_verified(session: AsyncSession, user: User) -> bool:
-    """Record that the owner proved the account's address (a link mailed to it was followed, an
-    invitation sent to it accepted); no verification link sent before is needed any more.
+    """Record that the owner proved the account's address (a link mailed to it was followed); no
+    verification link sent before is needed any more.
     Returns whether it was not verified before."""
     now = clock.now()
     await IdentityRepository(session).spend_tokens(user.id, [TokenPurpose.verify_email], now)

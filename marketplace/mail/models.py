@@ -34,7 +34,7 @@ class OutgoingMail(Entity):
     )
 
     key: Mapped[str] = mapped_column(String(200), unique=True)
-    """What the message is for, unique so that each is written (and so sent) at most once: the event,
+    """What the message is for, unique so that each is written (and so sent) once: the event,
     recipient and channel of a notification, or the account token it carries."""
     user_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.user_account.id", ondelete="CASCADE"), index=True

@@ -5,6 +5,7 @@ A message template (`templates/<kind>.jinja`) says what the message says, once, 
 link, optional). The shared layouts turn that into the text and the HTML part of an e-mail and the
 in-app notification, so a message kind is written (and translated) once for every channel.
 
+Times are shown in the reader's time zone (their region's, else their language's usual one).
 Texts are translated with gettext message catalogs (`locale/<language>/LC_MESSAGES/messages.po`,
 kept up to date with `borderhub i18n extract|update|compile`); a language without a catalog
 reads English. Dates, numbers, money and quantities are formatted with Babel for the reader's
@@ -26,6 +27,7 @@ from typing import Any
 import babel
 import jinja2
 from babel import dates, numbers, units
+from babel.core import get_global
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -74,6 +76,20 @@ def locale_of(preferred: str | None) -> babel.Locale:
 
 
 @functools.cache
+def zone_of(preferred: str | None) -> dt.tzinfo:
+    """The time zone to show times in to a reader preferring `preferred`: its region's (`de-AT`:
+    Vienna), else the usual region of a language messages are written in (`pl`: Warsaw), else UTC
+    (English is read everywhere)."""
+    locale = locale_of(preferred)
+    territory = locale.territory
+    if territory is None and locale.language != DEFAULT_LANGUAGE:
+        likely = get_global("likely_subtags").get(locale.language)
+        territory = babel.Locale.parse(likely).territory if likely else None
+    zones = get_global("territory_zones").get(territory or "", [])
+    return dates.get_timezone(zones[0]) if zones else dt.UTC
+
+
+@functools.cache
 def translations(language: str) -> gettext.NullTranslations:
     """The compiled catalog of `language`: compiled in memory from its `.po` file, so that a catalog
     cannot be stale and installing needs no build step."""
@@ -107,11 +123,13 @@ def _environment(preferred: str | None, *, autoescape: bool) -> jinja2.Environme
     catalog = translations(catalog_language(preferred))
     env = environment(autoescape=autoescape)
     env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(_formatters(locale, catalog))
+    env.globals.update(_formatters(locale, catalog, zone_of(preferred)))
     return env
 
 
-def _formatters(locale: babel.Locale, catalog: gettext.NullTranslations) -> dict[str, Callable[..., str]]:
+def _formatters(
+    locale: babel.Locale, catalog: gettext.NullTranslations, zone: dt.tzinfo
+) -> dict[str, Callable[..., str]]:
     def money(amount_minor: int, currency: str) -> str:
         return numbers.format_currency(from_minor(amount_minor, currency), currency, locale=locale)
 
@@ -124,7 +142,8 @@ def _formatters(locale: babel.Locale, catalog: gettext.NullTranslations) -> dict
 
     def datetime(value: dt.datetime | str) -> str:
         moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-        return dates.format_datetime(moment, format="medium", tzinfo=dates.get_timezone("UTC"), locale=locale) + " UTC"
+        shown = dates.format_datetime(moment, format="medium", tzinfo=zone, locale=locale)
+        return f"{shown} {dates.get_timezone_name(moment.astimezone(zone), width='short', locale=locale)}"
 
     def quantity(value: int | Decimal | str, unit_code: str) -> str:
         return format_quantity(Decimal(value), unit_code, locale, catalog)

@@ -1,4 +1,4 @@
-"""Wire format of a message in the local mailbox (the demo's endpoint and `borderhub mail show`)."""
+"""Wire format of a message in the local mailbox (the demo's endpoint)."""
 
 from __future__ import annotations
 

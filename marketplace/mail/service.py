@@ -1,4 +1,4 @@
-"""Writing e-mail and sending it: at most once per message, retried until the mail server takes it.
+"""Writing e-mail and sending it: once per message, retried until the mail server takes it.
 
 `queue_mail` renders a message in its reader's language and writes it, in the caller's transaction,
 under a key naming what it is for (an event, recipient and channel; an account token): a second
@@ -6,7 +6,12 @@ write under the same key is ignored, so a redelivered event cannot mail anyone t
 commit, `MailQueued` brings it to `send_mail`; a mail server that refuses or cannot be reached
 leaves the message pending with its next attempt backed off (30 s, 1 min, 2 min ... every 15 min),
 and `retry_mail`, every minute, sends what is due. A message is marked sent in the transaction
-that sent it, one message per transaction. After `GIVE_UP_AFTER` of failures it is `failed`.
+that sent it, one message per transaction (locked, so two workers never send it both): only a
+crash between the server taking it and that commit sends it again, under the same Message-ID,
+which receiving servers use to drop the copy. After `GIVE_UP_AFTER` of failures it is `failed`.
+
+Once sent, a message that carried a single-use link (`SECRET_KINDS`) keeps its subject but not its
+body: the link's token is the recipient's alone, and a copy in the database would outlive its use.
 """
 
 from __future__ import annotations
@@ -33,6 +38,9 @@ LONGEST_RETRY = dt.timedelta(minutes=15)
 GIVE_UP_AFTER = dt.timedelta(days=3)
 #: Messages `retry_mail` sends in one run at most (the rest wait for the next minute).
 RETRY_BATCH = 200
+#: Kinds of message whose body holds a single-use link (a token): emptied once sent.
+SECRET_KINDS = frozenset({"email_verification", "password_reset", "email_change", "invitation"})
+REMOVED_ONCE_SENT = "(Removed once sent: it held a single-use link, which only its recipient may keep.)"
 
 
 class MailTransport(Protocol):
@@ -147,6 +155,8 @@ async def send_one(session: AsyncSession, transport: MailTransport | None, mail_
             mail.attempts += 1
             mail.status = MailStatus.sent
             mail.sent_at = now
+            if mail.kind in SECRET_KINDS:
+                mail.text_body = mail.html_body = REMOVED_ONCE_SENT
     await session.flush()
     return mail.status
 

@@ -48,8 +48,8 @@ class NotificationController(Controller):
 
 
 class DemoMailboxController(Controller):
-    """Served only by `serve --demo` (`DEMO_MAILBOX`): everyone's mail, for walk-throughs without a
-    mail server. Never where real people have accounts."""
+    """Served only by `serve --demo` (`MarketplaceSettings.demo_mailbox`): everyone's mail, for
+    walk-throughs without a mail server. Never where real people have accounts."""
 
     path = "/api/v1/demo/mailbox"
     tags = ["demo"]

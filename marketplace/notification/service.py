@@ -266,15 +266,20 @@ class NotificationService:
         return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def send_digests(session: AsyncSession) -> None:
-    """Scheduled daily: one e-mail per person who chose a daily digest, of what they were told since
-    their last (in their language, newest last). Sent at most once per person and day."""
+INBOX_PAGE = "/notifications"
+"""The page of a person's notifications (the digest's link)."""
+
+
+async def send_digests(notifier: Notifier, session: AsyncSession) -> None:
+    """Scheduled daily: one e-mail per person on the daily digest, of what they were told since their
+    last (in their language, oldest first). One per person and day: what arrives after today's is
+    kept for tomorrow's. Someone who has since turned mail off gets none (their inbox keeps it all)."""
     today: dt.date = clock.now().date()
     pending = (
         await session.execute(
             select(Notification, User)
             .join(User, User.id == Notification.user_id)
-            .where(Notification.digest_pending, User.is_active)
+            .where(Notification.digest_pending, User.is_active, User.notify_email == EmailFrequency.daily)
             .order_by(Notification.user_id, Notification.created_at)
         )
     ).all()
@@ -283,15 +288,21 @@ async def send_digests(session: AsyncSession) -> None:
         by_user.setdefault(user.id, (user, []))[1].append(row)
     for user, rows in by_user.values():
         items = [{"subject": row.subject, "link": row.link} for row in rows]
-        await queue_mail(
+        queued = await queue_mail(
             session,
             key=f"digest:{user.id}:{today.isoformat()}",
             to=user.email,
             kind="digest",
             language=user.preferred_language,
-            context={"recipient_name": user.full_name, "items": items, "count": len(items)},
+            context={
+                "recipient_name": user.full_name,
+                "items": items,
+                "count": len(items),
+                "link": notifier.url(INBOX_PAGE),
+            },
             user_id=user.id,
         )
-        await session.execute(
-            update(Notification).where(Notification.id.in_([row.id for row in rows])).values(digest_pending=False)
-        )
+        if queued is not None:
+            await session.execute(
+                update(Notification).where(Notification.id.in_([row.id for row in rows])).values(digest_pending=False)
+            )

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel import clock
 from kernel.outbox import Subscriber, identified_subscriber
 from marketplace.compliance.models import Credential
 from marketplace.events import (
@@ -76,13 +77,15 @@ async def invitation_sent(session: AsyncSession, event: InvitationSent, event_id
 async def registration_attempted(
     session: AsyncSession, event: RegistrationAttemptedForExistingAccount, event_id: uuid.UUID
 ) -> Letter | None:
-    """To the account's owner, whatever their preferences (it is about the account itself)."""
+    """To the account's owner, whatever their preferences (it is about the account itself), at most
+    once a day (UTC): anyone may register with the address as often as they like, and the owner's
+    mailbox must not pay for it."""
     user = await session.get(User, event.user_id)
     if user is None:
         return None
     return Letter(
         kind="registration_attempted",
-        key=f"{event_id}:email",
+        key=f"registration_attempted:{user.id}:{clock.today().isoformat()}",
         to=user.email,
         language=user.preferred_language,
         context={"recipient_name": user.full_name},
@@ -201,14 +204,18 @@ def subscribers(notifier: Notifier, tellers: dict[type[Any], Teller] | None = No
 
 
 def telling(notifier: Notifier, event_type: type[Any], teller: Teller) -> Subscriber:
-    """The subscriber that tells `teller`'s audience (or mails its letter) of every `event_type`
-    event (for procurement's events too: see `marketplace.api.notification_subscribers`)."""
+    """The subscriber that tells whom `teller` says of every `event_type` event: a notice's audience, a
+    letter's address, or each of several notices (procurement's: one per organisation told, with its
+    own figures)."""
 
     async def handle(session: AsyncSession, event: Any, event_id: uuid.UUID) -> None:
         told = await teller(session, event, event_id)
         if isinstance(told, Letter):
             await notifier.mail(session, told)
-        elif told is not None:
+        elif isinstance(told, Notice):
             await notifier.notify(session, told)
+        else:
+            for notice in told or ():
+                await notifier.notify(session, notice)
 
     return identified_subscriber(event_type, f"notify_on_{event_type.__name__}", handle)

@@ -10,7 +10,7 @@ from anything a caller typed.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -22,7 +22,7 @@ from marketplace.notification.service import Letter, Notice
 from marketplace.order.models import Order, OrderLine
 from marketplace.organization.models import Organization
 
-Teller = Callable[[AsyncSession, Any, uuid.UUID], Awaitable[Notice | Letter | None]]
+Teller = Callable[[AsyncSession, Any, uuid.UUID], Awaitable[Notice | Letter | Sequence[Notice] | None]]
 
 #: Order lines a message lists at most (the order's page has them all).
 LINES_SHOWN = 10

@@ -386,9 +386,11 @@ class OrderService:
     async def move(self, principal: Principal, order_id: uuid.UUID, to: OrderStatus, note: str | None) -> OrderRead:
         """Move the order to `to` on behalf of the caller's side of it.
 
-        Raises `OrderNotFound` (404) for callers with no part in it, `TransitionNotAllowed`
-        (409) for a move that does not exist from its status, `NotYourMove` (403) when the
-        caller's side may not make it, `InvoiceUnpaid` (409) to complete an unpaid invoice order.
+        Raises `OrderNotFound` (404) for callers with no part in it, `EmailUnverified` (403) while
+        the caller's address is not proven (whichever side they are on, a hub's coordinators
+        too), `TransitionNotAllowed` (409) for a move that does not exist from its status,
+        `NotYourMove` (403) when the caller's side may not make it, `InvoiceUnpaid` (409) to
+        complete an unpaid invoice order.
         """
         order = await self.repo.get(order_id, for_update=True)
         parties = await self.parties(principal, order) if order is not None else set()
@@ -396,7 +398,8 @@ class OrderService:
             raise OrderNotFound("no such order")
         if order.status is OrderStatus.disputed:
             raise TransitionNotAllowed("a disputed order moves on only when a coordinator resolves its dispute")
-        return await self.transition(order, to, acting_parties(principal, parties), principal, note)
+        require_verified_email(principal)
+        return await self.transition(order, to, parties, principal, note)
 
     async def transition(
         self, order: Order, to: OrderStatus, parties: set[Party], actor: Principal | None, note: str | None
@@ -618,17 +621,6 @@ def _order_line(order_id: uuid.UUID, item: _Taken, languages: list[str]) -> Orde
         tier_min_quantity=tier_min,
         total_minor=line_total(unit_price, item.line.quantity, listing["currency"]).amount_minor,
     )
-
-
-def acting_parties(principal: Principal, parties: set[Party]) -> set[Party]:
-    """The sides of an order the caller may act for: the buyer's and the producer's only with a proven
-    address (a hub's coordinators act regardless). Raises `EmailUnverified` (403) when that leaves none."""
-    if principal.email_verified:
-        return parties
-    acting = parties - {Party.buyer, Party.producer}
-    if not acting:
-        require_verified_email(principal)
-    return acting
 
 
 def _acting_side(order: Order, acting: set[Party] | frozenset[Party]) -> uuid.UUID | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import secrets
 import uuid
@@ -12,13 +11,11 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel import audit, clock, codes, text
-from kernel.auth import Principal
+from kernel.auth import Principal, secret_digest
 from kernel.errors import Conflict, FieldProblems, Forbidden, NotFound
 from kernel.outbox import emit
 from kernel.pagination import Page, PageParams
 from marketplace.events import InvitationSent, OrganizationChanged
-from marketplace.identity.repository import IdentityRepository
-from marketplace.identity.tokens import mark_email_verified
 from marketplace.organization.models import (
     Inclusion,
     InclusionAttribute,
@@ -49,10 +46,6 @@ from marketplace.organization.schemas import (
 INVITATION_VALIDITY = dt.timedelta(days=14)
 
 
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 class OrganizationNotFound(NotFound):
     slug = "organization-not-found"
 
@@ -72,7 +65,7 @@ class EmailUnverified(Forbidden):
 def require_verified_email(principal: Principal) -> None:
     """Acting for an organisation (creating one, anything its role allows, trading for it) needs an
     address its owner proved: `EmailUnverified` (403) until they follow the link mailed to it. An
-    unverified account may sign in, read and accept an invitation (which proves the address)."""
+    unverified account may sign in, read and accept an invitation."""
     if not principal.email_verified:
         raise EmailUnverified(
             "confirm your e-mail address first: we sent you a link; POST /api/v1/me/verification-email sends a new one"
@@ -396,7 +389,7 @@ class OrganizationService:
             status=InvitationStatus.pending,
             invited_by=principal.user_id,
             expires_at=now + INVITATION_VALIDITY,
-            token_digest=token_digest(token),
+            token_digest=secret_digest(token),
         )
         await self.repo.add(invitation)
         organization = await self.repo.get(organization_id)
@@ -440,12 +433,14 @@ class OrganizationService:
     async def accept_invitation(self, principal: Principal, invitation_id: uuid.UUID, token: str) -> MemberRead:
         """Join the organisation with the invitation's token, signed in with the invited e-mail (404 otherwise).
 
-        The invitation was mailed to the account's address, so accepting it proves the address too."""
+        Accepting does not prove the address: the inviter holds the token too (`InvitationIssued`), so
+        anyone could invite an address they registered but do not read. Until its owner follows the
+        verification link, the new member may read but not act for the organisation."""
         invitation = await self.repo.invitation(invitation_id)
         if (
             invitation is None
             or invitation.email != principal.email.lower()
-            or not hmac.compare_digest(invitation.token_digest, token_digest(token))
+            or not hmac.compare_digest(invitation.token_digest, secret_digest(token))
         ):
             raise NotFound("no such invitation")
         if invitation.status is not InvitationStatus.pending:
@@ -459,16 +454,6 @@ class OrganizationService:
         )
         invitation.status = InvitationStatus.accepted
         await self.repo.add(membership)
-        user = await IdentityRepository(self.session).user_by_id(principal.user_id)
-        if user is not None and await mark_email_verified(self.session, user):
-            await audit.record(
-                self.session,
-                principal,
-                "user.email_verified",
-                object_type="user",
-                object_id=user.id,
-                after={"email": user.email, "by": "invitation", "invitation_id": str(invitation.id)},
-            )
         await audit.record(
             self.session,
             principal,

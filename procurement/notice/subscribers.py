@@ -39,7 +39,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.money import from_minor, line_total
-from kernel.outbox import Subscriber, identified_subscriber
+from kernel.outbox import Subscriber
 from marketplace.api import (
     Audience,
     InLanguages,
@@ -49,6 +49,7 @@ from marketplace.api import (
     hub_members,
     hub_summary,
     listed_goods,
+    telling,
     trading_parties,
 )
 from procurement.award.models import Allocation
@@ -76,18 +77,9 @@ Teller = Callable[[AsyncSession, Any, uuid.UUID], Awaitable[list[Notice]]]
 
 
 def subscribers(notifier: Notifier) -> list[Subscriber]:
-    """One `notify_on_<Event>` subscriber per procurement event somebody is told of."""
-    return [_telling(notifier, event_type, teller) for event_type, teller in tellers(notifier).items()]
-
-
-def _telling(notifier: Notifier, event_type: type[Any], teller: Teller) -> Subscriber:
-    # `marketplace.api.telling` sends one notice per event; procurement's events make one per
-    # organisation told (its own figures, its language), so they are sent here, each in turn.
-    async def handle(session: AsyncSession, event: Any, event_id: uuid.UUID) -> None:
-        for notice in await teller(session, event, event_id):
-            await notifier.notify(session, notice)
-
-    return identified_subscriber(event_type, f"notify_on_{event_type.__name__}", handle)
+    """One `notify_on_<Event>` subscriber per procurement event somebody is told of: one notice per
+    organisation told (its own figures, its language)."""
+    return [telling(notifier, event_type, teller) for event_type, teller in tellers(notifier).items()]
 
 
 def tellers(notifier: Notifier) -> dict[type[Any], Teller]:

@@ -50,7 +50,14 @@ async def platform_admin(
 ) -> Account:
     account = await register(client)
     async with transaction(sessions) as session:
-        await bootstrap_platform_admin(session, settings, email=account.email, full_name="Admin", password=PASSWORD)
+        await bootstrap_platform_admin(
+            session,
+            settings,
+            public_url=settings.marketplace.public_url,
+            email=account.email,
+            full_name="Admin",
+            password=PASSWORD,
+        )
     return account
 
 

@@ -116,24 +116,29 @@ async def test_a_member_cannot_act_for_the_organisation_when_their_address_is_no
     assert (await client.get(url, headers=owner.headers)).status_code == 200
 
 
-async def test_accepting_an_invitation_to_the_accounts_address_proves_it(client: Client) -> None:
-    owner = await register(client)
-    organization = await create_organization(client, owner)
-    invitee = await register(client, verified=False)
+async def test_accepting_an_invitation_does_not_prove_the_address_when_the_inviter_holds_the_token(
+    client: Client,
+) -> None:
+    # Someone registers an address they cannot read, invites it to their own organisation and accepts
+    # with the token the invitation's answer gave them: the address stays unproven.
+    inviter = await register(client)
+    organization = await create_organization(client, inviter)
+    squatter = await register(client, verified=False)
     base = f"/api/v1/organizations/{organization['id']}"
     sent = await client.post(
-        f"{base}/invitations", json={"email": invitee.email, "role": "admin"}, headers=owner.headers
+        f"{base}/invitations", json={"email": squatter.email, "role": "admin"}, headers=inviter.headers
     )
     assert sent.status_code == 201, sent.text
     accepted = await client.post(
         f"/api/v1/invitations/{sent.json()['invitation']['id']}/accept",
         json={"token": sent.json()["accept_token"]},
-        headers=invitee.headers,
+        headers=squatter.headers,
     )
     assert accepted.status_code == 200, accepted.text
-    assert (await me(client, invitee))["email_verified"] is True
-    changed = await client.patch(base, json={"employee_count": 9}, headers=invitee.headers)
-    assert changed.status_code == 200, changed.text
+    assert (await me(client, squatter))["email_verified"] is False
+    changed = await client.patch(base, json={"employee_count": 9}, headers=squatter.headers)
+    assert changed.status_code == 403, changed.text
+    assert CONFIRM_FIRST in changed.json()["detail"]
 
 
 async def test_a_new_verification_link_waits_a_minute_and_supersedes_the_earlier_one(client: Client) -> None:

@@ -18,9 +18,9 @@ async def test_demo_hub_is_usable_by_its_coordinator_and_loading_twice_changes_n
     client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
     async with transaction(sessions) as session:
-        first = await load_demo(session, settings)
+        first = await load_demo(session, settings, public_url=settings.marketplace.public_url)
     async with transaction(sessions) as session:
-        second = await load_demo(session, settings)
+        second = await load_demo(session, settings, public_url=settings.marketplace.public_url)
     assert first.created is True
     assert second.created is False
     login = await client.post("/api/v1/auth/login", json={"email": COORDINATOR_EMAIL, "password": DEMO_PASSWORD})
@@ -39,7 +39,7 @@ async def test_demo_listings_are_readable_in_each_side_language(
     client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
     async with transaction(sessions) as session:
-        await load_demo(session, settings)
+        await load_demo(session, settings, public_url=settings.marketplace.public_url)
     login = await client.post("/api/v1/auth/login", json={"email": "einkauf@goerlitz.demo", "password": DEMO_PASSWORD})
     headers = {"Authorization": f"Bearer {login.json()['access_token']}", "Accept-Language": "de-DE"}
     hub = (await client.get("/api/v1/hubs", headers=headers)).json()["items"][0]
@@ -57,7 +57,7 @@ async def test_demo_accounts_are_verified_and_read_their_side_of_the_border_lang
     client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
     async with transaction(sessions) as session:
-        await load_demo(session, settings)
+        await load_demo(session, settings, public_url=settings.marketplace.public_url)
     profiles = {}
     for email in ("einkauf@goerlitz.demo", "anna@piekarnia-nowak.demo", COORDINATOR_EMAIL):
         login = await client.post("/api/v1/auth/login", json={"email": email, "password": DEMO_PASSWORD})
@@ -73,7 +73,7 @@ async def test_demo_shows_one_listing_eligible_across_the_border_and_one_explain
     client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
     async with transaction(sessions) as session:
-        await load_demo(session, settings)
+        await load_demo(session, settings, public_url=settings.marketplace.public_url)
     login = await client.post("/api/v1/auth/login", json={"email": COORDINATOR_EMAIL, "password": DEMO_PASSWORD})
     headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
     hub = (await client.get("/api/v1/hubs", headers=headers)).json()["items"][0]

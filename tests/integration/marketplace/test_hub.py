@@ -8,13 +8,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from borderhub.cli import main
 from borderhub.settings import Settings
 from kernel.db import transaction
 from kernel.outbox import OutboxEvent
+from marketplace.identity.models import User
 from tests.factories.identity import PASSWORD, Account, register
 from tests.factories.organization import admitted_organization, create_hub, create_organization, platform_admin
 
@@ -208,6 +209,30 @@ async def test_coordinators_appoint_and_dismiss_but_keep_at_least_one(client: Cl
     assert (await client.delete(f"{url}/{first.id}", headers=second.headers)).status_code == 204
     last = await client.delete(f"{url}/{second.id}", headers=second.headers)
     assert last.status_code == 409
+
+
+async def test_coordinators_need_a_proven_address_to_be_appointed_and_to_act(
+    client: Client, admin: Account, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    coordinator, colleague = await register(client), await register(client)
+    unverified = await register(client, verified=False)
+    body = {"name": "Neisse hub", "jurisdictions": ["DE-SN", "PL-02"], "reporting_currency": "EUR", "languages": ["de"]}
+    created = await client.post(
+        "/api/v1/hubs", json={**body, "coordinator_emails": [unverified.email]}, headers=admin.headers
+    )
+    assert created.status_code == 422, created.text
+    assert [e["field"] for e in created.json()["errors"]] == ["$.coordinator_emails[0]"]
+    hub = await create_hub(client, admin, [coordinator])
+    url = f"/api/v1/hubs/{hub['id']}/coordinators"
+    appointed = await client.post(url, json={"email": unverified.email}, headers=coordinator.headers)
+    assert appointed.status_code == 422, appointed.text
+    assert [e["field"] for e in appointed.json()["errors"]] == ["$.email"]
+    # A coordinator whose address is not proven (an account from before the check, say) may not act.
+    async with transaction(sessions) as session:
+        await session.execute(update(User).where(User.id == coordinator.id).values(email_verified_at=None))
+    refused = await client.post(url, json={"email": colleague.email}, headers=coordinator.headers)
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["type"].endswith("email-unverified")
 
 
 async def test_cli_bootstraps_a_platform_admin_who_can_create_hubs(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -9,6 +10,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel import clock
 from kernel.db import transaction
 from marketplace.identity.models import EmailFrequency, User
 from marketplace.mail.models import OutgoingMail
@@ -116,27 +118,54 @@ async def test_in_app_off_keeps_the_inbox_empty_and_email_off_sends_nothing(
         assert [m for m in await mailbox(session, to=anna.email) if m.kind == "membership_admitted"] == []
 
 
-async def test_a_daily_digest_gathers_the_days_messages_into_one_mail_once(
+async def test_a_daily_digest_gathers_the_days_messages_into_one_mail_and_keeps_later_ones_for_tomorrow(
     client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     anna = await register(client)
-    await _prefer(sessions, anna, notify_email=EmailFrequency.daily, email_verified_at=User.created_at)
+    await _prefer(sessions, anna, notify_email=EmailFrequency.daily)
     await _tell(sessions, anna, hub="Görlitz Hub")
     await _tell(sessions, anna, hub="Zgorzelec Hub")
-    async with transaction(sessions) as session:
-        assert [m for m in await mailbox(session, to=anna.email) if m.kind == "membership_admitted"] == []
+    assert await _mails(sessions, anna, "membership_admitted") == []
 
-    for _ in range(2):
-        async with transaction(sessions) as session:
-            await send_digests(session)
     async with transaction(sessions) as session:
-        digests: list[OutgoingMail] = [m for m in await mailbox(session, to=anna.email) if m.kind == "digest"]
-    [digest] = digests
+        await send_digests(NOTIFIER, session)
+    [digest] = await _mails(sessions, anna, "digest")
     assert digest.subject == "Borderhub: 2 new messages"
     assert "Welcome to Görlitz Hub" in digest.text_body
     assert "Welcome to Zgorzelec Hub" in digest.text_body
+    assert "Open my notifications: https://hub.example/notifications" in digest.text_body
     # Still in the inbox, unread: the digest is a summary, not a reading.
     assert (await _inbox(client, anna))["unread"] == 2
+
+    # Told again the same day after the digest: kept for tomorrow's, not lost.
+    await _tell(sessions, anna, hub="Bautzen Hub")
+    async with transaction(sessions) as session:
+        await send_digests(NOTIFIER, session)
+    assert len(await _mails(sessions, anna, "digest")) == 1
+    with clock.travel(dt.timedelta(days=1)):
+        async with transaction(sessions) as session:
+            await send_digests(NOTIFIER, session)
+    latest = (await _mails(sessions, anna, "digest"))[0]
+    assert latest.subject == "Borderhub: 1 new message"
+    assert "Welcome to Bautzen Hub" in latest.text_body
+
+
+async def test_no_digest_reaches_someone_who_turned_mail_off_since(
+    client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    anna = await register(client)
+    await _prefer(sessions, anna, notify_email=EmailFrequency.daily)
+    await _tell(sessions, anna)
+    await _prefer(sessions, anna, notify_email=EmailFrequency.off)
+    async with transaction(sessions) as session:
+        await send_digests(NOTIFIER, session)
+    assert await _mails(sessions, anna, "digest") == []
+    assert (await _inbox(client, anna))["unread"] == 1
+
+
+async def _mails(sessions: async_sessionmaker[AsyncSession], account: Account, kind: str) -> list[OutgoingMail]:
+    async with transaction(sessions) as session:
+        return [m for m in await mailbox(session, to=account.email) if m.kind == kind]
 
 
 async def test_what_people_wrote_in_several_languages_reaches_each_reader_in_their_own(

@@ -8,9 +8,11 @@ from collections.abc import Iterator
 
 import msgspec
 import pytest
+from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from borderhub.app import create_app
 from borderhub.composition import Composition, compose
 from borderhub.settings import Settings
 from kernel import clock
@@ -176,3 +178,37 @@ async def test_a_second_message_under_the_same_key_is_not_written(sessions: asyn
     assert first is not None
     assert again is None
     assert len(await _statuses(sessions)) == 1
+
+
+async def test_a_sent_message_with_a_single_use_link_keeps_no_copy_of_the_link(
+    smtp: LoopbackSmtp, mailing: Composition, mail_sessions: async_sessionmaker[AsyncSession], database_url: str
+) -> None:
+    smtp.start()
+    link = "https://hub.example/account/reset-password?token=0193.secret-only-the-owner-may-see"
+    async with transaction(mail_sessions) as session:
+        await queue_mail(
+            session,
+            key=f"token:{uuid.uuid4()}",
+            to="anna@piekarnia-nowak.test",
+            kind="password_reset",
+            language="pl",
+            context={"full_name": "Anna Nowak", "expires_at": clock.now(), "link": link},
+        )
+    await drain(database_url, mail_sessions, mailing.registry)
+
+    [received] = smtp.received
+    assert link in received.text
+    async with transaction(mail_sessions) as session:
+        [kept] = await mailbox(session, to="anna@piekarnia-nowak.test")
+    assert kept.status is MailStatus.sent
+    assert "secret-only-the-owner-may-see" not in kept.text_body + kept.html_body
+    assert kept.subject == received.message["Subject"]
+
+
+async def test_the_mailbox_is_not_served_outside_the_demo(settings: Settings) -> None:
+    production = msgspec.structs.replace(
+        settings, marketplace=msgspec.structs.replace(settings.marketplace, demo_mailbox=False)
+    )
+    async with AsyncTestClient(app=create_app(production, compose(production))) as client:
+        answer = await client.get("/api/v1/demo/mailbox")
+    assert answer.status_code == 404

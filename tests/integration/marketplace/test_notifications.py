@@ -466,6 +466,23 @@ async def test_registering_with_a_taken_address_mails_its_owner_a_way_back_in(
     assert "Somebody Else" not in mail["text"]  # greeted as the owner, not as whoever typed
 
 
+async def test_registering_again_and_again_with_a_taken_address_mails_its_owner_once_a_day(
+    client: Client, run_worker: Any
+) -> None:
+    owner = await register(client)
+    body = {"email": owner.email, "password": PASSWORD + "!", "full_name": "Somebody Else"}
+    noon = dt.datetime.combine(clock.today(), dt.time(12), tzinfo=dt.UTC)
+    with clock.travel(noon - clock.now()):  # all of it well inside one UTC day
+        for _ in range(3):
+            assert (await client.post("/api/v1/auth/register", json=body)).status_code == 202
+        await run_worker()
+        assert len(await mailbox(client, owner.email, "registration_attempted")) == 1
+        with clock.travel(dt.timedelta(days=1)):
+            assert (await client.post("/api/v1/auth/register", json=body)).status_code == 202
+            await run_worker()
+    assert len(await mailbox(client, owner.email, "registration_attempted")) == 2
+
+
 async def test_a_member_with_a_verified_address_gets_the_order_by_mail_too(
     client: Client, world: World, sessions: async_sessionmaker[AsyncSession], run_worker: Any
 ) -> None:

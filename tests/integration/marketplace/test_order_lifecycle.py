@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from borderhub.settings import Settings
@@ -16,6 +16,7 @@ from kernel import clock
 from kernel.audit import AuditEntry
 from kernel.db import transaction
 from kernel.outbox import OutboxEvent
+from marketplace.identity.models import User
 from marketplace.payment.models import Invoice
 from tests.factories.identity import Account, register
 from tests.factories.order import Market, build_market, place, stock_of
@@ -128,6 +129,21 @@ async def test_a_producer_cannot_touch_another_producers_order_from_the_same_che
     response = await move(client, m.honey_maker, cheese_order, "cancel")
     assert response.status_code == 404
     assert (await stock_of(client, m.cheese_maker, m.cheese)) == "39"
+
+
+async def test_a_coordinator_cannot_move_an_order_while_their_address_is_not_proven(
+    client: Client, market: Market, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    m = market
+    [order] = (await place(client, m.buyer, m.checkout((m.honey, "20"))))["orders"]
+    async with transaction(sessions) as session:
+        await session.execute(update(User).where(User.id == m.coordinator.id).values(email_verified_at=None))
+    refused = await move(client, m.coordinator, order, "cancel")
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["type"].endswith("email-unverified")
+    async with transaction(sessions) as session:
+        await session.execute(update(User).where(User.id == m.coordinator.id).values(email_verified_at=clock.now()))
+    assert (await moved(client, m.coordinator, order, "cancel"))["status"] == "cancelled"
 
 
 async def test_cancelling_gives_the_stock_back_and_voids_the_invoice(client: Client, market: Market) -> None:

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+import msgspec
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from structlog.testing import CapturingLogger
 
 from borderhub.app import create_app
-from borderhub.composition import Composition
+from borderhub.composition import Composition, compose
 from borderhub.settings import Settings
 from kernel import clock
 from kernel.db import transaction
@@ -269,6 +270,22 @@ async def test_cookie_sign_in_sets_an_http_only_lax_cookie_secure_only_over_http
     secure = await cookie_sign_in(secure_client, account)
     assert secure.status_code == 200, secure.text
     assert {"httponly", "samesite=lax", "secure"} <= set(set_cookie(secure, "borderhub_session"))
+
+
+async def test_session_cookie_is_secure_over_http_when_the_public_url_is_https_as_behind_a_tls_proxy(
+    app: Litestar, settings: Settings
+) -> None:
+    marketplace = msgspec.structs.replace(settings.marketplace, public_url="https://hub.example")
+    proxied = msgspec.structs.replace(settings, marketplace=marketplace)
+    # The proxy ends TLS and forwards plain http: the request's scheme alone would say "not secure".
+    async with AsyncTestClient(app=create_app(proxied, compose(proxied))) as client:
+        account = await register(client)
+        signed_in = await cookie_sign_in(client, account)
+        assert signed_in.status_code == 200, signed_in.text
+        assert {"httponly", "samesite=lax", "secure"} <= set(set_cookie(signed_in, "borderhub_session"))
+        out = await client.delete("/api/v1/auth/session", headers={"X-CSRF-Token": await csrf_token(client)})
+        assert out.status_code == 204, out.text
+        assert {"max-age=0", "secure"} <= set(set_cookie(out, "borderhub_session"))
 
 
 async def test_cookie_authenticates_a_read_when_no_header_is_sent(client: Client) -> None:

@@ -49,12 +49,13 @@ def test_the_html_part_escapes_what_people_typed_and_the_text_part_keeps_it() ->
     assert "Open your organisation: https://hub.example/o" in message.text
 
 
-def test_dates_in_a_message_are_written_for_the_readers_locale() -> None:
+def test_dates_in_a_message_are_written_for_the_readers_locale_and_time_zone() -> None:
     expires = dt.datetime(2026, 12, 9, 10, 0, tzinfo=dt.UTC)
     english = render("email_verification", "en", {"full_name": "Ana", "expires_at": expires, "link": "x"})
     german = render("email_verification", "de", {"full_name": "Ana", "expires_at": expires, "link": "x"})
-    assert "Dec 9, 2026" in english.text
-    assert "09.12.2026" in german.text
+    assert "Dec 9, 2026, 10:00:00 AM UTC" in english.text
+    # In the reader's time zone: Görlitz is an hour ahead of UTC in December.
+    assert "09.12.2026, 11:00:00 MEZ" in german.text
 
 
 def test_a_message_missing_a_value_fails_loudly_rather_than_sending_a_blank() -> None:
