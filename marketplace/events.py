@@ -35,6 +35,14 @@ class OrganizationApplied(msgspec.Struct, frozen=True, kw_only=True):
     organization_id: uuid.UUID
 
 
+class PasswordResetAsked(msgspec.Struct, frozen=True, kw_only=True):
+    """Someone asked for a password reset link for `email` (answered alike whether or not it has an
+    account). Whether to mail one is decided after the answer, by `mail_password_reset`, so that the
+    answer does the same work for every address."""
+
+    email: str
+
+
 class OrganizationAdmitted(msgspec.Struct, frozen=True, kw_only=True):
     hub_id: uuid.UUID
     organization_id: uuid.UUID

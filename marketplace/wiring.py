@@ -32,8 +32,16 @@ from marketplace.dashboard.controllers import HubDashboardController
 from marketplace.dashboard.jobs import refresh_dashboards
 from marketplace.db import MARKETPLACE_SCHEMA
 from marketplace.dispute.controllers import DisputeController
-from marketplace.events import CardPaymentSucceeded, CardRefundDue, CardReversalDue, CardTransferDue, MailQueued
+from marketplace.events import (
+    CardPaymentSucceeded,
+    CardRefundDue,
+    CardReversalDue,
+    CardTransferDue,
+    MailQueued,
+    PasswordResetAsked,
+)
 from marketplace.hub.controllers import HubController
+from marketplace.identity.account import mail_password_reset
 from marketplace.identity.controllers import AuthController, MeController
 from marketplace.identity.dependencies import provide_principal
 from marketplace.identity.service import purge_login_failures
@@ -116,6 +124,9 @@ def register(core: CoreSettings, settings: MarketplaceSettings) -> Contribution:
                 CardReversalDue, "reverse_producers_transfer", functools.partial(reverse_producers_transfer, gateway)
             ),
             subscriber(MailQueued, "send_mail", functools.partial(send_mail, mail_transport)),
+            subscriber(
+                PasswordResetAsked, "mail_password_reset", functools.partial(mail_password_reset, settings.public_url)
+            ),
             *notification.subscribers(notifier),
         ],
         schedules=[

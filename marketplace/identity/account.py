@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import secrets
 import uuid
 
 import msgspec
@@ -19,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kernel import audit, clock, codes, text
 from kernel.auth import Principal, hash_password, verify_password
 from kernel.errors import Conflict, FieldProblems, InvalidInput, TooManyRequests, Unauthenticated
+from kernel.outbox import emit
+from marketplace.events import PasswordResetAsked
 from marketplace.identity.models import TokenPurpose, User
 from marketplace.identity.repository import IdentityRepository
 from marketplace.identity.schemas import (
@@ -133,19 +134,13 @@ class AccountService:
     # --- a forgotten password --------------------------------------------------------
 
     async def request_password_reset(self, data: PasswordResetRequest) -> PasswordResetRequested:
-        """Mail the owner of an active account at `data.email` a link to set a new password
-        (`password_reset`, valid one hour; earlier ones stop working).
+        """Ask for a link to set a new password, mailed to the owner of an active account at
+        `data.email` (by `mail_password_reset`, after the answer).
 
-        The answer is the same whether or not the address has an account, and so is the slow part of
-        the work (a password is hashed either way), so that it cannot tell anyone who has an account.
-        For the same reason a second request within a minute is not refused but sends nothing."""
+        The answer, and the work done before it (one event written), are the same whether or not the
+        address has an account, so that asking cannot tell anyone who has one."""
         email = data.email.strip().lower()
-        hash_password(secrets.token_urlsafe(16))  # the work of an account's answer, for every answer
-        user = await self.repo.user_by_email(email)
-        if user is not None and user.is_active:
-            latest = await self.repo.latest_token(user.id, TokenPurpose.reset_password)
-            if latest is None or latest.created_at + RESEND_INTERVAL <= clock.now():
-                await send_link(self.session, user, TokenPurpose.reset_password, self.public_url)
+        await emit(self.session, PasswordResetAsked(email=email))
         return PasswordResetRequested(email=email)
 
     async def reset_password(self, data: PasswordResetConfirm) -> None:
@@ -276,3 +271,16 @@ class AccountService:
                 after=after,
             )
         return after
+
+
+async def mail_password_reset(public_url: str, session: AsyncSession, event: PasswordResetAsked) -> None:
+    """Subscriber of `PasswordResetAsked`: mail the owner of an active account at the address a link to
+    set a new password (`password_reset`, valid one hour; earlier ones stop working). At most one a
+    minute per account: a request sooner (or the same request delivered again) sends nothing more."""
+    repo = IdentityRepository(session)
+    user = await repo.user_by_email(event.email)
+    if user is None or not user.is_active:
+        return
+    latest = await repo.latest_token(user.id, TokenPurpose.reset_password)
+    if latest is None or latest.created_at + RESEND_INTERVAL <= clock.now():
+        await send_link(session, user, TokenPurpose.reset_password, public_url)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -81,3 +82,12 @@ async def register(
     if verified and not me.json()["email_verified"]:
         await verify_email(client, email)
     return Account(id=uuid.UUID(me.json()["id"]), email=email, token=token)
+
+
+async def ask_password_reset(
+    client: AsyncTestClient[Any], email: str, run_worker: Callable[[], Awaitable[None]]
+) -> Any:
+    """Ask for a reset link, then let the worker decide whether to mail one (as `serve` does a moment after)."""
+    asked = await client.post("/api/v1/auth/password-reset", json={"email": email})
+    await run_worker()
+    return asked

@@ -15,7 +15,6 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from borderhub.composition import Composition
 from borderhub.settings import Settings
 from kernel import clock
 from kernel.db import transaction
@@ -52,7 +51,6 @@ from tests.factories.compliance import days, submit_credential, verified_credent
 from tests.factories.identity import PASSWORD, Account, register
 from tests.factories.order import Market, build_market, place
 from tests.factories.organization import admitted_organization, create_hub, create_organization, platform_admin
-from tests.worker import drain
 
 Client = AsyncTestClient[Any]
 
@@ -115,14 +113,6 @@ async def world(client: Client, sessions: async_sessionmaker[AsyncSession], sett
     far_hub = await create_hub(client, admin, [far_coordinator])
     await admitted_organization(client, far_hub, far_member, far_coordinator, municipality="Lubań")
     return World(m=m, far_hub=far_hub, far_coordinator=far_coordinator, far_member=far_member)
-
-
-@pytest.fixture
-def run_worker(database_url: str, sessions: async_sessionmaker[AsyncSession], composition: Composition) -> Any:
-    async def run() -> None:
-        await drain(database_url, sessions, composition.registry)
-
-    return run
 
 
 # --- reading what people were told --------------------------------------------------------------
