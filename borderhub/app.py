@@ -14,6 +14,7 @@ import structlog
 from litestar import Litestar, Request, Response
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.exceptions import HTTPException, MethodNotAllowedException, NotFoundException
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from borderhub import health, openapi, options
@@ -23,8 +24,10 @@ from borderhub.settings import Settings, ensure_secrets, load_settings
 from kernel.contribution import provide_value
 from kernel.db import create_engine, transaction
 from kernel.logging import configure_logging
-from kernel.web import JsonRequest, RequestContextMiddleware, check_parameters, exception_handlers
+from kernel.web import JsonRequest, RequestContextMiddleware, check_parameters, exception_handlers, is_page_path
 from kernel.worker import run_worker
+from web.errors import error_page
+from web.templating import template_config
 
 _log = structlog.get_logger("borderhub")
 
@@ -34,6 +37,13 @@ async def provide_db_session(state: State) -> AsyncIterator[AsyncSession]:
     response is sent — so a failed COMMIT becomes an error response, never a false 2xx."""
     async with transaction(state.sessions) as session:
         yield session
+
+
+def _not_found(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """A path no route serves: a page in the reader's language, or problem+json under the API."""
+    if is_page_path(request.url.path):
+        return error_page(request, exc)
+    return exception_handlers[HTTPException](request, exc)
 
 
 async def _supervised_worker(run: Callable[[], Awaitable[None]], stop: asyncio.Event) -> None:
@@ -117,7 +127,8 @@ def create_app(settings: Settings | None = None, composition: Composition | None
         },
         state=State(state),
         lifespan=[lifespan],
-        exception_handlers=exception_handlers,
+        exception_handlers={**exception_handlers, NotFoundException: _not_found, MethodNotAllowedException: _not_found},
+        template_config=template_config(),
         # CSRF inside the request context, so a refusal carries the request's id.
         middleware=[RequestContextMiddleware(), CsrfProtection(csrf_secret(jwt_secret))],
         before_request=_before_request,

@@ -23,9 +23,11 @@ from kernel.logging import configure_logging
 from kernel.settings import SettingsError
 
 if TYPE_CHECKING:
+    from kernel.catalogs import MessageCatalog
     from kernel.worker import HeldJob
     from marketplace.demo import DemoSummary
     from search.api import SearchEngine
+    from web.settings import WebSettings
 
 T = TypeVar("T")
 
@@ -93,6 +95,18 @@ def main() -> None:
     """Borderhub: cross-border B2B marketplace and pooled procurement."""
 
 
+def _demo_sign_in() -> WebSettings:
+    """The start page's list of demo people to sign in as."""
+    from marketplace.demo import DEMO_PASSWORD, demo_people
+    from web.settings import DemoAccount, WebSettings
+
+    accounts = tuple(
+        DemoAccount(email=email, name=name, organization=organization, role=role)
+        for email, name, organization, role in demo_people()
+    )
+    return WebSettings(demo_accounts=accounts, demo_password=DEMO_PASSWORD)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -111,6 +125,7 @@ def serve(host: str, port: int, demo: bool, data_dir: Path | None) -> None:
     migrate.upgrade(_url(settings))
     if demo:
         click.echo(_in_transaction(settings, lambda session: load_demo_data(session, settings)).describe())
+        settings = msgspec.structs.replace(settings, web=_demo_sign_in())
         if not settings.marketplace.smtp_enabled:
             # Without a mail server, the demo shows its mail: everyone's, which is why only the demo does.
             marketplace = msgspec.structs.replace(settings.marketplace, demo_mailbox=True)
@@ -537,27 +552,36 @@ def mail_show(mail_id: uuid.UUID, html: bool, data_dir: Path | None) -> None:
 
 @main.group()
 def i18n() -> None:
-    """Message catalogs: extract the texts, update each language's catalog, compile and check them."""
+    """Message catalogs (of the messages and of the pages): extract the texts, update each language's
+    catalog, compile and check them."""
+
+
+def _catalogs() -> list[MessageCatalog]:
+    from marketplace.api import MESSAGE_CATALOG
+    from web.i18n import WEB_CATALOG
+
+    return [MESSAGE_CATALOG, WEB_CATALOG]
 
 
 @i18n.command("extract")
 def i18n_extract() -> None:
-    """Write every text of the messages to marketplace/mail/locale/messages.pot."""
+    """Write every text of each catalog's sources to its messages.pot."""
     from kernel.catalogs import extract
-    from marketplace.api import MESSAGE_CATALOG
 
-    template = extract(MESSAGE_CATALOG)
-    click.echo(f"{len(template)} texts extracted to {MESSAGE_CATALOG.locale_dir}")
+    for catalog in _catalogs():
+        template = extract(catalog)
+        click.echo(f"{catalog.name}: {len(template)} texts extracted to {catalog.locale_dir}")
 
 
 @i18n.command("update")
 def i18n_update() -> None:
     """Extract, then bring each language's catalog up to date (new texts untranslated)."""
     from kernel.catalogs import update
-    from marketplace.api import MESSAGE_CATALOG
 
-    for language, missing in update(MESSAGE_CATALOG).items():
-        click.echo(f"{language}: {missing} texts to translate" if missing else f"{language}: complete")
+    for catalog in _catalogs():
+        for language, missing in update(catalog).items():
+            state = f"{missing} texts to translate" if missing else "complete"
+            click.echo(f"{catalog.name} {language}: {state}")
 
 
 @i18n.command("compile")
@@ -565,12 +589,14 @@ def i18n_compile() -> None:
     """Compile every catalog and check it: complete, nothing fuzzy, placeholders as in English. Exits 1
     naming each problem otherwise. (The service compiles the catalogs in memory as it loads them.)"""
     from kernel.catalogs import check
-    from marketplace.api import MESSAGE_CATALOG
 
-    found = check(MESSAGE_CATALOG)
-    for language, problems in found.items():
-        click.echo(f"{language}: " + ("ok" if not problems else f"{len(problems)} problems"))
-        for problem in problems:
-            click.echo(f"  {problem}")
-    if any(found.values()):
+    failed = False
+    for catalog in _catalogs():
+        found = check(catalog)
+        for language, problems in found.items():
+            click.echo(f"{catalog.name} {language}: " + ("ok" if not problems else f"{len(problems)} problems"))
+            for problem in problems:
+                click.echo(f"  {problem}")
+        failed = failed or any(found.values())
+    if failed:
         raise SystemExit(1)

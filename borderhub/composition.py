@@ -19,6 +19,7 @@ import kernel.wiring
 import marketplace.wiring
 import procurement.wiring
 import search.wiring
+import web.wiring
 from borderhub.settings import Settings
 from kernel.contribution import Contribution
 from kernel.db import session_factory
@@ -76,6 +77,7 @@ def compose(
             public_url=settings.marketplace.public_url,
         ),
         search.wiring.register(settings.search, search_engine),
+        web.wiring.register(settings.web),
         *extra,
     ]
     registry = Registry.of(

@@ -31,22 +31,14 @@ from litestar.middleware.csrf import CSRFMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from kernel.auth import CSRF_ALWAYS, CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, credential_from
-from kernel.web import problem_response
+from kernel.web import is_page_path, problem_response
 
 CSRF_FAILED = "the form has expired or did not come from Borderhub; reload the page and try again"
-_API = "/api/"
-_NOT_PAGES = ("/schema", "/health", "/ready")
 
 
 def csrf_secret(jwt_secret: str) -> str:
     """The key signing CSRF tokens: derived from the JWT signing key, for this purpose only."""
     return hmac.new(jwt_secret.encode(), b"borderhub csrf tokens", hashlib.sha256).hexdigest()
-
-
-def _is_page(path: str) -> bool:
-    if path.startswith(_API):
-        return False
-    return not any(path == prefix or path.startswith(prefix + "/") for prefix in _NOT_PAGES)
 
 
 def _by_cookie(scope: Scope) -> bool:
@@ -60,7 +52,7 @@ def checked(scope: Scope) -> bool:
     """Whether the request goes through the CSRF check (see the module's docstring)."""
     if scope["route_handler"].opt.get(CSRF_ALWAYS):
         return True
-    return _is_page(scope["path"]) or _by_cookie(scope)
+    return is_page_path(scope["path"]) or _by_cookie(scope)
 
 
 class CsrfProtection(ASGIMiddleware):

@@ -15,12 +15,14 @@ from procurement import settings as procurement_settings
 from procurement.settings import ProcurementSettings
 from search import settings as search_settings
 from search.settings import SearchSettings
+from web.settings import WebSettings
 
 
 class Settings(CoreSettings, kw_only=True, frozen=True):
     marketplace: MarketplaceSettings = msgspec.field(default_factory=MarketplaceSettings)
     procurement: ProcurementSettings = msgspec.field(default_factory=ProcurementSettings)
     search: SearchSettings = msgspec.field(default_factory=SearchSettings)
+    web: WebSettings = msgspec.field(default_factory=WebSettings)
 
     @property
     def core(self) -> CoreSettings:

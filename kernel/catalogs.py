@@ -8,12 +8,17 @@ repository; `check` is what a build or a test runs to know they are complete and
 
 from __future__ import annotations
 
+import functools
+import gettext
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
+from babel.support import Translations
 
 POT = "messages.pot"
 DOMAIN = "messages"
@@ -35,6 +40,24 @@ class MessageCatalog:
 
     def po_path(self, language: str) -> Path:
         return self.locale_dir / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+    def translations(self, language: str) -> gettext.NullTranslations:
+        """The compiled catalog of `language` (English, and a language without a catalog: the texts as
+        written). Compiled in memory from its `.po` file, so that a catalog cannot be stale and
+        installing needs no build step."""
+        return _compiled(self.po_path(language), language)
+
+
+@functools.cache  # one compilation per catalog file and process
+def _compiled(po: Path, language: str) -> gettext.NullTranslations:
+    if not po.exists():
+        return gettext.NullTranslations()
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog, use_fuzzy=False)
+    compiled.seek(0)
+    return Translations(compiled)
 
 
 def extract(catalog: MessageCatalog) -> Catalog:

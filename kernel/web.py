@@ -331,6 +331,13 @@ exception_handlers: ExceptionHandlersMap = {
 
 
 JSON_MEDIA_TYPE = "application/json"
+_NOT_PAGES = ("/api", "/schema", "/health", "/ready")
+
+
+def is_page_path(path: str) -> bool:
+    """Whether `path` is (or would be) a web page: anything outside the JSON API, its document and
+    the probes."""
+    return not any(path == prefix or path.startswith(prefix + "/") for prefix in _NOT_PAGES)
 
 
 class JsonRequest(Request[Any, Any, Any]):

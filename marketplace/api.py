@@ -27,8 +27,10 @@ from marketplace.dashboard.schemas import Period, PooledProcurement, Procurement
 from marketplace.hub.repository import HubRepository
 from marketplace.hub.service import HubService
 from marketplace.identity.service import bootstrap_platform_admin
+from marketplace.mail.formats import CATALOG as MESSAGE_CATALOG
+from marketplace.mail.formats import LANGUAGES as READER_LANGUAGES
+from marketplace.mail.formats import Formats, catalog_language, formats_for
 from marketplace.mail.models import MailStatus
-from marketplace.mail.render import CATALOG as MESSAGE_CATALOG
 from marketplace.mail.service import mail_by_id, mailbox
 from marketplace.money.service import record_rates
 from marketplace.notification.service import Audience, InLanguages, Notice, Notifier
@@ -43,12 +45,14 @@ from marketplace.settings import MarketplaceSettings
 
 __all__ = [
     "MESSAGE_CATALOG",
+    "READER_LANGUAGES",
     "RECONCILE_DAYS",
     "Audience",
     "AwardedOrder",
     "ClassificationScheme",
     "Eligibility",
     "Finding",
+    "Formats",
     "HubSummary",
     "InLanguages",
     "InclusionAttribute",
@@ -75,7 +79,9 @@ __all__ = [
     "acting_member",
     "bootstrap_platform_admin",
     "buying_jurisdiction",
+    "catalog_language",
     "check_eligibility",
+    "formats_for",
     "hub_jurisdictions",
     "hub_members",
     "hub_summary",

@@ -235,6 +235,14 @@ CREDENTIALS: dict[str, list[tuple[str, str, int]]] = {
 DEMO_RATES = [("2026-11-16", "4.2310"), ("2026-11-17", "4.2285"), ("2026-11-18", "4.2342"), ("2026-11-19", "4.2401")]
 
 
+def demo_people() -> list[tuple[str, str, str, str]]:
+    """(e-mail, name, organisation, role) of everyone the demo lets one sign in as; role is
+    `producer`, `buyer` or `coordinator`."""
+    people = [(COORDINATOR_EMAIL, "Katarzyna Müller", HUB_NAME, "coordinator")]
+    people += [(org.owner_email, org.owner_name, org.legal_name, org.kind.value) for org in ORGANIZATIONS]
+    return people
+
+
 @dataclass
 class DemoSummary:
     created: bool

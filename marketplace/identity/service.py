@@ -269,6 +269,12 @@ class IdentityService:
         user, session = await self.sessions.cookie_session(value)
         return principal_of(user, via="cookie", session_id=session.id)
 
+    async def authenticate_reader(self, value: str) -> tuple[Principal, UserRead]:
+        """The caller of a web page and their profile (name, language), from the session cookie in one
+        look-up; 401 unless its session is in force."""
+        user, session = await self.sessions.cookie_session(value)
+        return principal_of(user, via="cookie", session_id=session.id), user_read(user)
+
     async def _authenticate_api_key(self, secret: str) -> Principal:
         now = clock.now()
         key = await self.repo.api_key_by_prefix(api_key_prefix(secret))

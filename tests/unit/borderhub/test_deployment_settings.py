@@ -82,7 +82,11 @@ def interpolated_by_compose() -> set[str]:
 
 
 #: Settings no variable may set: the demo's mailbox serves everyone's mail, so only `serve --demo` turns it on.
-NOT_FROM_THE_ENVIRONMENT = {"MarketplaceSettings.demo_mailbox"}
+NOT_FROM_THE_ENVIRONMENT = {
+    "MarketplaceSettings.demo_mailbox",
+    "WebSettings.demo_accounts",  # the demo people and their published password: `serve --demo` alone
+    "WebSettings.demo_password",
+}
 
 
 def test_every_settings_field_is_read_from_a_variable() -> None:
@@ -93,7 +97,7 @@ def test_every_settings_field_is_read_from_a_variable() -> None:
         if field not in variables
     } - NOT_FROM_THE_ENVIRONMENT
     assert not unmapped, f"settings no environment variable sets: {sorted(unmapped)}"
-    assert len(settings_sections()) == 4, "the core plus the marketplace, procurement and search sections"
+    assert len(settings_sections()) == 5, "the core plus the marketplace, procurement, search and web sections"
 
 
 def test_every_variable_the_settings_read_is_documented_in_env_example() -> None:

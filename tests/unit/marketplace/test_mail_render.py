@@ -9,7 +9,8 @@ import babel
 import jinja2
 import pytest
 
-from marketplace.mail.render import catalog_language, format_quantity, locale_of, render
+from marketplace.mail.formats import catalog_language, format_quantity, locale_of
+from marketplace.mail.render import render
 
 ADMITTED = {"recipient_name": "Anna", "organization_name": "Piekarnia Nowak s.c.", "hub_name": "Görlitz Hub"}
 

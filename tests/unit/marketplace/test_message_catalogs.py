@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kernel.catalogs import check
-from marketplace.mail.render import CATALOG, render
+from marketplace.mail.formats import CATALOG
+from marketplace.mail.render import render
 
 ADMITTED = {"recipient_name": "Anna", "organization_name": "Piekarnia Nowak s.c.", "hub_name": "Neiße-Hub"}
 

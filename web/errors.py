@@ -1,0 +1,54 @@
+"""Errors on pages: a page in the reader's language saying what happened, never JSON; a page for
+signed-in people sends others to sign in first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from litestar import Request, Response
+from litestar.exceptions import HTTPException
+from litestar.response import Redirect
+
+from kernel.errors import DomainError, Unauthenticated
+from web.page import SignInRequired, page, reader_without_database, sign_in_path
+
+_log = structlog.get_logger("web")
+
+
+def _(text: str) -> str:
+    """Marks a text for the catalog; translated when shown."""
+    return text
+
+
+#: What each status means to the reader; the service's own words are shown for the rest.
+_SAID = {
+    403: (_("Not allowed"), _("Your account may not do this. Ask an administrator of your organisation.")),
+    404: (_("Not found"), _("This page does not exist, or it is not yours to see.")),
+    405: (_("Not found"), _("This page does not exist, or it is not yours to see.")),
+    429: (_("Please wait"), _("Too many tries in a short time. Wait a minute and try again.")),
+    500: (_("Something went wrong"), _("Something went wrong on our side. Try again in a minute.")),
+    503: (_("Not available"), _("Borderhub is busy or being maintained. Try again in a minute.")),
+}
+
+
+def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The page answering `exc` raised on a page (or a path that is no page)."""
+    reader = reader_without_database(request)
+    if isinstance(exc, (SignInRequired, Unauthenticated)):
+        return Redirect(sign_in_path(reader.path), status_code=303)
+    if isinstance(exc, DomainError):
+        status, detail = exc.status, reader.gettext(exc.detail)
+    elif isinstance(exc, HTTPException):
+        status, detail = exc.status_code, reader.gettext(str(exc.detail))
+    else:
+        _log.error("unhandled error on a page", exc_info=exc)
+        status, detail = 500, ""
+    title, said = _SAID.get(status, (_("That did not work"), None))
+    return page(
+        reader,
+        "error.jinja",
+        status_code=status,
+        title=reader.gettext(title),
+        detail=reader.gettext(said) if said else detail,
+    )

@@ -1,0 +1,32 @@
+"""The web application's part of the service: its pages, their static files and dependencies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from litestar import Router
+from litestar.di import Provide
+from litestar.static_files import create_static_files_router
+
+from kernel.contribution import Contribution, provide_value
+from web.account import AccountPages
+from web.errors import error_page
+from web.home import HomePage
+from web.page import read_reader
+from web.settings import WebSettings
+
+STATIC = Path(__file__).parent / "static"
+
+
+def register(settings: WebSettings) -> Contribution:
+    pages = Router(
+        path="/",
+        route_handlers=[HomePage, AccountPages],
+        dependencies={"reader": Provide(read_reader)},
+        exception_handlers={Exception: error_page},
+        include_in_schema=False,
+    )
+    static = create_static_files_router(
+        path="/static", directories=[STATIC], include_in_schema=False, cache_control=None, name="static"
+    )
+    return Contribution(route_handlers=[pages, static], dependencies={"web_settings": provide_value(settings)})
