@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
 from litestar.response import Redirect
+from litestar.types import ExceptionHandlersMap
 
 from kernel.errors import DomainError, Unauthenticated
+from kernel.web import exception_handlers
 from web.page import SignInRequired, page, reader_without_database, sign_in_path
-
-_log = structlog.get_logger("web")
 
 
 def _(text: str) -> str:
@@ -32,6 +31,13 @@ _SAID = {
 }
 
 
+def _api_answer(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    for kind in type(exc).__mro__:
+        if kind in exception_handlers:
+            return exception_handlers[kind](request, exc)
+    return exception_handlers[Exception](request, exc)
+
+
 def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """The page answering `exc` raised on a page (or a path that is no page)."""
     reader = reader_without_database(request)
@@ -42,8 +48,9 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
     elif isinstance(exc, HTTPException):
         status, detail = exc.status_code, reader.gettext(str(exc.detail))
     else:
-        _log.error("unhandled error on a page", exc_info=exc)
-        status, detail = 500, ""
+        # The status the JSON API would answer (a conflict, the database unavailable, ...), which
+        # also logs what was unexpected; the page says it in words.
+        status, detail = _api_answer(request, exc).status_code or 500, ""
     title, said = _SAID.get(status, (_("That did not work"), None))
     return page(
         reader,
@@ -52,3 +59,8 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
         title=reader.gettext(title),
         detail=reader.gettext(said) if said else detail,
     )
+
+
+#: Every exception a page may raise, answered by `error_page`. The app's handlers answer problem+json
+#: for the same classes, and a router's handler wins only for a class it names itself.
+PAGE_EXCEPTION_HANDLERS: ExceptionHandlersMap = dict.fromkeys(exception_handlers, error_page)

@@ -18,6 +18,10 @@ NOTICES = {
     "verification-sent": _("We sent you a new link. It is valid for 48 hours."),
     "verification-wait": _("We sent you a link less than a minute ago. Please wait a moment before asking again."),
     "password-changed": _("Your password is changed. Sign in with the new one."),
+    "all-read": _("Every notification is marked as read."),
+    "profile-saved": _("Your settings are saved."),
+    "password-changed-here": _("Your password is changed. Every other sign-in of yours has ended."),
+    "invitation-accepted": _("You joined the organisation."),
 }
 
 

@@ -24,6 +24,7 @@ from marketplace.api import Formats, catalog_language, formats_for
 from marketplace.identity.service import IdentityService
 from marketplace.settings import MarketplaceSettings
 from web.i18n import LANGUAGE_COOKIE, WEB_CATALOG, language_names, page_language
+from web.messages import field_message
 from web.notices import notice_text
 
 
@@ -132,20 +133,14 @@ class Form:
             name = fields.get(problem.field, _form_field(problem))
             if name in self.errors:
                 continue
-            self.errors[name] = translated(problem.message, reader)
+            self.errors[name] = field_message(problem.message, reader.gettext)
         if not error.errors:
-            self.problem = translated(error.detail, reader)
+            self.problem = reader.gettext(error.detail)
 
 
 def _form_field(problem: FieldError) -> str:
     name = problem.field.removeprefix("$.").removeprefix("$")
     return name or "form"
-
-
-def translated(message: str, reader: Reader) -> str:
-    """A service's message in the reader's language when the pages' catalog has it (the usual ones
-    are in `web.messages`), else as the service wrote it."""
-    return reader.gettext(message)
 
 
 def page(reader: Reader, template: str, *, status_code: int = 200, **context: Any) -> Template:

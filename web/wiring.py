@@ -10,9 +10,11 @@ from litestar.static_files import create_static_files_router
 
 from kernel.contribution import Contribution, provide_value
 from web.account import AccountPages
-from web.errors import error_page
+from web.errors import PAGE_EXCEPTION_HANDLERS
 from web.home import HomePage
+from web.inbox import InboxPages
 from web.page import read_reader
+from web.profile import ProfilePages
 from web.settings import WebSettings
 
 STATIC = Path(__file__).parent / "static"
@@ -21,9 +23,9 @@ STATIC = Path(__file__).parent / "static"
 def register(settings: WebSettings) -> Contribution:
     pages = Router(
         path="/",
-        route_handlers=[HomePage, AccountPages],
+        route_handlers=[HomePage, AccountPages, InboxPages, ProfilePages],
         dependencies={"reader": Provide(read_reader)},
-        exception_handlers={Exception: error_page},
+        exception_handlers=PAGE_EXCEPTION_HANDLERS,
         include_in_schema=False,
     )
     static = create_static_files_router(
