@@ -21,6 +21,7 @@ COPY kernel ./kernel
 COPY marketplace ./marketplace
 COPY procurement ./procurement
 COPY search ./search
+COPY web ./web
 COPY migrations ./migrations
 # Installed as a wheel (not editable): /app/.venv is self-contained, no source tree needed at run time.
 RUN uv sync --locked --no-dev --no-editable
@@ -32,7 +33,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     BORDERHUB_DATA_DIR=/var/lib/borderhub
 RUN groupadd --system --gid 10001 borderhub \
     && useradd --system --uid 10001 --gid borderhub --home-dir /home/borderhub --create-home borderhub \
-    && install -d -o borderhub -g borderhub /var/lib/borderhub
+    && install -d -o borderhub -g borderhub /var/lib/borderhub /var/lib/borderhub-files
 COPY --from=build /app/.venv /app/.venv
 USER borderhub
 WORKDIR /home/borderhub

@@ -47,7 +47,7 @@ LANGUAGES = ("en", "de", "pl", "fr", "cs", "ru")
 GOODS = [
     ("03221240-9", "tomatoes", "Tomaten", "pomidory", "tomates", "rajčata", "помидоры"),
     ("03222321-9", "apples", "Äpfel", "jabłka", "pommes", "jablka", "яблоки"),
-    ("03142500-3", "honey", "Honig", "miód", "miel", "med", "мёд"),
+    ("03142100-9", "honey", "Honig", "miód", "miel", "med", "мёд"),
     ("15811100-7", "bread", "Brot", "chleb", "pain", "chléb", "хлеб"),
     ("15540000-5", "cheese", "Käse", "ser", "fromage", "sýr", "сыр"),
     ("15861000-1", "coffee", "Kaffee", "kawa", "café", "káva", "кофе"),

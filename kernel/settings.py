@@ -18,6 +18,7 @@ import msgspec
 import platformdirs
 
 LogFormat = Literal["console", "json"]
+FileStorageKind = Literal["disk"]
 
 S = TypeVar("S", bound=msgspec.Struct)
 
@@ -43,6 +44,10 @@ class CoreSettings(msgspec.Struct, kw_only=True, frozen=True):
     run_worker_in_process: bool | None = None
     """Run the job worker inside `serve`. Unset: only for the embedded database."""
     db_pool_size: int = 10
+    file_storage: FileStorageKind = "disk"
+    """Where uploaded files (listing photos) are kept: `disk` (the only kind so far; see `kernel.storage`)."""
+    file_storage_dir: Path | None = None
+    """The directory of `disk` storage. Unset: `data_dir/files`."""
 
     @property
     def embedded(self) -> bool:
@@ -68,6 +73,8 @@ CORE_ENVIRONMENT = {
     "log_format": "LOG_FORMAT",
     "run_worker_in_process": "RUN_WORKER_IN_PROCESS",
     "db_pool_size": "DB_POOL_SIZE",
+    "file_storage": "FILE_STORAGE",
+    "file_storage_dir": "FILE_STORAGE_DIR",
 }
 
 

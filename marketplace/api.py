@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from kernel.auth import Principal, require_platform_admin
 from kernel.errors import Forbidden, InvalidInput, NotFound
 from marketplace.card.reconciliation import RECONCILE_DAYS, Finding, Progress, ReconciliationReport, reconcile
-from marketplace.catalog import classification, rules, units
+from marketplace.catalog import classification, classification_names, rules, units
 from marketplace.catalog.repository import ListingRepository
 from marketplace.catalog.snapshot import ListingSnapshot, ListingText, listing_snapshots
 from marketplace.compliance.schemas import Eligibility, MissingCredential, UnmetRequirement
@@ -81,6 +81,7 @@ __all__ = [
     "buying_jurisdiction",
     "catalog_language",
     "check_eligibility",
+    "classification_name",
     "formats_for",
     "hub_jurisdictions",
     "hub_members",
@@ -98,6 +99,7 @@ __all__ = [
     "mail_by_id",
     "mailbox",
     "missing_credentials",
+    "named_classifications",
     "normalise_classification",
     "place_awarded_orders",
     "read_organization",
@@ -106,12 +108,18 @@ __all__ = [
     "require_hub_coordinator",
     "require_org_role",
     "require_platform_admin",
+    "shown_classification",
     "telling",
     "trading_parties",
     "unit_of",
 ]
 
 ClassificationScheme = classification.Scheme
+#: A classification code's name in a language (None for a code without one), every named code by
+#: name, and a code as people write it (`marketplace.catalog.classification_names`).
+classification_name = classification_names.name_of
+named_classifications = classification_names.named_codes
+shown_classification = classification_names.shown_code
 Unit = units.Unit
 
 
@@ -313,7 +321,7 @@ class ListedGoods(msgspec.Struct, kw_only=True, frozen=True):
 
 async def listed_goods(session: AsyncSession, hub_id: uuid.UUID, scheme: str, digits_prefix: str) -> list[ListedGoods]:
     """The active listings of the producers admitted to the hub whose classification in `scheme` (CPV
-    or HS) begins with the digits `digits_prefix` (`03142` covers CPV `03142500-3`), by producer.
+    or HS) begins with the digits `digits_prefix` (`03142` covers CPV `03142100-9`), by producer.
     No access check: listings are public."""
     rows = await ListingRepository(session).classified_of_hub_sellers(hub_id, scheme, digits_prefix)
     return [ListedGoods(organization_id=org, classification_code=code, ships_to=ships) for org, code, ships in rows]

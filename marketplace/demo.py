@@ -194,7 +194,7 @@ LISTINGS: dict[str, list[ListingCreate]] = {
                 "en": Translation(title="Lusatian linden honey 500 g", description="From bees in Görlitz."),
             },
             default_language="de",
-            classification=Classification(scheme=Scheme.CPV, code="03142500-3"),
+            classification=Classification(scheme=Scheme.CPV, code="03142100-9"),
             unit="XJR",
             min_order_quantity=Decimal(6),
             price_tiers=_tiers(("6", "7.90"), ("48", "6.95")),

@@ -289,3 +289,12 @@ class MailQueued(msgspec.Struct, frozen=True, kw_only=True):
     """A message was written to the outgoing mail (`marketplace.mail`): to be sent now."""
 
     mail_id: uuid.UUID
+
+
+class ListingPhotoRemoved(msgspec.Struct, frozen=True, kw_only=True):
+    """A producer removed a photo of a listing: its files (`file_keys`) are deleted once this commits."""
+
+    listing_id: uuid.UUID
+    organization_id: uuid.UUID
+    photo_id: uuid.UUID
+    file_keys: list[str]

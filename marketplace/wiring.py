@@ -11,6 +11,7 @@ from litestar.di import Provide
 from kernel.contribution import Contribution, provide_value
 from kernel.outbox import Schedule, subscriber
 from kernel.settings import CoreSettings
+from kernel.storage import open_storage
 from marketplace.card.controllers import (
     CardPaymentController,
     HubPaymentAttentionController,
@@ -25,7 +26,8 @@ from marketplace.card.jobs import (
     transfer_to_producer,
 )
 from marketplace.card.reconciliation import RECONCILE_DAYS
-from marketplace.catalog.controllers import ListingController, ProducerListingController
+from marketplace.catalog.controllers import ListingController, ListingPhotoController, ProducerListingController
+from marketplace.catalog.jobs import delete_photo_files
 from marketplace.compliance.controllers import HubComplianceController, OrganizationComplianceController
 from marketplace.compliance.jobs import announce_validity_changes, flag_expiring_credentials
 from marketplace.dashboard.controllers import HubDashboardController
@@ -37,13 +39,14 @@ from marketplace.events import (
     CardRefundDue,
     CardReversalDue,
     CardTransferDue,
+    ListingPhotoRemoved,
     MailQueued,
     PasswordResetAsked,
 )
 from marketplace.hub.controllers import HubController
 from marketplace.identity.account import mail_password_reset
 from marketplace.identity.controllers import AuthController, MeController
-from marketplace.identity.dependencies import provide_principal
+from marketplace.identity.dependencies import provide_principal, provide_principal_if_any
 from marketplace.identity.service import purge_login_failures
 from marketplace.identity.sessions import purge_sessions
 from marketplace.mail.service import retry_mail, send_mail
@@ -70,13 +73,15 @@ from marketplace.settings import MarketplaceSettings
 def register(core: CoreSettings, settings: MarketplaceSettings) -> Contribution:
     """Accounts, organisations, hubs, catalog, compliance, orders, invoices, card payments, disputes and dashboards.
 
-    Provides the `principal` (the authenticated caller), `core_settings`, `marketplace_settings`
-    and `stripe_gateway` (None while card payments are off) dependencies.
+    Provides the `principal` (the authenticated caller; `principal_if_any` where anyone may read),
+    `core_settings`, `marketplace_settings`, `stripe_gateway` (None while card payments are off) and
+    `file_storage` dependencies.
     """
     gateway = StripeGateway.from_settings(settings)
     mail_transport = SmtpTransport.from_settings(settings)
     notifier = Notifier(settings.public_url)
     demo = [DemoMailboxController] if settings.demo_mailbox else []
+    storage = open_storage(core)
     return Contribution(
         schema=MARKETPLACE_SCHEMA,
         route_handlers=[
@@ -92,6 +97,7 @@ def register(core: CoreSettings, settings: MarketplaceSettings) -> Contribution:
             FxController,
             ProducerListingController,
             ListingController,
+            ListingPhotoController,
             CheckoutController,
             OrderController,
             DisputeController,
@@ -108,9 +114,11 @@ def register(core: CoreSettings, settings: MarketplaceSettings) -> Contribution:
         ],
         dependencies={
             "principal": Provide(provide_principal),
+            "principal_if_any": Provide(provide_principal_if_any),
             "core_settings": provide_value(core),
             "marketplace_settings": provide_value(settings),
             "stripe_gateway": provide_value(gateway),
+            "file_storage": provide_value(storage),
         },
         subscribers=[
             subscriber(CardPaymentSucceeded, "mark_orders_paid", mark_orders_paid),
@@ -124,6 +132,7 @@ def register(core: CoreSettings, settings: MarketplaceSettings) -> Contribution:
                 CardReversalDue, "reverse_producers_transfer", functools.partial(reverse_producers_transfer, gateway)
             ),
             subscriber(MailQueued, "send_mail", functools.partial(send_mail, mail_transport)),
+            subscriber(ListingPhotoRemoved, "delete_photo_files", functools.partial(delete_photo_files, storage)),
             subscriber(
                 PasswordResetAsked, "mail_password_reset", functools.partial(mail_password_reset, settings.public_url)
             ),

@@ -15,6 +15,7 @@ import kernel.audit
 import kernel.fx
 import kernel.idempotency
 import kernel.outbox  # noqa: F401
+import marketplace.cart.models
 import marketplace.catalog.models
 import marketplace.compliance.models
 import marketplace.dashboard.models

@@ -43,7 +43,7 @@ MILK = Item(
     quality_notes="Delivered chilled (2–6 °C), at least 7 days before best-before",
 )
 HONEY = Item(
-    classification=Classification(scheme="CPV", code="03142500-3"),
+    classification=Classification(scheme="CPV", code="03142100-9"),
     unit="KGM",
     translations={
         "de": Translation(title="Blütenhonig für Großküchen"),

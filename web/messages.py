@@ -31,6 +31,45 @@ _SAID = [
     (r"must be a date, like \S+", _("Enter a date.")),
     (r"must be one of .*", _("Choose one of the options.")),
     (r"must have at least one item", _("Add at least one.")),
+    # A listing's fields (marketplace.catalog.service, .rules and .classification).
+    (r"cannot be blank", _("Please fill this in.")),
+    (r"cannot be negative", _("Enter zero or more.")),
+    (r"must be a positive price", _("Enter a price above zero.")),
+    (
+        r"a CPV code is 8 digits and a check digit.*",
+        _("A CPV code is 8 digits, a dash and a check digit, like 03221200-8."),
+    ),
+    (r"an HS code has 4, 6, 8 or 10 digits.*", _("An HS code has 4, 6, 8 or 10 digits, like 0406.10.")),
+    (r"unknown UN/CEFACT Rec 20 unit .*", _("Choose a unit from the list.")),
+    (r"unknown ISO 3166-[12].*", _("Choose a place from the list.")),
+    (
+        r"tiers must have strictly increasing quantities",
+        _("Each row must start at a larger quantity than the row above."),
+    ),
+    (
+        r"a larger tier cannot have a higher unit price",
+        _("A larger quantity cannot cost more per unit than a smaller one."),
+    ),
+    (
+        r"the first tier must start at or below (?P<n>\S+)",
+        _("The first row must start at %(n)s or less: the smallest order."),
+    ),
+    (r"\S+ has no translation", _("Choose a language you wrote a title in.")),
+    # A listing's photos (marketplace.catalog.images and .photos).
+    (r"is not a JPEG, PNG or WebP image", _("This file is not a JPEG, PNG or WebP picture.")),
+    (
+        r"is damaged or incomplete: it cannot be read as an image",
+        _("This picture is damaged or incomplete. Save it again, or choose another one."),
+    ),
+    (r"is larger than (?P<n>\d+) MB", _("Choose a picture of at most %(n)s MB.")),
+    (
+        r"has more than (?P<n>\d+) million pixels: .*",
+        _("This picture has more than %(n)s million pixels. Make it smaller, then upload it again."),
+    ),
+    (
+        r"a listing has at most (?P<n>\d+) photos: remove one first",
+        _("A listing has at most %(n)s photos. Remove one before you add another."),
+    ),
 ]
 _COMPILED = [(re.compile(pattern), said) for pattern, said in _SAID]
 

@@ -22,9 +22,61 @@ NOTICES = {
     "profile-saved": _("Your settings are saved."),
     "password-changed-here": _("Your password is changed. Every other sign-in of yours has ended."),
     "invitation-accepted": _("You joined the organisation."),
+    "organization-created": _("The organisation is created. Apply to a hub next, so that it can trade there."),
+    "hub-applied": _("The application is sent. The hub's coordinators decide, and we tell you when they have."),
+    "credential-recorded": _("It is recorded. A coordinator of each of your hubs checks it."),
+    "committed": _("Your commitment is recorded. You can change it until the window closes."),
+    "commitment-changed": _("Your commitment is changed."),
+    "commitment-withdrawn": _("Your commitment is withdrawn."),
+    "dispute-opened": _("Your dispute is opened. The producer and the hub's coordinators are told."),
+    "dispute-message-sent": _("Your message is added to the dispute. The others are told."),
+    "added-to-cart": _("Added to your cart."),
+    "cart-updated": _("The quantity is changed."),
+    "cart-line-removed": _("It is out of your cart."),
+    "checkout-placed": _("Thank you: your orders are placed. Each producer is told."),
+    "order-repeated": _("The goods of that order are in your cart again."),
+    "order-repeated-partly": _(
+        "Some goods of that order are in your cart again; the others are no longer offered as they were ordered."
+    ),
+    "order-repeated-none": _("None of the goods of that order are offered as they were ordered any more."),
+    "order-accepted": _("You accepted the order. The buyer is told."),
+    "order-rejected": _("You rejected the order. The buyer is told why."),
+    "order-shipped": _("The order is marked as shipped. The buyer is told."),
+    "order-delivered": _("The order is marked as delivered."),
+    "order-cancelled": _("The order is cancelled."),
+    "order-completed": _("The order is completed."),
+    "invoice-paid": _("The invoice is marked as paid."),
+    "listing-created": _("The listing is created."),
+    "listing-saved": _("Your changes to the listing are saved."),
+    "listing-unchanged": _("Nothing was changed in the listing."),
+    "listing-paused": _("The listing is paused: buyers do not see it until you offer it again."),
+    "listing-activated": _("The listing is offered to buyers again."),
+    "listing-archived": _("The listing is archived: buyers no longer see it."),
+    "photo-added": _("The photo is added."),
+    "photo-described": _("The description of the photo is saved."),
+    "photos-reordered": _("The photos are in their new order."),
+    "photo-removed": _("The photo is removed."),
+    "listings-import-unchanged": _("The file is imported: it changes none of your listings."),
 }
 
 
 def notice_text(key: str | None) -> str | None:
     """The English text of a notice (None for no notice or an unknown key)."""
     return NOTICES.get(key or "")
+
+
+def ngettext(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a counted text (both its forms) for the catalog; translated with its count when shown."""
+    return singular, plural
+
+
+#: Notices saying how many (`?notice=<key>&count=<n>`): said in the plural form of the count, which
+#: they name `%(num)s`.
+COUNTED_NOTICES = {
+    "listings-imported": ngettext("%(num)s listing is imported.", "%(num)s listings are imported."),
+}
+
+
+def counted_notice(key: str | None) -> tuple[str, str] | None:
+    """The English singular and plural of a counted notice (None for another key)."""
+    return COUNTED_NOTICES.get(key or "")

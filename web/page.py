@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import gettext
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,7 +26,10 @@ from marketplace.identity.service import IdentityService
 from marketplace.settings import MarketplaceSettings
 from web.i18n import LANGUAGE_COOKIE, WEB_CATALOG, language_names, page_language
 from web.messages import field_message
-from web.notices import notice_text
+from web.notices import counted_notice, notice_text
+
+#: The count a counted notice says (`web.notices.COUNTED_NOTICES`).
+_COUNT = re.compile(r"[0-9]{1,9}")
 
 
 class SignInRequired(DomainError):
@@ -84,7 +88,9 @@ async def read_reader(
         else:
             name, preferred, verified = user.full_name, user.preferred_language, user.email_verified
     language = page_language(preferred, request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language"))
-    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    # Where to come back to, without the notice of the form that led here (it was said once).
+    kept = [(key, value) for key, value in request.query_params.multi_items() if key != "notice"]
+    path = request.url.path + (f"?{urlencode(kept)}" if kept else "")
     reader = Reader(
         principal=principal,
         name=name,
@@ -94,8 +100,12 @@ async def read_reader(
         path=path,
         email_verified=verified,
     )
-    if (notice := notice_text(request.query_params.get("notice"))) is not None:
+    key, count = request.query_params.get("notice"), request.query_params.get("count", "")
+    if (notice := notice_text(key)) is not None:
         reader = dataclasses.replace(reader, notice=reader.gettext(notice))
+    elif (forms := counted_notice(key)) is not None and _COUNT.fullmatch(count):
+        said = reader.texts.ngettext(*forms, int(count)) % {"num": reader.formats.number(int(count))}
+        reader = dataclasses.replace(reader, notice=said)
     request.state.reader = reader
     return reader
 

@@ -10,10 +10,19 @@ from litestar.static_files import create_static_files_router
 
 from kernel.contribution import Contribution, provide_value
 from web.account import AccountPages
+from web.cart import CartPages
+from web.discovery import DiscoveryPages
+from web.disputes import DisputePages
 from web.errors import PAGE_EXCEPTION_HANDLERS
 from web.home import HomePage
 from web.inbox import InboxPages
+from web.listing_import import ListingImportPages
+from web.listing_photos import ListingPhotoPages
+from web.listings import ListingPages
+from web.orders import OrderPages
+from web.organizations import OrganizationPages
 from web.page import read_reader
+from web.pools import PoolPages
 from web.profile import ProfilePages
 from web.settings import WebSettings
 
@@ -23,7 +32,21 @@ STATIC = Path(__file__).parent / "static"
 def register(settings: WebSettings) -> Contribution:
     pages = Router(
         path="/",
-        route_handlers=[HomePage, AccountPages, InboxPages, ProfilePages],
+        route_handlers=[
+            HomePage,
+            AccountPages,
+            InboxPages,
+            ProfilePages,
+            DiscoveryPages,
+            OrganizationPages,
+            PoolPages,
+            DisputePages,
+            CartPages,
+            OrderPages,
+            ListingPages,
+            ListingPhotoPages,
+            ListingImportPages,
+        ],
         dependencies={"reader": Provide(read_reader)},
         exception_handlers=PAGE_EXCEPTION_HANDLERS,
         include_in_schema=False,

@@ -1,4 +1,4 @@
-"""Bulk import and export of a producer's listings (CSV or JSON lines, see `listing_files`).
+"""Bulk import and export of a producer's listings (CSV, XLSX or JSON lines, see `listing_files`).
 
 An import is all or nothing: every row is checked with the same rules as the API
 (`listing_values`), and one bad row rejects the file — the request's transaction
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import anyio.to_thread
 import uuid_utils.compat
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -117,7 +118,7 @@ def _same(current: dict[str, Any], new: dict[str, Any]) -> bool:
 
 
 def _row_errors(error: InvalidInput, row: int, file_format: FileFormat) -> list[FieldError]:
-    """The rule's errors on `row`, named as the file names them (a CSV column, or a JSON path)."""
+    """The rule's errors on `row`, named as the file names them (a column, or a JSON path)."""
     found = error.errors or [FieldError(field="$", message=error.detail)]
     if file_format is FileFormat.jsonl:
         return [FieldError(field=e.field, message=e.message, row=row) for e in found]
@@ -150,7 +151,7 @@ class ListingImport:
         """
         producer = await ListingService(self.session).producer(principal, organization_id)
         try:
-            entries = listing_files.read(file_format, body)
+            entries = listing_files.read(file_format, body, country=producer.country, languages=producer.languages)
         except listing_files.FileError as error:
             raise ImportRejected(f"the file cannot be read: {error.error.message}", errors=[error.error]) from None
         progress = _Progress()
@@ -299,7 +300,8 @@ def record_of(listing: dict[str, Any]) -> ListingCreate:
 async def export_listings(
     sessions: async_sessionmaker[AsyncSession], organization_id: uuid.UUID, file_format: FileFormat
 ) -> AsyncIterator[bytes]:
-    """The producer's active and paused listings as a file, in SKU order, in chunks.
+    """The producer's active and paused listings as a file, in SKU order, in chunks (a workbook
+    in one piece, once built).
 
     Reads in its own read-only REPEATABLE READ transaction, so the file is one consistent
     snapshot however long the download takes. The caller checks access before streaming.
@@ -308,13 +310,18 @@ async def export_listings(
         await session.connection(execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True})
         repo = ListingRepository(session)
         columns = listing_files.csv_columns(await repo.languages_of_producer(organization_id, EXPORTED_STATUSES))
+        workbook = listing_files.XlsxWriter(columns) if file_format is FileFormat.xlsx else None
         if file_format is FileFormat.csv:
             yield listing_files.write_csv_rows([], columns, header=True)
         after: str | None = None
         while batch := await repo.batch_of_producer(organization_id, EXPORTED_STATUSES, after, EXPORT_BATCH):
             records = [record_of(listing) for listing in batch]
-            if file_format is FileFormat.csv:
+            if workbook is not None:
+                await anyio.to_thread.run_sync(workbook.append, records)
+            elif file_format is FileFormat.csv:
                 yield listing_files.write_csv_rows(records, columns)
             else:
                 yield listing_files.write_jsonl_rows(records)
             after = batch[-1]["sku"]
+    if workbook is not None:
+        yield await anyio.to_thread.run_sync(workbook.finish)

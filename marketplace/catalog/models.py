@@ -26,6 +26,8 @@ from marketplace.catalog.classification import Scheme
 from marketplace.db import MARKETPLACE_SCHEMA, enum_type
 
 QUANTITY = Numeric(18, 3)
+#: The most photos one listing has.
+MAX_PHOTOS = 8
 UNIT_PRICE = Numeric(18, 6)
 
 
@@ -89,3 +91,35 @@ class ListingRevision(Entity):
     price_tiers: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     stock_on_hand: Mapped[Decimal] = mapped_column(QUANTITY)
     changed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+class ListingPhoto(Entity):
+    """One photo of a listing, at `position` (1 = shown first) among at most `MAX_PHOTOS`.
+
+    Its image files (`marketplace.catalog.images`: a large variant and a thumbnail, re-encoded
+    without any metadata) are kept in the file storage under keys made of the listing's and the
+    photo's ids (`photo_key`), never changed once written."""
+
+    __tablename__ = "listing_photo"
+    __table_args__ = (
+        # Deferrable (checked at the end of each statement): reordering moves several at once.
+        UniqueConstraint(
+            "listing_id", "position", name="uq_listing_photo_position", deferrable=True, initially="IMMEDIATE"
+        ),
+        CheckConstraint(f"position BETWEEN 1 AND {MAX_PHOTOS}", name="position_in_range"),
+        {"schema": MARKETPLACE_SCHEMA},
+    )
+
+    # Indexed by the unique constraint, whose first column it is.
+    listing_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.listing.id", ondelete="CASCADE")
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    alt_text: Mapped[dict[str, str]] = mapped_column(JSONB)
+    """{"pl": "Słoik miodu lipowego", "de": "..."}: what the photo shows, for who cannot see it."""
+    content_type: Mapped[str] = mapped_column(String(100))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    thumbnail_width: Mapped[int] = mapped_column(Integer)
+    thumbnail_height: Mapped[int] = mapped_column(Integer)
+    uploaded_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)

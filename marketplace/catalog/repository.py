@@ -7,11 +7,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, Uuid, func, select
+from sqlalchemy import String, Uuid, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.db import equals_any
-from marketplace.catalog.models import Listing, ListingRevision, ListingStatus
+from marketplace.catalog.models import Listing, ListingPhoto, ListingRevision, ListingStatus
 from marketplace.hub.models import Hub
 from marketplace.organization.models import (
     HubMembership,
@@ -112,6 +112,48 @@ class ListingRepository:
             select(ListingRevision).where(ListingRevision.listing_id == listing_id).order_by(ListingRevision.version)
         )
         return list(rows.scalars())
+
+    # --- photos -----------------------------------------------------------------------
+
+    async def photos(self, listing_id: uuid.UUID) -> list[ListingPhoto]:
+        """The listing's photos in their order."""
+        rows = await self.session.execute(
+            select(ListingPhoto)
+            .where(ListingPhoto.listing_id == listing_id)
+            .order_by(ListingPhoto.position)
+            .execution_options(populate_existing=True)
+        )
+        return list(rows.scalars())
+
+    async def photo(self, listing_id: uuid.UUID, photo_id: uuid.UUID) -> ListingPhoto | None:
+        """One photo, if it is of that listing."""
+        rows = await self.session.execute(
+            select(ListingPhoto).where(ListingPhoto.id == photo_id, ListingPhoto.listing_id == listing_id)
+        )
+        return rows.scalar_one_or_none()
+
+    async def reorder_photos(self, listing_id: uuid.UUID, order: list[uuid.UUID]) -> None:
+        """Each of `order` (the listing's photo ids) at its place in it, 1 first: one statement, as the
+        unique position is checked at its end."""
+        await self.session.execute(
+            update(ListingPhoto)
+            .where(ListingPhoto.listing_id == listing_id)
+            .values(position=case({photo_id: place for place, photo_id in enumerate(order, 1)}, value=ListingPhoto.id))
+            .execution_options(synchronize_session=False)
+        )
+
+    async def remove_photo(self, photo: ListingPhoto) -> None:
+        """The photo gone and those after it moved up, so that positions stay 1, 2, 3 ..."""
+        await self.session.execute(
+            delete(ListingPhoto).where(ListingPhoto.id == photo.id).execution_options(synchronize_session=False)
+        )
+        await self.session.execute(
+            update(ListingPhoto)
+            .where(ListingPhoto.listing_id == photo.listing_id, ListingPhoto.position > photo.position)
+            .values(position=ListingPhoto.position - 1)
+            .execution_options(synchronize_session=False)
+        )
+        self.session.expunge(photo)
 
     # --- bulk reads for other packages (search) ---------------------------------------
 

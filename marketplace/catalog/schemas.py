@@ -13,14 +13,16 @@ import msgspec
 from kernel.money import Amount, ConvertedAmount
 from kernel.validation import bounded
 from marketplace.catalog.classification import Scheme
-from marketplace.catalog.models import ListingStatus
+from marketplace.catalog.models import MAX_PHOTOS, ListingStatus
 from marketplace.compliance.schemas import UnmetRequirement
 
 
 class FileFormat(enum.StrEnum):
-    """Listing files: CSV (one row per listing, `title[<tag>]` columns) or JSON lines (one listing body per line)."""
+    """Listing files: CSV (one row per listing, `title[<tag>]` columns), an Excel workbook (the CSV's
+    columns on its first sheet) or JSON lines (one listing body per line)."""
 
     csv = "csv"
+    xlsx = "xlsx"
     jsonl = "jsonl"
 
 
@@ -224,3 +226,55 @@ class ImportReport(msgspec.Struct, kw_only=True, frozen=True):
     updated: int
     unchanged: int
     """Rows whose listing already says exactly this (no new version)."""
+
+
+# --- photos ------------------------------------------------------------------------
+
+MAX_ALT_TEXT = 300
+AltText = Annotated[str, msgspec.Meta(max_length=MAX_ALT_TEXT)]
+
+
+class PhotoRead(msgspec.Struct, kw_only=True, frozen=True):
+    """A photo of a listing: where its two sizes are served, and what it shows in words."""
+
+    id: uuid.UUID
+    listing_id: uuid.UUID
+    position: int
+    """1 is shown first (in search results too)."""
+    alt_text: dict[str, str]
+    """What the photo shows, by language (BCP 47 tag), for people who cannot see it; any language may lack it."""
+    media_type: str
+    width: int
+    height: int
+    """Of the large size (at most 1600 px on its longer side)."""
+    thumbnail_width: int
+    thumbnail_height: int
+    url: str
+    """The large size (`GET .../photos/{photo_id}/large`)."""
+    thumbnail_url: str
+    """At most 400 px on its longer side (`GET .../photos/{photo_id}/thumbnail`)."""
+    created_at: dt.datetime
+
+
+class PhotoUpload(msgspec.Struct, kw_only=True):
+    """An image as uploaded (the multipart field `file`), with its descriptions (`alt_text[<tag>]` fields)."""
+
+    content: bytes
+    alt_text: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+class PhotoDescription(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """What the photo shows, by language, replacing what it said: a language left out (or blank) has none."""
+
+    alt_text: Annotated[dict[str, AltText], msgspec.Meta(max_length=30)]
+
+
+PHOTO_DESCRIPTION_EXAMPLE = {
+    "alt_text": {"pl": "Słoik miodu lipowego na drewnianym stole", "de": "Ein Glas Lindenhonig auf einem Holztisch"}
+}
+
+
+class PhotoOrder(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Every photo of the listing, each once, in the order to show them."""
+
+    photo_ids: Annotated[list[uuid.UUID], msgspec.Meta(min_length=1, max_length=MAX_PHOTOS)]

@@ -173,27 +173,36 @@ class ListingService:
             raise NotAProducer("a buyer-only organization cannot list goods; change its kind to producer or both")
         return organization
 
-    async def _editable(self, principal: Principal, listing_id: uuid.UUID) -> Listing:
-        """The listing locked for change, if the caller is a member of its producer (else 404)."""
-        listing = await self.repo.get(listing_id, for_update=True)
+    async def own(self, principal: Principal, listing_id: uuid.UUID, *, for_update: bool = False) -> Listing:
+        """The listing, if the caller is a member (or above) of its producer; `ListingNotFound` (404) otherwise."""
+        listing = await self.repo.get(listing_id, for_update=for_update)
         if listing is None:
             raise ListingNotFound("no such listing")
         standing = await self.organizations.standing(principal, listing.organization_id)
         if not can_act_as(standing, Role.member):
             raise ListingNotFound("no such listing")
+        return listing
+
+    async def editable(self, principal: Principal, listing_id: uuid.UUID) -> Listing:
+        """The listing locked for change, if the caller is a member of its producer (else 404), has
+        proven their address (`EmailUnverified`) and the listing is not archived (`ListingArchived`)."""
+        listing = await self.own(principal, listing_id, for_update=True)
         require_verified_email(principal)
         if listing.status is ListingStatus.archived:
             raise ListingArchived("the listing is archived and can no longer change")
         return listing
 
-    async def _readable(self, principal: Principal, listing_id: uuid.UUID) -> Listing:
-        """Active listings are visible to every signed-in user; others only to the producer and its hubs."""
+    async def readable(self, principal: Principal | None, listing_id: uuid.UUID) -> Listing:
+        """Active listings are visible to every caller (their photos even to people not signed in);
+        others only to the producer and its hubs."""
         listing = await self.repo.get(listing_id)
         if listing is None:
             raise ListingNotFound("no such listing")
         if listing.status not in VISIBLE_TO_ALL:
-            standing = await self.organizations.standing(principal, listing.organization_id)
-            if not can_read(standing):
+            standing = (
+                None if principal is None else await self.organizations.standing(principal, listing.organization_id)
+            )
+            if standing is None or not can_read(standing):
                 raise ListingNotFound("no such listing")
         return listing
 
@@ -202,7 +211,7 @@ class ListingService:
     async def read(
         self, principal: Principal, listing_id: uuid.UUID, preference: Preference = Preference()
     ) -> ListingRead:
-        return _listing_read(await self._readable(principal, listing_id), preference)
+        return _listing_read(await self.readable(principal, listing_id), preference)
 
     async def list_of_producer(
         self,
@@ -242,7 +251,7 @@ class ListingService:
         )
 
     async def revisions(self, principal: Principal, listing_id: uuid.UUID) -> list[RevisionRead]:
-        await self._readable(principal, listing_id)
+        await self.readable(principal, listing_id)
         return [
             RevisionRead(
                 version=r.version,
@@ -266,7 +275,7 @@ class ListingService:
         (with the listing's own credentials if it names any, else all of the producer's)
         and whether the producer ships there, worded for the caller (the producer's members read
         "you have ...", buyers "the producer has ..."). Raises `InvalidInput` for an unknown destination."""
-        listing = await self._readable(principal, listing_id)
+        listing = await self.readable(principal, listing_id)
         destination = codes.jurisdiction(destination, "query:destination")
         member = (await self.organizations.standing(principal, listing.organization_id)).is_member
         result = await check_eligibility(
@@ -316,7 +325,7 @@ class ListingService:
         Raises `InvalidInput` naming the query parameter `quantity` below the minimum order or not a
         whole number of packs, or `currency` if unknown.
         """
-        listing = await self._readable(principal, listing_id)
+        listing = await self.readable(principal, listing_id)
         rules.order_quantity(amount, listing.unit_code, listing.pack_size, listing.min_order_quantity, "query:quantity")
         min_quantity, unit_price = rules.tier_for(tiers_of(listing), amount)
         total = line_total(unit_price, amount, listing.currency)
@@ -364,7 +373,7 @@ class ListingService:
     async def update(self, principal: Principal, listing_id: uuid.UUID, data: ListingUpdate) -> ListingRead:
         """Change descriptive fields; every rule is checked again on the result, and
         `InvalidInput` names every field that breaks one."""
-        listing = await self._editable(principal, listing_id)
+        listing = await self.editable(principal, listing_id)
         before = _listing_read(listing, Preference())
         problems = FieldProblems()
         if not isinstance(data.translations, msgspec.UnsetType) or not isinstance(
@@ -398,7 +407,7 @@ class ListingService:
 
     async def change_prices(self, principal: Principal, listing_id: uuid.UUID, data: PriceChange) -> ListingRead:
         """Replace the volume tiers (a new version; earlier versions stay as they were)."""
-        listing = await self._editable(principal, listing_id)
+        listing = await self.editable(principal, listing_id)
         _check_version(listing, data.expected_version)
         before = _listing_read(listing, Preference())
         tiers = [(t.min_quantity, t.unit_price) for t in data.price_tiers]
@@ -412,7 +421,7 @@ class ListingService:
         """Set or adjust stock; never below zero (422), whole units for discrete goods."""
         if (data.stock_on_hand is None) == (data.adjust_by is None):
             raise InvalidInput.field("stock_on_hand", "give exactly one of stock_on_hand or adjust_by")
-        listing = await self._editable(principal, listing_id)
+        listing = await self.editable(principal, listing_id)
         _check_version(listing, data.expected_version)
         before = _listing_read(listing, Preference())
         unit = REC20[listing.unit_code]
@@ -431,7 +440,7 @@ class ListingService:
 
     async def set_status(self, principal: Principal, listing_id: uuid.UUID, status: ListingStatus) -> ListingRead:
         """Pause, re-activate or archive (final). Archived listings stay readable by their producer."""
-        listing = await self._editable(principal, listing_id)
+        listing = await self.editable(principal, listing_id)
         if listing.status is status:
             raise Conflict(f"the listing is already {status.value}")
         before = _listing_read(listing, Preference())

@@ -18,6 +18,9 @@ class DisputeRepository:
         self.session.add_all(objects)
         await self.session.flush()
 
+    async def get(self, dispute_id: uuid.UUID) -> Dispute | None:
+        return await self.session.get(Dispute, dispute_id)
+
     async def of_order(self, order_id: uuid.UUID) -> Dispute | None:
         return (
             await self.session.execute(select(Dispute).where(Dispute.order_id == order_id).with_for_update())

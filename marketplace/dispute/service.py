@@ -115,6 +115,17 @@ class DisputeService:
         dispute = await self._dispute(order)
         return _dispute_read(dispute, await self.repo.messages(dispute.id))
 
+    async def read_by_id(self, principal: Principal, dispute_id: uuid.UUID) -> DisputeRead:
+        """The dispute by its own id (where the messages about it lead: `/disputes/{id}`), for its
+        order's buyer, producer and hub coordinators; `DisputeNotFound` (404) for anyone else."""
+        dispute = await self.repo.get(dispute_id)
+        if dispute is None:
+            raise DisputeNotFound("no such dispute")
+        try:
+            return await self.read(principal, dispute.order_id)
+        except OrderNotFound:
+            raise DisputeNotFound("no such dispute") from None
+
     async def reply(self, principal: Principal, order_id: uuid.UUID, data: DisputeReply) -> DisputeRead:
         """Either side (or a coordinator) adds a message; the producer's first one answers the dispute.
         `DisputeMessagePosted` tells the other parties."""

@@ -50,6 +50,21 @@ async def provide_principal(
     raise Unauthenticated("send 'Authorization: Bearer <token>' or 'X-API-Key: <key>'")
 
 
+async def provide_principal_if_any(
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    core_settings: NamedDependency[CoreSettings],
+    marketplace_settings: NamedDependency[MarketplaceSettings],
+) -> Principal | None:
+    """The caller as `provide_principal` finds them, for what anyone may read (an active listing's
+    photos): None when the request says nobody, or names someone it fails to authenticate (an
+    expired cookie does not hide what is public)."""
+    try:
+        return await provide_principal(request, db_session, core_settings, marketplace_settings)
+    except Unauthenticated:
+        return None
+
+
 def provide_session_service(
     db_session: NamedDependency[AsyncSession], core_settings: NamedDependency[CoreSettings]
 ) -> SessionService:

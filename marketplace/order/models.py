@@ -120,6 +120,15 @@ UNPAID_CARD_ORDER_HOURS = 24
 PAID_FOR = frozenset({_S.paid, _S.accepted})
 
 
+def parties_allowed(status: OrderStatus, method: PaymentMethod, to: OrderStatus) -> frozenset[Party] | None:
+    """Who may move an order that is `status` (paid by `method`) to `to`; None when that move does
+    not exist from there (`TRANSITIONS`). An order awaiting its card payment is accepted only once
+    paid; invoice orders are accepted before, on the hub's net terms."""
+    if to is _S.accepted and status is _S.pending_payment and method is not PaymentMethod.invoice:
+        return None
+    return TRANSITIONS.get(status, {}).get(to)
+
+
 class Checkout(Entity):
     """One submission by a buyer: the orders it was split into share it (and one card payment)."""
 
@@ -181,7 +190,7 @@ class Order(Entity):
 
     def parties_allowed(self, to: OrderStatus) -> frozenset[Party] | None:
         """Who may move the order to `to` now; None when that move does not exist from here."""
-        return TRANSITIONS.get(self.status, {}).get(to)
+        return parties_allowed(self.status, self.payment_method, to)
 
 
 class OrderLine(Entity):

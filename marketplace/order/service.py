@@ -406,11 +406,7 @@ class OrderService:
     ) -> OrderRead:
         """Move a locked order on behalf of `parties` (see `move`); also used by disputes and payments."""
         allowed = order.parties_allowed(to)
-        if allowed is None or (
-            to is OrderStatus.accepted
-            and order.status is OrderStatus.pending_payment
-            and order.payment_method is not PaymentMethod.invoice
-        ):
+        if allowed is None:
             raise TransitionNotAllowed(f"an order that is {order.status.value} cannot become {to.value}")
         if not parties & allowed:
             raise NotYourMove(

@@ -69,6 +69,7 @@ from procurement.bid.repository import BidRepository
 from procurement.events import AwardProposed, TenderAwarded, TenderUnsuccessful
 from procurement.pool.models import Commitment
 from procurement.pool.repository import PoolRepository
+from procurement.pool.service import PoolService
 from procurement.tender.errors import TenderNotFound
 from procurement.tender.models import BidLine, Tender, TenderStatus
 from procurement.tender.repository import TenderRepository
@@ -318,6 +319,19 @@ class AwardService:
             for c in await self.pools.commitments(tender.pool_id, buyers)
             if c.active and c.delivery_point_id in lot_of_point
         ]
+
+    async def pool_outcomes(
+        self, principal: Principal, pool_id: uuid.UUID, organization_id: uuid.UUID
+    ) -> list[CommitmentOutcome]:
+        """What one buyer's commitments in a pool received (`outcomes` of the pool's tender): empty
+        while the pool has no published tender or its award is not confirmed. Raises `PoolNotFound`
+        (404) outside the pool's hub, `NotFound` (404) for an organisation the caller is no member of
+        and `BuyerNotInTender` (404) for one without an active commitment in the pool."""
+        await PoolService(self.session).visible(principal, pool_id)
+        tender = await self.tenders.live_for_pool(pool_id)
+        if tender is None or not tender.is_public():
+            return []
+        return await self.outcomes(principal, tender.id, organization_id)
 
     async def savings(
         self, principal: Principal, tender_id: uuid.UUID, organization_id: uuid.UUID | None

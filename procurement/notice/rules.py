@@ -3,7 +3,7 @@
 The rule, as e-procurement portals alert suppliers by classification: a producer admitted to the
 tender's hub is alerted when it has an active listing
 - in the tender's classification scheme, whose code shares the tender's *family*: for CPV the
-  category (the first five digits: `03142` for honey `03142500-3`, shared with the hub's other
+  category (the first five digits: `03142` for honey `03142100-9`, shared with the hub's other
   bee and animal products), or all the significant digits of a more general tender code
   (`03200000-3` → `032`); for HS the heading (four digits: `0406` cheese); and
 - that ships into at least one of the tender's delivery jurisdictions (a lot it could deliver).

@@ -77,7 +77,7 @@ class PoolCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 POOL_CREATE_EXAMPLE = {
     "hub_id": "0193b1a2-5c3d-7e4f-8a9b-0c1d2e3f4c01",
     "item": {
-        "classification": {"scheme": "CPV", "code": "03142500-3"},
+        "classification": {"scheme": "CPV", "code": "03142100-9"},
         "unit": "KGM",
         "translations": {
             "de": {"title": "Blütenhonig für Großküchen"},

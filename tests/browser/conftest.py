@@ -11,13 +11,19 @@ import asyncio
 import os
 import shutil
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import pytest
 import uvicorn
 from litestar import Litestar
 from playwright.async_api import Browser, BrowserContext, Page, Route, async_playwright
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from borderhub.composition import Composition
+from tests.browser.pages import new_context
+from tests.worker import drain
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -56,9 +62,16 @@ def off_host_requests() -> OffHostRequests:
     return OffHostRequests()
 
 
+class OpenPage(Protocol):
+    async def __call__(self, *, java_script: bool = True, phone: bool = False, locale: str = "en-GB") -> Page: ...
+
+
 @pytest.fixture
-async def page(browser: Browser, off_host_requests: OffHostRequests) -> AsyncIterator[Page]:
-    """A fresh page that may reach only loopback: any other request is aborted and recorded."""
+async def open_page(browser: Browser, off_host_requests: OffHostRequests) -> AsyncIterator[OpenPage]:
+    """Opens fresh pages (each in its own context: no cookies) that may reach only loopback: any
+    other request is aborted and recorded. With or without JavaScript, on a desktop or a 360 px
+    phone, in a browser whose language is `locale`; all closed after the test."""
+    contexts: list[BrowserContext] = []
 
     async def loopback_only(route: Route) -> None:
         if urlsplit(route.request.url).hostname in LOOPBACK_HOSTS:
@@ -67,11 +80,39 @@ async def page(browser: Browser, off_host_requests: OffHostRequests) -> AsyncIte
             off_host_requests.append(route.request.url)
             await route.abort("blockedbyclient")
 
-    context: BrowserContext = await browser.new_context()
-    await context.route("**/*", loopback_only)
-    page = await context.new_page()
-    yield page
-    await context.close()
+    async def open_(*, java_script: bool = True, phone: bool = False, locale: str = "en-GB") -> Page:
+        context = await new_context(browser, java_script=java_script, phone=phone, locale=locale)
+        contexts.append(context)
+        await context.route("**/*", loopback_only)
+        return await context.new_page()
+
+    yield open_
+    for context in contexts:
+        await context.close()
+
+
+@pytest.fixture
+async def page(open_page: OpenPage) -> Page:
+    """A fresh page with JavaScript that may reach only loopback."""
+    return await open_page()
+
+
+@pytest.fixture
+async def page_without_js(open_page: OpenPage) -> Page:
+    """A fresh page with JavaScript off (as some people browse, and as a page is before its script loads)."""
+    return await open_page(java_script=False)
+
+
+@pytest.fixture(params=[True, False], ids=["js", "no-js"])
+def java_script(request: pytest.FixtureRequest) -> bool:
+    """Runs the test twice: with JavaScript on and off (every journey works without it)."""
+    return bool(request.param)
+
+
+@pytest.fixture
+async def browser_page(open_page: OpenPage, java_script: bool) -> Page:
+    """A fresh page, with JavaScript in one run of the test and without it in the other."""
+    return await open_page(java_script=java_script)
 
 
 @pytest.fixture
@@ -94,3 +135,16 @@ async def live_server(app: Litestar) -> AsyncIterator[str]:
         server.should_exit = True
         await serving
         listener.close()
+
+
+@pytest.fixture
+def run_worker(
+    database_url: str, sessions: async_sessionmaker[AsyncSession], composition: Composition
+) -> Callable[[], Awaitable[None]]:
+    """Run the outbox worker until its queue is empty, as `serve` does a moment after each request
+    (the test app runs none: a password reset link is mailed only then)."""
+
+    async def run() -> None:
+        await drain(database_url, sessions, composition.registry)
+
+    return run

@@ -21,7 +21,7 @@ def listing_body(**overrides: Any) -> dict[str, Any]:
             "en": {"title": "Linden honey", "description": "Honey from the lindens by the Neisse"},
         },
         "default_language": "pl",
-        "classification": {"scheme": "CPV", "code": "03142500-3"},
+        "classification": {"scheme": "CPV", "code": "03142100-9"},
         "unit": "KGM",
         "pack_size": "0.5",
         "min_order_quantity": "2",

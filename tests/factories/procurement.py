@@ -60,7 +60,7 @@ def pool_body(hub: dict[str, Any], **overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "hub_id": hub["id"],
         "item": {
-            "classification": {"scheme": "CPV", "code": "03142500-3"},
+            "classification": {"scheme": "CPV", "code": "03142100-9"},
             "unit": "KGM",
             "translations": {
                 "de": {"title": "Honig für Schulküchen", "description": "Blütenhonig in 1-kg-Gläsern"},

@@ -77,7 +77,7 @@ def _p(key: str, scheme: str, code: str, unit: str, price: str, **texts: tuple[s
 
 PRODUCTS: tuple[Product, ...] = (
     _p(
-        "linden_honey", "CPV", "03142500-3", "KGM", "12.00",
+        "linden_honey", "CPV", "03142100-9", "KGM", "12.00",
         en=("Linden honey", "Light, fragrant honey from the blossoms of old linden trees."),
         de=("Lindenhonig", "Heller, duftender Honig aus den Blüten alter Linden."),
         fr=("Miel de tilleul", "Miel clair et parfumé, récolté sur les fleurs des vieux tilleuls."),
@@ -88,7 +88,7 @@ PRODUCTS: tuple[Product, ...] = (
         it=("Miele di tiglio", "Miele chiaro e profumato dai fiori di vecchi tigli."),
     ),
     _p(
-        "buckwheat_honey", "CPV", "03142500-3", "KGM", "14.00",
+        "buckwheat_honey", "CPV", "03142100-9", "KGM", "14.00",
         en=("Buckwheat honey", "Dark, strong honey with a malty taste, rich in minerals."),
         de=("Buchweizenhonig", "Dunkler, kräftiger Honig mit malzigem Geschmack."),
         fr=("Miel de sarrasin", "Miel foncé et corsé au goût malté, riche en minéraux."),

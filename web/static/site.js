@@ -3,6 +3,8 @@
 //   data-submit-on-change   on a control: submit its form when it changes (language, facets)
 //   data-focus-first        on an error summary: move the focus to it, so it is read out first
 //   data-live-search="id"   on a search form: refresh the results region `id` while typing
+//   data-options-of="id"    on a select with <optgroup data-group>: offer only the group the
+//                           select `id` has chosen (regions of the chosen country)
 "use strict";
 
 document.addEventListener("change", (event) => {
@@ -18,13 +20,14 @@ document.addEventListener("DOMContentLoaded", () => {
     summary.focus();
   }
   document.querySelectorAll("form[data-live-search]").forEach(liveSearch);
+  document.querySelectorAll("select[data-options-of]").forEach(optionsOf);
 });
 
 // Search as you type: fetch the results page for the form's current values and swap in its
 // results region (the server renders the same HTML either way); the address follows, so the
 // back button and a shared link show the same results.
 function liveSearch(form) {
-  const region = document.getElementById(form.dataset.liveSearch);
+  let region = document.getElementById(form.dataset.liveSearch);
   if (!region) {
     return;
   }
@@ -46,6 +49,7 @@ function liveSearch(form) {
       const fresh = page.getElementById(region.id);
       if (fresh) {
         region.replaceWith(fresh);
+        region = fresh; // the next refresh replaces the region now shown
         history.replaceState(null, "", url);
       }
     } catch (error) {
@@ -66,4 +70,22 @@ function liveSearch(form) {
       refresh();
     }
   });
+}
+
+// A select whose options follow another's choice: only the <optgroup> whose data-group is the other
+// select's value stays (all of them while it has none); options outside groups (a blank) always stay.
+function optionsOf(select) {
+  const leader = document.getElementById(select.dataset.optionsOf);
+  if (!leader) {
+    return;
+  }
+  const groups = Array.from(select.querySelectorAll("optgroup[data-group]"));
+  const follow = () => {
+    const kept = select.value;
+    groups.forEach((group) => group.remove());
+    groups.filter((group) => !leader.value || group.dataset.group === leader.value).forEach((group) => select.append(group));
+    select.value = Array.from(select.options).some((option) => option.value === kept) ? kept : "";
+  };
+  leader.addEventListener("change", follow);
+  follow();
 }

@@ -13,6 +13,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import BodyKwarg
 from litestar.testing import AsyncTestClient
 
+from marketplace.catalog.listing_files import XLSX_MEDIA_TYPE
 from marketplace.organization.schemas import ORGANIZATION_CREATE_EXAMPLE
 from tests.factories.identity import register
 
@@ -152,7 +153,7 @@ async def test_document_has_no_untyped_alternatives_and_names_every_format(clien
     chart = paths["/api/v1/hubs/{hub_id}/dashboard/charts/{chart}"]["get"]["responses"]["200"]["content"]
     assert set(chart) == {"image/svg+xml", "image/png"}
     export = paths["/api/v1/organizations/{organization_id}/listings/export"]["get"]["responses"]["200"]["content"]
-    assert set(export) == {"text/csv", "application/x-ndjson"}
+    assert set(export) == {"text/csv", "application/x-ndjson", XLSX_MEDIA_TYPE}
 
 
 async def test_document_says_which_bodies_refuse_unknown_fields(client: Client) -> None:

@@ -9,6 +9,7 @@ import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 
+from marketplace.catalog.listing_files import XLSX_MEDIA_TYPE
 from marketplace.catalog.schemas import ImportReport, ListingCreate, ListingRead, Quote
 from marketplace.compliance.schemas import CredentialCreate, CredentialRead, Eligibility
 from marketplace.dispute.schemas import DisputeOpen, DisputeRead, DisputeResolution
@@ -140,7 +141,7 @@ async def test_openapi_documents_every_field_of_listings_and_credentials(client:
 async def test_openapi_documents_the_listing_file_upload_and_its_options(client: Client) -> None:
     paths = (await client.get("/schema/openapi.json")).json()["paths"]
     upload = paths["/api/v1/organizations/{organization_id}/listings/import"]["post"]
-    assert set(upload["requestBody"]["content"]) == {"text/csv", "application/x-ndjson"}
+    assert set(upload["requestBody"]["content"]) == {"text/csv", "application/x-ndjson", XLSX_MEDIA_TYPE}
     assert {p["name"] for p in upload["parameters"]} >= {"format", "mode", "dry_run"}
     assert "title[<language>]" in upload["description"]
     export = paths["/api/v1/organizations/{organization_id}/listings/export"]["get"]

@@ -127,7 +127,7 @@ async def test_what_is_missing_is_said_to_the_producer_as_you_and_to_others_as_t
     # The organisation's own eligibility: its members are "you", the hub's coordinators read about the producer.
     organization_url = (
         f"/api/v1/organizations/{producer['id']}/eligibility"
-        "?classification_scheme=CPV&classification_code=03142500-3&destination=DE-SN"
+        "?classification_scheme=CPV&classification_code=03142100-9&destination=DE-SN"
     )
     assert "(you have: organic" in missing(await client.get(organization_url, headers=owner.headers))
     assert "(the producer has: organic" in missing(await client.get(organization_url, headers=coordinator.headers))

@@ -7,6 +7,7 @@ import io
 import json
 from typing import Any
 
+import openpyxl
 import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
@@ -22,6 +23,7 @@ from tests.factories.identity import Account, register
 from tests.factories.organization import create_organization
 
 Client = AsyncTestClient[Any]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 HEADER = (
     "sku,title[pl],description[pl],title[de],title[en],default_language,classification_scheme,"
@@ -377,7 +379,9 @@ async def test_a_bad_header_is_reported_on_row_1(
     assert message in error["message"]
 
 
-async def test_empty_and_non_utf8_files_are_refused(client: Client, producer: tuple[Account, dict[str, Any]]) -> None:
+async def test_empty_files_and_files_of_no_text_are_refused(
+    client: Client, producer: tuple[Account, dict[str, Any]]
+) -> None:
     owner, organization = producer
     empty = await upload(client, owner, organization, b"")
     assert empty.status_code == 422
@@ -385,9 +389,13 @@ async def test_empty_and_non_utf8_files_are_refused(client: Client, producer: tu
     header_only = await upload(client, owner, organization, csv_file())
     assert header_only.status_code == 422
     assert "no listings" in header_only.json()["detail"]
-    latin1 = await upload(client, owner, organization, csv_file(GOOD_ROWS[1]).replace("ó".encode(), b"\xf3"))
-    assert latin1.status_code == 422
-    assert "UTF-8" in latin1.json()["detail"]
+    # 0x81 and 0x90 are neither UTF-8 nor defined in windows-1250 or windows-1252.
+    binary = await upload(client, owner, organization, csv_file(GOOD_ROWS[1]).replace("ó".encode(), b"\x81\x90"))
+    assert binary.status_code == 422
+    assert "UTF-8" in binary.json()["detail"]
+    old_excel = await upload(client, owner, organization, bytes.fromhex("d0cf11e0a1b11ae1") + b"\x00" * 512)
+    assert old_excel.status_code == 422
+    assert ".xls" in old_excel.json()["detail"]
 
 
 async def test_a_50_mb_file_is_refused_with_413_and_nothing_is_written(
@@ -446,3 +454,80 @@ async def test_a_bad_row_after_chunks_were_written_still_leaves_nothing_behind(
     chunks = await announced(sessions)
     assert [len(ids) for ids in chunks] == [2, 2, 2]
     assert len({i for ids in chunks for i in ids}) == 6
+
+
+#: The columns a person types numbers in (codes such as 0409.00 are typed as text, as the template asks).
+NUMBER_COLUMNS = {"pack_size", "stock_on_hand", "lead_time_days"}
+
+
+def xlsx_file(*rows: str, header: str = HEADER) -> bytes:
+    """The CSV rows as a workbook's first sheet, numbers as number cells."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    columns = header.split(",")
+    sheet.append(columns)
+    for line in csv.reader(rows):
+        sheet.append([_typed(column, cell) for column, cell in zip(columns, line, strict=True)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _typed(column: str, cell: str) -> object:
+    if column in NUMBER_COLUMNS and cell:
+        return float(cell) if "." in cell else int(cell)
+    return cell or None
+
+
+async def test_an_xlsx_workbook_imports_by_its_content_type_and_exports_back_unchanged(
+    client: Client, producer: tuple[Account, dict[str, Any]]
+) -> None:
+    owner, organization = producer
+    response = await client.post(
+        f"/api/v1/organizations/{organization['id']}/listings/import",
+        content=xlsx_file(*GOOD_ROWS),
+        headers={**owner.headers, "Content-Type": XLSX},
+    )
+    assert response.status_code == 200, response.text
+    assert (response.json()["format"], response.json()["created"]) == ("xlsx", 3)
+    listed = await client.get(f"/api/v1/organizations/{organization['id']}/listings", headers=owner.headers)
+    by_sku = {item["sku"]: item for item in listed.json()["items"]}
+    assert by_sku["SER-1"]["stock_on_hand"] == "40.5"  # the number cell 40.5, exactly
+    assert by_sku["MIOD-1"]["pack_size"] == "0.5"
+    assert by_sku["CHLEB-1"]["translations"]["pl"] == {"title": "Chleb żytni", "description": "Na zakwasie, 800 g"}
+
+    exported = await download(client, owner, organization, "xlsx")
+    assert exported.status_code == 200
+    assert exported.headers["content-type"] == XLSX
+    assert exported.headers["content-disposition"].endswith('.xlsx"')
+    sheet = openpyxl.load_workbook(io.BytesIO(exported.content), read_only=True).worksheets[0]
+    assert [row[0] for row in sheet.iter_rows(values_only=True)] == ["sku", "CHLEB-1", "MIOD-1", "SER-1"]
+    again = await upload(client, owner, organization, exported.content, format="xlsx", mode="upsert")
+    assert again.status_code == 200, again.text
+    assert (again.json()["unchanged"], again.json()["updated"]) == (3, 0)
+
+
+async def test_a_bad_row_of_a_workbook_is_reported_on_the_row_the_spreadsheet_shows(
+    client: Client, producer: tuple[Account, dict[str, Any]], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    owner, organization = producer
+    bad_price = "JAJA-1,Jajka,,Eier,,pl,HS,0407.21,H87,1,1:1.20|30:-0.90,500,PL,0"
+    response = await upload(client, owner, organization, xlsx_file(GOOD_ROWS[0], bad_price), format="xlsx")
+    assert response.status_code == 422
+    assert [(e["row"], e["field"]) for e in response.json()["errors"]] == [(3, "price_tiers")]
+    assert await count(sessions, Listing) == 0
+
+
+async def test_a_semicolon_csv_in_windows_1250_imports_with_its_polish_letters(
+    client: Client, producer: tuple[Account, dict[str, Any]]
+) -> None:
+    owner, organization = producer
+    row = "ZUREK-1;Żurek śląski;Zażółć gęślą jaźń;Sauerteigsuppe;;pl;HS;2104;KGM;0,5;0,5:12,50;40,5;PL;1"
+    body = (HEADER.replace(",", ";") + "\r\n" + row + "\r\n").encode("cp1250")
+    response = await upload(client, owner, organization, body)
+    assert response.status_code == 200, response.text
+    listed = await client.get(f"/api/v1/organizations/{organization['id']}/listings", headers=owner.headers)
+    [soup] = listed.json()["items"]
+    assert soup["translations"]["pl"] == {"title": "Żurek śląski", "description": "Zażółć gęślą jaźń"}
+    assert (soup["pack_size"], soup["stock_on_hand"], soup["price_tiers"][0]["unit_price"]) == ("0.5", "40.5", "12.50")

@@ -77,7 +77,7 @@ class Producer:
 async def honey_producer(
     client: AsyncTestClient[Any], hub: dict[str, Any], coordinator: Account, **listing: Any
 ) -> Producer:
-    """A producer admitted to `hub` listing honey (CPV 03142500-3, the pools' item)."""
+    """A producer admitted to `hub` listing honey (CPV 03142100-9, the pools' item)."""
     account = await register(client)
     organization = await admitted_organization(client, hub, account, coordinator)
     await create_listing(client, account, organization, **listing)

@@ -8,6 +8,7 @@ from litestar.testing import AsyncTestClient
 
 from kernel.auth import SESSION_COOKIE
 from tests.factories.identity import PASSWORD, register
+from tests.factories.organization import create_organization
 from tests.integration.web.pages import sign_in_page, submit
 
 
@@ -97,3 +98,18 @@ async def test_choosing_a_language_keeps_it_for_the_browser_and_the_account(clie
     assert me.json()["preferred_language"] == "cs"
     home = await client.get("/")
     assert '<html lang="cs">' in home.text
+
+
+async def test_the_start_page_of_a_signed_in_producer_leads_to_their_organisations_pages(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    owner = await register(client)
+    organization = await create_organization(client, owner)
+    client.cookies.clear()
+    await sign_in_page(client, owner.email, PASSWORD)
+
+    home = await client.get("/")
+
+    assert organization["legal_name"] in home.text
+    assert f'href="/organizations/{organization["id"]}/listings"' in home.text
+    assert "Try it as one of the demo people" not in home.text

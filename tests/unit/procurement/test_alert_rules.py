@@ -10,8 +10,8 @@ from procurement.notice.rules import family_prefix, ships_into
 @pytest.mark.parametrize(
     ("scheme", "code", "prefix"),
     [
-        ("CPV", "03142500-3", "03142"),  # honey: the category of bee and animal products
-        ("CPV", "03142500", "03142"),  # without its check digit
+        ("CPV", "03142100-9", "03142"),  # honey: the category of bee and animal products
+        ("CPV", "03142100", "03142"),  # without its check digit
         ("CPV", "03200000-3", "032"),  # a general code keeps only its significant digits
         ("CPV", "03000000-1", "03"),
         ("CPV", "10000000-1", "10"),  # never less than the division

@@ -31,7 +31,7 @@ def document(**changes: object) -> SearchDocument:
             "pl": ListingText(title="Miód lipowy", description="Z Nysy"),
         },
         classification_scheme="CPV",
-        classification_code="03142500-3",
+        classification_code="03142100-9",
         unit_code="KGM",
         currency="PLN",
         unit_price=Decimal("48.00"),
@@ -55,7 +55,7 @@ def test_indexed_document_gives_back_exactly_what_was_indexed_when_read() -> Non
     # Regional variants are searched with their language; a prefix filter is an equality filter.
     assert fields["title"] == {"de": ["Lindenhonig", "Lindenblütenhonig"], "pl": ["Miód lipowy"]}
     assert fields["classification_prefixes"][:3] == ["0", "03", "031"]
-    assert "031425003" in fields["classification_prefixes"]
+    assert "031421009" in fields["classification_prefixes"]
     assert fields["classification_division"] == "03"
     assert fields["price_ref"] == pytest.approx(11.29)
 

@@ -1,0 +1,369 @@
+"""Pages of the cart and the checkout: putting goods in the cart (from a listing's page), the cart by
+producer with each line's tier price and total, and checking it out by invoice for one of the
+reader's buying organisations (one order per producer: the confirmation is `web.orders`).
+
+Every rule is the cart service's (`marketplace.cart.service.CartService`, which checks out through
+`OrderService.checkout`, as the API does); the pages say its answers in the reader's language.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from babel import numbers
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kernel.auth import Principal
+from kernel.errors import DomainError, Forbidden, InvalidInput
+from kernel.pagination import MAX_PER_PAGE, PageParams
+from kernel.validation import convert
+from marketplace.api import buying_jurisdiction, hub_summary
+from marketplace.cart.schemas import CartCheckout, CartLineAdd, CartQuantity, CartRead, LineState
+from marketplace.cart.service import CartEmpty, CartService
+from marketplace.order.models import PaymentMethod
+from marketplace.order.service import OutOfStock
+from marketplace.organization.models import OrganizationKind
+from marketplace.organization.schemas import OrganizationRead
+from marketplace.organization.service import EmailUnverified, OrganizationService
+from marketplace.payment.controllers import CardGateway
+from web.messages import field_message
+from web.page import Form, Reader, form_values, page, safe_next, see_other, sign_in_path
+from web.places import place_name
+
+Session = NamedDependency[AsyncSession]
+ThisReader = NamedDependency[Reader]
+#: All of a person's organisations on one page (people belong to a few).
+EVERYTHING = PageParams(page=1, per_page=MAX_PER_PAGE)
+#: The checkout form's fields as the cart service names them.
+CHECKOUT_FIELDS = {
+    "$.buyer_organization_id": "buyer_organization_id",
+    "$.delivery.jurisdiction": "buyer_organization_id",
+    "$.hub_id": "hub_id",
+    "$.payment_method": "payment_method",
+    "$.display_currency": "form",
+    "$.delivery.address.recipient": "recipient",
+    "$.delivery.address.line1": "street",
+    "$.delivery.address.line2": "street_more",
+    "$.delivery.address.postal_code": "postal_code",
+    "$.delivery.address.city": "city",
+}
+_LINE_FIELD = re.compile(r"^\$\.lines\[(\d+)\]")
+
+
+def _(text: str) -> str:
+    """Marks a text for the catalog (`borderhub i18n extract`); it is translated when shown."""
+    return text
+
+
+NO_BUYING_ORGANIZATION = _("Only an organisation that buys can order. Create one, or ask to join one.")
+CHOOSE_ORGANIZATION = _("Choose the organisation that buys.")
+CHOOSE_HUB = _("Choose the hub you buy in.")
+CART_EMPTY = _("Your cart is empty.")
+UNVERIFIED = _("Prove your e-mail address first: follow the link we sent you, or ask for a new one above.")
+
+
+def _said(reader: Reader) -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]]:
+    """The catalog's and checkout's words about one line, as the cart page says them (units and
+    places by name)."""
+    f, say = reader.formats, reader.gettext
+
+    def quantity(match: re.Match[str]) -> str:
+        return f.quantity(Decimal(match["n"]), match["unit"])
+
+    def place(match: re.Match[str]) -> str:
+        return place_name(match["place"], reader.language)
+
+    return [
+        (
+            re.compile(r"only (?P<n>[\d.]+) (?P<unit>\w+) in stock"),
+            lambda m: say(_("Only %(quantity)s are in stock.")) % {"quantity": quantity(m)},
+        ),
+        (
+            re.compile(r"below the minimum order of (?P<n>[\d.]+) (?P<unit>\w+)"),
+            lambda m: say(_("Order at least %(quantity)s.")) % {"quantity": quantity(m)},
+        ),
+        (
+            re.compile(r"must be a whole number of packs of (?P<n>[\d.]+) (?P<unit>\w+)"),
+            lambda m: say(_("Order whole packs of %(quantity)s.")) % {"quantity": quantity(m)},
+        ),
+        (re.compile(r"must be a whole number of .*"), lambda m: say(_("Order a whole number."))),
+        (re.compile(r"the listing is \w+.*|no such listing"), lambda m: say(_("This is no longer offered."))),
+        (
+            re.compile(r"the producer does not ship to (?P<place>\S+)"),
+            lambda m: say(_("The producer does not deliver to %(place)s.")) % {"place": place(m)},
+        ),
+        (
+            re.compile(r"not eligible for (?P<place>[^:]+): (?P<why>.*)"),
+            lambda m: (
+                say(_("This may not be sold into %(place)s: %(reason)s")) % {"place": place(m), "reason": say(m["why"])}
+            ),
+        ),
+        (
+            re.compile(r"the producer is not a member of the hub"),
+            lambda m: say(_("The producer does not sell in the hub you buy in.")),
+        ),
+        (re.compile(r"one of your own listings"), lambda m: say(_("These are your own organisation's goods."))),
+    ]
+
+
+def line_message(message: str, reader: Reader) -> str:
+    """A service's words about one cart line (or its quantity) in the reader's language."""
+    for pattern, said in _said(reader):
+        match = pattern.fullmatch(message)
+        if match is not None:
+            return said(match)
+    return field_message(message, reader.gettext)
+
+
+def _line_problems(error: DomainError, listing_ids: list[uuid.UUID], reader: Reader) -> dict[str, list[str]]:
+    """The problems of a refused checkout, by the listing (id) of the cart line each is about."""
+    problems: dict[str, list[str]] = {}
+    for problem in error.errors:
+        found = _LINE_FIELD.match(problem.field)
+        key = "form"
+        if found is not None and int(found.group(1)) < len(listing_ids):
+            key = str(listing_ids[int(found.group(1))])
+        problems.setdefault(key, []).append(line_message(problem.message, reader))
+    if not error.errors:
+        problems["form"] = [reader.gettext(error.detail)]
+    return problems
+
+
+def _typed(value: str, reader: Reader) -> str:
+    """A quantity as a person types it in their language (`2,5` or `1 000` in Polish), else as a
+    plain decimal (`2.5`), for the service to judge; what is no number at all is passed on as typed.
+    (The cart's own inputs are number inputs: browsers send those as plain decimals.)"""
+    compact = "".join(value.split())
+    try:
+        return str(numbers.parse_decimal(compact, locale=reader.formats.locale, strict=True))
+    except numbers.NumberFormatError:
+        return compact
+
+
+def _with_notice(path: str, notice: str) -> str:
+    return f"{path}{'&' if '?' in path else '?'}{urlencode({'notice': notice})}"
+
+
+@dataclass(frozen=True)
+class Buying:
+    """What the checkout form offers: the reader's buying organisations and the hubs they buy in."""
+
+    organizations: list[OrganizationRead]
+    hubs: dict[uuid.UUID, str]
+    """Every hub some of them is admitted to, by name."""
+
+    @property
+    def organization_choices(self) -> list[tuple[str, str]]:
+        return [(str(o.id), o.legal_name) for o in self.organizations]
+
+    @property
+    def hub_choices(self) -> list[tuple[str, str]]:
+        return sorted(((str(hub_id), name) for hub_id, name in self.hubs.items()), key=lambda c: c[1])
+
+    def find(self, organization_id: str | None) -> OrganizationRead | None:
+        """The organisation chosen (by its id as posted), or the reader's only one."""
+        if len(self.organizations) == 1:
+            return self.organizations[0]
+        return next((o for o in self.organizations if str(o.id) == organization_id), None)
+
+
+async def _buying(session: AsyncSession, principal: Principal) -> Buying:
+    mine = await OrganizationService(session).list_mine(principal, EVERYTHING)
+    buyers = [o for o in mine.items if o.kind in (OrganizationKind.buyer, OrganizationKind.both)]
+    hub_ids = {hub.hub_id for o in buyers for hub in o.hubs if hub.status == "admitted"}
+    hubs = {hub_id: (await hub_summary(session, hub_id)).name for hub_id in hub_ids}
+    return Buying(organizations=buyers, hubs=hubs)
+
+
+class CartPages(Controller):
+    path = "/"
+    include_in_schema = False
+
+    # --- the cart ----------------------------------------------------------------------
+
+    @post("/cart/lines")
+    async def add(
+        self, request: Request[Any, Any, Any], reader: ThisReader, db_session: Session
+    ) -> Template | Redirect:
+        """Put a listing in the cart (a listing page's form), then back where the reader was."""
+        values = await form_values(request)
+        back = safe_next(values.get("next") or "/cart")
+        if reader.principal is None:  # back to the goods once signed in (this path takes no GET)
+            return Redirect(sign_in_path(back), status_code=303)
+        principal = reader.principal
+        cart = CartService(db_session)
+        try:
+            data = convert(
+                {"listing_id": values.get("listing_id", ""), "quantity": _typed(values.get("quantity", ""), reader)},
+                CartLineAdd,
+            )
+            await cart.add_line(principal, data)
+        except InvalidInput as error:
+            problems = [line_message(problem.message, reader) for problem in error.errors] or [
+                reader.gettext(error.detail)
+            ]
+            return await self._cart_page(reader, cart, principal, status=422, not_added=problems, back=back)
+        return Redirect(_with_notice(back, "added-to-cart"), status_code=303)
+
+    @get("/cart", name="cart")
+    async def show(self, reader: ThisReader, db_session: Session) -> Template:
+        principal = reader.require()
+        return await self._cart_page(reader, CartService(db_session), principal)
+
+    @post("/cart/lines/{listing_id:uuid}/quantity")
+    async def change(
+        self, request: Request[Any, Any, Any], listing_id: FromPath[uuid.UUID], reader: ThisReader, db_session: Session
+    ) -> Template | Redirect:
+        principal = reader.require()
+        values = await form_values(request)
+        cart = CartService(db_session)
+        try:
+            data = convert({"quantity": values.get("quantity", "")}, CartQuantity)
+            await cart.set_quantity(principal, listing_id, data)
+        except InvalidInput as error:
+            problems = {str(listing_id): [line_message(p.message, reader) for p in error.errors]}
+            return await self._cart_page(
+                reader, cart, principal, status=422, problems=problems, typed={str(listing_id): values.get("quantity")}
+            )
+        return see_other("/cart", notice="cart-updated")
+
+    @post("/cart/lines/{listing_id:uuid}/remove")
+    async def remove(self, listing_id: FromPath[uuid.UUID], reader: ThisReader, db_session: Session) -> Redirect:
+        principal = reader.require()
+        await CartService(db_session).remove_line(principal, listing_id)
+        return see_other("/cart", notice="cart-line-removed")
+
+    async def _cart_page(
+        self,
+        reader: Reader,
+        cart: CartService,
+        principal: Principal,
+        *,
+        status: int = 200,
+        problems: Mapping[str, list[str]] | None = None,
+        not_added: list[str] | None = None,
+        back: str | None = None,
+        typed: Mapping[str, str | None] | None = None,
+    ) -> Template:
+        content: CartRead = await cart.lines(principal, [reader.language])
+        problems = dict(problems or {})
+        return page(
+            reader,
+            "cart/cart.jinja",
+            status_code=status,
+            cart=content,
+            problems=problems,
+            form_problems=problems.get("form", []),
+            not_added=not_added or [],
+            back=back,
+            typed=typed or {},
+            states=LineState,
+            say=lambda message: line_message(message, reader),
+        )
+
+    # --- the checkout ------------------------------------------------------------------
+
+    @get("/checkout", name="checkout")
+    async def checkout_form(self, reader: ThisReader, db_session: Session) -> Template | Redirect:
+        principal = reader.require()
+        cart = await CartService(db_session).lines(principal, [reader.language])
+        if not cart.line_count:
+            return see_other("/cart")
+        buying = await _buying(db_session, principal)
+        values: dict[str, str] = {"payment_method": PaymentMethod.invoice.value}
+        if len(buying.organizations) == 1:
+            [only] = buying.organizations
+            values |= {"buyer_organization_id": str(only.id), "recipient": only.legal_name}
+            values |= {"city": only.municipality or ""}
+        return await self._checkout_page(reader, cart, buying, Form(values=values))
+
+    @post("/checkout")
+    async def checkout(
+        self,
+        request: Request[Any, Any, Any],
+        reader: ThisReader,
+        db_session: Session,
+        stripe_gateway: CardGateway,
+    ) -> Template | Redirect:
+        """Order the cart: the confirmation after; the form again naming each bad field; the cart
+        naming each line's problem when checkout refuses lines."""
+        principal = reader.require()
+        values = await form_values(request)
+        form = Form(values=values)
+        cart = CartService(db_session, stripe_enabled=stripe_gateway is not None)
+        buying = await _buying(db_session, principal)
+        chosen = buying.find(values.get("buyer_organization_id"))
+        jurisdiction = await buying_jurisdiction(db_session, principal, chosen.id) if chosen else None
+        address = {
+            "recipient": values.get("recipient", ""),
+            "line1": values.get("street", ""),
+            "postal_code": values.get("postal_code", ""),
+            "city": values.get("city", ""),
+        }
+        if values.get("street_more"):
+            address["line2"] = values["street_more"]
+        try:
+            data = convert(
+                {
+                    "buyer_organization_id": str(chosen.id) if chosen else values.get("buyer_organization_id", ""),
+                    "hub_id": values.get("hub_id") or None,
+                    # Card payments wait for a page that takes the card (the service offers none yet).
+                    "payment_method": PaymentMethod.invoice.value,
+                    "delivery": {"jurisdiction": jurisdiction or "", "address": address},
+                },
+                CartCheckout,
+            )
+            placed = await cart.checkout(principal, data)
+        except CartEmpty:
+            return see_other("/cart")
+        except (InvalidInput, OutOfStock) as error:
+            if any(_LINE_FIELD.match(problem.field) for problem in error.errors):
+                problems = _line_problems(error, await cart.listing_ids(principal), reader)
+                return await self._cart_page(reader, cart, principal, status=error.status, problems=problems)
+            form.note(error, reader, CHECKOUT_FIELDS)
+            if "buyer_organization_id" in form.errors and chosen is None:
+                form.errors["buyer_organization_id"] = reader.gettext(CHOOSE_ORGANIZATION)
+            if "hub_id" in form.errors and not values.get("hub_id"):
+                form.errors["hub_id"] = reader.gettext(CHOOSE_HUB)
+            content = await cart.lines(principal, [reader.language])
+            return await self._checkout_page(reader, content, buying, form, status=422)
+        except Forbidden as error:
+            form.problem = reader.gettext(UNVERIFIED) if isinstance(error, EmailUnverified) else None
+            form.problem = form.problem or reader.gettext(NO_BUYING_ORGANIZATION)
+            content = await cart.lines(principal, [reader.language])
+            return await self._checkout_page(reader, content, buying, form, status=403)
+        return see_other(f"/checkouts/{placed.id}", notice="checkout-placed")
+
+    async def _checkout_page(
+        self,
+        reader: Reader,
+        cart: CartRead,
+        buying: Buying,
+        form: Form,
+        *,
+        status: int = 200,
+    ) -> Template:
+        chosen = buying.find(form.values.get("buyer_organization_id"))
+        destinations = {
+            str(o.id): place_name(o.subdivision or o.country, reader.language) for o in buying.organizations
+        }
+        return page(
+            reader,
+            "cart/checkout.jinja",
+            status_code=status,
+            cart=cart,
+            form=form,
+            buying=buying,
+            chosen=chosen,
+            destinations=destinations,
+        )

@@ -1,0 +1,409 @@
+"""Pages of orders: the reader's organisations' orders (placed as a buyer, received as a producer),
+one order with the moves the reader's side may make on it, a checkout's confirmation (its orders,
+one per producer), an invoice, and ordering the same goods again.
+
+Every rule is the services' (`OrderService`, `InvoiceService`, `CartService`), called as the API
+calls them; an order or invoice of someone else's is the services' 404, the error page.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kernel.auth import Principal
+from kernel.errors import DomainError, InvalidInput, NotFound
+from kernel.pagination import MAX_PER_PAGE, PageParams
+from kernel.validation import convert
+from marketplace.api import hub_summary, trading_parties
+from marketplace.cart.service import CartService
+from marketplace.order.models import OrderAction, OrderStatus, Party, PaymentMethod, parties_allowed
+from marketplace.order.schemas import OrderFilter, OrderRead
+from marketplace.order.service import InvoiceUnpaid, NotYourMove, OrderService, TransitionNotAllowed
+from marketplace.organization.models import OrganizationKind, Side
+from marketplace.organization.schemas import OrganizationRead
+from marketplace.organization.service import EmailUnverified, OrganizationService
+from marketplace.payment.models import InvoiceStatus
+from marketplace.payment.schemas import InvoicePayment
+from marketplace.payment.service import InvoiceService, InvoiceSettled
+from web.page import Form, Reader, form_values, page, see_other
+from web.places import place_name
+
+Session = NamedDependency[AsyncSession]
+ThisReader = NamedDependency[Reader]
+EVERYTHING = PageParams(page=1, per_page=MAX_PER_PAGE)
+#: The newest orders of each organisation and side the orders page lists.
+NEWEST = PageParams(page=1, per_page=50)
+
+
+def _(text: str) -> str:
+    """Marks a text for the catalog (`borderhub i18n extract`); it is translated when shown."""
+    return text
+
+
+STATUS_WORDS = {
+    OrderStatus.pending_payment: _("Waiting for the card payment"),
+    OrderStatus.paid: _("Paid: waiting for the producer to accept it"),
+    OrderStatus.accepted: _("Accepted: the producer prepares it"),
+    OrderStatus.shipped: _("Shipped"),
+    OrderStatus.delivered: _("Delivered"),
+    OrderStatus.completed: _("Completed"),
+    OrderStatus.cancelled: _("Cancelled"),
+    OrderStatus.rejected: _("Rejected by the producer"),
+    OrderStatus.disputed: _("Disputed: a coordinator of the hub decides"),
+}
+#: An invoice order is placed waiting for its payment too, but the producer accepts it before.
+NEW_INVOICE_ORDER = _("New: waiting for the producer to accept it")
+INVOICE_WORDS = {
+    InvoiceStatus.issued: _("Not paid yet"),
+    InvoiceStatus.paid: _("Paid"),
+    InvoiceStatus.void: _("Void: nothing is owed"),
+}
+OVERDUE = _("Not paid yet, and overdue")
+UNVERIFIED = _("Prove your e-mail address first: follow the link we sent you, or ask for a new one above.")
+#: The page's sentence for a refused move, by its kind (the services' words are English).
+REFUSALS: dict[type[DomainError], str] = {
+    EmailUnverified: UNVERIFIED,
+    TransitionNotAllowed: _("This cannot be done with the order as it is now. The page shows where it stands."),
+    NotYourMove: _("The other side of the order does this, not yours."),
+    InvoiceUnpaid: _("The order is completed once its invoice is paid: the producer marks the invoice paid."),
+    InvoiceSettled: _("The invoice is paid or void already."),
+}
+
+
+@dataclass(frozen=True)
+class Move:
+    """One move the reader's side may make on an order, as a form: its button and its note's field."""
+
+    action: OrderAction
+    button: str
+    note: str | None = None
+    """The form field of the note (`reason`, `tracking`), if the move takes one."""
+    note_label: str | None = None
+    note_required: bool = False
+    danger: bool = False
+
+
+#: How each move is offered to each side (a move a side may not make is not offered to it).
+MOVES = {
+    (OrderAction.accept, Party.producer): Move(action=OrderAction.accept, button=_("Accept the order")),
+    (OrderAction.reject, Party.producer): Move(
+        action=OrderAction.reject,
+        button=_("Reject the order"),
+        note="reason",
+        note_label=_("Why you reject it (the buyer reads this)"),
+        note_required=True,
+        danger=True,
+    ),
+    (OrderAction.ship, Party.producer): Move(
+        action=OrderAction.ship,
+        button=_("Mark as shipped"),
+        note="tracking",
+        note_label=_("Tracking number or a note for the buyer (optional)"),
+    ),
+    (OrderAction.deliver, Party.producer): Move(action=OrderAction.deliver, button=_("Mark as delivered")),
+    (OrderAction.deliver, Party.buyer): Move(action=OrderAction.deliver, button=_("Mark as received")),
+    (OrderAction.complete, Party.buyer): Move(action=OrderAction.complete, button=_("Confirm and complete the order")),
+    (OrderAction.cancel, Party.buyer): Move(
+        action=OrderAction.cancel,
+        button=_("Cancel the order"),
+        note="cancel_reason",
+        note_label=_("Why you cancel it (optional; the producer reads this)"),
+        danger=True,
+    ),
+    (OrderAction.cancel, Party.producer): Move(
+        action=OrderAction.cancel,
+        button=_("Cancel the order"),
+        note="cancel_reason",
+        note_label=_("Why you cancel it (optional; the buyer reads this)"),
+        danger=True,
+    ),
+}
+NOTICE_OF = {
+    OrderAction.accept: "order-accepted",
+    OrderAction.reject: "order-rejected",
+    OrderAction.ship: "order-shipped",
+    OrderAction.deliver: "order-delivered",
+    OrderAction.cancel: "order-cancelled",
+    OrderAction.complete: "order-completed",
+}
+
+
+def refusal(error: DomainError, reader: Reader) -> str:
+    """Why a move (or marking an invoice paid) was refused, in the reader's language."""
+    said = next((text for kind, text in REFUSALS.items() if isinstance(error, kind)), error.detail)
+    return reader.gettext(said)
+
+
+def status_words(order: OrderRead, reader: Reader) -> str:
+    if order.status is OrderStatus.pending_payment and order.payment_method is PaymentMethod.invoice:
+        return reader.gettext(NEW_INVOICE_ORDER)
+    return reader.gettext(STATUS_WORDS[order.status])
+
+
+def is_new_for_producer(order: OrderRead) -> bool:
+    """Waiting for the producer's answer: the producer may accept it now."""
+    return Party.producer in (parties_allowed(order.status, order.payment_method, OrderStatus.accepted) or ())
+
+
+def sides(order: OrderRead, mine: Iterable[uuid.UUID]) -> set[Party]:
+    """The reader's sides of the order: the buyer's or the producer's member (or both)."""
+    ids = set(mine)
+    found = set()
+    if order.buyer_organization_id in ids:
+        found.add(Party.buyer)
+    if order.producer_organization_id in ids:
+        found.add(Party.producer)
+    return found
+
+
+def moves(order: OrderRead, parties: set[Party]) -> list[Move]:
+    """The moves the reader's sides may make on the order now, each once."""
+    offered: dict[OrderAction, Move] = {}
+    for action in OrderAction:
+        allowed = parties_allowed(order.status, order.payment_method, action.target) or frozenset()
+        for party in (Party.producer, Party.buyer):
+            move = MOVES.get((action, party))
+            if move is not None and party in parties and party in allowed and action not in offered:
+                offered[action] = move
+    return list(offered.values())
+
+
+async def _organizations(session: AsyncSession, principal: Principal) -> list[OrganizationRead]:
+    return list((await OrganizationService(session).list_mine(principal, EVERYTHING)).items)
+
+
+async def _names(session: AsyncSession, orders: Iterable[OrderRead]) -> dict[uuid.UUID, str]:
+    """The names of the orders' buyers and producers (the parties of one's own orders)."""
+    by_hub: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for order in orders:
+        by_hub.setdefault(order.hub_id, set()).update({order.buyer_organization_id, order.producer_organization_id})
+    names: dict[uuid.UUID, str] = {}
+    for hub_id, ids in by_hub.items():
+        names |= {party.organization_id: party.name for party in await trading_parties(session, hub_id, sorted(ids))}
+    return names
+
+
+@dataclass(frozen=True)
+class Listed:
+    order: OrderRead
+    status: str
+    other: str
+    """The other side's name: the producer of an order placed, the buyer of one received."""
+    new: bool = False
+
+
+class OrderPages(Controller):
+    path = "/"
+    include_in_schema = False
+
+    @get("/orders", name="orders")
+    async def list_orders(self, reader: ThisReader, db_session: Session) -> Template:
+        """The orders the reader's organisations placed (newest first) and received (new ones first)."""
+        principal = reader.require()
+        orders = OrderService(db_session)
+        placed: list[OrderRead] = []
+        received: list[OrderRead] = []
+        organizations = await _organizations(db_session, principal)
+        for organization in organizations:
+            if organization.kind in (OrganizationKind.buyer, OrganizationKind.both):
+                found = await orders.list_of_organization(principal, organization.id, Side.buyer, OrderFilter(), NEWEST)
+                placed += found.items
+            if organization.kind in (OrganizationKind.producer, OrganizationKind.both):
+                found = await orders.list_of_organization(
+                    principal, organization.id, Side.producer, OrderFilter(), NEWEST
+                )
+                received += found.items
+        names = await _names(db_session, [*placed, *received])
+        placed.sort(key=lambda o: o.placed_at, reverse=True)
+        received.sort(key=lambda o: (is_new_for_producer(o), o.placed_at), reverse=True)
+        return page(
+            reader,
+            "orders/list.jinja",
+            sells=any(o.kind is not OrganizationKind.buyer for o in organizations),
+            buys=any(o.kind is not OrganizationKind.producer for o in organizations),
+            placed=[
+                Listed(order=o, status=status_words(o, reader), other=names.get(o.producer_organization_id, ""))
+                for o in placed
+            ],
+            received=[
+                Listed(
+                    order=o,
+                    status=status_words(o, reader),
+                    other=names.get(o.buyer_organization_id, ""),
+                    new=is_new_for_producer(o),
+                )
+                for o in received
+            ],
+        )
+
+    @get("/orders/{order_id:uuid}", name="order")
+    async def show(self, order_id: FromPath[uuid.UUID], reader: ThisReader, db_session: Session) -> Template:
+        principal = reader.require()
+        return await self._order_page(reader, db_session, principal, order_id)
+
+    @post("/orders/{order_id:uuid}/repeat")
+    async def repeat(self, order_id: FromPath[uuid.UUID], reader: ThisReader, db_session: Session) -> Redirect:
+        """Order the same again: the order's goods still offered go into the cart."""
+        principal = reader.require()
+        repeated = await CartService(db_session).repeat(principal, order_id, [reader.language])
+        if not repeated.added:
+            return see_other(f"/orders/{order_id}", notice="order-repeated-none")
+        return see_other("/cart", notice="order-repeated-partly" if repeated.left_out else "order-repeated")
+
+    # One path per move, not `{action}`: `/orders/<id>/dispute` and `/repeat` are other pages' paths.
+    @post([f"/orders/{{order_id:uuid}}/{action.value}" for action in OrderAction])
+    async def move(
+        self,
+        request: Request[Any, Any, Any],
+        order_id: FromPath[uuid.UUID],
+        reader: ThisReader,
+        db_session: Session,
+    ) -> Template | Redirect:
+        """Move the order on (accept, reject, ship, deliver, cancel, complete) as the API does; a
+        refused move shows the order again with the reason."""
+        principal = reader.require()
+        asked = OrderAction(request.url.path.rsplit("/", 1)[-1])
+        values = await form_values(request)
+        field = next((m.note for (a, _party), m in MOVES.items() if a is asked and m.note), None)
+        note = (values.get(field) or None) if field else None
+        form = Form(values=values)
+        try:
+            await OrderService(db_session).move(principal, order_id, asked.target, note)
+        except NotFound:
+            raise
+        except InvalidInput as error:
+            form.note(error, reader, {"$.note": field or "form"})
+            return await self._order_page(reader, db_session, principal, order_id, form=form, status=error.status)
+        except DomainError as error:
+            form.problem = refusal(error, reader)
+            return await self._order_page(reader, db_session, principal, order_id, form=form, status=error.status)
+        return see_other(f"/orders/{order_id}", notice=NOTICE_OF[asked])
+
+    async def _order_page(
+        self,
+        reader: Reader,
+        session: AsyncSession,
+        principal: Principal,
+        order_id: uuid.UUID,
+        *,
+        form: Form | None = None,
+        status: int = 200,
+    ) -> Template:
+        order = await OrderService(session).read(principal, order_id)
+        organizations = await _organizations(session, principal)
+        parties = sides(order, (o.id for o in organizations))
+        names = await _names(session, [order])
+        return page(
+            reader,
+            "orders/order.jinja",
+            status_code=status,
+            order=order,
+            status_text=status_words(order, reader),
+            buyer=names.get(order.buyer_organization_id, ""),
+            producer=names.get(order.producer_organization_id, ""),
+            hub=(await hub_summary(session, order.hub_id)).name,
+            destination=place_name(order.delivery.jurisdiction, reader.language),
+            parties=parties,
+            is_buyer=Party.buyer in parties,
+            may_dispute=Party.buyer in parties
+            and Party.buyer in (parties_allowed(order.status, order.payment_method, OrderStatus.disputed) or ()),
+            moves=moves(order, parties),
+            form=form or Form(),
+            invoice_words=_invoice_words(order, reader),
+        )
+
+    # --- a checkout's confirmation -------------------------------------------------------
+
+    @get("/checkouts/{checkout_id:uuid}", name="checkout-placed")
+    async def checkout(self, checkout_id: FromPath[uuid.UUID], reader: ThisReader, db_session: Session) -> Template:
+        """What a checkout placed: one order per producer, each with its lines and total."""
+        principal = reader.require()
+        placed = await OrderService(db_session).read_checkout(principal, checkout_id)
+        names = await _names(db_session, placed.orders)
+        return page(
+            reader,
+            "orders/checkout.jinja",
+            checkout=placed,
+            names=names,
+            hub=(await hub_summary(db_session, placed.hub_id)).name,
+            statuses={o.id: status_words(o, reader) for o in placed.orders},
+            destination=place_name(placed.orders[0].delivery.jurisdiction, reader.language) if placed.orders else "",
+        )
+
+    # --- invoices ---------------------------------------------------------------------
+
+    @get("/invoices/{invoice_id:uuid}", name="invoice")
+    async def invoice(self, invoice_id: FromPath[uuid.UUID], reader: ThisReader, db_session: Session) -> Template:
+        principal = reader.require()
+        return await self._invoice_page(reader, db_session, principal, invoice_id)
+
+    @post("/invoices/{invoice_id:uuid}/paid")
+    async def mark_paid(
+        self, request: Request[Any, Any, Any], invoice_id: FromPath[uuid.UUID], reader: ThisReader, db_session: Session
+    ) -> Template | Redirect:
+        """The producer records that the buyer paid (on the day given, else today)."""
+        principal = reader.require()
+        values = await form_values(request)
+        form = Form(values=values)
+        try:
+            data = convert({"paid_on": values.get("paid_on") or None}, InvoicePayment)
+            await InvoiceService(db_session).mark_paid(principal, invoice_id, data)
+        except NotFound:
+            raise
+        except InvalidInput as error:
+            form.note(error, reader)
+            return await self._invoice_page(reader, db_session, principal, invoice_id, form=form, status=error.status)
+        except DomainError as error:
+            form.problem = refusal(error, reader)
+            return await self._invoice_page(reader, db_session, principal, invoice_id, form=form, status=error.status)
+        return see_other(f"/invoices/{invoice_id}", notice="invoice-paid")
+
+    async def _invoice_page(
+        self,
+        reader: Reader,
+        session: AsyncSession,
+        principal: Principal,
+        invoice_id: uuid.UUID,
+        *,
+        form: Form | None = None,
+        status: int = 200,
+    ) -> Template:
+        invoice = await InvoiceService(session).read(principal, invoice_id)
+        order = await OrderService(session).read(principal, invoice.order_id)
+        organizations = await _organizations(session, principal)
+        parties = sides(order, (o.id for o in organizations))
+        names = await _names(session, [order])
+        if invoice.status is InvoiceStatus.issued and invoice.overdue:
+            words = reader.gettext(OVERDUE)
+        else:
+            words = reader.gettext(INVOICE_WORDS[invoice.status])
+        return page(
+            reader,
+            "orders/invoice.jinja",
+            status_code=status,
+            invoice=invoice,
+            order=order,
+            buyer=names.get(invoice.buyer_organization_id, ""),
+            producer=names.get(invoice.producer_organization_id, ""),
+            status_text=words,
+            may_mark_paid=Party.producer in parties and invoice.status is InvoiceStatus.issued,
+            form=form or Form(),
+        )
+
+
+def _invoice_words(order: OrderRead, reader: Reader) -> str | None:
+    invoice = order.invoice
+    if invoice is None:
+        return None
+    if invoice.status == InvoiceStatus.issued.value and invoice.overdue:
+        return reader.gettext(OVERDUE)
+    return reader.gettext(INVOICE_WORDS[InvoiceStatus(invoice.status)])

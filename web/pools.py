@@ -1,0 +1,422 @@
+"""The demand pools of the buyer's hubs (`/pools`): what each pools, where, in which unit and until
+when; a pool's running totals per delivery point (never who committed), the buying organisation's
+own commitments and the forms to commit, change and withdraw while the window is open; after it
+closed, what each commitment received and the orders that came of it, else the pool's state."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Annotated, Any
+
+from babel import dates, numbers
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kernel.auth import Principal
+from kernel.clock import now
+from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kernel.negotiation import pick_language
+from kernel.pagination import PageParams, page_params
+from kernel.validation import convert
+from marketplace.api import hub_summary, trading_parties
+from marketplace.organization.models import HubMembershipStatus, OrganizationKind
+from marketplace.organization.schemas import OrganizationRead
+from marketplace.organization.service import OrganizationService
+from marketplace.place.service import list_countries, list_subdivisions
+from procurement.award.schemas import CommitmentOutcome
+from procurement.award.service import AwardService
+from procurement.pool.models import PoolStatus
+from procurement.pool.schemas import CommitmentCreate, CommitmentRead, CommitmentUpdate, PoolRead
+from procurement.pool.service import PoolNotOpen, PoolService
+from web.page import Form, Reader, form_values, page, see_other
+
+ThisReader = NamedDependency[Reader]
+Session = NamedDependency[AsyncSession]
+PER_PAGE = 20
+#: The organisations of one person looked through for the buying ones (nobody belongs to more).
+MY_ORGANIZATIONS = PageParams(page=1, per_page=100)
+#: The pools listed under each state's tab, in the order of the tabs.
+LISTED = (PoolStatus.open, PoolStatus.closed, PoolStatus.failed)
+
+
+def _(text: str) -> str:
+    """Marks a text for the catalog; translated when shown."""
+    return text
+
+
+#: The page's sentence for a refusal of the service, by the kind of refusal (their words are English).
+_ALREADY_COMMITTED = _(
+    "Your organisation has already committed at this delivery point. Change that commitment instead."
+)
+_WITHDRAWN = _("This commitment was withdrawn. Commit again with the form on the pool's page.")
+
+
+@dataclass(frozen=True)
+class PoolView:
+    """A pool as the page shows it: the item in the reader's language (else the pool's), its hub and
+    places by name, and when its window closes in words."""
+
+    pool: PoolRead
+    title: str
+    description: str
+    language: str
+    """The language the title and description are written in (a BCP 47 tag)."""
+    hub_name: str
+    places: dict[uuid.UUID, str]
+    """Each delivery point's region or country, by name."""
+    closes_in: str
+    """How long until the window closes (`in 3 days`), or opens when it has not yet."""
+    opens_later: bool
+    currency_name: str
+    """The pool's currency by name (`euro`)."""
+
+    @property
+    def point_names(self) -> dict[uuid.UUID, str]:
+        return {point.id: point.name for point in self.pool.delivery_points}
+
+
+@dataclass
+class Commitments:
+    """The reader's organisations that buy in the pool's hub, and their active commitments in it."""
+
+    organizations: list[OrganizationRead]
+    active: list[CommitmentRead] = field(default_factory=list)
+
+    @property
+    def names(self) -> dict[uuid.UUID, str]:
+        return {organization.id: organization.legal_name for organization in self.organizations}
+
+    def find(self, commitment_id: uuid.UUID) -> CommitmentRead:
+        for commitment in self.active:
+            if commitment.id == commitment_id:
+                return commitment
+        raise NotFound("no such commitment")
+
+
+class PoolPages(Controller):
+    path = "/"
+    include_in_schema = False
+
+    @get("/pools", name="pools")
+    async def pools(
+        self,
+        reader: ThisReader,
+        db_session: Session,
+        status: FromQuery[PoolStatus] = PoolStatus.open,
+        page_number: Annotated[int, QueryParameter(name="page")] = 1,
+    ) -> Template:
+        principal = reader.require()
+        paging = page_params(max(page_number, 1), PER_PAGE)
+        found = await PoolService(db_session).list_pools(principal, None, status, paging)
+        hubs: dict[uuid.UUID, str] = {}
+        views = [await _view(db_session, reader, pool, hubs) for pool in found.items]
+        pages = max(1, -(-found.total // PER_PAGE))
+        return page(
+            reader,
+            "pools/list.jinja",
+            views=views,
+            status=status,
+            tabs=[(state, reader.gettext(_TAB[state])) for state in LISTED],
+            page_number=paging.page,
+            pages=pages,
+        )
+
+    @get("/pools/{pool_id:uuid}", name="pool")
+    async def pool(self, pool_id: FromPath[uuid.UUID], reader: ThisReader, db_session: Session) -> Template:
+        principal = reader.require()
+        return await _pool_page(reader, db_session, principal, pool_id, Form())
+
+    @post("/pools/{pool_id:uuid}/commitments")
+    async def commit(
+        self, request: Request[Any, Any, Any], pool_id: FromPath[uuid.UUID], reader: ThisReader, db_session: Session
+    ) -> Template | Redirect:
+        principal = reader.require()
+        values = await form_values(request)
+        form = Form(values=values)
+        fields = {
+            "organization_id": values.get("organization_id", ""),
+            "delivery_point_id": values.get("delivery_point_id", ""),
+            "quantity": _decimal_text(values.get("quantity", "")),
+            "needed_by": values.get("needed_by", ""),
+            "max_unit_price": _decimal_text(values.get("max_unit_price", "")),
+        }
+        pools = PoolService(db_session)
+        try:
+            data = convert({key: value for key, value in fields.items() if value}, CommitmentCreate)
+            await pools.commit(principal, pool_id, data)
+        except InvalidInput as error:
+            form.note(error, reader)
+            return await _pool_page(reader, db_session, principal, pool_id, form, status_code=422)
+        except PoolNotOpen as error:
+            form.problem = await _window_closed(reader, pools, principal, pool_id)
+            return await _pool_page(reader, db_session, principal, pool_id, form, status_code=error.status)
+        except Conflict as error:
+            form.problem = reader.gettext(_ALREADY_COMMITTED)
+            return await _pool_page(reader, db_session, principal, pool_id, form, status_code=error.status)
+        except Forbidden as error:
+            form.problem = reader.gettext(error.detail)
+            return await _pool_page(reader, db_session, principal, pool_id, form, status_code=error.status)
+        return see_other(f"/pools/{pool_id}", notice="committed")
+
+    @get("/pools/{pool_id:uuid}/commitments/{commitment_id:uuid}")
+    async def change_form(
+        self,
+        pool_id: FromPath[uuid.UUID],
+        commitment_id: FromPath[uuid.UUID],
+        reader: ThisReader,
+        db_session: Session,
+    ) -> Template:
+        principal = reader.require()
+        view, commitments = await _pool_and_commitments(reader, db_session, principal, pool_id)
+        commitment = commitments.find(commitment_id)
+        form = Form(values=_commitment_values(commitment))
+        return _change_page(reader, view, commitments, commitment, form)
+
+    @post("/pools/{pool_id:uuid}/commitments/{commitment_id:uuid}")
+    async def change(
+        self,
+        request: Request[Any, Any, Any],
+        pool_id: FromPath[uuid.UUID],
+        commitment_id: FromPath[uuid.UUID],
+        reader: ThisReader,
+        db_session: Session,
+    ) -> Template | Redirect:
+        principal = reader.require()
+        view, commitments = await _pool_and_commitments(reader, db_session, principal, pool_id)
+        commitment = commitments.find(commitment_id)
+        values = await form_values(request)
+        form = Form(values=values)
+        pools = PoolService(db_session)
+        try:
+            data = convert(_changes(commitment, values), CommitmentUpdate)
+            await pools.change(principal, pool_id, commitment_id, data)
+        except InvalidInput as error:
+            form.note(error, reader)
+            return _change_page(reader, view, commitments, commitment, form, status_code=422)
+        except PoolNotOpen as error:
+            form.problem = await _window_closed(reader, pools, principal, pool_id)
+            return _change_page(reader, view, commitments, commitment, form, status_code=error.status)
+        except Conflict as error:
+            form.problem = reader.gettext(_WITHDRAWN)
+            return _change_page(reader, view, commitments, commitment, form, status_code=error.status)
+        return see_other(f"/pools/{pool_id}", notice="commitment-changed")
+
+    @post("/pools/{pool_id:uuid}/commitments/{commitment_id:uuid}/withdraw")
+    async def withdraw(
+        self,
+        pool_id: FromPath[uuid.UUID],
+        commitment_id: FromPath[uuid.UUID],
+        reader: ThisReader,
+        db_session: Session,
+    ) -> Template | Redirect:
+        principal = reader.require()
+        pools = PoolService(db_session)
+        try:
+            await pools.withdraw(principal, pool_id, commitment_id)
+        except PoolNotOpen as error:
+            form = Form(problem=await _window_closed(reader, pools, principal, pool_id))
+            return await _pool_page(reader, db_session, principal, pool_id, form, status_code=error.status)
+        return see_other(f"/pools/{pool_id}", notice="commitment-withdrawn")
+
+
+_TAB = {
+    PoolStatus.open: _("Open"),
+    PoolStatus.closed: _("Closed"),
+    PoolStatus.failed: _("Did not come about"),
+}
+
+
+async def _pool_page(
+    reader: Reader,
+    db_session: AsyncSession,
+    principal: Principal,
+    pool_id: uuid.UUID,
+    form: Form,
+    *,
+    status_code: int = 200,
+) -> Template:
+    """The pool's page: running totals, the reader's commitments, the form to commit (open window),
+    or what the commitments received (closed)."""
+    view, commitments = await _pool_and_commitments(reader, db_session, principal, pool_id)
+    pool = view.pool
+    outcomes: list[CommitmentOutcome] = []
+    suppliers: dict[uuid.UUID, str] = {}
+    if pool.status is PoolStatus.closed:
+        awards = AwardService(db_session)
+        for organization_id in sorted({c.organization_id for c in commitments.active}):
+            try:
+                outcomes += await awards.pool_outcomes(principal, pool_id, organization_id)
+            except NotFound:
+                continue
+        supplier_ids = sorted({a.supplier_organization_id for o in outcomes for a in o.allocations})
+        if supplier_ids:
+            parties = await trading_parties(db_session, pool.hub_id, supplier_ids)
+            suppliers = {party.organization_id: party.name for party in parties}
+    own_at = {c.delivery_point_id: c for c in commitments.active}
+    of_commitment = {c.id: c for c in commitments.active}
+    return page(
+        reader,
+        "pools/pool.jinja",
+        status_code=status_code,
+        view=view,
+        pool=pool,
+        commitments=commitments,
+        own_at=own_at,
+        of_commitment=of_commitment,
+        outcomes=outcomes,
+        suppliers=suppliers,
+        form=form,
+        point_options=[(point.id, point.name) for point in pool.delivery_points],
+        organization_options=[(o.id, o.legal_name) for o in commitments.organizations],
+    )
+
+
+def _change_page(
+    reader: Reader,
+    view: PoolView,
+    commitments: Commitments,
+    commitment: CommitmentRead,
+    form: Form,
+    *,
+    status_code: int = 200,
+) -> Template:
+    return page(
+        reader,
+        "pools/change.jinja",
+        status_code=status_code,
+        view=view,
+        pool=view.pool,
+        commitment=commitment,
+        organization_name=commitments.names.get(commitment.organization_id, ""),
+        point_name=view.point_names.get(commitment.delivery_point_id, ""),
+        form=form,
+    )
+
+
+async def _pool_and_commitments(
+    reader: Reader, db_session: AsyncSession, principal: Principal, pool_id: uuid.UUID
+) -> tuple[PoolView, Commitments]:
+    """The pool (`PoolNotFound`, a 404 page, outside the reader's hubs) and the active commitments
+    of the reader's organisations that buy in its hub."""
+    pools = PoolService(db_session)
+    pool = await pools.read(principal, pool_id)
+    view = await _view(db_session, reader, pool, {})
+    commitments = Commitments(organizations=await _buying_organizations(db_session, principal, pool.hub_id))
+    for organization in commitments.organizations:
+        for commitment in await pools.all_commitments(principal, pool_id, organization.id):
+            if not commitment.withdrawn:
+                commitments.active.append(commitment)
+    return view, commitments
+
+
+async def _buying_organizations(
+    db_session: AsyncSession, principal: Principal, hub_id: uuid.UUID
+) -> list[OrganizationRead]:
+    """The reader's organisations admitted to the hub that buy (the ones a commitment may be for)."""
+    mine = await OrganizationService(db_session).list_mine(principal, MY_ORGANIZATIONS)
+    return [
+        organization
+        for organization in mine.items
+        if organization.kind in (OrganizationKind.buyer, OrganizationKind.both)
+        and any(h.hub_id == hub_id and h.status == HubMembershipStatus.admitted for h in organization.hubs)
+    ]
+
+
+async def _view(db_session: AsyncSession, reader: Reader, pool: PoolRead, hubs: dict[uuid.UUID, str]) -> PoolView:
+    """`pool` as the page shows it (`hubs`: the hubs' names known so far, filled in)."""
+    if pool.hub_id not in hubs:
+        hubs[pool.hub_id] = (await hub_summary(db_session, pool.hub_id)).name
+    language = pick_language(list(pool.item.translations), [reader.language], pool.item.default_language)
+    text = pool.item.translations[language]
+    current = now()
+    opens_later = current < pool.opens_at
+    moment = pool.opens_at if opens_later else pool.closes_at
+    return PoolView(
+        pool=pool,
+        title=text.title,
+        description=text.description,
+        language=language,
+        hub_name=hubs[pool.hub_id],
+        places={point.id: _place_name(point.jurisdiction, reader) for point in pool.delivery_points},
+        closes_in=dates.format_timedelta(moment - current, add_direction=True, locale=reader.formats.locale),
+        opens_later=opens_later,
+        currency_name=numbers.get_currency_name(pool.currency, locale=reader.formats.locale),
+    )
+
+
+def _place_name(jurisdiction: str, reader: Reader) -> str:
+    """A country (`DE`) or region (`DE-SN`) by its name in the reader's language (`Sachsen`)."""
+    country = jurisdiction.split("-", 1)[0]
+    language = reader.catalog_language  # a language places are named in, whatever the browser sent
+    if "-" in jurisdiction:
+        for subdivision in list_subdivisions(country, language, None).items:
+            if subdivision.code == jurisdiction:
+                return subdivision.name
+    for known in list_countries(language, None).items:
+        if known.code == country:
+            return known.name
+    return jurisdiction
+
+
+async def _window_closed(reader: Reader, pools: PoolService, principal: Principal, pool_id: uuid.UUID) -> str:
+    """Why the pool takes no commitment now, in the reader's language (the service refused: `PoolNotOpen`)."""
+    pool = await pools.read(principal, pool_id)
+    f = reader.formats
+    if pool.status is PoolStatus.failed:
+        return reader.gettext(
+            "The pool's window closed on %(date)s with less than its minimum committed, so nothing can be "
+            "committed or changed any more."
+        ) % {"date": f.datetime(pool.closed_at or pool.closes_at)}
+    if now() < pool.opens_at:
+        return reader.gettext("The pool's window opens on %(date)s. Commit from then on.") % {
+            "date": f.datetime(pool.opens_at)
+        }
+    return reader.gettext(
+        "The pool's window closed on %(date)s. Commitments are binding now and can no longer be made, "
+        "changed or withdrawn."
+    ) % {"date": f.datetime(pool.closed_at or pool.closes_at)}
+
+
+def _decimal_text(value: str) -> str:
+    """A number as typed (`40,5` in a language writing a decimal comma) as the services read it."""
+    cleaned = value.replace("\u00a0", "").replace(" ", "")
+    if "," in cleaned and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    return cleaned
+
+
+def _commitment_values(commitment: CommitmentRead) -> dict[str, str]:
+    """A commitment's values as its change form shows them."""
+    return {
+        "quantity": _plain(commitment.quantity),
+        "needed_by": commitment.needed_by.isoformat(),
+        "max_unit_price": "" if commitment.max_unit_price is None else _plain(commitment.max_unit_price),
+    }
+
+
+def _changes(commitment: CommitmentRead, values: dict[str, str]) -> dict[str, Any]:
+    """What the change form changed (only that is sent: an unchanged needed-by date that has passed
+    must not stop a new quantity); an emptied maximum price removes the limit, an emptied quantity
+    or date is the service's to refuse."""
+    shown = _commitment_values(commitment)
+    changes: dict[str, Any] = {}
+    quantity = _decimal_text(values.get("quantity", ""))
+    if quantity != shown["quantity"]:
+        changes["quantity"] = quantity
+    needed_by = values.get("needed_by", "")
+    if needed_by != shown["needed_by"]:
+        changes["needed_by"] = needed_by
+    price = _decimal_text(values.get("max_unit_price", ""))
+    if price != shown["max_unit_price"]:
+        changes["max_unit_price"] = price or None
+    return changes
+
+
+def _plain(value: Decimal) -> str:
+    """A decimal as typed into a form (`40`, `12.5`): no trailing zeros, no exponent."""
+    return format(value.normalize(), "f")
