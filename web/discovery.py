@@ -29,13 +29,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.auth import Principal
 from kernel.errors import InvalidInput, NotFound
-from kernel.pagination import MAX_PER_PAGE, page_params
 from marketplace.api import ListingSnapshot, classification_name, listing_snapshots, shown_classification
 from marketplace.catalog.classification import digits as digits_of
 from marketplace.catalog.schemas import ListingEligibility, ListingRead, Quote
 from marketplace.catalog.service import ListingNotFound, ListingService, Preference
 from marketplace.organization.models import InclusionAttribute, OrganizationKind
-from marketplace.organization.schemas import OrganizationRead
+from marketplace.organization.schemas import MembershipRead
 from marketplace.organization.service import OrganizationService
 from search.api import SearchEngine
 from search.document import REFERENCE_CURRENCY
@@ -105,8 +104,8 @@ _SEARCH_ERRORS = {f"query:{name}": name for name in SEARCH_FIELDS} | {"query:cur
 class Buyer:
     """The reader's buying organisations and the one they buy for (their only one, or the one named)."""
 
-    organizations: list[OrganizationRead]
-    chosen: OrganizationRead | None
+    organizations: list[MembershipRead]
+    chosen: MembershipRead | None
 
     @property
     def place(self) -> str | None:
@@ -121,8 +120,8 @@ class Buyer:
 async def buying_for(session: AsyncSession, principal: Principal, wanted: uuid.UUID | None = None) -> Buyer:
     """The organisations the reader belongs to that buy, and the one chosen as the search service
     chooses it (`buyer`, else the only one); a `wanted` one that is not theirs is not chosen."""
-    mine = await OrganizationService(session).list_mine(principal, page_params(1, MAX_PER_PAGE))
-    buying = [o for o in mine.items if o.kind is not OrganizationKind.producer]
+    mine = await OrganizationService(session).memberships(principal)
+    buying = [o for o in mine if o.kind is not OrganizationKind.producer]
     if wanted is not None:
         chosen = next((o for o in buying if o.id == wanted), None)
     else:

@@ -16,8 +16,6 @@ from web.page import Reader, page
 from web.settings import WebSettings
 
 ThisReader = NamedDependency[Reader]
-#: A person belongs to a handful of organisations; the start page shows up to this many.
-SHOWN_ORGANIZATIONS = PageParams(page=1, per_page=20)
 
 
 class HomePage(Controller):
@@ -38,14 +36,14 @@ class HomePage(Controller):
         }
         organizations, unread = [], 0
         if reader.principal is not None:
-            mine = await OrganizationService(db_session).list_mine(reader.principal, SHOWN_ORGANIZATIONS)
+            mine = await OrganizationService(db_session).memberships(reader.principal)
             organizations = [
                 (
                     organization,
                     organization.kind in (OrganizationKind.producer, OrganizationKind.both),
                     organization.kind in (OrganizationKind.buyer, OrganizationKind.both),
                 )
-                for organization in mine.items
+                for organization in mine
             ]
             inbox = await NotificationService(db_session).inbox(reader.principal, PageParams(page=1, per_page=1))
             unread = inbox.unread

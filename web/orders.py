@@ -1,9 +1,11 @@
 """Pages of orders: the reader's organisations' orders (placed as a buyer, received as a producer),
 one order with the moves the reader's side may make on it, a checkout's confirmation (its orders,
-one per producer), an invoice, and ordering the same goods again.
+one per producer, and for orders paid by card the way to Stripe's hosted payment page until the
+payment is confirmed), an invoice, and ordering the same goods again.
 
-Every rule is the services' (`OrderService`, `InvoiceService`, `CartService`), called as the API
-calls them; an order or invoice of someone else's is the services' 404, the error page.
+Every rule is the services' (`OrderService`, `InvoiceService`, `CartService`, `CardPaymentService`),
+called as the API calls them; an order or invoice of someone else's is the services' 404, the error
+page.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,21 +26,32 @@ from kernel.errors import DomainError, InvalidInput, NotFound
 from kernel.pagination import MAX_PER_PAGE, PageParams
 from kernel.validation import convert
 from marketplace.api import hub_summary, trading_parties
+from marketplace.card.service import (
+    CardPaymentNotFound,
+    CardPaymentService,
+    CardPaymentsOff,
+    NotPaidByCard,
+    PaymentStartedElsewhere,
+)
 from marketplace.cart.service import CartService
 from marketplace.order.models import OrderAction, OrderStatus, Party, PaymentMethod, parties_allowed
 from marketplace.order.schemas import OrderFilter, OrderRead
 from marketplace.order.service import InvoiceUnpaid, NotYourMove, OrderService, TransitionNotAllowed
 from marketplace.organization.models import OrganizationKind, Side
-from marketplace.organization.schemas import OrganizationRead
+from marketplace.organization.schemas import MembershipRead
 from marketplace.organization.service import EmailUnverified, OrganizationService
+from marketplace.payment.controllers import CardGateway
 from marketplace.payment.models import InvoiceStatus
 from marketplace.payment.schemas import InvoicePayment
 from marketplace.payment.service import InvoiceService, InvoiceSettled
+from marketplace.payment.stripe_gateway import PaymentProviderError
+from marketplace.settings import MarketplaceSettings
 from web.page import Form, Reader, form_values, page, see_other
 from web.places import place_name
 
 Session = NamedDependency[AsyncSession]
 ThisReader = NamedDependency[Reader]
+Settings = NamedDependency[MarketplaceSettings]
 EVERYTHING = PageParams(page=1, per_page=MAX_PER_PAGE)
 #: The newest orders of each organisation and side the orders page lists.
 NEWEST = PageParams(page=1, per_page=50)
@@ -77,6 +90,17 @@ REFUSALS: dict[type[DomainError], str] = {
     InvoiceUnpaid: _("The order is completed once its invoice is paid: the producer marks the invoice paid."),
     InvoiceSettled: _("The invoice is paid or void already."),
 }
+#: Why the card payment of a checkout cannot be made on Stripe's page now, by the refusal's kind.
+CARD_REFUSALS: dict[type[DomainError], str] = {
+    EmailUnverified: UNVERIFIED,
+    PaymentProviderError: _("Stripe's payment page could not be opened just now. Please try again in a moment."),
+    PaymentStartedElsewhere: _("The card payment of these orders was started in another application. Finish it there."),
+    NotPaidByCard: _("These orders are paid by invoice."),
+    CardPaymentsOff: _("Card payments are not available on this service at the moment."),
+    DomainError: _("None of these orders waits for a card payment any more."),
+}
+#: The statuses of a checkout's card payment (Stripe's) in which it is being confirmed or is made.
+PAYMENT_UNDER_WAY = frozenset({"processing", "succeeded"})
 
 
 @dataclass(frozen=True)
@@ -177,8 +201,8 @@ def moves(order: OrderRead, parties: set[Party]) -> list[Move]:
     return list(offered.values())
 
 
-async def _organizations(session: AsyncSession, principal: Principal) -> list[OrganizationRead]:
-    return list((await OrganizationService(session).list_mine(principal, EVERYTHING)).items)
+async def _organizations(session: AsyncSession, principal: Principal) -> list[MembershipRead]:
+    return await OrganizationService(session).memberships(principal)
 
 
 async def _names(session: AsyncSession, orders: Iterable[OrderRead]) -> dict[uuid.UUID, str]:
@@ -324,19 +348,95 @@ class OrderPages(Controller):
     # --- a checkout's confirmation -------------------------------------------------------
 
     @get("/checkouts/{checkout_id:uuid}", name="checkout-placed")
-    async def checkout(self, checkout_id: FromPath[uuid.UUID], reader: ThisReader, db_session: Session) -> Template:
-        """What a checkout placed: one order per producer, each with its lines and total."""
+    async def checkout(
+        self,
+        checkout_id: FromPath[uuid.UUID],
+        reader: ThisReader,
+        db_session: Session,
+        stripe_gateway: CardGateway,
+        paid: FromQuery[str | None] = None,
+    ) -> Template:
+        """What a checkout placed: one order per producer, each with its lines and total; orders paid
+        by card wait for the payment with a way to Stripe's page, and are said to be being confirmed
+        once the buyer is back from it (`?paid=1`, Stripe's success address), until they are paid."""
         principal = reader.require()
-        placed = await OrderService(db_session).read_checkout(principal, checkout_id)
-        names = await _names(db_session, placed.orders)
+        return await self._checkout_page(
+            reader, db_session, principal, checkout_id, stripe_gateway, back_from_stripe=paid == "1"
+        )
+
+    @post("/checkouts/{checkout_id:uuid}/pay-by-card")
+    async def pay_by_card(
+        self,
+        checkout_id: FromPath[uuid.UUID],
+        reader: ThisReader,
+        db_session: Session,
+        stripe_gateway: CardGateway,
+        marketplace_settings: Settings,
+    ) -> Template | Redirect:
+        """To Stripe's hosted payment page for the orders awaiting payment: the checkout's page there
+        while it is open, a new one once it expired; back here, saying why, when it cannot be paid."""
+        principal = reader.require()
+        confirmation = f"{marketplace_settings.public_url.rstrip('/')}/checkouts/{checkout_id}"
+        try:
+            hosted = await CardPaymentService(db_session, stripe_gateway).pay_on_hosted_page(
+                principal,
+                checkout_id,
+                success_url=f"{confirmation}?paid=1",
+                cancel_url=confirmation,
+                language=reader.language,
+            )
+        except NotFound:
+            raise
+        except DomainError as error:
+            said = next(text for kind, text in CARD_REFUSALS.items() if isinstance(error, kind))
+            form = Form(problem=reader.gettext(said))
+            return await self._checkout_page(
+                reader, db_session, principal, checkout_id, stripe_gateway, form=form, status=error.status
+            )
+        if hosted.url is None:  # paid there already: its confirmation is on its way
+            return see_other(f"/checkouts/{checkout_id}", paid="1")
+        return Redirect(hosted.url, status_code=303)
+
+    async def _checkout_page(
+        self,
+        reader: Reader,
+        session: AsyncSession,
+        principal: Principal,
+        checkout_id: uuid.UUID,
+        stripe_gateway: CardGateway,
+        *,
+        back_from_stripe: bool = False,
+        form: Form | None = None,
+        status: int = 200,
+    ) -> Template:
+        placed = await OrderService(session).read_checkout(principal, checkout_id)
+        names = await _names(session, placed.orders)
+        awaiting = [
+            o
+            for o in placed.orders
+            if o.status is OrderStatus.pending_payment and o.payment_method is PaymentMethod.stripe
+        ]
+        payment_status = None
+        if awaiting:
+            try:
+                payment_status = (await CardPaymentService(session, stripe_gateway).read(principal, checkout_id)).status
+            except CardPaymentNotFound:
+                payment_status = None
+        confirming = bool(awaiting) and (back_from_stripe or payment_status in PAYMENT_UNDER_WAY)
         return page(
             reader,
             "orders/checkout.jinja",
+            status_code=status,
             checkout=placed,
             names=names,
-            hub=(await hub_summary(db_session, placed.hub_id)).name,
+            hub=(await hub_summary(session, placed.hub_id)).name,
             statuses={o.id: status_words(o, reader) for o in placed.orders},
             destination=place_name(placed.orders[0].delivery.jurisdiction, reader.language) if placed.orders else "",
+            awaiting_card=bool(awaiting),
+            to_pay=sum(o.display_total.amount_minor for o in awaiting),
+            confirming=confirming,
+            may_pay=bool(awaiting) and not confirming and stripe_gateway is not None,
+            form=form or Form(),
         )
 
     # --- invoices ---------------------------------------------------------------------

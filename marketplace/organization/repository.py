@@ -85,6 +85,16 @@ class OrganizationRepository:
         )
         return list(rows.scalars()), int(total)
 
+    async def memberships_of(self, user_id: uuid.UUID) -> list[tuple[Organization, Role]]:
+        """Every organisation the user belongs to with their role in it, by name (one statement)."""
+        rows = await self.session.execute(
+            select(Organization, Membership.role)
+            .join(Membership, Membership.organization_id == Organization.id)
+            .where(Membership.user_id == user_id)
+            .order_by(Organization.legal_name, Organization.id)
+        )
+        return [(organization, role) for organization, role in rows]
+
     async def buying_places_of_member(self, user_id: uuid.UUID) -> list[tuple[uuid.UUID, str, str | None]]:
         """(id, country, subdivision) of every organisation the user belongs to that buys."""
         rows = await self.session.execute(

@@ -112,6 +112,18 @@ class OrganizationRead(msgspec.Struct, kw_only=True, frozen=True):
     updated_at: dt.datetime
 
 
+class MembershipRead(msgspec.Struct, kw_only=True, frozen=True):
+    """An organisation the caller belongs to, in brief: whom they may act for, where, in which currency."""
+
+    id: uuid.UUID
+    legal_name: str
+    kind: OrganizationKind
+    country: str
+    subdivision: str | None
+    default_currency: str
+    role: Role
+
+
 class MemberRead(msgspec.Struct, kw_only=True, frozen=True):
     user_id: uuid.UUID
     email: str

@@ -37,6 +37,7 @@ from marketplace.organization.schemas import (
     InvitationIssued,
     InvitationRead,
     MemberRead,
+    MembershipRead,
     OrganizationCreate,
     OrganizationRead,
     OrganizationUpdate,
@@ -132,9 +133,26 @@ class OrganizationService:
 
     async def list_mine(self, principal: Principal, page: PageParams) -> Page[OrganizationRead]:
         organizations, total = await self.repo.page_for_member(principal.user_id, page.offset, page.per_page)
-        roles = {o.id: await self.repo.role_of(principal.user_id, o.id) for o in organizations}
+        roles: dict[uuid.UUID, Role | None] = {
+            organization.id: role for organization, role in await self.repo.memberships_of(principal.user_id)
+        }
         items = await self._read_models(organizations, roles)
         return Page(items=items, page=page.page, per_page=page.per_page, total=total)
+
+    async def memberships(self, principal: Principal) -> list[MembershipRead]:
+        """Every organisation the caller belongs to, in brief, by name (for choosing whom to act for)."""
+        return [
+            MembershipRead(
+                id=organization.id,
+                legal_name=organization.legal_name,
+                kind=organization.kind,
+                country=organization.country,
+                subdivision=organization.subdivision,
+                default_currency=organization.default_currency,
+                role=role,
+            )
+            for organization, role in await self.repo.memberships_of(principal.user_id)
+        ]
 
     # --- writes -----------------------------------------------------------------
 
