@@ -9,6 +9,13 @@ so later reads see it. Tests play Stripe's part by changing that state (`succeed
 `update`, `put`) — a buyer paying, an account activated — and assert on `requests`: exactly what
 was sent.
 
+Stripe's hosted payment page is played too: a Checkout Session (`POST /v1/checkout/sessions`) has a
+`url` on the stub (`/c/pay/<session id>`) that a browser (or a test's HTTP client) opens: while the
+session is open it shows a page with a "Pay" button (a POST, which pays as `pay_checkout_session`
+does), and once the session is paid it sends the browser on to the session's `success_url`, as
+Stripe does. As on Stripe, the session's PaymentIntent is made when the buyer pays, from its
+`payment_intent_data` (metadata, transfer group, description), not when the session is made.
+
 Where it matters to a marketplace, the stub refuses what Stripe refuses, with Stripe's messages:
 a transfer to an account whose `transfers` capability is not active, a transfer beyond (or in
 another currency than) its `source_transaction`, a refund beyond what is left on the charge or of
@@ -29,6 +36,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import hmac
+import html
 import itertools
 import json
 import random
@@ -77,6 +85,10 @@ REQUIRED = {
 }
 #: Stripe's account links expire after a few minutes.
 LINK_LIFETIME_SECONDS = 300
+#: A Checkout Session expires 24 hours after it is made, unless it says otherwise.
+CHECKOUT_SESSION_LIFETIME_SECONDS = 24 * 3600
+#: Where the stub serves its hosted payment pages, as Stripe's are at `checkout.stripe.com/c/pay/<id>`.
+HOSTED_PAGE_PREFIX = "/c/pay/"
 #: Stripe's default and largest page of a list.
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
@@ -381,6 +393,9 @@ class StripeStub:
         self._sequence: dict[str, int] = {}  # creation order, which breaks ties of `created` in lists
         self._counter = itertools.count()
         self._remembered: dict[tuple[str | None, str], _Remembered] = {}
+        self._intent_data: dict[str, dict[str, Any]] = {}
+        """Each Checkout Session's PaymentIntent as it will be made when the buyer pays (Stripe keeps
+        `payment_intent_data` to itself: the session object does not show it)."""
         self._failures: list[tuple[_Target, _Failure]] = []
         self._lost_answers: list[_Target] = []
         self._random: _RandomFailures | None = None
@@ -469,19 +484,44 @@ class StripeStub:
             intent = self.objects.get(payment_intent_id)
             if intent is None or intent.get("object") != "payment_intent":
                 raise KeyError(f"the Stripe stub has no PaymentIntent {payment_intent_id!r}")
-            if intent["status"] in {"succeeded", "canceled"}:
-                raise ValueError(f"PaymentIntent {payment_intent_id} is already {intent['status']}")
-            charge = self._record_charge(intent, new_id("ch_"), intent["amount"])
-            intent.update(
-                status="succeeded",
-                latest_charge=charge["id"],
-                amount_received=charge["amount"],
-                amount_capturable=0,
-                last_payment_error=None,
-                next_action=None,
-                processing=None,
-            )
-            return copy.deepcopy(intent)
+            return copy.deepcopy(self._pay_intent(intent))
+
+    def pay_checkout_session(self, session_id: str) -> dict[str, Any]:
+        """The buyer pays on the session's hosted page: its PaymentIntent is made (from the session's
+        `payment_intent_data`) and succeeds as with `succeed_payment`, and the session is complete and
+        paid, naming it. Returns a copy of the session as Stripe would now show it (its
+        `payment_intent` is the id of the intent, in `objects`), e.g. for
+        `event("checkout.session.completed", ...)`.
+
+        Raises KeyError for an unknown session or a missing exchange rate, ValueError for a session
+        that is not open (paid already, or expired).
+        """
+        with self._lock:
+            session = self.objects.get(session_id)
+            if session is None or session.get("object") != "checkout.session":
+                raise KeyError(f"the Stripe stub has no Checkout Session {session_id!r}")
+            self._lapse(session)
+            if session["status"] != "open":
+                raise ValueError(f"Checkout Session {session_id} is {session['status']}, not open")
+            intent = self._create("payment_intent", copy.deepcopy(self._intent_data[session_id]))
+            self._pay_intent(intent)
+            session.update(status="complete", payment_status="paid", payment_intent=intent["id"])
+            return copy.deepcopy(session)
+
+    def _pay_intent(self, intent: dict[str, Any]) -> dict[str, Any]:
+        if intent["status"] in {"succeeded", "canceled"}:
+            raise ValueError(f"PaymentIntent {intent['id']} is already {intent['status']}")
+        charge = self._record_charge(intent, new_id("ch_"), intent["amount"])
+        intent.update(
+            status="succeeded",
+            latest_charge=charge["id"],
+            amount_received=charge["amount"],
+            amount_capturable=0,
+            last_payment_error=None,
+            next_action=None,
+            processing=None,
+        )
+        return intent
 
     def fail_next(
         self,
@@ -558,6 +598,7 @@ class StripeStub:
             self.objects.clear()
             self._sequence.clear()
             self._remembered.clear()
+            self._intent_data.clear()
             self._drop_failures()
             self.settlement_currency, rates = self._built_with
             self.rates = dict(rates)
@@ -575,6 +616,41 @@ class StripeStub:
         with, neither recorded in `requests` nor subject to injected failures; None lets the API
         answer, as it answers every request here."""
         return None
+
+    def _hosted_page(self, method: str, url: urllib.parse.SplitResult) -> _Reply | None:
+        """Stripe's hosted payment page of a Checkout Session (its `url`), as a browser sees it: while
+        the session is open, a page with a "Pay" button (POST: the buyer pays, and is sent on to the
+        `success_url`); once paid, a redirect to the `success_url`; expired, a page saying so."""
+        if not url.path.startswith(HOSTED_PAGE_PREFIX):
+            return None
+        session_id = url.path.removeprefix(HOSTED_PAGE_PREFIX).strip("/")
+        with self._lock:
+            found = self.objects.get(session_id)
+            session = copy.deepcopy(self._lapse(found)) if found and found.get("object") == "checkout.session" else None
+        if session is None:
+            return _html(404, "No such payment page", "<p>The Stripe stub has no Checkout Session here.</p>")
+        if session["status"] == "open" and method == "POST":
+            session = self.pay_checkout_session(session_id)
+            self._paid_on_hosted_page(session)
+        back = session.get("cancel_url")
+        back_link = f'<p><a href="{html.escape(back)}">Back</a></p>' if back else ""
+        if session["status"] == "complete":
+            success = session.get("success_url")
+            if success:
+                return _Reply(303, b"", {"Location": success.replace("{CHECKOUT_SESSION_ID}", session_id)})
+            return _html(200, "Paid", "<p>Thank you: this payment is made.</p>")
+        if session["status"] == "expired":
+            return _html(200, "This payment page has expired", back_link)
+        amount = html.escape(_money(session["amount_total"] or 0, session["currency"] or "eur"))
+        form = (
+            f'<form method="post" action="{HOSTED_PAGE_PREFIX}{session_id}">'
+            f'<button type="submit">Pay {amount}</button></form>'
+        )
+        return _html(200, f"Pay {amount} (Stripe stub)", form + back_link)
+
+    def _paid_on_hosted_page(self, session: dict[str, Any]) -> None:
+        """A hook for a subclass that delivers events (`tests.stripe_stub_server`): the buyer just paid
+        `session` on its hosted page. Here, nothing: a test posts the events it wants itself."""
 
     def _answer(self, request: StubRequest, authorization: str | None) -> _Reply:
         with self._lock:
@@ -642,7 +718,7 @@ class StripeStub:
             )
         return _Reply(200, first.body, {"Idempotent-Replayed": "true"})
 
-    def _route(self, request: StubRequest) -> dict[str, Any]:  # noqa: PLR0911 - one return per route
+    def _route(self, request: StubRequest) -> dict[str, Any]:  # noqa: PLR0911, PLR0912 - one return per route
         parts = request.path.strip("/").split("/")  # v1, collection[, id[, sub-collection[, id]]]
         params = request.params
         match request.method, parts:
@@ -650,6 +726,12 @@ class StripeStub:
                 return self._transfer(params)
             case "POST", ["v1", "refunds"]:
                 return self._refund(params)
+            case "POST", ["v1", "checkout", "sessions"]:
+                return self._checkout_session(params)
+            case "GET", ["v1", "checkout", "sessions", session_id]:
+                return self._lapse(self._stored("checkout.session", session_id))
+            case "POST", ["v1", "checkout", "sessions", session_id, "expire"]:
+                return self._expire(self._lapse(self._stored("checkout.session", session_id)))
             case "POST", ["v1", collection] if collection in RESOURCES:
                 return self._create(RESOURCES[collection], params)
             case "GET", ["v1", collection] if collection in LISTS:
@@ -768,6 +850,90 @@ class StripeStub:
             }
         _merge(obj, fields)
         return self._store(obj)
+
+    def _checkout_session(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A Checkout Session in `payment` mode for its `line_items` (each with `price_data`), open
+        on the stub's hosted page; its PaymentIntent is kept to be made when the buyer pays."""
+        _required(params, "mode", "line_items")
+        if params["mode"] != "payment":
+            raise _Failure(400, "The stub plays Checkout in `payment` mode only.", param="mode")
+        items = params["line_items"]
+        if not isinstance(items, list) or not items:
+            raise _Failure(400, "Invalid array", code="parameter_invalid_array", param="line_items")
+        total, currencies = 0, set()
+        for index, item in enumerate(items):
+            price = item.get("price_data") if isinstance(item, dict) else None
+            if not isinstance(price, dict):
+                raise _Failure(
+                    400, "The stub takes line items with `price_data` only.", param=f"line_items[{index}][price_data]"
+                )
+            _required(price, "currency", "unit_amount")
+            if not (price.get("product_data") or {}).get("name"):
+                raise _Failure(
+                    400,
+                    "Missing required param: line_items[0][price_data][product_data][name].",
+                    code="parameter_missing",
+                    param=f"line_items[{index}][price_data][product_data][name]",
+                )
+            quantity = _integer(item.get("quantity", ""), f"line_items[{index}][quantity]", positive=True)
+            total += _integer(price["unit_amount"], f"line_items[{index}][price_data][unit_amount]") * quantity
+            currencies.add(str(price["currency"]).lower())
+        if len(currencies) > 1:
+            raise _Failure(400, "All line items must have the same currency.", param="line_items")
+        [currency] = currencies
+        now = int(time.time())
+        expires_at = (
+            _integer(params["expires_at"], "expires_at")
+            if params.get("expires_at") is not None
+            else now + CHECKOUT_SESSION_LIFETIME_SECONDS
+        )
+        session = fixture("checkout.session")
+        session_id = new_id("cs_test_")
+        session.update(
+            id=session_id,
+            created=now,
+            expires_at=expires_at,
+            livemode=False,
+            metadata={},
+            status="open",
+            payment_status="unpaid",
+            payment_intent=None,  # made when the buyer pays, as Stripe does since API version 2022-08-01
+            amount_subtotal=total,
+            amount_total=total,
+            currency=currency,
+            url=f"{self.url}{HOSTED_PAGE_PREFIX}{session_id}",
+            customer_details=None,
+            shipping_address_collection=None,
+            shipping_cost=None,
+            shipping_options=[],
+            total_details={"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
+            after_expiration=None,
+            recovered_from=None,
+        )
+        _merge(session, _without(params, "expand", "line_items", "payment_intent_data", "expires_at"))
+        intent = copy.deepcopy(params.get("payment_intent_data") or {})
+        intent.update(amount=str(total), currency=currency)
+        self._intent_data[session_id] = intent
+        return self._store(session)
+
+    def _lapse(self, session: dict[str, Any]) -> dict[str, Any]:
+        """An open session past its `expires_at` is expired, as Stripe expires it."""
+        if session.get("status") == "open" and (session.get("expires_at") or 0) <= time.time():
+            self._expire(session)
+        return session
+
+    def _expire(self, session: dict[str, Any]) -> dict[str, Any]:
+        if session["status"] != "open":
+            raise _Failure(
+                400,
+                f'Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session '
+                f"({session['id']}) has a status of {session['status']}.",
+            )
+        session.update(status="expired", url=None)
+        intent = self.objects.get(str(session.get("payment_intent")))
+        if intent is not None and intent["status"] in CANCELABLE:  # an attempt that was not paid
+            intent.update(status="canceled", canceled_at=int(time.time()), cancellation_reason="abandoned")
+        return session
 
     def _record_charge(
         self, intent: dict[str, Any], charge_id: str, amount: int, *, strict: bool = True
@@ -1026,6 +1192,15 @@ def _created_within(obj: dict[str, Any], created: Any) -> bool:
     return True
 
 
+def _html(status: int, title: str, body: str) -> _Reply:
+    """A page of the stub's hosted payment page (what Stripe's would show, much simplified)."""
+    page = (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"</head><body><h1>{html.escape(title)}</h1>{body}</body></html>"
+    )
+    return _Reply(status, page.encode(), {"Content-Type": "text/html; charset=utf-8"})
+
+
 def _error_reply(failure: _Failure) -> _Reply:
     return _Reply(failure.status, json.dumps(failure.body).encode(), failure.headers)
 
@@ -1042,8 +1217,11 @@ def _handler(stub: StripeStub) -> type[BaseHTTPRequestHandler]:
             url = urllib.parse.urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode() if length else ""
-            other = stub._answer_outside_api(self.command, url, body)
-            if other is not None:
+            hosted = stub._hosted_page(self.command, url)
+            other = stub._answer_outside_api(self.command, url, body) if hosted is None else None
+            if hosted is not None:
+                reply = hosted
+            elif other is not None:
                 reply = _Reply(other[0], other[1], {})
             else:
                 request = StubRequest(
@@ -1054,11 +1232,12 @@ def _handler(stub: StripeStub) -> type[BaseHTTPRequestHandler]:
                     stripe_account=self.headers.get("Stripe-Account"),
                 )
                 reply = stub._answer(request, self.headers.get("Authorization"))
+            headers = dict(reply.headers)
             self.send_response(reply.status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", headers.pop("Content-Type", "application/json"))
             self.send_header("Content-Length", str(len(reply.body)))
             self.send_header("Request-Id", new_id("req_"))
-            for name, value in reply.headers.items():
+            for name, value in headers.items():
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(reply.body)

@@ -26,13 +26,17 @@ Then, where the README has Stripe act (no authentication; every answer is JSON):
     curl -s -X POST $STUB/accounts/acct_.../restrict        # transfers inactive, payouts off
     curl -s -X POST $STUB/payment_intents/pi_.../succeed    # the buyer pays (add ?deliver=false
                                                             # to lose the webhook, for the reconciliation)
+    curl -s -X POST $STUB/checkout/sessions/cs_.../pay      # the buyer pays on the hosted page (same)
     curl -s -X POST "$STUB/fail?method=POST&path=/v1/transfers&message=Refused"   # Stripe refuses the next transfer
     curl -s "$STUB/objects?object=transfer"                 # what "Stripe" holds, newest last
 
 The first three answer `{"event": {"id", "type", "account"}, "object": {...}, "delivery": {"url",
 "status", "body"}}`: `delivery` is what the service answered (null with `deliver=false`; with an
-`error` instead of a status, and the answer 502, when the service could not be reached). Stop the
-stub with Ctrl-C; what it held is gone.
+`error` instead of a status, and the answer 502, when the service could not be reached). Paying a
+Checkout Session delivers two events, `payment_intent.succeeded` then `checkout.session.completed`,
+and answers `{"events": [...]}` of such answers. The session's hosted page (its `url`, on the stub)
+can be opened in a browser instead: its "Pay" button does the same and goes on to the
+`success_url`. Stop the stub with Ctrl-C; what it held is gone.
 """
 
 from __future__ import annotations
@@ -58,7 +62,9 @@ CONTROL_PREFIX = "/_stub/"
 #: How long a delivery waits for the service (which may call the stub back meanwhile).
 DELIVERY_TIMEOUT_SECONDS = 30.0
 #: The kinds of object `GET /_stub/objects?object=...` lists: what the stub can hold.
-KINDS = (frozenset(RESOURCES.values()) | frozenset(READABLE.values()) | {"transfer_reversal"}) - {"account_link"}
+KINDS = (frozenset(RESOURCES.values()) | frozenset(READABLE.values()) | {"transfer_reversal", "checkout.session"}) - {
+    "account_link"
+}
 #: What an injected failure is, unless the control request says otherwise: a refusal, which the
 #: SDK does not retry (a 5xx would be retried, and one failure then goes unnoticed).
 DEFAULT_FAILURE = {"status": "400", "type": "invalid_request_error", "message": "Refused by the Stripe stub"}
@@ -66,11 +72,13 @@ _CONTROLS = (
     "POST /_stub/accounts/{id}/activate",
     "POST /_stub/accounts/{id}/restrict",
     "POST /_stub/payment_intents/{id}/succeed[?deliver=false]",
+    "POST /_stub/checkout/sessions/{id}/pay[?deliver=false]",
     "POST /_stub/fail?method=&path=&times=&status=&type=&message=&should_retry=",
     "GET /_stub/objects?object=KIND",
 )
 _ACCOUNT_FIELDS = ("capabilities", "details_submitted", "payouts_enabled")
 _INTENT_FIELDS = ("status", "amount", "amount_received", "currency", "latest_charge")
+_SESSION_FIELDS = ("status", "payment_status", "amount_total", "currency", "payment_intent")
 
 
 @dataclass(frozen=True)
@@ -128,6 +136,10 @@ class StripeStubServer(StripeStub):
                 _allow(method, "POST")
                 _known_params(query, "deliver")
                 return self._succeed(intent_id, deliver=_flag(query.get("deliver", "true"), "deliver"))
+            case ["checkout", "sessions", session_id, "pay"]:
+                _allow(method, "POST")
+                _known_params(query, "deliver")
+                return self._pay_session(session_id, deliver=_flag(query.get("deliver", "true"), "deliver"))
             case ["fail"]:
                 _allow(method, "POST")
                 return 200, {"failing": self._fail(query)}
@@ -171,6 +183,42 @@ class StripeStubServer(StripeStub):
         if not deliver:
             return 200, {**summary, "delivery": None}
         return self._deliver(self.platform, payload, summary)
+
+    def _pay_session(self, session_id: str, *, deliver: bool) -> tuple[int, Any]:
+        """The buyer pays on the session's hosted page: its PaymentIntent is made and succeeds."""
+        try:
+            paid = self.pay_checkout_session(session_id)
+        except KeyError as missing:
+            raise _ControlError(404, str(missing.args[0])) from None
+        except ValueError as refused:
+            raise _ControlError(409, str(refused)) from None
+        answers = [
+            self._deliver_or_not(payload, fields, deliver=deliver) for payload, fields in self._hosted_events(paid)
+        ]
+        return 502 if any(status == 502 for status, _ in answers) else 200, {"events": [a for _, a in answers]}
+
+    def _paid_on_hosted_page(self, session: dict[str, Any]) -> None:
+        """The buyer paid on the hosted page in a browser: Stripe's events go to the service."""
+        for payload, _fields in self._hosted_events(session):
+            deliver(self.platform, payload)
+
+    def _hosted_events(self, session: dict[str, Any]) -> list[tuple[dict[str, Any], tuple[str, ...]]]:
+        """What Stripe sends when a session is paid: its PaymentIntent succeeded, then the session completed."""
+        with self._lock:
+            intent = copy.deepcopy(self.objects[session["payment_intent"]])
+        return [
+            (event("payment_intent.succeeded", intent), _INTENT_FIELDS),
+            (event("checkout.session.completed", session), _SESSION_FIELDS),
+        ]
+
+    def _deliver_or_not(
+        self, payload: dict[str, Any], fields: Sequence[str], *, deliver: bool
+    ) -> tuple[int, dict[str, Any]]:
+        summary = _summary(payload, fields)
+        if not deliver:
+            return 200, {**summary, "delivery": None}
+        status, answer = self._deliver(self.platform, payload, summary)
+        return status, answer
 
     def _fail(self, query: dict[str, str]) -> dict[str, Any]:
         """The next matching API request(s) fail, as `fail_next`; what was armed."""

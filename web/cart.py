@@ -1,9 +1,11 @@
 """Pages of the cart and the checkout: putting goods in the cart (from a listing's page), the cart by
-producer with each line's tier price and total, and checking it out by invoice for one of the
-reader's buying organisations (one order per producer: the confirmation is `web.orders`).
+producer with each line's tier price and total, and checking it out for one of the reader's buying
+organisations (one order per producer: the confirmation is `web.orders`), by invoice or, where
+Stripe is configured, by card on Stripe's hosted payment page.
 
 Every rule is the cart service's (`marketplace.cart.service.CartService`, which checks out through
-`OrderService.checkout`, as the API does); the pages say its answers in the reader's language.
+`OrderService.checkout`, as the API does) and the card payments' (`CardPaymentService`); the pages
+say their answers in the reader's language.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from kernel.errors import DomainError, Forbidden, InvalidInput
 from kernel.pagination import MAX_PER_PAGE, PageParams
 from kernel.validation import convert
 from marketplace.api import buying_jurisdiction, hub_summary
+from marketplace.card.service import CardPaymentService
 from marketplace.cart.schemas import CartCheckout, CartLineAdd, CartQuantity, CartRead, LineState
 from marketplace.cart.service import CartEmpty, CartService
 from marketplace.order.models import PaymentMethod
@@ -36,12 +39,15 @@ from marketplace.organization.models import OrganizationKind
 from marketplace.organization.schemas import OrganizationRead
 from marketplace.organization.service import EmailUnverified, OrganizationService
 from marketplace.payment.controllers import CardGateway
+from marketplace.payment.stripe_gateway import PaymentProviderError
+from marketplace.settings import MarketplaceSettings
 from web.messages import field_message
 from web.page import Form, Reader, form_values, page, safe_next, see_other, sign_in_path
 from web.places import place_name
 
 Session = NamedDependency[AsyncSession]
 ThisReader = NamedDependency[Reader]
+Marketplace = NamedDependency[MarketplaceSettings]
 #: All of a person's organisations on one page (people belong to a few).
 EVERYTHING = PageParams(page=1, per_page=MAX_PER_PAGE)
 #: The checkout form's fields as the cart service names them.
@@ -50,6 +56,8 @@ CHECKOUT_FIELDS = {
     "$.delivery.jurisdiction": "buyer_organization_id",
     "$.hub_id": "hub_id",
     "$.payment_method": "payment_method",
+    # A card payment's total beyond what Stripe charges (`stripe_currency.chargeable_problem`).
+    "$.lines": "payment_method",
     "$.display_currency": "form",
     "$.delivery.address.recipient": "recipient",
     "$.delivery.address.line1": "street",
@@ -113,6 +121,10 @@ def _said(reader: Reader) -> list[tuple[re.Pattern[str], Callable[[re.Match[str]
             lambda m: say(_("The producer does not sell in the hub you buy in.")),
         ),
         (re.compile(r"one of your own listings"), lambda m: say(_("These are your own organisation's goods."))),
+        (
+            re.compile(r"the producer cannot be paid by card yet.*"),
+            lambda m: say(_("This producer cannot be paid by card yet. Choose to pay by invoice.")),
+        ),
     ]
 
 
@@ -183,6 +195,29 @@ async def _buying(session: AsyncSession, principal: Principal) -> Buying:
     hub_ids = {hub.hub_id for o in buyers for hub in o.hubs if hub.status == "admitted"}
     hubs = {hub_id: (await hub_summary(session, hub_id)).name for hub_id in hub_ids}
     return Buying(organizations=buyers, hubs=hubs)
+
+
+async def _to_stripe(
+    reader: Reader, cards: CardPaymentService, checkout_id: uuid.UUID, settings: MarketplaceSettings
+) -> Redirect:
+    """Orders placed to be paid by card wait for the payment, made on Stripe's hosted page: the
+    browser goes there (no payment of ours is made first; see `CardPaymentService.pay_on_hosted_page`)."""
+    principal = reader.require()
+    confirmation = f"{settings.public_url.rstrip('/')}/checkouts/{checkout_id}"
+    try:
+        hosted = await cards.pay_on_hosted_page(
+            principal,
+            checkout_id,
+            success_url=f"{confirmation}?paid=1",
+            cancel_url=confirmation,
+            language=reader.language,
+        )
+    except PaymentProviderError:
+        # The orders are placed all the same: their page offers to pay by card again.
+        return see_other(f"/checkouts/{checkout_id}", notice="checkout-placed-pay-later")
+    if hosted.url is None:
+        return see_other(f"/checkouts/{checkout_id}", paid="1")
+    return Redirect(hosted.url, status_code=303)
 
 
 class CartPages(Controller):
@@ -274,7 +309,9 @@ class CartPages(Controller):
     # --- the checkout ------------------------------------------------------------------
 
     @get("/checkout", name="checkout")
-    async def checkout_form(self, reader: ThisReader, db_session: Session) -> Template | Redirect:
+    async def checkout_form(
+        self, reader: ThisReader, db_session: Session, stripe_gateway: CardGateway
+    ) -> Template | Redirect:
         principal = reader.require()
         cart = await CartService(db_session).lines(principal, [reader.language])
         if not cart.line_count:
@@ -285,7 +322,7 @@ class CartPages(Controller):
             [only] = buying.organizations
             values |= {"buyer_organization_id": str(only.id), "recipient": only.legal_name}
             values |= {"city": only.municipality or ""}
-        return await self._checkout_page(reader, cart, buying, Form(values=values))
+        return await self._checkout_page(reader, cart, buying, Form(values=values), cards=stripe_gateway is not None)
 
     @post("/checkout")
     async def checkout(
@@ -294,13 +331,15 @@ class CartPages(Controller):
         reader: ThisReader,
         db_session: Session,
         stripe_gateway: CardGateway,
+        marketplace_settings: Marketplace,
     ) -> Template | Redirect:
-        """Order the cart: the confirmation after; the form again naming each bad field; the cart
-        naming each line's problem when checkout refuses lines."""
+        """Order the cart: the confirmation after (by card, Stripe's payment page first); the form
+        again naming each bad field; the cart naming each line's problem when checkout refuses lines."""
         principal = reader.require()
         values = await form_values(request)
         form = Form(values=values)
-        cart = CartService(db_session, stripe_enabled=stripe_gateway is not None)
+        cards = stripe_gateway is not None
+        cart = CartService(db_session, stripe_enabled=cards)
         buying = await _buying(db_session, principal)
         chosen = buying.find(values.get("buyer_organization_id"))
         jurisdiction = await buying_jurisdiction(db_session, principal, chosen.id) if chosen else None
@@ -317,8 +356,7 @@ class CartPages(Controller):
                 {
                     "buyer_organization_id": str(chosen.id) if chosen else values.get("buyer_organization_id", ""),
                     "hub_id": values.get("hub_id") or None,
-                    # Card payments wait for a page that takes the card (the service offers none yet).
-                    "payment_method": PaymentMethod.invoice.value,
+                    "payment_method": values.get("payment_method") or PaymentMethod.invoice.value,
                     "delivery": {"jurisdiction": jurisdiction or "", "address": address},
                 },
                 CartCheckout,
@@ -336,13 +374,15 @@ class CartPages(Controller):
             if "hub_id" in form.errors and not values.get("hub_id"):
                 form.errors["hub_id"] = reader.gettext(CHOOSE_HUB)
             content = await cart.lines(principal, [reader.language])
-            return await self._checkout_page(reader, content, buying, form, status=422)
+            return await self._checkout_page(reader, content, buying, form, status=422, cards=cards)
         except Forbidden as error:
             form.problem = reader.gettext(UNVERIFIED) if isinstance(error, EmailUnverified) else None
             form.problem = form.problem or reader.gettext(NO_BUYING_ORGANIZATION)
             content = await cart.lines(principal, [reader.language])
-            return await self._checkout_page(reader, content, buying, form, status=403)
-        return see_other(f"/checkouts/{placed.id}", notice="checkout-placed")
+            return await self._checkout_page(reader, content, buying, form, status=403, cards=cards)
+        if placed.payment_method is not PaymentMethod.stripe:
+            return see_other(f"/checkouts/{placed.id}", notice="checkout-placed")
+        return await _to_stripe(reader, CardPaymentService(db_session, stripe_gateway), placed.id, marketplace_settings)
 
     async def _checkout_page(
         self,
@@ -352,7 +392,9 @@ class CartPages(Controller):
         form: Form,
         *,
         status: int = 200,
+        cards: bool = False,
     ) -> Template:
+        """The checkout form; `cards`: Stripe is configured, so paying by card is offered too."""
         chosen = buying.find(form.values.get("buyer_organization_id"))
         destinations = {
             str(o.id): place_name(o.subdivision or o.country, reader.language) for o in buying.organizations
@@ -366,4 +408,6 @@ class CartPages(Controller):
             buying=buying,
             chosen=chosen,
             destinations=destinations,
+            cards=cards,
+            paying_by=form.values.get("payment_method") or PaymentMethod.invoice.value,
         )

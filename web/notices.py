@@ -34,6 +34,9 @@ NOTICES = {
     "cart-updated": _("The quantity is changed."),
     "cart-line-removed": _("It is out of your cart."),
     "checkout-placed": _("Thank you: your orders are placed. Each producer is told."),
+    "checkout-placed-pay-later": _(
+        "Your orders are placed, but Stripe's payment page could not be opened just now. Pay by card below."
+    ),
     "order-repeated": _("The goods of that order are in your cart again."),
     "order-repeated-partly": _(
         "Some goods of that order are in your cart again; the others are no longer offered as they were ordered."

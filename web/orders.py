@@ -51,7 +51,7 @@ from web.places import place_name
 
 Session = NamedDependency[AsyncSession]
 ThisReader = NamedDependency[Reader]
-Settings = NamedDependency[MarketplaceSettings]
+Marketplace = NamedDependency[MarketplaceSettings]
 EVERYTHING = PageParams(page=1, per_page=MAX_PER_PAGE)
 #: The newest orders of each organisation and side the orders page lists.
 NEWEST = PageParams(page=1, per_page=50)
@@ -371,7 +371,7 @@ class OrderPages(Controller):
         reader: ThisReader,
         db_session: Session,
         stripe_gateway: CardGateway,
-        marketplace_settings: Settings,
+        marketplace_settings: Marketplace,
     ) -> Template | Redirect:
         """To Stripe's hosted payment page for the orders awaiting payment: the checkout's page there
         while it is open, a new one once it expired; back here, saying why, when it cannot be paid."""

@@ -72,7 +72,8 @@ class CardPaymentController(Controller):
         description=(
             "Creates the checkout's one PaymentIntent the first time (later calls return it): the orders "
             "awaiting payment, each for its display total, in the checkout's currency. Confirm it in the "
-            "browser with `client_secret`; Stripe's webhook then marks the orders paid."
+            "browser with `client_secret`; Stripe's webhook then marks the orders paid. A checkout paid on "
+            "Stripe's hosted payment page (the web pages' way) gets no PaymentIntent here: 409."
         ),
         status_code=201,
     )
@@ -118,8 +119,8 @@ class StripeWebhookController(Controller):
         description=(
             "Verifies the Stripe-Signature header (within 300 s of now, either way, and of the service's "
             "mode: live or test; 400 otherwise, nothing changed), records the event id with its effects "
-            "in one transaction (a repeat is a no-op) and handles payment_intent.*, charge.refunded, "
-            "charge.dispute.* and refunds Stripe could not complete (refund.failed, refund.updated, "
+            "in one transaction (a repeat is a no-op) and handles payment_intent.*, checkout.session.*, "
+            "charge.refunded, charge.dispute.* and refunds Stripe could not complete (refund.failed, refund.updated, "
             "charge.refund.updated). An event about a payment still being recorded is answered 503, so "
             "Stripe sends it again."
         ),

@@ -11,6 +11,8 @@ money move still waiting, and
 - makes the transfers owed for paid orders that have none and the refunds owed for orders given
   back, and retries every waiting transfer (after fetching the producer's account, in case its
   `account.updated` was missed), refund and reversal;
+- records a PaymentIntent that Stripe's hosted payment page made for a checkout whose events were
+  missed as that checkout's payment;
 - cancels PaymentIntents of our checkouts that no checkout records (made by an attempt whose
   answer was lost), or refunds them if someone paid one;
 and reports what it repaired and what is left for a person (a transfer still refused, a refund
@@ -75,7 +77,8 @@ _NOT_REFUNDED = ("failed", "canceled")
 class Finding(msgspec.Struct, frozen=True, kw_only=True):
     kind: str
     """Repaired: missed_payment_status, orders_paid, unrecorded_refund, unrecorded_transfer,
-    transfer_made, refund_made, reversal_made, orphan_payment_cancelled, orphan_payment_refunded.
+    transfer_made, refund_made, reversal_made, hosted_payment_recorded, orphan_payment_cancelled,
+    orphan_payment_refunded.
     For a person: still_pending, refund_failed, dashboard_refund, error."""
     subject: str
     """The checkout, order or PaymentIntent it concerns."""
@@ -293,11 +296,21 @@ class _Run:
             orphans = [intent for intent in candidates if await _orphaned(session, intent)]
         for done, intent in enumerate(orphans, 1):
             try:
-                await self.orphan(intent)
+                if not await self.hosted(intent):
+                    await self.orphan(intent)
             except PaymentProviderError as exc:
                 self.found("error", intent.id, f"orphan payment: {exc}", repaired=False)
             self.report.checked += 1
             self.progress("orphan payments", done, len(orphans))
+
+    async def hosted(self, intent: stripe.PaymentIntent) -> bool:
+        """A PaymentIntent that Stripe's hosted payment page made for a checkout, its events missed:
+        recorded now as the checkout's payment (its orders paid if it succeeded), not an orphan."""
+        async with transaction(self.sessions) as session:
+            if not await CardPaymentService(session, self.gateway).adopt_hosted(intent.id):
+                return False
+        self.found("hosted_payment_recorded", intent.id, "a payment made on Stripe's hosted page is now recorded")
+        return True
 
     async def orphan(self, intent: stripe.PaymentIntent) -> None:
         if intent.status in CANCELLABLE:

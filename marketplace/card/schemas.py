@@ -65,6 +65,21 @@ class CardPaymentRead(msgspec.Struct, kw_only=True, frozen=True):
     chargeback_status: str | None
 
 
+class HostedPayment(msgspec.Struct, kw_only=True, frozen=True):
+    """A checkout's payment on Stripe's hosted payment page (its Checkout Session)."""
+
+    checkout_id: uuid.UUID
+    url: str | None
+    """Stripe's page to send the buyer to; None when there is nothing left to pay there (the
+    session was paid: its payment is recorded, and confirmed or being confirmed)."""
+    session_status: str
+    """The Checkout Session's: `open`, `complete` or `expired`."""
+    payment_status: str | None
+    """The status of the PaymentIntent Stripe made when the buyer paid (None before): `processing`,
+    `succeeded`, ..."""
+    amount: Amount
+
+
 class WebhookReceipt(msgspec.Struct, kw_only=True, frozen=True):
     event_id: str
     duplicate: bool

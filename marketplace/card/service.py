@@ -20,6 +20,11 @@ Transfers are made from the charge (`source_transaction`), so in the currency of
 balance transaction, the platform's settlement currency: each order's share of what the platform
 received is apportioned by the orders' display totals, and the hub's fee kept from it.
 
+A checkout is paid either with a PaymentIntent of ours, which the buyer's browser confirms with
+Stripe.js or the Payment Element (`start`, the API's way), or on Stripe's hosted payment page, a
+Checkout Session (`pay_on_hosted_page`, the pages' way, which needs no Stripe JavaScript on ours):
+whichever is asked for first, and never both (see `pay_on_hosted_page`).
+
 Card payments build on orders (they pay a checkout's orders and move money per order), so
 this domain sits above `order`; the payment records and the Stripe client it uses belong to
 `payment`, below orders, which read them at checkout.
@@ -47,6 +52,7 @@ from marketplace.card.repository import CardRepository
 from marketplace.card.schemas import (
     CardPaymentRead,
     CardRefundRead,
+    HostedPayment,
     OnboardingLink,
     OnboardingRequest,
     PaymentAttention,
@@ -66,7 +72,14 @@ from marketplace.order.service import OrderService
 from marketplace.organization.models import Role
 from marketplace.organization.repository import OrganizationRepository
 from marketplace.organization.service import OrganizationService, require_verified_email
-from marketplace.payment.models import CardPayment, CardRefund, CardTransfer, MoveStatus, PayoutAccount
+from marketplace.payment.models import (
+    CardCheckoutSession,
+    CardPayment,
+    CardRefund,
+    CardTransfer,
+    MoveStatus,
+    PayoutAccount,
+)
 from marketplace.payment.repository import PaymentRepository
 from marketplace.payment.stripe_currency import from_stripe, refund_amount, to_stripe, transfer_amount
 from marketplace.payment.stripe_gateway import PaymentProviderError, StripeGateway
@@ -95,6 +108,19 @@ class CardPaymentNotFound(NotFound):
     slug = "card-payment-not-found"
 
 
+class PaidOnHostedPage(Conflict):
+    """The checkout is paid on Stripe's hosted payment page: no PaymentIntent of ours is made for it."""
+
+    slug = "paid-on-hosted-page"
+
+
+class PaymentStartedElsewhere(Conflict):
+    """A PaymentIntent of ours was started for the checkout (`start`): it is paid by confirming that
+    one, so Stripe's hosted page is not opened for it."""
+
+    slug = "card-payment-started-elsewhere"
+
+
 class PaymentNotRecordedYet(Unavailable):
     """Stripe reports on a PaymentIntent of ours whose record is still being written (the request
     that created it has not committed): answered 503 so that Stripe delivers the event again."""
@@ -102,8 +128,31 @@ class PaymentNotRecordedYet(Unavailable):
     slug = "payment-not-recorded-yet"
 
 
+#: The languages Stripe's hosted payment page speaks (Checkout's `locale`); any other is "auto".
+CHECKOUT_LOCALES = frozenset(
+    {
+        *("bg", "cs", "da", "de", "el", "en", "en-GB", "es", "es-419", "et", "fi", "fil", "fr", "fr-CA"),
+        *("hr", "hu", "id", "it", "ja", "ko", "lt", "lv", "ms", "mt", "nb", "nl", "pl", "pt", "pt-BR"),
+        *("ro", "ru", "sk", "sl", "sv", "th", "tr", "vi", "zh", "zh-HK", "zh-TW"),
+    }
+)
+#: Stripe's limit on a product's name (the hosted page shows it as what is paid for).
+PRODUCT_NAME_LENGTH = 250
+
+
 def transfer_group(checkout_id: uuid.UUID) -> str:
     return f"checkout_{checkout_id}"
+
+
+def checkout_locale(language: str | None) -> str:
+    """The language of Stripe's hosted payment page for a reader of `language` (a BCP 47 tag):
+    the same where Stripe has it, else its base language, else Stripe's own pick ("auto")."""
+    if not language:
+        return "auto"
+    if language in CHECKOUT_LOCALES:
+        return language
+    base = language.split("-", 1)[0].lower()
+    return base if base in CHECKOUT_LOCALES else "auto"
 
 
 def hub_fee(amount_minor: int, percent: Decimal) -> int:
@@ -209,7 +258,8 @@ class CardPaymentService:
         """The checkout's PaymentIntent (created the first time) for its buyer's members.
 
         It covers the orders still awaiting payment, each for its display total, in the
-        checkout's currency. Raises `NotPaidByCard` (409) for an invoice checkout and
+        checkout's currency. Raises `NotPaidByCard` (409) for an invoice checkout,
+        `PaidOnHostedPage` (409) for one paid on Stripe's hosted page (`pay_on_hosted_page`) and
         `Conflict` (409) when no order awaits payment."""
         checkout = await OrderService(self.session).buyers_checkout(principal, checkout_id)
         require_verified_email(principal)
@@ -218,6 +268,11 @@ class CardPaymentService:
             return await self._read(payment)
         if checkout.payment_method is not PaymentMethod.stripe:
             raise NotPaidByCard("this checkout is paid by invoice")
+        if await self.repo.card_checkout_session(checkout_id) is not None:
+            raise PaidOnHostedPage(
+                "this checkout is paid on Stripe's hosted payment page (its Checkout Session); no other "
+                "payment is started for it"
+            )
         orders = [
             order
             for order in await self.orders.orders_of_checkout(checkout_id, for_update=True)
@@ -262,6 +317,223 @@ class CardPaymentService:
             after={"payment_intent_id": intent.id, "amount_minor": amount, "currency": currency},
         )
         return await self._read(payment)
+
+    async def pay_on_hosted_page(
+        self,
+        principal: Principal,
+        checkout_id: uuid.UUID,
+        *,
+        success_url: str,
+        cancel_url: str,
+        language: str | None = None,
+    ) -> HostedPayment:
+        """Where the buyer pays the checkout on Stripe's hosted payment page (for its buyer's members):
+        its Checkout Session, made the first time and the same one again while it is open; a new
+        one only once it expired unpaid.
+
+        One payment per checkout. It is made either here or with a PaymentIntent of ours (`start`,
+        for a client that confirms it with Stripe.js or the Payment Element), whichever is asked for
+        first, never both: no session is made for a checkout whose PaymentIntent was started
+        (`PaymentStartedElsewhere`, 409), and `start` refuses a checkout that has a session. Stripe
+        makes the session's PaymentIntent itself when the buyer pays, with the metadata
+        (`checkout_id`) and transfer group ours carry (`payment_intent_data`), so no PaymentIntent
+        of ours is made first. Its events (`payment_intent.*`, `checkout.session.*`) then record it
+        as the checkout's `CardPayment` (see `_adopt_hosted`) and everything after is as for a
+        PaymentIntent of ours: the orders paid, the producers' transfers, refunds.
+
+        The session charges the orders still awaiting payment, their display totals together in
+        the checkout's currency; Stripe sends the buyer back to `success_url` once paid and to
+        `cancel_url` otherwise, and speaks the reader's `language` where it can. A session paid
+        already (its webhook not in yet) is recorded now and no page is given (`url` None).
+        Raises `NotPaidByCard` (409) for an invoice checkout, `Conflict` (409) when no order awaits
+        payment, `CardPaymentsOff` (409) without Stripe and `PaymentProviderError` (502) when Stripe
+        does not answer."""
+        checkout = await OrderService(self.session).buyers_checkout(principal, checkout_id)
+        require_verified_email(principal)
+        if checkout.payment_method is not PaymentMethod.stripe:
+            raise NotPaidByCard("this checkout is paid by invoice")
+        gateway = self.gateway
+        # Its orders locked first, so that two requests for one checkout make one session.
+        orders = await self.orders.orders_of_checkout(checkout_id, for_update=True)
+        payment = await self.repo.card_payment(checkout_id, for_update=True)
+        hosted = await self.repo.card_checkout_session(checkout_id, for_update=True)
+        if payment is not None and hosted is None:
+            raise PaymentStartedElsewhere(
+                "a PaymentIntent was started for this checkout: confirm that one (its client_secret) "
+                "instead of paying on Stripe's hosted page"
+            )
+        if hosted is not None:
+            session = await gateway.checkout_session(hosted.stripe_session_id)
+            hosted.status = str(session.status or hosted.status)
+            await self.session.flush()
+            intent_id = _id_of(session.payment_intent)
+            if session.status == "complete" and intent_id is not None:
+                await self.sync_payment(intent_id)
+                return await self._hosted(hosted, None)
+            if session.status == "open":
+                return await self._hosted(hosted, session.url)
+            if payment is not None and payment.status in ("succeeded", "processing"):
+                return await self._hosted(hosted, None)
+        waiting = [order for order in orders if order.status is OrderStatus.pending_payment]
+        if not waiting:
+            raise Conflict("no order of this checkout awaits payment")
+        amount = sum(order.display_total_minor for order in waiting)
+        currency = checkout.display_currency
+        producers = OrganizationRepository(self.session)
+        names: list[str] = []
+        for order in waiting:
+            producer = await producers.get(order.producer_organization_id)
+            if producer is not None and producer.legal_name not in names:
+                names.append(producer.legal_name)
+        metadata = {"checkout_id": str(checkout_id), "buyer_organization_id": str(checkout.buyer_organization_id)}
+        attempt = hosted.attempt + 1 if hosted is not None else 1
+        session = await gateway.create_checkout_session(
+            checkout_id,
+            attempt,
+            {
+                "mode": "payment",
+                # One line for the whole checkout: Stripe takes only the total in steps it charges in.
+                "line_items": [
+                    {
+                        "quantity": 1,
+                        "price_data": {
+                            "currency": currency.lower(),
+                            "unit_amount": to_stripe(amount, currency),
+                            "product_data": {"name": ", ".join(names)[:PRODUCT_NAME_LENGTH] or "Borderhub"},
+                        },
+                    }
+                ],
+                "success_url": success_url,
+                "cancel_url": cancel_url,
+                "client_reference_id": str(checkout_id),
+                "locale": checkout_locale(language),
+                "metadata": metadata,
+                "payment_intent_data": {
+                    "transfer_group": transfer_group(checkout_id),
+                    "description": f"Borderhub checkout {checkout_id}",
+                    "metadata": metadata,
+                },
+            },
+        )
+        if hosted is None:
+            hosted = CardCheckoutSession(checkout_id=checkout_id)
+            self.session.add(hosted)
+        hosted.stripe_session_id, hosted.attempt, hosted.url = session.id, attempt, str(session.url)
+        hosted.status = str(session.status or "open")
+        hosted.expires_at = dt.datetime.fromtimestamp(session.expires_at, dt.UTC)
+        hosted.order_ids, hosted.currency, hosted.amount_minor = [order.id for order in waiting], currency, amount
+        await self.session.flush()
+        await audit.record(
+            self.session,
+            principal,
+            "card_payment.hosted_page_opened",
+            object_type="checkout",
+            object_id=checkout_id,
+            organization_id=checkout.buyer_organization_id,
+            hub_id=checkout.hub_id,
+            after={"checkout_session_id": session.id, "attempt": attempt, "amount_minor": amount, "currency": currency},
+        )
+        return await self._hosted(hosted, session.url)
+
+    async def _hosted(self, hosted: CardCheckoutSession, url: str | None) -> HostedPayment:
+        payment = await self.repo.card_payment(hosted.checkout_id)
+        return HostedPayment(
+            checkout_id=hosted.checkout_id,
+            url=url,
+            session_status=hosted.status,
+            payment_status=payment.status if payment is not None else None,
+            amount=Amount(amount_minor=hosted.amount_minor, currency=hosted.currency),
+        )
+
+    async def _adopt_hosted(self, intent: stripe.PaymentIntent) -> CardPayment | None:
+        """The checkout's card payment for a PaymentIntent that Stripe's hosted page made (recorded
+        now, from its session, the first time); None for any other PaymentIntent.
+
+        Only the PaymentIntent that the checkout's current session names (asked of Stripe, not taken
+        from the event) is taken, and only while no other payment of the checkout succeeded or is
+        processing: a PaymentIntent of a session it replaced, never paid, is replaced by it."""
+        checkout_id = uuid_or_none(metadata_of(intent, "checkout_id"))
+        if checkout_id is None:
+            return None
+        hosted = await self.repo.card_checkout_session(checkout_id, for_update=True)
+        if hosted is None:
+            return None
+        payment = await self.repo.card_payment(checkout_id, for_update=True)
+        if payment is not None and payment.payment_intent_id == intent.id:
+            return payment  # recorded meanwhile, by another of its events
+        if payment is not None and payment.status in ("succeeded", "processing"):
+            return None  # the checkout is paid: this one is an orphan for the reconciliation
+        session = await self.gateway.checkout_session(hosted.stripe_session_id)
+        if _id_of(session.payment_intent) != intent.id:
+            return None
+        hosted.status = str(session.status or hosted.status)
+        if payment is None:
+            payment = CardPayment(checkout_id=checkout_id, refunded_minor=0)
+            self.session.add(payment)
+        payment.payment_intent_id, payment.client_secret = intent.id, ""
+        payment.order_ids, payment.currency, payment.amount_minor = (
+            list(hosted.order_ids),
+            hosted.currency,
+            hosted.amount_minor,
+        )
+        # Its status as a new PaymentIntent's: the sync that follows takes Stripe's and acts on the change.
+        payment.status, payment.last_error = "requires_payment_method", None
+        await self.session.flush()
+        checkout = await self.orders.checkout(checkout_id)
+        assert checkout is not None  # noqa: S101 - the session's foreign key
+        await audit.record(
+            self.session,
+            None,
+            "card_payment.started",
+            object_type="checkout",
+            object_id=checkout_id,
+            organization_id=checkout.buyer_organization_id,
+            hub_id=checkout.hub_id,
+            after={
+                "payment_intent_id": intent.id,
+                "checkout_session_id": hosted.stripe_session_id,
+                "amount_minor": hosted.amount_minor,
+                "currency": hosted.currency,
+            },
+        )
+        return payment
+
+    async def adopt_hosted(self, payment_intent_id: str) -> bool:
+        """Record a PaymentIntent of Stripe's hosted page whose events were missed as its checkout's
+        payment, and bring it up to what Stripe has (its orders paid if it succeeded); False when it
+        is not the checkout's hosted payment (an orphan, for the reconciliation)."""
+        intent = await self.gateway.payment_intent(payment_intent_id)
+        if await self._adopt_hosted(intent) is None:
+            return False
+        await self.sync_payment(intent.id, intent)
+        return True
+
+    async def sync_checkout_session(self, stripe_session_id: str) -> None:
+        """Bring a checkout's hosted page up to what Stripe has now: its status and, once the buyer
+        paid (or tried to), its PaymentIntent as the checkout's payment (`sync_payment`)."""
+        hosted = await self.repo.card_checkout_session_by_stripe_id(stripe_session_id)
+        if hosted is None:
+            return  # not ours, or a session replaced since
+        session = await self.gateway.checkout_session(stripe_session_id)
+        hosted.status = str(session.status or hosted.status)
+        await self.session.flush()
+        intent_id = _id_of(session.payment_intent)
+        if intent_id is not None:
+            await self.sync_payment(intent_id)
+
+    async def _hosted_page_closed(self, hosted: CardCheckoutSession) -> bool:
+        """Close the checkout's hosted page (expire its session at Stripe) so that it can no longer
+        be paid: True once it is expired; False when the buyer paid on it (its payment is recorded
+        now, and the checkout's orders are kept)."""
+        session = await self.gateway.checkout_session(hosted.stripe_session_id)
+        if session.status == "open":
+            session = await self.gateway.expire_checkout_session(hosted.stripe_session_id)
+        hosted.status = str(session.status or hosted.status)
+        await self.session.flush()
+        intent_id = _id_of(session.payment_intent)
+        if session.status == "complete" and intent_id is not None:
+            await self.sync_payment(intent_id)
+        return session.status == "expired"
 
     async def read(self, principal: Principal, checkout_id: uuid.UUID) -> CardPaymentRead:
         await OrderService(self.session).buyers_checkout(principal, checkout_id)
@@ -346,6 +618,8 @@ class CardPaymentService:
             _log.info("connect event ignored", event_id=event.id, type=event.type)
         elif event.type.startswith("payment_intent."):
             await self.sync_payment(obj["id"])
+        elif event.type.startswith("checkout.session."):
+            await self.sync_checkout_session(obj["id"])
         elif event.type == "charge.refunded":
             await self._record_refunded(obj)
         elif event.type == "charge.dispute.created":
@@ -362,7 +636,8 @@ class CardPaymentService:
 
     async def sync_payment(self, payment_intent_id: str, intent: stripe.PaymentIntent | None = None) -> None:
         """Bring a checkout's card payment up to what Stripe has now; on success, its orders are
-        paid (`CardPaymentSucceeded`) and what the platform received is recorded.
+        paid (`CardPaymentSucceeded`) and what the platform received is recorded. A PaymentIntent
+        that Stripe's hosted page made for a checkout is recorded as its payment first.
 
         Raises `PaymentNotRecordedYet` (503) for a PaymentIntent of ours whose record is not
         committed yet, so that Stripe sends the event again instead of it being lost."""
@@ -370,6 +645,8 @@ class CardPaymentService:
         if payment is not None and payment.status == "succeeded" and payment.settled:
             return  # a succeeded PaymentIntent never changes status
         intent = intent or await self.gateway.payment_intent(payment_intent_id)
+        if payment is None:
+            payment = await self._adopt_hosted(intent)
         if payment is None:
             await self._unrecorded(intent)
             return
@@ -502,8 +779,9 @@ class CardPaymentService:
     async def cancel_unpaid(self, now: dt.datetime) -> int:
         """Card orders not paid within `UNPAID_CARD_ORDER_HOURS` give their stock back, unless
         Stripe says their payment succeeded or is still processing. Their PaymentIntent is
-        cancelled at Stripe first (so it cannot be paid afterwards); when Stripe cannot be asked,
-        nothing is cancelled for that checkout until the next run. How many orders were cancelled."""
+        cancelled at Stripe first, and their hosted payment page expired (so neither can be paid
+        afterwards); when Stripe cannot be asked, nothing is cancelled for that checkout until the
+        next run. How many orders were cancelled."""
         orders = await self.orders.unpaid_card_orders(now - dt.timedelta(hours=UNPAID_CARD_ORDER_HOURS))
         to_cancel: list[Order] = []
         for checkout_id, group in itertools.groupby(
@@ -516,11 +794,16 @@ class CardPaymentService:
 
     async def _payment_given_up(self, checkout_id: uuid.UUID) -> bool:
         payment = await self.repo.card_payment(checkout_id, for_update=True)
-        if payment is None:
-            return True
-        if self._stripe is None:
-            return payment.status != "succeeded"
+        hosted = await self.repo.card_checkout_session(checkout_id, for_update=True)
+        if self._stripe is None or (payment is None and hosted is None):
+            return payment is None or payment.status != "succeeded"
         try:
+            # A hosted page still open could be paid after its orders are cancelled: closed first.
+            if hosted is not None and not await self._hosted_page_closed(hosted):
+                return False
+            payment = await self.repo.card_payment(checkout_id, for_update=True)
+            if payment is None:
+                return True
             intent = await self._stripe.payment_intent(payment.payment_intent_id)
             if intent.status in ("succeeded", "processing"):
                 await self.sync_payment(payment.payment_intent_id, intent)

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -121,7 +122,8 @@ class PayoutAccount(Entity):
 
 
 class CardPayment(Entity):
-    """The one Stripe PaymentIntent of a checkout: the buyer pays all its orders at once."""
+    """The one Stripe PaymentIntent of a checkout: the buyer pays all its orders at once. Made by us
+    (`CardPaymentService.start`) or by Stripe's hosted page (`CardCheckoutSession`), never both."""
 
     __tablename__ = "card_payment"
     __table_args__ = {"schema": MARKETPLACE_SCHEMA}
@@ -131,7 +133,8 @@ class CardPayment(Entity):
     order_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))
     """The orders it pays for (those awaiting payment when it was started), each for its display total."""
     client_secret: Mapped[str] = mapped_column(String(500))
-    """What the buyer's browser confirms the payment with (Stripe.js); shown to the buyer's members only."""
+    """What the buyer's browser confirms the payment with (Stripe.js); shown to the buyer's members only.
+    Empty for a payment made on Stripe's hosted page (`CardCheckoutSession`): Stripe confirms that one."""
     currency: Mapped[str] = mapped_column(CHAR(3))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(40))
@@ -152,6 +155,39 @@ class CardPayment(Entity):
     @property
     def settled(self) -> bool:
         return self.settlement_currency is not None and self.settlement_amount_minor is not None
+
+
+class CardCheckoutSession(Entity):
+    """The Stripe Checkout Session a checkout is paid through on Stripe's hosted payment page.
+
+    One per checkout, standing for its one payment: while it is open the buyer is sent to its `url`
+    again (never to a second session); once it has expired unpaid a new one takes its place (the
+    next `attempt`). Stripe makes the session's PaymentIntent only when the buyer pays, so the
+    checkout's `CardPayment` is recorded then, from this row, for the PaymentIntent the session
+    names (see `card.service`); a checkout with a session gets no PaymentIntent of ours besides."""
+
+    __tablename__ = "card_checkout_session"
+    __table_args__ = (
+        CheckConstraint("attempt > 0", name="attempt_positive"),
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+        {"schema": MARKETPLACE_SCHEMA},
+    )
+
+    checkout_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.checkout.id"), unique=True)
+    stripe_session_id: Mapped[str] = mapped_column(String(255), unique=True)
+    """The current session (`cs_...`); an expired one's id is replaced by its successor's."""
+    attempt: Mapped[int] = mapped_column(Integer)
+    """1 for the checkout's first session, 2 for the one made after it expired, ...: part of the
+    idempotency key, so that a successor is a new session and a retry the same one."""
+    url: Mapped[str] = mapped_column(String(2048))
+    """Stripe's hosted payment page of the session: where the buyer pays."""
+    status: Mapped[str] = mapped_column(String(40))
+    """The session's status as last fetched from Stripe: `open`, `complete` or `expired`."""
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    order_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))
+    """The orders it pays for (those awaiting payment when it was made), each for its display total."""
+    currency: Mapped[str] = mapped_column(CHAR(3))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
 
 
 class MoveStatus(enum.StrEnum):

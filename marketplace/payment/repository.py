@@ -15,6 +15,7 @@ from kernel.audit import AuditEntry
 from kernel.db import equals_any
 from marketplace.organization.models import Side
 from marketplace.payment.models import (
+    CardCheckoutSession,
     CardPayment,
     CardRefund,
     CardTransfer,
@@ -162,6 +163,23 @@ class PaymentRepository:
     async def card_payment_where(self, condition: ColumnElement[bool]) -> CardPayment | None:
         """The card payment matching `condition` (by PaymentIntent or charge id), locked."""
         return (await self.session.execute(select(CardPayment).where(condition).with_for_update())).scalar_one_or_none()
+
+    async def card_checkout_session(
+        self, checkout_id: uuid.UUID, *, for_update: bool = False
+    ) -> CardCheckoutSession | None:
+        statement = select(CardCheckoutSession).where(CardCheckoutSession.checkout_id == checkout_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def card_checkout_session_by_stripe_id(self, stripe_session_id: str) -> CardCheckoutSession | None:
+        """The checkout's session of that Stripe id (a session it replaced is not found), locked."""
+        statement = (
+            select(CardCheckoutSession)
+            .where(CardCheckoutSession.stripe_session_id == stripe_session_id)
+            .with_for_update()
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none()
 
     async def card_transfer(self, order_id: uuid.UUID, *, for_update: bool = False) -> CardTransfer | None:
         statement = select(CardTransfer).where(CardTransfer.order_id == order_id)

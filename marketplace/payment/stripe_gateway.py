@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import json
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -172,6 +173,37 @@ class StripeGateway:
             page = await self.client.v1.payment_intents.list_async({"created": {"gte": created_from}, "limit": 100})
             async for intent in page.auto_paging_iter():
                 yield intent
+
+    # --- Stripe's hosted payment page (Checkout Sessions) ----------------------------------------
+
+    async def create_checkout_session(
+        self, checkout_id: uuid.UUID, attempt: int, params: dict[str, Any]
+    ) -> stripe.checkout.Session:
+        """A Checkout Session (`mode=payment`) for the checkout: Stripe's hosted payment page, where
+        the buyer pays, and which makes the PaymentIntent then (with `payment_intent_data`).
+
+        The key names the checkout and its `attempt` (the n-th session it gets) besides fingerprinting
+        the parameters: a retry after a lost answer gets the same session, and a successor of an
+        expired one a session of its own."""
+        with _provider_errors():
+            return await self.client.v1.checkout.sessions.create_async(
+                params,  # type: ignore[arg-type]
+                {"idempotency_key": idempotency_key(f"checkout-session-{checkout_id}-{attempt}", params)},
+            )
+
+    async def checkout_session(self, session_id: str) -> stripe.checkout.Session:
+        """The Checkout Session as Stripe has it now (`open`, `complete` or `expired`; its PaymentIntent
+        once the buyer paid or tried to)."""
+        with _provider_errors():
+            return await self.client.v1.checkout.sessions.retrieve_async(session_id)
+
+    async def expire_checkout_session(self, session_id: str) -> stripe.checkout.Session:
+        """Close an open Checkout Session so that it can no longer be paid (Stripe refuses for a
+        session that is not open: completed meanwhile, or expired already)."""
+        with _provider_errors():
+            return await self.client.v1.checkout.sessions.expire_async(
+                session_id, None, {"idempotency_key": f"expire-{session_id}"}
+            )
 
     # --- transfers, refunds, reversals --------------------------------------------------------
 

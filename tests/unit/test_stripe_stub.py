@@ -7,6 +7,7 @@ import random
 from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 
+import httpx
 import pytest
 import stripe
 from stripe.params import PaymentIntentCreateParams, TransferCreateParams
@@ -432,6 +433,86 @@ def test_an_intent_can_be_cancelled_until_it_succeeds(api: stripe.StripeClient, 
         "requires_confirmation, requires_action, processing."
     )
     assert api.v1.payment_intents.retrieve(paid).status == "succeeded"
+
+
+# --- Checkout Sessions: Stripe's hosted payment page --------------------------------------------
+
+
+def hosted_session(api: stripe.StripeClient) -> stripe.checkout.Session:
+    return api.v1.checkout.sessions.create(
+        {
+            "mode": "payment",
+            "line_items": [
+                {"quantity": 2, "price_data": {"currency": "eur", "unit_amount": 1250, "product_data": {"name": "Jam"}}}
+            ],
+            "success_url": "https://shop.example/paid?session={CHECKOUT_SESSION_ID}",
+            "cancel_url": "https://shop.example/cart",
+            "metadata": {"checkout_id": "c-7"},
+            "payment_intent_data": {"transfer_group": "checkout_c-7", "metadata": {"checkout_id": "c-7"}},
+        }
+    )
+
+
+def test_a_checkout_session_is_open_on_the_stubs_page_and_makes_its_intent_only_when_paid(
+    api: stripe.StripeClient, stub: StripeStub
+) -> None:
+    session = hosted_session(api)
+
+    assert session.id.startswith("cs_test_")
+    assert (session.status, session.payment_status, session.payment_intent) == ("open", "unpaid", None)
+    assert (session.amount_total, session.currency, session.url) == (2500, "eur", f"{stub.url}/c/pay/{session.id}")
+    assert session.metadata is not None
+    assert session.metadata.to_dict() == {"checkout_id": "c-7"}
+    assert api.v1.payment_intents.list().data == []
+
+    paid = stub.pay_checkout_session(session.id)
+
+    read = api.v1.checkout.sessions.retrieve(session.id)
+    assert (read.status, read.payment_status, read.payment_intent) == ("complete", "paid", paid["payment_intent"])
+    intent = api.v1.payment_intents.retrieve(paid["payment_intent"])
+    assert (intent.status, intent.amount, intent.currency, intent.transfer_group) == (
+        "succeeded",
+        2500,
+        "eur",
+        "checkout_c-7",
+    )
+    assert intent.metadata.to_dict() == {"checkout_id": "c-7"}
+    with pytest.raises(ValueError, match="complete, not open"):
+        stub.pay_checkout_session(session.id)
+
+
+def test_the_stubs_hosted_page_takes_the_payment_and_sends_the_browser_to_the_success_url(
+    api: stripe.StripeClient, stub: StripeStub
+) -> None:
+    session = hosted_session(api)
+    page = httpx.get(f"{stub.url}/c/pay/{session.id}")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Pay €25.00" in page.text
+
+    paid = httpx.post(f"{stub.url}/c/pay/{session.id}")
+    again = httpx.get(f"{stub.url}/c/pay/{session.id}")
+
+    success = f"https://shop.example/paid?session={session.id}"
+    assert (paid.status_code, paid.headers["location"]) == (303, success)
+    assert (again.status_code, again.headers["location"]) == (303, success)
+    assert api.v1.checkout.sessions.retrieve(session.id).payment_status == "paid"
+
+
+def test_an_expired_session_cannot_be_paid_or_expired_again(api: stripe.StripeClient, stub: StripeStub) -> None:
+    session = hosted_session(api)
+    expired = api.v1.checkout.sessions.expire(session.id)
+    assert (expired.status, expired.url) == ("expired", None)
+    assert "This payment page has expired" in httpx.get(f"{stub.url}/c/pay/{session.id}").text
+
+    with pytest.raises(stripe.InvalidRequestError):
+        api.v1.checkout.sessions.expire(session.id)
+    with pytest.raises(ValueError, match="expired, not open"):
+        stub.pay_checkout_session(session.id)
+
+    lapsing = hosted_session(api)
+    stub.update(lapsing.id, expires_at=1)  # Stripe expires a session at its time
+    assert api.v1.checkout.sessions.retrieve(lapsing.id).status == "expired"
 
 
 # --- lists -------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // Borderhub's own small script. Every page works without it; with it, some are quicker to use.
 // Enhancements are opt-in by data attributes, so a page says what it wants:
 //   data-submit-on-change   on a control: submit its form when it changes (language, facets)
+//   data-without-script     on a button only needed without the script (its form submits on change)
 //   data-focus-first        on an error summary: move the focus to it, so it is read out first
 //   data-live-search="id"   on a search form: refresh the results region `id` while typing
 //   data-options-of="id"    on a select with <optgroup data-group>: offer only the group the
@@ -15,6 +16,9 @@ document.addEventListener("change", (event) => {
 });
 
 document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-without-script]").forEach((element) => {
+    element.hidden = true;
+  });
   const summary = document.querySelector("[data-focus-first]");
   if (summary) {
     summary.focus();
