@@ -69,6 +69,7 @@ __all__ = [
     "Period",
     "PooledProcurement",
     "ProcurementRow",
+    "ProducerProfile",
     "QuantityRow",
     "Reader",
     "ReconciliationReport",
@@ -102,6 +103,7 @@ __all__ = [
     "named_classifications",
     "normalise_classification",
     "place_awarded_orders",
+    "producer_profiles",
     "read_organization",
     "reconcile_card_payments",
     "record_rates",
@@ -187,6 +189,25 @@ async def buying_jurisdiction(
 async def hub_jurisdictions(session: AsyncSession) -> set[str]:
     """Every jurisdiction some hub spans (where listings' eligibility is known)."""
     return await HubRepository(session).all_jurisdictions()
+
+
+class ProducerProfile(msgspec.Struct, kw_only=True, frozen=True):
+    """A producer as buyers of its goods see it: its name and what its hubs verified about it."""
+
+    name: str
+    verified_inclusion: list[str]
+
+
+async def producer_profiles(
+    session: AsyncSession, organization_ids: set[uuid.UUID]
+) -> dict[uuid.UUID, ProducerProfile]:
+    """The producers' public profiles (names and hub-verified inclusion attributes are public, as the
+    search shows them); unknown ids are left out. No access check."""
+    facts = await ListingRepository(session).producer_facts(organization_ids)
+    return {
+        organization_id: ProducerProfile(name=fact.name, verified_inclusion=list(fact.inclusion))
+        for organization_id, fact in facts.items()
+    }
 
 
 async def listing_ids_of_producers(session: AsyncSession, organization_ids: set[uuid.UUID]) -> list[uuid.UUID]:

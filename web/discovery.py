@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.auth import Principal
 from kernel.errors import InvalidInput, NotFound
-from marketplace.api import ListingSnapshot, classification_name, listing_snapshots, shown_classification
+from marketplace.api import ProducerProfile, classification_name, producer_profiles, shown_classification
 from marketplace.catalog.classification import digits as digits_of
 from marketplace.catalog.schemas import ListingEligibility, ListingRead, Quote
 from marketplace.catalog.service import ListingNotFound, ListingService, Preference
@@ -564,7 +564,7 @@ def quantity_problem(error: InvalidInput, listing: ListingRead, reader: Reader, 
 
 def listing_view(
     listing: ListingRead,
-    snapshot: ListingSnapshot | None,
+    producer: ProducerProfile | None,
     quote: Quote | None,
     eligibility: ListingEligibility | None,
     reader: Reader,
@@ -608,11 +608,13 @@ def listing_view(
     return ListingView(
         listing=listing,
         other_languages=others,
-        producer=snapshot.producer_name if snapshot else None,
+        producer=producer.name if producer else None,
         origin=origin_name,
-        verified=[reader.gettext(INCLUSION[a]) for a in (snapshot.inclusion if snapshot else []) if a in INCLUSION],
+        verified=[
+            reader.gettext(INCLUSION[a]) for a in (producer.verified_inclusion if producer else []) if a in INCLUSION
+        ],
         ships_to=[place_name(code, reader.language) for code in listing.ships_to],
-        in_stock=snapshot is not None and snapshot.in_stock,
+        in_stock=listing.stock_on_hand >= listing.min_order_quantity,
         quote=quoted,
         cart_quantity=f.number(quote.quantity if quote is not None else listing.min_order_quantity),
         delivery=delivery,
@@ -679,7 +681,7 @@ class DiscoveryPages(Controller):
             await quote_for(service, principal, listing, quantity, buyer.currency, reader, form) if quantity else None
         )
         eligibility = await service.eligibility(principal, listing.id, buyer.place) if buyer.place else None
-        snapshots = await listing_snapshots(db_session, [listing.id])
-        view = listing_view(listing, snapshots[0] if snapshots else None, quote, eligibility, reader)
+        profiles = await producer_profiles(db_session, {listing.organization_id})
+        view = listing_view(listing, profiles.get(listing.organization_id), quote, eligibility, reader)
         status = 422 if form.errors or form.problem else 200
         return page(reader, "discovery/listing.jinja", form=form, view=view, status_code=status)
