@@ -176,6 +176,8 @@ def main(args: argparse.Namespace) -> None:
         reindex(data_dir)
         with httpx.Client(base_url=base, timeout=60) as client:
             found = client.get("/api/v1/search/listings", params={"q": "honey", "per_page": 100}, headers=bearer)
+            if not found.is_success or not found.json()["items"]:
+                raise RuntimeError(f"no listings found to open: {found.status_code} {found.text[:200]}")
             listing_ids = [hit["id"] for hit in found.json()["items"]]
         cookies = page_cookies(base, BUYER)
         if not args.transfer_only:

@@ -134,7 +134,9 @@ def serve(host: str, port: int, demo: bool, data_dir: Path | None) -> None:
                 f"No SMTP server: mail is kept in the local mailbox — `borderhub mail list`, "
                 f"or http://{host}:{port}/api/v1/demo/mailbox"
             )
-    click.echo(f"Borderhub on http://{host}:{port}/ — the API at /api/v1, its interactive docs at http://{host}:{port}/schema")
+    click.echo(
+        f"Borderhub on http://{host}:{port}/ — the API at /api/v1, its interactive docs at http://{host}:{port}/schema"
+    )
     # uvicorn re-raises SIGTERM after shutting down; as SystemExit it lets the exit
     # handlers run, which stop the embedded PostgreSQL instead of orphaning it.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -350,6 +350,7 @@ async def load_demo(session: AsyncSession, settings: CoreSettings, *, public_url
                     issuing_jurisdiction=demo.country,
                     valid_from=today - dt.timedelta(days=200),
                     valid_until=today + dt.timedelta(days=days_left),
+                    issuer="Demo certification body (illustrative)",
                     document_url=f"https://documents.demo.borderhub.eu/{number}.pdf",
                 ),
             )

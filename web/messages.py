@@ -70,6 +70,15 @@ _SAID = [
         r"a listing has at most (?P<n>\d+) photos: remove one first",
         _("A listing has at most %(n)s photos. Remove one before you add another."),
     ),
+    # A credential's document (marketplace.compliance.documents and .service).
+    (r"is not a PDF, JPEG or PNG file", _("This file is not a PDF, JPEG or PNG document.")),
+    (r"is an empty file", _("This file is empty. Choose the file of the document.")),
+    (r"is a file larger than (?P<n>\d+) MB", _("Choose a file of at most %(n)s MB.")),
+    (
+        r"is an image of more than (?P<n>\d+) million pixels",
+        _("This picture has more than %(n)s million pixels. Make it smaller, then upload it again."),
+    ),
+    (r"upload the document or give a link to it \(document_url\)", _("Upload the document, or give a link to it.")),
 ]
 _COMPILED = [(re.compile(pattern), said) for pattern, said in _SAID]
 

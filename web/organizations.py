@@ -1,9 +1,10 @@
-"""Pages of one's organisations: the list, creating one (places and languages picked by name), its
-profile (members, hubs and applying to one) and its credentials.
+"""Pages of one's organisations: the list, creating one (places and languages picked by name) and its
+profile (members, hubs and applying to one); its credentials are `web.credentials`, which uses the
+names of places and credential kinds kept here.
 
-Every page calls the services the JSON API calls (`OrganizationService`, `HubService`,
-`ComplianceService`, the place names of `marketplace.place`); what the reader may see and do is
-theirs to decide (an organisation one is no member of is their 404, the error page).
+Every page calls the services the JSON API calls (`OrganizationService`, `HubService`, the place
+names of `marketplace.place`); what the reader may see and do is theirs to decide (an organisation
+one is no member of is their 404, the error page).
 """
 
 from __future__ import annotations
@@ -31,9 +32,6 @@ from kernel.auth import Principal
 from kernel.errors import FieldError, FieldProblems, Forbidden, InvalidInput, NotFound
 from kernel.pagination import MAX_PER_PAGE, PageParams
 from kernel.validation import convert
-from marketplace.compliance.errors import DuplicateCredential
-from marketplace.compliance.schemas import CredentialCreate, CredentialRead, RequirementRead
-from marketplace.compliance.service import ComplianceService
 from marketplace.hub.schemas import HubApplication, HubRead
 from marketplace.hub.service import HubService, OutsideHub
 from marketplace.organization.models import InclusionAttribute, OrganizationKind, Role
@@ -110,7 +108,6 @@ ORGANIZATION_FIELDS = {
     "$.inclusion": "inclusion",
     **{f"$.languages[{index}]": "languages" for index in range(MAX_PER_PAGE)},
 }
-CREDENTIAL_FIELDS = {"$.issuing_jurisdiction": "issuing_country"}
 UNVERIFIED = _("Prove your e-mail address first: follow the link we sent you, or ask for a new one above.")
 
 
@@ -495,138 +492,3 @@ class OrganizationPages(Controller):
             sells=organization.kind in (OrganizationKind.producer, OrganizationKind.both),
             form=form,
         )
-
-    # --- credentials ----------------------------------------------------------------------------
-
-    @get("/organizations/{organization_id:uuid}/credentials")
-    async def credentials(
-        self, reader: ThisReader, db_session: Session, organization_id: FromPath[uuid.UUID]
-    ) -> Template:
-        principal = reader.require()
-        return await self._credentials(reader, db_session, principal, organization_id, Form())
-
-    @post("/organizations/{organization_id:uuid}/credentials")
-    async def submit_credential(
-        self,
-        request: Request[Any, Any, Any],
-        reader: ThisReader,
-        db_session: Session,
-        organization_id: FromPath[uuid.UUID],
-    ) -> Template | Redirect:
-        principal = reader.require()
-        values = await form_values(request)
-        form = Form(values=values)
-        region = values.get("issuing_region", "")
-        data = {
-            key: values[key]
-            for key in ("credential_type", "number", "valid_from", "valid_until", "document_url")
-            if values.get(key)
-        }
-        if region or values.get("issuing_country"):
-            data["issuing_jurisdiction"] = region or values["issuing_country"]
-        fields = CREDENTIAL_FIELDS if not region else {"$.issuing_jurisdiction": "issuing_region"}
-        try:
-            credential = convert(data, CredentialCreate, strict=False)
-            await ComplianceService(db_session).submit_credential(principal, organization_id, credential)
-        except InvalidInput as error:
-            form.note(error, reader, fields)
-            return await self._credentials(reader, db_session, principal, organization_id, form, status_code=422)
-        except EmailUnverified:
-            form.problem = reader.gettext(UNVERIFIED)
-            return await self._credentials(reader, db_session, principal, organization_id, form, status_code=403)
-        except DuplicateCredential:
-            form.problem = reader.gettext("This credential is already recorded.")
-            return await self._credentials(reader, db_session, principal, organization_id, form, status_code=409)
-        return see_other(f"/organizations/{organization_id}/credentials", notice="credential-recorded")
-
-    async def _credentials(
-        self,
-        reader: Reader,
-        db_session: AsyncSession,
-        principal: Principal,
-        organization_id: uuid.UUID,
-        form: Form,
-        status_code: int = 200,
-    ) -> Template:
-        organization = await OrganizationService(db_session).read(principal, organization_id)
-        compliance = ComplianceService(db_session)
-        listed = await compliance.credentials(principal, organization_id, None, EVERYTHING)
-        hubs = await _hubs(db_session, principal)
-        hub_names = {hub.id: hub.name for hub in hubs}
-        names = _names(reader)
-        mine = [ref.hub_id for ref in organization.hubs if ref.status != "rejected"]
-        asked: dict[str, list[RequirementRead]] = {}
-        for hub_id in mine:
-            for requirement in (
-                await compliance.requirements(
-                    principal, hub_id, destination=None, credential_type=None, page=EVERYTHING
-                )
-            ).items:
-                asked.setdefault(requirement.credential_type, []).append(requirement)
-        types = {**{code: reader.gettext(text) for code, text in CREDENTIAL_TYPES.items()}}
-        for code in [*asked, *(credential.credential_type for credential in listed.items)]:
-            types.setdefault(code, code.replace("_", " "))
-        rows = [
-            _credential_row(credential, reader, names, hub_names, types, asked.get(credential.credential_type, []))
-            for credential in listed.items
-        ]
-        manages = organization.my_role is not None and organization.my_role.at_least(Role.admin)
-        return page(
-            reader,
-            "organizations/credentials.jinja",
-            status_code=status_code,
-            organization=organization,
-            rows=rows,
-            form=form,
-            manages=manages,
-            types=list(types.items()),
-            countries=country_groups(reader, names, hubs),
-            regions=region_groups(names, hubs),
-        )
-
-
-def _credential_row(
-    credential: CredentialRead,
-    reader: Reader,
-    names: Names,
-    hub_names: Mapping[uuid.UUID, str],
-    types: Mapping[str, str],
-    asked: list[RequirementRead],
-) -> dict[str, Any]:
-    hub = hub_names.get(credential.decided_by_hub_id, "") if credential.decided_by_hub_id else ""
-    f = reader.formats
-    match credential.effective_status.value:
-        case "verified":
-            state = reader.gettext("Verified by %(hub)s on %(day)s") % {
-                "hub": hub,
-                "day": f.date(credential.decided_at.date()) if credential.decided_at else "",
-            }
-        case "rejected":
-            # The reason is the coordinator's own words, shown as written.
-            state = reader.gettext("Not accepted by %(hub)s: %(reason)s") % {
-                "hub": hub,
-                "reason": credential.rejection_reason or "",
-            }
-        case "expired":
-            state = reader.gettext("Expired")
-        case _:
-            state = reader.gettext("Waiting for a hub's coordinators to check it")
-    return {
-        "id": credential.id,
-        "type": types.get(credential.credential_type, credential.credential_type),
-        "number": credential.number,
-        "issued_in": names.place(credential.issuing_jurisdiction),
-        "valid_from": f.date(credential.valid_from),
-        "valid_until": f.date(credential.valid_until),
-        "state": state,
-        "status": credential.effective_status.value,
-        "document_url": credential.document_url,
-        "asked": [
-            {
-                "hub": hub_names.get(requirement.hub_id, ""),
-                "destination": names.place(requirement.destination),
-                "description": requirement.description,
-            }
-            for requirement in asked
-        ],
-    }

@@ -32,6 +32,7 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=False,  # as `kernel.catalogs` extracts the texts
         lstrip_blocks=True,
+        auto_reload=False,  # templates change with a release, not while serving: no stat() per page
     )
     # newstyle: `_("%(n)s orders", n=3)` formats after translating, and escapes what it inserts.
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ from litestar.static_files import create_static_files_router
 from kernel.contribution import Contribution, provide_value
 from web.account import AccountPages
 from web.cart import CartPages
+from web.credentials import CredentialPages
 from web.discovery import DiscoveryPages
 from web.disputes import DisputePages
 from web.errors import PAGE_EXCEPTION_HANDLERS
@@ -39,6 +40,7 @@ def register(settings: WebSettings) -> Contribution:
             ProfilePages,
             DiscoveryPages,
             OrganizationPages,
+            CredentialPages,
             PoolPages,
             DisputePages,
             CartPages,

@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import quote
 
-from litestar import Controller, delete, get, post
+import msgspec
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import ClientException
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from kernel.errors import InvalidInput
+from kernel.openapi import answers_in, struct_schema
 from kernel.pagination import Page
-from kernel.validation import Day
-from kernel.web import Caller, Paging, Session, paging_defaulting_to
+from kernel.storage import FileStorage
+from kernel.validation import Day, convert, decode_json
+from kernel.web import JSON_MEDIA_TYPE, Caller, Paging, Session, paging_defaulting_to
+from marketplace.compliance.documents import DOCUMENT_MEDIA_TYPES, MAX_DOCUMENT_BYTES, ascii_name
 from marketplace.compliance.models import ClassificationScheme, EffectiveStatus
 from marketplace.compliance.schemas import (
+    CredentialAcceptance,
     CredentialCreate,
     CredentialRead,
     CredentialRejection,
+    DocumentUpload,
     Eligibility,
     ExpiringCredentialRead,
     RecognitionCreate,
@@ -24,15 +37,107 @@ from marketplace.compliance.schemas import (
     RequirementCreate,
     RequirementRead,
 )
-from marketplace.compliance.service import ComplianceService
+from marketplace.compliance.service import ComplianceService, CredentialDocument
+
+#: The largest credential upload body: room for a document well over the 10 MB it may have, so that
+#: one a little too large is told so by its field (422) rather than refused whole (413).
+MAX_CREDENTIAL_BODY_BYTES = 2 * MAX_DOCUMENT_BYTES
 
 
-def provide_compliance_service(db_session: Session) -> ComplianceService:
-    return ComplianceService(db_session)
+def provide_compliance_service(db_session: Session, file_storage: NamedDependency[FileStorage]) -> ComplianceService:
+    return ComplianceService(db_session, file_storage)
 
 
 Compliance = NamedDependency[ComplianceService]
 DEPENDENCIES = {"compliance_service": Provide(provide_compliance_service, sync_to_thread=False)}
+
+
+async def read_document_upload(request: Request[Any, Any, Any]) -> DocumentUpload | None:
+    """The document a multipart form sends in its `file` field (the pages' form sends the same), or
+    None when it sends none (a file input left empty sends a part without a name or bytes).
+    `InvalidInput` naming `file` when the field is text, not a file."""
+    form = await request.form()
+    file = form.get("file")
+    if file is None or file == "":
+        return None
+    if not isinstance(file, UploadFile):
+        raise InvalidInput.field("file", "must be a file, sent as a multipart file part")
+    try:
+        content = await file.read()
+    finally:
+        await file.close()
+    if not content and not file.filename:
+        return None
+    return DocumentUpload(content=content, filename=file.filename or "")
+
+
+async def read_credential_submission(
+    request: Request[Any, Any, Any],
+) -> tuple[CredentialCreate, DocumentUpload | None]:
+    """A credential as JSON (`CredentialCreate`), or as a multipart form of the same fields (blank
+    ones left out) with the document in `file`. JSON is read as strictly as every body
+    (`kernel.web.JsonRequest`); any other content type is 415."""
+    media_type = request.content_type[0]
+    if media_type == RequestEncodingType.MULTI_PART.value:
+        form = await request.form()
+        fields = {
+            key: value.strip()
+            for key, value in form.items()
+            if key != "file" and isinstance(value, str) and value.strip()
+        }
+        document = await read_document_upload(request)
+        data: CredentialCreate = convert(fields, CredentialCreate, strict=False)
+        return data, document
+    if media_type != JSON_MEDIA_TYPE and not (media_type.startswith("application/") and media_type.endswith("+json")):
+        sent = f" (this one is {media_type})" if media_type else ""
+        raise ClientException(
+            status_code=415,
+            detail=f"send the credential as JSON ({JSON_MEDIA_TYPE}) or as multipart/form-data with the document "
+            f"in `file`{sent}",
+        )
+    try:
+        return decode_json(await request.body(), CredentialCreate), None
+    except msgspec.DecodeError:
+        raise ClientException(detail="the body is not valid JSON") from None
+
+
+def document_response(document: CredentialDocument) -> Response[bytes]:
+    """The document as served to those who may see it: shown in the browser (`inline`) under its safe
+    name, never cached by a shared cache, never sniffed as another type."""
+    disposition = f"inline; filename=\"{ascii_name(document.name)}\"; filename*=UTF-8''{quote(document.name, safe='')}"
+    return Response(
+        document.content,
+        media_type=document.media_type,
+        headers={
+            "Cache-Control": "private, no-store",
+            "Content-Disposition": disposition,
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@dataclass
+class _CredentialSubmission(Operation):
+    """Documents the two bodies the submission reads itself: JSON, or a multipart form with the file."""
+
+    def __post_init__(self) -> None:
+        fields = struct_schema(CredentialCreate)
+        form = struct_schema(CredentialCreate)
+        form.properties = {
+            **(form.properties or {}),
+            "file": Schema(
+                type=OpenAPIType.STRING,
+                format=OpenAPIFormat.BINARY,
+                description=f"The document: a PDF, JPEG or PNG ({', '.join(DOCUMENT_MEDIA_TYPES)}), at most 10 MB",
+            ),
+        }
+        self.request_body = RequestBody(
+            required=True,
+            content={
+                JSON_MEDIA_TYPE: OpenAPIMediaType(schema=fields),
+                RequestEncodingType.MULTI_PART.value: OpenAPIMediaType(schema=form),
+            },
+        )
 
 
 class OrganizationComplianceController(Controller):
@@ -40,15 +145,29 @@ class OrganizationComplianceController(Controller):
     tags = ["compliance"]
     dependencies = DEPENDENCIES
 
-    @post("/credentials", summary="Record a credential of the organisation (owner or admin)")
+    @post(
+        "/credentials",
+        summary="Record a credential of the organisation (owner or admin)",
+        description=(
+            "JSON, or a multipart form of the same fields with the document itself in `file`: a PDF, JPEG or "
+            "PNG of at most 10 MB, judged by its bytes (its name and claimed type do not matter), kept as "
+            "uploaded and served to the organisation's members and its hubs' coordinators at `document.url`. "
+            "A credential needs the uploaded document, a link to it (`document_url`, https), or both. "
+            "A file of another type, damaged or too large, or neither file nor link: 422 naming `file`."
+        ),
+        request_max_body_size=MAX_CREDENTIAL_BODY_BYTES,
+        operation_class=_CredentialSubmission,
+        opt={"problems": (400, 413, 415, 422)},
+    )
     async def submit(
         self,
         organization_id: FromPath[uuid.UUID],
-        data: JSONBody[CredentialCreate],
+        request: Request[Any, Any, Any],
         principal: Caller,
         compliance_service: Compliance,
     ) -> CredentialRead:
-        return await compliance_service.submit_credential(principal, organization_id, data)
+        data, document = await read_credential_submission(request)
+        return await compliance_service.submit_credential(principal, organization_id, data, document)
 
     @get(
         "/credentials", summary="The organisation's credentials, soonest expiry first (members, its hubs' coordinators)"
@@ -81,6 +200,40 @@ class OrganizationComplianceController(Controller):
         compliance_service: Compliance,
     ) -> CredentialRead:
         return await compliance_service.credential(principal, organization_id, credential_id)
+
+    @get(
+        "/credentials/{credential_id:uuid}/document",
+        summary="A credential's uploaded document (members and its hubs' coordinators)",
+        description=(
+            "The PDF, JPEG or PNG as uploaded, shown inline under its file name (`Cache-Control: private`). "
+            "Anyone but the organisation's members and the coordinators of its hubs, and a credential "
+            "with only a link, get 404."
+        ),
+        media_type=DOCUMENT_MEDIA_TYPES[0],
+        operation_class=answers_in(*DOCUMENT_MEDIA_TYPES[1:], binary=True),
+    )
+    async def document(
+        self,
+        organization_id: FromPath[uuid.UUID],
+        credential_id: FromPath[uuid.UUID],
+        principal: Caller,
+        compliance_service: Compliance,
+    ) -> Response[bytes]:
+        return document_response(await compliance_service.document(principal, organization_id, credential_id))
+
+    @get(
+        "/credentials/{credential_id:uuid}/acceptance",
+        summary="Where a credential counts, and the requirements of the organisation's hubs it meets",
+    )
+    async def acceptance(
+        self,
+        organization_id: FromPath[uuid.UUID],
+        credential_id: FromPath[uuid.UUID],
+        principal: Caller,
+        compliance_service: Compliance,
+    ) -> CredentialAcceptance:
+        [acceptance] = await compliance_service.acceptance(principal, organization_id, credential_id)
+        return acceptance
 
     @get("/eligibility", summary="May the organisation sell goods of this classification into a destination?")
     async def eligibility(

@@ -15,7 +15,7 @@ import datetime as dt
 import enum
 import uuid
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, String, UniqueConstraint, Uuid
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel import codes
@@ -63,12 +63,23 @@ def prefix_matches(prefix: str, code: str) -> bool:
 
 
 class Credential(Entity):
-    """A permit or certificate held by an organisation, checked by a hub coordinator."""
+    """A permit or certificate held by an organisation, checked by a hub coordinator.
+
+    The document itself is uploaded (a PDF, JPEG or PNG kept in the file storage under
+    `document_key`), linked (`document_url`), or both: a credential has at least one of them.
+    """
 
     __tablename__ = "credential"
     __table_args__ = (
         CheckConstraint("valid_until >= valid_from", name="credential_validity_ordered"),
         CheckConstraint("isfinite(valid_from) AND isfinite(valid_until)", name="validity_finite"),
+        CheckConstraint("document_url IS NOT NULL OR document_key IS NOT NULL", name="has_document"),
+        CheckConstraint(
+            "(document_key IS NULL) = (document_media_type IS NULL) "
+            "AND (document_key IS NULL) = (document_name IS NULL) "
+            "AND (document_key IS NULL) = (document_bytes IS NULL)",
+            name="document_described",
+        ),
         UniqueConstraint(
             "organization_id",
             "credential_type",
@@ -89,7 +100,16 @@ class Credential(Entity):
     issuing_jurisdiction: Mapped[str] = mapped_column(String(6))
     valid_from: Mapped[dt.date] = mapped_column(Date)
     valid_until: Mapped[dt.date] = mapped_column(Date)
-    document_url: Mapped[str] = mapped_column(String(2000))
+    issuer: Mapped[str | None] = mapped_column(String(200))
+    """The authority that issued it, as the organisation names it (None on credentials recorded before
+    it was asked)."""
+    document_url: Mapped[str | None] = mapped_column(String(2000))
+    document_key: Mapped[str | None] = mapped_column(String(300))
+    """Where the uploaded document is in the file storage (`kernel.storage`); None when only linked."""
+    document_media_type: Mapped[str | None] = mapped_column(String(100))
+    document_name: Mapped[str | None] = mapped_column(String(200))
+    """The uploaded file's name, made safe to send back (see `marketplace.compliance.documents`)."""
+    document_bytes: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[CredentialStatus] = mapped_column(enum_type(CredentialStatus, "credential_status"))
     rejection_reason: Mapped[str | None] = mapped_column(String(1000))
     decided_by_hub_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.hub.id"))

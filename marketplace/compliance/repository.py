@@ -166,6 +166,28 @@ class ComplianceRepository:
         )
         return [(i, o, t, v) for i, o, t, v in result.all()]
 
+    async def credentials_of(
+        self, organization_id: uuid.UUID, credential_id: uuid.UUID | None = None
+    ) -> list[Credential]:
+        """The organisation's credentials (or only the one `credential_id` names), soonest expiry first."""
+        condition = [Credential.organization_id == organization_id]
+        if credential_id is not None:
+            condition.append(Credential.id == credential_id)
+        rows = await self.session.execute(
+            select(Credential).where(*condition).order_by(Credential.valid_until, Credential.id)
+        )
+        return list(rows.scalars())
+
+    async def admitted_hub_ids(self, organization_id: uuid.UUID) -> set[uuid.UUID]:
+        """The hubs the organisation is admitted to (whose rules apply to it)."""
+        rows = await self.session.execute(
+            select(HubMembership.hub_id).where(
+                HubMembership.organization_id == organization_id,
+                HubMembership.status == HubMembershipStatus.admitted,
+            )
+        )
+        return set(rows.scalars())
+
     async def owned_credential_ids(self, organization_id: uuid.UUID, credential_ids: list[uuid.UUID]) -> set[uuid.UUID]:
         if not credential_ids:
             return set()
@@ -296,6 +318,21 @@ class ComplianceRepository:
             .limit(limit)
         )
         return list(rows.scalars()), int(total)
+
+    async def requirements_of_hubs(self, hub_ids: set[uuid.UUID], credential_types: set[str]) -> list[Requirement]:
+        """The hubs' requirements of these credential types, by hub, destination and classification."""
+        rows = await self.session.execute(
+            select(Requirement)
+            .where(Requirement.hub_id.in_(hub_ids), Requirement.credential_type.in_(credential_types))
+            .order_by(
+                Requirement.hub_id,
+                Requirement.destination,
+                Requirement.classification_scheme,
+                Requirement.classification_prefix,
+                Requirement.id,
+            )
+        )
+        return list(rows.scalars())
 
     async def requirements_of_admitting_hubs(
         self,

@@ -23,6 +23,15 @@ Jurisdiction = Annotated[
     str, msgspec.Meta(min_length=2, max_length=10, description="ISO 3166-1 alpha-2 or ISO 3166-2", examples=["PL-02"])
 ]
 DocumentUrl = Annotated[str, msgspec.Meta(max_length=2000, pattern=r"^https://[^\s/?#]+\S*$")]
+Issuer = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=200,
+        description="The authority that issued it",
+        examples=["Polska Izba Produktu Ekologicznego, PL-EKO-07"],
+    ),
+]
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
 
 
@@ -32,8 +41,28 @@ class CredentialCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
     issuing_jurisdiction: Jurisdiction
     valid_from: DocumentDay
     valid_until: DocumentDay
-    document_url: DocumentUrl
-    """Where a coordinator can see the document (https only)."""
+    issuer: Issuer | None = None
+    """Who issued it (the pages ask for it; optional here for clients written before it was asked)."""
+    document_url: DocumentUrl | None = None
+    """Where a coordinator can see the document (https only). Required unless the document is uploaded
+    (the multipart field `file`); both may be given."""
+
+
+class DocumentUpload(msgspec.Struct, kw_only=True):
+    """A credential's document as uploaded (the multipart field `file`): its bytes and its file name."""
+
+    content: bytes
+    filename: str = ""
+
+
+class CredentialDocumentRead(msgspec.Struct, kw_only=True, frozen=True):
+    """The uploaded document: served at `url` to the organisation's members and its hubs' coordinators."""
+
+    url: str
+    media_type: str
+    """`application/pdf`, `image/jpeg` or `image/png`, from the file's bytes."""
+    name: str
+    size_bytes: int
 
 
 class CredentialRejection(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -48,7 +77,11 @@ class CredentialRead(msgspec.Struct, kw_only=True, frozen=True):
     issuing_jurisdiction: str
     valid_from: dt.date
     valid_until: dt.date
-    document_url: str
+    issuer: str | None
+    """None on credentials recorded before the issuer was asked."""
+    document_url: str | None
+    document: CredentialDocumentRead | None
+    """The uploaded document, if there is one (a credential has it, `document_url`, or both)."""
     status: CredentialStatus
     """The coordinator's decision."""
     effective_status: EffectiveStatus
@@ -64,6 +97,37 @@ class CredentialRead(msgspec.Struct, kw_only=True, frozen=True):
 
 class ExpiringCredentialRead(CredentialRead, kw_only=True, frozen=True):
     organization_name: str
+
+
+class AcceptedIn(msgspec.Struct, kw_only=True, frozen=True):
+    """A jurisdiction a credential counts in: where it was issued (`hub_id` None), or where a hub the
+    organisation is admitted to recognises it."""
+
+    jurisdiction: str
+    hub_id: uuid.UUID | None
+
+
+class UnlockedRequirement(msgspec.Struct, kw_only=True, frozen=True):
+    """A requirement of a hub the organisation is admitted to that the credential meets, once it is
+    verified and while it is valid: goods of the classification may then be sold into `destination`."""
+
+    requirement_id: uuid.UUID
+    hub_id: uuid.UUID
+    classification_scheme: ClassificationScheme
+    classification_prefix: str
+    destination: str
+    description: str | None
+
+
+class CredentialAcceptance(msgspec.Struct, kw_only=True, frozen=True):
+    """Where a credential counts, by the rules of the hubs its organisation is admitted to."""
+
+    credential_id: uuid.UUID
+    counts_today: bool
+    """Verified and valid today: only then does it count anywhere (otherwise the lists below say where it
+    would count once verified and valid)."""
+    accepted_in: list[AcceptedIn]
+    unlocks: list[UnlockedRequirement]
 
 
 class RecognitionCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -18,14 +18,18 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import anyio.to_thread
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
+from uuid_utils.compat import uuid7
 
-from kernel import audit, clock, codes
+from kernel import audit, clock, codes, text
 from kernel.auth import Principal
 from kernel.errors import FieldProblems, InvalidInput
 from kernel.outbox import emit
 from kernel.pagination import Page, PageParams
+from kernel.storage import FileStorage
+from marketplace.compliance.documents import CheckedDocument, check_document, document_key
 from marketplace.compliance.errors import (
     CredentialNotFound,
     DuplicateCredential,
@@ -42,10 +46,15 @@ from marketplace.compliance.models import (
     Recognition,
     Requirement,
 )
+from marketplace.compliance.policies import can_see_documents
 from marketplace.compliance.repository import ComplianceRepository
 from marketplace.compliance.schemas import (
+    AcceptedIn,
+    CredentialAcceptance,
     CredentialCreate,
+    CredentialDocumentRead,
     CredentialRead,
+    DocumentUpload,
     Eligibility,
     ExpiringCredentialRead,
     MissingCredential,
@@ -53,6 +62,7 @@ from marketplace.compliance.schemas import (
     RecognitionRead,
     RequirementCreate,
     RequirementRead,
+    UnlockedRequirement,
     UnmetRequirement,
 )
 from marketplace.events import ComplianceRulesChanged, CredentialRejected, CredentialVerified
@@ -69,6 +79,17 @@ MAX_EXPIRY_WINDOW_DAYS = 366
 #: Digits of the longest classification codes (HS national 10-digit lines).
 MAX_PREFIX_DIGITS = {ClassificationScheme.CPV: 8, ClassificationScheme.HS: 10}
 _CLASSIFICATION_CODE = re.compile(r"^\d[\d.\- ]{0,19}$")
+#: Where a credential's uploaded document is served (the compliance HTTP endpoint).
+DOCUMENT_PATH = "/api/v1/organizations/{organization_id}/credentials/{credential_id}/document"
+
+
+@dataclass(frozen=True)
+class CredentialDocument:
+    """An uploaded document as it is served: its bytes, its type (from its bytes) and its safe name."""
+
+    content: bytes
+    media_type: str
+    name: str
 
 
 class Reader(enum.StrEnum):
@@ -91,8 +112,10 @@ def expiry_window(within_days: int, field: str) -> tuple[dt.date, dt.date]:
 
 
 class ComplianceService:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, storage: FileStorage | None = None) -> None:
+        """`storage`: where uploaded documents are kept (needed to submit or read one)."""
         self.session = session
+        self.storage = storage
         self.repo = ComplianceRepository(session)
         self.hubs = HubService(session)
         self.hub_repo = HubRepository(session)
@@ -132,23 +155,47 @@ class ComplianceService:
     # --- credentials ------------------------------------------------------------
 
     async def submit_credential(
-        self, principal: Principal, organization_id: uuid.UUID, data: CredentialCreate
+        self,
+        principal: Principal,
+        organization_id: uuid.UUID,
+        data: CredentialCreate,
+        document: DocumentUpload | None = None,
+        *,
+        issuer_required: bool = False,
     ) -> CredentialRead:
         """An owner or admin records a credential of the organisation; it awaits a coordinator (`submitted`).
 
+        The document is uploaded (`document`: a PDF, JPEG or PNG of at most 10 MB, judged by its
+        bytes, see `marketplace.compliance.documents`), linked (`document_url`), or both; it is
+        kept in the file storage after the row is written, so a failure to store it rolls the
+        credential back. The pages ask for the issuer of every new credential (`issuer_required`);
+        the API keeps it optional for clients written before it was asked.
+
         Raises `OrganizationNotFound` (404) for outsiders, `Forbidden` (403) for plain
-        members, `InvalidInput` (422) for an unknown jurisdiction or `valid_until`
-        before `valid_from`, `DuplicateCredential` (409) for the same document twice.
+        members, `InvalidInput` (422) naming every bad field at once — an unknown jurisdiction,
+        `valid_until` before `valid_from`, a blank number or issuer, `file` when it is no PDF, JPEG
+        or PNG (or too large, or damaged) or when neither a file nor `document_url` is given —
+        and `DuplicateCredential` (409) for the same document twice.
         """
         await self.organizations.require_role(principal, organization_id, Role.admin)
-        jurisdiction = codes.jurisdiction(data.issuing_jurisdiction, "issuing_jurisdiction")
+        problems = FieldProblems()
+        jurisdiction = problems.check(codes.jurisdiction, data.issuing_jurisdiction, "issuing_jurisdiction")
         if data.valid_until < data.valid_from:
-            raise InvalidInput.field(
+            problems.add(
                 "valid_until", f"{data.valid_until.isoformat()} is before valid_from {data.valid_from.isoformat()}"
             )
-        number = data.number.strip()
-        if not number:
-            raise InvalidInput.field("number", "must not be blank")
+        number = problems.check(text.clean, data.number, "number")
+        issuer = problems.check(text.optional, data.issuer, "issuer")
+        if issuer_required and not (data.issuer or "").strip():
+            problems.add("issuer", "is required")
+        checked = None
+        if document is not None:
+            checked = await anyio.to_thread.run_sync(_checked_document, document, problems)
+        elif data.document_url is None:
+            problems.add("file", "upload the document or give a link to it (document_url)")
+        problems.raise_if_any()
+        assert jurisdiction is not None  # noqa: S101 - no problem was found
+        assert number is not None  # noqa: S101 - no problem was found
         if await self.repo.same_credential(
             organization_id, data.credential_type, jurisdiction, number, data.valid_from
         ):
@@ -157,16 +204,26 @@ class ComplianceService:
                 "is already recorded"
             )
         credential = Credential(
+            id=uuid7(),
             organization_id=organization_id,
             credential_type=data.credential_type,
             number=number,
             issuing_jurisdiction=jurisdiction,
             valid_from=data.valid_from,
             valid_until=data.valid_until,
+            issuer=issuer,
             document_url=data.document_url,
             status=CredentialStatus.submitted,
         )
+        if checked is not None:
+            credential.document_key = document_key(organization_id, credential.id)
+            credential.document_media_type = checked.media_type
+            credential.document_name = checked.name
+            credential.document_bytes = len(checked.content)
         await self.repo.add(credential)
+        if checked is not None and credential.document_key is not None:
+            # After the row: if storing fails, the row is rolled back with the request.
+            await self._storage().put(credential.document_key, checked.content, checked.media_type)
         read = credential_read(credential, clock.today())
         await audit.record(
             self.session,
@@ -178,6 +235,62 @@ class ComplianceService:
             after=read,
         )
         return read
+
+    def _storage(self) -> FileStorage:
+        if self.storage is None:
+            raise RuntimeError("ComplianceService needs the file storage to keep or read documents")
+        return self.storage
+
+    async def document(
+        self, principal: Principal, organization_id: uuid.UUID, credential_id: uuid.UUID
+    ) -> CredentialDocument:
+        """A credential's uploaded document, for the organisation's members and the coordinators of
+        its hubs only (`policies.can_see_documents`).
+
+        Raises `OrganizationNotFound` (404) for anyone else (platform admins included), and
+        `CredentialNotFound` (404) when the credential is not the organisation's or has no uploaded
+        document (only a link), or its file is missing from the storage.
+        """
+        standing = await self.organizations.standing(principal, organization_id)
+        if not can_see_documents(standing) or await self.organization_repo.get(organization_id) is None:
+            raise OrganizationNotFound("no such organization")
+        credential = await self.repo.credential(credential_id)
+        if credential is None or credential.organization_id != organization_id:
+            raise CredentialNotFound("no such credential")
+        if credential.document_key is None or credential.document_name is None:
+            raise CredentialNotFound("this credential has no uploaded document")
+        stored = await self._storage().get(credential.document_key)
+        if stored is None:
+            raise CredentialNotFound("this credential's document is missing")
+        return CredentialDocument(
+            content=stored.content,
+            media_type=credential.document_media_type or stored.content_type,
+            name=credential.document_name,
+        )
+
+    async def acceptance(
+        self, principal: Principal, organization_id: uuid.UUID, credential_id: uuid.UUID | None = None
+    ) -> list[CredentialAcceptance]:
+        """Where each credential of the organisation (or the one `credential_id` names) counts, by the
+        rules of the hubs the organisation is admitted to, for whoever may read it.
+
+        It is accepted where it was issued (and everywhere inside), and where one of those hubs
+        recognises its type issued there; it unlocks each of those hubs' requirements of its type
+        whose destination (or a part of it) is among those places. Whether it counts today is
+        `counts_today` (verified and valid today): the places are those it counts in when it does.
+        Raises `OrganizationNotFound` (404) for outsiders, `CredentialNotFound` (404) for a
+        credential that is not the organisation's.
+        """
+        await self._require_reader(principal, organization_id)
+        credentials = await self.repo.credentials_of(organization_id, credential_id)
+        if credential_id is not None and not credentials:
+            raise CredentialNotFound("no such credential")
+        hubs = await self.repo.admitted_hub_ids(organization_id)
+        types = {c.credential_type for c in credentials}
+        recognitions = await self.repo.recognitions_for_eligibility(hubs, types) if hubs and types else []
+        requirements = await self.repo.requirements_of_hubs(hubs, types) if hubs and types else []
+        today = clock.today()
+        return [credential_acceptance(c, recognitions, requirements, today) for c in credentials]
 
     async def credentials(
         self,
@@ -680,7 +793,9 @@ def credential_read(credential: Credential, on: dt.date) -> CredentialRead:
         issuing_jurisdiction=credential.issuing_jurisdiction,
         valid_from=credential.valid_from,
         valid_until=credential.valid_until,
+        issuer=credential.issuer,
         document_url=credential.document_url,
+        document=_document_read(credential),
         status=credential.status,
         effective_status=credential.effective_status(on),
         expires_in_days=credential.expires_in_days(on),
@@ -689,6 +804,64 @@ def credential_read(credential: Credential, on: dt.date) -> CredentialRead:
         decided_at=credential.decided_at,
         expiry_flagged_at=credential.expiry_flagged_at,
         created_at=credential.created_at,
+    )
+
+
+def _document_read(credential: Credential) -> CredentialDocumentRead | None:
+    if credential.document_media_type is None or credential.document_name is None:
+        return None
+    return CredentialDocumentRead(
+        url=DOCUMENT_PATH.format(organization_id=credential.organization_id, credential_id=credential.id),
+        media_type=credential.document_media_type,
+        name=credential.document_name,
+        size_bytes=credential.document_bytes or 0,
+    )
+
+
+def _checked_document(document: DocumentUpload, problems: FieldProblems) -> CheckedDocument | None:
+    """The upload as it is kept, or None with its problem added (CPU-bound: run in a worker thread)."""
+    return problems.check(check_document, document.content, document.filename, "file")
+
+
+def credential_acceptance(
+    credential: Credential, recognitions: list[Recognition], requirements: list[Requirement], on: dt.date
+) -> CredentialAcceptance:
+    """Where `credential` counts by `recognitions` and which of `requirements` it meets (pure; see
+    `ComplianceService.acceptance`). The places are the issuing jurisdiction and each recognised one
+    (with its hub); a requirement is met in its whole destination when the credential counts there,
+    and in a part of it when the credential counts only there."""
+    accepted = [AcceptedIn(jurisdiction=credential.issuing_jurisdiction, hub_id=None)]
+    for recognition in recognitions:
+        place = recognition.recognised_in
+        if recognition.recognises(credential.credential_type, credential.issuing_jurisdiction, place) and not any(
+            a.jurisdiction == place and a.hub_id in (None, recognition.hub_id) for a in accepted
+        ):
+            accepted.append(AcceptedIn(jurisdiction=place, hub_id=recognition.hub_id))
+    unlocks: list[UnlockedRequirement] = []
+    for requirement in requirements:
+        if requirement.credential_type != credential.credential_type:
+            continue
+        places = [a.jurisdiction for a in accepted if a.hub_id in (None, requirement.hub_id)]
+        if any(codes.jurisdiction_covers(place, requirement.destination) for place in places):
+            inside = [requirement.destination]
+        else:
+            inside = [place for place in places if codes.jurisdiction_covers(requirement.destination, place)]
+        unlocks += [
+            UnlockedRequirement(
+                requirement_id=requirement.id,
+                hub_id=requirement.hub_id,
+                classification_scheme=requirement.classification_scheme,
+                classification_prefix=requirement.classification_prefix,
+                destination=place,
+                description=requirement.description,
+            )
+            for place in dict.fromkeys(inside)
+        ]
+    return CredentialAcceptance(
+        credential_id=credential.id,
+        counts_today=credential.status is CredentialStatus.verified and credential.valid_on(on),
+        accepted_in=accepted,
+        unlocks=unlocks,
     )
 
 

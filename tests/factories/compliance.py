@@ -45,6 +45,40 @@ async def submit_credential(
     return result
 
 
+#: The smallest file a PDF reader opens: one blank page.
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def credential_fields(**overrides: Any) -> dict[str, str]:
+    """A credential as the multipart form's text fields (no link: the document is the file)."""
+    fields = {key: str(value) for key, value in credential_body(**overrides).items() if value is not None}
+    if "document_url" not in overrides:
+        fields.pop("document_url")
+    return fields
+
+
+async def upload_credential(
+    client: AsyncTestClient[Any],
+    owner: Account,
+    organization: dict[str, Any],
+    content: bytes = PDF,
+    filename: str = "certificate.pdf",
+    **overrides: Any,
+) -> Any:
+    """A credential submitted as the multipart form with its document in `file` (the response, unchecked)."""
+    return await client.post(
+        f"/api/v1/organizations/{organization['id']}/credentials",
+        data=credential_fields(**overrides),
+        files={"file": (filename, content, "application/octet-stream")},
+        headers=owner.headers,
+    )
+
+
 async def verified_credential(
     client: AsyncTestClient[Any],
     hub: dict[str, Any],

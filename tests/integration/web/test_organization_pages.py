@@ -12,9 +12,17 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from borderhub.settings import Settings
-from tests.factories.compliance import days
+from tests.factories.compliance import (
+    PDF,
+    add_recognition,
+    add_requirement,
+    days,
+    upload_credential,
+    verified_credential,
+)
 from tests.factories.identity import PASSWORD, Account, register
 from tests.factories.organization import create_hub, create_organization, platform_admin
+from tests.factories.procurement import build_procurement, closed_pool, published_tender
 from tests.integration.web.pages import csrf_of, sign_in_page
 
 #: A Polish NIP that passes its check digit (the API's example), and one that does not.
@@ -152,6 +160,7 @@ async def test_a_recorded_credential_appears_in_the_list_with_its_state(client: 
         {
             "credential_type": "organic",
             "number": "PL-EKO-07-00042",
+            "issuer": "Polska Izba Produktu Ekologicznego",
             "issuing_country": "PL",
             "issuing_region": "",
             "valid_from": days(-30),
@@ -192,6 +201,152 @@ async def test_a_credential_ending_before_it_starts_is_refused_on_its_field(clie
 
     assert refused.status_code == 422
     assert 'id="f-valid_until-error"' in refused.text
+
+
+def _certificate(**overrides: str) -> dict[str, str]:
+    fields = {
+        "credential_type": "organic",
+        "number": "PL-EKO-07-00044",
+        "issuer": "Polska Izba Produktu Ekologicznego",
+        "issuing_country": "PL",
+        "issuing_region": "PL-02",
+        "valid_from": days(-30),
+        "valid_until": days(335),
+        "document_url": "",
+    }
+    fields.update(overrides)
+    return fields
+
+
+async def _upload(
+    client: AsyncTestClient[Litestar], path: str, fields: dict[str, str], filename: str, content: bytes
+) -> httpx.Response:
+    """Open the credentials page, then send its form as a browser does: multipart, the document in `file`."""
+    shown = await client.get(path)
+    assert shown.status_code == 200, shown.text
+    return await client.post(
+        path,
+        data={"_csrf_token": csrf_of(shown.text), **fields},
+        files={"file": (filename, content, "application/pdf")},
+        follow_redirects=False,
+    )
+
+
+async def _credentials_of(client: AsyncTestClient[Litestar], owner: Account, organization: dict[str, Any]) -> Any:
+    listed = await client.get(f"/api/v1/organizations/{organization['id']}/credentials", headers=owner.headers)
+    assert listed.status_code == 200, listed.text
+    return listed.json()["items"]
+
+
+async def test_an_uploaded_pdf_is_listed_with_its_issuer_and_a_link_that_opens_the_document(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    owner = await register(client)
+    organization = await create_organization(client, owner)
+    client.cookies.clear()
+    await sign_in_page(client, owner.email, PASSWORD)
+    path = f"/organizations/{organization['id']}/credentials"
+    form = await client.get(path)
+    assert 'enctype="multipart/form-data"' in form.text
+    assert 'accept=".pdf,image/jpeg,image/png"' in form.text
+
+    recorded = await _upload(client, path, _certificate(), "Świadectwo 2026.pdf", PDF)
+
+    assert recorded.status_code == 303, recorded.text
+    listed = await client.get(recorded.headers["location"])
+    assert "It is recorded." in listed.text
+    assert "Polska Izba Produktu Ekologicznego" in listed.text
+    assert "Dolnośląskie, Poland, where it was issued" in listed.text
+    [credential] = await _credentials_of(client, owner, organization)
+    link = f"{path}/{credential['id']}/document"
+    assert f'href="{link}"' in listed.text
+    assert "Open the document (PDF, 1 kB)" in listed.text
+    opened = await client.get(link)
+    assert opened.status_code == 200
+    assert (opened.headers["content-type"], opened.content) == ("application/pdf", PDF)
+    assert opened.headers["content-disposition"].startswith('inline; filename="Swiadectwo 2026.pdf"')
+    assert opened.headers["cache-control"].startswith("private")
+    assert opened.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_a_text_file_is_refused_with_the_reason_on_the_file_field_and_nothing_is_recorded(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    owner = await register(client)
+    organization = await create_organization(client, owner)
+    client.cookies.clear()
+    await sign_in_page(client, owner.email, PASSWORD)
+    path = f"/organizations/{organization['id']}/credentials"
+
+    refused = await _upload(client, path, _certificate(), "certificate.pdf", b"Organic certificate PL-EKO-07-00044\n")
+
+    assert refused.status_code == 422
+    assert 'id="f-file-error"' in refused.text
+    assert "This file is not a PDF, JPEG or PNG document." in refused.text
+    assert 'value="Polska Izba Produktu Ekologicznego"' in refused.text  # what was typed is kept
+    assert await _credentials_of(client, owner, organization) == []
+
+
+async def test_a_credential_without_an_issuer_or_any_document_is_refused_on_both_fields(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    owner = await register(client)
+    organization = await create_organization(client, owner)
+    client.cookies.clear()
+    await sign_in_page(client, owner.email, PASSWORD)
+    path = f"/organizations/{organization['id']}/credentials"
+
+    refused = await _upload(client, path, _certificate(issuer=""), "", b"")
+
+    assert refused.status_code == 422
+    assert 'id="f-issuer-error"' in refused.text
+    assert 'id="f-file-error"' in refused.text
+    assert "Upload the document, or give a link to it." in refused.text
+    assert await _credentials_of(client, owner, organization) == []
+
+
+async def test_a_stranger_gets_the_not_found_page_for_a_credentials_document(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    owner = await register(client)
+    organization = await create_organization(client, owner)
+    uploaded = await upload_credential(client, owner, organization, PDF, "certificate.pdf")
+    assert uploaded.status_code == 201, uploaded.text
+    await _signed_in(client)
+
+    answer = await client.get(f"/organizations/{organization['id']}/credentials/{uploaded.json()['id']}/document")
+
+    assert answer.status_code == 404
+    assert answer.headers["content-type"].startswith("text/html")
+    assert PDF not in answer.content
+
+
+async def test_a_verified_credential_shows_where_it_is_accepted_and_the_open_tenders_that_ask_for_it(
+    client: AsyncTestClient[Litestar], sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    p = await build_procurement(client, sessions, settings)
+    await add_recognition(client, p.hub, p.coordinator, issued_in="PL", recognised_in="DE-SN")
+    await add_requirement(client, p.hub, p.coordinator, destination="DE-SN", description="Organic food into Saxony")
+    await published_tender(client, p, await closed_pool(client, p), required_credential_types=["organic"])
+    credential = await verified_credential(
+        client, p.hub, p.market.honey_maker, p.coordinator, p.market.producer_a, issuing_jurisdiction="PL-02"
+    )
+    client.cookies.clear()
+    await sign_in_page(client, p.market.honey_maker.email, PASSWORD)
+
+    shown = await client.get(f"/organizations/{p.market.producer_a['id']}/credentials")
+
+    assert shown.status_code == 200
+    assert f"Verified by {p.hub['name']} on " in shown.text
+    assert "Not given" in shown.text  # its issuer: recorded through the API, without one
+    assert "Accepted in" in shown.text
+    assert "Dolnośląskie, Poland, where it was issued" in shown.text
+    assert f"Sachsen, Germany, recognised there by {p.hub['name']}" in shown.text
+    assert f"Selling into Sachsen, Germany under the rules of {p.hub['name']}: Organic food into Saxony" in shown.text
+    assert "Open tenders that ask for it" in shown.text
+    assert '<span lang="de">Honig für Schulküchen</span>, in ' in shown.text
+    assert "Open the linked document" in shown.text
+    assert credential["document"] is None
 
 
 async def test_a_stranger_gets_the_not_found_page_for_another_organisation(client: AsyncTestClient[Litestar]) -> None:
