@@ -18,7 +18,6 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from babel import numbers
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
@@ -42,6 +41,7 @@ from marketplace.payment.controllers import CardGateway
 from marketplace.payment.stripe_gateway import PaymentProviderError
 from marketplace.settings import MarketplaceSettings
 from web.messages import field_message
+from web.numbers import read_number
 from web.page import Form, Reader, form_values, page, safe_next, see_other, sign_in_path
 from web.places import place_name
 
@@ -151,17 +151,6 @@ def _line_problems(error: DomainError, listing_ids: list[uuid.UUID], reader: Rea
     return problems
 
 
-def _typed(value: str, reader: Reader) -> str:
-    """A quantity as a person types it in their language (`2,5` or `1 000` in Polish), else as a
-    plain decimal (`2.5`), for the service to judge; what is no number at all is passed on as typed.
-    (The cart's own inputs are number inputs: browsers send those as plain decimals.)"""
-    compact = "".join(value.split())
-    try:
-        return str(numbers.parse_decimal(compact, locale=reader.formats.locale, strict=True))
-    except numbers.NumberFormatError:
-        return compact
-
-
 def _with_notice(path: str, notice: str) -> str:
     return f"{path}{'&' if '?' in path else '?'}{urlencode({'notice': notice})}"
 
@@ -239,7 +228,10 @@ class CartPages(Controller):
         cart = CartService(db_session)
         try:
             data = convert(
-                {"listing_id": values.get("listing_id", ""), "quantity": _typed(values.get("quantity", ""), reader)},
+                {
+                    "listing_id": values.get("listing_id", ""),
+                    "quantity": read_number(values.get("quantity", ""), reader.formats.locale),
+                },
                 CartLineAdd,
             )
             await cart.add_line(principal, data)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -42,6 +42,7 @@ from search.engines.base import CLASSIFICATION_FACET_DIGITS
 from search.query.schemas import ListingHit, SearchPage
 from search.query.service import ANYWHERE, MAX_RESULT_WINDOW, SearchParams, search_listings
 from web.i18n import language_names
+from web.numbers import parse_number
 from web.page import Form, Reader, page
 from web.places import place_name
 
@@ -130,22 +131,6 @@ async def buying_for(session: AsyncSession, principal: Principal, wanted: uuid.U
 
 
 # --- places, numbers, prices ---------------------------------------------------------------------
-
-
-def parse_number(text: str, locale: babel.Locale) -> Decimal | None:
-    """A number as a person types it in their language (`2,5` in German, `1 000` in Polish) or
-    with a decimal point; None when it is no number."""
-    value = "".join(text.split()).replace("\u00a0", "").replace("\u202f", "")
-    if not value:
-        return None
-    try:
-        number = numbers.parse_decimal(value, locale=locale, strict=True)
-    except numbers.NumberFormatError:
-        try:
-            number = Decimal(value)
-        except InvalidOperation:
-            return None
-    return number if number.is_finite() else None
 
 
 def per_unit(reader: Reader, price: str, unit_code: str) -> str:
@@ -260,7 +245,7 @@ class SearchRequest:
             buyer = uuid.UUID(values["buyer"]) if values["buyer"] else None
         except ValueError:
             buyer = None
-        page_number = int(values["page"]) if values["page"].isdigit() else 1
+        page_number = int(values["page"]) if values["page"].isascii() and values["page"].isdigit() else 1
         return cls(
             values={**values, "inclusion": inclusion},
             pairs=[(key, value) for key, value in pairs if key in SEARCH_FIELDS],

@@ -51,6 +51,7 @@ from marketplace.hub.service import HubService
 from marketplace.organization.schemas import OrganizationRead
 from marketplace.organization.service import OrganizationService
 from marketplace.place import service as places
+from web.numbers import read_number
 from web.page import Form, Reader, page, safe_next
 
 Session = NamedDependency[AsyncSession]
@@ -176,30 +177,6 @@ def _form_languages(producer: Producer, *more: Iterable[str], reader: Reader) ->
 
 
 # --- numbers as people type them -----------------------------------------------------------------
-
-_PLAIN_NUMBER = re.compile(r"^(?P<whole>-?\d+)(?:(?P<separator>[.,])(?P<fraction>\d+))?$")
-_GROUPING = re.compile(r"[\s\u00a0\u202f']")
-
-
-def read_number(text: str, locale: babel.Locale) -> str:
-    """A number typed the reader's way (`1,5` in Polish, `1.000` in German) as the services read it
-    (`1.5`, `1000`); the text as it is when it is no number, for the service to name."""
-    compact = _GROUPING.sub("", text)
-    plain = _PLAIN_NUMBER.match(compact)
-    if plain is not None:
-        whole, separator, fraction = plain["whole"], plain["separator"], plain["fraction"]
-        if separator is None:
-            return whole
-        grouped = (
-            separator == numbers.get_group_symbol(locale)
-            and len(fraction) == 3  # noqa: PLR2004 - digits are grouped in threes
-            and whole.lstrip("-") not in ("", "0")
-        )
-        return whole + fraction if grouped else f"{whole}.{fraction}"
-    try:
-        return str(numbers.parse_decimal(compact, locale=locale, strict=True))
-    except numbers.NumberFormatError:
-        return text
 
 
 def shown_number(value: Decimal, locale: babel.Locale) -> str:
@@ -369,7 +346,7 @@ def _lenient(body: Mapping[str, Any]) -> ListingCreate:
         ships_to=list(body["ships_to"]),
         pack_size=number(body.get("pack_size", "1")),
         min_order_quantity=number(minimum) if minimum is not None else None,
-        lead_time_days=int(lead_time) if lead_time.isdigit() else 0,
+        lead_time_days=int(lead_time) if lead_time.isascii() and lead_time.isdigit() else 0,
         status=ListingStatus(status) if status in {s.value for s in ListingStatus} else ListingStatus.active,
     )
 

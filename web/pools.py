@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any
 
+import babel
 from babel import dates, numbers
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
@@ -33,6 +34,7 @@ from procurement.award.service import AwardService
 from procurement.pool.models import PoolStatus
 from procurement.pool.schemas import CommitmentCreate, CommitmentRead, CommitmentUpdate, PoolRead
 from procurement.pool.service import PoolNotOpen, PoolService
+from web.numbers import read_number
 from web.page import Form, Reader, form_values, page, see_other
 
 ThisReader = NamedDependency[Reader]
@@ -141,9 +143,9 @@ class PoolPages(Controller):
         fields = {
             "organization_id": values.get("organization_id", ""),
             "delivery_point_id": values.get("delivery_point_id", ""),
-            "quantity": _decimal_text(values.get("quantity", "")),
+            "quantity": read_number(values.get("quantity", ""), reader.formats.locale),
             "needed_by": values.get("needed_by", ""),
-            "max_unit_price": _decimal_text(values.get("max_unit_price", "")),
+            "max_unit_price": read_number(values.get("max_unit_price", ""), reader.formats.locale),
         }
         pools = PoolService(db_session)
         try:
@@ -193,7 +195,7 @@ class PoolPages(Controller):
         form = Form(values=values)
         pools = PoolService(db_session)
         try:
-            data = convert(_changes(commitment, values), CommitmentUpdate)
+            data = convert(_changes(commitment, values, reader.formats.locale), CommitmentUpdate)
             await pools.change(principal, pool_id, commitment_id, data)
         except InvalidInput as error:
             form.note(error, reader)
@@ -382,14 +384,6 @@ async def _window_closed(reader: Reader, pools: PoolService, principal: Principa
     ) % {"date": f.datetime(pool.closed_at or pool.closes_at)}
 
 
-def _decimal_text(value: str) -> str:
-    """A number as typed (`40,5` in a language writing a decimal comma) as the services read it."""
-    cleaned = value.replace("\u00a0", "").replace(" ", "")
-    if "," in cleaned and "." not in cleaned:
-        cleaned = cleaned.replace(",", ".")
-    return cleaned
-
-
 def _commitment_values(commitment: CommitmentRead) -> dict[str, str]:
     """A commitment's values as its change form shows them."""
     return {
@@ -399,19 +393,19 @@ def _commitment_values(commitment: CommitmentRead) -> dict[str, str]:
     }
 
 
-def _changes(commitment: CommitmentRead, values: dict[str, str]) -> dict[str, Any]:
+def _changes(commitment: CommitmentRead, values: dict[str, str], locale: babel.Locale) -> dict[str, Any]:
     """What the change form changed (only that is sent: an unchanged needed-by date that has passed
     must not stop a new quantity); an emptied maximum price removes the limit, an emptied quantity
     or date is the service's to refuse."""
     shown = _commitment_values(commitment)
     changes: dict[str, Any] = {}
-    quantity = _decimal_text(values.get("quantity", ""))
+    quantity = read_number(values.get("quantity", ""), locale)
     if quantity != shown["quantity"]:
         changes["quantity"] = quantity
     needed_by = values.get("needed_by", "")
     if needed_by != shown["needed_by"]:
         changes["needed_by"] = needed_by
-    price = _decimal_text(values.get("max_unit_price", ""))
+    price = read_number(values.get("max_unit_price", ""), locale)
     if price != shown["max_unit_price"]:
         changes["max_unit_price"] = price or None
     return changes

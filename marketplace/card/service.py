@@ -263,21 +263,21 @@ class CardPaymentService:
         `Conflict` (409) when no order awaits payment."""
         checkout = await OrderService(self.session).buyers_checkout(principal, checkout_id)
         require_verified_email(principal)
+        if checkout.payment_method is not PaymentMethod.stripe:
+            raise NotPaidByCard("this checkout is paid by invoice")
+        # The orders locked first, as `pay_on_hosted_page` locks them: of two requests for one
+        # checkout, the second sees what the first made (a PaymentIntent or a hosted page), so a
+        # checkout never gets both.
+        locked = await self.orders.orders_of_checkout(checkout_id, for_update=True)
         payment = await self.repo.card_payment(checkout_id, for_update=True)
         if payment is not None:
             return await self._read(payment)
-        if checkout.payment_method is not PaymentMethod.stripe:
-            raise NotPaidByCard("this checkout is paid by invoice")
-        if await self.repo.card_checkout_session(checkout_id) is not None:
+        if await self.repo.card_checkout_session(checkout_id, for_update=True) is not None:
             raise PaidOnHostedPage(
                 "this checkout is paid on Stripe's hosted payment page (its Checkout Session); no other "
                 "payment is started for it"
             )
-        orders = [
-            order
-            for order in await self.orders.orders_of_checkout(checkout_id, for_update=True)
-            if order.status is OrderStatus.pending_payment
-        ]
+        orders = [order for order in locked if order.status is OrderStatus.pending_payment]
         if not orders:
             raise Conflict("no order of this checkout awaits payment")
         amount = sum(order.display_total_minor for order in orders)

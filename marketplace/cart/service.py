@@ -94,7 +94,10 @@ class CartService:
         """Change how much of a listing the caller's cart holds. Raises `NotInCart` (404) when it
         holds none, `InvalidInput` naming `quantity` for a quantity checkout would refuse (see
         `add_line`); a listing no longer active may still be changed (or taken out)."""
-        rows = await self.catalog.rows_by_id([listing_id])
+        # Whether the caller's cart holds it is asked first: the rules' words (a minimum order, a
+        # pack size) are not told of a listing the caller has not seen.
+        held = {line.listing_id for line in await self.repo.lines(principal.user_id)}
+        rows = await self.catalog.rows_by_id([listing_id]) if listing_id in held else []
         if not rows:
             raise NotInCart("the listing is not in your cart")
         [row] = rows

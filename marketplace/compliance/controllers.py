@@ -103,7 +103,8 @@ async def read_credential_submission(
 
 def document_response(document: CredentialDocument) -> Response[bytes]:
     """The document as served to those who may see it: shown in the browser (`inline`) under its safe
-    name, never cached by a shared cache, never sniffed as another type."""
+    name, never cached by a shared cache, never sniffed as another type, and sandboxed: a PDF's
+    scripts or a crafted file run in no origin of ours."""
     disposition = f"inline; filename=\"{ascii_name(document.name)}\"; filename*=UTF-8''{quote(document.name, safe='')}"
     return Response(
         document.content,
@@ -112,6 +113,7 @@ def document_response(document: CredentialDocument) -> Response[bytes]:
             "Cache-Control": "private, no-store",
             "Content-Disposition": disposition,
             "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox",
         },
     )
 
