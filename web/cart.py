@@ -76,7 +76,6 @@ def _(text: str) -> str:
 NO_BUYING_ORGANIZATION = _("Only an organisation that buys can order. Create one, or ask to join one.")
 CHOOSE_ORGANIZATION = _("Choose the organisation that buys.")
 CHOOSE_HUB = _("Choose the hub you buy in.")
-CART_EMPTY = _("Your cart is empty.")
 UNVERIFIED = _("Prove your e-mail address first: follow the link we sent you, or ask for a new one above.")
 
 

@@ -52,3 +52,12 @@ def page_language(preferred: str | None, picked: str | None, accept_language: st
 def language_names() -> dict[str, str]:
     """Each language a page may be read in, named in itself (`Deutsch`, `polski`, `čeština`)."""
     return {code: babel.Locale.parse(code).get_display_name(code) or code for code in READER_LANGUAGES}
+
+
+def language_name(tag: str, locale: babel.Locale) -> str:
+    """A language (BCP 47 tag) named in the reader's locale (`Czech`, `tschechisch`); the tag itself
+    for one the locale does not name."""
+    try:
+        return babel.Locale.parse(tag, sep="-").get_display_name(locale) or tag
+    except (ValueError, babel.UnknownLocaleError):
+        return tag

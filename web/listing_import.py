@@ -19,7 +19,6 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import babel
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
@@ -37,6 +36,7 @@ from marketplace.catalog.schemas import FileFormat, ImportMode
 from marketplace.catalog.service import ListingService
 from marketplace.organization.schemas import OrganizationRead
 from marketplace.organization.service import OrganizationService
+from web.i18n import language_name
 from web.messages import field_message
 from web.page import Form, Reader, page, see_other
 
@@ -212,16 +212,9 @@ def column_name(column: str, reader: Reader) -> str | None:
     match = _LANGUAGE_COLUMN.match(column)
     if match is not None:
         label = COLUMNS[match.group(1)][0]
-        return reader.gettext(label) % {"language": _language_name(match.group(2), reader.formats.locale)}
+        return reader.gettext(label) % {"language": language_name(match.group(2), reader.formats.locale)}
     known = COLUMNS.get(column)
     return reader.gettext(known[0]) if known else None
-
-
-def _language_name(tag: str, locale: babel.Locale) -> str:
-    try:
-        return babel.Locale.parse(tag, sep="-").get_display_name(locale) or tag
-    except (ValueError, babel.UnknownLocaleError):
-        return tag
 
 
 def problem_of(error: FieldError, reader: Reader) -> Problem:

@@ -31,7 +31,7 @@ from marketplace.catalog.models import MAX_PHOTOS, ListingStatus
 from marketplace.catalog.photos import ListingPhotoService, PhotoNotFound
 from marketplace.catalog.schemas import ListingRead, PhotoDescription, PhotoOrder, PhotoRead
 from marketplace.catalog.service import ListingService, Preference
-from web.listings import language_name
+from web.i18n import language_name
 from web.page import Form, Reader, form_values, page, see_other
 
 Session = NamedDependency[AsyncSession]

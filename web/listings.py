@@ -51,6 +51,7 @@ from marketplace.hub.service import HubService
 from marketplace.organization.schemas import OrganizationRead
 from marketplace.organization.service import OrganizationService
 from marketplace.place import service as places
+from web.i18n import language_name
 from web.numbers import read_number
 from web.page import Form, Reader, page, safe_next
 
@@ -125,15 +126,6 @@ async def _producer(session: AsyncSession, principal: Principal, organization_id
 
 def _primary(tag: str) -> str:
     return tag.split("-", 1)[0].lower()
-
-
-def language_name(tag: str, locale: babel.Locale) -> str:
-    """A language (BCP 47 tag) named in the reader's locale (`Czech`, `tschechisch`); the tag itself
-    for one the locale does not name."""
-    try:
-        return babel.Locale.parse(tag, sep="-").get_display_name(locale) or tag
-    except (ValueError, babel.UnknownLocaleError):
-        return tag
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.auth import Principal
 from kernel.errors import DomainError, InvalidInput, NotFound
-from kernel.pagination import MAX_PER_PAGE, PageParams
+from kernel.pagination import PageParams
 from kernel.validation import convert
 from marketplace.api import hub_summary, trading_parties
 from marketplace.card.service import (
@@ -52,7 +52,6 @@ from web.places import place_name
 Session = NamedDependency[AsyncSession]
 ThisReader = NamedDependency[Reader]
 Marketplace = NamedDependency[MarketplaceSettings]
-EVERYTHING = PageParams(page=1, per_page=MAX_PER_PAGE)
 #: The newest orders of each organisation and side the orders page lists.
 NEWEST = PageParams(page=1, per_page=50)
 
