@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, Uuid, case, delete, func, select, update
+from sqlalchemy import ARRAY, String, Uuid, case, cast, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.db import equals_any
@@ -165,36 +165,35 @@ class ListingRepository:
         return [dict(row) for row in rows.mappings()]
 
     async def producer_facts(self, organization_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, ProducerFacts]:
-        ids = list(organization_ids)
-        organizations = await self.session.execute(
-            select(Organization.id, Organization.legal_name, Organization.kind).where(
-                equals_any(Organization.id, ids, Uuid)
-            )
-        )
-        jurisdictions: dict[uuid.UUID, set[str]] = {oid: set() for oid in ids}
-        hubs = await self.session.execute(
-            select(HubMembership.organization_id, Hub.jurisdictions)
-            .join(Hub, Hub.id == HubMembership.hub_id)
+        """In one statement: each producer's name and kind, the jurisdictions of the hubs that admitted
+        it, and its verified inclusion attributes (a listing page and every snapshot ask it)."""
+        jurisdictions = (
+            select(func.unnest(Hub.jurisdictions))
+            .join(HubMembership, HubMembership.hub_id == Hub.id)
             .where(
-                equals_any(HubMembership.organization_id, ids, Uuid),
+                HubMembership.organization_id == Organization.id,
                 HubMembership.status == HubMembershipStatus.admitted,
             )
+            .scalar_subquery()
         )
-        for organization_id, codes in hubs:
-            jurisdictions[organization_id].update(codes)
-        inclusion: dict[uuid.UUID, list[str]] = {oid: [] for oid in ids}
-        verified = await self.session.execute(
-            select(Inclusion.organization_id, Inclusion.attribute)
-            .where(equals_any(Inclusion.organization_id, ids, Uuid), Inclusion.verified.is_(True))
+        inclusion = (
+            select(cast(Inclusion.attribute, String))
+            .where(Inclusion.organization_id == Organization.id, Inclusion.verified.is_(True))
             .order_by(Inclusion.attribute)
+            .scalar_subquery()
         )
-        for organization_id, attribute in verified:
-            inclusion[organization_id].append(attribute.value)
+        rows = await self.session.execute(
+            select(
+                Organization.id,
+                Organization.legal_name,
+                Organization.kind,
+                func.array(jurisdictions, type_=ARRAY(String)),
+                func.array(inclusion, type_=ARRAY(String)),
+            ).where(equals_any(Organization.id, list(organization_ids), Uuid))
+        )
         return {
-            oid: ProducerFacts(
-                name=name, kind=kind, jurisdictions=frozenset(jurisdictions[oid]), inclusion=inclusion[oid]
-            )
-            for oid, name, kind in organizations
+            oid: ProducerFacts(name=name, kind=kind, jurisdictions=frozenset(places), inclusion=list(attributes))
+            for oid, name, kind, places, attributes in rows
         }
 
     async def ids_of_producers(self, organization_ids: Collection[uuid.UUID]) -> list[uuid.UUID]:

@@ -161,6 +161,9 @@ class ListingService:
         self.session = session
         self.repo = ListingRepository(session)
         self.organizations = OrganizationService(session)
+        # Listings this service read for its caller, so a second question about one (a page reads
+        # the listing, then asks its eligibility) costs no second statement.
+        self._read: dict[uuid.UUID, Listing] = {}
 
     # --- access -----------------------------------------------------------------
 
@@ -195,9 +198,10 @@ class ListingService:
     async def readable(self, principal: Principal | None, listing_id: uuid.UUID) -> Listing:
         """Active listings are visible to every caller (their photos even to people not signed in);
         others only to the producer and its hubs."""
-        listing = await self.repo.get(listing_id)
+        listing = self._read.get(listing_id) or await self.repo.get(listing_id)
         if listing is None:
             raise ListingNotFound("no such listing")
+        self._read[listing_id] = listing
         if listing.status not in VISIBLE_TO_ALL:
             standing = (
                 None if principal is None else await self.organizations.standing(principal, listing.organization_id)

@@ -47,19 +47,15 @@ class OrganizationRepository:
             )
         ).scalar_one_or_none()
 
-    async def role_of(self, user_id: uuid.UUID, organization_id: uuid.UUID) -> Role | None:
+    async def standing_of(self, user_id: uuid.UUID, organization_id: uuid.UUID) -> tuple[Role | None, bool]:
+        """The user's role in the organisation, and whether they coordinate a hub the organisation
+        belongs to or applied to (not one that rejected it): one statement, as every guarded read asks it."""
         role = (
-            await self.session.execute(
-                select(Membership.role).where(
-                    Membership.user_id == user_id, Membership.organization_id == organization_id
-                )
-            )
-        ).scalar_one_or_none()
-        return role
-
-    async def coordinates_hub_of(self, user_id: uuid.UUID, organization_id: uuid.UUID) -> bool:
-        """Whether the user coordinates a hub the organisation belongs to or applied to (not one that rejected it)."""
-        found = await self.session.execute(
+            select(Membership.role)
+            .where(Membership.user_id == user_id, Membership.organization_id == organization_id)
+            .scalar_subquery()
+        )
+        coordinates = (
             select(HubMembership.id)
             .join(HubCoordinator, HubCoordinator.hub_id == HubMembership.hub_id)
             .where(
@@ -67,9 +63,10 @@ class OrganizationRepository:
                 HubMembership.status != HubMembershipStatus.rejected,
                 HubCoordinator.user_id == user_id,
             )
-            .limit(1)
+            .exists()
         )
-        return found.first() is not None
+        found = (await self.session.execute(select(role, coordinates))).one()
+        return found[0], bool(found[1])
 
     async def page_for_member(self, user_id: uuid.UUID, offset: int, limit: int) -> tuple[list[Organization], int]:
         scope = select(Membership.organization_id).where(Membership.user_id == user_id)

@@ -81,9 +81,10 @@ class OrganizationService:
     # --- access -----------------------------------------------------------------
 
     async def standing(self, principal: Principal, organization_id: uuid.UUID) -> Standing:
-        role = await self.repo.role_of(principal.user_id, organization_id)
-        coordinator = role is None and await self.repo.coordinates_hub_of(principal.user_id, organization_id)
-        return Standing(role=role, coordinates_its_hub=coordinator, platform_admin=principal.is_platform_admin)
+        role, coordinates = await self.repo.standing_of(principal.user_id, organization_id)
+        return Standing(
+            role=role, coordinates_its_hub=role is None and coordinates, platform_admin=principal.is_platform_admin
+        )
 
     async def require_role(self, principal: Principal, organization_id: uuid.UUID, minimum: Role) -> Role:
         """The caller's role if at least `minimum`.
