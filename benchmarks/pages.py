@@ -98,8 +98,21 @@ async def server_times(
     async def page_listing(client: httpx.AsyncClient, i: int) -> httpx.Response:
         return await client.get(f"/listings/{listing_ids[i % len(listing_ids)]}", headers=german, cookies=cookies)
 
+    async def api_listing_for_buyer(client: httpx.AsyncClient, i: int) -> httpx.Response:
+        """What the page shows of the listing, as an API client asks it: the listing, then whether it
+        may be delivered to the buyer's place (the Görlitz buyer's, Saxony)."""
+        listing_id = listing_ids[i % len(listing_ids)]
+        listing = await client.get(f"/api/v1/listings/{listing_id}", headers=api_headers)
+        if listing.is_error:
+            return listing
+        where = {"destination": "DE-SN"}
+        return await client.get(f"/api/v1/listings/{listing_id}/eligibility", params=where, headers=api_headers)
+
     _report("listing", *await compare("listing", api_listing, page_listing, base=base, requests=args.requests,
                                       concurrency=args.concurrency, rounds=args.rounds))  # fmt: skip
+    name = "listing and its eligibility"
+    _report(name, *await compare(name, api_listing_for_buyer, page_listing, base=base, requests=args.requests,
+                                 concurrency=args.concurrency, rounds=args.rounds))  # fmt: skip
 
 
 def _report(name: str, apis: list[Result], pages: list[Result]) -> None:

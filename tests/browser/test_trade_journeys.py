@@ -341,6 +341,7 @@ async def find_honey_in_german_ask_its_price_and_put_it_in_the_cart(katrin: Pers
         )
     )
     await katrin.check("search results", phone=True, picture="search-results")
+    await the_results_come_before_the_filters(katrin)
 
     await honey.get_by_role("link", name="Lindenhonig").click()
     await expect(page).to_have_url(f"{katrin.live_server}/listings/{market.honey['id']}")
@@ -370,6 +371,24 @@ async def find_honey_in_german_ask_its_price_and_put_it_in_the_cart(katrin: Pers
     await main.get_by_role("button", name=de("Add to cart")).click()
     await expect(katrin.notice()).to_have_text(de("Added to your cart."))
     await katrin.check("listing, added to the cart")
+
+
+async def the_results_come_before_the_filters(katrin: Person) -> None:
+    """On a phone the first result shows without scrolling past the filters (a link leads to them);
+    on a desktop the filters stand to the left of the results."""
+    result = await katrin.main.locator("ol.results > li").first.bounding_box()
+    filters = await katrin.page.locator("#filters").bounding_box()
+    assert result is not None
+    assert filters is not None
+    if katrin.java_script:  # the desktop
+        assert filters["x"] + filters["width"] <= result["x"]
+        await expect(katrin.main.get_by_role("link", name=katrin.words("Narrow the results"))).to_be_hidden()
+    else:  # the phone
+        viewport = katrin.page.viewport_size
+        assert viewport is not None
+        assert result["y"] < viewport["height"] < filters["y"]
+        await katrin.main.get_by_role("link", name=katrin.words("Narrow the results")).click()
+        await expect(katrin.page).to_have_url(re.compile("#filters$"))
 
 
 async def find_cheese_and_put_it_in_the_cart(katrin: Person, market: Market) -> None:
