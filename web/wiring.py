@@ -23,6 +23,7 @@ from web.listings import ListingPages
 from web.orders import OrderPages
 from web.organizations import OrganizationPages
 from web.page import read_reader
+from web.payouts import PayoutPages
 from web.pools import PoolPages
 from web.profile import ProfilePages
 from web.settings import WebSettings
@@ -45,6 +46,7 @@ def register(settings: WebSettings) -> Contribution:
             DisputePages,
             CartPages,
             OrderPages,
+            PayoutPages,
             ListingPages,
             ListingPhotoPages,
             ListingImportPages,

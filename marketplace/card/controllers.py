@@ -13,6 +13,7 @@ from kernel.errors import NotFound
 from kernel.web import Caller, IdempotencyKeyHeader, Session, idempotent
 from marketplace.card.schemas import (
     CardPaymentRead,
+    CardTransferRead,
     OnboardingLink,
     OnboardingRequest,
     PaymentAttention,
@@ -59,6 +60,20 @@ class PayoutAccountController(Controller):
         self, organization_id: FromPath[uuid.UUID], principal: Caller, card_payment_service: CardPayments
     ) -> PayoutAccountRead:
         return await card_payment_service.payout_account(principal, organization_id)
+
+    @get(
+        "/transfers",
+        summary="The card money of the producer's paid orders: transferred, the hub's fee, refunds (its members)",
+        description=(
+            "Per order paid by card, newest first: what the buyer paid, the order's share of what the platform "
+            "received, the hub's fee kept from it, the transfer to the producer's Stripe account (made, pending "
+            "with the reason, or dropped) and what refunds to the buyer's card took back."
+        ),
+    )
+    async def transfers(
+        self, organization_id: FromPath[uuid.UUID], principal: Caller, card_payment_service: CardPayments
+    ) -> list[CardTransferRead]:
+        return await card_payment_service.transfers_to(principal, organization_id)
 
 
 class CardPaymentController(Controller):

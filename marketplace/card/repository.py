@@ -58,6 +58,17 @@ class CardRepository:
         )
         return list(rows.scalars())
 
+    async def transfers_to(self, producer_organization_id: uuid.UUID) -> list[tuple[CardTransfer, CardRefund | None]]:
+        """The producer's transfers (newest first), each with its order's refund if there is one."""
+        rows = await self.session.execute(
+            select(CardTransfer, CardRefund)
+            .join(Order, Order.id == CardTransfer.order_id)
+            .outerjoin(CardRefund, CardRefund.order_id == CardTransfer.order_id)
+            .where(Order.producer_organization_id == producer_organization_id)
+            .order_by(CardTransfer.created_at.desc(), CardTransfer.order_id)
+        )
+        return [(transfer, refund) for transfer, refund in rows.all()]
+
     async def waiting_transfers_and_refunds(self) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
         """Order ids whose transfer waits, and those whose refund waits."""
         transfers = await self.session.execute(

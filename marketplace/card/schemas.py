@@ -38,6 +38,31 @@ class OnboardingLink(msgspec.Struct, kw_only=True, frozen=True):
     account: PayoutAccountRead
 
 
+class CardTransferRead(msgspec.Struct, kw_only=True, frozen=True):
+    """A producer's card money for one paid order: its share of what the platform received, less
+    the hub's fee, transferred to its Stripe account; and what a refund took back."""
+
+    order_id: uuid.UUID
+    status: str
+    """`made` once Stripe confirmed the transfer; `pending` while it waits (see `pending_reason`);
+    `dropped` when none is due (the order was cancelled before it went out)."""
+    pending_reason: str | None
+    charged: Amount
+    """What the buyer paid for the order, in the checkout's currency."""
+    share: Amount
+    """The order's share of what the platform received, in its settlement currency."""
+    fee: Amount
+    """The hub's fee, kept from the share."""
+    amount: Amount
+    """Transferred to the producer (or to be): the share less the fee."""
+    reversed: Amount
+    """Taken back from the transfer for refunds to the buyer's card."""
+    refunded: Amount | None
+    """Given back to the buyer's card for the order (cancelled, rejected, a dispute), if anything."""
+    due_at: dt.datetime
+    """When the transfer fell due (the payment succeeded)."""
+
+
 class CardRefundRead(msgspec.Struct, kw_only=True, frozen=True):
     order_id: uuid.UUID
     amount: Amount

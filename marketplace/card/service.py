@@ -52,6 +52,7 @@ from marketplace.card.repository import CardRepository
 from marketplace.card.schemas import (
     CardPaymentRead,
     CardRefundRead,
+    CardTransferRead,
     HostedPayment,
     OnboardingLink,
     OnboardingRequest,
@@ -251,6 +252,31 @@ class CardPaymentService:
         if account is None:
             raise NotFound("the organization has no payout account yet; its admin starts Stripe onboarding")
         return _account_read(account)
+
+    async def transfers_to(self, principal: Principal, organization_id: uuid.UUID) -> list[CardTransferRead]:
+        """The card money of a producer's paid orders (its members), newest first: per order what the
+        buyer paid, the hub's fee, what was transferred and what refunds took back. Raises `NotFound`
+        for an organisation the caller is no member of."""
+        await self.organizations.require_role(principal, organization_id, Role.member)
+        return [
+            CardTransferRead(
+                order_id=transfer.order_id,
+                status=transfer.status.value,
+                pending_reason=transfer.pending_reason,
+                charged=Amount(amount_minor=transfer.charge_amount_minor, currency=transfer.charge_currency),
+                share=Amount(amount_minor=transfer.share_minor, currency=transfer.currency),
+                fee=Amount(amount_minor=transfer.fee_minor, currency=transfer.currency),
+                amount=Amount(amount_minor=transfer.amount_minor, currency=transfer.currency),
+                reversed=Amount(amount_minor=transfer.reversed_minor, currency=transfer.currency),
+                refunded=(
+                    Amount(amount_minor=refund.amount_minor, currency=refund.currency)
+                    if refund is not None and refund.status is MoveStatus.made
+                    else None
+                ),
+                due_at=transfer.created_at,
+            )
+            for transfer, refund in await self.cards.transfers_to(organization_id)
+        ]
 
     # --- paying a checkout ---------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import os
 import shutil
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -118,22 +119,35 @@ async def browser_page(open_page: OpenPage, java_script: bool) -> Page:
 @pytest.fixture
 async def live_server(app: Litestar) -> AsyncIterator[str]:
     """The app (tests/conftest.py's, on the test database) served by uvicorn on a free loopback port."""
+    async with serving(app, loopback_listener()) as url:
+        yield url
+
+
+def loopback_listener() -> socket.socket:
+    """A socket bound to a free loopback port (its address known before the app that serves on it is
+    built, for an app that must know its own address)."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
+    return listener
+
+
+@asynccontextmanager
+async def serving(app: Litestar, listener: socket.socket) -> AsyncIterator[str]:
+    """`app` served by uvicorn on `listener` while the block runs: its address (`http://127.0.0.1:PORT`)."""
     port = listener.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="warning"))
-    serving = asyncio.create_task(server.serve(sockets=[listener]))
+    task = asyncio.create_task(server.serve(sockets=[listener]))
     try:
         async with asyncio.timeout(30):
             while not server.started:
-                if serving.done():
-                    serving.result()  # raises what stopped it
+                if task.done():
+                    task.result()  # raises what stopped it
                     pytest.fail("the server stopped before it started")
                 await asyncio.sleep(0.05)
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        await serving
+        await task
         listener.close()
 
 

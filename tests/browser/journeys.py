@@ -116,6 +116,7 @@ async def person(open_page: OpenPage, live_server: str, language: str, *, java_s
 @dataclass(frozen=True)
 class Market:
     beekeeper: Account
+    cheesemaker: Account
     buyer: Account
     honey: dict[str, Any]
     """Zioła Łużyckie's linden honey, in Polish and German: 48.00 PLN per kg, 44.00 from 20 kg."""
@@ -186,6 +187,7 @@ async def build_market(
         await store_rates(session, [RateRow(base="EUR", quote="PLN", rate=EUR_PLN, as_of=day, source="ECB")])
     return Market(
         beekeeper=beekeeper,
+        cheesemaker=cheesemaker,
         buyer=buyer,
         honey=honey,
         cheese=cheese,

@@ -2,29 +2,24 @@
 local Stripe stub: the buyer chooses card, is sent to the stub's payment page, comes back, and sees
 the orders paid once Stripe's signed webhook has arrived; without Stripe, card is not offered.
 
-The service is configured as the card payment tests configure it (`tests/integration/marketplace/
-card/conftest.py`): the SDK's API base is the stub, webhooks are posted signed with the test secret
-and verified for real, and the worker is drained to mark the orders paid and move the money."""
+The service is configured as the card payment tests configure it (this folder's conftest.py, as
+`tests/integration/marketplace/card/conftest.py`): the SDK's API base is the stub, webhooks are
+posted signed with the test secret and verified for real, and the worker is drained to mark the
+orders paid and move the money."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 import time
-import urllib.parse
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-import httpx
-import msgspec
 import pytest
-from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from borderhub.app import create_app
-from borderhub.composition import Composition, compose
 from borderhub.settings import Settings
 from kernel import clock
 from kernel.db import transaction
@@ -32,20 +27,20 @@ from marketplace.card.jobs import cancel_unpaid_card_orders
 from marketplace.card.reconciliation import reconcile
 from marketplace.order.models import UNPAID_CARD_ORDER_HOURS
 from marketplace.payment.stripe_gateway import StripeGateway
-from tests.factories.identity import PASSWORD, Account
-from tests.factories.order import ADDRESS, Market, build_market, stock_of
-from tests.integration.marketplace.card.support import (
-    CONNECT_WEBHOOK_SECRET,
-    FEE_PERCENT,
-    SECRET_KEY,
-    WEBHOOK_SECRET,
-    onboard,
-    order,
-    post_event,
+from tests.factories.order import Market, build_market, stock_of
+from tests.integration.marketplace.card.support import FEE_PERCENT, order
+from tests.integration.web.card_support import (
+    by_card_on_stripes_page,
+    cart_of_two_producers,
+    check_out,
+    open_stripes_page,
+    path_of,
+    placed_by_card,
+    signed_in,
+    stripe_sends,
 )
-from tests.integration.web.pages import sign_in_page, submit
+from tests.integration.web.pages import submit
 from tests.stripe_stub import HOSTED_PAGE_PREFIX, StripeStub, event, fixtures_path
-from tests.worker import drain
 
 if not fixtures_path().exists():
     pytest.skip(f"Stripe's fixture objects are not at {fixtures_path()}", allow_module_level=True)
@@ -54,148 +49,6 @@ Client = AsyncTestClient[Any]
 SESSIONS = "/v1/checkout/sessions"
 CONFIRMING = "Thank you — your payment is being confirmed."
 PAID = "Paid: waiting for the producer to accept it"
-
-
-# --- the service with card payments on, as the card payment tests have it ---------------------
-
-
-@pytest.fixture(scope="module")
-def stub() -> Iterator[StripeStub]:
-    with StripeStub() as server:
-        yield server
-
-
-@pytest.fixture
-def card_settings(settings: Settings, stub: StripeStub) -> Settings:
-    stub.reset()
-    cards = msgspec.structs.replace(
-        settings.marketplace,
-        stripe_secret_key=SECRET_KEY,
-        stripe_webhook_secret=WEBHOOK_SECRET,
-        stripe_connect_webhook_secret=CONNECT_WEBHOOK_SECRET,
-        stripe_api_base=stub.url,
-        stripe_settlement_currency="EUR",
-        hub_fee_percent=FEE_PERCENT,
-    )
-    return msgspec.structs.replace(settings, marketplace=cards)
-
-
-@pytest.fixture
-def card_composition(card_settings: Settings) -> Composition:
-    return compose(card_settings)
-
-
-@pytest.fixture
-def card_sessions(engine: AsyncEngine, card_composition: Composition) -> async_sessionmaker[AsyncSession]:
-    return card_composition.sessions(engine)
-
-
-@pytest.fixture
-async def card_client(card_settings: Settings, card_composition: Composition) -> AsyncIterator[Client]:
-    app: Litestar = create_app(card_settings, card_composition)
-    async with AsyncTestClient(app=app) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def gateway(card_settings: Settings) -> StripeGateway:
-    """A Stripe client for jobs the test runs itself, on its own event loop (as the worker's is)."""
-    made = StripeGateway.from_settings(card_settings.marketplace)
-    assert made is not None
-    return made
-
-
-@pytest.fixture
-async def run_jobs(
-    database_url: str, card_sessions: async_sessionmaker[AsyncSession], card_settings: Settings
-) -> Callable[[], Awaitable[None]]:
-    registry = compose(card_settings).registry  # the worker's own, as a worker process has
-
-    async def run() -> None:
-        await drain(database_url, card_sessions, registry)
-
-    return run
-
-
-@pytest.fixture
-async def market(
-    card_client: Client, stub: StripeStub, card_sessions: async_sessionmaker[AsyncSession], settings: Settings
-) -> Market:
-    """The order tests' market, both producers onboarded with Stripe (they can be paid by card)."""
-    m = await build_market(card_client, card_sessions, settings)
-    await onboard(card_client, stub, m.honey_maker, m.producer_a)
-    await onboard(card_client, stub, m.cheese_maker, m.producer_b)
-    return m
-
-
-# --- what the buyer does --------------------------------------------------------------------
-
-
-async def signed_in(client: Client, account: Account) -> None:
-    client.cookies.clear()
-    answered = await sign_in_page(client, account.email, PASSWORD)
-    assert answered.status_code == 303, answered.text
-
-
-async def cart_of_two_producers(client: Client, m: Market) -> None:
-    for listing, quantity in ((m.honey, "20"), (m.cheese, "2")):
-        added = await submit(client, "/cart", "/cart/lines", {"listing_id": listing["id"], "quantity": quantity})
-        assert added.status_code == 303, added.text
-
-
-async def check_out(client: Client, m: Market, payment_method: str) -> httpx.Response:
-    return await submit(
-        client,
-        "/checkout",
-        "/checkout",
-        {
-            "buyer_organization_id": m.buyer_org["id"],
-            "recipient": ADDRESS["recipient"],
-            "street": ADDRESS["line1"],
-            "postal_code": ADDRESS["postal_code"],
-            "city": ADDRESS["city"],
-            "payment_method": payment_method,
-        },
-    )
-
-
-async def by_card_on_stripes_page(client: Client, stub: StripeStub, m: Market) -> tuple[str, str]:
-    """The buyer checks out the two producers' goods by card: the checkout's id and the session's id."""
-    await signed_in(client, m.buyer)
-    await cart_of_two_producers(client, m)
-    return await placed_by_card(client, stub, m)
-
-
-async def placed_by_card(client: Client, stub: StripeStub, m: Market) -> tuple[str, str]:
-    """The cart checked out by card, the browser sent to Stripe's page: the checkout's and the session's ids."""
-    placed = await check_out(client, m, "stripe")
-    assert placed.status_code == 303, placed.text
-    page_url = placed.headers["location"]
-    assert page_url.startswith(f"{stub.url}{HOSTED_PAGE_PREFIX}cs_test_")  # Stripe's page, not ours
-    session_id = page_url.removeprefix(f"{stub.url}{HOSTED_PAGE_PREFIX}")
-    checkout_id = stub.objects[session_id]["client_reference_id"]
-    return checkout_id, session_id
-
-
-async def open_stripes_page(url: str, method: str = "GET") -> httpx.Response:
-    """The session's page on the stub, as the buyer's browser opens it (not following redirects)."""
-    async with httpx.AsyncClient() as browser:
-        return await browser.request(method, url)
-
-
-async def stripe_sends(client: Client, payload: dict[str, Any]) -> httpx.Response:
-    """Stripe's signed webhook, as Stripe posts it: without the buyer's cookies."""
-    cookies = httpx.Cookies(client.cookies)
-    client.cookies.clear()
-    try:
-        return await post_event(client, payload)
-    finally:
-        client.cookies = cookies
-
-
-def path_of(url: str) -> str:
-    split = urllib.parse.urlsplit(url)
-    return f"{split.path}?{split.query}" if split.query else split.path
 
 
 async def orders_placed_a_day_ago(sessions: async_sessionmaker[AsyncSession], checkout_id: str) -> None:
@@ -215,11 +68,11 @@ async def orders_placed_a_day_ago(sessions: async_sessionmaker[AsyncSession], ch
 async def test_a_buyer_pays_by_card_on_stripes_page_and_sees_the_orders_paid_after_its_webhook(
     card_client: Client,
     stub: StripeStub,
-    market: Market,
+    card_market: Market,
     card_settings: Settings,
     run_jobs: Callable[[], Awaitable[None]],
 ) -> None:
-    m = market
+    m = card_market
     await signed_in(card_client, m.buyer)
     await cart_of_two_producers(card_client, m)
     form = (await card_client.get("/checkout")).text
@@ -286,9 +139,9 @@ async def test_a_buyer_pays_by_card_on_stripes_page_and_sees_the_orders_paid_aft
 
 
 async def test_the_sessions_completed_event_alone_marks_the_orders_paid(
-    card_client: Client, stub: StripeStub, market: Market, run_jobs: Callable[[], Awaitable[None]]
+    card_client: Client, stub: StripeStub, card_market: Market, run_jobs: Callable[[], Awaitable[None]]
 ) -> None:
-    m = market
+    m = card_market
     checkout_id, session_id = await by_card_on_stripes_page(card_client, stub, m)
 
     # The buyer pays with the stub's own page (its "Pay" button), whose only event to us is the session's.
@@ -305,9 +158,9 @@ async def test_the_sessions_completed_event_alone_marks_the_orders_paid(
 
 
 async def test_pay_by_card_opens_the_same_page_while_it_is_open_and_a_new_one_once_it_expired(
-    card_client: Client, stub: StripeStub, market: Market
+    card_client: Client, stub: StripeStub, card_market: Market
 ) -> None:
-    m = market
+    m = card_market
     checkout_id, session_id = await by_card_on_stripes_page(card_client, stub, m)
 
     again = await submit(card_client, f"/checkouts/{checkout_id}", f"/checkouts/{checkout_id}/pay-by-card", {})
@@ -333,9 +186,9 @@ async def test_pay_by_card_opens_the_same_page_while_it_is_open_and_a_new_one_on
 
 
 async def test_the_orders_are_placed_and_payable_later_when_stripes_page_cannot_be_opened(
-    card_client: Client, stub: StripeStub, market: Market
+    card_client: Client, stub: StripeStub, card_market: Market
 ) -> None:
-    m = market
+    m = card_market
     await signed_in(card_client, m.buyer)
     await cart_of_two_producers(card_client, m)
     stub.fail_next(400, "Refused by the Stripe stub", "invalid_request_error", method="POST", path=SESSIONS)
@@ -358,12 +211,12 @@ async def test_the_orders_are_placed_and_payable_later_when_stripes_page_cannot_
 async def test_unpaid_card_orders_are_cancelled_and_stripes_page_closed_after_a_day(
     card_client: Client,
     stub: StripeStub,
-    market: Market,
+    card_market: Market,
     card_sessions: async_sessionmaker[AsyncSession],
     gateway: StripeGateway,
     run_jobs: Callable[[], Awaitable[None]],
 ) -> None:
-    m = market
+    m = card_market
     checkout_id, session_id = await by_card_on_stripes_page(card_client, stub, m)
     await orders_placed_a_day_ago(card_sessions, checkout_id)
 
@@ -381,12 +234,12 @@ async def test_unpaid_card_orders_are_cancelled_and_stripes_page_closed_after_a_
 async def test_a_payment_made_on_stripes_page_whose_events_were_lost_keeps_its_orders(
     card_client: Client,
     stub: StripeStub,
-    market: Market,
+    card_market: Market,
     card_sessions: async_sessionmaker[AsyncSession],
     gateway: StripeGateway,
     run_jobs: Callable[[], Awaitable[None]],
 ) -> None:
-    m = market
+    m = card_market
     checkout_id, session_id = await by_card_on_stripes_page(card_client, stub, m)
     stub.pay_checkout_session(session_id)  # paid; no event reaches the service
     await orders_placed_a_day_ago(card_sessions, checkout_id)
@@ -404,12 +257,12 @@ async def test_a_payment_made_on_stripes_page_whose_events_were_lost_keeps_its_o
 async def test_the_reconciliation_records_a_payment_made_on_stripes_page_instead_of_refunding_it(
     card_client: Client,
     stub: StripeStub,
-    market: Market,
+    card_market: Market,
     card_sessions: async_sessionmaker[AsyncSession],
     gateway: StripeGateway,
     run_jobs: Callable[[], Awaitable[None]],
 ) -> None:
-    m = market
+    m = card_market
     checkout_id, session_id = await by_card_on_stripes_page(card_client, stub, m)
     paid = stub.pay_checkout_session(session_id)  # paid; every event lost
 
