@@ -10,7 +10,6 @@ Every rule is the card payment service's (`CardPaymentService.payout_account`, `
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from litestar import Controller, get, post
@@ -21,10 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.auth import Principal
 from kernel.errors import DomainError, Forbidden, InvalidInput, NotFound
-from marketplace.api import trading_parties
 from marketplace.card.schemas import CardTransferRead, OnboardingRequest, PayoutAccountRead
 from marketplace.card.service import CardPaymentService, CardPaymentsOff
-from marketplace.order.service import OrderService
 from marketplace.organization.models import OrganizationKind, Role
 from marketplace.organization.service import EmailUnverified, OrganizationService
 from marketplace.payment.controllers import CardGateway
@@ -94,17 +91,6 @@ def _state(money: CardTransferRead, account: PayoutAccountRead | None, reader: R
     return reader.gettext(waits)
 
 
-async def _buyers(session: AsyncSession, principal: Principal, order_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
-    """The buyer of each order, by name."""
-    orders = OrderService(session)
-    read = [await orders.read(principal, order_id) for order_id in order_ids]
-    names: dict[uuid.UUID, str] = {}
-    for hub_id in {order.hub_id for order in read}:
-        ids = sorted({order.buyer_organization_id for order in read if order.hub_id == hub_id})
-        names |= {party.organization_id: party.name for party in await trading_parties(session, hub_id, ids)}
-    return {order.id: names.get(order.buyer_organization_id, "") for order in read}
-
-
 class PayoutPages(Controller):
     path = "/"
     include_in_schema = False
@@ -161,7 +147,6 @@ class PayoutPages(Controller):
             account = await cards.payout_account(principal, organization_id)
         except NotFound:
             account = None
-        buyers = await _buyers(session, principal, (money.order_id for money in transfers))
         return page(
             reader,
             "organizations/payouts.jinja",
@@ -175,7 +160,7 @@ class PayoutPages(Controller):
             received=[
                 Received(
                     money=money,
-                    buyer=buyers[money.order_id],
+                    buyer=money.buyer,
                     state=_state(money, account, reader),
                     made=money.status == "made",
                 )

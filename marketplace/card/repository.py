@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.order.models import Order
+from marketplace.organization.models import Organization
 from marketplace.payment.models import CardPayment, CardRefund, CardTransfer, MoveStatus
 
 
@@ -58,16 +59,20 @@ class CardRepository:
         )
         return list(rows.scalars())
 
-    async def transfers_to(self, producer_organization_id: uuid.UUID) -> list[tuple[CardTransfer, CardRefund | None]]:
-        """The producer's transfers (newest first), each with its order's refund if there is one."""
+    async def transfers_to(
+        self, producer_organization_id: uuid.UUID
+    ) -> list[tuple[CardTransfer, CardRefund | None, str]]:
+        """The producer's transfers (newest first), each with its order's refund if there is one and
+        the name of its order's buyer."""
         rows = await self.session.execute(
-            select(CardTransfer, CardRefund)
+            select(CardTransfer, CardRefund, Organization.legal_name)
             .join(Order, Order.id == CardTransfer.order_id)
+            .join(Organization, Organization.id == Order.buyer_organization_id)
             .outerjoin(CardRefund, CardRefund.order_id == CardTransfer.order_id)
             .where(Order.producer_organization_id == producer_organization_id)
             .order_by(CardTransfer.created_at.desc(), CardTransfer.order_id)
         )
-        return [(transfer, refund) for transfer, refund in rows.all()]
+        return [(transfer, refund, buyer) for transfer, refund, buyer in rows.all()]
 
     async def waiting_transfers_and_refunds(self) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
         """Order ids whose transfer waits, and those whose refund waits."""

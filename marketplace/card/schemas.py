@@ -43,6 +43,8 @@ class CardTransferRead(msgspec.Struct, kw_only=True, frozen=True):
     the hub's fee, transferred to its Stripe account; and what a refund took back."""
 
     order_id: uuid.UUID
+    buyer: str
+    """The order's buyer, by name."""
     status: str
     """`made` once Stripe confirmed the transfer; `pending` while it waits (see `pending_reason`);
     `dropped` when none is due (the order was cancelled before it went out)."""

@@ -261,6 +261,7 @@ class CardPaymentService:
         return [
             CardTransferRead(
                 order_id=transfer.order_id,
+                buyer=buyer,
                 status=transfer.status.value,
                 pending_reason=transfer.pending_reason,
                 charged=Amount(amount_minor=transfer.charge_amount_minor, currency=transfer.charge_currency),
@@ -275,7 +276,7 @@ class CardPaymentService:
                 ),
                 due_at=transfer.created_at,
             )
-            for transfer, refund in await self.cards.transfers_to(organization_id)
+            for transfer, refund, buyer in await self.cards.transfers_to(organization_id)
         ]
 
     # --- paying a checkout ---------------------------------------------------------------

@@ -31,6 +31,7 @@ async def test_a_producers_members_read_the_transfers_of_its_card_paid_orders_an
     [transfer] = listed.json()
     share = honey_order["display_total"]["amount_minor"]
     assert transfer["order_id"] == honey_order["id"]
+    assert transfer["buyer"] == m.buyer_org["legal_name"]
     assert transfer["status"] == "made"
     assert transfer["charged"] == {"amount_minor": share, "currency": "EUR"}
     assert transfer["fee"] == {"amount_minor": fee(share), "currency": "EUR"}
