@@ -11,8 +11,9 @@ an `Authorization` or `X-API-Key` header, so only the cookie is at risk. Litesta
   a browser in to an account of theirs) and `GET /api/v1/auth/csrf`, which hands out the token;
 - every path outside the JSON API, its document and the probes: the web pages.
 
-Safe requests among those get the CSRF cookie when they lack it. A failed check is a 403
-problem+json saying what to do. The secret signing the tokens is derived from the JWT signing key
+Safe requests among those get the CSRF cookie when they lack it. A failed check is a 403 saying
+what to do: on a web page, a page in the reader's language (`web.errors.form_expired_page`); on
+the API, problem+json. The secret signing the tokens is derived from the JWT signing key
 (`csrf_secret`), so it needs no setting of its own and changes when that key does.
 """
 
@@ -32,6 +33,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from kernel.auth import CSRF_ALWAYS, CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, credential_from
 from kernel.web import is_page_path, problem_response
+from web.errors import form_expired_page
 
 CSRF_FAILED = "the form has expired or did not come from Borderhub; reload the page and try again"
 
@@ -91,5 +93,9 @@ class CsrfProtection(ASGIMiddleware):
             if passed:  # raised by the handler, not by the check
                 raise
             request: Request[Any, Any, Any] = Request(scope)
+            if is_page_path(scope["path"]):
+                page = form_expired_page(request)
+                await page.to_asgi_response(None, request)(scope, receive, send)
+                return
             refused = problem_response(request, status=403, slug="csrf-failed", title="Forbidden", detail=CSRF_FAILED)
             await refused.to_asgi_response(None, request)(scope, receive, send)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -26,7 +26,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.auth import Principal
 from kernel.errors import DomainError, Forbidden, InvalidInput
-from kernel.pagination import MAX_PER_PAGE, PageParams
 from kernel.validation import convert
 from marketplace.api import buying_jurisdiction, hub_summary
 from marketplace.card.service import CardPaymentService
@@ -34,22 +33,21 @@ from marketplace.cart.schemas import CartCheckout, CartLineAdd, CartQuantity, Ca
 from marketplace.cart.service import CartEmpty, CartService
 from marketplace.order.models import PaymentMethod
 from marketplace.order.service import OutOfStock
-from marketplace.organization.models import OrganizationKind
 from marketplace.organization.schemas import OrganizationRead
-from marketplace.organization.service import EmailUnverified, OrganizationService
+from marketplace.organization.service import EmailUnverified
 from marketplace.payment.controllers import CardGateway
 from marketplace.payment.stripe_gateway import PaymentProviderError
 from marketplace.settings import MarketplaceSettings
-from web.messages import field_message
+from web.messages import FIELD_MESSAGES, Phrasebook
+from web.mine import my_organizations
 from web.numbers import read_number
 from web.page import Form, Reader, form_values, page, safe_next, see_other, sign_in_path
 from web.places import place_name
+from web.words import UNVERIFIED
 
 Session = NamedDependency[AsyncSession]
 ThisReader = NamedDependency[Reader]
 Marketplace = NamedDependency[MarketplaceSettings]
-#: All of a person's organisations on one page (people belong to a few).
-EVERYTHING = PageParams(page=1, per_page=MAX_PER_PAGE)
 #: The checkout form's fields as the cart service names them.
 CHECKOUT_FIELDS = {
     "$.buyer_organization_id": "buyer_organization_id",
@@ -76,64 +74,41 @@ def _(text: str) -> str:
 NO_BUYING_ORGANIZATION = _("Only an organisation that buys can order. Create one, or ask to join one.")
 CHOOSE_ORGANIZATION = _("Choose the organisation that buys.")
 CHOOSE_HUB = _("Choose the hub you buy in.")
-UNVERIFIED = _("Prove your e-mail address first: follow the link we sent you, or ask for a new one above.")
 
 
-def _said(reader: Reader) -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]]:
-    """The catalog's and checkout's words about one line, as the cart page says them (units and
-    places by name)."""
-    f, say = reader.formats, reader.gettext
-
-    def quantity(match: re.Match[str]) -> str:
-        return f.quantity(Decimal(match["n"]), match["unit"])
-
-    def place(match: re.Match[str]) -> str:
-        return place_name(match["place"], reader.language)
-
-    return [
+#: The catalog's and the checkout's words about one line, as the cart page says them (quantities
+#: with their unit and places by name: `line_message`); the services' usual words about a field say the rest.
+LINE_MESSAGES = Phrasebook(
+    [
+        (r"only (?P<quantity>[\d.]+ \w+) in stock", _("Only %(quantity)s are in stock.")),
+        (r"below the minimum order of (?P<quantity>[\d.]+ \w+)", _("Order at least %(quantity)s.")),
+        (r"must be a whole number of packs of (?P<quantity>[\d.]+ \w+)", _("Order whole packs of %(quantity)s.")),
+        (r"must be a whole number of .*", _("Order a whole number.")),
+        (r"the listing is \w+.*|no such listing", _("This is no longer offered.")),
+        (r"the producer does not ship to (?P<place>\S+)", _("The producer does not deliver to %(place)s.")),
+        (r"not eligible for (?P<place>[^:]+): (?P<reason>.*)", _("This may not be sold into %(place)s: %(reason)s")),
+        (r"the producer is not a member of the hub", _("The producer does not sell in the hub you buy in.")),
+        (r"one of your own listings", _("These are your own organisation's goods.")),
         (
-            re.compile(r"only (?P<n>[\d.]+) (?P<unit>\w+) in stock"),
-            lambda m: say(_("Only %(quantity)s are in stock.")) % {"quantity": quantity(m)},
+            r"the producer cannot be paid by card yet.*",
+            _("This producer cannot be paid by card yet. Choose to pay by invoice."),
         ),
-        (
-            re.compile(r"below the minimum order of (?P<n>[\d.]+) (?P<unit>\w+)"),
-            lambda m: say(_("Order at least %(quantity)s.")) % {"quantity": quantity(m)},
-        ),
-        (
-            re.compile(r"must be a whole number of packs of (?P<n>[\d.]+) (?P<unit>\w+)"),
-            lambda m: say(_("Order whole packs of %(quantity)s.")) % {"quantity": quantity(m)},
-        ),
-        (re.compile(r"must be a whole number of .*"), lambda m: say(_("Order a whole number."))),
-        (re.compile(r"the listing is \w+.*|no such listing"), lambda m: say(_("This is no longer offered."))),
-        (
-            re.compile(r"the producer does not ship to (?P<place>\S+)"),
-            lambda m: say(_("The producer does not deliver to %(place)s.")) % {"place": place(m)},
-        ),
-        (
-            re.compile(r"not eligible for (?P<place>[^:]+): (?P<why>.*)"),
-            lambda m: (
-                say(_("This may not be sold into %(place)s: %(reason)s")) % {"place": place(m), "reason": say(m["why"])}
-            ),
-        ),
-        (
-            re.compile(r"the producer is not a member of the hub"),
-            lambda m: say(_("The producer does not sell in the hub you buy in.")),
-        ),
-        (re.compile(r"one of your own listings"), lambda m: say(_("These are your own organisation's goods."))),
-        (
-            re.compile(r"the producer cannot be paid by card yet.*"),
-            lambda m: say(_("This producer cannot be paid by card yet. Choose to pay by invoice.")),
-        ),
-    ]
+    ],
+    then=FIELD_MESSAGES,
+)
 
 
 def line_message(message: str, reader: Reader) -> str:
     """A service's words about one cart line (or its quantity) in the reader's language."""
-    for pattern, said in _said(reader):
-        match = pattern.fullmatch(message)
-        if match is not None:
-            return said(match)
-    return field_message(message, reader.gettext)
+
+    def quantity(said: str) -> str:  # `12.5 KGM`: the number and the unit's code
+        number, code = said.split(" ", 1)
+        return reader.formats.quantity(Decimal(number), code)
+
+    def place(code: str) -> str:
+        return place_name(code, reader.language)
+
+    return LINE_MESSAGES.say(message, reader.gettext, {"quantity": quantity, "place": place, "reason": reader.gettext})
 
 
 def _line_problems(error: DomainError, listing_ids: list[uuid.UUID], reader: Reader) -> dict[str, list[str]]:
@@ -178,8 +153,7 @@ class Buying:
 
 
 async def _buying(session: AsyncSession, principal: Principal) -> Buying:
-    mine = await OrganizationService(session).list_mine(principal, EVERYTHING)
-    buyers = [o for o in mine.items if o.kind in (OrganizationKind.buyer, OrganizationKind.both)]
+    buyers = await my_organizations(session, principal, buying=True)
     hub_ids = {hub.hub_id for o in buyers for hub in o.hubs if hub.status == "admitted"}
     hubs = {hub_id: (await hub_summary(session, hub_id)).name for hub_id in hub_ids}
     return Buying(organizations=buyers, hubs=hubs)

@@ -4,15 +4,16 @@ signed-in people sends others to sign in first."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
-from litestar.response import Redirect
+from litestar.response import Redirect, Template
 from litestar.types import ExceptionHandlersMap
 
 from kernel.errors import DomainError, Unauthenticated
 from kernel.web import exception_handlers
-from web.page import SignInRequired, page, reader_without_database, sign_in_path
+from web.page import SignInRequired, page, reader_without_database, safe_next, sign_in_path
 
 
 def _(text: str) -> str:
@@ -29,6 +30,14 @@ _SAID = {
     500: (_("Something went wrong"), _("Something went wrong on our side. Try again in a minute.")),
     503: (_("Not available"), _("Borderhub is busy or being maintained. Try again in a minute.")),
 }
+#: A form sent without the token of the page it was on (`borderhub.csrf`).
+_FORM_EXPIRED = (
+    _("The form has expired"),
+    _(
+        "The form could not be sent: it was open for a long time, or it was not opened on Borderhub. "
+        "Go back, reload the page of the form and send it again."
+    ),
+)
 
 
 def _api_answer(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -59,6 +68,30 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
         title=reader.gettext(title),
         detail=reader.gettext(said) if said else detail,
     )
+
+
+def form_expired_page(request: Request[Any, Any, Any]) -> Template:
+    """The page answering a form posted to a page without a valid CSRF token (a stale or missing
+    one: `borderhub.csrf`), 403 in the reader's language, with a link to the form's page to load it
+    afresh when the browser said where the form was (a page of this site)."""
+    reader = reader_without_database(request)
+    title, said = _FORM_EXPIRED
+    return page(
+        reader,
+        "error.jinja",
+        status_code=403,
+        title=reader.gettext(title),
+        detail=reader.gettext(said),
+        again=_form_page(request),
+    )
+
+
+def _form_page(request: Request[Any, Any, Any]) -> str | None:
+    """The page of this site the posted form was on (its `Referer`), if the browser said."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.url.netloc or not referer.path:
+        return None
+    return safe_next(referer.path + (f"?{referer.query}" if referer.query else ""))
 
 
 #: Every exception a page may raise, answered by `error_page`. The app's handlers answer problem+json

@@ -10,8 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.pagination import PageParams
 from marketplace.notification.service import NotificationService
-from marketplace.organization.models import OrganizationKind
-from marketplace.organization.service import OrganizationService
+from web.mine import buys, my_memberships, sells
 from web.page import Reader, page
 from web.settings import WebSettings
 
@@ -36,14 +35,9 @@ class HomePage(Controller):
         }
         organizations, unread = [], 0
         if reader.principal is not None:
-            mine = await OrganizationService(db_session).memberships(reader.principal)
             organizations = [
-                (
-                    organization,
-                    organization.kind in (OrganizationKind.producer, OrganizationKind.both),
-                    organization.kind in (OrganizationKind.buyer, OrganizationKind.both),
-                )
-                for organization in mine
+                (organization, sells(organization.kind), buys(organization.kind))
+                for organization in await my_memberships(db_session, reader.principal)
             ]
             inbox = await NotificationService(db_session).inbox(reader.principal, PageParams(page=1, per_page=1))
             unread = inbox.unread

@@ -4,6 +4,7 @@ else the browser's `Accept-Language`, else English; and the page texts' message 
 from __future__ import annotations
 
 import functools
+import unicodedata
 from pathlib import Path
 
 import babel
@@ -61,3 +62,9 @@ def language_name(tag: str, locale: babel.Locale) -> str:
         return babel.Locale.parse(tag, sep="-").get_display_name(locale) or tag
     except (ValueError, babel.UnknownLocaleError):
         return tag
+
+
+def name_order(name: str) -> str:
+    """A sort key close enough to the locale's order for a pick list of names: `Österreich` sorts
+    with O, not after Z."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch)).casefold()

@@ -15,7 +15,7 @@ import codecs
 import re
 import unicodedata
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +37,7 @@ from marketplace.catalog.service import ListingService
 from marketplace.organization.schemas import OrganizationRead
 from marketplace.organization.service import OrganizationService
 from web.i18n import language_name
-from web.messages import field_message
+from web.messages import FIELD_MESSAGES, Phrasebook
 from web.page import Form, Reader, page, see_other
 
 Session = NamedDependency[AsyncSession]
@@ -112,8 +112,8 @@ COLUMNS = {
 }
 _LANGUAGE_COLUMN = re.compile(r"^(title|description)\[([^\]]+)\]$")
 
-#: A problem the import names (`ImportRejected`'s errors), as the page says it. The first pattern
-#: matching the whole message wins; `web.messages.field_message` says the rest.
+#: A problem the import names (`ImportRejected`'s errors), as the page says it; the services' usual
+#: words about a field (`web.messages.FIELD_MESSAGES`) say the rest.
 _SAID = [
     (r"the file is empty|no listings", _("The file has no listings.")),
     (r"not an Excel workbook \(\.xlsx\)", _("This is not an Excel workbook. Upload an .xlsx or a CSV file.")),
@@ -158,9 +158,6 @@ _SAID = [
         _("%(code)s is not a unit code we know. Use one such as KGM (kilogram), LTR (litre) or H87 (piece)."),
     ),
     (r"must be one of: (?P<values>.+)", _("Write one of: %(values)s.")),
-    (r"must be a positive price", _("Enter a price above zero.")),
-    (r"cannot be negative", _("Enter zero or more.")),
-    (r"cannot be blank", _("Please fill this in.")),
     (r"must be a whole number", _("Enter a whole number.")),
     (r"is too large", _("This number is too large.")),
     (r"(has more than|at most) (?P<n>\d+) decimal places", _("Use at most %(n)s decimal places.")),
@@ -174,7 +171,7 @@ _SAID = [
     (r"not a credential of this organization", _("This is not a credential of your organisation.")),
     (r"a new listing is active or paused", _("A new listing is active or paused.")),
 ]
-_COMPILED = [(re.compile(pattern), said) for pattern, said in _SAID]
+IMPORT_PROBLEMS = Phrasebook(_SAID, then=FIELD_MESSAGES)
 #: Where inside a cell a problem is (`listing_files.cell_problem`), said around the problem.
 _TIER_PART = re.compile(r"price_tiers\[(\d+)\]\.(min_quantity|unit_price)")
 _ENTRY = re.compile(r"\w+\[(\d+)\](\..*)?")
@@ -198,15 +195,6 @@ class Problem:
     text: str
 
 
-def said(message: str, gettext: Callable[[str], str]) -> str:
-    """A problem the import names, as a page says it, translated with `gettext`."""
-    for pattern, sentence in _COMPILED:
-        match = pattern.fullmatch(message)
-        if match is not None:
-            return gettext(sentence) % match.groupdict()
-    return field_message(message, gettext)
-
-
 def column_name(column: str, reader: Reader) -> str | None:
     """What a column is, in the reader's language (`Title in Polish`); None for an unknown one."""
     match = _LANGUAGE_COLUMN.match(column)
@@ -220,7 +208,7 @@ def column_name(column: str, reader: Reader) -> str | None:
 def problem_of(error: FieldError, reader: Reader) -> Problem:
     """An error of `ImportRejected` (its row, its column, the problem) as the table shows it."""
     where, message = listing_files.cell_problem(error)
-    text = said(message, reader.gettext)
+    text = IMPORT_PROBLEMS.say(message, reader.gettext)
     if where is not None and (tier := _TIER_PART.fullmatch(where)):
         text = reader.gettext(_IN_TIER[tier.group(2)]) % {"n": int(tier.group(1)) + 1, "problem": text}
     elif where is not None and (entry := _ENTRY.fullmatch(where)):
@@ -335,7 +323,13 @@ class ListingImportPages(Controller):
             # All or nothing: a file with a bad row leaves nothing behind, though this page answers.
             async with db_session.begin_nested():
                 report = await ListingImport(db_session).run(
-                    principal, organization_id, body, file_format=file_format, mode=mode, dry_run=False
+                    principal,
+                    organization_id,
+                    body,
+                    file_format=file_format,
+                    mode=mode,
+                    dry_run=False,
+                    reader_language=reader.language,
                 )
         except ImportRejected as rejected:
             problems = [problem_of(error, reader) for error in rejected.errors]

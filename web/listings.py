@@ -11,7 +11,6 @@ one form), and every field it refuses is named beside the form's field.
 from __future__ import annotations
 
 import re
-import unicodedata
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -50,10 +49,11 @@ from marketplace.hub.schemas import HubRead
 from marketplace.hub.service import HubService
 from marketplace.organization.schemas import OrganizationRead
 from marketplace.organization.service import OrganizationService
-from marketplace.place import service as places
-from web.i18n import language_name
+from web.i18n import language_name, name_order
 from web.numbers import read_number
 from web.page import Form, Reader, page, safe_next
+from web.places import countries as country_names
+from web.places import regions
 
 Session = NamedDependency[AsyncSession]
 ThisReader = NamedDependency[Reader]
@@ -517,35 +517,30 @@ def _areas(producer: Producer, chosen: list[str], language: str) -> tuple[list[A
     named = [*(area for hub in producer.hubs for area in hub.jurisdictions), *chosen]
     prominent = {*named, *([organization.subdivision] if organization.subdivision else [])}
     countries = list(dict.fromkeys([organization.country, *(area.split("-", 1)[0] for area in named)]))
-    all_countries = places.list_countries(language, None).items
-    names = {country.code: country.name for country in all_countries}
+    names = country_names(language)
     groups = []
     for country in countries:
         if country not in names:
             continue
-        regions = [
+        shown = [
             (region.code, region.name)
-            for region in places.list_subdivisions(country, language, None).items
+            for region in regions(country, language)
             if region.parent_code is None or region.code in prominent
         ]
         groups.append(
             AreaGroup(
                 country=country,
                 name=names[country],
-                regions=[region for region in regions if region[0] in prominent],
-                more=[region for region in regions if region[0] not in prominent],
+                regions=[region for region in shown if region[0] in prominent],
+                more=[region for region in shown if region[0] not in prominent],
             )
         )
-    others = [(country.code, country.name) for country in all_countries if country.code not in countries]
+    others = [(code, name) for code, name in names.items() if code not in countries]
     return groups, others
 
 
 def _sorted_by_name(items: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    def key(item: tuple[str, str]) -> str:
-        base = unicodedata.normalize("NFKD", item[1])
-        return "".join(ch for ch in base if not unicodedata.combining(ch)).casefold()
-
-    return sorted(items, key=key)
+    return sorted(items, key=lambda item: name_order(item[1]))
 
 
 def _unit_choices(reader: Reader, current: str | None) -> list[tuple[str, str]]:

@@ -1,14 +1,20 @@
-"""The services' words for a bad field, as a page says them beside the field, in the reader's language.
+"""The services' words for a bad field, a refused cart line or a refused file, as a page says them,
+in the reader's language.
 
-The services name each bad field in plain English (`kernel.validation.PLAIN_MESSAGES` and their own
-messages). A page shows the message next to its field, so the usual ones are said as a whole sentence
-here and translated; a message not listed is shown as the service wrote it (English).
+The services name each problem in plain English (`kernel.validation.PLAIN_MESSAGES` and their own
+messages). A page shows the message next to its field (or line, or row), so the usual ones are said
+as a whole sentence here and translated: a `Phrasebook` of patterns, each matching a whole message,
+and the page's sentence for it. One mechanism for every page; a page with words of its own (the
+cart, the spreadsheet import) keeps its own phrasebook, which falls back to `FIELD_MESSAGES`. A
+message no pattern matches is shown as the service wrote it (English).
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 
 def _(text: str) -> str:
@@ -16,8 +22,43 @@ def _(text: str) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class Phrasebook:
+    """Services' messages, each matched as a whole by a pattern, and the page's sentence for each
+    (marked for the catalog) with the pattern's named groups as its placeholders. The first pattern
+    matching wins; a message none matches goes to `then`, else it is translated as it is."""
+
+    phrases: Sequence[tuple[str, str]]
+    """(the service's message as a regular expression, the page's sentence)"""
+    then: Phrasebook | None = None
+
+    @functools.cached_property
+    def _compiled(self) -> list[tuple[re.Pattern[str], str]]:
+        return [(re.compile(pattern), sentence) for pattern, sentence in self.phrases]
+
+    def say(
+        self,
+        message: str,
+        gettext: Callable[[str], str],
+        named: Mapping[str, Callable[[str], str]] | None = None,
+    ) -> str:
+        """`message` as a page says it, translated with `gettext`; `named` says a matched group the
+        reader's way (a quantity with its unit by name, a place by name), by the group's name."""
+        for pattern, sentence in self._compiled:
+            match = pattern.fullmatch(message)
+            if match is not None:
+                values = {
+                    name: (named or {}).get(name, str)(value) if value is not None else ""
+                    for name, value in match.groupdict().items()
+                }
+                return gettext(sentence) % values
+        if self.then is not None:
+            return self.then.say(message, gettext, named)
+        return gettext(message)
+
+
 #: (the service's message as a pattern, the page's sentence with the pattern's named groups)
-_SAID = [
+_FIELD_PHRASES = [
     (r"is required|cannot be empty", _("Please fill this in.")),
     (r"must be at least (?P<n>\d+) characters", _("Use at least %(n)s characters.")),
     (r"must be at most (?P<n>\d+) characters", _("Use at most %(n)s characters.")),
@@ -80,13 +121,10 @@ _SAID = [
     ),
     (r"upload the document or give a link to it \(document_url\)", _("Upload the document, or give a link to it.")),
 ]
-_COMPILED = [(re.compile(pattern), said) for pattern, said in _SAID]
+#: The usual words of the services about one field (`web.page.Form.note`).
+FIELD_MESSAGES = Phrasebook(_FIELD_PHRASES)
 
 
 def field_message(message: str, gettext: Callable[[str], str]) -> str:
     """`message` (a service's, about one field) as a page says it, translated with `gettext`."""
-    for pattern, said in _COMPILED:
-        match = pattern.fullmatch(message)
-        if match is not None:
-            return gettext(said) % match.groupdict()
-    return gettext(message)
+    return FIELD_MESSAGES.say(message, gettext)

@@ -37,17 +37,18 @@ from marketplace.cart.service import CartService
 from marketplace.order.models import OrderAction, OrderStatus, Party, PaymentMethod, parties_allowed
 from marketplace.order.schemas import OrderFilter, OrderRead
 from marketplace.order.service import InvoiceUnpaid, NotYourMove, OrderService, TransitionNotAllowed
-from marketplace.organization.models import OrganizationKind, Side
-from marketplace.organization.schemas import MembershipRead
-from marketplace.organization.service import EmailUnverified, OrganizationService
+from marketplace.organization.models import Side
+from marketplace.organization.service import EmailUnverified
 from marketplace.payment.controllers import CardGateway
 from marketplace.payment.models import InvoiceStatus
 from marketplace.payment.schemas import InvoicePayment
 from marketplace.payment.service import InvoiceService, InvoiceSettled
 from marketplace.payment.stripe_gateway import PaymentProviderError
 from marketplace.settings import MarketplaceSettings
+from web.mine import buys, my_memberships, sells
 from web.page import Form, Reader, form_values, page, see_other
 from web.places import place_name
+from web.words import UNVERIFIED
 
 Session = NamedDependency[AsyncSession]
 ThisReader = NamedDependency[Reader]
@@ -80,7 +81,6 @@ INVOICE_WORDS = {
     InvoiceStatus.void: _("Void: nothing is owed"),
 }
 OVERDUE = _("Not paid yet, and overdue")
-UNVERIFIED = _("Prove your e-mail address first: follow the link we sent you, or ask for a new one above.")
 #: The page's sentence for a refused move, by its kind (the services' words are English).
 REFUSALS: dict[type[DomainError], str] = {
     EmailUnverified: UNVERIFIED,
@@ -200,10 +200,6 @@ def moves(order: OrderRead, parties: set[Party]) -> list[Move]:
     return list(offered.values())
 
 
-async def _organizations(session: AsyncSession, principal: Principal) -> list[MembershipRead]:
-    return await OrganizationService(session).memberships(principal)
-
-
 async def _names(session: AsyncSession, orders: Iterable[OrderRead]) -> dict[uuid.UUID, str]:
     """The names of the orders' buyers and producers (the parties of one's own orders)."""
     by_hub: dict[uuid.UUID, set[uuid.UUID]] = {}
@@ -235,12 +231,12 @@ class OrderPages(Controller):
         orders = OrderService(db_session)
         placed: list[OrderRead] = []
         received: list[OrderRead] = []
-        organizations = await _organizations(db_session, principal)
+        organizations = await my_memberships(db_session, principal)
         for organization in organizations:
-            if organization.kind in (OrganizationKind.buyer, OrganizationKind.both):
+            if buys(organization.kind):
                 found = await orders.list_of_organization(principal, organization.id, Side.buyer, OrderFilter(), NEWEST)
                 placed += found.items
-            if organization.kind in (OrganizationKind.producer, OrganizationKind.both):
+            if sells(organization.kind):
                 found = await orders.list_of_organization(
                     principal, organization.id, Side.producer, OrderFilter(), NEWEST
                 )
@@ -251,8 +247,8 @@ class OrderPages(Controller):
         return page(
             reader,
             "orders/list.jinja",
-            sells=any(o.kind is not OrganizationKind.buyer for o in organizations),
-            buys=any(o.kind is not OrganizationKind.producer for o in organizations),
+            sells=any(sells(o.kind) for o in organizations),
+            buys=any(buys(o.kind) for o in organizations),
             placed=[
                 Listed(order=o, status=status_words(o, reader), other=names.get(o.producer_organization_id, ""))
                 for o in placed
@@ -322,7 +318,7 @@ class OrderPages(Controller):
         status: int = 200,
     ) -> Template:
         order = await OrderService(session).read(principal, order_id)
-        organizations = await _organizations(session, principal)
+        organizations = await my_memberships(session, principal)
         parties = sides(order, (o.id for o in organizations))
         names = await _names(session, [order])
         return page(
@@ -478,7 +474,7 @@ class OrderPages(Controller):
     ) -> Template:
         invoice = await InvoiceService(session).read(principal, invoice_id)
         order = await OrderService(session).read(principal, invoice.order_id)
-        organizations = await _organizations(session, principal)
+        organizations = await my_memberships(session, principal)
         parties = sides(order, (o.id for o in organizations))
         names = await _names(session, [order])
         if invoice.status is InvoiceStatus.issued and invoice.overdue:

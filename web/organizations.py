@@ -1,6 +1,6 @@
 """Pages of one's organisations: the list, creating one (places and languages picked by name) and its
 profile (members, hubs and applying to one); its credentials are `web.credentials`, which uses the
-names of places and credential kinds kept here.
+pick lists of places kept here (credential kinds are named in `web.words`).
 
 Every page calls the services the JSON API calls (`OrganizationService`, `HubService`, the place
 names of `marketplace.place`); what the reader may see and do is theirs to decide (an organisation
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import unicodedata
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from stdnum.eu import vat as eu_vat
 
 from kernel import codes
 from kernel.auth import Principal
-from kernel.errors import FieldError, FieldProblems, Forbidden, InvalidInput, NotFound
+from kernel.errors import FieldError, FieldProblems, Forbidden, InvalidInput
 from kernel.pagination import MAX_PER_PAGE, PageParams
 from kernel.validation import convert
 from marketplace.hub.schemas import HubApplication, HubRead
@@ -39,8 +38,11 @@ from marketplace.organization.registration import canonical_registration
 from marketplace.organization.schemas import InclusionStatus, MemberRead, OrganizationCreate, OrganizationRead
 from marketplace.organization.service import EmailUnverified, OrganizationService, RegistrationTaken
 from marketplace.place import service as places
+from web.i18n import language_name, name_order
+from web.mine import my_organizations, sells
 from web.page import Form, Reader, form_values, page, see_other
-from web.places import place_name
+from web.places import countries, place_name, regions
+from web.words import INCLUSION_WORDS, UNVERIFIED
 
 Session = NamedDependency[AsyncSession]
 ThisReader = NamedDependency[Reader]
@@ -66,25 +68,10 @@ KIND_CHOICES = {
     OrganizationKind.both: _("It sells and buys goods"),
 }
 ROLE_WORDS = {Role.owner: _("Owner"), Role.admin: _("Administrator"), Role.member: _("Member")}
-INCLUSION_WORDS = {
-    InclusionAttribute.women_led: _("Women-led"),
-    InclusionAttribute.youth_led: _("Youth-led"),
-    InclusionAttribute.minority_led: _("Minority-led"),
-    InclusionAttribute.cooperative: _("Cooperative"),
-}
 HUB_STATE_WORDS = {
     "pending": _("Applied: waiting for the hub's coordinators to decide"),
     "admitted": _("Admitted: trades in the hub"),
     "rejected": _("Not admitted"),
-}
-#: Credential types in common use, by name (a hub's own types are shown with their code spaced).
-CREDENTIAL_TYPES = {
-    "organic": _("Organic certificate"),
-    "food_safety": _("Food safety certificate"),
-    "export_licence": _("Export licence"),
-    "phytosanitary": _("Phytosanitary certificate"),
-    "trade_permit": _("Trade permit"),
-    "veterinary_approval": _("Veterinary approval"),
 }
 #: Registration numbers people are asked for most here (the service knows more: any scheme is taken).
 REGISTRATION_SCHEMES = {
@@ -108,7 +95,6 @@ ORGANIZATION_FIELDS = {
     "$.inclusion": "inclusion",
     **{f"$.languages[{index}]": "languages" for index in range(MAX_PER_PAGE)},
 }
-UNVERIFIED = _("Prove your e-mail address first: follow the link we sent you, or ask for a new one above.")
 
 
 # --- names of places, languages and currencies in the reader's language ------------------------
@@ -138,30 +124,19 @@ class Names:
     language: str
     locale: babel.Locale
 
-    @functools.cached_property
-    def countries(self) -> dict[str, str]:
-        return {item.code: item.name for item in places.list_countries(self.language, None).items}
-
     def country(self, code: str) -> str:
-        return self.countries.get(code, code)
+        return countries(self.language).get(code, code)
 
     def regions(self, country: str) -> list[tuple[str, str, str | None]]:
         """(code, name, enclosing region's code) of each region of `country`, by name."""
-        try:
-            listed = places.list_subdivisions(country, self.language, None).items
-        except NotFound:  # not a country (a code stored before it was checked): no regions
-            return []
-        return [(item.code, item.name, item.parent_code) for item in listed]
+        return [(item.code, item.name, item.parent_code) for item in regions(country, self.language)]
 
     def place(self, code: str) -> str:
         """A country or a region and its country by name (`Polen`, `Niederschlesien, Polen`)."""
         return place_name(code, self.language)
 
     def language_name(self, tag: str) -> str:
-        try:
-            return babel.Locale.parse(tag, sep="-").get_display_name(self.locale) or tag
-        except (ValueError, babel.UnknownLocaleError):
-            return str(self.locale.languages.get(tag.split("-", 1)[0], tag))
+        return language_name(tag, self.locale)
 
     @functools.cached_property
     def currencies(self) -> dict[str, str]:
@@ -176,13 +151,8 @@ def _hub_countries(hubs: Iterable[HubRead]) -> list[str]:
     return list(dict.fromkeys(codes.jurisdiction_country(code) for hub in hubs for code in hub.jurisdictions))
 
 
-def _sort_key(name: str) -> str:
-    """Close enough to the locale's order for a pick list: `Österreich` sorts with O, not after Z."""
-    return "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch)).casefold()
-
-
 def _by_name(choices: Iterable[Choice]) -> list[Choice]:
-    return sorted(choices, key=lambda choice: _sort_key(choice.text))
+    return sorted(choices, key=lambda choice: name_order(choice.text))
 
 
 def country_groups(reader: Reader, names: Names, hubs: list[HubRead]) -> list[Group]:
@@ -203,7 +173,7 @@ def region_groups(names: Names, hubs: list[HubRead]) -> list[Group]:
     each country's top-level regions, and any smaller one a hub serves."""
     first = _hub_countries(hubs)
     served = {code for hub in hubs for code in hub.jurisdictions if "-" in code}
-    countries = first + sorted((c for c in EU_COUNTRIES if c not in first), key=lambda c: _sort_key(names.country(c)))
+    countries = first + sorted((c for c in EU_COUNTRIES if c not in first), key=lambda c: name_order(names.country(c)))
     groups = []
     for country in countries:
         choices = [
@@ -324,7 +294,7 @@ class OrganizationPages(Controller):
     @get("/organizations", name="organizations")
     async def mine(self, reader: ThisReader, db_session: Session) -> Template:
         principal = reader.require()
-        organizations = await OrganizationService(db_session).list_mine(principal, EVERYTHING)
+        organizations = await my_organizations(db_session, principal)
         names = _names(reader)
         rows = [
             {
@@ -334,9 +304,9 @@ class OrganizationPages(Controller):
                 "place": place_of(organization, names),
                 "role": reader.gettext(ROLE_WORDS[organization.my_role]) if organization.my_role else "",
             }
-            for organization in organizations.items
+            for organization in organizations
         ]
-        return page(reader, "organizations/list.jinja", rows=rows, total=organizations.total)
+        return page(reader, "organizations/list.jinja", rows=rows, total=len(organizations))
 
     @get("/organizations/new")
     async def new_form(self, reader: ThisReader, db_session: Session) -> Template:
@@ -489,6 +459,6 @@ class OrganizationPages(Controller):
             registration=SCHEME_NAMES.get(organization.registration.scheme, organization.registration.scheme),
             place=place_of(organization, names),
             manages=manages,
-            sells=organization.kind in (OrganizationKind.producer, OrganizationKind.both),
+            sells=sells(organization.kind),
             form=form,
         )

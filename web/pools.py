@@ -22,26 +22,24 @@ from kernel.auth import Principal
 from kernel.clock import now
 from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kernel.negotiation import pick_language
-from kernel.pagination import PageParams, page_params
+from kernel.pagination import page_params
 from kernel.validation import convert
 from marketplace.api import hub_summary, trading_parties
-from marketplace.organization.models import HubMembershipStatus, OrganizationKind
+from marketplace.organization.models import HubMembershipStatus
 from marketplace.organization.schemas import OrganizationRead
-from marketplace.organization.service import OrganizationService
-from marketplace.place.service import list_countries, list_subdivisions
 from procurement.award.schemas import CommitmentOutcome
 from procurement.award.service import AwardService
 from procurement.pool.models import PoolStatus
 from procurement.pool.schemas import CommitmentCreate, CommitmentRead, CommitmentUpdate, PoolRead
 from procurement.pool.service import PoolNotOpen, PoolService
+from web.mine import my_organizations
 from web.numbers import read_number
 from web.page import Form, Reader, form_values, page, see_other
+from web.places import place_name
 
 ThisReader = NamedDependency[Reader]
 Session = NamedDependency[AsyncSession]
 PER_PAGE = 20
-#: The organisations of one person looked through for the buying ones (nobody belongs to more).
-MY_ORGANIZATIONS = PageParams(page=1, per_page=100)
 #: The pools listed under each state's tab, in the order of the tabs.
 LISTED = (PoolStatus.open, PoolStatus.closed, PoolStatus.failed)
 
@@ -320,12 +318,10 @@ async def _buying_organizations(
     db_session: AsyncSession, principal: Principal, hub_id: uuid.UUID
 ) -> list[OrganizationRead]:
     """The reader's organisations admitted to the hub that buy (the ones a commitment may be for)."""
-    mine = await OrganizationService(db_session).list_mine(principal, MY_ORGANIZATIONS)
     return [
         organization
-        for organization in mine.items
-        if organization.kind in (OrganizationKind.buyer, OrganizationKind.both)
-        and any(h.hub_id == hub_id and h.status == HubMembershipStatus.admitted for h in organization.hubs)
+        for organization in await my_organizations(db_session, principal, buying=True)
+        if any(h.hub_id == hub_id and h.status == HubMembershipStatus.admitted for h in organization.hubs)
     ]
 
 
@@ -344,25 +340,11 @@ async def _view(db_session: AsyncSession, reader: Reader, pool: PoolRead, hubs: 
         description=text.description,
         language=language,
         hub_name=hubs[pool.hub_id],
-        places={point.id: _place_name(point.jurisdiction, reader) for point in pool.delivery_points},
+        places={point.id: place_name(point.jurisdiction, reader.language) for point in pool.delivery_points},
         closes_in=dates.format_timedelta(moment - current, add_direction=True, locale=reader.formats.locale),
         opens_later=opens_later,
         currency_name=numbers.get_currency_name(pool.currency, locale=reader.formats.locale),
     )
-
-
-def _place_name(jurisdiction: str, reader: Reader) -> str:
-    """A country (`DE`) or region (`DE-SN`) by its name in the reader's language (`Sachsen`)."""
-    country = jurisdiction.split("-", 1)[0]
-    language = reader.catalog_language  # a language places are named in, whatever the browser sent
-    if "-" in jurisdiction:
-        for subdivision in list_subdivisions(country, language, None).items:
-            if subdivision.code == jurisdiction:
-                return subdivision.name
-    for known in list_countries(language, None).items:
-        if known.code == country:
-            return known.name
-    return jurisdiction
 
 
 async def _window_closed(reader: Reader, pools: PoolService, principal: Principal, pool_id: uuid.UUID) -> str:

@@ -139,8 +139,11 @@ class ListingImport:
         file_format: FileFormat,
         mode: ImportMode,
         dry_run: bool,
+        reader_language: str | None = None,
     ) -> ImportReport:
         """Check every row of the file and (unless `dry_run`) write it, in this transaction.
+        `reader_language` is the importing person's (a page's reader's): a semicolon-separated
+        file's numbers are read in it where it writes a decimal comma (`listing_files.read`).
 
         Works through the file in chunks, writing each while no row so far had an error, so
         memory stays bounded; the first bad row stops the writing (the transaction will roll
@@ -151,7 +154,13 @@ class ListingImport:
         """
         producer = await ListingService(self.session).producer(principal, organization_id)
         try:
-            entries = listing_files.read(file_format, body, country=producer.country, languages=producer.languages)
+            entries = listing_files.read(
+                file_format,
+                body,
+                country=producer.country,
+                languages=producer.languages,
+                reader_language=reader_language,
+            )
         except listing_files.FileError as error:
             raise ImportRejected(f"the file cannot be read: {error.error.message}", errors=[error.error]) from None
         progress = _Progress()

@@ -13,8 +13,11 @@ Every row meets the same rules as the body of `POST .../listings`
 
 CSV files come as spreadsheets save them (`_read_csv`, `kernel.text.spreadsheet_text`):
 - separated by commas or by semicolons, whichever the header line uses (Excel writes
-  semicolons where the comma is the decimal mark, as in Polish, Czech and German; in such a
-  file a decimal comma in a number cell is read as the decimal point: `12,50` is 12.50);
+  semicolons where the comma is the decimal mark, as in Polish, Czech and German; such a
+  file's number cells are read in that locale, as the pages read typed numbers
+  (`kernel.numbers`): `12,50` is 12.50, and in German `1.500` is 1500 and `1.500,50` is
+  1500.50; the locale is `semicolon_locale`'s, the importing reader's where it writes a decimal
+  comma);
 - in UTF-8, with or without a byte order mark, or else in the Windows code page Excel's
   plain "CSV" uses for the hubs' languages: windows-1250 (Polish, Czech, Slovak, Hungarian)
   or windows-1252 (German, English). Bytes that are not UTF-8 are decoded in both; the
@@ -45,8 +48,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import babel
 import msgspec
 import openpyxl
+from babel.numbers import get_decimal_symbol
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
@@ -54,6 +59,7 @@ from openpyxl.utils import get_column_letter
 
 from kernel import validation
 from kernel.errors import FieldError, InvalidInput
+from kernel.numbers import read_number
 from kernel.text import (
     NotText,
     cell_text,
@@ -108,8 +114,8 @@ _SCALAR_COLUMNS = (
     "lead_time_days",
 )
 _DECIMAL_COLUMNS = ("pack_size", "min_order_quantity", "stock_on_hand")
-#: A number written with a decimal comma (`12,50`), as spreadsheets in Polish, Czech or German save it.
-_DECIMAL_COMMA = re.compile(r"[+-]?[0-9]+,[0-9]+")
+#: The locale of a semicolon-separated file's numbers when no language at hand writes a decimal comma.
+_DECIMAL_COMMA_LOCALE = "de"
 
 
 @dataclass(frozen=True)
@@ -160,14 +166,20 @@ MAX_XLSX_UNPACKED_BYTES = 512 * 1024 * 1024
 
 
 def read(
-    file_format: FileFormat, body: bytes, *, country: str = "", languages: Sequence[str] = ()
+    file_format: FileFormat,
+    body: bytes,
+    *,
+    country: str = "",
+    languages: Sequence[str] = (),
+    reader_language: str | None = None,
 ) -> Iterator[Row | FieldError]:
     """In file order, each row that decodes, and an error (with its row number) for each
     problem of a row that does not. Lazily, so an import can check and write in chunks.
 
     `country` and `languages` are the organisation's: they tell the encoding of a CSV that is
-    not UTF-8 where its bytes do not (`kernel.text.spreadsheet_text`).
-    Raises `FileError` at once when the file cannot be read at all.
+    not UTF-8 where its bytes do not (`kernel.text.spreadsheet_text`), and with
+    `reader_language` (the importing person's, BCP 47) the locale of a semicolon-separated
+    file's numbers (`semicolon_locale`). Raises `FileError` at once when the file cannot be read.
     """
     if body.startswith(_XLS_MAGIC):
         raise FileError(
@@ -187,7 +199,23 @@ def read(
             raise FileError(FieldError(field="$", message=f"not UTF-8 text (byte {error.start})", row=None)) from None
     if "\x00" in text:
         raise FileError(FieldError(field="$", message="contains NUL characters", row=None))
-    return _read_csv(text) if file_format is FileFormat.csv else _read_jsonl(text)
+    if file_format is FileFormat.jsonl:
+        return _read_jsonl(text)
+    return _read_csv(text, semicolon_locale([*([reader_language] if reader_language else []), *languages]))
+
+
+def semicolon_locale(languages: Sequence[str]) -> babel.Locale:
+    """The locale of the numbers of a semicolon-separated file. Excel separates with semicolons
+    where the comma is the decimal mark, so: the first of `languages` (BCP 47 tags: the importing
+    reader's, then the organisation's) whose decimal mark is the comma; German otherwise."""
+    for tag in languages:
+        try:
+            locale = babel.Locale.parse(tag, sep="-")
+        except (ValueError, babel.UnknownLocaleError):
+            continue
+        if get_decimal_symbol(locale) == ",":
+            return locale
+    return babel.Locale.parse(_DECIMAL_COMMA_LOCALE)
 
 
 # --- JSON lines ------------------------------------------------------------------
@@ -259,12 +287,13 @@ def _translations(record: dict[str, str], languages: list[str]) -> dict[str, Tra
     return result
 
 
-def _number(text: str, decimal_comma: bool) -> str:
-    """A number cell as the body says it: a decimal comma (in a file that uses them) as a point."""
-    return text.replace(",", ".") if decimal_comma and _DECIMAL_COMMA.fullmatch(text) else text
+def _number(text: str, locale: babel.Locale | None) -> str:
+    """A number cell as the body says it: as written in `locale` (a semicolon-separated file's,
+    `kernel.numbers.read_number`), else as it is."""
+    return read_number(text, locale) if locale is not None else text
 
 
-def _tiers(value: str, decimal_comma: bool) -> list[dict[str, str]]:
+def _tiers(value: str, locale: babel.Locale | None) -> list[dict[str, str]]:
     tiers = []
     for part in _split(value):
         quantity, separator, price = part.partition(TIER_SEPARATOR)
@@ -272,19 +301,19 @@ def _tiers(value: str, decimal_comma: bool) -> list[dict[str, str]]:
             raise _CellError("price_tiers", f"{part!r} is not min_quantity:unit_price (e.g. 1:48.00|20:44.00)")
         tiers.append(
             {
-                "min_quantity": _number(quantity.strip(), decimal_comma),
-                "unit_price": _number(price.strip(), decimal_comma),
+                "min_quantity": _number(quantity.strip(), locale),
+                "unit_price": _number(price.strip(), locale),
             }
         )
     return tiers
 
 
-def _body_of(record: dict[str, str], languages: list[str], decimal_comma: bool) -> dict[str, Any]:
+def _body_of(record: dict[str, str], languages: list[str], locale: babel.Locale | None) -> dict[str, Any]:
     """The JSON body a row stands for; empty cells are left out (so defaults apply)."""
     body: dict[str, Any] = {key: record[key].strip() for key in _SCALAR_COLUMNS if record.get(key, "").strip()}
     for key in _DECIMAL_COLUMNS:
         if key in body:
-            body[key] = _number(body[key], decimal_comma)
+            body[key] = _number(body[key], locale)
     if _WHOLE_NUMBER.fullmatch(body.get("lead_time_days", "")):
         body["lead_time_days"] = int(body["lead_time_days"])  # other text stays, to be refused as no whole number
     body["translations"] = _translations(record, languages)
@@ -296,7 +325,7 @@ def _body_of(record: dict[str, str], languages: list[str], decimal_comma: bool) 
         "scheme": record["classification_scheme"].strip(),
         "code": record["classification_code"].strip(),
     }
-    body["price_tiers"] = _tiers(record["price_tiers"], decimal_comma)
+    body["price_tiers"] = _tiers(record["price_tiers"], locale)
     for key in _LIST_COLUMNS:
         if record.get(key, "").strip():
             body[key] = _split(record[key])
@@ -335,9 +364,10 @@ def cell_problem(error: FieldError) -> tuple[str | None, str]:
     return (detail if "[" in detail else None), message
 
 
-def _read_csv(text: str) -> Iterator[Row | FieldError]:
+def _read_csv(text: str, semicolon: babel.Locale) -> Iterator[Row | FieldError]:
     """Checks the header now (raising `FileError`); the rows as they are iterated. The separator is
-    the one of comma and semicolon the header line uses more (column names hold neither)."""
+    the one of comma and semicolon the header line uses more (column names hold neither); the
+    numbers of a semicolon-separated file are read in the locale `semicolon`."""
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -348,10 +378,12 @@ def _read_csv(text: str) -> Iterator[Row | FieldError]:
     except csv.Error as error:
         raise FileError(FieldError(field="$", message=f"not CSV: {error}", row=1)) from None
     _check_header(header)
-    return _csv_rows(reader, header, decimal_comma=delimiter == ";")
+    return _csv_rows(reader, header, locale=semicolon if delimiter == ";" else None)
 
 
-def _csv_rows(reader: Iterator[list[str]], header: list[str], *, decimal_comma: bool) -> Iterator[Row | FieldError]:
+def _csv_rows(
+    reader: Iterator[list[str]], header: list[str], *, locale: babel.Locale | None
+) -> Iterator[Row | FieldError]:
     languages = _languages_of(header)
     number = 1
     while True:
@@ -369,15 +401,16 @@ def _csv_rows(reader: Iterator[list[str]], header: list[str], *, decimal_comma: 
             yield FieldError(field="$", message=f"{len(cells)} cells where the header has {len(header)}", row=number)
             continue
         record = dict(zip(header, map(from_spreadsheet, cells), strict=True))
-        yield from _entries(number, record, languages, decimal_comma=decimal_comma)
+        yield from _entries(number, record, languages, locale=locale)
 
 
 def _entries(
-    number: int, record: dict[str, str], languages: list[str], *, decimal_comma: bool
+    number: int, record: dict[str, str], languages: list[str], *, locale: babel.Locale | None
 ) -> Iterator[Row | FieldError]:
-    """The listing of one row (its cells by column), or every problem of the row, each named by its column."""
+    """The listing of one row (its cells by column), or every problem of the row, each named by its
+    column; numbers as written in `locale` (None: as the body says them)."""
     try:
-        body = _body_of(record, languages, decimal_comma)
+        body = _body_of(record, languages, locale)
     except _CellError as error:
         yield FieldError(field=error.column, message=error.message, row=number)
         return
@@ -459,7 +492,7 @@ def _xlsx_rows(book: Any, rows: Iterator[tuple[object, ...]], header: list[str])
                 )
                 continue
             record = dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=True))
-            yield from _entries(number, record, languages, decimal_comma=False)
+            yield from _entries(number, record, languages, locale=None)
     finally:
         book.close()
 

@@ -21,6 +21,7 @@ from tests.factories.catalog import create_listing
 from tests.factories.compliance import submit_credential
 from tests.factories.identity import Account, register
 from tests.factories.organization import create_organization
+from tests.factories.spreadsheets import workbook
 
 Client = AsyncTestClient[Any]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -462,16 +463,11 @@ NUMBER_COLUMNS = {"pack_size", "stock_on_hand", "lead_time_days"}
 
 def xlsx_file(*rows: str, header: str = HEADER) -> bytes:
     """The CSV rows as a workbook's first sheet, numbers as number cells."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
     columns = header.split(",")
-    sheet.append(columns)
-    for line in csv.reader(rows):
-        sheet.append([_typed(column, cell) for column, cell in zip(columns, line, strict=True)])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook(
+        columns,
+        ([_typed(column, cell) for column, cell in zip(columns, line, strict=True)] for line in csv.reader(rows)),
+    )
 
 
 def _typed(column: str, cell: str) -> object:

@@ -9,7 +9,7 @@ from litestar.testing import AsyncTestClient
 from kernel.auth import SESSION_COOKIE
 from tests.factories.identity import PASSWORD, register
 from tests.factories.organization import create_organization
-from tests.integration.web.pages import sign_in_page, submit
+from tests.integration.web.pages import csrf_of, sign_in_page, submit
 
 
 async def test_start_page_is_german_for_a_german_browser_and_english_otherwise(
@@ -56,6 +56,45 @@ async def test_a_wrong_password_shows_the_form_again_with_the_reason(client: Asy
 async def test_a_form_posted_without_the_csrf_token_is_refused(client: AsyncTestClient[Litestar]) -> None:
     refused = await client.post("/sign-in", data={"email": "a@b.example", "password": "x" * 12})
     assert refused.status_code == 403
+
+
+async def test_a_form_sent_with_a_stale_token_is_answered_by_a_page_saying_to_reload_the_form(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    form = await client.get("/sign-in")
+    stale = csrf_of(form.text)
+    client.cookies.clear()  # the browser dropped the token's cookie: the form's token is stale
+    await client.get("/")  # a new cookie, another token
+
+    refused = await client.post(
+        "/sign-in",
+        data={"_csrf_token": stale, "email": "a@b.example", "password": "x" * 12},
+        headers={"Referer": "http://testserver.local/sign-in?next=%2Forders"},
+        follow_redirects=False,
+    )
+
+    assert refused.status_code == 403
+    assert refused.headers["content-type"].startswith("text/html")
+    assert "<h1>The form has expired</h1>" in refused.text
+    assert "Go back, reload the page of the form and send it again." in refused.text
+    assert '<a href="/sign-in?next=%2Forders">Open the form again</a>' in refused.text
+
+
+async def test_a_form_posted_without_a_token_is_answered_in_the_readers_language(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    refused = await client.post(
+        "/register",
+        data={"full_name": "Jana Nováková"},
+        headers={"Accept-Language": "cs", "Referer": "https://elsewhere.example/register"},
+        follow_redirects=False,
+    )
+
+    assert refused.status_code == 403
+    assert refused.headers["content-type"].startswith("text/html")
+    assert '<html lang="cs">' in refused.text
+    assert "Přihlásit" in refused.text  # the page around the message is Czech
+    assert "Open the form again" not in refused.text  # no link to another site's page
 
 
 async def test_registering_names_every_bad_field_in_the_readers_language(client: AsyncTestClient[Litestar]) -> None:

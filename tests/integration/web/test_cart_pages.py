@@ -78,6 +78,10 @@ async def test_the_cart_keeps_two_producers_goods_after_signing_out_and_in(clien
     assert m.producer_b["legal_name"] in text
     assert "Linden honey" in text  # the reader's language where the listing has it
     assert '<span lang="pl">Ser koryciński</span>' in text  # else the listing's own, marked as Polish
+    # Each line's button is named by what it shows (WCAG 2.5.3), then the goods in their language.
+    hidden = '<span class="visually-hidden"> <span lang="pl">Ser koryciński</span></span>'
+    assert f'class="link">Take out{hidden}</button>' in text
+    assert 'aria-label="Take' not in text
     assert quantity_of(text, m.honey) == "20"
     assert quantity_of(text, m.cheese) == "2"
     # 20 kg of honey are at the 20 kg tier, 44.00 PLN: 880.00 PLN; 2 kg of cheese 120.00 PLN.
@@ -122,6 +126,24 @@ async def test_a_quantity_the_listing_does_not_take_is_refused_with_the_reason(c
     uneven = await submit(client, "/cart", f"/cart/lines/{m.honey['id']}/quantity", {"quantity": "2.25"})
     assert uneven.status_code == 422
     assert "Order whole packs of 0.5 kg." in uneven.text
+
+
+async def test_changing_the_quantity_of_goods_not_in_the_cart_is_the_not_found_page_and_tells_no_rule(
+    client: Client, market: Market
+) -> None:
+    m = market
+    await signed_in(client, m.buyer)
+    await add_to_cart(client, m.cheese, "2")
+
+    # The honey is no line of this cart: its page must not tell its minimum order or pack size.
+    for quantity in ("1", "2.25"):
+        refused = await submit(client, "/cart", f"/cart/lines/{m.honey['id']}/quantity", {"quantity": quantity})
+        assert refused.status_code == 404
+        assert refused.headers["content-type"].startswith("text/html")
+        assert "This page does not exist, or it is not yours to see." in refused.text
+        assert "Order at least" not in refused.text
+        assert "Order whole packs" not in refused.text
+    assert m.honey["id"] not in (await client.get("/cart")).text
 
 
 async def test_a_german_reader_types_a_decimal_comma_on_the_listing_page(client: Client, market: Market) -> None:

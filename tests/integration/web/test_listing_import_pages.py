@@ -16,6 +16,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from marketplace.catalog import bulk
+from tests.factories import spreadsheets
 from tests.factories.identity import PASSWORD, Account, register
 from tests.factories.organization import create_organization
 from tests.integration.web.pages import csrf_of, sign_in_page
@@ -67,28 +68,24 @@ def _row(number: int, **changes: object) -> list[object]:
     return [row[column] for column in HEADER]
 
 
-def _workbook(rows: list[list[object]]) -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(HEADER)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
 async def _upload(
-    client: Client, organization: dict[str, Any], name: str, body: bytes, *, update: bool = False
+    client: Client,
+    organization: dict[str, Any],
+    name: str,
+    body: bytes,
+    *,
+    update: bool = False,
+    headers: dict[str, str] | None = None,
 ) -> httpx.Response:
     """Open the import page, then upload the file with its form (as a browser does, not following the redirect)."""
     path = f"/organizations/{organization['id']}/listings/import"
-    shown = await client.get(path)
+    shown = await client.get(path, headers=headers)
     assert shown.status_code == 200, shown.text
     fields = {"_csrf_token": csrf_of(shown.text), **({"update": "yes"} if update else {})}
     kind = XLSX if name.endswith(".xlsx") else "text/csv"
-    return await client.post(path, data=fields, files={"file": (name, body, kind)}, follow_redirects=False)
+    return await client.post(
+        path, data=fields, files={"file": (name, body, kind)}, headers=headers, follow_redirects=False
+    )
 
 
 async def _listings(client: Client, owner: Account, organization: dict[str, Any]) -> list[dict[str, Any]]:
@@ -111,7 +108,7 @@ async def test_two_bad_rows_of_fifty_are_shown_with_their_rows_and_columns_and_t
     rows[17] = _row(18, **{"title[pl]": None})  # on row 19: a description, but no title
     rows[39] = _row(40, price_tiers="1:-4.50")  # on row 41
 
-    refused = await _upload(client, organization, "ziola.xlsx", _workbook(rows))
+    refused = await _upload(client, organization, "ziola.xlsx", spreadsheets.workbook(HEADER, rows))
 
     assert refused.status_code == 422
     assert "Nothing was imported" in refused.text
@@ -129,7 +126,7 @@ async def test_two_bad_rows_of_fifty_are_shown_with_their_rows_and_columns_and_t
 
     rows[17] = _row(18)
     rows[39] = _row(40)
-    imported = await _upload(client, organization, "ziola.xlsx", _workbook(rows))
+    imported = await _upload(client, organization, "ziola.xlsx", spreadsheets.workbook(HEADER, rows))
 
     assert imported.status_code == 303, imported.text
     assert imported.headers["location"] == (
@@ -219,6 +216,28 @@ async def test_a_semicolon_csv_saved_in_windows_1250_imports_with_its_polish_let
         assert again.headers["location"].endswith("?notice=listings-import-unchanged")
 
 
+async def test_numbers_of_a_semicolon_csv_are_read_as_the_german_reader_writes_them_thousands_separators_too(
+    client: Client,
+) -> None:
+    owner, organization = await _producer(client)
+    lines = [
+        ";".join(HEADER),
+        "MIOD-1;Miód lipowy;;Lindenhonig;pl;HS;0409.00;KGM;1:1.500,50|100:1.450;1.500;PL;1",
+        "MIOD-2;Miód gryczany;;Buchweizenhonig;pl;HS;0409.00;KGM;1:12,50;1\u00a0500;PL;1",
+    ]
+    body = ("\r\n".join(lines) + "\r\n").encode("cp1252")  # as a German Excel saves "CSV"
+
+    imported = await _upload(client, organization, "honig.csv", body, headers={"Accept-Language": "de"})
+
+    assert imported.status_code == 303, imported.text
+    by_sku = {item["sku"]: item for item in await _listings(client, owner, organization)}
+    linden, buckwheat = by_sku["MIOD-1"], by_sku["MIOD-2"]
+    assert linden["stock_on_hand"] == "1500"  # never 1.5
+    assert [tier["unit_price"] for tier in linden["price_tiers"]] == ["1500.50", "1450"]
+    assert buckwheat["stock_on_hand"] == "1500"
+    assert buckwheat["price_tiers"][0]["unit_price"] == "12.50"
+
+
 async def test_a_file_that_is_no_spreadsheet_or_lacks_columns_is_explained_and_no_file_is_asked_for(
     client: Client,
 ) -> None:
@@ -259,7 +278,7 @@ async def test_a_member_of_another_organisation_gets_the_not_found_page(client: 
     posted = await client.post(
         f"{base}/import",
         data={"_csrf_token": token},
-        files={"file": ("x.xlsx", _workbook([_row(1)]), XLSX)},
+        files={"file": ("x.xlsx", spreadsheets.workbook(HEADER, [_row(1)]), XLSX)},
         follow_redirects=False,
     )
     assert posted.status_code == 404

@@ -262,6 +262,28 @@ async def test_pausing_a_listing_shows_it_paused(
     assert "Offer again" in shown.text
 
 
+async def test_each_action_on_a_listing_is_named_by_the_words_it_shows_then_the_listing_in_its_language(
+    client: AsyncTestClient[Litestar], sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    owner, organization, _ = await _producer(client, sessions, settings)
+    polish_only = {"pl": {"title": "Miód lipowy", "description": "Miód z lip nad Nysą"}}
+    listing = await create_listing(client, owner, organization, translations=polish_only)
+    listings = f"/organizations/{organization['id']}/listings"
+    await _post(client, listings, f"/listings/{listing['id']}/status", {"status": "paused", "next": listings})
+
+    shown = (await client.get(listings)).text
+
+    # A voice command says what the button shows (WCAG 2.5.3); a screen reader hears which listing,
+    # in the listing's language.
+    table = shown.split("<table", 1)[1].split("</table>", 1)[0]
+    title = '<span class="visually-hidden"> <span lang="pl">Miód lipowy</span></span>'
+    assert f">Offer again{title}</button>" in table
+    assert f">Archive{title}</button>" in table
+    assert f">Change{title}</a>" in table
+    assert f">Versions{title}</a>" in table
+    assert "aria-label=" not in table
+
+
 async def test_a_member_of_another_organisation_gets_the_not_found_page(
     client: AsyncTestClient[Litestar], sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:

@@ -40,6 +40,20 @@ async def signed_in_buyer(client: Client, p: Procurement) -> None:
     assert signed_in.status_code == 303, signed_in.text
 
 
+async def commit_on_page(
+    client: Client, p: Procurement, pool: dict[str, Any], point: int, quantity: str, needed: str, **headers: str
+) -> Any:
+    """The buyer's commitment posted with the pool page's form (not following the redirect)."""
+    pool_page = f"/pools/{pool['id']}"
+    fields = {
+        "organization_id": p.market.buyer_org["id"],
+        "delivery_point_id": pool["delivery_points"][point]["id"],
+        "quantity": quantity,
+        "needed_by": needed,
+    }
+    return await submit(client, pool_page, f"{pool_page}/commitments", fields, **headers)
+
+
 def commitment_path(html: str, pool: dict[str, Any]) -> str:
     found = re.search(rf'href="(/pools/{pool["id"]}/commitments/[0-9a-f-]+)"', html)
     assert found is not None, "the pool page links to no commitment of the buyer"
@@ -61,22 +75,11 @@ async def test_a_buyer_commits_at_a_delivery_point_sees_the_running_total_and_ch
     assert "<dd>kg</dd>" in listed.text  # the unit by name, never KGM
     assert "KGM" not in listed.text
     assert "Closes in 1 hour." in listed.text
-    assert "Görlitz, Bauhof (Sachsen)" in listed.text  # the region by name (its ISO 3166-2 name in English)
+    assert "Görlitz, Bauhof (Sachsen, Germany)" in listed.text  # the region and its country by name
     assert "DE-SN" not in listed.text
     assert "€12.00 per kg" in listed.text
 
-    pool_page = f"/pools/{pool['id']}"
-    committed = await submit(
-        client,
-        pool_page,
-        f"{pool_page}/commitments",
-        {
-            "organization_id": p.market.buyer_org["id"],
-            "delivery_point_id": pool["delivery_points"][0]["id"],
-            "quantity": "40",
-            "needed_by": needed_by(),
-        },
-    )
+    committed = await commit_on_page(client, p, pool, 0, "40", needed_by())
     assert committed.status_code == 303, committed.text
     shown = await client.get(committed.headers["location"])
     assert "Your commitment is recorded." in shown.text
@@ -94,6 +97,28 @@ async def test_a_buyer_commits_at_a_delivery_point_sees_the_running_total_and_ch
     assert "40 kg" not in shown.text
 
 
+async def test_a_german_buyer_commits_one_thousand_five_hundred_kilograms_typed_with_a_thousands_point(
+    client: Client, sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    p = await build_procurement(client, sessions, settings)
+    pool = await open_pool(client, p)
+    await signed_in_buyer(client, p)
+    german = {"Accept-Language": "de"}
+
+    committed = await commit_on_page(client, p, pool, 0, "1.500", needed_by(), **german)  # 1500, never 1.5
+
+    assert committed.status_code == 303, committed.text
+    shown = await client.get(committed.headers["location"], headers=german)
+    assert "1.500 kg" in shown.text  # 1,5 kg had it been read as 1.5
+    change_page = commitment_path(shown.text, pool)
+    changed = await submit(
+        client, change_page, change_page, {"quantity": "1.250,5", "needed_by": needed_by()}, **german
+    )
+    assert changed.status_code == 303, changed.text
+    shown = await client.get(changed.headers["location"], headers=german)
+    assert "1.250,5 kg" in shown.text
+
+
 async def test_a_bad_quantity_shows_the_form_again_with_the_fields_problem(
     client: Client, sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
@@ -101,18 +126,7 @@ async def test_a_bad_quantity_shows_the_form_again_with_the_fields_problem(
     pool = await open_pool(client, p)
     await signed_in_buyer(client, p)
 
-    pool_page = f"/pools/{pool['id']}"
-    refused = await submit(
-        client,
-        pool_page,
-        f"{pool_page}/commitments",
-        {
-            "organization_id": p.market.buyer_org["id"],
-            "delivery_point_id": pool["delivery_points"][1]["id"],
-            "quantity": "lots",
-            "needed_by": "",
-        },
-    )
+    refused = await commit_on_page(client, p, pool, 1, "lots", "")
     assert refused.status_code == 422
     assert 'id="f-quantity-error"' in refused.text
     assert 'id="f-needed_by-error"' in refused.text

@@ -16,6 +16,7 @@ from kernel.text import cell_text, excel_code_page, spreadsheet_text
 from marketplace.catalog import listing_files
 from marketplace.catalog.listing_files import FileError, Row
 from marketplace.catalog.schemas import FileFormat
+from tests.factories import spreadsheets
 
 HEADER = [
     "sku",
@@ -39,15 +40,7 @@ def rows_of(entries: object) -> tuple[list[Row], list[FieldError]]:
 
 
 def workbook(*rows: list[object], header: list[str] = HEADER) -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.workbook(header, rows)
 
 
 # --- CSV: separators and encodings ----------------------------------------------------------
@@ -74,6 +67,28 @@ def test_a_semicolon_csv_in_windows_1250_keeps_its_polish_letters_and_decimal_co
             (Decimal(1), Decimal("12.50")),
             (Decimal(10), Decimal(11)),
         ]
+
+
+@pytest.mark.parametrize(
+    ("reader_language", "languages", "stock", "tiers"),
+    [
+        ("de", ["pl"], "1.500", "1:1.500,50"),  # the German reader's thousands point
+        ("de-AT", ["pl"], "1500", "1:1500,50"),
+        ("en", ["pl"], "1 500", "1:1 500,50"),  # an English reader: the organisation's Polish
+        (None, ["cs"], "1\u00a0500", "1:1\u00a0500,50"),
+        (None, ["en"], "1.500", "1:1.500,50"),  # no language at hand writes a decimal comma: German
+    ],
+)
+def test_the_numbers_of_a_semicolon_csv_are_read_in_the_locale_that_wrote_it(
+    reader_language: str | None, languages: list[str], stock: str, tiers: str
+) -> None:
+    text = ";".join(HEADER) + "\n" + f"MIOD-1;Miód;;pl;HS;0409;KGM;1;{tiers};{stock};PL;1\n"
+    [row], errors = rows_of(
+        listing_files.read(FileFormat.csv, text.encode(), languages=languages, reader_language=reader_language)
+    )
+    assert errors == []
+    assert row.listing.stock_on_hand == Decimal(1500)
+    assert row.listing.price_tiers[0].unit_price == Decimal("1500.50")
 
 
 def test_a_comma_csv_in_utf8_with_a_byte_order_mark_reads_as_before() -> None:

@@ -1,0 +1,41 @@
+"""The signed-in person's organisations, as the pages ask for them: in brief (whom one may act for,
+`my_memberships`) or in full with their hubs (`my_organizations`), all of them or those that buy;
+one statement each (`OrganizationService.memberships`, `.list_mine`), as the API reads them."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kernel.auth import Principal
+from kernel.pagination import MAX_PER_PAGE, PageParams
+from marketplace.organization.models import OrganizationKind
+from marketplace.organization.schemas import MembershipRead, OrganizationRead
+from marketplace.organization.service import OrganizationService
+
+#: All of a person's organisations on one page (people belong to a few).
+_ALL = PageParams(page=1, per_page=MAX_PER_PAGE)
+
+
+def buys(kind: OrganizationKind) -> bool:
+    """Whether an organisation of `kind` buys goods (a buyer, or both)."""
+    return kind is not OrganizationKind.producer
+
+
+def sells(kind: OrganizationKind) -> bool:
+    """Whether an organisation of `kind` sells goods (a producer, or both)."""
+    return kind is not OrganizationKind.buyer
+
+
+async def my_memberships(session: AsyncSession, principal: Principal, *, buying: bool = False) -> list[MembershipRead]:
+    """The organisations `principal` belongs to, in brief (those that buy, when `buying`)."""
+    mine = await OrganizationService(session).memberships(principal)
+    return [organization for organization in mine if buys(organization.kind)] if buying else mine
+
+
+async def my_organizations(
+    session: AsyncSession, principal: Principal, *, buying: bool = False
+) -> list[OrganizationRead]:
+    """The organisations `principal` belongs to, in full: their hubs, places and languages too
+    (those that buy, when `buying`)."""
+    mine = (await OrganizationService(session).list_mine(principal, _ALL)).items
+    return [organization for organization in mine if buys(organization.kind)] if buying else list(mine)
