@@ -8,21 +8,24 @@ commits it, so a failed COMMIT always surfaces as an error.
 from __future__ import annotations
 
 import enum
-from collections.abc import AsyncIterator, Sequence
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import msgspec
 from advanced_alchemy.base import UUIDv7AuditBase, orm_registry
-from sqlalchemy import ColumnElement, Enum, MetaData, any_, bindparam, text
+from sqlalchemy import ColumnElement, Enum, MetaData, any_, bindparam, event, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 
 #: One Postgres schema per package keeps package boundaries visible in the database; the kernel's
 #: own tables (outbox, audit log, idempotency keys, FX rates) live in this one.
 KERNEL_SCHEMA = "kernel"
 
 metadata: MetaData = orm_registry.metadata
+_log = logging.getLogger(__name__)
 
 
 S = TypeVar("S", bound=msgspec.Struct)
@@ -65,11 +68,39 @@ def sibling_sessions(session: AsyncSession) -> async_sessionmaker[AsyncSession]:
     return session_factory(engine, dict(session.info))
 
 
+#: `session.info` key of what `transaction` undoes when its transaction rolls back (`on_rollback`).
+_UNDO_ON_ROLLBACK = "kernel.db.undo_on_rollback"
+
+
+def on_rollback(session: AsyncSession, undo: Callable[[], Awaitable[None]]) -> None:
+    """Have `undo` awaited if the transaction `session` is in rolls back instead of committing: for
+    what was done outside the database for its rows (a file stored for them). `transaction` (every
+    request's, job's and command's) runs it after the rollback, also when COMMIT itself failed;
+    a commit forgets it. It must be idempotent, and not fail: a failure is logged, never raised."""
+    session.info.setdefault(_UNDO_ON_ROLLBACK, []).append(undo)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_undo(session: Session) -> None:
+    # Committed: what the transaction did stays (a session that commits unit by unit starts afresh).
+    session.info.pop(_UNDO_ON_ROLLBACK, None)
+
+
 @asynccontextmanager
 async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """Open a session inside a transaction; commit on success, roll back on any error."""
-    async with sessions() as session, session.begin():
-        yield session
+    """Open a session inside a transaction; commit on success, roll back on any error (and then
+    undo what was registered with `on_rollback`)."""
+    async with sessions() as session:
+        try:
+            async with session.begin():
+                yield session
+        except BaseException:
+            for undo in session.info.pop(_UNDO_ON_ROLLBACK, []):
+                try:
+                    await undo()
+                except Exception:  # noqa: BLE001 - the rollback's own error is the one to raise
+                    _log.exception("could not undo after a rollback")
+            raise
 
 
 def equals_any(column: Any, values: Sequence[Any], item_type: Any) -> ColumnElement[bool]:

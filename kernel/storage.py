@@ -8,8 +8,10 @@ dependencies yet, so `disk` is the only one for now.
 
 Storing a file happens outside the database transaction. A key therefore names content that never
 changes (a new upload gets a new key), and files are deleted only after the transaction that stopped
-using them has committed (through the outbox), so a committed row never points at a missing file;
-a transaction that fails after `put` leaves an unreferenced file behind, never a broken row.
+using them has committed (through the outbox), so a committed row never points at a missing file.
+A file for a new row is stored with `put_for_transaction`: before the commit (so the committed row
+has its file), and deleted again if the transaction rolls back (so a failed one, even a failed
+COMMIT, leaves no file behind; only a crash between the two could).
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kernel.db import on_rollback
 from kernel.settings import CoreSettings
 
 #: Lower-case words separated by slashes; no segment starts with a dot (so no `..`, no hidden file).
@@ -120,6 +125,26 @@ class DiskStorage(FileStorage):
         for path in paths:
             with contextlib.suppress(FileNotFoundError, NotADirectoryError):
                 path.unlink()
+
+
+async def put_for_transaction(
+    session: AsyncSession, storage: FileStorage, key: str, content: bytes, content_type: str
+) -> None:
+    """Keep `content` under `key` for a row written in `session`'s transaction: now, and forgotten
+    again if that transaction rolls back.
+
+    Why not write it after the commit instead (an after-commit hook, the outbox): then a committed
+    row would point at no file until the write, and at none at all if the write failed. Deleting
+    on rollback keeps "a committed row has its file", and the key is new (never reused), so the
+    delete cannot remove anything a committed row uses. The undo is registered before the write,
+    so that a write that fails halfway is cleaned up too (deleting an absent key does nothing).
+    """
+
+    async def forget() -> None:
+        await storage.delete(key)
+
+    on_rollback(session, forget)
+    await storage.put(key, content, content_type)
 
 
 def open_storage(settings: CoreSettings) -> FileStorage:

@@ -8,8 +8,8 @@ calls it: the upload form sends what the API's multipart body does (`file`), rea
 `read_document_upload`, and a document is served by the same `document_response`, to the same
 people (the organisation's members, its hubs' coordinators; anyone else gets the not-found page).
 Where a credential is accepted and which requirements it meets is the service's `acceptance`;
-tenders are the published ones of the organisation's hubs (`TenderService.list_public`) that
-still take bids and list its kind among their required credentials.
+tenders are the published ones of the organisation's hubs that still take bids and list its kind
+among their required credentials (`TenderService.open_requiring`: no other tender is read).
 """
 
 from __future__ import annotations
@@ -38,11 +38,11 @@ from marketplace.hub.service import HubService
 from marketplace.organization.models import Role
 from marketplace.organization.schemas import OrganizationRead
 from marketplace.organization.service import EmailUnverified, OrganizationService
-from procurement.tender.models import TenderStatus
 from procurement.tender.schemas import TenderRead
 from procurement.tender.service import TenderService
-from web.organizations import CREDENTIAL_TYPES, EVERYTHING, UNVERIFIED, Names, country_groups, region_groups
+from web.organizations import EVERYTHING, Names, country_groups, region_groups
 from web.page import Form, Reader, form_values, page, see_other
+from web.words import CREDENTIAL_TYPES, UNVERIFIED
 
 Session = NamedDependency[AsyncSession]
 Storage = NamedDependency[FileStorage]
@@ -173,7 +173,7 @@ class _Services:
         types = {code: reader.gettext(text) for code, text in CREDENTIAL_TYPES.items()}
         for code in [*asked, *(credential.credential_type for credential in listed.items)]:
             types.setdefault(code, code.replace("_", " "))
-        tenders = await self._open_tenders(organization)
+        tenders = await self._open_tenders(organization, [c.credential_type for c in listed.items])
         cards = [
             _credential_card(
                 credential,
@@ -203,16 +203,11 @@ class _Services:
             max_megabytes=MAX_DOCUMENT_BYTES // (1024 * 1024),
         )
 
-    async def _open_tenders(self, organization: OrganizationRead) -> list[TenderRead]:
-        """The published tenders of the hubs the organisation is admitted to that still take bids and
-        ask for some credential."""
-        found: list[TenderRead] = []
-        for ref in organization.hubs:
-            if ref.status != "admitted":
-                continue
-            published = await self.tenders.list_public(ref.hub_id, TenderStatus.published, EVERYTHING)
-            found += [t for t in published.items if t.accepting_bids and t.required_credential_types]
-        return found
+    async def _open_tenders(self, organization: OrganizationRead, credential_types: list[str]) -> list[TenderRead]:
+        """The open tenders of the hubs the organisation is admitted to that ask for a kind of
+        credential it has: only those are read (`TenderService.open_requiring`)."""
+        hub_ids = [ref.hub_id for ref in organization.hubs if ref.status == "admitted"]
+        return await self.tenders.open_requiring(hub_ids, credential_types)
 
 
 def _credential_card(

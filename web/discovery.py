@@ -29,9 +29,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.auth import Principal
 from kernel.errors import InvalidInput, NotFound
+from kernel.storage import FileStorage
 from marketplace.api import ProducerProfile, classification_name, producer_profiles, shown_classification
 from marketplace.catalog.classification import digits as digits_of
-from marketplace.catalog.schemas import ListingEligibility, ListingRead, Quote
+from marketplace.catalog.photos import ListingPhotoService
+from marketplace.catalog.schemas import ListingEligibility, ListingRead, PhotoRead, Quote
 from marketplace.catalog.service import ListingNotFound, ListingService, Preference
 from marketplace.organization.models import InclusionAttribute, OrganizationKind
 from marketplace.organization.schemas import MembershipRead
@@ -614,6 +616,15 @@ def listing_view(
     )
 
 
+def _shown_photo(photo: PhotoRead, listing: ListingRead) -> dict[str, Any]:
+    """A photo as the listing page shows it: described in the language the listing is shown in,
+    else its default one, else any (`language` None: not described yet)."""
+    language = next(
+        (tag for tag in (listing.language, listing.default_language, *photo.alt_text) if tag in photo.alt_text), None
+    )
+    return {"photo": photo, "language": language, "alt": photo.alt_text.get(language, "") if language else ""}
+
+
 def _classification(listing: ListingRead, reader: Reader) -> str:
     scheme, code = listing.classification.scheme, listing.classification.code
     shown = f"{scheme.value} {shown_classification(scheme, code)}"
@@ -652,10 +663,12 @@ class DiscoveryPages(Controller):
         listing_id: FromPath[uuid.UUID],
         reader: ThisReader,
         db_session: Session,
+        file_storage: NamedDependency[FileStorage],
         lang: FromQuery[str | None] = None,
         quantity: FromQuery[str | None] = None,
     ) -> Template:
-        """The listing in the reader's language (or `lang`), its prices, and what `quantity` would cost."""
+        """The listing in the reader's language (or `lang`), its photos, its prices, and what
+        `quantity` would cost."""
         principal = reader.require()
         service = ListingService(db_session)
         languages = (lang, reader.language) if lang else (reader.language,)
@@ -668,5 +681,13 @@ class DiscoveryPages(Controller):
         eligibility = await service.eligibility(principal, listing.id, buyer.place) if buyer.place else None
         profiles = await producer_profiles(db_session, {listing.organization_id})
         view = listing_view(listing, profiles.get(listing.organization_id), quote, eligibility, reader)
+        photos = await ListingPhotoService(db_session, file_storage).photos(principal, listing.id)
         status = 422 if form.errors or form.problem else 200
-        return page(reader, "discovery/listing.jinja", form=form, view=view, status_code=status)
+        return page(
+            reader,
+            "discovery/listing.jinja",
+            form=form,
+            view=view,
+            photos=[_shown_photo(photo, listing) for photo in photos],
+            status_code=status,
+        )

@@ -1,7 +1,8 @@
 """Listing photos as they are kept: upright, in sRGB, without any metadata, in two sizes.
 
-What a producer uploads is read with Pillow only as JPEG, PNG or WebP, whatever its name or its
-claimed type says; anything else, a damaged file, or one with more pixels than Pillow's
+What a producer uploads is read as every uploaded image is (`kernel.images`: the same check as a
+credential's document), only as JPEG, PNG or WebP, whatever its name or its claimed type says;
+anything else, a damaged or truncated file, or one with more pixels than Pillow's
 `Image.MAX_IMAGE_PIXELS` (a decompression bomb: a small file that would fill the memory) is
 refused, naming the form field. The image is turned as its EXIF orientation says, converted to
 sRGB by its ICC profile, and re-encoded from its pixels alone: no EXIF (so no GPS position, no
@@ -15,9 +16,10 @@ import enum
 import io
 from dataclasses import dataclass
 
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps
 
 from kernel.errors import InvalidInput
+from kernel.images import DAMAGED, decoded_image
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 #: The formats read (Pillow's names), whatever the file's name or its claimed type.
@@ -64,22 +66,19 @@ def process_photo(content: bytes, field: str = "file") -> ProcessedPhoto:
         raise InvalidInput.field(field, "is required")
     if len(content) > MAX_PHOTO_BYTES:
         raise InvalidInput.field(field, f"is larger than {MAX_PHOTO_BYTES // (1024 * 1024)} MB")
+    opened = decoded_image(
+        content,
+        ACCEPTED_FORMATS,
+        field,
+        not_an_image="is not a JPEG, PNG or WebP image",
+        too_many_pixels=_too_many_pixels,
+        # A JPEG is decoded at a reduced scale when it is much larger than kept: less memory and time.
+        box=_box(PhotoVariant.large),
+    )
     try:
-        with Image.open(io.BytesIO(content), formats=ACCEPTED_FORMATS) as opened:
-            _check_pixels(opened, field)
-            # A JPEG is decoded at a reduced scale when it is much larger than kept: less memory and time.
-            opened.draft(None, (LONGER_SIDE[PhotoVariant.large], LONGER_SIDE[PhotoVariant.large]))
-            opened.load()
-            upright = ImageOps.exif_transpose(opened)
-        large = _in_srgb(upright)
-    except UnidentifiedImageError:
-        raise InvalidInput.field(field, "is not a JPEG, PNG or WebP image") from None
-    except Image.DecompressionBombError:
-        raise _too_many_pixels(field) from None
-    except InvalidInput:
-        raise
-    except Exception:  # noqa: BLE001 - Pillow's decoders raise many kinds of error on a malformed file
-        raise InvalidInput.field(field, "is damaged or incomplete: it cannot be read as an image") from None
+        large = _in_srgb(ImageOps.exif_transpose(opened))
+    except Exception:  # noqa: BLE001 - a malformed EXIF block raises many kinds of error
+        raise InvalidInput.field(field, DAMAGED) from None
     large.thumbnail(_box(PhotoVariant.large), Image.Resampling.LANCZOS, reducing_gap=3.0)
     thumbnail = large.copy()
     thumbnail.thumbnail(_box(PhotoVariant.thumbnail), Image.Resampling.LANCZOS)
@@ -91,18 +90,8 @@ def process_photo(content: bytes, field: str = "file") -> ProcessedPhoto:
     )
 
 
-def _too_many_pixels(field: str) -> InvalidInput:
-    limit = Image.MAX_IMAGE_PIXELS or 0
-    return InvalidInput.field(
-        field, f"has more than {limit // 1_000_000} million pixels: make it smaller (at most 1600 px is kept)"
-    )
-
-
-def _check_pixels(image: Image.Image, field: str) -> None:
-    """Pillow raises above twice its limit (and only warns above it): refused from the limit on."""
-    limit = Image.MAX_IMAGE_PIXELS
-    if limit is not None and image.width * image.height > limit:
-        raise _too_many_pixels(field)
+def _too_many_pixels(millions: int) -> str:
+    return f"has more than {millions} million pixels: make it smaller (at most 1600 px is kept)"
 
 
 def _box(variant: PhotoVariant) -> tuple[int, int]:

@@ -2,7 +2,8 @@
 them; whoever may read the listing sees them (an active listing's even without signing in).
 
 An upload is turned into what is kept by `marketplace.catalog.images` (upright, sRGB, no metadata,
-two sizes) and its files go to the file storage (`kernel.storage`) before the row is written; a
+two sizes) and its files go to the file storage (`kernel.storage`) once the row is written, and
+are deleted again if the transaction rolls back (`put_for_transaction`: no file is left behind); a
 removed photo's files are deleted once the removal has committed (`jobs.delete_photo_files`).
 """
 
@@ -17,7 +18,7 @@ from kernel import audit, codes, text
 from kernel.auth import Principal
 from kernel.errors import FieldProblems, InvalidInput, NotFound
 from kernel.outbox import emit
-from kernel.storage import FileStorage, StoredFile
+from kernel.storage import FileStorage, StoredFile, put_for_transaction
 from marketplace.catalog.images import PhotoVariant, process_photo
 from marketplace.catalog.models import MAX_PHOTOS, ListingPhoto
 from marketplace.catalog.repository import ListingRepository
@@ -122,9 +123,11 @@ class ListingPhotoService:
             uploaded_by=principal.user_id,
         )
         await self.repo.add(photo)
-        # After the row (whose id names the files): if storing fails, the row is rolled back with it.
+        # After the row (whose id names the files): if storing fails, the row is rolled back with it;
+        # if the transaction fails later (even its COMMIT), the files are deleted again.
         for variant, encoded in processed.variants.items():
-            await self.storage.put(photo_key(listing_id, photo.id, variant), encoded.content, processed.media_type)
+            key = photo_key(listing_id, photo.id, variant)
+            await put_for_transaction(self.session, self.storage, key, encoded.content, processed.media_type)
         read = _photo_read(photo)
         await self._audit(principal, listing.id, listing.organization_id, "photo_added", after=read)
         return read

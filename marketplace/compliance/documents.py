@@ -1,10 +1,11 @@
 """A credential's uploaded document as it is kept: a PDF, JPEG or PNG of at most 10 MB, byte for byte.
 
 What is uploaded is judged by its bytes alone, never by its name or its claimed type: a PDF by its
-magic (`%PDF-` at the start), an image by Pillow reading it as JPEG or PNG (as listing photos are
-read, `marketplace.catalog.images`), with its pixels counted (`Image.MAX_IMAGE_PIXELS`: a
-decompression bomb is refused) and its structure verified. Anything else, an empty file, a larger
-one, a damaged or a too large image, is refused naming the form field.
+magic (`%PDF-` at the start), an image by Pillow decoding it whole as JPEG or PNG, the one way
+every uploaded image is read (`kernel.images`, as listing photos are), with its pixels counted
+(`Image.MAX_IMAGE_PIXELS`: a decompression bomb is refused) and every pixel decoded. Anything else,
+an empty file, a larger one, a damaged or truncated or a too large image, is refused naming the
+form field.
 
 Unlike a listing photo, the document is not re-encoded: it is what a coordinator checks, so it is
 kept exactly as uploaded (metadata included) and shown only to the organisation's members and its
@@ -14,21 +15,21 @@ hubs' coordinators. Its file name is kept only as far as it is safe to send back
 
 from __future__ import annotations
 
-import io
 import re
 import unicodedata
 import uuid
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
-
 from kernel.errors import InvalidInput
+from kernel.images import decoded_image
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 PDF_MAGIC = b"%PDF-"
 #: Pillow's name of each image format taken -> (media type, file name extension).
 IMAGE_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png")}
 PDF = ("application/pdf", "pdf")
+#: A JPEG document is decoded to its end at a reduced scale (its pixels are only checked, not kept).
+CHECKED_BOX = (400, 400)
 DOCUMENT_MEDIA_TYPES = (PDF[0], *(media_type for media_type, _ in IMAGE_FORMATS.values()))
 #: What a file input offers to pick (`accept`): the types above.
 ACCEPT = ".pdf,image/jpeg,image/png"
@@ -72,27 +73,15 @@ def check_document(content: bytes, filename: str, field: str = "file") -> Checke
 
 
 def _image_type(content: bytes, field: str) -> tuple[str, str]:
-    try:
-        with Image.open(io.BytesIO(content), formats=tuple(IMAGE_FORMATS)) as image:
-            limit = Image.MAX_IMAGE_PIXELS
-            if limit is not None and image.width * image.height > limit:
-                raise _too_many_pixels(field)
-            kind = str(image.format)
-            image.verify()
-    except UnidentifiedImageError:
-        raise InvalidInput.field(field, "is not a PDF, JPEG or PNG file") from None
-    except Image.DecompressionBombError:
-        raise _too_many_pixels(field) from None
-    except InvalidInput:
-        raise
-    except Exception:  # noqa: BLE001 - Pillow's decoders raise many kinds of error on a malformed file
-        raise InvalidInput.field(field, "is damaged or incomplete: it cannot be read as an image") from None
-    return IMAGE_FORMATS[kind]
-
-
-def _too_many_pixels(field: str) -> InvalidInput:
-    limit = Image.MAX_IMAGE_PIXELS or 0
-    return InvalidInput.field(field, f"is an image of more than {limit // 1_000_000} million pixels")
+    image = decoded_image(
+        content,
+        tuple(IMAGE_FORMATS),
+        field,
+        not_an_image="is not a PDF, JPEG or PNG file",
+        too_many_pixels=lambda millions: f"is an image of more than {millions} million pixels",
+        box=CHECKED_BOX,
+    )
+    return IMAGE_FORMATS[str(image.format)]
 
 
 def safe_name(filename: str, extension: str) -> str:

@@ -28,7 +28,7 @@ from kernel.auth import Principal
 from kernel.errors import FieldProblems, InvalidInput
 from kernel.outbox import emit
 from kernel.pagination import Page, PageParams
-from kernel.storage import FileStorage
+from kernel.storage import FileStorage, put_for_transaction
 from marketplace.compliance.documents import CheckedDocument, check_document, document_key
 from marketplace.compliance.errors import (
     CredentialNotFound,
@@ -222,8 +222,11 @@ class ComplianceService:
             credential.document_bytes = len(checked.content)
         await self.repo.add(credential)
         if checked is not None and credential.document_key is not None:
-            # After the row: if storing fails, the row is rolled back with the request.
-            await self._storage().put(credential.document_key, checked.content, checked.media_type)
+            # After the row: if storing fails, the row is rolled back with the request; if the
+            # transaction fails later, the file is deleted again.
+            await put_for_transaction(
+                self.session, self._storage(), credential.document_key, checked.content, checked.media_type
+            )
         read = credential_read(credential, clock.today())
         await audit.record(
             self.session,

@@ -38,6 +38,25 @@ class TenderRepository:
         )
         return list(rows.scalars()), int(total)
 
+    async def open_requiring(
+        self, hub_ids: list[uuid.UUID], credential_types: list[str], now: dt.datetime
+    ) -> list[Tender]:
+        """The published tenders of `hub_ids` still taking bids at `now` that require any of
+        `credential_types`, the soonest deadline first."""
+        if not hub_ids or not credential_types:
+            return []
+        rows = await self.session.execute(
+            select(Tender)
+            .where(
+                Tender.hub_id.in_(hub_ids),
+                Tender.status == TenderStatus.published,
+                Tender.bid_deadline > now,
+                Tender.required_credential_types.overlap(credential_types),
+            )
+            .order_by(Tender.bid_deadline, Tender.id)
+        )
+        return list(rows.scalars())
+
     async def due_for_opening(self, now: dt.datetime) -> list[uuid.UUID]:
         rows = await self.session.execute(
             select(Tender.id)

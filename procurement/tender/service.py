@@ -274,6 +274,13 @@ class TenderService:
             condition.append(Tender.status == status)
         return await self._page(condition, page)
 
+    async def open_requiring(self, hub_ids: Sequence[uuid.UUID], credential_types: Sequence[str]) -> list[TenderRead]:
+        """The published tenders of the hubs `hub_ids` that still take bids and require a credential
+        of any of `credential_types` (public facts: what a producer's credentials open to it), the
+        soonest deadline first; only those are read."""
+        tenders = await self.repo.open_requiring(list(hub_ids), sorted(set(credential_types)), now())
+        return [await self.tender_read(t) for t in tenders]
+
     async def _page(self, condition: list[ColumnElement[bool]], page: PageParams) -> Page[TenderRead]:
         tenders, total = await self.repo.page(condition, page.offset, page.per_page)
         items = [await self.tender_read(t) for t in tenders]

@@ -124,6 +124,9 @@ class Market:
     """Serowarnia Bogatynia's cheese, in Polish and German: 60.00 PLN per kg, 55.00 from 10 kg."""
     cheese_producer: str
     buyer_name: str
+    hub: dict[str, Any]
+    coordinator: Account
+    """A coordinator of the hub (Jana Horáková), who admits, verifies and sets the hub's rules."""
 
 
 async def build_market(
@@ -193,4 +196,6 @@ async def build_market(
         cheese=cheese,
         cheese_producer=cheese_producer["legal_name"],
         buyer_name=town_hall["legal_name"],
+        hub=hub,
+        coordinator=coordinator,
     )

@@ -33,6 +33,7 @@ from tests.factories.compliance import (
 )
 from tests.factories.identity import Account, register
 from tests.factories.organization import admitted_organization, create_hub, platform_admin
+from tests.factories.photos import phone_jpeg
 
 Client = AsyncTestClient[Any]
 
@@ -65,6 +66,10 @@ def _image(kind: str) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (120, 80), (200, 200, 190)).save(buffer, kind)
     return buffer.getvalue()
+
+
+#: A phone's JPEG cut off halfway, as an interrupted transfer leaves it: its header is whole.
+_TRUNCATED_JPEG = phone_jpeg(640, 480)[: len(phone_jpeg(640, 480)) // 2]
 
 
 def _fields(response: Any) -> list[str]:
@@ -136,10 +141,11 @@ async def test_a_photo_of_the_document_is_kept_byte_for_byte_under_the_extension
         (b"Certificate no. PL-EKO-07-00042, valid until 2027.\n", "is not a PDF, JPEG or PNG file"),
         (_image("GIF"), "is not a PDF, JPEG or PNG file"),
         (_image("PNG")[:200], "is damaged or incomplete: it cannot be read as an image"),
+        (_TRUNCATED_JPEG, "is damaged or incomplete: it cannot be read as an image"),
         (b"", "is an empty file"),
         (PDF + b" " * MAX_DOCUMENT_BYTES, "is a file larger than 10 MB"),
     ],
-    ids=["text", "gif", "damaged-png", "empty", "too-large"],
+    ids=["text", "gif", "damaged-png", "truncated-jpeg", "empty", "too-large"],
 )
 async def test_what_is_no_pdf_jpeg_or_png_of_at_most_10_mb_is_refused_on_the_file_field_and_nothing_is_kept(
     client: Client, world: Hub, settings: Settings, content: bytes, reason: str

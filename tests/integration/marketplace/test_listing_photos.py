@@ -12,6 +12,7 @@ from litestar.testing import AsyncTestClient
 from PIL import Image
 
 from borderhub.settings import Settings
+from kernel import audit
 from tests.factories.catalog import create_listing
 from tests.factories.identity import Account, register
 from tests.factories.organization import create_organization
@@ -179,3 +180,28 @@ async def test_a_stranger_changes_no_photo_and_sees_none_of_a_paused_listing(
     own = await client.get(photo["url"], headers=owner.headers)
     assert own.status_code == 200
     assert own.headers["cache-control"].startswith("private")
+
+
+async def test_a_photo_whose_transaction_fails_after_its_files_are_stored_leaves_no_file_behind(
+    client: Client, producer: tuple[Account, dict[str, Any]], settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner, listing = producer
+
+    async def the_database_goes_away(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("the database went away")
+
+    # The audit row is written after the files: the request's transaction fails once they are stored.
+    monkeypatch.setattr(audit, "record", the_database_goes_away)
+    failed = await client.post(
+        f"/api/v1/listings/{listing['id']}/photos",
+        files={"file": ("honey.jpg", phone_jpeg(1200, 900), "image/jpeg")},
+        headers=owner.headers,
+    )
+    monkeypatch.undo()
+
+    assert failed.status_code == 500
+    folder = settings.data_dir / "files" / "listing-photos" / listing["id"]
+    stored = [path for path in folder.rglob("*") if path.is_file()] if folder.exists() else []
+    assert stored == [], "the files of a photo whose row was rolled back"
+    listed = await client.get(f"/api/v1/listings/{listing['id']}/photos", headers=owner.headers)
+    assert listed.json() == []

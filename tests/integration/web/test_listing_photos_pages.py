@@ -133,3 +133,28 @@ async def test_someone_else_gets_the_not_found_page(client: Client, producer: tu
     assert removal.status_code == 404
     still = await client.get(f"/api/v1/listings/{listing['id']}/photos", headers=owner.headers)
     assert [p["id"] for p in still.json()] == [photo["id"]]
+
+
+async def test_a_buyer_sees_the_photos_on_the_listings_page_described_in_the_language_it_is_shown_in(
+    client: Client, producer: tuple[Account, dict[str, Any]]
+) -> None:
+    owner, listing = producer
+    described = await upload_photo(
+        client, owner, listing, alt_text={"en": "A jar of linden honey", "pl": "Słoik miodu lipowego"}
+    )
+    undescribed = await upload_photo(client, owner, listing, png(60, 90))
+    client.cookies.clear()
+    buyer = await register(client)
+    await create_organization(client, buyer, kind="buyer")
+    assert (await sign_in_page(client, buyer.email, PASSWORD)).status_code == 303
+
+    page = await client.get(f"/listings/{listing['id']}")
+
+    assert page.status_code == 200
+    first = f'<img src="{described["url"]}" width="{described["width"]}" height="{described["height"]}"'
+    assert first in page.text
+    assert 'alt="A jar of linden honey">' in page.text
+    assert page.text.index(described["url"]) < page.text.index(undescribed["url"])
+    assert 'alt="Photo 2, not described yet"' in page.text
+    polish = await client.get(f"/listings/{listing['id']}?lang=pl")
+    assert 'alt="Słoik miodu lipowego" lang="pl"' in polish.text

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
 import httpx
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy import Engine, event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from borderhub.settings import Settings
@@ -22,6 +24,7 @@ from tests.factories.compliance import (
 )
 from tests.factories.identity import PASSWORD, Account, register
 from tests.factories.organization import create_hub, create_organization, platform_admin
+from tests.factories.photos import phone_jpeg
 from tests.factories.procurement import build_procurement, closed_pool, published_tender
 from tests.integration.web.pages import csrf_of, sign_in_page
 
@@ -287,6 +290,25 @@ async def test_a_text_file_is_refused_with_the_reason_on_the_file_field_and_noth
     assert await _credentials_of(client, owner, organization) == []
 
 
+async def test_a_truncated_jpeg_is_refused_as_damaged_on_the_file_field_and_nothing_is_recorded(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    owner = await register(client)
+    organization = await create_organization(client, owner)
+    client.cookies.clear()
+    await sign_in_page(client, owner.email, PASSWORD)
+    path = f"/organizations/{organization['id']}/credentials"
+    scan = phone_jpeg(640, 480)
+
+    refused = await _upload(client, path, _certificate(), "scan.jpg", scan[: len(scan) // 2])
+
+    assert refused.status_code == 422
+    damaged = "This picture is damaged or incomplete. Save it again, or choose another one."
+    assert f'<p class="error" id="f-file-error">{damaged}' in refused.text
+    assert 'value="Polska Izba Produktu Ekologicznego"' in refused.text  # what was typed is kept
+    assert await _credentials_of(client, owner, organization) == []
+
+
 async def test_a_credential_without_an_issuer_or_any_document_is_refused_on_both_fields(
     client: AsyncTestClient[Litestar],
 ) -> None:
@@ -347,6 +369,49 @@ async def test_a_verified_credential_shows_where_it_is_accepted_and_the_open_ten
     assert '<span lang="de">Honig für Schulküchen</span>, in ' in shown.text
     assert "Open the linked document" in shown.text
     assert credential["document"] is None
+
+
+async def test_the_credentials_page_reads_no_tender_that_does_not_ask_for_a_kind_of_credential_it_lists(
+    client: AsyncTestClient[Litestar], sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    p = await build_procurement(client, sessions, settings)
+    await published_tender(client, p, await closed_pool(client, p), required_credential_types=["organic"])
+    await verified_credential(client, p.hub, p.market.honey_maker, p.coordinator, p.market.producer_a)
+    client.cookies.clear()
+    await sign_in_page(client, p.market.honey_maker.email, PASSWORD)
+    path = f"/organizations/{p.market.producer_a['id']}/credentials"
+    before = await _statements_of(client, path)
+    # Two more open tenders in the hub: one asks for no credential, one for a kind the producer has not.
+    await published_tender(client, p, await closed_pool(client, p))
+    await published_tender(client, p, await closed_pool(client, p), required_credential_types=["export_licence"])
+
+    after = await _statements_of(client, path)
+
+    assert after.count == before.count, "the page reads the tenders that do not concern it"
+    assert after.text.count('<span lang="de">Honig für Schulküchen</span>, in ') == 1
+
+
+@dataclasses.dataclass
+class _Statements:
+    text: str
+    count: int
+
+
+async def _statements_of(client: AsyncTestClient[Litestar], path: str) -> _Statements:
+    """The page at `path`, and how many SQL statements showing it ran."""
+    count = 0
+
+    def counted(*_: object) -> None:
+        nonlocal count
+        count += 1
+
+    event.listen(Engine, "before_cursor_execute", counted)
+    try:
+        shown = await client.get(path)
+    finally:
+        event.remove(Engine, "before_cursor_execute", counted)
+    assert shown.status_code == 200, shown.text
+    return _Statements(text=shown.text, count=count)
 
 
 async def test_a_stranger_gets_the_not_found_page_for_another_organisation(client: AsyncTestClient[Litestar]) -> None:
