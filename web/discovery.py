@@ -35,18 +35,18 @@ from marketplace.catalog.classification import digits as digits_of
 from marketplace.catalog.photos import ListingPhotoService
 from marketplace.catalog.schemas import ListingEligibility, ListingRead, PhotoRead, Quote
 from marketplace.catalog.service import ListingNotFound, ListingService, Preference
-from marketplace.organization.models import InclusionAttribute, OrganizationKind
 from marketplace.organization.schemas import MembershipRead
-from marketplace.organization.service import OrganizationService
 from search.api import SearchEngine
 from search.document import REFERENCE_CURRENCY
 from search.engines.base import CLASSIFICATION_FACET_DIGITS
 from search.query.schemas import ListingHit, SearchPage
 from search.query.service import ANYWHERE, MAX_RESULT_WINDOW, SearchParams, search_listings
 from web.i18n import language_names
+from web.mine import my_memberships
 from web.numbers import parse_number
 from web.page import Form, Reader, page
 from web.places import place_name
+from web.words import CREDENTIAL_TYPES, INCLUSION_WORDS
 
 ThisReader = NamedDependency[Reader]
 Session = NamedDependency[AsyncSession]
@@ -63,12 +63,8 @@ def _(text: str) -> str:
 
 
 #: The verified inclusion attributes, as a buyer filters by them.
-INCLUSION = {
-    InclusionAttribute.women_led.value: _("Women-led"),
-    InclusionAttribute.youth_led.value: _("Youth-led"),
-    InclusionAttribute.minority_led.value: _("Led by members of a minority"),
-    InclusionAttribute.cooperative.value: _("Cooperative"),
-}
+#: The inclusion attributes by their codes, as search hits and profiles carry them.
+INCLUSION = {attribute.value: words for attribute, words in INCLUSION_WORDS.items()}
 SORTS = {
     "relevance": _("Best match first"),
     "price_asc": _("Lowest price first"),
@@ -76,13 +72,6 @@ SORTS = {
     "newest": _("Newest first"),
 }
 #: Credential types the hubs ask for (`marketplace.compliance`), by name; others by their slug.
-CREDENTIALS = {
-    "organic": _("organic certificate"),
-    "food_safety": _("food safety certificate"),
-    "export_licence": _("export licence"),
-    "phytosanitary": _("phytosanitary certificate"),
-    "trade_permit": _("trade permit"),
-}
 #: The search's query parameters as the form names them; a service's `query:<name>` is the field `<name>`.
 SEARCH_FIELDS = (
     "q",
@@ -123,8 +112,7 @@ class Buyer:
 async def buying_for(session: AsyncSession, principal: Principal, wanted: uuid.UUID | None = None) -> Buyer:
     """The organisations the reader belongs to that buy, and the one chosen as the search service
     chooses it (`buyer`, else the only one); a `wanted` one that is not theirs is not chosen."""
-    mine = await OrganizationService(session).memberships(principal)
-    buying = [o for o in mine if o.kind is not OrganizationKind.producer]
+    buying = await my_memberships(session, principal, buying=True)
     if wanted is not None:
         chosen = next((o for o in buying if o.id == wanted), None)
     else:
@@ -581,8 +569,8 @@ def listing_view(
             ships_there=eligibility.ships_to_destination,
             missing=sorted(
                 {
-                    reader.gettext(CREDENTIALS[u.credential_type])
-                    if u.credential_type in CREDENTIALS
+                    reader.gettext(CREDENTIAL_TYPES[u.credential_type])
+                    if u.credential_type in CREDENTIAL_TYPES
                     else u.credential_type.replace("_", " ")
                     for u in eligibility.unmet
                 }
@@ -681,7 +669,7 @@ class DiscoveryPages(Controller):
         eligibility = await service.eligibility(principal, listing.id, buyer.place) if buyer.place else None
         profiles = await producer_profiles(db_session, {listing.organization_id})
         view = listing_view(listing, profiles.get(listing.organization_id), quote, eligibility, reader)
-        photos = await ListingPhotoService(db_session, file_storage).photos(principal, listing.id)
+        photos = await ListingPhotoService(db_session, file_storage, service).photos(principal, listing.id)
         status = 422 if form.errors or form.problem else 200
         return page(
             reader,

@@ -63,11 +63,12 @@ def check_alt_text(alt_text: dict[str, str], field: str = "alt_text") -> dict[st
 
 
 class ListingPhotoService:
-    def __init__(self, session: AsyncSession, storage: FileStorage) -> None:
+    def __init__(self, session: AsyncSession, storage: FileStorage, listings: ListingService | None = None) -> None:
+        """`listings`: the caller's own listing service, so a listing it read already is not read again."""
         self.session = session
         self.storage = storage
         self.repo = ListingRepository(session)
-        self.listings = ListingService(session)
+        self.listings = listings or ListingService(session)
 
     # --- reads ------------------------------------------------------------------
 

@@ -14,14 +14,12 @@ language (`Words`), so the journeys hold before and after the catalogs are trans
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-import openpyxl
 from playwright.async_api import expect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -44,6 +42,7 @@ from tests.browser.journeys import (
 from tests.browser.test_account_journeys import prove_the_address, register_on_the_page
 from tests.factories.identity import Account, register
 from tests.factories.organization import create_hub, platform_admin
+from tests.factories.spreadsheets import workbook
 
 # --- the producer --------------------------------------------------------------------------------
 
@@ -82,18 +81,6 @@ def tea_row(number: int, **changes: object) -> list[object]:
     }
     row.update(changes)
     return [row[column] for column in SHEET_COLUMNS]
-
-
-def workbook(rows: list[list[object]]) -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(SHEET_COLUMNS)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 async def test_a_producer_registers_creates_the_organisation_is_admitted_lists_goods_in_two_languages_and_imports_fifty(
@@ -249,7 +236,7 @@ async def import_fifty_listings_fixing_two_bad_rows(ewa: Person, organization_id
     rows = [tea_row(number) for number in range(1, 51)]
     rows[17] = tea_row(18, **{"title[pl]": None})  # spreadsheet row 19: a description, but no title
     rows[39] = tea_row(40, price_tiers="1:-4.50")  # row 41
-    await upload(ewa, workbook(rows))
+    await upload(ewa, workbook(SHEET_COLUMNS, rows))
 
     alert = page.get_by_role("alert")
     await expect(alert.get_by_role("heading")).to_have_text(pl("Nothing was imported"))
@@ -268,7 +255,7 @@ async def import_fifty_listings_fixing_two_bad_rows(ewa: Person, organization_id
     await ewa.check("import listings, two bad rows", phone=True, picture="import-errors")
 
     rows[17], rows[39] = tea_row(18), tea_row(40)
-    await upload(ewa, workbook(rows))
+    await upload(ewa, workbook(SHEET_COLUMNS, rows))
     await expect(page).to_have_url(f"{listings}?notice=listings-imported&count=50")
     await expect(ewa.notice()).to_have_text(
         pl.counted("%(num)s listing is imported.", "%(num)s listings are imported.", 50)
