@@ -65,7 +65,10 @@ def sibling_sessions(session: AsyncSession) -> async_sessionmaker[AsyncSession]:
     engine = session.bind
     if not isinstance(engine, AsyncEngine):
         raise TypeError("sibling sessions need a session bound to an engine")
-    return session_factory(engine, dict(session.info))
+    # Everything but what `session`'s own rollback undoes: a sibling's rollback must not delete the
+    # files of a transaction that may still commit.
+    info = {key: value for key, value in session.info.items() if key != _UNDO_ON_ROLLBACK}
+    return session_factory(engine, info)
 
 
 #: `session.info` key of what `transaction` undoes when its transaction rolls back (`on_rollback`).

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.auth import Principal
 from kernel.errors import DomainError, Forbidden, InvalidInput
+from kernel.numbers import read_number
 from kernel.validation import convert
 from marketplace.api import buying_jurisdiction, hub_summary
 from marketplace.card.service import CardPaymentService
@@ -40,7 +41,6 @@ from marketplace.payment.stripe_gateway import PaymentProviderError
 from marketplace.settings import MarketplaceSettings
 from web.messages import FIELD_MESSAGES, Phrasebook
 from web.mine import my_organizations
-from web.numbers import read_number
 from web.page import Form, Reader, form_values, page, safe_next, see_other, sign_in_path
 from web.places import place_name
 from web.words import UNVERIFIED

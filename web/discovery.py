@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.auth import Principal
 from kernel.errors import InvalidInput, NotFound
+from kernel.numbers import parse_number
 from kernel.storage import FileStorage
 from marketplace.api import ProducerProfile, classification_name, producer_profiles, shown_classification
 from marketplace.catalog.classification import digits as digits_of
@@ -43,7 +44,6 @@ from search.query.schemas import ListingHit, SearchPage
 from search.query.service import ANYWHERE, MAX_RESULT_WINDOW, SearchParams, search_listings
 from web.i18n import language_names
 from web.mine import my_memberships
-from web.numbers import parse_number
 from web.page import Form, Reader, page
 from web.places import place_name
 from web.words import CREDENTIAL_TYPES, INCLUSION_WORDS
@@ -62,8 +62,7 @@ def _(text: str) -> str:
     return text
 
 
-#: The verified inclusion attributes, as a buyer filters by them.
-#: The inclusion attributes by their codes, as search hits and profiles carry them.
+#: The inclusion attributes by their codes, as search hits and profiles carry them (a buyer filters by them).
 INCLUSION = {attribute.value: words for attribute, words in INCLUSION_WORDS.items()}
 SORTS = {
     "relevance": _("Best match first"),
@@ -71,7 +70,6 @@ SORTS = {
     "price_desc": _("Highest price first"),
     "newest": _("Newest first"),
 }
-#: Credential types the hubs ask for (`marketplace.compliance`), by name; others by their slug.
 #: The search's query parameters as the form names them; a service's `query:<name>` is the field `<name>`.
 SEARCH_FIELDS = (
     "q",

@@ -157,6 +157,10 @@ _SAID = [
         r"unknown UN/CEFACT Rec 20 unit '(?P<code>.*)' .*",
         _("%(code)s is not a unit code we know. Use one such as KGM (kilogram), LTR (litre) or H87 (piece)."),
     ),
+    (
+        r"'(?P<number>.+)' could mean a thousand times more or less: .*",
+        _("%(number)s could mean a thousand times more or less. Write 1500 or 1,5."),
+    ),
     (r"must be one of: (?P<values>.+)", _("Write one of: %(values)s.")),
     (r"must be a whole number", _("Enter a whole number.")),
     (r"is too large", _("This number is too large.")),

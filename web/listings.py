@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.auth import Principal
 from kernel.errors import Conflict, FieldError, InvalidInput
+from kernel.numbers import read_number
 from kernel.pagination import MAX_PAGE, page_params
 from kernel.validation import convert
 from marketplace.api import classification_name, named_classifications, shown_classification
@@ -50,7 +51,6 @@ from marketplace.hub.service import HubService
 from marketplace.organization.schemas import OrganizationRead
 from marketplace.organization.service import OrganizationService
 from web.i18n import language_name, name_order
-from web.numbers import read_number
 from web.page import Form, Reader, page, safe_next
 from web.places import countries as country_names
 from web.places import regions

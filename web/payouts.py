@@ -9,6 +9,7 @@ Every rule is the card payment service's (`CardPaymentService.payout_account`, `
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 
@@ -22,12 +23,14 @@ from kernel.auth import Principal
 from kernel.errors import DomainError, Forbidden, InvalidInput, NotFound
 from marketplace.card.schemas import CardTransferRead, OnboardingRequest, PayoutAccountRead
 from marketplace.card.service import CardPaymentService, CardPaymentsOff
-from marketplace.organization.models import OrganizationKind, Role
+from marketplace.organization.models import Role
 from marketplace.organization.service import EmailUnverified, OrganizationService
 from marketplace.payment.controllers import CardGateway
 from marketplace.payment.stripe_gateway import PaymentProviderError
 from marketplace.settings import MarketplaceSettings
+from web.mine import sells
 from web.page import Form, Reader, page
+from web.words import UNVERIFIED
 
 Session = NamedDependency[AsyncSession]
 ThisReader = NamedDependency[Reader]
@@ -41,7 +44,7 @@ def _(text: str) -> str:
 
 #: Why Stripe's onboarding cannot be opened now, by the refusal's kind (the first that fits).
 ONBOARDING_REFUSALS: dict[type[DomainError], str] = {
-    EmailUnverified: _("Prove your e-mail address first: follow the link we sent you, or ask for a new one above."),
+    EmailUnverified: UNVERIFIED,
     CardPaymentsOff: _("Card payments are not offered on Borderhub at the moment."),
     PaymentProviderError: _("Stripe could not be reached just now. Please try again in a moment."),
     InvalidInput: _("Only organisations that sell goods receive card payments."),
@@ -141,19 +144,22 @@ class PayoutPages(Controller):
     ) -> Template:
         organization = await OrganizationService(session).read(principal, organization_id)
         cards = CardPaymentService(session, stripe_gateway)
-        transfers = await cards.transfers_to(principal, organization_id)  # its members only
-        account: PayoutAccountRead | None
+        account: PayoutAccountRead | None = None
         try:
-            account = await cards.payout_account(principal, organization_id)
-        except NotFound:
-            account = None
+            transfers = await cards.transfers_to(principal, organization_id)  # its members only
+        except EmailUnverified:
+            # Card money is shown once the address is proven (the page's banner sends the link again).
+            transfers, form, status = [], Form(problem=reader.gettext(UNVERIFIED)), EmailUnverified.status
+        else:
+            with contextlib.suppress(NotFound):  # no payout account yet
+                account = await cards.payout_account(principal, organization_id)
         return page(
             reader,
             "organizations/payouts.jinja",
             status_code=status,
             organization=organization,
             offered=stripe_gateway is not None,
-            sells=organization.kind in (OrganizationKind.producer, OrganizationKind.both),
+            sells=sells(organization.kind),
             manages=organization.my_role is not None and organization.my_role.at_least(Role.admin),
             account=account,
             account_state=account_state(account, reader),

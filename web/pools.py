@@ -22,6 +22,7 @@ from kernel.auth import Principal
 from kernel.clock import now
 from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kernel.negotiation import pick_language
+from kernel.numbers import read_number
 from kernel.pagination import page_params
 from kernel.validation import convert
 from marketplace.api import hub_summary, trading_parties
@@ -33,7 +34,6 @@ from procurement.pool.models import PoolStatus
 from procurement.pool.schemas import CommitmentCreate, CommitmentRead, CommitmentUpdate, PoolRead
 from procurement.pool.service import PoolNotOpen, PoolService
 from web.mine import my_organizations
-from web.numbers import read_number
 from web.page import Form, Reader, form_values, page, see_other
 from web.places import place_name
 

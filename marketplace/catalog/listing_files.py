@@ -51,7 +51,7 @@ from typing import Any
 import babel
 import msgspec
 import openpyxl
-from babel.numbers import get_decimal_symbol
+from babel.numbers import get_decimal_symbol, get_group_symbol
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
@@ -103,6 +103,8 @@ _LIST_COLUMNS = ("ships_to", "image_urls", "credential_ids")
 _TEXT_COLUMN = re.compile(r"^(title|description)\[([^\]]+)\]$")
 #: A whole number in a cell (longer ones are no lead time, and Python refuses to read 4,300 digits).
 _WHOLE_NUMBER = re.compile(r"-?[0-9]{1,18}")
+#: `1.500`: a thousand and a half in German, one and a half in English (`0.500` is no thousand anywhere).
+_POINT_AND_THREE_DIGITS = re.compile(r"-?[1-9][0-9]{0,2}\.[0-9]{3}")
 _SCALAR_COLUMNS = (
     "sku",
     "status",
@@ -287,10 +289,15 @@ def _translations(record: dict[str, str], languages: list[str]) -> dict[str, Tra
     return result
 
 
-def _number(text: str, locale: babel.Locale | None) -> str:
+def _number(text: str, locale: babel.Locale | None, column: str) -> str:
     """A number cell as the body says it: as written in `locale` (a semicolon-separated file's,
-    `kernel.numbers.read_number`), else as it is."""
-    return read_number(text, locale) if locale is not None else text
+    `kernel.numbers.read_number`), else as it is. In a semicolon file whose locale groups digits with
+    a space (Polish, Czech), `1.500` could be 1500 (German Excel) or 1.5: refused, never guessed."""
+    if locale is None:
+        return text
+    if get_group_symbol(locale) != "." and _POINT_AND_THREE_DIGITS.fullmatch(text.strip()):
+        raise _CellError(column, f"{text.strip()!r} could mean a thousand times more or less: write 1500 or 1,5")
+    return read_number(text, locale)
 
 
 def _tiers(value: str, locale: babel.Locale | None) -> list[dict[str, str]]:
@@ -301,8 +308,8 @@ def _tiers(value: str, locale: babel.Locale | None) -> list[dict[str, str]]:
             raise _CellError("price_tiers", f"{part!r} is not min_quantity:unit_price (e.g. 1:48.00|20:44.00)")
         tiers.append(
             {
-                "min_quantity": _number(quantity.strip(), locale),
-                "unit_price": _number(price.strip(), locale),
+                "min_quantity": _number(quantity.strip(), locale, "price_tiers"),
+                "unit_price": _number(price.strip(), locale, "price_tiers"),
             }
         )
     return tiers
@@ -313,7 +320,7 @@ def _body_of(record: dict[str, str], languages: list[str], locale: babel.Locale 
     body: dict[str, Any] = {key: record[key].strip() for key in _SCALAR_COLUMNS if record.get(key, "").strip()}
     for key in _DECIMAL_COLUMNS:
         if key in body:
-            body[key] = _number(body[key], locale)
+            body[key] = _number(body[key], locale, key)
     if _WHOLE_NUMBER.fullmatch(body.get("lead_time_days", "")):
         body["lead_time_days"] = int(body["lead_time_days"])  # other text stays, to be refused as no whole number
     body["translations"] = _translations(record, languages)

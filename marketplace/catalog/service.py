@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel import audit, clock, codes, text
@@ -156,6 +157,13 @@ def _tier_json(tiers: list[tuple[Decimal, Decimal]]) -> list[dict[str, str]]:
     return [{"min_quantity": str(q), "unit_price": str(p)} for q, p in tiers]
 
 
+def _unchanged(listing: Listing) -> bool:
+    """Whether a listing read earlier in this session may be used as it is: not expired (a rolled
+    back savepoint expires what it touched), deleted or detached since."""
+    state = inspect(listing)
+    return not (state.expired_attributes or state.was_deleted or state.detached)
+
+
 class ListingService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -198,7 +206,8 @@ class ListingService:
     async def readable(self, principal: Principal | None, listing_id: uuid.UUID) -> Listing:
         """Active listings are visible to every caller (their photos even to people not signed in);
         others only to the producer and its hubs."""
-        listing = self._read.get(listing_id) or await self.repo.get(listing_id)
+        cached = self._read.get(listing_id)
+        listing = cached if cached is not None and _unchanged(cached) else await self.repo.get(listing_id)
         if listing is None:
             raise ListingNotFound("no such listing")
         self._read[listing_id] = listing

@@ -201,7 +201,8 @@ async def test_a_photo_whose_transaction_fails_after_its_files_are_stored_leaves
 
     assert failed.status_code == 500
     folder = settings.data_dir / "files" / "listing-photos" / listing["id"]
-    stored = [path for path in folder.rglob("*") if path.is_file()] if folder.exists() else []
+    assert folder.exists(), "the files were written before the failure (else this proves nothing)"
+    stored = [path for path in folder.rglob("*") if path.is_file()]
     assert stored == [], "the files of a photo whose row was rolled back"
     listed = await client.get(f"/api/v1/listings/{listing['id']}/photos", headers=owner.headers)
     assert listed.json() == []

@@ -238,6 +238,19 @@ async def test_numbers_of_a_semicolon_csv_are_read_as_the_german_reader_writes_t
     assert buckwheat["price_tiers"][0]["unit_price"] == "12.50"
 
 
+async def test_a_thousands_point_in_a_polish_semicolon_csv_is_shown_as_a_question_and_nothing_is_imported(
+    client: Client,
+) -> None:
+    owner, organization = await _producer(client)
+    lines = [";".join(HEADER), "MIOD-1;Miód lipowy;;Lindenhonig;pl;HS;0409.00;KGM;1:12,50;1.500;PL;1"]
+
+    refused = await _upload(client, organization, "miod.csv", ("\r\n".join(lines) + "\r\n").encode("cp1250"))
+
+    assert refused.status_code == 422
+    assert "1.500 could mean a thousand times more or less. Write 1500 or 1,5." in refused.text
+    assert await _listings(client, owner, organization) == []
+
+
 async def test_a_file_that_is_no_spreadsheet_or_lacks_columns_is_explained_and_no_file_is_asked_for(
     client: Client,
 ) -> None:

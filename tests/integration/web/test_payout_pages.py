@@ -12,15 +12,19 @@ from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from borderhub.settings import Settings
+from kernel.db import transaction
+from marketplace.identity.models import User
 from tests.factories.identity import register
 from tests.factories.order import Market, build_market
 from tests.integration.marketplace.card.support import fee
 from tests.integration.web.card_support import by_card_on_stripes_page, signed_in, stripe_sends
 from tests.integration.web.pages import csrf_of, submit
 from tests.stripe_stub import StripeStub, event, fixtures_path
+from web.words import UNVERIFIED
 
 if not fixtures_path().exists():
     pytest.skip(f"Stripe's fixture objects are not at {fixtures_path()}", allow_module_level=True)
@@ -135,6 +139,21 @@ async def test_only_the_organisations_members_see_its_card_payments(card_client:
     anonymous = await card_client.get(payouts(m.producer_a), follow_redirects=False)
     assert anonymous.status_code == 303
     assert anonymous.headers["location"].startswith("/sign-in?next=")
+
+
+async def test_a_member_who_has_not_proven_the_address_is_told_to_and_sees_no_card_money(
+    client: Client, sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    m = await build_market(client, sessions, settings)
+    async with transaction(sessions) as session:
+        await session.execute(update(User).where(User.id == m.honey_maker.id).values(email_verified_at=None))
+    await signed_in(client, m.honey_maker)
+
+    shown = await client.get(payouts(m.producer_a))
+
+    assert shown.status_code == 403
+    assert UNVERIFIED in shown.text
+    assert "No card money received yet." in shown.text
 
 
 async def test_without_stripe_the_page_says_card_payments_are_not_offered(

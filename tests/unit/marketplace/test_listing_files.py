@@ -91,6 +91,21 @@ def test_the_numbers_of_a_semicolon_csv_are_read_in_the_locale_that_wrote_it(
     assert row.listing.price_tiers[0].unit_price == Decimal("1500.50")
 
 
+@pytest.mark.parametrize("reader_language", [None, "pl", "cs-CZ"])
+def test_a_thousands_point_in_a_polish_or_czech_semicolon_csv_is_refused_not_guessed(
+    reader_language: str | None,
+) -> None:
+    """`1.500` is 1500 to German Excel and 1.5 to English: where the file's locale groups with a
+    space, the row is refused, naming the cell, whoever imports it."""
+    text = ";".join(HEADER) + "\n" + "MIOD-1;Miód;;pl;HS;0409;KGM;1;1:2.500;1.500;PL;1\n"
+    rows, errors = rows_of(
+        listing_files.read(FileFormat.csv, text.encode(), languages=["pl", "cs"], reader_language=reader_language)
+    )
+    assert rows == []
+    assert [(error.row, error.field) for error in errors] == [(2, "stock_on_hand")]
+    assert "write 1500 or 1,5" in errors[0].message
+
+
 def test_a_comma_csv_in_utf8_with_a_byte_order_mark_reads_as_before() -> None:
     text = ",".join(HEADER) + "\n" + 'KASZA-1,Kasza gryczana,"Sypka, 1 kg",pl,HS,1904,KGM,1,1:5.20,12,PL,0\n'
     [row], errors = rows_of(listing_files.read(FileFormat.csv, b"\xef\xbb\xbf" + text.encode()))

@@ -7,7 +7,8 @@ from decimal import Decimal
 import babel
 import pytest
 
-from web.discovery import marked, parse_number
+from kernel.numbers import parse_number
+from web.discovery import marked
 
 
 @pytest.mark.parametrize(

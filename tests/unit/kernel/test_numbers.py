@@ -8,7 +8,7 @@ from decimal import Decimal
 import babel
 import pytest
 
-from web.numbers import parse_number, read_number
+from kernel.numbers import parse_number, read_number
 
 
 @pytest.mark.parametrize(
