@@ -13,11 +13,13 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+from babel.messages.pofile import read_po
 from playwright.async_api import Locator, Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from borderhub.settings import Settings
 from kernel import clock
+from kernel.catalogs import POT
 from kernel.db import transaction
 from kernel.fx import RateRow, store_rates
 from marketplace.api import Formats, catalog_language, formats_for
@@ -38,6 +40,16 @@ TRACKING = "DHL 00340434161094042557"
 NEW_ORDER = "New: waiting for the producer to accept it"
 
 
+def _catalog_texts() -> frozenset[str]:
+    """Every text of the pages (the template the catalogs are made from): a test looking up a text
+    that is not one would read the English words in every language, and pass until translated."""
+    with (WEB_CATALOG.locale_dir / POT).open("rb") as template:
+        return frozenset(message.id if isinstance(message.id, str) else message.id[0] for message in read_po(template))
+
+
+_CATALOG_TEXTS = _catalog_texts()
+
+
 class Words:
     """The pages' texts as a reader of `language` reads them: the catalog's translation (the English
     text until there is one), formatted as the templates format it; and the reader's formats."""
@@ -47,10 +59,12 @@ class Words:
         self.f: Formats = formats_for(language)
 
     def __call__(self, text: str, **values: object) -> str:
+        assert text in _CATALOG_TEXTS, f"not a text of the pages' catalog (a slip, or a part of one): {text!r}"
         said = str(self.texts.gettext(text))
         return said % values if values else said
 
     def counted(self, singular: str, plural: str, count: int) -> str:
+        assert singular in _CATALOG_TEXTS, f"not a text of the pages' catalog: {singular!r}"
         return str(self.texts.ngettext(singular, plural, count)) % {"num": count}
 
     def per_unit(self, price: Decimal, currency: str, unit: str) -> str:

@@ -195,7 +195,9 @@ async def see_the_card_money(ewa: Person, market: Market) -> None:
     await ewa.visit(f"/organizations/{market.honey['organization_id']}")
     await main.get_by_role("navigation").get_by_role("link", name=pl("Card payments")).click()
     await expect(ewa.heading()).to_have_text(pl("Card payments of %(organization)s", organization=PRODUCER))
-    await expect(main.locator("#account-state")).to_contain_text(pl("Buyers can pay this organisation by card."))
+    await expect(main.locator("#account-state")).to_have_text(
+        pl("Buyers can pay this organisation by card. Stripe transfers the money to its account.")
+    )
     row = main.locator("tbody tr")
     await expect(row).to_have_count(1)
     await expect(row.locator("th")).to_have_text(pl("Order from %(buyer)s", buyer=market.buyer_name))
