@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import msgspec
 import pytest
 from playwright.async_api import expect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -30,13 +29,10 @@ from borderhub.settings import Settings
 from tests.browser.conftest import OffHostRequests, OpenPage, loopback_listener, serving
 from tests.browser.journeys import PRODUCER, UUID, Market, Person, build_market, person
 from tests.integration.marketplace.card.support import (
-    CONNECT_WEBHOOK_SECRET,
-    FEE_PERCENT,
-    SECRET_KEY,
-    WEBHOOK_SECRET,
     fee,
     onboard,
     post_event,
+    with_cards,
 )
 from tests.stripe_stub import HOSTED_PAGE_PREFIX, StripeStub, event, fixtures_path
 from tests.worker import drain
@@ -80,17 +76,7 @@ async def card_server(
     stub.reset()
     listener = loopback_listener()
     address = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    cards = msgspec.structs.replace(
-        settings.marketplace,
-        stripe_secret_key=SECRET_KEY,
-        stripe_webhook_secret=WEBHOOK_SECRET,
-        stripe_connect_webhook_secret=CONNECT_WEBHOOK_SECRET,
-        stripe_api_base=stub.url,
-        stripe_settlement_currency="EUR",
-        hub_fee_percent=FEE_PERCENT,
-        public_url=address,
-    )
-    card_settings = msgspec.structs.replace(settings, marketplace=cards)
+    card_settings = with_cards(settings, stub, public_url=address)
     composition = compose(card_settings)
     app = create_app(card_settings, composition)
     async with serving(app, listener) as url:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import msgspec
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -23,12 +22,9 @@ from kernel.outbox import Registry
 from marketplace.payment.stripe_gateway import StripeGateway
 from tests.factories.order import Market, build_market
 from tests.integration.marketplace.card.support import (
-    CONNECT_WEBHOOK_SECRET,
-    FEE_PERCENT,
-    SECRET_KEY,
-    WEBHOOK_SECRET,
     Client,
     onboard,
+    with_cards,
 )
 from tests.stripe_stub import StripeStub, fixtures_path
 from tests.worker import drain
@@ -46,16 +42,7 @@ def stub() -> Iterator[StripeStub]:
 @pytest.fixture
 def card_settings(settings: Settings, stub: StripeStub) -> Settings:
     stub.reset()
-    cards = msgspec.structs.replace(
-        settings.marketplace,
-        stripe_secret_key=SECRET_KEY,
-        stripe_webhook_secret=WEBHOOK_SECRET,
-        stripe_connect_webhook_secret=CONNECT_WEBHOOK_SECRET,
-        stripe_api_base=stub.url,
-        stripe_settlement_currency="EUR",
-        hub_fee_percent=FEE_PERCENT,
-    )
-    return msgspec.structs.replace(settings, marketplace=cards)
+    return with_cards(settings, stub)
 
 
 @pytest.fixture

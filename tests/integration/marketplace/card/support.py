@@ -7,10 +7,12 @@ from collections.abc import Awaitable, Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import msgspec
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from borderhub.settings import Settings
 from kernel.db import transaction
 from marketplace.payment.models import CardRefund, CardTransfer, StripeEvent
 from tests.factories.identity import Account
@@ -24,6 +26,24 @@ CONNECT_WEBHOOK_SECRET = "whsec_test_borderhub_connect"
 FEE_PERCENT = Decimal("2.5")
 WEBHOOK = "/api/v1/payments/stripe/webhook"
 CONNECT_WEBHOOK = "/api/v1/payments/stripe/connect-webhook"
+
+
+def with_cards(settings: Settings, stub: StripeStub, **marketplace: Any) -> Settings:
+    """`settings` with card payments on: Stripe's API at the stub, the test secrets, euro settlement
+    and the hub's fee (and any other marketplace setting given, such as `public_url`)."""
+    cards = msgspec.structs.replace(
+        settings.marketplace,
+        stripe_secret_key=SECRET_KEY,
+        stripe_webhook_secret=WEBHOOK_SECRET,
+        stripe_connect_webhook_secret=CONNECT_WEBHOOK_SECRET,
+        stripe_api_base=stub.url,
+        stripe_settlement_currency="EUR",
+        hub_fee_percent=FEE_PERCENT,
+        **marketplace,
+    )
+    return msgspec.structs.replace(settings, marketplace=cards)
+
+
 LINK_URLS = {"return_url": "https://hub.example/payouts/done", "refresh_url": "https://hub.example/payouts/again"}
 
 
