@@ -105,6 +105,9 @@ class Person:
     async def check(self, name: str, *, phone: bool = False, picture: str | None = None) -> None:
         """axe on the page as it is; for the main pages, that it fits a 360 px phone and (in the run
         with JavaScript) its screenshots at phone and desktop widths."""
+        # After a click the new document may still be loading its stylesheet, and axe would judge it
+        # unstyled (links crowded together, the skip link on show).
+        await self.page.wait_for_load_state("load")
         await assert_accessible(self.page, name)
         if phone:
             await assert_fits_phone(self.page)

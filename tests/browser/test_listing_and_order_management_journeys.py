@@ -102,6 +102,7 @@ async def open_the_listings(ewa: Person) -> None:
     """From the header: her organisations, hers, its listings: the honey and the wax, both offered."""
     pl, page, main = ewa.words, ewa.page, ewa.main
     await page.locator("header").get_by_role("link", name=pl("My organisations")).click()
+    await expect(page).to_have_url(f"{ewa.live_server}/organizations")
     await ewa.check("my organisations")
     await main.get_by_role("link", name=PRODUCER).click()
     await expect(ewa.heading()).to_have_text(PRODUCER)

@@ -383,6 +383,7 @@ async def find_cheese_and_put_it_in_the_cart(katrin: Person, market: Market) -> 
     them); without it, the button sends the search."""
     de, page, main = katrin.words, katrin.page, katrin.main
     await page.locator("header").get_by_role("link", name=de("Find goods")).click()
+    await expect(page).to_have_url(f"{katrin.live_server}/search")
     await katrin.check("search, no words yet")
     await page.locator("#f-q").fill("Käse")
     if katrin.java_script:
