@@ -1,13 +1,18 @@
 """The signed-in person's organisations, as the pages ask for them: in brief (whom one may act for,
 `my_memberships`) or in full with their hubs (`my_organizations`), all of them or those that buy;
-one statement each (`OrganizationService.memberships`, `.list_mine`), as the API reads them."""
+one statement each (`OrganizationService.memberships`, `.list_mine`), as the API reads them. And the
+hubs they coordinate (`my_hubs`, `coordinated_hub`)."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import uuid
+
 from kernel.auth import Principal
 from kernel.pagination import MAX_PER_PAGE, PageParams
+from marketplace.hub.schemas import HubRead
+from marketplace.hub.service import HubService, NotACoordinator
 from marketplace.organization.models import OrganizationKind
 from marketplace.organization.schemas import MembershipRead, OrganizationRead
 from marketplace.organization.service import OrganizationService
@@ -39,3 +44,17 @@ async def my_organizations(
     (those that buy, when `buying`)."""
     mine = (await OrganizationService(session).list_mine(principal, _ALL)).items
     return [organization for organization in mine if buys(organization.kind)] if buying else list(mine)
+
+
+async def my_hubs(session: AsyncSession, principal: Principal) -> list[HubRead]:
+    """The hubs `principal` coordinates, by name."""
+    return await HubService(session).coordinated(principal)
+
+
+async def coordinated_hub(session: AsyncSession, principal: Principal, hub_id: uuid.UUID) -> HubRead:
+    """The hub, for one of its coordinators: `HubNotFound` (a 404 page) when there is no such hub,
+    `NotACoordinator` (403) for anyone else. Every coordinator page starts with this."""
+    hub = await HubService(session).read(principal, hub_id)
+    if not hub.i_coordinate:
+        raise NotACoordinator("only a coordinator of this hub may see this page")
+    return hub

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kernel.auth import SESSION_COOKIE, Principal
 from kernel.errors import DomainError, FieldError, Unauthenticated
 from kernel.settings import CoreSettings
-from marketplace.api import Formats, catalog_language, formats_for
+from marketplace.api import Formats, catalog_language, formats_for, hubs_coordinated
 from marketplace.identity.service import IdentityService
 from marketplace.settings import MarketplaceSettings
 from web.i18n import LANGUAGE_COOKIE, WEB_CATALOG, language_names, page_language
@@ -53,6 +53,8 @@ class Reader:
     path: str
     """This page's path and query: where to come back to (after signing in, changing the language)."""
     email_verified: bool = False
+    coordinates: bool = False
+    """Whether the reader coordinates a hub (the header then links to the hubs' pages)."""
     notice: str | None = None
     """What the form that led here achieved (`web.notices`), in the reader's language."""
 
@@ -77,7 +79,7 @@ async def read_reader(
     marketplace_settings: NamedDependency[MarketplaceSettings],
 ) -> Reader:
     """The reader of this request (kept on `request.state` for the error pages)."""
-    principal, name, preferred, verified = None, None, None, False
+    principal, name, preferred, verified, coordinates = None, None, None, False, False
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         identity = IdentityService(db_session, core_settings, public_url=marketplace_settings.public_url)
@@ -87,6 +89,7 @@ async def read_reader(
             pass
         else:
             name, preferred, verified = user.full_name, user.preferred_language, user.email_verified
+            coordinates = bool(await hubs_coordinated(db_session, principal))
     language = page_language(preferred, request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language"))
     # Where to come back to, without the notice of the form that led here (it was said once).
     kept = [(key, value) for key, value in request.query_params.multi_items() if key != "notice"]
@@ -99,6 +102,7 @@ async def read_reader(
         texts=WEB_CATALOG.translations(catalog_language(language)),
         path=path,
         email_verified=verified,
+        coordinates=coordinates,
     )
     key, count = request.query_params.get("notice"), request.query_params.get("count", "")
     if (notice := notice_text(key)) is not None:

@@ -169,6 +169,12 @@ class HubService:
         mine = await self.repo.coordinated_by(principal.user_id)
         return Page(items=[self._read(h, mine) for h in hubs], page=page.page, per_page=page.per_page, total=total)
 
+    async def coordinated(self, principal: Principal) -> list[HubRead]:
+        """The hubs the caller coordinates, by name."""
+        mine = await self.repo.coordinated_by(principal.user_id)
+        hubs = [self._read(await self._hub(hub_id), mine) for hub_id in mine]
+        return sorted(hubs, key=lambda hub: hub.name)
+
     async def read(self, principal: Principal, hub_id: uuid.UUID) -> HubRead:
         return self._read(await self._hub(hub_id), await self.repo.coordinated_by(principal.user_id))
 
