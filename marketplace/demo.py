@@ -2,10 +2,11 @@
 
 Görlitz (Saxony, DE, euro, German) and Zgorzelec (Lower Silesia, PL, złoty,
 Polish) face each other across the Neisse. The demo creates their joint hub, a
-coordinator, three producers and two buyers on both sides, verified inclusion
-attributes and a few illustrative EUR/PLN rates. Everything goes through the
-same services as the API (so it is validated and audited), and loading twice
-changes nothing. Later capabilities extend `load_demo`.
+coordinator, four admitted producers and two buyers on both sides, verified inclusion
+attributes and a few illustrative EUR/PLN rates; and, for the coordinator's work queue, a herb
+business that applied to join, an inclusion declaration and a certificate waiting to be checked.
+Everything goes through the same services as the API (so it is validated and audited), and
+loading twice changes nothing. Later capabilities extend `load_demo`.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ class DemoOrganization:
     employees: int
     declared: list[InclusionAttribute] = field(default_factory=list)
     verified: list[InclusionAttribute] = field(default_factory=list)
+    admitted: bool = True
+    """False: it applied to the hub and waits in the coordinator's work queue."""
 
 
 ORGANIZATIONS = [
@@ -108,6 +111,36 @@ ORGANIZATIONS = [
         ["de", "pl"],
         2,
         declared=[InclusionAttribute.youth_led, InclusionAttribute.women_led],
+    ),
+    DemoOrganization(
+        "info@baeckerei-lehmann.demo",
+        "Tobias Lehmann",
+        "Bäckerei Lehmann",
+        OrganizationKind.producer,
+        "DE-USTID",
+        "DE309876543",
+        "DE",
+        "DE-SN",
+        "Görlitz",
+        "EUR",
+        ["de"],
+        4,
+    ),
+    DemoOrganization(
+        "marta@ziolowy-zakatek.demo",
+        "Marta Wójcik",
+        "Ziołowy Zakątek s.c.",
+        OrganizationKind.producer,
+        "PL-NIP",
+        "6151007109",
+        "PL",
+        "PL-02",
+        "Zgorzelec",
+        "PLN",
+        ["pl", "de"],
+        3,
+        declared=[InclusionAttribute.women_led],
+        admitted=False,
     ),
     DemoOrganization(
         "einkauf@goerlitz.demo",
@@ -185,6 +218,23 @@ LISTINGS: dict[str, list[ListingCreate]] = {
             ships_to=["PL", "DE-SN"],
         ),
     ],
+    "info@baeckerei-lehmann.demo": [
+        ListingCreate(
+            sku="ROGGENMISCH-1000",
+            translations={
+                "de": Translation(title="Roggenmischbrot 1 kg", description="Aus der Backstube in der Altstadt."),
+                "pl": Translation(title="Chleb mieszany żytni 1 kg", description="Z piekarni na starówce Görlitz."),
+            },
+            default_language="de",
+            classification=Classification(scheme=Scheme.CPV, code="15811100-7"),
+            unit="H87",
+            min_order_quantity=Decimal(10),
+            price_tiers=_tiers(("10", "2.60"), ("100", "2.30")),
+            stock_on_hand=Decimal(250),
+            lead_time_days=1,
+            ships_to=["DE-SN", "PL-02"],
+        ),
+    ],
     "lena@lausitzer-honig.demo": [
         ListingCreate(
             sku="HONIG-LINDE-500",
@@ -225,10 +275,12 @@ REQUIREMENTS = [
     ),
 ]
 RECOGNITIONS = [RecognitionCreate(credential_type="food_safety", issued_in="PL", recognised_in="DE")]
-CREDENTIALS: dict[str, list[tuple[str, str, int]]] = {
-    # owner e-mail: (type, number, days until expiry)
-    "anna@piekarnia-nowak.demo": [("food_safety", "PL-SANEPID-02-4411", 300)],
-    "jan@mleczarnia-nysa.demo": [("veterinary_approval", "PL-WET-0212-77", 20)],
+CREDENTIALS: dict[str, list[tuple[str, str, int, bool]]] = {
+    # owner e-mail: (type, number, days until expiry, verified by the hub: else waiting for review)
+    "anna@piekarnia-nowak.demo": [("food_safety", "PL-SANEPID-02-4411", 300, True)],
+    "jan@mleczarnia-nysa.demo": [("veterinary_approval", "PL-WET-0212-77", 20, True)],
+    "info@baeckerei-lehmann.demo": [("food_safety", "DE-LUA-SN-2211", 250, True)],
+    "lena@lausitzer-honig.demo": [("organic", "DE-ÖKO-021-3391", 400, False)],
 }
 
 # Illustrative rates so conversions work offline; import real ones with `borderhub fx import`.
@@ -334,12 +386,14 @@ async def load_demo(session: AsyncSession, settings: CoreSettings, *, public_url
         )
         summary.members[demo.owner_email] = (owner, created.id)
         await hubs.apply(owner, hub.id, HubApplication(organization_id=created.id))
+        if not demo.admitted:
+            continue
         await hubs.decide(coordinator, hub.id, created.id, admit=True, note="demo member")
         for attribute in demo.verified:
             await hubs.verify_inclusion(coordinator, hub.id, created.id, attribute, verified=True)
         for listing in LISTINGS.get(demo.owner_email, []):
             await ListingService(session).create(owner, created.id, listing)
-        for credential_type, number, days_left in CREDENTIALS.get(demo.owner_email, []):
+        for credential_type, number, days_left, verified in CREDENTIALS.get(demo.owner_email, []):
             today = clock.today()
             credential = await compliance.submit_credential(
                 owner,
@@ -354,7 +408,8 @@ async def load_demo(session: AsyncSession, settings: CoreSettings, *, public_url
                     document_url=f"https://documents.demo.borderhub.eu/{number}.pdf",
                 ),
             )
-            await compliance.verify_credential(coordinator, hub.id, credential.id)
+            if verified:
+                await compliance.verify_credential(coordinator, hub.id, credential.id)
     await record_rates(
         session,
         [

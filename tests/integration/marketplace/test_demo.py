@@ -28,7 +28,9 @@ async def test_demo_hub_is_usable_by_its_coordinator_and_loading_twice_changes_n
     hubs = (await client.get("/api/v1/hubs", headers=headers)).json()["items"]
     assert [(h["name"], h["i_coordinate"]) for h in hubs] == [(HUB_NAME, True)]
     members = (await client.get(f"/api/v1/hubs/{hubs[0]['id']}/memberships?status=admitted", headers=headers)).json()
-    assert members["total"] == 5
+    assert members["total"] == 6  # four producers, two buyers; the herb business waits for admission
+    waiting = await client.get(f"/api/v1/hubs/{hubs[0]['id']}/memberships?status=pending", headers=headers)
+    assert [m["organization_name"] for m in waiting.json()["items"]] == ["Ziołowy Zakątek s.c."]
     assert {m["country"] for m in members["items"]} == {"DE", "PL"}
     bakery = next(m for m in members["items"] if m["organization_name"] == "Piekarnia Nowak s.c.")
     profile = (await client.get(f"/api/v1/organizations/{bakery['organization_id']}", headers=headers)).json()
@@ -106,9 +108,18 @@ async def test_a_fresh_demo_publishes_a_tender_and_has_a_pool_open_for_commitmen
     assert any("tender open for bids" in line for line in summary.lines)
     feed = (await client.get("/api/v1/ocds/releases")).json()  # public: no sign-in
     schemas.check_release_package(feed)
-    [release] = feed["releases"]
-    assert release["tag"] == ["tender"]
-    assert len([p for p in release["parties"] if p["roles"] == ["buyer"]]) == 2
+    milk, bread, bread_opened = feed["releases"]
+    assert (milk["tag"], bread["tag"], bread_opened["tag"]) == (["tender"], ["tender"], ["tenderUpdate"])
+    assert len([p for p in milk["parties"] if p["roles"] == ["buyer"]]) == 2
+    assert bread_opened["ocid"] == bread["ocid"]
+    assert bread_opened["tender"]["numberOfTenderers"] == 2  # both bakeries offered before the deadline
+    coordinator = await client.post("/api/v1/auth/login", json={"email": COORDINATOR_EMAIL, "password": DEMO_PASSWORD})
+    award = await client.get(
+        f"/api/v1/tenders/{bread['tender']['id']}/award",
+        headers={"Authorization": f"Bearer {coordinator.json()['access_token']}"},
+    )
+    assert award.status_code == 200, award.text
+    assert award.json()["state"] == "proposed"  # waiting for the coordinator to confirm or override
     login = await client.post(
         "/api/v1/auth/login", json={"email": "zakupy@hotel-zgorzelec.demo", "password": DEMO_PASSWORD}
     )
