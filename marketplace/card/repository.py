@@ -9,7 +9,7 @@ from typing import NamedTuple
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketplace.order.models import Order
+from marketplace.order.models import Checkout, Order
 from marketplace.organization.models import Organization
 from marketplace.payment.models import CardPayment, CardRefund, CardTransfer, MoveStatus
 
@@ -27,6 +27,7 @@ class PendingMove(NamedTuple):
     reason: str | None
     attempts: int
     since: dt.datetime
+    producer_name: str
 
 
 class OpenChargeback(NamedTuple):
@@ -37,6 +38,7 @@ class OpenChargeback(NamedTuple):
     currency: str
     amount_minor: int
     since: dt.datetime
+    buyer_name: str
 
 
 #: Stripe's dispute statuses that still wait for an answer or a decision.
@@ -112,13 +114,15 @@ class CardRepository:
 
     async def pending_moves_of_hub(self, hub_id: uuid.UUID) -> list[PendingMove]:
         transfers = await self.session.execute(
-            select(CardTransfer, Order)
+            select(CardTransfer, Order, Organization.legal_name)
             .join(Order, Order.id == CardTransfer.order_id)
+            .join(Organization, Organization.id == Order.producer_organization_id)
             .where(Order.hub_id == hub_id, CardTransfer.status == MoveStatus.pending)
         )
         refunds = await self.session.execute(
-            select(CardRefund, Order)
+            select(CardRefund, Order, Organization.legal_name)
             .join(Order, Order.id == CardRefund.order_id)
+            .join(Organization, Organization.id == Order.producer_organization_id)
             .where(
                 Order.hub_id == hub_id,
                 or_(
@@ -138,10 +142,11 @@ class CardRepository:
                 transfer.pending_reason,
                 transfer.attempts,
                 transfer.created_at,
+                producer_name,
             )
-            for transfer, order in transfers.all()
+            for transfer, order, producer_name in transfers.all()
         ]
-        for refund, order in refunds.all():
+        for refund, order, producer_name in refunds.all():
             if refund.status is not MoveStatus.made:
                 kind, reason, attempts = f"refund_{refund.status.value}", refund.pending_reason, refund.attempts
             else:
@@ -157,6 +162,7 @@ class CardRepository:
                     reason,
                     attempts,
                     refund.created_at,
+                    producer_name,
                 )
             )
         return sorted(moves, key=lambda move: (move.since, move.order_id))
@@ -164,7 +170,9 @@ class CardRepository:
     async def open_chargebacks_of_hub(self, hub_id: uuid.UUID) -> list[OpenChargeback]:
         checkout_ids = select(Order.checkout_id).where(Order.hub_id == hub_id)
         rows = await self.session.execute(
-            select(CardPayment)
+            select(CardPayment, Organization.legal_name)
+            .join(Checkout, Checkout.id == CardPayment.checkout_id)
+            .join(Organization, Organization.id == Checkout.buyer_organization_id)
             .where(
                 CardPayment.checkout_id.in_(checkout_ids),
                 CardPayment.chargeback_id.is_not(None),
@@ -181,6 +189,7 @@ class CardRepository:
                 payment.currency,
                 payment.amount_minor,
                 payment.updated_at,
+                buyer_name,
             )
-            for payment in rows.scalars()
+            for payment, buyer_name in rows.all()
         ]

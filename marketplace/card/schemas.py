@@ -129,3 +129,6 @@ class PaymentAttention(msgspec.Struct, kw_only=True, frozen=True):
     """Why it waits, in Stripe's or our words; a chargeback's reason."""
     attempts: int
     since: dt.datetime
+    organization_name: str | None = None
+    """Whom it concerns, by name: the order's producer for a transfer, refund or reversal; the buyer
+    for a chargeback."""

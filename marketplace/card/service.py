@@ -611,6 +611,7 @@ class CardPaymentService:
                 reason=move.reason,
                 attempts=move.attempts,
                 since=move.since,
+                organization_name=move.producer_name,
             )
             for move in await self.cards.pending_moves_of_hub(hub_id)
         ]
@@ -624,6 +625,7 @@ class CardPaymentService:
                 reason=f"{chargeback.reason} ({chargeback.status})",
                 attempts=0,
                 since=chargeback.since,
+                organization_name=chargeback.buyer_name,
             )
             for chargeback in await self.cards.open_chargebacks_of_hub(hub_id)
         ]

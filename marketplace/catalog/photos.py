@@ -77,6 +77,13 @@ class ListingPhotoService:
         await self.listings.readable(principal, listing_id)
         return [_photo_read(photo) for photo in await self.repo.photos(listing_id)]
 
+    async def first_photos(self, listing_ids: list[uuid.UUID]) -> dict[uuid.UUID, PhotoRead]:
+        """The first photo of each of the listings that is active and has one, as anyone may see it
+        (a catalogue shows it beside each listing): one statement, whatever the number of listings."""
+        return {
+            listing_id: _photo_read(photo) for listing_id, photo in (await self.repo.first_photos(listing_ids)).items()
+        }
+
     async def photos_to_manage(self, principal: Principal, listing_id: uuid.UUID) -> list[PhotoRead]:
         """The photos of a listing of the caller's producer organisation (`ListingNotFound` for anyone else)."""
         await self.listings.own(principal, listing_id)

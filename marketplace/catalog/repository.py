@@ -211,6 +211,70 @@ class ListingRepository:
         )
         return list(rows.scalars())
 
+    async def offered_ids_of_hub(self, hub_id: uuid.UUID) -> list[uuid.UUID]:
+        """Every active listing of the selling organisations admitted to the hub (as `offered_in_hub`
+        pages them), in id order."""
+        rows = await self.session.execute(
+            select(Listing.id)
+            .join(HubMembership, HubMembership.organization_id == Listing.organization_id)
+            .join(Organization, Organization.id == Listing.organization_id)
+            .where(
+                HubMembership.hub_id == hub_id,
+                HubMembership.status == HubMembershipStatus.admitted,
+                Organization.kind.in_([OrganizationKind.producer, OrganizationKind.both]),
+                Listing.status == ListingStatus.active,
+            )
+            .order_by(Listing.id)
+        )
+        return list(rows.scalars())
+
+    async def offered_in_hub(
+        self, hub_id: uuid.UUID, offset: int, limit: int
+    ) -> tuple[list[tuple[Listing, Organization]], int]:
+        """One page of the active listings of the selling organisations admitted to the hub, each
+        with its producer, by classification (so that goods of a kind stand together), and how many
+        there are: two statements, whatever the number of listings."""
+        sellers = (
+            select(HubMembership.organization_id)
+            .join(Organization, Organization.id == HubMembership.organization_id)
+            .where(
+                HubMembership.hub_id == hub_id,
+                HubMembership.status == HubMembershipStatus.admitted,
+                Organization.kind.in_([OrganizationKind.producer, OrganizationKind.both]),
+            )
+        )
+        conditions = (Listing.status == ListingStatus.active, Listing.organization_id.in_(sellers))
+        total = (await self.session.execute(select(func.count()).select_from(Listing).where(*conditions))).scalar_one()
+        rows = await self.session.execute(
+            select(Listing, Organization)
+            .join(Organization, Organization.id == Listing.organization_id)
+            .where(*conditions)
+            .order_by(
+                Listing.classification_scheme,
+                Listing.classification_code,
+                Organization.legal_name,
+                Listing.created_at,
+                Listing.id,
+            )
+            .offset(offset)
+            .limit(limit)
+        )
+        return [(listing, organization) for listing, organization in rows], int(total)
+
+    async def first_photos(self, listing_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, ListingPhoto]:
+        """The first photo of each of the listings that is active and has one (one statement): the
+        photos of active listings are public."""
+        rows = await self.session.execute(
+            select(ListingPhoto)
+            .join(Listing, Listing.id == ListingPhoto.listing_id)
+            .where(
+                equals_any(ListingPhoto.listing_id, list(listing_ids), Uuid),
+                ListingPhoto.position == 1,
+                Listing.status == ListingStatus.active,
+            )
+        )
+        return {photo.listing_id: photo for photo in rows.scalars()}
+
     async def tiers_of_item(
         self, organization_ids: Collection[uuid.UUID], scheme: str, code: str, unit_code: str
     ) -> list[tuple[uuid.UUID, str, list[dict[str, str]]]]:

@@ -11,10 +11,12 @@ from typing import Annotated
 import msgspec
 
 from kernel.money import Amount, ConvertedAmount
+from kernel.pagination import Page
 from kernel.validation import bounded
 from marketplace.catalog.classification import Scheme
 from marketplace.catalog.models import MAX_PHOTOS, ListingStatus
 from marketplace.compliance.schemas import UnmetRequirement
+from marketplace.hub.schemas import HubRead
 
 
 class FileFormat(enum.StrEnum):
@@ -178,6 +180,37 @@ class ListingRead(msgspec.Struct, kw_only=True, frozen=True):
     updated_at: dt.datetime
 
 
+class CatalogueEntry(msgspec.Struct, kw_only=True, frozen=True):
+    """An offered listing as the hub's public catalogue preview shows it, titled in the language asked
+    for where the producer wrote it (else the producer's own)."""
+
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    producer_name: str
+    producer_country: str
+    producer_subdivision: str | None
+    producer_municipality: str | None
+    language: str
+    """The language of `title`."""
+    title: str
+    classification: Classification
+    unit: str
+    currency: str
+    lowest_unit_price: Decimal | None
+    """What one unit costs at the listing's best volume price ("from ... per unit"); None when the
+    hub's catalogue shows no prices."""
+    in_stock: bool
+    """At least one minimum order is in stock."""
+
+
+class HubCatalogue(msgspec.Struct, kw_only=True, frozen=True):
+    """One page of what a hub's admitted producers offer, as anyone may read it."""
+
+    hub: HubRead
+    shows_prices: bool
+    listings: Page[CatalogueEntry]
+
+
 class RevisionRead(msgspec.Struct, kw_only=True, frozen=True):
     version: int
     change: str
@@ -278,3 +311,40 @@ class PhotoOrder(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Every photo of the listing, each once, in the order to show them."""
 
     photo_ids: Annotated[list[uuid.UUID], msgspec.Meta(min_length=1, max_length=MAX_PHOTOS)]
+
+
+class AffectedListing(msgspec.Struct, kw_only=True, frozen=True):
+    """An offered listing a change to a hub's rules would make available or unavailable somewhere."""
+
+    listing_id: uuid.UUID
+    organization_id: uuid.UUID
+    producer_name: str
+    titles: dict[str, str]
+    """By language tag, as the producer wrote them."""
+    default_language: str
+
+
+class PlaceEffect(msgspec.Struct, kw_only=True, frozen=True):
+    """What a change to a hub's rules would do in one jurisdiction (a country or region of the
+    producers' hubs, inside the place the rule is about)."""
+
+    jurisdiction: str
+    unavailable: int
+    """How many of the hub's offered listings may be sold there today and would no longer be."""
+    available: int
+    """How many may not be sold there today and would be."""
+    becoming_unavailable: list[AffectedListing]
+    """The first few of them (by producer, then title), to show."""
+    becoming_available: list[AffectedListing]
+
+
+class RulePreview(msgspec.Struct, kw_only=True, frozen=True):
+    """Where the hub's offered listings may be sold today, before and after a change to its rules
+    that is not made (`marketplace.catalog.snapshot.rule_change_preview`)."""
+
+    hub_id: uuid.UUID
+    offered: int
+    """The hub's offered listings (active, of the selling organisations it admitted)."""
+    checked_on: dt.date
+    places: list[PlaceEffect]
+    """Every jurisdiction of the producers' hubs the change reaches, by code."""

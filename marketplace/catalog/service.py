@@ -24,7 +24,9 @@ from marketplace.catalog import classification, rules
 from marketplace.catalog.models import Listing, ListingRevision, ListingStatus
 from marketplace.catalog.repository import ListingRepository
 from marketplace.catalog.schemas import (
+    CatalogueEntry,
     Classification,
+    HubCatalogue,
     ListingCreate,
     ListingEligibility,
     ListingRead,
@@ -42,6 +44,7 @@ from marketplace.catalog.units import unit as find_unit
 from marketplace.compliance.repository import ComplianceRepository
 from marketplace.compliance.service import Reader, check_eligibility
 from marketplace.events import ListingChanged
+from marketplace.hub.service import HubService
 from marketplace.organization.models import Organization, Role
 from marketplace.organization.policies import can_act_as, can_read
 from marketplace.organization.repository import OrganizationRepository
@@ -261,6 +264,24 @@ class ListingService:
             page=page.page,
             per_page=page.per_page,
             total=total,
+        )
+
+    async def hub_catalogue(
+        self, hub_id: uuid.UUID, page: PageParams, preference: Preference = Preference()
+    ) -> HubCatalogue:
+        """What the hub offers, as anyone may read it (no sign-in): one page of the active listings of
+        the producers admitted to it, goods of a kind together, with their prices unless the hub
+        chose to show none. Three statements, whatever the number of listings. Raises `HubNotFound`
+        (404) for a hub that does not exist."""
+        hub = await HubService(self.session).read_public(hub_id)
+        rows, total = await self.repo.offered_in_hub(hub_id, page.offset, page.per_page)
+        entries = [
+            _catalogue_entry(listing, producer, preference, hub.catalogue_shows_prices) for listing, producer in rows
+        ]
+        return HubCatalogue(
+            hub=hub,
+            shows_prices=hub.catalogue_shows_prices,
+            listings=Page(items=entries, page=page.page, per_page=page.per_page, total=total),
         )
 
     async def revisions(self, principal: Principal, listing_id: uuid.UUID) -> list[RevisionRead]:
@@ -575,6 +596,29 @@ def _apply_codes(listing: Listing, data: ListingUpdate, problems: FieldProblems)
 def _check_version(listing: Listing, expected: int | None) -> None:
     if expected is not None and expected != listing.version:
         raise VersionConflict(f"the listing is at version {listing.version}, not {expected}; reload and retry")
+
+
+def _catalogue_entry(
+    listing: Listing, producer: Organization, preference: Preference, shows_prices: bool
+) -> CatalogueEntry:
+    language = pick_language(list(listing.translations), list(preference.languages), listing.default_language)
+    served = listing.translations.get(language) or listing.translations.get(listing.default_language) or {}
+    return CatalogueEntry(
+        id=listing.id,
+        organization_id=producer.id,
+        producer_name=producer.legal_name,
+        producer_country=producer.country,
+        producer_subdivision=producer.subdivision,
+        producer_municipality=producer.municipality,
+        language=language,
+        title=served.get("title") or listing.sku,
+        classification=Classification(scheme=listing.classification_scheme, code=listing.classification_code),
+        unit=listing.unit_code,
+        currency=listing.currency,
+        # Volume prices only get cheaper, but the least of them is what "from" promises whatever the order.
+        lowest_unit_price=min(price for _, price in tiers_of(listing)) if shows_prices else None,
+        in_stock=listing.stock_on_hand >= listing.min_order_quantity,
+    )
 
 
 def _listing_read(listing: Listing, preference: Preference) -> ListingRead:

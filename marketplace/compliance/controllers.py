@@ -36,6 +36,7 @@ from marketplace.compliance.schemas import (
     RecognitionRead,
     RequirementCreate,
     RequirementRead,
+    SubmittedCredentialRead,
 )
 from marketplace.compliance.service import ComplianceService, CredentialDocument
 
@@ -274,6 +275,15 @@ class HubComplianceController(Controller):
         paging: Paging,
     ) -> Page[ExpiringCredentialRead]:
         return await compliance_service.expiring_in_hub(principal, hub_id, within_days, paging)
+
+    @get(
+        "/credentials/submitted",
+        summary="Credentials of admitted organisations waiting for a check, oldest first (coordinators)",
+    )
+    async def submitted(
+        self, hub_id: FromPath[uuid.UUID], principal: Caller, compliance_service: Compliance
+    ) -> list[SubmittedCredentialRead]:
+        return await compliance_service.submitted_in_hub(principal, hub_id)
 
     @post("/credentials/{credential_id:uuid}/verify", summary="Verify a credential (coordinators)", status_code=200)
     async def verify(

@@ -115,6 +115,23 @@ class ComplianceRepository:
         )
         return [(c, name) for c, name in rows.all()], int(total)
 
+    async def submitted_in_hub(self, hub_id: uuid.UUID, on: dt.date) -> list[tuple[Credential, str]]:
+        """Credentials of the hub's admitted organisations waiting for a decision (submitted, not
+        expired on `on`), with the organisation's name: the oldest first (one statement)."""
+        rows = await self.session.execute(
+            select(Credential, Organization.legal_name)
+            .join(HubMembership, HubMembership.organization_id == Credential.organization_id)
+            .join(Organization, Organization.id == Credential.organization_id)
+            .where(
+                HubMembership.hub_id == hub_id,
+                HubMembership.status == HubMembershipStatus.admitted,
+                Credential.status == CredentialStatus.submitted,
+                Credential.valid_until >= on,
+            )
+            .order_by(Credential.created_at, Credential.id)
+        )
+        return [(c, name) for c, name in rows.all()]
+
     async def flag_expiring(
         self, first: dt.date, last: dt.date, at: dt.datetime
     ) -> list[tuple[uuid.UUID, uuid.UUID, str, dt.date]]:
@@ -184,6 +201,17 @@ class ComplianceRepository:
             select(HubMembership.hub_id).where(
                 HubMembership.organization_id == organization_id,
                 HubMembership.status == HubMembershipStatus.admitted,
+            )
+        )
+        return set(rows.scalars())
+
+    async def admitted_among(self, hub_id: uuid.UUID, organization_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of the organisations the hub has admitted (whose rules a new rule of it would bind)."""
+        rows = await self.session.execute(
+            select(HubMembership.organization_id).where(
+                HubMembership.hub_id == hub_id,
+                HubMembership.status == HubMembershipStatus.admitted,
+                equals_any(HubMembership.organization_id, list(organization_ids), Uuid),
             )
         )
         return set(rows.scalars())

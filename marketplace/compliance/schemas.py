@@ -99,6 +99,12 @@ class ExpiringCredentialRead(CredentialRead, kw_only=True, frozen=True):
     organization_name: str
 
 
+class SubmittedCredentialRead(CredentialRead, kw_only=True, frozen=True):
+    """A credential waiting for a coordinator's check, with its organisation's name."""
+
+    organization_name: str
+
+
 class AcceptedIn(msgspec.Struct, kw_only=True, frozen=True):
     """A jurisdiction a credential counts in: where it was issued (`hub_id` None), or where a hub the
     organisation is admitted to recognises it."""

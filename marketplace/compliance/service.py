@@ -62,6 +62,7 @@ from marketplace.compliance.schemas import (
     RecognitionRead,
     RequirementCreate,
     RequirementRead,
+    SubmittedCredentialRead,
     UnlockedRequirement,
     UnmetRequirement,
 )
@@ -413,6 +414,16 @@ class ComplianceService:
             total=total,
         )
 
+    async def submitted_in_hub(self, principal: Principal, hub_id: uuid.UUID) -> list[SubmittedCredentialRead]:
+        """Coordinators: credentials of the hub's admitted organisations waiting for a check
+        (submitted, still valid), the oldest first: the hub's work (one read)."""
+        await self.hubs.require_coordinator(principal, hub_id)
+        today = clock.today()
+        return [
+            SubmittedCredentialRead(**msgspec.structs.asdict(credential_read(c, today)), organization_name=name)
+            for c, name in await self.repo.submitted_in_hub(hub_id, today)
+        ]
+
     # --- recognitions -----------------------------------------------------------
 
     async def add_recognition(
@@ -420,24 +431,7 @@ class ComplianceService:
     ) -> RecognitionRead:
         """A coordinator records that the hub recognises `credential_type` issued in `issued_in` as valid in
         `recognised_in`. Raises 422 for unknown or identical jurisdictions, `DuplicateRecognition` (409)."""
-        await self.hubs.require_coordinator(principal, hub_id)
-        issued_in = codes.jurisdiction(data.issued_in, "issued_in")
-        recognised_in = codes.jurisdiction(data.recognised_in, "recognised_in")
-        if codes.jurisdiction_covers(issued_in, recognised_in):
-            raise InvalidInput.field(
-                "recognised_in", f"credentials issued in {issued_in} already count in {recognised_in}"
-            )
-        if await self.repo.same_recognition(hub_id, data.credential_type, issued_in, recognised_in):
-            raise DuplicateRecognition(
-                f"the hub already recognises {data.credential_type} issued in {issued_in} in {recognised_in}"
-            )
-        recognition = Recognition(
-            hub_id=hub_id,
-            credential_type=data.credential_type,
-            issued_in=issued_in,
-            recognised_in=recognised_in,
-            created_by=principal.user_id,
-        )
+        recognition = await self._new_recognition(principal, hub_id, data)
         await self.repo.add(recognition)
         read = recognition_read(recognition)
         await audit.record(
@@ -462,10 +456,7 @@ class ComplianceService:
         return Page(items=[recognition_read(r) for r in rows], page=page.page, per_page=page.per_page, total=total)
 
     async def remove_recognition(self, principal: Principal, hub_id: uuid.UUID, recognition_id: uuid.UUID) -> None:
-        await self.hubs.require_coordinator(principal, hub_id)
-        recognition = await self.repo.recognition(hub_id, recognition_id)
-        if recognition is None:
-            raise RecognitionNotFound("no such recognition in this hub")
+        recognition = await self._hub_recognition(principal, hub_id, recognition_id)
         before = recognition_read(recognition)
         await self.repo.delete(recognition)
         await audit.record(
@@ -489,27 +480,7 @@ class ComplianceService:
         Raises 422 for an unknown destination or a prefix longer than the scheme's
         codes, `DuplicateRequirement` (409) for the same rule twice.
         """
-        await self.hubs.require_coordinator(principal, hub_id)
-        destination = codes.jurisdiction(data.destination, "destination")
-        longest = MAX_PREFIX_DIGITS[data.classification_scheme]
-        if len(data.classification_prefix) > longest:
-            raise InvalidInput.field(
-                "classification_prefix", f"{data.classification_scheme.value} codes have at most {longest} digits"
-            )
-        if await self.repo.same_requirement(
-            hub_id, data.classification_scheme, data.classification_prefix, destination, data.credential_type
-        ):
-            raise DuplicateRequirement("the hub already has this requirement")
-        description = data.description.strip() if data.description else None
-        requirement = Requirement(
-            hub_id=hub_id,
-            classification_scheme=data.classification_scheme,
-            classification_prefix=data.classification_prefix,
-            destination=destination,
-            credential_type=data.credential_type,
-            description=description or None,
-            created_by=principal.user_id,
-        )
+        requirement = await self._new_requirement(principal, hub_id, data)
         await self.repo.add(requirement)
         read = requirement_read(requirement)
         await audit.record(
@@ -526,7 +497,7 @@ class ComplianceService:
 
     async def requirements(
         self,
-        principal: Principal,
+        principal: Principal | None,
         hub_id: uuid.UUID,
         *,
         destination: str | None,
@@ -542,10 +513,7 @@ class ComplianceService:
         return Page(items=[requirement_read(r) for r in rows], page=page.page, per_page=page.per_page, total=total)
 
     async def remove_requirement(self, principal: Principal, hub_id: uuid.UUID, requirement_id: uuid.UUID) -> None:
-        await self.hubs.require_coordinator(principal, hub_id)
-        requirement = await self.repo.requirement(hub_id, requirement_id)
-        if requirement is None:
-            raise RequirementNotFound("no such requirement in this hub")
+        requirement = await self._hub_requirement(principal, hub_id, requirement_id)
         before = requirement_read(requirement)
         await self.repo.delete(requirement)
         await audit.record(
@@ -558,6 +526,93 @@ class ComplianceService:
             before=before,
         )
         await emit(self.session, ComplianceRulesChanged(hub_id=hub_id))
+
+    # --- changes weighed before they are made ------------------------------------
+
+    async def propose_requirement(self, principal: Principal, hub_id: uuid.UUID, data: RequirementCreate) -> RuleChange:
+        """The requirement `add_requirement` would add, checked as it checks it but not saved, to weigh
+        it first (`marketplace.catalog.snapshot.rule_change_preview`). Raises as `add_requirement`."""
+        return RuleChange(rule=await self._new_requirement(principal, hub_id, data))
+
+    async def propose_requirement_removal(
+        self, principal: Principal, hub_id: uuid.UUID, requirement_id: uuid.UUID
+    ) -> RuleChange:
+        """The removal `remove_requirement` would make, not made. Raises `NotACoordinator` (403),
+        `RequirementNotFound` (404)."""
+        return RuleChange(rule=await self._hub_requirement(principal, hub_id, requirement_id), removed=True)
+
+    async def propose_recognition(self, principal: Principal, hub_id: uuid.UUID, data: RecognitionCreate) -> RuleChange:
+        """The recognition `add_recognition` would add, checked as it checks it but not saved. Raises
+        as `add_recognition`."""
+        return RuleChange(rule=await self._new_recognition(principal, hub_id, data))
+
+    async def propose_recognition_removal(
+        self, principal: Principal, hub_id: uuid.UUID, recognition_id: uuid.UUID
+    ) -> RuleChange:
+        """The removal `remove_recognition` would make, not made. Raises `NotACoordinator` (403),
+        `RecognitionNotFound` (404)."""
+        return RuleChange(rule=await self._hub_recognition(principal, hub_id, recognition_id), removed=True)
+
+    async def _new_requirement(self, principal: Principal, hub_id: uuid.UUID, data: RequirementCreate) -> Requirement:
+        """The requirement, checked for the caller and not yet saved (raises as `add_requirement`)."""
+        await self.hubs.require_coordinator(principal, hub_id)
+        destination = codes.jurisdiction(data.destination, "destination")
+        longest = MAX_PREFIX_DIGITS[data.classification_scheme]
+        if len(data.classification_prefix) > longest:
+            raise InvalidInput.field(
+                "classification_prefix", f"{data.classification_scheme.value} codes have at most {longest} digits"
+            )
+        if await self.repo.same_requirement(
+            hub_id, data.classification_scheme, data.classification_prefix, destination, data.credential_type
+        ):
+            raise DuplicateRequirement("the hub already has this requirement")
+        description = data.description.strip() if data.description else None
+        return Requirement(
+            id=uuid7(),
+            hub_id=hub_id,
+            classification_scheme=data.classification_scheme,
+            classification_prefix=data.classification_prefix,
+            destination=destination,
+            credential_type=data.credential_type,
+            description=description or None,
+            created_by=principal.user_id,
+        )
+
+    async def _hub_requirement(self, principal: Principal, hub_id: uuid.UUID, requirement_id: uuid.UUID) -> Requirement:
+        await self.hubs.require_coordinator(principal, hub_id)
+        requirement = await self.repo.requirement(hub_id, requirement_id)
+        if requirement is None:
+            raise RequirementNotFound("no such requirement in this hub")
+        return requirement
+
+    async def _new_recognition(self, principal: Principal, hub_id: uuid.UUID, data: RecognitionCreate) -> Recognition:
+        """The recognition, checked for the caller and not yet saved (raises as `add_recognition`)."""
+        await self.hubs.require_coordinator(principal, hub_id)
+        issued_in = codes.jurisdiction(data.issued_in, "issued_in")
+        recognised_in = codes.jurisdiction(data.recognised_in, "recognised_in")
+        if codes.jurisdiction_covers(issued_in, recognised_in):
+            raise InvalidInput.field(
+                "recognised_in", f"credentials issued in {issued_in} already count in {recognised_in}"
+            )
+        if await self.repo.same_recognition(hub_id, data.credential_type, issued_in, recognised_in):
+            raise DuplicateRecognition(
+                f"the hub already recognises {data.credential_type} issued in {issued_in} in {recognised_in}"
+            )
+        return Recognition(
+            id=uuid7(),
+            hub_id=hub_id,
+            credential_type=data.credential_type,
+            issued_in=issued_in,
+            recognised_in=recognised_in,
+            created_by=principal.user_id,
+        )
+
+    async def _hub_recognition(self, principal: Principal, hub_id: uuid.UUID, recognition_id: uuid.UUID) -> Recognition:
+        await self.hubs.require_coordinator(principal, hub_id)
+        recognition = await self.repo.recognition(hub_id, recognition_id)
+        if recognition is None:
+            raise RecognitionNotFound("no such recognition in this hub")
+        return recognition
 
     # --- eligibility ------------------------------------------------------------
 
@@ -592,6 +647,27 @@ class ComplianceService:
             on=on,
             reader=Reader.seller if member else Reader.others,
         )
+
+
+@dataclass(frozen=True)
+class RuleChange:
+    """A change to one hub's compliance rules, weighed before it is made: the requirement or
+    recognition it adds (built, never saved) or removes (`removed`). `check_eligibility_many` given
+    one judges as if it were made, writing nothing; `ComplianceService.propose_*` build one,
+    checking who may make it and what is wrong with it as making it would."""
+
+    rule: Requirement | Recognition
+    removed: bool = False
+
+    @property
+    def hub_id(self) -> uuid.UUID:
+        return self.rule.hub_id
+
+    @property
+    def place(self) -> str:
+        """Where it can make a difference (and inside): the requirement's destination, or where the
+        recognition makes credentials count."""
+        return self.rule.destination if isinstance(self.rule, Requirement) else self.rule.recognised_in
 
 
 @dataclass(frozen=True)
@@ -639,10 +715,17 @@ async def check_eligibility(
 
 
 async def check_eligibility_many(
-    session: AsyncSession, goods: Sequence[Goods], destination: str, on: dt.date | None = None, *, reader: Reader
+    session: AsyncSession,
+    goods: Sequence[Goods],
+    destination: str,
+    on: dt.date | None = None,
+    *,
+    reader: Reader,
+    change: RuleChange | None = None,
 ) -> list[Eligibility]:
     """`check_eligibility` for several goods into one destination (a checkout's lines), in at
-    most three queries however many goods and rules there are."""
+    most three queries however many goods and rules there are (four with a `change`: judged as if
+    it were made, in memory, nothing written)."""
     schemes: list[ClassificationScheme] = []
     for item in goods:
         try:
@@ -661,6 +744,8 @@ async def check_eligibility_many(
     enclosing = [place, *codes.jurisdiction_parents(place)]
     sellers = {item.seller_organization_id for item in goods}
     rules = await repo.requirements_of_admitting_hubs(sellers, set(schemes), enclosing)
+    if change is not None and isinstance(change.rule, Requirement):
+        rules = await _changed_requirements(repo, rules, change.rule, removed=change.removed, sellers=sellers)
     applicable = [
         [
             r
@@ -673,6 +758,10 @@ async def check_eligibility_many(
     credentials = await repo.credentials_for_eligibility(sellers, types) if types else []
     hubs = {r.hub_id for requirements in applicable for r in requirements}
     recognitions = await repo.recognitions_for_eligibility(hubs, types) if credentials else []
+    if change is not None and isinstance(change.rule, Recognition):
+        recognitions = [r for r in recognitions if r.id != change.rule.id]
+        if not change.removed and change.rule.hub_id in hubs and change.rule.credential_type in types:
+            recognitions.append(change.rule)
     results: list[Eligibility] = []
     for item, requirements in zip(goods, applicable, strict=True):
         own = [
@@ -684,6 +773,23 @@ async def check_eligibility_many(
         unmet = assess(requirements, own, recognitions, place, day, reader=reader) if requirements else []
         results.append(Eligibility(eligible=not unmet, destination=place, checked_on=day, unmet=unmet))
     return results
+
+
+async def _changed_requirements(
+    repo: ComplianceRepository,
+    rules: list[tuple[uuid.UUID, Requirement]],
+    requirement: Requirement,
+    *,
+    removed: bool,
+    sellers: set[uuid.UUID],
+) -> list[tuple[uuid.UUID, Requirement]]:
+    """`rules` (each seller's requirements, as `requirements_of_admitting_hubs` found them) with the
+    requirement removed, or added for each seller its hub admitted. The caller still applies
+    `Requirement.applies_to`, so an added one that does not apply is harmless."""
+    kept = [(seller, rule) for seller, rule in rules if rule.id != requirement.id]
+    if removed:
+        return kept
+    return kept + [(seller, requirement) for seller in await repo.admitted_among(requirement.hub_id, sellers)]
 
 
 async def missing_credentials(

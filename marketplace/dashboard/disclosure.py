@@ -13,7 +13,12 @@ period's cross-border value, and the domestic flows of the rest; the cohorts of 
 (every producer that sold belongs to exactly one cohort). To keep that the only arithmetic between
 published figures, flows, inclusion and cohorts are published for the whole period only.
 Counts of organisations in a row are kept: they are what a reader needs to see why a row is hidden
-(in the organisations table the count is the figure, so it is hidden there).
+(in the organisations table the count is the figure, so it is hidden there); `suppression` says
+which rule hid it.
+
+A row with no organisation behind it at all (a month when nothing was sold or awarded) tells of no
+one: its zeros are published, and it is never the part hidden to protect another (a reader who can
+tell that nothing happened that month would learn nothing from hiding it).
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from marketplace.dashboard.schemas import (
     OrganizationRow,
     ProcurementRow,
     Row,
+    Suppression,
     TradeRow,
 )
 
@@ -51,8 +57,14 @@ _PROCUREMENT_FIGURES = (
 _COHORT_FIGURES = ("revenue_minor", "jobs")
 
 
-def hidden(row: R, figures: Sequence[str]) -> R:
-    return msgspec.structs.replace(row, suppressed=True, **dict.fromkeys(figures))
+def hidden(row: R, figures: Sequence[str], why: Suppression = Suppression.few_organizations) -> R:
+    return msgspec.structs.replace(row, suppressed=True, suppression=why, **dict.fromkeys(figures))
+
+
+def too_few(minimum: int, *counts: int | None) -> bool:
+    """Whether a row with these counts of organisations behind it is too small to publish: some
+    organisation stands behind it, and fewer than `minimum` of one kind (none at all tells of no one)."""
+    return any(counts) and any((count or 0) < minimum for count in counts)
 
 
 def suppress(rows: Sequence[R], too_small: Callable[[R], bool], figures: Sequence[str]) -> list[R]:
@@ -66,9 +78,11 @@ def complement(
     published: Callable[[Hashable], bool],
     size: Callable[[R], int],
     figures: Sequence[str],
+    empty: Callable[[R], bool] = lambda _: False,
 ) -> list[R]:
     """Secondary suppression: in each group (rows whose `group` is not None) whose total is `published`,
-    if exactly one row is suppressed, also hide the other row of smallest `size` (read before hiding)."""
+    if exactly one row is suppressed, also hide the other row of smallest `size` (read before hiding)
+    that is not `empty` (no organisation behind it: hiding its zeros would protect nothing)."""
     members: dict[Hashable, list[int]] = {}
     for index, row in enumerate(rows):
         key = group(row)
@@ -77,10 +91,10 @@ def complement(
     result = list(rows)
     for key, indexes in members.items():
         hidden_rows = [i for i in indexes if rows[i].suppressed]
-        shown = [i for i in indexes if not rows[i].suppressed]
+        shown = [i for i in indexes if not rows[i].suppressed and not empty(rows[i])]
         if published(key) and len(hidden_rows) == 1 and shown:
             smallest = min(shown, key=lambda i: size(rows[i]))
-            result[smallest] = hidden(rows[smallest], figures)
+            result[smallest] = hidden(rows[smallest], figures, Suppression.secondary)
     return result
 
 
@@ -88,7 +102,7 @@ def disclose(dashboard: Dashboard, minimum: int) -> OpenData:
     """The public summary of a dashboard; see the module docstring for the rules."""
 
     def few_parties(row: TradeRow | FlowRow) -> bool:
-        return row.producers < minimum or row.buyers < minimum
+        return too_few(minimum, row.producers, row.buyers)
 
     trade = suppress(dashboard.trade, few_parties, _TRADE_FIGURES)
     period_published = any(row.month is None and not row.suppressed for row in trade)
@@ -98,6 +112,7 @@ def disclose(dashboard: Dashboard, minimum: int) -> OpenData:
         published=lambda _: period_published,
         size=lambda row: row.value_minor or 0,
         figures=_TRADE_FIGURES,
+        empty=lambda row: not (row.producers or row.buyers),
     )
     flows = complement(
         suppress([row for row in dashboard.flows if row.month is None], few_parties, _FLOW_FIGURES),
@@ -107,17 +122,21 @@ def disclose(dashboard: Dashboard, minimum: int) -> OpenData:
         figures=_FLOW_FIGURES,
     )
     inclusion: list[InclusionRow] = suppress(
-        [row for row in dashboard.inclusion if row.month is None], lambda r: r.producers < minimum, _INCLUSION_FIGURES
+        [row for row in dashboard.inclusion if row.month is None],
+        lambda r: too_few(minimum, r.producers),
+        _INCLUSION_FIGURES,
     )
     organizations: list[OrganizationRow] = suppress(
-        dashboard.organizations, lambda r: (r.organizations or 0) < minimum, _ORGANIZATION_FIGURES
+        dashboard.organizations, lambda r: too_few(minimum, r.organizations), _ORGANIZATION_FIGURES
     )
     procurement: list[ProcurementRow] = suppress(
-        dashboard.procurement, lambda r: r.suppliers < minimum, _PROCUREMENT_FIGURES
+        dashboard.procurement, lambda r: too_few(minimum, r.suppliers), _PROCUREMENT_FIGURES
     )
     cohorts: list[CohortRow] = complement(
         suppress(
-            [row for row in dashboard.cohorts if row.month is None], lambda r: r.producers < minimum, _COHORT_FIGURES
+            [row for row in dashboard.cohorts if row.month is None],
+            lambda r: too_few(minimum, r.producers),
+            _COHORT_FIGURES,
         ),
         group=lambda _: "period",
         published=lambda _: period_published,

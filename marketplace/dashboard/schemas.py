@@ -1,14 +1,17 @@
 """Wire formats of hub dashboards.
 
 Every table is a list of rows. A row whose `month` is null covers the whole period; the other rows
-cover one calendar month (UTC), written `YYYY-MM`. Money is in minor units of the hub's reporting
-currency; percentages are decimal strings with two places. In the public open-data summary a row
-with `suppressed: true` had too few organisations behind it, and its figures are null.
+cover one calendar month (UTC), written `YYYY-MM`. The tables by month (`trade`, `procurement`) have
+a row for every month of the period, of zeros for a month when nothing happened. Money is in minor
+units of the hub's reporting currency; percentages are decimal strings with two places. In the public
+open-data summary a row with `suppressed: true` has its figures null: it had too few organisations
+behind it, or its figure would give such a row's away (`suppression` says which).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import uuid
 from decimal import Decimal
 
@@ -31,10 +34,27 @@ class Period(msgspec.Struct, kw_only=True, frozen=True):
         return dt.datetime.combine(self.last_day + dt.timedelta(days=1), dt.time(), dt.UTC)
 
 
+def months_between(first_day: dt.date, last_day: dt.date) -> list[str]:
+    """Every calendar month from `first_day`'s to `last_day`'s, both included, written `YYYY-MM`."""
+    first, last = first_day.year * 12 + first_day.month - 1, last_day.year * 12 + last_day.month - 1
+    return [f"{index // 12:04d}-{index % 12 + 1:02d}" for index in range(first, last + 1)]
+
+
+class Suppression(enum.StrEnum):
+    """Why the open data hides a row's figures."""
+
+    few_organizations = "few-organizations"
+    """Too few organisations stand behind the row."""
+    secondary = "secondary"
+    """Published, the row's figures would give a hidden row's away by subtraction from a total."""
+
+
 class Row(msgspec.Struct, kw_only=True, frozen=True):
     month: str | None
     """`YYYY-MM`, or null for the whole period."""
     suppressed: bool = False
+    suppression: Suppression | None = None
+    """Why the row is suppressed (null when it is not)."""
 
 
 class TradeRow(Row, kw_only=True, frozen=True):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar, runtime_checkable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,7 +14,16 @@ from kernel.auth import Principal
 from kernel.errors import InvalidInput, NotFound
 from marketplace.dashboard.disclosure import disclose
 from marketplace.dashboard.repository import DashboardRepository
-from marketplace.dashboard.schemas import Dashboard, OpenData, Period, PooledProcurement
+from marketplace.dashboard.schemas import (
+    Dashboard,
+    OpenData,
+    Period,
+    PooledProcurement,
+    ProcurementRow,
+    Row,
+    TradeRow,
+    months_between,
+)
 from marketplace.hub.models import Hub
 from marketplace.hub.repository import HubRepository
 from marketplace.hub.service import HubService
@@ -24,6 +34,8 @@ MINIMUM_GROUP_SIZE = 5
 MAX_MONTHS = 120
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 _YYYY_MM = re.compile(r"[0-9]{4}-[0-9]{2}")
+
+R = TypeVar("R", bound=Row)
 
 
 @runtime_checkable
@@ -69,6 +81,46 @@ def period_of(first_month: str | None, last_month: str | None, today: dt.date) -
     return Period(first_day=first, last_day=following - dt.timedelta(days=1))
 
 
+def every_month(rows: Sequence[R], period: Period, empty: Callable[[str], R]) -> list[R]:
+    """A table by month with a row for every month of the period: the whole period's row first, then
+    each month in order, `empty(month)` (its zeros) for a month without one."""
+    by_month = {row.month: row for row in rows if row.month is not None}
+    whole = [row for row in rows if row.month is None]
+    return whole + [by_month.get(month) or empty(month) for month in months_between(period.first_day, period.last_day)]
+
+
+def no_trade(month: str) -> TradeRow:
+    return TradeRow(
+        month=month,
+        orders=0,
+        value_minor=0,
+        cross_border_value_minor=0,
+        cross_border_percent=None,
+        awarded_value_minor=0,
+        producers=0,
+        buyers=0,
+    )
+
+
+def no_tenders(month: str) -> ProcurementRow:
+    return ProcurementRow(
+        month=month,
+        tenders=0,
+        lots=0,
+        offers=0,
+        bids_per_lot=None,
+        lots_awarded=0,
+        lots_split=0,
+        split_percent=None,
+        suppliers=0,
+        pooled_value_minor=0,
+        compared_pooled_minor=0,
+        individual_minor=0,
+        savings_minor=0,
+        savings_percent=None,
+    )
+
+
 class DashboardService:
     def __init__(self, session: AsyncSession, procurement: PooledProcurementSource) -> None:
         self.session = session
@@ -76,7 +128,8 @@ class DashboardService:
         self.procurement = procurement
 
     async def dashboard(self, principal: Principal, hub_id: uuid.UUID, period: Period) -> Dashboard:
-        """Every figure of the hub for the period. Only its coordinators may read it (403 otherwise)."""
+        """Every figure of the hub for the period, with every month of it in the tables by month (an
+        empty month as zeros). Only its coordinators may read it (403 otherwise)."""
         hub = await HubService(self.session).require_coordinator(principal, hub_id)
         return await self._figures(hub, period)
 
@@ -98,11 +151,11 @@ class DashboardService:
             last_day=period.last_day,
             refreshed_at=await self.repo.refreshed_at(),
             unconverted_orders=await self.repo.unconverted(params),
-            trade=await self.repo.trade(params),
+            trade=every_month(await self.repo.trade(params), period, no_trade),
             flows=await self.repo.flows(params),
             inclusion=await self.repo.inclusion(params),
             organizations=await self.repo.organizations(params),
-            procurement=pooled.tenders,
+            procurement=every_month(pooled.tenders, period, no_tenders),
             pooled_quantities=pooled.quantities,
             cohorts=await self.repo.cohorts(params),
         )

@@ -53,3 +53,25 @@ class DisputeRead(msgspec.Struct, kw_only=True, frozen=True):
     messages: list[DisputeMessageRead]
     opened_at: dt.datetime
     resolved_at: dt.datetime | None
+
+
+class DisputeWaiting(msgspec.Struct, kw_only=True, frozen=True):
+    """A dispute of a hub's order not decided yet, as its coordinators list it."""
+
+    id: uuid.UUID
+    order_id: uuid.UUID
+    status: DisputeStatus
+    """`open`: waiting for the producer's answer; `answered`: for a coordinator's decision."""
+    reason: DisputeReason
+    buyer_name: str
+    producer_name: str
+    opened_at: dt.datetime
+
+
+class DisputeDecided(DisputeWaiting, kw_only=True, frozen=True):
+    """A dispute of a hub's order a coordinator resolved, as its coordinators list it."""
+
+    outcome: DisputeOutcome
+    refund: Amount
+    """What was credited (nothing for a rejection)."""
+    resolved_at: dt.datetime

@@ -17,17 +17,21 @@ from kernel.auth import Principal
 from kernel.errors import Conflict, InvalidInput, NotFound
 from kernel.money import Amount
 from kernel.outbox import emit
+from kernel.pagination import Page, PageParams
 from marketplace.card.service import in_proportion
 from marketplace.dispute.models import Dispute, DisputeMessage, DisputeOutcome, DisputeStatus
 from marketplace.dispute.repository import DisputeRepository
 from marketplace.dispute.schemas import (
+    DisputeDecided,
     DisputeMessageRead,
     DisputeOpen,
     DisputeRead,
     DisputeReply,
     DisputeResolution,
+    DisputeWaiting,
 )
 from marketplace.events import CardRefundDue, DisputeMessagePosted, DisputeOpened, DisputeResolved
+from marketplace.hub.service import HubService
 from marketplace.order.models import Order, OrderStatus, Party, PaymentMethod
 from marketplace.order.repository import OrderRepository
 from marketplace.order.service import NotYourMove, OrderNotFound, OrderService
@@ -125,6 +129,45 @@ class DisputeService:
             return await self.read(principal, dispute.order_id)
         except OrderNotFound:
             raise DisputeNotFound("no such dispute") from None
+
+    async def waiting_in_hub(self, principal: Principal, hub_id: uuid.UUID) -> list[DisputeWaiting]:
+        """The hub's disputes not decided yet (open or answered), the oldest first, with both
+        sides' names: its coordinators' work (one read). `NotACoordinator` (403) for anyone else."""
+        await HubService(self.session).require_coordinator(principal, hub_id)
+        return [
+            DisputeWaiting(
+                id=dispute.id,
+                order_id=dispute.order_id,
+                status=dispute.status,
+                reason=dispute.reason,
+                buyer_name=buyer_name,
+                producer_name=producer_name,
+                opened_at=dispute.created_at,
+            )
+            for dispute, buyer_name, producer_name in await self.repo.waiting_in_hub(hub_id)
+        ]
+
+    async def decided_in_hub(self, principal: Principal, hub_id: uuid.UUID, page: PageParams) -> Page[DisputeDecided]:
+        """One page of the hub's resolved disputes, the latest decided first, with both sides' names
+        and the decision (its coordinators). `NotACoordinator` (403) for anyone else."""
+        await HubService(self.session).require_coordinator(principal, hub_id)
+        rows, total = await self.repo.decided_in_hub(hub_id, page.offset, page.per_page)
+        items = [
+            DisputeDecided(
+                id=dispute.id,
+                order_id=dispute.order_id,
+                status=dispute.status,
+                reason=dispute.reason,
+                buyer_name=buyer_name,
+                producer_name=producer_name,
+                opened_at=dispute.created_at,
+                outcome=dispute.outcome or DisputeOutcome.rejected,
+                refund=Amount(amount_minor=dispute.refund_minor, currency=dispute.currency),
+                resolved_at=dispute.resolved_at or dispute.updated_at,
+            )
+            for dispute, buyer_name, producer_name in rows
+        ]
+        return Page(items=items, page=page.page, per_page=page.per_page, total=total)
 
     async def reply(self, principal: Principal, order_id: uuid.UUID, data: DisputeReply) -> DisputeRead:
         """Either side (or a coordinator) adds a message; the producer's first one answers the dispute.

@@ -18,10 +18,12 @@ from marketplace.hub.schemas import (
     HubCreate,
     HubMembershipRead,
     HubRead,
+    InclusionRefusalCreate,
     InclusionVerification,
     InclusionVerificationRead,
     InvoiceTerms,
     MembershipDecision,
+    PublicCatalogue,
 )
 from marketplace.hub.service import HubService
 from marketplace.organization.models import HubMembershipStatus, InclusionAttribute
@@ -50,6 +52,15 @@ class HubController(Controller):
     @get("/{hub_id:uuid}", summary="One hub")
     async def read(self, hub_id: FromPath[uuid.UUID], principal: Caller, hub_service: Hubs) -> HubRead:
         return await hub_service.read(principal, hub_id)
+
+    @put(
+        "/{hub_id:uuid}/public-catalogue",
+        summary="Choose whether the hub's public catalogue preview shows prices (coordinators)",
+    )
+    async def set_public_catalogue(
+        self, hub_id: FromPath[uuid.UUID], data: JSONBody[PublicCatalogue], principal: Caller, hub_service: Hubs
+    ) -> HubRead:
+        return await hub_service.set_public_catalogue(principal, hub_id, data)
 
     @get("/{hub_id:uuid}/coordinators", summary="The hub's coordinators")
     async def coordinators(
@@ -138,7 +149,25 @@ class HubController(Controller):
         principal: Caller,
         hub_service: Hubs,
     ) -> InclusionVerificationRead:
-        return await hub_service.verify_inclusion(principal, hub_id, organization_id, attribute, data.verified)
+        return await hub_service.verify_inclusion(
+            principal, hub_id, organization_id, attribute, data.verified, data.evidence
+        )
+
+    @post(
+        "/{hub_id:uuid}/organizations/{organization_id:uuid}/inclusion/{attribute:str}/refusal",
+        summary="Refuse to verify a declared inclusion attribute, saying why (coordinators)",
+        status_code=200,
+    )
+    async def refuse_inclusion(
+        self,
+        hub_id: FromPath[uuid.UUID],
+        organization_id: FromPath[uuid.UUID],
+        attribute: FromPath[InclusionAttribute],
+        data: JSONBody[InclusionRefusalCreate],
+        principal: Caller,
+        hub_service: Hubs,
+    ) -> InclusionVerificationRead:
+        return await hub_service.refuse_inclusion(principal, hub_id, organization_id, attribute, data.reason)
 
     @get(
         "/{hub_id:uuid}/audit",

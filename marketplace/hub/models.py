@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import CHAR, String
+from sqlalchemy import CHAR, Boolean, String
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -23,3 +23,5 @@ class Hub(Entity):
     """Named places: [{"name": "Görlitz", "jurisdiction": "DE-SN"}, ...]."""
     reporting_currency: Mapped[str] = mapped_column(CHAR(3))
     languages: Mapped[list[str]] = mapped_column(ARRAY(String(35)))
+    catalogue_shows_prices: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    """Whether the hub's public catalogue preview (`/portal/<hub>/catalogue`) shows the listings' prices."""

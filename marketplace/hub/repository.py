@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 
-from sqlalchemy import String, and_, func, or_, select, update
+from sqlalchemy import String, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.audit import AuditEntry
@@ -16,6 +16,8 @@ from marketplace.organization.models import (
     HubMembership,
     HubMembershipStatus,
     Inclusion,
+    InclusionAttribute,
+    InclusionRefusal,
     Membership,
     Organization,
     OrganizationKind,
@@ -37,8 +39,67 @@ class HubRepository:
         await self.session.execute(
             update(Inclusion)
             .where(Inclusion.organization_id == organization_id, Inclusion.verified_by_hub_id == hub_id)
-            .values(verified=False, verified_by_hub_id=None, verified_by_user_id=None, verified_at=None)
+            .values(
+                verified=False,
+                verified_by_hub_id=None,
+                verified_by_user_id=None,
+                verified_at=None,
+                verification_evidence=None,
+            )
         )
+        await self.session.execute(
+            delete(InclusionRefusal).where(
+                InclusionRefusal.hub_id == hub_id, InclusionRefusal.organization_id == organization_id
+            )
+        )
+
+    async def refusal(
+        self, hub_id: uuid.UUID, organization_id: uuid.UUID, attribute: InclusionAttribute
+    ) -> InclusionRefusal | None:
+        return (
+            await self.session.execute(
+                select(InclusionRefusal).where(
+                    InclusionRefusal.hub_id == hub_id,
+                    InclusionRefusal.organization_id == organization_id,
+                    InclusionRefusal.attribute == attribute,
+                )
+            )
+        ).scalar_one_or_none()
+
+    async def refusals(self, hub_id: uuid.UUID, organization_id: uuid.UUID) -> list[InclusionRefusal]:
+        rows = await self.session.execute(
+            select(InclusionRefusal)
+            .where(InclusionRefusal.hub_id == hub_id, InclusionRefusal.organization_id == organization_id)
+            .order_by(InclusionRefusal.attribute)
+        )
+        return list(rows.scalars())
+
+    async def declarations_to_verify(self, hub_id: uuid.UUID) -> list[tuple[Inclusion, str]]:
+        """Declared, unverified inclusion attributes of the hub's admitted organisations that the hub
+        has not refused, with the organisation's name: by name, then attribute (one statement)."""
+        refused = (
+            select(InclusionRefusal.id)
+            .where(
+                InclusionRefusal.hub_id == hub_id,
+                InclusionRefusal.organization_id == Inclusion.organization_id,
+                InclusionRefusal.attribute == Inclusion.attribute,
+            )
+            .exists()
+        )
+        rows = await self.session.execute(
+            select(Inclusion, Organization.legal_name)
+            .join(HubMembership, HubMembership.organization_id == Inclusion.organization_id)
+            .join(Organization, Organization.id == Inclusion.organization_id)
+            .where(
+                HubMembership.hub_id == hub_id,
+                HubMembership.status == HubMembershipStatus.admitted,
+                Inclusion.declared,
+                ~Inclusion.verified,
+                ~refused,
+            )
+            .order_by(Organization.legal_name, Organization.id, Inclusion.attribute)
+        )
+        return [(inclusion, name) for inclusion, name in rows.all()]
 
     async def all_jurisdictions(self) -> set[str]:
         rows = await self.session.execute(select(func.unnest(Hub.jurisdictions)).distinct())
@@ -126,14 +187,16 @@ class HubRepository:
         )
         return [(c, u) for c, u in rows.all()]
 
-    async def membership(self, hub_id: uuid.UUID, organization_id: uuid.UUID) -> HubMembership | None:
-        return (
-            await self.session.execute(
-                select(HubMembership)
-                .where(HubMembership.hub_id == hub_id, HubMembership.organization_id == organization_id)
-                .with_for_update()
-            )
-        ).scalar_one_or_none()
+    async def membership(
+        self, hub_id: uuid.UUID, organization_id: uuid.UUID, *, lock: bool = True
+    ) -> HubMembership | None:
+        """The organisation's membership of the hub, locked for a decision (unless `lock` is False)."""
+        statement = select(HubMembership).where(
+            HubMembership.hub_id == hub_id, HubMembership.organization_id == organization_id
+        )
+        if lock:
+            statement = statement.with_for_update()
+        return (await self.session.execute(statement)).scalar_one_or_none()
 
     async def memberships(
         self, hub_id: uuid.UUID, status: HubMembershipStatus | None, offset: int, limit: int

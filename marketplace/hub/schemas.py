@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import msgspec
 
 from marketplace.organization.models import HubMembershipStatus, InclusionAttribute
+from marketplace.organization.schemas import InclusionRead
 
 
 class NamedPlace(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
@@ -37,6 +38,15 @@ class HubRead(msgspec.Struct, kw_only=True, frozen=True):
     languages: list[str]
     i_coordinate: bool
     created_at: dt.datetime
+    catalogue_shows_prices: bool = True
+    """Whether the hub's public catalogue preview shows the listings' prices (its coordinators choose)."""
+
+
+class PublicCatalogue(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """How the hub's public catalogue preview (`/portal/<hub>/catalogue`) shows its producers' listings."""
+
+    shows_prices: bool
+    """Whether it shows each listing's price ("from 40.50 zł per kg"); off, it shows what is offered only."""
 
 
 class CoordinatorAppoint(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -73,10 +83,26 @@ class HubMembershipRead(msgspec.Struct, kw_only=True, frozen=True):
     """Payment terms the hub grants the organisation as a buyer (days to pay an invoice; null: none)."""
     applied_at: dt.datetime
     decided_at: dt.datetime | None
+    municipality: str | None = None
+
+
+class HubMemberRead(HubMembershipRead, kw_only=True, frozen=True):
+    """An application or membership with the organisation's inclusion attributes as declared and
+    verified (None for an organisation the hub turned away: the hub no longer reads it)."""
+
+    inclusion: InclusionRead | None
+
+
+Evidence = Annotated[
+    str,
+    msgspec.Meta(max_length=1000, examples=["Extract of the KRS register of 3 March: two of three owners are women"]),
+]
 
 
 class InclusionVerification(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     verified: bool
+    evidence: Evidence | None = None
+    """What the coordinator saw that shows the declaration true (kept with the verification)."""
 
 
 class InclusionVerificationRead(msgspec.Struct, kw_only=True, frozen=True):
@@ -86,6 +112,33 @@ class InclusionVerificationRead(msgspec.Struct, kw_only=True, frozen=True):
     verified_by_hub: bool
     verified_by_hub_id: uuid.UUID | None
     verified_at: dt.datetime | None
+    evidence: str | None = None
+    """What the verifying coordinator saw."""
+    refused: bool = False
+    """True when this hub refused to verify the declaration (`InclusionRefusalRead` says why)."""
+
+
+class InclusionRefusalCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    reason: Annotated[str, msgspec.Meta(max_length=1000, examples=["No document shows who leads it"])]
+
+
+class InclusionRefusalRead(msgspec.Struct, kw_only=True, frozen=True):
+    """A hub's refusal to verify a declared inclusion attribute, and why."""
+
+    organization_id: uuid.UUID
+    attribute: InclusionAttribute
+    hub_id: uuid.UUID
+    reason: str
+    refused_at: dt.datetime
+
+
+class DeclarationToVerify(msgspec.Struct, kw_only=True, frozen=True):
+    """A declared inclusion attribute of an admitted organisation that the hub has neither verified
+    nor refused."""
+
+    organization_id: uuid.UUID
+    organization_name: str
+    attribute: InclusionAttribute
 
 
 class AuditEntryRead(msgspec.Struct, kw_only=True, frozen=True):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel import audit, clock, codes, text
@@ -23,13 +24,17 @@ from marketplace.hub.repository import HubRepository
 from marketplace.hub.schemas import (
     AuditEntryRead,
     CoordinatorRead,
+    DeclarationToVerify,
     HubApplication,
     HubCreate,
+    HubMemberRead,
     HubMembershipRead,
     HubRead,
+    InclusionRefusalRead,
     InclusionVerificationRead,
     InvoiceTerms,
     NamedPlace,
+    PublicCatalogue,
 )
 from marketplace.identity.models import User
 from marketplace.identity.repository import IdentityRepository
@@ -37,12 +42,14 @@ from marketplace.organization.models import (
     HubCoordinator,
     HubMembership,
     HubMembershipStatus,
+    Inclusion,
     InclusionAttribute,
+    InclusionRefusal,
     Organization,
     Role,
 )
 from marketplace.organization.repository import OrganizationRepository
-from marketplace.organization.service import OrganizationService, require_verified_email
+from marketplace.organization.service import OrganizationService, inclusion_read, require_verified_email
 
 
 class HubNotFound(NotFound):
@@ -104,6 +111,7 @@ class HubService:
             languages=list(hub.languages),
             i_coordinate=hub.id in coordinated,
             created_at=hub.created_at,
+            catalogue_shows_prices=hub.catalogue_shows_prices,
         )
 
     async def create(self, principal: Principal, data: HubCreate) -> HubRead:
@@ -164,9 +172,10 @@ class HubService:
             )
         return read
 
-    async def list_hubs(self, principal: Principal, page: PageParams) -> Page[HubRead]:
+    async def list_hubs(self, principal: Principal | None, page: PageParams) -> Page[HubRead]:
+        """Every hub (hubs are public: `principal` None is the public, who coordinates none)."""
         hubs, total = await self.repo.page(page.offset, page.per_page)
-        mine = await self.repo.coordinated_by(principal.user_id)
+        mine = set() if principal is None else await self.repo.coordinated_by(principal.user_id)
         return Page(items=[self._read(h, mine) for h in hubs], page=page.page, per_page=page.per_page, total=total)
 
     async def coordinated(self, principal: Principal) -> list[HubRead]:
@@ -175,8 +184,32 @@ class HubService:
         hubs = [self._read(await self._hub(hub_id), mine) for hub_id in mine]
         return sorted(hubs, key=lambda hub: hub.name)
 
+    async def read_public(self, hub_id: uuid.UUID) -> HubRead:
+        """The hub as anyone may read it (hubs are public), coordinated by nobody reading it."""
+        return self._read(await self._hub(hub_id), set())
+
     async def read(self, principal: Principal, hub_id: uuid.UUID) -> HubRead:
         return self._read(await self._hub(hub_id), await self.repo.coordinated_by(principal.user_id))
+
+    async def set_public_catalogue(self, principal: Principal, hub_id: uuid.UUID, data: PublicCatalogue) -> HubRead:
+        """A coordinator chooses whether the hub's public catalogue preview shows prices (audited as
+        `hub.public_catalogue`). Raises `HubNotFound` (404), `NotACoordinator` (403) for anyone else
+        (and `EmailUnverified` for a coordinator whose address is not proven)."""
+        hub = await self.require_coordinator(principal, hub_id)
+        before = {"shows_prices": hub.catalogue_shows_prices}
+        hub.catalogue_shows_prices = data.shows_prices
+        await self.session.flush()
+        await audit.record(
+            self.session,
+            principal,
+            "hub.public_catalogue",
+            object_type="hub",
+            object_id=hub.id,
+            hub_id=hub.id,
+            before=before,
+            after={"shows_prices": data.shows_prices},
+        )
+        return self._read(hub, {hub.id})
 
     # --- coordinators -----------------------------------------------------------
 
@@ -283,8 +316,16 @@ class HubService:
     async def decide(
         self, principal: Principal, hub_id: uuid.UUID, organization_id: uuid.UUID, *, admit: bool, note: str | None
     ) -> HubMembershipRead:
-        """A coordinator admits or rejects an application (or suspends an admitted member by rejecting)."""
+        """A coordinator admits or rejects an application (or suspends an admitted member by rejecting).
+
+        Rejecting says why (`note`, shown to the organisation): `InvalidInput` (422) naming `note`
+        without one. Raises `NotACoordinator` (403), `NotFound` (404) when the organisation has not
+        applied, `Conflict` (409) when it already is in the state decided.
+        """
         await self.require_coordinator(principal, hub_id)
+        if not admit and not (note or "").strip():
+            raise InvalidInput.field("note", "say why the organization is not admitted")
+        note = note.strip() if note is not None else None
         membership = await self.repo.membership(hub_id, organization_id)
         organization = await self.organizations.get(organization_id)
         if membership is None or organization is None:
@@ -342,6 +383,35 @@ class HubService:
         )
         return _membership_read(membership, organization)
 
+    async def membership(
+        self, principal: Principal, hub_id: uuid.UUID, organization_id: uuid.UUID
+    ) -> HubMembershipRead:
+        """One organisation's application or membership, as the hub's coordinators read it (a
+        rejected one too: the hub keeps its decision). `NotFound` (404) when it never applied."""
+        await self.require_coordinator(principal, hub_id)
+        membership = await self.repo.membership(hub_id, organization_id, lock=False)
+        organization = await self.organizations.get(organization_id)
+        if membership is None or organization is None:
+            raise NotFound("this organization has not applied to this hub")
+        return _membership_read(membership, organization)
+
+    async def members(
+        self, principal: Principal, hub_id: uuid.UUID, status: HubMembershipStatus | None, page: PageParams
+    ) -> Page[HubMemberRead]:
+        """As `memberships`, each with the organisation's declared and verified inclusion attributes
+        (not for those the hub rejected); two reads."""
+        listed = await self.memberships(principal, hub_id, status, page)
+        readable = [m.organization_id for m in listed.items if m.status is not HubMembershipStatus.rejected]
+        inclusion = await self.organizations.inclusion_of(readable)
+        items = [
+            HubMemberRead(
+                **msgspec.structs.asdict(m),
+                inclusion=inclusion_read(inclusion[m.organization_id]) if m.organization_id in inclusion else None,
+            )
+            for m in listed.items
+        ]
+        return Page(items=items, page=listed.page, per_page=listed.per_page, total=listed.total)
+
     async def memberships(
         self, principal: Principal, hub_id: uuid.UUID, status: HubMembershipStatus | None, page: PageParams
     ) -> Page[HubMembershipRead]:
@@ -360,31 +430,32 @@ class HubService:
         organization_id: uuid.UUID,
         attribute: InclusionAttribute,
         verified: bool,
+        evidence: str | None = None,
+        *,
+        evidence_required: bool = False,
     ) -> InclusionVerificationRead:
-        """A coordinator of a hub the organisation is admitted to verifies (or withdraws) a declared attribute.
+        """A coordinator of a hub the organisation is admitted to verifies (or withdraws) a declared
+        attribute, noting the evidence seen (`evidence`, kept with the verification). The pages ask for
+        the evidence of every verification (`evidence_required`); the API keeps it optional for
+        clients written before it was asked. Verifying ends this hub's refusal of it, if any.
 
         Raises `NotACoordinator` (403) for anyone else, `NotFound` (404) when the
         organisation is not admitted to this hub, `InvalidInput` (422) when the
-        attribute is not declared.
+        attribute is not declared (or the evidence is required and not given), `Conflict` (409)
+        when another hub verified it.
         """
-        await self.require_coordinator(principal, hub_id)
-        membership = await self.repo.membership(hub_id, organization_id)
-        if membership is None or membership.status is not HubMembershipStatus.admitted:
-            raise NotFound("the organization is not admitted to this hub")
-        row = await self.organizations.inclusion_row(organization_id, attribute.value)
-        if row is None or not row.declared:
-            raise InvalidInput.field("attribute", f"the organization has not declared itself {attribute.value}")
-        if row.verified and row.verified_by_hub_id != hub_id:
-            # One hub may not overturn (or take over) what another hub verified.
-            raise Conflict(f"{attribute.value} is already verified by another hub; only that hub can change it")
-        before = {
-            "verified": row.verified,
-            "verified_by_hub_id": str(row.verified_by_hub_id) if row.verified_by_hub_id else None,
-        }
+        row = await self._declared(principal, hub_id, organization_id, attribute)
+        seen = (evidence or "").strip() or None
+        if verified and evidence_required and seen is None:
+            raise InvalidInput.field("evidence", "say what you saw that shows the declaration is true")
+        before = _verification(row)
         row.verified = verified
         row.verified_by_hub_id = hub_id if verified else None
         row.verified_by_user_id = principal.user_id if verified else None
         row.verified_at = clock.now() if verified else None
+        row.verification_evidence = seen if verified else None
+        if verified and (refusal := await self.repo.refusal(hub_id, organization_id, attribute)) is not None:
+            await self.session.delete(refusal)
         await self.session.flush()
         await audit.record(
             self.session,
@@ -395,7 +466,7 @@ class HubService:
             hub_id=hub_id,
             organization_id=organization_id,
             before=before,
-            after={"attribute": attribute.value, "verified": verified},
+            after={"attribute": attribute.value, "verified": verified, "evidence": row.verification_evidence},
         )
         await emit(
             self.session,
@@ -403,14 +474,103 @@ class HubService:
                 hub_id=hub_id, organization_id=organization_id, attribute=attribute.value, verified=verified
             ),
         )
-        return InclusionVerificationRead(
+        return _verification_read(row, refused=False)
+
+    async def refuse_inclusion(
+        self,
+        principal: Principal,
+        hub_id: uuid.UUID,
+        organization_id: uuid.UUID,
+        attribute: InclusionAttribute,
+        reason: str,
+    ) -> InclusionVerificationRead:
+        """A coordinator of a hub the organisation is admitted to refuses to verify a declared
+        attribute, saying why (`reason`, for the hub's record): the hub's work queue no longer lists
+        it, until the declaration changes. This hub's own verification of it is withdrawn (and the
+        organisation told); the declaration stays, and another hub may still verify it.
+
+        Raises as `verify_inclusion`, and `InvalidInput` (422) naming `reason` without one.
+        """
+        if not reason.strip():
+            raise InvalidInput.field("reason", "say why the declaration is not verified")
+        row = await self._declared(principal, hub_id, organization_id, attribute)
+        before = _verification(row)
+        withdrawn = row.verified
+        row.verified, row.verified_by_hub_id, row.verified_by_user_id = False, None, None
+        row.verified_at, row.verification_evidence = None, None
+        refusal = await self.repo.refusal(hub_id, organization_id, attribute)
+        if refusal is None:
+            refusal = InclusionRefusal(
+                hub_id=hub_id,
+                organization_id=organization_id,
+                attribute=attribute,
+                reason="",
+                refused_by=principal.user_id,
+            )
+            self.session.add(refusal)
+        refusal.reason, refusal.refused_by = reason.strip(), principal.user_id
+        await self.session.flush()
+        await audit.record(
+            self.session,
+            principal,
+            "organization.inclusion_refused",
+            object_type="organization",
+            object_id=organization_id,
+            hub_id=hub_id,
             organization_id=organization_id,
-            attribute=attribute,
-            declared=row.declared,
-            verified_by_hub=row.verified,
-            verified_by_hub_id=row.verified_by_hub_id,
-            verified_at=row.verified_at,
+            before=before,
+            after={"attribute": attribute.value, "verified": False, "reason": refusal.reason},
         )
+        if withdrawn:
+            await emit(
+                self.session,
+                InclusionVerificationChanged(
+                    hub_id=hub_id, organization_id=organization_id, attribute=attribute.value, verified=False
+                ),
+            )
+        return _verification_read(row, refused=True)
+
+    async def _declared(
+        self, principal: Principal, hub_id: uuid.UUID, organization_id: uuid.UUID, attribute: InclusionAttribute
+    ) -> Inclusion:
+        """The declared attribute's row, for a coordinator of a hub the organisation is admitted to,
+        when no other hub verified it (raises as `verify_inclusion`)."""
+        await self.require_coordinator(principal, hub_id)
+        membership = await self.repo.membership(hub_id, organization_id)
+        if membership is None or membership.status is not HubMembershipStatus.admitted:
+            raise NotFound("the organization is not admitted to this hub")
+        row = await self.organizations.inclusion_row(organization_id, attribute.value)
+        if row is None or not row.declared:
+            raise InvalidInput.field("attribute", f"the organization has not declared itself {attribute.value}")
+        if row.verified and row.verified_by_hub_id != hub_id:
+            # One hub may not overturn (or take over) what another hub verified.
+            raise Conflict(f"{attribute.value} is already verified by another hub; only that hub can change it")
+        return row
+
+    async def refusals(
+        self, principal: Principal, hub_id: uuid.UUID, organization_id: uuid.UUID
+    ) -> list[InclusionRefusalRead]:
+        """The declarations of the organisation this hub refused to verify, and why (its coordinators)."""
+        await self.require_coordinator(principal, hub_id)
+        return [
+            InclusionRefusalRead(
+                organization_id=r.organization_id,
+                attribute=r.attribute,
+                hub_id=r.hub_id,
+                reason=r.reason,
+                refused_at=r.updated_at,
+            )
+            for r in await self.repo.refusals(hub_id, organization_id)
+        ]
+
+    async def declarations_to_verify(self, principal: Principal, hub_id: uuid.UUID) -> list[DeclarationToVerify]:
+        """The hub's work: declared inclusion attributes of its admitted organisations that no hub
+        verified and this one did not refuse, by organisation name (its coordinators; one read)."""
+        await self.require_coordinator(principal, hub_id)
+        return [
+            DeclarationToVerify(organization_id=row.organization_id, organization_name=name, attribute=row.attribute)
+            for row, name in await self.repo.declarations_to_verify(hub_id)
+        ]
 
     # --- audit ------------------------------------------------------------------
 
@@ -433,6 +593,27 @@ def _membership_read(membership: HubMembership, organization: Organization) -> H
         invoice_net_days=membership.invoice_net_days,
         applied_at=membership.created_at,
         decided_at=membership.decided_at,
+        municipality=organization.municipality,
+    )
+
+
+def _verification(row: Inclusion) -> dict[str, object]:
+    return {
+        "verified": row.verified,
+        "verified_by_hub_id": str(row.verified_by_hub_id) if row.verified_by_hub_id else None,
+    }
+
+
+def _verification_read(row: Inclusion, *, refused: bool) -> InclusionVerificationRead:
+    return InclusionVerificationRead(
+        organization_id=row.organization_id,
+        attribute=row.attribute,
+        declared=row.declared,
+        verified_by_hub=row.verified,
+        verified_by_hub_id=row.verified_by_hub_id,
+        verified_at=row.verified_at,
+        evidence=row.verification_evidence,
+        refused=refused,
     )
 
 

@@ -80,6 +80,14 @@ class Formats:
     def number(self, value: int | Decimal | str) -> str:
         return numbers.format_decimal(Decimal(value), locale=self.locale)
 
+    def percent(self, value: Decimal) -> str:
+        """A percentage given in percent (`10` → `10 %` to a German reader)."""
+        return numbers.format_percent(Decimal(value) / 100, locale=self.locale, decimal_quantization=False)
+
+    def currency_name(self, currency: str) -> str:
+        """The currency by name (`Euro`), for labels: "price in euro"."""
+        return numbers.get_currency_name(currency, locale=self.locale)
+
     def date(self, value: dt.date | str) -> str:
         day = dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
         return dates.format_date(day, format="long", locale=self.locale)

@@ -141,6 +141,29 @@ class Inclusion(Entity):
     verified_by_hub_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     verified_by_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    verification_evidence: Mapped[str | None] = mapped_column(String(1000))
+    """What the verifying coordinator saw (a register extract, the articles of a cooperative), in
+    their words; None when not verified or verified without saying."""
+
+
+class InclusionRefusal(Entity):
+    """A hub's refusal to verify a declared inclusion attribute, with the coordinator's reason. It
+    ends when the hub verifies the attribute after all, the declaration changes, or the hub turns
+    the organisation away; each hub decides for itself (another hub may still verify it)."""
+
+    __tablename__ = "inclusion_refusal"
+    __table_args__ = (
+        UniqueConstraint("hub_id", "organization_id", "attribute", name="uq_inclusion_refusal_attribute"),
+        {"schema": MARKETPLACE_SCHEMA},
+    )
+
+    hub_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.hub.id"))
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey(f"{MARKETPLACE_SCHEMA}.organization.id", ondelete="CASCADE"), index=True
+    )
+    attribute: Mapped[InclusionAttribute] = mapped_column(enum_type(InclusionAttribute, "inclusion_attribute"))
+    reason: Mapped[str] = mapped_column(String(1000))
+    refused_by: Mapped[uuid.UUID] = mapped_column(Uuid)
 
 
 class HubMembershipStatus(enum.StrEnum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.identity.models import User
@@ -13,6 +13,8 @@ from marketplace.organization.models import (
     HubMembership,
     HubMembershipStatus,
     Inclusion,
+    InclusionAttribute,
+    InclusionRefusal,
     Invitation,
     InvitationStatus,
     Membership,
@@ -115,6 +117,14 @@ class OrganizationRepository:
                 select(Inclusion).where(Inclusion.organization_id == organization_id, Inclusion.attribute == attribute)
             )
         ).scalar_one_or_none()
+
+    async def drop_inclusion_refusals(self, organization_id: uuid.UUID, attribute: InclusionAttribute) -> None:
+        """Every hub's refusal of the organisation's declaration of `attribute`."""
+        await self.session.execute(
+            delete(InclusionRefusal).where(
+                InclusionRefusal.organization_id == organization_id, InclusionRefusal.attribute == attribute
+            )
+        )
 
     async def hub_memberships_of(self, organization_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[HubMembership]]:
         result: dict[uuid.UUID, list[HubMembership]] = {oid: [] for oid in organization_ids}

@@ -79,6 +79,8 @@ class InclusionStatus(msgspec.Struct, kw_only=True, frozen=True):
     """True when a coordinator of `verified_by_hub_id` has verified the declaration."""
     verified_by_hub_id: uuid.UUID | None = None
     verified_at: dt.datetime | None = None
+    evidence: str | None = None
+    """What the verifying coordinator saw, in their words (None if they did not say)."""
 
 
 class InclusionRead(msgspec.Struct, kw_only=True, frozen=True):

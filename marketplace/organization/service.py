@@ -307,6 +307,9 @@ class OrganizationService:
                 row.verified_by_hub_id = None
                 row.verified_by_user_id = None
                 row.verified_at = None
+                row.verification_evidence = None
+                # A hub refused what was declared before; what is declared now is for it to look at again.
+                await self.repo.drop_inclusion_refusals(organization_id, attribute)
         await self.session.flush()
 
     # --- members ----------------------------------------------------------------
@@ -515,13 +518,19 @@ def _inclusion_status(row: Inclusion | None) -> InclusionStatus:
         verified_by_hub=row.verified,
         verified_by_hub_id=row.verified_by_hub_id if row.verified else None,
         verified_at=row.verified_at if row.verified else None,
+        evidence=row.verification_evidence if row.verified else None,
     )
+
+
+def inclusion_read(rows: list[Inclusion]) -> InclusionRead:
+    """Each inclusion attribute as declared and verified, from an organisation's rows."""
+    by_attribute = {row.attribute.value: row for row in rows}
+    return InclusionRead(**{a.value: _inclusion_status(by_attribute.get(a.value)) for a in InclusionAttribute})
 
 
 def _organization_read(
     organization: Organization, inclusion: list[Inclusion], hubs: list[HubMembershipRef], role: Role | None
 ) -> OrganizationRead:
-    rows = {row.attribute.value: row for row in inclusion}
     return OrganizationRead(
         id=organization.id,
         legal_name=organization.legal_name,
@@ -533,7 +542,7 @@ def _organization_read(
         default_currency=organization.default_currency,
         languages=list(organization.languages),
         employee_count=organization.employee_count,
-        inclusion=InclusionRead(**{a.value: _inclusion_status(rows.get(a.value)) for a in InclusionAttribute}),
+        inclusion=inclusion_read(inclusion),
         hubs=hubs,
         my_role=role,
         created_at=organization.created_at,

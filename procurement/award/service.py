@@ -234,11 +234,12 @@ class AwardService:
 
     # --- reading ------------------------------------------------------------------------
 
-    async def read(self, principal: Principal, tender_id: uuid.UUID) -> AwardRead:
+    async def read(self, principal: Principal | None, tender_id: uuid.UUID) -> AwardRead:
         """The evaluation's state and the award: everything, score tables included, to the hub's
-        coordinators; to anyone else only the state and, once confirmed, the winners."""
+        coordinators; to anyone else (`principal` None: the public) only the state and, once
+        confirmed, the winners."""
         tender = await self._public(tender_id)
-        coordinator = await is_hub_coordinator(self.session, principal, tender.hub_id)
+        coordinator = principal is not None and await is_hub_coordinator(self.session, principal, tender.hub_id)
         pool = await self.pools.of_tender(tender.pool_id)
         award = await self.repo.of_tender(tender.id)
         state = await self._state(tender, award)

@@ -102,3 +102,28 @@ class BidRead(msgspec.Struct, kw_only=True, frozen=True):
     eligible: bool | None
     """Re-checked at the deadline (credentials may have expired since submission)."""
     ineligibility: list[dict[str, Any]] | None
+
+
+class MissingForLot(msgspec.Struct, kw_only=True, frozen=True):
+    """A credential a supplier lacks to bid on one lot: the hub's rules for the goods into the lot's
+    jurisdiction, or one of the tender's required credential types that counts there."""
+
+    lot_id: uuid.UUID
+    lot_number: int
+    credential_type: str
+    jurisdiction: str
+    """Where the credential must count: the lot's delivery jurisdiction (ISO 3166)."""
+    message: str
+    """What is missing, in plain words to the supplier."""
+
+
+class SupplierEligibility(msgspec.Struct, kw_only=True, frozen=True):
+    """A producer of the tender's hub, and whether it may bid today: on which lots, and what it
+    lacks for the others."""
+
+    organization_id: uuid.UUID
+    name: str
+    eligible_lots: list[int]
+    """The numbers of the lots it may bid on."""
+    lacking: list[MissingForLot]
+    """Per lot it may not bid on, each credential it lacks (worded for the hub's coordinators)."""

@@ -31,13 +31,24 @@ from marketplace.api import (
     Reader,
     acting_member,
     check_eligibility,
+    hub_members,
+    is_hub_coordinator,
     missing_credentials,
     read_organization,
     require_hub_coordinator,
+    trading_parties,
 )
 from procurement.bid import sealing
 from procurement.bid.repository import BidRepository
-from procurement.bid.schemas import BidLineRead, BidRead, BidSubmit, SealedContents, SealedLine
+from procurement.bid.schemas import (
+    BidLineRead,
+    BidRead,
+    BidSubmit,
+    MissingForLot,
+    SealedContents,
+    SealedLine,
+    SupplierEligibility,
+)
 from procurement.db import Lock
 from procurement.events import BidsOpened
 from procurement.pool.models import DemandPool
@@ -166,6 +177,75 @@ class BidService:
         if bid is None:
             raise BidNotFound("this organization has not bid on the tender")
         return await self._read(tender, bid)
+
+    async def missing(
+        self, principal: Principal, tender_id: uuid.UUID, organization_id: uuid.UUID
+    ) -> list[MissingForLot]:
+        """What the organisation lacks today to bid on each lot of a published tender (what `submit`
+        would refuse with `SupplierIneligible`), by lot number; empty when it may bid on every lot.
+        To the organisation's members only: `NotFound` (404) for anyone else, and `TenderNotFound`
+        for a draft or unknown tender."""
+        tender = await self._public_tender(tender_id)
+        organization = await read_organization(self.session, principal, organization_id)
+        if organization.my_role is None:
+            raise NotFound("no such organization")
+        pool = await _pool(self.session, tender)
+        lots = await self.tenders.lots(tender.id)
+        by_number = {lot.number: lot for lot in lots}
+        return [
+            MissingForLot(
+                lot_id=by_number[problem["lot"]].id,
+                lot_number=problem["lot"],
+                credential_type=problem["credential_type"],
+                jurisdiction=by_number[problem["lot"]].jurisdiction,
+                message=problem["message"],
+            )
+            for problem in await self._unmet(tender, pool, organization_id, lots, None, Reader.seller)
+        ]
+
+    async def who_may_bid(self, principal: Principal, tender_id: uuid.UUID) -> list[SupplierEligibility]:
+        """The producers admitted to the tender's hub, by name, each with the lots it may bid on today
+        and, per other lot, each credential it lacks (what `submit` would refuse it for), worded for
+        the hub's coordinators. It says nothing of bids: who bid stays sealed until the deadline.
+
+        To the hub's coordinators, drafts included: `TenderNotFound` for an unknown tender or
+        another hub's draft, `Forbidden` (403) for anyone else on a published tender.
+        """
+        tender = await self.tenders.get(tender_id)
+        if tender is None or (
+            not tender.is_public() and not await is_hub_coordinator(self.session, principal, tender.hub_id)
+        ):
+            raise TenderNotFound("no such tender")
+        await require_hub_coordinator(self.session, principal, tender.hub_id)
+        pool = await _pool(self.session, tender)
+        lots = await self.tenders.lots(tender.id)
+        by_number = {lot.number: lot for lot in lots}
+        producers = await trading_parties(
+            self.session, tender.hub_id, await hub_members(self.session, tender.hub_id, as_="producer")
+        )
+        suppliers: list[SupplierEligibility] = []
+        for producer in sorted(producers, key=lambda party: (party.name.casefold(), party.organization_id)):
+            unmet = await self._unmet(tender, pool, producer.organization_id, lots, None, Reader.others)
+            lacking = [
+                MissingForLot(
+                    lot_id=by_number[problem["lot"]].id,
+                    lot_number=problem["lot"],
+                    credential_type=problem["credential_type"],
+                    jurisdiction=by_number[problem["lot"]].jurisdiction,
+                    message=problem["message"],
+                )
+                for problem in unmet
+            ]
+            barred = {lack.lot_number for lack in lacking}
+            suppliers.append(
+                SupplierEligibility(
+                    organization_id=producer.organization_id,
+                    name=producer.name,
+                    eligible_lots=[lot.number for lot in lots if lot.number not in barred],
+                    lacking=lacking,
+                )
+            )
+        return suppliers
 
     async def opened_bids(self, principal: Principal, tender_id: uuid.UUID) -> list[BidRead]:
         """Every bid of the tender, to its hub's coordinators, once opened at the deadline.

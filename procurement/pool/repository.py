@@ -50,6 +50,20 @@ class PoolRepository:
         )
         return list(rows.scalars()), int(total)
 
+    async def closing_between(self, hub_id: uuid.UUID, first: dt.datetime, last: dt.datetime) -> list[DemandPool]:
+        """The hub's open pools whose window closes in [first, last], the soonest first."""
+        rows = await self.session.execute(
+            select(DemandPool)
+            .where(
+                DemandPool.hub_id == hub_id,
+                DemandPool.status == PoolStatus.open,
+                DemandPool.closes_at >= first,
+                DemandPool.closes_at <= last,
+            )
+            .order_by(DemandPool.closes_at, DemandPool.id)
+        )
+        return list(rows.scalars())
+
     async def due_for_closing(self, now: dt.datetime) -> list[uuid.UUID]:
         rows = await self.session.execute(
             select(DemandPool.id)

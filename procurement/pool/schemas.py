@@ -164,3 +164,19 @@ class CommitmentRead(msgspec.Struct, kw_only=True, frozen=True):
     binding: bool
     """True once the pool's window closed with the commitment active."""
     updated_at: dt.datetime
+
+
+class BuyerCommitmentRead(CommitmentRead, kw_only=True, frozen=True):
+    """A commitment with the committing organisation's name, as the hub's coordinators read it."""
+
+    organization_name: str
+
+
+class PoolClosing(msgspec.Struct, kw_only=True, frozen=True):
+    """An open pool whose window closes soon, as its hub's coordinators list it."""
+
+    id: uuid.UUID
+    title: str
+    language: str
+    """The language `title` is in (BCP 47)."""
+    closes_at: dt.datetime

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from decimal import Decimal
 
 import msgspec
@@ -30,6 +31,7 @@ from marketplace.api import (
     is_hub_coordinator,
     normalise_classification,
     require_hub_coordinator,
+    trading_parties,
     unit_of,
 )
 from procurement.db import Lock
@@ -37,12 +39,14 @@ from procurement.events import PoolClosed, PoolFailed, PoolOpened
 from procurement.pool.models import Commitment, DeliveryPoint, DemandPool, PoolStatus
 from procurement.pool.repository import PoolRepository
 from procurement.pool.schemas import (
+    BuyerCommitmentRead,
     Classification,
     CommitmentCreate,
     CommitmentRead,
     CommitmentUpdate,
     DeliveryPointRead,
     Item,
+    PoolClosing,
     PoolCreate,
     PoolRead,
     Translation,
@@ -98,6 +102,22 @@ class PoolService:
         pools, total = await self.repo.page(hubs, status, page.offset, page.per_page)
         items = [await self.pool_read(pool) for pool in pools]
         return Page(items=items, page=page.page, per_page=page.per_page, total=total)
+
+    async def closing_soon(
+        self, principal: Principal, hub_id: uuid.UUID, within: dt.timedelta, languages: Sequence[str] = ()
+    ) -> list[PoolClosing]:
+        """The hub's open pools whose window closes within `within` from now, the soonest first,
+        each titled in the best of `languages` it has (its coordinators' work; one read). Raises
+        `Forbidden` for anyone but its coordinators."""
+        await require_hub_coordinator(self.session, principal, hub_id)
+        start = now()
+        closing = []
+        for pool in await self.repo.closing_between(hub_id, start, start + within):
+            language = pool.language_for(languages)
+            closing.append(
+                PoolClosing(id=pool.id, title=pool.title(language), language=language, closes_at=pool.closes_at)
+            )
+        return closing
 
     async def pool_read(self, pool: DemandPool) -> PoolRead:
         points = await self.repo.delivery_points(pool.id)
@@ -259,6 +279,23 @@ class PoolService:
             await acting_member(self.session, principal, organization_id, pool.hub_id, as_="buyer")
             rows = await self.repo.commitments(pool.id, {organization_id})
         return [commitment_read(pool, c) for c in rows]
+
+    async def commitments_of_buyers(self, principal: Principal, pool_id: uuid.UUID) -> list[BuyerCommitmentRead]:
+        """Every commitment of the pool (withdrawn ones too), oldest first, each with the name of the
+        organisation that made it: what a coordinator of the pool's hub watches come in. Raises
+        `PoolNotFound` for a pool the caller does not see and `Forbidden` for anyone else who sees it
+        (a buyer sees only its own commitments: `all_commitments`)."""
+        pool = await self.visible(principal, pool_id)
+        await require_hub_coordinator(self.session, principal, pool.hub_id)
+        rows = await self.repo.commitments(pool.id, None)
+        parties = await trading_parties(self.session, pool.hub_id, sorted({c.organization_id for c in rows}))
+        names = {party.organization_id: party.name for party in parties}
+        return [
+            BuyerCommitmentRead(
+                **msgspec.structs.asdict(commitment_read(pool, c)), organization_name=names.get(c.organization_id, "")
+            )
+            for c in rows
+        ]
 
     # --- the buyer's side -------------------------------------------------------------
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.db import Lock, locked
+from procurement.pool.models import DemandPool
 from procurement.tender.models import Bid, BidStatus, Lot, Tender, TenderAmendment, TenderStatus
 
 
@@ -37,6 +38,45 @@ class TenderRepository:
             select(Tender).where(*condition).order_by(Tender.bid_deadline.desc(), Tender.id).offset(offset).limit(limit)
         )
         return list(rows.scalars()), int(total)
+
+    async def page_open_first(
+        self, hub_ids: list[uuid.UUID], now: dt.datetime, offset: int, limit: int
+    ) -> tuple[list[Tender], int]:
+        """The published tenders of `hub_ids`: those still taking bids at `now` first (the soonest
+        deadline first), then the others (the latest deadline first)."""
+        if not hub_ids:
+            return [], 0
+        condition = [Tender.hub_id.in_(hub_ids), Tender.published_at.is_not(None)]
+        taking_bids = and_(Tender.status == TenderStatus.published, Tender.bid_deadline > now)
+        total = (await self.session.execute(select(func.count()).select_from(Tender).where(*condition))).scalar_one()
+        rows = await self.session.execute(
+            select(Tender)
+            .where(*condition)
+            .order_by(
+                case((taking_bids, 0), else_=1),
+                case((taking_bids, Tender.bid_deadline)),
+                Tender.bid_deadline.desc(),
+                Tender.id,
+            )
+            .offset(offset)
+            .limit(limit)
+        )
+        return list(rows.scalars()), int(total)
+
+    async def awaiting_coordinators(self, hub_id: uuid.UUID, now: dt.datetime) -> list[tuple[Tender, DemandPool]]:
+        """The hub's tenders past their deadline and not yet awarded (published, closed or evaluated),
+        with their pools (for the title): the earliest deadline first (one statement)."""
+        rows = await self.session.execute(
+            select(Tender, DemandPool)
+            .join(DemandPool, DemandPool.id == Tender.pool_id)
+            .where(
+                Tender.hub_id == hub_id,
+                Tender.status.in_((TenderStatus.published, TenderStatus.closed, TenderStatus.evaluated)),
+                Tender.bid_deadline <= now,
+            )
+            .order_by(Tender.bid_deadline, Tender.id)
+        )
+        return [(tender, pool) for tender, pool in rows.all()]
 
     async def open_requiring(
         self, hub_ids: list[uuid.UUID], credential_types: list[str], now: dt.datetime

@@ -87,6 +87,8 @@ class AmendmentRead(msgspec.Struct, kw_only=True, frozen=True):
     rationale: str
     material: bool
     changes: list[dict[str, object]]
+    amended_by: uuid.UUID | None = None
+    """The coordinator who made it (a user id): told to the hub's coordinators only, None to others."""
 
 
 class TenderRead(msgspec.Struct, kw_only=True, frozen=True):
@@ -121,3 +123,16 @@ class TenderRead(msgspec.Struct, kw_only=True, frozen=True):
     """Known from the deadline on; before it nobody learns even how many bids there are."""
     cancelled_at: dt.datetime | None
     cancellation_reason: str | None
+
+
+class TenderAwaiting(msgspec.Struct, kw_only=True, frozen=True):
+    """A tender of a hub that waits for its coordinators: its bids are due to be opened or were
+    opened (`published` past its deadline, or `closed`), or its proposed award waits for
+    confirmation (`evaluated`)."""
+
+    id: uuid.UUID
+    title: str
+    language: str
+    """The language `title` is in (BCP 47)."""
+    status: TenderStatus
+    bid_deadline: dt.datetime

@@ -40,6 +40,7 @@ from procurement.tender.schemas import (
     AmendmentRead,
     LotRead,
     TenderAmendmentCreate,
+    TenderAwaiting,
     TenderCreate,
     TenderRead,
     TenderTerms,
@@ -156,7 +157,7 @@ class TenderService:
         await audit.record(
             self.session, principal, "tender.published", object_type="tender", object_id=tender.id, hub_id=tender.hub_id
         )
-        return await self.tender_read(tender)
+        return await self.tender_read(tender, insider=True)
 
     async def amend(self, principal: Principal, tender_id: uuid.UUID, data: TenderAmendmentCreate) -> TenderRead:
         """Change a draft in place, or a published tender before its deadline as a numbered amendment.
@@ -222,7 +223,7 @@ class TenderService:
             after={"rationale": data.rationale, "changes": changes},
             hub_id=tender.hub_id,
         )
-        return await self.tender_read(tender)
+        return await self.tender_read(tender, insider=True)
 
     async def cancel(self, principal: Principal, tender_id: uuid.UUID, reason: str) -> TenderRead:
         """Cancel a tender not yet awarded, with a reason; published ones get a `tenderCancellation` release."""
@@ -246,15 +247,36 @@ class TenderService:
             after={"reason": reason},
             hub_id=tender.hub_id,
         )
-        return await self.tender_read(tender)
+        return await self.tender_read(tender, insider=True)
 
     async def hub_tenders(self, principal: Principal, hub_id: uuid.UUID, page: PageParams) -> Page[TenderRead]:
         """Every tender of a hub, drafts included (its coordinators)."""
         await require_hub_coordinator(self.session, principal, hub_id)
         return await self._page([Tender.hub_id == hub_id], page)
 
+    async def awaiting_coordinators(self, principal: Principal, hub_id: uuid.UUID) -> list[TenderAwaiting]:
+        """The hub's tenders waiting for its coordinators, the earliest deadline first: past the
+        deadline with their bids to be evaluated (published or closed), or with a proposed award to
+        confirm (evaluated); titled in the reader's best language (one read). Raises `Forbidden`
+        for anyone but its coordinators."""
+        await require_hub_coordinator(self.session, principal, hub_id)
+        awaiting = []
+        for tender, pool in await self.repo.awaiting_coordinators(hub_id, now()):
+            language = pool.language_for(self.languages)
+            awaiting.append(
+                TenderAwaiting(
+                    id=tender.id,
+                    title=pool.title(language),
+                    language=language,
+                    status=tender.status,
+                    bid_deadline=tender.bid_deadline,
+                )
+            )
+        return awaiting
+
     async def read_for_coordinator(self, principal: Principal, tender_id: uuid.UUID) -> TenderRead:
-        return await self.tender_read(await self._coordinated(principal, tender_id, lock=None))
+        """The tender as its hub's coordinators see it: drafts too, and who made each amendment."""
+        return await self.tender_read(await self._coordinated(principal, tender_id, lock=None), insider=True)
 
     # --- the public side ----------------------------------------------------------------
 
@@ -273,6 +295,14 @@ class TenderService:
         if status is not None:
             condition.append(Tender.status == status)
         return await self._page(condition, page)
+
+    async def list_for_hubs(self, hub_ids: Sequence[uuid.UUID], page: PageParams) -> Page[TenderRead]:
+        """The published tenders of the hubs `hub_ids` (public facts: what the hubs' producers may
+        look at), those still taking bids first, the soonest deadline first, then the others, the
+        latest deadline first."""
+        tenders, total = await self.repo.page_open_first(sorted(set(hub_ids)), now(), page.offset, page.per_page)
+        items = [await self.tender_read(t) for t in tenders]
+        return Page(items=items, page=page.page, per_page=page.per_page, total=total)
 
     async def open_requiring(self, hub_ids: Sequence[uuid.UUID], credential_types: Sequence[str]) -> list[TenderRead]:
         """The published tenders of the hubs `hub_ids` that still take bids and require a credential
@@ -296,7 +326,8 @@ class TenderService:
         await require_hub_coordinator(self.session, principal, tender.hub_id)
         return tender
 
-    async def tender_read(self, tender: Tender) -> TenderRead:
+    async def tender_read(self, tender: Tender, *, insider: bool = False) -> TenderRead:
+        """`insider`: read by the hub's coordinators (who made each amendment is told to them only)."""
         pool = await self.pools.of_tender(tender.pool_id)
         lots = await self.repo.lots(tender.id)
         amendments = await self.repo.amendments(tender.id)
@@ -338,7 +369,12 @@ class TenderService:
             max_lots_per_supplier=tender.max_lots_per_supplier,
             amendments=[
                 AmendmentRead(
-                    number=a.number, date=a.created_at, rationale=a.rationale, material=a.material, changes=a.changes
+                    number=a.number,
+                    date=a.created_at,
+                    rationale=a.rationale,
+                    material=a.material,
+                    changes=a.changes,
+                    amended_by=a.amended_by if insider else None,
                 )
                 for a in amendments
             ],

@@ -641,3 +641,18 @@ async def test_expiring_job_flags_each_credential_once_and_lists_show_them_soone
     assert too_far.status_code == 422
     log = await client.get(f"{world.url}/audit", headers=world.coordinator.headers)
     assert [e["action"] for e in log.json()["items"]].count("credential.expiry_flagged") == 2
+
+
+async def test_the_hub_lists_the_credentials_waiting_for_a_check_oldest_first(client: Client, world: Hub) -> None:
+    first = await submit_credential(client, world.owner, world.seller)
+    second = await submit_credential(client, world.owner, world.seller, credential_type="food_safety")
+    await verified_credential(client, world.hub, world.owner, world.coordinator, world.seller)
+    await submit_credential(client, world.owner, world.seller, valid_from=days(-60), valid_until=days(-1))  # expired
+
+    waiting = await client.get(f"{world.url}/credentials/submitted", headers=world.coordinator.headers)
+    assert waiting.status_code == 200, waiting.text
+    assert [(c["id"], c["organization_name"]) for c in waiting.json()] == [
+        (first["id"], world.seller["legal_name"]),
+        (second["id"], world.seller["legal_name"]),
+    ]
+    assert (await client.get(f"{world.url}/credentials/submitted", headers=world.owner.headers)).status_code == 403

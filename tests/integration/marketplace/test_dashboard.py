@@ -106,8 +106,14 @@ async def test_active_organisations_jobs_and_producer_cohorts(
         ("2026-01", "2026-01"): [6, 53000, 22],
         ("2026-01", "2026-02"): [3, 12024, 1 + 2 + 3],
     }
-    # No tender ran: one period row of zeros, nothing pooled.
-    assert [(r["month"], r["tenders"], r["lots"], r["bids_per_lot"]) for r in d["procurement"]] == [(None, 0, 0, None)]
+    # No tender ran: rows of zeros for the period and each of its months, nothing pooled.
+    assert [
+        (r["month"], r["tenders"], r["lots"], r["bids_per_lot"], r["pooled_value_minor"]) for r in d["procurement"]
+    ] == [
+        (None, 0, 0, None, 0),
+        ("2026-01", 0, 0, None, 0),
+        ("2026-02", 0, 0, None, 0),
+    ]
     assert d["pooled_quantities"] == []
 
 
@@ -126,6 +132,33 @@ async def test_a_period_narrows_every_table_and_a_bad_one_is_refused(
     not_a_date = await client.get(url, params={"from": "January"}, headers=t.coordinator.headers)
     assert not_a_date.status_code == 422
     assert not_a_date.json()["errors"][0]["field"] == "query:from"
+
+
+async def test_every_month_of_the_period_has_its_row_an_empty_one_of_zeros(
+    client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    t = await build_known_trade(client, sessions, settings)
+    d = await dashboard(client, t, **{"from": "2025-11", "to": "2026-03"})
+    figures = ("orders", "value_minor", "cross_border_percent", "producers", "buyers")
+    assert [(r["month"], *(r[f] for f in figures)) for r in d["trade"]] == [
+        (None, 11, 71024, "92.96", 7, 6),
+        ("2025-11", 0, 0, None, 0, 0),  # nothing sold: a row of zeros
+        ("2025-12", 1, 1000, "100.00", 1, 1),
+        ("2026-01", 6, 53000, "94.34", 6, 5),
+        ("2026-02", 4, 17024, "88.25", 4, 4),
+        ("2026-03", 0, 0, None, 0, 0),
+    ]
+    assert [r["month"] for r in d["procurement"]] == [None, "2025-11", "2025-12", "2026-01", "2026-02", "2026-03"]
+    # The public sees the empty months as zeros too: they tell of no one, and hide nothing.
+    summary = (
+        await client.get(f"/api/v1/hubs/{t.hub['id']}/open-data", params={"from": "2026-01", "to": "2026-03"})
+    ).json()
+    assert [(r["month"], r["value_minor"], r["suppression"]) for r in summary["trade"]] == [
+        (None, 70024, None),
+        ("2026-01", None, "secondary"),
+        ("2026-02", None, "few-organizations"),
+        ("2026-03", 0, None),
+    ]
 
 
 async def test_each_table_downloads_as_csv_with_the_json_figures(
@@ -162,9 +195,10 @@ async def test_charts_are_svg_and_png_pictures_of_the_figures(
     matrix = await client.get(f"{base}/trade-matrix.svg", params=PERIOD, headers=t.coordinator.headers)
     assert matrix.status_code == 200, matrix.text
     assert matrix.headers["content-type"].startswith("image/svg+xml")
-    # The heat map labels its cells with the converted values and its axes with the jurisdictions.
-    for text in ("650", "PL-02", "DE-SN", "Delivered to"):
+    # The heat map labels its cells with the converted values and its axes with the places by name.
+    for text in ("650", "Dolnośląskie, Poland", "Sachsen, Germany", "Delivered to"):
         assert text in matrix.text, text
+    assert "PL-02" not in matrix.text
     monthly = await client.get(f"{base}/cross-border.png", params=PERIOD, headers=t.coordinator.headers)
     assert monthly.headers["content-type"] == "image/png"
     assert monthly.content.startswith(b"\x89PNG\r\n\x1a\n")

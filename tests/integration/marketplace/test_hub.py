@@ -174,6 +174,7 @@ async def test_only_a_coordinator_of_the_hub_verifies_declared_inclusion(client:
         "verified_by_hub": False,
         "verified_by_hub_id": None,
         "verified_at": None,
+        "evidence": None,
     }
 
 
@@ -310,7 +311,9 @@ async def test_a_hub_cannot_overturn_another_hubs_verification_and_rejection_wit
         "verified_by_hub_id"
     ] == first["id"]
     await client.post(
-        f"/api/v1/hubs/{first['id']}/memberships/{organization['id']}/reject", headers=first_coordinator.headers
+        f"/api/v1/hubs/{first['id']}/memberships/{organization['id']}/reject",
+        json={"note": "Seat moved outside our towns"},
+        headers=first_coordinator.headers,
     )
     status = (await client.get(org_url, headers=owner.headers)).json()["inclusion"]["women_led"]
     assert (status["verified_by_hub"], status["verified_by_hub_id"]) == (False, None)
@@ -349,3 +352,58 @@ async def test_hub_audit_log_shows_neither_other_hubs_dealings_nor_history_befor
     assert "invitation.sent" not in actions
     assert "organization.created" not in actions
     assert "private@example.org" not in str(entries)
+
+
+async def test_rejecting_an_application_needs_a_reason(client: Client, admin: Account) -> None:
+    coordinator, owner = await register(client), await register(client)
+    hub = await create_hub(client, admin, [coordinator])
+    organization = await create_organization(client, owner)
+    memberships = f"/api/v1/hubs/{hub['id']}/memberships"
+    await client.post(memberships, json={"organization_id": organization["id"]}, headers=owner.headers)
+    for body in (None, {"note": "  "}):
+        unsaid = await client.post(f"{memberships}/{organization['id']}/reject", json=body, headers=coordinator.headers)
+        assert unsaid.status_code == 422, unsaid.text
+        assert unsaid.json()["errors"][0]["field"] == "$.note"
+    waiting = await client.get(f"{memberships}?status=pending", headers=coordinator.headers)
+    assert [m["organization_id"] for m in waiting.json()["items"]] == [organization["id"]]
+
+
+async def test_a_verification_keeps_the_evidence_seen_and_a_refusal_its_reason_until_the_declaration_changes(
+    client: Client, admin: Account
+) -> None:
+    coordinator, owner = await register(client), await register(client)
+    hub = await create_hub(client, admin, [coordinator])
+    organization = await admitted_organization(
+        client, hub, owner, coordinator, inclusion={"women_led": True, "cooperative": True}
+    )
+    inclusion = f"/api/v1/hubs/{hub['id']}/organizations/{organization['id']}/inclusion"
+    verified = await client.put(
+        f"{inclusion}/women_led", json={"verified": True, "evidence": "KRS extract"}, headers=coordinator.headers
+    )
+    assert (verified.status_code, verified.json()["evidence"]) == (200, "KRS extract")
+    org_url = f"/api/v1/organizations/{organization['id']}"
+    assert (await client.get(org_url, headers=owner.headers)).json()["inclusion"]["women_led"]["evidence"] == (
+        "KRS extract"
+    )
+    unsaid = await client.post(f"{inclusion}/cooperative/refusal", json={"reason": " "}, headers=coordinator.headers)
+    assert unsaid.status_code == 422
+    assert unsaid.json()["errors"][0]["field"] == "$.reason"
+    by_owner = await client.post(f"{inclusion}/cooperative/refusal", json={"reason": "x"}, headers=owner.headers)
+    assert by_owner.status_code == 403
+    refused = await client.post(
+        f"{inclusion}/cooperative/refusal", json={"reason": "No articles of a cooperative"}, headers=coordinator.headers
+    )
+    assert (refused.status_code, refused.json()["refused"], refused.json()["verified_by_hub"]) == (200, True, False)
+    # Refusing what this hub verified withdraws the verification (and its evidence).
+    withdrawn = await client.post(
+        f"{inclusion}/women_led/refusal",
+        json={"reason": "The extract was of another company"},
+        headers=coordinator.headers,
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    women_led = (await client.get(org_url, headers=owner.headers)).json()["inclusion"]["women_led"]
+    assert (women_led["declared"], women_led["verified_by_hub"], women_led["evidence"]) == (True, False, None)
+    not_declared = await client.post(
+        f"{inclusion}/youth_led/refusal", json={"reason": "x"}, headers=coordinator.headers
+    )
+    assert not_declared.status_code == 422

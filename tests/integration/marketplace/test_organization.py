@@ -34,6 +34,7 @@ async def test_create_organization_makes_the_caller_owner_with_declared_inclusio
         "verified_by_hub": False,
         "verified_by_hub_id": None,
         "verified_at": None,
+        "evidence": None,
     }
     assert organization["inclusion"]["youth_led"]["declared"] is False
     read = await client.get(f"/api/v1/organizations/{organization['id']}", headers=owner.headers)

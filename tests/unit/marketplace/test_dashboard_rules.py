@@ -9,8 +9,8 @@ import pytest
 
 from kernel.errors import InvalidInput
 from marketplace.dashboard.disclosure import disclose
-from marketplace.dashboard.schemas import CohortRow, Dashboard, FlowRow, TradeRow
-from marketplace.dashboard.service import period_of
+from marketplace.dashboard.schemas import CohortRow, Dashboard, FlowRow, Suppression, TradeRow
+from marketplace.dashboard.service import every_month, no_trade, period_of
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -147,3 +147,44 @@ def test_a_small_cohort_keeps_its_producer_count_and_hides_its_revenue_and_jobs(
         "2025-12": (True, 6, None, None),
         "2026-01": (False, 7, 900, 14),
     }
+
+
+def _empty_month(month: str) -> TradeRow:
+    return TradeRow(
+        month=month,
+        orders=0,
+        value_minor=0,
+        cross_border_value_minor=0,
+        cross_border_percent=None,
+        awarded_value_minor=0,
+        producers=0,
+        buyers=0,
+    )
+
+
+def test_an_empty_month_is_published_as_zero_and_is_never_hidden_to_protect_another() -> None:
+    trade = [
+        _trade(None, 900, 12),
+        _trade("2026-01", 800, 6),
+        _trade("2026-02", 100, 3),
+        _empty_month("2026-03"),
+    ]
+    summary = disclose(_dashboard(trade, []), 5)
+    # February is small; January, the smallest month with trade, goes with it (March's zero hides nothing).
+    assert {row.month: (row.value_minor, row.suppression) for row in summary.trade} == {
+        None: (900, None),
+        "2026-01": (None, Suppression.secondary),
+        "2026-02": (None, Suppression.few_organizations),
+        "2026-03": (0, None),
+    }
+
+
+def test_the_tables_by_month_have_every_month_of_the_period_an_empty_one_as_zeros() -> None:
+    period = period_of("2025-12", "2026-02", TODAY)
+    rows = every_month([_trade(None, 900, 12), _trade("2026-01", 900, 12)], period, no_trade)
+    assert [(row.month, row.value_minor, row.producers) for row in rows] == [
+        (None, 900, 12),
+        ("2025-12", 0, 0),
+        ("2026-01", 900, 12),
+        ("2026-02", 0, 0),
+    ]

@@ -93,6 +93,7 @@ async def test_a_transfer_refused_while_the_producers_account_is_inactive_waits_
         m.producer_a["id"],
     )
     assert "cannot receive transfers" in item["reason"]
+    assert item["organization_name"] == m.producer_a["legal_name"]
     # Only the hub's coordinators see it.
     for outsider in (m.honey_maker, m.buyer):
         assert (await card_client.get(attention_url(m), headers=outsider.headers)).status_code == 403
