@@ -233,7 +233,7 @@ def _credential_card(
     if credential.document is not None:
         document = reader.gettext("Open the document (%(kind)s, %(size)s)") % {
             "kind": DOCUMENT_KINDS.get(credential.document.media_type, credential.document.media_type),
-            "size": _size(credential.document.size_bytes, reader),
+            "size": file_size(credential.document.size_bytes, reader),
         }
     accepted_in: list[str] = []
     unlocks: list[str] = []
@@ -286,7 +286,7 @@ def _credential_card(
     }
 
 
-def _size(size_bytes: int, reader: Reader) -> str:
+def file_size(size_bytes: int, reader: Reader) -> str:
     """`240 kB`, `1.2 MB` in the reader's locale."""
     locale = reader.formats.locale
     if size_bytes < 1000 * 1000:

@@ -46,7 +46,7 @@ from web.i18n import language_names
 from web.mine import my_memberships
 from web.page import Form, Reader, page
 from web.places import place_name
-from web.words import CREDENTIAL_TYPES, INCLUSION_WORDS
+from web.words import INCLUSION_WORDS, credential_name
 
 ThisReader = NamedDependency[Reader]
 Session = NamedDependency[AsyncSession]
@@ -565,14 +565,7 @@ def listing_view(
             place=place_name(eligibility.destination, reader.language),
             eligible=eligibility.eligible,
             ships_there=eligibility.ships_to_destination,
-            missing=sorted(
-                {
-                    reader.gettext(CREDENTIAL_TYPES[u.credential_type])
-                    if u.credential_type in CREDENTIAL_TYPES
-                    else u.credential_type.replace("_", " ")
-                    for u in eligibility.unmet
-                }
-            ),
+            missing=sorted({credential_name(u.credential_type, reader.gettext) for u in eligibility.unmet}),
         )
     origin = listing.origin
     origin_name = place_name(origin.subdivision or origin.country, reader.language)

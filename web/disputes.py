@@ -16,13 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kernel.auth import Principal
 from kernel.errors import DomainError, Forbidden, InvalidInput
 from kernel.validation import convert
-from marketplace.api import trading_parties
-from marketplace.dispute.models import DisputeOutcome, DisputeReason, DisputeStatus
+from marketplace.dispute.models import DisputeStatus
 from marketplace.dispute.schemas import DisputeOpen, DisputeRead, DisputeReply
 from marketplace.dispute.service import DisputeClosed, DisputeExists, DisputeNotFound, DisputeService
-from marketplace.order.models import Party
 from marketplace.order.schemas import OrderRead
 from marketplace.order.service import NotYourMove, OrderService, TransitionNotAllowed
+from web.dispute_views import REASONS, dispute_state, party_names, side_names
 from web.page import Form, Reader, page, see_other
 
 ThisReader = NamedDependency[Reader]
@@ -34,19 +33,6 @@ def _(text: str) -> str:
     return text
 
 
-REASONS = {
-    DisputeReason.damaged: _("The goods arrived damaged"),
-    DisputeReason.wrong_goods: _("Other goods than ordered arrived"),
-    DisputeReason.short_quantity: _("Less arrived than ordered"),
-    DisputeReason.quality: _("The quality is not as described"),
-    DisputeReason.late: _("The goods arrived too late"),
-    DisputeReason.other: _("Something else"),
-}
-PARTIES = {
-    Party.buyer: _("Buyer"),
-    Party.producer: _("Producer"),
-    Party.coordinator: _("Hub coordinator"),
-}
 #: The page's sentence for a refusal of the service, by its kind (the services' words are English).
 _NOT_DELIVERED = _("Only a delivered order can be disputed, and only before it is completed.")
 _NOT_THE_BUYER = _("Only the buyer of an order opens a dispute about it.")
@@ -159,18 +145,6 @@ def _evidence_fields(evidence: list[str]) -> dict[str, str]:
     return {f"$.evidence_urls[{i}]": "evidence_urls" for i in range(len(evidence))}
 
 
-async def _names(db_session: AsyncSession, order: OrderRead) -> dict[str, str]:
-    """The buyer's and the producer's names, by side."""
-    parties = await trading_parties(
-        db_session, order.hub_id, sorted({order.buyer_organization_id, order.producer_organization_id})
-    )
-    by_id = {party.organization_id: party.name for party in parties}
-    return {
-        Party.buyer.value: by_id.get(order.buyer_organization_id, ""),
-        Party.producer.value: by_id.get(order.producer_organization_id, ""),
-    }
-
-
 async def _open_page(
     reader: Reader, db_session: AsyncSession, order: OrderRead, form: Form, *, status_code: int = 200
 ) -> Template:
@@ -179,7 +153,7 @@ async def _open_page(
         "disputes/open.jinja",
         status_code=status_code,
         order=order,
-        names=await _names(db_session, order),
+        names=await party_names(db_session, order),
         form=form,
         reasons=[(reason.value, reader.gettext(said)) for reason, said in REASONS.items()],
     )
@@ -201,34 +175,10 @@ async def _thread_page(
         status_code=status_code,
         dispute=dispute,
         order=order,
-        names=await _names(db_session, order),
+        names=await party_names(db_session, order),
         reason=reader.gettext(REASONS[dispute.reason]),
-        party_names={party.value: reader.gettext(said) for party, said in PARTIES.items()},
-        state=_state(reader, dispute, order),
+        party_names=side_names(reader),
+        state=dispute_state(reader, dispute, order),
         open=dispute.status is not DisputeStatus.resolved,
         form=form,
     )
-
-
-def _state(reader: Reader, dispute: DisputeRead, order: OrderRead) -> str:
-    """Where the dispute stands, in a sentence."""
-    f = reader.formats
-    if dispute.status is DisputeStatus.open:
-        return reader.gettext("Open: waiting for the producer's answer.")
-    if dispute.status is DisputeStatus.answered:
-        return reader.gettext("Answered by the producer: waiting for the decision of the hub's coordinators.")
-    decided = {"date": f.datetime(dispute.resolved_at) if dispute.resolved_at else ""}
-    refund = dispute.refund.amount_minor if dispute.refund else 0
-    currency = dispute.refund.currency if dispute.refund else order.total.currency
-    if dispute.outcome is DisputeOutcome.full_refund:
-        return reader.gettext("Resolved on %(date)s: the full amount of %(amount)s is refunded.") % {
-            **decided,
-            "amount": f.money(refund, currency),
-        }
-    if dispute.outcome is DisputeOutcome.partial_refund:
-        return reader.gettext("Resolved on %(date)s: %(amount)s of %(total)s is refunded.") % {
-            **decided,
-            "amount": f.money(refund, currency),
-            "total": f.money(order.total.amount_minor, order.total.currency),
-        }
-    return reader.gettext("Resolved on %(date)s: the dispute is rejected and nothing is refunded.") % decided

@@ -31,7 +31,7 @@ from kernel.errors import Conflict, FieldError, InvalidInput
 from kernel.numbers import read_number
 from kernel.pagination import MAX_PAGE, page_params
 from kernel.validation import convert
-from marketplace.api import classification_name, named_classifications, shown_classification
+from marketplace.api import shown_classification
 from marketplace.catalog.classification import Scheme, digits
 from marketplace.catalog.models import ListingStatus
 from marketplace.catalog.schemas import (
@@ -45,13 +45,13 @@ from marketplace.catalog.schemas import (
     Translation,
 )
 from marketplace.catalog.service import ListingService, Preference, SkuTaken, listing_values
-from marketplace.catalog.units import REC20
 from marketplace.hub.schemas import HubRead
 from marketplace.hub.service import HubService
 from marketplace.organization.schemas import OrganizationRead
 from marketplace.organization.service import OrganizationService
 from web.i18n import language_name, name_order
 from web.page import Form, Reader, page, safe_next
+from web.pickers import classification_picker, read_classification, unit_choices
 from web.places import countries as country_names
 from web.places import regions
 
@@ -235,15 +235,6 @@ def _tiers(values: Mapping[str, Any], locale: babel.Locale) -> tuple[list[dict[s
     return tiers, rows
 
 
-def _classification(values: Mapping[str, Any]) -> dict[str, str]:
-    """The scheme and code; a code picked from the names (`CPV 03142100-9`) carries its scheme."""
-    scheme, code = values.get("scheme", ""), values.get("code", "")
-    prefix, _, rest = code.partition(" ")
-    if rest.strip() and prefix.upper() in {known.value for known in Scheme}:
-        scheme, code = prefix.upper(), rest.strip()
-    return {"scheme": scheme, "code": code}
-
-
 def _numbers(values: Mapping[str, Any], names: Iterable[str], locale: babel.Locale) -> dict[str, str]:
     return {name: read_number(values[name], locale) for name in names if values.get(name)}
 
@@ -289,7 +280,7 @@ def _create_body(
         "sku": values.get("sku", ""),
         "translations": texts,
         "default_language": values.get("default_language", ""),
-        "classification": _classification(values),
+        "classification": read_classification(values),
         "unit": values.get("unit", ""),
         "price_tiers": tiers,
         "stock_on_hand": read_number(values.get("stock_on_hand", ""), locale),
@@ -419,7 +410,7 @@ def _changes(listing: ListingRead, values: Mapping[str, Any], locale: babel.Loca
         fields.texts(update["translations"])
     if values.get("default_language", listing.default_language) != listing.default_language:
         update["default_language"] = values["default_language"]
-    classification = _classification(values)
+    classification = read_classification(values)
     was = listing.classification
     if (classification["scheme"], digits(classification["code"])) != (was.scheme.value, digits(was.code)):
         update["classification"] = classification
@@ -543,16 +534,6 @@ def _sorted_by_name(items: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     return sorted(items, key=lambda item: name_order(item[1]))
 
 
-def _unit_choices(reader: Reader, current: str | None) -> list[tuple[str, str]]:
-    """Every unit the catalog accepts, by name (one code per name: `piece` is H87, not also C62)."""
-    choices: dict[str, str] = {}
-    for code in REC20:
-        name = reader.formats.unit(code)
-        if name not in choices.values() or code == current:
-            choices[code] = name
-    return [("", reader.gettext("Choose a unit")), *choices.items()]
-
-
 def _form_context(
     reader: Reader,
     producer: Producer,
@@ -573,8 +554,6 @@ def _form_context(
     extra = _sorted_by_name((tag, language_name(tag, locale)) for tag in OTHER_LANGUAGES if _primary(tag) not in shown)
     groups, other_countries = _areas(producer, list(form.values.get("ships_to", [])), reader.language)
     rows = _tier_rows({key: value for key, value in form.values.items() if value})
-    chosen = _classification(form.values)
-    code_name = classification_name(chosen["scheme"], chosen["code"], reader.language) if chosen["code"] else None
     return {
         "organization": producer.organization,
         "listing": listing,
@@ -582,16 +561,8 @@ def _form_context(
         "missing": missing,
         "extra_languages": [("", reader.gettext("Choose a language")), *extra],
         "default_languages": [(box.tag, box.name) for box in boxes],
-        "schemes": [
-            (Scheme.CPV.value, reader.gettext("CPV (public procurement)")),
-            (Scheme.HS.value, reader.gettext("HS (customs tariff)")),
-        ],
-        "named_codes": [
-            (f"{known.value} {shown_classification(known, value)}", name, known.value)
-            for known, value, name in named_classifications(reader.language)
-        ],
-        "code_name": code_name,
-        "units": _unit_choices(reader, listing.unit if listing else None),
+        **classification_picker(reader, form.values),
+        "units": unit_choices(reader, listing.unit if listing else None),
         "tier_rows": range(max(rows, default=-1) + 1 + FREE_TIER_ROWS),
         "currency": listing.currency if listing else producer.organization.default_currency,
         "area_groups": groups,

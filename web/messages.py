@@ -72,6 +72,9 @@ _FIELD_PHRASES = [
     (r"must be a date, like \S+", _("Enter a date.")),
     (r"must be one of .*", _("Choose one of the options.")),
     (r"must have at least one item", _("Add at least one.")),
+    # A decimal's rule (kernel.validation.bounded): a bid's lead time, a quantity's places.
+    (r"must be a whole number", _("Enter a whole number.")),
+    (r"must have at most (?P<n>\d+) decimal places", _("Use at most %(n)s decimal places.")),
     # A listing's fields (marketplace.catalog.service, .rules and .classification).
     (r"cannot be blank", _("Please fill this in.")),
     (r"cannot be negative", _("Enter zero or more.")),
@@ -120,6 +123,23 @@ _FIELD_PHRASES = [
         _("This picture has more than %(n)s million pixels. Make it smaller, then upload it again."),
     ),
     (r"upload the document or give a link to it \(document_url\)", _("Upload the document, or give a link to it.")),
+    # A coordinator's decisions (marketplace.hub.service, marketplace.compliance.service).
+    (r"say why .+", _("Please say why.")),
+    (r"say what you saw that shows the declaration is true", _("Please say what evidence you saw.")),
+    # A demand pool's fields (procurement.pool.service, procurement.quantities, kernel.validation).
+    (r"must be greater than zero", _("Enter a number above zero.")),
+    (r"is too large", _("This number is too large.")),
+    (r".+ is counted in whole units", _("Enter a whole number: this unit is counted in whole units.")),
+    (r"(?:[A-Z]{3} allows )?at most (?P<n>\d+) decimal places", _("Use at most %(n)s decimal places.")),
+    (r"must be a date and time, like \S+", _("Enter a date and a time.")),
+    (r"must be from \S+ to \S+ \(a date and time, like \S+\)", _("Choose a date within the next five years.")),
+    (
+        r"must be after opens_at and in the future",
+        _("Choose a closing time in the future and after the opening time."),
+    ),
+    (r".+ is named twice", _("Another delivery point has this name. Give each one its own name.")),
+    (r"\S+ is outside the hub's jurisdictions \(.*\)", _("Choose one of the hub's regions.")),
+    (r"unknown ISO 4217 currency code .*", _("Choose a currency from the list.")),
 ]
 #: The usual words of the services about one field (`web.page.Form.note`).
 FIELD_MESSAGES = Phrasebook(_FIELD_PHRASES)

@@ -5,9 +5,9 @@ hubs they coordinate (`my_hubs`, `coordinated_hub`)."""
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.auth import Principal
 from kernel.pagination import MAX_PER_PAGE, PageParams

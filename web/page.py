@@ -7,7 +7,7 @@ import dataclasses
 import gettext
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -139,15 +139,22 @@ class Form:
     problem: str | None = None
     """What is wrong with the form as a whole (not with one field)."""
 
-    def note(self, error: DomainError, reader: Reader, fields: Mapping[str, str] | None = None) -> None:
+    def note(
+        self,
+        error: DomainError,
+        reader: Reader,
+        fields: Mapping[str, str] | None = None,
+        say: Callable[[str], str] | None = None,
+    ) -> None:
         """The problems of `error`, each on its field (named as the form names it: `fields` maps the
-        service's names, `$.lines[0].quantity`, to the form's, when they differ)."""
+        service's names, `$.lines[0].quantity`, to the form's, when they differ), in the services'
+        usual words (`web.messages`) or as `say` puts a page's own."""
         fields = fields or {}
         for problem in error.errors or []:
             name = fields.get(problem.field, _form_field(problem))
             if name in self.errors:
                 continue
-            self.errors[name] = field_message(problem.message, reader.gettext)
+            self.errors[name] = say(problem.message) if say else field_message(problem.message, reader.gettext)
         if not error.errors:
             self.problem = reader.gettext(error.detail)
 

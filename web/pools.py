@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import babel
-from babel import dates, numbers
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
@@ -21,27 +20,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kernel.auth import Principal
 from kernel.clock import now
 from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
-from kernel.negotiation import pick_language
 from kernel.numbers import read_number
 from kernel.pagination import page_params
 from kernel.validation import convert
-from marketplace.api import hub_summary, trading_parties
+from marketplace.api import trading_parties
 from marketplace.organization.models import HubMembershipStatus
 from marketplace.organization.schemas import OrganizationRead
 from procurement.award.schemas import CommitmentOutcome
 from procurement.award.service import AwardService
 from procurement.pool.models import PoolStatus
-from procurement.pool.schemas import CommitmentCreate, CommitmentRead, CommitmentUpdate, PoolRead
+from procurement.pool.schemas import CommitmentCreate, CommitmentRead, CommitmentUpdate
 from procurement.pool.service import PoolNotOpen, PoolService
 from web.mine import my_organizations
 from web.page import Form, Reader, form_values, page, see_other
-from web.places import place_name
+from web.pool_views import PoolView, pool_view, state_tabs
 
 ThisReader = NamedDependency[Reader]
 Session = NamedDependency[AsyncSession]
 PER_PAGE = 20
-#: The pools listed under each state's tab, in the order of the tabs.
-LISTED = (PoolStatus.open, PoolStatus.closed, PoolStatus.failed)
 
 
 def _(text: str) -> str:
@@ -54,30 +50,6 @@ _ALREADY_COMMITTED = _(
     "Your organisation has already committed at this delivery point. Change that commitment instead."
 )
 _WITHDRAWN = _("This commitment was withdrawn. Commit again with the form on the pool's page.")
-
-
-@dataclass(frozen=True)
-class PoolView:
-    """A pool as the page shows it: the item in the reader's language (else the pool's), its hub and
-    places by name, and when its window closes in words."""
-
-    pool: PoolRead
-    title: str
-    description: str
-    language: str
-    """The language the title and description are written in (a BCP 47 tag)."""
-    hub_name: str
-    places: dict[uuid.UUID, str]
-    """Each delivery point's region or country, by name."""
-    closes_in: str
-    """How long until the window closes (`in 3 days`), or opens when it has not yet."""
-    opens_later: bool
-    currency_name: str
-    """The pool's currency by name (`euro`)."""
-
-    @property
-    def point_names(self) -> dict[uuid.UUID, str]:
-        return {point.id: point.name for point in self.pool.delivery_points}
 
 
 @dataclass
@@ -114,14 +86,14 @@ class PoolPages(Controller):
         paging = page_params(max(page_number, 1), PER_PAGE)
         found = await PoolService(db_session).list_pools(principal, None, status, paging)
         hubs: dict[uuid.UUID, str] = {}
-        views = [await _view(db_session, reader, pool, hubs) for pool in found.items]
+        views = [await pool_view(db_session, reader, pool, hubs) for pool in found.items]
         pages = max(1, -(-found.total // PER_PAGE))
         return page(
             reader,
             "pools/list.jinja",
             views=views,
             status=status,
-            tabs=[(state, reader.gettext(_TAB[state])) for state in LISTED],
+            tabs=state_tabs(reader),
             page_number=paging.page,
             pages=pages,
         )
@@ -224,13 +196,6 @@ class PoolPages(Controller):
         return see_other(f"/pools/{pool_id}", notice="commitment-withdrawn")
 
 
-_TAB = {
-    PoolStatus.open: _("Open"),
-    PoolStatus.closed: _("Closed"),
-    PoolStatus.failed: _("Did not come about"),
-}
-
-
 async def _pool_page(
     reader: Reader,
     db_session: AsyncSession,
@@ -305,7 +270,7 @@ async def _pool_and_commitments(
     of the reader's organisations that buy in its hub."""
     pools = PoolService(db_session)
     pool = await pools.read(principal, pool_id)
-    view = await _view(db_session, reader, pool, {})
+    view = await pool_view(db_session, reader, pool)
     commitments = Commitments(organizations=await _buying_organizations(db_session, principal, pool.hub_id))
     for organization in commitments.organizations:
         for commitment in await pools.all_commitments(principal, pool_id, organization.id):
@@ -323,28 +288,6 @@ async def _buying_organizations(
         for organization in await my_organizations(db_session, principal, buying=True)
         if any(h.hub_id == hub_id and h.status == HubMembershipStatus.admitted for h in organization.hubs)
     ]
-
-
-async def _view(db_session: AsyncSession, reader: Reader, pool: PoolRead, hubs: dict[uuid.UUID, str]) -> PoolView:
-    """`pool` as the page shows it (`hubs`: the hubs' names known so far, filled in)."""
-    if pool.hub_id not in hubs:
-        hubs[pool.hub_id] = (await hub_summary(db_session, pool.hub_id)).name
-    language = pick_language(list(pool.item.translations), [reader.language], pool.item.default_language)
-    text = pool.item.translations[language]
-    current = now()
-    opens_later = current < pool.opens_at
-    moment = pool.opens_at if opens_later else pool.closes_at
-    return PoolView(
-        pool=pool,
-        title=text.title,
-        description=text.description,
-        language=language,
-        hub_name=hubs[pool.hub_id],
-        places={point.id: place_name(point.jurisdiction, reader.language) for point in pool.delivery_points},
-        closes_in=dates.format_timedelta(moment - current, add_direction=True, locale=reader.formats.locale),
-        opens_later=opens_later,
-        currency_name=numbers.get_currency_name(pool.currency, locale=reader.formats.locale),
-    )
 
 
 async def _window_closed(reader: Reader, pools: PoolService, principal: Principal, pool_id: uuid.UUID) -> str:

@@ -10,12 +10,21 @@ from litestar.static_files import create_static_files_router
 
 from kernel.contribution import Contribution, provide_value
 from web.account import AccountPages
+from web.bids import BidPages
 from web.cart import CartPages
+from web.catalogue import CataloguePages
 from web.credentials import CredentialPages
+from web.dashboards import DashboardPages
 from web.discovery import DiscoveryPages
 from web.disputes import DisputePages
 from web.errors import PAGE_EXCEPTION_HANDLERS
 from web.home import HomePage
+from web.hub_awards import HubAwardPages
+from web.hub_disputes import HubDisputePages
+from web.hub_pools import HubPoolPages
+from web.hub_settings import HubSettingsPages
+from web.hub_tenders import HubTenderPages
+from web.hubs import HubPages
 from web.inbox import InboxPages
 from web.listing_import import ListingImportPages
 from web.listing_photos import ListingPhotoPages
@@ -25,6 +34,7 @@ from web.organizations import OrganizationPages
 from web.page import read_reader
 from web.payouts import PayoutPages
 from web.pools import PoolPages
+from web.portal import PortalPages
 from web.profile import ProfilePages
 from web.settings import WebSettings
 
@@ -43,6 +53,13 @@ def register(settings: WebSettings) -> Contribution:
             OrganizationPages,
             CredentialPages,
             PoolPages,
+            HubPages,
+            HubPoolPages,
+            HubTenderPages,
+            HubAwardPages,
+            HubSettingsPages,
+            HubDisputePages,
+            BidPages,
             DisputePages,
             CartPages,
             OrderPages,
@@ -50,6 +67,9 @@ def register(settings: WebSettings) -> Contribution:
             ListingPages,
             ListingPhotoPages,
             ListingImportPages,
+            PortalPages,
+            DashboardPages,
+            CataloguePages,
         ],
         dependencies={"reader": Provide(read_reader)},
         exception_handlers=PAGE_EXCEPTION_HANDLERS,

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from marketplace.organization.models import InclusionAttribute
 
 
@@ -29,3 +31,10 @@ CREDENTIAL_TYPES = {
     "trade_permit": _("Trade permit"),
     "veterinary_approval": _("Veterinary approval"),
 }
+
+
+def credential_name(code: str, gettext: Callable[[str], str]) -> str:
+    """A credential type by name in the reader's language (`gettext`); a hub's own type by its code,
+    spaced (`dairy_licence` → `dairy licence`)."""
+    text = CREDENTIAL_TYPES.get(code)
+    return gettext(text) if text is not None else code.replace("_", " ")
