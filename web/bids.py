@@ -392,7 +392,7 @@ def _bid_values(bid: BidRead | None, currency: str, locale: babel.Locale) -> dic
         return {"currency": currency}
     values = {"currency": bid.currency or currency}
     for line in bid.lines:
-        values[f"price-{line.lot_number}"] = _typed(line.unit_price, locale)
+        values[f"price-{line.lot_number}"] = _typed_price(line.unit_price, line.currency, locale)
         values[f"quantity-{line.lot_number}"] = _typed(line.max_quantity, locale)
         values[f"lead_time-{line.lot_number}"] = str(line.lead_time_days)
     if bid.total_capacity is not None:
@@ -447,6 +447,14 @@ def _closed(reader: Reader, tender: TenderRead) -> str:
     if tender.status is TenderStatus.cancelled:
         return reader.gettext(_CANCELLED)
     return reader.gettext(_CLOSED) % {"deadline": reader.formats.datetime(tender.bid_deadline)}
+
+
+def _typed_price(value: Decimal, currency: str, locale: babel.Locale) -> str:
+    """A unit price as the reader types it, with at least its currency's cents (`9,40`, not `9,4`)."""
+    cents = numbers.get_currency_precision(currency)
+    digits = -value.normalize().as_tuple().exponent
+    pattern = "0." + "0" * cents + "#" * max(int(digits) - cents, 0) if cents else "0.###"
+    return numbers.format_decimal(value, format=pattern, locale=locale, decimal_quantization=False)
 
 
 def _typed(value: Decimal, locale: babel.Locale) -> str:
