@@ -29,7 +29,7 @@ from kernel import clock
 from kernel.db import transaction
 from procurement.bid.service import BidService
 from tests.browser.conftest import OffHostRequests, OpenPage
-from tests.browser.journeys import PRODUCER, UUID, Market, Person, build_market, person
+from tests.browser.journeys import UUID, Market, Person, build_market, person
 from tests.factories.compliance import submit_credential
 from tests.factories.identity import Account, register
 from tests.factories.organization import admitted_organization, create_organization
