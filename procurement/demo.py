@@ -134,7 +134,8 @@ async def load_procurement_demo(
             delivery_points=POINTS,
             closes_at=now + dt.timedelta(days=10),
             currency="EUR",
-            minimum_total_quantity=Decimal(200),
+            # Reached by the hotel's 80 kg, so the coordinator may close it early and tender it.
+            minimum_total_quantity=Decimal(50),
         ),
     )
     buyer, organization_id = members[HOTEL_BUYER]
