@@ -122,8 +122,9 @@ def _report(name: str, apis: list[Result], pages: list[Result]) -> None:
     print(f"== {name}: p95 API {api:.0f} ms, page {page:.0f} ms: page / API = {page / api:.2f}x (best round of each)")
 
 
-async def transfer_sizes(base: str, listing_id: str) -> None:
-    """What each main page weighs with everything it loads, in the system Chromium."""
+async def transfer_sizes(base: str, email: str | None, shown: dict[str, str]) -> None:
+    """What each page of `shown` (name: path) weighs with everything it loads, in the system Chromium,
+    read by `email` signed in on the sign-in page (None: nobody signed in), in German."""
     from playwright.async_api import async_playwright
 
     chromium = next((found for name in ("chromium", "chromium-browser") if (found := shutil.which(name))), None)
@@ -133,19 +134,12 @@ async def transfer_sizes(base: str, listing_id: str) -> None:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium, headless=True)
         context = await browser.new_context(locale="de-DE")
-        page = await context.new_page()
-        await page.goto(f"{base}/sign-in")
-        await page.fill("#f-email", BUYER)
-        await page.fill("#f-password", DEMO_PASSWORD)
-        await page.click("form[action='/sign-in'] button[type=submit]")
-        shown = {
-            "start page": "/",
-            "search results (honey)": "/search?q=honey",
-            "listing page": f"/listings/{listing_id}",
-            "cart": "/cart",
-            "orders": "/orders",
-            "notifications": "/notifications",
-        }
+        if email is not None:
+            page = await context.new_page()
+            await page.goto(f"{base}/sign-in")
+            await page.fill("#f-email", email)
+            await page.fill("#f-password", DEMO_PASSWORD)
+            await page.click("form[action='/sign-in'] button[type=submit]")
         signed_in = await context.storage_state()
         print("page                          requests   bytes (headers + bodies)")
         for name, path in shown.items():
@@ -195,7 +189,15 @@ def main(args: argparse.Namespace) -> None:
         cookies = page_cookies(base, BUYER)
         if not args.transfer_only:
             asyncio.run(server_times(base, bearer, cookies, listing_ids, args))
-        asyncio.run(transfer_sizes(base, listing_ids[0]))
+        shown = {
+            "start page": "/",
+            "search results (honey)": "/search?q=honey",
+            "listing page": f"/listings/{listing_ids[0]}",
+            "cart": "/cart",
+            "orders": "/orders",
+            "notifications": "/notifications",
+        }
+        asyncio.run(transfer_sizes(base, BUYER, shown))
 
 
 if __name__ == "__main__":

@@ -452,8 +452,9 @@ def _closed(reader: Reader, tender: TenderRead) -> str:
 def _typed_price(value: Decimal, currency: str, locale: babel.Locale) -> str:
     """A unit price as the reader types it, with at least its currency's cents (`9,40`, not `9,4`)."""
     cents = numbers.get_currency_precision(currency)
-    digits = -value.normalize().as_tuple().exponent
-    pattern = "0." + "0" * cents + "#" * max(int(digits) - cents, 0) if cents else "0.###"
+    exponent = value.normalize().as_tuple().exponent
+    digits = -exponent if isinstance(exponent, int) else 0
+    pattern = "0." + "0" * cents + "#" * max(digits - cents, 0) if cents else "0.###"
     return numbers.format_decimal(value, format=pattern, locale=locale, decimal_quantization=False)
 
 
