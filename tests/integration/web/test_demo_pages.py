@@ -63,9 +63,7 @@ async def pages_reachable(client: AsyncTestClient[Any], language: str, start: st
     return seen
 
 
-@pytest.mark.parametrize(
-    ("email", "role"), [(email, role) for email, _, _, role in demo_people()]
-)
+@pytest.mark.parametrize(("email", "role"), [(email, role) for email, _, _, role in demo_people()])
 async def test_every_page_a_demo_person_reaches_opens_in_each_language(
     app: Litestar, demo: None, email: str, role: str
 ) -> None:
