@@ -36,7 +36,6 @@ from kernel.negotiation import pick_language
 from kernel.numbers import read_number
 from kernel.pagination import MAX_PER_PAGE, Page, PageParams, page_params
 from kernel.validation import convert
-from marketplace.api import classification_name, shown_classification
 from marketplace.catalog.classification import Scheme
 from marketplace.catalog.schemas import AffectedListing, RulePreview
 from marketplace.catalog.snapshot import rule_change_preview
@@ -53,6 +52,7 @@ from web.mine import buys, coordinated_hub
 from web.page import Form, Reader, form_values, page, see_other
 from web.pickers import classification_picker, read_classification
 from web.places import place_name, regions
+from web.rule_words import goods_words
 from web.words import CREDENTIAL_TYPES, credential_name
 
 ThisReader = NamedDependency[Reader]
@@ -140,24 +140,6 @@ async def _every(fetch: Callable[[PageParams], Awaitable[Page[T]]]) -> list[T]:
 
 
 # --- words for the rules --------------------------------------------------------------------------
-
-
-def goods_words(reader: Reader, scheme: str, prefix: str) -> str:
-    """The goods a rule is about: their name when the code the prefix stands for has one (CPV codes are
-    filled with zeros to their 8 digits, `0314` → `03140000`), and always the code list and digits."""
-    named = classification_name(scheme, prefix, reader.language)
-    if named is None:
-        width = 8 if scheme == Scheme.CPV.value else 6
-        if len(prefix) < width:
-            named = classification_name(scheme, prefix.ljust(width, "0"), reader.language)
-    shown = shown_classification(scheme, prefix) if scheme in {s.value for s in Scheme} else prefix
-    if named:
-        return reader.gettext("%(name)s (%(scheme)s codes beginning with %(digits)s)") % {
-            "name": named,
-            "scheme": scheme,
-            "digits": shown,
-        }
-    return reader.gettext("goods with %(scheme)s codes beginning with %(digits)s") % {"scheme": scheme, "digits": shown}
 
 
 def requirement_sentence(reader: Reader, rule: Requirement | RequirementRead) -> str:

@@ -14,7 +14,6 @@ from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.pagination import MAX_PER_PAGE, PageParams, page_params
-from marketplace.api import classification_name
 from marketplace.compliance.service import ComplianceService
 from marketplace.hub.schemas import HubRead
 from marketplace.hub.service import HubService
@@ -22,10 +21,10 @@ from procurement.award.schemas import AwardRead
 from procurement.award.service import AwardService
 from procurement.settings import ProcurementSettings
 from procurement.tender.errors import TenderNotFound
-from procurement.tender.models import TenderStatus
 from procurement.tender.service import TenderService
 from web.page import Reader, page
 from web.places import place_name
+from web.rule_words import goods_words
 from web.tender_views import tender_view
 from web.words import credential_name
 
@@ -55,18 +54,18 @@ class PortalPages(Controller):
     ) -> Template:
         hub = await _hub(db_session, hub_id)
         tenders = _tenders(db_session, procurement_settings, reader)
-        open_now = await tenders.list_public(hub_id, TenderStatus.published, PageParams(page=1, per_page=MAX_PER_PAGE))
+        everything = PageParams(page=1, per_page=MAX_PER_PAGE)
+        open_now = await tenders.list_public(hub_id, None, everything, open_now=True)
         paging = page_params(max(page_number, 1), PER_PAGE)
-        every = await tenders.list_public(hub_id, None, paging)
-        past = [tender for tender in every.items if tender.status is not TenderStatus.published]
+        past = await tenders.list_public(hub_id, None, paging, open_now=False)
         return page(
             reader,
             "portal/hub.jinja",
             hub=hub,
             open_now=[tender_view(reader, tender, hub.name) for tender in open_now.items],
-            past=[tender_view(reader, tender, hub.name) for tender in past],
+            past=[tender_view(reader, tender, hub.name) for tender in past.items],
             page_number=paging.page,
-            pages=max(1, -(-every.total // PER_PAGE)),
+            pages=max(1, -(-past.total // PER_PAGE)),
         )
 
     @get("/{hub_id:uuid}/tenders/{tender_id:uuid}", name="portal-tender")
@@ -95,8 +94,7 @@ class PortalPages(Controller):
             {
                 (
                     credential_name(r.credential_type, reader.gettext),
-                    classification_name(r.classification_scheme, r.classification_prefix, reader.language)
-                    or r.classification_prefix,
+                    goods_words(reader, r.classification_scheme.value, r.classification_prefix),
                     place_name(r.destination, reader.language),
                 )
                 for r in requirements.items

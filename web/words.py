@@ -38,3 +38,12 @@ def credential_name(code: str, gettext: Callable[[str], str]) -> str:
     spaced (`dairy_licence` → `dairy licence`)."""
     text = CREDENTIAL_TYPES.get(code)
     return gettext(text) if text is not None else code.replace("_", " ")
+
+
+def inclusion_name(attribute: str, gettext: Callable[[str], str]) -> str:
+    """An inclusion attribute (`women_led`) by name in the reader's language (`Women-led`, a label: it
+    starts with a capital, as German nouns do anywhere); an unknown one by its code, spaced."""
+    try:
+        return gettext(INCLUSION_WORDS[InclusionAttribute(attribute)])
+    except ValueError:
+        return attribute.replace("_", " ")

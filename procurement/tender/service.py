@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, and_, not_
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
@@ -287,13 +287,18 @@ class TenderService:
         return await self.tender_read(tender)
 
     async def list_public(
-        self, hub_id: uuid.UUID | None, status: TenderStatus | None, page: PageParams
+        self, hub_id: uuid.UUID | None, status: TenderStatus | None, page: PageParams, *, open_now: bool | None = None
     ) -> Page[TenderRead]:
+        """Published tenders (of `hub_id`, in `status`); `open_now`: only those still taking bids
+        (True) or only those that no longer do (False: past their deadline, cancelled)."""
         condition: list[ColumnElement[bool]] = [Tender.published_at.is_not(None)]
         if hub_id is not None:
             condition.append(Tender.hub_id == hub_id)
         if status is not None:
             condition.append(Tender.status == status)
+        if open_now is not None:
+            taking_bids = and_(Tender.status == TenderStatus.published, Tender.bid_deadline > now())
+            condition.append(taking_bids if open_now else not_(taking_bids))
         return await self._page(condition, page)
 
     async def list_for_hubs(self, hub_ids: Sequence[uuid.UUID], page: PageParams) -> Page[TenderRead]:

@@ -4,6 +4,7 @@ tender's OCDS record; drafts and other hubs' tenders are not there."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from litestar import Litestar
@@ -11,6 +12,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from borderhub.settings import Settings
+from kernel import clock
 from tests.factories.identity import register
 from tests.factories.organization import create_hub, platform_admin
 from tests.factories.procurement import (
@@ -139,3 +141,28 @@ async def test_the_become_a_supplier_page_names_the_hubs_requirements_and_places
     assert "Veterinary approval" in shown.text
     assert "Sachsen, Germany" in shown.text  # the region by name (as the region calls itself)
     assert 'href="/register"' in shown.text
+
+
+async def test_the_portal_names_the_preferred_suppliers_and_moves_a_tender_past_its_deadline_out_of_the_open_ones(
+    client: Client, sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    p = await build_procurement(client, sessions, settings)
+    terms = {"award_method": "lowest_evaluated_price", "preference_margin_percent": "12.5"}
+    tender = await published_tender(
+        client, p, await closed_pool(client, p), preferred_attributes=["women_led"], **terms
+    )
+    client.cookies.clear()
+    english = {"Accept-Language": "en"}
+    portal = f"/portal/{p.hub['id']}"
+
+    shown = await client.get(f"{portal}/tenders/{tender['id']}", headers=english)
+    assert "count as if 12.5% cheaper: Women-led." in shown.text  # only the kind the tender prefers
+    assert "Cooperative" not in shown.text
+    before = await client.get(portal, headers=english)
+    assert before.text.index(tender["title"]) < before.text.index("Past tenders")
+
+    with clock.travel(dt.timedelta(hours=2)):  # past the deadline; the job that opens the bids has not run
+        after = await client.get(portal, headers=english)
+    assert "No tender takes offers now." in after.text
+    assert after.text.index("Past tenders") < after.text.index(tender["title"])
+    assert "Deadline passed: the offers are being opened" in after.text
