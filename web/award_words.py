@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from babel import lists, numbers
+from babel import lists
 
 from marketplace.api import Formats
 from marketplace.organization.models import InclusionAttribute
@@ -71,12 +71,13 @@ class Words:
         return place_name(code, self.language)
 
     def currency(self, code: str) -> str:
-        return str(numbers.get_currency_name(code, locale=self.formats.locale))
+        return self.formats.currency_name(code)
 
     def percent(self, plain: str) -> str:
-        """`70` (percent) as `70 %` or `70%`, as the reader writes a percentage."""
+        """`70` (percent) as `70 %` or `70%`, as the reader writes a percentage, every decimal kept
+        (`12.5%`); the text itself when it is no number."""
         try:
-            return numbers.format_percent(Decimal(plain) / 100, locale=self.formats.locale)
+            return self.formats.percent(Decimal(plain))
         except InvalidOperation:
             return f"{plain} %"
 

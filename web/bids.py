@@ -15,11 +15,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Annotated, Any
 
 import babel
-from babel import lists, numbers
+from babel import lists
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
@@ -42,9 +41,10 @@ from procurement.bid.service import BidNotFound, BidService, SupplierIneligible,
 from procurement.settings import ProcurementSettings
 from procurement.tender.models import BidStatus, TenderStatus
 from procurement.tender.schemas import LotRead, TenderRead
-from procurement.tender.service import TenderService
+from web.form_numbers import shown_number, shown_price
 from web.mine import my_organizations, sells
 from web.page import Form, Reader, form_values, page, see_other
+from web.procurement_services import tender_service
 from web.tender_views import TenderView, tender_view
 from web.words import UNVERIFIED, credential_name
 
@@ -218,7 +218,7 @@ class _Pages:
         self.session = session
         self.reader = reader
         self.principal = principal
-        self.tender_service = TenderService(session, settings.ocid_prefix, (reader.language,))
+        self.tender_service = tender_service(session, settings, reader)
         self.bids = BidService(session, settings.sealing_secret)
 
     async def producers(self) -> list[OrganizationRead]:
@@ -392,11 +392,11 @@ def _bid_values(bid: BidRead | None, currency: str, locale: babel.Locale) -> dic
         return {"currency": currency}
     values = {"currency": bid.currency or currency}
     for line in bid.lines:
-        values[f"price-{line.lot_number}"] = _typed_price(line.unit_price, line.currency, locale)
-        values[f"quantity-{line.lot_number}"] = _typed(line.max_quantity, locale)
+        values[f"price-{line.lot_number}"] = shown_price(line.unit_price, line.currency, locale)
+        values[f"quantity-{line.lot_number}"] = shown_number(line.max_quantity, locale)
         values[f"lead_time-{line.lot_number}"] = str(line.lead_time_days)
     if bid.total_capacity is not None:
-        values["total_capacity"] = _typed(bid.total_capacity, locale)
+        values["total_capacity"] = shown_number(bid.total_capacity, locale)
     return values
 
 
@@ -447,18 +447,3 @@ def _closed(reader: Reader, tender: TenderRead) -> str:
     if tender.status is TenderStatus.cancelled:
         return reader.gettext(_CANCELLED)
     return reader.gettext(_CLOSED) % {"deadline": reader.formats.datetime(tender.bid_deadline)}
-
-
-def _typed_price(value: Decimal, currency: str, locale: babel.Locale) -> str:
-    """A unit price as the reader types it, with at least its currency's cents (`9,40`, not `9,4`)."""
-    cents = numbers.get_currency_precision(currency)
-    exponent = value.normalize().as_tuple().exponent
-    digits = -exponent if isinstance(exponent, int) else 0
-    pattern = "0." + "0" * cents + "#" * max(digits - cents, 0) if cents else "0.###"
-    return numbers.format_decimal(value, format=pattern, locale=locale, decimal_quantization=False)
-
-
-def _typed(value: Decimal, locale: babel.Locale) -> str:
-    """A decimal as the reader types it into a form (`12.5`; `1234,125` in German): no grouping,
-    no trailing zeros, so that `read_number` reads it back as it was."""
-    return numbers.format_decimal(value.normalize(), locale=locale, group_separator=False, decimal_quantization=False)

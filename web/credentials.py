@@ -18,7 +18,6 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from babel import units
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
@@ -38,9 +37,11 @@ from marketplace.hub.service import HubService
 from marketplace.organization.models import Role
 from marketplace.organization.schemas import OrganizationRead
 from marketplace.organization.service import EmailUnverified, OrganizationService
+from procurement.settings import ProcurementSettings
 from procurement.tender.schemas import TenderRead
 from procurement.tender.service import TenderService
-from web.organizations import EVERYTHING, Names, country_groups, region_groups
+from web.organization_views import DOCUMENT_KINDS, EVERYTHING, STATE_TEXTS, Names, file_size
+from web.organizations import country_groups, region_groups
 from web.page import Form, Reader, form_values, page, see_other
 from web.words import CREDENTIAL_TYPES, UNVERIFIED
 
@@ -49,22 +50,6 @@ Storage = NamedDependency[FileStorage]
 ThisReader = NamedDependency[Reader]
 #: The form's fields as the service names them (the issuing place is a country or a region).
 CREDENTIAL_FIELDS = {"$.issuing_jurisdiction": "issuing_country"}
-#: The kinds of file by name, as the list says them ("PDF, 240 kB").
-DOCUMENT_KINDS = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
-
-
-def _(text: str) -> str:
-    """Marks a text for the catalog (`borderhub i18n extract`); it is translated when shown."""
-    return text
-
-
-STATE_TEXTS = {
-    "verified": _("Verified by %(hub)s on %(day)s"),
-    # The reason is the coordinator's own words, shown as written.
-    "rejected": _("Not accepted by %(hub)s: %(reason)s"),
-    "expired": _("Expired"),
-    "submitted": _("Waiting for a hub's coordinators to check it"),
-}
 
 
 def _credentials_path(organization_id: uuid.UUID) -> str:
@@ -81,7 +66,7 @@ class CredentialPages(Controller):
         reader: ThisReader,
         db_session: Session,
         file_storage: Storage,
-        procurement_settings: NamedDependency[Any],
+        procurement_settings: NamedDependency[ProcurementSettings],
         organization_id: FromPath[uuid.UUID],
     ) -> Template:
         principal = reader.require()
@@ -95,7 +80,7 @@ class CredentialPages(Controller):
         reader: ThisReader,
         db_session: Session,
         file_storage: Storage,
-        procurement_settings: NamedDependency[Any],
+        procurement_settings: NamedDependency[ProcurementSettings],
         organization_id: FromPath[uuid.UUID],
     ) -> Template | Redirect:
         principal = reader.require()
@@ -226,7 +211,7 @@ def _credential_card(
     hub = hub_names.get(credential.decided_by_hub_id, "") if credential.decided_by_hub_id else ""
     state = reader.gettext(STATE_TEXTS[status]) % {
         "hub": hub,
-        "day": f.date(credential.decided_at.date()) if credential.decided_at else "",
+        "day": f.day(credential.decided_at) if credential.decided_at else "",
         "reason": credential.rejection_reason or "",
     }
     document = None
@@ -284,11 +269,3 @@ def _credential_card(
             for t in tenders
         ],
     }
-
-
-def file_size(size_bytes: int, reader: Reader) -> str:
-    """`240 kB`, `1.2 MB` in the reader's locale."""
-    locale = reader.formats.locale
-    if size_bytes < 1000 * 1000:
-        return units.format_unit(max(1, round(size_bytes / 1000)), "digital-kilobyte", length="short", locale=locale)
-    return units.format_unit(round(size_bytes / 1000 / 1000, 1), "digital-megabyte", length="short", locale=locale)

@@ -13,7 +13,9 @@ from litestar.types import ExceptionHandlersMap
 
 from kernel.errors import DomainError, Unauthenticated
 from kernel.web import exception_handlers
+from marketplace.organization.service import EmailUnverified
 from web.page import SignInRequired, page, reader_without_database, safe_next, sign_in_path
+from web.words import UNVERIFIED
 
 
 def _(text: str) -> str:
@@ -61,6 +63,9 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
         # also logs what was unexpected; the page says it in words.
         status, detail = _api_answer(request, exc).status_code or 500, ""
     title, said = _SAID.get(status, (_("That did not work"), None))
+    if isinstance(exc, EmailUnverified):
+        # Not a matter of the account's role: it proves its address (the layout offers a new link).
+        said = UNVERIFIED
     return page(
         reader,
         "error.jinja",

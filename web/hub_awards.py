@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import babel
-from babel import numbers
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
@@ -47,18 +45,19 @@ from procurement.award.schemas import (
 from procurement.award.service import AwardAlreadyDecided, AwardService, EvaluationNotPossible, NothingToAward
 from procurement.award.tendered import total_minor
 from procurement.pool.service import PoolService
+from procurement.settings import ProcurementSettings
 from procurement.tender.errors import TenderNotFound
 from procurement.tender.schemas import LotRead, TenderRead
-from procurement.tender.service import TenderService
 from web.award_words import Outcome, Said, Words, offer_reasons, outcome_sentences, override_message
+from web.form_numbers import shown_number
 from web.mine import coordinated_hub
 from web.orders import status_words
 from web.page import Form, Reader, form_values, page, see_other
+from web.procurement_services import tender_service
 
 ThisReader = NamedDependency[Reader]
 Session = NamedDependency[AsyncSession]
-#: The procurement settings (`award_time_limit_seconds`, `ocid_prefix`): the pages may not import their type.
-Procurement = NamedDependency[Any]
+Procurement = NamedDependency[ProcurementSettings]
 #: Whether card payments are on (an award's orders are paid by card then, unless the buyer has invoice terms).
 CardPayments = NamedDependency[bool]
 
@@ -130,6 +129,8 @@ class OverrideRow:
     lot: LotRead
     score: ScoreRead
     proposed: Decimal | None
+    typed: str
+    """The quantity proposed as its field shows it, the reader's way (`1000`, no group separator)."""
 
     @property
     def name(self) -> str:
@@ -290,16 +291,16 @@ def _path(hub: HubRead, tender: TenderRead) -> str:
     return f"/hubs/{hub.id}/tenders/{tender.id}/award"
 
 
-def _awards(session: AsyncSession, settings: Any, card_payments: bool) -> AwardService:
+def _awards(session: AsyncSession, settings: ProcurementSettings, card_payments: bool) -> AwardService:
     """The award service as the API builds it (`procurement.award.controllers.provide_award_service`)."""
     return AwardService(session, time_limit=settings.award_time_limit_seconds, stripe_enabled=card_payments)
 
 
 async def _tender(
-    session: AsyncSession, settings: Any, reader: Reader, hub: HubRead, tender_id: uuid.UUID
+    session: AsyncSession, settings: ProcurementSettings, reader: Reader, hub: HubRead, tender_id: uuid.UUID
 ) -> TenderRead:
     """The published tender of `hub` (`TenderNotFound`, a 404 page, for another hub's or a draft)."""
-    tender = await TenderService(session, settings.ocid_prefix, [reader.language]).read_public(tender_id)
+    tender = await tender_service(session, settings, reader).read_public(tender_id)
     if tender.hub_id != hub.id:
         raise TenderNotFound("no such tender in this hub")
     return tender
@@ -374,7 +375,7 @@ async def _note_refusal(
 async def _refused(
     reader: Reader,
     session: AsyncSession,
-    settings: Any,
+    settings: ProcurementSettings,
     principal: Principal,
     hub: HubRead,
     tender_id: uuid.UUID,
@@ -393,7 +394,7 @@ def _words(reader: Reader) -> Words:
 async def _award_page(
     reader: Reader,
     session: AsyncSession,
-    settings: Any,
+    settings: ProcurementSettings,
     principal: Principal,
     hub: HubRead,
     tender_id: uuid.UUID,
@@ -421,9 +422,9 @@ async def _award_page(
         steps=_steps(award, reader),
         currency_name=words.currency(award.currency),
         outcome=outcome,
-        gap="" if award.gap is None else _percent(Decimal(str(award.gap)) * 100, reader.formats.locale),
+        gap="" if award.gap is None else _rounded_percent(Decimal(str(award.gap)) * 100, words),
         awards_nothing=bool(award.lots) and not any(lot.winners for lot in lots),
-        rows=_override_rows(tender, award),
+        rows=_override_rows(tender, award, reader),
         form=form,
         decided=decided,
         path=_path(hub, tender),
@@ -469,7 +470,7 @@ def _lot_view(lot: LotRead, award: AwardRead, addresses: dict[uuid.UUID, str], w
     )
 
 
-def _override_rows(tender: TenderRead, award: AwardRead) -> list[OverrideRow]:
+def _override_rows(tender: TenderRead, award: AwardRead, reader: Reader) -> list[OverrideRow]:
     """The override form's lines: every eligible offer of each lot, with the quantity proposed for it."""
     if award.state != "proposed":
         return []
@@ -479,12 +480,14 @@ def _override_rows(tender: TenderRead, award: AwardRead) -> list[OverrideRow]:
         proposed = {w.organization_id: w.quantity for w in lot.proposed}
         for score in lot.scores or []:
             if score.eligible:
+                quantity = proposed.get(score.organization_id)
                 rows.append(
                     OverrideRow(
                         index=len(rows),
                         lot=by_number[lot.number],
                         score=score,
-                        proposed=proposed.get(score.organization_id),
+                        proposed=quantity,
+                        typed="" if quantity is None else shown_number(quantity, reader.formats.locale),
                     )
                 )
     return rows
@@ -585,11 +588,10 @@ def _savings_row(buyer: str, savings: BuyerSavings, words: Words) -> SavingsRow:
         individual_minor=savings.individual_minor,
         pooled_compared_minor=savings.pooled_compared_minor,
         savings_minor=savings.savings_minor,
-        percent="" if savings.savings_percent is None else _percent(savings.savings_percent, words.formats.locale),
+        percent="" if savings.savings_percent is None else _rounded_percent(savings.savings_percent, words),
     )
 
 
-def _percent(value: Decimal, locale: babel.Locale) -> str:
-    """`value` percent (to two decimals) the reader's way (`3.41%`, `3,41 %`)."""
-    shown = value.quantize(Decimal("0.01")).normalize()
-    return numbers.format_percent(shown / 100, locale=locale, decimal_quantization=False)
+def _rounded_percent(value: Decimal, words: Words) -> str:
+    """`value` percent, rounded to two decimals, the reader's way (`3.41%`, `3,41 %`)."""
+    return words.formats.percent(value.quantize(Decimal("0.01")).normalize())

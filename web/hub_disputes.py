@@ -199,7 +199,9 @@ class HubDisputePages(Controller):
             form.note(error, reader, _DECISION_FIELDS, lambda said: DECISION_MESSAGES.say(said, reader.gettext, say))
             return await _dispute_page(reader, db_session, hub, dispute, order, decision=form, status_code=422)
         except DisputeClosed as error:
+            # Decided meanwhile (by another coordinator): the page shows the decision, not the form.
             form.problem = reader.gettext(_RESOLVED)
+            dispute, order = await _hub_dispute(db_session, principal, hub, dispute_id)
             return await _dispute_page(reader, db_session, hub, dispute, order, decision=form, status_code=error.status)
         return see_other(f"{_disputes_path(hub.id)}/{dispute_id}", notice="dispute-resolved")
 
@@ -230,5 +232,6 @@ class HubDisputePages(Controller):
             form.problem = (
                 reader.gettext(_RESOLVED) if isinstance(error, DisputeClosed) else reader.gettext(error.detail)
             )
+            dispute, order = await _hub_dispute(db_session, principal, hub, dispute_id)
             return await _dispute_page(reader, db_session, hub, dispute, order, message=form, status_code=error.status)
         return see_other(f"{_disputes_path(hub.id)}/{dispute_id}", notice="dispute-message-sent")

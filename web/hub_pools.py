@@ -14,7 +14,6 @@ their organisations' names come from `PoolService.commitments_of_buyers`.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import uuid
 from collections.abc import Mapping
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
 
-from babel import dates, numbers
+from babel import numbers
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
@@ -45,9 +44,9 @@ from procurement.pool.service import PoolNotFound, PoolNotOpen, PoolService
 from web.i18n import language_name
 from web.mine import coordinated_hub
 from web.page import Form, Reader, page, see_other
-from web.pickers import classification_picker, read_classification, unit_choices
-from web.places import place_name, regions
+from web.pickers import classification_picker, place_choices, read_classification, unit_choices
 from web.pool_views import PoolView, pool_view, state_tabs
+from web.times import read_moment, zone_name
 
 ThisReader = NamedDependency[Reader]
 Session = NamedDependency[AsyncSession]
@@ -90,22 +89,6 @@ def _rows_shown(values: Mapping[str, Any], *, more: bool = False) -> int:
     return min(count + (FREE_POINT_ROWS if more else 0), MAX_POINT_ROWS)
 
 
-def _in_zone(day: str, time: str, zone: dt.tzinfo) -> str | None:
-    """A date and a time of day typed in the reader's time zone, as the instant the service reads
-    (ISO 8601 with the zone's offset on that day); None when both are empty; what was typed when it
-    is no date and time (the service names it)."""
-    if not day and not time:
-        return None
-    try:
-        naive = dt.datetime.combine(dt.date.fromisoformat(day), dt.time.fromisoformat(time))
-    except ValueError:
-        return f"{day}T{time}"
-    # Babel's zones are pytz's: only `localize` gives the offset of that day (summer or winter time).
-    localize = getattr(zone, "localize", None)
-    moment = localize(naive) if localize is not None else naive.replace(tzinfo=zone)
-    return moment.isoformat()
-
-
 def _pool_body(hub: HubRead, values: Mapping[str, Any], reader: Reader) -> tuple[dict[str, Any], dict[str, str]]:
     """The body `POST /api/v1/pools` would get for this form, and which form field each of its
     fields is (`$.delivery_points[1].name` is the second filled row's `point-4-name`)."""
@@ -145,7 +128,7 @@ def _pool_body(hub: HubRead, values: Mapping[str, Any], reader: Reader) -> tuple
             fields[f"$.delivery_points[{index}].{name}"] = f"point-{row}-{name}"
     filled_rows = [fields[f"$.delivery_points[{index}]"] for index in range(len(points))]
     fields["$.delivery_points"] = filled_rows[0] if filled_rows else f"point-{rows[0] if rows else 0}-name"
-    locale = reader.formats.locale
+    locale, zone = reader.formats.locale, reader.formats.zone
     body: dict[str, Any] = {
         "hub_id": str(hub.id),
         "item": {
@@ -156,10 +139,10 @@ def _pool_body(hub: HubRead, values: Mapping[str, Any], reader: Reader) -> tuple
             "quality_notes": values.get("quality_notes", ""),
         },
         "delivery_points": points,
-        "closes_at": _in_zone(values.get("closes_date", ""), values.get("closes_time", ""), reader.formats.zone) or "",
+        "closes_at": read_moment(values.get("closes_date", ""), values.get("closes_time", ""), zone) or "",
         "currency": values.get("currency", ""),
     }
-    opens_at = _in_zone(values.get("opens_date", ""), values.get("opens_time", ""), reader.formats.zone)
+    opens_at = read_moment(values.get("opens_date", ""), values.get("opens_time", ""), zone)
     if opens_at is not None:
         body["opens_at"] = opens_at
     for name in ("reserve_unit_price", "minimum_total_quantity"):
@@ -171,38 +154,12 @@ def _pool_body(hub: HubRead, values: Mapping[str, Any], reader: Reader) -> tuple
 # --- what the form offers --------------------------------------------------------------------------
 
 
-def _region_choices(hub: HubRead, reader: Reader) -> list[tuple[str, str]]:
-    """Where a delivery point may lie, by name: each of the hub's places and the regions within it
-    (a country's regions, a region's own smaller ones)."""
-    language = reader.language
-    found: dict[str, str] = {}
-    for scope in hub.jurisdictions:
-        found[scope] = place_name(scope, language)
-        enclosing = scope if "-" in scope else None
-        for region in regions(codes.jurisdiction_country(scope), language):
-            if region.parent_code == enclosing and region.code != scope:
-                found.setdefault(region.code, place_name(region.code, language))
-    return [("", reader.gettext("Choose a region")), *found.items()]
-
-
 def _currency_choices(hub: HubRead, reader: Reader) -> list[tuple[str, str]]:
     """The hub's reporting currency and those of its countries, by name (the code after it)."""
-    locale = reader.formats.locale
     found = [hub.reporting_currency]
     for scope in hub.jurisdictions:
         found += numbers.get_territory_currencies(codes.jurisdiction_country(scope), tender=True)
-    return [(code, f"{numbers.get_currency_name(code, locale=locale)} ({code})") for code in dict.fromkeys(found)]
-
-
-def _zone_name(reader: Reader) -> str:
-    """The reader's time zone by name (`Central European Time`)."""
-    zone = reader.formats.zone
-    # UTC has no generic name ("GMT+00:00"); the regions' zones are named for summer and winter alike.
-    moment = now().astimezone(zone)
-    locale = reader.formats.locale
-    if zone is dt.UTC:
-        return dates.get_timezone_name(moment, width="long", locale=locale)
-    return dates.get_timezone_name(moment, width="long", zone_variant="generic", locale=locale)
+    return [(code, f"{reader.formats.currency_name(code)} ({code})") for code in dict.fromkeys(found)]
 
 
 def _form_page(reader: Reader, hub: HubRead, form: Form, *, status_code: int = 200) -> Template:
@@ -219,9 +176,9 @@ def _form_page(reader: Reader, hub: HubRead, form: Form, *, status_code: int = 2
         point_rows=range(rows),
         rows_shown=rows,
         more_rows=rows < MAX_POINT_ROWS,
-        regions=_region_choices(hub, reader),
+        regions=place_choices(hub, reader),
         currencies=_currency_choices(hub, reader),
-        zone_name=_zone_name(reader),
+        zone_name=zone_name(reader.formats),
         labels=_labels(reader, hub, rows),
         **classification_picker(reader, form.values),
     )

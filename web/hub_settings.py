@@ -29,7 +29,6 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel import codes
 from kernel.auth import Principal
 from kernel.errors import Conflict, InvalidInput
 from kernel.negotiation import pick_language
@@ -43,15 +42,15 @@ from marketplace.compliance.errors import DuplicateRecognition, DuplicateRequire
 from marketplace.compliance.models import Recognition, Requirement
 from marketplace.compliance.schemas import RecognitionCreate, RecognitionRead, RequirementCreate, RequirementRead
 from marketplace.compliance.service import ComplianceService, RuleChange
-from marketplace.hub.schemas import CoordinatorRead, HubMembershipRead, HubRead, InvoiceTerms
+from marketplace.hub.schemas import CoordinatorRead, HubMembershipRead, HubRead, InvoiceTerms, PublicCatalogue
 from marketplace.hub.service import HubService
 from marketplace.organization.models import HubMembershipStatus, OrganizationKind
 from web.i18n import language_name
 from web.messages import FIELD_MESSAGES, Phrasebook
 from web.mine import buys, coordinated_hub
 from web.page import Form, Reader, form_values, page, see_other
-from web.pickers import classification_picker, read_classification
-from web.places import place_name, regions
+from web.pickers import classification_picker, place_choices, read_classification
+from web.places import place_name
 from web.rule_words import goods_words
 from web.words import CREDENTIAL_TYPES, credential_name
 
@@ -164,22 +163,6 @@ def recognition_sentence(reader: Reader, rule: Recognition | RecognitionRead) ->
 
 
 # --- the forms' choices ---------------------------------------------------------------------------
-
-
-def _place_choices(hub: HubRead, reader: Reader) -> list[tuple[str, str]]:
-    """The places a rule may be about, by name: the hub's countries, its places and the regions within."""
-    language = reader.language
-    found: dict[str, str] = {}
-    for scope in hub.jurisdictions:
-        country = codes.jurisdiction_country(scope)
-        found.setdefault(country, place_name(country, language))
-    for scope in hub.jurisdictions:
-        found.setdefault(scope, place_name(scope, language))
-        enclosing = scope if "-" in scope else None
-        for region in regions(codes.jurisdiction_country(scope), language):
-            if region.parent_code == enclosing and region.code != scope:
-                found.setdefault(region.code, place_name(region.code, language))
-    return [("", reader.gettext("Choose a place")), *found.items()]
 
 
 def _credential_choices(reader: Reader, used: list[str]) -> list[tuple[str, str]]:
@@ -376,7 +359,7 @@ async def _requirement_form(
         status_code=status_code,
         hub=hub,
         form=form,
-        places=_place_choices(hub, reader),
+        places=place_choices(hub, reader, countries=True),
         credentials=_credential_choices(reader, used),
         labels={
             "scheme": reader.gettext("Code list"),
@@ -400,7 +383,7 @@ async def _recognition_form(
         status_code=status_code,
         hub=hub,
         form=form,
-        places=_place_choices(hub, reader),
+        places=place_choices(hub, reader, countries=True),
         credentials=_credential_choices(reader, used),
         labels={
             "credential_type": reader.gettext("Credential"),
@@ -668,6 +651,18 @@ class HubSettingsPages(Controller):
             form.note(error, reader, {"$.net_days": field}, _say(reader, HUB_MESSAGES))
             return await _settings_page(reader, db_session, principal, hub, terms=form, status_code=422)
         return see_other(_settings_path(hub.id), notice="invoice-terms-saved")
+
+    @post("/hubs/{hub_id:uuid}/settings/public-catalogue")
+    async def set_public_catalogue(
+        self, request: Request[Any, Any, Any], hub_id: HubId, reader: ThisReader, db_session: Session
+    ) -> Redirect:
+        """Whether the hub's public catalogue shows prices to everyone (anything but "no" shows them)."""
+        principal = reader.require()
+        hub = await coordinated_hub(db_session, principal, hub_id)
+        values = await form_values(request)
+        choice = PublicCatalogue(shows_prices=values.get("shows_prices") != "no")
+        await HubService(db_session).set_public_catalogue(principal, hub.id, choice)
+        return see_other(_settings_path(hub.id), notice="public-catalogue-saved")
 
     @post("/hubs/{hub_id:uuid}/settings/coordinators")
     async def appoint(

@@ -5,8 +5,9 @@ reason, verifying each declared inclusion attribute with the evidence seen (or r
 checking its permits and certificates (the document, issuer and validity; verify, or reject with a
 reason).
 
-Every page starts with `coordinated_hub` (the not-found page for no such hub, the not-allowed page
-for anyone but its coordinators) and calls the services the JSON API calls, for the same people:
+Every page (and every form's POST) starts with `coordinated_hub` (the not-found page for no such
+hub, the not-allowed page for anyone but its coordinators, and for a coordinator whose e-mail address
+is not proven the page saying to prove it) and calls the services the JSON API calls, for the same people:
 `HubService` (admission, inclusion), `ComplianceService` (credentials and their documents). The
 queue is one read per group, each the group's service's (`HubService.memberships` and
 `.declarations_to_verify`, `ComplianceService.submitted_in_hub`, `DisputeService.waiting_in_hub`,
@@ -20,16 +21,17 @@ import datetime as dt
 import uuid
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.auth import Principal
 from kernel.errors import Conflict, InvalidInput, NotFound
+from kernel.pagination import MAX_PAGE, page_params
 from kernel.storage import FileStorage
 from marketplace.card.schemas import PaymentAttention
 from marketplace.card.service import CardPaymentService
@@ -42,16 +44,16 @@ from marketplace.hub.schemas import HubMembershipRead, HubRead
 from marketplace.hub.service import HubService
 from marketplace.organization.models import HubMembershipStatus, InclusionAttribute, OrganizationKind
 from marketplace.organization.schemas import InclusionRead, InclusionStatus
-from marketplace.organization.service import EmailUnverified, OrganizationService
+from marketplace.organization.service import OrganizationService
 from procurement.pool.service import PoolService
+from procurement.settings import ProcurementSettings
 from procurement.tender.models import TenderStatus
 from procurement.tender.service import TenderService
-from web.credentials import DOCUMENT_KINDS, STATE_TEXTS, file_size
 from web.dispute_views import REASONS
 from web.mine import coordinated_hub, my_hubs
-from web.organizations import EVERYTHING, SCHEME_NAMES, Names, place_of
+from web.organization_views import DOCUMENT_KINDS, EVERYTHING, SCHEME_NAMES, STATE_TEXTS, Names, file_size, place_of
 from web.page import Form, Reader, form_values, page, see_other
-from web.words import INCLUSION_WORDS, UNVERIFIED, credential_name
+from web.words import INCLUSION_WORDS, credential_name
 
 Session = NamedDependency[AsyncSession]
 Storage = NamedDependency[FileStorage]
@@ -60,6 +62,8 @@ ThisReader = NamedDependency[Reader]
 _ORGANIZATION = "/hubs/{hub_id:uuid}/organizations/{organization_id:uuid}"
 #: Open pools closing within this are on the queue.
 CLOSING_SOON = dt.timedelta(days=7)
+#: Organisations on one page of the organisations list.
+PER_PAGE = 20
 
 
 def _(text: str) -> str:
@@ -152,7 +156,7 @@ async def work_queue(
                     % {
                         "kind": gettext(KIND_NAMES[OrganizationKind(m.organization_kind)]),
                         "place": _place(m, names),
-                        "day": f.date(m.applied_at.date()),
+                        "day": f.day(m.applied_at),
                     },
                 )
                 for m in applied.items
@@ -188,7 +192,7 @@ async def work_queue(
                     % {
                         "number": c.number,
                         "day": f.date(c.valid_until),
-                        "submitted": f.date(c.created_at.date()),
+                        "submitted": f.day(c.created_at),
                     },
                 )
                 for c in submitted
@@ -210,7 +214,7 @@ async def work_queue(
                         if d.status is DisputeStatus.answered
                         else gettext("%(reason)s. Waiting for the producer's answer since %(day)s.")
                     )
-                    % {"reason": gettext(REASONS[d.reason]), "day": f.date(d.opened_at.date())},
+                    % {"reason": gettext(REASONS[d.reason]), "day": f.day(d.opened_at)},
                 )
                 for d in disputes
             ],
@@ -265,7 +269,7 @@ def _payment(payment: PaymentAttention, reader: Reader) -> QueueItem:
         "amount": reader.formats.money(payment.amount.amount_minor, payment.amount.currency),
         "organization": payment.organization_name or "",
     }
-    since = reader.gettext("Waiting since %(day)s") % {"day": reader.formats.date(payment.since.date())}
+    since = reader.gettext("Waiting since %(day)s") % {"day": reader.formats.day(payment.since)}
     return QueueItem(text, f"/orders/{payment.order_id}" if payment.order_id else None, since)
 
 
@@ -302,7 +306,7 @@ def _declarations(
         if status.verified_by_hub:
             state = gettext("Verified by %(hub)s on %(day)s") % {
                 "hub": hub_names.get(status.verified_by_hub_id, "") if status.verified_by_hub_id else "",
-                "day": f.date(status.verified_at.date()) if status.verified_at else "",
+                "day": f.day(status.verified_at) if status.verified_at else "",
             }
         elif attribute in refusals:
             state = gettext("Refused by this hub: %(reason)s") % {"reason": refusals[attribute]}
@@ -346,12 +350,12 @@ def _credential(
         "issued_in": names.place(credential.issuing_jurisdiction),
         "valid_from": f.date(credential.valid_from),
         "valid_until": f.date(credential.valid_until),
-        "submitted": f.date(credential.created_at.date()),
+        "submitted": f.day(credential.created_at),
         "status": status,
         "state": reader.gettext(STATE_TEXTS[status])
         % {
             "hub": decided_by,
-            "day": f.date(credential.decided_at.date()) if credential.decided_at else "",
+            "day": f.day(credential.decided_at) if credential.decided_at else "",
             "reason": credential.rejection_reason or "",
         },
         "document": document,
@@ -365,22 +369,23 @@ def _credential(
 
 @dataclass(frozen=True)
 class OrganizationPage:
-    """One organisation's page for one coordinator of the hub: shown, or answering a decision's form."""
+    """One organisation's page for one coordinator of the hub (`hub`, as `coordinated_hub` read it
+    for them): shown, or answering a decision's form."""
 
     reader: Reader
     session: AsyncSession
     storage: FileStorage
     principal: Principal
-    hub_id: uuid.UUID
+    hub: HubRead
     organization_id: uuid.UUID
 
     @property
     def path(self) -> str:
-        return _organization_path(self.hub_id, self.organization_id)
+        return _organization_path(self.hub.id, self.organization_id)
 
     async def show(self, form: Form | None = None, status_code: int = 200) -> Template:
         reader, session, principal, organization_id = self.reader, self.session, self.principal, self.organization_id
-        hub = await coordinated_hub(session, principal, self.hub_id)
+        hub = self.hub
         hubs = HubService(session)
         membership = await hubs.membership(principal, hub.id, organization_id)
         names = _names(reader)
@@ -423,16 +428,14 @@ class OrganizationPage:
         fields: Mapping[str, str] | None = None,
     ) -> Template | Redirect:
         """Await the service's `decision`: back to this page with `notice`, or this page again with
-        the problem on its field (422: `fields` maps the service's names to the form's), the address
-        to prove (403) or the decision taken before (409)."""
+        the problem on its field (422: `fields` maps the service's names to the form's) or the
+        decision taken before (409)."""
         form = form or Form()
         try:
             await decision
         except InvalidInput as error:
             form.note(error, self.reader, {**_FIELDS, **(fields or {})})
             status = 422
-        except EmailUnverified:
-            form.problem, status = self.reader.gettext(UNVERIFIED), 403
         except Conflict:
             form.problem, status = self.reader.gettext(_DECIDED), 409
         else:
@@ -463,7 +466,7 @@ class HubPages(Controller):
         self,
         reader: ThisReader,
         db_session: Session,
-        procurement_settings: NamedDependency[Any],
+        procurement_settings: NamedDependency[ProcurementSettings],
         hub_id: FromPath[uuid.UUID],
     ) -> Template:
         """The hub's home: its work queue."""
@@ -474,15 +477,22 @@ class HubPages(Controller):
 
     @get("/hubs/{hub_id:uuid}/organizations")
     async def organizations(
-        self, reader: ThisReader, db_session: Session, hub_id: FromPath[uuid.UUID], status: FromQuery[str] = "pending"
+        self,
+        reader: ThisReader,
+        db_session: Session,
+        hub_id: FromPath[uuid.UUID],
+        status: FromQuery[str] = "pending",
+        page_number: Annotated[int, QueryParameter(name="page")] = 1,
     ) -> Template:
-        """The hub's organisations in one admission state (a tab each), with their inclusion attributes."""
+        """The hub's organisations in one admission state (a tab each), with their inclusion
+        attributes, `PER_PAGE` at a time (oldest application first)."""
         principal = reader.require()
         hub = await coordinated_hub(db_session, principal, hub_id)
         shown = (
             HubMembershipStatus(status) if status in HubMembershipStatus.__members__ else HubMembershipStatus.pending
         )
-        members = await HubService(db_session).members(principal, hub.id, shown, EVERYTHING)
+        paging = page_params(min(max(page_number, 1), MAX_PAGE), PER_PAGE)
+        members = await HubService(db_session).members(principal, hub.id, shown, paging)
         names, gettext = _names(reader), reader.gettext
         rows = []
         for member in members.items:
@@ -500,8 +510,8 @@ class HubPages(Controller):
                     "kind": gettext(KIND_NAMES[OrganizationKind(member.organization_kind)]),
                     "place": _place(member, names),
                     "inclusion": inclusion,
-                    "applied": reader.formats.date(member.applied_at.date()),
-                    "decided": reader.formats.date(member.decided_at.date()) if member.decided_at else None,
+                    "applied": reader.formats.day(member.applied_at),
+                    "decided": reader.formats.day(member.decided_at) if member.decided_at else None,
                 }
             )
         tabs = [(s.value, gettext(label)) for s, (label, _empty) in STATE_TABS.items()]
@@ -513,10 +523,12 @@ class HubPages(Controller):
             status=shown.value,
             rows=rows,
             total=members.total,
+            page_number=members.page,
+            pages=max(1, -(-members.total // PER_PAGE)),
             empty=gettext(STATE_TABS[shown][1]),
         )
 
-    @get("/hubs/{hub_id:uuid}/organizations/{organization_id:uuid}")
+    @get(_ORGANIZATION)
     async def organization(
         self,
         reader: ThisReader,
@@ -528,7 +540,8 @@ class HubPages(Controller):
         """One applicant or member: its profile, its application, its declarations and credentials,
         and the forms deciding about each."""
         principal = reader.require()
-        return await OrganizationPage(reader, db_session, file_storage, principal, hub_id, organization_id).show()
+        hub = await coordinated_hub(db_session, principal, hub_id)
+        return await OrganizationPage(reader, db_session, file_storage, principal, hub, organization_id).show()
 
     @post(f"{_ORGANIZATION}/admit")
     async def admit(
@@ -540,8 +553,9 @@ class HubPages(Controller):
         organization_id: FromPath[uuid.UUID],
     ) -> Template | Redirect:
         principal = reader.require()
-        shown = OrganizationPage(reader, db_session, file_storage, principal, hub_id, organization_id)
-        admitted = HubService(db_session).decide(principal, hub_id, organization_id, admit=True, note=None)
+        hub = await coordinated_hub(db_session, principal, hub_id)
+        shown = OrganizationPage(reader, db_session, file_storage, principal, hub, organization_id)
+        admitted = HubService(db_session).decide(principal, hub.id, organization_id, admit=True, note=None)
         return await shown.decide(admitted, "organization-admitted")
 
     @post(f"{_ORGANIZATION}/reject")
@@ -556,10 +570,11 @@ class HubPages(Controller):
     ) -> Template | Redirect:
         """Turn the application down (or suspend a member), saying why."""
         principal = reader.require()
-        shown = OrganizationPage(reader, db_session, file_storage, principal, hub_id, organization_id)
+        hub = await coordinated_hub(db_session, principal, hub_id)
+        shown = OrganizationPage(reader, db_session, file_storage, principal, hub, organization_id)
         values = await form_values(request)
         note = values.get("note", "")
-        rejected = HubService(db_session).decide(principal, hub_id, organization_id, admit=False, note=note)
+        rejected = HubService(db_session).decide(principal, hub.id, organization_id, admit=False, note=note)
         return await shown.decide(rejected, "organization-rejected", Form(values=values))
 
     @post(f"{_ORGANIZATION}/inclusion/{{attribute:str}}/verify")
@@ -575,10 +590,11 @@ class HubPages(Controller):
     ) -> Template | Redirect:
         """Verify a declared attribute with the evidence seen."""
         principal = reader.require()
-        shown = OrganizationPage(reader, db_session, file_storage, principal, hub_id, organization_id)
+        hub = await coordinated_hub(db_session, principal, hub_id)
+        shown = OrganizationPage(reader, db_session, file_storage, principal, hub, organization_id)
         values, name = await form_values(request), f"evidence-{attribute.value}"
         verified = HubService(db_session).verify_inclusion(
-            principal, hub_id, organization_id, attribute, True, values.get(name, ""), evidence_required=True
+            principal, hub.id, organization_id, attribute, True, values.get(name, ""), evidence_required=True
         )
         return await shown.decide(verified, "inclusion-verified", Form(values=values), {"$.evidence": name})
 
@@ -595,10 +611,11 @@ class HubPages(Controller):
     ) -> Template | Redirect:
         """Refuse a declared attribute, saying why."""
         principal = reader.require()
-        shown = OrganizationPage(reader, db_session, file_storage, principal, hub_id, organization_id)
+        hub = await coordinated_hub(db_session, principal, hub_id)
+        shown = OrganizationPage(reader, db_session, file_storage, principal, hub, organization_id)
         values, name = await form_values(request), f"reason-{attribute.value}"
         refused = HubService(db_session).refuse_inclusion(
-            principal, hub_id, organization_id, attribute, values.get(name, "")
+            principal, hub.id, organization_id, attribute, values.get(name, "")
         )
         return await shown.decide(refused, "inclusion-refused", Form(values=values), {"$.reason": name})
 
@@ -612,9 +629,13 @@ class HubPages(Controller):
         organization_id: FromPath[uuid.UUID],
         credential_id: FromPath[uuid.UUID],
     ) -> Template | Redirect:
+        """Verify one of this organisation's credentials (another organisation's is the not-found page)."""
         principal = reader.require()
-        shown = OrganizationPage(reader, db_session, file_storage, principal, hub_id, organization_id)
-        verified = ComplianceService(db_session, file_storage).verify_credential(principal, hub_id, credential_id)
+        hub = await coordinated_hub(db_session, principal, hub_id)
+        shown = OrganizationPage(reader, db_session, file_storage, principal, hub, organization_id)
+        verified = ComplianceService(db_session, file_storage).verify_credential(
+            principal, hub.id, credential_id, organization_id=organization_id
+        )
         return await shown.decide(verified, "credential-verified")
 
     @post(f"{_ORGANIZATION}/credentials/{{credential_id:uuid}}/reject")
@@ -628,12 +649,13 @@ class HubPages(Controller):
         organization_id: FromPath[uuid.UUID],
         credential_id: FromPath[uuid.UUID],
     ) -> Template | Redirect:
-        """Reject a credential (or withdraw its verification), saying why."""
+        """Reject one of this organisation's credentials (or withdraw its verification), saying why."""
         principal = reader.require()
-        shown = OrganizationPage(reader, db_session, file_storage, principal, hub_id, organization_id)
+        hub = await coordinated_hub(db_session, principal, hub_id)
+        shown = OrganizationPage(reader, db_session, file_storage, principal, hub, organization_id)
         values, name = await form_values(request), f"reason-{credential_id}"
         rejected = ComplianceService(db_session, file_storage).reject_credential(
-            principal, hub_id, credential_id, values.get(name, "")
+            principal, hub.id, credential_id, values.get(name, ""), organization_id=organization_id
         )
         return await shown.decide(rejected, "credential-rejected", Form(values=values), {"$.reason": name})
 

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import babel
-from babel import lists, numbers
+from babel import lists
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
@@ -49,6 +49,7 @@ from marketplace.hub.schemas import HubRead
 from marketplace.hub.service import HubService
 from marketplace.organization.schemas import OrganizationRead
 from marketplace.organization.service import OrganizationService
+from web.form_numbers import shown_number
 from web.i18n import language_name, name_order
 from web.page import Form, Reader, page, safe_next
 from web.pickers import classification_picker, read_classification, unit_choices
@@ -169,11 +170,6 @@ def _form_languages(producer: Producer, *more: Iterable[str], reader: Reader) ->
 
 
 # --- numbers as people type them -----------------------------------------------------------------
-
-
-def shown_number(value: Decimal, locale: babel.Locale) -> str:
-    """A number for a form field, the reader's way and with every digit it has (`0,0045`, `1000`)."""
-    return numbers.format_decimal(value, locale=locale, decimal_quantization=False, group_separator=False)
 
 
 def _decimal(text: str) -> Decimal | None:

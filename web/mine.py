@@ -15,7 +15,7 @@ from marketplace.hub.schemas import HubRead
 from marketplace.hub.service import HubService, NotACoordinator
 from marketplace.organization.models import OrganizationKind
 from marketplace.organization.schemas import MembershipRead, OrganizationRead
-from marketplace.organization.service import OrganizationService
+from marketplace.organization.service import OrganizationService, require_verified_email
 
 #: All of a person's organisations on one page (people belong to a few).
 _ALL = PageParams(page=1, per_page=MAX_PER_PAGE)
@@ -53,8 +53,11 @@ async def my_hubs(session: AsyncSession, principal: Principal) -> list[HubRead]:
 
 async def coordinated_hub(session: AsyncSession, principal: Principal, hub_id: uuid.UUID) -> HubRead:
     """The hub, for one of its coordinators: `HubNotFound` (a 404 page) when there is no such hub,
-    `NotACoordinator` (403) for anyone else. Every coordinator page starts with this."""
+    `NotACoordinator` (403) for anyone else, and `EmailUnverified` (403, the page saying how to prove
+    it) for a coordinator whose e-mail address is not proven, as the services refuse them
+    (`HubService.require_coordinator`). Every coordinator page starts with this."""
     hub = await HubService(session).read(principal, hub_id)
     if not hub.i_coordinate:
         raise NotACoordinator("only a coordinator of this hub may see this page")
+    require_verified_email(principal)
     return hub

@@ -88,6 +88,7 @@ NOTICES = {
     "recognition-added": _("The recognition is added. Buyers' search follows it within minutes."),
     "recognition-removed": _("The recognition is removed. Buyers' search follows it within minutes."),
     "invoice-terms-saved": _("The buyer's invoice terms are saved."),
+    "public-catalogue-saved": _("The public catalogue's prices are set as you chose."),
     "coordinator-appointed": _("The new coordinator is appointed and can run the hub from now on."),
     "coordinator-dismissed": _("The coordinator is dismissed."),
     "stepped-down": _("You no longer coordinate the hub."),

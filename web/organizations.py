@@ -10,13 +10,11 @@ one is no member of is their 404, the error page).
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import babel
 from babel.languages import get_official_languages
 from babel.numbers import get_territory_currencies
 from litestar import Controller, Request, get, post
@@ -29,25 +27,22 @@ from stdnum.eu import vat as eu_vat
 from kernel import codes
 from kernel.auth import Principal
 from kernel.errors import FieldError, FieldProblems, Forbidden, InvalidInput
-from kernel.pagination import MAX_PER_PAGE, PageParams
+from kernel.pagination import MAX_PER_PAGE
 from kernel.validation import convert
 from marketplace.hub.schemas import HubApplication, HubRead
 from marketplace.hub.service import HubService, OutsideHub
 from marketplace.organization.models import InclusionAttribute, OrganizationKind, Role
 from marketplace.organization.registration import canonical_registration
-from marketplace.organization.schemas import InclusionStatus, MemberRead, OrganizationCreate, OrganizationRead
+from marketplace.organization.schemas import InclusionStatus, MemberRead, OrganizationCreate
 from marketplace.organization.service import EmailUnverified, OrganizationService, RegistrationTaken
-from marketplace.place import service as places
-from web.i18n import language_name, name_order
+from web.i18n import name_order
 from web.mine import my_organizations, sells
+from web.organization_views import EVERYTHING, REGISTRATION_SCHEMES, SCHEME_NAMES, Names, place_of
 from web.page import Form, Reader, form_values, page, see_other
-from web.places import countries, place_name, regions
 from web.words import INCLUSION_WORDS, UNVERIFIED
 
 Session = NamedDependency[AsyncSession]
 ThisReader = NamedDependency[Reader]
-#: One page of everything a page lists (an organisation's credentials, the hubs): more is not expected.
-EVERYTHING = PageParams(page=1, per_page=MAX_PER_PAGE)
 #: The member states of the European Union (stdnum's list of VAT areas, Northern Ireland's `XI` aside).
 EU_COUNTRIES = tuple(sorted(code.upper() for code in eu_vat.MEMBER_STATES if code != "xi"))
 
@@ -73,20 +68,6 @@ HUB_STATE_WORDS = {
     "admitted": _("Admitted: trades in the hub"),
     "rejected": _("Not admitted"),
 }
-#: Registration numbers people are asked for most here (the service knows more: any scheme is taken).
-REGISTRATION_SCHEMES = {
-    "PL-NIP": _("Polish tax number (NIP)"),
-    "PL-REGON": _("Polish statistical number (REGON)"),
-    "PL-KRS": _("Polish court register number (KRS)"),
-    "DE-HRB": _("German commercial register number (Handelsregister)"),
-    "DE-USTIDNR": _("German VAT number (USt-IdNr.)"),
-    "CZ-ICO": _("Czech company number (IČO)"),
-    "CZ-DIC": _("Czech tax number (DIČ)"),
-    "SK-ICDPH": _("Slovak VAT number (IČ DPH)"),
-    "VAT": _("EU VAT number"),
-}
-#: Each scheme by name, as the service stores it (`DE-HRB` is stored as `DE-HANDELSREGISTER`).
-SCHEME_NAMES = {**REGISTRATION_SCHEMES, "DE-HANDELSREGISTER": REGISTRATION_SCHEMES["DE-HRB"]}
 #: The form's fields as the organisation service names them.
 ORGANIZATION_FIELDS = {
     "$.registration": "registration_id",
@@ -115,32 +96,6 @@ class Group:
     label: str
     choices: list[Choice]
     key: str = ""
-
-
-@dataclass(frozen=True)
-class Names:
-    """Countries, regions, languages and currencies by name in the reader's language."""
-
-    language: str
-    locale: babel.Locale
-
-    def country(self, code: str) -> str:
-        return countries(self.language).get(code, code)
-
-    def regions(self, country: str) -> list[tuple[str, str, str | None]]:
-        """(code, name, enclosing region's code) of each region of `country`, by name."""
-        return [(item.code, item.name, item.parent_code) for item in regions(country, self.language)]
-
-    def place(self, code: str) -> str:
-        """A country or a region and its country by name (`Polen`, `Niederschlesien, Polen`)."""
-        return place_name(code, self.language)
-
-    def language_name(self, tag: str) -> str:
-        return language_name(tag, self.locale)
-
-    @functools.cached_property
-    def currencies(self) -> dict[str, str]:
-        return {item.code: item.name for item in places.list_currencies(self.language, None).items}
 
 
 def _names(reader: Reader) -> Names:
@@ -237,12 +192,6 @@ def _inclusion_state(status: InclusionStatus, label: str, hub_names: Mapping[uui
     return InclusionState(
         label=label, declared=status.declared, verified_by=verified_by, verified_at=status.verified_at
     )
-
-
-def place_of(organization: OrganizationRead, names: Names) -> str:
-    """Where the organisation sits, smallest place first: `Zgorzelec, Niederschlesien, Polen`."""
-    where = names.place(organization.subdivision or organization.country)
-    return f"{organization.municipality}, {where}" if organization.municipality else where
 
 
 async def _hubs(db_session: AsyncSession, principal: Principal) -> list[HubRead]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from babel import dates, numbers
+from babel import dates
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.clock import now
@@ -61,6 +61,12 @@ def state_tabs(reader: Reader) -> list[tuple[PoolStatus, str]]:
     return [(state, reader.gettext(word)) for state, word in POOL_STATES.items()]
 
 
+def pool_title(reader: Reader, pool: PoolRead) -> tuple[str, str]:
+    """The pool's item title in the reader's language, else in the pool's, and that language."""
+    language = pick_language(list(pool.item.translations), [reader.language], pool.item.default_language)
+    return pool.item.translations[language].title, language
+
+
 async def pool_view(
     db_session: AsyncSession, reader: Reader, pool: PoolRead, hubs: dict[uuid.UUID, str] | None = None
 ) -> PoolView:
@@ -68,19 +74,18 @@ async def pool_view(
     hubs = {} if hubs is None else hubs
     if pool.hub_id not in hubs:
         hubs[pool.hub_id] = (await hub_summary(db_session, pool.hub_id)).name
-    language = pick_language(list(pool.item.translations), [reader.language], pool.item.default_language)
-    text = pool.item.translations[language]
+    title, language = pool_title(reader, pool)
     current = now()
     opens_later = current < pool.opens_at
     moment = pool.opens_at if opens_later else pool.closes_at
     return PoolView(
         pool=pool,
-        title=text.title,
-        description=text.description,
+        title=title,
+        description=pool.item.translations[language].description,
         language=language,
         hub_name=hubs[pool.hub_id],
         places={point.id: place_name(point.jurisdiction, reader.language) for point in pool.delivery_points},
         closes_in=dates.format_timedelta(moment - current, add_direction=True, locale=reader.formats.locale),
         opens_later=opens_later,
-        currency_name=numbers.get_currency_name(pool.currency, locale=reader.formats.locale),
+        currency_name=reader.formats.currency_name(pool.currency),
     )

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Annotated, Any
 
 import babel
@@ -31,6 +30,7 @@ from procurement.award.service import AwardService
 from procurement.pool.models import PoolStatus
 from procurement.pool.schemas import CommitmentCreate, CommitmentRead, CommitmentUpdate
 from procurement.pool.service import PoolNotOpen, PoolService
+from web.form_numbers import shown_number
 from web.mine import my_organizations
 from web.page import Form, Reader, form_values, page, see_other
 from web.pool_views import PoolView, pool_view, state_tabs
@@ -146,7 +146,7 @@ class PoolPages(Controller):
         principal = reader.require()
         view, commitments = await _pool_and_commitments(reader, db_session, principal, pool_id)
         commitment = commitments.find(commitment_id)
-        form = Form(values=_commitment_values(commitment))
+        form = Form(values=_commitment_values(commitment, reader.formats.locale))
         return _change_page(reader, view, commitments, commitment, form)
 
     @post("/pools/{pool_id:uuid}/commitments/{commitment_id:uuid}")
@@ -309,12 +309,12 @@ async def _window_closed(reader: Reader, pools: PoolService, principal: Principa
     ) % {"date": f.datetime(pool.closed_at or pool.closes_at)}
 
 
-def _commitment_values(commitment: CommitmentRead) -> dict[str, str]:
-    """A commitment's values as its change form shows them."""
+def _commitment_values(commitment: CommitmentRead, locale: babel.Locale) -> dict[str, str]:
+    """A commitment's values as its change form shows them, numbers written the reader's way."""
     return {
-        "quantity": _plain(commitment.quantity),
+        "quantity": shown_number(commitment.quantity, locale),
         "needed_by": commitment.needed_by.isoformat(),
-        "max_unit_price": "" if commitment.max_unit_price is None else _plain(commitment.max_unit_price),
+        "max_unit_price": "" if commitment.max_unit_price is None else shown_number(commitment.max_unit_price, locale),
     }
 
 
@@ -322,20 +322,15 @@ def _changes(commitment: CommitmentRead, values: dict[str, str], locale: babel.L
     """What the change form changed (only that is sent: an unchanged needed-by date that has passed
     must not stop a new quantity); an emptied maximum price removes the limit, an emptied quantity
     or date is the service's to refuse."""
-    shown = _commitment_values(commitment)
+    shown = _commitment_values(commitment, locale)
     changes: dict[str, Any] = {}
     quantity = read_number(values.get("quantity", ""), locale)
-    if quantity != shown["quantity"]:
+    if quantity != read_number(shown["quantity"], locale):
         changes["quantity"] = quantity
     needed_by = values.get("needed_by", "")
     if needed_by != shown["needed_by"]:
         changes["needed_by"] = needed_by
     price = read_number(values.get("max_unit_price", ""), locale)
-    if price != shown["max_unit_price"]:
+    if price != read_number(shown["max_unit_price"], locale):
         changes["max_unit_price"] = price or None
     return changes
-
-
-def _plain(value: Decimal) -> str:
-    """A decimal as typed into a form (`40`, `12.5`): no trailing zeros, no exponent."""
-    return format(value.normalize(), "f")

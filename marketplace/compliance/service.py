@@ -137,15 +137,19 @@ class ComplianceService:
             raise HubNotFound("no such hub")
         return hub
 
-    async def _decidable(self, principal: Principal, hub_id: uuid.UUID, credential_id: uuid.UUID) -> Credential:
-        """The credential, locked, if the caller coordinates a hub its organisation is admitted to.
+    async def _decidable(
+        self, principal: Principal, hub_id: uuid.UUID, credential_id: uuid.UUID, organization_id: uuid.UUID | None
+    ) -> Credential:
+        """The credential, locked, if the caller coordinates a hub its organisation is admitted to
+        (and it is `organization_id`'s, when given).
 
         Raises `NotACoordinator` (403) for a non-coordinator and `CredentialNotFound`
-        (404) when the credential does not exist or its organisation is not admitted here.
+        (404) when the credential does not exist, is another organisation's or its organisation is
+        not admitted here.
         """
         await self.hubs.require_coordinator(principal, hub_id)
         credential = await self.repo.credential(credential_id, for_update=True)
-        if credential is None:
+        if credential is None or (organization_id is not None and credential.organization_id != organization_id):
             raise CredentialNotFound("no such credential")
         # Locks the membership too, so a concurrent suspension cannot interleave with the decision.
         membership = await self.hub_repo.membership(hub_id, credential.organization_id)
@@ -327,34 +331,49 @@ class ComplianceService:
         return credential_read(credential, clock.today())
 
     async def verify_credential(
-        self, principal: Principal, hub_id: uuid.UUID, credential_id: uuid.UUID
+        self,
+        principal: Principal,
+        hub_id: uuid.UUID,
+        credential_id: uuid.UUID,
+        *,
+        organization_id: uuid.UUID | None = None,
     ) -> CredentialRead:
-        """A coordinator of a hub the organisation is admitted to verifies a credential.
+        """A coordinator of a hub the organisation is admitted to verifies a credential (of
+        `organization_id`, when the caller names the organisation it decides about).
 
         Raises `NotACoordinator` (403), `CredentialNotFound` (404, also when the
-        organisation is not admitted to this hub) and `CredentialAlreadyDecided` (409)
-        when it is already verified or has expired.
+        organisation is not admitted to this hub, or the credential is not `organization_id`'s) and
+        `CredentialAlreadyDecided` (409) when it is already verified or has expired.
         """
+        credential = await self._decidable(principal, hub_id, credential_id, organization_id)
         return await self._decide(
             principal,
             hub_id,
-            credential_id,
+            credential,
             "credential.verified",
             CredentialVerified,
             lambda credential, now: credential.verify(hub_id=hub_id, user_id=principal.user_id, at=now),
         )
 
     async def reject_credential(
-        self, principal: Principal, hub_id: uuid.UUID, credential_id: uuid.UUID, reason: str
+        self,
+        principal: Principal,
+        hub_id: uuid.UUID,
+        credential_id: uuid.UUID,
+        reason: str,
+        *,
+        organization_id: uuid.UUID | None = None,
     ) -> CredentialRead:
         """A coordinator of a hub the organisation is admitted to rejects a credential (or withdraws a
-        verification), saying why. Raises as `verify_credential`; 409 when already rejected."""
+        verification), saying why. Raises as `verify_credential` (who may decide is checked before
+        the reason), `InvalidInput` (422) naming `reason` without one; 409 when already rejected."""
+        credential = await self._decidable(principal, hub_id, credential_id, organization_id)
         if not reason.strip():
             raise InvalidInput.field("reason", "say why the credential is rejected")
         return await self._decide(
             principal,
             hub_id,
-            credential_id,
+            credential,
             "credential.rejected",
             CredentialRejected,
             lambda credential, now: credential.reject(
@@ -366,13 +385,13 @@ class ComplianceService:
         self,
         principal: Principal,
         hub_id: uuid.UUID,
-        credential_id: uuid.UUID,
+        credential: Credential,
         action: str,
         event: type[CredentialVerified] | type[CredentialRejected],
         apply: Callable[[Credential, dt.datetime], None],
     ) -> CredentialRead:
-        """One coordinator decision: apply it, audit it with before/after, announce it."""
-        credential = await self._decidable(principal, hub_id, credential_id)
+        """One coordinator decision on a `_decidable` credential: apply it, audit it with
+        before/after, announce it."""
         before = {"status": credential.status.value, "rejection_reason": credential.rejection_reason}
         apply(credential, clock.now())
         await self.session.flush()

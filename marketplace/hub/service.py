@@ -489,11 +489,12 @@ class HubService:
         it, until the declaration changes. This hub's own verification of it is withdrawn (and the
         organisation told); the declaration stays, and another hub may still verify it.
 
-        Raises as `verify_inclusion`, and `InvalidInput` (422) naming `reason` without one.
+        Raises as `verify_inclusion`, and `InvalidInput` (422) naming `reason` without one (after
+        checking who may refuse it: a non-coordinator learns nothing about the input).
         """
+        row = await self._declared(principal, hub_id, organization_id, attribute)
         if not reason.strip():
             raise InvalidInput.field("reason", "say why the declaration is not verified")
-        row = await self._declared(principal, hub_id, organization_id, attribute)
         before = _verification(row)
         withdrawn = row.verified
         row.verified, row.verified_by_hub_id, row.verified_by_user_id = False, None, None

@@ -92,6 +92,11 @@ class Formats:
         day = dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
         return dates.format_date(day, format="long", locale=self.locale)
 
+    def day(self, moment: dt.datetime) -> str:
+        """The day of `moment` in the reader's time zone, written as `date` writes it: a moment
+        recorded at 23:30 UTC is the next day to a reader in Berlin (never its UTC `.date()`)."""
+        return self.date(moment.astimezone(self.zone).date())
+
     def datetime(self, value: dt.datetime | str) -> str:
         moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
         shown = dates.format_datetime(moment, format="medium", tzinfo=self.zone, locale=self.locale)

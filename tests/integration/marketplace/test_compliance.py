@@ -265,6 +265,16 @@ async def test_verifying_is_403_when_caller_is_not_a_coordinator_of_the_hub(clie
     assert read.json()["status"] == "submitted"
 
 
+async def test_rejecting_with_a_blank_reason_is_403_not_422_when_caller_is_not_a_coordinator(
+    client: Client, world: Hub
+) -> None:
+    credential = await submit_credential(client, world.owner, world.seller)
+    url = f"{world.url}/credentials/{credential['id']}/reject"
+    refused = await client.post(url, json={"reason": "   "}, headers=world.owner.headers)
+    assert refused.status_code == 403, refused.text
+    assert "errors" not in refused.json()
+
+
 async def test_verifying_is_404_when_the_organization_is_not_admitted_to_that_hub(client: Client, world: Hub) -> None:
     other_coordinator = await register(client)
     other_hub = await create_hub(client, world.admin, [other_coordinator])

@@ -368,6 +368,18 @@ async def test_rejecting_an_application_needs_a_reason(client: Client, admin: Ac
     assert [m["organization_id"] for m in waiting.json()["items"]] == [organization["id"]]
 
 
+async def test_refusing_a_declaration_with_an_empty_reason_is_403_not_422_for_someone_not_coordinating(
+    client: Client, admin: Account
+) -> None:
+    coordinator, owner = await register(client), await register(client)
+    hub = await create_hub(client, admin, [coordinator])
+    organization = await admitted_organization(client, hub, owner, coordinator, inclusion={"cooperative": True})
+    refusal = f"/api/v1/hubs/{hub['id']}/organizations/{organization['id']}/inclusion/cooperative/refusal"
+    by_owner = await client.post(refusal, json={"reason": ""}, headers=owner.headers)
+    assert by_owner.status_code == 403, by_owner.text
+    assert "errors" not in by_owner.json()
+
+
 async def test_a_verification_keeps_the_evidence_seen_and_a_refusal_its_reason_until_the_declaration_changes(
     client: Client, admin: Account
 ) -> None:

@@ -88,7 +88,7 @@ async def test_a_producer_bids_on_one_of_two_lots_changes_the_price_and_withdraw
     shown = await client.get(submitted.headers["location"])
     assert "Your sealed bid is in." in shown.text
     assert f"The bid of {name} is in" in shown.text
-    assert 'value="11.5"' in shown.text  # the bid, in its form again
+    assert 'value="11.50"' in shown.text  # the bid, in its form again, with its cents
     stored = (await own_bid(client, m.honey_maker, tender, m.producer_a)).json()
     assert [
         (line["lot_number"], line["unit_price"], line["max_quantity"], line["lead_time_days"])

@@ -23,6 +23,8 @@ from tests.factories.procurement import (
     bid_body,
     build_procurement,
     closed_pool,
+    commit,
+    open_pool,
     pass_deadline,
     priced_out_tender,
     published_tender,
@@ -296,3 +298,27 @@ async def test_a_buyer_is_not_allowed_and_another_hubs_coordinator_finds_no_such
     assert hidden.status_code == 404
     assert "Not found" in hidden.text
     assert "Honig" not in hidden.text
+
+
+async def test_the_override_form_shows_the_proposed_quantity_as_it_is_typed_without_a_group_separator(
+    client: Client, sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    p = await build_procurement(client, sessions, settings)
+    m = p.market
+    pool = await open_pool(client, p, minimum_total_quantity=None)
+    await commit(client, m.buyer, pool, m.buyer_org, 0, "1000")
+    closed = await client.post(f"/api/v1/pools/{pool['id']}/close", headers=p.coordinator.headers)
+    assert closed.json()["status"] == "closed", closed.text
+    tender = await published_tender(client, p, closed.json(), deadline_in=2)
+    [lot] = tender["lots"]
+    offer = {"lot_id": lot["id"], "unit_price": "9.00", "max_quantity": "1200", "lead_time_days": 5}
+    await bid(client, m.honey_maker, tender, m.producer_a, {"currency": "EUR", "lines": [offer]})
+    await pass_deadline(tender, sessions, settings)
+
+    page = await evaluated(client, p, tender)
+
+    name = override_lines(page)[("1", m.producer_a["id"])]
+    field = re.search(rf'name="{re.escape(name)}"[^>]*?value="([^"]*)"', page, re.DOTALL)
+    assert field is not None
+    assert field.group(1) == "1000"  # proposed 1000 kg, typed back as it stands (not "1,000")
+    assert "1,000 kg" in page  # shown the reader's way elsewhere

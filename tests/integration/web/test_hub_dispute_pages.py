@@ -14,6 +14,10 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from borderhub.settings import Settings
+from kernel.auth import Principal
+from marketplace.dispute.models import DisputeOutcome
+from marketplace.dispute.schemas import DisputeRead, DisputeResolution
+from marketplace.dispute.service import DisputeService
 from tests.factories.identity import PASSWORD, Account, register
 from tests.factories.order import Market, build_market, place
 from tests.factories.organization import create_hub, platform_admin
@@ -150,6 +154,35 @@ async def test_a_coordinator_writes_to_both_sides_in_the_thread(client: Client, 
     assert "Please send a photo of the crate." in thread.text
     assert "Hub coordinator" in thread.text
     assert [message["party"] for message in (await dispute_of(client, m, order))["messages"]][-1] == "coordinator"
+
+
+async def test_a_decision_taken_meanwhile_is_shown_in_place_of_the_form_when_a_second_one_comes(
+    client: Client, market: Market, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    m = market
+    order, dispute = await disputed_order(client, m)
+    await signed_in(client, m.coordinator)
+    page = f"/hubs/{m.hub['id']}/disputes/{dispute['id']}"
+    resolve = DisputeService.resolve
+
+    async def decided_meanwhile(
+        service: DisputeService, principal: Principal, order_id: uuid.UUID, data: DisputeResolution
+    ) -> DisputeRead:
+        # Another coordinator's rejection lands between the page's read and this decision.
+        meanwhile = DisputeResolution(outcome=DisputeOutcome.rejected, note="The carrier signed for it.")
+        await resolve(service, principal, order_id, meanwhile)
+        return await resolve(service, principal, order_id, data)
+
+    monkeypatch.setattr(DisputeService, "resolve", decided_meanwhile)
+    refused = await submit(
+        client, page, f"{page}/decision", {"outcome": "full_refund", "refund": "", "note": "Refund it all."}
+    )
+
+    assert refused.status_code == 409, refused.text
+    assert "The dispute is already resolved." in refused.text
+    assert "the dispute is rejected and nothing is refunded" in refused.text  # the decision taken
+    assert f'action="{page}/decision"' not in refused.text  # no form to decide again
+    assert (await dispute_of(client, m, order))["outcome"] == "rejected"
 
 
 async def test_only_the_hubs_coordinators_find_its_disputes(

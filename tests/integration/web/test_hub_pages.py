@@ -14,11 +14,13 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlalchemy import event as sql_event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from borderhub.settings import Settings
+from kernel.db import transaction
+from marketplace.identity.models import User
 from tests.factories.compliance import PDF, upload_credential
 from tests.factories.identity import PASSWORD, Account, register
 from tests.factories.order import build_market, place
@@ -275,6 +277,95 @@ async def test_every_coordinator_page_is_not_allowed_to_others_and_not_found_for
     assert "Not found" in unknown.text
     never_applied = await client.get(f"{w.home}/organizations/{uuid.uuid4()}")
     assert never_applied.status_code == 404
+
+
+async def test_a_credential_of_another_organisation_of_the_hub_is_not_found_through_this_organisations_page(
+    client: Client, world: World
+) -> None:
+    w = world
+    await signed_in(client, w.coordinator)
+    await admit(client, w)
+    other = await admitted_organization(client, w.hub, w.owner, w.coordinator)
+    theirs = (await upload_credential(client, w.owner, other)).json()
+    for action, form in (("verify", {}), ("reject", {f"reason-{theirs['id']}": "Not in the register"})):
+        answered = await submit(client, w.page, f"{w.page}/credentials/{theirs['id']}/{action}", form)
+        assert answered.status_code == 404, action
+        assert "Not found" in answered.text
+    seen = await client.get(f"/api/v1/organizations/{other['id']}/credentials/{theirs['id']}", headers=w.owner.headers)
+    assert (seen.json()["status"], seen.json()["decided_by_hub_id"]) == ("submitted", None)
+    # Through its own organisation's page the same credential is decided.
+    theirs_page = f"{w.home}/organizations/{other['id']}"
+    verified = await submit(client, theirs_page, f"{theirs_page}/credentials/{theirs['id']}/verify", {})
+    assert verified.status_code == 303, verified.text
+
+
+async def test_someone_who_does_not_coordinate_the_hub_is_not_allowed_even_with_an_empty_reason(
+    client: Client, world: World
+) -> None:
+    w = world
+    await signed_in(client, w.coordinator)
+    await admit(client, w)
+    await signed_in(client, w.owner)
+    token = csrf_of((await client.get("/hubs")).text)
+    for action, field in (
+        ("reject", "note"),
+        ("inclusion/women_led/refuse", "reason-women_led"),
+        (f"credentials/{w.credential['id']}/reject", f"reason-{w.credential['id']}"),
+    ):
+        posted = await client.post(f"{w.page}/{action}", data={"_csrf_token": token, field: ""})
+        assert posted.status_code == 403, action
+        assert "Not allowed" in posted.text
+        assert "Please say why." not in posted.text
+
+
+async def test_a_coordinator_whose_address_is_not_proven_is_told_to_prove_it_on_every_hub_page(
+    client: Client, world: World, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    w = world
+    async with transaction(sessions) as session:
+        await session.execute(update(User).where(User.id == w.coordinator.id).values(email_verified_at=None))
+    await signed_in(client, w.coordinator)
+    for path in (w.home, f"{w.home}/organizations", w.page):
+        answered = await client.get(path)
+        assert answered.status_code == 403, path
+        assert "Prove your e-mail address first" in answered.text, path
+    token = csrf_of((await client.get("/")).text)
+    posted = await client.post(f"{w.page}/admit", data={"_csrf_token": token})
+    assert posted.status_code == 403
+    assert "Prove your e-mail address first" in posted.text
+    assert 'action="/account/verification-email"' in posted.text  # the way to a new link, above
+
+
+async def test_the_organisations_list_shows_twenty_at_a_time_and_the_rest_on_the_next_page(
+    client: Client, world: World
+) -> None:
+    w = world
+    for number in range(1, 25):
+        applicant = await create_organization(client, w.owner, legal_name=f"Applicant {number:02d}")
+        applied = await client.post(
+            f"/api/v1/hubs/{w.hub['id']}/memberships",
+            json={"organization_id": applicant["id"]},
+            headers=w.owner.headers,
+        )
+        assert applied.status_code == 201, applied.text
+    await signed_in(client, w.coordinator)
+
+    first = (await client.get(f"{w.home}/organizations")).text
+    assert HERBS in first
+    assert "Applicant 19" in first
+    assert "Applicant 20" not in first
+    assert 'class="pager"' in first
+    assert "Page 1 of 2" in first
+    assert f'href="{w.home}/organizations?status=pending&amp;page=2"' in first
+    second = (await client.get(f"{w.home}/organizations?status=pending&page=2")).text
+    assert [f"Applicant {n}" in second for n in range(20, 25)] == [True] * 5
+    assert "Applicant 19" not in second
+    assert HERBS not in second
+    assert "Page 2 of 2" in second
+    assert f'href="{w.home}/organizations?status=pending&amp;page=1"' in second
+    # Each tab pages on its own: nobody is admitted yet.
+    admitted = (await client.get(f"{w.home}/organizations?status=admitted&page=2")).text
+    assert 'class="pager"' not in admitted
 
 
 async def test_the_queue_lists_disputes_pools_closing_soon_and_tenders_past_their_deadline(

@@ -4,6 +4,7 @@ sets a buyer's terms and appoints coordinators; others find no such page."""
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from dataclasses import dataclass
@@ -266,3 +267,27 @@ async def test_only_the_hubs_coordinators_find_its_settings_and_rules(client: Cl
     assert hidden.status_code == 404
     assert hidden.headers["content-type"].startswith("text/html")
     assert len(await requirements_of(client, w)) == 1
+
+
+async def test_the_coordinator_chooses_on_the_settings_page_whether_the_public_catalogue_shows_prices(
+    client: Client, world: World
+) -> None:
+    w = world
+    catalogue = f"/portal/{w.hub['id']}/catalogue"
+    price = re.compile(r"[0-9]+,[0-9]{2}\s*zł")  # a price, as a Polish reader reads it
+    assert price.search((await client.get(catalogue, headers={"Accept-Language": "pl"})).text)  # shown by default
+    await signed_in(client, w.coordinator)
+
+    hidden = await submit(client, w.settings, f"{w.settings}/public-catalogue", {"shows_prices": "no"})
+    assert hidden.status_code == 303, hidden.text
+    shown = await client.get(hidden.headers["location"])
+    assert "The public catalogue's prices are set as you chose." in html.unescape(shown.text)
+    assert re.search(r'value="no" checked', shown.text)
+    client.cookies.clear()
+    assert not price.search((await client.get(catalogue, headers={"Accept-Language": "pl"})).text)
+
+    await signed_in(client, w.owner)  # a producer of the hub is no coordinator
+    refused = await submit(client, "/", f"{w.settings}/public-catalogue", {"shows_prices": "yes"})
+    assert refused.status_code == 403
+    hub = await client.get(f"/api/v1/hubs/{w.hub['id']}", headers=w.coordinator.headers)
+    assert hub.json()["catalogue_shows_prices"] is False

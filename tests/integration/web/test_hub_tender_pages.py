@@ -365,3 +365,32 @@ async def test_buyers_are_refused_and_other_hubs_tenders_are_not_found(
             assert hidden.headers["content-type"].startswith("text/html")
             assert "Not found" in hidden.text
             assert "Honig" not in hidden.text
+
+
+async def test_the_amend_form_writes_the_terms_numbers_the_readers_way_and_sends_back_none_unchanged(
+    client: Client, sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    p = await build_procurement(client, sessions, settings)
+    pool = await closed_pool(client, p)
+    tender = await published_tender(client, p, pool, min_award_quantity="1.125", max_share_percent="12.5")
+    await signed_in(client, p.coordinator)
+    tender_page = f"{hub_path(p)}/{tender['id']}"
+    german = {"accept-language": "de"}
+
+    form = form_fields((await client.get(f"{tender_page}/amend", headers=german)).text, f"{tender_page}/amendments")
+
+    # A German reader reads `1.125` as a thousand one hundred and twenty-five: the form says 1,125.
+    assert form["min_award_quantity"] == ["1,125"]
+    assert form["max_share_percent"] == ["12,5"]
+    later = in_days(2)
+    amended = await post_form(
+        client,
+        f"{tender_page}/amend",
+        f"{tender_page}/amendments",
+        {"bid_deadline_date": later.isoformat(), "rationale": "Die Imker brauchen einen Tag mehr"},
+        **german,
+    )
+    assert amended.status_code == 303, amended.text
+    read = await draft_of(client, p, tender["id"])
+    assert [change["field"] for change in read["amendments"][0]["changes"]] == ["bid_deadline"]
+    assert (read["min_award_quantity"], read["max_share_percent"]) == ("1.125", "12.50")

@@ -117,6 +117,8 @@ async def test_a_german_buyer_commits_one_thousand_five_hundred_kilograms_typed_
     assert changed.status_code == 303, changed.text
     shown = await client.get(changed.headers["location"], headers=german)
     assert "1.250,5 kg" in shown.text
+    again = await client.get(change_page, headers=german)
+    assert 'value="1250,5"' in again.text  # the change form writes it as a German reader types it, not 1250.5
 
 
 async def test_a_bad_quantity_shows_the_form_again_with_the_fields_problem(

@@ -9,7 +9,7 @@ import babel
 import jinja2
 import pytest
 
-from marketplace.mail.formats import catalog_language, format_quantity, locale_of
+from marketplace.mail.formats import catalog_language, format_quantity, formats_for, locale_of
 from marketplace.mail.render import render
 
 ADMITTED = {"recipient_name": "Anna", "organization_name": "Piekarnia Nowak s.c.", "hub_name": "Görlitz Hub"}
@@ -57,6 +57,13 @@ def test_dates_in_a_message_are_written_for_the_readers_locale_and_time_zone() -
     assert "Dec 9, 2026, 10:00:00 AM UTC" in english.text
     # In the reader's time zone: Görlitz is an hour ahead of UTC in December.
     assert "09.12.2026, 11:00:00 MEZ" in german.text
+
+
+def test_the_day_of_a_moment_is_the_readers_day_in_their_time_zone_not_the_utc_day() -> None:
+    late = dt.datetime(2026, 3, 14, 23, 30, tzinfo=dt.UTC)
+    assert formats_for("de").day(late) == "15. März 2026"  # already half past midnight in Görlitz
+    assert formats_for("en").day(late) == "March 14, 2026"  # English readers read UTC
+    assert formats_for("de").day(late) == formats_for("de").date(dt.date(2026, 3, 15))
 
 
 def test_a_message_missing_a_value_fails_loudly_rather_than_sending_a_blank() -> None:

@@ -105,3 +105,17 @@ def test_an_override_refusal_names_the_supplier_and_the_quantity_by_unit() -> No
 
     assert said == "Pasieka Nysa would be awarded 250.5 kg in all, more than the total its bid can deliver."
     assert override_message("must be at least 20 characters", words(), "KGM", {}) == "Use at least 20 characters."
+
+
+def test_a_share_of_twelve_and_a_half_percent_keeps_its_decimal() -> None:
+    outcome = (
+        "10 KGM (lot 2) are left short although eligible offers bid for them: the maximum share of 12.5 % of a lot "
+        "per supplier allows no fuller award, and an override must keep it too."
+    )
+
+    said = outcome_sentences(outcome, words())
+    refused = override_message("above the tender's maximum share of 12.5% of the lot", words("de"), "KGM", {})
+
+    assert said.terms == ["The maximum share of 12.5% of a lot per supplier"]
+    assert "12,5\xa0%" in refused
+    assert words("pl").percent("12.5") == "12,5%"
