@@ -2,8 +2,8 @@
 and without it on a 360 px phone: she admits a herb business from her work queue, verifies its
 women-led declaration with the evidence she saw and its organic certificate; opens a demand pool;
 a German town hall and a Polish hotel commit to it on their pages; she closes it, makes a tender of
-its two lots and publishes it; three producers make sealed bids on their pages (none sees another's
-price, nor does she); the deadline passes; she reads the proposal, overrides one line with a
+its two lots and publishes it; three producers make sealed bids on their pages, one changes his (none
+sees another's price, nor does she); the deadline passes; she reads the proposal, overrides one line with a
 justification and confirms; the buyers see what they receive and their orders; the public portal
 shows the result and links to the tender's OCDS record, which is schema-valid. axe audits every
 page on the way; the main pages must fit a phone; the JavaScript run writes the README's
@@ -83,6 +83,7 @@ async def test_a_coordinator_runs_a_pooled_tender_from_admission_to_a_confirmed_
     piotr = await person(open_page, live_server, "pl-PL", java_script=java_script)
     await piotr.sign_in(market.cheesemaker.email)
     await bid_on_both_lots(piotr, tender_id, "9.90")
+    await change_the_bid_on_lot_two(piotr, "9.85")
     await nobody_else_sees_a_sealed_price(piotr, jana, tender_id, tender_path, "9,40", "9.40")
     marta_at_her_browser = await person(open_page, live_server, "pl-PL", java_script=java_script)
     await marta_at_her_browser.sign_in(marta.email)
@@ -217,6 +218,16 @@ async def bid_on_both_lots(producer: Person, tender_id: str, price: str) -> None
     await expect(page.locator(".notice[role=status]")).to_be_visible()
     await expect(main.get_by_role("button", name=words("Replace the bid"))).to_be_visible()
     await expect(page.locator("#f-price-1")).to_have_value(shown)  # her own bid, and only hers, read back
+
+
+async def change_the_bid_on_lot_two(producer: Person, price: str) -> None:
+    """Before the deadline a bid is changed on the same page: the new price replaces the old."""
+    words, page, main = producer.words, producer.page, producer.main
+    shown = price.replace(".", ",")
+    await page.locator("#f-price-2").fill(shown)
+    await main.get_by_role("button", name=words("Replace the bid")).click()
+    await expect(page.locator(".notice[role=status]")).to_be_visible()
+    await expect(page.locator("#f-price-2")).to_have_value(shown)
 
 
 async def nobody_else_sees_a_sealed_price(
