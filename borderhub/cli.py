@@ -554,15 +554,15 @@ def mail_show(mail_id: uuid.UUID, html: bool, data_dir: Path | None) -> None:
 
 @main.group()
 def i18n() -> None:
-    """Message catalogs (of the messages and of the pages): extract the texts, update each language's
+    """Message catalogs (of the messages, the pages and the invoices): extract the texts, update each language's
     catalog, compile and check them."""
 
 
 def _catalogs() -> list[MessageCatalog]:
-    from marketplace.api import MESSAGE_CATALOG
+    from marketplace.api import INVOICE_CATALOG, MESSAGE_CATALOG
     from web.i18n import WEB_CATALOG
 
-    return [MESSAGE_CATALOG, WEB_CATALOG]
+    return [MESSAGE_CATALOG, WEB_CATALOG, INVOICE_CATALOG]
 
 
 @i18n.command("extract")

@@ -27,6 +27,7 @@ from marketplace.dashboard.schemas import Period, PooledProcurement, Procurement
 from marketplace.hub.repository import HubRepository
 from marketplace.hub.service import HubService
 from marketplace.identity.service import bootstrap_platform_admin
+from marketplace.invoicing.wording import CATALOG as INVOICE_CATALOG
 from marketplace.mail.formats import CATALOG as MESSAGE_CATALOG
 from marketplace.mail.formats import LANGUAGES as READER_LANGUAGES
 from marketplace.mail.formats import Formats, catalog_language, formats_for
@@ -44,6 +45,7 @@ from marketplace.payment.stripe_gateway import StripeGateway
 from marketplace.settings import MarketplaceSettings
 
 __all__ = [
+    "INVOICE_CATALOG",
     "MESSAGE_CATALOG",
     "READER_LANGUAGES",
     "RECONCILE_DAYS",

@@ -28,15 +28,24 @@ from marketplace.catalog.service import ListingService
 from marketplace.compliance.models import ClassificationScheme
 from marketplace.compliance.schemas import CredentialCreate, RecognitionCreate, RequirementCreate
 from marketplace.compliance.service import ComplianceService
-from marketplace.hub.schemas import HubApplication, HubCreate, NamedPlace
+from marketplace.hub.schemas import HubApplication, HubCreate, InvoiceTerms, NamedPlace
 from marketplace.hub.service import HubService
 from marketplace.identity.models import User
 from marketplace.identity.schemas import UserRegister
 from marketplace.identity.service import IdentityService, principal_of
 from marketplace.money.service import record_rates
+from marketplace.order.models import PaymentMethod
+from marketplace.order.schemas import Address, CheckoutCreate, CheckoutLine, Delivery
+from marketplace.order.service import OrderService
 from marketplace.organization.models import InclusionAttribute, OrganizationKind
-from marketplace.organization.schemas import InclusionDeclaration, OrganizationCreate, RegistrationIdentifier
+from marketplace.organization.schemas import (
+    BillingDetails,
+    InclusionDeclaration,
+    OrganizationCreate,
+    RegistrationIdentifier,
+)
 from marketplace.organization.service import OrganizationService
+from marketplace.tax.models import VatCategory, VatScheme
 
 DEMO_PASSWORD = "borderhub-demo"  # noqa: S105 - published demo credential, printed at start-up
 HUB_NAME = "Görlitz–Zgorzelec Europastadt Hub"
@@ -173,6 +182,74 @@ ORGANIZATIONS = [
 ]
 
 
+# What each organisation's invoices say about it (illustrative numbers that pass their checks).
+# The two Polish producers and the German ones are registered for VAT; the herb applicant is a
+# small business; the town of Görlitz is a public buyer with a Leitweg-ID (so it receives
+# XRechnungen); the hotel is registered for VAT in Poland.
+BILLING: dict[str, BillingDetails] = {
+    "anna@piekarnia-nowak.demo": BillingDetails(
+        vat_scheme=VatScheme.registered,
+        vat_number="PL6151000001",
+        street="ul. Daszyńskiego 12",
+        postal_code="59-900",
+        iban="PL69109016650000000123456789",
+        invoice_email="faktury@piekarnia-nowak.demo",
+        phone="+48 75 775 12 34",
+    ),
+    "jan@mleczarnia-nysa.demo": BillingDetails(
+        vat_scheme=VatScheme.registered,
+        vat_number="PL6112345670",
+        street="ul. Mickiewicza 3",
+        postal_code="59-920",
+        iban="PL21109016650000000987654321",
+        invoice_email="faktury@mleczarnia-nysa.demo",
+        phone="+48 75 772 40 00",
+    ),
+    "lena@lausitzer-honig.demo": BillingDetails(
+        vat_scheme=VatScheme.registered,
+        vat_number="DE301234565",
+        street="Obermarkt 17",
+        postal_code="02826",
+        iban="DE34850501003000123456",
+        invoice_email="rechnung@lausitzer-honig.demo",
+        phone="+49 3581 400 100",
+    ),
+    "info@baeckerei-lehmann.demo": BillingDetails(
+        vat_scheme=VatScheme.registered,
+        vat_number="DE309876543",
+        street="Berliner Straße 5",
+        postal_code="02826",
+        iban="DE78850501003000654321",
+        invoice_email="rechnung@baeckerei-lehmann.demo",
+        phone="+49 3581 400 200",
+    ),
+    "marta@ziolowy-zakatek.demo": BillingDetails(
+        vat_scheme=VatScheme.small_business, street="ul. Warszawska 8", postal_code="59-900"
+    ),
+    "einkauf@goerlitz.demo": BillingDetails(
+        vat_scheme=VatScheme.registered,
+        vat_number="DE136695976",
+        street="Untermarkt 6",
+        postal_code="02826",
+        leitweg_id="14626110-GOE01-31",
+        invoice_email="rechnungseingang@goerlitz.demo",
+        phone="+49 3581 67 0",
+    ),
+    "zakupy@hotel-zgorzelec.demo": BillingDetails(
+        vat_scheme=VatScheme.registered,
+        vat_number="PL6151007109",
+        street="ul. Wrocławska 1",
+        postal_code="59-900",
+        invoice_email="faktury@hotel-zgorzelec.demo",
+    ),
+}
+
+#: The town of Görlitz buys on 30 days' invoice terms: one checkout of honey from Görlitz (a
+#: domestic sale at 7 %) and bread from Zgorzelec (an intra-Community supply, without VAT).
+INVOICE_BUYER = "einkauf@goerlitz.demo"
+INVOICE_ORDER = [("HONIG-LINDE-500", "24"), ("CHLEB-ZYTNI-800", "40")]
+
+
 def _tiers(*pairs: tuple[str, str]) -> list[PriceTier]:
     return [PriceTier(min_quantity=Decimal(q), unit_price=Decimal(p)) for q, p in pairs]
 
@@ -193,6 +270,7 @@ LISTINGS: dict[str, list[ListingCreate]] = {
             },
             default_language="pl",
             classification=Classification(scheme=Scheme.CPV, code="15811100-7"),
+            vat_category=VatCategory.super_reduced,
             unit="H87",
             min_order_quantity=Decimal(10),
             price_tiers=_tiers(("10", "9.50"), ("50", "8.90"), ("200", "8.20")),
@@ -210,6 +288,7 @@ LISTINGS: dict[str, list[ListingCreate]] = {
             },
             default_language="pl",
             classification=Classification(scheme=Scheme.HS, code="0406.90"),
+            vat_category=VatCategory.super_reduced,
             unit="KGM",
             pack_size=Decimal("2.5"),
             price_tiers=_tiers(("2.5", "38.00"), ("25", "34.00")),
@@ -227,6 +306,7 @@ LISTINGS: dict[str, list[ListingCreate]] = {
             },
             default_language="de",
             classification=Classification(scheme=Scheme.CPV, code="15811100-7"),
+            vat_category=VatCategory.reduced,
             unit="H87",
             min_order_quantity=Decimal(10),
             price_tiers=_tiers(("10", "2.60"), ("100", "2.30")),
@@ -245,6 +325,7 @@ LISTINGS: dict[str, list[ListingCreate]] = {
             },
             default_language="de",
             classification=Classification(scheme=Scheme.CPV, code="03142100-9"),
+            vat_category=VatCategory.reduced,
             unit="XJR",
             min_order_quantity=Decimal(6),
             price_tiers=_tiers(("6", "7.90"), ("48", "6.95")),
@@ -365,6 +446,7 @@ async def load_demo(session: AsyncSession, settings: CoreSettings, *, public_url
         await compliance.add_recognition(coordinator, hub.id, recognition)
     organizations = OrganizationService(session)
     summary = DemoSummary(created=True, lines=lines, hub_id=hub.id, coordinator=coordinator)
+    listing_ids: dict[str, uuid.UUID] = {}
     for demo in ORGANIZATIONS:
         # Each owner reads the first of their organisation's languages: German in Görlitz, Polish in
         # Zgorzelec and Bogatynia.
@@ -385,6 +467,8 @@ async def load_demo(session: AsyncSession, settings: CoreSettings, *, public_url
             ),
         )
         summary.members[demo.owner_email] = (owner, created.id)
+        if demo.owner_email in BILLING:
+            await organizations.set_billing(owner, created.id, BILLING[demo.owner_email])
         await hubs.apply(owner, hub.id, HubApplication(organization_id=created.id))
         if not demo.admitted:
             continue
@@ -392,7 +476,8 @@ async def load_demo(session: AsyncSession, settings: CoreSettings, *, public_url
         for attribute in demo.verified:
             await hubs.verify_inclusion(coordinator, hub.id, created.id, attribute, verified=True)
         for listing in LISTINGS.get(demo.owner_email, []):
-            await ListingService(session).create(owner, created.id, listing)
+            listed = await ListingService(session).create(owner, created.id, listing)
+            listing_ids[listing.sku] = listed.id
         for credential_type, number, days_left, verified in CREDENTIALS.get(demo.owner_email, []):
             today = clock.today()
             credential = await compliance.submit_credential(
@@ -423,4 +508,32 @@ async def load_demo(session: AsyncSession, settings: CoreSettings, *, public_url
             for day, rate in DEMO_RATES
         ],
     )
+    await _invoice_orders(session, coordinator, hub.id, summary, listing_ids)
     return summary
+
+
+async def _invoice_orders(
+    session: AsyncSession,
+    coordinator: Principal,
+    hub_id: uuid.UUID,
+    summary: DemoSummary,
+    listing_ids: dict[str, uuid.UUID],
+) -> None:
+    """The town's invoice checkout (`INVOICE_ORDER`), on the invoice terms the hub grants it."""
+    buyer, buyer_id = summary.members[INVOICE_BUYER]
+    await HubService(session).set_invoice_terms(coordinator, hub_id, buyer_id, InvoiceTerms(net_days=30))
+    lines = [CheckoutLine(listing_id=listing_ids[sku], quantity=Decimal(quantity)) for sku, quantity in INVOICE_ORDER]
+    await OrderService(session).checkout(
+        buyer,
+        CheckoutCreate(
+            buyer_organization_id=buyer_id,
+            lines=lines,
+            delivery=Delivery(
+                jurisdiction="DE-SN",
+                address=Address(
+                    recipient="Stadt Görlitz, Schulküche", line1="Untermarkt 6", postal_code="02826", city="Görlitz"
+                ),
+            ),
+            payment_method=PaymentMethod.invoice,
+        ),
+    )

@@ -49,6 +49,7 @@ from marketplace.identity.controllers import AuthController, MeController
 from marketplace.identity.dependencies import provide_principal, provide_principal_if_any
 from marketplace.identity.service import purge_login_failures
 from marketplace.identity.sessions import purge_sessions
+from marketplace.invoicing.controllers import InvoiceDocumentController
 from marketplace.mail.service import retry_mail, send_mail
 from marketplace.mail.smtp import SmtpTransport
 from marketplace.money.controllers import FxController
@@ -68,6 +69,7 @@ from marketplace.payment.jobs import announce_overdue_invoices
 from marketplace.payment.stripe_gateway import StripeGateway
 from marketplace.place.controllers import PlaceController
 from marketplace.settings import MarketplaceSettings
+from marketplace.tax.controllers import VatRateController
 
 
 def register(core: CoreSettings, settings: MarketplaceSettings) -> Contribution:
@@ -104,6 +106,8 @@ def register(core: CoreSettings, settings: MarketplaceSettings) -> Contribution:
             OrganizationOrderController,
             HubOrderController,
             InvoiceController,
+            InvoiceDocumentController,
+            VatRateController,
             OrganizationInvoiceController,
             PayoutAccountController,
             CardPaymentController,

@@ -26,7 +26,8 @@ import marketplace.mail.models
 import marketplace.notification.models
 import marketplace.order.models
 import marketplace.organization.models
-import marketplace.payment.models  # noqa: F401
+import marketplace.payment.models
+import marketplace.tax.models  # noqa: F401
 import procurement.award.models
 import procurement.ocds.models
 import procurement.pool.models

@@ -39,6 +39,7 @@ from marketplace.organization.service import OrganizationService
 from web.i18n import language_name
 from web.messages import FIELD_MESSAGES, Phrasebook
 from web.page import Form, Reader, page, see_other
+from web.vat_words import said as vat_said
 
 Session = NamedDependency[AsyncSession]
 ThisReader = NamedDependency[Reader]
@@ -108,6 +109,13 @@ COLUMNS = {
     "credential_ids": (
         _("Credentials"),
         _("The numbers (ids) of your organisation's credentials the goods meet, separated by |. May be empty."),
+    ),
+    "vat_category": (
+        _("VAT category"),
+        _(
+            "standard, reduced, super_reduced, zero or exempt: the VAT rate is your country's for that category "
+            "on the day of the order. Empty means standard."
+        ),
     ),
 }
 _LANGUAGE_COLUMN = re.compile(r"^(title|description)\[([^\]]+)\]$")
@@ -212,7 +220,7 @@ def column_name(column: str, reader: Reader) -> str | None:
 def problem_of(error: FieldError, reader: Reader) -> Problem:
     """An error of `ImportRejected` (its row, its column, the problem) as the table shows it."""
     where, message = listing_files.cell_problem(error)
-    text = IMPORT_PROBLEMS.say(message, reader.gettext)
+    text = vat_said(message, reader, in_file=True) or IMPORT_PROBLEMS.say(message, reader.gettext)
     if where is not None and (tier := _TIER_PART.fullmatch(where)):
         text = reader.gettext(_IN_TIER[tier.group(2)]) % {"n": int(tier.group(1)) + 1, "problem": text}
     elif where is not None and (entry := _ENTRY.fullmatch(where)):

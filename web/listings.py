@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -49,12 +49,19 @@ from marketplace.hub.schemas import HubRead
 from marketplace.hub.service import HubService
 from marketplace.organization.schemas import OrganizationRead
 from marketplace.organization.service import OrganizationService
+from marketplace.tax.models import VatCategory
 from web.form_numbers import shown_number
 from web.i18n import language_name, name_order
+from web.messages import field_message
 from web.page import Form, Reader, page, safe_next
 from web.pickers import classification_picker, read_classification, unit_choices
 from web.places import countries as country_names
 from web.places import regions
+from web.vat_words import VatTerms, vat_terms
+from web.vat_words import choices as vat_choices
+from web.vat_words import described as vat_described
+from web.vat_words import hint as vat_hint
+from web.vat_words import said as vat_said
 
 Session = NamedDependency[AsyncSession]
 ThisReader = NamedDependency[Reader]
@@ -109,10 +116,12 @@ STATUS_NOTICES = {
 
 @dataclass(frozen=True)
 class Producer:
-    """The organisation whose listings a page shows, and the hubs it is admitted to or applying to."""
+    """The organisation whose listings a page shows, the hubs it is admitted to or applying to, and
+    the VAT rates of its country today (its listings' VAT categories mean those)."""
 
     organization: OrganizationRead
     hubs: list[HubRead]
+    vat: VatTerms
 
 
 async def _producer(session: AsyncSession, principal: Principal, organization_id: uuid.UUID) -> Producer:
@@ -122,7 +131,11 @@ async def _producer(session: AsyncSession, principal: Principal, organization_id
     organization = await OrganizationService(session).read(principal, organization_id)
     hubs = HubService(session)
     joined = [ref.hub_id for ref in organization.hubs if ref.status != "rejected"]
-    return Producer(organization=organization, hubs=[await hubs.read(principal, hub_id) for hub_id in joined])
+    return Producer(
+        organization=organization,
+        hubs=[await hubs.read(principal, hub_id) for hub_id in joined],
+        vat=await vat_terms(session, organization.country),
+    )
 
 
 def _primary(tag: str) -> str:
@@ -282,6 +295,7 @@ def _create_body(
         "stock_on_hand": read_number(values.get("stock_on_hand", ""), locale),
         "ships_to": list(values.get("ships_to", [])),
         "status": values.get("status") or ListingStatus.active.value,
+        "vat_category": values.get("vat_category") or VatCategory.standard.value,
         **_numbers(values, ("pack_size", "min_order_quantity", "lead_time_days"), locale),
     }
     fields = Fields()
@@ -303,6 +317,7 @@ def _lenient(body: Mapping[str, Any]) -> ListingCreate:
 
     scheme = body["classification"]["scheme"]
     status = body["status"]
+    vat_category = body["vat_category"]
     minimum = body.get("min_order_quantity")
     lead_time = str(body.get("lead_time_days", "0"))
     return ListingCreate(
@@ -327,6 +342,9 @@ def _lenient(body: Mapping[str, Any]) -> ListingCreate:
         min_order_quantity=number(minimum) if minimum is not None else None,
         lead_time_days=int(lead_time) if lead_time.isascii() and lead_time.isdigit() else 0,
         status=ListingStatus(status) if status in {s.value for s in ListingStatus} else ListingStatus.active,
+        vat_category=(
+            VatCategory(vat_category) if vat_category in {c.value for c in VatCategory} else VatCategory.standard
+        ),
     )
 
 
@@ -344,7 +362,7 @@ async def _listing_create(
         return data
     producer = await service.producer(principal, organization_id)
     try:
-        listing_values(producer, _lenient(body))
+        listing_values(producer, _lenient(body), await service.vat_rates())
     except InvalidInput as rules:
         problems += rules.errors
     raise InvalidInput.of(problems)
@@ -363,6 +381,7 @@ def listing_values_of(listing: ListingRead, locale: babel.Locale) -> dict[str, A
         "lead_time_days": str(listing.lead_time_days),
         "stock_on_hand": shown_number(listing.stock_on_hand, locale),
         "ships_to": list(listing.ships_to),
+        "vat_category": listing.vat_category.value,
         "version": str(listing.version),
     }
     for tag, text in listing.translations.items():
@@ -420,6 +439,8 @@ def _changes(listing: ListingRead, values: Mapping[str, Any], locale: babel.Loca
     lead_time = values.get("lead_time_days", "")
     if lead_time and lead_time != str(listing.lead_time_days):
         update["lead_time_days"] = lead_time
+    if values.get("vat_category", listing.vat_category.value) != listing.vat_category.value:
+        update["vat_category"] = values["vat_category"]
     areas = list(values.get("ships_to", []))
     if set(areas) != set(listing.ships_to):
         update["ships_to"] = areas
@@ -564,7 +585,19 @@ def _form_context(
         "area_groups": groups,
         "other_countries": [("", reader.gettext("Choose a country")), *other_countries],
         "status_words": {status: reader.gettext(word) for status, word in STATUS_WORDS.items()},
+        "vat_choices": vat_choices(producer.vat, reader, listing.vat_category if listing else None),
+        "vat_hint": vat_hint(producer.vat, reader),
+        "vat_now": vat_described(producer.vat, listing.vat_category, reader) if listing else None,
     }
+
+
+def _said_to(reader: Reader) -> Callable[[str], str]:
+    """How the form says a service's problem with a field: the VAT category's its own way, others as usual."""
+
+    def say(message: str) -> str:
+        return vat_said(message, reader) or field_message(message, reader.gettext)
+
+    return say
 
 
 def _list_path(organization_id: uuid.UUID) -> str:
@@ -640,6 +673,7 @@ class ListingPages(Controller):
             "lead_time_days": "0",
             "status": ListingStatus.active.value,
             "ships_to": [organization.subdivision or organization.country],
+            "vat_category": VatCategory.standard.value,
         }
         return self._new_page(reader, producer, Form(values=values))
 
@@ -676,7 +710,7 @@ class ListingPages(Controller):
                 data = await _listing_create(service, principal, organization_id, body)
                 await service.create(principal, organization_id, data)
         except InvalidInput as error:
-            form.note(error, reader, fields.names)
+            form.note(error, reader, fields.names, say=_said_to(reader))
             return self._new_page(reader, producer, form, status_code=422)
         except SkuTaken:
             form.errors["sku"] = reader.gettext("You already use this SKU for another of your listings.")
@@ -730,7 +764,7 @@ class ListingPages(Controller):
             async with db_session.begin_nested():
                 await _save(service, principal, listing, changes)
         except InvalidInput as error:
-            form.note(error, reader, changes.fields.names)
+            form.note(error, reader, changes.fields.names, say=_said_to(reader))
             return self._edit_page(reader, producer, listing, form, status_code=422)
         except Conflict as error:
             form.problem = reader.gettext(error.detail)

@@ -23,6 +23,7 @@ NOTICES = {
     "password-changed-here": _("Your password is changed. Every other sign-in of yours has ended."),
     "invitation-accepted": _("You joined the organisation."),
     "organization-created": _("The organisation is created. Apply to a hub next, so that it can trade there."),
+    "billing-saved": _("The invoicing details are saved. The organisation's next invoices show them."),
     "hub-applied": _("The application is sent. The hub's coordinators decide, and we tell you when they have."),
     "credential-recorded": _("It is recorded. A coordinator of each of your hubs checks it."),
     "committed": _("Your commitment is recorded. You can change it until the window closes."),

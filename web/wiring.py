@@ -11,6 +11,7 @@ from litestar.static_files import create_static_files_router
 from kernel.contribution import Contribution, provide_value
 from web.account import AccountPages
 from web.bids import BidPages
+from web.billing import BillingPages
 from web.cart import CartPages
 from web.catalogue import CataloguePages
 from web.credentials import CredentialPages
@@ -52,6 +53,7 @@ def register(settings: WebSettings) -> Contribution:
             DiscoveryPages,
             OrganizationPages,
             CredentialPages,
+            BillingPages,
             PoolPages,
             HubPages,
             HubPoolPages,

@@ -43,6 +43,7 @@ from marketplace.catalog.service import ListingService, listing_values, plain
 from marketplace.compliance.repository import ComplianceRepository
 from marketplace.events import ListingsImported
 from marketplace.organization.models import Organization
+from marketplace.tax.service import RateBook
 
 #: Larger uploads are refused with 413 before they are read; split the file instead.
 MAX_IMPORT_BYTES = 40 * 1024 * 1024
@@ -73,6 +74,7 @@ _IMPORTED_FIELDS = (
     "ships_to",
     "image_urls",
     "credential_ids",
+    "vat_category",
 )
 
 
@@ -152,7 +154,9 @@ class ListingImport:
         Raises `ImportRejected` (422) listing every bad row, `NotAProducer` (403) for buyer-only
         organisations, `NotFound` when the caller is not a member.
         """
-        producer = await ListingService(self.session).producer(principal, organization_id)
+        listings = ListingService(self.session)
+        producer = await listings.producer(principal, organization_id)
+        rates = await listings.vat_rates()
         try:
             entries = listing_files.read(
                 file_format,
@@ -169,7 +173,7 @@ class ListingImport:
             read_errors = [entry for entry in chunk_entries if isinstance(entry, FieldError)]
             progress.rows += len(rows) + len({e.row for e in read_errors})
             progress.errors.extend(read_errors)
-            chunk = await self._check(producer, rows, progress, file_format, mode)
+            chunk = await self._check(producer, rates, rows, progress, file_format, mode)
             if not progress.errors and not dry_run:
                 await self._write(principal, producer, chunk)
             progress.add(chunk)
@@ -208,12 +212,14 @@ class ListingImport:
     async def _check(
         self,
         producer: Organization,
+        rates: RateBook,
         rows: list[listing_files.Row],
         progress: _Progress,
         file_format: FileFormat,
         mode: ImportMode,
     ) -> _Chunk:
-        """Check each row against the rules and the database; adds to `progress.errors`, changes nothing."""
+        """Check each row against the rules (its VAT category against `rates`, today's) and the
+        database; adds to `progress.errors`, changes nothing."""
         wanted_credentials = list({i for row in rows for i in row.listing.credential_ids})
         owned = await ComplianceRepository(self.session).owned_credential_ids(producer.id, wanted_credentials)
         existing = await self.repo.rows_by_sku(producer.id, [row.listing.sku.strip() for row in rows])
@@ -222,7 +228,7 @@ class ListingImport:
         now = clock.now()
         for row in rows:
             try:
-                values = listing_values(producer, row.listing)
+                values = listing_values(producer, row.listing, rates)
                 for index, credential_id in enumerate(values["credential_ids"]):
                     if credential_id not in owned:
                         raise InvalidInput.field(f"credential_ids[{index}]", "not a credential of this organization")
@@ -303,6 +309,7 @@ def record_of(listing: dict[str, Any]) -> ListingCreate:
         ships_to=list(listing["ships_to"]),
         image_urls=list(listing["image_urls"]),
         credential_ids=list(listing["credential_ids"]),
+        vat_category=listing["vat_category"],
     )
 
 

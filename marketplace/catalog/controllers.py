@@ -216,7 +216,7 @@ class ListingController(Controller):
     ) -> ListingRead:
         return await listing_service.read(principal, listing_id, preference(lang, accept_language))
 
-    @patch("/{listing_id:uuid}", summary="Change descriptive fields")
+    @patch("/{listing_id:uuid}", summary="Change descriptive fields or the VAT category")
     async def update(
         self,
         listing_id: FromPath[uuid.UUID],

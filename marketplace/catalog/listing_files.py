@@ -98,6 +98,7 @@ OPTIONAL_COLUMNS = (
     "origin_municipality",
     "image_urls",
     "credential_ids",
+    "vat_category",
 )
 _LIST_COLUMNS = ("ships_to", "image_urls", "credential_ids")
 _TEXT_COLUMN = re.compile(r"^(title|description)\[([^\]]+)\]$")
@@ -114,6 +115,7 @@ _SCALAR_COLUMNS = (
     "min_order_quantity",
     "stock_on_hand",
     "lead_time_days",
+    "vat_category",
 )
 _DECIMAL_COLUMNS = ("pack_size", "min_order_quantity", "stock_on_hand")
 #: The locale of a semicolon-separated file's numbers when no language at hand writes a decimal comma.
@@ -534,6 +536,7 @@ def _record_of(listing: ListingCreate) -> dict[str, object]:
         "origin_municipality": origin.municipality if origin else None,
         "image_urls": LIST_SEPARATOR.join(listing.image_urls),
         "credential_ids": LIST_SEPARATOR.join(str(i) for i in listing.credential_ids),
+        "vat_category": listing.vat_category.value,
     }
     for tag, text in listing.translations.items():
         record[f"title[{tag}]"] = text.title

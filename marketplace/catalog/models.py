@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from kernel.db import Entity
 from marketplace.catalog.classification import Scheme
 from marketplace.db import MARKETPLACE_SCHEMA, enum_type
+from marketplace.tax.models import VatCategory
 
 QUANTITY = Numeric(18, 3)
 #: The most photos one listing has.
@@ -73,6 +74,10 @@ class Listing(Entity):
     image_urls: Mapped[list[str]] = mapped_column(ARRAY(String(2000)))
     credential_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    vat_category: Mapped[VatCategory] = mapped_column(
+        enum_type(VatCategory, "vat_category"), default=VatCategory.standard, server_default="standard"
+    )
+    """Its rate is the seller's country's for the category on the day of the order (`marketplace.tax`)."""
 
 
 class ListingRevision(Entity):

@@ -17,6 +17,7 @@ from marketplace.catalog.classification import Scheme
 from marketplace.catalog.models import MAX_PHOTOS, ListingStatus
 from marketplace.compliance.schemas import UnmetRequirement
 from marketplace.hub.schemas import HubRead
+from marketplace.tax.models import VatCategory
 
 
 class FileFormat(enum.StrEnum):
@@ -54,6 +55,17 @@ UnitPrice = Annotated[
     bounded(places=UNIT_PRICE_DECIMALS, below=int(MAX_UNIT_PRICE)),
 ]
 Url = Annotated[str, msgspec.Meta(max_length=2000, pattern=r"^https://\S+$")]
+_VAT_CATEGORY = (
+    "standard, reduced, super_reduced, zero or exempt: the rate is your country's for that category on the day"
+    " of the order"
+)
+ListingVatCategory = Annotated[
+    VatCategory,
+    msgspec.Meta(
+        description=f"{_VAT_CATEGORY}. A category your country has no rate of today is refused (422).",
+        examples=["standard", "reduced"],
+    ),
+]
 
 
 class Translation(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
@@ -98,6 +110,7 @@ class ListingCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     image_urls: Annotated[list[Url], msgspec.Meta(max_length=20)] = msgspec.field(default_factory=list)
     credential_ids: list[uuid.UUID] = msgspec.field(default_factory=list)
     status: ListingStatus = ListingStatus.active
+    vat_category: ListingVatCategory = VatCategory.standard
 
 
 LISTING_CREATE_EXAMPLE = {
@@ -135,6 +148,7 @@ class ListingUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     ships_to: Annotated[list[str], msgspec.Meta(min_length=1, max_length=50)] | msgspec.UnsetType = msgspec.UNSET
     image_urls: Annotated[list[Url], msgspec.Meta(max_length=20)] | msgspec.UnsetType = msgspec.UNSET
     credential_ids: list[uuid.UUID] | msgspec.UnsetType = msgspec.UNSET
+    vat_category: ListingVatCategory | msgspec.UnsetType = msgspec.UNSET
 
 
 class PriceChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -176,6 +190,17 @@ class ListingRead(msgspec.Struct, kw_only=True, frozen=True):
     ships_to: list[str]
     image_urls: list[str]
     credential_ids: list[uuid.UUID]
+    vat_category: Annotated[VatCategory, msgspec.Meta(description=_VAT_CATEGORY)]
+    vat_rate: Annotated[
+        Decimal | None,
+        msgspec.Meta(
+            description=(
+                'The rate of `vat_category` in force today in the producer\'s country, in percent ("7");'
+                " null where that country has no such rate, or where no rates of it are known yet"
+            )
+        ),
+    ]
+    """What the category means today; an order takes the rate in force on its day."""
     created_at: dt.datetime
     updated_at: dt.datetime
 

@@ -49,6 +49,9 @@ from marketplace.organization.models import Organization, Role
 from marketplace.organization.policies import can_act_as, can_read
 from marketplace.organization.repository import OrganizationRepository
 from marketplace.organization.service import OrganizationService, require_verified_email
+from marketplace.place import service as places
+from marketplace.tax.models import VatCategory
+from marketplace.tax.service import RateBook, TaxService
 
 VISIBLE_TO_ALL = (ListingStatus.active,)
 # Stands in for a unit that is not known (itself reported), so that quantities are still
@@ -147,6 +150,41 @@ def check_origin(origin: Origin) -> tuple[str, str | None, str | None]:
     return country, subdivision, origin.municipality.strip() if origin.municipality else None
 
 
+#: Categories at 0 wherever there are rates: named as the choices only where no rated category is left.
+_UNRATED = (VatCategory.zero, VatCategory.exempt)
+
+
+def check_vat_category(
+    rates: RateBook, country: str, category: VatCategory, field: str = "vat_category"
+) -> VatCategory:
+    """A producer seated in `country` may put a listing in `category` when the country has a rate of
+    it in `rates` (today's): an order's VAT is that rate (`marketplace.tax.decision`). A country of
+    which no rates are known at all takes any category (each order's VAT decision judges it then).
+
+    Raises `InvalidInput` naming `field`, the country by name and the categories it has
+    (`Germany has no super-reduced VAT rate; choose standard or reduced`).
+    """
+    if rates.rate(country, category) is not None:
+        return category
+    offered = [c for c in VatCategory if rates.rate(country, c) is not None]
+    if not offered:
+        return category
+    choices = [_category_words(c) for c in [c for c in offered if c not in _UNRATED] or offered]
+    choice = choices[0] if len(choices) == 1 else f"{', '.join(choices[:-1])} or {choices[-1]}"
+    raise InvalidInput.field(
+        field, f"{_country_name(country)} has no {_category_words(category)} VAT rate; choose {choice}"
+    )
+
+
+def _category_words(category: VatCategory) -> str:
+    return category.value.replace("_", "-")
+
+
+def _country_name(country: str) -> str:
+    """The country by its English name (`Germany`), as the services' messages name places."""
+    return next((c.name for c in places.list_countries("en", None).items if c.code == country), country)
+
+
 def plain(value: Decimal) -> Decimal:
     """A quantity without the column's trailing zeros ("250.000" reads as "250")."""
     return Decimal(format(value.normalize(), "f"))
@@ -175,6 +213,9 @@ class ListingService:
         # Listings this service read for its caller, so a second question about one (a page reads
         # the listing, then asks its eligibility) costs no second statement.
         self._read: dict[uuid.UUID, Listing] = {}
+        # Today's VAT rates and the producers' countries, read once per request.
+        self._rates: RateBook | None = None
+        self._countries: dict[uuid.UUID, str] = {}
 
     # --- access -----------------------------------------------------------------
 
@@ -222,12 +263,34 @@ class ListingService:
                 raise ListingNotFound("no such listing")
         return listing
 
+    # --- VAT -------------------------------------------------------------------
+
+    async def vat_rates(self) -> RateBook:
+        """The VAT rates in force today (`TaxService.rate_book`), read once per service."""
+        today = clock.today()
+        if self._rates is None or self._rates.day != today:
+            self._rates = await TaxService(self.session).rate_book(today)
+        return self._rates
+
+    async def _country_of(self, organization_id: uuid.UUID) -> str:
+        """The country of a producer's seat: its listings' VAT is that country's."""
+        if organization_id not in self._countries:
+            organization = await OrganizationRepository(self.session).get(organization_id)
+            assert organization is not None  # noqa: S101 - a listing's producer is never deleted (foreign key)
+            self._countries[organization_id] = organization.country
+        return self._countries[organization_id]
+
+    async def _shown(self, listing: Listing, preference: Preference = Preference()) -> ListingRead:
+        """The listing as it is read, with today's rate of its VAT category in its producer's country."""
+        country = await self._country_of(listing.organization_id)
+        return _listing_read(listing, preference, (await self.vat_rates()).rate(country, listing.vat_category))
+
     # --- reads ------------------------------------------------------------------
 
     async def read(
         self, principal: Principal, listing_id: uuid.UUID, preference: Preference = Preference()
     ) -> ListingRead:
-        return _listing_read(await self.readable(principal, listing_id), preference)
+        return await self._shown(await self.readable(principal, listing_id), preference)
 
     async def list_of_producer(
         self,
@@ -259,8 +322,10 @@ class ListingService:
         listings, total = await self.repo.page_of_producer(
             organization_id, statuses, prefix, page.offset, page.per_page
         )
+        rates = await self.vat_rates()
+        country = await self._country_of(organization_id) if listings else ""
         return Page(
-            items=[_listing_read(item, preference) for item in listings],
+            items=[_listing_read(item, preference, rates.rate(country, item.vat_category)) for item in listings],
             page=page.page,
             per_page=page.per_page,
             total=total,
@@ -393,8 +458,9 @@ class ListingService:
         every field that breaks a rule, `SkuTaken` (409) when the producer already uses the SKU.
         """
         producer = await self.producer(principal, organization_id)
+        self._countries[producer.id] = producer.country
         problems = FieldProblems()
-        values = problems.check(listing_values, producer, data)
+        values = problems.check(listing_values, producer, data, await self.vat_rates())
         problems.extend(await self._credential_problems(organization_id, data.credential_ids))
         problems.raise_if_any()
         assert values is not None  # noqa: S101 - else a problem was raised
@@ -405,10 +471,11 @@ class ListingService:
         return await self._changed(principal, listing, "created", before=None)
 
     async def update(self, principal: Principal, listing_id: uuid.UUID, data: ListingUpdate) -> ListingRead:
-        """Change descriptive fields; every rule is checked again on the result, and
-        `InvalidInput` names every field that breaks one."""
+        """Change descriptive fields and the VAT category (a new version, as every change); every rule
+        is checked again on the result, and `InvalidInput` names every field that breaks one
+        (`vat_category` when the producer's country has no rate of it today, `check_vat_category`)."""
         listing = await self.editable(principal, listing_id)
-        before = _listing_read(listing, Preference())
+        before = await self._shown(listing)
         problems = FieldProblems()
         if not isinstance(data.translations, msgspec.UnsetType) or not isinstance(
             data.default_language, msgspec.UnsetType
@@ -431,6 +498,11 @@ class ListingService:
         if not isinstance(data.credential_ids, msgspec.UnsetType):
             listing.credential_ids = list(dict.fromkeys(data.credential_ids))
             problems.extend(await self._credential_problems(listing.organization_id, data.credential_ids))
+        if not isinstance(data.vat_category, msgspec.UnsetType):
+            country = await self._country_of(listing.organization_id)
+            category = problems.check(check_vat_category, await self.vat_rates(), country, data.vat_category)
+            if category is not None:
+                listing.vat_category = category
         unit = REC20[listing.unit_code]
         packs = problems.check(rules.pack_and_minimum, listing.pack_size, listing.min_order_quantity, unit)
         pack_size, minimum = packs or (None, None)
@@ -443,7 +515,7 @@ class ListingService:
         """Replace the volume tiers (a new version; earlier versions stay as they were)."""
         listing = await self.editable(principal, listing_id)
         _check_version(listing, data.expected_version)
-        before = _listing_read(listing, Preference())
+        before = await self._shown(listing)
         tiers = [(t.min_quantity, t.unit_price) for t in data.price_tiers]
         rules.price_tiers(
             tiers, listing.currency, REC20[listing.unit_code], listing.pack_size, listing.min_order_quantity
@@ -457,7 +529,7 @@ class ListingService:
             raise InvalidInput.field("stock_on_hand", "give exactly one of stock_on_hand or adjust_by")
         listing = await self.editable(principal, listing_id)
         _check_version(listing, data.expected_version)
-        before = _listing_read(listing, Preference())
+        before = await self._shown(listing)
         unit = REC20[listing.unit_code]
         # Each given number is judged on its own before any arithmetic: NaN would make the
         # comparisons raise, and a tiny or huge `adjust_by` would round away in the sum.
@@ -477,7 +549,7 @@ class ListingService:
         listing = await self.editable(principal, listing_id)
         if listing.status is status:
             raise Conflict(f"the listing is already {status.value}")
-        before = _listing_read(listing, Preference())
+        before = await self._shown(listing)
         listing.status = status
         return await self._changed(principal, listing, status.value, before=before)
 
@@ -498,7 +570,7 @@ class ListingService:
                 changed_by=principal.user_id,
             )
         )
-        after = _listing_read(listing, Preference())
+        after = await self._shown(listing)
         await audit.record(
             self.session,
             principal,
@@ -518,10 +590,11 @@ class ListingService:
         return after
 
 
-def listing_values(producer: Organization, data: ListingCreate) -> dict[str, Any]:
-    """The checked column values of a new listing of `producer`. Shared by the API and the
-    bulk import (which writes plain rows, as building ORM objects would cost more than the
-    rules). Does not check credential ownership or SKU uniqueness, which need the database.
+def listing_values(producer: Organization, data: ListingCreate, rates: RateBook) -> dict[str, Any]:
+    """The checked column values of a new listing of `producer`, its VAT category against `rates`
+    (today's, `check_vat_category`). Shared by the API and the bulk import (which writes plain
+    rows, as building ORM objects would cost more than the rules). Does not check credential
+    ownership or SKU uniqueness, which need the database.
 
     Raises `InvalidInput` naming every field that breaks a rule, not only the first.
     """
@@ -540,6 +613,7 @@ def listing_values(producer: Organization, data: ListingCreate) -> dict[str, Any
     )
     place = problems.check(check_origin, origin)
     ships_to = problems.check(check_jurisdictions, data.ships_to, "ships_to")
+    problems.check(check_vat_category, rates, producer.country, data.vat_category)
     if data.status is ListingStatus.archived:
         problems.add("status", "a new listing is active or paused")
     problems.raise_if_any()
@@ -568,6 +642,7 @@ def listing_values(producer: Organization, data: ListingCreate) -> dict[str, Any
         "ships_to": ships_to,
         "image_urls": list(dict.fromkeys(data.image_urls)),
         "credential_ids": list(dict.fromkeys(data.credential_ids)),
+        "vat_category": data.vat_category,
         "version": 1,
     }
     return values
@@ -621,7 +696,8 @@ def _catalogue_entry(
     )
 
 
-def _listing_read(listing: Listing, preference: Preference) -> ListingRead:
+def _listing_read(listing: Listing, preference: Preference, vat_rate: Decimal | None) -> ListingRead:
+    """`vat_rate`: today's rate of the listing's VAT category in its producer's country."""
     texts = {language: Translation(**text) for language, text in sorted(listing.translations.items())}
     language = pick_language(list(texts), list(preference.languages), listing.default_language)
     served = texts.get(language) or texts.get(listing.default_language) or Translation(title=listing.sku)
@@ -654,6 +730,8 @@ def _listing_read(listing: Listing, preference: Preference) -> ListingRead:
         ships_to=list(listing.ships_to),
         image_urls=list(listing.image_urls),
         credential_ids=list(listing.credential_ids),
+        vat_category=listing.vat_category,
+        vat_rate=None if vat_rate is None else plain(vat_rate),
         created_at=listing.created_at,
         updated_at=listing.updated_at,
     )

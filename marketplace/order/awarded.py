@@ -30,9 +30,13 @@ from kernel.outbox import emit_many
 from marketplace.events import OrderPlaced
 from marketplace.order.models import Checkout, Order, OrderLine, OrderStatus, PaymentMethod
 from marketplace.order.repository import OrderRepository
+from marketplace.order.taxes import tax_parties, treatment
 from marketplace.payment import stripe_currency
 from marketplace.payment.models import Invoice
 from marketplace.payment.service import InvoiceService
+from marketplace.tax.breakdown import TaxedAmount, vat_of
+from marketplace.tax.models import VatCategory
+from marketplace.tax.service import TaxService
 
 
 class AwardedOrder(msgspec.Struct, frozen=True, kw_only=True):
@@ -47,6 +51,9 @@ class AwardedOrder(msgspec.Struct, frozen=True, kw_only=True):
     title: str
     language: str
     unit_code: str
+    classification_scheme: str = "CPV"
+    classification_code: str = ""
+    """The pool's goods: whether they are goods or services decides their VAT across borders."""
     quantity: Decimal
     currency: str
     unit_price_minor: int
@@ -68,6 +75,8 @@ async def place_awarded_orders(
     for hub_id in hub_ids:
         terms |= await repo.invoice_terms(hub_id, buyers)
     currencies = await repo.default_currencies(buyers)
+    parties = await tax_parties(session, [*buyers, *{item.producer_organization_id for item in awarded}])
+    book = await TaxService(session).rate_book(clock.today())
     now = clock.now()
     rates: dict[tuple[str, str], tuple[str, Decimal, dt.date, str]] = {}
 
@@ -92,7 +101,15 @@ async def place_awarded_orders(
                 "updated_at": now,
             }
         unit_price = from_minor(item.unit_price_minor, item.currency)
-        total = line_total(unit_price, item.quantity, item.currency).amount_minor
+        net = line_total(unit_price, item.quantity, item.currency).amount_minor
+        seller = parties[item.producer_organization_id]
+        # A tender's prices are bid net, for goods of the standard category (raises `NoRate`, 409,
+        # when the supplier's country has no rates: an award is not placed at a guessed rate).
+        taken = treatment(
+            seller, parties[buyer], book, VatCategory.standard, item.classification_scheme, item.classification_code
+        )
+        vat = vat_of([TaxedAmount(code=taken.code, rate=taken.rate, net_minor=net)], item.currency)
+        total = net + vat
         if (item.currency, display) not in rates:
             rates[(item.currency, display)] = await _rate(session, item.currency, display)
         shown, rate, rate_date, rate_source = rates[(item.currency, display)]
@@ -106,6 +123,9 @@ async def place_awarded_orders(
             payment_method=method,
             currency=item.currency,
             total_minor=total,
+            vat_minor=vat,
+            seller_vat_number=seller.vat_number,
+            buyer_vat_number=parties[buyer].vat_number,
             display_currency=shown,
             display_total_minor=money(from_minor(total, item.currency) * rate, shown).amount_minor,
             fx_rate=rate,
@@ -134,7 +154,10 @@ async def place_awarded_orders(
                 "quantity": item.quantity,
                 "unit_price": unit_price,
                 "tier_min_quantity": item.quantity,
-                "total_minor": total,
+                "total_minor": net,
+                "vat_code": taken.code,
+                "vat_rate": taken.rate,
+                "vat_note": taken.note.value if taken.note else None,
             }
         )
     _invoice_what_cards_cannot_pay(checkouts.values(), orders)

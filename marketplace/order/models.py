@@ -181,6 +181,13 @@ class Order(Entity):
     """Why it was cancelled or rejected, or the shipment's tracking reference."""
     tender_reference: Mapped[str | None] = mapped_column(String(200))
     """Set on orders placed for an awarded tender: its OCDS id and lot ("ocds-…-1a2b lot 2")."""
+    vat_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    """The VAT in `total_minor` (which is what the buyer pays): per VAT rate, the lines' net sum
+    times the rate, rounded once (EN 16931). The net is `total_minor - vat_minor`."""
+    seller_vat_number: Mapped[str | None] = mapped_column(String(20))
+    buyer_vat_number: Mapped[str | None] = mapped_column(String(20))
+    """The VAT numbers the lines' VAT was decided with (an intra-Community supply rests on the
+    buyer's number on the day of the order), printed on its invoices."""
 
     @property
     def net_total_minor(self) -> int:
@@ -218,3 +225,9 @@ class OrderLine(Entity):
     unit_price: Mapped[Decimal] = mapped_column(UNIT_PRICE)
     tier_min_quantity: Mapped[Decimal] = mapped_column(QUANTITY)
     total_minor: Mapped[int] = mapped_column(BigInteger)
+    """Net: quantity times unit price, rounded once."""
+    vat_code: Mapped[str] = mapped_column(String(2), default="O", server_default="O")
+    """EN 16931 VAT category code (S, Z, E, AE, K, G, O) decided when it was ordered (`marketplace.tax`)."""
+    vat_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal(0), server_default="0")
+    vat_note: Mapped[str | None] = mapped_column(String(30))
+    """Why no VAT or the seller's VAT abroad (`tax.decision.VatNote`), printed on the invoice."""

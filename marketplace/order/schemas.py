@@ -104,6 +104,24 @@ class OrderLineRead(msgspec.Struct, kw_only=True, frozen=True):
     unit_price: Decimal
     tier_min_quantity: Decimal
     total: Amount
+    """Net: quantity times unit price (prices are net of VAT)."""
+    vat_category: str
+    """EN 16931 VAT category code: S (standard or reduced rate), Z (zero), E (exempt, or the
+    seller's small-business exemption), AE (reverse charge), K (intra-Community supply), G (export
+    outside the EU), O (not subject to VAT: the seller is not registered for it)."""
+    vat_rate: Decimal
+    """Percent."""
+    vat_note: str | None
+    """Why no VAT, or the seller's VAT abroad: not_registered, small_business, exempt,
+    intra_community, reverse_charge, seller_rate_abroad, export, outside_scope (the invoice says it
+    in words)."""
+
+
+class VatGroupRead(msgspec.Struct, kw_only=True, frozen=True):
+    category: str
+    rate: Decimal
+    taxable: Amount
+    vat: Amount
 
 
 class OrderRead(msgspec.Struct, kw_only=True, frozen=True):
@@ -115,7 +133,11 @@ class OrderRead(msgspec.Struct, kw_only=True, frozen=True):
     hub_id: uuid.UUID
     payment_method: PaymentMethod
     total: Amount
-    """As placed: the lines' totals."""
+    """As placed, what the buyer pays: the lines' net totals plus `vat`."""
+    vat: Amount
+    """The VAT in `total`: per rate, the lines' net sum times the rate, rounded once (EN 16931)."""
+    vat_breakdown: list[VatGroupRead]
+    """The lines grouped by VAT category and rate."""
     credited: Amount
     """Taken off by a dispute's decision: credited on the invoice, or refunded to the card."""
     net_total: Amount

@@ -49,13 +49,17 @@ from marketplace.order.schemas import (
     OrderFilter,
     OrderLineRead,
     OrderRead,
+    VatGroupRead,
 )
+from marketplace.order.taxes import order_vat, tax_parties, treatment, vat_breakdown, with_vat
 from marketplace.organization.models import Organization, Role, Side
 from marketplace.organization.repository import OrganizationRepository
 from marketplace.organization.service import OrganizationService, require_verified_email
 from marketplace.payment import stripe_currency
 from marketplace.payment.repository import PaymentRepository
 from marketplace.payment.service import InvoiceService, invoice_summary
+from marketplace.tax.decision import NoRate, TaxParty, Treatment
+from marketplace.tax.service import TaxService
 
 
 class OrderNotFound(NotFound):
@@ -147,6 +151,8 @@ class OrderService:
         errors += await self._check_eligibility(taken, destination)
         if method is PaymentMethod.stripe:
             errors += await self._check_payable_by_card(taken)
+        parties, treatments, vat_errors = await self._taxes(buyer.id, taken)
+        errors += vat_errors
         if errors:
             raise CheckoutRefused(
                 f"{len({e.field.split('.')[1] for e in errors + short})} of {len(data.lines)} lines cannot be "
@@ -176,8 +182,9 @@ class OrderService:
         orders: list[tuple[Order, list[OrderLine]]] = []
         for (producer_id, currency), items in sorted(groups.items()):
             order_id = uuid7()
-            lines = [_order_line(order_id, item, buyer.languages) for item in items]
-            total = sum(line.total_minor for line in lines)
+            lines = [with_vat(_order_line(order_id, item, buyer.languages), treatments[item.index]) for item in items]
+            vat = order_vat(lines, currency)
+            total = sum(line.total_minor for line in lines) + vat
             if currency not in rates:
                 rates[currency] = await self._rate(currency, display_currency)
             rate, rate_date, rate_source = rates[currency]
@@ -191,6 +198,9 @@ class OrderService:
                 payment_method=method,
                 currency=currency,
                 total_minor=total,
+                vat_minor=vat,
+                seller_vat_number=parties[producer_id].vat_number,
+                buyer_vat_number=parties[buyer.id].vat_number,
                 display_currency=display_currency,
                 display_total_minor=money(from_minor(total, currency) * rate, display_currency).amount_minor,
                 fx_rate=rate,
@@ -327,6 +337,31 @@ class OrderService:
                     )
                 )
         return taken, errors, short
+
+    async def _taxes(
+        self, buyer_id: uuid.UUID, taken: list[_Taken]
+    ) -> tuple[dict[uuid.UUID, TaxParty], dict[int, Treatment], list[FieldError]]:
+        """The VAT status of the buyer and the producers, each line's VAT (by its index), and the
+        lines whose VAT category has no rate in their producer's country today."""
+        parties = await tax_parties(self.session, [buyer_id, *{item.listing["organization_id"] for item in taken}])
+        book = await TaxService(self.session).rate_book(clock.today())
+        treatments: dict[int, Treatment] = {}
+        errors: list[FieldError] = []
+        for item in taken:
+            listing = item.listing
+            try:
+                treatments[item.index] = treatment(
+                    parties[listing["organization_id"]],
+                    parties[buyer_id],
+                    book,
+                    listing["vat_category"],
+                    listing["classification_scheme"],
+                    listing["classification_code"],
+                )
+            except NoRate as exc:
+                message = f"{exc}: the producer must change the listing's VAT category"
+                errors.append(FieldError(field=f"$.{item.field}.listing_id", message=message))
+        return parties, treatments, errors
 
     async def _check_producers(self, hub_id: uuid.UUID, taken: list[_Taken]) -> list[FieldError]:
         producers = {item.listing["organization_id"] for item in taken}
@@ -664,6 +699,16 @@ def _order_read(order: Order, lines: list[OrderLine], invoice: Any) -> OrderRead
         hub_id=order.hub_id,
         payment_method=order.payment_method,
         total=Amount(amount_minor=order.total_minor, currency=order.currency),
+        vat=Amount(amount_minor=order.vat_minor, currency=order.currency),
+        vat_breakdown=[
+            VatGroupRead(
+                category=group.code,
+                rate=plain(group.rate),
+                taxable=Amount(amount_minor=group.taxable_minor, currency=order.currency),
+                vat=Amount(amount_minor=group.tax_minor, currency=order.currency),
+            )
+            for group in vat_breakdown(lines, order.currency)
+        ],
         credited=Amount(amount_minor=order.credited_minor, currency=order.currency),
         net_total=Amount(amount_minor=order.net_total_minor, currency=order.currency),
         display_total=ConvertedAmount(
@@ -685,6 +730,9 @@ def _order_read(order: Order, lines: list[OrderLine], invoice: Any) -> OrderRead
                 unit_price=plain(line.unit_price),
                 tier_min_quantity=plain(line.tier_min_quantity),
                 total=Amount(amount_minor=line.total_minor, currency=order.currency),
+                vat_category=line.vat_code,
+                vat_rate=plain(line.vat_rate),
+                vat_note=line.vat_note,
             )
             for line in lines
         ],

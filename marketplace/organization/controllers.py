@@ -12,7 +12,10 @@ from litestar.params import FromPath, JSONBody
 from kernel.pagination import Page
 from kernel.web import Caller, Paging, Session, body_examples
 from marketplace.organization.schemas import (
+    BILLING_DETAILS_EXAMPLE,
     ORGANIZATION_CREATE_EXAMPLE,
+    BillingDetails,
+    BillingRead,
     InclusionDeclaration,
     InvitationAccept,
     InvitationCreate,
@@ -80,6 +83,22 @@ class OrganizationController(Controller):
         organization_service: Organizations,
     ) -> OrganizationRead:
         return await organization_service.declare_inclusion(principal, organization_id, data)
+
+    @get("/{organization_id:uuid}/billing", summary="Invoicing details: address, VAT, bank account (members)")
+    async def billing(
+        self, organization_id: FromPath[uuid.UUID], principal: Caller, organization_service: Organizations
+    ) -> BillingRead:
+        return await organization_service.billing(principal, organization_id)
+
+    @put("/{organization_id:uuid}/billing", summary="Replace the invoicing details (owner or admin)")
+    async def set_billing(
+        self,
+        organization_id: FromPath[uuid.UUID],
+        data: Annotated[BillingDetails, body_examples(BILLING_DETAILS_EXAMPLE)],
+        principal: Caller,
+        organization_service: Organizations,
+    ) -> BillingRead:
+        return await organization_service.set_billing(principal, organization_id, data)
 
     @get("/{organization_id:uuid}/members", summary="Members and their roles")
     async def members(

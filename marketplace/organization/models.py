@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.db import Entity
 from marketplace.db import MARKETPLACE_SCHEMA, enum_type
+from marketplace.tax.models import VatScheme
 
 
 class OrganizationKind(enum.StrEnum):
@@ -89,6 +90,22 @@ class Organization(Entity):
     default_currency: Mapped[str] = mapped_column(CHAR(3))
     languages: Mapped[list[str]] = mapped_column(ARRAY(String(35)))
     employee_count: Mapped[int] = mapped_column(Integer)
+    # What its invoices say about it (`OrganizationService.set_billing`): each checked when entered.
+    street: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    vat_scheme: Mapped[VatScheme] = mapped_column(
+        enum_type(VatScheme, "vat_scheme"), default=VatScheme.not_registered, server_default="not_registered"
+    )
+    vat_number: Mapped[str | None] = mapped_column(String(20))
+    """With its country prefix (DE301234565), valid by its country's check digits."""
+    iban: Mapped[str | None] = mapped_column(String(34))
+    """Where buyers pay its invoices (printed on them, with an EPC QR code in euro)."""
+    bic: Mapped[str | None] = mapped_column(String(11))
+    leitweg_id: Mapped[str | None] = mapped_column(String(50))
+    """A German public buyer's routing id: its suppliers' invoices are XRechnungen that cite it."""
+    invoice_email: Mapped[str | None] = mapped_column(String(320))
+    """Where its invoices are sent, and the contact printed on the invoices it issues."""
+    phone: Mapped[str | None] = mapped_column(String(40))
 
     @property
     def sells(self) -> bool:

@@ -131,6 +131,12 @@ _REASONS: list[tuple[type[exceptions.ValidationError], str]] = [
     (exceptions.InvalidComponent, "a part of it does not exist (such as its country code, court or date)"),
 ]
 
+
+def refusal(error: exceptions.ValidationError) -> str:
+    """Why stdnum refused a number, in a producer's words: "the check digit is wrong"."""
+    return next((words for kind, words in _REASONS if isinstance(error, kind)), "it is not one")
+
+
 _COUNTRY_AND_NAME = re.compile(r"([a-z]{2})-(.*)", re.DOTALL)
 _NOT_NAME = re.compile(r"[^a-z0-9]")
 
@@ -192,7 +198,7 @@ def canonical_registration(scheme: str, number: str, country: str, field: str) -
     try:
         number = known.module.validate(number)
     except exceptions.ValidationError as error:
-        reason = next((words for kind, words in _REASONS if isinstance(error, kind)), "it is not one")
+        reason = refusal(error)
         if known.example and not isinstance(error, exceptions.InvalidChecksum):
             reason += f" (written like {known.example})"
         raise InvalidInput.field(field, f"not a valid {known.title}: {reason}") from None

@@ -9,6 +9,7 @@ from typing import Annotated
 import msgspec
 
 from marketplace.organization.models import InvitationStatus, OrganizationKind, Role
+from marketplace.tax.models import VatScheme
 
 LegalName = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
 Municipality = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -163,3 +164,88 @@ class InvitationIssued(msgspec.Struct, kw_only=True, frozen=True):
 
     invitation: InvitationRead
     accept_token: str
+
+
+# --- invoicing details --------------------------------------------------------------------------
+
+_STREET = 'Street and house number as printed on invoices, e.g. "Kościuszki 12" (at most 200 characters).'
+_POSTAL_CODE = 'Postal code as your post office writes it, e.g. "59-900" (at most 20 characters).'
+_VAT_SCHEME = (
+    "How the organisation stands towards VAT. `registered`: it charges VAT and its invoices show its VAT "
+    "number (then `vat_number` is required). `small_business`: it charges no VAT under its country's "
+    "small-business exemption (such as § 19 UStG in Germany), which its invoices cite. `not_registered`: "
+    "it is not registered for VAT and charges none."
+)
+_VAT_NUMBER = (
+    "The organisation's VAT identification number. Checked by its country's check digits; in the EU it is "
+    "stored with its country code (DE136695976; Greece's is EL), which may be left out when entering it. "
+    "Required when `vat_scheme` is `registered`, optional for a small business."
+)
+_IBAN = (
+    'The bank account buyers pay the organisation\'s invoices into, e.g. "DE89 3704 0044 0532 0130 00". '
+    "Printed on its invoices; spaces are dropped."
+)
+_BIC = 'The BIC (SWIFT code) of the account\'s bank, 8 or 11 characters, e.g. "COBADEFFXXX".'
+_LEITWEG_ID = (
+    'German public buyers only: the Leitweg-ID that routes invoices to you, e.g. "991-33333TEST-33". '
+    "Suppliers' invoices to you are XRechnungen that cite it."
+)
+_INVOICE_EMAIL = "Where invoices to the organisation are sent, and the contact printed on the invoices it issues."
+_PHONE = "A phone number printed on invoices: 3 to 40 characters of digits, spaces and + - ( ) /."
+
+
+class BillingDetails(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """What the organisation's invoices say about it, replaced as a whole: a field left out or null is
+    cleared. Every field is checked, and all problems are named at once; nothing is saved then."""
+
+    vat_scheme: Annotated[VatScheme, msgspec.Meta(description=_VAT_SCHEME)]
+    street: Annotated[str | None, msgspec.Meta(description=_STREET, examples=["Kościuszki 12"])] = None
+    postal_code: Annotated[str | None, msgspec.Meta(description=_POSTAL_CODE, examples=["59-900"])] = None
+    vat_number: Annotated[str | None, msgspec.Meta(description=_VAT_NUMBER, examples=["DE136695976"])] = None
+    iban: Annotated[str | None, msgspec.Meta(description=_IBAN, examples=["DE89370400440532013000"])] = None
+    bic: Annotated[str | None, msgspec.Meta(description=_BIC, examples=["COBADEFFXXX"])] = None
+    leitweg_id: Annotated[str | None, msgspec.Meta(description=_LEITWEG_ID, examples=["991-33333TEST-33"])] = None
+    invoice_email: Annotated[
+        str | None, msgspec.Meta(description=_INVOICE_EMAIL, examples=["rechnungen@example.org"])
+    ] = None
+    phone: Annotated[str | None, msgspec.Meta(description=_PHONE, examples=["+49 3581 123456"])] = None
+
+
+BILLING_DETAILS_EXAMPLE = {
+    "vat_scheme": "registered",
+    "street": "Berliner Straße 5",
+    "postal_code": "02826",
+    "vat_number": "DE 136 695 976",
+    "iban": "DE89 3704 0044 0532 0130 00",
+    "bic": "COBADEFFXXX",
+    "invoice_email": "rechnungen@example.org",
+    "phone": "+49 3581 123456",
+}
+"""A registered producer in Görlitz (shown in the OpenAPI document)."""
+
+
+class BillingRead(msgspec.Struct, kw_only=True, frozen=True):
+    """The organisation's invoicing details as stored: numbers compact, the VAT number with its
+    country code in the EU."""
+
+    organization_id: uuid.UUID
+    country: Annotated[str, msgspec.Meta(description="Where the organisation is registered (ISO 3166-1 alpha-2)")]
+    vat_scheme: Annotated[VatScheme, msgspec.Meta(description=_VAT_SCHEME)]
+    small_business_basis: Annotated[
+        str | None,
+        msgspec.Meta(
+            description=(
+                "The law a small business of the organisation's country cites on its invoices "
+                "(null: Borderhub knows no small-business exemption there)"
+            ),
+            examples=["§ 19 UStG"],
+        ),
+    ]
+    street: Annotated[str | None, msgspec.Meta(description=_STREET)]
+    postal_code: Annotated[str | None, msgspec.Meta(description=_POSTAL_CODE)]
+    vat_number: Annotated[str | None, msgspec.Meta(description=_VAT_NUMBER)]
+    iban: Annotated[str | None, msgspec.Meta(description=_IBAN)]
+    bic: Annotated[str | None, msgspec.Meta(description=_BIC)]
+    leitweg_id: Annotated[str | None, msgspec.Meta(description=_LEITWEG_ID)]
+    invoice_email: Annotated[str | None, msgspec.Meta(description=_INVOICE_EMAIL)]
+    phone: Annotated[str | None, msgspec.Meta(description=_PHONE)]

@@ -16,6 +16,7 @@ from kernel.errors import Conflict, FieldProblems, Forbidden, NotFound
 from kernel.outbox import emit
 from kernel.pagination import Page, PageParams
 from marketplace.events import InvitationSent, OrganizationChanged
+from marketplace.organization.billing import billing_read, checked_billing
 from marketplace.organization.models import (
     Inclusion,
     InclusionAttribute,
@@ -29,6 +30,8 @@ from marketplace.organization.policies import Standing, can_act_as, can_assign_r
 from marketplace.organization.registration import canonical_registration
 from marketplace.organization.repository import OrganizationRepository
 from marketplace.organization.schemas import (
+    BillingDetails,
+    BillingRead,
     HubMembershipRef,
     InclusionDeclaration,
     InclusionRead,
@@ -311,6 +314,41 @@ class OrganizationService:
                 # A hub refused what was declared before; what is declared now is for it to look at again.
                 await self.repo.drop_inclusion_refusals(organization_id, attribute)
         await self.session.flush()
+
+    # --- invoicing details ------------------------------------------------------
+
+    async def billing(self, principal: Principal, organization_id: uuid.UUID) -> BillingRead:
+        """What the organisation's invoices say about it (its members). `OrganizationNotFound` (404)
+        for whoever may not read the organisation, `Forbidden` (403) for its hubs' coordinators,
+        `EmailUnverified` (403) for a member whose address is not proven."""
+        await self.require_role(principal, organization_id, Role.member)
+        organization = await self.repo.get(organization_id)
+        assert organization is not None  # noqa: S101 - checked by require_role
+        return billing_read(organization)
+
+    async def set_billing(self, principal: Principal, organization_id: uuid.UUID, data: BillingDetails) -> BillingRead:
+        """Replace the invoicing details (owner or admin), each checked for the organisation's
+        country (`billing.checked_billing`): numbers are stored compact, an EU VAT number with its
+        country code. Raises `InvalidInput` (422) naming every bad field; nothing is written then."""
+        await self.require_role(principal, organization_id, Role.admin)
+        organization = await self.repo.get(organization_id, for_update=True)
+        assert organization is not None  # noqa: S101 - checked by require_role
+        before = billing_read(organization)
+        for field, value in checked_billing(data, organization.country).items():
+            setattr(organization, field, value)
+        await self.session.flush()
+        after = billing_read(organization)
+        await audit.record(
+            self.session,
+            principal,
+            "organization.billing_changed",
+            object_type="organization",
+            object_id=organization_id,
+            organization_id=organization_id,
+            before=before,
+            after=after,
+        )
+        return after
 
     # --- members ----------------------------------------------------------------
 

@@ -135,7 +135,7 @@ class InvoiceService:
             for order_id, invoice in (await self.repo.invoices_of_orders(order_ids)).items()
         }
 
-    async def _visible(self, principal: Principal, invoice_id: uuid.UUID, *, for_update: bool = False) -> Invoice:
+    async def visible(self, principal: Principal, invoice_id: uuid.UUID, *, for_update: bool = False) -> Invoice:
         """The invoice, if the caller is a member of its producer or its buyer (else 404)."""
         invoice = await self.repo.invoice(invoice_id, for_update=for_update)
         if invoice is None:
@@ -146,7 +146,7 @@ class InvoiceService:
         raise InvoiceNotFound("no such invoice")
 
     async def read(self, principal: Principal, invoice_id: uuid.UUID) -> InvoiceRead:
-        return _invoice_read(await self._visible(principal, invoice_id), clock.today())
+        return _invoice_read(await self.visible(principal, invoice_id), clock.today())
 
     async def mark_paid(self, principal: Principal, invoice_id: uuid.UUID, data: InvoicePayment) -> InvoiceRead:
         """The producer records the buyer's payment.
@@ -155,7 +155,7 @@ class InvoiceService:
         invoice is already paid or void (its order was cancelled), `InvalidInput` for a
         payment day in the future or before the invoice.
         """
-        invoice = await self._visible(principal, invoice_id, for_update=True)
+        invoice = await self.visible(principal, invoice_id, for_update=True)
         if not (await self.organizations.standing(principal, invoice.producer_organization_id)).is_member:
             raise Forbidden("only the producer who issued the invoice marks it paid")
         require_verified_email(principal)

@@ -470,6 +470,8 @@ class AwardService:
                     title=pool.title(language),
                     language=language,
                     unit_code=pool.unit,
+                    classification_scheme=pool.classification_scheme,
+                    classification_code=pool.classification_code,
                     quantity=quantity,
                     currency=bid_line.currency,
                     unit_price_minor=bid_line.unit_price_minor,

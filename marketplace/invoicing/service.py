@@ -1,0 +1,182 @@
+"""Invoices as documents: gathered from the order, its invoice and the two organisations into one
+`Document`, then written as a PDF, an XRechnung (UBL) or a Factur-X PDF. Only the members of the
+seller and of the buyer may read them (anyone else: 404, as for the invoice itself)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kernel.auth import Principal
+from kernel.errors import NotFound
+from kernel.fx import find_rate
+from kernel.money import from_minor, to_minor
+from marketplace.invoicing import hybrid, pdf, wording, xml
+from marketplace.invoicing.document import Document, DocumentKind, Line, Party, TaxCurrency, VatGroup
+from marketplace.order.models import Order, OrderLine
+from marketplace.order.repository import OrderRepository
+from marketplace.order.taxes import vat_breakdown
+from marketplace.organization.models import Organization
+from marketplace.organization.repository import OrganizationRepository
+from marketplace.payment.models import Invoice
+from marketplace.payment.service import InvoiceService, invoice_number
+from marketplace.tax.decision import VatNote
+from marketplace.tax.rates import NATIONAL_CURRENCY
+
+#: The VATEX code (BT-121) of each zero-rated category the law exempts.
+EXEMPTION_CODES = {"K": "VATEX-EU-IC", "AE": "VATEX-EU-AE", "G": "VATEX-EU-G", "O": "VATEX-EU-O"}
+
+
+class DocumentService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def document(self, principal: Principal, invoice_id: uuid.UUID) -> Document:
+        """The invoice as a legal document; `InvoiceNotFound` (404) for anyone but the members of
+        its seller and its buyer."""
+        invoice = await InvoiceService(self.session).visible(principal, invoice_id)
+        orders = OrderRepository(self.session)
+        order = await orders.get(invoice.order_id)
+        if order is None:  # an invoice always has its order (foreign key)
+            raise NotFound("no such order")
+        lines = (await orders.lines_of([order.id])).get(order.id, [])
+        organizations = OrganizationRepository(self.session)
+        seller = await organizations.get(invoice.producer_organization_id)
+        buyer = await organizations.get(invoice.buyer_organization_id)
+        assert seller is not None  # noqa: S101 - foreign keys
+        assert buyer is not None  # noqa: S101
+        return await self._gather(invoice, order, lines, seller, buyer)
+
+    async def pdf(self, principal: Principal, invoice_id: uuid.UUID) -> tuple[str, bytes]:
+        document = await self.document(principal, invoice_id)
+        return f"{document.number}.pdf", pdf.invoice_pdf(document)
+
+    async def xrechnung(self, principal: Principal, invoice_id: uuid.UUID) -> tuple[str, bytes]:
+        document = await self.document(principal, invoice_id)
+        return f"{document.number}-xrechnung.xml", xml.xrechnung(document)
+
+    async def facturx(self, principal: Principal, invoice_id: uuid.UUID) -> tuple[str, bytes]:
+        document = await self.document(principal, invoice_id)
+        return f"{document.number}-factur-x.pdf", hybrid.facturx_pdf(document)
+
+    async def _gather(
+        self, invoice: Invoice, order: Order, lines: list[OrderLine], seller: Organization, buyer: Organization
+    ) -> Document:
+        languages = tuple(dict.fromkeys([_language(seller), _language(buyer)]))
+        currency = invoice.currency
+        groups = vat_breakdown(lines, currency)
+        net = sum(line.total_minor for line in lines)
+        vat = sum(group.tax_minor for group in groups)
+        paid = invoice.paid_minor or 0
+        due = invoice.due_minor
+
+        def said(text_in: Callable[[str], str]) -> str:
+            return wording.in_languages(languages, text_in)
+
+        def note_of(note: str | None) -> str:
+            return said(lambda language: wording.note_text(VatNote(note or VatNote.exempt), seller.country, language))
+
+        notes = tuple(dict.fromkeys(note_of(group.note) for group in groups if group.note))
+        return Document(
+            kind=DocumentKind.invoice,
+            number=invoice_number(invoice.number),
+            issued_on=invoice.issued_on,
+            supplied_on=order.created_at.date(),
+            due_on=invoice.due_on,
+            currency=currency,
+            seller=_party(seller, order.seller_vat_number),
+            buyer=_party(buyer, order.buyer_vat_number),
+            lines=tuple(
+                Line(
+                    position=index,
+                    sku=line.sku,
+                    title=line.title,
+                    quantity=line.quantity,
+                    unit_code=line.unit_code,
+                    unit_price=line.unit_price,
+                    net_minor=line.total_minor,
+                    vat_code=line.vat_code,
+                    vat_rate=line.vat_rate,
+                )
+                for index, line in enumerate(lines, start=1)
+            ),
+            groups=tuple(
+                VatGroup(
+                    code=group.code,
+                    rate=group.rate,
+                    taxable_minor=group.taxable_minor,
+                    tax_minor=group.tax_minor,
+                    note=VatNote(group.note) if group.note else None,
+                    exemption_code=EXEMPTION_CODES.get(group.code),
+                    exemption_text=None if group.code in ("S", "Z") else note_of(group.note),
+                )
+                for group in groups
+            ),
+            net_minor=net,
+            vat_minor=vat,
+            gross_minor=net + vat,
+            paid_minor=paid,
+            due_minor=due,
+            buyer_reference=buyer.leitweg_id or str(order.id),
+            order_reference=str(order.id),
+            delivery_country=order.delivery_jurisdiction[:2],
+            delivery_city=order.delivery_address.get("city"),
+            delivery_postal_code=order.delivery_address.get("postal_code"),
+            delivery_street=order.delivery_address.get("line1"),
+            iban=seller.iban,
+            bic=seller.bic,
+            payment_terms=said(
+                lambda language: wording.payment_terms_text(invoice.due_on, due, currency, language, paid_minor=paid)
+            ),
+            notes=notes,
+            languages=languages,
+            tax_currency=await self._tax_currency(seller.country, currency, vat, invoice.issued_on),
+            public_buyer=buyer.leitweg_id is not None,
+        )
+
+    async def _tax_currency(
+        self, country: str, currency: str, vat_minor: int, issued_on: dt.date
+    ) -> TaxCurrency | None:
+        """The VAT in the seller's national currency when the invoice is in another one, at the
+        reference rate of the day before the tax point (Poland's rule: the NBP rate of the last
+        working day before; the service stores the ECB's reference rates, and says which it used)."""
+        national = NATIONAL_CURRENCY.get(country)
+        if national is None or national == currency or vat_minor == 0:
+            return None
+        try:
+            rate, rate_date, source = await find_rate(
+                self.session, currency, national, issued_on - dt.timedelta(days=1)
+            )
+        except NotFound:
+            return None
+        return TaxCurrency(
+            currency=national,
+            tax_minor=to_minor(from_minor(vat_minor, currency) * rate, national),
+            rate=rate,
+            rate_date=rate_date,
+            rate_source=source,
+        )
+
+
+def _language(organization: Organization) -> str:
+    return organization.languages[0] if organization.languages else "en"
+
+
+def _party(organization: Organization, vat_number: str | None) -> Party:
+    return Party(
+        name=organization.legal_name,
+        country=organization.country,
+        city=organization.municipality,
+        street=organization.street,
+        postal_code=organization.postal_code,
+        vat_number=vat_number,
+        registration_scheme=organization.registration_scheme,
+        registration_id=organization.registration_id,
+        email=organization.invoice_email,
+        phone=organization.phone,
+        contact_name=organization.legal_name,
+        language=_language(organization),
+    )

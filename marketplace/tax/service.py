@@ -1,0 +1,122 @@
+"""VAT rates (the shipped table with the administrators' corrections) and the VAT of order lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kernel import audit, codes
+from kernel.auth import Principal, require_platform_admin
+from kernel.errors import FieldProblems
+from marketplace.tax.models import VatCategory, VatRateCorrection
+from marketplace.tax.rates import SHIPPED, shipped_rate
+from marketplace.tax.schemas import VatRateCorrectionCreate, VatRateRead
+
+
+class RateBook:
+    """The rates on one day: the shipped table, with each correction made on or before that day
+    beating the shipped rates of an earlier or equal day (read once per order or page)."""
+
+    def __init__(self, corrections: list[VatRateCorrection], day: dt.date) -> None:
+        self.day = day
+        self._corrections = [c for c in corrections if c.valid_from <= day]
+
+    def rate(self, country: str, category: VatCategory) -> Decimal | None:
+        """Percent, or None where the country has no rate of that category on the day."""
+        return self.read(country, category).rate
+
+    def read(self, country: str, category: VatCategory) -> VatRateRead:
+        correction = max(
+            (c for c in self._corrections if c.country == country and c.category is category),
+            key=lambda c: c.valid_from,
+            default=None,
+        )
+        shipped_from = max(
+            (s.valid_from for s in SHIPPED if s.country == country and s.valid_from <= self.day),
+            default=dt.date.min,
+        )
+        if correction is not None and correction.valid_from >= shipped_from:
+            return VatRateRead(
+                country=country,
+                category=category,
+                # As the shipped rates read ("21", not the column's "21.00").
+                rate=None if correction.rate is None else Decimal(format(correction.rate.normalize(), "f")),
+                valid_from=correction.valid_from,
+                source="corrected",
+            )
+        return VatRateRead(
+            country=country,
+            category=category,
+            rate=shipped_rate(country, category, self.day),
+            valid_from=shipped_from,
+            source="shipped",
+        )
+
+
+class TaxService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def rate_book(self, day: dt.date) -> RateBook:
+        corrections = (await self.session.scalars(select(VatRateCorrection))).all()
+        return RateBook(list(corrections), day)
+
+    async def rates(self, country: str | None, day: dt.date) -> list[VatRateRead]:
+        """Every category's rate on `day`, per country (one country, or every country with rates)."""
+        countries = (
+            [codes.country(country, "query:country")]
+            if country
+            else sorted({s.country for s in SHIPPED} | set(await self._corrected_countries()))
+        )
+        book = await self.rate_book(day)
+        return [book.read(c, category) for c in countries for category in VatCategory]
+
+    async def correct(self, principal: Principal, data: VatRateCorrectionCreate) -> VatRateRead:
+        """A platform administrator sets a rate from a day on (orders placed from that day take it).
+        Raises `Forbidden` for anyone else, `InvalidInput` naming `country` (unknown) and `rate` (not
+        0 for the zero and exempt categories)."""
+        require_platform_admin(principal)
+        problems = FieldProblems()
+        country = problems.check(codes.country, data.country, "country")
+        if data.rate is not None and data.rate < 0:
+            problems.add("rate", "must not be negative")
+        elif data.category in (VatCategory.zero, VatCategory.exempt) and data.rate not in (None, Decimal(0)):
+            problems.add("rate", f"the {data.category.value} category is always 0 %")
+        problems.raise_if_any()
+        assert country is not None  # noqa: S101 - checked above
+        existing = await self.session.scalar(
+            select(VatRateCorrection).where(
+                VatRateCorrection.country == country,
+                VatRateCorrection.category == data.category,
+                VatRateCorrection.valid_from == data.valid_from,
+            )
+        )
+        before = None
+        if existing is None:
+            existing = VatRateCorrection(
+                country=country, category=data.category, valid_from=data.valid_from, set_by=principal.user_id
+            )
+            self.session.add(existing)
+        else:
+            before = {"rate": None if existing.rate is None else str(existing.rate), "reason": existing.reason}
+        existing.rate = data.rate
+        existing.reason = data.reason
+        existing.set_by = principal.user_id
+        await self.session.flush()
+        await audit.record(
+            self.session,
+            principal,
+            "vat_rate.corrected",
+            object_type="vat_rate_correction",
+            object_id=existing.id,
+            before=before,
+            after={"country": country, "category": data.category.value, "valid_from": data.valid_from.isoformat(),
+                   "rate": None if data.rate is None else str(data.rate), "reason": data.reason},
+        )  # fmt: skip
+        return (await self.rate_book(data.valid_from)).read(country, data.category)
+
+    async def _corrected_countries(self) -> list[str]:
+        return list((await self.session.scalars(select(VatRateCorrection.country).distinct())).all())
