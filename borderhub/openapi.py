@@ -88,6 +88,10 @@ TAGS: Final = [
     ),
     Tag(name="orders", description="Checkout across producers, the order lifecycle and disputes."),
     Tag(name="payments", description="Invoices, card payments and producer payouts through Stripe Connect."),
+    Tag(
+        name="vat",
+        description="VAT rates per country and category, in force on a day; platform administrators correct them.",
+    ),
     Tag(name="search", description="Multilingual search over offered listings, with filters and facet counts."),
     Tag(
         name="procurement",

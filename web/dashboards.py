@@ -4,7 +4,8 @@ and the hub's public open data page (`/portal/{hub_id}/open-data`, no sign-in).
 Both show the same tables (`templates/dashboards/tables.jinja`) for whole months the reader chooses
 (by default the twelve up to this one, as the API's): trade by month, flows between places,
 inclusive producers, active organisations, pooled procurement by month, pooled quantities and
-producer cohorts. Money is in currency units, months and places by name, and every month of the
+producer cohorts, every order value net of VAT; the coordinators' page also shows the trade's VAT
+and gross value by month. Money is in currency units, months and places by name, and every month of the
 period is there (an empty one as zero: `DashboardService`). The coordinators' figures come from
 `DashboardService.dashboard`, the public's from `DashboardService.open_data`, where a figure hidden
 for its few organisations is said to be not shown, never zero. Each table downloads as CSV (the
@@ -180,6 +181,9 @@ class DashboardView:
     """The chart of a table, by table."""
     period: str
     """The period, in words (`January – March 2026`)."""
+    vat: bool = False
+    """Whether the page shows the trade's VAT and gross value beside its net value (the coordinators'
+    page; the open data carries them in its JSON and CSV only)."""
 
     @property
     def trade(self) -> list[TradeRow]:
@@ -248,6 +252,7 @@ def dashboard_view(reader: Reader, figures: Dashboard, *, public: bool) -> Dashb
         json=api,
         charts={},
         period=dates.format_interval(figures.first_day, figures.last_day, "yMMMM", locale=reader.formats.locale),
+        vat=not public,
     )
     charts = {
         table.value: ChartView(path=f"{pictures}/{chart.value}.svg?{query}", summary=_summary(reader, view, table))

@@ -25,7 +25,7 @@ from kernel.auth import Principal
 from kernel.errors import DomainError, InvalidInput, NotFound
 from kernel.pagination import PageParams
 from kernel.validation import convert
-from marketplace.api import hub_summary, trading_parties
+from marketplace.api import TradingParty, hub_summary, trading_parties
 from marketplace.card.service import (
     CardPaymentNotFound,
     CardPaymentService,
@@ -38,7 +38,7 @@ from marketplace.order.models import OrderAction, OrderStatus, Party, PaymentMet
 from marketplace.order.schemas import OrderFilter, OrderRead
 from marketplace.order.service import InvoiceUnpaid, NotYourMove, OrderService, TransitionNotAllowed
 from marketplace.organization.models import Side
-from marketplace.organization.service import EmailUnverified
+from marketplace.organization.service import EmailUnverified, OrganizationService
 from marketplace.payment.controllers import CardGateway
 from marketplace.payment.models import InvoiceStatus
 from marketplace.payment.schemas import InvoicePayment
@@ -48,6 +48,7 @@ from marketplace.settings import MarketplaceSettings
 from web.mine import buys, my_memberships, sells
 from web.page import Form, Reader, form_values, page, see_other
 from web.places import place_name
+from web.vat_words import VatShown, order_vat
 from web.words import UNVERIFIED
 
 Session = NamedDependency[AsyncSession]
@@ -200,15 +201,41 @@ def moves(order: OrderRead, parties: set[Party]) -> list[Move]:
     return list(offered.values())
 
 
-async def _names(session: AsyncSession, orders: Iterable[OrderRead]) -> dict[uuid.UUID, str]:
-    """The names of the orders' buyers and producers (the parties of one's own orders)."""
+async def _parties(session: AsyncSession, orders: Iterable[OrderRead]) -> dict[uuid.UUID, TradingParty]:
+    """The orders' buyers and producers (the parties of one's own orders), by id."""
     by_hub: dict[uuid.UUID, set[uuid.UUID]] = {}
     for order in orders:
         by_hub.setdefault(order.hub_id, set()).update({order.buyer_organization_id, order.producer_organization_id})
-    names: dict[uuid.UUID, str] = {}
+    parties: dict[uuid.UUID, TradingParty] = {}
     for hub_id, ids in by_hub.items():
-        names |= {party.organization_id: party.name for party in await trading_parties(session, hub_id, sorted(ids))}
-    return names
+        parties |= {party.organization_id: party for party in await trading_parties(session, hub_id, sorted(ids))}
+    return parties
+
+
+async def _names(session: AsyncSession, orders: Iterable[OrderRead]) -> dict[uuid.UUID, str]:
+    """The names of the orders' buyers and producers (the parties of one's own orders)."""
+    return {organization_id: party.name for organization_id, party in (await _parties(session, orders)).items()}
+
+
+def _vats(orders: Iterable[OrderRead], parties: dict[uuid.UUID, TradingParty], reader: Reader) -> dict[uuid.UUID, VatShown]:
+    """Each order's VAT as its lines' table shows it (the notes cite the law of the seller's country)."""
+    return {
+        order.id: order_vat(order, parties[order.producer_organization_id].country, reader)
+        for order in orders
+        if order.producer_organization_id in parties
+    }
+
+
+async def _xrechnung_first(session: AsyncSession, principal: Principal, order: OrderRead, parties: set[Party]) -> bool:
+    """Whether the invoice's XRechnung is offered first: the reader buys for an organisation with a
+    Leitweg-ID (a German public administration, which receives its invoices as XRechnung)."""
+    if Party.buyer not in parties:
+        return False
+    try:
+        billing = await OrganizationService(session).billing(principal, order.buyer_organization_id)
+    except DomainError:  # a member whose address is not proven yet reads no billing details
+        return False
+    return bool(billing.leitweg_id)
 
 
 @dataclass(frozen=True)
@@ -320,12 +347,15 @@ class OrderPages(Controller):
         order = await OrderService(session).read(principal, order_id)
         organizations = await my_memberships(session, principal)
         parties = sides(order, (o.id for o in organizations))
-        names = await _names(session, [order])
+        traders = await _parties(session, [order])
+        names = {organization_id: party.name for organization_id, party in traders.items()}
         return page(
             reader,
             "orders/order.jinja",
             status_code=status,
             order=order,
+            vats=_vats([order], traders, reader),
+            xrechnung_first=bool(order.invoice) and await _xrechnung_first(session, principal, order, parties),
             status_text=status_words(order, reader),
             buyer=names.get(order.buyer_organization_id, ""),
             producer=names.get(order.producer_organization_id, ""),
@@ -405,7 +435,8 @@ class OrderPages(Controller):
         status: int = 200,
     ) -> Template:
         placed = await OrderService(session).read_checkout(principal, checkout_id)
-        names = await _names(session, placed.orders)
+        traders = await _parties(session, placed.orders)
+        names = {organization_id: party.name for organization_id, party in traders.items()}
         awaiting = [
             o
             for o in placed.orders
@@ -423,6 +454,7 @@ class OrderPages(Controller):
             "orders/checkout.jinja",
             status_code=status,
             checkout=placed,
+            vats=_vats(placed.orders, traders, reader),
             names=names,
             hub=(await hub_summary(session, placed.hub_id)).name,
             statuses={o.id: status_words(o, reader) for o in placed.orders},
@@ -476,7 +508,8 @@ class OrderPages(Controller):
         order = await OrderService(session).read(principal, invoice.order_id)
         organizations = await my_memberships(session, principal)
         parties = sides(order, (o.id for o in organizations))
-        names = await _names(session, [order])
+        traders = await _parties(session, [order])
+        names = {organization_id: party.name for organization_id, party in traders.items()}
         if invoice.status is InvoiceStatus.issued and invoice.overdue:
             words = reader.gettext(OVERDUE)
         else:
@@ -487,6 +520,8 @@ class OrderPages(Controller):
             status_code=status,
             invoice=invoice,
             order=order,
+            vat=_vats([order], traders, reader).get(order.id),
+            xrechnung_first=await _xrechnung_first(session, principal, order, parties),
             buyer=names.get(invoice.buyer_organization_id, ""),
             producer=names.get(invoice.producer_organization_id, ""),
             status_text=words,

@@ -14,7 +14,7 @@ from kernel.money import Amount
 from marketplace.catalog.models import ListingStatus
 from marketplace.catalog.schemas import Quantity
 from marketplace.order.models import PaymentMethod
-from marketplace.order.schemas import Delivery
+from marketplace.order.schemas import Delivery, VatGroupRead
 
 
 class CartLineAdd(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
@@ -49,6 +49,17 @@ class LineState(enum.StrEnum):
     """Below the listing's minimum order or not whole packs (its terms changed since)."""
 
 
+class CartLineVat(msgspec.Struct, kw_only=True, frozen=True):
+    """A line's VAT as checkout decides it (`OrderLineRead.vat_category`, `vat_rate`, `vat_note`)."""
+
+    category: str
+    """EN 16931 VAT category code: S, Z, E, AE, K, G or O."""
+    rate: Decimal
+    """Percent."""
+    note: str | None
+    """Why no VAT, or the seller's VAT abroad (the invoice says it in words)."""
+
+
 class CartLineRead(msgspec.Struct, kw_only=True, frozen=True):
     listing_id: uuid.UUID
     sku: str
@@ -70,6 +81,12 @@ class CartLineRead(msgspec.Struct, kw_only=True, frozen=True):
     problem: str | None
     """Why the quantity cannot be ordered (`quantity_not_orderable`), in the catalog's words."""
     added_at: dt.datetime
+    vat: CartLineVat | None = None
+    """The VAT checkout would put on the line today, for the cart's `buyer_organization_id` (None
+    without one, or when `vat_problem` says why it cannot be decided)."""
+    vat_problem: str | None = None
+    """Why the line's VAT cannot be decided (its producer's country has no rate of the listing's
+    VAT category today), in checkout's words: checkout refuses the line."""
 
 
 class CartGroup(msgspec.Struct, kw_only=True, frozen=True):
@@ -78,7 +95,16 @@ class CartGroup(msgspec.Struct, kw_only=True, frozen=True):
     producer_organization_id: uuid.UUID
     producer_name: str
     subtotal: Amount
+    """Net: the lines' totals (prices are net of VAT)."""
     lines: list[CartLineRead]
+    vat_breakdown: list[VatGroupRead] = msgspec.field(default_factory=list)
+    """The lines whose VAT is decided, by VAT category and rate, each group's VAT its net sum times
+    the rate rounded once, as checkout totals an order's (empty without a buyer)."""
+    vat: Amount | None = None
+    """The VAT checkout would charge on the group today; None without a buyer or when a line's VAT
+    cannot be decided (its `vat_problem`)."""
+    total: Amount | None = None
+    """`subtotal` plus `vat`: what the order would cost the buyer (None as `vat`)."""
 
 
 class CartRead(msgspec.Struct, kw_only=True, frozen=True):
@@ -87,6 +113,8 @@ class CartRead(msgspec.Struct, kw_only=True, frozen=True):
     line_count: int
     orderable: bool
     """Every line can be ordered as it is (a checkout may still be refused: eligibility, hub)."""
+    buyer_organization_id: uuid.UUID | None = None
+    """The organisation the VAT is worked out for (its VAT status decides it); None: no VAT shown."""
 
 
 class LeftOut(enum.StrEnum):

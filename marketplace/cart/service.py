@@ -8,12 +8,13 @@ is now (title, tier price, stock), so a cart never promises a price: checkout pr
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel import clock
 from kernel.auth import Principal
 from kernel.errors import Forbidden, InvalidInput, NotFound
 from kernel.money import Amount, line_total
@@ -25,6 +26,7 @@ from marketplace.cart.schemas import (
     CartGroup,
     CartLineAdd,
     CartLineRead,
+    CartLineVat,
     CartQuantity,
     CartRead,
     LeftOut,
@@ -37,10 +39,14 @@ from marketplace.catalog.models import ListingStatus
 from marketplace.catalog.repository import ListingRepository, ProducerFacts
 from marketplace.catalog.service import ListingService, plain
 from marketplace.catalog.units import REC20
-from marketplace.order.schemas import CheckoutCreate, CheckoutLine, CheckoutRead
+from marketplace.order.schemas import CheckoutCreate, CheckoutLine, CheckoutRead, VatGroupRead
 from marketplace.order.service import OrderService
+from marketplace.order.taxes import tax_parties, treatment
 from marketplace.organization.models import OrganizationKind
-from marketplace.organization.service import OrganizationService
+from marketplace.organization.service import OrganizationNotFound, OrganizationService
+from marketplace.tax.breakdown import TaxedAmount, breakdown
+from marketplace.tax.decision import NoRate
+from marketplace.tax.service import TaxService
 
 
 class NotInCart(NotFound):
@@ -115,35 +121,70 @@ class CartService:
 
     # --- reading it ------------------------------------------------------------------
 
-    async def lines(self, principal: Principal, languages: Sequence[str] = ()) -> CartRead:
+    async def lines(
+        self, principal: Principal, languages: Sequence[str] = (), buyer_organization_id: uuid.UUID | None = None
+    ) -> CartRead:
         """The caller's cart: its lines by producer (in the order each producer's first line was
-        added), each listing as it is now, titled in the first of `languages` it is written in."""
+        added), each listing as it is now, titled in the first of `languages` it is written in.
+
+        With `buyer_organization_id`, the VAT as checkout would decide it today for that buyer
+        (`marketplace.order.taxes`): each line's category, rate and note, or why it cannot be
+        decided (`vat_problem`); each producer's VAT per rate, rounded once, and its total with VAT.
+        Raises `OrganizationNotFound` (404) unless the caller is a member of that organisation."""
+        if buyer_organization_id is not None:
+            standing = await OrganizationService(self.session).standing(principal, buyer_organization_id)
+            if not standing.is_member:
+                raise OrganizationNotFound("no such organization")
         lines = await self.repo.lines(principal.user_id)
         if not lines:
-            return CartRead(groups=[], line_count=0, orderable=False)
+            return CartRead(groups=[], line_count=0, orderable=False, buyer_organization_id=buyer_organization_id)
         rows = {row["id"]: row for row in await self.catalog.rows_by_id([line.listing_id for line in lines])}
         producers = await self.catalog.producer_facts({row["organization_id"] for row in rows.values()})
+        taxes = await self._taxes(buyer_organization_id, rows.values()) if buyer_organization_id else {}
         grouped: dict[tuple[uuid.UUID, str], list[CartLineRead]] = {}
         for line in lines:
             row = rows[line.listing_id]
             offered = _offered(row, producers[row["organization_id"]])
             grouped.setdefault((row["organization_id"], row["currency"]), []).append(
-                _line_read(line, row, list(languages), offered=offered)
+                _line_read(line, row, list(languages), offered=offered, vat=taxes.get(line.listing_id))
             )
         groups = [
-            CartGroup(
-                producer_organization_id=producer_id,
-                producer_name=producers[producer_id].name,
-                subtotal=Amount(amount_minor=sum(item.total.amount_minor for item in items), currency=currency),
-                lines=items,
-            )
+            _group(producer_id, producers[producer_id].name, currency, items, taxed=bool(taxes))
             for (producer_id, currency), items in grouped.items()
         ]
         return CartRead(
             groups=groups,
             line_count=len(lines),
             orderable=all(item.state is LineState.orderable for group in groups for item in group.lines),
+            buyer_organization_id=buyer_organization_id,
         )
+
+    async def _taxes(
+        self, buyer_id: uuid.UUID, rows: Iterable[dict[str, Any]]
+    ) -> dict[uuid.UUID, CartLineVat | str]:
+        """Each listing's VAT as checkout decides it today for `buyer_id` (`OrderService.checkout`),
+        or, where it cannot be decided, checkout's words for why."""
+        listed = list(rows)
+        parties = await tax_parties(self.session, [buyer_id, *{row["organization_id"] for row in listed}])
+        book = await TaxService(self.session).rate_book(clock.today())
+        decided: dict[uuid.UUID, CartLineVat | str] = {}
+        for row in listed:
+            try:
+                taken = treatment(
+                    parties[row["organization_id"]],
+                    parties[buyer_id],
+                    book,
+                    row["vat_category"],
+                    row["classification_scheme"],
+                    row["classification_code"],
+                )
+            except NoRate as exc:
+                decided[row["id"]] = f"{exc}: the producer must change the listing's VAT category"
+                continue
+            decided[row["id"]] = CartLineVat(
+                category=taken.code, rate=plain(taken.rate), note=taken.note.value if taken.note else None
+            )
+        return decided
 
     async def listing_ids(self, principal: Principal) -> list[uuid.UUID]:
         """The caller's cart's listings in the order checkout numbers its lines (`lines[0]` first)."""
@@ -228,7 +269,49 @@ def _title(row: dict[str, Any], languages: list[str]) -> str:
     return (translations.get(language) or {}).get("title") or row["sku"]
 
 
-def _line_read(line: CartLine, row: dict[str, Any], languages: list[str], *, offered: bool) -> CartLineRead:
+def _group(
+    producer_id: uuid.UUID, name: str, currency: str, items: list[CartLineRead], *, taxed: bool
+) -> CartGroup:
+    """One producer's lines in one currency (one order at checkout); `taxed`: with the VAT of the
+    lines whose VAT is decided, and the total with VAT once every line's is."""
+    net = sum(item.total.amount_minor for item in items)
+    groups = breakdown(
+        (
+            TaxedAmount(code=item.vat.category, rate=item.vat.rate, net_minor=item.total.amount_minor)
+            for item in items
+            if item.vat is not None
+        ),
+        currency,
+    )
+    vat = sum(group.tax_minor for group in groups)
+    decided = taxed and all(item.vat is not None for item in items)
+    return CartGroup(
+        producer_organization_id=producer_id,
+        producer_name=name,
+        subtotal=Amount(amount_minor=net, currency=currency),
+        lines=items,
+        vat_breakdown=[
+            VatGroupRead(
+                category=group.code,
+                rate=plain(group.rate),
+                taxable=Amount(amount_minor=group.taxable_minor, currency=currency),
+                vat=Amount(amount_minor=group.tax_minor, currency=currency),
+            )
+            for group in groups
+        ],
+        vat=Amount(amount_minor=vat, currency=currency) if decided else None,
+        total=Amount(amount_minor=net + vat, currency=currency) if decided else None,
+    )
+
+
+def _line_read(
+    line: CartLine,
+    row: dict[str, Any],
+    languages: list[str],
+    *,
+    offered: bool,
+    vat: CartLineVat | str | None = None,
+) -> CartLineRead:
     translations: dict[str, dict[str, str]] = row["translations"]
     language = pick_language(list(translations), languages, row["default_language"])
     tiers = [(Decimal(t["min_quantity"]), Decimal(t["unit_price"])) for t in row["price_tiers"]]
@@ -265,4 +348,6 @@ def _line_read(line: CartLine, row: dict[str, Any], languages: list[str], *, off
         state=state,
         problem=problem if state is LineState.quantity_not_orderable else None,
         added_at=line.created_at,
+        vat=vat if isinstance(vat, CartLineVat) else None,
+        vat_problem=vat if isinstance(vat, str) else None,
     )

@@ -43,7 +43,15 @@ from marketplace.dashboard.schemas import (
 
 R = TypeVar("R", bound=Row)
 
-_TRADE_FIGURES = ("orders", "value_minor", "cross_border_value_minor", "cross_border_percent", "awarded_value_minor")
+_TRADE_FIGURES = (
+    "orders",
+    "value_minor",
+    "vat_minor",
+    "gross_value_minor",
+    "cross_border_value_minor",
+    "cross_border_percent",
+    "awarded_value_minor",
+)
 _FLOW_FIGURES = ("orders", "value_minor")
 _INCLUSION_FIGURES = ("order_value_minor", "order_percent", "awarded_value_minor", "awarded_percent")
 _ORGANIZATION_FIGURES = ("organizations", "jobs")

@@ -1,5 +1,6 @@
 """The dashboards' summary of orders: one row per hub, month, producer, buyer, destination and whether the
-orders came from a tender award, with their value already in the hub's reporting currency.
+orders came from a tender award, with their value net of VAT and their VAT already in the hub's
+reporting currency (`repository.NET_OF_VAT`).
 
 Aggregating 1,000,000 order lines with their currency conversion takes seconds; the dashboards read this
 summary instead, which the minutely `refresh_dashboards` job keeps current (see `repository.REFRESH`).
@@ -23,11 +24,12 @@ order_month_summary = Table(
     Column("awarded", Boolean, primary_key=True),
     Column("orders", Integer, nullable=False),
     Column("value_minor", BigInteger, nullable=False),
+    Column("vat_minor", BigInteger, nullable=False),
     Column("unconverted_orders", Integer, nullable=False),
     schema=MARKETPLACE_SCHEMA,
     comment=(
-        "Counted orders (not cancelled, rejected or refunded in full) by month (UTC), at their net value"
-        " converted at each order's day's rate"
+        "Counted orders (not cancelled, rejected or refunded in full) by month (UTC), at their value net of VAT"
+        " and credits and with their VAT, converted at each order's day's rate"
     ),
 )
 

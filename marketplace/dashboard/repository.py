@@ -2,9 +2,13 @@
 grouped by month and over the whole period at once (GROUPING SETS).
 
 An order counts when it was not cancelled or rejected, nor refunded in full by a dispute's decision; its
-month and day are those of `created_at` in UTC; its value is its net total (what a dispute's decision
-credited is not trade) converted into the hub's reporting currency at the rate `find_rate` chooses for
-that day, rounded half-up per order. Orders with no such rate are counted apart
+month and day are those of `created_at` in UTC. Its value is what its goods were worth in the end, net
+of VAT (VAT is not trade: the same goods sold from Germany and from Poland differ only by it) and of
+what a dispute's decision credited (`NET_OF_VAT`); its VAT is kept beside it, and the two add up to
+what the buyer owes after credits. Both are converted into the hub's reporting currency at the rate
+`find_rate` chooses for that day, rounded half-up per order. Every value of every table (trade, its
+cross-border and awarded parts, flows, inclusion shares, cohorts' revenue) is the net one; only the
+trade table also gives the VAT and the gross. Orders with no such rate are counted apart
 (`unconverted_orders`) and left out of every figure.
 """
 
@@ -29,6 +33,16 @@ REFRESH_LOCK = 7302
 #: that committed after a refresh started (with an earlier `updated_at`) is never missed.
 OVERLAP = dt.timedelta(minutes=10)
 
+#: An order's value net of VAT after credits, in its currency, with `o` the order. Its `total_minor` is
+#: gross (the lines' net plus `vat_minor`) and `credited_minor` is taken off that gross total, so the VAT
+#: share leaves with a credit in proportion:
+#:     net = (total - credited) * (total - vat) / total,
+#: rounded half-up in integer arithmetic (numeric, so the product cannot overflow), and 0 when the total
+#: is 0. Its VAT after credits is `(total - credited) - net`, so net and VAT add up to what is owed. With
+#: no VAT it is `total - credited`, the value counted before orders carried VAT.
+NET_OF_VAT = """coalesce(div(2 * (o.total_minor - o.credited_minor)::numeric * (o.total_minor - o.vat_minor)
+    + o.total_minor, nullif(2 * o.total_minor, 0)), 0)"""
+
 # The (hub, month) slices to rebuild: months with orders written since the last refresh, months still
 # holding orders without a rate (it may have arrived), and months from the earliest day whose rate was
 # stored or corrected since then.
@@ -50,25 +64,27 @@ DELETE FROM marketplace.order_month_summary s USING dirty_month d WHERE s.hub_id
 """
 
 _REBUILD = f"""
-WITH counted AS (
+WITH kept AS (
     SELECT o.hub_id, d.month, o.producer_organization_id AS producer, o.buyer_organization_id AS buyer,
            o.delivery_jurisdiction AS destination, o.tender_reference IS NOT NULL AS awarded,
-           o.total_minor - o.credited_minor AS net_minor, o.currency, h.reporting_currency AS to_currency,
-           (o.created_at AT TIME ZONE 'UTC')::date AS day
+           o.total_minor - o.credited_minor AS owed_minor, {NET_OF_VAT} AS net_minor,
+           o.currency, h.reporting_currency AS to_currency, (o.created_at AT TIME ZONE 'UTC')::date AS day
     FROM dirty_month d
     JOIN marketplace.hub h ON h.id = d.hub_id
     JOIN marketplace.purchase_order o ON o.hub_id = d.hub_id
      AND o.created_at >= d.month::timestamp AT TIME ZONE 'UTC'
      AND o.created_at < (d.month + interval '1 month')::timestamp AT TIME ZONE 'UTC'
     WHERE o.status NOT IN ('cancelled', 'rejected') AND (o.credited_minor = 0 OR o.credited_minor < o.total_minor)
+), counted AS (
+    SELECT k.*, k.owed_minor - k.net_minor AS vat_minor FROM kept k
 ), factor AS MATERIALIZED (
     {conversion_factors_sql("SELECT DISTINCT currency, to_currency, day FROM counted")}
 )
 INSERT INTO marketplace.order_month_summary (hub_id, month, producer_organization_id, buyer_organization_id,
-    destination, awarded, orders, value_minor, unconverted_orders)
+    destination, awarded, orders, value_minor, vat_minor, unconverted_orders)
 SELECT c.hub_id, c.month, c.producer, c.buyer, c.destination, c.awarded,
        count(*) FILTER (WHERE f.factor IS NOT NULL), coalesce(sum(round(c.net_minor * f.factor)), 0)::bigint,
-       count(*) FILTER (WHERE f.factor IS NULL)
+       coalesce(sum(round(c.vat_minor * f.factor)), 0)::bigint, count(*) FILTER (WHERE f.factor IS NULL)
 FROM counted c JOIN factor f USING (currency, to_currency, day)
 GROUP BY c.hub_id, c.month, c.producer, c.buyer, c.destination, c.awarded
 """
@@ -87,7 +103,8 @@ _ROWS = """
 WITH sold AS (
     SELECT s.producer_organization_id AS producer, s.buyer_organization_id AS buyer, s.awarded,
            to_char(s.month, 'YYYY-MM') AS month, coalesce(p.subdivision, p.country) AS origin,
-           s.destination, p.country <> left(s.destination, 2) AS cross_border, s.orders, s.value_minor AS value
+           s.destination, p.country <> left(s.destination, 2) AS cross_border, s.orders, s.value_minor AS value,
+           s.vat_minor AS vat
     FROM marketplace.order_month_summary s
     JOIN marketplace.organization p ON p.id = s.producer_organization_id
     WHERE s.hub_id = :hub_id AND s.month >= :first_month AND s.month <= :last_month AND s.orders > 0
@@ -100,6 +117,7 @@ _TRADE = (
     _ROWS
     + f"""
 SELECT month, coalesce(sum(orders), 0)::bigint AS orders, coalesce(sum(value), 0)::bigint AS value_minor,
+       coalesce(sum(vat), 0)::bigint AS vat_minor, coalesce(sum(value + vat), 0)::bigint AS gross_value_minor,
        coalesce(sum(value) FILTER (WHERE cross_border), 0)::bigint AS cross_border_value_minor,
        {_PERCENT.format(part="coalesce(sum(value) FILTER (WHERE cross_border), 0)", whole="sum(value)")}
            AS cross_border_percent,

@@ -3,9 +3,10 @@
 Every table is a list of rows. A row whose `month` is null covers the whole period; the other rows
 cover one calendar month (UTC), written `YYYY-MM`. The tables by month (`trade`, `procurement`) have
 a row for every month of the period, of zeros for a month when nothing happened. Money is in minor
-units of the hub's reporting currency; percentages are decimal strings with two places. In the public
-open-data summary a row with `suppressed: true` has its figures null: it had too few organisations
-behind it, or its figure would give such a row's away (`suppression` says which).
+units of the hub's reporting currency, and the value of orders is net of VAT and of what disputes
+credited (only `trade` also gives their VAT and gross value); percentages are decimal strings with two
+places. In the public open-data summary a row with `suppressed: true` has its figures null: it had too
+few organisations behind it, or its figure would give such a row's away (`suppression` says which).
 """
 
 from __future__ import annotations
@@ -60,6 +61,11 @@ class Row(msgspec.Struct, kw_only=True, frozen=True):
 class TradeRow(Row, kw_only=True, frozen=True):
     orders: int | None
     value_minor: int | None
+    """Net of VAT, after what disputes credited: the trade value every other figure is a part of."""
+    vat_minor: int | None
+    """The VAT charged on the same orders, after credits."""
+    gross_value_minor: int | None
+    """`value_minor` plus `vat_minor`: what the buyers owe for the orders."""
     cross_border_value_minor: int | None
     cross_border_percent: Decimal | None
     awarded_value_minor: int | None

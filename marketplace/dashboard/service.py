@@ -94,6 +94,8 @@ def no_trade(month: str) -> TradeRow:
         month=month,
         orders=0,
         value_minor=0,
+        vat_minor=0,
+        gross_value_minor=0,
         cross_border_value_minor=0,
         cross_border_percent=None,
         awarded_value_minor=0,

@@ -23,6 +23,17 @@ class DocumentKind(enum.StrEnum):
     """UNTDID 1001 code 381: money given back on an invoice (a dispute's refund, a cancellation)."""
 
 
+class CreditReason(enum.StrEnum):
+    """Why money was taken back on an invoice: what its credit note says first."""
+
+    cancelled = "cancelled"
+    """The order was cancelled after the invoice was issued: the whole invoice is credited."""
+    rejected = "rejected"
+    """The seller rejected the order after the invoice was issued: the whole invoice is credited."""
+    dispute = "dispute"
+    """A dispute's decision refunded part or all of it."""
+
+
 @dataclass(frozen=True)
 class Party:
     name: str

@@ -17,7 +17,7 @@ from pathlib import Path
 from babel import numbers
 
 from kernel.catalogs import MessageCatalog
-from marketplace.invoicing.document import DocumentKind, TaxCurrency
+from marketplace.invoicing.document import CreditReason, DocumentKind, TaxCurrency
 from marketplace.mail.formats import Formats, catalog_language, formats_for
 from marketplace.tax.decision import VatNote
 from marketplace.tax.rates import EU_MEMBERS, SMALL_BUSINESS_BASIS
@@ -166,12 +166,18 @@ def payment_terms_text(
     *,
     paid_minor: int = 0,
     kind: DocumentKind = DocumentKind.invoice,
+    set_off_against: str | None = None,
 ) -> str:
-    """The payment terms (BT-20) in `language`: what is still to pay (or to refund) and by when."""
+    """The payment terms (BT-20) in `language`: what is still to pay (or to refund) and by when. A
+    credit note refunding nothing (`due_minor` 0) names the invoice it was `set_off_against`, if any."""
     t = translations(language)
     f = formats_for(language)
     due, paid, date = f.money(due_minor, currency), f.money(paid_minor, currency), f.date(due_on)
     if kind is DocumentKind.credit_note:
+        if due_minor == 0 and set_off_against:
+            return t.gettext(
+                "This credit note is set off against what is owed on invoice %(number)s; nothing is refunded."
+            ) % {"number": set_off_against}
         if due_minor == 0:
             return t.gettext("The amount of this credit note has been refunded.")
         return t.gettext("%(amount)s will be refunded by %(date)s.") % {"amount": due, "date": date}
@@ -184,6 +190,28 @@ def payment_terms_text(
         "due": due,
         "date": date,
     }
+
+
+def credit_line_text(invoice_number: str, code: str, rate: Decimal, language: str) -> str:
+    """The title of a credit note's line crediting one VAT group of `invoice_number` (category O has no rate)."""
+    t = translations(language)
+    if code == "O":
+        return t.gettext("Credit on invoice %(number)s") % {"number": invoice_number}
+    rate_text = formats_for(language).percent(rate)
+    return t.gettext("Credit on invoice %(number)s (%(rate)s)") % {"number": invoice_number, "rate": rate_text}
+
+
+def credit_reason_text(reason: CreditReason, invoice_number: str, amount_minor: int, currency: str, language: str) -> str:
+    """Why a credit note was issued (its first note, BT-22), in `language`."""
+    t = translations(language)
+    match reason:
+        case CreditReason.cancelled:
+            text = t.gettext("The order was cancelled: this credit note cancels invoice %(number)s in full.")
+        case CreditReason.rejected:
+            text = t.gettext("The seller rejected the order: this credit note cancels invoice %(number)s in full.")
+        case CreditReason.dispute:
+            text = t.gettext("A dispute was decided with a refund: this credit note credits %(amount)s on invoice %(number)s.")
+    return text % {"number": invoice_number, "amount": formats_for(language).money(amount_minor, currency)}
 
 
 def tax_currency_text(tax_currency: TaxCurrency, currency: str, language: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get, put
-from litestar.params import QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
 from kernel import clock
 from kernel.validation import Day
@@ -29,5 +29,7 @@ class VatRateController(Controller):
         return await TaxService(db_session).rates(country, on or clock.today())
 
     @put("/", summary="Set a rate from a day on (platform administrators)", status_code=200)
-    async def correct(self, principal: Caller, db_session: Session, data: VatRateCorrectionCreate) -> VatRateRead:
+    async def correct(
+        self, principal: Caller, db_session: Session, data: JSONBody[VatRateCorrectionCreate]
+    ) -> VatRateRead:
         return await TaxService(db_session).correct(principal, data)

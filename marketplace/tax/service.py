@@ -47,10 +47,12 @@ class RateBook:
                 valid_from=correction.valid_from,
                 source="corrected",
             )
+        zero_rated = category in (VatCategory.zero, VatCategory.exempt)
         return VatRateRead(
             country=country,
             category=category,
-            rate=shipped_rate(country, category, self.day),
+            # Zero and exempt are 0 wherever they are not corrected away, even where only corrections know the country.
+            rate=Decimal(0) if zero_rated else shipped_rate(country, category, self.day),
             valid_from=shipped_from,
             source="shipped",
         )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
+import pypdf
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -11,6 +13,9 @@ from borderhub.cli import load_demo_data
 from borderhub.settings import Settings
 from kernel.db import transaction
 from marketplace.demo import COORDINATOR_EMAIL, DEMO_PASSWORD, HUB_NAME, load_demo
+from marketplace.invoicing.validation import errors, validate
+from marketplace.invoicing.wording import note_text
+from marketplace.tax.decision import VatNote
 from tests.ocds import OcdsSchemas
 
 
@@ -130,3 +135,36 @@ async def test_a_fresh_demo_publishes_a_tender_and_has_a_pool_open_for_commitmen
     assert honey["accepting_commitments"] is True
     assert honey["total_quantity"] == "80.000"
     schemas.skip_unvalidated()
+
+
+async def test_demo_town_receives_an_xrechnung_and_a_bilingual_intra_community_invoice(
+    client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    async with transaction(sessions) as session:
+        await load_demo(session, settings, public_url=settings.marketplace.public_url)
+    login = await client.post("/api/v1/auth/login", json={"email": "einkauf@goerlitz.demo", "password": DEMO_PASSWORD})
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    [town] = (await client.get("/api/v1/organizations", headers=headers)).json()["items"]
+    invoices = (await client.get(f"/api/v1/organizations/{town['id']}/invoices", headers=headers)).json()["items"]
+    orders = {
+        invoice["id"]: (await client.get(f"/api/v1/orders/{invoice['order_id']}", headers=headers)).json()
+        for invoice in invoices
+    }
+    by_sku = {order["lines"][0]["sku"]: (invoice_id, order) for invoice_id, order in orders.items()}
+    honey_invoice, honey = by_sku["HONIG-LINDE-500"]
+    bread_invoice, bread = by_sku["CHLEB-ZYTNI-800"]
+    # Honey from Görlitz: a domestic sale at the reduced 7 %; bread from Zgorzelec: intra-Community, no VAT.
+    assert [(g["category"], g["rate"]) for g in honey["vat_breakdown"]] == [("S", "7")]
+    assert honey["vat"]["amount_minor"] > 0
+    assert [(g["category"], g["rate"]) for g in bread["vat_breakdown"]] == [("K", "0")]
+    xrechnung = await client.get(f"/api/v1/invoices/{honey_invoice}/xrechnung", headers=headers)
+    assert errors(validate(xrechnung.content)) == []
+    assert b"14626110-GOE01-31" in xrechnung.content  # the town's Leitweg-ID
+    assert (
+        errors(validate((await client.get(f"/api/v1/invoices/{bread_invoice}/xrechnung", headers=headers)).content))
+        == []
+    )
+    pdf = await client.get(f"/api/v1/invoices/{bread_invoice}/pdf", headers=headers)
+    text = " ".join(" ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf.content)).pages).split())
+    for language in ("pl", "de"):  # the bakery's language, then the town's
+        assert " ".join(note_text(VatNote.intra_community, "PL", language).split()) in text

@@ -54,6 +54,8 @@ def _trade(month: str | None, value: int, producers: int) -> TradeRow:
         month=month,
         orders=10,
         value_minor=value,
+        vat_minor=value // 10,
+        gross_value_minor=value + value // 10,
         cross_border_value_minor=0,
         cross_border_percent=None,
         awarded_value_minor=0,
@@ -102,6 +104,13 @@ def test_one_small_month_also_hides_the_smallest_other_month_so_the_total_gives_
     trade = [_trade(None, 900, 12), _trade("2026-01", 500, 6), _trade("2026-02", 100, 3), _trade("2026-03", 300, 5)]
     shown = {row.month: row.value_minor for row in disclose(_dashboard(trade, []), 5).trade}
     assert shown == {None: 900, "2026-01": 500, "2026-02": None, "2026-03": None}
+
+
+def test_a_hidden_months_vat_and_gross_value_are_hidden_with_its_net_value() -> None:
+    # Published, February's VAT (or its gross less its VAT) would give its hidden net value away.
+    trade = [_trade(None, 900, 12), _trade("2026-01", 500, 6), _trade("2026-02", 100, 3), _trade("2026-03", 300, 5)]
+    shown = {row.month: (row.vat_minor, row.gross_value_minor) for row in disclose(_dashboard(trade, []), 5).trade}
+    assert shown == {None: (90, 990), "2026-01": (50, 550), "2026-02": (None, None), "2026-03": (None, None)}
 
 
 def test_two_small_months_need_no_further_suppression() -> None:
@@ -154,6 +163,8 @@ def _empty_month(month: str) -> TradeRow:
         month=month,
         orders=0,
         value_minor=0,
+        vat_minor=0,
+        gross_value_minor=0,
         cross_border_value_minor=0,
         cross_border_percent=None,
         awarded_value_minor=0,
