@@ -7,7 +7,9 @@ In process, on a fresh embedded PostgreSQL with the demo hub. The data is genera
 women-, youth-, minority-led or cooperatives by the hub), 400 buyers, `--orders` orders of 4 lines
 each (default 250,000 orders = 1,000,000 lines; each buyer orders from 8 regular producers), placed
 evenly over the last 24 months in the producer's currency (PLN, EUR or CZK), 3 % cancelled, 5 %
-placed from tender awards; ECB-style EUR rates for PLN and CZK on every weekday of those months.
+placed from tender awards; two thirds carry the seller's country's VAT (23 %, 7 % or 12 %), the rest
+none (intra-Community supplies), and 2 % had a quarter of their gross total credited by a dispute;
+ECB-style EUR rates for PLN and CZK on every weekday of those months.
 
 Timed: the worker's `refresh_dashboards` building the order summary from nothing, then its minutely
 run in steady state (rebuilding the months with orders written in the last ten minutes). Then through
@@ -88,6 +90,8 @@ SELECT g.g, gen_random_uuid() AS checkout_id, gen_random_uuid() AS order_id, p.i
        b.jurisdiction, p.default_currency AS currency,
        now() - make_interval(secs => (g.g::float8 / :orders) * :months * 30.4 * 86400) AS placed,
        (500 + (g.g::bigint * 31337) % 40000)::int AS line_minor,
+       CASE WHEN g.g % 3 = 0 THEN 0 ELSE CASE p.default_currency WHEN 'PLN' THEN 23 WHEN 'EUR' THEN 7 ELSE 12 END
+       END AS vat_percent,
        CASE WHEN g.g % 33 = 0 THEN 'cancelled' ELSE 'delivered' END AS status,
        CASE WHEN g.g % 20 = 0 THEN 'ocds-bench-' || (g.g / 1000) || ' lot 1' END AS tender_reference
 FROM g JOIN p ON p.n = g.pn JOIN b ON b.n = g.bn
@@ -99,15 +103,16 @@ INSERT INTO marketplace.checkout (id, created_at, updated_at, buyer_organization
 SELECT checkout_id, placed, placed, buyer, :hub_id, :placed_by, 'invoice', currency, jurisdiction, '{}'::jsonb FROM plan
 """
 
+# The lines' net, its VAT rounded half-up once, and a quarter of the gross credited on every 50th order.
 _ORDERS = """
 INSERT INTO marketplace.purchase_order (id, created_at, updated_at, checkout_id, buyer_organization_id,
-    producer_organization_id, hub_id, status, payment_method, currency, total_minor, display_currency,
-    display_total_minor, fx_rate, fx_rate_date, fx_rate_source, delivery_jurisdiction, delivery_address, placed_by,
-    status_changed_at, tender_reference)
+    producer_organization_id, hub_id, status, payment_method, currency, total_minor, vat_minor, credited_minor,
+    display_currency, display_total_minor, fx_rate, fx_rate_date, fx_rate_source, delivery_jurisdiction,
+    delivery_address, placed_by, status_changed_at, tender_reference)
 SELECT order_id, placed, placed, checkout_id, buyer, producer, :hub_id, status::marketplace.order_status, 'invoice',
-       currency, line_minor * :lines, currency, line_minor * :lines, 1, placed::date, 'identity', jurisdiction,
-       '{}'::jsonb, :placed_by, placed, tender_reference
-FROM plan
+       currency, net + vat, vat, CASE WHEN g % 50 = 7 THEN (net + vat) / 4 ELSE 0 END, currency, net + vat, 1,
+       placed::date, 'identity', jurisdiction, '{}'::jsonb, :placed_by, placed, tender_reference
+FROM (SELECT *, line_minor * :lines AS net, (line_minor * :lines * vat_percent + 50) / 100 AS vat FROM plan) AS p
 """
 
 _LINES = """

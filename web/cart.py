@@ -1,7 +1,9 @@
 """Pages of the cart and the checkout: putting goods in the cart (from a listing's page), the cart by
 producer with each line's tier price and total, and checking it out for one of the reader's buying
 organisations (one order per producer: the confirmation is `web.orders`), by invoice or, where
-Stripe is configured, by card on Stripe's hosted payment page.
+Stripe is configured, by card on Stripe's hosted payment page. Prices are without VAT: the cart shows
+the VAT checkout will charge for the organisation that buys (the reader's only one, or the one
+chosen), each producer's VAT per rate and total with VAT.
 
 Every rule is the cart service's (`marketplace.cart.service.CartService`, which checks out through
 `OrderService.checkout`, as the API does) and the card payments' (`CardPaymentService`); the pages
@@ -20,7 +22,7 @@ from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,9 +42,10 @@ from marketplace.payment.controllers import CardGateway
 from marketplace.payment.stripe_gateway import PaymentProviderError
 from marketplace.settings import MarketplaceSettings
 from web.messages import FIELD_MESSAGES, Phrasebook
-from web.mine import my_organizations
+from web.mine import my_memberships, my_organizations
 from web.page import Form, Reader, form_values, page, safe_next, see_other, sign_in_path
 from web.places import place_name
+from web.vat_words import cart_vat
 from web.words import UNVERIFIED
 
 Session = NamedDependency[AsyncSession]
@@ -89,6 +92,13 @@ LINE_MESSAGES = Phrasebook(
         (r"not eligible for (?P<place>[^:]+): (?P<reason>.*)", _("This may not be sold into %(place)s: %(reason)s")),
         (r"the producer is not a member of the hub", _("The producer does not sell in the hub you buy in.")),
         (r"one of your own listings", _("These are your own organisation's goods.")),
+        (
+            r"(?P<place>[A-Z]{2}) has no [a-z_-]+ VAT rate: the producer must change the listing's VAT category",
+            _(
+                "There is no VAT rate for these goods in %(place)s today: "
+                "they can be ordered once the producer changes their VAT category."
+            ),
+        ),
         (
             r"the producer cannot be paid by card yet.*",
             _("This producer cannot be paid by card yet. Choose to pay by invoice."),
@@ -216,9 +226,11 @@ class CartPages(Controller):
         return Redirect(_with_notice(back, "added-to-cart"), status_code=303)
 
     @get("/cart", name="cart")
-    async def show(self, reader: ThisReader, db_session: Session) -> Template:
+    async def show(self, reader: ThisReader, db_session: Session, buyer: FromQuery[str | None] = None) -> Template:
+        """The cart, with the VAT for `buyer` (one of the reader's buying organisations; the first
+        by name when none is chosen)."""
         principal = reader.require()
-        return await self._cart_page(reader, CartService(db_session), principal)
+        return await self._cart_page(reader, CartService(db_session), principal, buyer=buyer)
 
     @post("/cart/lines/{listing_id:uuid}/quantity")
     async def change(
@@ -254,14 +266,23 @@ class CartPages(Controller):
         not_added: list[str] | None = None,
         back: str | None = None,
         typed: Mapping[str, str | None] | None = None,
+        buyer: str | None = None,
     ) -> Template:
-        content: CartRead = await cart.lines(principal, [reader.language])
+        """The cart; its VAT is the one checkout charges `buyer` (an organisation's id as chosen),
+        or the first of the reader's buying organisations (none: no VAT is shown)."""
+        buyers = await my_memberships(cart.session, principal, buying=True)
+        chosen = next((o for o in buyers if str(o.id) == buyer), buyers[0] if buyers else None)
+        content: CartRead = await cart.lines(principal, [reader.language], chosen.id if chosen else None)
         problems = dict(problems or {})
         return page(
             reader,
             "cart/cart.jinja",
             status_code=status,
             cart=content,
+            vats=[cart_vat(group, reader) for group in content.groups],
+            buyers=[(str(o.id), o.legal_name) for o in buyers],
+            buyer=chosen,
+            buyer_form=Form(),
             problems=problems,
             form_problems=problems.get("form", []),
             not_added=not_added or [],
@@ -278,10 +299,11 @@ class CartPages(Controller):
         self, reader: ThisReader, db_session: Session, stripe_gateway: CardGateway
     ) -> Template | Redirect:
         principal = reader.require()
-        cart = await CartService(db_session).lines(principal, [reader.language])
+        buying = await _buying(db_session, principal)
+        sole = buying.find(None)  # the VAT is the buyer's: known here when the reader has one buyer
+        cart = await CartService(db_session).lines(principal, [reader.language], sole.id if sole else None)
         if not cart.line_count:
             return see_other("/cart")
-        buying = await _buying(db_session, principal)
         values: dict[str, str] = {"payment_method": PaymentMethod.invoice.value}
         if len(buying.organizations) == 1:
             [only] = buying.organizations
@@ -332,18 +354,21 @@ class CartPages(Controller):
         except (InvalidInput, OutOfStock) as error:
             if any(_LINE_FIELD.match(problem.field) for problem in error.errors):
                 problems = _line_problems(error, await cart.listing_ids(principal), reader)
-                return await self._cart_page(reader, cart, principal, status=error.status, problems=problems)
+                chosen_id = str(chosen.id) if chosen else None
+                return await self._cart_page(
+                    reader, cart, principal, status=error.status, problems=problems, buyer=chosen_id
+                )
             form.note(error, reader, CHECKOUT_FIELDS)
             if "buyer_organization_id" in form.errors and chosen is None:
                 form.errors["buyer_organization_id"] = reader.gettext(CHOOSE_ORGANIZATION)
             if "hub_id" in form.errors and not values.get("hub_id"):
                 form.errors["hub_id"] = reader.gettext(CHOOSE_HUB)
-            content = await cart.lines(principal, [reader.language])
+            content = await cart.lines(principal, [reader.language], chosen.id if chosen else None)
             return await self._checkout_page(reader, content, buying, form, status=422, cards=cards)
         except Forbidden as error:
             form.problem = reader.gettext(UNVERIFIED) if isinstance(error, EmailUnverified) else None
             form.problem = form.problem or reader.gettext(NO_BUYING_ORGANIZATION)
-            content = await cart.lines(principal, [reader.language])
+            content = await cart.lines(principal, [reader.language], chosen.id if chosen else None)
             return await self._checkout_page(reader, content, buying, form, status=403, cards=cards)
         if placed.payment_method is not PaymentMethod.stripe:
             return see_other(f"/checkouts/{placed.id}", notice="checkout-placed")

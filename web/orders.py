@@ -217,7 +217,9 @@ async def _names(session: AsyncSession, orders: Iterable[OrderRead]) -> dict[uui
     return {organization_id: party.name for organization_id, party in (await _parties(session, orders)).items()}
 
 
-def _vats(orders: Iterable[OrderRead], parties: dict[uuid.UUID, TradingParty], reader: Reader) -> dict[uuid.UUID, VatShown]:
+def _vats(
+    orders: Iterable[OrderRead], parties: dict[uuid.UUID, TradingParty], reader: Reader
+) -> dict[uuid.UUID, VatShown]:
     """Each order's VAT as its lines' table shows it (the notes cite the law of the seller's country)."""
     return {
         order.id: order_vat(order, parties[order.producer_organization_id].country, reader)

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel import clock
 from kernel.money import Amount
+from marketplace.cart.schemas import CartGroup
 from marketplace.invoicing.wording import note_text
 from marketplace.order.schemas import OrderRead, VatGroupRead
 from marketplace.tax.decision import VatNote
@@ -193,7 +194,9 @@ class VatShown:
     """The sentences of the lines' VAT notes, each once (as the invoice prints them)."""
 
 
-def vat_rows(groups: Sequence[VatGroupRead], lines: Iterable[tuple[str, Decimal, str | None]], reader: Reader) -> list[VatRow]:
+def vat_rows(
+    groups: Sequence[VatGroupRead], lines: Iterable[tuple[str, Decimal, str | None]], reader: Reader
+) -> list[VatRow]:
     """The rows of a VAT breakdown; `lines` (each line's code, rate and note) name why a group
     carries no VAT (an `E` group is a small business's or exempt goods')."""
     notes: dict[tuple[str, Decimal], str | None] = {}
@@ -224,4 +227,18 @@ def order_vat(order: OrderRead, seller_country: str, reader: Reader) -> VatShown
         rates=[line_rate(code, rate, note, reader) for code, rate, note in lines],
         rows=vat_rows(order.vat_breakdown, lines, reader),
         notes=note_sentences((note for _code, _rate, note in lines), seller_country, reader),
+    )
+
+
+def cart_vat(group: CartGroup, reader: Reader) -> VatShown:
+    """The VAT checkout would charge on one producer's lines of a cart read for a buyer (a line
+    whose VAT cannot be decided has no rate: its `vat_problem` says why)."""
+    decided = [(line.vat.category, line.vat.rate, line.vat.note) for line in group.lines if line.vat is not None]
+    return VatShown(
+        rates=[
+            line_rate(line.vat.category, line.vat.rate, line.vat.note, reader) if line.vat is not None else ""
+            for line in group.lines
+        ],
+        rows=vat_rows(group.vat_breakdown, decided, reader),
+        notes=[],
     )

@@ -27,6 +27,7 @@ from web.hub_settings import HubSettingsPages
 from web.hub_tenders import HubTenderPages
 from web.hubs import HubPages
 from web.inbox import InboxPages
+from web.invoice_documents import InvoiceDocumentPages
 from web.listing_import import ListingImportPages
 from web.listing_photos import ListingPhotoPages
 from web.listings import ListingPages
@@ -65,6 +66,7 @@ def register(settings: WebSettings) -> Contribution:
             DisputePages,
             CartPages,
             OrderPages,
+            InvoiceDocumentPages,
             PayoutPages,
             ListingPages,
             ListingPhotoPages,

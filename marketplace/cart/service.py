@@ -159,9 +159,7 @@ class CartService:
             buyer_organization_id=buyer_organization_id,
         )
 
-    async def _taxes(
-        self, buyer_id: uuid.UUID, rows: Iterable[dict[str, Any]]
-    ) -> dict[uuid.UUID, CartLineVat | str]:
+    async def _taxes(self, buyer_id: uuid.UUID, rows: Iterable[dict[str, Any]]) -> dict[uuid.UUID, CartLineVat | str]:
         """Each listing's VAT as checkout decides it today for `buyer_id` (`OrderService.checkout`),
         or, where it cannot be decided, checkout's words for why."""
         listed = list(rows)
@@ -269,9 +267,7 @@ def _title(row: dict[str, Any], languages: list[str]) -> str:
     return (translations.get(language) or {}).get("title") or row["sku"]
 
 
-def _group(
-    producer_id: uuid.UUID, name: str, currency: str, items: list[CartLineRead], *, taxed: bool
-) -> CartGroup:
+def _group(producer_id: uuid.UUID, name: str, currency: str, items: list[CartLineRead], *, taxed: bool) -> CartGroup:
     """One producer's lines in one currency (one order at checkout); `taxed`: with the VAT of the
     lines whose VAT is decided, and the total with VAT once every line's is."""
     net = sum(item.total.amount_minor for item in items)

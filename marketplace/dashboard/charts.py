@@ -9,7 +9,8 @@ default, a page passes its reader's.
 - `inclusion`: the share of order value and of awarded tender value going to each group of verified
   producers.
 
-A figure the open data suppressed is drawn as "not shown", never as zero.
+Order value is net of VAT and of what disputes credited, as in every table (`repository`). A figure the
+open data suppressed is drawn as "not shown", never as zero.
 """
 
 from __future__ import annotations

@@ -192,7 +192,7 @@ def _lines(pdf: FPDF, doc: Document, f: Formats) -> None:
             table.row(
                 [
                     str(line.position),
-                    f"{line.title}\n{line.sku}",
+                    f"{line.title}\n{line.sku}" if line.sku else line.title,  # a credit line has no SKU
                     _quantity(doc, line.quantity, line.unit_code),
                     unit_price(line.unit_price, doc.currency, f),
                     _rate(line.vat_code, line.vat_rate, f),

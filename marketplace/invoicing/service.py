@@ -1,12 +1,14 @@
 """Invoices as documents: gathered from the order, its invoice and the two organisations into one
-`Document`, then written as a PDF, an XRechnung (UBL) or a Factur-X PDF. Only the members of the
-seller and of the buyer may read them (anyone else: 404, as for the invoice itself)."""
+`Document`, then written as a PDF, an XRechnung (UBL) or a Factur-X PDF; an invoice money was taken
+back on has a credit note too (`credit`). Only the members of the seller and of the buyer may read
+them (anyone else: 404, as for the invoice itself)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 from collections.abc import Callable
+from typing import TypeAlias
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,9 +16,18 @@ from kernel.auth import Principal
 from kernel.errors import NotFound
 from kernel.fx import find_rate
 from kernel.money import from_minor, to_minor
-from marketplace.invoicing import hybrid, pdf, wording, xml
-from marketplace.invoicing.document import Document, DocumentKind, Line, Party, TaxCurrency, VatGroup
-from marketplace.order.models import Order, OrderLine
+from marketplace.invoicing import credit, hybrid, pdf, wording, xml
+from marketplace.invoicing.document import (
+    CreditReason,
+    Document,
+    DocumentKind,
+    Line,
+    Party,
+    TaxCurrency,
+    VatGroup,
+)
+from marketplace.invoicing.ksef import fa3
+from marketplace.order.models import Order, OrderLine, OrderStatus
 from marketplace.order.repository import OrderRepository
 from marketplace.order.taxes import vat_breakdown
 from marketplace.organization.models import Organization
@@ -30,6 +41,13 @@ from marketplace.tax.rates import NATIONAL_CURRENCY
 EXEMPTION_CODES = {"K": "VATEX-EU-IC", "AE": "VATEX-EU-AE", "G": "VATEX-EU-G", "O": "VATEX-EU-O"}
 
 
+class CreditNoteNotFound(NotFound):
+    slug = "credit-note-not-found"
+
+
+_Parts: TypeAlias = tuple[Invoice, Order, list[OrderLine], Organization, Organization]
+
+
 class DocumentService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -37,6 +55,37 @@ class DocumentService:
     async def document(self, principal: Principal, invoice_id: uuid.UUID) -> Document:
         """The invoice as a legal document; `InvoiceNotFound` (404) for anyone but the members of
         its seller and its buyer."""
+        return await self._gather(*await self._parts(principal, invoice_id))
+
+    async def credit_note(self, principal: Principal, invoice_id: uuid.UUID) -> Document:
+        """The credit note of the invoice: what a dispute's decision credited on it, or all of it
+        when it was voided because its order was cancelled or rejected (`credit.credit_note`).
+
+        The domain makes one credit per invoice (a dispute is decided once; a cancelled or
+        rejected order, or one completed by a dispute's decision, moves no more), so the credit
+        note is the invoice's number with "-C1", issued on the day of that last move of its order
+        (`Order.status_changed_at`: the cancellation, rejection or decision).
+        Raises `InvoiceNotFound` (404) for anyone but the members of the seller and the buyer,
+        `CreditNoteNotFound` (404) when nothing was credited or cancelled.
+        """
+        parts = await self._parts(principal, invoice_id)
+        invoice, order = parts[0], parts[1]
+        if not invoice.has_credit_note:
+            raise CreditNoteNotFound("this invoice has no credit note: nothing was credited or cancelled")
+        document = await self._gather(*parts)
+        if invoice.credited_minor:
+            reason = CreditReason.dispute
+        else:
+            reason = CreditReason.rejected if order.status is OrderStatus.rejected else CreditReason.cancelled
+        return credit.credit_note(
+            document,
+            reason=reason,
+            credited_minor=invoice.credited_minor or document.gross_minor,
+            credited_on=order.status_changed_at.date(),
+            refund_minor=invoice.owed_back_minor,
+        )
+
+    async def _parts(self, principal: Principal, invoice_id: uuid.UUID) -> _Parts:
         invoice = await InvoiceService(self.session).visible(principal, invoice_id)
         orders = OrderRepository(self.session)
         order = await orders.get(invoice.order_id)
@@ -48,19 +97,35 @@ class DocumentService:
         buyer = await organizations.get(invoice.buyer_organization_id)
         assert seller is not None  # noqa: S101 - foreign keys
         assert buyer is not None  # noqa: S101
-        return await self._gather(invoice, order, lines, seller, buyer)
+        return invoice, order, lines, seller, buyer
 
-    async def pdf(self, principal: Principal, invoice_id: uuid.UUID) -> tuple[str, bytes]:
-        document = await self.document(principal, invoice_id)
+    async def _either(self, principal: Principal, invoice_id: uuid.UUID, *, credit_note: bool) -> Document:
+        if credit_note:
+            return await self.credit_note(principal, invoice_id)
+        return await self.document(principal, invoice_id)
+
+    async def pdf(self, principal: Principal, invoice_id: uuid.UUID, *, credit_note: bool = False) -> tuple[str, bytes]:
+        document = await self._either(principal, invoice_id, credit_note=credit_note)
         return f"{document.number}.pdf", pdf.invoice_pdf(document)
 
-    async def xrechnung(self, principal: Principal, invoice_id: uuid.UUID) -> tuple[str, bytes]:
-        document = await self.document(principal, invoice_id)
+    async def xrechnung(
+        self, principal: Principal, invoice_id: uuid.UUID, *, credit_note: bool = False
+    ) -> tuple[str, bytes]:
+        document = await self._either(principal, invoice_id, credit_note=credit_note)
         return f"{document.number}-xrechnung.xml", xml.xrechnung(document)
 
-    async def facturx(self, principal: Principal, invoice_id: uuid.UUID) -> tuple[str, bytes]:
-        document = await self.document(principal, invoice_id)
+    async def facturx(
+        self, principal: Principal, invoice_id: uuid.UUID, *, credit_note: bool = False
+    ) -> tuple[str, bytes]:
+        document = await self._either(principal, invoice_id, credit_note=credit_note)
         return f"{document.number}-factur-x.pdf", hybrid.facturx_pdf(document)
+
+    async def ksef(self, principal: Principal, invoice_id: uuid.UUID) -> tuple[str, bytes]:
+        """The invoice as a KSeF FA(3) XML (Poland's structured invoice); `InvoiceNotFound` (404)
+        for anyone but the members of its seller and its buyer, `KsefNotApplicable` (409) when
+        neither is Polish or the seller has no NIP (`ksef.fa3`)."""
+        document = await self.document(principal, invoice_id)
+        return f"{document.number}-ksef-fa3.xml", fa3(document)
 
     async def _gather(
         self, invoice: Invoice, order: Order, lines: list[OrderLine], seller: Organization, buyer: Organization

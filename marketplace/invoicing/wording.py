@@ -201,7 +201,9 @@ def credit_line_text(invoice_number: str, code: str, rate: Decimal, language: st
     return t.gettext("Credit on invoice %(number)s (%(rate)s)") % {"number": invoice_number, "rate": rate_text}
 
 
-def credit_reason_text(reason: CreditReason, invoice_number: str, amount_minor: int, currency: str, language: str) -> str:
+def credit_reason_text(
+    reason: CreditReason, invoice_number: str, amount_minor: int, currency: str, language: str
+) -> str:
     """Why a credit note was issued (its first note, BT-22), in `language`."""
     t = translations(language)
     match reason:
@@ -210,7 +212,9 @@ def credit_reason_text(reason: CreditReason, invoice_number: str, amount_minor: 
         case CreditReason.rejected:
             text = t.gettext("The seller rejected the order: this credit note cancels invoice %(number)s in full.")
         case CreditReason.dispute:
-            text = t.gettext("A dispute was decided with a refund: this credit note credits %(amount)s on invoice %(number)s.")
+            text = t.gettext(
+                "A dispute was decided with a refund: this credit note credits %(amount)s on invoice %(number)s."
+            )
     return text % {"number": invoice_number, "amount": formats_for(language).money(amount_minor, currency)}
 
 

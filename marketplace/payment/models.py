@@ -83,6 +83,13 @@ class Invoice(Entity):
             return 0
         return max(0, self.paid_minor - (self.amount_minor - self.credited_minor))
 
+    @property
+    def has_credit_note(self) -> bool:
+        """Money was taken back on it, so a credit note corrects it (an issued invoice is never
+        deleted): a dispute's credit, or the whole invoice when it was voided (its order cancelled
+        or rejected)."""
+        return self.credited_minor > 0 or self.status is InvoiceStatus.void
+
     def record_payment(self, paid_on: dt.date, by: uuid.UUID) -> int:
         """The buyer paid what was due: kept as `paid_minor` (read before the invoice stops being
         due) and returned."""

@@ -36,6 +36,8 @@ class InvoiceRead(msgspec.Struct, kw_only=True, frozen=True):
     owed_back: Amount
     """What the producer owes the buyer back: on a paid invoice `paid - (amount - credited)` when
     that is more than 0 (a credit made after the payment), else 0."""
+    has_credit_note: bool
+    """Money was taken back on it (`credited` > 0, or `void`): its credit note is at `/credit-note/pdf`."""
 
 
 class InvoiceSummary(msgspec.Struct, kw_only=True, frozen=True):

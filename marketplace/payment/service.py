@@ -105,11 +105,17 @@ class InvoiceService:
         return invoices
 
     async def void(self, order_id: uuid.UUID) -> None:
-        """The order was cancelled or rejected: nothing is owed (a paid invoice stays paid, for the refund)."""
+        """The order was cancelled or rejected: nothing is owed. An unpaid invoice is void; a paid one
+        stays paid and is credited in full, so what was paid is owed back (`owed_back_minor`) and the
+        invoice has its credit note."""
         invoice = await self.repo.invoice_of_order(order_id)
-        if invoice is not None and invoice.status is InvoiceStatus.issued:
+        if invoice is None:
+            return
+        if invoice.status is InvoiceStatus.issued:
             invoice.status = InvoiceStatus.void
-            await self.session.flush()
+        elif invoice.status is InvoiceStatus.paid:
+            invoice.credited_minor = invoice.amount_minor
+        await self.session.flush()
 
     async def credit(self, order_id: uuid.UUID, amount_minor: int) -> None:
         """Credit a dispute's refund against the order's invoice (the invoice itself is never
@@ -254,4 +260,5 @@ def _invoice_read(invoice: Invoice, day: dt.date) -> InvoiceRead:
         paid_on=invoice.paid_on,
         paid=None if invoice.paid_minor is None else Amount(amount_minor=invoice.paid_minor, currency=invoice.currency),
         owed_back=Amount(amount_minor=invoice.owed_back_minor, currency=invoice.currency),
+        has_credit_note=invoice.has_credit_note,
     )

@@ -39,7 +39,9 @@ REBUILD_ALL = "UPDATE marketplace.dashboard_refresh SET orders_seen_until = '000
 
 def upgrade() -> None:
     op.add_column(
-        "order_month_summary", sa.Column("vat_minor", sa.BigInteger(), server_default="0", nullable=False), schema=SCHEMA
+        "order_month_summary",
+        sa.Column("vat_minor", sa.BigInteger(), server_default="0", nullable=False),
+        schema=SCHEMA,
     )
     op.alter_column("order_month_summary", "vat_minor", server_default=None, schema=SCHEMA)
     op.create_table_comment("order_month_summary", SUMMARY_AFTER, existing_comment=SUMMARY_BEFORE, schema=SCHEMA)

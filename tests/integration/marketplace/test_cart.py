@@ -1,10 +1,12 @@
 """The cart service: lines add up (also when added at the same moment), a quantity checkout would
 refuse never enters the cart, lines show their listing as it is now, a refused checkout leaves cart
-and stock as they were, and an earlier order goes into the cart again as far as its goods are offered."""
+and stock as they were, and an earlier order goes into the cart again as far as its goods are offered; read for a buyer, the cart
+carries the VAT checkout then charges."""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +23,7 @@ from marketplace.cart.service import CartEmpty, CartService
 from marketplace.order.models import PaymentMethod
 from marketplace.order.schemas import Address, Delivery
 from marketplace.order.service import OutOfStock
+from marketplace.organization.service import OrganizationNotFound
 from tests.factories.identity import Account
 from tests.factories.order import ADDRESS, Market, build_market, place, stock_of
 
@@ -145,3 +148,44 @@ async def test_an_earlier_order_goes_into_the_cart_again_as_far_as_its_goods_are
     assert [str(listing_id) for listing_id in repeated.added] == [m.honey["id"]]
     assert [(line.title, line.reason) for line in repeated.left_out] == [("Linden honey", LeftOut.unavailable)]
     assert await quantities(sessions, m.buyer) == {m.honey["id"]: Decimal(20)}
+
+
+async def test_the_cart_carries_the_vat_checkout_charges_when_read_for_the_buyer(
+    client: Client, sessions: Sessions, market: Market
+) -> None:
+    m = market
+    body = {"vat_scheme": "registered", "vat_number": "PL5260250274"}
+    billed = await client.put(
+        f"/api/v1/organizations/{m.producer_a['id']}/billing", json=body, headers=m.honey_maker.headers
+    )
+    assert billed.status_code == 200, billed.text
+    await add(sessions, m.buyer, m.honey, "20")
+    await add(sessions, m.buyer, m.jam, "5")
+    await add(sessions, m.buyer, m.cheese, "2")
+
+    async with transaction(sessions) as session:
+        cart = await CartService(session).lines(principal(m.buyer), ["en"], uuid.UUID(m.buyer_org["id"]))
+        placed = await CartService(session).checkout(principal(m.buyer), checkout_of(m))
+
+    # A registered Polish producer charges a German buyer without a VAT number its own 23 %; the
+    # other producer is not registered for VAT and charges none.
+    honey_maker, cheese_maker = cart.groups
+    assert {(line.vat.category, line.vat.rate) for line in honey_maker.lines if line.vat} == {("S", Decimal(23))}
+    assert [(line.vat.category, line.vat.note) for line in cheese_maker.lines if line.vat] == [("O", "not_registered")]
+    orders = {order.producer_organization_id: order for order in placed.orders}
+    for group in cart.groups:
+        order = orders[group.producer_organization_id]
+        assert (group.vat, group.total, group.vat_breakdown) == (order.vat, order.total, order.vat_breakdown)
+    assert honey_maker.vat is not None
+    assert honey_maker.vat.amount_minor == 21620  # 23 % of 940.00 PLN
+
+
+async def test_the_vat_is_worked_out_only_for_an_organisation_of_the_caller(sessions: Sessions, market: Market) -> None:
+    m = market
+    await add(sessions, m.honey_maker, m.cheese, "2")
+    async with transaction(sessions) as session:
+        with pytest.raises(OrganizationNotFound):
+            await CartService(session).lines(principal(m.honey_maker), [], uuid.UUID(m.buyer_org["id"]))
+        cart = await CartService(session).lines(principal(m.honey_maker))
+    assert cart.buyer_organization_id is None
+    assert [(group.vat, group.total) for group in cart.groups] == [(None, None)]

@@ -80,7 +80,10 @@ async def test_a_partly_credited_order_counts_what_is_left_of_it_net_of_vat(
     left_vat = 108240 - 10000 - left_net  # 183.70 PLN
     assert (left_net, left_vat) == (79870, 18370)
     assert (trade["value_minor"], trade["cross_border_value_minor"]) == (in_euro(left_net), in_euro(left_net))
-    assert (trade["vat_minor"], trade["gross_value_minor"]) == (in_euro(left_vat), in_euro(left_net) + in_euro(left_vat))
+    assert (trade["vat_minor"], trade["gross_value_minor"]) == (
+        in_euro(left_vat),
+        in_euro(left_net) + in_euro(left_vat),
+    )
 
 
 async def test_net_of_vat_rounds_half_up_in_whole_minor_units_and_is_zero_for_a_zero_total(
@@ -102,4 +105,3 @@ async def test_net_of_vat_rounds_half_up_in_whole_minor_units_and_is_zero_for_a_
             text(f"SELECT {NET_OF_VAT} FROM (VALUES {rows}) AS o(total_minor, vat_minor, credited_minor)")  # noqa: S608
         )
         assert [int(value) for value in result.scalars()] == [net for _, net in cases]
-

@@ -13,6 +13,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from borderhub.settings import Settings
+from marketplace.invoicing.ksef import validate_fa3
 from marketplace.invoicing.validation import errors, validate
 from marketplace.invoicing.wording import note_text
 from marketplace.tax.decision import VatNote
@@ -114,3 +115,20 @@ async def test_nobody_but_the_seller_and_the_buyer_reads_an_invoice(
     for account in (stranger, market.coordinator, market.cheese_maker):
         response = await client.get(f"/api/v1/invoices/{invoice['id']}/{kind}", headers=account.headers)
         assert response.status_code == 404, (account.email, response.text)
+
+
+async def test_a_polish_sellers_invoice_is_a_valid_ksef_fa3_xml_for_its_parties_only(
+    client: Client, market: Market, invoice: dict[str, Any]
+) -> None:
+    response = await client.get(f"/api/v1/invoices/{invoice['id']}/ksef", headers=market.honey_maker.headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/xml")
+    assert f'filename="{invoice["number"]}-ksef-fa3.xml"' in response.headers["content-disposition"]
+    assert validate_fa3(response.content) == []
+    assert b"<NIP>5260250274</NIP>" in response.content
+    assert b"<P_12>0 WDT</P_12>" in response.content
+    assert b"<NrVatUE>136695976</NrVatUE>" in response.content
+    stranger = await register(client)
+    await create_organization(client, stranger)
+    response = await client.get(f"/api/v1/invoices/{invoice['id']}/ksef", headers=stranger.headers)
+    assert response.status_code == 404, response.text

@@ -18,8 +18,9 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from borderhub.settings import Settings
-from tests.factories.dashboard import KnownTrade, build_known_trade
+from tests.factories.dashboard import KnownTrade, build_known_trade, refresh_summary
 from tests.factories.identity import PASSWORD, Account, register
+from tests.factories.order import build_market, place
 from tests.integration.web.pages import sign_in_page
 
 Client = AsyncTestClient[Litestar]
@@ -223,3 +224,31 @@ async def test_without_a_period_the_page_shows_the_twelve_months_up_to_this_one(
     months = re.findall(r'<th scope="row">([A-Z][a-z]+ [0-9]{4})</th>', trade)
     assert len(months) == 12
     assert 'value="' + months[-1] not in shown.text  # the form shows months as YYYY-MM
+
+
+async def test_a_coordinator_reads_the_trade_net_of_vat_with_its_vat_and_gross_value_beside_it(
+    client: Client, sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    m = await build_market(client, sessions, settings)
+    billing = {"vat_scheme": "registered", "vat_number": "PL5260250274"}
+    registered = await client.put(
+        f"/api/v1/organizations/{m.producer_a['id']}/billing", json=billing, headers=m.honey_maker.headers
+    )
+    assert registered.status_code == 200, registered.text
+    # 880.00 PLN of honey and 202.40 PLN of Polish VAT (the German buyer gave no VAT number), at 4.25 PLN.
+    await place(client, m.buyer, m.checkout((m.honey, "20")))
+    await refresh_summary(sessions)
+    await signed_in(client, m.coordinator)
+    shown = await client.get(f"/hubs/{m.hub['id']}/dashboards", headers=ENGLISH)
+    assert shown.status_code == 200, shown.text
+    page = shown.text
+    assert "Order values are net of VAT and of what disputes credited." in page
+    assert row_of(page, "The whole period")[3:5] == ["€207.06", "€207.06"]  # value, across the border: net
+    vat = page.split('<table id="vat"')[1].split("</table>")[0]
+    assert row_of(vat, "The whole period") == ["€207.06", "€47.62", "€254.68"]
+    # The public's open data leaves the VAT to its downloads.
+    client.cookies.clear()
+    public = await client.get(f"/portal/{m.hub['id']}/open-data", headers=ENGLISH)
+    assert public.status_code == 200, public.text
+    assert "Order values are net of VAT and of what disputes credited." in public.text
+    assert 'id="vat"' not in public.text

@@ -313,8 +313,37 @@ def not_registered() -> Document:
     return document(KLEIN, BIOLADEN, lines, treatments=treatments, iban=GERMAN_IBAN)
 
 
+SPOLEM = party(
+    "Społem PSS Lubań",
+    "PL",
+    city="Lubań",
+    street="ul. Rynek 14",
+    postal_code="59-800",
+    vat_number="PL1010000008",
+    registration_scheme="PL-NIP",
+    registration_id="1010000008",
+    email="faktury@spolem-luban.example.pl",
+    phone=None,
+    contact_name=None,
+    language="pl",
+)
+
+
+def polish_domestic() -> Document:
+    """A Polish seller to a Polish buyer in złoty, at each of Poland's three rates (23, 8, 5 %); the
+    8 % group's VAT (61.46) is a grosz more than its lines' VAT rounded one by one."""
+    lines = [
+        line(1, "Chleb żytni na zakwasie", "40", "H87", "11.70", "S", "5", "PLN"),
+        line(2, "Pierniki toruńskie", "12.5", "KGM", "48.33", "S", "8", "PLN"),
+        line(3, "Kosz prezentowy", "3", "H87", "61.79", "S", "23", "PLN"),
+        line(4, "Pączki, karton", "4", "XBX", "41.015", "S", "8", "PLN"),
+    ]
+    return document(NOWAK, SPOLEM, lines, currency="PLN", iban=POLISH_IBAN)
+
+
 ALL = {
     "domestic_german": domestic_german,
+    "polish_domestic": polish_domestic,
     "polish_to_german": polish_to_german,
     "small_business": small_business,
     "credit_note": credit_note,
