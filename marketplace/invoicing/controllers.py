@@ -1,4 +1,4 @@
-"""HTTP endpoints of invoice documents: the PDF, the XRechnung and the Factur-X PDF of an invoice
+"""HTTP endpoints of invoice documents: the PDF, the XRechnung, the Factur-X PDF and the KSeF FA(3) XML of an invoice
 and of its credit note, for the members of its seller and its buyer."""
 
 from __future__ import annotations

@@ -73,10 +73,13 @@ class DocumentService:
         if not invoice.has_credit_note:
             raise CreditNoteNotFound("this invoice has no credit note: nothing was credited or cancelled")
         document = await self._gather(*parts)
-        if invoice.credited_minor:
-            reason = CreditReason.dispute
+        # A paid invoice whose order was cancelled is credited in full too (`InvoiceService.void`).
+        if order.status is OrderStatus.rejected:
+            reason = CreditReason.rejected
+        elif order.status is OrderStatus.cancelled:
+            reason = CreditReason.cancelled
         else:
-            reason = CreditReason.rejected if order.status is OrderStatus.rejected else CreditReason.cancelled
+            reason = CreditReason.dispute
         return credit.credit_note(
             document,
             reason=reason,

@@ -17,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from borderhub.settings import Settings
 from kernel import clock
+from marketplace.invoicing.document import CreditReason
 from marketplace.invoicing.validation import errors, validate
+from marketplace.invoicing.wording import credit_reason_text
 from tests.factories.catalog import create_listing
 from tests.factories.identity import Account, register
 from tests.factories.order import Market, build_market, place
@@ -258,3 +260,9 @@ async def test_a_paid_invoice_whose_order_is_cancelled_is_credited_in_full_and_o
     assert invoice["owed_back"] == invoice["amount"]
     tree = await credit_note_xml(client, market.buyer, invoice)
     assert cents(tree, "cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount") == invoice["amount"]["amount_minor"]
+    # Why: the order was cancelled (not a dispute), in the seller's language.
+    amount = invoice["amount"]
+    why = credit_reason_text(
+        CreditReason.cancelled, invoice["number"], amount["amount_minor"], amount["currency"], "de"
+    )
+    assert " ".join(why.split()) in " ".join(tree.findtext("cbc:Note", namespaces=UBL).split())
