@@ -282,8 +282,12 @@ class ListingController(Controller):
         listing_service: Listings,
         currency: Annotated[str | None, QueryParameter(description="ISO 4217; adds `converted`")] = None,
         on: Annotated[Day | None, QueryParameter(description="FX date; defaults to today (UTC)")] = None,
+        buyer_organization_id: Annotated[
+            uuid.UUID | None,
+            QueryParameter(description="Your buying organisation; adds the `vat` its checkout would charge"),
+        ] = None,
     ) -> Quote:
-        return await listing_service.quote(principal, listing_id, quantity, currency, on)
+        return await listing_service.quote(principal, listing_id, quantity, currency, on, buyer_organization_id)
 
 
 # --- photos ------------------------------------------------------------------------

@@ -257,6 +257,20 @@ class Quote(msgspec.Struct, kw_only=True, frozen=True):
     """In the listing's (producer's) currency, rounded once, half-up."""
     converted: ConvertedAmount | None
     """In the requested currency, with the rate used."""
+    vat: QuoteVat | None = None
+    """The VAT a checkout by `buyer_organization_id` would charge (null when no buyer was named)."""
+
+
+class QuoteVat(msgspec.Struct, kw_only=True, frozen=True):
+    category: str
+    """EN 16931 VAT category code (S, Z, E, AE, K, G, O; see the order lines)."""
+    rate: Decimal
+    """Percent."""
+    note: str | None
+    """Why no VAT, or the seller's VAT abroad (as on the order lines)."""
+    vat: Amount
+    gross: Amount
+    """`total` plus `vat`: what the buyer would pay."""
 
 
 class ListingEligibility(msgspec.Struct, kw_only=True, frozen=True):

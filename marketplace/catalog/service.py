@@ -35,6 +35,7 @@ from marketplace.catalog.schemas import (
     PriceChange,
     PriceTier,
     Quote,
+    QuoteVat,
     RevisionRead,
     StockChange,
     Translation,
@@ -50,6 +51,7 @@ from marketplace.organization.policies import can_act_as, can_read
 from marketplace.organization.repository import OrganizationRepository
 from marketplace.organization.service import OrganizationService, require_verified_email
 from marketplace.place import service as places
+from marketplace.tax.breakdown import TaxedAmount, vat_of
 from marketplace.tax.models import VatCategory
 from marketplace.tax.service import RateBook, TaxService
 
@@ -417,12 +419,15 @@ class ListingService:
         amount: Decimal,
         currency: str | None,
         on: dt.date | None = None,
+        buyer_organization_id: uuid.UUID | None = None,
     ) -> Quote:
         """Price `amount` units: the applicable tier, the total in the producer's currency and,
-        if asked, in `currency` at the latest recorded rate (with that rate and its date).
+        if asked, in `currency` at the latest recorded rate (with that rate and its date); with a
+        buyer, the VAT its checkout would charge today (`tax`).
 
         Raises `InvalidInput` naming the query parameter `quantity` below the minimum order or not a
-        whole number of packs, or `currency` if unknown.
+        whole number of packs, or `currency` if unknown; `NotFound` for a buyer the caller is no
+        member of; `NoRate` (409) when the producer's country has no rate of the listing's category.
         """
         listing = await self.readable(principal, listing_id)
         rules.order_quantity(amount, listing.unit_code, listing.pack_size, listing.min_order_quantity, "query:quantity")
@@ -447,6 +452,33 @@ class ListingService:
             tier=PriceTier(min_quantity=min_quantity, unit_price=unit_price),
             total=Amount(amount_minor=total.amount_minor, currency=total.currency),
             converted=converted,
+            vat=None
+            if buyer_organization_id is None
+            else await self._quote_vat(principal, listing, buyer_organization_id, total.amount_minor),
+        )
+
+    async def _quote_vat(self, principal: Principal, listing: Listing, buyer_id: uuid.UUID, net_minor: int) -> QuoteVat:
+        if not (await self.organizations.standing(principal, buyer_id)).is_member:
+            raise NotFound("no such organization")
+        organizations = OrganizationRepository(self.session)
+        seller, buyer = await organizations.get(listing.organization_id), await organizations.get(buyer_id)
+        assert seller is not None  # noqa: S101 - a listing's producer and a member's organisation exist
+        assert buyer is not None  # noqa: S101
+        book = await TaxService(self.session).rate_book(clock.today())
+        taken = book.treatment(
+            seller.tax_party,
+            buyer.tax_party,
+            listing.vat_category,
+            listing.classification_scheme,
+            listing.classification_code,
+        )
+        vat = vat_of([TaxedAmount(code=taken.code, rate=taken.rate, net_minor=net_minor)], listing.currency)
+        return QuoteVat(
+            category=taken.code,
+            rate=plain(taken.rate),
+            note=taken.note.value if taken.note else None,
+            vat=Amount(amount_minor=vat, currency=listing.currency),
+            gross=Amount(amount_minor=net_minor + vat, currency=listing.currency),
         )
 
     # --- writes -----------------------------------------------------------------

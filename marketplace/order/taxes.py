@@ -14,26 +14,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketplace.order.models import OrderLine
 from marketplace.organization.models import Organization
 from marketplace.tax.breakdown import Group, TaxedAmount, breakdown, vat_of
-from marketplace.tax.decision import TaxParty, Treatment, decide, supply_of
+from marketplace.tax.decision import TaxParty, Treatment
 from marketplace.tax.models import VatCategory
 from marketplace.tax.service import RateBook
 
 
 async def tax_parties(session: AsyncSession, organization_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, TaxParty]:
-    rows = await session.execute(
-        select(Organization.id, Organization.country, Organization.vat_scheme, Organization.vat_number).where(
-            Organization.id.in_(organization_ids)
-        )
-    )
-    return {row.id: TaxParty(country=row.country, scheme=row.vat_scheme, vat_number=row.vat_number) for row in rows}
+    rows = await session.scalars(select(Organization).where(Organization.id.in_(organization_ids)))
+    return {organization.id: organization.tax_party for organization in rows}
 
 
 def treatment(
     seller: TaxParty, buyer: TaxParty, book: RateBook, category: VatCategory, scheme: str, code: str
 ) -> Treatment:
-    """The VAT of one line; raises `tax.decision.NoRate` when the seller's country has no rate of
-    the category on the day."""
-    return decide(seller, buyer, supply_of(scheme, code), category, book.rate(seller.country, category))
+    """The VAT of one line (`RateBook.treatment`); raises `tax.decision.NoRate` when the seller's
+    country has no rate of the category on the day."""
+    return book.treatment(seller, buyer, category, scheme, code)
 
 
 def with_vat(line: OrderLine, taken: Treatment) -> OrderLine:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.db import Entity
 from marketplace.db import MARKETPLACE_SCHEMA, enum_type
+from marketplace.tax.decision import TaxParty
 from marketplace.tax.models import VatScheme
 
 
@@ -106,6 +107,11 @@ class Organization(Entity):
     invoice_email: Mapped[str | None] = mapped_column(String(320))
     """Where its invoices are sent, and the contact printed on the invoices it issues."""
     phone: Mapped[str | None] = mapped_column(String(40))
+
+    @property
+    def tax_party(self) -> TaxParty:
+        """How the VAT of its sales and purchases is decided (`marketplace.tax.decision`)."""
+        return TaxParty(country=self.country, scheme=self.vat_scheme, vat_number=self.vat_number)
 
     @property
     def sells(self) -> bool:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kernel import audit, codes
 from kernel.auth import Principal, require_platform_admin
 from kernel.errors import FieldProblems
+from marketplace.tax.decision import TaxParty, Treatment, decide, supply_of
 from marketplace.tax.models import VatCategory, VatRateCorrection
 from marketplace.tax.rates import SHIPPED, shipped_rate
 from marketplace.tax.schemas import VatRateCorrectionCreate, VatRateRead
@@ -27,6 +28,20 @@ class RateBook:
     def rate(self, country: str, category: VatCategory) -> Decimal | None:
         """Percent, or None where the country has no rate of that category on the day."""
         return self.read(country, category).rate
+
+    def treatment(
+        self,
+        seller: TaxParty,
+        buyer: TaxParty,
+        category: VatCategory,
+        classification_scheme: str,
+        classification_code: str,
+    ) -> Treatment:
+        """The VAT of one line of goods so classified and of that category, sold by `seller` to
+        `buyer` on the day (`decision.decide`); raises `NoRate` when the seller's country has no
+        rate of the category then."""
+        supply = supply_of(classification_scheme, classification_code)
+        return decide(seller, buyer, supply, category, self.rate(seller.country, category))
 
     def read(self, country: str, category: VatCategory) -> VatRateRead:
         correction = max(

@@ -164,3 +164,22 @@ async def test_a_rate_correction_names_its_bad_fields(
     response = await client.put("/api/v1/vat-rates", json=body, headers=admin.headers)
     assert response.status_code == 422
     assert {error["field"] for error in response.json()["errors"]} == {"$.country", "$.rate"}
+
+
+async def test_a_quote_for_a_buyer_shows_the_vat_its_checkout_then_charges(client: Client, market: Market) -> None:
+    m = market
+    await set_billing(client, m.honey_maker, m.producer_a, vat_number="PL5260250274")
+    params = {"quantity": "20", "buyer_organization_id": m.buyer_org["id"]}
+    quote = (await client.get(f"/api/v1/listings/{m.honey['id']}/quote", params=params, headers=m.buyer.headers)).json()
+    assert quote["vat"] == {
+        "category": "S",
+        "rate": "23",
+        "note": "seller_rate_abroad",
+        "vat": {"amount_minor": vat(88000, "23"), "currency": "PLN"},
+        "gross": {"amount_minor": 88000 + vat(88000, "23"), "currency": "PLN"},
+    }
+    [order] = (await place(client, m.buyer, m.checkout((m.honey, "20"))))["orders"]
+    assert order["total"] == quote["vat"]["gross"]
+    # Only for a buyer one belongs to.
+    foreign = await client.get(f"/api/v1/listings/{m.honey['id']}/quote", params=params, headers=m.cheese_maker.headers)
+    assert foreign.status_code == 404
