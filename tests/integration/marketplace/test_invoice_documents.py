@@ -4,12 +4,14 @@ valid under the EN 16931 rules, readable by the seller's and the buyer's members
 from __future__ import annotations
 
 import io
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import facturx
 import pypdf
 import pytest
 from litestar.testing import AsyncTestClient
+from lxml import etree
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from borderhub.settings import Settings
@@ -17,9 +19,10 @@ from marketplace.invoicing.ksef import validate_fa3
 from marketplace.invoicing.validation import errors, validate
 from marketplace.invoicing.wording import note_text
 from marketplace.tax.decision import VatNote
+from tests.factories.catalog import create_listing
 from tests.factories.identity import Account, register
-from tests.factories.order import Market, build_market, place
-from tests.factories.organization import create_organization
+from tests.factories.order import EUR_PLN, Market, build_market, place
+from tests.factories.organization import admitted_organization, create_organization
 
 Client = AsyncTestClient[Any]
 LEITWEG_ID = "991-33333TEST-33"
@@ -132,3 +135,30 @@ async def test_a_polish_sellers_invoice_is_a_valid_ksef_fa3_xml_for_its_parties_
     await create_organization(client, stranger)
     response = await client.get(f"/api/v1/invoices/{invoice['id']}/ksef", headers=stranger.headers)
     assert response.status_code == 404, response.text
+
+
+async def test_an_invoice_in_euro_from_a_polish_seller_states_its_vat_in_zloty_too(
+    client: Client, market: Market
+) -> None:
+    m = market
+    seller_owner, buyer_owner = await register(client), await register(client)
+    seller = await admitted_organization(client, m.hub, seller_owner, m.coordinator, default_currency="EUR")
+    buyer = await admitted_organization(client, m.hub, buyer_owner, m.coordinator, kind="buyer")
+    await set_billing(
+        client, seller_owner, seller, vat_number="PL5260250274", invoice_email="f@pasieka.example", phone="+48 75 1"
+    )
+    await set_billing(client, buyer_owner, buyer, vat_number="PL6151000001")
+    candles = await create_listing(client, seller_owner, seller)
+    body = {**m.checkout((candles, "20")), "buyer_organization_id": buyer["id"], "payment_method": "invoice"}
+    [order] = (await place(client, buyer_owner, body))["orders"]
+    assert order["total"]["currency"] == "EUR"
+    assert order["vat"]["amount_minor"] == 20240  # 23 % of 880.00 EUR
+    response = await client.get(f"/api/v1/invoices/{order['invoice']['id']}/xrechnung", headers=buyer_owner.headers)
+    assert errors(validate(response.content)) == []
+    tree = etree.fromstring(response.content)
+    ubl = {"cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"}
+    assert tree.findtext("cbc:TaxCurrencyCode", namespaces=ubl) == "PLN"
+    # The VAT in złoty at the stored EUR/PLN rate of the day before the invoice.
+    in_pln = (Decimal("202.40") * EUR_PLN).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    amounts = [a.text for a in tree.iterfind("{*}TaxTotal/{*}TaxAmount") if a.get("currencyID") == "PLN"]
+    assert amounts == [f"{in_pln:.2f}"]
