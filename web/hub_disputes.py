@@ -27,6 +27,7 @@ from kernel.money import check_price_precision, to_minor
 from kernel.numbers import parse_number
 from kernel.pagination import page_params
 from kernel.validation import convert
+from marketplace.api import trading_parties
 from marketplace.dispute.models import DisputeOutcome, DisputeStatus
 from marketplace.dispute.schemas import DisputeRead, DisputeReply, DisputeResolution
 from marketplace.dispute.service import DisputeClosed, DisputeNotFound, DisputeService
@@ -37,6 +38,7 @@ from web.dispute_views import REASONS, dispute_state, party_names, side_names
 from web.messages import FIELD_MESSAGES, Phrasebook
 from web.mine import coordinated_hub
 from web.page import Form, Reader, form_values, page, see_other
+from web.vat_words import VatShown, order_vat
 
 ThisReader = NamedDependency[Reader]
 Session = NamedDependency[AsyncSession]
@@ -103,6 +105,12 @@ def _refund_minor(text: str, currency: str, reader: Reader) -> int | str:
     return to_minor(check_price_precision(amount, currency, "refund"), currency)
 
 
+async def _vats(db_session: AsyncSession, order: OrderRead, reader: Reader) -> dict[uuid.UUID, VatShown]:
+    """The order's VAT as its lines' table says it (the notes cite the law of the seller's country)."""
+    sellers = await trading_parties(db_session, order.hub_id, [order.producer_organization_id])
+    return {order.id: order_vat(order, sellers[0].country, reader)} if sellers else {}
+
+
 async def _dispute_page(
     reader: Reader,
     db_session: AsyncSession,
@@ -122,6 +130,7 @@ async def _dispute_page(
         dispute=dispute,
         order=order,
         names=await party_names(db_session, order),
+        vats=await _vats(db_session, order, reader),
         reason=reader.gettext(REASONS[dispute.reason]),
         party_names=side_names(reader),
         state=dispute_state(reader, dispute, order),

@@ -141,7 +141,7 @@ class OrderRead(msgspec.Struct, kw_only=True, frozen=True):
     credited: Amount
     """Taken off by a dispute's decision: credited on the invoice, or refunded to the card."""
     net_total: Amount
-    """What the goods were worth in the end, `total - credited`: the trade value the dashboards count."""
+    """What the buyer paid in the end, `total - credited` (VAT included: "net" of credits, not of VAT)."""
     display_total: ConvertedAmount
     lines: list[OrderLineRead]
     delivery: DeliveryRead

@@ -1,7 +1,7 @@
 """The cart service: lines add up (also when added at the same moment), a quantity checkout would
 refuse never enters the cart, lines show their listing as it is now, a refused checkout leaves cart
-and stock as they were, and an earlier order goes into the cart again as far as its goods are offered; read for a buyer, the cart
-carries the VAT checkout then charges."""
+and stock as they were, an earlier order goes into the cart again as far as its goods are offered,
+and, read for a buyer, the cart carries the VAT checkout then charges."""
 
 from __future__ import annotations
 

@@ -104,7 +104,7 @@ async def test_an_order_page_shows_the_net_the_vat_per_rate_and_the_total_with_v
     for path in (f"/orders/{order['id']}", f"/checkouts/{placed['id']}"):
         page = (await client.get(path)).text
         # 20 kg of honey at €44.00 (7 %) and 3 kg of candles at €48.00 (19 %): VAT per rate, rounded once.
-        assert "<th scope=\"col\" class=\"number\">VAT rate</th>" in page, path
+        assert '<th scope="col" class="number">VAT rate</th>' in page, path
         assert '<td class="number">7%</td>' in page, path
         assert '<td class="number">19%</td>' in page, path
         assert "Total without VAT" in page, path
@@ -147,7 +147,9 @@ async def test_the_seller_and_the_buyer_download_the_invoice_files_when_the_orde
     client: Client, market: Market
 ) -> None:
     m = market
-    await set_billing(client, m.honey_maker, m.producer_a, vat_number="PL5260250274", iban="PL61109010140000071219812874")
+    await set_billing(
+        client, m.honey_maker, m.producer_a, vat_number="PL5260250274", iban="PL61109010140000071219812874"
+    )
     await set_billing(client, m.buyer, m.buyer_org, vat_number="DE136695976")
     [order] = (await place(client, m.buyer, m.checkout((m.honey, "20"))))["orders"]
     invoice = order["invoice"]
