@@ -61,6 +61,15 @@ Paging = NamedDependency[PageParams]
 SessionFactory = NamedDependency[async_sessionmaker[AsyncSession]]
 
 
+def attachment(name: str, content: bytes, media_type: str) -> Response[bytes]:
+    """A file to download (invoices, exports): saved under `name`, never kept by a shared cache."""
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"},
+    )
+
+
 def provide_paging(page: FromQuery[int] = 1, per_page: FromQuery[int] = 20) -> PageParams:
     """The `paging` dependency: the `page` and `per_page` query parameters, validated by
     `kernel.pagination.page_params` (422 naming the parameter out of range)."""

@@ -1,7 +1,8 @@
-"""The invoice's files for people: the PDF, the Factur-X PDF (with its EN 16931 XML inside) and the
-XRechnung (XML), downloaded from the order page and the invoice page.
+"""The invoice's files for people: the PDF, the Factur-X PDF (with its EN 16931 XML inside), the
+XRechnung (XML) and the KSeF FA(3), of the invoice and of its credit note, downloaded from the order
+page and the invoice page.
 
-Only the members of the invoice's seller and buyer get them (`DocumentService`, as the API's
+Only the members of the invoice's seller and buyer get them (`DocumentService.file`, as the API's
 `/api/v1/invoices/{id}/...` answer); anyone else gets the not-found page. The files are sent as
 attachments and never stored by a cache: they name the parties and their bank details.
 """
@@ -15,43 +16,36 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketplace.invoicing.service import DocumentService
+from kernel.web import attachment
+from marketplace.invoicing.service import DocumentFormat, DocumentService
 from web.page import Reader
 
 Session = NamedDependency[AsyncSession]
 ThisReader = NamedDependency[Reader]
 
 
-def _file(name: str, content: bytes, media_type: str) -> Response[bytes]:
-    return Response(
-        content,
-        media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"},
-    )
-
-
 class InvoiceDocumentPages(Controller):
     path = "/"
     include_in_schema = False
 
-    @get("/invoices/{invoice_id:uuid}/pdf")
-    async def pdf(self, invoice_id: FromPath[uuid.UUID], reader: ThisReader, db_session: Session) -> Response[bytes]:
-        """The invoice as a PDF, in the seller's and the buyer's languages."""
-        principal = reader.require()
-        return _file(*await DocumentService(db_session).pdf(principal, invoice_id), "application/pdf")
-
-    @get("/invoices/{invoice_id:uuid}/factur-x")
-    async def facturx(
-        self, invoice_id: FromPath[uuid.UUID], reader: ThisReader, db_session: Session
+    @get("/invoices/{invoice_id:uuid}/{written_as:str}")
+    async def invoice(
+        self,
+        invoice_id: FromPath[uuid.UUID],
+        written_as: FromPath[DocumentFormat],
+        reader: ThisReader,
+        db_session: Session,
     ) -> Response[bytes]:
-        """The invoice as a Factur-X / ZUGFeRD PDF: a PDF/A-3 with its EN 16931 XML inside."""
-        principal = reader.require()
-        return _file(*await DocumentService(db_session).facturx(principal, invoice_id), "application/pdf")
+        file = await DocumentService(db_session).file(reader.require(), invoice_id, written_as)
+        return attachment(file.name, file.content, file.media_type)
 
-    @get("/invoices/{invoice_id:uuid}/xrechnung")
-    async def xrechnung(
-        self, invoice_id: FromPath[uuid.UUID], reader: ThisReader, db_session: Session
+    @get("/invoices/{invoice_id:uuid}/credit-note/{written_as:str}")
+    async def credit_note(
+        self,
+        invoice_id: FromPath[uuid.UUID],
+        written_as: FromPath[DocumentFormat],
+        reader: ThisReader,
+        db_session: Session,
     ) -> Response[bytes]:
-        """The invoice as an XRechnung (EN 16931 in UBL), for German public buyers."""
-        principal = reader.require()
-        return _file(*await DocumentService(db_session).xrechnung(principal, invoice_id), "application/xml")
+        file = await DocumentService(db_session).file(reader.require(), invoice_id, written_as, credit_note=True)
+        return attachment(file.name, file.content, file.media_type)

@@ -524,6 +524,14 @@ class OrderPages(Controller):
             order=order,
             vat=_vats([order], traders, reader).get(order.id),
             xrechnung_first=await _xrechnung_first(session, principal, order, parties),
+            # Poland's structured invoice is for Polish sellers and buyers (`DocumentService.file`).
+            ksef_offered="PL"
+            in {
+                traders[o].country
+                for o in (order.buyer_organization_id, order.producer_organization_id)
+                if o in traders
+            },
+            credit_note=invoice.has_credit_note,
             buyer=names.get(invoice.buyer_organization_id, ""),
             producer=names.get(invoice.producer_organization_id, ""),
             status_text=words,

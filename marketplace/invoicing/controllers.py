@@ -1,5 +1,5 @@
-"""HTTP endpoints of invoice documents: the PDF, the XRechnung, the Factur-X PDF and the KSeF FA(3) XML of an invoice
-and of its credit note, for the members of its seller and its buyer."""
+"""HTTP endpoints of invoice documents: an invoice, and its credit note, as a PDF, an XRechnung, a
+Factur-X PDF or a KSeF FA(3), for the members of its seller and its buyer (anyone else: 404)."""
 
 from __future__ import annotations
 
@@ -8,59 +8,41 @@ import uuid
 from litestar import Controller, Response, get
 from litestar.params import FromPath
 
-from kernel.web import Caller, Session
-from marketplace.invoicing.service import DocumentService
-
-
-def _file(name: str, content: bytes, media_type: str) -> Response[bytes]:
-    return Response(
-        content,
-        media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"},
-    )
+from kernel.web import Caller, Session, attachment
+from marketplace.invoicing.service import DocumentFormat, DocumentService
 
 
 class InvoiceDocumentController(Controller):
     path = "/api/v1/invoices/{invoice_id:uuid}"
     tags = ["payments"]
 
-    @get("/pdf", summary="The invoice as a PDF, in the seller's and the buyer's languages")
-    async def pdf(self, invoice_id: FromPath[uuid.UUID], principal: Caller, db_session: Session) -> Response[bytes]:
-        return _file(*await DocumentService(db_session).pdf(principal, invoice_id), "application/pdf")
-
-    @get("/xrechnung", summary="The invoice as an XRechnung (EN 16931, UBL), for German public buyers")
-    async def xrechnung(
-        self, invoice_id: FromPath[uuid.UUID], principal: Caller, db_session: Session
+    @get(
+        "/{written_as:str}",
+        summary="The invoice as a file: pdf (in the seller's and the buyer's languages), xrechnung (EN 16931 UBL, "
+        "for German public buyers), factur-x (PDF/A-3 with its EN 16931 XML inside) or ksef (KSeF FA(3), for a "
+        "Polish seller or buyer)",
+    )
+    async def invoice(
+        self,
+        invoice_id: FromPath[uuid.UUID],
+        written_as: FromPath[DocumentFormat],
+        principal: Caller,
+        db_session: Session,
     ) -> Response[bytes]:
-        return _file(*await DocumentService(db_session).xrechnung(principal, invoice_id), "application/xml")
-
-    @get("/factur-x", summary="The invoice as a Factur-X / ZUGFeRD PDF (PDF/A-3 with its EN 16931 XML inside)")
-    async def facturx(self, invoice_id: FromPath[uuid.UUID], principal: Caller, db_session: Session) -> Response[bytes]:
-        return _file(*await DocumentService(db_session).facturx(principal, invoice_id), "application/pdf")
+        file = await DocumentService(db_session).file(principal, invoice_id, written_as)
+        return attachment(file.name, file.content, file.media_type)
 
     @get(
-        "/credit-note/pdf",
-        summary="The invoice's credit note as a PDF (404 credit-note-not-found when nothing was credited or cancelled)",
+        "/credit-note/{written_as:str}",
+        summary="The invoice's credit note as a file, as for the invoice (404 credit-note-not-found when nothing "
+        "was credited or cancelled; no KSeF correction yet)",
     )
-    async def credit_note_pdf(
-        self, invoice_id: FromPath[uuid.UUID], principal: Caller, db_session: Session
+    async def credit_note(
+        self,
+        invoice_id: FromPath[uuid.UUID],
+        written_as: FromPath[DocumentFormat],
+        principal: Caller,
+        db_session: Session,
     ) -> Response[bytes]:
-        return _file(*await DocumentService(db_session).pdf(principal, invoice_id, credit_note=True), "application/pdf")
-
-    @get("/credit-note/xrechnung", summary="The invoice's credit note as an XRechnung (UBL CreditNote, type 381)")
-    async def credit_note_xrechnung(
-        self, invoice_id: FromPath[uuid.UUID], principal: Caller, db_session: Session
-    ) -> Response[bytes]:
-        written = await DocumentService(db_session).xrechnung(principal, invoice_id, credit_note=True)
-        return _file(*written, "application/xml")
-
-    @get("/credit-note/factur-x", summary="The invoice's credit note as a Factur-X / ZUGFeRD PDF (type 381)")
-    async def credit_note_facturx(
-        self, invoice_id: FromPath[uuid.UUID], principal: Caller, db_session: Session
-    ) -> Response[bytes]:
-        written = await DocumentService(db_session).facturx(principal, invoice_id, credit_note=True)
-        return _file(*written, "application/pdf")
-
-    @get("/ksef", summary="The invoice as a KSeF FA(3) XML (Poland's structured invoice), for a Polish seller or buyer")
-    async def ksef(self, invoice_id: FromPath[uuid.UUID], principal: Caller, db_session: Session) -> Response[bytes]:
-        return _file(*await DocumentService(db_session).ksef(principal, invoice_id), "application/xml")
+        file = await DocumentService(db_session).file(principal, invoice_id, written_as, credit_note=True)
+        return attachment(file.name, file.content, file.media_type)

@@ -6,8 +6,10 @@ them (anyone else: 404, as for the invoice itself)."""
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeAlias
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,6 +45,24 @@ EXEMPTION_CODES = {"K": "VATEX-EU-IC", "AE": "VATEX-EU-AE", "G": "VATEX-EU-G", "
 
 class CreditNoteNotFound(NotFound):
     slug = "credit-note-not-found"
+
+
+class DocumentFormat(enum.StrEnum):
+    pdf = "pdf"
+    """For people: in the seller's and the buyer's languages."""
+    xrechnung = "xrechnung"
+    """EN 16931 in UBL with the German CIUS, for German public buyers (BT-10: their Leitweg-ID)."""
+    facturx = "factur-x"
+    """A PDF/A-3 with its EN 16931 XML (CII) inside (Factur-X / ZUGFeRD)."""
+    ksef = "ksef"
+    """Poland's structured invoice, KSeF FA(3)."""
+
+
+@dataclass(frozen=True)
+class DocumentFile:
+    name: str
+    content: bytes
+    media_type: str
 
 
 _Parts: TypeAlias = tuple[Invoice, Order, list[OrderLine], Organization, Organization]
@@ -102,33 +122,26 @@ class DocumentService:
         assert buyer is not None  # noqa: S101
         return invoice, order, lines, seller, buyer
 
-    async def _either(self, principal: Principal, invoice_id: uuid.UUID, *, credit_note: bool) -> Document:
+    async def file(
+        self, principal: Principal, invoice_id: uuid.UUID, written_as: DocumentFormat, *, credit_note: bool = False
+    ) -> DocumentFile:
+        """The invoice (or its credit note) written as `written_as`. Raises what `document` and
+        `credit_note` raise, and `KsefNotApplicable` (409) for a KSeF FA(3) when neither party is
+        Polish or the seller has no NIP; KSeF corrections are not written yet
+        (`KsefCorrectionUnsupported`, 409)."""
         if credit_note:
-            return await self.credit_note(principal, invoice_id)
-        return await self.document(principal, invoice_id)
-
-    async def pdf(self, principal: Principal, invoice_id: uuid.UUID, *, credit_note: bool = False) -> tuple[str, bytes]:
-        document = await self._either(principal, invoice_id, credit_note=credit_note)
-        return f"{document.number}.pdf", pdf.invoice_pdf(document)
-
-    async def xrechnung(
-        self, principal: Principal, invoice_id: uuid.UUID, *, credit_note: bool = False
-    ) -> tuple[str, bytes]:
-        document = await self._either(principal, invoice_id, credit_note=credit_note)
-        return f"{document.number}-xrechnung.xml", xml.xrechnung(document)
-
-    async def facturx(
-        self, principal: Principal, invoice_id: uuid.UUID, *, credit_note: bool = False
-    ) -> tuple[str, bytes]:
-        document = await self._either(principal, invoice_id, credit_note=credit_note)
-        return f"{document.number}-factur-x.pdf", hybrid.facturx_pdf(document)
-
-    async def ksef(self, principal: Principal, invoice_id: uuid.UUID) -> tuple[str, bytes]:
-        """The invoice as a KSeF FA(3) XML (Poland's structured invoice); `InvoiceNotFound` (404)
-        for anyone but the members of its seller and its buyer, `KsefNotApplicable` (409) when
-        neither is Polish or the seller has no NIP (`ksef.fa3`)."""
-        document = await self.document(principal, invoice_id)
-        return f"{document.number}-ksef-fa3.xml", fa3(document)
+            document = await self.credit_note(principal, invoice_id)
+        else:
+            document = await self.document(principal, invoice_id)
+        match written_as:
+            case DocumentFormat.pdf:
+                return DocumentFile(f"{document.number}.pdf", pdf.invoice_pdf(document), "application/pdf")
+            case DocumentFormat.xrechnung:
+                return DocumentFile(f"{document.number}-xrechnung.xml", xml.xrechnung(document), "application/xml")
+            case DocumentFormat.facturx:
+                return DocumentFile(f"{document.number}-factur-x.pdf", hybrid.facturx_pdf(document), "application/pdf")
+            case DocumentFormat.ksef:
+                return DocumentFile(f"{document.number}-ksef-fa3.xml", fa3(document), "application/xml")
 
     async def _gather(
         self, invoice: Invoice, order: Order, lines: list[OrderLine], seller: Organization, buyer: Organization

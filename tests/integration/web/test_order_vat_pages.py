@@ -182,6 +182,31 @@ async def test_the_seller_and_the_buyer_download_the_invoice_files_when_the_orde
         assert answered.headers["content-disposition"].startswith("attachment; "), kind
 
 
+async def test_the_invoice_page_offers_the_ksef_invoice_and_the_credit_note_when_a_polish_invoice_is_cancelled(
+    client: Client, market: Market
+) -> None:
+    m = market
+    await set_billing(client, m.honey_maker, m.producer_a, vat_number="PL5260250274", invoice_email="f@pasieka.example")
+    await set_billing(client, m.buyer, m.buyer_org, vat_number="DE136695976")
+    [order] = (await place(client, m.buyer, m.checkout((m.honey, "20"))))["orders"]
+    invoice = order["invoice"]
+    await signed_in(client, m.buyer)
+    page = (await client.get(f"/invoices/{invoice['id']}")).text
+    assert f'href="/invoices/{invoice["id"]}/ksef">Download the invoice as KSeF FA(3)' in page
+    assert "credit-note" not in page
+    cancelled = await client.post(f"/api/v1/orders/{order['id']}/cancel", json={}, headers=m.buyer.headers)
+    assert cancelled.status_code == 200, cancelled.text
+
+    page = (await client.get(f"/invoices/{invoice['id']}")).text
+    assert f'href="/invoices/{invoice["id"]}/credit-note/pdf">Download the credit note as PDF</a>' in page
+    credit_note = await client.get(f"/invoices/{invoice['id']}/credit-note/pdf")
+    assert credit_note.status_code == 200
+    assert credit_note.headers["content-disposition"] == f'attachment; filename="{invoice["number"]}-C1.pdf"'
+    fa3 = await client.get(f"/invoices/{invoice['id']}/ksef")
+    assert fa3.status_code == 200
+    assert b"<P_12>0 WDT</P_12>" in fa3.content
+
+
 async def test_a_stranger_gets_the_not_found_page_for_the_invoice_files(client: Client, market: Market) -> None:
     m = market
     [order] = (await place(client, m.buyer, m.checkout((m.honey, "20"))))["orders"]
