@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel import clock
 from kernel.auth import Principal
 from kernel.errors import Forbidden, InvalidInput, NotFound
 from kernel.money import Amount, line_total
@@ -41,12 +40,10 @@ from marketplace.catalog.service import ListingService, plain
 from marketplace.catalog.units import REC20
 from marketplace.order.schemas import CheckoutCreate, CheckoutLine, CheckoutRead, VatGroupRead
 from marketplace.order.service import OrderService
-from marketplace.order.taxes import tax_parties, treatment
+from marketplace.order.taxes import listing_vats
 from marketplace.organization.models import OrganizationKind
 from marketplace.organization.service import OrganizationNotFound, OrganizationService
 from marketplace.tax.breakdown import TaxedAmount, breakdown
-from marketplace.tax.decision import NoRate
-from marketplace.tax.service import TaxService
 
 
 class NotInCart(NotFound):
@@ -160,29 +157,15 @@ class CartService:
         )
 
     async def _taxes(self, buyer_id: uuid.UUID, rows: Iterable[dict[str, Any]]) -> dict[uuid.UUID, CartLineVat | str]:
-        """Each listing's VAT as checkout decides it today for `buyer_id` (`OrderService.checkout`),
+        """Each listing's VAT as checkout decides it today for `buyer_id` (`order.taxes.listing_vats`),
         or, where it cannot be decided, checkout's words for why."""
-        listed = list(rows)
-        parties = await tax_parties(self.session, [buyer_id, *{row["organization_id"] for row in listed}])
-        book = await TaxService(self.session).rate_book(clock.today())
-        decided: dict[uuid.UUID, CartLineVat | str] = {}
-        for row in listed:
-            try:
-                taken = treatment(
-                    parties[row["organization_id"]],
-                    parties[buyer_id],
-                    book,
-                    row["vat_category"],
-                    row["classification_scheme"],
-                    row["classification_code"],
-                )
-            except NoRate as exc:
-                decided[row["id"]] = f"{exc}: the producer must change the listing's VAT category"
-                continue
-            decided[row["id"]] = CartLineVat(
-                category=taken.code, rate=plain(taken.rate), note=taken.note.value if taken.note else None
-            )
-        return decided
+        _, decided = await listing_vats(self.session, buyer_id, list(rows))
+        return {
+            listing_id: vat
+            if isinstance(vat, str)
+            else CartLineVat(category=vat.code, rate=plain(vat.rate), note=vat.note.value if vat.note else None)
+            for listing_id, vat in decided.items()
+        }
 
     async def listing_ids(self, principal: Principal) -> list[uuid.UUID]:
         """The caller's cart's listings in the order checkout numbers its lines (`lines[0]` first)."""

@@ -39,9 +39,12 @@ OVERLAP = dt.timedelta(minutes=10)
 #:     net = (total - credited) * (total - vat) / total,
 #: rounded half-up in integer arithmetic (numeric, so the product cannot overflow), and 0 when the total
 #: is 0. Its VAT after credits is `(total - credited) - net`, so net and VAT add up to what is owed. With
-#: no VAT it is `total - credited`, the value counted before orders carried VAT.
-NET_OF_VAT = """coalesce(div(2 * (o.total_minor - o.credited_minor)::numeric * (o.total_minor - o.vat_minor)
-    + o.total_minor, nullif(2 * o.total_minor, 0)), 0)"""
+#: no VAT it is `total - credited`, the value counted before orders carried VAT. An order nothing was
+#: credited on (nearly all) takes the exact shortcut `total - vat`: numeric division for every order
+#: made rebuilding the summary a third slower.
+NET_OF_VAT = """CASE WHEN o.credited_minor = 0 THEN o.total_minor - o.vat_minor
+    ELSE coalesce(div(2 * (o.total_minor - o.credited_minor)::numeric * (o.total_minor - o.vat_minor)
+        + o.total_minor, nullif(2 * o.total_minor, 0)), 0) END"""
 
 # The (hub, month) slices to rebuild: months with orders written since the last refresh, months still
 # holding orders without a rate (it may have arrived), and months from the earliest day whose rate was

@@ -34,13 +34,10 @@ from marketplace.order.repository import OrderRepository
 from marketplace.order.taxes import vat_breakdown
 from marketplace.organization.models import Organization
 from marketplace.organization.repository import OrganizationRepository
-from marketplace.payment.models import Invoice
+from marketplace.payment.models import Invoice, InvoiceStatus
 from marketplace.payment.service import InvoiceService, invoice_number
-from marketplace.tax.decision import VatNote
+from marketplace.tax.decision import EXEMPTION_CODES, VatNote
 from marketplace.tax.rates import NATIONAL_CURRENCY
-
-#: The VATEX code (BT-121) of each zero-rated category the law exempts.
-EXEMPTION_CODES = {"K": "VATEX-EU-IC", "AE": "VATEX-EU-AE", "G": "VATEX-EU-G", "O": "VATEX-EU-O"}
 
 
 class CreditNoteNotFound(NotFound):
@@ -151,8 +148,10 @@ class DocumentService:
         groups = vat_breakdown(lines, currency)
         net = sum(line.total_minor for line in lines)
         vat = sum(group.tax_minor for group in groups)
-        paid = invoice.paid_minor or 0
-        due = invoice.due_minor
+        # The invoice says what it said when issued, whatever was credited later (that is the credit
+        # note's): all of it due, or, once paid with nothing credited, paid in full (BT-113, BT-115).
+        paid = net + vat if invoice.status is InvoiceStatus.paid and invoice.credited_minor == 0 else 0
+        due = net + vat - paid
 
         def said(text_in: Callable[[str], str]) -> str:
             return wording.in_languages(languages, text_in)

@@ -21,7 +21,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
-from kernel import clock
+from kernel import clock, codes
 from kernel.bulk import copy_rows, row_of
 from kernel.errors import NotFound
 from kernel.fx import find_rate
@@ -30,7 +30,7 @@ from kernel.outbox import emit_many
 from marketplace.events import OrderPlaced
 from marketplace.order.models import Checkout, Order, OrderLine, OrderStatus, PaymentMethod
 from marketplace.order.repository import OrderRepository
-from marketplace.order.taxes import tax_parties, treatment
+from marketplace.order.taxes import tax_parties
 from marketplace.payment import stripe_currency
 from marketplace.payment.models import Invoice
 from marketplace.payment.service import InvoiceService
@@ -105,8 +105,13 @@ async def place_awarded_orders(
         seller = parties[item.producer_organization_id]
         # A tender's prices are bid net, for goods of the standard category (raises `NoRate`, 409,
         # when the supplier's country has no rates: an award is not placed at a guessed rate).
-        taken = treatment(
-            seller, parties[buyer], book, VatCategory.standard, item.classification_scheme, item.classification_code
+        taken = book.treatment(
+            seller,
+            parties[buyer],
+            VatCategory.standard,
+            item.classification_scheme,
+            item.classification_code,
+            codes.jurisdiction_country(item.delivery_jurisdiction),
         )
         vat = vat_of([TaxedAmount(code=taken.code, rate=taken.rate, net_minor=net)], item.currency)
         total = net + vat

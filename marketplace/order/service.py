@@ -51,15 +51,14 @@ from marketplace.order.schemas import (
     OrderRead,
     VatGroupRead,
 )
-from marketplace.order.taxes import order_vat, tax_parties, treatment, vat_breakdown, with_vat
+from marketplace.order.taxes import listing_vats, order_vat, vat_breakdown, with_vat
 from marketplace.organization.models import Organization, Role, Side
 from marketplace.organization.repository import OrganizationRepository
 from marketplace.organization.service import OrganizationService, require_verified_email
 from marketplace.payment import stripe_currency
 from marketplace.payment.repository import PaymentRepository
 from marketplace.payment.service import InvoiceService, invoice_summary
-from marketplace.tax.decision import NoRate, TaxParty, Treatment
-from marketplace.tax.service import TaxService
+from marketplace.tax.decision import TaxParty, Treatment
 
 
 class OrderNotFound(NotFound):
@@ -151,7 +150,7 @@ class OrderService:
         errors += await self._check_eligibility(taken, destination)
         if method is PaymentMethod.stripe:
             errors += await self._check_payable_by_card(taken)
-        parties, treatments, vat_errors = await self._taxes(buyer.id, taken)
+        parties, treatments, vat_errors = await self._taxes(buyer.id, taken, destination)
         errors += vat_errors
         if errors:
             raise CheckoutRefused(
@@ -339,28 +338,21 @@ class OrderService:
         return taken, errors, short
 
     async def _taxes(
-        self, buyer_id: uuid.UUID, taken: list[_Taken]
+        self, buyer_id: uuid.UUID, taken: list[_Taken], destination: str
     ) -> tuple[dict[uuid.UUID, TaxParty], dict[int, Treatment], list[FieldError]]:
-        """The VAT status of the buyer and the producers, each line's VAT (by its index), and the
-        lines whose VAT category has no rate in their producer's country today."""
-        parties = await tax_parties(self.session, [buyer_id, *{item.listing["organization_id"] for item in taken}])
-        book = await TaxService(self.session).rate_book(clock.today())
+        """The VAT status of the buyer and the producers, each line's VAT (by its index) for delivery
+        to `destination`, and the lines whose VAT category has no rate in their producer's country today."""
+        parties, decided = await listing_vats(
+            self.session, buyer_id, [item.listing for item in taken], codes.jurisdiction_country(destination)
+        )
         treatments: dict[int, Treatment] = {}
         errors: list[FieldError] = []
         for item in taken:
-            listing = item.listing
-            try:
-                treatments[item.index] = treatment(
-                    parties[listing["organization_id"]],
-                    parties[buyer_id],
-                    book,
-                    listing["vat_category"],
-                    listing["classification_scheme"],
-                    listing["classification_code"],
-                )
-            except NoRate as exc:
-                message = f"{exc}: the producer must change the listing's VAT category"
-                errors.append(FieldError(field=f"$.{item.field}.listing_id", message=message))
+            vat = decided[item.listing["id"]]
+            if isinstance(vat, str):
+                errors.append(FieldError(field=f"$.{item.field}.listing_id", message=vat))
+            else:
+                treatments[item.index] = vat
         return parties, treatments, errors
 
     async def _check_producers(self, hub_id: uuid.UUID, taken: list[_Taken]) -> list[FieldError]:

@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel import clock
 from marketplace.order.models import OrderLine
 from marketplace.organization.models import Organization
 from marketplace.tax.breakdown import Group, TaxedAmount, breakdown, vat_of
-from marketplace.tax.decision import TaxParty, Treatment
-from marketplace.tax.models import VatCategory
-from marketplace.tax.service import RateBook
+from marketplace.tax.decision import NoRate, TaxParty, Treatment
+from marketplace.tax.service import TaxService
 
 
 async def tax_parties(session: AsyncSession, organization_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, TaxParty]:
@@ -24,12 +25,29 @@ async def tax_parties(session: AsyncSession, organization_ids: Sequence[uuid.UUI
     return {organization.id: organization.tax_party for organization in rows}
 
 
-def treatment(
-    seller: TaxParty, buyer: TaxParty, book: RateBook, category: VatCategory, scheme: str, code: str
-) -> Treatment:
-    """The VAT of one line (`RateBook.treatment`); raises `tax.decision.NoRate` when the seller's
-    country has no rate of the category on the day."""
-    return book.treatment(seller, buyer, category, scheme, code)
+async def listing_vats(
+    session: AsyncSession, buyer_id: uuid.UUID, listings: Sequence[dict[str, Any]], destination: str | None = None
+) -> tuple[dict[uuid.UUID, TaxParty], dict[uuid.UUID, Treatment | str]]:
+    """The VAT status of the buyer and the listings' producers, and each listing's VAT (by listing
+    id) as bought today by `buyer_id` for delivery to `destination` (a country; default the
+    buyer's) — or, where its category has no rate in its producer's country, why, in the words
+    checkout refuses the line with (the cart shows the same)."""
+    parties = await tax_parties(session, [buyer_id, *{listing["organization_id"] for listing in listings}])
+    book = await TaxService(session).rate_book(clock.today())
+    decided: dict[uuid.UUID, Treatment | str] = {}
+    for listing in listings:
+        try:
+            decided[listing["id"]] = book.treatment(
+                parties[listing["organization_id"]],
+                parties[buyer_id],
+                listing["vat_category"],
+                listing["classification_scheme"],
+                listing["classification_code"],
+                destination,
+            )
+        except NoRate as exc:
+            decided[listing["id"]] = f"{exc}: the producer must change the listing's VAT category"
+    return parties, decided
 
 
 def with_vat(line: OrderLine, taken: Treatment) -> OrderLine:

@@ -15,6 +15,8 @@ and, for the zero-rated cases, the VATEX exemption reason code:
 | EU → other EU, buyer without VAT number                   | S/Z  | seller's     | seller_rate_abroad    |
 | goods across the EU's border (either way)                 | G    | 0            | export                |
 | services across the EU's border                           | O    | 0            | outside_scope         |
+
+Goods are placed where they are delivered, services where the buyer is established.
 """
 
 from __future__ import annotations
@@ -84,30 +86,45 @@ def supply_of(scheme: str, code: str) -> Supply:
     return Supply.goods
 
 
+#: The VATEX code (BT-121) of each category taxed at 0 for a reason of EU law.
+EXEMPTION_CODES = {"K": "VATEX-EU-IC", "AE": "VATEX-EU-AE", "G": "VATEX-EU-G", "O": "VATEX-EU-O"}
+
+
+def _zero(code: str, note: VatNote) -> Treatment:
+    return Treatment(code=code, rate=Decimal(0), note=note, exemption_code=EXEMPTION_CODES.get(code))
+
+
 def decide(  # noqa: PLR0911 - one return per row of the table above
-    seller: TaxParty, buyer: TaxParty, supply: Supply, category: VatCategory, seller_rate: Decimal | None
+    seller: TaxParty,
+    buyer: TaxParty,
+    supply: Supply,
+    category: VatCategory,
+    seller_rate: Decimal | None,
+    destination: str | None = None,
 ) -> Treatment:
     """The VAT of a line sold by `seller` to `buyer`; `seller_rate` is the rate of `category` in
-    the seller's country on the day of the order (None: the country has no such rate). Raises
-    `NoRate` when the seller's rate applies but there is none."""
+    the seller's country on the day of the order (None: the country has no such rate). Goods cross
+    a border when they are delivered to `destination` (a country; default the buyer's) outside the
+    seller's country: goods a foreign buyer takes delivery of in the seller's country are a domestic
+    sale. Services are supplied where the buyer is (Article 44). Raises `NoRate` when the seller's
+    rate applies but there is none."""
     if seller.scheme is VatScheme.not_registered:
-        return Treatment(code="O", rate=Decimal(0), note=VatNote.not_registered, exemption_code="VATEX-EU-O")
+        return _zero("O", VatNote.not_registered)
     if seller.scheme is VatScheme.small_business:
-        return Treatment(code="E", rate=Decimal(0), note=VatNote.small_business)
+        return _zero("E", VatNote.small_business)
     if category is VatCategory.exempt:
-        return Treatment(code="E", rate=Decimal(0), note=VatNote.exempt)
-    if seller.country != buyer.country:
-        if seller.country not in EU_MEMBERS or buyer.country not in EU_MEMBERS:
-            if supply is Supply.goods:
-                return Treatment(code="G", rate=Decimal(0), note=VatNote.export, exemption_code="VATEX-EU-G")
-            return Treatment(code="O", rate=Decimal(0), note=VatNote.outside_scope, exemption_code="VATEX-EU-O")
-        if buyer.identified:
-            if supply is Supply.goods:
-                return Treatment(code="K", rate=Decimal(0), note=VatNote.intra_community, exemption_code="VATEX-EU-IC")
-            return Treatment(code="AE", rate=Decimal(0), note=VatNote.reverse_charge, exemption_code="VATEX-EU-AE")
+        return _zero("E", VatNote.exempt)
+    place = (destination or buyer.country) if supply is Supply.goods else buyer.country
+    if seller.country != place:
+        if seller.country not in EU_MEMBERS or place not in EU_MEMBERS:
+            return _zero("G", VatNote.export) if supply is Supply.goods else _zero("O", VatNote.outside_scope)
+        if buyer.identified and buyer.country != seller.country:
+            return (
+                _zero("K", VatNote.intra_community) if supply is Supply.goods else _zero("AE", VatNote.reverse_charge)
+            )
     if seller_rate is None:
         raise NoRate(f"{seller.country} has no {category.value} VAT rate")
-    note = VatNote.seller_rate_abroad if seller.country != buyer.country else None
+    note = VatNote.seller_rate_abroad if seller.country != place else None
     if category is VatCategory.zero or seller_rate == 0:
         return Treatment(code="Z", rate=Decimal(0), note=note)
     return Treatment(code="S", rate=seller_rate, note=note)

@@ -36,12 +36,13 @@ class RateBook:
         category: VatCategory,
         classification_scheme: str,
         classification_code: str,
+        destination: str | None = None,
     ) -> Treatment:
         """The VAT of one line of goods so classified and of that category, sold by `seller` to
-        `buyer` on the day (`decision.decide`); raises `NoRate` when the seller's country has no
-        rate of the category then."""
+        `buyer` and delivered to `destination` (a country) on the day (`decision.decide`); raises
+        `NoRate` when the seller's country has no rate of the category then."""
         supply = supply_of(classification_scheme, classification_code)
-        return decide(seller, buyer, supply, category, self.rate(seller.country, category))
+        return decide(seller, buyer, supply, category, self.rate(seller.country, category), destination)
 
     def read(self, country: str, category: VatCategory) -> VatRateRead:
         correction = max(
@@ -62,12 +63,13 @@ class RateBook:
                 valid_from=correction.valid_from,
                 source="corrected",
             )
+        # Zero and exempt are 0 in every country whose rates are known (shipped, or corrected only).
+        known = shipped_from > dt.date.min or any(c.country == country for c in self._corrections)
         zero_rated = category in (VatCategory.zero, VatCategory.exempt)
         return VatRateRead(
             country=country,
             category=category,
-            # Zero and exempt are 0 wherever they are not corrected away, even where only corrections know the country.
-            rate=Decimal(0) if zero_rated else shipped_rate(country, category, self.day),
+            rate=Decimal(0) if zero_rated and known else shipped_rate(country, category, self.day),
             valid_from=shipped_from,
             source="shipped",
         )

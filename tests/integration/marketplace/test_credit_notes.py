@@ -145,6 +145,9 @@ async def test_a_cancelled_invoice_is_cancelled_in_full_by_a_valid_credit_note(
     invoice = await invoice_of(client, market.buyer, order)
     assert (invoice["status"], invoice["has_credit_note"]) == ("void", True)
 
+    # The invoice itself still says what it said when issued, and stays a valid e-invoice.
+    issued = await client.get(f"/api/v1/invoices/{invoice['id']}/xrechnung", headers=market.buyer.headers)
+    assert errors(validate(issued.content)) == []
     tree = await credit_note_xml(client, market.buyer, invoice)
     assert etree.QName(tree).localname == "CreditNote"
     assert tree.findtext("cbc:CreditNoteTypeCode", namespaces=UBL) == "381"
@@ -194,6 +197,9 @@ async def test_a_partial_refund_is_credited_over_the_vat_rates_to_the_cent(
         True,
     )
 
+    issued = await client.get(f"/api/v1/invoices/{invoice['id']}/factur-x", headers=owner.headers)
+    _, issued_xml = facturx.get_xml_from_pdf(issued.content, check_xsd=False)
+    assert errors(validate(issued_xml)) == []  # BT-115 = BT-112 - BT-113 still holds after the credit
     tree = await credit_note_xml(client, owner, invoice)
     groups = subtotals(tree)
     assert [rate for rate, _, _ in groups] == ["7", "19"]

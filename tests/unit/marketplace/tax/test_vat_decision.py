@@ -95,6 +95,31 @@ def test_line_vat_follows_the_eu_b2b_rules(
     assert (taken.code, taken.rate, taken.note) == (code, Decimal(rate), note)
 
 
+@pytest.mark.parametrize(
+    ("seller", "buyer", "supply", "destination", "code", "rate", "note"),
+    [
+        # A Swiss buyer takes the goods in Görlitz: a German sale, not an export.
+        ("DE", "CH", G, "DE", "S", "19", None),
+        # A German buyer with a VAT number takes them in Zgorzelec: a Polish sale, not intra-Community.
+        ("PL", "DE", G, "PL", "S", "23", None),
+        # A German seller delivers to Poland for a buyer identified in Germany: German VAT (Art. 138 needs
+        # the buyer identified in another member state than the one the goods leave).
+        ("DE", "DE", G, "PL", "S", "19", VatNote.seller_rate_abroad),
+        # Delivered to Poland for a Czech buyer with a VAT number: intra-Community.
+        ("DE", "CZ", G, "PL", "K", "0", VatNote.intra_community),
+        # Services are supplied where the buyer is, wherever they are performed.
+        ("PL", "DE", SV, "PL", "AE", "0", VatNote.reverse_charge),
+    ],
+)
+def test_goods_are_taxed_where_they_are_delivered_and_services_where_the_buyer_is(
+    seller: str, buyer: str, supply: Supply, destination: str, code: str, rate: str, note: VatNote | None
+) -> None:
+    taken = decide(
+        party(seller, REG), party(buyer, REG), supply, STD, shipped_rate(seller, STD, DAY), destination=destination
+    )
+    assert (taken.code, taken.rate, taken.note) == (code, Decimal(rate), note)
+
+
 def test_zero_rated_lines_cite_their_vatex_code_when_the_law_exempts_them() -> None:
     ic = decide(party("PL", REG), party("DE", REG), G, STD, Decimal(23))
     rc = decide(party("PL", REG), party("DE", REG), SV, STD, Decimal(23))
