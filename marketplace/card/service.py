@@ -925,7 +925,9 @@ class CardPaymentService:
         orders = {o.id: o for o in await self.orders.by_ids(payment.order_ids)}
         shares = apportion(payment.settlement_amount_minor, [orders[i].display_total_minor for i in payment.order_ids])
         share = shares[payment.order_ids.index(order.id)]
-        amount = transfer_amount(share - hub_fee(share, fee_percent), payment.settlement_currency)
+        # The hub's fee is on the goods, not on the VAT the producer owes its tax office.
+        net_share = in_proportion(share, order.total_minor - order.vat_minor, order.total_minor)
+        amount = transfer_amount(share - hub_fee(net_share, fee_percent), payment.settlement_currency)
         record = CardTransfer(
             order_id=order.id,
             status=MoveStatus.pending,

@@ -200,6 +200,29 @@ async def test_a_card_checkout_is_paid_once_and_each_producer_gets_its_share_les
     assert read.json()["settled"] == {"amount_minor": total, "currency": "EUR"}
 
 
+async def test_the_hub_fee_is_taken_on_the_goods_not_on_the_vat_when_the_producer_charges_vat(
+    card_client: Client, stub: StripeStub, market: Market, onboarded: dict[str, str], run_jobs: Any
+) -> None:
+    m = market
+    billing = {"vat_scheme": "registered", "vat_number": "PL5260250274"}
+    saved = await card_client.put(
+        f"/api/v1/organizations/{m.producer_a['id']}/billing", json=billing, headers=m.honey_maker.headers
+    )
+    assert saved.status_code == 200, saved.text
+    checkout = await card_checkout(card_client, m, (m.honey, "20"))
+    [placed] = checkout["orders"]
+    assert placed["vat"]["amount_minor"] > 0  # Polish VAT: the German buyer has no VAT number
+    payment = await start_payment(card_client, m, checkout)
+    await succeed(card_client, stub, payment)
+    await run_jobs()
+    [sent] = stub.requests_to("POST", "/v1/transfers")
+    share = placed["display_total"]["amount_minor"]
+    total, vat = placed["total"]["amount_minor"], placed["vat"]["amount_minor"]
+    net_share = int((Decimal(share) * (total - vat) / total).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    assert sent.params["amount"] == str(share - fee(net_share))
+    assert fee(net_share) < fee(share)
+
+
 async def test_a_replayed_webhook_has_no_second_effect(
     card_client: Client,
     stub: StripeStub,
