@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeAlias
 
+import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.auth import Principal
@@ -130,15 +131,8 @@ class DocumentService:
             document = await self.credit_note(principal, invoice_id)
         else:
             document = await self.document(principal, invoice_id)
-        match written_as:
-            case DocumentFormat.pdf:
-                return DocumentFile(f"{document.number}.pdf", pdf.invoice_pdf(document), "application/pdf")
-            case DocumentFormat.xrechnung:
-                return DocumentFile(f"{document.number}-xrechnung.xml", xml.xrechnung(document), "application/xml")
-            case DocumentFormat.facturx:
-                return DocumentFile(f"{document.number}-factur-x.pdf", hybrid.facturx_pdf(document), "application/pdf")
-            case DocumentFormat.ksef:
-                return DocumentFile(f"{document.number}-ksef-fa3.xml", fa3(document), "application/xml")
+        # Writing a file takes up to a tenth of a second (a PDF most): off the event loop.
+        return await anyio.to_thread.run_sync(_written, document, written_as)
 
     async def _gather(
         self, invoice: Invoice, order: Order, lines: list[OrderLine], seller: Organization, buyer: Organization
@@ -239,6 +233,18 @@ class DocumentService:
             rate_date=rate_date,
             rate_source=source,
         )
+
+
+def _written(document: Document, written_as: DocumentFormat) -> DocumentFile:
+    match written_as:
+        case DocumentFormat.pdf:
+            return DocumentFile(f"{document.number}.pdf", pdf.invoice_pdf(document), "application/pdf")
+        case DocumentFormat.xrechnung:
+            return DocumentFile(f"{document.number}-xrechnung.xml", xml.xrechnung(document), "application/xml")
+        case DocumentFormat.facturx:
+            return DocumentFile(f"{document.number}-factur-x.pdf", hybrid.facturx_pdf(document), "application/pdf")
+        case DocumentFormat.ksef:
+            return DocumentFile(f"{document.number}-ksef-fa3.xml", fa3(document), "application/xml")
 
 
 def _language(organization: Organization) -> str:
