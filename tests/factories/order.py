@@ -132,3 +132,33 @@ async def stock_of(client: AsyncTestClient[Any], account: Account, listing: dict
     assert response.status_code == 200, response.text
     stock: str = response.json()["stock_on_hand"]
     return stock
+
+
+async def set_billing(
+    client: AsyncTestClient[Any], owner: Account, organization: dict[str, Any], **details: Any
+) -> None:
+    """The organisation's invoicing details, registered for VAT unless `vat_scheme` says otherwise."""
+    body = {"vat_scheme": "registered", **details}
+    response = await client.put(f"/api/v1/organizations/{organization['id']}/billing", json=body, headers=owner.headers)
+    assert response.status_code == 200, response.text
+
+
+async def german_seller(client: AsyncTestClient[Any], market: Market, **billing: Any) -> tuple[Account, dict[str, Any]]:
+    """A German beekeeper in Görlitz, admitted to the market's hub (prices in euro), registered for
+    VAT as DE136695976, with `billing` (address, IBAN ...) on top."""
+    owner = await register(client)
+    organization = await admitted_organization(
+        client,
+        market.hub,
+        owner,
+        market.coordinator,
+        legal_name="Lausitzer Honig GbR",
+        registration=german_registration(),
+        country="DE",
+        subdivision="DE-SN",
+        municipality="Görlitz",
+        default_currency="EUR",
+        languages=["de"],
+    )
+    await set_billing(client, owner, organization, vat_number="DE136695976", **billing)
+    return owner, organization

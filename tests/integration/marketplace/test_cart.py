@@ -25,7 +25,7 @@ from marketplace.order.schemas import Address, Delivery
 from marketplace.order.service import OutOfStock
 from marketplace.organization.service import OrganizationNotFound
 from tests.factories.identity import Account
-from tests.factories.order import ADDRESS, Market, build_market, place, stock_of
+from tests.factories.order import ADDRESS, Market, build_market, place, set_billing, stock_of
 
 Client = AsyncTestClient[Any]
 Sessions = async_sessionmaker[AsyncSession]
@@ -154,11 +154,7 @@ async def test_the_cart_carries_the_vat_checkout_charges_when_read_for_the_buyer
     client: Client, sessions: Sessions, market: Market
 ) -> None:
     m = market
-    body = {"vat_scheme": "registered", "vat_number": "PL5260250274"}
-    billed = await client.put(
-        f"/api/v1/organizations/{m.producer_a['id']}/billing", json=body, headers=m.honey_maker.headers
-    )
-    assert billed.status_code == 200, billed.text
+    await set_billing(client, m.honey_maker, m.producer_a, vat_number="PL5260250274")
     await add(sessions, m.buyer, m.honey, "20")
     await add(sessions, m.buyer, m.jam, "5")
     await add(sessions, m.buyer, m.cheese, "2")

@@ -22,8 +22,8 @@ from marketplace.invoicing.validation import errors, validate
 from marketplace.invoicing.wording import credit_reason_text
 from tests.factories.catalog import create_listing
 from tests.factories.identity import Account, register
-from tests.factories.order import Market, build_market, place
-from tests.factories.organization import admitted_organization, create_organization, german_registration
+from tests.factories.order import Market, build_market, german_seller, place, set_billing
+from tests.factories.organization import create_organization
 
 Client = AsyncTestClient[Any]
 UBL = {
@@ -37,34 +37,12 @@ async def market(client: Client, sessions: async_sessionmaker[AsyncSession], set
     return await build_market(client, sessions, settings)
 
 
-async def set_billing(client: Client, owner: Account, organization: dict[str, Any], **details: Any) -> None:
-    body = {"vat_scheme": "registered", **details}
-    response = await client.put(f"/api/v1/organizations/{organization['id']}/billing", json=body, headers=owner.headers)
-    assert response.status_code == 200, response.text
-
-
 @pytest.fixture
 async def seller(client: Client, market: Market) -> tuple[Account, dict[str, Any]]:
     """A German beekeeper selling honey at 7 % and candles at 19 % to the town of Görlitz."""
-    owner = await register(client)
-    organization = await admitted_organization(
+    owner, organization = await german_seller(
         client,
-        market.hub,
-        owner,
-        market.coordinator,
-        legal_name="Lausitzer Honig GbR",
-        registration=german_registration(),
-        country="DE",
-        subdivision="DE-SN",
-        municipality="Görlitz",
-        default_currency="EUR",
-        languages=["de"],
-    )
-    await set_billing(
-        client,
-        owner,
-        organization,
-        vat_number="DE136695976",
+        market,
         street="Berliner Straße 12",
         postal_code="02826",
         iban="DE89370400440532013000",

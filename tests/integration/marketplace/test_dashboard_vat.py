@@ -17,8 +17,7 @@ from kernel.db import transaction
 from marketplace.dashboard.repository import NET_OF_VAT
 from marketplace.order.models import Order
 from tests.factories.dashboard import period_trade
-from tests.factories.identity import Account
-from tests.factories.order import EUR_PLN, build_market, place
+from tests.factories.order import EUR_PLN, build_market, place, set_billing
 
 Client = AsyncTestClient[Any]
 
@@ -29,12 +28,6 @@ def half_up(value: Decimal) -> int:
 
 def in_euro(pln_minor: int) -> int:
     return half_up(Decimal(pln_minor) / EUR_PLN)
-
-
-async def registered_for_vat(client: Client, owner: Account, organization: dict[str, Any], vat_number: str) -> None:
-    body = {"vat_scheme": "registered", "vat_number": vat_number}
-    response = await client.put(f"/api/v1/organizations/{organization['id']}/billing", json=body, headers=owner.headers)
-    assert response.status_code == 200, response.text
 
 
 async def credit(sessions: async_sessionmaker[AsyncSession], order_id: str, amount_minor: int) -> None:
@@ -48,11 +41,11 @@ async def test_an_order_with_vat_counts_its_net_across_the_border_and_shows_its_
     client: Client, sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
     m = await build_market(client, sessions, settings)
-    await registered_for_vat(client, m.honey_maker, m.producer_a, "PL5260250274")
+    await set_billing(client, m.honey_maker, m.producer_a, vat_number="PL5260250274")
     [taxed] = (await place(client, m.buyer, m.checkout((m.honey, "20"))))["orders"]
     # 20 kg at 44.00 PLN, and 23 % Polish VAT: the German buyer gave no VAT number.
     assert (taxed["total"]["amount_minor"], taxed["vat"]["amount_minor"]) == (108240, 20240)
-    await registered_for_vat(client, m.buyer, m.buyer_org, "DE136695976")
+    await set_billing(client, m.buyer, m.buyer_org, vat_number="DE136695976")
     [intra] = (await place(client, m.buyer, m.checkout((m.jam, "5"))))["orders"]
     assert (intra["total"]["amount_minor"], intra["vat"]["amount_minor"]) == (6000, 0)  # intra-Community: 0 %
 
@@ -71,7 +64,7 @@ async def test_a_partly_credited_order_counts_what_is_left_of_it_net_of_vat(
     client: Client, sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
     m = await build_market(client, sessions, settings)
-    await registered_for_vat(client, m.honey_maker, m.producer_a, "PL5260250274")
+    await set_billing(client, m.honey_maker, m.producer_a, vat_number="PL5260250274")
     [order] = (await place(client, m.buyer, m.checkout((m.honey, "20"))))["orders"]
     # 100.00 PLN of the 1,082.40 PLN owed is credited: the VAT's share of it goes with it.
     await credit(sessions, order["id"], 10000)

@@ -20,8 +20,8 @@ from marketplace.invoicing.validation import errors, validate
 from marketplace.invoicing.wording import note_text
 from marketplace.tax.decision import VatNote
 from tests.factories.catalog import create_listing
-from tests.factories.identity import Account, register
-from tests.factories.order import EUR_PLN, Market, build_market, place
+from tests.factories.identity import register
+from tests.factories.order import EUR_PLN, Market, build_market, place, set_billing
 from tests.factories.organization import admitted_organization, create_organization
 
 Client = AsyncTestClient[Any]
@@ -31,12 +31,6 @@ LEITWEG_ID = "991-33333TEST-33"
 @pytest.fixture
 async def market(client: Client, sessions: async_sessionmaker[AsyncSession], settings: Settings) -> Market:
     return await build_market(client, sessions, settings)
-
-
-async def set_billing(client: Client, owner: Account, organization: dict[str, Any], **details: Any) -> None:
-    body = {"vat_scheme": "registered", **details}
-    response = await client.put(f"/api/v1/organizations/{organization['id']}/billing", json=body, headers=owner.headers)
-    assert response.status_code == 200, response.text
 
 
 @pytest.fixture

@@ -14,9 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from borderhub.settings import Settings
 from kernel import clock
 from tests.factories.catalog import create_listing
-from tests.factories.identity import Account, register
-from tests.factories.order import Market, build_market, place
-from tests.factories.organization import admitted_organization, german_registration, platform_admin
+from tests.factories.order import Market, build_market, german_seller, place, set_billing
+from tests.factories.organization import platform_admin
 
 Client = AsyncTestClient[Any]
 
@@ -24,12 +23,6 @@ Client = AsyncTestClient[Any]
 @pytest.fixture
 async def market(client: Client, sessions: async_sessionmaker[AsyncSession], settings: Settings) -> Market:
     return await build_market(client, sessions, settings)
-
-
-async def set_billing(client: Client, owner: Account, organization: dict[str, Any], **details: Any) -> None:
-    body = {"vat_scheme": "registered", **details}
-    response = await client.put(f"/api/v1/organizations/{organization['id']}/billing", json=body, headers=owner.headers)
-    assert response.status_code == 200, response.text
 
 
 def vat(net_minor: int, rate: str) -> int:
@@ -79,25 +72,6 @@ async def test_a_buyer_without_a_vat_number_pays_the_sellers_rate_and_the_card_t
     assert order["total"]["amount_minor"] == net + vat(net, "23")
     assert order["invoice"]["amount_due"]["amount_minor"] == net + vat(net, "23")
     assert {line["vat_note"] for line in order["lines"]} == {"seller_rate_abroad"}
-
-
-async def german_seller(client: Client, market: Market) -> tuple[Account, dict[str, Any]]:
-    owner = await register(client)
-    organization = await admitted_organization(
-        client,
-        market.hub,
-        owner,
-        market.coordinator,
-        legal_name="Lausitzer Honig GbR",
-        registration=german_registration(),
-        country="DE",
-        subdivision="DE-SN",
-        municipality="Görlitz",
-        default_currency="EUR",
-        languages=["de"],
-    )
-    await set_billing(client, owner, organization, vat_number="DE136695976")
-    return owner, organization
 
 
 async def test_a_domestic_sale_takes_the_rate_of_each_lines_category(client: Client, market: Market) -> None:

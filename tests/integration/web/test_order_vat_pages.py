@@ -19,11 +19,9 @@ from marketplace.invoicing.wording import note_text
 from marketplace.tax.decision import VatNote
 from tests.factories.catalog import create_listing
 from tests.factories.identity import PASSWORD, Account, register
-from tests.factories.order import ADDRESS, Market, build_market, place
+from tests.factories.order import ADDRESS, Market, build_market, german_seller, place, set_billing
 from tests.factories.organization import (
-    admitted_organization,
     create_organization,
-    german_registration,
     platform_admin,
 )
 from tests.integration.web.pages import sign_in_page, submit
@@ -43,12 +41,6 @@ async def signed_in(client: Client, account: Account) -> None:
     assert answered.status_code == 303, answered.text
 
 
-async def set_billing(client: Client, owner: Account, organization: dict[str, Any], **details: Any) -> None:
-    body = {"vat_scheme": "registered", **details}
-    response = await client.put(f"/api/v1/organizations/{organization['id']}/billing", json=body, headers=owner.headers)
-    assert response.status_code == 200, response.text
-
-
 def money(amount_minor: int, currency: str) -> str:
     """As an English reader's page writes it (`€1,024.00`)."""
     return numbers.format_currency(Decimal(amount_minor) / 100, currency, locale="en")
@@ -64,21 +56,7 @@ async def german_goods(client: Client, market: Market) -> tuple[dict[str, Any], 
     """A German beekeeper registered for VAT selling honey (reduced rate, 7 %) and candles (standard,
     19 %) in the market's hub; the town of Görlitz, a German buyer, registered for VAT too."""
     m = market
-    owner = await register(client)
-    seller = await admitted_organization(
-        client,
-        m.hub,
-        owner,
-        m.coordinator,
-        legal_name="Lausitzer Honig GbR",
-        registration=german_registration(),
-        country="DE",
-        subdivision="DE-SN",
-        municipality="Görlitz",
-        default_currency="EUR",
-        languages=["de"],
-    )
-    await set_billing(client, owner, seller, vat_number="DE136695976")
+    owner, seller = await german_seller(client, m)
     await set_billing(client, m.buyer, m.buyer_org, vat_number="DE811128135")
     honey = await create_listing(client, owner, seller, vat_category="reduced")
     candles = await create_listing(
