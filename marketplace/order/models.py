@@ -191,8 +191,8 @@ class Order(Entity):
 
     @property
     def net_total_minor(self) -> int:
-        """What the goods were worth in the end: the total less what a dispute's decision credited.
-        The trade value the dashboards count."""
+        """What the buyer paid in the end: the total (VAT included) less what a dispute's decision
+        credited. The dashboards count this net of VAT (`dashboard.repository.NET_OF_VAT`)."""
         return self.total_minor - self.credited_minor
 
     def parties_allowed(self, to: OrderStatus) -> frozenset[Party] | None:
