@@ -17,8 +17,11 @@ import msgspec
 from advanced_alchemy.base import UUIDv7AuditBase, orm_registry
 from sqlalchemy import ColumnElement, Enum, MetaData, any_, bindparam, event, text
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
+
+from kernel import cache
 
 #: One Postgres schema per package keeps package boundaries visible in the database; the kernel's
 #: own tables (outbox, audit log, idempotency keys, FX rates) live in this one.
@@ -43,18 +46,27 @@ class Entity(UUIDv7AuditBase):
 
 
 def create_engine(url: str, *, pool_size: int = 10, **kwargs: Any) -> AsyncEngine:
-    return create_async_engine(
-        url,
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=True,
-        **kwargs,
-    )
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, **kwargs)
+    event.listen(engine.sync_engine.pool, "checkout", _refuse_closed_connection)
+    return engine
+
+
+def _refuse_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Hand out no connection the server has closed (a restart, an idle timeout): the pool then
+    tries another, or a new one.
+
+    Instead of `pool_pre_ping`, whose ping is three round trips (BEGIN, an empty query, ROLLBACK)
+    before every request's first statement — a fifth of a one-row read. asyncpg learns of a closed
+    socket as the event loop reads it, so this costs nothing; a connection that breaks unnoticed
+    fails its request with 503 and SQLAlchemy then renews the whole pool."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise DisconnectionError("the server closed this connection")
 
 
 def session_factory(engine: AsyncEngine, info: dict[str, Any] | None = None) -> async_sessionmaker[AsyncSession]:
     """Sessions on `engine`; `info` is what every session carries (the outbox registry: see
-    `kernel.outbox.session_info`)."""
+    `kernel.outbox.session_info`), and the store of `kernel.cache` they share."""
+    info = {cache.STORE: cache.new_store(), **(info or {})}
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
 
 
@@ -132,6 +144,26 @@ async def driver_connection(session: AsyncSession) -> Any:
         # without one, work on the bare connection would commit on its own.
         await connection.exec_driver_sql("SELECT 1")
     return driver
+
+
+async def fetch(session: AsyncSession, sql: str, *args: Any) -> list[Any]:
+    """The rows of a read sent on the asyncpg connection under `session`, past SQLAlchemy.
+
+    For the reads nearly every request makes (who is calling, the object it names): SQLAlchemy's own
+    work per statement (building it, its cache key, the greenlet hop, the ORM's identity map) costs
+    several times what asyncpg does for the same query (`benchmarks/per_request.py`). Reads only:
+    before the session's first SQLAlchemy statement no transaction has begun, so this one runs on its
+    own — which under READ COMMITTED, where every statement takes its own snapshot, reads the same.
+    The connection stays the session's for the rest of its transaction."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    rows: list[Any] = await raw.driver_connection.fetch(sql, *args)  # type: ignore[union-attr]
+    return rows
+
+
+async def fetch_as(session: AsyncSession, sql: str, row_type: type[S], *args: Any) -> list[S]:
+    """`fetch`'s rows as `row_type`, matched by column name (text to enums, JSON to structs)."""
+    return msgspec.convert([dict(row) for row in await fetch(session, sql, *args)], list[row_type])  # type: ignore[valid-type]
 
 
 async def rows_as(session: AsyncSession, sql: str, params: dict[str, Any], row_type: type[S]) -> list[S]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import uuid
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 from sqlalchemy import (
     CHAR,
     CheckConstraint,
@@ -78,6 +80,38 @@ class Listing(Entity):
         enum_type(VatCategory, "vat_category"), default=VatCategory.standard, server_default="standard"
     )
     """Its rate is the seller's country's for the category on the day of the order (`marketplace.tax`)."""
+
+
+class ListingRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A listing's columns and its producer's country (its VAT's), as one listing is read
+    (`ListingRepository.shown`): the columns under `Listing`'s own names."""
+
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    sku: str
+    status: ListingStatus
+    default_language: str
+    translations: dict[str, dict[str, str]]
+    classification_scheme: Scheme
+    classification_code: str
+    unit_code: str
+    pack_size: Decimal
+    min_order_quantity: Decimal
+    currency: str
+    price_tiers: list[dict[str, str]]
+    stock_on_hand: Decimal
+    lead_time_days: int
+    origin_country: str
+    origin_subdivision: str | None
+    origin_municipality: str | None
+    ships_to: list[str]
+    image_urls: list[str]
+    credential_ids: list[uuid.UUID]
+    version: int
+    vat_category: VatCategory
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    producer_country: str
 
 
 class ListingRevision(Entity):

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import ARRAY, String, Uuid, case, cast, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel.db import equals_any
-from marketplace.catalog.models import Listing, ListingPhoto, ListingRevision, ListingStatus
+from kernel.db import equals_any, fetch_as
+from marketplace.catalog.models import Listing, ListingPhoto, ListingRevision, ListingRow, ListingStatus
 from marketplace.hub.models import Hub
 from marketplace.organization.models import (
     HubMembership,
@@ -20,6 +20,12 @@ from marketplace.organization.models import (
     Organization,
     OrganizationKind,
 )
+
+_SHOWN = """
+SELECT l.*, o.country AS producer_country
+FROM marketplace.listing l JOIN marketplace.organization o ON o.id = l.organization_id
+WHERE l.id = $1
+"""
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,12 @@ class ListingRepository:
         if for_update:
             statement = statement.with_for_update()
         return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def shown(self, listing_id: uuid.UUID) -> ListingRow | None:
+        """The listing and its producer's country, for reading it (sent past SQLAlchemy:
+        `kernel.db.fetch_as`)."""
+        found = await fetch_as(self.session, _SHOWN, ListingRow, listing_id)
+        return found[0] if found else None
 
     async def by_sku(self, organization_id: uuid.UUID, sku: str) -> Listing | None:
         return (

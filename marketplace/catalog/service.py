@@ -21,7 +21,7 @@ from kernel.negotiation import pick_language
 from kernel.outbox import emit
 from kernel.pagination import Page, PageParams
 from marketplace.catalog import classification, rules
-from marketplace.catalog.models import Listing, ListingRevision, ListingStatus
+from marketplace.catalog.models import Listing, ListingRevision, ListingRow, ListingStatus
 from marketplace.catalog.repository import ListingRepository
 from marketplace.catalog.schemas import (
     CatalogueEntry,
@@ -192,7 +192,7 @@ def plain(value: Decimal) -> Decimal:
     return Decimal(format(value.normalize(), "f"))
 
 
-def tiers_of(listing: Listing) -> list[tuple[Decimal, Decimal]]:
+def tiers_of(listing: Listing | ListingRow) -> list[tuple[Decimal, Decimal]]:
     return [(Decimal(t["min_quantity"]), Decimal(t["unit_price"])) for t in listing.price_tiers]
 
 
@@ -257,13 +257,16 @@ class ListingService:
         if listing is None:
             raise ListingNotFound("no such listing")
         self._read[listing_id] = listing
+        await self._check_visible(principal, listing)
+        return listing
+
+    async def _check_visible(self, principal: Principal | None, listing: Listing | ListingRow) -> None:
         if listing.status not in VISIBLE_TO_ALL:
             standing = (
                 None if principal is None else await self.organizations.standing(principal, listing.organization_id)
             )
             if standing is None or not can_read(standing):
                 raise ListingNotFound("no such listing")
-        return listing
 
     # --- VAT -------------------------------------------------------------------
 
@@ -292,7 +295,12 @@ class ListingService:
     async def read(
         self, principal: Principal, listing_id: uuid.UUID, preference: Preference = Preference()
     ) -> ListingRead:
-        return await self._shown(await self.readable(principal, listing_id), preference)
+        listing = await self.repo.shown(listing_id)
+        if listing is None:
+            raise ListingNotFound("no such listing")
+        await self._check_visible(principal, listing)
+        rate = (await self.vat_rates()).rate(listing.producer_country, listing.vat_category)
+        return _listing_read(listing, preference, rate)
 
     async def list_of_producer(
         self,
@@ -728,7 +736,7 @@ def _catalogue_entry(
     )
 
 
-def _listing_read(listing: Listing, preference: Preference, vat_rate: Decimal | None) -> ListingRead:
+def _listing_read(listing: Listing | ListingRow, preference: Preference, vat_rate: Decimal | None) -> ListingRead:
     """`vat_rate`: today's rate of the listing's VAT category in its producer's country."""
     texts = {language: Translation(**text) for language, text in sorted(listing.translations.items())}
     language = pick_language(list(texts), list(preference.languages), listing.default_language)

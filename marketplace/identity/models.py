@@ -6,6 +6,7 @@ import datetime as dt
 import enum
 import uuid
 
+import msgspec
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -164,3 +165,26 @@ class RefreshToken(Entity):
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SignIn(msgspec.Struct, frozen=True, kw_only=True):
+    """A session and its user, as every signed-in request reads them (`SessionRepository.sign_in`):
+    the user's columns under the `User`'s own names, the session's prefixed."""
+
+    id: uuid.UUID
+    email: str
+    full_name: str
+    preferred_language: str | None
+    is_platform_admin: bool
+    is_active: bool
+    email_verified_at: dt.datetime | None
+    notify_in_app: bool
+    notify_email: EmailFrequency
+    created_at: dt.datetime
+    session_id: uuid.UUID
+    session_kind: SessionKind
+    session_secret_digest: str | None
+    session_last_used_at: dt.datetime
+    session_expires_at: dt.datetime
+    session_ends_at: dt.datetime | None
+    session_revoked_at: dt.datetime | None

@@ -9,16 +9,27 @@ from collections.abc import Collection
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.db import fetch_as
 from marketplace.identity.models import (
     AccountToken,
     ApiKey,
     LoginFailure,
     RefreshToken,
-    SessionKind,
+    SignIn,
     TokenPurpose,
     User,
     UserSession,
 )
+
+_SIGN_IN = """
+SELECT u.id, u.email, u.full_name, u.preferred_language, u.is_platform_admin, u.is_active, u.email_verified_at,
+       u.notify_in_app, u.notify_email, u.created_at,
+       s.id AS session_id, s.kind AS session_kind, s.secret_digest AS session_secret_digest,
+       s.last_used_at AS session_last_used_at, s.expires_at AS session_expires_at,
+       s.ends_at AS session_ends_at, s.revoked_at AS session_revoked_at
+FROM marketplace.user_session s JOIN marketplace.user_account u ON u.id = s.user_id
+WHERE s.id = $1 AND ($2::uuid IS NULL OR s.user_id = $2)
+"""
 
 
 class IdentityRepository:
@@ -148,21 +159,11 @@ class SessionRepository:
         self.session.add(obj)
         await self.session.flush()
 
-    async def with_user(
-        self, session_id: uuid.UUID, *, user_id: uuid.UUID | None = None, kind: SessionKind | None = None
-    ) -> tuple[User, UserSession] | None:
-        """The session and its user in one query (of that user, of that kind, when given)."""
-        query = (
-            select(User, UserSession)
-            .join(UserSession, UserSession.user_id == User.id)
-            .where(UserSession.id == session_id)
-        )
-        if user_id is not None:
-            query = query.where(User.id == user_id)
-        if kind is not None:
-            query = query.where(UserSession.kind == kind)
-        row = (await self.session.execute(query)).one_or_none()
-        return None if row is None else (row[0], row[1])
+    async def sign_in(self, session_id: uuid.UUID, *, user_id: uuid.UUID | None = None) -> SignIn | None:
+        """The session and its user in one query (of that user, when given): what every signed-in
+        request reads first, so sent past SQLAlchemy (`kernel.db.fetch_as`)."""
+        found = await fetch_as(self.session, _SIGN_IN, SignIn, session_id, user_id)
+        return found[0] if found else None
 
     async def refresh_token(self, digest: str) -> tuple[RefreshToken, UserSession] | None:
         """The refresh token with this digest and its session, the token's row locked until the

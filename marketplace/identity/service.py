@@ -27,7 +27,7 @@ from kernel.errors import FieldProblems, Forbidden, InvalidInput, NotFound, TooM
 from kernel.outbox import emit
 from kernel.settings import CoreSettings
 from marketplace.events import RegistrationAttemptedForExistingAccount
-from marketplace.identity.models import ApiKey, LoginFailure, TokenPurpose, User
+from marketplace.identity.models import ApiKey, LoginFailure, SignIn, TokenPurpose, User
 from marketplace.identity.repository import IdentityRepository
 from marketplace.identity.schemas import (
     AccessToken,
@@ -80,7 +80,7 @@ def login_delay(failures: int, free: int, longest: dt.timedelta) -> dt.timedelta
     return min(dt.timedelta(seconds=2 ** min(failures - free, 40)), longest)
 
 
-def user_read(user: User, *, pending_email: str | None = None) -> UserRead:
+def user_read(user: User | SignIn, *, pending_email: str | None = None) -> UserRead:
     return UserRead(
         id=user.id,
         email=user.email,
@@ -107,7 +107,7 @@ def api_key_read(key: ApiKey) -> ApiKeyRead:
     )
 
 
-def principal_of(user: User, via: str = "token", *, session_id: uuid.UUID | None = None) -> Principal:
+def principal_of(user: User | SignIn, via: str = "token", *, session_id: uuid.UUID | None = None) -> Principal:
     return Principal(
         user_id=user.id,
         email=user.email,
@@ -261,19 +261,19 @@ class IdentityService:
             return await self._authenticate_api_key(credential)
         assert self.settings.jwt_secret is not None  # noqa: S101 - ensured at start-up
         claims = read_access_token(credential, self.settings.jwt_secret)
-        user, session = await self.sessions.token_session(claims)
-        return principal_of(user, session_id=session.id)
+        found = await self.sessions.token_session(claims)
+        return principal_of(found, session_id=found.session_id)
 
     async def authenticate_cookie(self, value: str) -> Principal:
         """Resolve the session cookie to the calling user; 401 unless its session is in force."""
-        user, session = await self.sessions.cookie_session(value)
-        return principal_of(user, via="cookie", session_id=session.id)
+        found = await self.sessions.cookie_session(value)
+        return principal_of(found, via="cookie", session_id=found.session_id)
 
     async def authenticate_reader(self, value: str) -> tuple[Principal, UserRead]:
         """The caller of a web page and their profile (name, language), from the session cookie in one
         look-up; 401 unless its session is in force."""
-        user, session = await self.sessions.cookie_session(value)
-        return principal_of(user, via="cookie", session_id=session.id), user_read(user)
+        found = await self.sessions.cookie_session(value)
+        return principal_of(found, via="cookie", session_id=found.session_id), user_read(found)
 
     async def _authenticate_api_key(self, secret: str) -> Principal:
         now = clock.now()

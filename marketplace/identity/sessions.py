@@ -39,7 +39,7 @@ from kernel.auth import (
 )
 from kernel.errors import Forbidden, NotFound, Unauthenticated
 from kernel.settings import CoreSettings
-from marketplace.identity.models import RefreshToken, SessionKind, User, UserSession
+from marketplace.identity.models import RefreshToken, SessionKind, SignIn, User, UserSession
 from marketplace.identity.repository import IdentityRepository, SessionRepository
 from marketplace.identity.schemas import AccessToken, SessionRead
 
@@ -226,42 +226,50 @@ class SessionService:
         await self.session.flush()
         return await self._tokens(user.id, session, now)
 
-    async def token_session(self, claims: AccessClaims) -> tuple[User, UserSession]:
+    async def token_session(self, claims: AccessClaims) -> SignIn:
         """The user and session of a valid access token; `Unauthenticated` once the session has
         ended (signed out, revoked or expired) or the account is inactive."""
-        found = await self.repo.with_user(claims.session_id, user_id=claims.user_id)
+        found = await self.repo.sign_in(claims.session_id, user_id=claims.user_id)
         if found is None:
             raise Unauthenticated("this sign-in has ended; log in again")
-        return await self._in_force(*found, what="the session of this token")
+        return await self._in_force(found, what="the session of this token")
 
-    async def cookie_session(self, value: str) -> tuple[User, UserSession]:
+    async def cookie_session(self, value: str) -> SignIn:
         """The user and session of a session cookie; `Unauthenticated` unless it is one in force.
         Each use moves its expiry on (`COOKIE_IDLE`), never beyond its lifetime."""
+        found = await self._cookie_sign_in(value)
+        if found is None:
+            raise Unauthenticated("the session cookie is invalid; sign in again")
+        return await self._in_force(found, what="your session")
+
+    async def _cookie_sign_in(self, value: str) -> SignIn | None:
+        """The cookie session whose id and secret the cookie carries, in force or not; None if none."""
         parsed = read_cookie(value)
-        found = None if parsed is None else await self.repo.with_user(parsed[0], kind=SessionKind.cookie)
+        found = None if parsed is None else await self.repo.sign_in(parsed[0])
         if (
             parsed is None
             or found is None
-            or found[1].secret_digest is None
-            or not hmac.compare_digest(found[1].secret_digest, secret_digest(parsed[1]))
+            or found.session_kind is not SessionKind.cookie
+            or found.session_secret_digest is None
+            or not hmac.compare_digest(found.session_secret_digest, secret_digest(parsed[1]))
         ):
-            raise Unauthenticated("the session cookie is invalid; sign in again")
-        return await self._in_force(*found, what="your session")
+            return None
+        return found
 
-    async def _in_force(self, user: User, session: UserSession, *, what: str) -> tuple[User, UserSession]:
+    async def _in_force(self, found: SignIn, *, what: str) -> SignIn:
         now = clock.now()
-        if not user.is_active:
+        if not found.is_active:
             raise Unauthenticated("the account is inactive")
-        if session.revoked_at is not None:
+        if found.session_revoked_at is not None:
             raise Unauthenticated(f"{what} has been signed out; sign in again")
-        if session.expires_at <= now:
+        if found.session_expires_at <= now:
             raise Unauthenticated(f"{what} has expired; sign in again")
-        if session.last_used_at < now - TOUCH_INTERVAL:
+        if found.session_last_used_at < now - TOUCH_INTERVAL:
             expires_at = None
-            if session.kind is SessionKind.cookie:
-                expires_at = min(now + COOKIE_IDLE, session.ends_at or now + COOKIE_IDLE)
-            await self.repo.touch(session.id, now, expires_at=expires_at)
-        return user, session
+            if found.session_kind is SessionKind.cookie:
+                expires_at = min(now + COOKIE_IDLE, found.session_ends_at or now + COOKIE_IDLE)
+            await self.repo.touch(found.session_id, now, expires_at=expires_at)
+        return found
 
     # --- listing and ending -----------------------------------------------------------------------
 
@@ -303,12 +311,6 @@ class SessionService:
 
     async def end_cookie_session(self, value: str | None) -> None:
         """Sign out of the session a cookie carries, if it is one (any other value: nothing to do)."""
-        parsed = None if value is None else read_cookie(value)
-        if parsed is None:
-            return
-        found = await self.repo.with_user(parsed[0], kind=SessionKind.cookie)
-        if found is None:
-            return
-        user, session = found
-        if session.secret_digest is not None and hmac.compare_digest(session.secret_digest, secret_digest(parsed[1])):
-            await self.repo.revoke(user.id, clock.now(), RevokedReason.signed_out, only=session.id)
+        found = None if value is None else await self._cookie_sign_in(value)
+        if found is not None:
+            await self.repo.revoke(found.id, clock.now(), RevokedReason.signed_out, only=found.session_id)

@@ -7,11 +7,10 @@ import uuid
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.db import fetch
 from marketplace.identity.models import User
 from marketplace.organization.models import (
-    HubCoordinator,
     HubMembership,
-    HubMembershipStatus,
     Inclusion,
     InclusionAttribute,
     InclusionRefusal,
@@ -22,6 +21,13 @@ from marketplace.organization.models import (
     OrganizationKind,
     Role,
 )
+
+_STANDING = """
+SELECT (SELECT m.role FROM marketplace.membership m WHERE m.user_id = $1 AND m.organization_id = $2) AS role,
+       EXISTS (SELECT 1 FROM marketplace.hub_membership h
+               JOIN marketplace.hub_coordinator c ON c.hub_id = h.hub_id
+               WHERE h.organization_id = $2 AND h.status <> 'rejected' AND c.user_id = $1) AS coordinates
+"""
 
 
 class OrganizationRepository:
@@ -51,24 +57,10 @@ class OrganizationRepository:
 
     async def standing_of(self, user_id: uuid.UUID, organization_id: uuid.UUID) -> tuple[Role | None, bool]:
         """The user's role in the organisation, and whether they coordinate a hub the organisation
-        belongs to or applied to (not one that rejected it): one statement, as every guarded read asks it."""
-        role = (
-            select(Membership.role)
-            .where(Membership.user_id == user_id, Membership.organization_id == organization_id)
-            .scalar_subquery()
-        )
-        coordinates = (
-            select(HubMembership.id)
-            .join(HubCoordinator, HubCoordinator.hub_id == HubMembership.hub_id)
-            .where(
-                HubMembership.organization_id == organization_id,
-                HubMembership.status != HubMembershipStatus.rejected,
-                HubCoordinator.user_id == user_id,
-            )
-            .exists()
-        )
-        found = (await self.session.execute(select(role, coordinates))).one()
-        return found[0], bool(found[1])
+        belongs to or applied to (not one that rejected it): one statement, as every guarded read
+        asks it — so sent past SQLAlchemy (`kernel.db.fetch`)."""
+        found = (await fetch(self.session, _STANDING, user_id, organization_id))[0]
+        return (None if found["role"] is None else Role(found["role"])), found["coordinates"]
 
     async def page_for_member(self, user_id: uuid.UUID, offset: int, limit: int) -> tuple[list[Organization], int]:
         scope = select(Membership.organization_id).where(Membership.user_id == user_id)

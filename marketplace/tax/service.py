@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel import audit, codes
+from kernel import audit, cache, codes
 from kernel.auth import Principal, require_platform_admin
 from kernel.errors import FieldProblems
 from marketplace.tax.decision import TaxParty, Treatment, decide, supply_of
@@ -16,12 +17,26 @@ from marketplace.tax.models import VatCategory, VatRateCorrection
 from marketplace.tax.rates import SHIPPED, shipped_rate
 from marketplace.tax.schemas import VatRateCorrectionCreate, VatRateRead
 
+#: `kernel.cache` key of the corrections: read by every listing, cart and checkout, set by a platform
+#: administrator now and then; a process serves its own correction at once, others within a minute.
+_CORRECTIONS = "marketplace.tax.corrections"
+_CORRECTIONS_TTL = 60.0
+
+
+class Correction(msgspec.Struct, frozen=True):
+    """A correction as the rate book reads it (kept beyond the session that read it)."""
+
+    country: str
+    category: VatCategory
+    valid_from: dt.date
+    rate: Decimal | None
+
 
 class RateBook:
     """The rates on one day: the shipped table, with each correction made on or before that day
     beating the shipped rates of an earlier or equal day (read once per order or page)."""
 
-    def __init__(self, corrections: list[VatRateCorrection], day: dt.date) -> None:
+    def __init__(self, corrections: list[Correction], day: dt.date) -> None:
         self.day = day
         self._corrections = [c for c in corrections if c.valid_from <= day]
 
@@ -80,8 +95,11 @@ class TaxService:
         self.session = session
 
     async def rate_book(self, day: dt.date) -> RateBook:
-        corrections = (await self.session.scalars(select(VatRateCorrection))).all()
-        return RateBook(list(corrections), day)
+        return RateBook(await cache.cached(self.session, _CORRECTIONS, _CORRECTIONS_TTL, self._corrections), day)
+
+    async def _corrections(self) -> list[Correction]:
+        rows = await self.session.scalars(select(VatRateCorrection))
+        return [Correction(c.country, c.category, c.valid_from, c.rate) for c in rows]
 
     async def rates(self, country: str | None, day: dt.date) -> list[VatRateRead]:
         """Every category's rate on `day`, per country (one country, or every country with rates)."""
@@ -125,6 +143,7 @@ class TaxService:
         existing.reason = data.reason
         existing.set_by = principal.user_id
         await self.session.flush()
+        cache.changed(self.session, _CORRECTIONS)
         await audit.record(
             self.session,
             principal,

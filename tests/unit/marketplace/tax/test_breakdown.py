@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from decimal import Decimal
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from marketplace.tax.breakdown import TaxedAmount, breakdown, vat_of
-from marketplace.tax.models import VatCategory, VatRateCorrection
-from marketplace.tax.service import RateBook
+from marketplace.tax.models import VatCategory
+from marketplace.tax.service import Correction, RateBook
 
 
 def test_vat_is_rounded_once_per_rate_not_per_line() -> None:
@@ -53,15 +52,8 @@ def test_the_groups_add_up_to_the_lines_and_the_vat(lines: list[tuple[str, int]]
         assert abs(Decimal(group.tax_minor) - exact) <= Decimal("0.5")
 
 
-def _correction(country: str, category: VatCategory, day: str, rate: str | None) -> VatRateCorrection:
-    return VatRateCorrection(
-        country=country,
-        category=category,
-        valid_from=dt.date.fromisoformat(day),
-        rate=None if rate is None else Decimal(rate),
-        reason="law",
-        set_by=uuid.uuid4(),
-    )
+def _correction(country: str, category: VatCategory, day: str, rate: str | None) -> Correction:
+    return Correction(country, category, dt.date.fromisoformat(day), None if rate is None else Decimal(rate))
 
 
 def test_a_correction_applies_from_its_day_and_beats_the_shipped_rate() -> None:
