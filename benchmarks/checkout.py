@@ -278,6 +278,8 @@ def main(total: int, concurrency: int) -> None:
         asyncio.run(service_run(base, headers, body, min(total // 10, 200), concurrency))  # warm-up
         service = asyncio.run(service_run(base, headers, body, total, concurrency))
         print(service.line())
+        resident, peak = base.memory_mb()
+        print(f"serving process after the checkouts: {resident:.0f} MB resident, peak {peak:.0f} MB")
         dsn = asyncpg_dsn(embedded.start(data_dir / "pgdata"))
         ceiling = asyncio.run(ceiling_run(dsn, body, total, concurrency))
         print(ceiling.line())

@@ -30,10 +30,23 @@ def free_port() -> int:
         return port
 
 
+class Service(str):
+    """The base URL of a running service, which also knows its process (for its memory)."""
+
+    pid: int
+
+    def memory_mb(self) -> tuple[float, float]:
+        """The serving process's resident memory now and at its peak (VmRSS, VmHWM), in MB."""
+        status = dict(
+            line.split(":", 1) for line in Path(f"/proc/{self.pid}/status").read_text().splitlines() if ":" in line
+        )
+        return int(status["VmRSS"].split()[0]) / 1024, int(status["VmHWM"].split()[0]) / 1024
+
+
 @contextlib.contextmanager
 def running_service(
     *, demo: bool = True, data_dir: Path | None = None, env: dict[str, str] | None = None
-) -> Iterator[str]:
+) -> Iterator[Service]:
     """`borderhub serve` on a fresh embedded database in `data_dir` (default: a temp dir), with extra
     environment `env`; yields the base URL."""
     port = free_port()
@@ -44,7 +57,8 @@ def running_service(
     environment = {**os.environ, "LOG_LEVEL": "WARNING", **(env or {})}
     environment.pop("DATABASE_URL", None)
     process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
-    base = f"http://127.0.0.1:{port}"
+    base = Service(f"http://127.0.0.1:{port}")
+    base.pid = process.pid
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:

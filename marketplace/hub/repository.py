@@ -9,6 +9,7 @@ from sqlalchemy import String, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.audit import AuditEntry
+from kernel.db import fetch
 from marketplace.hub.models import Hub
 from marketplace.identity.models import User
 from marketplace.organization.models import (
@@ -22,6 +23,8 @@ from marketplace.organization.models import (
     Organization,
     OrganizationKind,
 )
+
+_COORDINATES = "SELECT 1 FROM marketplace.hub_coordinator WHERE hub_id = $1 AND user_id = $2"
 
 
 class HubRepository:
@@ -120,10 +123,8 @@ class HubRepository:
         return set(rows.scalars())
 
     async def is_coordinator(self, hub_id: uuid.UUID, user_id: uuid.UUID) -> bool:
-        found = await self.session.execute(
-            select(HubCoordinator.id).where(HubCoordinator.hub_id == hub_id, HubCoordinator.user_id == user_id)
-        )
-        return found.first() is not None
+        """Asked by every coordinator's request: sent past SQLAlchemy (`kernel.db.fetch`)."""
+        return bool(await fetch(self.session, _COORDINATES, hub_id, user_id))
 
     async def hubs_of_member(self, user_id: uuid.UUID) -> set[uuid.UUID]:
         """The hubs an organisation of the user's is admitted to."""

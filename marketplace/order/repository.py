@@ -10,11 +10,17 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Table, Uuid, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel.db import equals_any
+from kernel.db import equals_any, fetch
 from marketplace.catalog.models import Listing, ListingStatus
 from marketplace.order.models import Checkout, Order, OrderLine, OrderStatus, PaymentMethod
-from marketplace.organization.models import HubCoordinator, HubMembership, HubMembershipStatus, Organization, Side
+from marketplace.organization.models import HubMembership, HubMembershipStatus, Organization, Side
 from marketplace.payment.models import CardPayment
+
+_SIDES = """
+SELECT EXISTS (SELECT 1 FROM marketplace.membership WHERE user_id = $1 AND organization_id = $2) AS buyer,
+       EXISTS (SELECT 1 FROM marketplace.membership WHERE user_id = $1 AND organization_id = $3) AS producer,
+       EXISTS (SELECT 1 FROM marketplace.hub_coordinator WHERE hub_id = $4 AND user_id = $1) AS coordinator
+"""
 
 
 class OrderRepository:
@@ -106,11 +112,16 @@ class OrderRepository:
         )
         return set(rows.scalars())
 
-    async def coordinates(self, user_id: uuid.UUID, hub_id: uuid.UUID) -> bool:
-        found = await self.session.execute(
-            select(HubCoordinator.id).where(HubCoordinator.hub_id == hub_id, HubCoordinator.user_id == user_id)
-        )
-        return found.first() is not None
+    async def sides(self, user_id: uuid.UUID, order: Order) -> tuple[bool, bool, bool]:
+        """Whether the user is a member of the order's buyer, of its producer, and a coordinator of
+        its hub: one statement, as every read of an order asks it (sent past SQLAlchemy:
+        `kernel.db.fetch`)."""
+        found = (
+            await fetch(
+                self.session, _SIDES, user_id, order.buyer_organization_id, order.producer_organization_id, order.hub_id
+            )
+        )[0]
+        return found["buyer"], found["producer"], found["coordinator"]
 
     # --- orders -----------------------------------------------------------------------
 

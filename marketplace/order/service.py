@@ -512,14 +512,9 @@ class OrderService:
 
     async def parties(self, principal: Principal, order: Order) -> set[Party]:
         """The caller's sides of the order (none: it is not theirs to see)."""
-        parties: set[Party] = set()
-        if (await self.organizations.standing(principal, order.buyer_organization_id)).is_member:
-            parties.add(Party.buyer)
-        if (await self.organizations.standing(principal, order.producer_organization_id)).is_member:
-            parties.add(Party.producer)
-        if await self.repo.coordinates(principal.user_id, order.hub_id):
-            parties.add(Party.coordinator)
-        return parties
+        buyer, producer, coordinator = await self.repo.sides(principal.user_id, order)
+        sides = ((buyer, Party.buyer), (producer, Party.producer), (coordinator, Party.coordinator))
+        return {party for is_one, party in sides if is_one}
 
     # --- reads ----------------------------------------------------------------------
 

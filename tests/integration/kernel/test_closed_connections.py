@@ -1,0 +1,30 @@
+"""A pooled connection the server has closed is never handed to a request (`kernel.db.create_engine`
+checks for that instead of pinging before every request)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+from sqlalchemy import text
+
+from kernel.db import asyncpg_dsn, create_engine, session_factory, transaction
+
+
+async def test_a_request_after_the_server_closed_every_pooled_connection_is_served(database_url: str) -> None:
+    engine = create_engine(database_url, pool_size=2)
+    sessions = session_factory(engine)
+    try:
+        async with transaction(sessions) as session:
+            backend = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        admin = await asyncpg.connect(asyncpg_dsn(database_url))
+        try:
+            assert await admin.fetchval("SELECT pg_terminate_backend($1)", backend)
+        finally:
+            await admin.close()
+        await asyncio.sleep(0.2)  # the event loop reads the closed socket
+
+        async with transaction(sessions) as session:
+            assert (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one() != backend
+    finally:
+        await engine.dispose()
