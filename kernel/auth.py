@@ -7,6 +7,7 @@ knows nothing about tables so every package can depend on it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 import uuid
@@ -91,6 +92,19 @@ def read_access_token(token: str, secret: str) -> AccessClaims:
     (a token without a session is malformed).
 
     Expiry is judged by `kernel.clock`, the clock that issued the token, not PyJWT's own."""
+    expires, claims = _verified(token, secret)
+    if expires <= clock.now().timestamp():
+        raise Unauthenticated("the access token has expired; refresh it (POST /api/v1/auth/refresh) or log in again")
+    return claims
+
+
+@functools.lru_cache(maxsize=8192)
+def _verified(token: str, secret: str) -> tuple[int, AccessClaims]:
+    """The expiry and claims of a token whose signature and claims check out. Kept for the tokens in
+    use: a client sends its token with every request for 15 minutes, and PyJWT's checks in Python
+    were the largest part of reading one listing after the database (`benchmarks/README.md`). The
+    result depends on nothing but the token and the key; what changes (expiry, the session's end)
+    is judged on every request. A token that fails raises, and is not kept."""
     try:
         claims = jwt.decode(
             token,
@@ -100,15 +114,10 @@ def read_access_token(token: str, secret: str) -> AccessClaims:
             options={"require": ["exp", "sub"], "verify_exp": False, "verify_iat": False},
         )
         expires, user_id = int(claims["exp"]), uuid.UUID(claims["sub"])
-    except (jwt.InvalidTokenError, TypeError, ValueError):
-        raise Unauthenticated("the access token is invalid") from None
-    if expires <= clock.now().timestamp():
-        raise Unauthenticated("the access token has expired; refresh it (POST /api/v1/auth/refresh) or log in again")
-    try:
         session_id = uuid.UUID(str(claims["sid"]))
-    except (KeyError, ValueError):
+    except (jwt.InvalidTokenError, TypeError, ValueError, KeyError):
         raise Unauthenticated("the access token is invalid") from None
-    return AccessClaims(user_id=user_id, session_id=session_id)
+    return expires, AccessClaims(user_id=user_id, session_id=session_id)
 
 
 def new_refresh_token() -> tuple[str, str]:

@@ -11,6 +11,7 @@ import datetime as dt
 import enum
 import uuid
 
+import msgspec
 from sqlalchemy import (
     CHAR,
     Boolean,
@@ -220,3 +221,45 @@ class HubMembership(Entity):
     invoice_net_days: Mapped[int | None] = mapped_column(Integer, server_default="30")
     """The hub's payment terms for this organisation as a buyer: invoices fall due this many
     days after the order is placed; None means the hub grants it no invoice terms."""
+
+
+class InclusionRow(msgspec.Struct, frozen=True, kw_only=True):
+    """An inclusion attribute's row as one organisation's read gets it (`OrganizationRow`)."""
+
+    attribute: InclusionAttribute
+    declared: bool
+    verified: bool
+    verified_by_hub_id: uuid.UUID | None
+    verified_at: dt.datetime | None
+    verification_evidence: str | None
+
+
+class HubPlace(msgspec.Struct, frozen=True, kw_only=True):
+    hub_id: uuid.UUID
+    status: HubMembershipStatus
+
+
+class OrganizationRow(msgspec.Struct, frozen=True, kw_only=True):
+    """One organisation as it is read (`OrganizationRepository.shown`): its columns under
+    `Organization`'s own names, its inclusion rows and hubs, and the reader's standing in it."""
+
+    id: uuid.UUID
+    legal_name: str
+    kind: OrganizationKind
+    registration_scheme: str
+    registration_id: str
+    country: str
+    subdivision: str | None
+    municipality: str | None
+    default_currency: str
+    languages: list[str]
+    employee_count: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    inclusion: list[InclusionRow]
+    hubs: list[HubPlace]
+    """In the order the organisation applied to them."""
+    role: Role | None
+    """The reader's."""
+    coordinates: bool
+    """Whether the reader coordinates a hub the organisation belongs to or applied to."""

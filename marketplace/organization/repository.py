@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel.db import fetch
+from kernel.db import fetch, fetch_as
 from marketplace.identity.models import User
 from marketplace.organization.models import (
     HubMembership,
@@ -19,15 +19,30 @@ from marketplace.organization.models import (
     Membership,
     Organization,
     OrganizationKind,
+    OrganizationRow,
     Role,
 )
 
-_STANDING = """
-SELECT (SELECT m.role FROM marketplace.membership m WHERE m.user_id = $1 AND m.organization_id = $2) AS role,
-       EXISTS (SELECT 1 FROM marketplace.hub_membership h
+# The reader ($1) and the organisation ($2): their role in it, and whether they coordinate a hub it
+# belongs to or applied to (not one that rejected it).
+_ROLE = "(SELECT m.role FROM marketplace.membership m WHERE m.user_id = $1 AND m.organization_id = $2)"
+_COORDINATES = """EXISTS (SELECT 1 FROM marketplace.hub_membership h
                JOIN marketplace.hub_coordinator c ON c.hub_id = h.hub_id
-               WHERE h.organization_id = $2 AND h.status <> 'rejected' AND c.user_id = $1) AS coordinates
-"""
+               WHERE h.organization_id = $2 AND h.status <> 'rejected' AND c.user_id = $1)"""
+_STANDING = f"SELECT {_ROLE} AS role, {_COORDINATES} AS coordinates"
+_SHOWN = f"""
+SELECT o.id, o.legal_name, o.kind, o.registration_scheme, o.registration_id, o.country, o.subdivision,
+       o.municipality, o.default_currency, o.languages, o.employee_count, o.created_at, o.updated_at,
+       COALESCE((SELECT json_agg(json_build_object(
+                    'attribute', i.attribute, 'declared', i.declared, 'verified', i.verified,
+                    'verified_by_hub_id', i.verified_by_hub_id, 'verified_at', i.verified_at,
+                    'verification_evidence', i.verification_evidence))
+                 FROM marketplace.inclusion i WHERE i.organization_id = o.id), '[]') AS inclusion,
+       COALESCE((SELECT json_agg(json_build_object('hub_id', h.hub_id, 'status', h.status) ORDER BY h.created_at)
+                 FROM marketplace.hub_membership h WHERE h.organization_id = o.id), '[]') AS hubs,
+       {_ROLE} AS role, {_COORDINATES} AS coordinates
+FROM marketplace.organization o WHERE o.id = $2
+"""  # noqa: S608 - the fragments are constants
 
 
 class OrganizationRepository:
@@ -61,6 +76,12 @@ class OrganizationRepository:
         asks it — so sent past SQLAlchemy (`kernel.db.fetch`)."""
         found = (await fetch(self.session, _STANDING, user_id, organization_id))[0]
         return (None if found["role"] is None else Role(found["role"])), found["coordinates"]
+
+    async def shown(self, user_id: uuid.UUID, organization_id: uuid.UUID) -> OrganizationRow | None:
+        """The organisation as it is read, with the reader's standing in it: one statement (sent
+        past SQLAlchemy: `kernel.db.fetch_as`)."""
+        found = await fetch_as(self.session, _SHOWN, OrganizationRow, user_id, organization_id)
+        return found[0] if found else None
 
     async def page_for_member(self, user_id: uuid.UUID, offset: int, limit: int) -> tuple[list[Organization], int]:
         scope = select(Membership.organization_id).where(Membership.user_id == user_id)

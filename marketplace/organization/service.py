@@ -6,6 +6,7 @@ import datetime as dt
 import hmac
 import secrets
 import uuid
+from collections.abc import Sequence
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,10 +21,12 @@ from marketplace.organization.billing import billing_read, checked_billing
 from marketplace.organization.models import (
     Inclusion,
     InclusionAttribute,
+    InclusionRow,
     Invitation,
     InvitationStatus,
     Membership,
     Organization,
+    OrganizationRow,
     Role,
 )
 from marketplace.organization.policies import Standing, can_act_as, can_assign_role, can_read
@@ -84,10 +87,7 @@ class OrganizationService:
     # --- access -----------------------------------------------------------------
 
     async def standing(self, principal: Principal, organization_id: uuid.UUID) -> Standing:
-        role, coordinates = await self.repo.standing_of(principal.user_id, organization_id)
-        return Standing(
-            role=role, coordinates_its_hub=role is None and coordinates, platform_admin=principal.is_platform_admin
-        )
+        return _standing(principal, *await self.repo.standing_of(principal.user_id, organization_id))
 
     async def require_role(self, principal: Principal, organization_id: uuid.UUID, minimum: Role) -> Role:
         """The caller's role if at least `minimum`.
@@ -105,13 +105,6 @@ class OrganizationService:
             raise Forbidden(f"this needs the {minimum.value} role (or higher) in the organization")
         assert standing.role is not None  # noqa: S101 - implied by can_act_as
         return standing.role
-
-    async def _readable(self, principal: Principal, organization_id: uuid.UUID) -> tuple[Organization, Standing]:
-        standing = await self.standing(principal, organization_id)
-        organization = await self.repo.get(organization_id) if can_read(standing) else None
-        if organization is None:
-            raise OrganizationNotFound("no such organization")
-        return organization, standing
 
     # --- reads ------------------------------------------------------------------
 
@@ -132,8 +125,11 @@ class OrganizationService:
         ]
 
     async def read(self, principal: Principal, organization_id: uuid.UUID) -> OrganizationRead:
-        organization, standing = await self._readable(principal, organization_id)
-        return (await self._read_models([organization], {organization.id: standing.role}))[0]
+        found = await self.repo.shown(principal.user_id, organization_id)
+        if found is None or not can_read(_standing(principal, found.role, found.coordinates)):
+            raise OrganizationNotFound("no such organization")
+        hubs = [HubMembershipRef(hub_id=h.hub_id, status=h.status.value) for h in found.hubs]
+        return _organization_read(found, found.inclusion, hubs, found.role)
 
     async def list_mine(self, principal: Principal, page: PageParams) -> Page[OrganizationRead]:
         organizations, total = await self.repo.page_for_member(principal.user_id, page.offset, page.per_page)
@@ -548,7 +544,13 @@ class OrganizationService:
         )
 
 
-def _inclusion_status(row: Inclusion | None) -> InclusionStatus:
+def _standing(principal: Principal, role: Role | None, coordinates: bool) -> Standing:
+    return Standing(
+        role=role, coordinates_its_hub=role is None and coordinates, platform_admin=principal.is_platform_admin
+    )
+
+
+def _inclusion_status(row: Inclusion | InclusionRow | None) -> InclusionStatus:
     if row is None:
         return InclusionStatus(declared=False, verified_by_hub=False)
     return InclusionStatus(
@@ -560,14 +562,17 @@ def _inclusion_status(row: Inclusion | None) -> InclusionStatus:
     )
 
 
-def inclusion_read(rows: list[Inclusion]) -> InclusionRead:
+def inclusion_read(rows: Sequence[Inclusion | InclusionRow]) -> InclusionRead:
     """Each inclusion attribute as declared and verified, from an organisation's rows."""
     by_attribute = {row.attribute.value: row for row in rows}
     return InclusionRead(**{a.value: _inclusion_status(by_attribute.get(a.value)) for a in InclusionAttribute})
 
 
 def _organization_read(
-    organization: Organization, inclusion: list[Inclusion], hubs: list[HubMembershipRef], role: Role | None
+    organization: Organization | OrganizationRow,
+    inclusion: Sequence[Inclusion | InclusionRow],
+    hubs: list[HubMembershipRef],
+    role: Role | None,
 ) -> OrganizationRead:
     return OrganizationRead(
         id=organization.id,
