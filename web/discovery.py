@@ -176,7 +176,8 @@ class Choice:
 class PriceLink:
     url: str
     label: str
-    count: int
+    count: int | None
+    """None when the matches were not all counted."""
 
 
 @dataclass
@@ -184,6 +185,8 @@ class SearchView:
     """Everything the search page shows besides the form's own values."""
 
     total: int = 0
+    total_exact: bool = True
+    """False: more than `total` match, and the facets' counts are left out (they count only those)."""
     results: list[Result] = field(default_factory=list)
     categories: list[tuple[str, str]] = field(default_factory=list)
     origins: list[tuple[str, str]] = field(default_factory=list)
@@ -262,6 +265,7 @@ class SearchRequest:
             sort=values["sort"],
             page=self.page,
             per_page=PER_PAGE,
+            facets=True,
         )
 
 
@@ -322,9 +326,16 @@ def search_view(found: SearchPage | None, asked: SearchRequest, reader: Reader, 
     """The results, facets and links of the search page (`found` None: the search could not run; the
     form keeps what was chosen)."""
     values = asked.values
-    classification = found.facets.classification if found else {}
-    origin = found.facets.origin_country if found else {}
-    inclusion = found.facets.inclusion if found else {}
+    facets = found.facets if found else None
+    classification = facets.classification if facets else {}
+    origin = facets.origin_country if facets else {}
+    inclusion = facets.inclusion if facets else {}
+    # Beyond the matches counted, a facet's count would count only those: the values are shown without.
+    exact = found.total_exact if found else True
+
+    def counted(label: str, count: int) -> str:
+        return _counted(reader, label, count) if exact else label
+
     view = SearchView(sorts=[(key, reader.gettext(label)) for key, label in SORTS.items()])
     if len(buyer.organizations) > 1:
         view.buyers = [
@@ -335,7 +346,7 @@ def search_view(found: SearchPage | None, asked: SearchRequest, reader: Reader, 
     view.currency_name = numbers.get_currency_name(currency, locale=reader.formats.locale)
     named = _named_groups(found.items if found else [], reader)
     categories = {
-        digits: _counted(reader, _group(digits, named.get(digits, []), reader), count)
+        digits: counted(_group(digits, named.get(digits, []), reader), count)
         for digits, count in sorted(classification.items())
     }
     if values["classification"] and values["classification"] not in categories:
@@ -343,12 +354,12 @@ def search_view(found: SearchPage | None, asked: SearchRequest, reader: Reader, 
             "digits": values["classification"]
         }
     view.categories = [("", reader.gettext("All categories")), *categories.items()]
-    origins = {code: _counted(reader, place_name(code, reader.language), count) for code, count in origin.items()}
+    origins = {code: counted(place_name(code, reader.language), count) for code, count in origin.items()}
     if values["origin_country"] and values["origin_country"].upper() not in origins:
         origins[values["origin_country"]] = place_name(values["origin_country"], reader.language)
     view.origins = [("", reader.gettext("Anywhere")), *sorted(origins.items(), key=lambda item: item[1].casefold())]
     view.inclusion = [
-        Choice(key, reader.gettext(label), inclusion.get(key, 0), key in asked.inclusion)
+        Choice(key, reader.gettext(label), inclusion.get(key, 0) if exact else 0, key in asked.inclusion)
         for key, label in INCLUSION.items()
     ]
     view.destinations = _destinations(found.query.ships_to if found else None, buyer, values["ships_to"], reader)
@@ -356,17 +367,20 @@ def search_view(found: SearchPage | None, asked: SearchRequest, reader: Reader, 
         return view
     view.searched = True
     view.total = found.total
+    view.total_exact = found.total_exact
     view.results = [_result(hit, reader) for hit in found.items]
     view.prices = [
-        _price_link(bucket.min, bucket.max, bucket.count, found.query.currency, asked, reader)
-        for bucket in found.facets.price
+        _price_link(bucket.min, bucket.max, bucket.count if exact else None, found.query.currency, asked, reader)
+        for bucket in (facets.price if facets else [])
         if bucket.count
     ]
     view.destination = place_name(found.query.ships_to, reader.language) if found.query.ships_to else None
     if found.query.ships_to:
         view.anywhere_url = _link("/search", asked.pairs, ships_to=ANYWHERE, page=None)
     view.page = found.page
-    view.pages = max(1, min(-(-found.total // found.per_page), MAX_RESULT_WINDOW // found.per_page))
+    # Beyond the matches counted there is at least one page more.
+    matches = found.total if found.total_exact else found.total + 1
+    view.pages = max(1, min(-(-matches // found.per_page), MAX_RESULT_WINDOW // found.per_page))
     if view.page > 1:
         view.previous_url = _link("/search", asked.pairs, page=str(min(view.page, view.pages + 1) - 1))
     if view.page < view.pages:
@@ -393,7 +407,7 @@ def _group(digits: str, names: list[str], reader: Reader) -> str:
 
 
 def _price_link(
-    low: Decimal, high: Decimal | None, count: int, currency: str, asked: SearchRequest, reader: Reader
+    low: Decimal, high: Decimal | None, count: int | None, currency: str, asked: SearchRequest, reader: Reader
 ) -> PriceLink:
     f = reader.formats
     if high is None:

@@ -32,9 +32,6 @@ from marketplace.notification.models import Notification
 from marketplace.notification.schemas import Inbox, NotificationRead
 from marketplace.organization.models import HubCoordinator, Membership, Role
 
-#: Notifications written per statement (13 parameters a row; PostgreSQL takes 32,767 a statement).
-_CHUNK = 1000
-
 
 @dataclass(frozen=True)
 class Audience:
@@ -155,11 +152,11 @@ class Notifier:
             if verified and user.notify_email is EmailFrequency.immediately:
                 key = f"{notice.event_id}:{user.id}:email"
                 envelopes.append(Envelope(key, user.email, notice.kind, message, user.id))
-        for start in range(0, len(notifications), _CHUNK):
+        if notifications:
+            # As a list of parameters, not `.values(rows)`: SQLAlchemy then sends a thousand rows a
+            # statement from one cached compilation (`marketplace.mail.service.post`).
             await session.execute(
-                insert(Notification)
-                .values(notifications[start : start + _CHUNK])
-                .on_conflict_do_nothing(index_elements=[Notification.key])
+                insert(Notification).on_conflict_do_nothing(index_elements=[Notification.key]), notifications
             )
         await post(session, envelopes)
         return [user.id for user in recipients]

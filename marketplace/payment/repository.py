@@ -40,24 +40,25 @@ class PaymentRepository:
         statement. The counter rows stay locked until the transaction ends, so concurrent
         checkouts take numbers one after another (rows are locked in id order, so they cannot deadlock)."""
         now = clock.now()
-        values = insert(InvoiceCounter).values(
-            [
-                {
-                    "id": uuid_utils.compat.uuid7(),
-                    "producer_organization_id": producer,
-                    "last_number": counts[producer],
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for producer in sorted(counts)
-            ]
-        )
+        rows = [
+            {
+                "id": uuid_utils.compat.uuid7(),
+                "producer_organization_id": producer,
+                "last_number": counts[producer],
+                "created_at": now,
+                "updated_at": now,
+            }
+            for producer in sorted(counts)
+        ]
+        # The rows as a list of parameters, not `.values(rows)`, so that the statement is compiled
+        # once (`marketplace.mail.service.post`); SQLAlchemy still sends them as one statement.
+        values = insert(InvoiceCounter)
         statement = values.on_conflict_do_update(
             index_elements=[InvoiceCounter.producer_organization_id],
             set_={"last_number": InvoiceCounter.last_number + values.excluded.last_number, "updated_at": now},
         ).returning(InvoiceCounter.producer_organization_id, InvoiceCounter.last_number)
-        rows = await self.session.execute(statement)
-        return {producer: last - counts[producer] + 1 for producer, last in rows}
+        returned = await self.session.execute(statement, rows)
+        return {producer: last - counts[producer] + 1 for producer, last in returned}
 
     async def invoice(self, invoice_id: uuid.UUID, *, for_update: bool = False) -> Invoice | None:
         statement = select(Invoice).where(Invoice.id == invoice_id)

@@ -18,8 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kernel.errors import Unavailable
 from search.document import SearchDocument
 
-#: Facets reported with every result: field name -> value -> number of matching listings.
+#: Facets reported when asked (`SearchQuery.facets`): field name -> value -> number of matching listings.
 FACETS = ("classification", "origin_country", "inclusion")
+#: Matches are counted exactly up to this many by default; beyond, `total` may be a lower bound
+#: (as Meilisearch's `estimatedTotalHits`): counting a fifth of the catalog costs more than the page.
+COUNT_UP_TO = 1_000
 #: The classification facet groups codes by their first two digits (CPV division, HS chapter).
 CLASSIFICATION_FACET_DIGITS = 2
 
@@ -65,8 +68,13 @@ class SearchQuery(msgspec.Struct, frozen=True, kw_only=True):
     sort: Sort = Sort.relevance
     offset: int = 0
     limit: int = 20
+    facets: bool = False
+    """Count the matches per value of each of FACETS; off, `SearchResult.facets` is empty."""
     price_buckets: list[PriceRange] = msgspec.field(default_factory=list)
     """Ranges to count matches in (facet); empty for none."""
+    count_up_to: int = COUNT_UP_TO
+    """Count matches exactly up to this many (or to the end of the page asked, if further); beyond,
+    an engine may stop counting and answer a lower bound (`SearchResult.total_exact` false)."""
     highlight_language: str | None = None
     """The caller's language: the translation to show and highlight when the listing has it
     (else the one that matched, else the listing's default; see `display_language`)."""
@@ -84,7 +92,11 @@ class Hit(msgspec.Struct, frozen=True, kw_only=True):
 class SearchResult(msgspec.Struct, frozen=True, kw_only=True):
     hits: list[Hit]
     total: int
+    total_exact: bool = True
+    """False when the engine stopped counting: more than `total` listings match. Facet and price
+    bucket counts then count only the matches that were counted (a sample, not the whole)."""
     facets: dict[str, dict[str, int]]
+    """Empty unless `SearchQuery.facets` was asked."""
     price_buckets: list[int]
     """Matches per `SearchQuery.price_buckets`, in the same order."""
 

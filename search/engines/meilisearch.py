@@ -60,11 +60,13 @@ ranking score plus one, as the PostgreSQL engine boosts. When no listing has a
 text in that language yet, Meilisearch refuses its fields; the engine then
 searches without the boost and remembers that for a minute.
 
-Totals are exact: counts come from page mode (`hitsPerPage`, giving `totalHits`,
-exact up to `pagination.maxTotalHits`, set to 100,000), with the facet
-distribution, and each price bucket is one more query of the same multi-search
-request with `hitsPerPage: 0`. When `offset` is a multiple of `limit` the hits
-come from the counting query itself.
+Totals are exact up to 100,000 (beyond any `SearchQuery.count_up_to`, which the
+contract allows): counts come from page mode (`hitsPerPage`, giving `totalHits`,
+exact up to `pagination.maxTotalHits`, set to 100,000; at that cap the result
+says more than 99,999 match), with the facet distribution when asked, and each
+price bucket is one more query of the same multi-search request with
+`hitsPerPage: 0`. When `offset` is a multiple of `limit` the hits come from the
+counting query itself.
 """
 
 from __future__ import annotations
@@ -292,7 +294,7 @@ class MeilisearchEngine:
             attributes_to_highlight=["title", "description"] if text else None,
             attributes_to_crop=["description"] if text else None,
         )
-        facets = [FACET_FIELDS[name] for name in FACETS]
+        facets = [FACET_FIELDS[name] for name in FACETS] if query.facets else None
         counting = self._params(text, conditions, locales, hits_per_page=0, page=1, facets=facets)
         buckets = [
             self._params(text, [*conditions, *_range("price_ref", r)], locales, hits_per_page=0, page=1)
@@ -548,7 +550,10 @@ def _sort(sort: Sort, has_text: bool) -> list[str] | None:
 
 def _empty(query: SearchQuery) -> SearchResult:
     return SearchResult(
-        hits=[], total=0, facets={name: {} for name in FACETS}, price_buckets=[0] * len(query.price_buckets)
+        hits=[],
+        total=0,
+        facets={name: {} for name in FACETS} if query.facets else {},
+        price_buckets=[0] * len(query.price_buckets),
     )
 
 
@@ -562,10 +567,14 @@ def _result(
     own_language: str | None,
 ) -> SearchResult:
     distribution = counted.facet_distribution or {}
+    total = counted.total_hits or 0
+    # `totalHits` stops at `maxTotalHits`: that many match, and perhaps more.
+    exact = total < MAX_TOTAL_HITS
     return SearchResult(
         hits=[_hit(raw, query, text, own_language) for raw in hits],
-        total=counted.total_hits or 0,
-        facets={name: dict(distribution.get(FACET_FIELDS[name]) or {}) for name in FACETS},
+        total=total if exact else total - 1,
+        total_exact=exact,
+        facets={name: dict(distribution.get(FACET_FIELDS[name]) or {}) for name in FACETS} if query.facets else {},
         price_buckets=[bucket.total_hits or 0 for bucket in buckets],
     )
 

@@ -10,8 +10,18 @@ stemming, through one GIN index scan; listings written in the query's language
 rank first. Words not in the vocabulary (`search.term`) are corrected to the
 closest words within one typo (two from nine letters; pg_trgm finds candidates,
 `levenshtein` confirms), and the last word also matches as a prefix
-(search-as-you-type). Filters and facet counts are plain SQL over the matches, in
-one statement.
+(search-as-you-type, from two letters). Filters and facet counts are plain SQL,
+in one statement.
+
+Counting stops after `SearchQuery.count_up_to` matches (1,000 by default): the
+candidates are the first listings found passing the filters with a text matching
+the words in any configuration's parse (read in table order through the document
+table when the words are common, through the GIN index when they are rare), and
+only they are checked in their own language, ranked and counted into facets. So a
+two-letter prefix or a browse of most of the catalog costs about as much as a word
+with a thousand matches. Beyond the count, `total` is a lower bound, relevance
+ranks the counted matches only, and a page ordered by newest or price comes from
+every match (an index walk in that order, stopping after the page).
 """
 
 from __future__ import annotations
@@ -25,7 +35,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from search.document import SearchDocument, display_language, is_word, words
-from search.engines.base import CLASSIFICATION_FACET_DIGITS, Hit, SearchQuery, SearchResult, Sort
+from search.engines.base import CLASSIFICATION_FACET_DIGITS, FACETS, Hit, SearchQuery, SearchResult, Sort
 
 #: BCP 47 primary language -> PostgreSQL snowball configuration (all present since PostgreSQL 13).
 SNOWBALL = {
@@ -98,15 +108,10 @@ def _language_query(config: str, terms: Terms) -> str:
     return f"(to_tsquery('{config}', :head) && {last})" if terms.head else last
 
 
-def _matching(terms: Terms) -> tuple[str, str]:
-    """SQL conditions on `t` (search.listing_text): a text matches the query as parsed in its own
-    language, and the query to rank that text with.
-
-    The exact test (`tsv @@ CASE config ...`) cannot use an index, so a looser one goes first:
-    `:loose`, every distinct way the configurations parse the words, OR'ed — one GIN scan.
-    """
-    own = "CASE t.config " + " ".join(f"WHEN '{c}' THEN {_language_query(c, terms)}" for c in CONFIGS) + " END"
-    return f"t.tsv @@ CAST(:loose AS tsquery) AND t.tsv @@ ({own})", own
+def _own(terms: Terms) -> str:
+    """SQL of the query as parsed in the language of the text `t` (search.listing_text): a text
+    matches only the words stemmed its own way. No index can serve it, hence `:loose` first."""
+    return "CASE t.config " + " ".join(f"WHEN '{c}' THEN {_language_query(c, terms)}" for c in CONFIGS) + " END"
 
 
 HIGHLIGHT = "StartSel=<mark>, StopSel=</mark>, HighlightAll=true"
@@ -228,7 +233,18 @@ class PostgresEngine:
     # --- queries ------------------------------------------------------------------
 
     async def search(self, session: AsyncSession, query: SearchQuery) -> SearchResult:
-        params: dict[str, Any] = {"limit": query.limit, "offset": query.offset}
+        counted = max(query.count_up_to, query.offset + query.limit)
+        # One candidate more than is counted tells whether more listings match.
+        params: dict[str, Any] = {"limit": query.limit, "offset": query.offset, "candidates": counted + 1}
+        # Parallel workers only add latency when many searches share two cores. A plan for the
+        # words given: whether reading documents in order beats the text index depends on how common
+        # they are, which a generic plan of the prepared statement cannot know.
+        await session.execute(
+            text(
+                "SELECT set_config('max_parallel_workers_per_gather', '0', true),"
+                " set_config('plan_cache_mode', 'force_custom_plan', true)"
+            )
+        )
         terms = await self._terms(session, words(query.text))
         filters = _filters(query, params)
         if terms is not None:
@@ -239,55 +255,33 @@ class PostgresEngine:
                 loose=await self._loose_query(session, terms),
                 lang=_primary(query.language),
             )
-            condition, ranking = _matching(terms)
-            # Assembled from constants only; every value is a bound parameter.
-            matches = f"""
-                SELECT {_NARROW}, s.score, s.matched_language FROM search.listing_document d
-                JOIN (
-                    SELECT r.listing_id, max(r.score) AS score,
-                           (array_agg(r.language ORDER BY r.score DESC))[1] AS matched_language
-                    FROM (
-                        SELECT t.listing_id, t.language,
-                               ts_rank_cd('{WEIGHTS}', t.tsv, {ranking})
-                               + CASE WHEN split_part(t.language, '-', 1) = :lang THEN 1 ELSE 0 END AS score
-                        FROM search.listing_text t
-                        WHERE {condition}
-                    ) r
-                    GROUP BY r.listing_id
-                ) s ON s.listing_id = d.listing_id
-            """  # noqa: S608 - constants only; values are bound
-        else:
-            matches = (
-                f"SELECT {_NARROW}, CAST(NULL AS real) AS score, CAST(NULL AS text) AS matched_language"  # noqa: S608
-                " FROM search.listing_document d"
-            )
-        buckets = ", ".join(
-            f"count(*) FILTER (WHERE {_range_condition('price_ref', r.low, r.high, f'b{i}', params)})"
-            for i, r in enumerate(query.price_buckets)
-        )
+        matching = f"SELECT {_NARROW} FROM search.listing_document d WHERE {' AND '.join(filters) or 'true'}"  # noqa: S608
+        # The candidates: listings passing the filters with a text matching the words as any
+        # configuration parses them (`:loose`, which the planner can estimate, so it reads the
+        # documents in order and stops when the words are common); `_scored` then keeps those
+        # matching in their own language, and ranks them.
+        candidates = f"{matching} AND EXISTS ({_TEXT} AND {_LOOSE})" if terms else matching
         statement = f"""
-            WITH m AS MATERIALIZED ({matches} WHERE {" AND ".join(filters) or "true"})
-            SELECT
-                (SELECT count(*) FROM m) AS total,
-                (SELECT coalesce(json_agg(json_build_object(
-                            'document', d.document, 'score', h.score, 'language', h.matched_language)
-                            ORDER BY h.position), '[]')::text
-                 FROM (SELECT page.*, row_number() OVER () AS position FROM (
-                         SELECT listing_id, score, matched_language FROM m
-                         ORDER BY {_ORDER[query.sort]} LIMIT :limit OFFSET :offset) page) h
-                 JOIN search.listing_document d ON d.listing_id = h.listing_id) AS hits,
-                (SELECT coalesce(json_object_agg(k, n), '{{}}')::text FROM (
-                    SELECT left(classification_digits, {CLASSIFICATION_FACET_DIGITS}) AS k, count(*) AS n
-                    FROM m GROUP BY 1) f) AS classification,
-                (SELECT coalesce(json_object_agg(k, n), '{{}}')::text FROM (
-                    SELECT origin_country AS k, count(*) AS n FROM m GROUP BY 1) f) AS origin_country,
-                (SELECT coalesce(json_object_agg(k, n), '{{}}')::text FROM (
-                    SELECT a AS k, count(*) AS n FROM m, unnest(m.inclusion) AS a GROUP BY 1) f) AS inclusion,
-                (SELECT ARRAY[{buckets or "count(*)"}] FROM m) AS buckets
+            WITH c AS MATERIALIZED ({candidates} LIMIT :candidates), m AS MATERIALIZED ({_scored(terms)})
+            SELECT (SELECT count(*) FROM c) AS candidates, (SELECT count(*) FROM m) AS total,
+                   {_page(_ORDER[query.sort], "LIMIT :limit OFFSET :offset")} AS hits
+                   {_counts(query, params)}
         """  # noqa: S608 - constants only; values are bound
         row = (await session.execute(text(statement), params)).one()
-        hits = msgspec.json.decode(row.hits, type=list[_HitRow])
-        highlights = await self._highlights(session, query, terms, [(h.document, h.language) for h in hits])
+        total_exact = row.candidates <= counted
+        hits = row.hits
+        if not total_exact and (terms is None or query.sort is not Sort.relevance):
+            # Ordered by a column, the page comes from every match, not only the counted ones: an
+            # index walk in that order stops after the page.
+            exact = f"{matching} AND EXISTS ({_TEXT} AND {_LOOSE} AND t.tsv @@ {_own(terms)})" if terms else matching
+            page = f"""
+                WITH c AS MATERIALIZED ({exact} ORDER BY {_COLUMN_ORDER[query.sort]} LIMIT :limit OFFSET :offset),
+                     m AS MATERIALIZED ({_scored(terms)})
+                SELECT {_page(_ORDER[query.sort], "")}
+            """
+            hits = (await session.execute(text(page), params)).scalar_one()
+        found = msgspec.json.decode(hits, type=list[_HitRow])
+        highlights = await self._highlights(session, query, terms, [(h.document, h.language) for h in found])
         return SearchResult(
             hits=[
                 Hit(
@@ -296,22 +290,22 @@ class PostgresEngine:
                     language=h.language,
                     highlights=highlights.get(h.document.id, {}),
                 )
-                for h in hits
+                for h in found
             ],
-            total=row.total,
-            facets={
-                "classification": msgspec.json.decode(row.classification, type=dict[str, int]),
-                "origin_country": msgspec.json.decode(row.origin_country, type=dict[str, int]),
-                "inclusion": msgspec.json.decode(row.inclusion, type=dict[str, int]),
-            },
-            price_buckets=list(row.buckets)[: len(query.price_buckets)] if row.buckets is not None else [],
+            # Counting stopped: `total` match for certain, and at least one more.
+            total=row.total if total_exact else max(row.total - 1, 0),
+            total_exact=total_exact,
+            facets=(
+                {name: msgspec.json.decode(getattr(row, name), type=dict[str, int]) for name in FACETS}
+                if query.facets
+                else {}
+            ),
+            price_buckets=list(row.buckets) if query.price_buckets else [],
         )
 
     async def _loose_query(self, session: AsyncSession, terms: Terms) -> str:
         """The words as any configuration parses them, deduplicated (in tsquery syntax): thirty
         copies of one stem make the planner think the index costs more than reading the table."""
-        # Parallel workers only add latency when many searches share two cores.
-        await session.execute(text("SELECT set_config('max_parallel_workers_per_gather', '0', true)"))
         # The prefix is parsed once, by `simple`, in the same statement (empty when there is none).
         rows = await session.execute(
             text(
@@ -429,6 +423,62 @@ _ORDER = {
     Sort.price_asc: "price_ref ASC NULLS LAST, listing_id",
     Sort.price_desc: "price_ref DESC NULLS LAST, listing_id",
 }
+
+
+#: The same orders on the documents' columns alone (browsing by relevance lists the newest first).
+_COLUMN_ORDER = {**_ORDER, Sort.relevance: _ORDER[Sort.newest]}
+_TEXT = "SELECT FROM search.listing_text t WHERE t.listing_id = d.listing_id"
+_LOOSE = "t.tsv @@ CAST(:loose AS tsquery)"
+
+
+def _scored(terms: Terms | None) -> str:
+    """SQL of the matches among the candidates `c`, each with its score and the language of its best
+    text (NULL when browsing): listings whose text matches the words as parsed in its own language."""
+    if terms is None:
+        return "SELECT c.*, CAST(NULL AS real) AS score, CAST(NULL AS text) AS matched_language FROM c"
+    own = _own(terms)
+    return f"""
+        SELECT c.*, s.score, s.matched_language FROM c CROSS JOIN LATERAL (
+            SELECT max(r.score) AS score, (array_agg(r.language ORDER BY r.score DESC))[1] AS matched_language
+            FROM (
+                SELECT t.language, ts_rank_cd('{WEIGHTS}', t.tsv, {own})
+                       + CASE WHEN split_part(t.language, '-', 1) = :lang THEN 1 ELSE 0 END AS score
+                FROM search.listing_text t WHERE t.listing_id = c.listing_id AND t.tsv @@ {own}
+            ) r
+        ) s
+        WHERE s.score IS NOT NULL
+    """  # noqa: S608 - constants only; values are bound
+
+
+def _page(order: str, window: str) -> str:
+    """SQL of the page of matches `m` in `order` as a JSON array of documents with score and language."""
+    return f"""(SELECT coalesce(json_agg(json_build_object(
+                    'document', d.document, 'score', h.score, 'language', h.matched_language)
+                    ORDER BY h.position), '[]')::text
+                FROM (SELECT page.*, row_number() OVER () AS position FROM (
+                        SELECT listing_id, score, matched_language FROM m ORDER BY {order} {window}) page) h
+                JOIN search.listing_document d ON d.listing_id = h.listing_id)"""  # noqa: S608
+
+
+def _counts(query: SearchQuery, params: dict[str, Any]) -> str:
+    """SQL columns of the facet and price bucket counts over the matches `m`, when asked."""
+    columns = ""
+    if query.facets:
+        columns += f""",
+            (SELECT coalesce(json_object_agg(k, n), '{{}}')::text FROM (
+                SELECT left(classification_digits, {CLASSIFICATION_FACET_DIGITS}) AS k, count(*) AS n
+                FROM m GROUP BY 1) f) AS classification,
+            (SELECT coalesce(json_object_agg(k, n), '{{}}')::text FROM (
+                SELECT origin_country AS k, count(*) AS n FROM m GROUP BY 1) f) AS origin_country,
+            (SELECT coalesce(json_object_agg(k, n), '{{}}')::text FROM (
+                SELECT a AS k, count(*) AS n FROM m, unnest(m.inclusion) AS a GROUP BY 1) f) AS inclusion"""  # noqa: S608 - constants only
+    if query.price_buckets:
+        buckets = ", ".join(
+            f"count(*) FILTER (WHERE {_range_condition('price_ref', r.low, r.high, f'b{i}', params)})"
+            for i, r in enumerate(query.price_buckets)
+        )
+        columns += f", (SELECT ARRAY[{buckets}] FROM m) AS buckets"  # noqa: S608 - constants only
+    return columns
 
 
 def _range_condition(column: str, low: float | None, high: float | None, name: str, params: dict[str, Any]) -> str:

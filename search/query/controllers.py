@@ -47,6 +47,9 @@ def provide_search_params(
     currency: Annotated[str | None, QueryParameter(description="For prices and price filters; default EUR")] = None,
     in_stock: Annotated[bool, QueryParameter(description="Only listings with a minimum order in stock")] = False,
     sort: Annotated[str, QueryParameter(description="relevance, price_asc, price_desc or newest")] = "relevance",
+    facets: Annotated[
+        bool, QueryParameter(description="Also count the matches by classification, origin, inclusion and price")
+    ] = False,
     *,
     paging: Paging,
 ) -> SearchParams:
@@ -70,6 +73,7 @@ def provide_search_params(
         currency=currency,
         in_stock=in_stock,
         sort=sort,
+        facets=facets,
         page=paging.page,
         per_page=paging.per_page,
     )
@@ -80,7 +84,7 @@ class SearchController(Controller):
     tags = ["search"]
     dependencies = {"params": Provide(provide_search_params, sync_to_thread=False)}
 
-    @get("/listings", summary="Search offered listings in any language, with filters and facet counts")
+    @get("/listings", summary="Search offered listings in any language, with filters and, when asked, facet counts")
     async def listings(
         self,
         principal: Caller,

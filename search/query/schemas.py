@@ -83,9 +83,13 @@ class AppliedQuery(msgspec.Struct, frozen=True, kw_only=True):
 class SearchPage(msgspec.Struct, frozen=True, kw_only=True):
     items: list[ListingHit]
     total: int
+    total_exact: bool
+    """False: counting stopped after the first 1,000 matches (or the end of the page asked) and more
+    than `total` listings match ("more than 1,000 results")."""
     page: int
     per_page: int
-    facets: Facets
+    facets: Facets | None
+    """Only with `facets=true`; when `total_exact` is false they count the matches counted, not all."""
     query: AppliedQuery
     engine: str
     took_ms: float

@@ -60,12 +60,17 @@ class SearchParams(msgspec.Struct, kw_only=True, frozen=True):
     sort: str = Sort.relevance.value
     page: int = 1
     per_page: int = 20
+    facets: bool = False
+    """Count the matches by classification, origin, inclusion and price (costs more)."""
 
 
 async def search_listings(
     session: AsyncSession, engine: SearchEngine, principal: Principal, params: SearchParams
 ) -> SearchPage:
-    """Offered listings matching the text and filters, one page, with facet counts.
+    """Offered listings matching the text and filters, one page, with facet counts when asked.
+
+    The matches are counted up to 1,000 (or to the end of the page asked); beyond, `total_exact` is
+    false and `total` a lower bound, and relevance ranks the matches counted (see the engines).
 
     `ships_to` defaults to where the caller's buying organisation (`buyer`, or their
     only one) is; `any` lifts it. Raises `InvalidInput` (422) naming the parameter
@@ -107,8 +112,10 @@ async def search_listings(
         sort=sort,
         offset=page.offset,
         limit=page.per_page,
+        facets=params.facets,
         price_buckets=[
-            PriceRange(_scaled(low, to_reference), _scaled(high, to_reference)) for low, high in _bucket_edges()
+            PriceRange(_scaled(low, to_reference), _scaled(high, to_reference))
+            for low, high in (_bucket_edges() if params.facets else [])
         ],
         highlight_language=params.languages[0] if params.languages else None,
     )
@@ -126,16 +133,21 @@ async def search_listings(
     return SearchPage(
         items=items,
         total=result.total,
+        total_exact=result.total_exact,
         page=page.page,
         per_page=page.per_page,
-        facets=Facets(
-            classification=result.facets.get("classification", {}),
-            origin_country=result.facets.get("origin_country", {}),
-            inclusion=result.facets.get("inclusion", {}),
-            price=[
-                PriceBucket(min=low or Decimal(0), max=high, count=count)
-                for (low, high), count in zip(_bucket_edges(), result.price_buckets, strict=True)
-            ],
+        facets=(
+            Facets(
+                classification=result.facets.get("classification", {}),
+                origin_country=result.facets.get("origin_country", {}),
+                inclusion=result.facets.get("inclusion", {}),
+                price=[
+                    PriceBucket(min=low or Decimal(0), max=high, count=count)
+                    for (low, high), count in zip(_bucket_edges(), result.price_buckets, strict=True)
+                ],
+            )
+            if params.facets
+            else None
         ),
         query=AppliedQuery(
             q=query.text,

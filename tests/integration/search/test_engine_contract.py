@@ -311,6 +311,8 @@ PREFIX_CASES = cases(
     Case("Kartof", "de", ("Kartoffeln",), ("potatoes", "pierogi")),
     Case("elderfl", "en", ("elderflower",), ("elderflower_syrup",)),
     Case("linden hon", "en", ("honey",), ("linden_honey",)),
+    Case("linden ho", "en", ("honey",), ("linden_honey",)),
+    Case("Buchweizenho", "de", ("Buchweizenhonig",), ("buckwheat_honey",)),
 )
 
 
@@ -522,7 +524,7 @@ async def test_facet_counts_count_every_match_when_only_one_page_is_returned(
     await load(search_engine, sessions)
     matches = await found(search_engine, sessions, **fields)
     assert len(matches) > 3
-    page = await search(search_engine, sessions, **{**fields, "limit": 3})
+    page = await search(search_engine, sessions, **{**fields, "limit": 3, "facets": True})
     assert len(page.hits) == 3
     assert page.total == len(matches)
     assert page.facets == facets_of(BY_ID[i] for i in matches)
@@ -532,11 +534,73 @@ async def test_facet_counts_equal_counts_over_the_catalog_when_browsing_with_a_f
     search_engine: SearchEngine, sessions: Sessions
 ) -> None:
     await load(search_engine, sessions)
-    result = await search(search_engine, sessions, ships_to=["PL-02", "PL"], limit=5)
+    result = await search(search_engine, sessions, ships_to=["PL-02", "PL"], limit=5, facets=True)
     expected = [d for d in CATALOG if {"PL-02", "PL"} & set(d.ships_to)]
     assert result.total == len(expected)
     assert result.facets == facets_of(expected)
     assert set(result.facets["classification"]) == {d.classification_digits[:2] for d in expected}
+
+
+async def test_no_facets_are_counted_when_none_are_asked(search_engine: SearchEngine, sessions: Sessions) -> None:
+    await load(search_engine, sessions)
+    for text in ("", "honey"):
+        result = await search(search_engine, sessions, text, limit=3)
+        assert result.facets == {}
+        assert len(result.hits) == 3
+
+
+# --- counting: exact up to `count_up_to`, then a lower bound ------------------------------
+
+
+@pytest.mark.parametrize("text", ["", "honey", "mano"])
+async def test_total_is_exact_when_no_more_listings_match_than_are_counted(
+    search_engine: SearchEngine, sessions: Sessions, text: str
+) -> None:
+    await load(search_engine, sessions)
+    matches = await found(search_engine, sessions, text)
+    result = await search(search_engine, sessions, text, limit=3, count_up_to=len(matches), facets=True)
+    assert (result.total, result.total_exact) == (len(matches), True)
+    assert result.facets == facets_of(BY_ID[i] for i in matches)
+
+
+@pytest.mark.parametrize(
+    ("text", "sort"),
+    [
+        pytest.param("", Sort.newest, id="browse-newest"),
+        pytest.param("", Sort.relevance, id="browse"),
+        pytest.param("mano", Sort.price_asc, id="text-price"),
+        pytest.param("honey", Sort.newest, id="text-newest"),
+    ],
+)
+async def test_total_is_a_lower_bound_and_the_page_still_in_order_of_every_match_when_more_match_than_are_counted(
+    search_engine: SearchEngine, sessions: Sessions, text: str, sort: Sort
+) -> None:
+    await load(search_engine, sessions)
+    everything = await found(search_engine, sessions, text, sort=sort)
+    count_up_to = 2
+    assert len(everything) > 5
+    result = await search(search_engine, sessions, text, sort=sort, limit=2, count_up_to=count_up_to)
+    if result.total_exact:  # an engine may count further (Meilisearch counts to 100,000)
+        assert result.total == len(everything)
+    else:
+        assert count_up_to <= result.total < len(everything), "more than `total` match"
+    # Ordered by a column, the page is the first of all matches, not of those counted.
+    assert hit_ids(result) == everything[:2]
+    deeper = await search(search_engine, sessions, text, sort=sort, offset=3, limit=2, count_up_to=count_up_to)
+    assert hit_ids(deeper) == everything[3:5]
+    assert deeper.total_exact or deeper.total >= 5, "the matches up to the end of the page are counted"
+
+
+async def test_relevance_ranks_matches_of_the_counted_ones_when_more_match_than_are_counted(
+    search_engine: SearchEngine, sessions: Sessions
+) -> None:
+    await load(search_engine, sessions)
+    matches = set(await found(search_engine, sessions, "mano"))
+    result = await search(search_engine, sessions, "mano", limit=3, count_up_to=4)
+    assert len(result.hits) == 3
+    assert {hit.document.id for hit in result.hits} <= matches
+    scores = [hit.score for hit in result.hits]
+    assert scores == sorted(scores, reverse=True)
 
 
 BUCKETS = [
@@ -757,7 +821,7 @@ async def test_empty_query_browses_every_listing_when_no_filter_is_set(
     search_engine: SearchEngine, sessions: Sessions
 ) -> None:
     await load(search_engine, sessions)
-    result = await search(search_engine, sessions)
+    result = await search(search_engine, sessions, facets=True)
     assert result.total == len(CATALOG)
     assert {hit.document.id for hit in result.hits} == set(BY_ID)
     assert result.facets == facets_of(CATALOG)
