@@ -132,7 +132,7 @@ class DashboardService:
     async def dashboard(self, principal: Principal, hub_id: uuid.UUID, period: Period) -> Dashboard:
         """Every figure of the hub for the period, with every month of it in the tables by month (an
         empty month as zeros). Only its coordinators may read it (403 otherwise)."""
-        hub = await HubService(self.session).require_coordinator(principal, hub_id)
+        hub = await HubService(self.session).coordinated_hub(principal, hub_id)
         return await self._figures(hub, period)
 
     async def open_data(self, hub_id: uuid.UUID, period: Period) -> OpenData:

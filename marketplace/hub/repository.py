@@ -25,6 +25,9 @@ from marketplace.organization.models import (
 )
 
 _COORDINATES = "SELECT 1 FROM marketplace.hub_coordinator WHERE hub_id = $1 AND user_id = $2"
+_HUB_AND_COORDINATES = f"""
+SELECT EXISTS (SELECT 1 FROM marketplace.hub WHERE id = $1) AS hub, EXISTS ({_COORDINATES}) AS coordinates
+"""  # noqa: S608 - a constant
 
 
 class HubRepository:
@@ -121,6 +124,11 @@ class HubRepository:
     async def coordinated_by(self, user_id: uuid.UUID) -> set[uuid.UUID]:
         rows = await self.session.execute(select(HubCoordinator.hub_id).where(HubCoordinator.user_id == user_id))
         return set(rows.scalars())
+
+    async def coordinator_standing(self, hub_id: uuid.UUID, user_id: uuid.UUID) -> tuple[bool, bool]:
+        """Whether the hub exists, and whether the user coordinates it (`kernel.db.fetch`)."""
+        found = (await fetch(self.session, _HUB_AND_COORDINATES, hub_id, user_id))[0]
+        return found["hub"], found["coordinates"]
 
     async def is_coordinator(self, hub_id: uuid.UUID, user_id: uuid.UUID) -> bool:
         """Asked by every coordinator's request: sent past SQLAlchemy (`kernel.db.fetch`)."""

@@ -82,15 +82,22 @@ class HubService:
             raise HubNotFound("no such hub")
         return hub
 
-    async def require_coordinator(self, principal: Principal, hub_id: uuid.UUID) -> Hub:
-        """The hub, if the caller coordinates it with a proven address. Hubs are public, so a
-        non-coordinator gets 403 (`NotACoordinator`), and so does a coordinator whose address is not
-        proven (`EmailUnverified`)."""
-        hub = await self._hub(hub_id)
-        if not await self.repo.is_coordinator(hub_id, principal.user_id):
+    async def require_coordinator(self, principal: Principal, hub_id: uuid.UUID) -> None:
+        """Pass if the caller coordinates the hub with a proven address: `HubNotFound` (404) for no
+        such hub; hubs are public, so a non-coordinator gets 403 (`NotACoordinator`), and so does a
+        coordinator whose address is not proven (`EmailUnverified`). One statement, as nearly every
+        coordinator's request asks it."""
+        exists, coordinates = await self.repo.coordinator_standing(hub_id, principal.user_id)
+        if not exists:
+            raise HubNotFound("no such hub")
+        if not coordinates:
             raise NotACoordinator("only a coordinator of this hub may do this")
         require_verified_email(principal)
-        return hub
+
+    async def coordinated_hub(self, principal: Principal, hub_id: uuid.UUID) -> Hub:
+        """The hub, if the caller coordinates it (`require_coordinator`)."""
+        await self.require_coordinator(principal, hub_id)
+        return await self._hub(hub_id)
 
     async def _coordinator_to_be(self, email: str, field: str) -> User:
         """The account to appoint: registered, with a proven address (`InvalidInput` naming `field`)."""
@@ -195,7 +202,7 @@ class HubService:
         """A coordinator chooses whether the hub's public catalogue preview shows prices (audited as
         `hub.public_catalogue`). Raises `HubNotFound` (404), `NotACoordinator` (403) for anyone else
         (and `EmailUnverified` for a coordinator whose address is not proven)."""
-        hub = await self.require_coordinator(principal, hub_id)
+        hub = await self.coordinated_hub(principal, hub_id)
         before = {"shows_prices": hub.catalogue_shows_prices}
         hub.catalogue_shows_prices = data.shows_prices
         await self.session.flush()
