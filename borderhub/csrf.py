@@ -45,7 +45,7 @@ def csrf_secret(jwt_secret: str) -> str:
 
 def _by_cookie(scope: Scope) -> bool:
     """Whether the session cookie is what would authenticate the request: it sends no credential
-    header (`credential_from`, as `marketplace.identity.dependencies.provide_principal` reads them)."""
+    header (`credential_from`, as `marketplace.identity.dependencies.caller_dependencies` read them)."""
     request: Request[Any, Any, Any] = Request(scope)
     return SESSION_COOKIE in request.cookies and credential_from(request.headers) is None
 

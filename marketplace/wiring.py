@@ -6,8 +6,6 @@ import datetime as dt
 import functools
 from decimal import Decimal
 
-from litestar.di import Provide
-
 from kernel.contribution import Contribution, provide_value
 from kernel.outbox import Schedule, subscriber
 from kernel.settings import CoreSettings
@@ -46,7 +44,7 @@ from marketplace.events import (
 from marketplace.hub.controllers import HubController
 from marketplace.identity.account import mail_password_reset
 from marketplace.identity.controllers import AuthController, MeController
-from marketplace.identity.dependencies import provide_principal, provide_principal_if_any
+from marketplace.identity.dependencies import caller_dependencies
 from marketplace.identity.service import purge_login_failures
 from marketplace.identity.sessions import purge_sessions
 from marketplace.invoicing.controllers import InvoiceDocumentController
@@ -117,8 +115,7 @@ def register(core: CoreSettings, settings: MarketplaceSettings) -> Contribution:
             *demo,
         ],
         dependencies={
-            "principal": Provide(provide_principal),
-            "principal_if_any": Provide(provide_principal_if_any),
+            **caller_dependencies(core, settings),
             "core_settings": provide_value(core),
             "marketplace_settings": provide_value(settings),
             "stripe_gateway": provide_value(gateway),
