@@ -46,16 +46,11 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import babel
 import msgspec
-import openpyxl
 from babel.numbers import get_decimal_symbol, get_group_symbol
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from kernel import validation
 from kernel.errors import FieldError, InvalidInput
@@ -70,6 +65,9 @@ from kernel.text import (
 from kernel.validation import field_error
 from marketplace.catalog.classification import Scheme
 from marketplace.catalog.schemas import Classification, FileFormat, ListingCreate, PriceTier, Translation
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Litestar adds "; charset=utf-8" to a text/* type itself.
@@ -436,6 +434,9 @@ def _entries(
 def _read_xlsx(body: bytes) -> Iterator[Row | FieldError]:
     """Checks the workbook and the header of its first sheet now (raising `FileError`); the rows as
     they are iterated."""
+    # Here, not at the top: openpyxl would cost each serving process memory (benchmarks/README.md).
+    import openpyxl
+
     try:
         with zipfile.ZipFile(io.BytesIO(body)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
@@ -580,6 +581,10 @@ class XlsxWriter:
     can hold (control characters) are left out."""
 
     def __init__(self, columns: Sequence[str], *, title: str = "Listings") -> None:
+        # Here, not at the top: openpyxl would cost each serving process memory (benchmarks/README.md).
+        import openpyxl
+        from openpyxl.utils import get_column_letter
+
         self._book = openpyxl.Workbook(write_only=True)
         self._sheet = self._book.create_sheet(_sheet_title(title))
         self._columns = list(columns)
@@ -620,6 +625,10 @@ class XlsxWriter:
 
     @staticmethod
     def _text(sheet: Any, text: str, *, bold: bool = False) -> Cell:
+        # Here, not at the top: openpyxl would cost each serving process memory (benchmarks/README.md).
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Font
+
         cell = WriteOnlyCell(sheet, value=_NOT_IN_XLSX.sub("", text))
         cell.data_type = "s"  # openpyxl takes a text starting with "=" for a formula
         cell.number_format = _TEXT_FORMAT

@@ -22,18 +22,19 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import babel
 from babel import dates, numbers
-from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
-from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from kernel import codes
 from kernel.errors import InvalidInput, NotFound
 from kernel.money import from_minor
 from marketplace.dashboard.schemas import Dashboard, months_between
 from marketplace.place import service as places
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 _BLUE, _ORANGE, _GREY = "#1f5f99", "#e08a1e", "#9aa5b1"
 _ATTRIBUTE_LABELS = {
@@ -136,6 +137,10 @@ def _nothing(figure: Figure, message: str) -> None:
 
 
 def _trade_matrix(figure: Figure, dashboard: Dashboard, words: ChartWords) -> None:
+    # Here, not at the top: matplotlib would cost each serving process memory (benchmarks/README.md).
+    from matplotlib.patches import Rectangle
+    from matplotlib.ticker import FuncFormatter
+
     flows = [row for row in dashboard.flows if row.month is None and (row.suppressed or row.value_minor)]
     if not flows:
         _nothing(figure, words.no_orders)
@@ -171,6 +176,9 @@ def _trade_matrix(figure: Figure, dashboard: Dashboard, words: ChartWords) -> No
 
 
 def _cross_border(figure: Figure, dashboard: Dashboard, words: ChartWords) -> None:
+    # Here, not at the top: matplotlib would cost each serving process memory (benchmarks/README.md).
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
     months = months_between(dashboard.first_day, dashboard.last_day)
     rows = {row.month: row for row in dashboard.trade if row.month is not None}
     cross: list[float] = []
@@ -266,6 +274,9 @@ _DRAW = {Chart.trade_matrix: _trade_matrix, Chart.cross_border: _cross_border, C
 
 def render(dashboard: Dashboard, chart: Chart, image_format: ImageFormat, words: ChartWords = ENGLISH) -> bytes:
     """The chart as an image, in `words`' language (CPU-bound: call it in a worker thread)."""
+    # Here, not at the top: matplotlib would cost each serving process memory (benchmarks/README.md).
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(10, 6), dpi=144, layout="constrained")
     _DRAW[chart](figure, dashboard, words)
     out = io.BytesIO()

@@ -19,7 +19,7 @@ from kernel.auth import Principal
 from kernel.errors import NotFound
 from kernel.fx import find_rate
 from kernel.money import from_minor, to_minor
-from marketplace.invoicing import credit, hybrid, pdf, wording, xml
+from marketplace.invoicing import credit, wording
 from marketplace.invoicing.document import (
     CreditReason,
     Document,
@@ -29,7 +29,6 @@ from marketplace.invoicing.document import (
     TaxCurrency,
     VatGroup,
 )
-from marketplace.invoicing.ksef import fa3
 from marketplace.order.models import Order, OrderLine, OrderStatus
 from marketplace.order.repository import OrderRepository
 from marketplace.order.taxes import vat_breakdown
@@ -236,6 +235,10 @@ class DocumentService:
 
 
 def _written(document: Document, written_as: DocumentFormat) -> DocumentFile:
+    # Here, not at the top: fpdf, facturx and ksef-client would cost each serving process memory (benchmarks/README.md).
+    from marketplace.invoicing import hybrid, pdf, xml
+    from marketplace.invoicing.ksef import fa3
+
     match written_as:
         case DocumentFormat.pdf:
             return DocumentFile(f"{document.number}.pdf", pdf.invoice_pdf(document), "application/pdf")

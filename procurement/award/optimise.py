@@ -37,10 +37,9 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_array
 
 if TYPE_CHECKING:
+    from scipy.optimize import LinearConstraint
     from scipy.optimize._milp import _OptionsMILP
 
 #: Relative tolerance when the tie-break solve must keep the optimal cost.
@@ -167,6 +166,10 @@ class _Rows:
         self.high.append(high)
 
     def constraint(self, size: int) -> LinearConstraint:
+        # Here, not at the top: scipy would cost each serving process memory (benchmarks/README.md).
+        from scipy.optimize import LinearConstraint
+        from scipy.sparse import coo_array
+
         matrix = coo_array((self.values, (self.rows, self.columns)), shape=(len(self.low), size)).tocsr()
         return LinearConstraint(matrix, self.low, self.high)
 
@@ -176,6 +179,9 @@ class _Model:
     bounds and the rows of one problem, solved with different objectives."""
 
     def __init__(self, problem: Problem) -> None:
+        # Here, not at the top: scipy would cost each serving process memory (benchmarks/README.md).
+        from scipy.optimize import Bounds
+
         self.problem = problem
         self.offers = offers = list(problem.offers)
         self.segments = segments = _segments(problem)
@@ -219,6 +225,9 @@ class _Model:
         return weights
 
     def solve(self, objective: np.ndarray, *keep: LinearConstraint) -> Any:
+        # Here, not at the top: scipy would cost each serving process memory (benchmarks/README.md).
+        from scipy.optimize import milp
+
         return milp(
             objective,
             integrality=self.integrality,
@@ -256,6 +265,9 @@ def optimise(problem: Problem) -> Solution:
     (and `least_shortfall=False` when it was the first solve); if none was found, nothing is
     awarded (every unit short). Raises RuntimeError for any other solver failure.
     """
+    # Here, not at the top: scipy would cost each serving process memory (benchmarks/README.md).
+    from scipy.optimize import LinearConstraint
+
     started = time.perf_counter()
     model = _Model(problem)
 
