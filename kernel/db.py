@@ -13,11 +13,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
+import asyncpg
 import msgspec
 from advanced_alchemy.base import UUIDv7AuditBase, orm_registry
 from sqlalchemy import ColumnElement, Enum, MetaData, any_, bindparam, event, text
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
 
@@ -46,7 +47,9 @@ class Entity(UUIDv7AuditBase):
 
 
 def create_engine(url: str, *, pool_size: int = 10, **kwargs: Any) -> AsyncEngine:
-    engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, **kwargs)
+    # Times come back in UTC whatever the server's zone, also where SQL renders them (JSON).
+    connect_args = {"server_settings": {"timezone": "UTC"}}
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, connect_args=connect_args, **kwargs)
     event.listen(engine.sync_engine.pool, "checkout", _refuse_closed_connection)
     return engine
 
@@ -66,7 +69,7 @@ def _refuse_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any) 
 def session_factory(engine: AsyncEngine, info: dict[str, Any] | None = None) -> async_sessionmaker[AsyncSession]:
     """Sessions on `engine`; `info` is what every session carries (the outbox registry: see
     `kernel.outbox.session_info`), and the store of `kernel.cache` they share."""
-    info = {cache.STORE: cache.new_store(), **(info or {})}
+    info = {cache.STORE: cache.Store(), **(info or {})}
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
 
 
@@ -79,7 +82,8 @@ def sibling_sessions(session: AsyncSession) -> async_sessionmaker[AsyncSession]:
         raise TypeError("sibling sessions need a session bound to an engine")
     # Everything but what `session`'s own rollback undoes: a sibling's rollback must not delete the
     # files of a transaction that may still commit.
-    info = {key: value for key, value in session.info.items() if key != _UNDO_ON_ROLLBACK}
+    # and what it marked as changed (`kernel.cache`): a sibling's commit drops only its own.
+    info = {key: value for key, value in session.info.items() if key not in (_UNDO_ON_ROLLBACK, cache.CHANGED)}
     return session_factory(engine, info)
 
 
@@ -151,13 +155,23 @@ async def fetch(session: AsyncSession, sql: str, *args: Any) -> list[Any]:
 
     For the reads nearly every request makes (who is calling, the object it names): SQLAlchemy's own
     work per statement (building it, its cache key, the greenlet hop, the ORM's identity map) costs
-    several times what asyncpg does for the same query (`benchmarks/per_request.py`). Reads only:
-    before the session's first SQLAlchemy statement no transaction has begun, so this one runs on its
-    own — which under READ COMMITTED, where every statement takes its own snapshot, reads the same.
-    The connection stays the session's for the rest of its transaction."""
+    several times what asyncpg does for the same query (`benchmarks/README.md`, per-request cost).
+    Reads only: before the session's first SQLAlchemy statement no transaction has begun, so this one
+    runs on its own — which under READ COMMITTED, where every statement takes its own snapshot,
+    reads the same. JSON columns arrive decoded (SQLAlchemy's dialect sets asyncpg's JSON codecs on
+    each connection). A failure is raised as SQLAlchemy's `DBAPIError`, as any statement's is (so it
+    is answered 503, or 400 for a value the database cannot take), and a connection found closed
+    is not given back to the pool."""
     connection = await session.connection()
     raw = await connection.get_raw_connection()
-    rows: list[Any] = await raw.driver_connection.fetch(sql, *args)  # type: ignore[union-attr]
+    driver = raw.driver_connection
+    try:
+        rows: list[Any] = await driver.fetch(sql, *args)  # type: ignore[union-attr]
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError) as exc:
+        closed = driver.is_closed()  # type: ignore[union-attr]
+        if closed:
+            await connection.invalidate(exc)
+        raise DBAPIError(sql, args, exc, connection_invalidated=closed) from exc
     return rows
 
 

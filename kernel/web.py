@@ -293,7 +293,8 @@ def _integrity_error(request: Request[Any, Any, Any], exc: IntegrityError) -> Re
 
 
 def _database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[bytes]:
-    if isinstance(getattr(exc.orig, "__cause__", None), asyncpg.exceptions.DataError):
+    # The driver's error: under SQLAlchemy's adapter (its cause), or itself (`kernel.db.fetch`).
+    if any(isinstance(e, asyncpg.exceptions.DataError) for e in (exc.orig, getattr(exc.orig, "__cause__", None))):
         # A value the database cannot store (a NUL character, a number out of range):
         # the caller's input, not an outage.
         return problem_response(

@@ -22,7 +22,11 @@ from marketplace.organization.models import (
 )
 
 _SHOWN = """
-SELECT l.*, o.country AS producer_country
+SELECT l.id, l.organization_id, l.sku, l.status, l.default_language, l.translations, l.classification_scheme,
+       l.classification_code, l.unit_code, l.pack_size, l.min_order_quantity, l.currency, l.price_tiers,
+       l.stock_on_hand, l.lead_time_days, l.origin_country, l.origin_subdivision, l.origin_municipality,
+       l.ships_to, l.image_urls, l.credential_ids, l.version, l.vat_category, l.created_at, l.updated_at,
+       o.country AS producer_country
 FROM marketplace.listing l JOIN marketplace.organization o ON o.id = l.organization_id
 WHERE l.id = $1
 """

@@ -95,7 +95,10 @@ class TaxService:
         self.session = session
 
     async def rate_book(self, day: dt.date) -> RateBook:
-        return RateBook(await cache.cached(self.session, _CORRECTIONS, _CORRECTIONS_TTL, self._corrections), day)
+        return RateBook(await self._kept_corrections(), day)
+
+    async def _kept_corrections(self) -> list[Correction]:
+        return await cache.cached(self.session, _CORRECTIONS, _CORRECTIONS_TTL, self._corrections)
 
     async def _corrections(self) -> list[Correction]:
         rows = await self.session.scalars(select(VatRateCorrection))
@@ -103,12 +106,13 @@ class TaxService:
 
     async def rates(self, country: str | None, day: dt.date) -> list[VatRateRead]:
         """Every category's rate on `day`, per country (one country, or every country with rates)."""
+        corrections = await self._kept_corrections()
         countries = (
             [codes.country(country, "query:country")]
             if country
-            else sorted({s.country for s in SHIPPED} | set(await self._corrected_countries()))
+            else sorted({s.country for s in SHIPPED} | {c.country for c in corrections})
         )
-        book = await self.rate_book(day)
+        book = RateBook(corrections, day)
         return [book.read(c, category) for c in countries for category in VatCategory]
 
     async def correct(self, principal: Principal, data: VatRateCorrectionCreate) -> VatRateRead:
@@ -155,6 +159,3 @@ class TaxService:
                    "rate": None if data.rate is None else str(data.rate), "reason": data.reason},
         )  # fmt: skip
         return (await self.rate_book(data.valid_from)).read(country, data.category)
-
-    async def _corrected_countries(self) -> list[str]:
-        return list((await self.session.scalars(select(VatRateCorrection.country).distinct())).all())

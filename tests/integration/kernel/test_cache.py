@@ -56,3 +56,35 @@ async def test_what_a_rolled_back_transaction_read_of_its_own_change_is_never_ke
         await failing_correction()
     async with transaction(sessions) as session:
         assert await _read(session) == ["PLN"]
+
+
+async def test_a_rolled_back_savepoint_keeps_the_marks_of_the_transaction_around_it(
+    sessions: async_sessionmaker[AsyncSession], keeps_one_row: None
+) -> None:
+    async with transaction(sessions) as session:
+        assert await _read(session) == ["PLN"]
+    async with transaction(sessions) as session:
+        await session.execute(text("UPDATE kernel.fx_rate SET quote = 'CZK'"))
+        cache.changed(session, KEY)
+        savepoint = await session.begin_nested()
+        await savepoint.rollback()
+        assert await _read(session) == ["CZK"], "still read afresh after the savepoint"
+    async with transaction(sessions) as session:
+        assert await _read(session) == ["CZK"], "and still dropped at commit"
+
+
+async def test_a_read_under_way_while_a_change_commits_is_not_kept(
+    sessions: async_sessionmaker[AsyncSession], keeps_one_row: None
+) -> None:
+    async with transaction(sessions) as reader:
+
+        async def slow_old_read() -> list[str]:
+            old = ["PLN"]
+            async with transaction(sessions) as writer:  # the change commits while the read is out
+                await writer.execute(text("UPDATE kernel.fx_rate SET quote = 'CZK'"))
+                cache.changed(writer, KEY)
+            return old
+
+        assert await cache.cached(reader, KEY, 60.0, slow_old_read) == ["PLN"]
+    async with transaction(sessions) as session:
+        assert await _read(session) == ["CZK"]
