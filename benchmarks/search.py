@@ -14,7 +14,8 @@ the worker out of process, so each phase is measured on its own:
 3. indexing in bulk: `borderhub search reindex` rebuilds the whole index — documents/s;
 4. queries: the Görlitz buyer (default destination Saxony) through
    `GET /api/v1/search/listings`, each shape `--requests` times with each number of
-   clients in flight of `--concurrency`; every answer carries facet counts and highlights;
+   clients in flight of `--concurrency`; every answer carries highlights, none facet counts
+   (the API counts them only with `facets=true`, as the search page asks);
 5. sync lag: with the worker running, a producer renames a listing to a new word and
    polls search until it is found; the time from the PATCH's response to the first
    answer containing it, `--lag-samples` times.

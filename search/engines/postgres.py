@@ -292,7 +292,7 @@ class PostgresEngine:
                 )
                 for h in found
             ],
-            # Counting stopped: `total` match for certain, and at least one more.
+            # Counting stopped at `row.total` matches found: more than `total` listings match.
             total=row.total if total_exact else max(row.total - 1, 0),
             total_exact=total_exact,
             facets=(

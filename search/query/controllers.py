@@ -84,7 +84,12 @@ class SearchController(Controller):
     tags = ["search"]
     dependencies = {"params": Provide(provide_search_params, sync_to_thread=False)}
 
-    @get("/listings", summary="Search offered listings in any language, with filters and, when asked, facet counts")
+    # 404: a `buyer` that is not one of the caller's organisations.
+    @get(
+        "/listings",
+        summary="Search offered listings in any language, with filters and, when asked, facet counts",
+        opt={"problems": (404,)},
+    )
     async def listings(
         self,
         principal: Caller,

@@ -25,6 +25,7 @@ from search.document import SearchDocument
 from search.engines.base import SearchUnavailable
 from search.engines.postgres import PostgresEngine
 from search.indexing import subscribers
+from search.indexing.sync import sync_listings
 from tests.factories.compliance import add_requirement, days, verified_credential
 from tests.factories.identity import Account
 from tests.factories.order import Market, build_market, place
@@ -293,3 +294,32 @@ async def test_catalog_keeps_working_and_backlog_drains_when_engine_was_down(
     async with transaction(sessions) as session:
         retried = await session.execute(text("SELECT count(*) FROM pgqueuer"))
         assert retried.scalar_one() == 0, "nothing is left waiting"
+
+
+async def test_a_sync_of_thousands_of_listings_takes_a_bounded_number_of_locks(
+    client: AsyncTestClient[Litestar], sessions: async_sessionmaker[AsyncSession], market: Market
+) -> None:
+    # One advisory lock per listing made a 10,000-listing import outgrow PostgreSQL's lock table
+    # (max_locks_per_transaction x max_connections, ~6,400 here; "out of shared memory") when a few
+    # such deliveries ran at once, and the import was never indexed.
+    header = (
+        "sku,title[de],default_language,classification_scheme,classification_code,unit,pack_size,price_tiers,"
+        "stock_on_hand,ships_to,lead_time_days"
+    )
+    rows = [f"BULK-{n},Waldhonig Los {n},de,HS,0409.00,KGM,1,1:10.00,5,PL|DE-SN,1" for n in range(3000)]
+    imported = await client.post(
+        f"/api/v1/organizations/{market.producer_a['id']}/listings/import",
+        content=("\n".join([header, *rows]) + "\n").encode(),
+        headers={**market.honey_maker.headers, "Content-Type": "text/csv"},
+    )
+    assert imported.status_code == 200, imported.text
+    async with transaction(sessions) as session:
+        ids = list((await session.scalars(text("SELECT id FROM marketplace.listing WHERE sku LIKE 'BULK-%'"))).all())
+        counts = await sync_listings(session, PostgresEngine(), ids)
+        locks = (
+            await session.execute(
+                text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+            )
+        ).scalar_one()
+    assert counts.upserted == 3000
+    assert locks <= 1024

@@ -61,6 +61,16 @@ async def test_buyer_sees_only_listings_shipping_to_their_jurisdiction_when_ship
     assert [i["title"] for i in poland["items"]] == ["Pierogi ruskie"]
 
 
+async def test_facets_are_counted_only_when_asked_and_the_total_says_whether_it_is_exact(
+    client: AsyncTestClient[Litestar], market: Market
+) -> None:
+    plain = await search(client, market)
+    assert (plain["total"], plain["total_exact"], plain["facets"]) == (3, True, None)
+    counted = await search(client, market, facets="true")
+    assert counted["facets"]["origin_country"] == {"PL": 3}
+    assert sum(b["count"] for b in counted["facets"]["price"]) == 3
+
+
 async def test_search_needs_a_signed_in_caller_and_never_acts_for_someone_elses_organisation(
     client: AsyncTestClient[Litestar], market: Market
 ) -> None:
@@ -112,7 +122,7 @@ async def test_price_range_in_euro_keeps_only_listings_within_it_when_producers_
     assert {i["id"] for i in cheap["items"]} == {market.jam["id"]}
     middle = await search(client, market, currency="EUR", price_min="11", price_max="14.12")
     assert {i["id"] for i in middle["items"]} == {market.honey["id"], market.cheese["id"]}
-    in_zloty = await search(client, market, currency="PLN", price_min="48", price_max="48")
+    in_zloty = await search(client, market, currency="PLN", price_min="48", price_max="48", facets="true")
     assert [i["id"] for i in in_zloty["items"]] == [market.honey["id"]]
     buckets = {(b["min"], b["max"]): b["count"] for b in in_zloty["facets"]["price"]}
     assert buckets[("25", "50")] == 1
