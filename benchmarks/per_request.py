@@ -28,8 +28,8 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks.checkout import _first, _login
 from benchmarks.harness import free_port, machine, running_service
-from marketplace.demo import DEMO_PASSWORD
 
 BUYER = "einkauf@goerlitz.demo"
 PRODUCER = "anna@piekarnia-nowak.demo"
@@ -49,19 +49,6 @@ class Figure:
     p50_ms: float
     p99_ms: float
     non_2xx: int
-
-
-def _login(client: httpx.Client, email: str) -> dict[str, str]:
-    response = client.post("/api/v1/auth/login", json={"email": email, "password": DEMO_PASSWORD})
-    response.raise_for_status()
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
-def _first(client: httpx.Client, path: str, headers: dict[str, str]) -> str:
-    response = client.get(path, headers=headers)
-    response.raise_for_status()
-    identifier: str = response.json()["items"][0]["id"]
-    return identifier
 
 
 def targets(base: str) -> list[Target]:
