@@ -13,18 +13,23 @@ from sqlalchemy.exc import DBAPIError
 from kernel.db import asyncpg_dsn, create_engine, fetch, session_factory, transaction
 
 
+async def terminate(database_url: str, backend: int) -> None:
+    """Have the server close one connection, as a restart or an idle timeout would."""
+    admin = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        assert await admin.fetchval("SELECT pg_terminate_backend($1)", backend)
+    finally:
+        await admin.close()
+    await asyncio.sleep(0.2)  # the event loop reads the closed socket
+
+
 async def test_a_request_after_the_server_closed_every_pooled_connection_is_served(database_url: str) -> None:
     engine = create_engine(database_url, pool_size=2)
     sessions = session_factory(engine)
     try:
         async with transaction(sessions) as session:
             backend = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
-        admin = await asyncpg.connect(asyncpg_dsn(database_url))
-        try:
-            assert await admin.fetchval("SELECT pg_terminate_backend($1)", backend)
-        finally:
-            await admin.close()
-        await asyncio.sleep(0.2)  # the event loop reads the closed socket
+        await terminate(database_url, backend)
 
         async with transaction(sessions) as session:
             assert (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one() != backend
@@ -41,12 +46,7 @@ async def test_a_read_past_sqlalchemy_on_a_connection_closed_under_it_fails_as_a
     async def read_after_the_server_closed_the_connection() -> int:
         async with transaction(sessions) as session:
             backend: int = (await fetch(session, "SELECT pg_backend_pid() AS pid"))[0]["pid"]
-            admin = await asyncpg.connect(asyncpg_dsn(database_url))
-            try:
-                assert await admin.fetchval("SELECT pg_terminate_backend($1)", backend)
-            finally:
-                await admin.close()
-            await asyncio.sleep(0.2)  # the event loop reads the closed socket
+            await terminate(database_url, backend)
             await fetch(session, "SELECT 1")
         return backend
 

@@ -22,14 +22,14 @@ Client = AsyncTestClient[Any]
 
 
 @pytest.fixture
-def uncached() -> Iterator[list[str]]:
-    """The statements every engine of the process runs that have no cache key."""
-    found: list[str] = []
+def executed() -> Iterator[list[tuple[str, bool]]]:
+    """Every statement the engines of the process run, and whether it had a cache key."""
+    found: list[tuple[str, bool]] = []
 
     def after(*args: Any) -> None:
         context = args[4]
-        if isinstance(context, DefaultExecutionContext) and context.cache_hit is NO_CACHE_KEY:
-            found.append(" ".join(context.statement.split())[:120])
+        if isinstance(context, DefaultExecutionContext):
+            found.append((" ".join(context.statement.split())[:120], context.cache_hit is not NO_CACHE_KEY))
 
     event.listen(Engine, "after_cursor_execute", after)
     yield found
@@ -41,10 +41,15 @@ async def test_a_checkout_and_its_notifications_run_only_cacheable_statements(
     sessions: async_sessionmaker[AsyncSession],
     settings: Settings,
     run_worker: Callable[[], Awaitable[None]],
-    uncached: list[str],
+    executed: list[tuple[str, bool]],
 ) -> None:
     m: Market = await build_market(client, sessions, settings)
-    uncached.clear()
+    executed.clear()
     await place(client, m.buyer, m.checkout((m.honey, "20"), (m.cheese, "3"), (m.jam, "5")))
     await run_worker()
-    assert uncached == []
+    statements = [statement for statement, _ in executed]
+    # Seen at all: the checkout's order, the notifications and the mail its worker wrote.
+    assert any(s.startswith("INSERT INTO marketplace.purchase_order") for s in statements)
+    assert any(s.startswith("INSERT INTO marketplace.notification") for s in statements)
+    assert any(s.startswith("INSERT INTO marketplace.outgoing_mail") for s in statements)
+    assert [statement for statement, cacheable in executed if not cacheable] == []
