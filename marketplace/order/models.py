@@ -6,8 +6,9 @@ import datetime as dt
 import enum
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
+import msgspec
 from sqlalchemy import (
     CHAR,
     BigInteger,
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from kernel.db import Entity
 from marketplace.catalog.models import QUANTITY, UNIT_PRICE
 from marketplace.db import MARKETPLACE_SCHEMA, enum_type
+from marketplace.payment.models import InvoiceRow
 
 _ORG = f"{MARKETPLACE_SCHEMA}.organization.id"
 
@@ -144,7 +146,27 @@ class Checkout(Entity):
     delivery_address: Mapped[dict[str, Any]] = mapped_column(JSONB)
 
 
-class Order(Entity):
+class _Totals(Protocol):
+    @property
+    def total_minor(self) -> int: ...
+    @property
+    def credited_minor(self) -> int: ...
+
+
+class NetOfCredits:
+    """What the buyer paid in the end, for the stored order and for its row as a read fetches it
+    (`OrderRow`): one rule for both."""
+
+    __slots__ = ()
+
+    @property
+    def net_total_minor(self: _Totals) -> int:
+        """The total (VAT included) less what a dispute's decision credited. The dashboards count
+        this net of VAT (`dashboard.repository.NET_OF_VAT`)."""
+        return self.total_minor - self.credited_minor
+
+
+class Order(Entity, NetOfCredits):
     """What one producer owes one buyer from a checkout, priced and reserved when it was placed."""
 
     __tablename__ = "purchase_order"
@@ -189,12 +211,6 @@ class Order(Entity):
     """The VAT numbers the lines' VAT was decided with (an intra-Community supply rests on the
     buyer's number on the day of the order), printed on its invoices."""
 
-    @property
-    def net_total_minor(self) -> int:
-        """What the buyer paid in the end: the total (VAT included) less what a dispute's decision
-        credited. The dashboards count this net of VAT (`dashboard.repository.NET_OF_VAT`)."""
-        return self.total_minor - self.credited_minor
-
     def parties_allowed(self, to: OrderStatus) -> frozenset[Party] | None:
         """Who may move the order to `to` now; None when that move does not exist from here."""
         return parties_allowed(self.status, self.payment_method, to)
@@ -231,3 +247,56 @@ class OrderLine(Entity):
     vat_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal(0), server_default="0")
     vat_note: Mapped[str | None] = mapped_column(String(30))
     """Why no VAT or the seller's VAT abroad (`tax.decision.VatNote`), printed on the invoice."""
+
+
+class OrderLineRow(msgspec.Struct, frozen=True, kw_only=True):
+    """An order line as the order read fetches it, under `OrderLine`'s own names."""
+
+    listing_id: uuid.UUID | None
+    listing_version: int | None
+    sku: str
+    title: str
+    language: str
+    unit_code: str
+    quantity: Decimal
+    unit_price: Decimal
+    tier_min_quantity: Decimal
+    total_minor: int
+    vat_code: str
+    vat_rate: Decimal
+    vat_note: str | None
+
+
+class OrderRow(msgspec.Struct, NetOfCredits, frozen=True, kw_only=True):
+    """One order as it is read (`OrderRepository.shown`): its columns under `Order`'s own names,
+    its lines in checkout order, its invoice, and the reader's sides of it."""
+
+    id: uuid.UUID
+    checkout_id: uuid.UUID
+    status: OrderStatus
+    buyer_organization_id: uuid.UUID
+    producer_organization_id: uuid.UUID
+    hub_id: uuid.UUID
+    payment_method: PaymentMethod
+    currency: str
+    total_minor: int
+    credited_minor: int
+    vat_minor: int
+    display_currency: str
+    display_total_minor: int
+    fx_rate: Decimal
+    fx_rate_date: dt.date
+    fx_rate_source: str
+    delivery_jurisdiction: str
+    delivery_address: dict[str, Any]
+    placed_by: uuid.UUID
+    status_changed_at: dt.datetime
+    note: str | None
+    tender_reference: str | None
+    created_at: dt.datetime
+    lines: list[OrderLineRow]
+    invoice: InvoiceRow | None
+    buyer: bool
+    """Whether the reader is a member of the buyer, of the producer, a coordinator of the hub."""
+    producer: bool
+    coordinator: bool

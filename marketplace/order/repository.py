@@ -10,17 +10,43 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Table, Uuid, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel.db import equals_any, fetch
+from kernel.db import equals_any, fetch, fetch_as
 from marketplace.catalog.models import Listing, ListingStatus
-from marketplace.order.models import Checkout, Order, OrderLine, OrderStatus, PaymentMethod
+from marketplace.order.models import Checkout, Order, OrderLine, OrderRow, OrderStatus, PaymentMethod
 from marketplace.organization.models import HubMembership, HubMembershipStatus, Organization, Side
 from marketplace.payment.models import CardPayment
 
-_SIDES = """
-SELECT EXISTS (SELECT 1 FROM marketplace.membership WHERE user_id = $1 AND organization_id = $2) AS buyer,
-       EXISTS (SELECT 1 FROM marketplace.membership WHERE user_id = $1 AND organization_id = $3) AS producer,
-       EXISTS (SELECT 1 FROM marketplace.hub_coordinator WHERE hub_id = $4 AND user_id = $1) AS coordinator
-"""
+
+def _sides(buyer: str, producer: str, hub: str) -> str:
+    """The columns saying whether the reader ($1) is a member of the order's buyer, of its
+    producer, and a coordinator of its hub (given as SQL expressions)."""
+    member = "EXISTS (SELECT 1 FROM marketplace.membership WHERE user_id = $1 AND organization_id = {})"
+    coordinator = f"EXISTS (SELECT 1 FROM marketplace.hub_coordinator WHERE hub_id = {hub} AND user_id = $1)"  # noqa: S608
+    return f"{member.format(buyer)} AS buyer, {member.format(producer)} AS producer, {coordinator} AS coordinator"
+
+
+_SIDES = f"SELECT {_sides('$2', '$3', '$4')}"
+# Decimals go through JSON as text, so they arrive exact (a JSON number would be a float).
+_SHOWN = f"""
+SELECT o.id, o.checkout_id, o.status, o.buyer_organization_id, o.producer_organization_id, o.hub_id,
+       o.payment_method, o.currency, o.total_minor, o.credited_minor, o.vat_minor, o.display_currency,
+       o.display_total_minor, o.fx_rate, o.fx_rate_date, o.fx_rate_source, o.delivery_jurisdiction,
+       o.delivery_address, o.placed_by, o.status_changed_at, o.note, o.tender_reference, o.created_at,
+       COALESCE((SELECT json_agg(json_build_object(
+                    'listing_id', l.listing_id, 'listing_version', l.listing_version, 'sku', l.sku,
+                    'title', l.title, 'language', l.language, 'unit_code', l.unit_code,
+                    'quantity', l.quantity::text, 'unit_price', l.unit_price::text,
+                    'tier_min_quantity', l.tier_min_quantity::text, 'total_minor', l.total_minor,
+                    'vat_code', l.vat_code, 'vat_rate', l.vat_rate::text, 'vat_note', l.vat_note)
+                    ORDER BY l.position)
+                 FROM marketplace.order_line l WHERE l.order_id = o.id), '[]') AS lines,
+       (SELECT json_build_object('id', i.id, 'number', i.number, 'currency', i.currency,
+                                 'amount_minor', i.amount_minor, 'credited_minor', i.credited_minor,
+                                 'due_on', i.due_on, 'status', i.status)
+        FROM marketplace.invoice i WHERE i.order_id = o.id) AS invoice,
+       {_sides("o.buyer_organization_id", "o.producer_organization_id", "o.hub_id")}
+FROM marketplace.purchase_order o WHERE o.id = $2
+"""  # noqa: S608 - the fragments are constants
 
 
 class OrderRepository:
@@ -122,6 +148,12 @@ class OrderRepository:
             )
         )[0]
         return found["buyer"], found["producer"], found["coordinator"]
+
+    async def shown(self, user_id: uuid.UUID, order_id: uuid.UUID) -> OrderRow | None:
+        """The order as it is read, with its lines, its invoice and the reader's sides of it: one
+        statement (sent past SQLAlchemy: `kernel.db.fetch_as`)."""
+        found = await fetch_as(self.session, _SHOWN, OrderRow, user_id, order_id)
+        return found[0] if found else None
 
     # --- orders -----------------------------------------------------------------------
 

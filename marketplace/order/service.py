@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -34,6 +35,8 @@ from marketplace.order.models import (
     Checkout,
     Order,
     OrderLine,
+    OrderLineRow,
+    OrderRow,
     OrderStatus,
     Party,
     PaymentMethod,
@@ -57,6 +60,7 @@ from marketplace.organization.repository import OrganizationRepository
 from marketplace.organization.service import OrganizationService, require_verified_email
 from marketplace.payment import stripe_currency
 from marketplace.payment.repository import PaymentRepository
+from marketplace.payment.schemas import InvoiceSummary
 from marketplace.payment.service import InvoiceService, invoice_summary
 from marketplace.tax.decision import TaxParty, Treatment
 
@@ -519,11 +523,11 @@ class OrderService:
     # --- reads ----------------------------------------------------------------------
 
     async def read(self, principal: Principal, order_id: uuid.UUID) -> OrderRead:
-        order = await self.repo.get(order_id)
-        if order is None or not (principal.is_platform_admin or await self.parties(principal, order)):
+        found = await self.repo.shown(principal.user_id, order_id)
+        if found is None or not (principal.is_platform_admin or found.buyer or found.producer or found.coordinator):
             raise OrderNotFound("no such order")
-        [read] = await self._reads([order])
-        return read
+        invoice = None if found.invoice is None else invoice_summary(found.invoice, clock.today())
+        return _order_read(found, found.lines, invoice)
 
     async def read_checkout(self, principal: Principal, checkout_id: uuid.UUID) -> CheckoutRead:
         """A checkout with all its orders: for the buyer's members."""
@@ -676,7 +680,9 @@ def _address_json(address: Address) -> dict[str, Any]:
     }
 
 
-def _order_read(order: Order, lines: list[OrderLine], invoice: Any) -> OrderRead:
+def _order_read(
+    order: Order | OrderRow, lines: Sequence[OrderLine | OrderLineRow], invoice: InvoiceSummary | None
+) -> OrderRead:
     return OrderRead(
         id=order.id,
         checkout_id=order.checkout_id,

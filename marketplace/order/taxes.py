@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel import clock
-from marketplace.order.models import OrderLine
+from marketplace.order.models import OrderLine, OrderLineRow
 from marketplace.organization.models import Organization
 from marketplace.tax.breakdown import Group, TaxedAmount, breakdown, vat_of
 from marketplace.tax.decision import NoRate, TaxParty, Treatment
@@ -57,7 +57,7 @@ def with_vat(line: OrderLine, taken: Treatment) -> OrderLine:
     return line
 
 
-def _taxed(lines: Sequence[OrderLine]) -> list[TaxedAmount]:
+def _taxed(lines: Sequence[OrderLine | OrderLineRow]) -> list[TaxedAmount]:
     return [
         TaxedAmount(code=line.vat_code, rate=line.vat_rate, net_minor=line.total_minor, note=line.vat_note)
         for line in lines
@@ -69,5 +69,5 @@ def order_vat(lines: Sequence[OrderLine], currency: str) -> int:
     return vat_of(_taxed(lines), currency)
 
 
-def vat_breakdown(lines: Sequence[OrderLine], currency: str) -> list[Group]:
+def vat_breakdown(lines: Sequence[OrderLine | OrderLineRow], currency: str) -> list[Group]:
     return breakdown(_taxed(lines), currency)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
+from typing import Protocol
 
+import msgspec
 from sqlalchemy import (
     CHAR,
     BigInteger,
@@ -36,7 +38,33 @@ class InvoiceStatus(enum.StrEnum):
     unpaid amount. The number stays used (numbering has no gaps)."""
 
 
-class Invoice(Entity):
+class _Dues(Protocol):
+    @property
+    def status(self) -> InvoiceStatus: ...
+    @property
+    def amount_minor(self) -> int: ...
+    @property
+    def credited_minor(self) -> int: ...
+    @property
+    def due_on(self) -> dt.date: ...
+
+
+class WhatIsDue:
+    """What the buyer still owes on an invoice, for the stored invoice and for its row as an order
+    read fetches it (`InvoiceRow`): one rule for both."""
+
+    __slots__ = ()
+
+    @property
+    def due_minor(self: _Dues) -> int:
+        """What the buyer still owes: the amount less what was credited, until it is paid (or void)."""
+        return self.amount_minor - self.credited_minor if self.status is InvoiceStatus.issued else 0
+
+    def is_overdue(self: _Dues, today: dt.date) -> bool:
+        return self.status is InvoiceStatus.issued and self.due_on < today
+
+
+class Invoice(Entity, WhatIsDue):
     __tablename__ = "invoice"
     __table_args__ = (
         UniqueConstraint("producer_organization_id", "number", name="uq_invoice_number_per_producer"),
@@ -71,11 +99,6 @@ class Invoice(Entity):
     marked_paid_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
     @property
-    def due_minor(self) -> int:
-        """What the buyer still owes: the amount less what was credited, until it is paid (or void)."""
-        return self.amount_minor - self.credited_minor if self.status is InvoiceStatus.issued else 0
-
-    @property
     def owed_back_minor(self) -> int:
         """What the producer owes the buyer back: what was paid beyond the amount less what was
         credited (a credit made after the payment); 0 unless paid."""
@@ -100,8 +123,18 @@ class Invoice(Entity):
         self.marked_paid_by = by
         return paid_minor
 
-    def is_overdue(self, today: dt.date) -> bool:
-        return self.status is InvoiceStatus.issued and self.due_on < today
+
+class InvoiceRow(msgspec.Struct, WhatIsDue, frozen=True, kw_only=True):
+    """An order's invoice as the order read fetches it (`OrderRepository.shown`): what its summary
+    shows, under `Invoice`'s own names."""
+
+    id: uuid.UUID
+    number: int
+    currency: str
+    amount_minor: int
+    credited_minor: int
+    due_on: dt.date
+    status: InvoiceStatus
 
 
 class InvoiceCounter(Entity):

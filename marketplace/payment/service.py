@@ -19,7 +19,7 @@ from kernel.pagination import Page, PageParams
 from marketplace.events import InvoiceIssued, InvoicePaid
 from marketplace.organization.models import Side
 from marketplace.organization.service import OrganizationService, require_verified_email
-from marketplace.payment.models import Invoice, InvoiceStatus
+from marketplace.payment.models import Invoice, InvoiceRow, InvoiceStatus
 from marketplace.payment.repository import PaymentRepository
 from marketplace.payment.schemas import InvoicePayment, InvoiceRead, InvoiceSummary
 
@@ -232,7 +232,7 @@ class InvoiceService:
         )
 
 
-def invoice_summary(invoice: Invoice, day: dt.date) -> InvoiceSummary:
+def invoice_summary(invoice: Invoice | InvoiceRow, day: dt.date) -> InvoiceSummary:
     return InvoiceSummary(
         id=invoice.id,
         number=invoice_number(invoice.number),

@@ -274,3 +274,37 @@ async def test_an_unknown_action_is_a_4xx_naming_it(client: Client, market: Mark
     assert (await client.get(f"/api/v1/orders/{order['id']}", headers=m.buyer.headers)).json()["status"] == (
         "pending_payment"
     )
+
+
+async def test_an_order_reads_as_each_sides_list_shows_it_and_is_hidden_from_everyone_else(
+    client: Client, market: Market, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """The read of one order (one statement past SQLAlchemy: `OrderRepository.shown`) and the lists
+    (the ORM) show the same order: exact fractional quantities, VAT, an overdue invoice."""
+    m = market
+    [order] = (await place(client, m.buyer, m.checkout((m.honey, "2.5"), (m.jam, "3"))))["orders"]
+    async with transaction(sessions) as session:
+        invoice = await session.get(Invoice, uuid.UUID(order["invoice"]["id"]))
+        assert invoice is not None
+        invoice.due_on = clock.today() - dt.timedelta(days=1)
+    url = f"/api/v1/orders/{order['id']}"
+    shown = (await client.get(url, headers=m.buyer.headers)).json()
+    assert [(line["quantity"], line["total"]["amount_minor"]) for line in shown["lines"]] == [
+        ("2.5", 12000),
+        ("3", 3600),
+    ]
+    assert (shown["invoice"]["number"], shown["invoice"]["overdue"]) == ("INV-000001", True)
+    assert shown["invoice"]["amount_due"] == shown["total"]
+    for account, listing in (
+        (m.buyer, f"/api/v1/organizations/{m.buyer_org['id']}/orders"),
+        (m.honey_maker, f"/api/v1/organizations/{m.producer_a['id']}/orders"),
+        (m.coordinator, f"/api/v1/hubs/{m.hub['id']}/orders"),
+    ):
+        assert (await client.get(url, headers=account.headers)).json() == shown
+        assert (await client.get(listing, headers=account.headers)).json()["items"] == [shown]
+    # The other producer of the hub, and anyone else: as if there were no such order.
+    for account in (m.cheese_maker, await register(client)):
+        hidden = await client.get(url, headers=account.headers)
+        assert hidden.status_code == 404, hidden.text
+        missing = await client.get(f"/api/v1/orders/{uuid.uuid4()}", headers=account.headers)
+        assert (hidden.json()["type"], hidden.json()["detail"]) == (missing.json()["type"], missing.json()["detail"])
