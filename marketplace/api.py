@@ -24,8 +24,8 @@ from marketplace.catalog.snapshot import ListingSnapshot, ListingText, listing_s
 from marketplace.compliance.schemas import Eligibility, MissingCredential, UnmetRequirement
 from marketplace.compliance.service import Reader, check_eligibility, missing_credentials
 from marketplace.dashboard.schemas import Period, PooledProcurement, ProcurementRow, QuantityRow
-from marketplace.hub.repository import HubRepository
-from marketplace.hub.service import HubService
+from marketplace.hub.repository import HubRepository, coordinator_standing_sql, sees_hub_sql
+from marketplace.hub.service import HubService, check_coordinator
 from marketplace.identity.service import bootstrap_platform_admin
 from marketplace.invoicing.wording import CATALOG as INVOICE_CATALOG
 from marketplace.mail.formats import CATALOG as MESSAGE_CATALOG
@@ -84,8 +84,11 @@ __all__ = [
     "buying_jurisdiction",
     "catalog_language",
     "check_eligibility",
+    "check_hub_coordinator",
     "classification_name",
+    "coordinator_standing_sql",
     "formats_for",
+    "hub_coordinator_standing",
     "hub_jurisdictions",
     "hub_members",
     "hub_summary",
@@ -112,6 +115,7 @@ __all__ = [
     "require_hub_coordinator",
     "require_org_role",
     "require_platform_admin",
+    "sees_hub_sql",
     "shown_classification",
     "telling",
     "trading_parties",
@@ -162,6 +166,18 @@ async def require_org_role(
 async def require_hub_coordinator(session: AsyncSession, principal: Principal, hub_id: uuid.UUID) -> None:
     """Coordinator of the hub; 404 for an unknown hub, 403 otherwise."""
     await HubService(session).require_coordinator(principal, hub_id)
+
+
+async def hub_coordinator_standing(session: AsyncSession, principal: Principal, hub_id: uuid.UUID) -> tuple[bool, bool]:
+    """Whether the hub exists and whether the caller coordinates it, for `check_hub_coordinator` (one
+    statement); a read of something of a hub asks the same in its own statement with
+    `coordinator_standing_sql`."""
+    return await HubRepository(session).coordinator_standing(hub_id, principal.user_id)
+
+
+#: `require_hub_coordinator`'s rule on a standing read already (`hub_coordinator_standing`,
+#: `coordinator_standing_sql`): `NotFound` (404) for an unknown hub, `Forbidden` (403) otherwise.
+check_hub_coordinator = check_coordinator
 
 
 async def read_organization(

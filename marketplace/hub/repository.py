@@ -25,9 +25,33 @@ from marketplace.organization.models import (
 )
 
 _COORDINATES = "SELECT 1 FROM marketplace.hub_coordinator WHERE hub_id = $1 AND user_id = $2"
-_HUB_AND_COORDINATES = f"""
-SELECT EXISTS (SELECT 1 FROM marketplace.hub WHERE id = $1) AS hub, EXISTS ({_COORDINATES}) AS coordinates
-"""  # noqa: S608 - a constant
+
+
+def coordinator_standing_sql(user: str, hub: str) -> str:
+    """SQL columns `hub_exists` (the hub `hub` exists) and `coordinates` (the user `user` coordinates
+    it): what `HubService.require_coordinator` decides on (`check_coordinator`), for another
+    package's read of something of a hub that asks it in its own statement. `user` and `hub` are SQL
+    expressions (a parameter, a column), never input."""
+    # Aliases no caller's query is likely to use: one in `user` or `hub` would be shadowed here.
+    return f"""EXISTS (SELECT 1 FROM marketplace.hub standing_hub WHERE standing_hub.id = {hub}) AS hub_exists,
+       EXISTS (SELECT 1 FROM marketplace.hub_coordinator standing_coordinator
+               WHERE standing_coordinator.hub_id = {hub} AND standing_coordinator.user_id = {user}) AS coordinates"""  # noqa: S608 - our own SQL
+
+
+_HUB_AND_COORDINATES = f"SELECT {coordinator_standing_sql('$2', '$1')}"
+
+
+def sees_hub_sql(user: str, hub: str) -> str:
+    """SQL that is true when the user `user` coordinates the hub `hub` (`HubRepository.is_coordinator`)
+    or belongs to an organisation admitted to it (`HubRepository.hubs_of_member`): for another
+    package's read of something of a hub that decides in its own statement whether the reader sees
+    it. `user` and `hub` are SQL expressions (a parameter, a column), never input."""
+    # Aliases no caller's query is likely to use: one in `user` or `hub` would be shadowed here.
+    return f"""(EXISTS (SELECT 1 FROM marketplace.hub_coordinator coordinator
+                WHERE coordinator.hub_id = {hub} AND coordinator.user_id = {user})
+        OR EXISTS (SELECT 1 FROM marketplace.hub_membership admitted
+                   JOIN marketplace.membership member ON member.organization_id = admitted.organization_id
+                   WHERE admitted.hub_id = {hub} AND admitted.status = 'admitted' AND member.user_id = {user}))"""  # noqa: S608 - our own SQL
 
 
 class HubRepository:
@@ -128,7 +152,7 @@ class HubRepository:
     async def coordinator_standing(self, hub_id: uuid.UUID, user_id: uuid.UUID) -> tuple[bool, bool]:
         """Whether the hub exists, and whether the user coordinates it (`kernel.db.fetch`)."""
         found = (await fetch(self.session, _HUB_AND_COORDINATES, hub_id, user_id))[0]
-        return found["hub"], found["coordinates"]
+        return found["hub_exists"], found["coordinates"]
 
     async def is_coordinator(self, hub_id: uuid.UUID, user_id: uuid.UUID) -> bool:
         """Asked by every coordinator's request: sent past SQLAlchemy (`kernel.db.fetch`)."""

@@ -69,6 +69,16 @@ def within(jurisdiction_codes: list[str], country: str, subdivision: str | None)
     return any(code in (country, subdivision) for code in jurisdiction_codes)
 
 
+def check_coordinator(principal: Principal, hub_exists: bool, coordinates: bool) -> None:
+    """`HubService.require_coordinator`'s rule on what it read (`coordinator_standing_sql`): also for
+    a read that asked it in its own statement."""
+    if not hub_exists:
+        raise HubNotFound("no such hub")
+    if not coordinates:
+        raise NotACoordinator("only a coordinator of this hub may do this")
+    require_verified_email(principal)
+
+
 class HubService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -87,12 +97,7 @@ class HubService:
         such hub; hubs are public, so a non-coordinator gets 403 (`NotACoordinator`), and so does a
         coordinator whose address is not proven (`EmailUnverified`). One statement, as nearly every
         coordinator's request asks it."""
-        exists, coordinates = await self.repo.coordinator_standing(hub_id, principal.user_id)
-        if not exists:
-            raise HubNotFound("no such hub")
-        if not coordinates:
-            raise NotACoordinator("only a coordinator of this hub may do this")
-        require_verified_email(principal)
+        check_coordinator(principal, *await self.repo.coordinator_standing(hub_id, principal.user_id))
 
     async def coordinated_hub(self, principal: Principal, hub_id: uuid.UUID) -> Hub:
         """The hub, if the caller coordinates it (`require_coordinator`)."""

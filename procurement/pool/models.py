@@ -7,7 +7,9 @@ import enum
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Protocol
 
+import msgspec
 from sqlalchemy import (
     CHAR,
     BigInteger,
@@ -39,7 +41,59 @@ class PoolStatus(enum.StrEnum):
     failed = "failed"
 
 
-class DemandPool(Entity):
+class _Window(Protocol):
+    @property
+    def status(self) -> PoolStatus: ...
+    @property
+    def opens_at(self) -> dt.datetime: ...
+    @property
+    def closes_at(self) -> dt.datetime: ...
+
+
+class CommitmentWindow:
+    """When a pool takes commitments, for the stored pool and for its row as a read fetches it
+    (`PoolRow`): one rule for both."""
+
+    __slots__ = ()
+
+    def accepts_commitments(self: _Window, now: dt.datetime) -> bool:
+        return self.status is PoolStatus.open and self.opens_at <= now < self.closes_at
+
+
+class PooledItem(Protocol):
+    """What a pool says of its item, as the stored pool and the rows of reads have it."""
+
+    @property
+    def classification_scheme(self) -> str: ...
+    @property
+    def classification_code(self) -> str: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def translations(self) -> dict[str, dict[str, str]]: ...
+    @property
+    def default_language(self) -> str: ...
+    @property
+    def quality_notes(self) -> str: ...
+
+
+class ItemWording:
+    """The pool's item in a reader's language, for the stored pool and for the rows of reads
+    (`PoolRow`, a tender's `TenderPool`): one rule for all."""
+
+    __slots__ = ()
+
+    def language_for(self: PooledItem, preferred: Sequence[str]) -> str:
+        """The language to show the item in to someone preferring `preferred` (BCP 47, best first):
+        the best matching translation, else the pool's first language (as checkout picks a listing's)."""
+        return pick_language(list(self.translations), list(preferred), self.default_language)
+
+    def title(self: PooledItem, language: str | None = None) -> str:
+        """The item's title in `language` (one of the translations; default: the pool's first language)."""
+        return self.translations[language or self.default_language]["title"]
+
+
+class DemandPool(Entity, CommitmentWindow, ItemWording):
     __tablename__ = "demand_pool"
     __table_args__ = (
         CheckConstraint("closes_at > opens_at", name="window_not_empty"),
@@ -70,18 +124,6 @@ class DemandPool(Entity):
     closes_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[uuid.UUID] = mapped_column(Uuid)
-
-    def language_for(self, preferred: Sequence[str]) -> str:
-        """The language to show the item in to someone preferring `preferred` (BCP 47, best first):
-        the best matching translation, else the pool's first language (as checkout picks a listing's)."""
-        return pick_language(list(self.translations), list(preferred), self.default_language)
-
-    def title(self, language: str | None = None) -> str:
-        """The item's title in `language` (one of the translations; default: the pool's first language)."""
-        return self.translations[language or self.default_language]["title"]
-
-    def accepts_commitments(self, now: dt.datetime) -> bool:
-        return self.status is PoolStatus.open and self.opens_at <= now < self.closes_at
 
 
 class DeliveryPoint(Entity):
@@ -121,3 +163,41 @@ class Commitment(Entity):
     @property
     def active(self) -> bool:
         return self.withdrawn_at is None
+
+
+class DeliveryPointRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A delivery point as one pool's read gets it (`PoolRow`), under `DeliveryPoint`'s own names."""
+
+    id: uuid.UUID
+    name: str
+    jurisdiction: str
+    address: str
+
+
+class PoolRow(msgspec.Struct, CommitmentWindow, ItemWording, frozen=True, kw_only=True):
+    """One pool as it is read (`PoolRepository.shown`): its columns under `DemandPool`'s own names,
+    its delivery points, the active commitments' total per point, and whether the reader sees it."""
+
+    id: uuid.UUID
+    hub_id: uuid.UUID
+    status: PoolStatus
+    classification_scheme: str
+    classification_code: str
+    unit: str
+    translations: dict[str, dict[str, str]]
+    default_language: str
+    quality_notes: str
+    required_credential_types: list[str]
+    currency: str
+    reserve_unit_price_minor: int | None
+    minimum_total_quantity: Decimal | None
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    closed_at: dt.datetime | None
+    created_at: dt.datetime
+    delivery_points: list[DeliveryPointRow]
+    """In their order (`position`)."""
+    committed: dict[uuid.UUID, Decimal]
+    """As `PoolRepository.committed_quantities` (points without any are absent)."""
+    visible: bool
+    """Whether the reader coordinates the pool's hub or belongs to an organisation admitted to it."""

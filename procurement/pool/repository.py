@@ -9,8 +9,27 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.db import fetch_as
+from marketplace.api import sees_hub_sql
 from procurement.db import Lock, locked
-from procurement.pool.models import Commitment, DeliveryPoint, DemandPool, PoolStatus
+from procurement.pool.models import Commitment, DeliveryPoint, DemandPool, PoolRow, PoolStatus
+
+# The reader ($1) and the pool ($2). Quantities go through JSON as text, so they arrive exact (a JSON
+# number would be a float).
+_SHOWN = f"""
+SELECT p.id, p.hub_id, p.status, p.classification_scheme, p.classification_code, p.unit, p.translations,
+       p.default_language, p.quality_notes, p.required_credential_types, p.currency, p.reserve_unit_price_minor,
+       p.minimum_total_quantity, p.opens_at, p.closes_at, p.closed_at, p.created_at,
+       COALESCE((SELECT json_agg(json_build_object('id', d.id, 'name', d.name, 'jurisdiction', d.jurisdiction,
+                                                   'address', d.address) ORDER BY d.position)
+                 FROM procurement.delivery_point d WHERE d.pool_id = p.id), '[]') AS delivery_points,
+       COALESCE((SELECT json_object_agg(c.delivery_point_id, c.quantity::text)
+                 FROM (SELECT delivery_point_id, sum(quantity) AS quantity FROM procurement.commitment
+                       WHERE pool_id = p.id AND withdrawn_at IS NULL GROUP BY delivery_point_id) c),
+                '{{}}') AS committed,
+       {sees_hub_sql("$1", "p.hub_id")} AS visible
+FROM procurement.demand_pool p WHERE p.id = $2
+"""  # noqa: S608 - the fragments are constants
 
 
 class PoolRepository:
@@ -24,6 +43,12 @@ class PoolRepository:
     async def get(self, pool_id: uuid.UUID, *, lock: Lock = None) -> DemandPool | None:
         statement = locked(select(DemandPool).where(DemandPool.id == pool_id), lock)
         return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def shown(self, user_id: uuid.UUID, pool_id: uuid.UUID) -> PoolRow | None:
+        """The pool as it is read, with its delivery points, the running totals and whether the reader
+        sees it: one statement (sent past SQLAlchemy: `kernel.db.fetch_as`)."""
+        found = await fetch_as(self.session, _SHOWN, PoolRow, user_id, pool_id)
+        return found[0] if found else None
 
     async def of_tender(self, pool_id: uuid.UUID) -> DemandPool:
         """A tender's pool (pools are never deleted, so it is always there)."""

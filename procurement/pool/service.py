@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 import msgspec
@@ -36,7 +36,15 @@ from marketplace.api import (
 )
 from procurement.db import Lock
 from procurement.events import PoolClosed, PoolFailed, PoolOpened
-from procurement.pool.models import Commitment, DeliveryPoint, DemandPool, PoolStatus
+from procurement.pool.models import (
+    Commitment,
+    DeliveryPoint,
+    DeliveryPointRow,
+    DemandPool,
+    PooledItem,
+    PoolRow,
+    PoolStatus,
+)
 from procurement.pool.repository import PoolRepository
 from procurement.pool.schemas import (
     BuyerCommitmentRead,
@@ -80,7 +88,8 @@ class PoolService:
     # --- reading ------------------------------------------------------------------
 
     async def visible(self, principal: Principal, pool_id: uuid.UUID, *, lock: Lock = None) -> DemandPool:
-        """The pool, if the caller coordinates its hub or belongs to an organisation admitted to it."""
+        """The pool, if the caller coordinates its hub or belongs to an organisation admitted to it
+        (`read` asks the same in its one statement: `PoolRepository.shown`)."""
         pool = await self.repo.get(pool_id, lock=lock)
         if pool is None or not (
             await is_hub_coordinator(self.session, principal, pool.hub_id)
@@ -90,7 +99,13 @@ class PoolService:
         return pool
 
     async def read(self, principal: Principal, pool_id: uuid.UUID) -> PoolRead:
-        return await self.pool_read(await self.visible(principal, pool_id))
+        """The pool with its running totals, for those `visible` lets see it (`PoolNotFound` for anyone
+        else). Read by every pool page: one statement sent past SQLAlchemy (`PoolRepository.shown`),
+        outside a transaction when it is the request's first."""
+        found = await self.repo.shown(principal.user_id, pool_id)
+        if found is None or not found.visible:
+            raise PoolNotFound("no such pool")
+        return _pool_read(found, found.delivery_points, found.committed)
 
     async def list_pools(
         self, principal: Principal, hub_id: uuid.UUID | None, status: PoolStatus | None, page: PageParams
@@ -122,32 +137,7 @@ class PoolService:
     async def pool_read(self, pool: DemandPool) -> PoolRead:
         points = await self.repo.delivery_points(pool.id)
         committed = await self.repo.committed_quantities(pool.id)
-        return PoolRead(
-            id=pool.id,
-            hub_id=pool.hub_id,
-            status=pool.status,
-            accepting_commitments=pool.accepts_commitments(now()),
-            item=item_of(pool),
-            delivery_points=[
-                DeliveryPointRead(
-                    id=p.id,
-                    name=p.name,
-                    jurisdiction=p.jurisdiction,
-                    address=p.address,
-                    committed_quantity=committed.get(p.id, NOTHING),
-                )
-                for p in points
-            ],
-            total_quantity=sum(committed.values(), NOTHING),
-            currency=pool.currency,
-            reserve_unit_price=_price(pool.reserve_unit_price_minor, pool.currency),
-            minimum_total_quantity=pool.minimum_total_quantity,
-            required_credential_types=list(pool.required_credential_types),
-            opens_at=pool.opens_at,
-            closes_at=pool.closes_at,
-            closed_at=pool.closed_at,
-            created_at=pool.created_at,
-        )
+        return _pool_read(pool, points, committed)
 
     # --- the coordinator's side -----------------------------------------------------
 
@@ -409,7 +399,41 @@ class PoolService:
         return pool, commitment
 
 
-def item_of(pool: DemandPool) -> Item:
+def _pool_read(
+    pool: DemandPool | PoolRow,
+    points: Sequence[DeliveryPoint | DeliveryPointRow],
+    committed: Mapping[uuid.UUID, Decimal],
+) -> PoolRead:
+    """The pool as it is shown: the stored one with its points and totals, or its row as `read` fetches it."""
+    return PoolRead(
+        id=pool.id,
+        hub_id=pool.hub_id,
+        status=pool.status,
+        accepting_commitments=pool.accepts_commitments(now()),
+        item=item_of(pool),
+        delivery_points=[
+            DeliveryPointRead(
+                id=p.id,
+                name=p.name,
+                jurisdiction=p.jurisdiction,
+                address=p.address,
+                committed_quantity=committed.get(p.id, NOTHING),
+            )
+            for p in points
+        ],
+        total_quantity=sum(committed.values(), NOTHING),
+        currency=pool.currency,
+        reserve_unit_price=_price(pool.reserve_unit_price_minor, pool.currency),
+        minimum_total_quantity=pool.minimum_total_quantity,
+        required_credential_types=list(pool.required_credential_types),
+        opens_at=pool.opens_at,
+        closes_at=pool.closes_at,
+        closed_at=pool.closed_at,
+        created_at=pool.created_at,
+    )
+
+
+def item_of(pool: PooledItem) -> Item:
     return Item(
         classification=Classification(scheme=pool.classification_scheme, code=pool.classification_code),
         unit=pool.unit,

@@ -10,8 +10,9 @@ import datetime as dt
 import enum
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
+import msgspec
 from sqlalchemy import (
     CHAR,
     BigInteger,
@@ -32,7 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.db import Entity
 from procurement.db import SCHEMA, enum_type
-from procurement.pool.models import QUANTITY
+from procurement.pool.models import QUANTITY, ItemWording
 
 
 class TenderStatus(enum.StrEnum):
@@ -56,7 +57,35 @@ class AwardMethod(enum.StrEnum):
     lowest_evaluated_price = "lowest_evaluated_price"
 
 
-class Tender(Entity):
+class _Stage(Protocol):
+    # Read-only, as a row's are.
+    @property
+    def status(self) -> TenderStatus: ...
+    @property
+    def bid_deadline(self) -> dt.datetime: ...
+    @property
+    def published_at(self) -> dt.datetime | None: ...
+    @property
+    def closed_at(self) -> dt.datetime | None: ...
+
+
+class TenderStage:
+    """Where a tender stands (taking bids, public, its bids opened), for the stored tender and for
+    its row as one tender's read fetches it (`TenderRow`): one rule for both."""
+
+    __slots__ = ()
+
+    def accepts_bids(self: _Stage, now: dt.datetime) -> bool:
+        return self.status is TenderStatus.published and now < self.bid_deadline
+
+    def is_public(self: _Stage) -> bool:
+        return self.status is not TenderStatus.draft and self.published_at is not None
+
+    def bids_opened(self: _Stage) -> bool:
+        return self.closed_at is not None
+
+
+class Tender(Entity, TenderStage):
     __tablename__ = "tender"
     __table_args__ = (
         # A pool has at most one tender that is not cancelled.
@@ -90,15 +119,6 @@ class Tender(Entity):
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     cancellation_reason: Mapped[str | None] = mapped_column(String(2000))
     created_by: Mapped[uuid.UUID] = mapped_column(Uuid)
-
-    def accepts_bids(self, now: dt.datetime) -> bool:
-        return self.status is TenderStatus.published and now < self.bid_deadline
-
-    def is_public(self) -> bool:
-        return self.status is not TenderStatus.draft and self.published_at is not None
-
-    def bids_opened(self) -> bool:
-        return self.closed_at is not None
 
 
 class Lot(Entity):
@@ -181,3 +201,74 @@ class BidLine(Entity):
     fx_rate: Mapped[Decimal | None] = mapped_column(Numeric(24, 10))
     fx_as_of: Mapped[dt.date | None]
     fx_source: Mapped[str | None] = mapped_column(String(80))
+
+
+class LotRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A lot as one tender's read gets it (`TenderRow`), under `Lot`'s own names."""
+
+    id: uuid.UUID
+    number: int
+    name: str
+    jurisdiction: str
+    delivery_point_id: uuid.UUID
+    quantity: Decimal
+
+
+class AmendmentRow(msgspec.Struct, frozen=True, kw_only=True):
+    """An amendment as one tender's read gets it (`TenderRow`), under `TenderAmendment`'s own names."""
+
+    number: int
+    created_at: dt.datetime
+    rationale: str
+    material: bool
+    changes: list[dict[str, Any]]
+    amended_by: uuid.UUID
+
+
+class TenderPool(msgspec.Struct, ItemWording, frozen=True, kw_only=True):
+    """What one tender's read shows of its pool (`TenderRow`), under `DemandPool`'s own names."""
+
+    id: uuid.UUID
+    classification_scheme: str
+    classification_code: str
+    unit: str
+    translations: dict[str, dict[str, str]]
+    default_language: str
+    quality_notes: str
+    currency: str
+    reserve_unit_price_minor: int | None
+
+
+class TenderRow(msgspec.Struct, TenderStage, frozen=True, kw_only=True):
+    """One tender as it is read (`TenderRepository.shown`): its columns under `Tender`'s own names,
+    its pool's part of the read, its lots and amendments, how many bids stand, and the reader's
+    standing in its hub."""
+
+    id: uuid.UUID
+    ocid: str
+    pool_id: uuid.UUID
+    hub_id: uuid.UUID
+    status: TenderStatus
+    description: str
+    bid_deadline: dt.datetime
+    award_method: AwardMethod
+    preference_margin_percent: Decimal | None
+    preferred_attributes: list[str]
+    required_credential_types: list[str]
+    max_share_percent: Decimal | None
+    min_award_quantity: Decimal | None
+    max_lots_per_supplier: int | None
+    published_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    cancelled_at: dt.datetime | None
+    cancellation_reason: str | None
+    pool: TenderPool
+    lots: list[LotRow]
+    """By number."""
+    amendments: list[AmendmentRow]
+    """By number."""
+    submitted_bids: int
+    """Counted whether or not the bids are opened: the read tells it only once they are."""
+    hub_exists: bool
+    coordinates: bool
+    """Whether the reader coordinates the tender's hub (False for a reader signed in as nobody)."""

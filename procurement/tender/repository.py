@@ -8,9 +8,38 @@ import uuid
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.db import fetch_as
+from marketplace.api import coordinator_standing_sql
 from procurement.db import Lock, locked
 from procurement.pool.models import DemandPool
-from procurement.tender.models import Bid, BidStatus, Lot, Tender, TenderAmendment, TenderStatus
+from procurement.tender.models import Bid, BidStatus, Lot, Tender, TenderAmendment, TenderRow, TenderStatus
+
+# The tender ($1) and the reader ($2, NULL for nobody). Quantities go through JSON as text, so they
+# arrive exact (a JSON number would be a float); times as ISO text in UTC (the connections' zone).
+_SHOWN = f"""
+SELECT t.id, t.ocid, t.pool_id, t.hub_id, t.status, t.description, t.bid_deadline, t.award_method,
+       t.preference_margin_percent, t.preferred_attributes, t.required_credential_types, t.max_share_percent,
+       t.min_award_quantity, t.max_lots_per_supplier, t.published_at, t.closed_at, t.cancelled_at,
+       t.cancellation_reason,
+       json_build_object('id', p.id, 'classification_scheme', p.classification_scheme,
+                         'classification_code', p.classification_code, 'unit', p.unit,
+                         'translations', p.translations, 'default_language', p.default_language,
+                         'quality_notes', p.quality_notes, 'currency', p.currency,
+                         'reserve_unit_price_minor', p.reserve_unit_price_minor) AS pool,
+       COALESCE((SELECT json_agg(json_build_object('id', l.id, 'number', l.number, 'name', l.name,
+                                                   'jurisdiction', l.jurisdiction,
+                                                   'delivery_point_id', l.delivery_point_id,
+                                                   'quantity', l.quantity::text) ORDER BY l.number)
+                 FROM procurement.lot l WHERE l.tender_id = t.id), '[]') AS lots,
+       COALESCE((SELECT json_agg(json_build_object('number', a.number, 'created_at', a.created_at,
+                                                   'rationale', a.rationale, 'material', a.material,
+                                                   'changes', a.changes, 'amended_by', a.amended_by) ORDER BY a.number)
+                 FROM procurement.tender_amendment a WHERE a.tender_id = t.id), '[]') AS amendments,
+       (SELECT count(*) FROM procurement.bid b WHERE b.tender_id = t.id AND b.status = 'submitted') AS submitted_bids,
+       {coordinator_standing_sql("$2", "t.hub_id")}
+FROM procurement.tender t JOIN procurement.demand_pool p ON p.id = t.pool_id
+WHERE t.id = $1
+"""  # noqa: S608 - the fragments are constants
 
 
 class TenderRepository:
@@ -24,6 +53,15 @@ class TenderRepository:
     async def get(self, tender_id: uuid.UUID, *, lock: Lock = None) -> Tender | None:
         statement = locked(select(Tender).where(Tender.id == tender_id), lock)
         return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def shown(self, tender_id: uuid.UUID, reader_id: uuid.UUID | None) -> TenderRow | None:
+        """The tender as it is read, with its pool's part, lots, amendments, the number of bids
+        standing and the reader's (None: nobody's) standing in its hub. Every tender page reads it:
+        one statement sent past SQLAlchemy (`kernel.db.fetch_as`), whose own work for the stored
+        objects' statements (tender, pool, lots, amendments, bids, inside BEGIN and COMMIT) cost
+        several times the queries themselves."""
+        found = await fetch_as(self.session, _SHOWN, TenderRow, tender_id, reader_id)
+        return found[0] if found else None
 
     async def live_for_pool(self, pool_id: uuid.UUID) -> Tender | None:
         return (

@@ -26,15 +26,29 @@ from kernel.errors import Conflict, InvalidInput
 from kernel.money import from_minor
 from kernel.outbox import emit
 from kernel.pagination import Page, PageParams
-from marketplace.api import InclusionAttribute, is_hub_coordinator, require_hub_coordinator
-from procurement.db import Lock
+from marketplace.api import (
+    InclusionAttribute,
+    check_hub_coordinator,
+    hub_coordinator_standing,
+    require_hub_coordinator,
+)
 from procurement.events import TenderAmended, TenderCancelled, TenderPublished
 from procurement.pool.models import DemandPool, PoolStatus
 from procurement.pool.repository import PoolRepository
 from procurement.pool.service import PoolService, credential_types, item_of
 from procurement.quantities import quantity
 from procurement.tender.errors import TenderNotFound
-from procurement.tender.models import AwardMethod, Lot, Tender, TenderAmendment, TenderStatus
+from procurement.tender.models import (
+    AmendmentRow,
+    AwardMethod,
+    Lot,
+    LotRow,
+    Tender,
+    TenderAmendment,
+    TenderPool,
+    TenderRow,
+    TenderStatus,
+)
 from procurement.tender.repository import TenderRepository
 from procurement.tender.schemas import (
     AmendmentRead,
@@ -275,16 +289,26 @@ class TenderService:
         return awaiting
 
     async def read_for_coordinator(self, principal: Principal, tender_id: uuid.UUID) -> TenderRead:
-        """The tender as its hub's coordinators see it: drafts too, and who made each amendment."""
-        return await self.tender_read(await self._coordinated(principal, tender_id, lock=None), insider=True)
+        """The tender as its hub's coordinators see it: drafts too, and who made each amendment
+        (`TenderNotFound` and `Forbidden` as for any change of it). Read by every page of a
+        coordinator's tender: one statement sent past SQLAlchemy (`TenderRepository.shown`),
+        outside a transaction when it is the request's first."""
+        found = await self.repo.shown(tender_id, principal.user_id)
+        if found is None:
+            raise TenderNotFound("no such tender")
+        _require_coordinator(principal, found, found.hub_exists, found.coordinates)
+        return _tender_read(
+            found, found.pool, found.lots, found.amendments, found.submitted_bids, self.languages, insider=True
+        )
 
     # --- the public side ----------------------------------------------------------------
 
     async def read_public(self, tender_id: uuid.UUID) -> TenderRead:
-        tender = await self.repo.get(tender_id)
-        if tender is None or not tender.is_public():
+        """A published tender (`TenderNotFound` for a draft): one statement, as `read_for_coordinator`."""
+        found = await self.repo.shown(tender_id, None)
+        if found is None or not found.is_public():
             raise TenderNotFound("no such tender")
-        return await self.tender_read(tender)
+        return _tender_read(found, found.pool, found.lots, found.amendments, found.submitted_bids, self.languages)
 
     async def list_public(
         self, hub_id: uuid.UUID | None, status: TenderStatus | None, page: PageParams, *, open_now: bool | None = None
@@ -321,14 +345,12 @@ class TenderService:
         items = [await self.tender_read(t) for t in tenders]
         return Page(items=items, page=page.page, per_page=page.per_page, total=total)
 
-    async def _coordinated(self, principal: Principal, tender_id: uuid.UUID, lock: Lock = "update") -> Tender:
-        tender = await self.repo.get(tender_id, lock=lock)
-        # A published tender is public (others get 403 here); a draft exists only for its coordinators.
-        if tender is None or (
-            not tender.is_public() and not await is_hub_coordinator(self.session, principal, tender.hub_id)
-        ):
+    async def _coordinated(self, principal: Principal, tender_id: uuid.UUID) -> Tender:
+        """The tender, locked for a change by its hub's coordinators (`_require_coordinator`)."""
+        tender = await self.repo.get(tender_id, lock="update")
+        if tender is None:
             raise TenderNotFound("no such tender")
-        await require_hub_coordinator(self.session, principal, tender.hub_id)
+        _require_coordinator(principal, tender, *await hub_coordinator_standing(self.session, principal, tender.hub_id))
         return tender
 
     async def tender_read(self, tender: Tender, *, insider: bool = False) -> TenderRead:
@@ -336,61 +358,89 @@ class TenderService:
         pool = await self.pools.of_tender(tender.pool_id)
         lots = await self.repo.lots(tender.id)
         amendments = await self.repo.amendments(tender.id)
-        number_of_bids = await self.repo.count_submitted(tender.id) if tender.bids_opened() else None
-        language = pool.language_for(self.languages)
-        return TenderRead(
-            id=tender.id,
-            ocid=tender.ocid,
-            pool_id=pool.id,
-            hub_id=tender.hub_id,
-            status=tender.status,
-            title=pool.title(language),
-            language=language,
-            description=tender.description,
-            item=item_of(pool),
-            lots=[
-                LotRead(
-                    id=lot.id,
-                    number=lot.number,
-                    name=lot.name,
-                    jurisdiction=lot.jurisdiction,
-                    delivery_point_id=lot.delivery_point_id,
-                    quantity=lot.quantity,
-                )
-                for lot in lots
-            ],
-            currency=pool.currency,
-            reserve_unit_price=None
-            if pool.reserve_unit_price_minor is None
-            else from_minor(pool.reserve_unit_price_minor, pool.currency),
-            bid_deadline=tender.bid_deadline,
-            accepting_bids=tender.accepts_bids(now()),
-            award_method=tender.award_method,
-            preference_margin_percent=tender.preference_margin_percent,
-            preferred_attributes=list(tender.preferred_attributes),
-            required_credential_types=list(tender.required_credential_types),
-            max_share_percent=tender.max_share_percent,
-            min_award_quantity=tender.min_award_quantity,
-            max_lots_per_supplier=tender.max_lots_per_supplier,
-            amendments=[
-                AmendmentRead(
-                    number=a.number,
-                    date=a.created_at,
-                    rationale=a.rationale,
-                    material=a.material,
-                    changes=a.changes,
-                    amended_by=a.amended_by if insider else None,
-                )
-                for a in amendments
-            ],
-            published_at=tender.published_at,
-            bids_opened_at=tender.closed_at,
-            number_of_bids=number_of_bids,
-            cancelled_at=tender.cancelled_at,
-            cancellation_reason=tender.cancellation_reason,
-        )
+        submitted = await self.repo.count_submitted(tender.id) if tender.bids_opened() else None
+        return _tender_read(tender, pool, lots, amendments, submitted, self.languages, insider=insider)
 
 
+def _require_coordinator(principal: Principal, tender: Tender | TenderRow, hub_exists: bool, coordinates: bool) -> None:
+    """Pass for the coordinators of the tender's hub (`hub_exists`, `coordinates`: the caller's
+    standing in it). A draft exists only for them (`TenderNotFound`, 404, to anyone else); a
+    published tender is public, so others get 403 (`marketplace.api.check_hub_coordinator`)."""
+    if not tender.is_public() and not coordinates:
+        raise TenderNotFound("no such tender")
+    check_hub_coordinator(principal, hub_exists, coordinates)
+
+
+def _tender_read(
+    tender: Tender | TenderRow,
+    pool: DemandPool | TenderPool,
+    lots: Sequence[Lot | LotRow],
+    amendments: Sequence[TenderAmendment | AmendmentRow],
+    submitted_bids: int | None,
+    languages: Sequence[str],
+    *,
+    insider: bool = False,
+) -> TenderRead:
+    """The tender as it is shown: the stored one with its pool, lots, amendments and the bids
+    standing (counted only once they are opened), or its row as one tender's read fetches it
+    (`TenderRepository.shown`). `insider`: read by the hub's coordinators (who made each amendment
+    is told to them only)."""
+    language = pool.language_for(languages)
+    return TenderRead(
+        id=tender.id,
+        ocid=tender.ocid,
+        pool_id=pool.id,
+        hub_id=tender.hub_id,
+        status=tender.status,
+        title=pool.title(language),
+        language=language,
+        description=tender.description,
+        item=item_of(pool),
+        lots=[
+            LotRead(
+                id=lot.id,
+                number=lot.number,
+                name=lot.name,
+                jurisdiction=lot.jurisdiction,
+                delivery_point_id=lot.delivery_point_id,
+                quantity=lot.quantity,
+            )
+            for lot in lots
+        ],
+        currency=pool.currency,
+        reserve_unit_price=None
+        if pool.reserve_unit_price_minor is None
+        else from_minor(pool.reserve_unit_price_minor, pool.currency),
+        bid_deadline=tender.bid_deadline,
+        accepting_bids=tender.accepts_bids(now()),
+        award_method=tender.award_method,
+        preference_margin_percent=tender.preference_margin_percent,
+        preferred_attributes=list(tender.preferred_attributes),
+        required_credential_types=list(tender.required_credential_types),
+        max_share_percent=tender.max_share_percent,
+        min_award_quantity=tender.min_award_quantity,
+        max_lots_per_supplier=tender.max_lots_per_supplier,
+        amendments=[
+            AmendmentRead(
+                number=a.number,
+                date=a.created_at,
+                rationale=a.rationale,
+                material=a.material,
+                changes=a.changes,
+                amended_by=a.amended_by if insider else None,
+            )
+            for a in amendments
+        ],
+        published_at=tender.published_at,
+        bids_opened_at=tender.closed_at,
+        number_of_bids=submitted_bids if tender.bids_opened() else None,
+        cancelled_at=tender.cancelled_at,
+        cancellation_reason=tender.cancellation_reason,
+    )
+
+
+# The pool's `DemandPool.language_for`, `DemandPool.title` and `item_of`, for its part of a tender's
+# row (`TenderPool`) as for the stored pool: procurement.pool's own take its stored pool only.
 def _deadline(deadline: dt.datetime) -> dt.datetime:
     """A deadline in the future, to the whole second (as OCDS publishes it: bids are taken until then)."""
     if deadline.tzinfo is None:
