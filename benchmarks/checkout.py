@@ -1,43 +1,75 @@
 """Checkout throughput: 3 lines from 2 producers, against the running service and against a bare-asyncpg ceiling.
 
-Run: `uv run python -m benchmarks.checkout [--checkouts 2000] [--concurrency 16]`.
+Run: `uv run python -m benchmarks.checkout [--seconds 30] [--connections 16] [--worker-process]` (needs wrk).
 
 Starts its own service (embedded PostgreSQL, demo data), lets the demo hub recognise
 Polish veterinary approvals in Germany (so the dairy's cheese may ship to Görlitz),
 adds a second bakery listing and plenty of stock, then:
 
-1. service: concurrent clients send `POST /api/v1/checkouts` (bread and rolls from the
-   bakery, cheese from the dairy, by invoice, each with its own Idempotency-Key) —
-   everything the API does: authentication, membership, hub and compliance checks,
-   pricing, FX, stock, invoices, audit, outbox;
-2. ceiling: the same number of connections run a bare asyncpg script doing the same
-   writes per checkout in one transaction (idempotency key, three conditional stock
-   updates, checkout, two orders, three lines, two invoice numbers and invoices, two
-   audit entries, two outbox events) with none of the reads, checks or HTTP.
+1. service: `wrk` (Debian's package: one C thread, a small share of a core, where httpx
+   clients in this process took most of one of the cores the service needs) keeps
+   `--connections` checkouts in flight for `--seconds`, after a 5 s warm-up:
+   `POST /api/v1/checkouts` (bread and rolls from the bakery, cheese from the dairy, by
+   invoice, each with its own Idempotency-Key; `benchmarks/checkout.lua`) — everything the
+   API does: authentication, membership, hub and compliance checks, pricing, FX, stock,
+   invoices, audit, outbox. Every answer must be 201: the others are counted and the first
+   shown, and the run stops if most were refused. Then it waits (up to 2 minutes) until the
+   worker has delivered the events the checkouts emitted, and prints the CPU time the
+   serving process, the worker, PostgreSQL and wrk used over the run and that drain, and
+   the serving process's memory;
+2. ceiling: as many checkouts as the service placed, from `--connections` bare asyncpg
+   connections doing the same writes per checkout in one transaction (idempotency key,
+   three conditional stock updates, checkout, two orders, three lines, two invoice numbers
+   and invoices, two audit entries, two outbox events) with none of the reads, checks,
+   deliveries or HTTP.
 
-Both run against the same database on this machine, one after the other.
+The worker runs inside the serving process (the default with the embedded database); with
+`--worker-process`, `serve` runs with RUN_WORKER_IN_PROCESS=false and a `borderhub worker`
+process of its own, attached to the same embedded server, delivers the events. Both phases run
+against the same database on this machine, one after the other.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
+import re
+import shutil
 import tempfile
 import time
 import uuid
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import uuid_utils.compat
+from pgqueuer.db import AsyncpgDriver
+from pgqueuer.queries import Queries
 
-from benchmarks.harness import Result, load, machine, running_service
+from benchmarks.harness import (
+    Figure,
+    Result,
+    cpu_seconds,
+    machine,
+    postgres_cpu_seconds,
+    running_service,
+    running_worker,
+    wrk,
+)
 from kernel import embedded
 from kernel.db import asyncpg_dsn
+from kernel.outbox import DELIVER_ENTRYPOINT
 from marketplace.demo import DEMO_PASSWORD
+
+SCRIPT = Path(__file__).with_name("checkout.lua")
+WARM_UP_SECONDS = 5
+DRAIN_TIMEOUT_SECONDS = 120
 
 ADDRESS = {"recipient": "Stadt Görlitz, Schulküche", "line1": "Untermarkt 6", "postal_code": "02826", "city": "Görlitz"}
 
@@ -116,12 +148,92 @@ def prepare(base: str) -> tuple[dict[str, str], dict[str, Any]]:
         return buyer, body
 
 
-async def service_run(base: str, headers: dict[str, str], body: dict[str, Any], total: int, concurrency: int) -> Result:
-    async def checkout(client: httpx.AsyncClient, index: int) -> httpx.Response:
-        keyed = {**headers, "Idempotency-Key": f"bench-{index}-{uuid.uuid4().hex}"}
-        return await client.post("/api/v1/checkouts", json=body, headers=keyed)
+@dataclass(frozen=True)
+class Checkouts:
+    """One wrk run of checkouts, with what `checkout.lua` counted."""
 
-    return await load("service: POST /checkouts", checkout, base=base, total=total, concurrency=concurrency)
+    figure: Figure
+    refused: int
+    """Answers other than 201 Created."""
+    first_refusal: str
+    p95_ms: float
+
+    @property
+    def placed(self) -> int:
+        return self.figure.requests - self.refused
+
+    @property
+    def per_second(self) -> float:
+        return self.placed / self.figure.seconds
+
+    def line(self, name: str) -> str:
+        figure = self.figure
+        return (
+            f"{name:<38} {self.placed:>6} placed  {self.per_second:>8.1f} /s  p50 {figure.p50_ms:>7.1f} ms  "
+            f"p95 {self.p95_ms:>7.1f} ms  p99 {figure.p99_ms:>7.1f} ms  not 201: {self.refused}  "
+            f"socket errors: {figure.socket_errors}"
+        )
+
+
+def checkouts(base: str, headers: dict[str, str], body: dict[str, Any], *, seconds: int, connections: int) -> Checkouts:
+    """`connections` clients placing the checkout `body` for `seconds`, each request with a key of its own;
+    stops the benchmark if most answers were not 201 (a refusal is quick, so it would pass for speed)."""
+    figure = wrk(
+        f"{base}/api/v1/checkouts",
+        {**headers, "Content-Type": "application/json"},
+        seconds=seconds,
+        connections=connections,
+        script=SCRIPT,
+        script_args=[f"bench-{uuid.uuid4().hex}", json.dumps(body)],
+    )
+    refused = re.search(r"^not 201: (\d+)$", figure.output, re.MULTILINE)
+    p95 = re.search(r"^p95: (\d+) us$", figure.output, re.MULTILINE)
+    if refused is None or p95 is None:
+        raise RuntimeError(f"{SCRIPT.name} reported nothing:\n{figure.output}")
+    first = re.search(r"^first refusal: (.*)$", figure.output, re.MULTILINE)
+    run = Checkouts(figure, int(refused.group(1)), first.group(1) if first else "", int(p95.group(1)) / 1000)
+    if run.refused:
+        print(f"!! {run.refused} of {figure.requests} checkouts were not 201; the first: {run.first_refusal}")
+    if run.placed * 2 <= figure.requests:
+        raise SystemExit(f"most checkouts were refused ({run.refused} of {figure.requests}): no figure to record")
+    return run
+
+
+@dataclass(frozen=True)
+class Drain:
+    """The outbox deliveries after a run: how many waited, how long the worker took, what is left."""
+
+    waiting: int
+    seconds: float
+    left: int
+    held: int
+    """Given up after MAX_ATTEMPTS failed calls (`borderhub jobs held`)."""
+
+
+async def _deliveries(connection: asyncpg.Connection) -> Counter[str]:
+    """Delivery jobs in the queue by status (done ones leave it for pgqueuer's log)."""
+    counts: Counter[str] = Counter()
+    for row in await Queries(AsyncpgDriver(connection)).queue_size():
+        if row.entrypoint == DELIVER_ENTRYPOINT:
+            counts[row.status] += row.count
+    return counts
+
+
+async def drain(dsn: str) -> Drain:
+    """Wait until the worker has delivered every event waiting in the outbox (at most
+    DRAIN_TIMEOUT_SECONDS), so that the run's figures include the work its events cause."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        started = time.perf_counter()
+        counts = await _deliveries(connection)
+        waiting = left = counts["queued"] + counts["picked"]
+        while left and time.perf_counter() - started < DRAIN_TIMEOUT_SECONDS:
+            await asyncio.sleep(0.25)
+            counts = await _deliveries(connection)
+            left = counts["queued"] + counts["picked"]
+        return Drain(waiting, time.perf_counter() - started, left, counts["failed"])
+    finally:
+        await connection.close()
 
 
 async def _bare_checkout(conn: Any, ids: dict[str, Any]) -> None:
@@ -270,25 +382,70 @@ async def ceiling_run(dsn: str, body: dict[str, Any], total: int, concurrency: i
         await pool.close()
 
 
-def main(total: int, concurrency: int) -> None:
+def cpu_used(service: int, worker: int | None, pgdata: Path) -> dict[str, float]:
+    """CPU time so far of the serving process, the worker process (if one) and PostgreSQL."""
+    used = {"serving process": cpu_seconds(service), "PostgreSQL": postgres_cpu_seconds(pgdata)}
+    if worker is not None:
+        used["worker process"] = cpu_seconds(worker)
+    return used
+
+
+def main(seconds: int, connections: int, worker_process: bool) -> None:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install wrk")
     data_dir = Path(tempfile.mkdtemp(prefix="borderhub-bench-"))
-    print(f"{machine()}; {total} checkouts of 3 lines from 2 producers, {concurrency} concurrent clients")
-    with running_service(data_dir=data_dir) as base:
+    pgdata = data_dir / "pgdata"
+    where = "in its own process" if worker_process else "in the serving process"
+    print(f"# checkout benchmark, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {machine()}")
+    print(f"# 3 lines from 2 producers; wrk, 1 thread, {connections} connections, {seconds} s; the worker {where}")
+    env = {"RUN_WORKER_IN_PROCESS": "false"} if worker_process else {}
+    with running_service(data_dir=data_dir, env=env) as base, contextlib.ExitStack() as stack:
+        worker = stack.enter_context(running_worker(data_dir)) if worker_process else None
+        dsn = asyncpg_dsn(embedded.start(pgdata))
         headers, body = prepare(base)
-        asyncio.run(service_run(base, headers, body, min(total // 10, 200), concurrency))  # warm-up
-        service = asyncio.run(service_run(base, headers, body, total, concurrency))
-        print(service.line())
+        warm_up = checkouts(base, headers, body, seconds=WARM_UP_SECONDS, connections=connections)
+        print(f"warm-up: {warm_up.placed} checkouts in {WARM_UP_SECONDS} s")
+        asyncio.run(drain(dsn))  # the warm-up's deliveries are not the run's work
+        before, started = cpu_used(base.pid, worker, pgdata), time.perf_counter()
+        service = checkouts(base, headers, body, seconds=seconds, connections=connections)
+        delivered = asyncio.run(drain(dsn))
+        after, wall = cpu_used(base.pid, worker, pgdata), time.perf_counter() - started
+        print(service.line("service: POST /api/v1/checkouts"))
+        drained = (
+            f"delivered in {delivered.seconds:.1f} s after the run"
+            if not delivered.left
+            else f"{delivered.left} still waiting after {delivered.seconds:.0f} s"
+        )
+        print(
+            f"outbox: {delivered.waiting} deliveries waiting when the run ended, {drained}; {delivered.held} held; "
+            f"the run and the drain together {service.placed / (service.figure.seconds + delivered.seconds):.1f} "
+            "checkouts/s"
+        )
+        print(f"CPU over the run and the drain ({wall:.1f} s, {len(after)} processes measured and wrk):")
+        for name, total in after.items():
+            spent = total - before[name]
+            print(
+                f"  {name:<16} {spent:>6.1f} s  {spent / wall:>4.0%} of a core  "
+                f"{spent * 1000 / service.placed:>6.1f} ms per checkout"
+            )
+        spent = service.figure.cpu_seconds
+        print(f"  {'wrk':<16} {spent:>6.1f} s  {spent / wall:>4.0%} of a core")
         resident, peak = base.memory_mb()
         print(f"serving process after the checkouts: {resident:.0f} MB resident, peak {peak:.0f} MB")
-        dsn = asyncpg_dsn(embedded.start(data_dir / "pgdata"))
-        ceiling = asyncio.run(ceiling_run(dsn, body, total, concurrency))
+        stack.close()  # the worker stops before the ceiling, which leaves it nothing to deliver
+        ceiling = asyncio.run(ceiling_run(dsn, body, max(service.placed, 10 * connections), connections))
         print(ceiling.line())
         print(f"service / ceiling: {service.per_second / ceiling.per_second:.0%}")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--checkouts", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--seconds", type=int, default=30, help="length of the measured run (after a 5 s warm-up)")
+    parser.add_argument("--connections", type=int, default=16, help="checkouts in flight (wrk's connections)")
+    parser.add_argument(
+        "--worker-process",
+        action="store_true",
+        help="deliver the outbox in a `borderhub worker` process of its own, not inside `serve`",
+    )
     arguments = parser.parse_args()
-    main(arguments.checkouts, arguments.concurrency)
+    main(arguments.seconds, arguments.connections, arguments.worker_process)

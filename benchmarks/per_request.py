@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import re
 import shutil
 import subprocess
 import sys
@@ -29,7 +28,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.checkout import _first, _login
-from benchmarks.harness import free_port, machine, running_service
+from benchmarks.harness import free_port, machine, running_service, wrk
 
 BUYER = "einkauf@goerlitz.demo"
 PRODUCER = "anna@piekarnia-nowak.demo"
@@ -41,14 +40,6 @@ class Target:
     name: str
     path: str
     headers: dict[str, str]
-
-
-@dataclass(frozen=True)
-class Figure:
-    requests_per_second: float
-    p50_ms: float
-    p99_ms: float
-    non_2xx: int
 
 
 def targets(base: str) -> list[Target]:
@@ -96,30 +87,6 @@ def running_floor(data_dir: Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=30)
-
-
-_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
-
-
-def _ms(value: str) -> float:
-    """wrk's duration (`812.00us`, `4.51ms`, `1.02s`, `1.05m`) in milliseconds."""
-    found = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value)
-    if found is None:
-        raise ValueError(f"not a wrk duration: {value!r}")
-    return float(found.group(1)) * _UNITS[found.group(2)]
-
-
-def wrk(url: str, headers: dict[str, str], *, seconds: int, connections: int) -> Figure:
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
-    for name, value in headers.items():
-        command += ["-H", f"{name}: {value}"]
-    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout  # noqa: S603
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    # The latency distribution's own lines ("  50%    6.21ms"), not a "+/- Stdev" column ending in 50%.
-    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE).group(1))  # type: ignore[union-attr]
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return Figure(rate, p50, p99, int(bad.group(1)) if bad else 0)
 
 
 def main(seconds: int, connections: int, rounds: int) -> None:
