@@ -1,6 +1,7 @@
 """Listing search: indexing throughput, query latency under concurrent clients, and sync lag.
 
-Run: `uv run python -m benchmarks.search [--listings 100000] [--concurrency 1,8] [--requests 400]`.
+Run: `uv run python -m benchmarks.search [--listings 100000] [--concurrency 1,8] [--seconds 10]`
+(`--generator httpx --requests 400` for the load of earlier runs).
 
 Starts its own service (embedded PostgreSQL, demo data, SEARCH_BACKEND=postgres) with
 the worker out of process, so each phase is measured on its own:
@@ -12,13 +13,18 @@ the worker out of process, so each phase is measured on its own:
 2. indexing through the outbox: a `borderhub worker` drains those events (one delivery
    per listing: re-read the listing, eligibility, upsert) — documents/s;
 3. indexing in bulk: `borderhub search reindex` rebuilds the whole index — documents/s;
+   then ANALYZE of the search tables, as autovacuum would do within a minute;
 4. queries: the Görlitz buyer (default destination Saxony) through
-   `GET /api/v1/search/listings`, each shape `--requests` times with each number of
-   clients in flight of `--concurrency`; every answer carries highlights, none facet counts
-   (the API counts them only with `facets=true`, as the search page asks);
+   `GET /api/v1/search/listings`, each shape with each number of clients in flight of
+   `--concurrency`; every answer carries highlights, none facet counts (the API counts them
+   only with `facets=true`, as the search page asks). The load comes from `wrk` where it is
+   installed (Debian's package: one C thread, so the load generator takes a small share of
+   a core instead of most of one): one run of `--seconds` per shape, each request asking
+   for the next of the shape's queries, after a 2 s warm-up of each shape; otherwise (or with
+   `--generator httpx`) from httpx clients in this process, `--requests` per shape;
 5. sync lag: with the worker running, a producer renames a listing to a new word and
    polls search until it is found; the time from the PATCH's response to the first
-   answer containing it, `--lag-samples` times.
+   answer containing it, `--lag-samples` times (0: not measured).
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ import argparse
 import asyncio
 import os
 import random
+import re
+import shutil
+import signal
 import statistics
 import string
 import subprocess
@@ -34,11 +43,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import asyncpg
 import httpx
 
-from benchmarks.harness import Result, load, machine, running_service
+from benchmarks.harness import Result, load, machine, running_service, wrk
 from kernel import embedded
 from kernel.db import asyncpg_dsn
 from marketplace.demo import DEMO_PASSWORD
@@ -180,6 +190,23 @@ def reindex(data_dir: Path) -> None:
     print(f"borderhub search reindex        exit {process.returncode}  {seconds:>7.1f} s (incl. CLI start-up)")
 
 
+async def _analyze(dsn: str) -> None:
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute("ANALYZE search.listing_document, search.listing_text, search.term")
+    finally:
+        await connection.close()
+
+
+def analyze(dsn: str) -> None:
+    """Statistics of the rebuilt index before it is queried: autovacuum gathers them within a minute
+    of a bulk change, and until then the planner plans for the tables as last analysed (a word with
+    filters took 117 ms instead of 6 ms on 3,000 listings in the first minute after the reindex)."""
+    started = time.perf_counter()
+    asyncio.run(_analyze(dsn))
+    print(f"ANALYZE of the search tables     {time.perf_counter() - started:>7.1f} s")
+
+
 QUERIES = {
     "one word": [{"q": word} for word in ["honey", "Käse", "chleb", "pommes", "кофе", "brambory", "Tomaten", "miód"]],
     "two words": [{"q": q} for q in ["fresh honey", "frische Tomaten", "świeże jabłka", "vin rouge", "домашние яйца"]],
@@ -196,6 +223,9 @@ QUERIES = {
 }
 
 
+SEARCH = "/api/v1/search/listings"
+
+
 async def query_latencies(base: str, headers: dict[str, str], requests: int, concurrency: int) -> list[Result]:
     results = []
     for name, variants in QUERIES.items():
@@ -203,10 +233,63 @@ async def query_latencies(base: str, headers: dict[str, str], requests: int, con
         async def call(
             client: httpx.AsyncClient, index: int, variants: list[dict[str, str]] = variants
         ) -> httpx.Response:
-            return await client.get("/api/v1/search/listings", params=variants[index % len(variants)], headers=headers)
+            return await client.get(SEARCH, params=variants[index % len(variants)], headers=headers)
 
         results.append(await load(name, call, base=base, total=requests, concurrency=concurrency))
     return results
+
+
+def query_paths(base: str, headers: dict[str, str]) -> dict[str, list[str]]:
+    """Each shape's queries as URL paths, each checked to be answered 200 once."""
+    paths = {name: [f"{SEARCH}?{urlencode(params)}" for params in variants] for name, variants in QUERIES.items()}
+    with httpx.Client(base_url=base, timeout=60, headers=headers) as client:
+        for path in (path for shape in paths.values() for path in shape):
+            response = client.get(path)
+            if response.status_code != 200:  # noqa: PLR2004
+                raise SystemExit(f"{path} answered {response.status_code}: {response.text[:500]}")
+    return paths
+
+
+#: wrk's hooks: each request asks for the next of the shape's paths (with the `-H` headers), and at the
+#: end the 95th percentile, which wrk's own `--latency` table leaves out, in microseconds.
+_CYCLE = """
+local paths = {%s}
+local turn = 0
+request = function()
+  turn = turn %% #paths + 1
+  return wrk.format(nil, paths[turn])
+end
+done = function(summary, latency, requests)
+  io.write(string.format("p95 %%d us\\n", latency:percentile(95)))
+end
+"""
+
+
+def cycling_script(paths: list[str], script: Path) -> Path:
+    """`script`, written: a wrk Lua script asking for `paths` in turn (URL-encoded, so nothing in them
+    needs quoting in Lua)."""
+    for path in paths:
+        if not path.startswith("/") or any(ch in path for ch in '"\\\n'):
+            raise ValueError(f"not a URL path to put in a Lua string: {path!r}")
+    script.write_text(_CYCLE % ", ".join(f'"{path}"' for path in paths))
+    return script
+
+
+def query_figures(base: str, headers: dict[str, str], scripts: dict[str, Path], seconds: int, clients: int) -> int:
+    """One `wrk` run of `seconds` per shape with `clients` connections; prints each and returns the
+    number of answers that were not 2xx or failed (their latencies are in the figures)."""
+    failed = 0
+    for name, script in scripts.items():
+        figure = wrk(base, headers, seconds=seconds, connections=clients, script=script)
+        p95 = re.search(r"^p95 (\d+) us$", figure.output, re.MULTILINE)
+        assert p95 is not None, figure.output  # noqa: S101 - our own script prints it
+        failed += figure.non_2xx + figure.socket_errors
+        print(
+            f"{name:<38} {figure.requests:>6} req  {figure.requests_per_second:>8.1f} req/s  "
+            f"p50 {figure.p50_ms:>7.1f} ms  p95 {int(p95.group(1)) / 1000:>7.1f} ms  p99 {figure.p99_ms:>7.1f} ms  "
+            f"non-2xx {figure.non_2xx}  socket errors {figure.socket_errors}  wrk CPU {figure.cpu_seconds:.2f} s"
+        )
+    return failed
 
 
 def sync_lag(base: str, samples: int) -> list[float]:
@@ -229,7 +312,7 @@ def sync_lag(base: str, samples: int) -> list[float]:
             changed = time.perf_counter()
             deadline = changed + 30
             while time.perf_counter() < deadline:
-                found = client.get("/api/v1/search/listings", params={"q": word, "ships_to": "any"}, headers=buyer)
+                found = client.get(SEARCH, params={"q": word, "ships_to": "any"}, headers=buyer)
                 if found.json()["total"]:
                     lags.append((time.perf_counter() - changed) * 1000)
                     break
@@ -237,8 +320,9 @@ def sync_lag(base: str, samples: int) -> list[float]:
     return lags
 
 
-def main(listings: int, concurrency: list[int], requests: int, lag_samples: int) -> None:
-    print(f"{machine()}; {listings} listings, {requests} requests per query shape")
+def main(listings: int, concurrency: list[int], generator: str, load_size: int, lag_samples: int) -> None:
+    per_shape = f"{load_size} s" if generator == "wrk" else f"{load_size} requests"
+    print(f"{machine()}; {listings} listings; queries: {generator}, {per_shape} per shape")
     data_dir = Path(tempfile.mkdtemp(prefix="borderhub-bench-search-"))
     rng = random.Random(42)
     with running_service(data_dir=data_dir, env={"RUN_WORKER_IN_PROCESS": "false"}) as base:
@@ -260,27 +344,61 @@ def main(listings: int, concurrency: list[int], requests: int, lag_samples: int)
         worker = index_through_outbox(dsn, data_dir, listings)
         try:
             reindex(data_dir)
-            for clients in concurrency:
-                print(f"-- queries with {clients} client(s) in flight")
-                for result in asyncio.run(query_latencies(base, buyer, requests, clients)):
-                    print(result.line())
-            lags = sorted(sync_lag(base, lag_samples))
-            p95 = lags[min(len(lags) - 1, int(0.95 * len(lags)))]
-            print(
-                f"sync lag (PATCH -> searchable)  {len(lags):>3} samples  p50 {statistics.median(lags):.0f} ms  "
-                f"p95 {p95:.0f} ms  max {lags[-1]:.0f} ms"
-            )
+            analyze(dsn)
+            run_queries(base, buyer, concurrency, generator, load_size)
+            if lag_samples:
+                lags = sorted(sync_lag(base, lag_samples))
+                p95 = lags[min(len(lags) - 1, int(0.95 * len(lags)))]
+                print(
+                    f"sync lag (PATCH -> searchable)  {len(lags):>3} samples  p50 {statistics.median(lags):.0f} ms  "
+                    f"p95 {p95:.0f} ms  max {lags[-1]:.0f} ms"
+                )
         finally:
-            worker.terminate()
+            # SIGINT, not SIGTERM: the worker unwinds and lets go of the embedded server, which then
+            # stops with the service instead of running on after the benchmark.
+            worker.send_signal(signal.SIGINT)
             worker.wait(timeout=30)
+
+
+def run_queries(base: str, buyer: dict[str, str], concurrency: list[int], generator: str, load_size: int) -> None:
+    """The query phase: every shape with each number of clients, `load_size` seconds (wrk) or requests (httpx)."""
+    if generator == "httpx":
+        for clients in concurrency:
+            print(f"-- queries with {clients} client(s) in flight (httpx)")
+            for result in asyncio.run(query_latencies(base, buyer, load_size, clients)):
+                print(result.line())
+        return
+    with tempfile.TemporaryDirectory(prefix="borderhub-bench-wrk-") as directory:
+        scripts = {
+            name: cycling_script(paths, Path(directory) / f"shape-{number}.lua")
+            for number, (name, paths) in enumerate(query_paths(base, buyer).items())
+        }
+        for script in scripts.values():  # warm-up: the pool's connections, statement caches, PostgreSQL's buffers
+            wrk(base, buyer, seconds=2, connections=max(concurrency), script=script)
+        failed = 0
+        for clients in concurrency:
+            print(f"-- queries with {clients} client(s) in flight (wrk, 1 thread)")
+            failed += query_figures(base, buyer, scripts, load_size, clients)
+    if failed:
+        print(f"WARNING: {failed} answers were not 2xx or failed: these figures are not of searches alone")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--listings", type=int, default=100_000)
     parser.add_argument("--concurrency", default="1,8", help="clients in flight; a comma-separated list runs each")
-    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument(
+        "--generator",
+        choices=["wrk", "httpx"],
+        default="wrk" if shutil.which("wrk") else "httpx",
+        help="what sends the queries (default: wrk when installed)",
+    )
+    parser.add_argument("--seconds", type=int, default=10, help="per query shape and concurrency, with wrk")
+    parser.add_argument("--requests", type=int, default=400, help="per query shape and concurrency, with httpx")
     parser.add_argument("--lag-samples", type=int, default=50)
     arguments = parser.parse_args()
     clients = [int(n) for n in arguments.concurrency.split(",")]
-    main(arguments.listings, clients, arguments.requests, arguments.lag_samples)
+    if arguments.generator == "wrk" and shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed for --generator wrk: apt-get install wrk")
+    per_shape = arguments.seconds if arguments.generator == "wrk" else arguments.requests
+    main(arguments.listings, clients, arguments.generator, per_shape, arguments.lag_samples)

@@ -3,6 +3,10 @@
 Rates are stored as published (`1 base = rate quote`, e.g. the ECB's EUR
 reference rates) with their date and source. Every conversion returns the rate,
 its date and its source so callers can record exactly what they used.
+
+Reads that show many prices converted on every request (search) take the rates an application
+keeps (`kept_rate`); what records a conversion (an order, an invoice, a bid) reads them afresh
+(`find_rate`).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kernel import cache
 from kernel.codes import currency as check_currency
 from kernel.codes import currency_exponent
 from kernel.db import KERNEL_SCHEMA, Entity
@@ -30,6 +35,11 @@ from kernel.money import Money, from_minor, money
 RATE_DIGITS = Decimal("1e-10")
 MAX_RATE = Decimal("1e14")  # fits NUMERIC(24, 10)
 CODE_LENGTH = 3  # ISO 4217 alphabetic codes
+#: `kernel.cache` key of the rates an application keeps (`kept_rate`); `store_rates` changes them.
+KEPT_RATES = "kernel.fx.kept_rates"
+#: Rates are published once a working day: a process other than the one storing them may show the
+#: previous rate, with its date, for up to a minute after.
+KEPT_RATES_TTL = 60.0
 
 
 class FxRate(Entity):
@@ -152,6 +162,7 @@ def _header_currency(code: str, field: str) -> tuple[str, bool]:
 
 async def store_rates(session: AsyncSession, rows: list[RateRow]) -> int:
     """Insert or correct rates (same base, quote, date and source replaces the rate)."""
+    cache.changed(session, KEPT_RATES)
     batch = 5000
     for start in range(0, len(rows), batch):
         chunk = rows[start : start + batch]
@@ -165,7 +176,11 @@ async def store_rates(session: AsyncSession, rows: list[RateRow]) -> int:
     return len(rows)
 
 
-async def find_rate(session: AsyncSession, base: str, quote: str, on: dt.date) -> tuple[Decimal, dt.date, str]:
+FoundRate = tuple[Decimal, dt.date, str]
+"""A rate as `find_rate` answers it: the rate, its date and its source."""
+
+
+async def find_rate(session: AsyncSession, base: str, quote: str, on: dt.date) -> FoundRate:
     """The most recent rate on or before `on`: direct, inverted, or crossed through EUR.
 
     The rule is the database function `kernel.find_fx_rate` (migrations 0011 and 0013), which the
@@ -179,8 +194,37 @@ async def find_rate(session: AsyncSession, base: str, quote: str, on: dt.date) -
         )
     ).one_or_none()
     if row is None:
-        raise NotFound(f"no exchange rate from {base} to {quote} on or before {on.isoformat()}")
+        raise _no_rate(base, quote, on)
     return Decimal(row.rate), row.as_of, row.source
+
+
+async def kept_rate(session: AsyncSession, base: str, quote: str, on: dt.date) -> FoundRate:
+    """`find_rate`'s answer (or its `NotFound`), kept by the application (`kernel.cache`) for up to a
+    minute: for reads that convert prices on every request, never for what records a conversion.
+
+    What is kept is one table of the pairs asked since the rates were last read afresh; it is dropped
+    when a transaction that stored rates commits (`store_rates`) and when the minute is up."""
+    found: dict[tuple[str, str, dt.date], FoundRate | None] = await cache.cached(
+        session, KEPT_RATES, KEPT_RATES_TTL, _no_rates_yet
+    )
+    pair = (base, quote, on)
+    if pair not in found:
+        try:
+            found[pair] = await find_rate(session, base, quote, on)
+        except NotFound:
+            found[pair] = None
+    rate = found[pair]
+    if rate is None:
+        raise _no_rate(base, quote, on)
+    return rate
+
+
+async def _no_rates_yet() -> dict[tuple[str, str, dt.date], FoundRate | None]:
+    return {}
+
+
+def _no_rate(base: str, quote: str, on: dt.date) -> NotFound:
+    return NotFound(f"no exchange rate from {base} to {quote} on or before {on.isoformat()}")
 
 
 async def convert(session: AsyncSession, amount: Money, to_currency: str, on: dt.date) -> Conversion:

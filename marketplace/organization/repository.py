@@ -45,6 +45,13 @@ FROM marketplace.organization o WHERE o.id = $2
 """  # noqa: S608 - the fragments are constants
 
 
+_BUYING_PLACES = f"""
+SELECT o.id, o.country, o.subdivision FROM marketplace.organization o
+JOIN marketplace.membership m ON m.organization_id = o.id
+WHERE m.user_id = $1 AND o.kind <> '{OrganizationKind.producer.value}'
+"""  # noqa: S608 - a constant
+
+
 class OrganizationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -108,13 +115,10 @@ class OrganizationRepository:
         return [(organization, role) for organization, role in rows]
 
     async def buying_places_of_member(self, user_id: uuid.UUID) -> list[tuple[uuid.UUID, str, str | None]]:
-        """(id, country, subdivision) of every organisation the user belongs to that buys."""
-        rows = await self.session.execute(
-            select(Organization.id, Organization.country, Organization.subdivision)
-            .join(Membership, Membership.organization_id == Organization.id)
-            .where(Membership.user_id == user_id, Organization.kind != OrganizationKind.producer)
-        )
-        return [(oid, country, subdivision) for oid, country, subdivision in rows]
+        """(id, country, subdivision) of every organisation the user belongs to that buys: sent past
+        SQLAlchemy (`kernel.db.fetch`), as every search asks it."""
+        rows = await fetch(self.session, _BUYING_PLACES, user_id)
+        return [(row["id"], row["country"], row["subdivision"]) for row in rows]
 
     async def inclusion_of(self, organization_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Inclusion]]:
         result: dict[uuid.UUID, list[Inclusion]] = {oid: [] for oid in organization_ids}

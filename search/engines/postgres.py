@@ -26,6 +26,8 @@ every match (an index walk in that order, stopping after the page).
 
 from __future__ import annotations
 
+import functools
+import re
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -34,6 +36,7 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.db import fetch
 from search.document import SearchDocument, display_language, is_word, words
 from search.engines.base import CLASSIFICATION_FACET_DIGITS, FACETS, Hit, SearchQuery, SearchResult, Sort
 
@@ -112,6 +115,40 @@ def _own(terms: Terms) -> str:
     """SQL of the query as parsed in the language of the text `t` (search.listing_text): a text
     matches only the words stemmed its own way. No index can serve it, hence `:loose` first."""
     return "CASE t.config " + " ".join(f"WHEN '{c}' THEN {_language_query(c, terms)}" for c in CONFIGS) + " END"
+
+
+#: A search's own settings, for its transaction only. Sent through the session, whose first statement
+#: begins the transaction (the search's other statements go past SQLAlchemy, inside it: `_fetch`).
+#: Parallel workers only add latency when many searches share two cores. A plan for the words given:
+#: whether reading documents in order beats the text index depends on how common they are, which a
+#: generic plan of the prepared statement cannot know.
+_SEARCH_SETTINGS = text(
+    "SELECT set_config('max_parallel_workers_per_gather', '0', true),"
+    " set_config('plan_cache_mode', 'force_custom_plan', true)"
+)
+#: A bound parameter, `:name`, as SQLAlchemy's `text()` finds them (not the `::` of a cast).
+_PARAMETER = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
+
+
+@functools.lru_cache(maxsize=512)  # a few hundred distinct statements at most: filters, sort, words or none
+def _numbered(sql: str) -> tuple[str, tuple[str, ...]]:
+    """`sql` with its `:name` parameters numbered as asyncpg takes them (`$1`, ...), and their names in
+    that order (a name used twice keeps its number)."""
+    numbers: dict[str, int] = {}
+
+    def number(parameter: re.Match[str]) -> str:
+        return f"${numbers.setdefault(parameter.group(1), len(numbers) + 1)}"
+
+    return _PARAMETER.sub(number, sql), tuple(numbers)
+
+
+async def _fetch(session: AsyncSession, sql: str, params: dict[str, Any]) -> list[Any]:
+    """The rows of one of a search's statements (`:name` parameters from `params`), sent on the
+    session's connection past SQLAlchemy (`kernel.db.fetch`), inside the transaction its settings
+    began. SQLAlchemy's own work for each (finding the parameters in up to ~10 kB of SQL, its cache
+    key, the greenlet hop) cost more CPU than the rest of a search's Python."""
+    numbered, names = _numbered(sql)
+    return await fetch(session, numbered, *(params[name] for name in names))
 
 
 HIGHLIGHT = "StartSel=<mark>, StopSel=</mark>, HighlightAll=true"
@@ -236,15 +273,7 @@ class PostgresEngine:
         counted = max(query.count_up_to, query.offset + query.limit)
         # One candidate more than is counted tells whether more listings match.
         params: dict[str, Any] = {"limit": query.limit, "offset": query.offset, "candidates": counted + 1}
-        # Parallel workers only add latency when many searches share two cores. A plan for the
-        # words given: whether reading documents in order beats the text index depends on how common
-        # they are, which a generic plan of the prepared statement cannot know.
-        await session.execute(
-            text(
-                "SELECT set_config('max_parallel_workers_per_gather', '0', true),"
-                " set_config('plan_cache_mode', 'force_custom_plan', true)"
-            )
-        )
+        await session.execute(_SEARCH_SETTINGS)
         terms = await self._terms(session, words(query.text))
         filters = _filters(query, params)
         if terms is not None:
@@ -267,9 +296,9 @@ class PostgresEngine:
                    {_page(_ORDER[query.sort], "LIMIT :limit OFFSET :offset")} AS hits
                    {_counts(query, params)}
         """  # noqa: S608 - constants only; values are bound
-        row = (await session.execute(text(statement), params)).one()
-        total_exact = row.candidates <= counted
-        hits = row.hits
+        [row] = await _fetch(session, statement, params)
+        total_exact = row["candidates"] <= counted
+        hits = row["hits"]
         if not total_exact and (terms is None or query.sort is not Sort.relevance):
             # Ordered by a column, the page comes from every match, not only the counted ones: an
             # index walk in that order stops after the page.
@@ -279,7 +308,7 @@ class PostgresEngine:
                      m AS MATERIALIZED ({_scored(terms)})
                 SELECT {_page(_ORDER[query.sort], "")}
             """
-            hits = (await session.execute(text(page), params)).scalar_one()
+            [(hits,)] = await _fetch(session, page, params)
         found = msgspec.json.decode(hits, type=list[_HitRow])
         highlights = await self._highlights(session, query, terms, [(h.document, h.language) for h in found])
         return SearchResult(
@@ -292,27 +321,24 @@ class PostgresEngine:
                 )
                 for h in found
             ],
-            # Counting stopped at `row.total` matches found: more than `total` listings match.
-            total=row.total if total_exact else max(row.total - 1, 0),
+            # Counting stopped at `row["total"]` matches found: more than `total` listings match.
+            total=row["total"] if total_exact else max(row["total"] - 1, 0),
             total_exact=total_exact,
             facets=(
-                {name: msgspec.json.decode(getattr(row, name), type=dict[str, int]) for name in FACETS}
-                if query.facets
-                else {}
+                {name: msgspec.json.decode(row[name], type=dict[str, int]) for name in FACETS} if query.facets else {}
             ),
-            price_buckets=list(row.buckets) if query.price_buckets else [],
+            price_buckets=list(row["buckets"]) if query.price_buckets else [],
         )
 
     async def _loose_query(self, session: AsyncSession, terms: Terms) -> str:
         """The words as any configuration parses them, deduplicated (in tsquery syntax): thirty
         copies of one stem make the planner think the index costs more than reading the table."""
         # The prefix is parsed once, by `simple`, in the same statement (empty when there is none).
-        rows = await session.execute(
-            text(
-                "SELECT DISTINCT CAST(to_tsquery(CAST(c AS regconfig), :head) AS text),"
-                " CAST(to_tsquery(CAST(c AS regconfig), :last) AS text),"
-                " CAST(to_tsquery('search.simple', :prefix) AS text) FROM unnest(CAST(:configs AS text[])) AS c"
-            ),
+        rows = await _fetch(
+            session,
+            "SELECT DISTINCT CAST(to_tsquery(CAST(c AS regconfig), :head) AS text),"
+            " CAST(to_tsquery(CAST(c AS regconfig), :last) AS text),"
+            " CAST(to_tsquery('search.simple', :prefix) AS text) FROM unnest(CAST(:configs AS text[])) AS c",
             {"head": terms.head, "last": terms.last, "prefix": terms.prefix, "configs": CONFIGS},
         )
         heads: set[str] = set()
@@ -336,9 +362,9 @@ class PostgresEngine:
         if typo_prone:
             # The nearest words by trigram distance (GiST index) are the candidates; Levenshtein
             # decides. No similarity threshold: `honye` shares only 20% of its trigrams with `honey`.
-            rows = await session.execute(
-                text(
-                    """
+            rows = await _fetch(
+                session,
+                """
                     SELECT w.typed, c.word FROM (
                         SELECT typed, unaccent(typed) AS q FROM unnest(CAST(:words AS text[])) AS typed
                     ) AS w
@@ -351,8 +377,7 @@ class PostgresEngine:
                         LIMIT :max_corrections
                     ) AS c
                     WHERE NOT EXISTS (SELECT 1 FROM search.term t WHERE t.word = w.q)
-                    """
-                ),
+                    """,
                 {
                     "words": typo_prone,
                     "candidates": TYPO_CANDIDATES,
@@ -384,17 +409,16 @@ class PostgresEngine:
             texts.append((document, language, document.translations[language]))
         # Each text is highlighted with its own language's query only: ts_headline over the
         # query of every configuration OR'ed together needs gigabytes.
-        rows = await session.execute(
-            text(
-                """
+        rows = await _fetch(
+            session,
+            """
                 SELECT h.id, ts_headline(h.config::regconfig, h.title, q.query, :whole),
                        ts_headline(h.config::regconfig, h.description, q.query, :fragments)
                 FROM unnest(CAST(:ids AS uuid[]), CAST(:configs AS text[]), CAST(:titles AS text[]),
                             CAST(:descriptions AS text[])) AS h(id, config, title, description),
                      LATERAL (SELECT to_tsquery(h.config::regconfig, :whole_query)
                                      || to_tsquery('search.simple', :prefix) AS query) q
-                """
-            ),
+                """,
             {
                 "whole_query": terms.whole,
                 "prefix": terms.prefix,

@@ -8,12 +8,13 @@ from typing import Annotated
 
 from litestar import Controller, get
 from litestar.di import NamedDependency, Provide
-from litestar.params import HeaderParameter, QueryParameter
+from litestar.params import FromQuery, HeaderParameter, QueryParameter
 
 from kernel import codes
 from kernel.negotiation import accepted_languages
+from kernel.pagination import page_params
 from kernel.validation import bounded
-from kernel.web import Caller, Paging, Session
+from kernel.web import Caller, Session
 from search.engines.base import SearchEngine
 from search.query.schemas import SearchPage
 from search.query.service import MAX_PRICE_DIGITS, SearchParams, search_listings
@@ -50,10 +51,16 @@ def provide_search_params(
     facets: Annotated[
         bool, QueryParameter(description="Also count the matches by classification, origin, inclusion and price")
     ] = False,
-    *,
-    paging: Paging,
+    page: FromQuery[int] = 1,
+    per_page: FromQuery[int] = 20,
 ) -> SearchParams:
-    """The `params` dependency: the query parameters of a listing search, each listed once."""
+    """The `params` dependency: the query parameters of a listing search, each listed once.
+
+    `page` and `per_page` are taken here, as the `paging` dependency takes them, rather than from it:
+    a dependency of a dependency puts `params` a level below the others, and Litestar resolves each
+    level of more than one in a task group of its own, on every search (`benchmarks/README.md`,
+    per-request cost)."""
+    paging = page_params(page, per_page)
     languages = (
         (codes.language(lang, "query:lang"),) if lang is not None else tuple(accepted_languages(accept_language or ""))
     )

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kernel import clock, codes
 from kernel.auth import Principal
 from kernel.errors import InvalidInput, NotFound
-from kernel.fx import find_rate
+from kernel.fx import FoundRate, kept_rate
 from kernel.pagination import page_params
 from marketplace import api
 from search.document import REFERENCE_CURRENCY, SearchDocument, display_language
@@ -37,6 +37,8 @@ MAX_PRICE_DIGITS = 12
 #: Edges of the price facet's buckets, in the display currency per unit.
 PRICE_EDGES = (Decimal(1), Decimal(5), Decimal(10), Decimal(25), Decimal(50), Decimal(100), Decimal(250))
 ANYWHERE = "any"
+#: A converted unit price is shown to four places.
+CONVERTED_PLACES = Decimal("0.0001")
 
 
 class SearchParams(msgspec.Struct, kw_only=True, frozen=True):
@@ -120,18 +122,12 @@ async def search_listings(
         highlight_language=params.languages[0] if params.languages else None,
     )
     result = await engine.search(session, query)
-    rates: dict[str, tuple[Decimal, dt.date, str] | None] = {}
-    items = []
-    for hit in result.hits:
-        listing_currency = hit.document.currency
-        if listing_currency != currency and listing_currency not in rates:
-            try:
-                rates[listing_currency] = await find_rate(session, listing_currency, currency, today)
-            except NotFound:
-                rates[listing_currency] = None
-        items.append(_hit(hit, params.languages, currency, rates.get(listing_currency)))
+    rates = {
+        listing_currency: await _shown_rate(session, listing_currency, currency, today)
+        for listing_currency in {hit.document.currency for hit in result.hits} - {currency}
+    }
     return SearchPage(
-        items=items,
+        items=[_hit(hit, params.languages, currency, rates.get(hit.document.currency)) for hit in result.hits],
         total=result.total,
         total_exact=result.total_exact,
         page=page.page,
@@ -162,12 +158,23 @@ async def search_listings(
     )
 
 
+# A search converts at the rates the application keeps (`kernel.fx.kept_rate`): in a process other than
+# the one that stored a new rate, the previous one may be used for up to a minute, and every converted
+# price names the rate and the date it was converted at.
 async def _rate(session: AsyncSession, base: str, quote: str, on: dt.date, field: str) -> Decimal:
     try:
-        rate, _, _ = await find_rate(session, base, quote, on)
+        rate, _, _ = await kept_rate(session, base, quote, on)
     except NotFound as exc:
         raise InvalidInput.field(field, exc.detail) from None
     return rate
+
+
+async def _shown_rate(session: AsyncSession, base: str, quote: str, on: dt.date) -> FoundRate | None:
+    """The rate a listing's price is shown converted at (None: shown in its own currency only)."""
+    try:
+        return await kept_rate(session, base, quote, on)
+    except NotFound:
+        return None
 
 
 async def _destination(session: AsyncSession, principal: Principal, params: SearchParams) -> str | None:
@@ -236,14 +243,14 @@ def _bucket_edges() -> list[tuple[Decimal | None, Decimal | None]]:
     return list(itertools.pairwise(edges))
 
 
-def _hit(hit: Hit, languages: tuple[str, ...], currency: str, rate: tuple[Decimal, dt.date, str] | None) -> ListingHit:
+def _hit(hit: Hit, languages: tuple[str, ...], currency: str, rate: FoundRate | None) -> ListingHit:
     document: SearchDocument = hit.document
     language = display_language(document, languages[0] if languages else None, hit.language)
     text = document.translations[language]
     converted = None
     if rate is not None:
         converted = ConvertedPrice(
-            unit_price=(document.unit_price * rate[0]).quantize(Decimal("0.0001")),
+            unit_price=(document.unit_price * rate[0]).quantize(CONVERTED_PLACES),
             currency=currency,
             rate=rate[0],
             as_of=rate[1],

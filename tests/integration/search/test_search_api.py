@@ -3,7 +3,9 @@ languages, and clear 4xx for every kind of bad input (never a 500)."""
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -12,6 +14,9 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from borderhub.settings import Settings
+from kernel import cache, clock
+from kernel.db import transaction
+from kernel.fx import KEPT_RATES_TTL, RateRow, store_rates
 from tests.factories.catalog import create_listing
 from tests.factories.identity import register
 from tests.factories.order import EUR_PLN, Market, build_market
@@ -112,6 +117,57 @@ async def test_prices_are_shown_in_the_callers_currency_with_the_rate_and_its_da
     assert Decimal(converted["unit_price"]) == (Decimal("60.00") / EUR_PLN).quantize(Decimal("0.0001"))
     assert converted["as_of"]
     assert converted["source"]
+
+
+def _rates_of_today(eur_pln: int, eur_czk: int) -> list[RateRow]:
+    today = clock.today()
+    return [
+        RateRow(base="EUR", quote="PLN", rate=Decimal(eur_pln), as_of=today, source="ECB"),
+        RateRow(base="EUR", quote="CZK", rate=Decimal(eur_czk), as_of=today, source="ECB"),
+    ]
+
+
+async def _cheese_in(client: AsyncTestClient[Litestar], market: Market, currency: str) -> Any:
+    """The cheese (60 PLN) as a search in `currency` shows it, or None when the currency is refused."""
+    response = await client.get(SEARCH, params={"q": "Korycin", "currency": currency}, headers=market.buyer.headers)
+    return response.json()["items"][0]["converted"] if response.status_code == 200 else None
+
+
+async def test_a_rate_stored_by_the_application_converts_prices_from_its_next_search_on(
+    client: AsyncTestClient[Litestar], app: Litestar, market: Market
+) -> None:
+    # Searches keep the rates they used, and that there were none (`kernel.fx.kept_rate`).
+    assert Decimal((await _cheese_in(client, market, "EUR"))["rate"]) == pytest.approx(1 / EUR_PLN, rel=Decimal("1e-6"))
+    assert await _cheese_in(client, market, "CZK") is None
+
+    async def store() -> None:
+        async with transaction(app.state.sessions) as session:
+            await store_rates(session, _rates_of_today(4, 25))
+
+    await asyncio.to_thread(client.blocking_portal.call, store)  # on the application's own event loop
+    euro = await _cheese_in(client, market, "EUR")
+    assert (Decimal(euro["rate"]), euro["as_of"], euro["unit_price"]) == (
+        Decimal("0.25"),
+        clock.today().isoformat(),
+        "15.0000",
+    )
+    assert (await _cheese_in(client, market, "CZK"))["unit_price"] == "375.0000"  # 60 PLN at 25 / 4
+
+
+async def test_a_rate_stored_by_another_process_converts_prices_a_minute_later_at_the_latest(
+    client: AsyncTestClient[Litestar],
+    sessions: async_sessionmaker[AsyncSession],
+    market: Market,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `borderhub fx import` stores rates in a process of its own (here: sessions of another application).
+    seconds = 1000.0
+    monkeypatch.setattr(cache, "time", SimpleNamespace(monotonic=lambda: seconds))
+    assert Decimal((await _cheese_in(client, market, "EUR"))["rate"]) != Decimal("0.25")
+    async with transaction(sessions) as session:
+        await store_rates(session, _rates_of_today(4, 25))
+    seconds += KEPT_RATES_TTL
+    assert Decimal((await _cheese_in(client, market, "EUR"))["rate"]) == Decimal("0.25")
 
 
 async def test_price_range_in_euro_keeps_only_listings_within_it_when_producers_price_in_zloty(
