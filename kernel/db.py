@@ -156,8 +156,9 @@ async def fetch(session: AsyncSession, sql: str, *args: Any) -> list[Any]:
     For the reads nearly every request makes (who is calling, the object it names): SQLAlchemy's own
     work per statement (building it, its cache key, the greenlet hop, the ORM's identity map) costs
     several times what asyncpg does for the same query (`benchmarks/README.md`, per-request cost).
-    Reads only: before the session's first SQLAlchemy statement no transaction has begun, so this one
-    runs on its own — which under READ COMMITTED, where every statement takes its own snapshot,
+    Reads only, of what the database holds: changes the session has not flushed are not seen
+    (sessions do not autoflush). Before the session's first SQLAlchemy statement no transaction has
+    begun, so this one runs on its own — which under READ COMMITTED, where every statement takes its own snapshot,
     reads the same. JSON columns arrive decoded (SQLAlchemy's dialect sets asyncpg's JSON codecs on
     each connection). A failure is raised as SQLAlchemy's `DBAPIError`, as any statement's is (so it
     is answered 503, or 400 for a value the database cannot take), and a connection found closed

@@ -47,11 +47,13 @@ def sees_hub_sql(user: str, hub: str) -> str:
     package's read of something of a hub that decides in its own statement whether the reader sees
     it. `user` and `hub` are SQL expressions (a parameter, a column), never input."""
     # Aliases no caller's query is likely to use: one in `user` or `hub` would be shadowed here.
-    return f"""(EXISTS (SELECT 1 FROM marketplace.hub_coordinator coordinator
-                WHERE coordinator.hub_id = {hub} AND coordinator.user_id = {user})
-        OR EXISTS (SELECT 1 FROM marketplace.hub_membership admitted
-                   JOIN marketplace.membership member ON member.organization_id = admitted.organization_id
-                   WHERE admitted.hub_id = {hub} AND admitted.status = 'admitted' AND member.user_id = {user}))"""  # noqa: S608 - our own SQL
+    return f"""(EXISTS (SELECT 1 FROM marketplace.hub_coordinator sees_coordinator
+                WHERE sees_coordinator.hub_id = {hub} AND sees_coordinator.user_id = {user})
+        OR EXISTS (SELECT 1 FROM marketplace.hub_membership sees_admitted
+                   JOIN marketplace.membership sees_member
+                        ON sees_member.organization_id = sees_admitted.organization_id
+                   WHERE sees_admitted.hub_id = {hub} AND sees_admitted.status = 'admitted'
+                         AND sees_member.user_id = {user}))"""  # noqa: S608 - our own SQL
 
 
 class HubRepository:

@@ -439,8 +439,6 @@ def _tender_read(
     )
 
 
-# The pool's `DemandPool.language_for`, `DemandPool.title` and `item_of`, for its part of a tender's
-# row (`TenderPool`) as for the stored pool: procurement.pool's own take its stored pool only.
 def _deadline(deadline: dt.datetime) -> dt.datetime:
     """A deadline in the future, to the whole second (as OCDS publishes it: bids are taken until then)."""
     if deadline.tzinfo is None:

@@ -126,8 +126,8 @@ _SEARCH_SETTINGS = text(
     "SELECT set_config('max_parallel_workers_per_gather', '0', true),"
     " set_config('plan_cache_mode', 'force_custom_plan', true)"
 )
-#: A bound parameter, `:name`, as SQLAlchemy's `text()` finds them (not the `::` of a cast).
-_PARAMETER = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
+#: A bound parameter, `:name` (not the `::` of a cast, nor a `[:space:]` class in a pattern).
+_PARAMETER = re.compile(r"(?<![:\w\\]):(\w+)(?![:\w])")
 
 
 @functools.lru_cache(maxsize=512)  # a few hundred distinct statements at most: filters, sort, words or none

@@ -95,3 +95,14 @@ async def admitted_organization(
     )
     assert admitted.status_code == 200, admitted.text
     return organization
+
+
+async def of_another_hub(
+    client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> tuple[Account, Account]:
+    """The coordinator of a hub of its own and a member of a buyer admitted to that hub only: who
+    must not see another hub's orders, pools or tenders."""
+    coordinator, member = await register(client), await register(client)
+    hub = await create_hub(client, await platform_admin(client, sessions, settings), [coordinator])
+    await admitted_organization(client, hub, member, coordinator, kind="buyer")
+    return coordinator, member

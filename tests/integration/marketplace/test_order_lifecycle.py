@@ -20,6 +20,7 @@ from marketplace.identity.models import User
 from marketplace.payment.models import Invoice
 from tests.factories.identity import Account, register
 from tests.factories.order import Market, build_market, place, stock_of
+from tests.factories.organization import of_another_hub
 
 Client = AsyncTestClient[Any]
 
@@ -277,10 +278,10 @@ async def test_an_unknown_action_is_a_4xx_naming_it(client: Client, market: Mark
 
 
 async def test_an_order_reads_as_each_sides_list_shows_it_and_is_hidden_from_everyone_else(
-    client: Client, market: Market, sessions: async_sessionmaker[AsyncSession]
+    client: Client, market: Market, sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
     """The read of one order (one statement past SQLAlchemy: `OrderRepository.shown`) and the lists
-    (the ORM) show the same order: exact fractional quantities, VAT, an overdue invoice."""
+    (the ORM) show the same order: its lines, VAT, an overdue invoice."""
     m = market
     [order] = (await place(client, m.buyer, m.checkout((m.honey, "2.5"), (m.jam, "3"))))["orders"]
     async with transaction(sessions) as session:
@@ -302,8 +303,10 @@ async def test_an_order_reads_as_each_sides_list_shows_it_and_is_hidden_from_eve
     ):
         assert (await client.get(url, headers=account.headers)).json() == shown
         assert (await client.get(listing, headers=account.headers)).json()["items"] == [shown]
-    # The other producer of the hub, and anyone else: as if there were no such order.
-    for account in (m.cheese_maker, await register(client)):
+    # The other producer of the hub, the coordinator and a member of another hub, and anyone else:
+    # as if there were no such order.
+    elsewhere = await of_another_hub(client, sessions, settings)
+    for account in (m.cheese_maker, *elsewhere, await register(client)):
         hidden = await client.get(url, headers=account.headers)
         assert hidden.status_code == 404, hidden.text
         missing = await client.get(f"/api/v1/orders/{uuid.uuid4()}", headers=account.headers)
