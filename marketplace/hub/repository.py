@@ -24,36 +24,41 @@ from marketplace.organization.models import (
     OrganizationKind,
 )
 
-_COORDINATES = "SELECT 1 FROM marketplace.hub_coordinator WHERE hub_id = $1 AND user_id = $2"
+# SQL fragments of who may do what in a hub, for reads (here and in other packages) that ask it in
+# their own statement. `user` and `hub` are SQL expressions (a parameter, a column), never input;
+# the aliases are ones no caller's query is likely to use (one in `user` or `hub` would be shadowed).
+
+
+def coordinates_sql(user: str, hub: str) -> str:
+    """SQL that is true when the user `user` coordinates the hub `hub`."""
+    return (
+        "EXISTS (SELECT 1 FROM marketplace.hub_coordinator coordinating"  # noqa: S608 - our own SQL
+        f" WHERE coordinating.hub_id = {hub} AND coordinating.user_id = {user})"
+    )
 
 
 def coordinator_standing_sql(user: str, hub: str) -> str:
     """SQL columns `hub_exists` (the hub `hub` exists) and `coordinates` (the user `user` coordinates
-    it): what `HubService.require_coordinator` decides on (`check_coordinator`), for another
-    package's read of something of a hub that asks it in its own statement. `user` and `hub` are SQL
-    expressions (a parameter, a column), never input."""
-    # Aliases no caller's query is likely to use: one in `user` or `hub` would be shadowed here.
-    return f"""EXISTS (SELECT 1 FROM marketplace.hub standing_hub WHERE standing_hub.id = {hub}) AS hub_exists,
-       EXISTS (SELECT 1 FROM marketplace.hub_coordinator standing_coordinator
-               WHERE standing_coordinator.hub_id = {hub} AND standing_coordinator.user_id = {user}) AS coordinates"""  # noqa: S608 - our own SQL
-
-
-_HUB_AND_COORDINATES = f"SELECT {coordinator_standing_sql('$2', '$1')}"
+    it): what `HubService.require_coordinator` decides on (`check_coordinator`)."""
+    return (
+        f"EXISTS (SELECT 1 FROM marketplace.hub standing_hub WHERE standing_hub.id = {hub}) AS hub_exists, "  # noqa: S608
+        f"{coordinates_sql(user, hub)} AS coordinates"
+    )
 
 
 def sees_hub_sql(user: str, hub: str) -> str:
-    """SQL that is true when the user `user` coordinates the hub `hub` (`HubRepository.is_coordinator`)
-    or belongs to an organisation admitted to it (`HubRepository.hubs_of_member`): for another
-    package's read of something of a hub that decides in its own statement whether the reader sees
-    it. `user` and `hub` are SQL expressions (a parameter, a column), never input."""
-    # Aliases no caller's query is likely to use: one in `user` or `hub` would be shadowed here.
-    return f"""(EXISTS (SELECT 1 FROM marketplace.hub_coordinator sees_coordinator
-                WHERE sees_coordinator.hub_id = {hub} AND sees_coordinator.user_id = {user})
+    """SQL that is true when the user `user` coordinates the hub `hub` or belongs to an organisation
+    admitted to it (`HubRepository.hubs_of_member`): whether they see what the hub pools."""
+    return f"""({coordinates_sql(user, hub)}
         OR EXISTS (SELECT 1 FROM marketplace.hub_membership sees_admitted
                    JOIN marketplace.membership sees_member
                         ON sees_member.organization_id = sees_admitted.organization_id
                    WHERE sees_admitted.hub_id = {hub} AND sees_admitted.status = 'admitted'
                          AND sees_member.user_id = {user}))"""  # noqa: S608 - our own SQL
+
+
+_COORDINATES = f"SELECT {coordinates_sql('$2', '$1')} AS coordinates"
+_HUB_AND_COORDINATES = f"SELECT {coordinator_standing_sql('$2', '$1')}"
 
 
 class HubRepository:
@@ -158,7 +163,8 @@ class HubRepository:
 
     async def is_coordinator(self, hub_id: uuid.UUID, user_id: uuid.UUID) -> bool:
         """Asked by every coordinator's request: sent past SQLAlchemy (`kernel.db.fetch`)."""
-        return bool(await fetch(self.session, _COORDINATES, hub_id, user_id))
+        found: bool = (await fetch(self.session, _COORDINATES, hub_id, user_id))[0]["coordinates"]
+        return found
 
     async def hubs_of_member(self, user_id: uuid.UUID) -> set[uuid.UUID]:
         """The hubs an organisation of the user's is admitted to."""

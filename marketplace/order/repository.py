@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.db import equals_any, fetch, fetch_as
 from marketplace.catalog.models import Listing, ListingStatus
+from marketplace.hub.repository import coordinates_sql
 from marketplace.order.models import Checkout, Order, OrderLine, OrderRow, OrderStatus, PaymentMethod
 from marketplace.organization.models import HubMembership, HubMembershipStatus, Organization, Side
 from marketplace.payment.models import CardPayment
@@ -21,7 +22,7 @@ def _sides(buyer: str, producer: str, hub: str) -> str:
     """The columns saying whether the reader ($1) is a member of the order's buyer, of its
     producer, and a coordinator of its hub (given as SQL expressions)."""
     member = "EXISTS (SELECT 1 FROM marketplace.membership WHERE user_id = $1 AND organization_id = {})"
-    coordinator = f"EXISTS (SELECT 1 FROM marketplace.hub_coordinator WHERE hub_id = {hub} AND user_id = $1)"  # noqa: S608
+    coordinator = coordinates_sql("$1", hub)
     return f"{member.format(buyer)} AS buyer, {member.format(producer)} AS producer, {coordinator} AS coordinator"
 
 
