@@ -6,18 +6,17 @@ Polish or Czech) wrapped with `unaccent` (configurations `search.<name>`, create
 by migration 0008), weighted title (A) > classification code (B) > description (C)
 > producer name (D). A query is parsed by every configuration at once and the
 results OR'ed, so it matches listings in any language with that language's
-stemming, through one GIN index scan; listings written in the query's language
-rank first. Words not in the vocabulary (`search.term`) are corrected to the
+stemming; listings written in the query's language rank first. Words not in the vocabulary (`search.term`) are corrected to the
 closest words within one typo (two from nine letters; pg_trgm finds candidates,
 `levenshtein` confirms), and the last word also matches as a prefix
 (search-as-you-type, from two letters). Filters and facet counts are plain SQL,
 in one statement.
 
 Counting stops after `SearchQuery.count_up_to` matches (1,000 by default): the
-candidates are the first listings found passing the filters with a text matching
-the words in any configuration's parse (read in table order through the document
-table when the words are common, through the GIN index when they are rare), and
-only they are checked in their own language, ranked and counted into facets. So a
+candidates are the first listings found passing the filters whose texts, all in
+one (the document's `tsv`, GIN-indexed), match the words in any configuration's
+parse; only they are checked text by text in their own language, ranked
+(`ts_rank`) and counted into facets. So a
 two-letter prefix or a browse of most of the catalog costs about as much as a word
 with a thousand matches. Beyond the count, `total` is a lower bound, relevance
 ranks the counted matches only, and a page ordered by newest or price comes from
@@ -74,7 +73,7 @@ SNOWBALL = {
     "yi": "yiddish",
 }
 CONFIGS = sorted({f"search.{name}" for name in SNOWBALL.values()} | {"search.simple"})
-#: ts_rank_cd weights for D, C, B, A: producer name, description, classification, title.
+#: ts_rank weights for D, C, B, A: producer name, description, classification, title.
 WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
 #: Typo tolerance as Meilisearch has it: none below five letters, one typo from five, two from nine.
 ONE_TYPO_FROM, TWO_TYPOS_FROM = 5, 9
@@ -182,44 +181,48 @@ class PostgresEngine:
         await session.execute(
             text("DELETE FROM search.listing_text WHERE listing_id = ANY(CAST(:ids AS uuid[]))"), {"ids": ids}
         )
+        # One statement: each text's vector is built once, for its own row and for the document's union of
+        # them (`tsv`, where candidates are found). The texts' foreign key is checked at the statement's
+        # end, after the documents are written.
         await session.execute(
             text(
                 """
-                INSERT INTO search.listing_document AS old (
-                    listing_id, organization_id, document, classification_digits, origin_country,
-                    origin_subdivision, ships_to, eligible_in, inclusion, price_ref, in_stock, created_at, indexed_at)
-                SELECT (d->>'id')::uuid, (d->>'organization_id')::uuid, d,
-                       regexp_replace(d->>'classification_code', '\\D', '', 'g'),
-                       d->>'origin_country', d->>'origin_subdivision',
-                       ARRAY(SELECT jsonb_array_elements_text(d->'ships_to')),
-                       ARRAY(SELECT jsonb_array_elements_text(d->'eligible_in')),
-                       ARRAY(SELECT jsonb_array_elements_text(d->'inclusion')),
-                       (d->>'price_ref')::double precision, (d->>'in_stock')::boolean,
-                       (d->>'created_at')::timestamptz, now()
-                FROM jsonb_array_elements(CAST(CAST(:docs AS text) AS jsonb)) AS d
-                ON CONFLICT (listing_id) DO UPDATE SET
-                    organization_id = EXCLUDED.organization_id, document = EXCLUDED.document,
-                    classification_digits = EXCLUDED.classification_digits,
-                    origin_country = EXCLUDED.origin_country, origin_subdivision = EXCLUDED.origin_subdivision,
-                    ships_to = EXCLUDED.ships_to, eligible_in = EXCLUDED.eligible_in,
-                    inclusion = EXCLUDED.inclusion, price_ref = EXCLUDED.price_ref,
-                    in_stock = EXCLUDED.in_stock, created_at = EXCLUDED.created_at, indexed_at = now()
-                """
-            ),
-            {"docs": payload},
-        )
-        await session.execute(
-            text(
-                """
-                INSERT INTO search.listing_text (listing_id, language, config, tsv)
-                SELECT (d->>'id')::uuid, t.key, c.config,
-                       setweight(to_tsvector(c.config::regconfig, t.value->>'title'), 'A')
-                       || setweight(to_tsvector(c.config::regconfig, replace(d->>'classification_code', '-', ' ')), 'B')
-                       || setweight(to_tsvector(c.config::regconfig, coalesce(t.value->>'description', '')), 'C')
-                       || setweight(to_tsvector(c.config::regconfig, d->>'producer_name'), 'D')
-                FROM jsonb_array_elements(CAST(CAST(:docs AS text) AS jsonb)) AS d,
-                     jsonb_each(d->'translations') AS t,
-                     LATERAL (SELECT CAST(CAST(:configs AS text) AS jsonb)->>t.key AS config) AS c
+                WITH docs AS (SELECT d FROM jsonb_array_elements(CAST(CAST(:docs AS text) AS jsonb)) AS d),
+                texts AS (
+                    SELECT (d->>'id')::uuid AS listing_id, t.key AS language, c.config,
+                           setweight(to_tsvector(c.config::regconfig, t.value->>'title'), 'A')
+                           || setweight(
+                               to_tsvector(c.config::regconfig, replace(d->>'classification_code', '-', ' ')), 'B')
+                           || setweight(to_tsvector(c.config::regconfig, coalesce(t.value->>'description', '')), 'C')
+                           || setweight(to_tsvector(c.config::regconfig, d->>'producer_name'), 'D') AS tsv
+                    FROM docs, jsonb_each(d->'translations') AS t,
+                         LATERAL (SELECT CAST(CAST(:configs AS text) AS jsonb)->>t.key AS config) AS c
+                ),
+                written AS (
+                    INSERT INTO search.listing_document AS old (
+                        listing_id, organization_id, document, tsv, classification_digits, origin_country,
+                        origin_subdivision, ships_to, eligible_in, inclusion, price_ref, in_stock, created_at,
+                        indexed_at)
+                    SELECT (d->>'id')::uuid, (d->>'organization_id')::uuid, d, coalesce(u.tsv, ''),
+                           regexp_replace(d->>'classification_code', '\\D', '', 'g'),
+                           d->>'origin_country', d->>'origin_subdivision',
+                           ARRAY(SELECT jsonb_array_elements_text(d->'ships_to')),
+                           ARRAY(SELECT jsonb_array_elements_text(d->'eligible_in')),
+                           ARRAY(SELECT jsonb_array_elements_text(d->'inclusion')),
+                           (d->>'price_ref')::double precision, (d->>'in_stock')::boolean,
+                           (d->>'created_at')::timestamptz, now()
+                    FROM docs LEFT JOIN (
+                        SELECT listing_id, search.tsvector_agg(tsv) AS tsv FROM texts GROUP BY listing_id
+                    ) AS u ON u.listing_id = (d->>'id')::uuid
+                    ON CONFLICT (listing_id) DO UPDATE SET
+                        organization_id = EXCLUDED.organization_id, document = EXCLUDED.document, tsv = EXCLUDED.tsv,
+                        classification_digits = EXCLUDED.classification_digits,
+                        origin_country = EXCLUDED.origin_country, origin_subdivision = EXCLUDED.origin_subdivision,
+                        ships_to = EXCLUDED.ships_to, eligible_in = EXCLUDED.eligible_in,
+                        inclusion = EXCLUDED.inclusion, price_ref = EXCLUDED.price_ref,
+                        in_stock = EXCLUDED.in_stock, created_at = EXCLUDED.created_at, indexed_at = now()
+                )
+                INSERT INTO search.listing_text (listing_id, language, config, tsv) SELECT * FROM texts
                 """
             ),
             {"docs": payload, "configs": configs},
@@ -285,11 +288,11 @@ class PostgresEngine:
                 lang=_primary(query.language),
             )
         matching = f"SELECT {_NARROW} FROM search.listing_document d WHERE {' AND '.join(filters) or 'true'}"  # noqa: S608
-        # The candidates: listings passing the filters with a text matching the words as any
-        # configuration parses them (`:loose`, which the planner can estimate, so it reads the
-        # documents in order and stops when the words are common); `_scored` then keeps those
-        # matching in their own language, and ranks them.
-        candidates = f"{matching} AND EXISTS ({_TEXT} AND {_LOOSE})" if terms else matching
+        # The candidates: listings passing the filters whose texts together match the words as any
+        # configuration parses them (`:loose` on the document's `tsv`: one index, one table, so the
+        # planner estimates it well and a common word stops after the count); `_scored` then keeps
+        # those with a text matching in its own language, and ranks them.
+        candidates = f"{matching} AND {_LOOSE}" if terms else matching
         statement = f"""
             WITH c AS MATERIALIZED ({candidates} LIMIT :candidates), m AS MATERIALIZED ({_scored(terms)})
             SELECT (SELECT count(*) FROM c) AS candidates, (SELECT count(*) FROM m) AS total,
@@ -302,7 +305,7 @@ class PostgresEngine:
         if not total_exact and (terms is None or query.sort is not Sort.relevance):
             # Ordered by a column, the page comes from every match, not only the counted ones: an
             # index walk in that order stops after the page.
-            exact = f"{matching} AND EXISTS ({_TEXT} AND {_LOOSE} AND t.tsv @@ {_own(terms)})" if terms else matching
+            exact = f"{matching} AND {_LOOSE} AND EXISTS ({_TEXT} AND t.tsv @@ {_own(terms)})" if terms else matching
             page = f"""
                 WITH c AS MATERIALIZED ({exact} ORDER BY {_COLUMN_ORDER[query.sort]} LIMIT :limit OFFSET :offset),
                      m AS MATERIALIZED ({_scored(terms)})
@@ -452,7 +455,7 @@ _ORDER = {
 #: The same orders on the documents' columns alone (browsing by relevance lists the newest first).
 _COLUMN_ORDER = {**_ORDER, Sort.relevance: _ORDER[Sort.newest]}
 _TEXT = "SELECT FROM search.listing_text t WHERE t.listing_id = d.listing_id"
-_LOOSE = "t.tsv @@ CAST(:loose AS tsquery)"
+_LOOSE = "d.tsv @@ CAST(:loose AS tsquery)"
 
 
 def _scored(terms: Terms | None) -> str:
@@ -465,7 +468,7 @@ def _scored(terms: Terms | None) -> str:
         SELECT c.*, s.score, s.matched_language FROM c CROSS JOIN LATERAL (
             SELECT max(r.score) AS score, (array_agg(r.language ORDER BY r.score DESC))[1] AS matched_language
             FROM (
-                SELECT t.language, ts_rank_cd('{WEIGHTS}', t.tsv, {own})
+                SELECT t.language, ts_rank('{WEIGHTS}', t.tsv, {own})
                        + CASE WHEN split_part(t.language, '-', 1) = :lang THEN 1 ELSE 0 END AS score
                 FROM search.listing_text t WHERE t.listing_id = c.listing_id AND t.tsv @@ {own}
             ) r

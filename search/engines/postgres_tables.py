@@ -1,5 +1,6 @@
 """The PostgreSQL engine's tables (schema `search`): documents, their per-language text vectors and
-the vocabulary that typo correction looks words up in. Created by migration 0008."""
+the vocabulary that typo correction looks words up in. Created by migration 0008; the documents' union
+of their texts' vectors (`tsv`, where a search finds its candidates) by 0030."""
 
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ listing_document = Table(
     Column("listing_id", Uuid, primary_key=True),
     Column("organization_id", Uuid, nullable=False, index=True),
     Column("document", JSONB, nullable=False),
+    # Every text's vector in one (`search.tsvector_agg`): candidates are found on this narrow filter-and-text
+    # row by one index, and only they are checked per text in their own language (`listing_text`).
+    Column("tsv", TSVECTOR, nullable=False),
     Column("classification_digits", String(16), nullable=False),
     Column("origin_country", CHAR(2), nullable=False),
     Column("origin_subdivision", String(6)),
@@ -39,7 +43,9 @@ listing_document = Table(
     Column("in_stock", Boolean, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("indexed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Index("ix_listing_document_ships_to", "ships_to", postgresql_using="gin"),
+    # No index on `ships_to`: nearly every listing of a hub ships to its buyers, and a bitmap of them
+    # cost more than the filter on the rows the text index finds.
+    Index("ix_listing_document_tsv", "tsv", postgresql_using="gin"),
     Index("ix_listing_document_eligible_in", "eligible_in", postgresql_using="gin"),
     Index("ix_listing_document_inclusion", "inclusion", postgresql_using="gin"),
     Index(
@@ -65,7 +71,6 @@ listing_text = Table(
     Column("config", String(40), nullable=False),
     Column("tsv", TSVECTOR, nullable=False),
     PrimaryKeyConstraint("listing_id", "language"),
-    Index("ix_listing_text_tsv", "tsv", postgresql_using="gin"),
     schema=SEARCH_SCHEMA,
 )
 

@@ -37,9 +37,11 @@ async def corrupt(sessions: async_sessionmaker[AsyncSession], market: Market) ->
         )
         await session.execute(
             text(
-                "INSERT INTO search.listing_document"
+                "INSERT INTO search.listing_document (listing_id, organization_id, document, tsv,"
+                " classification_digits, origin_country, origin_subdivision, ships_to, eligible_in, inclusion,"
+                " price_ref, in_stock, created_at, indexed_at)"
                 " SELECT CAST(:orphan AS uuid), organization_id,"
-                " jsonb_set(document, '{id}', to_jsonb(CAST(:orphan_text AS text))),"
+                " jsonb_set(document, '{id}', to_jsonb(CAST(:orphan_text AS text))), tsv,"
                 " classification_digits, origin_country, origin_subdivision, ships_to, eligible_in, inclusion,"
                 " price_ref, in_stock, created_at, indexed_at FROM search.listing_document WHERE listing_id = :id"
             ),
@@ -95,9 +97,9 @@ def test_cli_check_fails_on_drift_until_reindex_when_run_against_the_database(da
         connection = await asyncpg.connect(asyncpg_dsn(database_url))
         try:
             await connection.execute(
-                "INSERT INTO search.listing_document (listing_id, organization_id, document, classification_digits,"
-                " origin_country, ships_to, eligible_in, inclusion, in_stock, created_at)"
-                " VALUES ($1, $1, '{}', '03', 'PL', '{}', '{}', '{}', true, now())",
+                "INSERT INTO search.listing_document (listing_id, organization_id, document, tsv,"
+                " classification_digits, origin_country, ships_to, eligible_in, inclusion, in_stock, created_at)"
+                " VALUES ($1, $1, '{}', '', '03', 'PL', '{}', '{}', '{}', true, now())",
                 uuid.uuid4(),
             )
         finally:
