@@ -84,8 +84,8 @@ class SearchPage(msgspec.Struct, frozen=True, kw_only=True):
     items: list[ListingHit]
     total: int
     total_exact: bool
-    """False: counting stopped after the first 1,000 matches (or the end of the page asked) and more
-    than `total` listings match ("more than 1,000 results")."""
+    """False: counting stopped after the first 500 matches (or the end of the page asked) and more
+    than `total` listings match ("more than 500 results")."""
     page: int
     per_page: int
     facets: Facets | None

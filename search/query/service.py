@@ -71,7 +71,7 @@ async def search_listings(
 ) -> SearchPage:
     """Offered listings matching the text and filters, one page, with facet counts when asked.
 
-    The matches are counted up to 1,000 (or to the end of the page asked); beyond, `total_exact` is
+    The matches are counted up to 500 (or to the end of the page asked); beyond, `total_exact` is
     false and `total` a lower bound, and relevance ranks the matches counted (see the engines).
 
     `ships_to` defaults to where the caller's buying organisation (`buyer`, or their
