@@ -6,10 +6,10 @@ Polish or Czech) wrapped with `unaccent` (configurations `search.<name>`, create
 by migration 0008), weighted title (A) > classification code (B) > description (C)
 > producer name (D). A query is parsed by every configuration at once and the
 results OR'ed, so it matches listings in any language with that language's
-stemming; listings written in the query's language rank first. Words not in the vocabulary (`search.term`) are corrected to the
-closest words within one typo (two from nine letters; pg_trgm finds candidates,
-`levenshtein` confirms), and the last word also matches as a prefix
-(search-as-you-type, from two letters). Filters and facet counts are plain SQL,
+stemming; listings written in the query's language rank first. Words not in the
+vocabulary (`search.term`) are corrected to the closest words within one typo
+(two from nine letters; pg_trgm finds candidates, `levenshtein` confirms), and
+the last word also matches as a prefix (search-as-you-type, from two letters). Filters and facet counts are plain SQL,
 in one statement.
 
 Counting stops after `SearchQuery.count_up_to` matches (500 by default): the
