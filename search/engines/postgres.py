@@ -177,17 +177,23 @@ class PostgresEngine:
         payload = msgspec.json.encode(documents).decode()
         languages = {language for d in documents for language in d.translations}
         configs = msgspec.json.encode({language: config_of(language) for language in languages}).decode()
-        ids = [d.id for d in documents]
+        # Only documents that differ from the stored ones are written: re-syncs of unchanged listings
+        # (a reindex, rates recorded, a producer's profile saved) would otherwise leave a dead copy of
+        # every row behind, and the tables many times their size.
         await session.execute(
-            text("DELETE FROM search.listing_text WHERE listing_id = ANY(CAST(:ids AS uuid[]))"), {"ids": ids}
+            text(
+                f"DELETE FROM search.listing_text t USING ({_CHANGED}) AS changed"  # noqa: S608 - constant
+                " WHERE t.listing_id = (changed.d->>'id')::uuid"
+            ),
+            {"docs": payload},
         )
         # One statement: each text's vector is built once, for its own row and for the document's union of
         # them (`tsv`, where candidates are found). The texts' foreign key is checked at the statement's
         # end, after the documents are written.
         await session.execute(
             text(
-                """
-                WITH docs AS (SELECT d FROM jsonb_array_elements(CAST(CAST(:docs AS text) AS jsonb)) AS d),
+                f"""
+                WITH docs AS ({_CHANGED}),
                 texts AS (
                     SELECT (d->>'id')::uuid AS listing_id, t.key AS language, c.config,
                            setweight(to_tsvector(c.config::regconfig, t.value->>'title'), 'A')
@@ -223,7 +229,7 @@ class PostgresEngine:
                         in_stock = EXCLUDED.in_stock, created_at = EXCLUDED.created_at, indexed_at = now()
                 )
                 INSERT INTO search.listing_text (listing_id, language, config, tsv) SELECT * FROM texts
-                """
+                """  # noqa: S608 - constants only; values are bound
             ),
             {"docs": payload, "configs": configs},
         )
@@ -434,6 +440,14 @@ class PostgresEngine:
             },
         )
         return {row[0]: {"title": row[1], "description": row[2]} for row in rows}
+
+
+#: The documents in `:docs` (a JSON array) that are not stored as they are.
+_CHANGED = """
+    SELECT d FROM jsonb_array_elements(CAST(CAST(:docs AS text) AS jsonb)) AS d
+    WHERE NOT EXISTS (
+        SELECT FROM search.listing_document old WHERE old.listing_id = (d->>'id')::uuid AND old.document = d)
+"""
 
 
 class _HitRow(msgspec.Struct, frozen=True):
