@@ -39,6 +39,8 @@ def upgrade() -> None:
         "(SELECT search.tsvector_agg(t.tsv) FROM search.listing_text t WHERE t.listing_id = d.listing_id), '')"
     )
     op.alter_column("listing_document", "tsv", nullable=False, schema=SCHEMA)
+    # Every row was rewritten: the planner's statistics of the new column start now.
+    op.execute("ANALYZE search.listing_document")
     op.create_index("ix_listing_document_tsv", "listing_document", ["tsv"], schema=SCHEMA, postgresql_using="gin")
     op.drop_index("ix_listing_document_ships_to", table_name="listing_document", schema=SCHEMA)
     op.drop_index("ix_listing_text_tsv", table_name="listing_text", schema=SCHEMA)

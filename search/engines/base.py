@@ -22,9 +22,8 @@ from search.document import SearchDocument
 FACETS = ("classification", "origin_country", "inclusion")
 #: Matches are counted exactly up to this many by default; beyond, `total` may be a lower bound
 #: (as Meilisearch's `estimatedTotalHits`): counting a fifth of the catalog costs more than the page.
-#: 500, not 1,000: checking and ranking each counted match is most of a common word's search, and at
-#: 500 every query shape answers within 50 ms at the 95th percentile with 8 clients on 2 cores
-#: (benchmarks/README.md, search).
+#: 500, not 1,000: checking and ranking each counted match is most of a common word's search; at 500
+#: the text shapes' p95 with 8 clients on 2 cores went from 47–80 ms to 45–51 ms (benchmarks/README.md).
 COUNT_UP_TO = 500
 #: The classification facet groups codes by their first two digits (CPV division, HS chapter).
 CLASSIFICATION_FACET_DIGITS = 2
@@ -111,8 +110,11 @@ class SearchEngine(Protocol):
     async def prepare(self) -> None:
         """Create or update the index and its settings (idempotent; run at start-up)."""
 
-    async def upsert(self, session: AsyncSession, documents: Sequence[SearchDocument]) -> None:
-        """Add or replace documents (by id)."""
+    async def upsert(
+        self, session: AsyncSession, documents: Sequence[SearchDocument], *, rewrite: bool = False
+    ) -> None:
+        """Add or replace documents (by id). An engine may leave a document stored exactly as given
+        untouched; `rewrite` writes every one (a rebuild, after the engine's own indexing changed)."""
 
     async def delete(self, session: AsyncSession, ids: Sequence[uuid.UUID]) -> None:
         """Remove documents; unknown ids are ignored."""

@@ -232,7 +232,9 @@ class MeilisearchEngine:
 
     # --- documents ----------------------------------------------------------------------
 
-    async def upsert(self, session: AsyncSession, documents: Sequence[SearchDocument]) -> None:
+    async def upsert(
+        self, session: AsyncSession, documents: Sequence[SearchDocument], *, rewrite: bool = False
+    ) -> None:
         if not documents:
             return
         await self._ready()

@@ -9,16 +9,15 @@ results OR'ed, so it matches listings in any language with that language's
 stemming; listings written in the query's language rank first. Words not in the
 vocabulary (`search.term`) are corrected to the closest words within one typo
 (two from nine letters; pg_trgm finds candidates, `levenshtein` confirms), and
-the last word also matches as a prefix (search-as-you-type, from two letters). Filters and facet counts are plain SQL,
-in one statement.
+the last word also matches as a prefix (search-as-you-type, from two letters).
+Filters and facet counts are plain SQL, in one statement.
 
 Counting stops after `SearchQuery.count_up_to` matches (500 by default): the
 candidates are the first listings found passing the filters whose texts, all in
 one (the document's `tsv`, GIN-indexed), match the words in any configuration's
 parse; only they are checked text by text in their own language, ranked
-(`ts_rank`) and counted into facets. So a
-two-letter prefix or a browse of most of the catalog costs about as much as a word
-with five hundred matches. Beyond the count, `total` is a lower bound, relevance
+(`ts_rank`) and counted into facets. So a two-letter prefix or a browse of most
+of the catalog costs about as much as a word with five hundred matches. Beyond the count, `total` is a lower bound, relevance
 ranks the counted matches only, and a page ordered by newest or price comes from
 every match (an index walk in that order, stopping after the page).
 """
@@ -122,7 +121,8 @@ def _own(terms: Terms) -> str:
 #: filters given (a generic plan of the prepared statement cannot weigh them). No sequential scans: the
 #: planner reads "the first 500 matches" from the table's start as if matches were spread evenly, but a
 #: producer's import puts its honey together, and `miód` read 20,000 documents to find 500 (29 ms, 5 ms
-#: through the text index, whose cost is bounded by the number of matches); browsing walks an index.
+#: through the documents' `tsv` index, whose cost is bounded by the number of matches); browsing walks
+#: an index.
 _SEARCH_SETTINGS = text(
     "SELECT set_config('max_parallel_workers_per_gather', '0', true),"
     " set_config('plan_cache_mode', 'force_custom_plan', true), set_config('enable_seqscan', 'off', true)"
@@ -168,23 +168,27 @@ class PostgresEngine:
     name = "postgres"
 
     async def prepare(self) -> None:
-        """Nothing to do: migration 0008 created the tables and text search configurations."""
+        """Nothing to do: migrations 0008 and 0030 created the tables, text search configurations and
+        the aggregate of vectors."""
 
     async def close(self) -> None:
         """Nothing to release: the engine uses the caller's sessions."""
 
-    async def upsert(self, session: AsyncSession, documents: Sequence[SearchDocument]) -> None:
+    async def upsert(
+        self, session: AsyncSession, documents: Sequence[SearchDocument], *, rewrite: bool = False
+    ) -> None:
         if not documents:
             return
         payload = msgspec.json.encode(documents).decode()
         languages = {language for d in documents for language in d.translations}
         configs = msgspec.json.encode({language: config_of(language) for language in languages}).decode()
-        # Only documents that differ from the stored ones are written: re-syncs of unchanged listings
-        # (a reindex, rates recorded, a producer's profile saved) would otherwise leave a dead copy of
-        # every row behind, and the tables many times their size.
+        # Unless rebuilding, only documents that differ from the stored ones are written: re-syncs of
+        # unchanged listings (rates recorded, a producer's profile saved, drift repair) would otherwise
+        # leave a dead copy of every row behind, and the tables many times their size.
+        given = _ALL if rewrite else _CHANGED
         await session.execute(
             text(
-                f"DELETE FROM search.listing_text t USING ({_CHANGED}) AS changed"  # noqa: S608 - constant
+                f"DELETE FROM search.listing_text t USING ({given}) AS changed"  # noqa: S608 - constant
                 " WHERE t.listing_id = (changed.d->>'id')::uuid"
             ),
             {"docs": payload},
@@ -195,7 +199,7 @@ class PostgresEngine:
         await session.execute(
             text(
                 f"""
-                WITH docs AS ({_CHANGED}),
+                WITH docs AS ({given}),
                 texts AS (
                     SELECT (d->>'id')::uuid AS listing_id, t.key AS language, c.config,
                            setweight(to_tsvector(c.config::regconfig, t.value->>'title'), 'A')
@@ -299,7 +303,8 @@ class PostgresEngine:
         # The candidates: listings passing the filters whose texts together match the words as any
         # configuration parses them (`:loose` on the document's `tsv`: one index, one table, so the
         # planner estimates it well and a common word stops after the count); `_scored` then keeps
-        # those with a text matching in its own language, and ranks them.
+        # those with a text matching in its own language, and ranks them. Words spread over two
+        # translations make a candidate that is no match: rare, and it only takes a counted place.
         candidates = f"{matching} AND {_LOOSE}" if terms else matching
         statement = f"""
             WITH c AS MATERIALIZED ({candidates} LIMIT :candidates), m AS MATERIALIZED ({_scored(terms)})
@@ -444,9 +449,10 @@ class PostgresEngine:
         return {row[0]: {"title": row[1], "description": row[2]} for row in rows}
 
 
-#: The documents in `:docs` (a JSON array) that are not stored as they are.
-_CHANGED = """
-    SELECT d FROM jsonb_array_elements(CAST(CAST(:docs AS text) AS jsonb)) AS d
+#: The documents in `:docs` (a JSON array), and those of them that are not stored as they are.
+_ALL = "SELECT d FROM jsonb_array_elements(CAST(CAST(:docs AS text) AS jsonb)) AS d"
+_CHANGED = f"""
+    {_ALL}
     WHERE NOT EXISTS (
         SELECT FROM search.listing_document old WHERE old.listing_id = (d->>'id')::uuid AND old.document = d)
 """
@@ -481,7 +487,7 @@ def _scored(terms: Terms | None) -> str:
         return "SELECT c.*, CAST(NULL AS real) AS score, CAST(NULL AS text) AS matched_language FROM c"
     own = _own(terms)
     # Each candidate's best text by one sort of the joined texts (DISTINCT ON), not an aggregate per
-    # candidate: a third less of the statement's time at a thousand candidates.
+    # candidate: a third less of the statement's time at 1,000 candidates.
     return f"""
         SELECT DISTINCT ON (c.listing_id) c.*, s.score, s.language AS matched_language
         FROM c JOIN LATERAL (

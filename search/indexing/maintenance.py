@@ -29,13 +29,13 @@ async def reindex(
     progress: Progress | None = None,
     ids: list[uuid.UUID] | None = None,
 ) -> SyncCounts:
-    """Sync every listing (`ids`, when the caller has read them already), one transaction per batch,
-    then drop documents of listings that no longer exist."""
+    """Rebuild every listing's document (`ids`, when the caller has read them already), one transaction
+    per batch, then drop documents of listings that no longer exist."""
     ids = ids if ids is not None else await all_listing_ids(sessions)
     total = SyncCounts()
     for batch in batches(ids):
         async with transaction(sessions) as session:
-            counts = await sync_listings(session, engine, batch)
+            counts = await sync_listings(session, engine, batch, rewrite=True)
         total.upserted += counts.upserted
         total.deleted += counts.deleted
         if progress is not None:

@@ -51,15 +51,18 @@ def batches(ids: Sequence[uuid.UUID], size: int = BATCH) -> Iterable[list[uuid.U
         yield list(ids[start : start + size])
 
 
-async def sync_listings(session: AsyncSession, engine: SearchEngine, listing_ids: Iterable[uuid.UUID]) -> SyncCounts:
-    """Index the offered listings among `listing_ids` as they are now and remove the others."""
+async def sync_listings(
+    session: AsyncSession, engine: SearchEngine, listing_ids: Iterable[uuid.UUID], *, rewrite: bool = False
+) -> SyncCounts:
+    """Index the offered listings among `listing_ids` as they are now and remove the others (`rewrite`:
+    write every document, also those stored as they are)."""
     counts = SyncCounts()
     ids = sorted(set(listing_ids))
     await session.execute(text(_LOCK_LISTINGS), {"ids": ids})
     for batch in batches(ids):
         documents = await expected_documents(session, batch)
         gone = [listing_id for listing_id in batch if listing_id not in documents]
-        await engine.upsert(session, list(documents.values()))
+        await engine.upsert(session, list(documents.values()), rewrite=rewrite)
         await engine.delete(session, gone)
         counts.upserted += len(documents)
         counts.deleted += len(gone)

@@ -15,7 +15,8 @@ class Concept(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     id: str
     """Stable English name (`rye_bread`): what hubs' additions and corrections refer to."""
     hs: list[str]
-    """Harmonized System headings (4 digits) the goods fall under; empty for services."""
+    """Harmonized System headings (4 digits) the goods fall under; empty for services and where no
+    heading is certain."""
     cpv: list[str]
     """Common Procurement Vocabulary codes (8 digits, without the check digit)."""
     terms: dict[str, list[str]]

@@ -252,11 +252,13 @@ class FlakyEngine(PostgresEngine):
         self.outage = outage
         self.refused = 0
 
-    async def upsert(self, session: AsyncSession, documents: Sequence[SearchDocument]) -> None:
+    async def upsert(
+        self, session: AsyncSession, documents: Sequence[SearchDocument], *, rewrite: bool = False
+    ) -> None:
         if self.refused < self.outage:
             self.refused += 1
             raise SearchUnavailable("connection refused")
-        await super().upsert(session, documents)
+        await super().upsert(session, documents, rewrite=rewrite)
 
 
 async def test_catalog_keeps_working_and_backlog_drains_when_engine_was_down(

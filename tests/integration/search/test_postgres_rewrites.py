@@ -60,8 +60,34 @@ async def test_upserting_unchanged_documents_rewrites_no_row_and_a_changed_one_o
         await engine.upsert(session, [changed, *documents[1:]])
     after = await row_versions(sessions)
 
-    rewritten = {kind: {i for i in after[kind] if after[kind][i] != before[kind].get(i)} for kind in after}
-    assert rewritten == {"documents": {renamed.id}, "texts": {renamed.id}}
+    assert {kind: set(rows) for kind, rows in after.items()} == {kind: set(rows) for kind, rows in before.items()}
+    assert rewritten(before, after) == {"documents": {renamed.id}, "texts": {renamed.id}}
+    unchanged = documents[1]
     async with transaction(sessions) as session:
         found = await engine.search(session, SearchQuery(text="Quittenbrotkiste"))
+        still = await engine.search(session, SearchQuery(text=unchanged.translations[unchanged.default_language].title))
     assert [hit.document.id for hit in found.hits] == [renamed.id]
+    assert unchanged.id in {hit.document.id for hit in still.hits}
+
+
+async def test_a_rebuild_rewrites_every_row_even_of_unchanged_documents(
+    sessions: Sessions, postgres_engine: PostgresEngine
+) -> None:
+    """`search reindex` after the engine's own indexing changed (a stemmer, the weights) must reach
+    every stored row, not only listings whose document changed."""
+    documents = catalog()
+    async with transaction(sessions) as session:
+        await postgres_engine.upsert(session, documents)
+    before = await row_versions(sessions)
+    async with transaction(sessions) as session:
+        await postgres_engine.upsert(session, documents, rewrite=True)
+    after = await row_versions(sessions)
+    every = {d.id for d in documents}
+    assert rewritten(before, after) == {"documents": every, "texts": every}
+
+
+def rewritten(
+    before: dict[str, dict[uuid.UUID, str]], after: dict[str, dict[uuid.UUID, str]]
+) -> dict[str, set[uuid.UUID]]:
+    """The listings whose rows of each kind were written between `before` and `after`."""
+    return {kind: {i for i in after[kind] if after[kind][i] != before[kind].get(i)} for kind in after}
