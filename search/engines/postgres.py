@@ -17,9 +17,10 @@ candidates are the first listings found passing the filters whose texts, all in
 one (the document's `tsv`, GIN-indexed), match the words in any configuration's
 parse; only they are checked text by text in their own language, ranked
 (`ts_rank`) and counted into facets. So a two-letter prefix or a browse of most
-of the catalog costs about as much as a word with five hundred matches. Beyond the count, `total` is a lower bound, relevance
-ranks the counted matches only, and a page ordered by newest or price comes from
-every match (an index walk in that order, stopping after the page).
+of the catalog costs about as much as a word with five hundred matches. Beyond
+the count, `total` is a lower bound, relevance ranks the counted matches only,
+and a page ordered by newest or price comes from every match (an index walk in
+that order, stopping after the page).
 """
 
 from __future__ import annotations
