@@ -306,7 +306,9 @@ class PostgresEngine:
         # planner estimates it well and a common word stops after the count); `_scored` then keeps
         # those with a text matching in its own language, and ranks them. Words spread over two
         # translations make a candidate that is no match: rare, and it only takes a counted place.
-        candidates = f"{matching} AND {_LOOSE}" if terms else matching
+        # Browsing counts the first matches in the page's order (the newest, unless sorted by price), so
+        # the page is theirs: one statement, and an index walk in that order that stops after the count.
+        candidates = f"{matching} AND {_LOOSE}" if terms else f"{matching} ORDER BY {_COLUMN_ORDER[query.sort]}"
         statement = f"""
             WITH c AS MATERIALIZED ({candidates} LIMIT :candidates), m AS MATERIALIZED ({_scored(terms)})
             SELECT (SELECT count(*) FROM c) AS candidates, (SELECT count(*) FROM m) AS total,
@@ -316,10 +318,10 @@ class PostgresEngine:
         [row] = await _fetch(session, statement, params)
         total_exact = row["candidates"] <= counted
         hits = row["hits"]
-        if not total_exact and (terms is None or query.sort is not Sort.relevance):
-            # Ordered by a column, the page comes from every match, not only the counted ones: an
-            # index walk in that order stops after the page.
-            exact = f"{matching} AND {_LOOSE} AND EXISTS ({_TEXT} AND t.tsv @@ {_own(terms)})" if terms else matching
+        if not total_exact and terms is not None and query.sort is not Sort.relevance:
+            # Words ordered by a column: the page comes from every match, not only the counted ones (an
+            # index walk in that order stops after the page).
+            exact = f"{matching} AND {_LOOSE} AND EXISTS ({_TEXT} AND t.tsv @@ {_own(terms)})"
             page = f"""
                 WITH c AS MATERIALIZED ({exact} ORDER BY {_COLUMN_ORDER[query.sort]} LIMIT :limit OFFSET :offset),
                      m AS MATERIALIZED ({_scored(terms)})
