@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from borderhub.cli import main
 from borderhub.settings import Settings
 from kernel.db import asyncpg_dsn, transaction
+from search.engines.base import SearchQuery
 from search.engines.postgres import PostgresEngine
 from search.indexing.maintenance import check, reindex, repair_drift
 from tests.factories.order import Market, build_market
@@ -73,6 +74,34 @@ async def test_check_names_missing_stale_and_unexpected_documents_and_reindex_re
     counts = await reindex(sessions, engine)
     assert (counts.upserted, counts.deleted) == (3, 1)
     assert (await check(sessions, engine)).clean
+
+
+async def test_reindex_rebuilds_a_listings_search_vectors_when_its_document_is_unchanged(
+    client: AsyncTestClient[Litestar], app: Litestar, sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    """A rebuild after the engine's own indexing changed (a stemmer, the weights) must reach listings
+    whose document is as stored; here their vectors are emptied, as a changed configuration would
+    leave them wrong, and the listing is found again only after `reindex`."""
+    market = await build_market(client, sessions, settings)
+    assert settings.database_url is not None
+    await drain(settings.database_url, sessions, app.state.registry)
+    engine = PostgresEngine()
+    honey = uuid.UUID(market.honey["id"])
+    async with transaction(sessions) as session:
+        document = (await engine.fetch(session, [honey]))[honey]
+        title = document.translations[document.default_language].title
+        await session.execute(text("UPDATE search.listing_text SET tsv = '' WHERE listing_id = :id"), {"id": honey})
+        await session.execute(text("UPDATE search.listing_document SET tsv = '' WHERE listing_id = :id"), {"id": honey})
+
+    async def found() -> bool:
+        async with transaction(sessions) as session:
+            result = await engine.search(session, SearchQuery(text=title))
+        return honey in {hit.document.id for hit in result.hits}
+
+    assert not await found()
+    assert (await check(sessions, engine)).clean  # the documents are as they should be
+    await reindex(sessions, engine)
+    assert await found()
 
 
 async def test_hourly_repair_resyncs_exactly_the_drifted_listings_when_deliveries_were_lost(
