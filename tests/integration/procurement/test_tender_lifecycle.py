@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,12 @@ async def events(sessions: async_sessionmaker[AsyncSession], topic: str) -> list
         return list(rows.scalars())
 
 
+def shows_in_minor_units(text: str) -> bool:
+    """Whether the bid's 37.15 appears in minor units (3715) as a number of its own: ids, hashes and
+    sealed bytes (hex, base64) hold those digits now and then."""
+    return re.search(r"(?<![0-9A-Za-z+/=-])3715(?![0-9A-Za-z+/=-])", text) is not None
+
+
 async def test_bid_prices_are_in_no_response_and_not_in_the_database_before_the_deadline(
     client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
@@ -67,17 +74,17 @@ async def test_bid_prices_are_in_no_response_and_not_in_the_database_before_the_
     assert [r.status_code for r in responses] == [403, 404, 404, 200, 200, 200, 200, 200]
     for response in responses:
         assert "37.15" not in response.text
-        assert "3715" not in response.text
+        assert not shows_in_minor_units(response.text)
     assert responses[3].json()["number_of_bids"] is None  # not even how many bids there are
 
     async with transaction(sessions) as session:
         dump = str((await session.execute(text("SELECT row_to_json(b)::text FROM procurement.bid b"))).scalars().all())
         lines = (await session.execute(text("SELECT count(*) FROM procurement.bid_line"))).scalar_one()
         audit = str((await session.execute(text("SELECT after::text FROM kernel.audit_entry"))).scalars().all())
-    assert "3715" not in dump
+    assert not shows_in_minor_units(dump)
     assert "37.15" not in dump
     assert lines == 0
-    assert "3715" not in audit
+    assert not shows_in_minor_units(audit)
     assert "37.15" not in audit
     # No audit view tells the coordinator that anyone bid.
     hub_audit = await client.get(

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from search.vocabulary.concepts import LANGUAGES, Concept, starter_concepts
+from search.vocabulary import LANGUAGES, Concept, starter_concepts
 
 CONCEPTS = starter_concepts()
 BY_ID = {concept.id: concept for concept in CONCEPTS}
