@@ -1,6 +1,6 @@
-"""The PostgreSQL engine writes only what changed: a re-sync of unchanged listings (a reindex, rates
-recorded, a producer's profile saved) leaves their rows as they are, so the search tables do not fill
-with dead copies of every row (the candidates' scan reads the document table)."""
+"""The PostgreSQL engine writes only what changed: a re-sync of unchanged listings (rates recorded, a
+producer's profile saved, drift repair) leaves their rows as they are, so the search tables do not fill
+with dead copies of every row (the candidates' scan reads the document table); a rebuild writes all."""
 
 from __future__ import annotations
 
