@@ -42,6 +42,22 @@ class Sort(enum.StrEnum):
     newest = "newest"
 
 
+class MatchedVia(enum.StrEnum):
+    """How a listing matched a query."""
+
+    words = "words"
+    """The query's own words (or typos of them, their lemmas, compound parts) are in its text."""
+    translation = "translation"
+    """It is written in another language than the query, in words the vocabulary gives for the query's
+    (`miód` for `honey`)."""
+    synonym = "synonym"
+    """Another word of the query's language for the same thing (`Topfen` for `Quark`)."""
+    category = "category"
+    """Its classification is the concept's the query names (only its code matched)."""
+    producer = "producer"
+    """The query names its producer (no listing's text matched)."""
+
+
 class PriceRange(msgspec.Struct, frozen=True):
     """[low, high) in the reference currency; None is open."""
 
@@ -89,6 +105,11 @@ class Hit(msgspec.Struct, frozen=True, kw_only=True):
     """The translation that matched the query best (None when browsing or unknown)."""
     highlights: dict[str, str]
     """`title` and `description` of the highlighted translation with matches in <mark>...</mark>."""
+    matched_via: MatchedVia | None = None
+    """How it matched (None when browsing)."""
+    matched_term: str | None = None
+    """With a translation, synonym or category match, the vocabulary's word in the matched text's language
+    for what the query names ("miód"), so a page can say "also in Polish: miód"."""
 
 
 class SearchResult(msgspec.Struct, frozen=True, kw_only=True):

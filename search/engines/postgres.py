@@ -36,8 +36,20 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.db import fetch
+from marketplace.api import ListingText
+from search.analysis import LEMMATISED, index_words, lemma, parts
 from search.document import SearchDocument, display_language, is_word, words
-from search.engines.base import CLASSIFICATION_FACET_DIGITS, FACETS, Hit, SearchQuery, SearchResult, Sort
+from search.engines.base import (
+    CLASSIFICATION_FACET_DIGITS,
+    FACETS,
+    Hit,
+    MatchedVia,
+    SearchQuery,
+    SearchResult,
+    Sort,
+)
+from search.engines.postgres_vocabulary import LOAD, LOOKUP, Named, load_parameters, lookup_parameters, named_runs
+from search.vocabulary import Concept, starter_concepts
 
 #: BCP 47 primary language -> PostgreSQL snowball configuration (all present since PostgreSQL 13).
 SNOWBALL = {
@@ -84,36 +96,43 @@ MIN_PREFIX = 2
 MIN_VOCABULARY_WORD = 3
 
 
-class Terms(msgspec.Struct, frozen=True):
-    """A query for to_tsquery, split so the last word's prefix escapes stemming.
+class Understood(msgspec.Struct, frozen=True, kw_only=True):
+    """A query as the engine matches it, each part a tsquery (as text; '' for none).
 
-    `head` is every word but the last and `last` the last one, each `(word | correction ...)`
-    and AND'ed; `prefix` is the last word as typed with `:*` (empty below two letters). Only
-    letters and digits ever reach to_tsquery.
+    Its words are groups `(word | corrections | lemma | compound parts)`, AND'ed; runs of words that name
+    a concept of the vocabulary (`_understand`) may also be that concept's terms in a text's language.
+    The last word also matches as a prefix (search-as-you-type).
     """
 
-    head: str
-    last: str
-    prefix: str
+    own: dict[str, str]
+    """Configuration -> the words as that configuration parses them (a text's own-word match)."""
+    translated: dict[str, str]
+    """Language -> the words, or the named concepts' terms in that language (a translation match)."""
+    codes: str
+    """The classification codes of the one concept the whole query names (a category match)."""
+    loose: str
+    """Any configuration's parse and any language's terms, or the codes: the candidates, on `d.tsv`."""
+    names: str
+    """Any of the words, for producer names (`d.name_tsv`)."""
+    named: list[list[Concept]]
+    """The concepts each run of words names, in query order (runs naming none left out)."""
+    highlight_words: str
+    """The words as typed for highlighting (`simple`): a text's own words are marked where they match."""
+
+    def term(self, language: str) -> str | None:
+        """What the named concepts are called in `language` ("miód"), for "also in Polish: miód"."""
+        primary = _primary(language)
+        names = [concepts[0].preferred(primary) for concepts in self.named if concepts]
+        return " ".join(n for n in names if n) or None
 
     @property
-    def whole(self) -> str:
-        return f"{self.head} & {self.last}" if self.head else self.last
-
-
-def _language_query(config: str, terms: Terms) -> str:
-    """SQL for the query in one configuration: the words stemmed its way, the prefix as typed
-    (a stemmed prefix matches far too much: Turkish cuts `toma` to `to`)."""
-    last = f"to_tsquery('{config}', :last)"
-    if terms.prefix:
-        last = f"({last} || to_tsquery('search.simple', :prefix))"
-    return f"(to_tsquery('{config}', :head) && {last})" if terms.head else last
-
-
-def _own(terms: Terms) -> str:
-    """SQL of the query as parsed in the language of the text `t` (search.listing_text): a text
-    matches only the words stemmed its own way. No index can serve it, hence `:loose` first."""
-    return "CASE t.config " + " ".join(f"WHEN '{c}' THEN {_language_query(c, terms)}" for c in CONFIGS) + " END"
+    def parameters(self) -> dict[str, str]:
+        """The tsqueries a search's statement reads by key (`_QUERIES`)."""
+        return {
+            **{f"own:{config}": q for config, q in self.own.items()},
+            **{f"translated:{language}": q for language, q in self.translated.items()},
+            "codes": self.codes,
+        }
 
 
 #: A search's own settings, for its transaction only. Sent through the session, whose first statement
@@ -197,26 +216,42 @@ class PostgresEngine:
         # One statement: each text's vector is built once, for its own row and for the document's union of
         # them (`tsv`, where candidates are found). The texts' foreign key is checked at the statement's
         # end, after the documents are written.
+        # Each text is indexed with its words, their lemmas and compound parts (`search.analysis`), and the
+        # listing's classification codes with the codes they fall under (what a concept's codes match).
+        extras = msgspec.json.encode(
+            {
+                str(d.id): {
+                    "codes": " ".join(code_tokens(d)),
+                    "texts": {lang: _extra_words(lang, t) for lang, t in d.translations.items()},
+                }
+                for d in documents
+            }
+        ).decode()
         await session.execute(
             text(
                 f"""
                 WITH docs AS ({given}),
+                extras AS MATERIALIZED (
+                    SELECT key AS id, value AS x FROM jsonb_each(CAST(CAST(:extras AS text) AS jsonb))),
                 texts AS (
                     SELECT (d->>'id')::uuid AS listing_id, t.key AS language, c.config,
                            setweight(to_tsvector(c.config::regconfig, t.value->>'title'), 'A')
+                           || setweight(to_tsvector(c.config::regconfig, e.x->'texts'->t.key->>'same'), 'A')
                            || setweight(
                                to_tsvector(c.config::regconfig, replace(d->>'classification_code', '-', ' ')), 'B')
+                           || setweight(to_tsvector('search.simple', e.x->>'codes'), 'B')
                            || setweight(to_tsvector(c.config::regconfig, coalesce(t.value->>'description', '')), 'C')
-                           || setweight(to_tsvector(c.config::regconfig, d->>'producer_name'), 'D') AS tsv
-                    FROM docs, jsonb_each(d->'translations') AS t,
+                           || setweight(to_tsvector(c.config::regconfig, e.x->'texts'->t.key->>'lower'), 'C') AS tsv
+                    FROM docs JOIN extras e ON e.id = d->>'id', jsonb_each(d->'translations') AS t,
                          LATERAL (SELECT CAST(CAST(:configs AS text) AS jsonb)->>t.key AS config) AS c
                 ),
                 written AS (
                     INSERT INTO search.listing_document AS old (
-                        listing_id, organization_id, document, tsv, classification_digits, origin_country,
+                        listing_id, organization_id, document, tsv, name_tsv, classification_digits, origin_country,
                         origin_subdivision, ships_to, eligible_in, inclusion, price_ref, in_stock, created_at,
                         indexed_at)
                     SELECT (d->>'id')::uuid, (d->>'organization_id')::uuid, d, coalesce(u.tsv, ''),
+                           to_tsvector('search.simple', d->>'producer_name'),
                            regexp_replace(d->>'classification_code', '\\D', '', 'g'),
                            d->>'origin_country', d->>'origin_subdivision',
                            ARRAY(SELECT jsonb_array_elements_text(d->'ships_to')),
@@ -229,6 +264,7 @@ class PostgresEngine:
                     ) AS u ON u.listing_id = (d->>'id')::uuid
                     ON CONFLICT (listing_id) DO UPDATE SET
                         organization_id = EXCLUDED.organization_id, document = EXCLUDED.document, tsv = EXCLUDED.tsv,
+                        name_tsv = EXCLUDED.name_tsv,
                         classification_digits = EXCLUDED.classification_digits,
                         origin_country = EXCLUDED.origin_country, origin_subdivision = EXCLUDED.origin_subdivision,
                         ships_to = EXCLUDED.ships_to, eligible_in = EXCLUDED.eligible_in,
@@ -238,7 +274,7 @@ class PostgresEngine:
                 INSERT INTO search.listing_text (listing_id, language, config, tsv) SELECT * FROM texts
                 """  # noqa: S608 - constants only; values are bound
             ),
-            {"docs": payload, "configs": configs},
+            {"docs": payload, "configs": configs, "extras": extras},
         )
         vocabulary = sorted(
             {
@@ -290,46 +326,48 @@ class PostgresEngine:
         # One candidate more than is counted tells whether more listings match.
         params: dict[str, Any] = {"limit": query.limit, "offset": query.offset, "candidates": counted + 1}
         await session.execute(_SEARCH_SETTINGS)
-        terms = await self._terms(session, words(query.text))
+        understood = await self._understand(session, words(query.text), _primary(query.language))
         filters = _filters(query, params)
-        if terms is not None:
+        if understood is not None:
             params.update(
-                head=terms.head,
-                last=terms.last,
-                prefix=terms.prefix,
-                loose=await self._loose_query(session, terms),
+                queries=msgspec.json.encode(understood.parameters).decode(),
+                loose=understood.loose,
+                names=understood.names,
                 lang=_primary(query.language),
             )
         matching = f"SELECT {_NARROW} FROM search.listing_document d WHERE {' AND '.join(filters) or 'true'}"  # noqa: S608
-        # The candidates: listings passing the filters whose texts together match the words as any
-        # configuration parses them (`:loose` on the document's `tsv`: one index, one table, so the
-        # planner estimates it well and a common word stops after the count); `_scored` then keeps
-        # those with a text matching in its own language, and ranks them. Words spread over two
-        # translations make a candidate that is no match: rare, and it only takes a counted place.
+        # The candidates: listings passing the filters whose texts together match the query as any
+        # configuration parses it, or its concepts' terms or codes (`:loose` on the document's `tsv`: one
+        # index, one table, so the planner estimates it well and a common word stops after the count);
+        # `_scored` then keeps those with a text matching in its own language, and ranks them. Words spread
+        # over two translations make a candidate that is no match: rare, and it only takes a counted place.
         # Browsing counts the first matches in the page's order (the newest, unless sorted by price), so
         # the page is theirs: one statement, and an index walk in that order that stops after the count.
-        candidates = f"{matching} AND {_LOOSE}" if terms else f"{matching} ORDER BY {_COLUMN_ORDER[query.sort]}"
-        statement = f"""
-            WITH c AS MATERIALIZED ({candidates} LIMIT :candidates), m AS MATERIALIZED ({_scored(terms)})
-            SELECT (SELECT count(*) FROM c) AS candidates, (SELECT count(*) FROM m) AS total,
-                   {_page(_ORDER[query.sort], "LIMIT :limit OFFSET :offset")} AS hits
-                   {_counts(query, params)}
-        """  # noqa: S608 - constants only; values are bound
-        [row] = await _fetch(session, statement, params)
+        if understood is None:
+            candidates = f"{matching} ORDER BY {_COLUMN_ORDER[query.sort]}"
+            row = await self._matches(session, query, params, candidates, _scored(None))
+        else:
+            row = await self._matches(session, query, params, f"{matching} AND {_LOOSE}", _scored(understood))
+            if row["total"] == 0:
+                # No text matches: the query may name a producer (`Lausitzer Honig`), alone or with words
+                # of its listings. Producer names are looked at only now, so a word that is also in a name
+                # never brings in every listing of that producer.
+                row = await self._matches(session, query, params, f"{matching} AND {_BY_NAME}", _BY_PRODUCER)
         total_exact = row["candidates"] <= counted
         hits = row["hits"]
-        if not total_exact and terms is not None and query.sort is not Sort.relevance:
+        if not total_exact and understood is not None and query.sort is not Sort.relevance:
             # Words ordered by a column: the page comes from every match, not only the counted ones (an
             # index walk in that order stops after the page).
-            exact = f"{matching} AND {_LOOSE} AND EXISTS ({_TEXT} AND t.tsv @@ {_own(terms)})"
+            exact = f"{matching} AND {_LOOSE} AND EXISTS ({_TEXT_MATCH})"
             page = f"""
-                WITH c AS MATERIALIZED ({exact} ORDER BY {_COLUMN_ORDER[query.sort]} LIMIT :limit OFFSET :offset),
-                     m AS MATERIALIZED ({_scored(terms)})
+                WITH {_QUERIES},
+                     c AS MATERIALIZED ({exact} ORDER BY {_COLUMN_ORDER[query.sort]} LIMIT :limit OFFSET :offset),
+                     m AS MATERIALIZED ({_scored(understood)})
                 SELECT {_page(_ORDER[query.sort], "")}
             """
             [(hits,)] = await _fetch(session, page, params)
         found = msgspec.json.decode(hits, type=list[_HitRow])
-        highlights = await self._highlights(session, query, terms, [(h.document, h.language) for h in found])
+        highlights = await self._highlights(session, query, understood, found)
         return SearchResult(
             hits=[
                 Hit(
@@ -337,6 +375,12 @@ class PostgresEngine:
                     score=h.score,
                     language=h.language,
                     highlights=highlights.get(h.document.id, {}),
+                    matched_via=h.via,
+                    matched_term=(
+                        understood.term(h.language)
+                        if understood is not None and h.language and h.via in _BY_VOCABULARY
+                        else None
+                    ),
                 )
                 for h in found
             ],
@@ -349,107 +393,259 @@ class PostgresEngine:
             price_buckets=list(row["buckets"]) if query.price_buckets else [],
         )
 
-    async def _loose_query(self, session: AsyncSession, terms: Terms) -> str:
-        """The words as any configuration parses them, deduplicated (in tsquery syntax): thirty
-        copies of one stem make the planner think the index costs more than reading the table."""
-        # The prefix is parsed once, by `simple`, in the same statement (empty when there is none).
-        rows = await _fetch(
-            session,
-            "SELECT DISTINCT CAST(to_tsquery(CAST(c AS regconfig), :head) AS text),"
-            " CAST(to_tsquery(CAST(c AS regconfig), :last) AS text),"
-            " CAST(to_tsquery('search.simple', :prefix) AS text) FROM unnest(CAST(:configs AS text[])) AS c",
-            {"head": terms.head, "last": terms.last, "prefix": terms.prefix, "configs": CONFIGS},
-        )
-        heads: set[str] = set()
-        lasts: set[str] = set()
-        for head, last, prefix in rows:
-            heads.add(head)
-            lasts.update((last, prefix))
-        last = " | ".join(f"({q})" for q in sorted(lasts) if q)
-        head = " | ".join(f"({q})" for q in sorted(heads) if q)
-        if not last:
-            return head
-        return f"({head}) & ({last})" if head else last
+    async def _matches(
+        self, session: AsyncSession, query: SearchQuery, params: dict[str, Any], candidates: str, scored: str
+    ) -> Any:
+        """The row of counts, page and facets of the matches (`scored`, SQL) among `candidates` (SQL)."""
+        statement = f"""
+            WITH {_QUERIES + "," if "queries" in params else ""} c AS MATERIALIZED ({candidates} LIMIT :candidates),
+                 m AS MATERIALIZED ({scored})
+            SELECT (SELECT count(*) FROM c) AS candidates, (SELECT count(*) FROM m) AS total,
+                   {_page(_ORDER[query.sort], "LIMIT :limit OFFSET :offset")} AS hits
+                   {_counts(query, params)}
+        """  # noqa: S608 - constants only; values are bound
+        [row] = await _fetch(session, statement, params)
+        return row
 
-    async def _terms(self, session: AsyncSession, query_words: list[str]) -> Terms | None:
-        """The query's words with corrections of typos (None for no words)."""
+    async def _understand(self, session: AsyncSession, query_words: list[str], language: str) -> Understood | None:
+        """The query's words with corrections of typos, their lemmas and compound parts, and the concepts
+        their runs name (None for no words)."""
         query_words = [w[:MAX_WORD] for w in query_words]
         if not query_words:
             return None
-        corrections: dict[str, list[str]] = {}
-        typo_prone = sorted({w for w in query_words if len(w) >= ONE_TYPO_FROM and not w.isdigit()})
-        if typo_prone:
-            # The nearest words by trigram distance (GiST index) are the candidates; Levenshtein
-            # decides. No similarity threshold: `honye` shares only 20% of its trigrams with `honey`.
-            rows = await _fetch(
+        corrections = await self._corrections(session, query_words)
+        config = config_of(language) if language else "search.simple"
+        rows = await _fetch(session, LOOKUP, lookup_parameters(query_words, language, config))
+        runs = named_runs(rows)
+        # Segments: each run naming concepts, and every other word on its own.
+        segments: list[tuple[list[str], list[Concept]]] = []
+        position = 0
+        for run in [*runs, Named(len(query_words), 0, [])]:
+            segments += [([word], []) for word in query_words[position : run.start]]
+            if run.length:
+                segments.append((query_words[run.start : run.start + run.length], run.concepts))
+            position = run.start + run.length
+        groups = {word: _group(word, corrections.get(word, []), language) for word in query_words}
+        last = query_words[-1]
+        prefix = f"{last}:*" if len(last) >= MIN_PREFIX else ""
+        whole_concept = len(segments) == 1 and segments[0][1]
+        sources: list[tuple[str, str, str]] = [("names", "search.simple", " | ".join(query_words))]
+        sources.append(("highlight", "search.simple", " | ".join(query_words)))
+        if prefix:
+            sources.append(("prefix", "search.simple", prefix))
+        if whole_concept:
+            codes = sorted({token for concept in segments[0][1] for token in concept_code_tokens(concept)})
+            if codes:
+                sources.append(("codes", "search.simple", " | ".join(codes)))
+        for i, (segment_words, concepts) in enumerate(segments):
+            words_source = " & ".join(groups[word] for word in segment_words)
+            sources += [(f"own:{i}:{c}", c, words_source) for c in CONFIGS]
+            terms: dict[str, set[str]] = {}
+            for concept in concepts:
+                for term_language, terms_of in concept.terms.items():
+                    terms.setdefault(term_language, set()).update(
+                        " & ".join(term_words)
+                        for term in terms_of
+                        if (term_words := [w for w in words(term) if is_word(w)])
+                    )
+            sources += [
+                (f"terms:{i}:{term_language}", config_of(term_language), " | ".join(f"({t})" for t in sorted(found)))
+                for term_language, found in terms.items()
+            ]
+        parsed = {
+            key: value
+            for key, value in await _fetch(
                 session,
-                """
-                    SELECT w.typed, c.word FROM (
-                        SELECT typed, unaccent(typed) AS q FROM unnest(CAST(:words AS text[])) AS typed
-                    ) AS w
-                    CROSS JOIN LATERAL (
-                        SELECT near.word FROM (
-                            SELECT word FROM search.term ORDER BY word <-> w.q LIMIT :candidates
-                        ) AS near
-                        WHERE levenshtein(near.word, w.q) <= CASE WHEN length(w.q) >= :two_typos_from THEN 2 ELSE 1 END
-                        ORDER BY levenshtein(near.word, w.q), near.word
-                        LIMIT :max_corrections
-                    ) AS c
-                    WHERE NOT EXISTS (SELECT 1 FROM search.term t WHERE t.word = w.q)
-                    """,
+                "SELECT key, CAST(to_tsquery(CAST(config AS regconfig), source) AS text)"
+                " FROM unnest(CAST(:keys AS text[]), CAST(:configs AS text[]), CAST(:sources AS text[]))"
+                " AS s(key, config, source)",
                 {
-                    "words": typo_prone,
-                    "candidates": TYPO_CANDIDATES,
-                    "two_typos_from": TWO_TYPOS_FROM,
-                    "max_corrections": MAX_CORRECTIONS,
+                    "keys": [k for k, _, _ in sources],
+                    "configs": [c for _, c, _ in sources],
+                    "sources": [s for _, _, s in sources],
                 },
             )
-            for original, correction in rows:
-                if is_word(correction):  # only letters and digits may reach to_tsquery
-                    corrections.setdefault(original, []).append(correction)
-        groups = ["(" + " | ".join([word, *corrections.get(word, [])]) + ")" for word in query_words]
-        last = query_words[-1]
-        return Terms(
-            head=" & ".join(groups[:-1]), last=groups[-1], prefix=f"{last}:*" if len(last) >= MIN_PREFIX else ""
+            if value
+        }
+        prefix_query = parsed.get("prefix", "")
+        last_index = len(segments) - 1
+
+        def either(*queries: str) -> str:
+            alternatives = sorted({q for q in queries if q})
+            return " | ".join(f"({q})" for q in alternatives)
+
+        def conjunction(parts: list[str]) -> str:
+            return " & ".join(f"({p})" for p in parts if p)
+
+        own = {
+            config: conjunction(
+                [
+                    either(parsed.get(f"own:{i}:{config}", ""), prefix_query if i == last_index else "")
+                    for i in range(len(segments))
+                ]
+            )
+            for config in CONFIGS
+        }
+        term_languages = sorted({key.split(":")[2] for key in parsed if key.startswith("terms:")})
+        translated = {
+            term_language: conjunction(
+                [
+                    either(
+                        parsed.get(f"own:{i}:{config_of(term_language)}", ""),
+                        parsed.get(f"terms:{i}:{term_language}", ""),
+                        prefix_query if i == last_index else "",
+                    )
+                    for i in range(len(segments))
+                ]
+            )
+            for term_language in term_languages
+        }
+        # A segment that is a stop word in some configuration (French `l`, `d`) is left out of the loose
+        # query: a text in that language matches without it.
+        loose = conjunction(
+            [
+                either(
+                    *(parsed[f"own:{i}:{c}"] for c in CONFIGS),
+                    *(parsed.get(f"terms:{i}:{tl}", "") for tl in term_languages),
+                    prefix_query if i == last_index else "",
+                )
+                for i in range(len(segments))
+                if all(f"own:{i}:{c}" in parsed for c in CONFIGS)
+            ]
+        )
+        codes = parsed.get("codes", "")
+        return Understood(
+            own=own,
+            translated=translated,
+            codes=codes,
+            loose=either(loose, codes),
+            names=parsed.get("names", ""),
+            named=[concepts for _, concepts in segments if concepts],
+            highlight_words=either(parsed.get("highlight", ""), prefix_query),
         )
 
-    async def _highlights(
-        self,
-        session: AsyncSession,
-        query: SearchQuery,
-        terms: Terms | None,
-        hits: list[tuple[SearchDocument, str | None]],
-    ) -> dict[uuid.UUID, dict[str, str]]:
-        if terms is None or not hits:
-            return {}
-        texts = []
-        for document, matched in hits:
-            language = display_language(document, query.highlight_language, matched)
-            texts.append((document, language, document.translations[language]))
-        # Each text is highlighted with its own language's query only: ts_headline over the
-        # query of every configuration OR'ed together needs gigabytes.
+    async def _corrections(self, session: AsyncSession, query_words: list[str]) -> dict[str, list[str]]:
+        """Words of the index within a typo of each query word not in it (from five letters)."""
+        corrections: dict[str, list[str]] = {}
+        typo_prone = sorted({w for w in query_words if len(w) >= ONE_TYPO_FROM and not w.isdigit()})
+        if not typo_prone:
+            return corrections
+        # The nearest words by trigram distance (GiST index) are the candidates; Levenshtein
+        # decides. No similarity threshold: `honye` shares only 20% of its trigrams with `honey`.
         rows = await _fetch(
             session,
             """
-                SELECT h.id, ts_headline(h.config::regconfig, h.title, q.query, :whole),
-                       ts_headline(h.config::regconfig, h.description, q.query, :fragments)
-                FROM unnest(CAST(:ids AS uuid[]), CAST(:configs AS text[]), CAST(:titles AS text[]),
-                            CAST(:descriptions AS text[])) AS h(id, config, title, description),
-                     LATERAL (SELECT to_tsquery(h.config::regconfig, :whole_query)
-                                     || to_tsquery('search.simple', :prefix) AS query) q
+                SELECT w.typed, c.word FROM (
+                    SELECT typed, unaccent(typed) AS q FROM unnest(CAST(:words AS text[])) AS typed
+                ) AS w
+                CROSS JOIN LATERAL (
+                    SELECT near.word FROM (
+                        SELECT word FROM search.term ORDER BY word <-> w.q LIMIT :candidates
+                    ) AS near
+                    WHERE levenshtein(near.word, w.q) <= CASE WHEN length(w.q) >= :two_typos_from THEN 2 ELSE 1 END
+                    ORDER BY levenshtein(near.word, w.q), near.word
+                    LIMIT :max_corrections
+                ) AS c
+                WHERE NOT EXISTS (SELECT 1 FROM search.term t WHERE t.word = w.q)
                 """,
             {
-                "whole_query": terms.whole,
-                "prefix": terms.prefix,
+                "words": typo_prone,
+                "candidates": TYPO_CANDIDATES,
+                "two_typos_from": TWO_TYPOS_FROM,
+                "max_corrections": MAX_CORRECTIONS,
+            },
+        )
+        for original, correction in rows:
+            if is_word(correction):  # only letters and digits may reach to_tsquery
+                corrections.setdefault(original, []).append(correction)
+        return corrections
+
+    async def _highlights(
+        self, session: AsyncSession, query: SearchQuery, understood: Understood | None, hits: list[_HitRow]
+    ) -> dict[uuid.UUID, dict[str, str]]:
+        if understood is None or not hits:
+            return {}
+        texts = []
+        for hit in hits:
+            language = display_language(hit.document, query.highlight_language, hit.language)
+            config = config_of(language)
+            # The shown text's own words as typed, and what matched it in its language (the words, or a
+            # concept's terms); each text with its own language's query only: ts_headline over every
+            # configuration's query OR'ed together needs gigabytes.
+            marked = " | ".join(
+                f"({q})"
+                for q in (
+                    understood.own.get(config, ""),
+                    understood.translated.get(_primary(language), ""),
+                    understood.highlight_words,
+                )
+                if q
+            )
+            texts.append((hit.document, config, marked, hit.document.translations[language]))
+        rows = await _fetch(
+            session,
+            """
+                SELECT h.id, ts_headline(h.config::regconfig, h.title, h.query, :whole),
+                       ts_headline(h.config::regconfig, h.description, h.query, :fragments)
+                FROM unnest(CAST(:ids AS uuid[]), CAST(:configs AS text[]), CAST(:queries AS tsquery[]),
+                            CAST(:titles AS text[]), CAST(:descriptions AS text[]))
+                     AS h(id, config, query, title, description)
+                """,
+            {
                 "whole": HIGHLIGHT,
                 "fragments": HIGHLIGHT_FRAGMENTS,
-                "ids": [d.id for d, _, _ in texts],
-                "configs": [config_of(lang) for _, lang, _ in texts],
-                "titles": [t.title for _, _, t in texts],
-                "descriptions": [t.description for _, _, t in texts],
+                "ids": [d.id for d, _, _, _ in texts],
+                "configs": [c for _, c, _, _ in texts],
+                "queries": [q for _, _, q, _ in texts],
+                "titles": [t.title for _, _, _, t in texts],
+                "descriptions": [t.description for _, _, _, t in texts],
             },
         )
         return {row[0]: {"title": row[1], "description": row[2]} for row in rows}
+
+
+def load_vocabulary_statements(
+    concepts: Sequence[Concept] | None = None, hub_id: str | None = None
+) -> list[tuple[str, dict[str, Any]]]:
+    """The statements loading `concepts` (the starter vocabulary when None) into the vocabulary tables."""
+    given = starter_concepts() if concepts is None else concepts
+    configs = {language: config_of(language) for concept in given for language in concept.terms}
+    parameters = load_parameters(given, configs, hub_id)
+    return [(statement, {k: v for k, v in parameters.items() if f":{k}" in statement}) for statement in LOAD]
+
+
+def code_tokens(document: SearchDocument) -> list[str]:
+    """The listing's classification code and the codes it falls under, as words of its index (`hs0409`,
+    `cpv15540000`): what a concept's codes (`concept_code_tokens`) are matched with."""
+    digits = document.classification_digits
+    if document.classification_scheme == "CPV":
+        code = digits[:8]
+        # CPV's hierarchy is its trailing zeros: 15544000 (hard cheese) is in 15540000 (cheese products).
+        return sorted({f"cpv{code[:n]}{'0' * (8 - n)}" for n in range(3, 9)})
+    return sorted({f"{document.classification_scheme.lower()}{digits[:n]}" for n in (4, 6, 8, 10) if n <= len(digits)})
+
+
+def concept_code_tokens(concept: Concept) -> list[str]:
+    return [f"hs{code}" for code in concept.hs] + [f"cpv{code}" for code in concept.cpv]
+
+
+def _group(word: str, corrections: list[str], language: str) -> str:
+    """A query word's group for to_tsquery: the word, its corrections, its lemma and its compound parts."""
+    alternatives = [word, *corrections]
+    if language in LEMMATISED:
+        alternatives.append(lemma(word, language))
+    split = [part for part in parts(word, language) if is_word(part)]
+    if split:
+        alternatives.append("(" + " & ".join(split) + ")")
+    return "(" + " | ".join(dict.fromkeys(a for a in alternatives if a)) + ")"
+
+
+def _extra_words(language: str, text: ListingText) -> dict[str, str]:
+    """Words a text is indexed with beyond its own (`search.analysis.index_words`): those weighted as a
+    title (`same`) and those weighted as a description (`lower`)."""
+    title_same, title_lower = index_words(text.title, language)
+    description_same, description_lower = index_words(text.description, language)
+    return {"same": " ".join(title_same), "lower": " ".join([*title_lower, *description_same, *description_lower])}
 
 
 #: The documents in `:docs` (a JSON array), and those of them that are not stored as they are.
@@ -465,6 +661,7 @@ class _HitRow(msgspec.Struct, frozen=True):
     document: SearchDocument
     score: float | None
     language: str | None
+    via: MatchedVia | None
 
 
 #: The columns of the matches that ordering and facets need; documents are read for the page only.
@@ -479,36 +676,71 @@ _ORDER = {
 
 #: The same orders on the documents' columns alone (browsing by relevance lists the newest first).
 _COLUMN_ORDER = {**_ORDER, Sort.relevance: _ORDER[Sort.newest]}
-_TEXT = "SELECT FROM search.listing_text t WHERE t.listing_id = d.listing_id"
 _LOOSE = "d.tsv @@ CAST(:loose AS tsquery)"
+#: Candidates by the producer's name: the name matches a word of the query, and name and texts together
+#: match the whole query.
+_BY_NAME = "d.name_tsv @@ CAST(:names AS tsquery) AND d.tsv || d.name_tsv @@ CAST(:loose AS tsquery)"
+#: The query's tsqueries by key (`Understood.parameters`), each parsed once per statement.
+_QUERIES = """q AS MATERIALIZED (
+    SELECT key, CAST(value AS tsquery) AS query FROM jsonb_each_text(CAST(CAST(:queries AS text) AS jsonb))
+    WHERE value <> '')"""
+#: A listing's texts (`t`, of the listing `{listing}`) with what they match: their own words as their
+#: configuration parses them (`o`), the named concepts' terms in their language (`x`), the codes (`k`).
+_TEXTS = """search.listing_text t
+    LEFT JOIN q o ON o.key = 'own:' || t.config
+    LEFT JOIN q x ON x.key = 'translated:' || split_part(t.language, '-', 1)
+    LEFT JOIN q k ON k.key = 'codes'
+    WHERE t.listing_id = {listing} AND (t.tsv @@ o.query OR t.tsv @@ x.query OR t.tsv @@ k.query)"""
+_TEXT_MATCH = f"SELECT FROM {_TEXTS.format(listing='d.listing_id')}"
+#: How a match is told in `Hit.matched_via`; those by the vocabulary name the term (`Hit.matched_term`).
+_BY_VOCABULARY = {MatchedVia.translation, MatchedVia.synonym, MatchedVia.category}
+_OWN_LANGUAGE = "split_part(t.language, '-', 1) = :lang"
 
 
-def _scored(terms: Terms | None) -> str:
-    """SQL of the matches among the candidates `c`, each with its score and the language of its best
-    text (NULL when browsing): listings whose text matches the words as parsed in its own language."""
-    if terms is None:
-        return "SELECT c.*, CAST(NULL AS real) AS score, CAST(NULL AS text) AS matched_language FROM c"
-    own = _own(terms)
+def _scored(understood: Understood | None) -> str:
+    """SQL of the matches among the candidates `c`, each with its score, the language of its best text
+    (NULL when browsing) and how it matched: listings whose text matches the words as parsed in its own
+    language, or the named concepts' terms in its language, or their codes.
+
+    Scores rank, in this order: the query's words in a text of the query's language (3 and more), the
+    query's words in another language (2 and more), a concept's terms (1 to 2: another language's word
+    for it, or a synonym), a concept's code alone (below 1); within each, `ts_rank`."""
+    if understood is None:
+        return "SELECT c.*, CAST(NULL AS real) AS score, CAST(NULL AS text) AS matched_language, NULL AS via FROM c"
+    own, translated, codes = (f"ts_rank('{WEIGHTS}', t.tsv, {q}.query)" for q in "oxk")
     # Each candidate's best text by one sort of the joined texts (DISTINCT ON), not an aggregate per
     # candidate: a third less of the statement's time at 1,000 candidates.
     return f"""
-        SELECT DISTINCT ON (c.listing_id) c.*, s.score, s.language AS matched_language
+        SELECT DISTINCT ON (c.listing_id) c.*, s.score, s.language AS matched_language, s.via
         FROM c JOIN LATERAL (
-            SELECT t.language, ts_rank('{WEIGHTS}', t.tsv, {own})
-                   + CASE WHEN split_part(t.language, '-', 1) = :lang THEN 1 ELSE 0 END AS score
-            FROM search.listing_text t WHERE t.listing_id = c.listing_id AND t.tsv @@ {own}
+            SELECT t.language,
+                   CASE WHEN t.tsv @@ o.query THEN 2 + {own} + CASE WHEN {_OWN_LANGUAGE} THEN 1 ELSE 0 END
+                        WHEN t.tsv @@ x.query THEN 1 + {translated} / (1 + {translated})
+                        ELSE {codes} / (1 + {codes}) END AS score,
+                   CASE WHEN t.tsv @@ o.query THEN '{MatchedVia.words}'
+                        WHEN t.tsv @@ x.query THEN
+                            CASE WHEN {_OWN_LANGUAGE} THEN '{MatchedVia.synonym}' ELSE '{MatchedVia.translation}' END
+                        ELSE '{MatchedVia.category}' END AS via
+            FROM {_TEXTS.format(listing="c.listing_id")}
         ) s ON true
         ORDER BY c.listing_id, s.score DESC, s.language
     """  # noqa: S608 - constants only; values are bound
 
 
+#: The matches among candidates found by producer name.
+_BY_PRODUCER = (
+    f"SELECT c.*, CAST(0 AS real) AS score, CAST(NULL AS text) AS matched_language, '{MatchedVia.producer}' AS via"  # noqa: S608
+    " FROM c"
+)
+
+
 def _page(order: str, window: str) -> str:
     """SQL of the page of matches `m` in `order` as a JSON array of documents with score and language."""
     return f"""(SELECT coalesce(json_agg(json_build_object(
-                    'document', d.document, 'score', h.score, 'language', h.matched_language)
+                    'document', d.document, 'score', h.score, 'language', h.matched_language, 'via', h.via)
                     ORDER BY h.position), '[]')::text
                 FROM (SELECT page.*, row_number() OVER () AS position FROM (
-                        SELECT listing_id, score, matched_language FROM m ORDER BY {order} {window}) page) h
+                        SELECT listing_id, score, matched_language, via FROM m ORDER BY {order} {window}) page) h
                 JOIN search.listing_document d ON d.listing_id = h.listing_id)"""  # noqa: S608
 
 

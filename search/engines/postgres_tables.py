@@ -1,6 +1,7 @@
 """The PostgreSQL engine's tables (schema `search`): documents, their per-language text vectors and
 the vocabulary that typo correction looks words up in. Created by migration 0008; the documents' union
-of their texts' vectors (`tsv`, where a search finds its candidates) by 0030."""
+of their texts' vectors (`tsv`, where a search finds its candidates) by 0030; the concepts of goods and
+services with their terms in many languages (`concept`, `concept_term`) by 0031."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     PrimaryKeyConstraint,
+    SmallInteger,
     String,
     Table,
     Uuid,
@@ -33,6 +35,9 @@ listing_document = Table(
     # Every text's vector in one (`search.tsvector_agg`): candidates are found on this narrow filter-and-text
     # row by one index, and only they are checked per text in their own language (`listing_text`).
     Column("tsv", TSVECTOR, nullable=False),
+    # The producer's name, apart from the texts: it matches only when no text does (a query naming the
+    # producer), so a word in a name never brings in every listing of that producer (migration 0031).
+    Column("name_tsv", TSVECTOR, nullable=False, server_default=""),
     Column("classification_digits", String(16), nullable=False),
     Column("origin_country", CHAR(2), nullable=False),
     Column("origin_subdivision", String(6)),
@@ -46,6 +51,7 @@ listing_document = Table(
     # No index on `ships_to`: most listings of a hub ship to its buyers (~60 % in the benchmark), and a
     # bitmap of them cost more than the filter on the rows the text index finds.
     Index("ix_listing_document_tsv", "tsv", postgresql_using="gin"),
+    Index("ix_listing_document_name_tsv", "name_tsv", postgresql_using="gin"),
     Index("ix_listing_document_eligible_in", "eligible_in", postgresql_using="gin"),
     Index("ix_listing_document_inclusion", "inclusion", postgresql_using="gin"),
     Index(
@@ -80,5 +86,35 @@ term = Table(
     Column("word", String(40), primary_key=True),
     # GiST, not GIN: typo correction asks for the nearest words by trigram distance (`<->`).
     Index("ix_term_word_trgm", "word", postgresql_using="gist", postgresql_ops={"word": "gist_trgm_ops"}),
+    schema=SEARCH_SCHEMA,
+)
+
+concept = Table(
+    "concept",
+    metadata,
+    Column("id", String(80), primary_key=True),
+    # The hub whose coordinators added it; NULL for the platform's own (the starter vocabulary).
+    Column("hub_id", Uuid),
+    Column("hs", ARRAY(String(10)), nullable=False, server_default="{}"),
+    Column("cpv", ARRAY(String(8)), nullable=False, server_default="{}"),
+    schema=SEARCH_SCHEMA,
+)
+
+concept_term = Table(
+    "concept_term",
+    metadata,
+    Column("concept_id", String(80), ForeignKey(f"{SEARCH_SCHEMA}.concept.id", ondelete="CASCADE"), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("term", String(120), nullable=False),
+    # 0 for the concept's name in the language, then its other terms in the order given.
+    Column("position", SmallInteger, nullable=False),
+    Column("hub_id", Uuid),
+    # What a query's words are compared with: the term folded (`unaccent`, lower case), and its words as
+    # its language's stemmer leaves them (`breads` finds `bread`), in the term's order.
+    Column("folded", String(120), nullable=False),
+    Column("stemmed", String(120), nullable=False),
+    PrimaryKeyConstraint("concept_id", "language", "term"),
+    Index("ix_concept_term_folded", "folded"),
+    Index("ix_concept_term_stemmed", "stemmed"),
     schema=SEARCH_SCHEMA,
 )
