@@ -269,6 +269,26 @@ def reindex(data_dir: Path | None) -> None:
     click.echo(_with_search_engine(settings, work))
 
 
+@search.command("vocabulary")
+@data_dir_option
+def search_vocabulary(data_dir: Path | None) -> None:
+    """Load the starter vocabulary of goods and services again (after an upgrade that corrected it), keeping
+    the terms hubs added; then `search reindex` if listings should be indexed with it."""
+    from search.api import load_starter_vocabulary
+
+    settings = _settings(data_dir)
+    migrate.upgrade(_url(settings))
+
+    async def run() -> int:
+        engine = create_engine(_url(settings), pool_size=1)
+        try:
+            return await load_starter_vocabulary(session_factory(engine))
+        finally:
+            await engine.dispose()
+
+    click.echo(f"{asyncio.run(run())} concepts loaded")
+
+
 @search.command("check")
 @click.option("--show", default=20, show_default=True, help="How many drifted listings of each kind to list.")
 @data_dir_option

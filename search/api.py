@@ -5,6 +5,6 @@ from __future__ import annotations
 
 from search.engines import build_engine
 from search.engines.base import SearchEngine
-from search.indexing.maintenance import Drift, all_listing_ids, check, reindex
+from search.indexing.maintenance import Drift, all_listing_ids, check, load_starter_vocabulary, reindex
 
-__all__ = ["Drift", "SearchEngine", "all_listing_ids", "build_engine", "check", "reindex"]
+__all__ = ["Drift", "SearchEngine", "all_listing_ids", "build_engine", "check", "load_starter_vocabulary", "reindex"]

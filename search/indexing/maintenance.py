@@ -7,12 +7,15 @@ from collections.abc import Callable
 
 import msgspec
 import structlog
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kernel.db import transaction
 from marketplace import api
 from search.engines.base import SearchEngine
+from search.engines.postgres import load_vocabulary_statements
 from search.indexing.sync import BATCH, SyncCounts, batches, expected_documents, sync_listings
+from search.vocabulary import starter_concepts
 
 Progress = Callable[[int], None]
 _log = structlog.get_logger("borderhub.search")
@@ -21,6 +24,16 @@ _log = structlog.get_logger("borderhub.search")
 async def all_listing_ids(sessions: async_sessionmaker[AsyncSession]) -> list[uuid.UUID]:
     async with transaction(sessions) as session:
         return await _all_ids(session)
+
+
+async def load_starter_vocabulary(sessions: async_sessionmaker[AsyncSession]) -> int:
+    """Load the starter vocabulary (`search/vocabulary/starter.jsonl`) again, replacing the platform's terms
+    of its concepts and keeping what hubs added; the number of concepts. Migration 0031 loaded it once; a
+    release that corrects the file asks for this."""
+    async with transaction(sessions) as session:
+        for statement, parameters in load_vocabulary_statements():
+            await session.execute(text(statement), parameters)
+    return len(starter_concepts())
 
 
 async def reindex(

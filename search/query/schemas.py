@@ -26,6 +26,19 @@ class Highlights(msgspec.Struct, frozen=True, kw_only=True):
     description: str
 
 
+class Match(msgspec.Struct, frozen=True, kw_only=True):
+    """How a listing matched the query: `via` is `words` (its own words), `translation` (written in
+    another language, in words the vocabulary gives for the query's: "also in Polish: miód"), `synonym`
+    (another word of the query's language: `Topfen` for `Quark`), `category` (its classification is what
+    the query names) or `producer` (the query names its producer)."""
+
+    via: str
+    language: str | None
+    """The language of the text that matched."""
+    term: str | None
+    """With `translation`, `synonym` and `category`: the vocabulary's word in that language ("miód")."""
+
+
 class ListingHit(msgspec.Struct, frozen=True, kw_only=True):
     id: uuid.UUID
     organization_id: uuid.UUID
@@ -49,6 +62,8 @@ class ListingHit(msgspec.Struct, frozen=True, kw_only=True):
     inclusion: list[str]
     """Hub-verified inclusion attributes of the producer."""
     score: float | None
+    matched: Match | None
+    """None when browsing."""
     created_at: dt.datetime
 
 

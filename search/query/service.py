@@ -25,6 +25,7 @@ from search.query.schemas import (
     Facets,
     Highlights,
     ListingHit,
+    Match,
     PriceBucket,
     SearchPage,
 )
@@ -276,5 +277,6 @@ def _hit(hit: Hit, languages: tuple[str, ...], currency: str, rate: FoundRate | 
         ships_to=document.ships_to,
         inclusion=document.inclusion,
         score=hit.score,
+        matched=(Match(via=hit.matched_via, language=hit.language, term=hit.matched_term) if hit.matched_via else None),
         created_at=document.created_at,
     )
