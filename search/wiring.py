@@ -11,6 +11,7 @@ from kernel.contribution import Contribution, provide_value
 from search.engines import build_engine
 from search.engines.base import SearchEngine, SearchUnavailable
 from search.engines.postgres_tables import SEARCH_SCHEMA
+from search.hub_vocabulary.controllers import HubVocabularyController
 from search.indexing import subscribers
 from search.query.controllers import SearchController
 from search.settings import SearchSettings
@@ -37,7 +38,7 @@ def register(settings: SearchSettings, engine: SearchEngine | None = None) -> Co
 
     return Contribution(
         schema=SEARCH_SCHEMA,
-        route_handlers=[SearchController],
+        route_handlers=[SearchController, HubVocabularyController],
         dependencies={"search_engine": provide_value(engine)},
         subscribers=subscribers.subscribers(engine),
         schedules=subscribers.schedules(engine),

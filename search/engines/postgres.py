@@ -3,24 +3,30 @@
 Each translation of a listing gets its own `tsvector`, built with the snowball
 configuration of its language (`simple` where PostgreSQL has no stemmer, e.g.
 Polish or Czech) wrapped with `unaccent` (configurations `search.<name>`, created
-by migration 0008), weighted title (A) > classification code (B) > description (C)
-> producer name (D). A query is parsed by every configuration at once and the
-results OR'ed, so it matches listings in any language with that language's
-stemming; listings written in the query's language rank first. Words not in the
-vocabulary (`search.term`) are corrected to the closest words within one typo
-(two from nine letters; pg_trgm finds candidates, `levenshtein` confirms), and
-the last word also matches as a prefix (search-as-you-type, from two letters).
-Filters and facet counts are plain SQL, in one statement.
+by migration 0008), weighted title (A) > classification code (B) > description (C),
+with the lemmas of its words where no stemmer reaches and the parts of its
+compounds (`search.analysis`). The producer's name has a vector of its own, looked
+at only when no text matches. A query is parsed by every configuration at once, so
+it matches listings in any language with that language's stemming; its runs of
+words naming a concept of the vocabulary (`postgres_vocabulary`) also match that
+concept's terms in each text's own language, and its classification codes
+(`postgres_understanding`). Listings in the query's own words and language rank
+first, then other languages' words for it, then the same words in other languages,
+then codes alone. Words not in the index (`search.term`) are corrected to the
+closest words within one typo (two from nine letters; pg_trgm finds candidates,
+`levenshtein` confirms), and the last word also matches as a prefix
+(search-as-you-type, from two letters). Filters and facet counts are plain SQL, in
+one statement.
 
 Counting stops after `SearchQuery.count_up_to` matches (500 by default): the
-candidates are the first listings found passing the filters whose texts, all in
-one (the document's `tsv`, GIN-indexed), match the words in any configuration's
-parse; only they are checked text by text in their own language, ranked
-(`ts_rank`) and counted into facets. So a two-letter prefix or a browse of most
-of the catalog costs about as much as a word with five hundred matches. Beyond
-the count, `total` is a lower bound, relevance ranks the counted matches only,
-and a page ordered by newest or price comes from every match (an index walk in
-that order, stopping after the page).
+candidates are the listings passing the filters whose texts, all in one (the
+document's `tsv`, GIN-indexed), match the query in any configuration's parse or
+any language's terms; each is checked text by text in its own language and ranked
+(`ts_rank`) as the index finds it, and the walk stops after the count. So a
+two-letter prefix or a browse of most of the catalog costs about as much as a word
+with five hundred matches. Beyond the count, `total` is a lower bound, relevance
+ranks the counted matches only, and a page ordered by newest or price comes from
+every match (an index walk in that order, stopping after the page).
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.db import fetch
 from marketplace.api import ListingText
-from search.analysis import LEMMATISED, index_words, lemma, parts
+from search.analysis import index_words
 from search.document import SearchDocument, display_language, is_word, words
 from search.engines.base import (
     CLASSIFICATION_FACET_DIGITS,
@@ -48,91 +54,26 @@ from search.engines.base import (
     SearchResult,
     Sort,
 )
-from search.engines.postgres_vocabulary import LOAD, LOOKUP, Named, load_parameters, lookup_parameters, named_runs
+from search.engines.postgres_understanding import (
+    Understood,
+    config_of,
+    primary,
+    segments_of,
+    tsquery_sources,
+    understood_from,
+)
+from search.engines.postgres_vocabulary import LOAD, LOOKUP, load_parameters, lookup_parameters, named_runs
 from search.vocabulary import Concept, starter_concepts
 
-#: BCP 47 primary language -> PostgreSQL snowball configuration (all present since PostgreSQL 13).
-SNOWBALL = {
-    "ar": "arabic",
-    "hy": "armenian",
-    "eu": "basque",
-    "ca": "catalan",
-    "da": "danish",
-    "nl": "dutch",
-    "en": "english",
-    "fi": "finnish",
-    "fr": "french",
-    "de": "german",
-    "el": "greek",
-    "hi": "hindi",
-    "hu": "hungarian",
-    "id": "indonesian",
-    "ga": "irish",
-    "it": "italian",
-    "lt": "lithuanian",
-    "ne": "nepali",
-    "nb": "norwegian",
-    "nn": "norwegian",
-    "no": "norwegian",
-    "pt": "portuguese",
-    "ro": "romanian",
-    "ru": "russian",
-    "sr": "serbian",
-    "es": "spanish",
-    "sv": "swedish",
-    "ta": "tamil",
-    "tr": "turkish",
-    "yi": "yiddish",
-}
-CONFIGS = sorted({f"search.{name}" for name in SNOWBALL.values()} | {"search.simple"})
-#: ts_rank weights for D, C, B, A: producer name, description, classification, title.
+#: ts_rank weights for D, C, B, A: (unused since producer names left the texts), description and a compound's
+#: other parts, classification, title (with its lemmas and compounds' heads).
 WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
 #: Typo tolerance as Meilisearch has it: none below five letters, one typo from five, two from nine.
 ONE_TYPO_FROM, TWO_TYPOS_FROM = 5, 9
 MAX_CORRECTIONS = 4
 TYPO_CANDIDATES = 20
 MAX_WORD = 40
-MIN_PREFIX = 2
 MIN_VOCABULARY_WORD = 3
-
-
-class Understood(msgspec.Struct, frozen=True, kw_only=True):
-    """A query as the engine matches it, each part a tsquery (as text; '' for none).
-
-    Its words are groups `(word | corrections | lemma | compound parts)`, AND'ed; runs of words that name
-    a concept of the vocabulary (`_understand`) may also be that concept's terms in a text's language.
-    The last word also matches as a prefix (search-as-you-type).
-    """
-
-    own: dict[str, str]
-    """Configuration -> the words as that configuration parses them (a text's own-word match)."""
-    translated: dict[str, str]
-    """Language -> the words, or the named concepts' terms in that language (a translation match)."""
-    codes: str
-    """The classification codes of the one concept the whole query names (a category match)."""
-    loose: str
-    """Any configuration's parse and any language's terms, or the codes: the candidates, on `d.tsv`."""
-    names: str
-    """Any of the words, for producer names (`d.name_tsv`)."""
-    named: list[list[Concept]]
-    """The concepts each run of words names, in query order (runs naming none left out)."""
-    highlight_words: str
-    """The words as typed for highlighting (`simple`): a text's own words are marked where they match."""
-
-    def term(self, language: str) -> str | None:
-        """What the named concepts are called in `language` ("miód"), for "also in Polish: miód"."""
-        primary = _primary(language)
-        names = [concepts[0].preferred(primary) for concepts in self.named if concepts]
-        return " ".join(n for n in names if n) or None
-
-    @property
-    def parameters(self) -> dict[str, str]:
-        """The tsqueries a search's statement reads by key (`_QUERIES`)."""
-        return {
-            **{f"own:{config}": q for config, q in self.own.items()},
-            **{f"translated:{language}": q for language, q in self.translated.items()},
-            "codes": self.codes,
-        }
 
 
 #: A search's own settings, for its transaction only. Sent through the session, whose first statement
@@ -174,14 +115,6 @@ async def _fetch(session: AsyncSession, sql: str, params: dict[str, Any]) -> lis
 
 HIGHLIGHT = "StartSel=<mark>, StopSel=</mark>, HighlightAll=true"
 HIGHLIGHT_FRAGMENTS = "StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=24, MinWords=8"
-
-
-def config_of(language: str) -> str:
-    return f"search.{SNOWBALL.get(language.split('-', 1)[0].lower(), 'simple')}"
-
-
-def _primary(language: str | None) -> str:
-    return language.split("-", 1)[0].lower() if language else ""
 
 
 class PostgresEngine:
@@ -326,43 +259,45 @@ class PostgresEngine:
         # One candidate more than is counted tells whether more listings match.
         params: dict[str, Any] = {"limit": query.limit, "offset": query.offset, "candidates": counted + 1}
         await session.execute(_SEARCH_SETTINGS)
-        understood = await self._understand(session, words(query.text), _primary(query.language))
+        understood = await self._understand(session, words(query.text), primary(query.language))
         filters = _filters(query, params)
         if understood is not None:
             params.update(
                 queries=msgspec.json.encode(understood.parameters).decode(),
                 loose=understood.loose,
                 names=understood.names,
-                lang=_primary(query.language),
+                lang=primary(query.language),
             )
         matching = f"SELECT {_NARROW} FROM search.listing_document d WHERE {' AND '.join(filters) or 'true'}"  # noqa: S608
         # The candidates: listings passing the filters whose texts together match the query as any
         # configuration parses it, or its concepts' terms or codes (`:loose` on the document's `tsv`: one
-        # index, one table, so the planner estimates it well and a common word stops after the count);
-        # `_scored` then keeps those with a text matching in its own language, and ranks them. Words spread
-        # over two translations make a candidate that is no match: rare, and it only takes a counted place.
-        # Browsing counts the first matches in the page's order (the newest, unless sorted by price), so
+        # index, one table, so the planner estimates it well). Each is checked and ranked text by text
+        # (`_scored`: its own words in its own language, a concept's terms in its language), and the walk
+        # stops after the count of matches: a candidate that is no match (a term of one language that is a
+        # word of another, words spread over two translations) takes no counted place.
+        # Browsing counts the first listings in the page's order (the newest, unless sorted by price), so
         # the page is theirs: one statement, and an index walk in that order that stops after the count.
         if understood is None:
-            candidates = f"{matching} ORDER BY {_COLUMN_ORDER[query.sort]}"
-            row = await self._matches(session, query, params, candidates, _scored(None))
+            browsed = f"{matching} ORDER BY {_COLUMN_ORDER[query.sort]} LIMIT :candidates"
+            row = await self._matches(session, query, params, _BROWSED.format(listings=browsed))
         else:
-            row = await self._matches(session, query, params, f"{matching} AND {_LOOSE}", _scored(understood))
+            scored = f"{_scored(understood, f'{matching} AND {_LOOSE}')} LIMIT :candidates"
+            row = await self._matches(session, query, params, scored)
             if row["total"] == 0:
                 # No text matches: the query may name a producer (`Lausitzer Honig`), alone or with words
                 # of its listings. Producer names are looked at only now, so a word that is also in a name
                 # never brings in every listing of that producer.
-                row = await self._matches(session, query, params, f"{matching} AND {_BY_NAME}", _BY_PRODUCER)
-        total_exact = row["candidates"] <= counted
+                by_name = f"{matching} AND {_BY_NAME} LIMIT :candidates"
+                row = await self._matches(session, query, params, _BY_PRODUCER.format(listings=by_name))
+        total_exact = row["total"] <= counted
         hits = row["hits"]
         if not total_exact and understood is not None and query.sort is not Sort.relevance:
             # Words ordered by a column: the page comes from every match, not only the counted ones (an
             # index walk in that order stops after the page).
-            exact = f"{matching} AND {_LOOSE} AND EXISTS ({_TEXT_MATCH})"
+            exact = f"""{matching} AND {_LOOSE} AND EXISTS ({_TEXT_MATCH})
+                ORDER BY {_COLUMN_ORDER[query.sort]} LIMIT :limit OFFSET :offset"""
             page = f"""
-                WITH {_QUERIES},
-                     c AS MATERIALIZED ({exact} ORDER BY {_COLUMN_ORDER[query.sort]} LIMIT :limit OFFSET :offset),
-                     m AS MATERIALIZED ({_scored(understood)})
+                WITH {_QUERIES}, m AS MATERIALIZED ({_scored(understood, exact)})
                 SELECT {_page(_ORDER[query.sort], "")}
             """
             [(hits,)] = await _fetch(session, page, params)
@@ -393,14 +328,11 @@ class PostgresEngine:
             price_buckets=list(row["buckets"]) if query.price_buckets else [],
         )
 
-    async def _matches(
-        self, session: AsyncSession, query: SearchQuery, params: dict[str, Any], candidates: str, scored: str
-    ) -> Any:
-        """The row of counts, page and facets of the matches (`scored`, SQL) among `candidates` (SQL)."""
+    async def _matches(self, session: AsyncSession, query: SearchQuery, params: dict[str, Any], matches: str) -> Any:
+        """The row of the count, page and facets of `matches` (SQL, at most the count and one more)."""
         statement = f"""
-            WITH {_QUERIES + "," if "queries" in params else ""} c AS MATERIALIZED ({candidates} LIMIT :candidates),
-                 m AS MATERIALIZED ({scored})
-            SELECT (SELECT count(*) FROM c) AS candidates, (SELECT count(*) FROM m) AS total,
+            WITH {_QUERIES + "," if "queries" in params else ""} m AS MATERIALIZED ({matches})
+            SELECT (SELECT count(*) FROM m) AS total,
                    {_page(_ORDER[query.sort], "LIMIT :limit OFFSET :offset")} AS hits
                    {_counts(query, params)}
         """  # noqa: S608 - constants only; values are bound
@@ -413,46 +345,16 @@ class PostgresEngine:
         query_words = [w[:MAX_WORD] for w in query_words]
         if not query_words:
             return None
+        # A word said twice says no more (`honey honey` is `honey`); the last one typed stays last, for
+        # its prefix.
+        last = query_words[-1]
+        query_words = [w for w in dict.fromkeys(query_words) if w != last] + [last]
         corrections = await self._corrections(session, query_words)
         config = config_of(language) if language else "search.simple"
-        rows = await _fetch(session, LOOKUP, lookup_parameters(query_words, language, config))
-        runs = named_runs(rows)
-        # Segments: each run naming concepts, and every other word on its own.
-        segments: list[tuple[list[str], list[Concept]]] = []
-        position = 0
-        for run in [*runs, Named(len(query_words), 0, [])]:
-            segments += [([word], []) for word in query_words[position : run.start]]
-            if run.length:
-                segments.append((query_words[run.start : run.start + run.length], run.concepts))
-            position = run.start + run.length
-        groups = {word: _group(word, corrections.get(word, []), language) for word in query_words}
-        last = query_words[-1]
-        prefix = f"{last}:*" if len(last) >= MIN_PREFIX else ""
-        whole_concept = len(segments) == 1 and segments[0][1]
-        sources: list[tuple[str, str, str]] = [("names", "search.simple", " | ".join(query_words))]
-        sources.append(("highlight", "search.simple", " | ".join(query_words)))
-        if prefix:
-            sources.append(("prefix", "search.simple", prefix))
-        if whole_concept:
-            codes = sorted({token for concept in segments[0][1] for token in concept_code_tokens(concept)})
-            if codes:
-                sources.append(("codes", "search.simple", " | ".join(codes)))
-        for i, (segment_words, concepts) in enumerate(segments):
-            words_source = " & ".join(groups[word] for word in segment_words)
-            sources += [(f"own:{i}:{c}", c, words_source) for c in CONFIGS]
-            terms: dict[str, set[str]] = {}
-            for concept in concepts:
-                for term_language, terms_of in concept.terms.items():
-                    terms.setdefault(term_language, set()).update(
-                        " & ".join(term_words)
-                        for term in terms_of
-                        if (term_words := [w for w in words(term) if is_word(w)])
-                    )
-            sources += [
-                (f"terms:{i}:{term_language}", config_of(term_language), " | ".join(f"({t})" for t in sorted(found)))
-                for term_language, found in terms.items()
-            ]
-        parsed = {
+        runs = named_runs(await _fetch(session, LOOKUP, lookup_parameters(query_words, language, config)))
+        segments = segments_of(query_words, runs)
+        sources = tsquery_sources(query_words, segments, corrections, language)
+        parsed: dict[str, str] = {
             key: value
             for key, value in await _fetch(
                 session,
@@ -467,62 +369,7 @@ class PostgresEngine:
             )
             if value
         }
-        prefix_query = parsed.get("prefix", "")
-        last_index = len(segments) - 1
-
-        def either(*queries: str) -> str:
-            alternatives = sorted({q for q in queries if q})
-            return " | ".join(f"({q})" for q in alternatives)
-
-        def conjunction(parts: list[str]) -> str:
-            return " & ".join(f"({p})" for p in parts if p)
-
-        own = {
-            config: conjunction(
-                [
-                    either(parsed.get(f"own:{i}:{config}", ""), prefix_query if i == last_index else "")
-                    for i in range(len(segments))
-                ]
-            )
-            for config in CONFIGS
-        }
-        term_languages = sorted({key.split(":")[2] for key in parsed if key.startswith("terms:")})
-        translated = {
-            term_language: conjunction(
-                [
-                    either(
-                        parsed.get(f"own:{i}:{config_of(term_language)}", ""),
-                        parsed.get(f"terms:{i}:{term_language}", ""),
-                        prefix_query if i == last_index else "",
-                    )
-                    for i in range(len(segments))
-                ]
-            )
-            for term_language in term_languages
-        }
-        # A segment that is a stop word in some configuration (French `l`, `d`) is left out of the loose
-        # query: a text in that language matches without it.
-        loose = conjunction(
-            [
-                either(
-                    *(parsed[f"own:{i}:{c}"] for c in CONFIGS),
-                    *(parsed.get(f"terms:{i}:{tl}", "") for tl in term_languages),
-                    prefix_query if i == last_index else "",
-                )
-                for i in range(len(segments))
-                if all(f"own:{i}:{c}" in parsed for c in CONFIGS)
-            ]
-        )
-        codes = parsed.get("codes", "")
-        return Understood(
-            own=own,
-            translated=translated,
-            codes=codes,
-            loose=either(loose, codes),
-            names=parsed.get("names", ""),
-            named=[concepts for _, concepts in segments if concepts],
-            highlight_words=either(parsed.get("highlight", ""), prefix_query),
-        )
+        return understood_from(parsed, segments)
 
     async def _corrections(self, session: AsyncSession, query_words: list[str]) -> dict[str, list[str]]:
         """Words of the index within a typo of each query word not in it (from five letters)."""
@@ -576,7 +423,7 @@ class PostgresEngine:
                 f"({q})"
                 for q in (
                     understood.own.get(config, ""),
-                    understood.translated.get(_primary(language), ""),
+                    understood.translated.get(primary(language), ""),
                     understood.highlight_words,
                 )
                 if q
@@ -623,21 +470,6 @@ def code_tokens(document: SearchDocument) -> list[str]:
         # CPV's hierarchy is its trailing zeros: 15544000 (hard cheese) is in 15540000 (cheese products).
         return sorted({f"cpv{code[:n]}{'0' * (8 - n)}" for n in range(3, 9)})
     return sorted({f"{document.classification_scheme.lower()}{digits[:n]}" for n in (4, 6, 8, 10) if n <= len(digits)})
-
-
-def concept_code_tokens(concept: Concept) -> list[str]:
-    return [f"hs{code}" for code in concept.hs] + [f"cpv{code}" for code in concept.cpv]
-
-
-def _group(word: str, corrections: list[str], language: str) -> str:
-    """A query word's group for to_tsquery: the word, its corrections, its lemma and its compound parts."""
-    alternatives = [word, *corrections]
-    if language in LEMMATISED:
-        alternatives.append(lemma(word, language))
-    split = [part for part in parts(word, language) if is_word(part)]
-    if split:
-        alternatives.append("(" + " & ".join(split) + ")")
-    return "(" + " | ".join(dict.fromkeys(a for a in alternatives if a)) + ")"
 
 
 def _extra_words(language: str, text: ListingText) -> dict[str, str]:
@@ -697,40 +529,46 @@ _BY_VOCABULARY = {MatchedVia.translation, MatchedVia.synonym, MatchedVia.categor
 _OWN_LANGUAGE = "split_part(t.language, '-', 1) = :lang"
 
 
-def _scored(understood: Understood | None) -> str:
-    """SQL of the matches among the candidates `c`, each with its score, the language of its best text
-    (NULL when browsing) and how it matched: listings whose text matches the words as parsed in its own
-    language, or the named concepts' terms in its language, or their codes.
+def _scored(understood: Understood, listings: str) -> str:
+    """SQL of the matches among `listings` (SQL of `_NARROW` columns of `search.listing_document d`), each
+    with its score, the language of its best text and how it matched: listings whose text matches the
+    words as parsed in its own language, or the named concepts' terms in its language, or their codes.
 
-    Scores rank, in this order: the query's words in a text of the query's language (3 and more), the
-    query's words in another language (2 and more), a concept's terms (1 to 2: another language's word
-    for it, or a synonym), a concept's code alone (below 1); within each, `ts_rank`."""
-    if understood is None:
-        return "SELECT c.*, CAST(NULL AS real) AS score, CAST(NULL AS text) AS matched_language, NULL AS via FROM c"
+    Scores rank, in this order: the query's words in a text of the query's language, or in any text when
+    the query's language is not known (3 and more); a concept's terms in the text's language (2 to 3:
+    another language's word for it, or a synonym); the query's words in a text of another language (1 to
+    2: `mett`, Estonian for honey, is no Italian `mette`); a concept's code alone (below 1); within
+    each, by `ts_rank`."""
     own, translated, codes = (f"ts_rank('{WEIGHTS}', t.tsv, {q}.query)" for q in "oxk")
-    # Each candidate's best text by one sort of the joined texts (DISTINCT ON), not an aggregate per
-    # candidate: a third less of the statement's time at 1,000 candidates.
+    in_own_language = f"({_OWN_LANGUAGE} OR :lang = '')"
+    # Each listing's best text, found as its texts are joined: listings are matched (and counted) as the
+    # index finds them, and the walk stops after the count.
     return f"""
-        SELECT DISTINCT ON (c.listing_id) c.*, s.score, s.language AS matched_language, s.via
-        FROM c JOIN LATERAL (
+        SELECT c.*, s.score, s.language AS matched_language, s.via
+        FROM ({listings}) c JOIN LATERAL (
             SELECT t.language,
-                   CASE WHEN t.tsv @@ o.query THEN 2 + {own} + CASE WHEN {_OWN_LANGUAGE} THEN 1 ELSE 0 END
-                        WHEN t.tsv @@ x.query THEN 1 + {translated} / (1 + {translated})
+                   CASE WHEN t.tsv @@ o.query AND {in_own_language} THEN 3 + {own}
+                        WHEN t.tsv @@ x.query THEN 2 + {translated} / (1 + {translated})
+                        WHEN t.tsv @@ o.query THEN 1 + {own} / (1 + {own})
                         ELSE {codes} / (1 + {codes}) END AS score,
-                   CASE WHEN t.tsv @@ o.query THEN '{MatchedVia.words}'
+                   CASE WHEN t.tsv @@ o.query AND {in_own_language} THEN '{MatchedVia.words}'
                         WHEN t.tsv @@ x.query THEN
                             CASE WHEN {_OWN_LANGUAGE} THEN '{MatchedVia.synonym}' ELSE '{MatchedVia.translation}' END
+                        WHEN t.tsv @@ o.query THEN '{MatchedVia.words}'
                         ELSE '{MatchedVia.category}' END AS via
             FROM {_TEXTS.format(listing="c.listing_id")}
+            ORDER BY score DESC, t.language LIMIT 1
         ) s ON true
-        ORDER BY c.listing_id, s.score DESC, s.language
     """  # noqa: S608 - constants only; values are bound
 
 
-#: The matches among candidates found by producer name.
+#: Browsed `{listings}` (SQL), as matches, and those found by their producer's name.
+_BROWSED = (
+    "SELECT c.*, CAST(NULL AS real) AS score, CAST(NULL AS text) AS matched_language, NULL AS via FROM ({listings}) c"
+)
 _BY_PRODUCER = (
-    f"SELECT c.*, CAST(0 AS real) AS score, CAST(NULL AS text) AS matched_language, '{MatchedVia.producer}' AS via"  # noqa: S608
-    " FROM c"
+    "SELECT c.*, CAST(0 AS real) AS score, CAST(NULL AS text) AS matched_language,"  # noqa: S608 - constants only
+    f" '{MatchedVia.producer}' AS via FROM ({{listings}}) c"
 )
 
 

@@ -25,6 +25,20 @@ from search.vocabulary import Concept
 #: Runs of up to this many words are looked up as one term (`miel de acacia`).
 LONGEST_TERM = 3
 
+
+def _folded(term: str) -> str:
+    """SQL of a term as compared with a query's words written the same: no accents, lower case."""
+    return f"lower(unaccent({term}))"
+
+
+def _stemmed(config: str, term: str) -> str:
+    """SQL of a term's words as its language's configuration stems them, in the term's order."""
+    return (
+        f"array_to_string(ARRAY(SELECT lexeme FROM unnest(to_tsvector(CAST({config} AS regconfig), {term}))"  # noqa: S608
+        " ORDER BY positions[1]), ' ')"
+    )
+
+
 _GIVEN = "SELECT c FROM jsonb_array_elements(CAST(CAST(:concepts AS text) AS jsonb)) AS c"
 #: Loading concepts (`load_parameters`) is these two statements: the terms of the given concepts added by
 #: the same hub (or the platform's, with `:hub_id` NULL) are replaced, what others added is kept.
@@ -44,11 +58,8 @@ concepts AS (
     ON CONFLICT (id) DO UPDATE SET hs = EXCLUDED.hs, cpv = EXCLUDED.cpv
 )
 INSERT INTO search.concept_term (concept_id, language, term, position, hub_id, folded, stemmed)
-SELECT given.c->>'id', l.key, t.term, t.position - 1, CAST(:hub_id AS uuid), lower(unaccent(t.term)),
-       array_to_string(ARRAY(
-           SELECT lexeme FROM unnest(to_tsvector(
-               CAST(coalesce(CAST(CAST(:configs AS text) AS jsonb)->>l.key, 'search.simple') AS regconfig), t.term))
-           ORDER BY positions[1]), ' ')
+SELECT given.c->>'id', l.key, t.term, t.position - 1, CAST(:hub_id AS uuid), {_folded("t.term")},
+       {_stemmed("coalesce(CAST(CAST(:configs AS text) AS jsonb)->>l.key, 'search.simple')", "t.term")}
 FROM given, jsonb_each(given.c->'terms') AS l, jsonb_array_elements_text(l.value) WITH ORDINALITY AS t(term, position)
 ON CONFLICT DO NOTHING
 """,  # noqa: S608 - constants only; values are bound
@@ -64,13 +75,16 @@ def load_parameters(concepts: Sequence[Concept], configs: dict[str, str], hub_id
     }
 
 
+#: The codes of a concept `c` it owns: those no other concept has, but its variants (`acacia_honey` and
+#: `linden_honey` for `honey`). Only they match listings by classification: HS 0809 is apricots, cherries
+#: and plums alike, CPV 03221000 every vegetable, and `plums` is not to find cherries.
+_OWNED = """ARRAY(SELECT k FROM unnest({codes}) AS k WHERE NOT EXISTS (
+    SELECT FROM search.concept o WHERE k = ANY(o.{scheme}) AND o.id <> c.id AND o.id NOT LIKE '%\\_' || c.id))"""
+
 #: A query's runs of words -> the concepts they name, with each concept's codes and terms per language.
-LOOKUP = """
+LOOKUP = f"""
 WITH k AS (
-    SELECT g.start, g.length, lower(unaccent(g.gram)) AS folded,
-           array_to_string(ARRAY(
-               SELECT lexeme FROM unnest(to_tsvector(CAST(:config AS regconfig), g.gram)) ORDER BY positions[1]), ' '
-           ) AS stemmed
+    SELECT g.start, g.length, {_folded("g.gram")} AS folded, {_stemmed(":config", "g.gram")} AS stemmed
     FROM unnest(CAST(:starts AS int[]), CAST(:lengths AS int[]), CAST(:grams AS text[])) AS g(start, length, gram)
 ),
 hits AS (
@@ -79,12 +93,25 @@ hits AS (
       ON t.folded = k.folded OR (t.stemmed = k.stemmed AND k.stemmed <> '' AND t.language = :language)
     GROUP BY 1, 2, 3
 )
-SELECT h.start, h.length, h.concept_id, h.own, c.hs, c.cpv,
+SELECT h.start, h.length, h.concept_id, h.own, {_OWNED.format(codes="c.hs", scheme="hs")},
+       {_OWNED.format(codes="c.cpv", scheme="cpv")},
        (SELECT json_object_agg(language, terms)::text FROM (
            SELECT language, json_agg(term ORDER BY position) AS terms FROM search.concept_term
            WHERE concept_id = h.concept_id GROUP BY language) x) AS terms
 FROM hits h JOIN search.concept c ON c.id = h.concept_id
-"""
+"""  # noqa: S608 - constants only; values are bound
+
+#: A hub's terms for one concept in one language, after the terms it has there (`:terms`, text[]).
+ADD_TERMS = f"""
+INSERT INTO search.concept_term (concept_id, language, term, position, hub_id, folded, stemmed)
+SELECT CAST(:concept_id AS text), CAST(:language AS text), t.term, coalesce(
+           (SELECT max(position) + 1 FROM search.concept_term
+            WHERE concept_id = CAST(:concept_id AS text) AND language = CAST(:language AS text)),
+           0) + t.n - 1,
+       CAST(:hub_id AS uuid), {_folded("t.term")}, {_stemmed(":config", "t.term")}
+FROM unnest(CAST(:terms AS text[])) WITH ORDINALITY AS t(term, n)
+ON CONFLICT DO NOTHING
+"""  # noqa: S608 - constants only; values are bound
 
 
 def lookup_parameters(query_words: Sequence[str], language: str, config: str) -> dict[str, Any]:

@@ -23,7 +23,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from kernel.db import transaction
 from marketplace.api import ListingText
 from search.document import SearchDocument
-from search.engines.base import CLASSIFICATION_FACET_DIGITS, PriceRange, SearchEngine, SearchQuery, SearchResult, Sort
+from search.engines.base import (
+    CLASSIFICATION_FACET_DIGITS,
+    MatchedVia,
+    PriceRange,
+    SearchEngine,
+    SearchQuery,
+    SearchResult,
+    Sort,
+)
 from tests.factories.search_catalog import PRODUCERS, by_title, catalog, containing, listings, product_of
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -55,6 +63,12 @@ async def found(engine: SearchEngine, sessions: Sessions, text: str = "", **fiel
     ids = hit_ids(result)
     assert result.total == len(ids), "a page holding every match must hold `total` hits"
     return ids
+
+
+async def found_by_words(engine: SearchEngine, sessions: Sessions, text: str) -> set[uuid.UUID]:
+    """The matches of the query's own words (not of what the vocabulary adds)."""
+    result = await search(engine, sessions, text)
+    return {hit.document.id for hit in result.hits if hit.matched_via in (None, MatchedVia.words)}
 
 
 def hit_ids(result: SearchResult) -> list[uuid.UUID]:
@@ -138,7 +152,9 @@ def cases(*items: Case) -> list[Any]:
 
 
 TOMATO = ("tomatoes", "tomato_passata")
-CHEESE = ("cheese", "goat_cheese")
+#: Cheese, and what says cheese in its title in another language: the vocabulary knows `Käse` is cheese,
+#: and `Pierogi with potato and cheese` is found by it as a buyer would want.
+CHEESE = ("cheese", "goat_cheese", "pierogi")
 HONEY = ("linden_honey", "buckwheat_honey", "wildflower_honey")
 #: French `pomme(s)` is in apples, apple juice and `pommes de terre` (potatoes, pierogi).
 POMME = ("apples", "apple_juice", "potatoes", "pierogi")
@@ -342,8 +358,10 @@ async def test_every_word_must_match_when_the_query_has_several_words(
     search_engine: SearchEngine, sessions: Sessions, narrow: str, broad: str, language: str, excluded: str
 ) -> None:
     await load(search_engine, sessions)
-    narrow_hits = set(await found(search_engine, sessions, narrow))
-    broad_hits = set(await found(search_engine, sessions, broad))
+    # Words only: a run of words naming a concept (`vin rouge`, red wine) also finds its other names,
+    # which the broader word (`rouge`, red) does not.
+    narrow_hits = await found_by_words(search_engine, sessions, narrow)
+    broad_hits = await found_by_words(search_engine, sessions, broad)
     both = {
         d.id for d in listings(language=language) if all(containing([w], language) >= {d.id} for w in narrow.split())
     }
@@ -636,7 +654,7 @@ async def test_no_price_bucket_counts_are_returned_when_none_are_asked(
     await load(search_engine, sessions)
     result = await search(search_engine, sessions, "honey")
     assert result.price_buckets == []
-    assert result.total == len(containing(["honey"]))
+    assert containing(["honey"]) <= set(hit_ids(result))
 
 
 # --- sorting and pagination ------------------------------------------------------------
