@@ -263,7 +263,7 @@ class PostgresEngine:
         filters = _filters(query, params)
         if understood is not None:
             params.update(
-                queries=msgspec.json.encode(understood.parameters).decode(),
+                **understood.text_queries()[1],
                 loose=understood.loose,
                 names=understood.names,
                 lang=primary(query.language),
@@ -294,10 +294,10 @@ class PostgresEngine:
         if not total_exact and understood is not None and query.sort is not Sort.relevance:
             # Words ordered by a column: the page comes from every match, not only the counted ones (an
             # index walk in that order stops after the page).
-            exact = f"""{matching} AND {_LOOSE} AND EXISTS ({_TEXT_MATCH})
+            exact = f"""{matching} AND {_LOOSE} AND EXISTS (SELECT FROM {_texts(understood, "d.listing_id")})
                 ORDER BY {_COLUMN_ORDER[query.sort]} LIMIT :limit OFFSET :offset"""
             page = f"""
-                WITH {_QUERIES}, m AS MATERIALIZED ({_scored(understood, exact)})
+                WITH m AS MATERIALIZED ({_scored(understood, exact)})
                 SELECT {_page(_ORDER[query.sort], "")}
             """
             [(hits,)] = await _fetch(session, page, params)
@@ -331,7 +331,7 @@ class PostgresEngine:
     async def _matches(self, session: AsyncSession, query: SearchQuery, params: dict[str, Any], matches: str) -> Any:
         """The row of the count, page and facets of `matches` (SQL, at most the count and one more)."""
         statement = f"""
-            WITH {_QUERIES + "," if "queries" in params else ""} m AS MATERIALIZED ({matches})
+            WITH m AS MATERIALIZED ({matches})
             SELECT (SELECT count(*) FROM m) AS total,
                    {_page(_ORDER[query.sort], "LIMIT :limit OFFSET :offset")} AS hits
                    {_counts(query, params)}
@@ -512,18 +512,18 @@ _LOOSE = "d.tsv @@ CAST(:loose AS tsquery)"
 #: Candidates by the producer's name: the name matches a word of the query, and name and texts together
 #: match the whole query.
 _BY_NAME = "d.name_tsv @@ CAST(:names AS tsquery) AND d.tsv || d.name_tsv @@ CAST(:loose AS tsquery)"
-#: The query's tsqueries by key (`Understood.parameters`), each parsed once per statement.
-_QUERIES = """q AS MATERIALIZED (
-    SELECT key, CAST(value AS tsquery) AS query FROM jsonb_each_text(CAST(CAST(:queries AS text) AS jsonb))
-    WHERE value <> '')"""
-#: A listing's texts (`t`, of the listing `{listing}`) with what they match: their own words as their
-#: configuration parses them (`o`), the named concepts' terms in their language (`x`), the codes (`k`).
-_TEXTS = """search.listing_text t
-    LEFT JOIN q o ON o.key = 'own:' || t.config
-    LEFT JOIN q x ON x.key = 'translated:' || split_part(t.language, '-', 1)
-    LEFT JOIN q k ON k.key = 'codes'
-    WHERE t.listing_id = {listing} AND (t.tsv @@ o.query OR t.tsv @@ x.query OR t.tsv @@ k.query)"""
-_TEXT_MATCH = f"SELECT FROM {_TEXTS.format(listing='d.listing_id')}"
+
+
+def _texts(understood: Understood, listing: str) -> str:
+    """SQL (FROM and WHERE) of a listing's texts `t` (of the listing `listing`, SQL) that match the query,
+    each with what it is matched with (`q`: `Understood.text_queries`)."""
+    queries, _ = understood.text_queries()
+    # OFFSET 0 keeps the row a row: inlined, each of the ranking's mentions of `q.o` would choose its
+    # configuration's query again.
+    return f"""search.listing_text t, LATERAL ({queries} OFFSET 0) q
+        WHERE t.listing_id = {listing} AND (t.tsv @@ q.o OR t.tsv @@ q.x OR t.tsv @@ q.k)"""
+
+
 #: How a match is told in `Hit.matched_via`; those by the vocabulary name the term (`Hit.matched_term`).
 _BY_VOCABULARY = {MatchedVia.translation, MatchedVia.synonym, MatchedVia.category}
 _OWN_LANGUAGE = "split_part(t.language, '-', 1) = :lang"
@@ -539,7 +539,7 @@ def _scored(understood: Understood, listings: str) -> str:
     another language's word for it, or a synonym); the query's words in a text of another language (1 to
     2: `mett`, Estonian for honey, is no Italian `mette`); a concept's code alone (below 1); within
     each, by `ts_rank`."""
-    own, translated, codes = (f"ts_rank('{WEIGHTS}', t.tsv, {q}.query)" for q in "oxk")
+    own, translated, codes = (f"ts_rank('{WEIGHTS}', t.tsv, q.{query})" for query in "oxk")
     in_own_language = f"({_OWN_LANGUAGE} OR :lang = '')"
     # Each listing's best text, found as its texts are joined: listings are matched (and counted) as the
     # index finds them, and the walk stops after the count.
@@ -547,16 +547,16 @@ def _scored(understood: Understood, listings: str) -> str:
         SELECT c.*, s.score, s.language AS matched_language, s.via
         FROM ({listings}) c JOIN LATERAL (
             SELECT t.language,
-                   CASE WHEN t.tsv @@ o.query AND {in_own_language} THEN 3 + {own}
-                        WHEN t.tsv @@ x.query THEN 2 + {translated} / (1 + {translated})
-                        WHEN t.tsv @@ o.query THEN 1 + {own} / (1 + {own})
+                   CASE WHEN t.tsv @@ q.o AND {in_own_language} THEN 3 + {own}
+                        WHEN t.tsv @@ q.x THEN 2 + {translated} / (1 + {translated})
+                        WHEN t.tsv @@ q.o THEN 1 + {own} / (1 + {own})
                         ELSE {codes} / (1 + {codes}) END AS score,
-                   CASE WHEN t.tsv @@ o.query AND {in_own_language} THEN '{MatchedVia.words}'
-                        WHEN t.tsv @@ x.query THEN
+                   CASE WHEN t.tsv @@ q.o AND {in_own_language} THEN '{MatchedVia.words}'
+                        WHEN t.tsv @@ q.x THEN
                             CASE WHEN {_OWN_LANGUAGE} THEN '{MatchedVia.synonym}' ELSE '{MatchedVia.translation}' END
-                        WHEN t.tsv @@ o.query THEN '{MatchedVia.words}'
+                        WHEN t.tsv @@ q.o THEN '{MatchedVia.words}'
                         ELSE '{MatchedVia.category}' END AS via
-            FROM {_TEXTS.format(listing="c.listing_id")}
+            FROM {_texts(understood, "c.listing_id")}
             ORDER BY score DESC, t.language LIMIT 1
         ) s ON true
     """  # noqa: S608 - constants only; values are bound

@@ -20,6 +20,7 @@ from typing import Any
 import msgspec
 
 from search.analysis import LEMMATISED, lemma
+from search.document import words
 from search.vocabulary import Concept
 
 #: Runs of up to this many words are looked up as one term (`miel de acacia`).
@@ -27,7 +28,8 @@ LONGEST_TERM = 3
 
 
 def _folded(term: str) -> str:
-    """SQL of a term as compared with a query's words written the same: no accents, lower case."""
+    """SQL of a term's words (`term_words`) as compared with a query's words written the same: no accents,
+    lower case."""
     return f"lower(unaccent({term}))"
 
 
@@ -55,21 +57,38 @@ concepts AS (
     SELECT c->>'id', CAST(:hub_id AS uuid), ARRAY(SELECT jsonb_array_elements_text(c->'hs')),
            ARRAY(SELECT jsonb_array_elements_text(c->'cpv'))
     FROM given
+    -- Whoever created a concept keeps its codes: neither another hub nor a reload of the starter changes them.
     ON CONFLICT (id) DO UPDATE SET hs = EXCLUDED.hs, cpv = EXCLUDED.cpv
+    WHERE old.hub_id IS NOT DISTINCT FROM EXCLUDED.hub_id
 )
 INSERT INTO search.concept_term (concept_id, language, term, position, hub_id, folded, stemmed)
-SELECT given.c->>'id', l.key, t.term, t.position - 1, CAST(:hub_id AS uuid), {_folded("t.term")},
-       {_stemmed("coalesce(CAST(CAST(:configs AS text) AS jsonb)->>l.key, 'search.simple')", "t.term")}
-FROM given, jsonb_each(given.c->'terms') AS l, jsonb_array_elements_text(l.value) WITH ORDINALITY AS t(term, position)
+SELECT given.c->>'id', l.key, t.pair->>0, t.position - 1, CAST(:hub_id AS uuid), {_folded("t.pair->>1")},
+       {_stemmed("coalesce(CAST(CAST(:configs AS text) AS jsonb)->>l.key, 'search.simple')", "t.pair->>1")}
+FROM given, jsonb_each(given.c->'terms') AS l, jsonb_array_elements(l.value) WITH ORDINALITY AS t(pair, position)
 ON CONFLICT DO NOTHING
 """,  # noqa: S608 - constants only; values are bound
 )
 
 
+def term_words(term: str) -> str:
+    """A term as a query's words are compared with it: its words, without punctuation (`miel d'abeille` is
+    `miel d abeille`, `pszenno-żytni` is `pszenno żytni`), as `search.document.words` reads a query."""
+    return " ".join(words(term))
+
+
 def load_parameters(concepts: Sequence[Concept], configs: dict[str, str], hub_id: str | None = None) -> dict[str, Any]:
-    """The parameters of `LOAD` for these concepts."""
+    """The parameters of `LOAD` for these concepts: each term with its words (`term_words`)."""
+    given = [
+        {
+            "id": c.id,
+            "hs": c.hs,
+            "cpv": c.cpv,
+            "terms": {language: [[t, term_words(t)] for t in terms] for language, terms in c.terms.items()},
+        }
+        for c in concepts
+    ]
     return {
-        "concepts": msgspec.json.encode(concepts).decode(),
+        "concepts": msgspec.json.encode(given).decode(),
         "configs": msgspec.json.encode(configs).decode(),
         "hub_id": hub_id,
     }
@@ -108,8 +127,8 @@ SELECT CAST(:concept_id AS text), CAST(:language AS text), t.term, coalesce(
            (SELECT max(position) + 1 FROM search.concept_term
             WHERE concept_id = CAST(:concept_id AS text) AND language = CAST(:language AS text)),
            0) + t.n - 1,
-       CAST(:hub_id AS uuid), {_folded("t.term")}, {_stemmed(":config", "t.term")}
-FROM unnest(CAST(:terms AS text[])) WITH ORDINALITY AS t(term, n)
+       CAST(:hub_id AS uuid), {_folded("t.words")}, {_stemmed(":config", "t.words")}
+FROM unnest(CAST(:terms AS text[]), CAST(:term_words AS text[])) WITH ORDINALITY AS t(term, words, n)
 ON CONFLICT DO NOTHING
 """  # noqa: S608 - constants only; values are bound
 

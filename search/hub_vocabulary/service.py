@@ -23,17 +23,19 @@ from marketplace import api
 from search.document import words
 from search.engines.postgres import load_vocabulary_statements
 from search.engines.postgres_understanding import config_of
-from search.engines.postgres_vocabulary import ADD_TERMS
+from search.engines.postgres_vocabulary import ADD_TERMS, term_words
 from search.hub_vocabulary.schemas import ConceptCreate, ConceptRead, TermRead, TermsAdd
 from search.vocabulary import Concept
 
 MAX_TERM = 120
 MAX_TERMS = 20
+MAX_CODES = 10
+MAX_LANGUAGES = 40
 #: Concepts listed for one lookup: a word names a handful, never hundreds.
 MAX_FOUND = 50
 _CONCEPT_ID = re.compile(r"[a-z][a-z0-9_]{2,79}")
-_HS = re.compile(r"\d{4}(\d{2})?")
-_CPV = re.compile(r"(\d{8})(-\d)?")
+_HS = re.compile(r"(\d{4}(?:\d{2})?)", re.ASCII)
+_CPV = re.compile(r"(\d{8})(?:-\d)?", re.ASCII)
 
 _CONCEPTS = """
 SELECT c.id, c.hub_id, c.hs, c.cpv,
@@ -79,6 +81,7 @@ class HubVocabulary:
                 "concept_id": concept_id,
                 "language": language,
                 "terms": terms,
+                "term_words": [term_words(t) for t in terms],
                 "hub_id": hub_id,
                 "config": config_of(language),
             },
@@ -88,9 +91,18 @@ class HubVocabulary:
     async def create(self, principal: Principal, hub_id: uuid.UUID, data: ConceptCreate) -> ConceptRead:
         await api.require_hub_coordinator(self.session, principal, hub_id)
         problems = FieldProblems()
+        for field, given in (("hs", data.hs), ("cpv", data.cpv)):
+            if len(given) > MAX_CODES:
+                problems.add(field, f"give at most {MAX_CODES} codes")
+        if len(data.terms) > MAX_LANGUAGES:
+            problems.add("terms", f"give terms in at most {MAX_LANGUAGES} languages at a time")
         if not _CONCEPT_ID.fullmatch(data.id):
             problems.add("id", "use 3 to 80 lower-case letters, digits and underscores, starting with a letter")
-        hs = [code for index, code in enumerate(data.hs) if _code(problems, _HS, code, f"hs[{index}]", "4 or 6 digits")]
+        hs = [
+            match.group(1)
+            for index, code in enumerate(data.hs)
+            if (match := _code(problems, _HS, code, f"hs[{index}]", "4 or 6 digits"))
+        ]
         cpv = [
             match.group(1)
             for index, code in enumerate(data.cpv)
@@ -110,13 +122,18 @@ class HubVocabulary:
         concept = Concept(id=data.id, hs=hs, cpv=cpv, terms=terms)
         for statement, parameters in load_vocabulary_statements([concept], hub_id=str(hub_id)):
             await self.session.execute(text(statement), parameters)
-        return await self._existing(data.id)
+        created = await self._existing(data.id)
+        if created.hub_id != hub_id:  # created meanwhile by someone else: nothing of ours is kept
+            raise Conflict(f"a concept named {data.id!r} exists: add terms to it instead")
+        return created
 
     async def remove_term(
         self, principal: Principal, hub_id: uuid.UUID, concept_id: str, language: str, term: str
     ) -> None:
         """Take back a term the hub added; a hub's concept goes when its last term does."""
         await api.require_hub_coordinator(self.session, principal, hub_id)
+        language = _language(language, "path:language")
+        term = " ".join(term.split())
         removed = await self.session.execute(
             text(
                 "DELETE FROM search.concept_term WHERE concept_id = :concept_id AND language = :language"
@@ -169,6 +186,8 @@ def _terms(values: list[str], field: str) -> list[str]:
         term = " ".join(value.split())
         if not words(term):
             problems.add(f"{field}[{index}]", "a term needs at least one letter or digit")
+        elif "/" in term:
+            problems.add(f"{field}[{index}]", "write a term without `/`: give each word as a term of its own")
         elif len(term) > MAX_TERM:
             problems.add(f"{field}[{index}]", f"a term is at most {MAX_TERM} characters")
         elif term not in kept:

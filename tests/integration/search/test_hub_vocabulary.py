@@ -48,6 +48,11 @@ async def test_a_coordinators_word_finds_the_goods_from_the_next_search_on_and_g
     assert await searched(client, market, "Bienengold") == []
     [honey] = (await client.get(vocabulary(market), params={"term": "MIOD"}, headers=market.coordinator.headers)).json()
     assert honey["id"] == "honey"
+    # A term is its words: punctuation inside it is no obstacle (`miel d'abeille`, `miel d abeille`).
+    by_phrase = await client.get(
+        vocabulary(market), params={"term": "Miel d abeille"}, headers=market.coordinator.headers
+    )
+    assert [concept["id"] for concept in by_phrase.json()] == ["honey"]
     assert {"language": "de", "term": "Honig", "hub_id": None} in honey["terms"]
 
     added = await client.post(
@@ -118,14 +123,18 @@ async def test_a_hub_creates_a_concept_the_vocabulary_lacks_and_cannot_take_an_e
         vocabulary(market),
         json={
             "id": "korbacik",
-            "hs": ["0406"],
+            "hs": [" 0406 "],
             "cpv": ["15540000-5"],
             "terms": {"pl": ["korbacik", "korbaczyki"]},
         },
         headers=market.coordinator.headers,
     )
     assert created.status_code == 201, created.text
-    assert (created.json()["hub_id"], created.json()["cpv"]) == (market.hub["id"], ["15540000"])
+    assert (created.json()["hub_id"], created.json()["hs"], created.json()["cpv"]) == (
+        market.hub["id"],
+        ["0406"],
+        ["15540000"],
+    )
     taken = await client.post(
         vocabulary(market), json={"id": "honey", "terms": {"de": ["Honig"]}}, headers=market.coordinator.headers
     )

@@ -105,6 +105,8 @@ async def search(engine: SearchEngine, sessions: Sessions, text: str, **fields: 
 
 @pytest.fixture
 async def engine(search_engine: SearchEngine, sessions: Sessions) -> SearchEngine:
+    if search_engine.name == "meilisearch":
+        pytest.skip("the vocabulary, lemmas and compound parts are the PostgreSQL engine's (README: Engines)")
     async with transaction(sessions) as session:
         await search_engine.upsert(session, list(CATALOG.values()))
     return search_engine
@@ -202,3 +204,12 @@ async def test_a_query_naming_the_producer_finds_what_it_sells(engine: SearchEng
         "Kerzen aus Bienenwachs", "Leinentücher", "Spreewälder Gurken"
     )
     assert {hit.matched_via for hit in result.hits} == {MatchedVia.producer}
+
+
+@pytest.mark.parametrize("query", ["lady", "predstavitelji"])
+async def test_a_word_whose_dictionary_form_is_no_word_is_searched_as_written(
+    engine: SearchEngine, sessions: Sessions, query: str
+) -> None:
+    # simplemma's Slovenian lemmas of these are `lady!` and `!predstavitelj`: query syntax, were they used.
+    result = await search(engine, sessions, query, language="sl")
+    assert (result.total, result.hits) == (0, [])
