@@ -265,6 +265,7 @@ class PostgresEngine:
             params.update(
                 **understood.text_queries()[1],
                 loose=understood.loose,
+                loose_words=understood.loose_words,
                 names=understood.names,
                 lang=primary(query.language),
             )
@@ -281,7 +282,13 @@ class PostgresEngine:
             browsed = f"{matching} ORDER BY {_COLUMN_ORDER[query.sort]} LIMIT :candidates"
             row = await self._matches(session, query, params, _BROWSED.format(listings=browsed))
         else:
-            scored = f"{_scored(understood, f'{matching} AND {_LOOSE}')} LIMIT :candidates"
+            # The query's own words first, then what only the vocabulary adds, so a common word's own
+            # matches are counted (and ranked) before its translations, and the translations' index scan
+            # is not even begun when the words fill the count (Limit over Append stops pulling).
+            candidates = f"({matching} AND {_WORDS})"
+            if understood.loose != understood.loose_words:
+                candidates += f" UNION ALL ({matching} AND {_LOOSE} AND NOT {_WORDS})"
+            scored = f"{_scored(understood, candidates)} LIMIT :candidates"
             row = await self._matches(session, query, params, scored)
             if row["total"] == 0:
                 # No text matches: the query may name a producer (`Lausitzer Honig`), alone or with words
@@ -509,6 +516,7 @@ _ORDER = {
 #: The same orders on the documents' columns alone (browsing by relevance lists the newest first).
 _COLUMN_ORDER = {**_ORDER, Sort.relevance: _ORDER[Sort.newest]}
 _LOOSE = "d.tsv @@ CAST(:loose AS tsquery)"
+_WORDS = "d.tsv @@ CAST(:loose_words AS tsquery)"
 #: Candidates by the producer's name: the name matches a word of the query, and name and texts together
 #: match the whole query.
 _BY_NAME = "d.name_tsv @@ CAST(:names AS tsquery) AND d.tsv || d.name_tsv @@ CAST(:loose AS tsquery)"

@@ -75,6 +75,9 @@ class Understood(msgspec.Struct, frozen=True, kw_only=True):
     """The classification codes of the one concept the whole query names (a category match)."""
     loose: str
     """Any configuration's parse and any language's terms, or the codes: the candidates, on `d.tsv`."""
+    loose_words: str
+    """The words alone, as any configuration parses them: the candidates walked first (`loose` less
+    these is walked only when they are too few to count)."""
     names: str
     """Any of the words, for producer names (`d.name_tsv`)."""
     named: list[list[Concept]]
@@ -211,12 +214,14 @@ def understood_from(parsed: dict[str, str], segments: list[Segment]) -> Understo
             for i in kept
         ]
     )
+    loose_words = conjunction([either(*(segment(i, c) for c in CONFIGS)) for i in kept])
     codes = parsed.get("codes", "")
     return Understood(
         own={config: conjunction([segment(i, config) for i in indexes]) for config in CONFIGS},
         translated=translated,
         codes=codes,
         loose=either(loose, codes),
+        loose_words=loose_words,
         names=parsed.get("names", ""),
         named=[concepts for _, concepts in segments if concepts],
         highlight_words=either(parsed.get("highlight", ""), prefix_query),
