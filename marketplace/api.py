@@ -83,6 +83,7 @@ __all__ = [
     "bootstrap_platform_admin",
     "buying_jurisdiction",
     "catalog_language",
+    "category_name",
     "check_eligibility",
     "check_hub_coordinator",
     "classification_name",
@@ -126,6 +127,7 @@ ClassificationScheme = classification.Scheme
 #: A classification code's name in a language (None for a code without one), every named code by
 #: name, and a code as people write it (`marketplace.catalog.classification_names`).
 classification_name = classification_names.name_of
+category_name = classification_names.category_name
 named_classifications = classification_names.named_codes
 shown_classification = classification_names.shown_code
 Unit = units.Unit

@@ -31,7 +31,13 @@ from kernel.auth import Principal
 from kernel.errors import InvalidInput, NotFound
 from kernel.numbers import parse_number
 from kernel.storage import FileStorage
-from marketplace.api import ProducerProfile, classification_name, producer_profiles, shown_classification
+from marketplace.api import (
+    ProducerProfile,
+    category_name,
+    classification_name,
+    producer_profiles,
+    shown_classification,
+)
 from marketplace.catalog.classification import digits as digits_of
 from marketplace.catalog.photos import ListingPhotoService
 from marketplace.catalog.schemas import ListingEligibility, ListingRead, PhotoRead, Quote
@@ -389,13 +395,16 @@ def search_view(found: SearchPage | None, asked: SearchRequest, reader: Reader, 
 
 
 def _named_groups(hits: Iterable[ListingHit], reader: Reader) -> dict[str, list[str]]:
-    """The names of the results' classification codes (those that have one), by the digits the
-    category facet groups them by."""
+    """The names of the categories the facet groups the results' codes by (the HS chapter or CPV division
+    of their first digits: `04`, "Dairy, eggs and honey"), else of the codes themselves."""
     names: dict[str, set[str]] = {}
     for hit in hits:
-        name = classification_name(hit.classification_scheme, hit.classification_code, reader.language)
+        group = digits_of(hit.classification_code)[:CLASSIFICATION_FACET_DIGITS]
+        name = category_name(hit.classification_scheme, group, reader.language) or classification_name(
+            hit.classification_scheme, hit.classification_code, reader.language
+        )
         if name:
-            names.setdefault(digits_of(hit.classification_code)[:CLASSIFICATION_FACET_DIGITS], set()).add(name)
+            names.setdefault(group, set()).add(name)
     return {digits: sorted(found, key=str.casefold) for digits, found in names.items()}
 
 

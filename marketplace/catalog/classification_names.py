@@ -8,13 +8,20 @@ bread, honey, cheese, vegetables, meat, preserves, herbs and tea, drinks, wood a
 catering, cleaning, printing. A code that is not listed is just as valid (`classification.normalise`
 is the rule); it only has no name to show. Add codes here when producers need them, with a name in
 each language.
+
+A code without a name of its own is called by its category (`category_name`): the HS heading or
+chapter, the CPV group or division it falls in, named in 18 languages in `category_names.jsonl` (one
+category per line, short everyday names a buyer understands: `04` is "Dairy, eggs and honey").
 """
 
 from __future__ import annotations
 
 import functools
 import unicodedata
+from importlib.resources import files
 from typing import NamedTuple
+
+import msgspec
 
 from marketplace.catalog.classification import Scheme, digits, normalise
 
@@ -149,13 +156,43 @@ def _language(tag: str) -> str:
 
 
 def name_of(scheme: Scheme | str, code: str, language: str) -> str | None:
-    """The name of a code in `language` (a BCP 47 tag; English for a language it is not named in),
-    or None when the code has no name here (or `scheme` is none we know)."""
+    """The name of a code in `language` (a BCP 47 tag; English for a language it is not named in), else
+    of its category (`category_name`), or None when neither is named (or `scheme` is none we know)."""
     try:
         named = _BY_CODE.get(_key(Scheme(scheme), code))
     except ValueError:
         return None
-    return named.names[_language(language)] if named is not None else None
+    return named.names[_language(language)] if named is not None else category_name(scheme, code, language)
+
+
+class _Category(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    scheme: Scheme
+    code: str
+    """The category's digits: an HS chapter (2) or heading (4), a CPV division (2) or group (3)."""
+    names: dict[str, str]
+
+
+@functools.cache
+def _categories() -> dict[tuple[Scheme, str], dict[str, str]]:
+    lines = files(__package__).joinpath("category_names.jsonl").read_bytes().splitlines()
+    categories = (msgspec.json.decode(line, type=_Category) for line in lines if line.strip())
+    return {(category.scheme, category.code): category.names for category in categories}
+
+
+def category_name(scheme: Scheme | str, code: str, language: str) -> str | None:
+    """The name of the narrowest named category holding `code` (its first digits are enough: `04` names
+    HS chapter 4): the HS heading, else the chapter; the CPV group, else the division. In `language`'s
+    primary subtag, else English; None when none is named."""
+    try:
+        known = Scheme(scheme)
+    except ValueError:
+        return None
+    found = digits(code)
+    for width in (4, 2) if known is Scheme.HS else (3, 2):
+        names = _categories().get((known, found[:width])) if len(found) >= width else None
+        if names:
+            return names.get(language.split("-", 1)[0].lower(), names["en"])
+    return None
 
 
 def named_codes(language: str) -> tuple[tuple[Scheme, str, str], ...]:
