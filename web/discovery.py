@@ -48,7 +48,7 @@ from search.document import REFERENCE_CURRENCY
 from search.engines.base import CLASSIFICATION_FACET_DIGITS
 from search.query.schemas import ListingHit, SearchPage
 from search.query.service import ANYWHERE, MAX_RESULT_WINDOW, SearchParams, search_listings
-from web.i18n import language_names
+from web.i18n import language_name, language_names
 from web.mine import my_memberships
 from web.page import Form, Reader, page
 from web.places import place_name
@@ -168,6 +168,9 @@ class Result:
     """The producer's inclusion attributes its hub verified, by name."""
     category: str | None
     """What the goods are, by the name of their classification code (None when it has none)."""
+    found_as: tuple[str, str, str] | None = None
+    """How a listing found through another language's word names the goods: (language tag, the language
+    by name, the word), for "Also found as (Polish): miód"; None when it matched the reader's words."""
 
 
 @dataclass(frozen=True)
@@ -302,6 +305,10 @@ def _result(hit: ListingHit, reader: Reader) -> Result:
     else:
         excerpt = _shortened(hit.description)
     origin = place_name(hit.origin_subdivision or hit.origin_country, reader.language)
+    matched = hit.matched
+    found_as = None
+    if matched and matched.via == "translation" and matched.language and matched.term:
+        found_as = (matched.language, language_name(matched.language, reader.formats.locale), matched.term)
     return Result(
         id=hit.id,
         title=hit.title,
@@ -315,6 +322,7 @@ def _result(hit: ListingHit, reader: Reader) -> Result:
         in_stock=hit.in_stock,
         verified=[reader.gettext(INCLUSION[a]) for a in hit.inclusion if a in INCLUSION],
         category=classification_name(hit.classification_scheme, hit.classification_code, reader.language),
+        found_as=found_as,
     )
 
 

@@ -120,6 +120,20 @@ async def test_german_reader_finds_a_polish_listing_in_english_with_the_price_in
     assert 'id="results"' in found.text
 
 
+async def test_a_listing_found_through_another_languages_word_says_which_word_in_which_language(
+    client: AsyncTestClient[Litestar], catalog: Catalog
+) -> None:
+    found = await client.get("/search", params={"q": "Honig"}, headers=GERMAN)
+
+    assert found.status_code == 200, found.text
+    # The Saxon honey says Honig itself; the Polish buckwheat honey (Polish and English only) is found as
+    # what the vocabulary calls honey in the language of its text that matched.
+    assert "Waldhonig" in titles(found.text)
+    assert "Buckwheat honey" in titles(found.text)
+    said = re.findall(r'Auch gefunden als \((\w+)\): <span lang="(\w+)">(\w+)</span>', found.text)
+    assert said in ([("Polnisch", "pl", "miód")], [("Englisch", "en", "honey")]), said
+
+
 async def test_results_are_only_what_is_delivered_to_the_buyer_unless_they_ask_for_anywhere(
     client: AsyncTestClient[Litestar], catalog: Catalog
 ) -> None:
