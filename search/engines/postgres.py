@@ -121,8 +121,8 @@ class PostgresEngine:
     name = "postgres"
 
     async def prepare(self) -> None:
-        """Nothing to do: migrations 0008 and 0030 created the tables, text search configurations and
-        the aggregate of vectors."""
+        """Nothing to do: migrations 0008, 0030 and 0031 created the tables, text search configurations,
+        the aggregate of vectors and the vocabulary (with the starter concepts)."""
 
     async def close(self) -> None:
         """Nothing to release: the engine uses the caller's sessions."""

@@ -96,9 +96,11 @@ def load_parameters(concepts: Sequence[Concept], configs: dict[str, str], hub_id
 
 #: The codes of a concept `c` it owns: those no other concept has, but its variants (`acacia_honey` and
 #: `linden_honey` for `honey`). Only they match listings by classification: HS 0809 is apricots, cherries
-#: and plums alike, CPV 03221000 every vegetable, and `plums` is not to find cherries.
+#: and plums alike, CPV 03221000 every vegetable, and `plums` is not to find cherries. Only the platform's
+#: concepts take a code from another: a hub's concept with HS 0409 does not take it from honey.
 _OWNED = """ARRAY(SELECT k FROM unnest({codes}) AS k WHERE NOT EXISTS (
-    SELECT FROM search.concept o WHERE k = ANY(o.{scheme}) AND o.id <> c.id AND o.id NOT LIKE '%\\_' || c.id))"""
+    SELECT FROM search.concept o
+    WHERE k = ANY(o.{scheme}) AND o.id <> c.id AND o.id NOT LIKE '%\\_' || c.id AND o.hub_id IS NULL))"""
 
 #: A query's runs of words -> the concepts they name, with each concept's codes and terms per language.
 LOOKUP = f"""

@@ -14,12 +14,15 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kernel.db import transaction
 from marketplace.api import ListingText
 from search.document import SearchDocument
 from search.engines.base import MatchedVia, SearchEngine, SearchQuery, SearchResult
+from search.engines.postgres import load_vocabulary_statements
+from search.vocabulary import Concept
 
 Sessions = async_sessionmaker[AsyncSession]
 NAMESPACE = uuid.UUID("0b6f3e1c-7a2d-4c55-9e1b-5d8a2f4c6e01")
@@ -213,3 +216,16 @@ async def test_a_word_whose_dictionary_form_is_no_word_is_searched_as_written(
     # simplemma's Slovenian lemmas of these are `lady!` and `!predstavitelj`: query syntax, were they used.
     result = await search(engine, sessions, query, language="sl")
     assert (result.total, result.hits) == (0, [])
+
+
+async def test_a_hubs_concept_sharing_a_code_does_not_take_it_from_the_platforms(
+    engine: SearchEngine, sessions: Sessions
+) -> None:
+    # A hub's own honey product under HS 0409: honey still owns the code, so honeydew is still honey.
+    gift_box = Concept(id="hub_honey_gift_box", hs=["0409"], cpv=[], terms={"de": ["Honiggeschenk"]})
+    async with transaction(sessions) as session:
+        for statement, parameters in load_vocabulary_statements([gift_box], hub_id=str(uuid.uuid4())):
+            await session.execute(text(statement), parameters)
+    result = await search(engine, sessions, "Honig", language="de")
+    [honeydew] = [hit for hit in result.hits if title_of(hit.document.id) == "Miellat de sapin des Vosges"]
+    assert honeydew.matched_via is MatchedVia.category
