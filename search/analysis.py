@@ -68,12 +68,16 @@ class _MappedTries:
     @functools.cache  # noqa: B019 - one instance for the process's lifetime
     def get_dictionary(self, lang: str) -> Mapping[str, str]:
         path = _CACHE / f"{lang}.dic"
-        if not path.exists():
-            # Built aside and moved into place whole: a server and a worker may build one at once.
-            _CACHE.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryDirectory(dir=_CACHE) as building:
-                TrieDictionaryFactory(disk_cache_dir=building).get_dictionary(lang)
-                os.replace(Path(building) / f"{lang}.dic", path)
+        try:
+            if not path.exists():
+                # Built aside and moved into place whole: a server and a worker may build one at once.
+                _CACHE.mkdir(parents=True, exist_ok=True)
+                with tempfile.TemporaryDirectory(dir=_CACHE) as building:
+                    TrieDictionaryFactory(disk_cache_dir=building).get_dictionary(lang)
+                    os.replace(Path(building) / f"{lang}.dic", path)
+        except OSError:
+            # No writable cache (a read-only home): the trie in this process's memory instead.
+            return TrieDictionaryFactory(use_disk_cache=False).get_dictionary(lang)
         trie = BytesTrie()
         trie.mmap(str(path))
         return TrieWrapDict(trie)

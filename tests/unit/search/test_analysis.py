@@ -3,8 +3,11 @@ of compounds (simplemma's dictionaries)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from search import analysis
 from search.analysis import index_words, lemma, parts
 
 
@@ -63,3 +66,16 @@ def test_a_compound_adds_its_head_with_the_texts_weight_and_its_other_parts_lowe
     same, lower = index_words("Ziegenfrischkäse und Bergkäse", "de")
     assert same == ["käse"]
     assert lower == ["ziegen", "frisch", "berg"]
+
+
+def test_lemmas_are_found_without_a_writable_cache_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocked = tmp_path / "a file"
+    blocked.write_text("not a directory")
+    monkeypatch.setattr(analysis, "_CACHE", blocked / "lemmas")
+    analysis._MappedTries.get_dictionary.cache_clear()
+    lemma.cache_clear()
+    try:
+        assert lemma("sira", "sl") == "sir"
+    finally:
+        analysis._MappedTries.get_dictionary.cache_clear()
+        lemma.cache_clear()
