@@ -256,7 +256,7 @@ class PostgresEngine:
 
     async def search(self, session: AsyncSession, query: SearchQuery) -> SearchResult:
         counted = max(query.count_up_to, query.offset + query.limit)
-        # One candidate more than is counted tells whether more listings match.
+        # One match more than is counted tells whether more listings match.
         params: dict[str, Any] = {"limit": query.limit, "offset": query.offset, "candidates": counted + 1}
         await session.execute(_SEARCH_SETTINGS)
         understood = await self._understand(session, words(query.text), primary(query.language))
