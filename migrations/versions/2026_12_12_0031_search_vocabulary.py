@@ -75,8 +75,8 @@ def upgrade() -> None:
         sa.Column("term", sa.String(120), nullable=False),
         sa.Column("position", sa.SmallInteger(), nullable=False),
         sa.Column("hub_id", sa.Uuid()),
-        sa.Column("folded", sa.String(120), nullable=False),
-        sa.Column("stemmed", sa.String(120), nullable=False),
+        sa.Column("folded", sa.Text(), nullable=False),
+        sa.Column("stemmed", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("concept_id", "language", "term"),
         schema=SCHEMA,
     )

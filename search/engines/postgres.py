@@ -261,9 +261,11 @@ class PostgresEngine:
         await session.execute(_SEARCH_SETTINGS)
         understood = await self._understand(session, words(query.text), primary(query.language))
         filters = _filters(query, params)
+        text_queries = ""
         if understood is not None:
+            text_queries, text_parameters = understood.text_queries()
             params.update(
-                **understood.text_queries()[1],
+                **text_parameters,
                 loose=understood.loose,
                 loose_words=understood.loose_words,
                 names=understood.names,
@@ -288,7 +290,7 @@ class PostgresEngine:
             candidates = f"({matching} AND {_WORDS})"
             if understood.loose != understood.loose_words:
                 candidates += f" UNION ALL ({matching} AND {_LOOSE} AND NOT {_WORDS})"
-            scored = f"{_scored(understood, candidates)} LIMIT :candidates"
+            scored = f"{_scored(text_queries, candidates)} LIMIT :candidates"
             row = await self._matches(session, query, params, scored)
             if row["total"] == 0:
                 # No text matches: the query may name a producer (`Lausitzer Honig`), alone or with words
@@ -301,10 +303,10 @@ class PostgresEngine:
         if not total_exact and understood is not None and query.sort is not Sort.relevance:
             # Words ordered by a column: the page comes from every match, not only the counted ones (an
             # index walk in that order stops after the page).
-            exact = f"""{matching} AND {_LOOSE} AND EXISTS (SELECT FROM {_texts(understood, "d.listing_id")})
+            exact = f"""{matching} AND {_LOOSE} AND EXISTS (SELECT FROM {_texts(text_queries, "d.listing_id")})
                 ORDER BY {_COLUMN_ORDER[query.sort]} LIMIT :limit OFFSET :offset"""
             page = f"""
-                WITH m AS MATERIALIZED ({_scored(understood, exact)})
+                WITH m AS MATERIALIZED ({_scored(text_queries, exact)})
                 SELECT {_page(_ORDER[query.sort], "")}
             """
             [(hits,)] = await _fetch(session, page, params)
@@ -522,10 +524,9 @@ _WORDS = "d.tsv @@ CAST(:loose_words AS tsquery)"
 _BY_NAME = "d.name_tsv @@ CAST(:names AS tsquery) AND d.tsv || d.name_tsv @@ CAST(:loose AS tsquery)"
 
 
-def _texts(understood: Understood, listing: str) -> str:
+def _texts(queries: str, listing: str) -> str:
     """SQL (FROM and WHERE) of a listing's texts `t` (of the listing `listing`, SQL) that match the query,
-    each with what it is matched with (`q`: `Understood.text_queries`)."""
-    queries, _ = understood.text_queries()
+    each with what it is matched with (`q`: the SQL of `Understood.text_queries`)."""
     # OFFSET 0 keeps the row a row: inlined, each of the ranking's mentions of `q.o` would choose its
     # configuration's query again.
     return f"""search.listing_text t, LATERAL ({queries} OFFSET 0) q
@@ -537,7 +538,7 @@ _BY_VOCABULARY = {MatchedVia.translation, MatchedVia.synonym, MatchedVia.categor
 _OWN_LANGUAGE = "split_part(t.language, '-', 1) = :lang"
 
 
-def _scored(understood: Understood, listings: str) -> str:
+def _scored(text_queries: str, listings: str) -> str:
     """SQL of the matches among `listings` (SQL of `_NARROW` columns of `search.listing_document d`), each
     with its score, the language of its best text and how it matched: listings whose text matches the
     words as parsed in its own language, or the named concepts' terms in its language, or their codes.
@@ -564,7 +565,7 @@ def _scored(understood: Understood, listings: str) -> str:
                             CASE WHEN {_OWN_LANGUAGE} THEN '{MatchedVia.synonym}' ELSE '{MatchedVia.translation}' END
                         WHEN t.tsv @@ q.o THEN '{MatchedVia.words}'
                         ELSE '{MatchedVia.category}' END AS via
-            FROM {_texts(understood, "c.listing_id")}
+            FROM {_texts(text_queries, "c.listing_id")}
             ORDER BY score DESC, t.language LIMIT 1
         ) s ON true
     """  # noqa: S608 - constants only; values are bound

@@ -17,6 +17,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Table,
+    Text,
     Uuid,
     func,
 )
@@ -109,10 +110,11 @@ concept_term = Table(
     # 0 for the concept's name in the language, then its other terms in the order given.
     Column("position", SmallInteger, nullable=False),
     Column("hub_id", Uuid),
+    # Text, not 120 characters: unaccent lengthens some letters (`½` is ` 1/2`).
     # What a query's words are compared with: the term folded (`unaccent`, lower case), and its words as
     # its language's stemmer leaves them (`breads` finds `bread`), in the term's order.
-    Column("folded", String(120), nullable=False),
-    Column("stemmed", String(120), nullable=False),
+    Column("folded", Text, nullable=False),
+    Column("stemmed", Text, nullable=False),
     PrimaryKeyConstraint("concept_id", "language", "term"),
     Index("ix_concept_term_folded", "folded"),
     Index("ix_concept_term_stemmed", "stemmed"),
