@@ -12,6 +12,7 @@ import msgspec
 from search.analysis import LEMMATISED, lemma, parts
 from search.document import is_word, words
 from search.engines.postgres_vocabulary import Named
+from search.engines.tsquery import simplified
 from search.vocabulary import Concept
 
 #: BCP 47 primary language -> PostgreSQL snowball configuration (all present since PostgreSQL 13).
@@ -94,18 +95,32 @@ class Understood(msgspec.Struct, frozen=True, kw_only=True):
         """SQL of the one row a text `t` (search.listing_text) is matched with: `o`, its own words as its
         configuration parses them; `x`, the named concepts' terms in its language; `k`, the codes (each a
         tsquery, NULL where there is none) — and its parameters. Each is a CASE over bound constants, so
-        no text parses or looks up anything (joining a table of the queries cost 17 µs a candidate)."""
+        no text parses or looks up anything (joining a table of the queries cost 17 µs a candidate); most
+        configurations parse a query alike, so the commonest parse is the ELSE of `o`'s CASE and only the
+        others are compared."""
         parameters: dict[str, str] = {}
 
-        def case(subject: str, name: str, queries: dict[str, str]) -> str:
+        def case(subject: str, name: str, queries: dict[str, str], otherwise: str = "") -> str:
             branches = []
             for i, (key, query) in enumerate(sorted(queries.items())):
+                if query == otherwise or not (query or otherwise):
+                    continue
+                parameters[f"{name}_key_{i}"] = key
                 if query:
-                    parameters[f"{name}_key_{i}"], parameters[f"{name}_{i}"] = key, query
+                    parameters[f"{name}_{i}"] = query
                     branches.append(f"WHEN :{name}_key_{i} THEN CAST(:{name}_{i} AS tsquery)")
+                else:  # a stop word in this configuration: no ELSE for it
+                    branches.append(f"WHEN :{name}_key_{i} THEN CAST(NULL AS tsquery)")
+            if otherwise:
+                parameters[f"{name}_else"] = otherwise
+                if not branches:
+                    return f"CAST(:{name}_else AS tsquery)"
+                branches.append(f"ELSE CAST(:{name}_else AS tsquery)")
             return f"CASE {subject} {' '.join(branches)} END" if branches else "CAST(NULL AS tsquery)"
 
-        own = case("t.config", "own", self.own)
+        parses = [query for query in self.own.values() if query]
+        commonest = max(parses, key=parses.count) if parses else ""
+        own = case("t.config", "own", self.own, commonest)  # `own` has every configuration
         translated = case("split_part(t.language, '-', 1)", "translated", self.translated)
         codes = "CAST(NULL AS tsquery)"
         if self.codes:
@@ -217,14 +232,14 @@ def understood_from(parsed: dict[str, str], segments: list[Segment]) -> Understo
     loose_words = conjunction([either(*(segment(i, c) for c in CONFIGS)) for i in kept])
     codes = parsed.get("codes", "")
     return Understood(
-        own={config: conjunction([segment(i, config) for i in indexes]) for config in CONFIGS},
-        translated=translated,
-        codes=codes,
-        loose=either(loose, codes),
-        loose_words=loose_words,
-        names=parsed.get("names", ""),
+        own={config: simplified(conjunction([segment(i, config) for i in indexes])) for config in CONFIGS},
+        translated={language: simplified(query) for language, query in translated.items()},
+        codes=simplified(codes),
+        loose=simplified(either(loose, codes)),
+        loose_words=simplified(loose_words),
+        names=simplified(parsed.get("names", "")),
         named=[concepts for _, concepts in segments if concepts],
-        highlight_words=either(parsed.get("highlight", ""), prefix_query),
+        highlight_words=simplified(either(parsed.get("highlight", ""), prefix_query)),
     )
 
 

@@ -2,9 +2,10 @@
 their own, and take back what their hub added.
 
 What a hub adds serves every search on the platform (a listing is found by buyers of any hub), and is
-used from the next search on: queries are matched to the vocabulary as they come, and listings need
-no reindexing. The platform's starter terms are corrected in the repository (`starter.jsonl`), in
-review, not by a hub: a hub removes only its own.
+used from the next search on (served by another process of the service, within a minute: each keeps
+the queries it understood that long, `search.engines.postgres.UNDERSTOOD_SECONDS`): queries are
+matched to the vocabulary as they come, and listings need no reindexing. The platform's starter terms
+are corrected in the repository (`starter.jsonl`), in review, not by a hub: a hub removes only its own.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel import codes
+from kernel import cache, codes
 from kernel.auth import Principal
 from kernel.errors import Conflict, FieldProblems, InvalidInput, NotFound
 from marketplace import api
@@ -25,7 +26,7 @@ from search.engines.postgres import load_vocabulary_statements
 from search.engines.postgres_understanding import config_of
 from search.engines.postgres_vocabulary import ADD_TERMS, term_words
 from search.hub_vocabulary.schemas import ConceptCreate, ConceptRead, TermRead, TermsAdd
-from search.vocabulary import Concept
+from search.vocabulary import UNDERSTOOD, Concept
 
 MAX_TERM = 120
 MAX_TERMS = 20
@@ -75,6 +76,7 @@ class HubVocabulary:
         if language is None or terms is None:  # reported just above
             raise InvalidInput.of(problems.errors)
         await self._existing(concept_id)
+        cache.changed(self.session, UNDERSTOOD)
         await self.session.execute(
             text(ADD_TERMS),
             {
@@ -120,6 +122,7 @@ class HubVocabulary:
         if await self._concepts("c.id = :id", id=data.id):
             raise Conflict(f"a concept named {data.id!r} exists: add terms to it instead")
         concept = Concept(id=data.id, hs=hs, cpv=cpv, terms=terms)
+        cache.changed(self.session, UNDERSTOOD)
         for statement, parameters in load_vocabulary_statements([concept], hub_id=str(hub_id)):
             await self.session.execute(text(statement), parameters)
         created = await self._existing(data.id)
@@ -134,6 +137,7 @@ class HubVocabulary:
         await api.require_hub_coordinator(self.session, principal, hub_id)
         language = _language(language, "path:language")
         term = " ".join(term.split())
+        cache.changed(self.session, UNDERSTOOD)
         removed = await self.session.execute(
             text(
                 "DELETE FROM search.concept_term WHERE concept_id = :concept_id AND language = :language"

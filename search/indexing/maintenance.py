@@ -10,12 +10,13 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel import cache
 from kernel.db import transaction
 from marketplace import api
 from search.engines.base import SearchEngine
 from search.engines.postgres import load_vocabulary_statements
 from search.indexing.sync import BATCH, SyncCounts, batches, expected_documents, sync_listings
-from search.vocabulary import starter_concepts
+from search.vocabulary import UNDERSTOOD, starter_concepts
 
 Progress = Callable[[int], None]
 _log = structlog.get_logger("borderhub.search")
@@ -31,6 +32,7 @@ async def load_starter_vocabulary(sessions: async_sessionmaker[AsyncSession]) ->
     of its concepts and keeping what hubs added; the number of concepts. Migration 0031 loaded it once; a
     release that corrects the file asks for this."""
     async with transaction(sessions) as session:
+        cache.changed(session, UNDERSTOOD)
         for statement, parameters in load_vocabulary_statements():
             await session.execute(text(statement), parameters)
     return len(starter_concepts())

@@ -16,6 +16,10 @@ from importlib.resources import files
 
 import msgspec
 
+#: `kernel.cache` key of the queries an engine has understood with the vocabulary (their words matched
+#: to concepts and typo corrections): what changes the vocabulary or the indexed words marks it changed.
+UNDERSTOOD = "search.understood"
+
 #: The languages every starter concept has terms in (BCP 47 primary subtags).
 LANGUAGES = ("de", "pl", "cs", "sk", "en", "fr", "es", "pt", "it", "nl", "hu", "et", "lv", "lt", "sl", "hr", "ro", "uk")
 
