@@ -92,6 +92,9 @@ NOTICES = {
     "public-catalogue-saved": _("The public catalogue's prices are set as you chose."),
     "coordinator-appointed": _("The new coordinator is appointed and can run the hub from now on."),
     "coordinator-dismissed": _("The coordinator is dismissed."),
+    "vocabulary-terms-added": _("The words are added: from the next search on, they find these goods."),
+    "vocabulary-term-removed": _("The word is removed: from the next search on, it no longer finds these goods."),
+    "vocabulary-concept-created": _("The goods are added: from the next search on, their names find them."),
     "stepped-down": _("You no longer coordinate the hub."),
     "dispute-resolved": _("The decision is recorded and the order completed. Both sides are told."),
 }

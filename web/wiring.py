@@ -25,6 +25,7 @@ from web.hub_disputes import HubDisputePages
 from web.hub_pools import HubPoolPages
 from web.hub_settings import HubSettingsPages
 from web.hub_tenders import HubTenderPages
+from web.hub_vocabulary import HubVocabularyPages
 from web.hubs import HubPages
 from web.inbox import InboxPages
 from web.invoice_documents import InvoiceDocumentPages
@@ -61,6 +62,7 @@ def register(settings: WebSettings) -> Contribution:
             HubTenderPages,
             HubAwardPages,
             HubSettingsPages,
+            HubVocabularyPages,
             HubDisputePages,
             BidPages,
             DisputePages,

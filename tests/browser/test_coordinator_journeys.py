@@ -65,6 +65,7 @@ async def test_a_coordinator_runs_a_pooled_tender_from_admission_to_a_confirmed_
     jana = await person(open_page, live_server, "cs-CZ", java_script=java_script)
     await jana.sign_in(market.coordinator.email)
     await admit_the_herb_business_from_the_work_queue(jana, herbs)
+    await add_the_hubs_word_for_honey(jana)
     pool_path = await open_a_pool(jana)
 
     katrin = await person(open_page, live_server, "de-DE", java_script=java_script)
@@ -139,6 +140,24 @@ async def admit_the_herb_business_from_the_work_queue(jana: Person, herbs: dict[
     await page.get_by_role("navigation", name=cs("The hub")).get_by_role("link", name=cs("Work queue")).click()
     await expect(jana.heading()).to_have_text(cs("Work queue"))
     await expect(main.get_by_role("link", name=HERBS)).to_have_count(0)  # all three decided
+
+
+async def add_the_hubs_word_for_honey(jana: Person) -> None:
+    """The hub's words for goods: she looks up which goods `miód` names and adds a German word of the
+    region for honey; the page says it finds the goods from the next search on."""
+    cs, page, main = jana.words, jana.page, jana.main
+    await page.get_by_role("navigation", name=cs("The hub")).get_by_role("link", name=cs("Words for goods")).click()
+    await expect(jana.heading()).to_have_text(cs("Words for goods"))
+    await page.locator("#f-term").fill("miód")
+    await main.get_by_role("button", name=cs("Look it up")).click()
+    await expect(main.get_by_role("heading", name=cs("Goods named “%(word)s”", word="miód"))).to_be_visible()
+    await jana.check("the goods a word names", phone=True)
+    await page.locator("#f-language-honey").select_option("de")
+    await page.locator("#f-terms-honey").fill("Bienengold")
+    await main.locator("form[action$='/concepts/honey/terms'] button[type=submit]").click()
+    await expect(jana.notice()).to_have_text(cs("The words are added: from the next search on, they find these goods."))
+    await expect(main.locator("strong[lang=de]", has_text="Bienengold").first).to_be_visible()
+    await jana.check("the hub's words for goods", phone=True, picture="hub-vocabulary")
 
 
 async def open_a_pool(jana: Person) -> str:
