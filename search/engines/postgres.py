@@ -64,7 +64,6 @@ from search.engines.postgres_understanding import (
     understood_from,
 )
 from search.engines.postgres_vocabulary import LOAD, LOOKUP, load_parameters, lookup_parameters, named_runs
-from search.engines.tsquery import alternatives
 from search.vocabulary import UNDERSTOOD, Concept, starter_concepts
 
 #: ts_rank weights for D, C, B, A: (unused since producer names left the texts), description and a compound's
@@ -76,11 +75,13 @@ MAX_CORRECTIONS = 4
 TYPO_CANDIDATES = 20
 MAX_WORD = 40
 MIN_VOCABULARY_WORD = 3
-#: Understood queries are kept a minute by each application (`kernel.cache`), at most this many: what
-#: understanding a query costs (three statements, ~2 ms) is a fifth of a search. A change of the
-#: vocabulary here is seen at once; one by another process, and new words' typo corrections, within
-#: the minute.
-UNDERSTOOD_SECONDS, MAX_UNDERSTOOD = 60.0, 2_000
+#: Understood queries are kept a minute by each application (`kernel.cache`): what understanding a query
+#: costs (three statements, ~2 ms) is a fifth of a search. At most `MAX_UNDERSTOOD` queries of at most
+#: `MAX_KEPT_WORDS` words (a few tens of kB each at worst; buyers' queries are one to three words), so a
+#: caller typing long distinct queries cannot grow it without bound. A change of the vocabulary, or new
+#: words in the index (typo corrections may change), is seen at once by the process that made it, which
+#: drops them all; by another within the minute.
+UNDERSTOOD_SECONDS, MAX_UNDERSTOOD, MAX_KEPT_WORDS = 60.0, 2_000, 5
 
 
 #: A search's own settings, for its transaction only. Sent through the session, whose first statement
@@ -258,6 +259,7 @@ class PostgresEngine:
         return set((await session.execute(text("SELECT listing_id FROM search.listing_document"))).scalars())
 
     async def clear(self, session: AsyncSession) -> None:
+        cache.changed(session, UNDERSTOOD)  # no words left to correct typos to
         await session.execute(text("DELETE FROM search.listing_document"))
         await session.execute(text("DELETE FROM search.term"))
 
@@ -276,8 +278,8 @@ class PostgresEngine:
             params.update(
                 **text_parameters,
                 loose=understood.loose,
-                loose_any=alternatives(understood.loose),
-                words_any=alternatives(understood.loose_words),
+                loose_any=understood.loose_any,
+                words_any=understood.words_any,
                 names=understood.names,
                 lang=primary(query.language),
             )
@@ -370,12 +372,14 @@ class PostgresEngine:
         # its prefix.
         last = query_words[-1]
         query_words = [w for w in dict.fromkeys(query_words) if w != last] + [last]
+        # The store keeps one dict a minute, filled as queries come: each is understood from what its
+        # statements read, after the dict was taken, so a change committed later drops the whole dict.
         kept: dict[tuple[str, ...], Understood] = await cache.cached(session, UNDERSTOOD, UNDERSTOOD_SECONDS, _none_yet)
         key = (language, *query_words)
         understood = kept.get(key)
         if understood is None:
             understood = await self._understand(session, query_words, language)
-            if len(kept) < MAX_UNDERSTOOD:
+            if len(kept) < MAX_UNDERSTOOD and len(query_words) <= MAX_KEPT_WORDS:
                 kept[key] = understood
         return understood
 
@@ -572,7 +576,11 @@ def _texts(queries: str, listing: str) -> str:
 
 #: How a match is told in `Hit.matched_via`; those by the vocabulary name the term (`Hit.matched_term`).
 _BY_VOCABULARY = {MatchedVia.translation, MatchedVia.synonym, MatchedVia.category}
-_OWN_LANGUAGE = "split_part(t.language, '-', 1) = :lang"
+
+
+def _own_language(alias: str) -> str:
+    """SQL: whether the text `alias` is in the query's language."""
+    return f"split_part({alias}.language, '-', 1) = :lang"
 
 
 def _score(text_queries: str) -> str:
@@ -588,18 +596,17 @@ def _score(text_queries: str) -> str:
     own_bounded, translated, codes = (f"ts_rank('{WEIGHTS}', t.tsv, q.{query}, 32)" for query in "oxk")
     return f"""
         CASE WHEN t.tsv @@ q.o THEN
-                  CASE WHEN {_OWN_LANGUAGE} OR :lang = '' THEN 3 + {own}
+                  CASE WHEN {_own_language("t")} OR :lang = '' THEN 3 + {own}
                        WHEN t.tsv @@ q.x THEN 2 + {translated}
                        ELSE 1 + {own_bounded} END
              WHEN t.tsv @@ q.x THEN 2 + {translated}
              WHEN t.tsv @@ q.k THEN {codes} END"""
 
 
-#: How a match of a text `s` (language and score of `_score`) is told, from its score's tier.
+#: How a match of a text `s` (its language and score, `_score`) is told, from the score's tier.
 _VIA = f"""CASE WHEN s.score >= 3 THEN '{MatchedVia.words}'
                 WHEN s.score >= 2 THEN
-                    CASE WHEN {_OWN_LANGUAGE.replace("t.", "s.")} THEN '{MatchedVia.synonym}'
-                    ELSE '{MatchedVia.translation}' END
+                    CASE WHEN {_own_language("s")} THEN '{MatchedVia.synonym}' ELSE '{MatchedVia.translation}' END
                 WHEN s.score >= 1 THEN '{MatchedVia.words}'
                 ELSE '{MatchedVia.category}' END"""
 
@@ -609,17 +616,20 @@ def _scored(text_queries: str, listings: str) -> str:
     with its score (`_score`), the language of its best text and how it matched: listings whose text
     matches the words as parsed in its own language, or the named concepts' terms in its language, or
     their codes."""
-    # Each listing's best text, found as its texts are joined: listings are matched (and counted) as the
-    # index finds them, and the walk stops after the count. Of texts matching alike (the same tier), one
-    # in the query's language is shown: `ts_rank` of a query falls with its number of lexemes, so which
-    # language's terms rank higher is the vocabulary's accident.
+    # Each listing's texts are scored as it is found: listings are matched (and counted) as the index
+    # finds them, and the walk stops after the count. Of the texts matching in the best tier (`floor`),
+    # the one in the query's language is the listing's: shown as matched, and ranking it. `ts_rank` of a
+    # query falls with its number of lexemes, so which language's terms score higher within a tier is
+    # the vocabulary's accident, and a German reader is better told of the German synonym than of the
+    # English word. (Ranking by the best score and showing the reader's language took an aggregate per
+    # candidate: 1 ms more a search, and the relevance benchmark's figures the same either way.)
     return f"""
         SELECT c.*, s.score, s.language AS matched_language, {_VIA} AS via
         FROM ({listings}) c JOIN LATERAL (
             SELECT * FROM (
                 SELECT t.language, {_score(text_queries)} AS score FROM {_texts(text_queries, "c.listing_id")} OFFSET 0
             ) t
-            ORDER BY floor(t.score) DESC NULLS LAST, {_OWN_LANGUAGE} DESC, t.score DESC, t.language LIMIT 1
+            ORDER BY floor(t.score) DESC NULLS LAST, {_own_language("t")} DESC, t.score DESC, t.language LIMIT 1
         ) s ON s.score IS NOT NULL
     """  # noqa: S608 - constants only; values are bound
 

@@ -12,7 +12,7 @@ import msgspec
 from search.analysis import LEMMATISED, lemma, parts
 from search.document import is_word, words
 from search.engines.postgres_vocabulary import Named
-from search.engines.tsquery import simplified
+from search.engines.tsquery import alternatives, simplified
 from search.vocabulary import Concept
 
 #: BCP 47 primary language -> PostgreSQL snowball configuration (all present since PostgreSQL 13).
@@ -79,16 +79,21 @@ class Understood(msgspec.Struct, frozen=True, kw_only=True):
     loose_words: str
     """The words alone, as any configuration parses them: the candidates walked first (`loose` less
     these is walked only when they are too few to count)."""
+    loose_any: list[str]
+    """`loose` as the queries any of which it matches (`tsquery.alternatives`: one index search each)."""
+    words_any: list[str]
+    """`loose_words` as alternatives, likewise."""
     names: str
     """Any of the words, for producer names (`d.name_tsv`)."""
-    named: list[list[Concept]]
-    """The concepts each run of words names, in query order (runs naming none left out)."""
+    named: list[dict[str, str]]
+    """What each run of words naming concepts calls the first of them in each language (its preferred
+    term), in query order: all a hit needs of the concepts, and all that is kept of them."""
     highlight_words: str
     """The words as typed for highlighting (`simple`): a text's own words are marked where they match."""
 
     def term(self, language: str) -> str | None:
         """What the named concepts are called in `language` ("miód"), for "also in Polish: miód"."""
-        names = [concepts[0].preferred(primary(language)) for concepts in self.named if concepts]
+        names = [preferred.get(primary(language)) for preferred in self.named]
         return " ".join(n for n in names if n) or None
 
     def text_queries(self) -> tuple[str, dict[str, str]]:
@@ -231,14 +236,22 @@ def understood_from(parsed: dict[str, str], segments: list[Segment]) -> Understo
     )
     loose_words = conjunction([either(*(segment(i, c) for c in CONFIGS)) for i in kept])
     codes = parsed.get("codes", "")
+    loose = simplified(either(loose, codes))
+    loose_words = simplified(loose_words)
     return Understood(
         own={config: simplified(conjunction([segment(i, config) for i in indexes])) for config in CONFIGS},
         translated={language: simplified(query) for language, query in translated.items()},
         codes=simplified(codes),
-        loose=simplified(either(loose, codes)),
-        loose_words=simplified(loose_words),
+        loose=loose,
+        loose_words=loose_words,
+        loose_any=alternatives(loose),
+        words_any=alternatives(loose_words),
         names=simplified(parsed.get("names", "")),
-        named=[concepts for _, concepts in segments if concepts],
+        named=[
+            {language: terms[0] for language, terms in concepts[0].terms.items() if terms}
+            for _, concepts in segments
+            if concepts
+        ],
         highlight_words=simplified(either(parsed.get("highlight", ""), prefix_query)),
     )
 

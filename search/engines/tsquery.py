@@ -13,6 +13,9 @@ query exactly when it matched the original:
 - a prefix covers what it begins: `'honey':* | 'honey'` is `'honey':*`.
 
 Negations and phrases (`!a`, `a <-> b`) are kept as they are, as single operands.
+
+Highlighting uses the simplified queries too, so it marks the lexemes that decide a match: in
+`Miel d'abeille` matched by `'miel' | 'miel' & 'abeil'`, `Miel` (not `abeille`, which decides nothing).
 """
 
 from __future__ import annotations
@@ -62,13 +65,16 @@ class _Group:
 _Node = _Lexeme | _Opaque | _Group
 
 
-@functools.lru_cache(maxsize=4096)  # a query's parts repeat across configurations and searches
+@functools.lru_cache(maxsize=1024)  # a query's parts repeat across configurations and searches
 def simplified(query: str) -> str:
     """`query` (tsquery text; '' for none) with the same matches, its repetitions and absorbed operands
-    left out."""
+    left out; as it is if it cannot be read (PostgreSQL printing what this does not know)."""
     if not query.strip():
         return ""
-    return _printed(_simplify(_Parser(query).parse()))
+    try:
+        return _printed(_simplify(_Parser(query).parse()))
+    except ValueError:
+        return query
 
 
 class _Parser:
@@ -150,10 +156,7 @@ def _simplify(node: _Node) -> _Node:
         if node.operator == "|":
             return (this in operands and this != that) or any(p != that and p.covers(this) for p in prefixes)
         return (this in operands and this != that) or (
-            isinstance(this, _Lexeme)
-            and this.prefix
-            and not this.weights
-            and any(isinstance(o, _Lexeme) and this.covers(o) and o != that for o in operands)
+            isinstance(this, _Lexeme) and any(o != that and this.covers(o) for o in operands)
         )
 
     # In `a | b`, an operand `b` implied by another `a` adds nothing (`'honey' | 'honey':*`); in `a & b`,
@@ -187,7 +190,10 @@ def alternatives(query: str) -> list[str]:
     the whole tree for every row found: for `honey`'s 27 lexemes, 1.0 ms where the one query took 1.8."""
     if not query:
         return []
-    node = _Parser(query).parse()
+    try:
+        node = _Parser(query).parse()
+    except ValueError:
+        return [query]
     if isinstance(node, _Group) and node.operator == "|":
         return [_printed(child) for child in node.children]
     return [query]

@@ -1,6 +1,7 @@
 """What the PostgreSQL engine makes of a query, checked against the database: the simplified tsqueries
-match exactly the texts the queries as built matched, and an application that keeps understood queries
-sees the words indexed after it first understood one."""
+match exactly the texts the queries as built matched (hand-written shapes, and the engine's own for
+real queries over the test catalog), and an application keeps what it understood of a query, per
+language, and sees the words indexed after it first understood one."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kernel.db import transaction
+from search.engines import postgres_understanding
 from search.engines.base import SearchQuery
 from search.engines.postgres import PostgresEngine
+from search.engines.postgres_understanding import Understood
 from search.engines.tsquery import alternatives, simplified
 from tests.factories.search_catalog import catalog
 
@@ -86,3 +89,80 @@ async def test_a_typo_finds_a_word_indexed_after_the_query_was_first_understood(
     async with transaction(sessions) as session:
         found = await postgres_engine.search(session, query)
     assert [hit.document.id for hit in found.hits] == [fresh.id]
+
+
+#: Real queries of the test catalog: a word many languages name, two words with a prefix, French with a
+#: stop word, a word that is a stop word in some languages, a compound's head, a typo.
+REAL = [
+    ("honey", "en"),
+    ("knackige äp", "de"),
+    ("confiture de fraises", "fr"),
+    ("con", "es"),
+    ("Kerzen", "de"),
+    ("olivve", "en"),
+]
+
+
+@pytest.mark.parametrize(("words", "language"), REAL)
+async def test_the_engines_simplified_queries_match_the_catalog_as_built_ones_do(
+    sessions: Sessions, postgres_engine: PostgresEngine, monkeypatch: pytest.MonkeyPatch, words: str, language: str
+) -> None:
+    async with transaction(sessions) as session:
+        await postgres_engine.upsert(session, catalog())
+    query_words = words.split()
+    async with transaction(sessions) as session:
+        simple = await postgres_engine._understand(session, query_words, language)
+    with monkeypatch.context() as patched:
+        patched.setattr(postgres_understanding, "simplified", lambda query: query)
+        patched.setattr(postgres_understanding, "alternatives", lambda query: [query] if query else [])
+        async with transaction(sessions) as session:
+            built = await postgres_engine._understand(session, query_words, language)
+    assert len(simple.loose) < len(built.loose)  # there was something to simplify
+
+    def pairs(understood: Understood) -> dict[str, list[str]]:
+        return {
+            "loose": understood.loose_any,
+            "words": understood.words_any,
+            **{f"own {c}": [q] for c, q in understood.own.items() if q},
+            **{f"translated {lang}": [q] for lang, q in understood.translated.items() if q},
+        }
+
+    async with transaction(sessions) as session:
+        for name, queries in pairs(built).items():
+            sql = _DOCUMENTS if name in {"loose", "words"} else _TEXTS
+            as_built = (await session.execute(text(sql), {"q": queries})).all()
+            as_simplified = (await session.execute(text(sql), {"q": pairs(simple)[name]})).all()
+            assert as_simplified == as_built, name
+        assert (await session.execute(text(_DOCUMENTS), {"q": simple.loose_any})).all()
+
+
+_DOCUMENTS = "SELECT listing_id FROM search.listing_document WHERE tsv @@ ANY(CAST(:q AS tsquery[])) ORDER BY 1"
+_TEXTS = "SELECT listing_id, language FROM search.listing_text WHERE tsv @@ ANY(CAST(:q AS tsquery[])) ORDER BY 1, 2"
+
+
+async def test_a_query_is_understood_once_a_minute_per_language(
+    sessions: Sessions, postgres_engine: PostgresEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with transaction(sessions) as session:
+        await postgres_engine.upsert(session, catalog())
+    understood: list[tuple[list[str], str]] = []
+    understand = postgres_engine._understand
+
+    async def counted(session: AsyncSession, query_words: list[str], language: str) -> Understood:
+        understood.append((query_words, language))
+        return await understand(session, query_words, language)
+
+    monkeypatch.setattr(postgres_engine, "_understand", counted)
+    for text_, language in [
+        ("honey", "en"),
+        ("Honey ", "en"),
+        ("honey", "de"),
+        ("honey honey", "en"),
+        ("linden honey", "en"),
+    ]:
+        async with transaction(sessions) as session:
+            found = await postgres_engine.search(session, SearchQuery(text=text_, language=language))
+        assert found.hits, text_
+    # The same words again (case, spaces and repetition aside) are not understood again; in another
+    # language, or other words, they are.
+    assert understood == [(["honey"], "en"), (["honey"], "de"), (["linden", "honey"], "en")]

@@ -1,7 +1,7 @@
 """tsquery text simplified: repetitions and absorbed operands go, nothing that decides a match does.
 
 That PostgreSQL matches the simplified queries exactly as the originals is checked against the
-database in `tests/integration/search/test_tsquery_matches.py`.
+database in `tests/integration/search/test_postgres_understood.py`.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from search.engines.tsquery import alternatives, simplified
         ("!'b' & 'c' <-> 'd' | 'e':A", "!'b' & ( 'c' <-> 'd' ) | 'e':A"),
         ("( 'a' | 'b' ) & 'c' <2> 'd'", "( 'a' | 'b' ) & ( 'c' <2> 'd' )"),
         ("'it''s' | 'it''s'", "'it''s'"),
+        ("'a\\b' | 'a\\b' & 'c'", "'a\\b'"),
         ("", ""),
     ],
 )
@@ -42,6 +43,6 @@ def test_alternatives_are_the_top_level_either() -> None:
     assert alternatives("") == []
 
 
-def test_text_that_is_no_tsquery_is_refused() -> None:
-    with pytest.raises(ValueError, match="tsquery"):
-        simplified("'a' & ( 'b'")
+def test_text_it_cannot_read_is_left_as_it_is() -> None:
+    assert simplified("'a' & ( 'b'") == "'a' & ( 'b'"
+    assert alternatives("'a' & ( 'b'") == ["'a' & ( 'b'"]
