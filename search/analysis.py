@@ -34,7 +34,7 @@ from simplemma.strategies import DefaultStrategy
 from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES
 from simplemma.strategies.dictionaries.trie_dictionary_factory import TrieDictionaryFactory, TrieWrapDict
 
-from search.document import words
+from search.document import primary_language, words
 
 #: BCP 47 primary subtag -> simplemma's code, where the two differ (Croatian, Bosnian and Serbian share one
 #: dictionary; Norwegian without a variant is Bokmål).
@@ -89,7 +89,7 @@ _LEMMATIZER = Lemmatizer(lemmatization_strategy=DefaultStrategy(dictionary_facto
 
 def _code(language: str) -> str | None:
     """simplemma's code of a language (a BCP 47 tag), None when it has no dictionary for it."""
-    primary = language.split("-", 1)[0].lower()
+    primary = primary_language(language)
     code = _SIMPLEMMA_CODE.get(primary, primary)
     return code if code in SUPPORTED_LANGUAGES else None
 
@@ -116,7 +116,7 @@ def parts(word: str, language: str) -> tuple[str, ...]:
     """The parts of a lower-case compound, the head last (`ziegenfrischkäse` -> ziegen, frisch, käse);
     empty when the word is not one or its language does not compound. The longest known head is taken
     first, and split again if it is a compound itself."""
-    primary = language.split("-", 1)[0].lower()
+    primary = primary_language(language)
     links = COMPOUNDING.get(primary)
     code = _code(primary)
     if links is None or code is None or len(word) < MIN_COMPOUND or not word.isalpha():
@@ -147,7 +147,7 @@ def index_words(text: str, language: str) -> tuple[list[str], list[str]]:
     """What a text in `language` is indexed with beyond its own words: (words weighted as the text is,
     words weighted lower). The first are lemmas (in languages without a stemmer) and compounds' heads,
     the second the other parts of compounds; each list without repeats, in order of appearance."""
-    primary = language.split("-", 1)[0].lower()
+    primary = primary_language(language)
     lemmatised = primary in LEMMATISED
     same: dict[str, None] = {}
     lower: dict[str, None] = {}

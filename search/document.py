@@ -88,6 +88,12 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.casefold())
 
 
+def primary_language(tag: str | None) -> str:
+    """A BCP 47 tag's primary language subtag, lower-case (`de-AT` -> `de`; '' for none): what the
+    search's stemmers, lemmas, vocabulary and ranking go by."""
+    return tag.split("-", 1)[0].lower() if tag else ""
+
+
 def display_language(document: SearchDocument, wanted: str | None, matched: str | None) -> str:
     """Which translation to show: the caller's language if the listing has it, else the one
     the query matched, else the listing's default."""

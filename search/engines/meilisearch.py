@@ -102,7 +102,7 @@ from meilisearch_python_sdk.models.settings import (
 from meilisearch_python_sdk.models.task import TaskInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from search.document import SearchDocument, display_language
+from search.document import SearchDocument, display_language, primary_language
 from search.engines.base import (
     CLASSIFICATION_FACET_DIGITS,
     FACETS,
@@ -285,7 +285,7 @@ class MeilisearchEngine:
             return _empty(query)
         await self._ready()
         text = _query_text(query.text)
-        primary = query.language.split("-", 1)[0].lower() if query.language else None
+        primary = primary_language(query.language) or None
         locales = _query_locales(primary)
         hit_params = self._params(
             text,
@@ -388,15 +388,11 @@ class MeilisearchEngine:
 # --- documents -------------------------------------------------------------------------
 
 
-def _primary(tag: str) -> str:
-    return tag.split("-", 1)[0].lower()
-
-
 def _language_groups(document: SearchDocument) -> dict[str, list[str]]:
     """Translation tags by primary language, each list in tag order: the layout of `title` and `description`."""
     groups: dict[str, list[str]] = {}
     for tag in sorted(document.translations):
-        groups.setdefault(_primary(tag), []).append(tag)
+        groups.setdefault(primary_language(tag), []).append(tag)
     return groups
 
 
@@ -637,7 +633,7 @@ def _matched_language(
 def _highlights(
     document: SearchDocument, groups: dict[str, list[str]], formatted: dict[str, Any], language: str
 ) -> dict[str, str]:
-    primary = _primary(language)
+    primary = primary_language(language)
     index = groups[primary].index(language)
     plain = document.translations[language]
     highlights = {}

@@ -45,7 +45,7 @@ from kernel import cache
 from kernel.db import fetch
 from marketplace.api import ListingText
 from search.analysis import index_words
-from search.document import SearchDocument, display_language, is_word, words
+from search.document import SearchDocument, display_language, is_word, primary_language, words
 from search.engines.base import (
     CLASSIFICATION_FACET_DIGITS,
     FACETS,
@@ -58,7 +58,6 @@ from search.engines.base import (
 from search.engines.postgres_understanding import (
     Understood,
     config_of,
-    primary,
     segments_of,
     tsquery_sources,
     understood_from,
@@ -270,7 +269,7 @@ class PostgresEngine:
         # One match more than is counted tells whether more listings match.
         params: dict[str, Any] = {"limit": query.limit, "offset": query.offset, "candidates": counted + 1}
         await session.execute(_SEARCH_SETTINGS)
-        understood = await self._understood(session, words(query.text), primary(query.language))
+        understood = await self._understood(session, words(query.text), primary_language(query.language))
         filters = _filters(query, params)
         text_queries = ""
         if understood is not None:
@@ -281,7 +280,7 @@ class PostgresEngine:
                 loose_any=understood.loose_any,
                 words_any=understood.words_any,
                 names=understood.names,
-                lang=primary(query.language),
+                lang=primary_language(query.language),
             )
         matching = f"SELECT {_NARROW} FROM search.listing_document d WHERE {' AND '.join(filters) or 'true'}"  # noqa: S608
         # The candidates: listings passing the filters whose texts together match the query as any
@@ -458,7 +457,7 @@ class PostgresEngine:
                 f"({q})"
                 for q in (
                     understood.own.get(config, ""),
-                    understood.translated.get(primary(language), ""),
+                    understood.translated.get(primary_language(language), ""),
                     understood.highlight_words,
                 )
                 if q

@@ -10,7 +10,7 @@ from __future__ import annotations
 import msgspec
 
 from search.analysis import LEMMATISED, lemma, parts
-from search.document import is_word, words
+from search.document import is_word, primary_language, words
 from search.engines.postgres_vocabulary import Named
 from search.engines.tsquery import alternatives, simplified
 from search.vocabulary import Concept
@@ -53,11 +53,7 @@ MIN_PREFIX = 2
 
 
 def config_of(language: str) -> str:
-    return f"search.{SNOWBALL.get(language.split('-', 1)[0].lower(), 'simple')}"
-
-
-def primary(language: str | None) -> str:
-    return language.split("-", 1)[0].lower() if language else ""
+    return f"search.{SNOWBALL.get(primary_language(language), 'simple')}"
 
 
 class Understood(msgspec.Struct, frozen=True, kw_only=True):
@@ -93,7 +89,7 @@ class Understood(msgspec.Struct, frozen=True, kw_only=True):
 
     def term(self, language: str) -> str | None:
         """What the named concepts are called in `language` ("miód"), for "also in Polish: miód"."""
-        names = [preferred.get(primary(language)) for preferred in self.named]
+        names = [preferred.get(primary_language(language)) for preferred in self.named]
         return " ".join(n for n in names if n) or None
 
     def text_queries(self) -> tuple[str, dict[str, str]]:

@@ -21,7 +21,7 @@ from kernel import cache, codes
 from kernel.auth import Principal
 from kernel.errors import Conflict, FieldProblems, InvalidInput, NotFound
 from marketplace import api
-from search.document import words
+from search.document import primary_language, words
 from search.engines.postgres import load_vocabulary_statements
 from search.engines.postgres_understanding import config_of
 from search.engines.postgres_vocabulary import ADD_TERMS, term_words
@@ -177,7 +177,7 @@ class HubVocabulary:
 
 def _language(value: str, field: str) -> str:
     """The language a term is kept under: the primary subtag of a registered BCP 47 tag."""
-    return codes.language(value, field).split("-", 1)[0].lower()
+    return primary_language(codes.language(value, field))
 
 
 def _terms(values: list[str], field: str) -> list[str]:

@@ -17,7 +17,7 @@ from kernel.errors import InvalidInput, NotFound
 from kernel.fx import FoundRate, kept_rate
 from kernel.pagination import page_params
 from marketplace import api
-from search.document import REFERENCE_CURRENCY, SearchDocument, display_language
+from search.document import REFERENCE_CURRENCY, SearchDocument, display_language, primary_language
 from search.engines.base import Hit, PriceRange, SearchEngine, SearchQuery, Sort
 from search.query.schemas import (
     AppliedQuery,
@@ -95,7 +95,7 @@ async def search_listings(
     currency = codes.currency(params.currency, "query:currency") if params.currency else REFERENCE_CURRENCY
     to_reference = await _rate(session, currency, REFERENCE_CURRENCY, today, "query:currency")
     destination = await _destination(session, principal, params)
-    language = params.languages[0].split("-", 1)[0].lower() if params.languages else None
+    language = primary_language(params.languages[0]) if params.languages else None
     query = SearchQuery(
         text=params.q.strip(),
         language=language,
