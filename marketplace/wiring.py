@@ -41,6 +41,9 @@ from marketplace.events import (
     MailQueued,
     PasswordResetAsked,
 )
+from marketplace.financing import subscribers as financing
+from marketplace.financing.controllers import AdvanceController, ConsortiumController, OrganizationAdvanceController
+from marketplace.financing.jobs import review_advances
 from marketplace.hub.controllers import HubController
 from marketplace.identity.account import mail_password_reset
 from marketplace.identity.controllers import AuthController, MeController
@@ -112,6 +115,9 @@ def register(core: CoreSettings, settings: MarketplaceSettings) -> Contribution:
             StripeWebhookController,
             HubPaymentAttentionController,
             NotificationController,
+            ConsortiumController,
+            AdvanceController,
+            OrganizationAdvanceController,
             *demo,
         ],
         dependencies={
@@ -151,7 +157,9 @@ def register(core: CoreSettings, settings: MarketplaceSettings) -> Contribution:
             # Before the digests, so that an overdue invoice is in that morning's.
             Schedule("announce_overdue_invoices", "45 5 * * *", announce_overdue_invoices),
             Schedule("send_digests", "0 6 * * *", functools.partial(send_digests, notifier)),
+            Schedule("review_advances", "30 5 * * *", review_advances),
         ],
+        reactions=financing.reactions(),
     )
 
 

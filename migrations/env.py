@@ -20,6 +20,7 @@ import marketplace.catalog.models
 import marketplace.compliance.models
 import marketplace.dashboard.models
 import marketplace.dispute.models
+import marketplace.financing.models
 import marketplace.hub.models
 import marketplace.identity.models
 import marketplace.mail.models

@@ -97,6 +97,13 @@ class Invoice(Entity, WhatIsDue):
     amount less any credit made before). None until paid. Kept because the credit alone cannot tell
     a credit the buyer never paid from one the producer must give back."""
     marked_paid_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    assignee_name: Mapped[str | None] = mapped_column(String(200))
+    """Who the producer assigned what the buyer owes to (a microfinance consortium that advanced
+    on it): its officers, not the producer, record the buyer's payment. None when not assigned."""
+    assignee_iban: Mapped[str | None] = mapped_column(String(34))
+    assignment_notice: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    """Whether the buyer is told to pay the assignee's account (an open assignment) or pays the
+    producer, who passes the payment on (a silent one)."""
 
     @property
     def owed_back_minor(self) -> int:

@@ -34,6 +34,12 @@ class InvoiceSettled(Conflict):
     slug = "invoice-settled"
 
 
+class InvoiceAssigned(Conflict):
+    """What the buyer owes was assigned to a consortium that advanced on it: its officers record the payment."""
+
+    slug = "invoice-assigned"
+
+
 class Invoiced(Protocol):
     """What an invoice is issued for: an order. Payments sit below orders (which issue,
     void and read invoices), so they know an order only by this shape."""
@@ -169,12 +175,37 @@ class InvoiceService:
             raise InvoiceSettled("the invoice is void: its order was cancelled or rejected, so nothing is owed")
         if invoice.status is InvoiceStatus.paid:
             raise InvoiceSettled(f"the invoice was already marked paid on {invoice.paid_on}")
+        if invoice.assignee_name is not None:
+            raise InvoiceAssigned(
+                f"the invoice is assigned to {invoice.assignee_name}, which advanced on it: its officers record"
+                " the buyer's payment"
+            )
         day = clock.today()
         paid_on = data.paid_on or day
         if paid_on > day:
             raise InvalidInput.field("paid_on", "cannot be in the future")
         if paid_on < invoice.issued_on:
             raise InvalidInput.field("paid_on", f"cannot be before the invoice was issued ({invoice.issued_on})")
+        return await self._record_payment(principal, invoice, paid_on)
+
+    async def settle_assigned(self, principal: Principal, order_id: uuid.UUID, paid_on: dt.date) -> None:
+        """The assignee's officer recorded payments covering what the buyer owed: the invoice is paid,
+        and announced as one the producer marked (`InvoicePaid`)."""
+        invoice = await self.repo.invoice_of_order(order_id)
+        if invoice is None or invoice.status is not InvoiceStatus.issued or invoice.assignee_name is None:
+            raise InvoiceSettled("the invoice is not an unpaid assigned one")
+        await self._record_payment(principal, invoice, paid_on)
+
+    async def assign(self, order_id: uuid.UUID, *, assignee: str, iban: str, notice: bool) -> None:
+        """What the buyer owes on the order's invoice now goes to `assignee` (`InvoiceAssigned` for the producer)."""
+        invoice = await self.repo.invoice_of_order(order_id)
+        if invoice is None:
+            raise InvoiceNotFound("the order has no invoice")
+        invoice.assignee_name, invoice.assignee_iban, invoice.assignment_notice = assignee, iban, notice
+        await self.session.flush()
+
+    async def _record_payment(self, principal: Principal, invoice: Invoice, paid_on: dt.date) -> InvoiceRead:
+        day = clock.today()
         before = _invoice_read(invoice, day)
         paid_minor = invoice.record_payment(paid_on, principal.user_id)
         await self.session.flush()

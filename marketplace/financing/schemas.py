@@ -1,0 +1,264 @@
+"""Wire formats of consortia, advances and the consortium's books.
+
+Shares, fees and rates are percentages on the wire (decimal strings, at most two places: "70",
+"1.5"), basis points inside; money is `amount_minor` + `currency` as everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Annotated
+
+import msgspec
+
+from kernel.money import Amount
+from marketplace.financing.models import AdvanceStatus, EntryKind
+from marketplace.organization.models import InclusionAttribute
+
+Percent = Annotated[
+    Decimal,
+    msgspec.Meta(
+        ge=0,
+        le=100,
+        description='Decimal string, at most 2 decimal places: "70" for 70 %, "1.5" for 1.5 %',
+        examples=["70"],
+    ),
+]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+Reference = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1, max_length=140, description="The bank transfer's reference", examples=["SEPA 2026-12-07 0042"]
+    ),
+]
+MinorAmount = Annotated[int, msgspec.Meta(gt=0, le=2**62, description="In the currency's minor units (cents, grosze)")]
+Limit = Annotated[int, msgspec.Meta(gt=0, le=2**62, description="In the currency's minor units")]
+
+
+class CurrencyTerms(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """A currency the consortium lends in."""
+
+    currency: str
+    max_per_producer_minor: Limit
+    max_per_buyer_minor: Limit
+    second_approval_above_minor: Annotated[int, msgspec.Meta(ge=0, le=2**62)]
+    """Advances above this need two officers' approvals; 0 asks two for every advance."""
+    collection_iban: str
+    collection_bic: str | None = None
+
+
+class FunderCreate(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    name: Name
+    country: str
+    guarantee_share_percent: Percent
+    """Its share of every write-off; the funders' shares add up to 100."""
+
+
+class InclusionTermsIn(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    attribute: InclusionAttribute
+    share_bonus_percent: Percent = Decimal(0)
+    fee_discount_percent: Percent = Decimal(0)
+    rate_discount_percent: Percent = Decimal(0)
+
+
+class ConsortiumCreate(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    name: Name
+    hub_ids: Annotated[list[uuid.UUID], msgspec.Meta(min_length=1, max_length=20)]
+    advance_share_percent: Percent
+    flat_fee_percent: Percent
+    annual_rate_percent: Percent
+    max_tenor_days: Annotated[int, msgspec.Meta(ge=1, le=730)]
+    min_completed_orders: Annotated[int, msgspec.Meta(ge=0, le=1000)] = 0
+    arrears_write_off_days: Annotated[int, msgspec.Meta(ge=1, le=3650)] = 90
+    repayment_instalments: Annotated[int, msgspec.Meta(ge=1, le=24)] = 3
+    notice_of_assignment: bool = True
+    currencies: Annotated[list[CurrencyTerms], msgspec.Meta(min_length=1, max_length=10)]
+    funders: Annotated[list[FunderCreate], msgspec.Meta(min_length=1, max_length=50)]
+    officer_emails: Annotated[list[str], msgspec.Meta(min_length=2, max_length=50)]
+    """Registered accounts that decide on advances; at least two, for the four-eyes rule."""
+    inclusion_terms: Annotated[list[InclusionTermsIn], msgspec.Meta(max_length=4)] = []
+
+
+class CurrencyTermsRead(msgspec.Struct, kw_only=True, frozen=True):
+    currency: str
+    max_per_producer: Amount
+    max_per_buyer: Amount
+    second_approval_above: Amount
+    collection_iban: str
+    collection_bic: str | None
+
+
+class FunderRead(msgspec.Struct, kw_only=True, frozen=True):
+    id: uuid.UUID
+    name: str
+    country: str
+    guarantee_share_percent: Decimal
+
+
+class OfficerRead(msgspec.Struct, kw_only=True, frozen=True):
+    user_id: uuid.UUID
+    full_name: str
+
+
+class ConsortiumRead(msgspec.Struct, kw_only=True, frozen=True):
+    id: uuid.UUID
+    name: str
+    hub_ids: list[uuid.UUID]
+    advance_share_percent: Decimal
+    flat_fee_percent: Decimal
+    annual_rate_percent: Decimal
+    max_tenor_days: int
+    min_completed_orders: int
+    arrears_write_off_days: int
+    repayment_instalments: int
+    notice_of_assignment: bool
+    currencies: list[CurrencyTermsRead]
+    funders: list[FunderRead]
+    officers: list[OfficerRead]
+    inclusion_terms: list[InclusionTermsIn]
+    i_am_officer: bool
+
+
+class Commitment(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """Money a funder puts up: lending capital, guarantee money, or both."""
+
+    funder_id: uuid.UUID
+    currency: str
+    capital_minor: Annotated[int, msgspec.Meta(ge=0, le=2**62)] = 0
+    guarantee_minor: Annotated[int, msgspec.Meta(ge=0, le=2**62)] = 0
+    reference: Reference
+
+
+class FunderBalance(msgspec.Struct, kw_only=True, frozen=True):
+    funder_id: uuid.UUID | None
+    """None for the collection account (buyers' payments passing through)."""
+    name: str | None
+    account: str
+    balance: Amount
+    """Debit positive, credit negative."""
+
+
+class BooksRead(msgspec.Struct, kw_only=True, frozen=True):
+    """The consortium's balances in one currency, each derived from the journal."""
+
+    currency: str
+    lines: list[FunderBalance]
+    cash_available: Amount
+    principal_outstanding: Amount
+    fees_receivable: Amount
+
+
+class Refusal(msgspec.Struct, kw_only=True, frozen=True):
+    code: str
+    message: str
+
+
+class AdvanceOffer(msgspec.Struct, kw_only=True, frozen=True):
+    """What the consortium may advance against an order today, and why not."""
+
+    order_id: uuid.UUID
+    consortium_id: uuid.UUID
+    consortium_name: str
+    possible: bool
+    refusals: list[Refusal]
+    owed_by_buyer: Amount
+    share_percent: Decimal
+    by_share: Amount
+    producer_room: Amount
+    buyer_room: Amount
+    capital_room: Amount
+    maximum: Amount
+    flat_fee_percent: Decimal
+    annual_rate_percent: Decimal
+    days: int
+    """From today to the invoice's due date."""
+    fee_for_maximum: Amount
+    better_terms_for: list[InclusionAttribute]
+    due_on: dt.date | None
+
+
+class AdvanceAsk(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    order_id: uuid.UUID
+    amount_minor: MinorAmount | None = None
+    """In the order's currency; omitted, the most the consortium may advance."""
+
+
+class AdvanceDecide(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    approve: bool
+    reason: Reason
+
+
+class Withdrawal(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    reason: Reason
+
+
+class MoneyMoved(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """A bank transfer an officer confirms: the advance paid out, or the rest passed on to the producer."""
+
+    reference: Reference
+    on: dt.date | None = None
+    """The day the transfer was made; today when omitted."""
+
+
+class MoneyReceived(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """A payment received on the consortium's collection account: the buyer's, or the producer's repayment."""
+
+    amount_minor: MinorAmount
+    reference: Reference
+    on: dt.date | None = None
+
+
+class DecisionRead(msgspec.Struct, kw_only=True, frozen=True):
+    officer_id: uuid.UUID
+    officer_name: str
+    approve: bool
+    reason: str
+    at: dt.datetime
+
+
+class InstalmentRead(msgspec.Struct, kw_only=True, frozen=True):
+    number: int
+    due_on: dt.date
+    amount: Amount
+
+
+class EntryRead(msgspec.Struct, kw_only=True, frozen=True):
+    kind: EntryKind
+    booked_on: dt.date
+    reference: str | None
+
+
+class AdvanceRead(msgspec.Struct, kw_only=True, frozen=True):
+    id: uuid.UUID
+    consortium_id: uuid.UUID
+    consortium_name: str
+    order_id: uuid.UUID
+    producer_organization_id: uuid.UUID
+    buyer_organization_id: uuid.UUID
+    status: AdvanceStatus
+    owed_by_buyer_when_asked: Amount
+    principal: Amount
+    fee: Amount
+    due_on: dt.date
+    requested_at: dt.datetime
+    approvals_needed: int
+    decisions: list[DecisionRead]
+    reason: str | None
+    disbursed_on: dt.date | None
+    disbursement_reference: str | None
+    outstanding: Amount
+    """Principal and fee still owed: disbursed + fee - repaid - written off."""
+    repaid: Amount
+    written_off: Amount
+    owed_to_producer: Amount
+    """Collected from the buyer beyond the advance and fee, not yet passed on."""
+    passed_on_to_producer: Amount
+    instalments: list[InstalmentRead]
+    in_arrears_since: dt.date | None
+    settled_on: dt.date | None
+    pay_to_iban: str
+    """Where the buyer pays (the invoice's notice of assignment) and the producer repays."""
+    entries: list[EntryRead]

@@ -1,0 +1,201 @@
+"""What happens to an advance as its order's money moves: the buyer's payment repays it first, a
+credit, cancellation or dispute leaves the producer owing the rest by a schedule, and past due it
+falls into arrears and, after the consortium's period, is written off against the guarantee fund.
+
+Each step posts its journal entry in the transaction of the change that causes it: the officer's
+request, the invoice's payment, the dispute's decision, the daily review.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kernel.money import apportion
+from marketplace.financing import ledger
+from marketplace.financing.ledger import Line, Owed
+from marketplace.financing.models import (
+    OWING,
+    Account,
+    Advance,
+    AdvanceStatus,
+    Consortium,
+    EntryKind,
+    Funder,
+    Instalment,
+)
+from marketplace.financing.repository import FinancingRepository
+from marketplace.payment.models import Invoice, InvoiceStatus
+
+INSTALMENT_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where an advance stands against its order's invoice."""
+
+    owed: Owed
+    collected_minor: int
+    """Received from the buyer on the collection account so far."""
+    receivable_minor: int
+    """What the buyer may still be expected to pay: what the invoice asks less what was collected."""
+
+    @property
+    def shortfall_minor(self) -> int:
+        """What the buyer's payment will not cover: the producer owes it."""
+        return max(0, self.owed.total_minor - self.receivable_minor)
+
+
+async def position(session: AsyncSession, advance: Advance, invoice: Invoice | None) -> Position:
+    sums = await FinancingRepository(session).sums(advance.id)
+    collected = sum(amount for (kind, account), amount in sums.items() if kind is EntryKind.collection and amount > 0)
+    asked = (
+        0 if invoice is None or invoice.status is InvoiceStatus.void else invoice.amount_minor - invoice.credited_minor
+    )
+    return Position(
+        owed=Owed.of(await ledger.advance_balances(session, advance.id)),
+        collected_minor=collected,
+        receivable_minor=max(0, asked - collected)
+        if invoice is None or invoice.status is not InvoiceStatus.paid
+        else 0,
+    )
+
+
+async def collect(
+    session: AsyncSession,
+    advance: Advance,
+    amount_minor: int,
+    *,
+    kind: EntryKind,
+    on: dt.date,
+    reference: str,
+    booked_by: uuid.UUID | None,
+) -> Owed:
+    """Book money received for the advance: fees first, then principal, into the funders' cash; from
+    the buyer, the rest is owed to the producer (`producer_payable`). Returns what is owed after."""
+    owed = Owed.of(await ledger.advance_balances(session, advance.id))
+    lines = owed.repayment(amount_minor)
+    rest = amount_minor - sum(line.amount_minor for line in lines if line.account is Account.cash)
+    if rest:
+        lines += [Line(Account.collections, rest), Line(Account.producer_payable, -rest)]
+    await ledger.post(
+        session,
+        consortium_id=advance.consortium_id,
+        currency=advance.currency,
+        kind=kind,
+        lines=lines,
+        booked_on=on,
+        advance_id=advance.id,
+        reference=reference,
+        booked_by=booked_by,
+    )
+    after = Owed.of(await ledger.advance_balances(session, advance.id))
+    if after.total_minor == 0:
+        advance.status = AdvanceStatus.repaid
+        advance.settled_on = on
+    await session.flush()
+    return after
+
+
+async def reassess(
+    session: AsyncSession, consortium: Consortium, advance: Advance, invoice: Invoice | None, today: dt.date
+) -> None:
+    """After a credit note, a cancellation or a dispute's decision: when the buyer's payment will no
+    longer cover what the advance owes, the producer owes the rest by the consortium's schedule of
+    monthly instalments (made again from today if it changes)."""
+    if advance.status not in OWING:
+        return
+    shortfall = (await position(session, advance, invoice)).shortfall_minor
+    if shortfall <= 0:
+        return
+    await session.execute(delete(Instalment).where(Instalment.advance_id == advance.id))
+    count = consortium.repayment_instalments
+    parts = [part for part in apportion(shortfall, [1] * count) if part]
+    for number, part in enumerate(parts, start=1):
+        session.add(
+            Instalment(
+                advance_id=advance.id,
+                number=number,
+                due_on=today + dt.timedelta(days=INSTALMENT_DAYS * number),
+                amount_minor=part,
+            )
+        )
+    if advance.status is AdvanceStatus.disbursed:
+        advance.status = AdvanceStatus.due_from_producer
+        advance.reason = "the buyer's payment will not cover the advance; the producer repays the rest by the schedule"
+    advance.due_on = today + dt.timedelta(days=INSTALMENT_DAYS)
+    await session.flush()
+
+
+async def overdue_since(
+    session: AsyncSession, advance: Advance, invoice: Invoice | None, today: dt.date
+) -> dt.date | None:
+    """The day the advance fell behind, if it has: a disbursed one past the invoice's due date; one
+    the producer owes, once an instalment past due is not covered by what was repaid."""
+    now = await position(session, advance, invoice)
+    if now.owed.total_minor == 0:
+        return None
+    if advance.status is AdvanceStatus.disbursed:
+        return advance.due_on if advance.due_on < today else None
+    if advance.status is AdvanceStatus.due_from_producer:
+        instalments = await FinancingRepository(session).instalments(advance.id)
+        still_to_come = sum(i.amount_minor for i in instalments if i.due_on >= today)
+        if now.shortfall_minor > still_to_come:
+            return min((i.due_on for i in instalments if i.due_on < today), default=None)
+    return None
+
+
+async def fall_into_arrears(session: AsyncSession, advance: Advance, since: dt.date, today: dt.date) -> None:
+    """Move the principal still owed to `advances_in_arrears`, funder by funder."""
+    owed = Owed.of(await ledger.advance_balances(session, advance.id))
+    lines = []
+    for (account, funder), amount in owed.principal.items():
+        if account is Account.advances:
+            lines += [Line(Account.advances, -amount, funder), Line(Account.advances_in_arrears, amount, funder)]
+    if lines:
+        await ledger.post(
+            session,
+            consortium_id=advance.consortium_id,
+            currency=advance.currency,
+            kind=EntryKind.arrears,
+            lines=lines,
+            booked_on=today,
+            advance_id=advance.id,
+            reference=f"in arrears since {since.isoformat()}",
+        )
+    advance.status = AdvanceStatus.in_arrears
+    advance.in_arrears_since = since
+    await session.flush()
+
+
+async def write_off(session: AsyncSession, advance: Advance, funders: list[Funder], today: dt.date) -> None:
+    """What the advance still owes is written off: the guarantee fund pays each lender its lost
+    principal, charged to the funders by their guarantee shares (`write_offs`); fees never paid are
+    taken back out of fee income."""
+    owed = Owed.of(await ledger.advance_balances(session, advance.id))
+    principal = owed.principal_minor
+    shares = {funder.id: funder.guarantee_share_bp for funder in funders}
+    borne = ledger.split(principal, shares)
+    lines = [Line(Account.write_offs, part, funder) for funder, part in borne.items()]
+    lines += [Line(Account.guarantee_cash, -part, funder) for funder, part in borne.items()]
+    for (account, funder), amount in owed.principal.items():
+        lines += [Line(account, -amount, funder), Line(Account.cash, amount, funder)]
+    for funder, amount in owed.fees.items():
+        lines += [Line(Account.fees_receivable, -amount, funder), Line(Account.fee_income, amount, funder)]
+    await ledger.post(
+        session,
+        consortium_id=advance.consortium_id,
+        currency=advance.currency,
+        kind=EntryKind.write_off,
+        lines=lines,
+        booked_on=today,
+        advance_id=advance.id,
+        reference=f"in arrears since {advance.in_arrears_since}",
+    )
+    advance.status = AdvanceStatus.written_off
+    advance.settled_on = today
+    await session.flush()
