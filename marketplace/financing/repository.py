@@ -121,7 +121,7 @@ class FinancingRepository:
 
     async def names(self, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
         rows = await self.session.execute(select(User.id, User.full_name).where(User.id.in_(user_ids)))
-        return dict(rows.tuples().all())
+        return {user_id: name for user_id, name in rows}  # noqa: C416 - rows are not pairs to mypy
 
     async def order_and_invoice(
         self, order_id: uuid.UUID, *, lock: bool = False

@@ -14,17 +14,14 @@ from typing import Annotated
 import msgspec
 
 from kernel.money import Amount
+from kernel.validation import bounded
 from marketplace.financing.models import AdvanceStatus, EntryKind
 from marketplace.organization.models import InclusionAttribute
 
 Percent = Annotated[
     Decimal,
-    msgspec.Meta(
-        ge=0,
-        le=100,
-        description='Decimal string, at most 2 decimal places: "70" for 70 %, "1.5" for 1.5 %',
-        examples=["70"],
-    ),
+    msgspec.Meta(description='Decimal string from 0 to 100, at most 2 decimal places: "70" for 70 %', examples=["70"]),
+    bounded(places=2, below=1000),
 ]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel import audit, clock, codes
 from kernel.auth import Principal
-from kernel.errors import Conflict, FieldError, FieldProblems, Forbidden, InvalidInput, NotFound
+from kernel.errors import Conflict, FieldError, FieldProblems, Forbidden, InvalidInput, NotFound, located
 from kernel.money import Amount
 from kernel.pagination import Page, PageParams
 from marketplace.financing import ledger, waterfall
@@ -101,11 +101,10 @@ class AdvanceState(Conflict):
 
 
 def basis_points(percent: Decimal, field: str) -> int:
-    """A percentage with at most two decimal places, as whole basis points."""
-    points = percent * 100
-    if points != points.to_integral_value():
-        raise InvalidInput.field(field, "at most 2 decimal places")
-    return int(points)
+    """A percentage from 0 to 100 (two decimal places, `schemas.Percent`), as whole basis points."""
+    if not 0 <= percent <= 100:  # noqa: PLR2004 - a percentage
+        raise InvalidInput.field(field, "must be from 0 to 100")
+    return int(percent * 100)
 
 
 def percent(points: int) -> Decimal:
@@ -349,7 +348,7 @@ class FinancingService:
         """What the hub's consortium may advance against the order today, and every reason it may
         not (the producer's admins; 404 for anyone else, and when the hub has no consortium)."""
         order, invoice, consortium = await self._producers_order(principal, order_id)
-        terms = await self._currency_terms(consortium, order.currency)
+        terms = await self._currency_terms(consortium, order.currency, field="query:order_id")
         found, _ = await self._judge(consortium, terms, order, invoice)
         return _offer_read(order, invoice, consortium, found)
 
@@ -377,7 +376,7 @@ class FinancingService:
             field = "amount_minor" if refusals[0].code == "above_maximum" else "order_id"
             raise AdvanceRefused(
                 "the consortium cannot advance this: " + "; ".join(r.message for r in refusals),
-                errors=[FieldError(field=field, message=r.message) for r in refusals],
+                errors=[FieldError(field=located(field), message=r.message) for r in refusals],
             )
         assert invoice is not None  # noqa: S101 - an offer without refusals has an unpaid invoice
         advance = Advance(
@@ -536,7 +535,7 @@ class FinancingService:
             raise AdvanceState(
                 f"the advance is {advance.status.value.replace('_', ' ')}; payments are recorded once it is paid out"
             )
-        order_invoice = await self.repo.order_and_invoice(advance.order_id, lock=True)
+        order_invoice = await self.repo.order_and_invoice(advance.order_id)  # the advance's lock guards it
         assert order_invoice is not None  # noqa: S101 - an advance's order exists
         _, invoice = order_invoice
         now = await waterfall.position(self.session, advance, invoice)
@@ -660,13 +659,14 @@ class FinancingService:
             raise ConsortiumNotFound("the order's hub has no microfinance consortium")
         return order, invoice, consortium
 
-    async def _currency_terms(self, consortium: Consortium, currency: str, *, lock: bool = False) -> ConsortiumCurrency:
+    async def _currency_terms(
+        self, consortium: Consortium, currency: str, *, lock: bool = False, field: str = "order_id"
+    ) -> ConsortiumCurrency:
+        """The consortium's terms in the order's currency (`AdvanceRefused` naming `field` when it does not lend in it)."""
         terms = await self.repo.currency_terms(consortium.id, currency, lock=lock)
         if terms is None:
-            raise AdvanceRefused(
-                f"{consortium.name} does not lend in {currency}",
-                errors=[FieldError(field="order_id", message=f"{consortium.name} does not lend in {currency}")],
-            )
+            message = f"{consortium.name} does not lend in {currency}"
+            raise AdvanceRefused(message, errors=[FieldError(field=located(field), message=message)])
         return terms
 
     async def _judge(
