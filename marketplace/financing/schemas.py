@@ -249,7 +249,9 @@ class AdvanceRead(msgspec.Struct, kw_only=True, frozen=True):
     outstanding: Amount
     """Principal and fee still owed: disbursed + fee - repaid - written off."""
     repaid: Amount
+    """Principal and fee repaid, from the buyer's payment or by the producer."""
     written_off: Amount
+    """Principal and fee still owed when it was written off."""
     owed_to_producer: Amount
     """Collected from the buyer beyond the advance and fee, not yet passed on."""
     passed_on_to_producer: Amount

@@ -662,7 +662,7 @@ class FinancingService:
     async def _currency_terms(
         self, consortium: Consortium, currency: str, *, lock: bool = False, field: str = "order_id"
     ) -> ConsortiumCurrency:
-        """The consortium's terms in the order's currency (`AdvanceRefused` naming `field` when it does not lend in it)."""
+        """The consortium's terms in the order's currency (`AdvanceRefused` naming `field` if it lends in no such)."""
         terms = await self.repo.currency_terms(consortium.id, currency, lock=lock)
         if terms is None:
             message = f"{consortium.name} does not lend in {currency}"
@@ -751,17 +751,14 @@ class FinancingService:
         names = await self.repo.names([decision.officer_id for decision in decisions])
         owed = Owed.of(await ledger.advance_balances(self.session, advance.id))
         sums = await self.repo.sums(advance.id)
-        repaid = -sum(
-            amount
-            for (kind, account), amount in sums.items()
-            if kind in (EntryKind.collection, EntryKind.producer_repayment)
-            and account in (Account.fees_receivable, Account.advances, Account.advances_in_arrears)
-        )
-        written_off = sum(
-            amount
-            for (kind, account), amount in sums.items()
-            if kind is EntryKind.write_off and account is Account.write_offs
-        )
+        owing_accounts = (Account.fees_receivable, Account.advances, Account.advances_in_arrears)
+
+        def taken_off(*kinds: EntryKind) -> int:
+            """What entries of `kinds` took off what the advance owes."""
+            return -sum(amount for (kind, account), amount in sums.items() if kind in kinds and account in owing_accounts)
+
+        repaid = taken_off(EntryKind.collection, EntryKind.producer_repayment)
+        written_off = taken_off(EntryKind.write_off)
         passed_on = sums.get((EntryKind.remittance, Account.producer_payable), 0)
         currency = advance.currency
 

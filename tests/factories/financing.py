@@ -87,8 +87,8 @@ async def create_consortium(client: Client, market: Market, *, fund: bool = True
     consortium = Consortium(body=body, officer=officer, second_officer=second, funders=funders)
     if fund:
         for funder_id in funders.values():
-            for currency in CAPITAL:
-                await commit(client, consortium, funder_id, currency, CAPITAL[currency], GUARANTEE[currency])
+            for currency, capital in CAPITAL.items():
+                await commit(client, consortium, funder_id, currency, capital, GUARANTEE[currency])
     return consortium
 
 
