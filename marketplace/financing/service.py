@@ -755,7 +755,9 @@ class FinancingService:
 
         def taken_off(*kinds: EntryKind) -> int:
             """What entries of `kinds` took off what the advance owes."""
-            return -sum(amount for (kind, account), amount in sums.items() if kind in kinds and account in owing_accounts)
+            return -sum(
+                amount for (kind, account), amount in sums.items() if kind in kinds and account in owing_accounts
+            )
 
         repaid = taken_off(EntryKind.collection, EntryKind.producer_repayment)
         written_off = taken_off(EntryKind.write_off)
