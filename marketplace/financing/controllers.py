@@ -9,8 +9,13 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from kernel import clock
+from kernel.errors import InvalidInput
+from kernel.openapi import answers_in
 from kernel.pagination import Page
 from kernel.web import Caller, IdempotencyKeyHeader, Paging, Session, idempotent
+from marketplace.dashboard.controllers import CSV, First, Format, Last, OutputFormat
+from marketplace.dashboard.service import period_of
 from marketplace.financing.models import AdvanceStatus
 from marketplace.financing.schemas import (
     AdvanceAsk,
@@ -23,9 +28,11 @@ from marketplace.financing.schemas import (
     ConsortiumRead,
     MoneyMoved,
     MoneyReceived,
+    PortfolioReport,
     Withdrawal,
 )
 from marketplace.financing.service import FinancingService
+from marketplace.financing.tables import ReportTable, to_csv
 
 
 def provide_financing_service(db_session: Session) -> FinancingService:
@@ -99,6 +106,35 @@ class ConsortiumController(Controller):
         financing_service: Financing,
     ) -> BooksRead:
         return await financing_service.books(principal, consortium_id, currency)
+
+    @get(
+        "/{consortium_id:uuid}/report",
+        summary="The consortium's report: flows, portfolio at risk, exposures, funders (officers; JSON or CSV)",
+        operation_class=answers_in(CSV),
+    )
+    async def report(
+        self,
+        consortium_id: FromPath[uuid.UUID],
+        principal: Caller,
+        financing_service: Financing,
+        first_day: First = None,
+        last_day: Last = None,
+        output: Format = OutputFormat.json,
+        table: FromQuery[ReportTable | None] = None,
+    ) -> PortfolioReport | Response[bytes]:
+        period = period_of(first_day, last_day, clock.today())
+        found = await financing_service.report(principal, consortium_id, period)
+        if output is not OutputFormat.csv:
+            return found
+        if table is None:
+            choices = ", ".join(t.value for t in ReportTable)
+            raise InvalidInput.query("table", f"CSV holds one table: choose one of {choices}")
+        filename = f"consortium-{found.consortium_id}-{table.value}-{found.first_day}-{found.last_day}.csv"
+        return Response(
+            to_csv(found, table).encode(),
+            media_type=CSV,
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
 
     @get(
         "/{consortium_id:uuid}/advances",

@@ -92,14 +92,19 @@ async def advance_balances(session: AsyncSession, advance_id: uuid.UUID) -> Bala
     return {(account, funder): int(total) for account, funder, total in rows}
 
 
-async def consortium_balances(session: AsyncSession, consortium_id: uuid.UUID, currency: str) -> Balances:
-    """Every (account, funder) balance of the consortium's books in one currency."""
-    rows = await session.execute(
+async def consortium_balances(
+    session: AsyncSession, consortium_id: uuid.UUID, currency: str, as_of: dt.date | None = None
+) -> Balances:
+    """Every (account, funder) balance of the consortium's books in one currency (at the end of `as_of`)."""
+    statement = (
         select(JournalLine.account, JournalLine.funder_id, func.sum(JournalLine.amount_minor))
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
         .where(JournalEntry.consortium_id == consortium_id, JournalEntry.currency == currency)
         .group_by(JournalLine.account, JournalLine.funder_id)
     )
+    if as_of is not None:
+        statement = statement.where(JournalEntry.booked_on <= as_of)
+    rows = await session.execute(statement)
     return {(account, funder): int(total) for account, funder, total in rows}
 
 

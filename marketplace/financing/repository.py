@@ -3,11 +3,14 @@ judged on."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from marketplace.financing.models import (
     DELIVERED,
@@ -29,9 +32,10 @@ from marketplace.financing.models import (
     JournalLine,
     Officer,
 )
+from marketplace.hub.models import Hub
 from marketplace.identity.models import User
 from marketplace.order.models import Order
-from marketplace.organization.models import Inclusion, InclusionAttribute
+from marketplace.organization.models import Inclusion, InclusionAttribute, Organization
 from marketplace.payment.models import Invoice
 
 #: Asked for or approved, not yet paid out: they hold their principal against the limits and the capital.
@@ -268,3 +272,113 @@ class FinancingRepository:
             .group_by(JournalEntry.kind, JournalLine.account)
         )
         return {(kind, account): int(amount) for kind, account, amount in rows}
+
+    async def flows(self, consortium_id: uuid.UUID, first_day: dt.date, last_day: dt.date) -> list[Flow]:
+        """Per currency, month, entry kind and account: the sum of the lines booked in the period."""
+        month = func.to_char(JournalEntry.booked_on, "YYYY-MM")
+        rows = await self.session.execute(
+            select(
+                JournalEntry.currency, month, JournalEntry.kind, JournalLine.account, func.sum(JournalLine.amount_minor)
+            )
+            .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
+            .where(JournalEntry.consortium_id == consortium_id, JournalEntry.booked_on.between(first_day, last_day))
+            .group_by(JournalEntry.currency, month, JournalEntry.kind, JournalLine.account)
+        )
+        return [
+            Flow(currency, month_of, kind, account, int(amount)) for currency, month_of, kind, account, amount in rows
+        ]
+
+    async def outstanding_on(self, consortium_id: uuid.UUID, day: dt.date) -> list[Outstanding]:
+        """Every advance that owed principal at the end of `day`, with its parties and when it fell behind."""
+        principal = func.sum(JournalLine.amount_minor).filter(JournalLine.account.in_(PRINCIPAL))
+        rows = await self.session.execute(
+            select(
+                Advance.currency,
+                Advance.producer_organization_id,
+                Advance.buyer_organization_id,
+                Advance.in_arrears_since,
+                principal,
+            )
+            .join(JournalEntry, JournalEntry.advance_id == Advance.id)
+            .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
+            .where(Advance.consortium_id == consortium_id, JournalEntry.booked_on <= day)
+            .group_by(Advance.id)
+            .having(principal != 0)
+        )
+        return [Outstanding(*row[:4], int(row[4])) for row in rows]
+
+    async def disbursed_in(self, consortium_id: uuid.UUID, first_day: dt.date, last_day: dt.date) -> list[Disbursed]:
+        """Every advance paid out in the period, with its producer's and buyer's countries and the
+        producer's hub-verified inclusion attributes (as they are now)."""
+        producer, buyer = aliased(Organization), aliased(Organization)
+        verified = (
+            select(func.coalesce(func.array_agg(Inclusion.attribute), text("'{}'")))
+            .where(Inclusion.organization_id == Advance.producer_organization_id, Inclusion.verified.is_(True))
+            .scalar_subquery()
+        )
+        rows = await self.session.execute(
+            select(
+                Advance.currency,
+                Advance.principal_minor,
+                producer.country,
+                buyer.country,
+                verified,
+                func.to_char(JournalEntry.booked_on, "YYYY-MM"),
+            )
+            .join(JournalEntry, (JournalEntry.advance_id == Advance.id) & (JournalEntry.kind == EntryKind.disbursement))
+            .join(producer, producer.id == Advance.producer_organization_id)
+            .join(buyer, buyer.id == Advance.buyer_organization_id)
+            .where(Advance.consortium_id == consortium_id, JournalEntry.booked_on.between(first_day, last_day))
+        )
+        return [
+            Disbursed(currency, int(amount), producer_country, buyer_country, frozenset(attributes or ()), month)
+            for currency, amount, producer_country, buyer_country, attributes, month in rows
+        ]
+
+    async def organization_names(self, organization_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str]]:
+        """Legal name and country of each organisation."""
+        rows = await self.session.execute(
+            select(Organization.id, Organization.legal_name, Organization.country).where(
+                Organization.id.in_(organization_ids)
+            )
+        )
+        return {organization_id: (name, country) for organization_id, name, country in rows}
+
+    async def reporting_currency(self, consortium_id: uuid.UUID) -> str | None:
+        """The reporting currency of the consortium's first hub: what its funders' totals are converted to."""
+        return await self.session.scalar(
+            select(Hub.reporting_currency)
+            .join(ConsortiumHub, ConsortiumHub.hub_id == Hub.id)
+            .where(ConsortiumHub.consortium_id == consortium_id)
+            .order_by(ConsortiumHub.created_at, Hub.id)
+            .limit(1)
+        )
+
+
+@dataclass(frozen=True)
+class Flow:
+    currency: str
+    month: str
+    kind: EntryKind
+    account: Account
+    amount_minor: int
+
+
+@dataclass(frozen=True)
+class Outstanding:
+    currency: str
+    producer_id: uuid.UUID
+    buyer_id: uuid.UUID
+    in_arrears_since: dt.date | None
+    principal_minor: int
+
+
+@dataclass(frozen=True)
+class Disbursed:
+    currency: str
+    principal_minor: int
+    producer_country: str
+    buyer_country: str
+    verified: frozenset[InclusionAttribute]
+    month: str
+    """When it was paid out, `YYYY-MM`."""

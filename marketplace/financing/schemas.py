@@ -261,3 +261,105 @@ class AdvanceRead(msgspec.Struct, kw_only=True, frozen=True):
     pay_to_iban: str
     """Where the buyer pays (the invoice's notice of assignment) and the producer repays."""
     entries: list[EntryRead]
+
+
+class PortfolioMonth(msgspec.Struct, kw_only=True, frozen=True):
+    """Money that moved in one month (or, with `month` None, the whole period), in one currency."""
+
+    month: str | None
+    currency: str
+    advances_disbursed: int
+    disbursed_minor: int
+    repaid_minor: int
+    """Principal and fees repaid, by buyers' payments and producers' repayments."""
+    fee_income_minor: int
+    """Fees received (cash basis)."""
+    written_off_minor: int
+
+
+class CurrencyPortfolio(msgspec.Struct, kw_only=True, frozen=True):
+    """The portfolio in one currency at the end of the period, and what was lent in it during the period."""
+
+    currency: str
+    outstanding_minor: int
+    """Principal owed at the end of the period."""
+    advances_outstanding: int
+    par30_minor: int
+    """Portfolio at risk: principal of advances more than 30 days behind at the end of the period."""
+    par30_percent: Decimal | None
+    par90_minor: int
+    par90_percent: Decimal | None
+    disbursed_minor: int
+    """Paid out during the period; the shares below are of this."""
+    women_led_percent: Decimal | None
+    youth_led_percent: Decimal | None
+    cooperative_percent: Decimal | None
+    minority_led_percent: Decimal | None
+    """Shares of what was paid out that went to producers a hub verified as such (an advance counts
+    for each attribute its producer has)."""
+    cross_border_percent: Decimal | None
+    """Share of what was paid out against orders whose buyer is in another country than the producer."""
+
+
+class ExposureRow(msgspec.Struct, kw_only=True, frozen=True):
+    organization_id: uuid.UUID
+    legal_name: str
+    country: str
+    currency: str
+    outstanding_minor: int
+    advances: int
+
+
+class FunderRow(msgspec.Struct, kw_only=True, frozen=True):
+    """One funder's part of the books in one currency at the end of the period."""
+
+    funder_id: uuid.UUID
+    name: str
+    currency: str
+    capital_minor: int
+    cash_minor: int
+    lent_minor: int
+    """Principal its money is in."""
+    fee_income_minor: int
+    """Fees earned on what it lent (charged, less fees written off)."""
+    guarantee_minor: int
+    guarantee_left_minor: int
+    write_offs_minor: int
+    """What it bore of write-offs, by its guarantee share."""
+
+
+class RateUsed(msgspec.Struct, kw_only=True, frozen=True):
+    currency: str
+    rate: Decimal
+    """Units of the reporting currency per unit of `currency`."""
+    as_of: dt.date
+    source: str
+
+
+class ConvertedTotals(msgspec.Struct, kw_only=True, frozen=True):
+    """The currencies' figures added up in the reporting currency at the rates of the period's last day."""
+
+    currency: str
+    outstanding_minor: int
+    disbursed_minor: int
+    repaid_minor: int
+    fee_income_minor: int
+    written_off_minor: int
+    rates: list[RateUsed]
+
+
+class PortfolioReport(msgspec.Struct, kw_only=True, frozen=True):
+    """What a consortium reports to its municipalities for a period of whole months."""
+
+    consortium_id: uuid.UUID
+    consortium_name: str
+    first_day: dt.date
+    last_day: dt.date
+    currencies: list[CurrencyPortfolio]
+    months: list[PortfolioMonth]
+    """Per currency: the whole period first, then every month."""
+    producers: list[ExposureRow]
+    buyers: list[ExposureRow]
+    funders: list[FunderRow]
+    in_reporting_currency: ConvertedTotals | None
+    """None when no recorded rate connects a currency to the reporting one."""

@@ -22,7 +22,8 @@ from kernel.auth import Principal
 from kernel.errors import Conflict, FieldError, FieldProblems, Forbidden, InvalidInput, NotFound, located
 from kernel.money import Amount
 from kernel.pagination import Page, PageParams
-from marketplace.financing import ledger, waterfall
+from marketplace.dashboard.schemas import Period
+from marketplace.financing import ledger, portfolio, waterfall
 from marketplace.financing.ledger import Line, Owed
 from marketplace.financing.models import (
     BASIS_POINTS,
@@ -62,6 +63,7 @@ from marketplace.financing.schemas import (
     MoneyMoved,
     MoneyReceived,
     OfficerRead,
+    PortfolioReport,
     Refusal,
     Withdrawal,
 )
@@ -323,6 +325,11 @@ class FinancingService:
     async def books(self, principal: Principal, consortium_id: uuid.UUID, currency: str) -> BooksRead:
         consortium = await self._as_officer(principal, consortium_id)
         return await self._books(consortium.id, codes.currency(currency, "query:currency"))
+
+    async def report(self, principal: Principal, consortium_id: uuid.UUID, period: Period) -> PortfolioReport:
+        """The consortium's report for the period (its officers)."""
+        consortium = await self._as_officer(principal, consortium_id)
+        return await portfolio.report(self.session, consortium, period)
 
     async def queue(
         self, principal: Principal, consortium_id: uuid.UUID, statuses: list[AdvanceStatus], page: PageParams

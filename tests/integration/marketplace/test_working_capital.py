@@ -442,3 +442,66 @@ async def test_the_journal_refuses_an_entry_that_does_not_balance_and_any_change
         await change_a_line()
     # The consortium's books are as the commitments left them.
     assert balance(await books(client, consortium, "EUR"), "cash") == 2 * CAPITAL["EUR"]
+
+
+async def test_the_report_gives_the_municipalities_flows_portfolio_at_risk_exposures_and_funders(
+    client: Client, market: Market, consortium: Consortium, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    m, c = market, consortium
+    repaid_order, late_order = await confirmed_order(client, m), await confirmed_order(client, m, "30")
+    repaid = await paid_out(client, m, c, repaid_order)
+    total = repaid_order["total"]["amount_minor"]
+    await act(client, c.officer, repaid, "buyer-payments", {"amount_minor": total, "reference": "Görlitz"})
+    late = await paid_out(client, m, c, late_order)
+    due = dt.date.fromisoformat(late["due_on"])
+    async with transaction(sessions) as session:
+        await review(session, due + dt.timedelta(days=1))
+    currency = repaid["principal"]["currency"]
+    to = (due + dt.timedelta(days=125)).strftime("%Y-%m")
+    url = f"/api/v1/consortia/{c.id}/report"
+    response = await client.get(url, params={"to": to}, headers=c.officer.headers)
+    assert response.status_code == 200, response.text
+    report = response.json()
+    [portfolio] = [row for row in report["currencies"] if row["currency"] == currency]
+    late_principal = late["principal"]["amount_minor"]
+    assert (portfolio["outstanding_minor"], portfolio["par30_minor"], portfolio["par90_minor"]) == (
+        late_principal,
+        late_principal,
+        late_principal,
+    )
+    assert portfolio["par90_percent"] == "100.00"
+    # A Polish producer selling to a German town: all of it crossed the border; no verified attributes.
+    assert (portfolio["cross_border_percent"], portfolio["women_led_percent"]) == ("100.00", "0.00")
+    [whole] = [row for row in report["months"] if row["currency"] == currency and row["month"] is None]
+    fees = repaid["fee"]["amount_minor"]
+    assert (
+        whole["advances_disbursed"],
+        whole["disbursed_minor"],
+        whole["repaid_minor"],
+        whole["fee_income_minor"],
+    ) == (
+        2,
+        repaid["principal"]["amount_minor"] + late_principal,
+        repaid["principal"]["amount_minor"] + fees,
+        fees,
+    )
+    assert [row["outstanding_minor"] for row in report["producers"] if row["currency"] == currency] == [late_principal]
+    assert {row["legal_name"] for row in report["buyers"]} == {m.buyer_org["legal_name"]}
+    funders = [row for row in report["funders"] if row["currency"] == currency]
+    assert sum(row["lent_minor"] for row in funders) == late_principal
+    assert sum(row["capital_minor"] for row in funders) == 2 * CAPITAL[currency]
+    converted = report["in_reporting_currency"]
+    assert converted is not None
+    rate = (
+        Decimal(next(r["rate"] for r in converted["rates"] if r["currency"] == currency))
+        if currency != converted["currency"]
+        else Decimal(1)
+    )
+    assert abs(converted["outstanding_minor"] - int(late_principal * rate)) <= 1
+    csv = await client.get(url, params={"to": to, "format": "csv", "table": "months"}, headers=c.officer.headers)
+    assert csv.status_code == 200, csv.text
+    lines = csv.text.strip().splitlines()
+    assert lines[0].startswith("month,currency,advances_disbursed")
+    assert len(lines) == 1 + len(report["months"])
+    nobody = await client.get(url, headers=m.coordinator.headers)
+    assert nobody.status_code == 404
