@@ -28,6 +28,7 @@ from marketplace.catalog.service import ListingService
 from marketplace.compliance.models import ClassificationScheme
 from marketplace.compliance.schemas import CredentialCreate, RecognitionCreate, RequirementCreate
 from marketplace.compliance.service import ComplianceService
+from marketplace.demo_financing import CONSORTIUM_NAME, OFFICERS, load_consortium
 from marketplace.hub.schemas import HubApplication, HubCreate, InvoiceTerms, NamedPlace
 from marketplace.hub.service import HubService
 from marketplace.identity.models import User
@@ -412,6 +413,7 @@ async def load_demo(session: AsyncSession, settings: CoreSettings, *, public_url
         f"  every demo account's password: {DEMO_PASSWORD}",
         f"  platform admin:  {ADMIN_EMAIL}",
         f"  hub coordinator: {COORDINATOR_EMAIL}",
+        f"  loan officers of the {CONSORTIUM_NAME}: " + ", ".join(email for email, _, _ in OFFICERS),
         *(
             f"  {o.kind.value:<8} {o.owner_email:<30} {o.legal_name} ({o.municipality}, {o.country})"
             for o in ORGANIZATIONS
@@ -509,6 +511,8 @@ async def load_demo(session: AsyncSession, settings: CoreSettings, *, public_url
         ],
     )
     await _invoice_orders(session, coordinator, hub.id, summary, listing_ids)
+    officers = [principal_of(await _user(identity, email, name, language)) for email, name, language in OFFICERS]
+    await load_consortium(session, coordinator, hub.id, officers)
     return summary
 
 

@@ -13,6 +13,7 @@ from borderhub.cli import load_demo_data
 from borderhub.settings import Settings
 from kernel.db import transaction
 from marketplace.demo import COORDINATOR_EMAIL, DEMO_PASSWORD, HUB_NAME, load_demo
+from marketplace.demo_financing import CONSORTIUM_NAME, OFFICERS
 from marketplace.invoicing.validation import errors, validate
 from marketplace.invoicing.wording import note_text
 from marketplace.tax.decision import VatNote
@@ -168,3 +169,35 @@ async def test_demo_town_receives_an_xrechnung_and_a_bilingual_intra_community_i
     text = " ".join(" ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf.content)).pages).split())
     for language in ("pl", "de"):  # the bakery's language, then the town's
         assert " ".join(note_text(VatNote.intra_community, "PL", language).split()) in text
+
+
+async def test_demo_consortium_lends_in_euro_and_zloty_and_offers_the_bakery_an_advance_on_its_bread_order(
+    client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    async with transaction(sessions) as session:
+        await load_demo(session, settings, public_url=settings.marketplace.public_url)
+
+    async def login(email: str) -> dict[str, str]:
+        response = await client.post("/api/v1/auth/login", json={"email": email, "password": DEMO_PASSWORD})
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    officer = await login(OFFICERS[0][0])
+    [consortium] = (await client.get("/api/v1/consortia/mine", headers=officer)).json()
+    assert consortium["name"] == CONSORTIUM_NAME
+    assert {funder["name"] for funder in consortium["funders"]} == {"Stadt Görlitz", "Miasto Zgorzelec"}
+    for currency in ("EUR", "PLN"):
+        book = (
+            await client.get(f"/api/v1/consortia/{consortium['id']}/books?currency={currency}", headers=officer)
+        ).json()
+        assert book["cash_available"]["amount_minor"] > 0, currency
+    anna = await login("anna@piekarnia-nowak.demo")
+    [bakery] = (await client.get("/api/v1/organizations", headers=anna)).json()["items"]
+    organization = bakery["id"]
+    orders = (await client.get(f"/api/v1/organizations/{organization}/orders?side=producer", headers=anna)).json()
+    [bread] = orders["items"]
+    accepted = await client.post(f"/api/v1/orders/{bread['id']}/accept", headers=anna)
+    assert accepted.status_code == 200, accepted.text
+    offer = (await client.get(f"/api/v1/advances/offer?order_id={bread['id']}", headers=anna)).json()
+    # Anna's bakery is a hub-verified women-led enterprise: 80 % instead of 70 %, and half the flat fee.
+    assert (offer["possible"], offer["share_percent"], offer["flat_fee_percent"]) == (True, "80", "0.5")
