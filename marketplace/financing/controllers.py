@@ -5,17 +5,20 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import anyio.to_thread
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from kernel import clock
-from kernel.errors import InvalidInput
+from kernel.errors import InvalidInput, NotFound
 from kernel.openapi import answers_in
 from kernel.pagination import Page
 from kernel.web import Caller, IdempotencyKeyHeader, Paging, Session, idempotent
+from marketplace.dashboard.charts import MEDIA_TYPES, ImageFormat
 from marketplace.dashboard.controllers import CSV, First, Format, Last, OutputFormat
 from marketplace.dashboard.service import period_of
+from marketplace.financing.charts import render_flows
 from marketplace.financing.models import AdvanceStatus
 from marketplace.financing.schemas import (
     AdvanceAsk,
@@ -135,6 +138,31 @@ class ConsortiumController(Controller):
             media_type=CSV,
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
+
+    @get(
+        "/{consortium_id:uuid}/report/charts/{chart:str}",
+        summary="The report's chart: paid out, repaid, written off by month in one currency (.svg, .png; officers)",
+        media_type=MEDIA_TYPES[ImageFormat.svg],
+        operation_class=answers_in(MEDIA_TYPES[ImageFormat.png], binary=True),
+    )
+    async def flows_chart(
+        self,
+        consortium_id: FromPath[uuid.UUID],
+        chart: FromPath[str],
+        currency: FromQuery[str],
+        principal: Caller,
+        financing_service: Financing,
+        first_day: First = None,
+        last_day: Last = None,
+    ) -> Response[bytes]:
+        name, _, image_format = chart.rpartition(".")
+        if name != "flows" or image_format not in set(ImageFormat):
+            raise NotFound(f"no chart {chart!r}: there are flows.svg and flows.png")
+        period = period_of(first_day, last_day, clock.today())
+        found = await financing_service.report(principal, consortium_id, period)
+        kind = ImageFormat(image_format)
+        image = await anyio.to_thread.run_sync(render_flows, found, currency.upper(), kind)
+        return Response(image, media_type=MEDIA_TYPES[kind])
 
     @get(
         "/{consortium_id:uuid}/advances",

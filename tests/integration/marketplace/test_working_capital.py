@@ -503,5 +503,12 @@ async def test_the_report_gives_the_municipalities_flows_portfolio_at_risk_expos
     lines = csv.text.strip().splitlines()
     assert lines[0].startswith("month,currency,advances_disbursed")
     assert len(lines) == 1 + len(report["months"])
+    chart = await client.get(
+        f"{url}/charts/flows.svg", params={"to": to, "currency": currency}, headers=c.officer.headers
+    )
+    assert (chart.status_code, chart.headers["content-type"]) == (200, "image/svg+xml")
+    assert c.body["name"] in chart.text
+    unknown = await client.get(f"{url}/charts/flows.svg", params={"currency": "USD"}, headers=c.officer.headers)
+    assert (unknown.status_code, unknown.json()["errors"][0]["field"]) == (422, "query:currency")
     nobody = await client.get(url, headers=m.coordinator.headers)
     assert nobody.status_code == 404
