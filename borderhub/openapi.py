@@ -98,6 +98,11 @@ TAGS: Final = [
         description="Demand pools and commitments, tenders, sealed bids, evaluation, award and savings.",
     ),
     Tag(name="dashboards", description="A hub's trade, inclusion and procurement figures, and its open summary."),
+    Tag(
+        name="working capital",
+        description="A hub's microfinance consortium: advances against confirmed orders, repaid from the buyer's "
+        "payment; its books and report.",
+    ),
     Tag(name="open data", description="OCDS 1.1 release packages, the release feed and compiled records (public)."),
     Tag(
         name="notifications",

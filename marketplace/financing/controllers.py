@@ -32,6 +32,7 @@ from marketplace.financing.schemas import (
     MoneyMoved,
     MoneyReceived,
     PortfolioReport,
+    PublicPortfolio,
     Withdrawal,
 )
 from marketplace.financing.service import FinancingService
@@ -165,6 +166,19 @@ class ConsortiumController(Controller):
         return Response(image, media_type=MEDIA_TYPES[kind])
 
     @get(
+        "/{consortium_id:uuid}/open-data",
+        summary="The consortium's public aggregates per currency, small groups suppressed (no login)",
+    )
+    async def open_data(
+        self,
+        consortium_id: FromPath[uuid.UUID],
+        financing_service: Financing,
+        first_day: First = None,
+        last_day: Last = None,
+    ) -> PublicPortfolio:
+        return await financing_service.open_data(consortium_id, period_of(first_day, last_day, clock.today()))
+
+    @get(
         "/{consortium_id:uuid}/advances",
         summary="The officers' queue: advances by status (default: to decide or pay out)",
     )
@@ -188,6 +202,7 @@ class AdvanceController(Controller):
     @get(
         "/offer",
         summary="What the hub's consortium may advance against an order today, and why not (its producer's admins)",
+        opt={"problems": (404,)},  # the order, or its hub's consortium
     )
     async def offer(
         self, order_id: FromQuery[uuid.UUID], principal: Caller, financing_service: Financing

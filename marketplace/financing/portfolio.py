@@ -12,6 +12,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,10 +30,13 @@ from marketplace.financing.schemas import (
     FunderRow,
     PortfolioMonth,
     PortfolioReport,
+    PublicPortfolio,
+    PublicPortfolioRow,
     RateUsed,
 )
 from marketplace.organization.models import InclusionAttribute
 
+T = TypeVar("T")
 _REPAID_BY = (EntryKind.collection, EntryKind.producer_repayment)
 _OWED = (Account.fees_receivable, *PRINCIPAL)
 
@@ -103,6 +107,58 @@ def _exposures(
 
 
 async def report(session: AsyncSession, consortium: Consortium, period: Period) -> PortfolioReport:
+    return (await _figures(session, consortium, period))[0]
+
+
+async def open_data(session: AsyncSession, consortium: Consortium, period: Period, minimum: int) -> PublicPortfolio:
+    """The report's whole-period figures per currency, for anyone: a currency's row is shown only when at
+    least `minimum` producers and `minimum` buyers stand behind it (the hub dashboards' rule), so no
+    one firm's borrowing can be read from it. Months, exposures and funders are not published, and no
+    total across rows is, so a hidden row cannot be recovered by subtraction."""
+    found, disbursed, outstanding = await _figures(session, consortium, period)
+    rows = []
+    for portfolio in found.currencies:
+        whole = next(row for row in found.months if row.currency == portfolio.currency and row.month is None)
+        behind = [(row.producer_id, row.buyer_id) for row in disbursed if row.currency == portfolio.currency]
+        behind += [(row.producer_id, row.buyer_id) for row in outstanding if row.currency == portfolio.currency]
+        producers, buyers = len({p for p, _ in behind}), len({b for _, b in behind})
+        hidden = producers < minimum or buyers < minimum
+
+        def shown(value: T, hidden: bool = hidden) -> T | None:
+            return None if hidden else value
+
+        rows.append(
+            PublicPortfolioRow(
+                currency=portfolio.currency,
+                producers=producers,
+                buyers=buyers,
+                suppressed=hidden,
+                advances_disbursed=shown(whole.advances_disbursed),
+                disbursed_minor=shown(whole.disbursed_minor),
+                repaid_minor=shown(whole.repaid_minor),
+                written_off_minor=shown(whole.written_off_minor),
+                outstanding_minor=shown(portfolio.outstanding_minor),
+                par30_percent=shown(portfolio.par30_percent),
+                women_led_percent=shown(portfolio.women_led_percent),
+                youth_led_percent=shown(portfolio.youth_led_percent),
+                cooperative_percent=shown(portfolio.cooperative_percent),
+                minority_led_percent=shown(portfolio.minority_led_percent),
+                cross_border_percent=shown(portfolio.cross_border_percent),
+            )
+        )
+    return PublicPortfolio(
+        consortium_id=consortium.id,
+        consortium_name=consortium.name,
+        first_day=period.first_day,
+        last_day=period.last_day,
+        minimum_group_size=minimum,
+        currencies=rows,
+    )
+
+
+async def _figures(
+    session: AsyncSession, consortium: Consortium, period: Period
+) -> tuple[PortfolioReport, list[Disbursed], list[Outstanding]]:
     repo = FinancingRepository(session)
     currencies = [terms.currency for terms in await repo.currencies(consortium.id)]
     flows = await repo.flows(consortium.id, period.first_day, period.last_day)
@@ -144,7 +200,7 @@ async def report(session: AsyncSession, consortium: Consortium, period: Period) 
             )
         )
     months = _months(flows, currencies, period, disbursed)
-    return PortfolioReport(
+    found = PortfolioReport(
         consortium_id=consortium.id,
         consortium_name=consortium.name,
         first_day=period.first_day,
@@ -158,6 +214,7 @@ async def report(session: AsyncSession, consortium: Consortium, period: Period) 
             session, await repo.reporting_currency(consortium.id), portfolios, months, period.last_day
         ),
     )
+    return found, disbursed, outstanding
 
 
 def _at_risk(owed: list[Outstanding], day: dt.date, days: int) -> int:

@@ -318,6 +318,8 @@ class FinancingRepository:
         )
         rows = await self.session.execute(
             select(
+                Advance.producer_organization_id,
+                Advance.buyer_organization_id,
                 Advance.currency,
                 Advance.principal_minor,
                 producer.country,
@@ -331,8 +333,17 @@ class FinancingRepository:
             .where(Advance.consortium_id == consortium_id, JournalEntry.booked_on.between(first_day, last_day))
         )
         return [
-            Disbursed(currency, int(amount), producer_country, buyer_country, frozenset(attributes or ()), month)
-            for currency, amount, producer_country, buyer_country, attributes, month in rows
+            Disbursed(
+                producer_id,
+                buyer_id,
+                currency,
+                int(amount),
+                producer_country,
+                buyer_country,
+                frozenset(attributes or ()),
+                month,
+            )
+            for producer_id, buyer_id, currency, amount, producer_country, buyer_country, attributes, month in rows
         ]
 
     async def organization_names(self, organization_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str]]:
@@ -375,6 +386,8 @@ class Outstanding:
 
 @dataclass(frozen=True)
 class Disbursed:
+    producer_id: uuid.UUID
+    buyer_id: uuid.UUID
     currency: str
     principal_minor: int
     producer_country: str

@@ -363,3 +363,39 @@ class PortfolioReport(msgspec.Struct, kw_only=True, frozen=True):
     funders: list[FunderRow]
     in_reporting_currency: ConvertedTotals | None
     """None when no recorded rate connects a currency to the reporting one."""
+
+
+class PublicPortfolioRow(msgspec.Struct, kw_only=True, frozen=True):
+    """One currency's lending in the period, published only when enough organisations stand behind it."""
+
+    currency: str
+    producers: int
+    """Distinct producers with an advance paid out in the period or outstanding at its end."""
+    buyers: int
+    """Distinct buyers against whose orders they were."""
+    suppressed: bool
+    """Fewer than `minimum_group_size` producers or buyers: the figures are not shown."""
+    advances_disbursed: int | None
+    disbursed_minor: int | None
+    repaid_minor: int | None
+    written_off_minor: int | None
+    outstanding_minor: int | None
+    par30_percent: Decimal | None
+    women_led_percent: Decimal | None
+    youth_led_percent: Decimal | None
+    cooperative_percent: Decimal | None
+    minority_led_percent: Decimal | None
+    cross_border_percent: Decimal | None
+
+
+class PublicPortfolio(msgspec.Struct, kw_only=True, frozen=True):
+    """What anyone may read of a consortium's lending: whole-period aggregates per currency, no
+    organisation named, none from fewer than `minimum_group_size` producers and buyers."""
+
+    consortium_id: uuid.UUID
+    consortium_name: str
+    first_day: dt.date
+    last_day: dt.date
+    minimum_group_size: int
+    currencies: list[PublicPortfolioRow]
+    licence: str = "https://creativecommons.org/licenses/by/4.0/"

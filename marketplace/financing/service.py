@@ -23,6 +23,7 @@ from kernel.errors import Conflict, FieldError, FieldProblems, Forbidden, Invali
 from kernel.money import Amount
 from kernel.pagination import Page, PageParams
 from marketplace.dashboard.schemas import Period
+from marketplace.dashboard.service import MINIMUM_GROUP_SIZE
 from marketplace.financing import ledger, portfolio, waterfall
 from marketplace.financing.ledger import Line, Owed
 from marketplace.financing.models import (
@@ -64,6 +65,7 @@ from marketplace.financing.schemas import (
     MoneyReceived,
     OfficerRead,
     PortfolioReport,
+    PublicPortfolio,
     Refusal,
     Withdrawal,
 )
@@ -330,6 +332,12 @@ class FinancingService:
         """The consortium's report for the period (its officers)."""
         consortium = await self._as_officer(principal, consortium_id)
         return await portfolio.report(self.session, consortium, period)
+
+    async def open_data(self, consortium_id: uuid.UUID, period: Period) -> PublicPortfolio:
+        """The consortium's public aggregates (no login), small groups suppressed (`portfolio.open_data`)."""
+        return await portfolio.open_data(
+            self.session, await self._consortium(consortium_id), period, MINIMUM_GROUP_SIZE
+        )
 
     async def queue(
         self, principal: Principal, consortium_id: uuid.UUID, statuses: list[AdvanceStatus], page: PageParams

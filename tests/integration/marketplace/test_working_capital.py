@@ -17,8 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from borderhub.settings import Settings
 from kernel import clock
 from kernel.db import transaction
+from marketplace.dashboard.service import period_of
 from marketplace.financing.jobs import review
+from marketplace.financing.models import Consortium as ConsortiumRow
 from marketplace.financing.models import JournalEntry, JournalLine
+from marketplace.financing.portfolio import open_data
 from tests.factories.financing import (
     CAPITAL,
     GUARANTEE,
@@ -512,3 +515,22 @@ async def test_the_report_gives_the_municipalities_flows_portfolio_at_risk_expos
     assert (unknown.status_code, unknown.json()["errors"][0]["field"]) == (422, "query:currency")
     nobody = await client.get(url, headers=m.coordinator.headers)
     assert nobody.status_code == 404
+
+
+async def test_the_public_sees_a_consortiums_aggregates_only_when_enough_organisations_stand_behind_them(
+    client: Client, market: Market, consortium: Consortium, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    advance = await paid_out(client, market, consortium, await confirmed_order(client, market))
+    currency, principal = advance["principal"]["currency"], advance["principal"]["amount_minor"]
+    public = await client.get(f"/api/v1/consortia/{consortium.id}/open-data")
+    assert public.status_code == 200, public.text
+    [row] = [row for row in public.json()["currencies"] if row["currency"] == currency]
+    # One producer and one buyer: nothing of their borrowing is shown, only that they are too few.
+    assert (row["producers"], row["buyers"], row["suppressed"], row["disbursed_minor"]) == (1, 1, True, None)
+    assert "legal_name" not in public.text
+    async with transaction(sessions) as session:
+        found = await session.get(ConsortiumRow, uuid.UUID(consortium.id))
+        assert found is not None
+        shown = await open_data(session, found, period_of(None, None, clock.today()), minimum=1)
+    [row] = [row for row in shown.currencies if row.currency == currency]
+    assert (row.suppressed, row.disbursed_minor, row.outstanding_minor) == (False, principal, principal)
