@@ -280,8 +280,8 @@ class Account(enum.StrEnum):
     guarantee_fund = "guarantee_fund"
     """A funder's guarantee contributions (credit)."""
     guarantee_cash = "guarantee_cash"
-    """The guarantee money a funder put up and the fund still holds (debit): a write-off pays the
-    lenders from it, by the funders' guarantee shares."""
+    """The guarantee money a funder put up and the fund still holds (debit): a write-off makes the
+    lenders whole from it, each funder paying its guarantee share as far as its money reaches."""
     advances = "advances"
     """Principal a producer still owes, by the funders who lent it (debit)."""
     advances_in_arrears = "advances_in_arrears"
@@ -291,8 +291,8 @@ class Account(enum.StrEnum):
     fee_income = "fee_income"
     """Fees earned (credit)."""
     write_offs = "write_offs"
-    """What a funder bore of write-offs through the guarantee fund, by its guarantee share (debit):
-    with `guarantee_cash` it adds up to the funder's `guarantee_fund`."""
+    """What a funder lost to write-offs (debit): its guarantee share paid out of its guarantee money,
+    and, as a lender, what the guarantee money did not cover."""
     collections = "collections"
     """The consortium's collection account: buyers' payments received and not yet passed on (debit)."""
     producer_payable = "producer_payable"

@@ -238,7 +238,6 @@ async def _funders(
 
         for funder in funders:
             guarantee = -of(Account.guarantee_fund, funder.id)
-            write_offs = of(Account.write_offs, funder.id)
             rows.append(
                 FunderRow(
                     funder_id=funder.id,
@@ -247,10 +246,10 @@ async def _funders(
                     capital_minor=-of(Account.capital, funder.id),
                     cash_minor=of(Account.cash, funder.id),
                     lent_minor=sum(of(account, funder.id) for account in PRINCIPAL),
-                    fee_income_minor=-of(Account.fee_income, funder.id),
+                    fees_charged_minor=-of(Account.fee_income, funder.id),
                     guarantee_minor=guarantee,
-                    guarantee_left_minor=guarantee - write_offs,
-                    write_offs_minor=write_offs,
+                    guarantee_left_minor=of(Account.guarantee_cash, funder.id),
+                    write_offs_minor=of(Account.write_offs, funder.id),
                 )
             )
     return rows

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select, text
+from sqlalchemy import case, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -130,11 +130,19 @@ class FinancingRepository:
     async def order_and_invoice(
         self, order_id: uuid.UUID, *, lock: bool = False
     ) -> tuple[Order, Invoice | None] | None:
-        statement = select(Order, Invoice).outerjoin(Invoice, Invoice.order_id == Order.id).where(Order.id == order_id)
+        """The order and its invoice; with `lock`, both rows locked, the order first: the order's own
+        moves (cancel, dispute) lock it, then its invoice, and so does everything here, before any
+        advance, so an advance never waits for an order that waits for it."""
+        statement = select(Order).where(Order.id == order_id)
         if lock:
-            statement = statement.with_for_update(of=Invoice)
-        row = (await self.session.execute(statement)).one_or_none()
-        return None if row is None else (row[0], row[1])
+            statement = statement.with_for_update().execution_options(populate_existing=True)
+        order = await self.session.scalar(statement)
+        if order is None:
+            return None
+        invoices = select(Invoice).where(Invoice.order_id == order_id)
+        if lock:
+            invoices = invoices.with_for_update().execution_options(populate_existing=True)
+        return order, await self.session.scalar(invoices)
 
     async def verified_attributes(self, organization_id: uuid.UUID) -> frozenset[InclusionAttribute]:
         rows = await self.session.scalars(
@@ -255,6 +263,29 @@ class FinancingRepository:
                 select(Instalment).where(Instalment.advance_id == advance_id).order_by(Instalment.number)
             )
         )
+
+    async def schedule(self, advance_id: uuid.UUID, instalments: Sequence[tuple[dt.date, int]]) -> None:
+        """The advance's instalments (due day, amount) in place of any before."""
+        await self.session.execute(delete(Instalment).where(Instalment.advance_id == advance_id))
+        self.session.add_all(
+            Instalment(advance_id=advance_id, number=number, due_on=due_on, amount_minor=amount)
+            for number, (due_on, amount) in enumerate(instalments, start=1)
+        )
+        await self.session.flush()
+
+    async def repaid_by_producer(self, advance_id: uuid.UUID, since: dt.datetime) -> int:
+        """What the producer's repayments booked from `since` took off what the advance owes."""
+        total = await self.session.scalar(
+            select(func.coalesce(func.sum(JournalLine.amount_minor), 0))
+            .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+            .where(
+                JournalEntry.advance_id == advance_id,
+                JournalEntry.kind == EntryKind.producer_repayment,
+                JournalEntry.created_at >= since,
+                JournalLine.account.in_((Account.fees_receivable, *PRINCIPAL)),
+            )
+        )
+        return -int(total or 0)
 
     async def entries(self, advance_id: uuid.UUID) -> list[JournalEntry]:
         return list(

@@ -275,6 +275,7 @@ class PortfolioMonth(msgspec.Struct, kw_only=True, frozen=True):
     fee_income_minor: int
     """Fees received (cash basis)."""
     written_off_minor: int
+    """Principal and fees written off."""
 
 
 class CurrencyPortfolio(msgspec.Struct, kw_only=True, frozen=True):
@@ -320,12 +321,12 @@ class FunderRow(msgspec.Struct, kw_only=True, frozen=True):
     cash_minor: int
     lent_minor: int
     """Principal its money is in."""
-    fee_income_minor: int
-    """Fees earned on what it lent (charged, less fees written off)."""
+    fees_charged_minor: int
+    """Fees charged on what it lent, less fees written off unpaid (received or still to come)."""
     guarantee_minor: int
     guarantee_left_minor: int
     write_offs_minor: int
-    """What it bore of write-offs, by its guarantee share."""
+    """What it lost to write-offs: its guarantee share, and as a lender what the guarantee did not cover."""
 
 
 class RateUsed(msgspec.Struct, kw_only=True, frozen=True):

@@ -42,7 +42,7 @@ from marketplace.financing.models import (
     Officer,
 )
 from marketplace.financing.repository import FinancingRepository
-from marketplace.financing.rules import Facts, Offer, Rules, offer
+from marketplace.financing.rules import CONFIRMED, Facts, Offer, Rules, offer
 from marketplace.financing.rules import Refusal as RuleRefusal
 from marketplace.financing.schemas import (
     AdvanceAsk,
@@ -76,7 +76,7 @@ from marketplace.organization.billing import bic as valid_bic
 from marketplace.organization.billing import iban as valid_iban
 from marketplace.organization.models import InclusionAttribute, Role
 from marketplace.organization.service import OrganizationService, require_verified_email
-from marketplace.payment.models import Invoice
+from marketplace.payment.models import Invoice, InvoiceStatus
 from marketplace.payment.service import InvoiceService
 
 
@@ -374,7 +374,7 @@ class FinancingService:
         last of a limit. Raises `AdvanceRefused` (422) naming every reason the rules do not allow
         it (or that the amount is above the most allowed), `Conflict` when the order already has one.
         """
-        order, invoice, consortium = await self._producers_order(principal, data.order_id, field="order_id")
+        order, invoice, consortium = await self._producers_order(principal, data.order_id, field="order_id", lock=True)
         terms = await self._currency_terms(consortium, order.currency, lock=True)
         if await self.repo.live_advance_of_order(order.id) is not None:
             raise AdvanceState("the order already has an advance asked for or paid out")
@@ -424,12 +424,13 @@ class FinancingService:
         return read
 
     async def withdraw(self, principal: Principal, advance_id: uuid.UUID, data: Withdrawal) -> AdvanceRead:
-        """The producer's admin withdraws a request not yet paid out."""
+        """The producer's admin withdraws a request not yet decided."""
         advance = await self._visible(principal, advance_id, lock=True)
         await self.organizations.require_role(principal, advance.producer_organization_id, Role.admin)
-        if advance.status not in (AdvanceStatus.requested, AdvanceStatus.approved):
+        # Not once approved: the officers may have sent the transfer already and are about to record it.
+        if advance.status is not AdvanceStatus.requested:
             raise AdvanceState(
-                f"the advance is {advance.status.value.replace('_', ' ')}; only a request not paid out is withdrawn"
+                f"the advance is {advance.status.value.replace('_', ' ')}; only a request not yet decided is withdrawn"
             )
         return await self._change(
             principal, advance, "advance.withdrawn", status=AdvanceStatus.withdrawn, reason=data.reason
@@ -456,18 +457,17 @@ class FinancingService:
         """An officer approves or declines a request, saying why. One refusal declines it; it is
         approved by one officer, or by two different ones when above the currency's threshold.
 
-        Raises `NotAnOfficer` (403), also for an officer who is a member of the producer (no one
-        decides on their own organisation's advance), `AdvanceState` (409) when it is not waiting
-        for a decision or the officer already gave theirs.
+        Raises `NotAnOfficer` (403, `_as_officer_of`), `AdvanceState` (409) when it is not waiting for
+        a decision, the officer already gave theirs, or the order no longer qualifies.
         """
-        advance = await self._as_officer_of(principal, advance_id)
-        if (await self.organizations.standing(principal, advance.producer_organization_id)).is_member:
-            raise NotAnOfficer("an officer does not decide on an advance to their own organisation")
+        advance, order, invoice = await self._as_officer_of(principal, advance_id)
         if advance.status is not AdvanceStatus.requested:
             raise AdvanceState(f"the advance is {advance.status.value.replace('_', ' ')}, not waiting for a decision")
         decisions = await self.repo.decisions(advance.id)
         if any(decision.officer_id == principal.user_id for decision in decisions):
             raise AdvanceState("you already decided on this advance; a second approval comes from another officer")
+        if data.approve:
+            _still_qualifies(order, invoice)
         self.session.add(
             AdvanceDecision(
                 advance_id=advance.id, officer_id=principal.user_id, approve=data.approve, reason=data.reason
@@ -489,13 +489,15 @@ class FinancingService:
         funders' cash in proportion to what each has, the fee is charged, and the order's invoice is
         assigned to the consortium.
 
-        Raises `AdvanceState` unless approved, `InvalidInput` for a day in the future or before the request.
+        Raises `AdvanceState` unless approved and the order still qualifies (confirmed, its invoice
+        unpaid and not yet due), `InvalidInput` for a day in the future or before the request.
         """
-        advance = await self._as_officer_of(principal, advance_id)
+        advance, order, invoice = await self._as_officer_of(principal, advance_id)
         if advance.status is not AdvanceStatus.approved:
             raise AdvanceState(
                 f"the advance is {advance.status.value.replace('_', ' ')}; only an approved one is paid out"
             )
+        _still_qualifies(order, invoice)
         consortium = await self._consortium(advance.consortium_id)
         terms = await self._currency_terms(consortium, advance.currency, lock=True)
         on = self._day(data.on, advance.created_at.date())
@@ -545,14 +547,11 @@ class FinancingService:
 
         Raises `InvalidInput` for more than the buyer still owes, `AdvanceState` before the payout.
         """
-        advance = await self._as_officer_of(principal, advance_id)
+        advance, _, invoice = await self._as_officer_of(principal, advance_id)
         if advance.status not in OWING and advance.status is not AdvanceStatus.repaid:
             raise AdvanceState(
                 f"the advance is {advance.status.value.replace('_', ' ')}; payments are recorded once it is paid out"
             )
-        order_invoice = await self.repo.order_and_invoice(advance.order_id)  # the advance's lock guards it
-        assert order_invoice is not None  # noqa: S101 - an advance's order exists
-        _, invoice = order_invoice
         now = await waterfall.position(self.session, advance, invoice)
         if data.amount_minor > now.receivable_minor:
             raise InvalidInput.field(
@@ -577,7 +576,7 @@ class FinancingService:
 
         Raises `InvalidInput` for more than the advance still owes, `AdvanceState` when it owes nothing.
         """
-        advance = await self._as_officer_of(principal, advance_id)
+        advance, _, _ = await self._as_officer_of(principal, advance_id)
         if advance.status not in OWING:
             raise AdvanceState(f"the advance is {advance.status.value.replace('_', ' ')} and owes nothing")
         owed = Owed.of(await ledger.advance_balances(self.session, advance.id))
@@ -599,7 +598,7 @@ class FinancingService:
 
     async def remit(self, principal: Principal, advance_id: uuid.UUID, data: MoneyMoved) -> AdvanceRead:
         """An officer confirms the transfer passing on to the producer what was collected beyond the advance."""
-        advance = await self._as_officer_of(principal, advance_id)
+        advance, _, _ = await self._as_officer_of(principal, advance_id)
         owed = Owed.of(await ledger.advance_balances(self.session, advance.id))
         if owed.producer_payable <= 0:
             raise AdvanceState("nothing collected is owed to the producer")
@@ -648,17 +647,29 @@ class FinancingService:
             raise AdvanceNotFound("no such advance")
         return advance
 
-    async def _as_officer_of(self, principal: Principal, advance_id: uuid.UUID) -> Advance:
-        advance = await self._visible(principal, advance_id, lock=True)
-        if not await self.repo.is_officer(advance.consortium_id, principal.user_id):
+    async def _as_officer_of(
+        self, principal: Principal, advance_id: uuid.UUID
+    ) -> tuple[Advance, Order, Invoice | None]:
+        """The advance, its order and invoice, locked (order, invoice, then advance: the order's own moves
+        lock in that order too), if the caller is one of its consortium's officers and a member of
+        neither side of the order (`NotAnOfficer`: nobody acts on their own organisation's advance)."""
+        found = await self._visible(principal, advance_id)
+        if not await self.repo.is_officer(found.consortium_id, principal.user_id):
             raise NotAnOfficer("only the consortium's officers do this")
         require_verified_email(principal)
-        return advance
+        for side in (found.producer_organization_id, found.buyer_organization_id):
+            if (await self.organizations.standing(principal, side)).is_member:
+                raise NotAnOfficer("an officer does not act on an advance to or against their own organisation")
+        order_invoice = await self.repo.order_and_invoice(found.order_id, lock=True)
+        advance = await self.repo.advance(advance_id, lock=True)
+        if order_invoice is None or advance is None:
+            raise AdvanceNotFound("no such advance")
+        return advance, *order_invoice
 
     async def _producers_order(
-        self, principal: Principal, order_id: uuid.UUID, *, field: str | None = None
+        self, principal: Principal, order_id: uuid.UUID, *, field: str | None = None, lock: bool = False
     ) -> tuple[Order, Invoice | None, Consortium]:
-        found = await self.repo.order_and_invoice(order_id)
+        found = await self.repo.order_and_invoice(order_id, lock=lock)
         missing = (
             InvalidInput.field(field, "no such order of your organisation") if field else NotFound("no such order")
         )
@@ -914,6 +925,17 @@ class _ValidConsortium:
     funders: list[tuple[str, str, int]]
     officers: list[uuid.UUID]
     inclusion: list[tuple[InclusionAttribute, int, int, int]]
+
+
+def _still_qualifies(order: Order, invoice: Invoice | None) -> None:
+    """Raises `AdvanceState` unless the order is still one to advance on: confirmed, its invoice unpaid
+    and not yet due (it may have changed since the request)."""
+    if order.status not in CONFIRMED:
+        raise AdvanceState(f"the order is now {order.status.value.replace('_', ' ')}: it no longer qualifies")
+    if invoice is None or invoice.status is not InvoiceStatus.issued or invoice.due_minor <= 0:
+        raise AdvanceState("the order's invoice no longer asks the buyer for anything")
+    if invoice.due_on <= clock.today():
+        raise AdvanceState(f"the order's invoice fell due on {invoice.due_on.isoformat()}")
 
 
 def _approvals_needed(advance: Advance, terms: ConsortiumCurrency) -> int:

@@ -12,7 +12,6 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.money import apportion
@@ -26,7 +25,6 @@ from marketplace.financing.models import (
     Consortium,
     EntryKind,
     Funder,
-    Instalment,
 )
 from marketplace.financing.repository import FinancingRepository
 from marketplace.payment.models import Invoice, InvoiceStatus
@@ -105,25 +103,26 @@ async def reassess(
     session: AsyncSession, consortium: Consortium, advance: Advance, invoice: Invoice | None, today: dt.date
 ) -> None:
     """After a credit note, a cancellation or a dispute's decision: when the buyer's payment will no
-    longer cover what the advance owes, the producer owes the rest by the consortium's schedule of
-    monthly instalments (made again from today if it changes)."""
+    longer cover what the advance owes, the producer owes the rest in the consortium's number of
+    monthly instalments from today. A schedule that already covers what the producer owes keeps its
+    dates; one that no longer does (a second credit) is made again for all of it."""
     if advance.status not in OWING:
         return
     shortfall = (await position(session, advance, invoice)).shortfall_minor
     if shortfall <= 0:
         return
-    await session.execute(delete(Instalment).where(Instalment.advance_id == advance.id))
-    count = consortium.repayment_instalments
-    parts = [part for part in apportion(shortfall, [1] * count) if part]
-    for number, part in enumerate(parts, start=1):
-        session.add(
-            Instalment(
-                advance_id=advance.id,
-                number=number,
-                due_on=today + dt.timedelta(days=INSTALMENT_DAYS * number),
-                amount_minor=part,
-            )
-        )
+    repo = FinancingRepository(session)
+    instalments = await repo.instalments(advance.id)
+    if instalments:
+        since = min(instalment.created_at for instalment in instalments)
+        scheduled_left = sum(i.amount_minor for i in instalments) - await repo.repaid_by_producer(advance.id, since)
+        if shortfall <= scheduled_left:
+            return
+    parts = [part for part in apportion(shortfall, [1] * consortium.repayment_instalments) if part]
+    await repo.schedule(
+        advance.id,
+        [(today + dt.timedelta(days=INSTALMENT_DAYS * number), part) for number, part in enumerate(parts, 1)],
+    )
     if advance.status is AdvanceStatus.disbursed:
         advance.status = AdvanceStatus.due_from_producer
         advance.reason = "the buyer's payment will not cover the advance; the producer repays the rest by the schedule"
@@ -134,19 +133,21 @@ async def reassess(
 async def overdue_since(
     session: AsyncSession, advance: Advance, invoice: Invoice | None, today: dt.date
 ) -> dt.date | None:
-    """The day the advance fell behind, if it has: a disbursed one past the invoice's due date; one
-    the producer owes, once an instalment past due is not covered by what was repaid."""
+    """The day the advance fell behind, if it is behind today: the invoice's due date while the buyer
+    still owes on it, and the first instalment past due once the producer's repayments no longer
+    cover what was due by today; None when it owes nothing or is up to date."""
     now = await position(session, advance, invoice)
     if now.owed.total_minor == 0:
         return None
-    if advance.status is AdvanceStatus.disbursed:
-        return advance.due_on if advance.due_on < today else None
-    if advance.status is AdvanceStatus.due_from_producer:
-        instalments = await FinancingRepository(session).instalments(advance.id)
-        still_to_come = sum(i.amount_minor for i in instalments if i.due_on >= today)
-        if now.shortfall_minor > still_to_come:
-            return min((i.due_on for i in instalments if i.due_on < today), default=None)
-    return None
+    behind = []
+    if now.receivable_minor > 0 and invoice is not None and invoice.due_on < today:
+        behind.append(invoice.due_on)
+    instalments = await FinancingRepository(session).instalments(advance.id)
+    still_to_come = sum(i.amount_minor for i in instalments if i.due_on >= today)
+    past_due = [i.due_on for i in instalments if i.due_on < today]
+    if past_due and now.shortfall_minor > still_to_come:
+        behind.append(min(past_due))
+    return min(behind, default=None)
 
 
 async def fall_into_arrears(session: AsyncSession, advance: Advance, since: dt.date, today: dt.date) -> None:
@@ -172,18 +173,50 @@ async def fall_into_arrears(session: AsyncSession, advance: Advance, since: dt.d
     await session.flush()
 
 
-async def write_off(session: AsyncSession, advance: Advance, funders: list[Funder], today: dt.date) -> None:
-    """What the advance still owes is written off: the guarantee fund pays each lender its lost
-    principal, charged to the funders by their guarantee shares (`write_offs`); fees never paid are
-    taken back out of fee income."""
+async def catch_up(session: AsyncSession, advance: Advance, today: dt.date) -> None:
+    """An advance in arrears that is up to date again: its principal moves back out of arrears."""
     owed = Owed.of(await ledger.advance_balances(session, advance.id))
-    principal = owed.principal_minor
-    shares = {funder.id: funder.guarantee_share_bp for funder in funders}
-    borne = ledger.split(principal, shares)
-    lines = [Line(Account.write_offs, part, funder) for funder, part in borne.items()]
-    lines += [Line(Account.guarantee_cash, -part, funder) for funder, part in borne.items()]
+    lines = []
     for (account, funder), amount in owed.principal.items():
-        lines += [Line(account, -amount, funder), Line(Account.cash, amount, funder)]
+        if account is Account.advances_in_arrears:
+            lines += [Line(Account.advances_in_arrears, -amount, funder), Line(Account.advances, amount, funder)]
+    if lines:
+        await ledger.post(
+            session,
+            consortium_id=advance.consortium_id,
+            currency=advance.currency,
+            kind=EntryKind.arrears,
+            lines=lines,
+            booked_on=today,
+            advance_id=advance.id,
+            reference=f"up to date again (in arrears since {advance.in_arrears_since})",
+        )
+    instalments = await FinancingRepository(session).instalments(advance.id)
+    advance.status = AdvanceStatus.due_from_producer if instalments else AdvanceStatus.disbursed
+    advance.in_arrears_since = None
+    await session.flush()
+
+
+async def write_off(session: AsyncSession, advance: Advance, funders: list[Funder], today: dt.date) -> None:
+    """What the advance still owes is written off. The loss of principal is shared by the funders'
+    guarantee shares, each paying its part out of the guarantee money it still has there; that money
+    makes the lenders whole in proportion to what each lent. Whatever the guarantee money does not
+    cover, each lender bears on what it lent. `write_offs` is what each funder bore either way. Fees
+    never paid are taken back out of fee income."""
+    owed = Owed.of(await ledger.advance_balances(session, advance.id))
+    books = await ledger.consortium_balances(session, advance.consortium_id, advance.currency)
+    guarantee_left = ledger.of_account(books, Account.guarantee_cash)
+    lent: dict[uuid.UUID | None, int] = {}
+    for (_, funder), amount in owed.principal.items():
+        lent[funder] = lent.get(funder, 0) + amount
+    shares = ledger.split(owed.principal_minor, {funder.id: funder.guarantee_share_bp for funder in funders})
+    covered = {funder: min(part, max(0, guarantee_left.get(funder, 0))) for funder, part in shares.items()}
+    made_whole = ledger.split(sum(covered.values()), lent)
+    lines = [Line(account, -amount, funder) for (account, funder), amount in owed.principal.items()]
+    lines += [Line(Account.write_offs, part, funder) for funder, part in covered.items()]
+    lines += [Line(Account.guarantee_cash, -part, funder) for funder, part in covered.items()]
+    lines += [Line(Account.cash, part, funder) for funder, part in made_whole.items()]
+    lines += [Line(Account.write_offs, amount - made_whole.get(funder, 0), funder) for funder, amount in lent.items()]
     for funder, amount in owed.fees.items():
         lines += [Line(Account.fees_receivable, -amount, funder), Line(Account.fee_income, amount, funder)]
     await ledger.post(

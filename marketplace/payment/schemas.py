@@ -38,6 +38,10 @@ class InvoiceRead(msgspec.Struct, kw_only=True, frozen=True):
     that is more than 0 (a credit made after the payment), else 0."""
     has_credit_note: bool
     """Money was taken back on it (`credited` > 0, or `void`): its credit note is at `/credit-note/pdf`."""
+    assigned_to: str | None = None
+    """Under a notice of assignment: whom what the buyer owes was assigned to (a consortium that
+    advanced on it), and `pay_to_iban` the account the buyer pays to discharge the invoice."""
+    pay_to_iban: str | None = None
 
 
 class InvoiceSummary(msgspec.Struct, kw_only=True, frozen=True):

@@ -292,4 +292,6 @@ def _invoice_read(invoice: Invoice, day: dt.date) -> InvoiceRead:
         paid=None if invoice.paid_minor is None else Amount(amount_minor=invoice.paid_minor, currency=invoice.currency),
         owed_back=Amount(amount_minor=invoice.owed_back_minor, currency=invoice.currency),
         has_credit_note=invoice.has_credit_note,
+        assigned_to=invoice.assignee_name if invoice.assignment_notice else None,
+        pay_to_iban=invoice.assignee_iban if invoice.assignment_notice else None,
     )

@@ -28,6 +28,7 @@ from tests.factories.financing import (
     Consortium,
     act,
     ask,
+    commit,
     confirmed_order,
     consortium_body,
     create_consortium,
@@ -132,8 +133,13 @@ async def test_the_buyers_payment_repays_the_advance_and_fee_first_and_the_rest_
         principal + fee,
     )
     assert repaid["owed_to_producer"]["amount_minor"] == total - principal - fee
-    invoice = await client.get(f"/api/v1/invoices/{order['invoice']['id']}", headers=m.buyer.headers)
-    assert invoice.json()["status"] == "paid"
+    invoice = (await client.get(f"/api/v1/invoices/{order['invoice']['id']}", headers=m.buyer.headers)).json()
+    # The buyer was told whom to pay: the notice of assignment.
+    assert (invoice["status"], invoice["assigned_to"], invoice["pay_to_iban"]) == (
+        "paid",
+        c.body["name"],
+        "PL61109010140000071219812874" if currency == "PLN" else "DE89370400440532013000",
+    )
     remitted = await act(client, c.officer, advance, "remittance", {"reference": "SEPA 0002"})
     assert (remitted["owed_to_producer"]["amount_minor"], remitted["passed_on_to_producer"]["amount_minor"]) == (
         0,
@@ -534,3 +540,79 @@ async def test_the_public_sees_a_consortiums_aggregates_only_when_enough_organis
         shown = await open_data(session, found, period_of(None, None, clock.today()), minimum=1)
     [row] = [row for row in shown.currencies if row.currency == currency]
     assert (row.suppressed, row.disbursed_minor, row.outstanding_minor) == (False, principal, principal)
+
+
+async def test_a_write_off_takes_only_the_guarantee_money_there_is_when_it_falls_short(
+    client: Client, market: Market, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    m = market
+    c = await create_consortium(client, m, fund=False)
+    goerlitz, zgorzelec = c.funders["Stadt Görlitz"], c.funders["Miasto Zgorzelec"]
+    order = await confirmed_order(client, m)
+    currency = order["total"]["currency"]
+    await commit(client, c, goerlitz, currency, 1_000_000, guarantee=1_000)
+    await commit(client, c, zgorzelec, currency, 1_000_000)
+    advance = await paid_out(client, m, c, order)
+    principal = advance["principal"]["amount_minor"]
+    due = dt.date.fromisoformat(advance["due_on"])
+    async with transaction(sessions) as session:
+        await review(session, due + dt.timedelta(days=1))
+    async with transaction(sessions) as session:
+        await review(session, due + dt.timedelta(days=61))
+    book = await books(client, c, currency)
+    # Görlitz's 60 % share is paid from its guarantee money only as far as the 10.00 it put up;
+    # Zgorzelec put up none. The lenders bear the rest, and nothing is lent that is not there.
+    assert balance(book, "guarantee_cash") == 0
+    assert balance(book, "cash") == 2_000_000 - principal + 1_000
+    assert balance(book, "write_offs") == principal
+    assert book["cash_available"]["amount_minor"] == 2_000_000 - principal + 1_000
+
+
+async def test_an_officer_does_not_act_on_an_advance_of_their_own_organisation(client: Client, market: Market) -> None:
+    m = market
+    # The town's buyer is also one of the consortium's loan officers.
+    second = await register(client)
+    created = await client.post(
+        "/api/v1/consortia", json=consortium_body(m, [m.buyer, second]), headers=m.coordinator.headers
+    )
+    assert created.status_code == 201, created.text
+    body = created.json()
+    lenders = Consortium(body=body, officer=second, second_officer=m.buyer, funders={})
+    order = await confirmed_order(client, m)
+    await commit(client, lenders, body["funders"][0]["id"], order["total"]["currency"], 1_000_000)
+    advance = await ask(client, m, order)
+    refused = await client.post(
+        f"/api/v1/advances/{advance['id']}/decisions",
+        json={"approve": True, "reason": "my own town pays"},
+        headers=m.buyer.headers,
+    )
+    assert (refused.status_code, refused.json()["type"].split("/")[-1]) == (403, "not-an-officer")
+    approved = await act(client, second, advance, "decisions", {"approve": True, "reason": "ok"})
+    assert approved["status"] == "approved"
+
+
+async def test_a_producer_behind_on_an_instalment_falls_into_arrears_and_out_again_when_up_to_date(
+    client: Client, market: Market, consortium: Consortium, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    m, c = market, consortium
+    order = await confirmed_order(client, m)
+    advance = await paid_out(client, m, c, order)
+    cancelled = await client.post(
+        f"/api/v1/orders/{order['id']}/cancel", json={"note": "closed"}, headers=m.buyer.headers
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    owing = (await client.get(f"/api/v1/advances/{advance['id']}", headers=m.honey_maker.headers)).json()
+    first = owing["instalments"][0]
+    late_day = dt.date.fromisoformat(first["due_on"]) + dt.timedelta(days=1)
+    async with transaction(sessions) as session:
+        await review(session, late_day)
+    behind = (await client.get(f"/api/v1/advances/{advance['id']}", headers=m.honey_maker.headers)).json()
+    assert (behind["status"], behind["in_arrears_since"]) == ("in_arrears", first["due_on"])
+    await act(
+        client, c.officer, advance, "repayments", {"amount_minor": first["amount"]["amount_minor"], "reference": "1/3"}
+    )
+    async with transaction(sessions) as session:
+        await review(session, late_day + dt.timedelta(days=1))
+    again = (await client.get(f"/api/v1/advances/{advance['id']}", headers=m.honey_maker.headers)).json()
+    assert (again["status"], again["in_arrears_since"]) == ("due_from_producer", None)
+    assert balance(await books(client, c, advance["principal"]["currency"]), "advances_in_arrears") == 0
