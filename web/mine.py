@@ -1,7 +1,8 @@
 """The signed-in person's organisations, as the pages ask for them: in brief (whom one may act for,
 `my_memberships`) or in full with their hubs (`my_organizations`), all of them or those that buy;
 one statement each (`OrganizationService.memberships`, `.list_mine`), as the API reads them. And the
-hubs they coordinate (`my_hubs`, `coordinated_hub`)."""
+hubs they coordinate (`my_hubs`, `coordinated_hub`) and the microfinance consortia they are an officer
+of (`consortia_of_officer`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.auth import Principal
 from kernel.pagination import MAX_PER_PAGE, PageParams
+from marketplace.financing.service import FinancingService
 from marketplace.hub.schemas import HubRead
 from marketplace.hub.service import HubService, NotACoordinator
 from marketplace.organization.models import OrganizationKind
@@ -61,3 +63,10 @@ async def coordinated_hub(session: AsyncSession, principal: Principal, hub_id: u
         raise NotACoordinator("only a coordinator of this hub may see this page")
     require_verified_email(principal)
     return hub
+
+
+async def consortia_of_officer(session: AsyncSession, principal: Principal) -> tuple[uuid.UUID, ...]:
+    """The microfinance consortia `principal` is an officer of, by name (`FinancingService.my_consortia`,
+    as `GET /api/v1/consortia/mine` reads them)."""
+    consortia = await FinancingService(session).my_consortia(principal)
+    return tuple(consortium.id for consortium in sorted(consortia, key=lambda consortium: consortium.name))

@@ -97,6 +97,15 @@ NOTICES = {
     "vocabulary-concept-created": _("The goods are added: from the next search on, their names find them."),
     "stepped-down": _("You no longer coordinate the hub."),
     "dispute-resolved": _("The decision is recorded and the order completed. Both sides are told."),
+    "advance-requested": _("Your request is sent. The consortium's officers decide; this page shows their decision."),
+    "advance-withdrawn": _("The request is withdrawn."),
+    "advance-first-approval": _("Your approval is recorded. A second officer approves it too before it is paid out."),
+    "advance-approved": _("The advance is approved. Confirm the payout here once the bank transfer is made."),
+    "advance-declined": _("The advance is declined. The producer reads your reason."),
+    "advance-disbursed": _("The payout is recorded. The order's invoice now tells the buyer to pay the consortium."),
+    "advance-buyer-paid": _("The buyer's payment is recorded."),
+    "advance-producer-repaid": _("The producer's repayment is recorded."),
+    "advance-remitted": _("The transfer to the producer is recorded."),
 }
 
 

@@ -34,10 +34,12 @@ from marketplace.card.service import (
     PaymentStartedElsewhere,
 )
 from marketplace.cart.service import CartService
+from marketplace.financing.service import FinancingService
 from marketplace.order.models import OrderAction, OrderStatus, Party, PaymentMethod, parties_allowed
 from marketplace.order.schemas import OrderFilter, OrderRead
 from marketplace.order.service import InvoiceUnpaid, NotYourMove, OrderService, TransitionNotAllowed
-from marketplace.organization.models import Side
+from marketplace.organization.models import Role, Side
+from marketplace.organization.schemas import MembershipRead
 from marketplace.organization.service import EmailUnverified, OrganizationService
 from marketplace.payment.controllers import CardGateway
 from marketplace.payment.models import InvoiceStatus
@@ -354,6 +356,7 @@ class OrderPages(Controller):
         return page(
             reader,
             "orders/order.jinja",
+            working_capital=await _working_capital(session, order, organizations),
             status_code=status,
             order=order,
             vats=_vats([order], traders, reader),
@@ -538,6 +541,19 @@ class OrderPages(Controller):
             may_mark_paid=Party.producer in parties and invoice.status is InvoiceStatus.issued,
             form=form or Form(),
         )
+
+
+async def _working_capital(
+    session: AsyncSession, order: OrderRead, organizations: Iterable[MembershipRead]
+) -> str | None:
+    """The name of the microfinance consortium of the order's hub, for its producer's admins when the
+    order is paid by invoice (what a consortium advances against); one query, so the order's page
+    stays quick: what it can advance is worked out on the page the section links to."""
+    producer_admin = any(o.id == order.producer_organization_id and o.role.at_least(Role.admin) for o in organizations)
+    if not producer_admin or order.payment_method is not PaymentMethod.invoice:
+        return None
+    consortium = await FinancingService(session).consortium_of_hub(order.hub_id)
+    return None if consortium is None else consortium.name
 
 
 def _invoice_words(order: OrderRead, reader: Reader) -> str | None:

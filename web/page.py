@@ -26,6 +26,7 @@ from marketplace.identity.service import IdentityService
 from marketplace.settings import MarketplaceSettings
 from web.i18n import LANGUAGE_COOKIE, WEB_CATALOG, language_names, page_language
 from web.messages import field_message
+from web.mine import consortia_of_officer
 from web.notices import counted_notice, notice_text
 
 #: The count a counted notice says (`web.notices.COUNTED_NOTICES`).
@@ -55,6 +56,8 @@ class Reader:
     email_verified: bool = False
     coordinates: bool = False
     """Whether the reader coordinates a hub (the header then links to the hubs' pages)."""
+    consortia: tuple[uuid.UUID, ...] = ()
+    """The microfinance consortia the reader is an officer of (the header then links to them)."""
     notice: str | None = None
     """What the form that led here achieved (`web.notices`), in the reader's language."""
 
@@ -80,6 +83,7 @@ async def read_reader(
 ) -> Reader:
     """The reader of this request (kept on `request.state` for the error pages)."""
     principal, name, preferred, verified, coordinates = None, None, None, False, False
+    consortia: tuple[uuid.UUID, ...] = ()
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         identity = IdentityService(db_session, core_settings, public_url=marketplace_settings.public_url)
@@ -90,6 +94,7 @@ async def read_reader(
         else:
             name, preferred, verified = user.full_name, user.preferred_language, user.email_verified
             coordinates = bool(await hubs_coordinated(db_session, principal))
+            consortia = await consortia_of_officer(db_session, principal)
     language = page_language(preferred, request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language"))
     # Where to come back to, without the notice of the form that led here (it was said once).
     kept = [(key, value) for key, value in request.query_params.multi_items() if key != "notice"]
@@ -103,6 +108,7 @@ async def read_reader(
         path=path,
         email_verified=verified,
         coordinates=coordinates,
+        consortia=consortia,
     )
     key, count = request.query_params.get("notice"), request.query_params.get("count", "")
     if (notice := notice_text(key)) is not None:

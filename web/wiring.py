@@ -10,10 +10,13 @@ from litestar.static_files import create_static_files_router
 
 from kernel.contribution import Contribution, provide_value
 from web.account import AccountPages
+from web.advance_status import AdvanceStatusPages
+from web.advances import AdvancePages
 from web.bids import BidPages
 from web.billing import BillingPages
 from web.cart import CartPages
 from web.catalogue import CataloguePages
+from web.consortia import ConsortiumPages
 from web.credentials import CredentialPages
 from web.dashboards import DashboardPages
 from web.discovery import DiscoveryPages
@@ -70,6 +73,9 @@ def register(settings: WebSettings) -> Contribution:
             OrderPages,
             InvoiceDocumentPages,
             PayoutPages,
+            AdvancePages,
+            AdvanceStatusPages,
+            ConsortiumPages,
             ListingPages,
             ListingPhotoPages,
             ListingImportPages,
