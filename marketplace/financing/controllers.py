@@ -167,16 +167,12 @@ class ConsortiumController(Controller):
 
     @get(
         "/{consortium_id:uuid}/open-data",
-        summary="The consortium's public aggregates per currency, small groups suppressed (no login)",
+        summary="A calendar year of the consortium's lending per currency, small groups suppressed (no login)",
     )
     async def open_data(
-        self,
-        consortium_id: FromPath[uuid.UUID],
-        financing_service: Financing,
-        first_day: First = None,
-        last_day: Last = None,
+        self, consortium_id: FromPath[uuid.UUID], financing_service: Financing, year: FromQuery[int | None] = None
     ) -> PublicPortfolio:
-        return await financing_service.open_data(consortium_id, period_of(first_day, last_day, clock.today()))
+        return await financing_service.open_data(consortium_id, year)
 
     @get(
         "/{consortium_id:uuid}/advances",

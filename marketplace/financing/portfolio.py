@@ -12,7 +12,6 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,7 +35,6 @@ from marketplace.financing.schemas import (
 )
 from marketplace.organization.models import InclusionAttribute
 
-T = TypeVar("T")
 _REPAID_BY = (EntryKind.collection, EntryKind.producer_repayment)
 _OWED = (Account.fees_receivable, *PRINCIPAL)
 
@@ -110,47 +108,65 @@ async def report(session: AsyncSession, consortium: Consortium, period: Period) 
     return (await _figures(session, consortium, period))[0]
 
 
-async def open_data(session: AsyncSession, consortium: Consortium, period: Period, minimum: int) -> PublicPortfolio:
-    """The report's whole-period figures per currency, for anyone: a currency's row is shown only when at
-    least `minimum` producers and `minimum` buyers stand behind it (the hub dashboards' rule), so no
-    one firm's borrowing can be read from it. Months, exposures and funders are not published, and no
-    total across rows is, so a hidden row cannot be recovered by subtraction."""
+async def open_data(session: AsyncSession, consortium: Consortium, year: int, minimum: int) -> PublicPortfolio:
+    """The report's figures for a calendar year per currency, for anyone (the hub dashboards' rule of
+    `minimum`): a currency's row is shown only when at least `minimum` producers and `minimum` buyers
+    stand behind it — every advance with money moving in the year or outstanding at its end — and a
+    share (women-led, cross-border ...) only when the producers in it and the producers outside it
+    are each none or at least `minimum`, so no one firm's borrowing can be read from a row or a
+    share. Only whole years are published (they never overlap, so no figure is the difference of
+    two), and no months, exposures, funders or totals across rows."""
+    period = Period(first_day=dt.date(year, 1, 1), last_day=dt.date(year, 12, 31))
     found, disbursed, outstanding = await _figures(session, consortium, period)
+    moved = await FinancingRepository(session).parties_in(consortium.id, period.first_day, period.last_day)
     rows = []
     for portfolio in found.currencies:
-        whole = next(row for row in found.months if row.currency == portfolio.currency and row.month is None)
-        behind = [(row.producer_id, row.buyer_id) for row in disbursed if row.currency == portfolio.currency]
-        behind += [(row.producer_id, row.buyer_id) for row in outstanding if row.currency == portfolio.currency]
+        currency = portfolio.currency
+        whole = next(row for row in found.months if row.currency == currency and row.month is None)
+        behind = {(p, b) for c, p, b in moved if c == currency}
+        behind |= {(row.producer_id, row.buyer_id) for row in outstanding if row.currency == currency}
         producers, buyers = len({p for p, _ in behind}), len({b for _, b in behind})
         hidden = producers < minimum or buyers < minimum
+        lent = [row for row in disbursed if row.currency == currency]
 
-        def shown(value: T, hidden: bool = hidden) -> T | None:
-            return None if hidden else value
+        def share_of(
+            value: Decimal | None, inside: set[uuid.UUID], hidden: bool = hidden, lent: list[Disbursed] = lent
+        ) -> Decimal | None:
+            outside = {row.producer_id for row in lent} - inside
+            small = any(0 < len(group) < minimum for group in (inside, outside))
+            return None if hidden or small else value
+
+        def attribute(attribute: InclusionAttribute, lent: list[Disbursed] = lent) -> set[uuid.UUID]:
+            return {row.producer_id for row in lent if attribute in row.verified}
 
         rows.append(
             PublicPortfolioRow(
-                currency=portfolio.currency,
+                currency=currency,
                 producers=producers,
                 buyers=buyers,
                 suppressed=hidden,
-                advances_disbursed=shown(whole.advances_disbursed),
-                disbursed_minor=shown(whole.disbursed_minor),
-                repaid_minor=shown(whole.repaid_minor),
-                written_off_minor=shown(whole.written_off_minor),
-                outstanding_minor=shown(portfolio.outstanding_minor),
-                par30_percent=shown(portfolio.par30_percent),
-                women_led_percent=shown(portfolio.women_led_percent),
-                youth_led_percent=shown(portfolio.youth_led_percent),
-                cooperative_percent=shown(portfolio.cooperative_percent),
-                minority_led_percent=shown(portfolio.minority_led_percent),
-                cross_border_percent=shown(portfolio.cross_border_percent),
+                advances_disbursed=None if hidden else whole.advances_disbursed,
+                disbursed_minor=None if hidden else whole.disbursed_minor,
+                repaid_minor=None if hidden else whole.repaid_minor,
+                written_off_minor=None if hidden else whole.written_off_minor,
+                outstanding_minor=None if hidden else portfolio.outstanding_minor,
+                par30_percent=None if hidden else portfolio.par30_percent,
+                women_led_percent=share_of(portfolio.women_led_percent, attribute(InclusionAttribute.women_led)),
+                youth_led_percent=share_of(portfolio.youth_led_percent, attribute(InclusionAttribute.youth_led)),
+                cooperative_percent=share_of(portfolio.cooperative_percent, attribute(InclusionAttribute.cooperative)),
+                minority_led_percent=share_of(
+                    portfolio.minority_led_percent, attribute(InclusionAttribute.minority_led)
+                ),
+                cross_border_percent=share_of(
+                    portfolio.cross_border_percent,
+                    {row.producer_id for row in lent if row.producer_country != row.buyer_country},
+                ),
             )
         )
     return PublicPortfolio(
         consortium_id=consortium.id,
         consortium_name=consortium.name,
-        first_day=period.first_day,
-        last_day=period.last_day,
+        year=year,
         minimum_group_size=minimum,
         currencies=rows,
     )

@@ -377,6 +377,18 @@ class FinancingRepository:
             for producer_id, buyer_id, currency, amount, producer_country, buyer_country, attributes, month in rows
         ]
 
+    async def parties_in(
+        self, consortium_id: uuid.UUID, first_day: dt.date, last_day: dt.date
+    ) -> list[tuple[str, uuid.UUID, uuid.UUID]]:
+        """(currency, producer, buyer) of every advance with money moving in the period."""
+        rows = await self.session.execute(
+            select(Advance.currency, Advance.producer_organization_id, Advance.buyer_organization_id)
+            .join(JournalEntry, JournalEntry.advance_id == Advance.id)
+            .where(Advance.consortium_id == consortium_id, JournalEntry.booked_on.between(first_day, last_day))
+            .distinct()
+        )
+        return [(currency, producer, buyer) for currency, producer, buyer in rows]
+
     async def organization_names(self, organization_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str]]:
         """Legal name and country of each organisation."""
         rows = await self.session.execute(

@@ -371,7 +371,7 @@ class PublicPortfolioRow(msgspec.Struct, kw_only=True, frozen=True):
 
     currency: str
     producers: int
-    """Distinct producers with an advance paid out in the period or outstanding at its end."""
+    """Distinct producers with money moving on an advance in the year, or one outstanding at its end."""
     buyers: int
     """Distinct buyers against whose orders they were."""
     suppressed: bool
@@ -387,16 +387,16 @@ class PublicPortfolioRow(msgspec.Struct, kw_only=True, frozen=True):
     cooperative_percent: Decimal | None
     minority_led_percent: Decimal | None
     cross_border_percent: Decimal | None
+    """A share is null too when fewer than `minimum_group_size` producers are in it, or outside it."""
 
 
 class PublicPortfolio(msgspec.Struct, kw_only=True, frozen=True):
-    """What anyone may read of a consortium's lending: whole-period aggregates per currency, no
+    """What anyone may read of a consortium's lending: a calendar year's aggregates per currency, no
     organisation named, none from fewer than `minimum_group_size` producers and buyers."""
 
     consortium_id: uuid.UUID
     consortium_name: str
-    first_day: dt.date
-    last_day: dt.date
+    year: int
     minimum_group_size: int
     currencies: list[PublicPortfolioRow]
     licence: str = "https://creativecommons.org/licenses/by/4.0/"

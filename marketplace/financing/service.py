@@ -333,10 +333,14 @@ class FinancingService:
         consortium = await self._as_officer(principal, consortium_id)
         return await portfolio.report(self.session, consortium, period)
 
-    async def open_data(self, consortium_id: uuid.UUID, period: Period) -> PublicPortfolio:
-        """The consortium's public aggregates (no login), small groups suppressed (`portfolio.open_data`)."""
+    async def open_data(self, consortium_id: uuid.UUID, year: int | None) -> PublicPortfolio:
+        """A calendar year of the consortium's public aggregates (no login; this year by default), small
+        groups suppressed (`portfolio.open_data`). Raises `InvalidInput` naming `query:year` outside 2000–2100."""
+        chosen = year or clock.today().year
+        if not 2000 <= chosen <= 2100:  # noqa: PLR2004 - the years anyone lends in
+            raise InvalidInput.query("year", "must be from 2000 to 2100")
         return await portfolio.open_data(
-            self.session, await self._consortium(consortium_id), period, MINIMUM_GROUP_SIZE
+            self.session, await self._consortium(consortium_id), chosen, MINIMUM_GROUP_SIZE
         )
 
     async def queue(

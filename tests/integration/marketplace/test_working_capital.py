@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from borderhub.settings import Settings
 from kernel import clock
 from kernel.db import transaction
-from marketplace.dashboard.service import period_of
 from marketplace.financing.jobs import review
 from marketplace.financing.models import Consortium as ConsortiumRow
 from marketplace.financing.models import JournalEntry, JournalLine
@@ -534,10 +533,12 @@ async def test_the_public_sees_a_consortiums_aggregates_only_when_enough_organis
     # One producer and one buyer: nothing of their borrowing is shown, only that they are too few.
     assert (row["producers"], row["buyers"], row["suppressed"], row["disbursed_minor"]) == (1, 1, True, None)
     assert "legal_name" not in public.text
+    odd = await client.get(f"/api/v1/consortia/{consortium.id}/open-data", params={"year": 1900})
+    assert (odd.status_code, odd.json()["errors"][0]["field"]) == (422, "query:year")
     async with transaction(sessions) as session:
         found = await session.get(ConsortiumRow, uuid.UUID(consortium.id))
         assert found is not None
-        shown = await open_data(session, found, period_of(None, None, clock.today()), minimum=1)
+        shown = await open_data(session, found, clock.today().year, minimum=1)
     [row] = [row for row in shown.currencies if row.currency == currency]
     assert (row.suppressed, row.disbursed_minor, row.outstanding_minor) == (False, principal, principal)
 
