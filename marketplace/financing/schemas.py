@@ -14,7 +14,7 @@ from typing import Annotated
 import msgspec
 
 from kernel.money import Amount
-from kernel.validation import bounded
+from kernel.validation import Day, bounded
 from marketplace.financing.models import AdvanceStatus, EntryKind
 from marketplace.organization.models import InclusionAttribute
 
@@ -196,7 +196,7 @@ class MoneyMoved(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_field
     """A bank transfer an officer confirms: the advance paid out, or the rest passed on to the producer."""
 
     reference: Reference
-    on: dt.date | None = None
+    on: Day | None = None
     """The day the transfer was made; today when omitted."""
 
 
@@ -205,7 +205,7 @@ class MoneyReceived(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fi
 
     amount_minor: MinorAmount
     reference: Reference
-    on: dt.date | None = None
+    on: Day | None = None
 
 
 class DecisionRead(msgspec.Struct, kw_only=True, frozen=True):

@@ -547,12 +547,13 @@ class FinancingService:
     ) -> AdvanceRead:
         """An officer records a payment from the buyer on the collection account (the whole of what
         the invoice asks, or part): the advance and its fee are repaid first, the rest is owed to
-        the producer; the invoice is paid once what it asks is collected.
+        the producer; the invoice is paid once what it asks is collected. A payment after a write-off
+        goes back to those who bore the loss (`waterfall.recovery`).
 
         Raises `InvalidInput` for more than the buyer still owes, `AdvanceState` before the payout.
         """
         advance, _, invoice = await self._as_officer_of(principal, advance_id)
-        if advance.status not in OWING and advance.status is not AdvanceStatus.repaid:
+        if advance.status not in {*OWING, AdvanceStatus.repaid, AdvanceStatus.written_off}:
             raise AdvanceState(
                 f"the advance is {advance.status.value.replace('_', ' ')}; payments are recorded once it is paid out"
             )

@@ -73,11 +73,16 @@ async def collect(
     reference: str,
     booked_by: uuid.UUID | None,
 ) -> Owed:
-    """Book money received for the advance: fees first, then principal, into the funders' cash; from
-    the buyer, the rest is owed to the producer (`producer_payable`). Returns what is owed after."""
-    owed = Owed.of(await ledger.advance_balances(session, advance.id))
-    lines = owed.repayment(amount_minor)
-    rest = amount_minor - sum(line.amount_minor for line in lines if line.account is Account.cash)
+    """Book money received for the advance: fees first, then principal, into the funders' cash (after
+    a write-off, back to those who bore it: `recovery`); from the buyer, the rest is owed to the
+    producer (`producer_payable`). Returns what is owed after."""
+    balances = await ledger.advance_balances(session, advance.id)
+    if advance.status is AdvanceStatus.written_off:
+        lines = recovery(balances, amount_minor)
+    else:
+        lines = Owed.of(balances).repayment(amount_minor)
+    received = sum(line.amount_minor for line in lines if line.amount_minor > 0)
+    rest = amount_minor - received
     if rest:
         lines += [Line(Account.collections, rest), Line(Account.producer_payable, -rest)]
     await ledger.post(
@@ -92,11 +97,29 @@ async def collect(
         booked_by=booked_by,
     )
     after = Owed.of(await ledger.advance_balances(session, advance.id))
-    if after.total_minor == 0:
+    if after.total_minor == 0 and advance.status in OWING:
         advance.status = AdvanceStatus.repaid
         advance.settled_on = on
     await session.flush()
     return after
+
+
+def recovery(balances: ledger.Balances, amount_minor: int) -> list[Line]:
+    """Lines giving up to `amount_minor` received after a write-off back to those who bore the loss,
+    in proportion to what each still has to recover: guarantee money into each guarantor's
+    `guarantee_cash`, a lender's own loss into its `cash`; each taken off its `write_offs`."""
+    covered = {funder: -amount for funder, amount in ledger.of_account(balances, Account.guarantee_cash).items()}
+    lost = ledger.of_account(balances, Account.write_offs)
+    owed_back: dict[tuple[Account, uuid.UUID | None], int] = {
+        (Account.guarantee_cash, funder): amount for funder, amount in covered.items() if amount > 0
+    }
+    for funder, amount in lost.items():
+        if amount - covered.get(funder, 0) > 0:
+            owed_back[Account.cash, funder] = amount - covered.get(funder, 0)
+    parts = ledger.split(min(amount_minor, sum(owed_back.values())), owed_back)
+    return [Line(account, part, funder) for (account, funder), part in parts.items()] + [
+        Line(Account.write_offs, -part, funder) for (_, funder), part in parts.items()
+    ]
 
 
 async def reassess(

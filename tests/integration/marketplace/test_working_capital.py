@@ -396,7 +396,16 @@ async def test_an_unpaid_advance_falls_into_arrears_and_is_written_off_against_t
     assert balance(book, "cash") == 2 * CAPITAL[currency]
     assert balance(book, "fee_income") == balance(book, "fees_receivable") == balance(book, "advances_in_arrears") == 0
     assert gone["fee"]["amount_minor"] == fee > 0
-    # The producer's record now stops new advances.
+    # The town pays after all: the guarantee money comes back first, the rest is the producer's.
+    total = order["total"]["amount_minor"]
+    recovered = await act(client, c.officer, advance, "buyer-payments", {"amount_minor": total, "reference": "late"})
+    assert (recovered["status"], recovered["owed_to_producer"]["amount_minor"]) == ("written_off", total - principal)
+    book = await books(client, c, currency)
+    assert balance(book, "guarantee_cash") == 2 * GUARANTEE[currency]
+    assert balance(book, "write_offs") == 0
+    invoice = await client.get(f"/api/v1/invoices/{order['invoice']['id']}", headers=m.buyer.headers)
+    assert invoice.json()["status"] == "paid"
+    # The producer's record still stops new advances.
     again = await confirmed_order(client, m)
     offer = (
         await client.get("/api/v1/advances/offer", params={"order_id": again["id"]}, headers=m.honey_maker.headers)
