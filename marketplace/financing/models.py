@@ -58,7 +58,7 @@ class Consortium(Entity):
     flat_fee_bp: Mapped[int] = mapped_column(Integer)
     """Charged once on the amount advanced."""
     annual_rate_bp: Mapped[int] = mapped_column(Integer)
-    """Charged on the amount advanced for the days from disbursement to the invoice's due date (actual/365)."""
+    """Charged on the amount advanced for the days from the request to the invoice's due date (actual/365)."""
     max_tenor_days: Mapped[int] = mapped_column(Integer)
     """The invoice must fall due at most this many days after the request."""
     min_completed_orders: Mapped[int] = mapped_column(Integer)
@@ -224,7 +224,7 @@ class Advance(Entity):
     principal_minor: Mapped[int] = mapped_column(BigInteger)
     """Asked for, then paid out."""
     fee_minor: Mapped[int] = mapped_column(BigInteger)
-    """Quoted when asked for; fixed when paid out (the days to the due date are counted from then)."""
+    """Fixed when asked for (the days to the invoice's due date counted from then): what the producer was quoted."""
     due_on: Mapped[dt.date] = mapped_column(Date)
     """When the buyer's payment is due (the invoice's due date); an instalment's when repaid by schedule."""
     status: Mapped[AdvanceStatus] = mapped_column(enum_type(AdvanceStatus, "advance_status"))

@@ -90,8 +90,9 @@ class Offer:
     def possible(self) -> bool:
         return not self.refusals
 
-    def fee_minor(self, amount_minor: int, days: int | None = None) -> int:
-        return fee(amount_minor, self.terms, self.days if days is None else days)
+    def fee_minor(self, amount_minor: int) -> int:
+        """The fee for advancing `amount_minor` today."""
+        return fee(amount_minor, self.terms, self.days)
 
 
 def terms_for(rules: Rules, verified: Iterable[InclusionAttribute]) -> Terms:

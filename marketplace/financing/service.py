@@ -368,7 +368,7 @@ class FinancingService:
         not (the producer's admins; 404 for anyone else, and when the hub has no consortium)."""
         order, invoice, consortium = await self._producers_order(principal, order_id)
         terms = await self._currency_terms(consortium, order.currency, field="query:order_id")
-        found, _ = await self._judge(consortium, terms, order, invoice)
+        found = await self._judge(consortium, terms, order, invoice)
         return _offer_read(order, invoice, consortium, found)
 
     async def ask(self, principal: Principal, data: AdvanceAsk) -> AdvanceRead:
@@ -382,7 +382,7 @@ class FinancingService:
         terms = await self._currency_terms(consortium, order.currency, lock=True)
         if await self.repo.live_advance_of_order(order.id) is not None:
             raise AdvanceState("the order already has an advance asked for or paid out")
-        found, _ = await self._judge(consortium, terms, order, invoice)
+        found = await self._judge(consortium, terms, order, invoice)
         amount = data.amount_minor or found.maximum_minor
         refusals = list(found.refusals)
         if not refusals and amount > found.maximum_minor:
@@ -557,6 +557,7 @@ class FinancingService:
             raise AdvanceState(
                 f"the advance is {advance.status.value.replace('_', ' ')}; payments are recorded once it is paid out"
             )
+        was = advance.status
         now = await waterfall.position(self.session, advance, invoice)
         if data.amount_minor > now.receivable_minor:
             raise InvalidInput.field(
@@ -574,7 +575,9 @@ class FinancingService:
         )
         if data.amount_minor == now.receivable_minor and invoice is not None:
             await self.invoices.settle_assigned(principal, advance.order_id, on)
-        return await self._change(principal, advance, "advance.buyer_paid", status=advance.status, after_data=data)
+        return await self._change(
+            principal, advance, "advance.buyer_paid", status=advance.status, after_data=data, was=was
+        )
 
     async def record_repayment(self, principal: Principal, advance_id: uuid.UUID, data: MoneyReceived) -> AdvanceRead:
         """An officer records a repayment from the producer (an instalment, or all of it at once).
@@ -584,6 +587,7 @@ class FinancingService:
         advance, _, _ = await self._as_officer_of(principal, advance_id)
         if advance.status not in OWING:
             raise AdvanceState(f"the advance is {advance.status.value.replace('_', ' ')} and owes nothing")
+        was = advance.status
         owed = Owed.of(await ledger.advance_balances(self.session, advance.id))
         if data.amount_minor > owed.total_minor:
             raise InvalidInput.field(
@@ -599,7 +603,9 @@ class FinancingService:
             reference=data.reference,
             booked_by=principal.user_id,
         )
-        return await self._change(principal, advance, "advance.producer_repaid", status=advance.status, after_data=data)
+        return await self._change(
+            principal, advance, "advance.producer_repaid", status=advance.status, after_data=data, was=was
+        )
 
     async def remit(self, principal: Principal, advance_id: uuid.UUID, data: MoneyMoved) -> AdvanceRead:
         """An officer confirms the transfer passing on to the producer what was collected beyond the advance."""
@@ -702,7 +708,7 @@ class FinancingService:
 
     async def _judge(
         self, consortium: Consortium, terms: ConsortiumCurrency, order: Order, invoice: Invoice | None
-    ) -> tuple[Offer, Rules]:
+    ) -> Offer:
         rules = Rules(
             advance_share_bp=consortium.advance_share_bp,
             flat_fee_bp=consortium.flat_fee_bp,
@@ -735,7 +741,7 @@ class FinancingService:
             ),
             capital_available_minor=cash - await self.repo.reserved(consortium.id, order.currency),
         )
-        return offer(rules, facts), rules
+        return offer(rules, facts)
 
     def _day(self, day: dt.date | None, earliest: dt.date) -> dt.date:
         today = clock.today()
@@ -755,8 +761,11 @@ class FinancingService:
         status: AdvanceStatus,
         reason: str | None = None,
         after_data: MoneyReceived | MoneyMoved | None = None,
+        was: AdvanceStatus | None = None,
     ) -> AdvanceRead:
-        before = advance.status
+        """Set the advance's status (and reason), audit the change (`was`: its status before the
+        caller's own changes) and read it back."""
+        before = was or advance.status
         advance.status = status
         if reason is not None:
             advance.reason = reason

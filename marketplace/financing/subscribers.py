@@ -47,8 +47,8 @@ async def _follow(session: AsyncSession, order_id: uuid.UUID, withdraw_because: 
 
 async def order_changed(session: AsyncSession, event: OrderStatusChanged) -> None:
     to = OrderStatus(event.to_status)
-    if to in _ENDS_REQUEST or to in (OrderStatus.cancelled, OrderStatus.rejected):
-        await _follow(session, event.order_id, _ENDS_REQUEST.get(to))
+    if to in _ENDS_REQUEST:
+        await _follow(session, event.order_id, _ENDS_REQUEST[to])
 
 
 async def dispute_resolved(session: AsyncSession, event: DisputeResolved) -> None:

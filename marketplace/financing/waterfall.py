@@ -37,8 +37,6 @@ class Position:
     """Where an advance stands against its order's invoice."""
 
     owed: Owed
-    collected_minor: int
-    """Received from the buyer on the collection account so far."""
     receivable_minor: int
     """What the buyer may still be expected to pay: what the invoice asks less what was collected."""
 
@@ -56,7 +54,6 @@ async def position(session: AsyncSession, advance: Advance, invoice: Invoice | N
     )
     return Position(
         owed=Owed.of(await ledger.advance_balances(session, advance.id)),
-        collected_minor=collected,
         receivable_minor=max(0, asked - collected)
         if invoice is None or invoice.status is not InvoiceStatus.paid
         else 0,
