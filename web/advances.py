@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kernel.auth import Principal
 from kernel.errors import DomainError, InvalidInput, NotFound
 from kernel.money import from_minor
-from kernel.pagination import MAX_PER_PAGE, PageParams, page_params
+from kernel.pagination import page_params
 from kernel.validation import convert
 from marketplace.financing.models import AdvanceStatus
 from marketplace.financing.schemas import AdvanceAsk, AdvanceOffer, AdvanceRead
@@ -62,21 +62,8 @@ _OTHER_CURRENCY = re.compile(r"(?P<consortium>.+) does not lend in (?P<currency>
 async def _advances_of_order(
     financing: FinancingService, principal: Principal, order: OrderRead
 ) -> tuple[AdvanceRead | None, list[AdvanceRead]]:
-    """The order's advance asked for or paid out (if any) and its earlier ones, declined or withdrawn.
-
-    The service reads advances by producer only, so the producer's are read page by page and this
-    order's kept (a producer has an advance for a few of its orders; see the report of issue 27)."""
-    found: list[AdvanceRead] = []
-    number, seen = 1, 0
-    while True:
-        advances = await financing.of_producer(
-            principal, order.producer_organization_id, PageParams(page=number, per_page=MAX_PER_PAGE)
-        )
-        found += [advance for advance in advances.items if advance.order_id == order.id]
-        seen += len(advances.items)
-        if not advances.items or seen >= advances.total:
-            break
-        number += 1
+    """The order's advance asked for or paid out (if any) and its earlier ones, declined or withdrawn."""
+    found = await financing.advances_of_order(principal, order.id)
     live = next((advance for advance in found if advance.status not in _ENDED), None)
     return live, [advance for advance in found if advance.status in _ENDED]
 

@@ -66,7 +66,5 @@ async def coordinated_hub(session: AsyncSession, principal: Principal, hub_id: u
 
 
 async def consortia_of_officer(session: AsyncSession, principal: Principal) -> tuple[uuid.UUID, ...]:
-    """The microfinance consortia `principal` is an officer of, by name (`FinancingService.my_consortia`,
-    as `GET /api/v1/consortia/mine` reads them)."""
-    consortia = await FinancingService(session).my_consortia(principal)
-    return tuple(consortium.id for consortium in sorted(consortia, key=lambda consortium: consortium.name))
+    """The microfinance consortia `principal` is an officer of, by name (`FinancingService.officer_of`)."""
+    return tuple(await FinancingService(session).officer_of(principal))

@@ -121,7 +121,15 @@ class FinancingRepository:
         return found is not None
 
     async def officer_of(self, user_id: uuid.UUID) -> list[uuid.UUID]:
-        return list(await self.session.scalars(select(Officer.consortium_id).where(Officer.user_id == user_id)))
+        """The consortia the user is an officer of, by name."""
+        return list(
+            await self.session.scalars(
+                select(Officer.consortium_id)
+                .join(Consortium, Consortium.id == Officer.consortium_id)
+                .where(Officer.user_id == user_id)
+                .order_by(Consortium.name)
+            )
+        )
 
     async def names(self, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
         rows = await self.session.execute(select(User.id, User.full_name).where(User.id.in_(user_ids)))
@@ -225,6 +233,7 @@ class FinancingRepository:
         *,
         consortium_id: uuid.UUID | None = None,
         producer_id: uuid.UUID | None = None,
+        order_id: uuid.UUID | None = None,
         statuses: Sequence[AdvanceStatus] = (),
         offset: int = 0,
         limit: int = 50,
@@ -234,6 +243,8 @@ class FinancingRepository:
             statement = statement.where(Advance.consortium_id == consortium_id)
         if producer_id is not None:
             statement = statement.where(Advance.producer_organization_id == producer_id)
+        if order_id is not None:
+            statement = statement.where(Advance.order_id == order_id)
         if statuses:
             statement = statement.where(Advance.status.in_(statuses))
         total = await self.session.scalar(select(func.count()).select_from(statement.subquery()))

@@ -21,7 +21,7 @@ from kernel import audit, clock, codes
 from kernel.auth import Principal
 from kernel.errors import Conflict, FieldError, FieldProblems, Forbidden, InvalidInput, NotFound, located
 from kernel.money import Amount
-from kernel.pagination import Page, PageParams
+from kernel.pagination import MAX_PER_PAGE, Page, PageParams
 from marketplace.dashboard.schemas import Period
 from marketplace.dashboard.service import MINIMUM_GROUP_SIZE
 from marketplace.financing import ledger, portfolio, waterfall
@@ -280,6 +280,11 @@ class FinancingService:
             for consortium_id in await self.repo.officer_of(principal.user_id)
         ]
 
+    async def officer_of(self, principal: Principal) -> list[uuid.UUID]:
+        """The ids of the consortia the caller is an officer of, by name (one statement: the pages ask it
+        on every request)."""
+        return await self.repo.officer_of(principal.user_id)
+
     async def commit(self, principal: Principal, consortium_id: uuid.UUID, data: Commitment) -> BooksRead:
         """An officer records money a funder put up: lending capital, guarantee money, or both.
 
@@ -451,6 +456,18 @@ class FinancingService:
             per_page=page.per_page,
             total=total,
         )
+
+    async def advances_of_order(self, principal: Principal, order_id: uuid.UUID) -> list[AdvanceRead]:
+        """Every advance asked for against the order, oldest first (its producer's admins; 404 for anyone else)."""
+        found = await self.repo.order_and_invoice(order_id)
+        if (
+            found is None
+            or (await self.organizations.standing(principal, found[0].producer_organization_id)).role is None
+        ):
+            raise NotFound("no such order")
+        await self.organizations.require_role(principal, found[0].producer_organization_id, Role.admin)
+        advances, _ = await self.repo.advances(order_id=order_id, limit=MAX_PER_PAGE)
+        return [await self._read(advance) for advance in advances]
 
     async def read(self, principal: Principal, advance_id: uuid.UUID) -> AdvanceRead:
         return await self._read(await self._visible(principal, advance_id))
