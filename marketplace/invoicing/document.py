@@ -146,3 +146,6 @@ class Document:
     preceding_issued_on: dt.date | None = None
     public_buyer: bool = False
     """The buyer is a public body (a German one is sent an XRechnung with its Leitweg-ID)."""
+    payee: str | None = None
+    """Whom the buyer pays when it is not the seller (BG-10, BT-59): the consortium what the invoice
+    asks was assigned to, under a notice of assignment; `iban` is then the payee's account."""

@@ -311,7 +311,7 @@ def _epc_qr(doc: Document) -> segno.QRCode | None:
     if doc.kind is not DocumentKind.invoice or doc.currency != "EUR" or not doc.iban or doc.due_minor <= 0:
         return None
     return make_epc_qr(
-        name=doc.seller.name[:70],
+        name=(doc.payee or doc.seller.name)[:70],
         iban=doc.iban.replace(" ", ""),
         amount=from_minor(doc.due_minor, doc.currency),
         text=doc.number,

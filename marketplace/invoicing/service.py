@@ -153,6 +153,11 @@ class DocumentService:
             return said(lambda language: wording.note_text(VatNote(note or VatNote.exempt), seller.country, language))
 
         notes = tuple(dict.fromkeys(note_of(group.note) for group in groups if group.note))
+        # Under an open assignment the buyer pays the assignee's account, and the invoice says so.
+        assigned = invoice.assignee_name if invoice.assignment_notice and invoice.assignee_iban else None
+        iban, bic = (invoice.assignee_iban, None) if assigned else (seller.iban, seller.bic)
+        if assigned and invoice.assignee_iban:
+            notes += (said(lambda language: wording.assignment_text(assigned, invoice.assignee_iban or "", language)),)
         return Document(
             kind=DocumentKind.invoice,
             number=invoice_number(invoice.number),
@@ -199,8 +204,8 @@ class DocumentService:
             delivery_city=order.delivery_address.get("city"),
             delivery_postal_code=order.delivery_address.get("postal_code"),
             delivery_street=order.delivery_address.get("line1"),
-            iban=seller.iban,
-            bic=seller.bic,
+            iban=iban,
+            bic=bic,
             payment_terms=said(
                 lambda language: wording.payment_terms_text(invoice.due_on, due, currency, language, paid_minor=paid)
             ),
@@ -208,6 +213,7 @@ class DocumentService:
             languages=languages,
             tax_currency=await self._tax_currency(seller.country, currency, vat, invoice.issued_on),
             public_buyer=buyer.leitweg_id is not None,
+            payee=assigned,
         )
 
     async def _tax_currency(

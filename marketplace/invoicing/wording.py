@@ -158,6 +158,16 @@ def note_text(note: VatNote, seller_country: str, language: str) -> str:  # noqa
             )
 
 
+def assignment_text(assignee: str, iban: str, language: str) -> str:
+    """The notice of assignment (a BT-22 note) in `language`: whom what the invoice asks was assigned
+    to, and the one account a payment discharges it on."""
+    grouped = " ".join(iban[index : index + 4] for index in range(0, len(iban), 4))
+    return translations(language).gettext(
+        "Notice of assignment: what this invoice asks has been assigned to %(assignee)s. Only a payment to"
+        " the account %(iban)s discharges it."
+    ) % {"assignee": assignee, "iban": grouped}
+
+
 def payment_terms_text(
     due_on: dt.date,
     due_minor: int,

@@ -99,6 +99,8 @@ def en16931_terms(doc: Document) -> dict[str, Any]:
     }
     if doc.paid_minor:  # factur-x writes any amount given, and a zero BT-113 says nothing
         data["BT-113"] = _amount(doc.paid_minor, doc.currency)
+    if doc.payee and not credit_note:
+        data["BG-10"] = {"name": doc.payee}
     if doc.iban and not credit_note:
         # The seller's account is where the buyer pays an invoice; a credit note is paid the other way.
         data |= {"BT-81": SEPA_CREDIT_TRANSFER, "BT-83": doc.number, "BT-84": doc.iban.replace(" ", "")}

@@ -4,10 +4,12 @@ to the consortium's books, with what goes wrong on the way (credits, cancellatio
 from __future__ import annotations
 
 import datetime as dt
+import io
 import uuid
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import pypdf
 import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
@@ -21,6 +23,7 @@ from marketplace.financing.jobs import review
 from marketplace.financing.models import Consortium as ConsortiumRow
 from marketplace.financing.models import JournalEntry, JournalLine
 from marketplace.financing.portfolio import open_data
+from marketplace.invoicing.validation import errors, validate
 from tests.factories.financing import (
     CAPITAL,
     GUARANTEE,
@@ -34,7 +37,7 @@ from tests.factories.financing import (
     paid_out,
 )
 from tests.factories.identity import register
-from tests.factories.order import Market, build_market, place
+from tests.factories.order import Market, build_market, place, set_billing
 
 Client = AsyncTestClient[Any]
 
@@ -626,3 +629,45 @@ async def test_a_producer_behind_on_an_instalment_falls_into_arrears_and_out_aga
     again = (await client.get(f"/api/v1/advances/{advance['id']}", headers=m.honey_maker.headers)).json()
     assert (again["status"], again["in_arrears_since"]) == ("due_from_producer", None)
     assert balance(await books(client, c, advance["principal"]["currency"]), "advances_in_arrears") == 0
+
+
+async def test_an_advanced_invoice_tells_the_buyer_to_pay_the_consortium_in_its_documents(
+    client: Client, market: Market, consortium: Consortium
+) -> None:
+    m = market
+    await set_billing(
+        client,
+        m.honey_maker,
+        m.producer_a,
+        vat_number="PL5260250274",
+        street="ul. Daszyńskiego 12",
+        postal_code="59-900",
+        iban="PL27114020040000300201355387",
+        invoice_email="faktury@pasieka.example",
+        phone="+48 75 775 12 34",
+    )
+    await set_billing(
+        client,
+        m.buyer,
+        m.buyer_org,
+        vat_number="DE136695976",
+        street="Untermarkt 6",
+        postal_code="02826",
+        leitweg_id="04011000-1234512345-06",
+        invoice_email="rechnungseingang@goerlitz.example",
+    )
+    order = await confirmed_order(client, m)
+    url = f"/api/v1/invoices/{order['invoice']['id']}"
+    before = (await client.get(f"{url}/xrechnung", headers=m.buyer.headers)).content
+    assert b"PL27114020040000300201355387" in before
+    await paid_out(client, m, consortium, order)
+    xml = (await client.get(f"{url}/xrechnung", headers=m.buyer.headers)).content
+    assert errors(validate(xml)) == []
+    # The payee (BG-10) is the consortium, and the account to pay is its collection account.
+    assert consortium.body["name"].encode() in xml
+    assert b"PL61109010140000071219812874" in xml
+    assert b"PL27114020040000300201355387" not in xml
+    pdf = (await client.get(f"{url}/pdf", headers=m.buyer.headers)).content
+    text = " ".join(" ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages).split())
+    assert "Abtretungsanzeige" in text  # the buyer's language, beside the seller's
+    assert "PL61 1090 1014 0000 0712 1981 2874" in text
