@@ -172,22 +172,9 @@ async def overdue_since(
 
 async def fall_into_arrears(session: AsyncSession, advance: Advance, since: dt.date, today: dt.date) -> None:
     """Move the principal still owed to `advances_in_arrears`, funder by funder."""
-    owed = Owed.of(await ledger.advance_balances(session, advance.id))
-    lines = []
-    for (account, funder), amount in owed.principal.items():
-        if account is Account.advances:
-            lines += [Line(Account.advances, -amount, funder), Line(Account.advances_in_arrears, amount, funder)]
-    if lines:
-        await ledger.post(
-            session,
-            consortium_id=advance.consortium_id,
-            currency=advance.currency,
-            kind=EntryKind.arrears,
-            lines=lines,
-            booked_on=today,
-            advance_id=advance.id,
-            reference=f"in arrears since {since.isoformat()}",
-        )
+    await _move_principal(
+        session, advance, Account.advances, Account.advances_in_arrears, today, f"in arrears since {since}"
+    )
     advance.status = AdvanceStatus.in_arrears
     advance.in_arrears_since = since
     await session.flush()
@@ -195,11 +182,23 @@ async def fall_into_arrears(session: AsyncSession, advance: Advance, since: dt.d
 
 async def catch_up(session: AsyncSession, advance: Advance, today: dt.date) -> None:
     """An advance in arrears that is up to date again: its principal moves back out of arrears."""
+    reference = f"up to date again (in arrears since {advance.in_arrears_since})"
+    await _move_principal(session, advance, Account.advances_in_arrears, Account.advances, today, reference)
+    instalments = await FinancingRepository(session).instalments(advance.id)
+    advance.status = AdvanceStatus.due_from_producer if instalments else AdvanceStatus.disbursed
+    advance.in_arrears_since = None
+    await session.flush()
+
+
+async def _move_principal(
+    session: AsyncSession, advance: Advance, source: Account, target: Account, today: dt.date, reference: str
+) -> None:
+    """An `arrears` entry moving the principal the advance owes on `source` to `target`, funder by funder."""
     owed = Owed.of(await ledger.advance_balances(session, advance.id))
     lines = []
     for (account, funder), amount in owed.principal.items():
-        if account is Account.advances_in_arrears:
-            lines += [Line(Account.advances_in_arrears, -amount, funder), Line(Account.advances, amount, funder)]
+        if account is source:
+            lines += [Line(source, -amount, funder), Line(target, amount, funder)]
     if lines:
         await ledger.post(
             session,
@@ -209,12 +208,8 @@ async def catch_up(session: AsyncSession, advance: Advance, today: dt.date) -> N
             lines=lines,
             booked_on=today,
             advance_id=advance.id,
-            reference=f"up to date again (in arrears since {advance.in_arrears_since})",
+            reference=reference,
         )
-    instalments = await FinancingRepository(session).instalments(advance.id)
-    advance.status = AdvanceStatus.due_from_producer if instalments else AdvanceStatus.disbursed
-    advance.in_arrears_since = None
-    await session.flush()
 
 
 async def write_off(session: AsyncSession, advance: Advance, funders: list[Funder], today: dt.date) -> None:
