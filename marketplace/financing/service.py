@@ -112,6 +112,8 @@ def basis_points(percent: Decimal, field: str) -> int:
 
 
 def percent(points: int) -> Decimal:
+    """Basis points as a percentage without trailing zeros ("70", "7.3", "0.5")."""
+    # normalize() writes 70 as 7E+1; adding zero gives the plain notation back.
     return (Decimal(points) / 100).normalize() + Decimal(0)
 
 
